@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title ICommitmentVault
+/// @notice Escrow for fitness commitments: a stake is locked for `milestones` consecutive windows and each
+/// window's share is either released to the owner (with an EIP-712 attestation signed by a quorum of oracles)
+/// or, once the window's claim deadline has passed, slashed to a beneficiary chosen up front.
+/// @dev Time model: window `i` is `[start + i*period, start + (i+1)*period)`. Its claim deadline is
+/// `end + grace`, extended by pauses (see {claimDeadline}). Claims are accepted strictly before the deadline,
+/// slashes at or after it: the two partition time exactly and each milestone settles once.
+interface ICommitmentVault {
+    /*//////////////////////////////////////////////////////////////
+                                 TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice What a staker asks for when creating a commitment.
+    /// @param token address(0) for native ETH, else an allowlisted ERC-20.
+    /// @param amount Total stake, > 0.
+    /// @param start First window opens here; `now <= start <= now + 365 days`.
+    /// @param period Window length in seconds, `1 hours ..= 366 days`.
+    /// @param milestones Number of windows, `1 ..= 104`.
+    /// @param grace Seconds after a window closes during which it can still be claimed, `<= 7 days`.
+    /// @param beneficiary Receives slashed shares; not zero, not the owner.
+    /// @param rulesHash keccak256 of the JCS-canonical rules document; non-zero.
+    struct CommitmentParams {
+        address token;
+        uint128 amount;
+        uint64 start;
+        uint32 period;
+        uint16 milestones;
+        uint32 grace;
+        address beneficiary;
+        bytes32 rulesHash;
+    }
+
+    /// @notice A commitment as returned by {getCommitment}.
+    /// @param closed True once the commitment was cancelled or exited: its open milestones were refunded.
+    struct Commitment {
+        address owner;
+        address token;
+        uint128 amount;
+        uint64 start;
+        uint32 period;
+        uint16 milestones;
+        uint32 grace;
+        address beneficiary;
+        bytes32 rulesHash;
+        bool closed;
+    }
+
+    /// @notice Milestone lifecycle. Allowed moves: Open -> Released | Slashed | Refunded; nothing else, never back.
+    enum MilestoneState {
+        Open,
+        Released,
+        Slashed,
+        Refunded
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A stake was locked.
+    event CommitmentCreated(
+        uint256 indexed id,
+        address indexed owner,
+        address indexed token,
+        uint128 amount,
+        uint64 start,
+        uint32 period,
+        uint16 milestones,
+        uint32 grace,
+        address beneficiary,
+        bytes32 rulesHash
+    );
+
+    /// @notice A milestone's share went to the commitment owner (pushed, or credited if the push failed).
+    event MilestoneReleased(
+        uint256 indexed id, uint256 indexed index, address indexed owner, uint256 amount, bytes32 evidenceHash
+    );
+
+    /// @notice A milestone's share was credited to the beneficiary.
+    event MilestoneSlashed(uint256 indexed id, uint256 indexed index, address indexed beneficiary, uint256 amount);
+
+    /// @notice The owner cancelled before the start; the whole stake was refunded.
+    event CommitmentCancelled(uint256 indexed id, address indexed owner, uint256 refunded);
+
+    /// @notice The owner left a vault paused for 30 days or more; every open milestone was refunded.
+    event CommitmentExited(uint256 indexed id, address indexed owner, uint256 refunded);
+
+    /// @notice `amount` of `token` was added to the withdrawable credits of `account`.
+    event Credited(address indexed account, address indexed token, uint256 amount);
+
+    /// @notice Credits of `account` were paid out.
+    event Withdrawn(address indexed account, address indexed token, uint256 amount);
+
+    /// @notice The oracle set or quorum changed; signatures of removed oracles are invalid from this block on.
+    event OraclesUpdated(address[] oracles, uint8 threshold);
+
+    /// @notice `token` was added to or removed from the stake allowlist.
+    event TokenAllowed(address indexed token, bool allowed);
+
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The ERC-20 `token` is not on the allowlist (or is the zero address where an ERC-20 is required).
+    error TokenNotAllowed(address token);
+    /// @notice The stake amount is zero.
+    error ZeroAmount();
+    /// @notice `start` is before now or more than 365 days ahead.
+    error InvalidStart(uint64 start, uint64 earliest, uint64 latest);
+    /// @notice `period` is outside `1 hours ..= 366 days`.
+    error InvalidPeriod(uint32 period);
+    /// @notice `milestones` is outside `1 ..= 104`.
+    error InvalidMilestoneCount(uint16 milestones);
+    /// @notice `grace` exceeds 7 days.
+    error InvalidGrace(uint32 grace);
+    /// @notice The beneficiary is zero or the owner.
+    error InvalidBeneficiary(address beneficiary);
+    /// @notice `rulesHash` is zero.
+    error InvalidRulesHash();
+    /// @notice `msg.value` does not match what the stake requires (the amount for ETH, zero for ERC-20).
+    error IncorrectValue(uint256 sent, uint256 expected);
+    /// @notice The vault received a different amount than staked (fee-on-transfer or rebasing token).
+    error TransferAmountMismatch(uint256 received, uint256 expected);
+    /// @notice No commitment has this id.
+    error CommitmentNotFound(uint256 id);
+    /// @notice `index` is not below the commitment's milestone count.
+    error MilestoneOutOfRange(uint256 id, uint256 index, uint16 milestones);
+    /// @notice The milestone already settled (or was refunded).
+    error MilestoneNotOpen(uint256 id, uint256 index, MilestoneState state);
+    /// @notice The milestone's window has not opened yet.
+    error WindowNotOpen(uint256 id, uint256 index, uint64 opensAt);
+    /// @notice The claim deadline has passed: the milestone can only be slashed.
+    error ClaimDeadlinePassed(uint256 id, uint256 index, uint64 deadline);
+    /// @notice The claim deadline has not passed: the milestone cannot be slashed yet.
+    error ClaimDeadlineNotReached(uint256 id, uint256 index, uint64 deadline);
+    /// @notice The attestation's `validUntil` is in the past.
+    error AttestationExpired(uint64 validUntil, uint64 timestamp);
+    /// @notice Fewer signatures than the quorum.
+    error InsufficientSignatures(uint256 provided, uint8 threshold);
+    /// @notice Signature `position` was produced by `signer`, who is not a current oracle.
+    error SignerNotOracle(uint256 position, address signer);
+    /// @notice Recovered signers must be strictly ascending (this also rules out duplicates).
+    error SignersNotAscending(uint256 position, address signer, address previous);
+    /// @notice Only the commitment owner may do this.
+    error NotCommitmentOwner(uint256 id, address caller);
+    /// @notice Cancelling is only possible strictly before the first window opens.
+    error CommitmentAlreadyStarted(uint256 id, uint64 start);
+    /// @notice The commitment was cancelled or exited.
+    error CommitmentClosed(uint256 id);
+    /// @notice `exit` needs the vault to have been paused for at least 30 days (`availableAt`, 0 if not paused).
+    error ExitNotAvailable(uint64 availableAt);
+    /// @notice `account` has no credits in `token`.
+    error NothingToWithdraw(address account, address token);
+    /// @notice Paying out credits failed; they stay credited.
+    error PayoutFailed(address account, address token, uint256 amount);
+    /// @notice The oracle set is empty or larger than the maximum.
+    error InvalidOracleCount(uint256 count, uint256 max);
+    /// @notice The oracle at `position` is the zero address.
+    error ZeroOracle(uint256 position);
+    /// @notice `oracle` appears twice.
+    error DuplicateOracle(address oracle);
+    /// @notice `threshold` is zero or larger than the number of oracles.
+    error InvalidThreshold(uint8 threshold, uint256 oracleCount);
+    /// @notice Native ETH (address(0)) is always allowed and is not on the ERC-20 allowlist.
+    error InvalidToken(address token);
+
+    /*//////////////////////////////////////////////////////////////
+                           STAKER FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Locks a stake for a new commitment owned by the caller.
+    /// @dev Notes: ids start at 1 and increase by one. The share of milestone `i` is `amount / milestones`,
+    /// the last milestone takes the remainder.
+    ///
+    /// Requirements:
+    /// - The vault is not paused.
+    /// - Every field of `p` is within the bounds documented on {CommitmentParams}.
+    /// - ETH: `msg.value == p.amount`. ERC-20: `msg.value == 0`, token allowlisted, the caller approved at least
+    ///   `p.amount`, and the vault's balance grows by exactly `p.amount`.
+    /// @return id The new commitment's id.
+    function createCommitment(CommitmentParams calldata p) external payable returns (uint256 id);
+
+    /// @notice Like {createCommitment} for an EIP-2612 token, approving through a permit signature.
+    /// @dev Notes: if the permit call fails (for instance because it was front-run and its nonce is used),
+    /// creation still succeeds when the allowance is already in place.
+    ///
+    /// Requirements:
+    /// - Same as {createCommitment} for an ERC-20; `p.token` is not address(0).
+    function createCommitmentWithPermit(
+        CommitmentParams calldata p,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 id);
+
+    /// @notice Releases milestone `index` of commitment `id` to its owner, on the strength of a quorum of
+    /// oracle signatures over `MilestoneAttestation(id, index, rulesHash, evidenceHash, validUntil)`.
+    /// @dev Notes: anyone may submit. The share is pushed to the owner; if the ETH send or token transfer fails,
+    /// it is credited to the owner instead. `rulesHash` comes from storage, never from the caller.
+    ///
+    /// Requirements:
+    /// - The vault is not paused; the commitment exists and is not closed; `index < milestones`.
+    /// - The milestone is Open, its window has opened and `block.timestamp < claimDeadline(id, index)`.
+    /// - `block.timestamp <= validUntil`.
+    /// - At least `threshold` signatures, each by a current oracle, recovered signers strictly ascending,
+    ///   65-byte low-s ECDSA only.
+    function claimMilestone(
+        uint256 id,
+        uint256 index,
+        bytes32 evidenceHash,
+        uint64 validUntil,
+        bytes[] calldata signatures
+    ) external;
+
+    /// @notice Slashes milestone `index` of commitment `id`: its share is credited to the beneficiary.
+    /// @dev Requirements:
+    /// - The vault is not paused; the commitment exists and is not closed; `index < milestones`.
+    /// - The milestone is Open and `block.timestamp >= claimDeadline(id, index)`.
+    function slash(uint256 id, uint256 index) external;
+
+    /// @notice Cancels a commitment before it starts and refunds the whole stake to its owner.
+    /// @dev Requirements:
+    /// - The caller is the owner; the commitment is not closed; `block.timestamp < start`.
+    function cancel(uint256 id) external;
+
+    /// @notice Escape hatch: refunds every open milestone to the owner once the vault has been paused for
+    /// 30 days or more.
+    /// @dev Requirements:
+    /// - The caller is the owner; the commitment is not closed.
+    /// - The vault is paused and has been since at least 30 days.
+    function exit(uint256 id) external;
+
+    /// @notice Pays the caller's credits in `token` (address(0) for ETH) to the caller.
+    /// @dev Requirements:
+    /// - The caller has credits in `token`; the transfer succeeds (else it reverts and nothing changes).
+    function withdraw(address token) external;
+
+    /// @notice Pays `account`'s credits in `token` to `account`; anyone may call.
+    /// @dev Requirements:
+    /// - `account` has credits in `token`; the transfer succeeds (else it reverts and nothing changes).
+    function withdrawFor(address account, address token) external;
+
+    /*//////////////////////////////////////////////////////////////
+                            ADMIN FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Replaces the oracle set and the quorum.
+    /// @dev Notes: removed oracles lose their power at once, including over signatures already issued.
+    ///
+    /// Requirements:
+    /// - The caller holds DEFAULT_ADMIN_ROLE.
+    /// - `1 <= oracles_.length <= MAX_ORACLES`; no zero address; no duplicates; `1 <= threshold_ <= length`.
+    function setOracles(address[] calldata oracles_, uint8 threshold_) external;
+
+    /// @notice Adds an ERC-20 to, or removes it from, the stake allowlist. Existing commitments are unaffected.
+    /// @dev Requirements:
+    /// - The caller holds DEFAULT_ADMIN_ROLE; `token` is not address(0).
+    function setTokenAllowed(address token, bool allowed) external;
+
+    /// @notice Stops create, claim and slash. Claim deadlines that fall inside the pause are extended.
+    /// @dev Requirements:
+    /// - The caller holds GUARDIAN_ROLE; the vault is not paused.
+    function pause() external;
+
+    /// @notice Resumes create, claim and slash.
+    /// @dev Requirements:
+    /// - The caller holds GUARDIAN_ROLE; the vault is paused.
+    function unpause() external;
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The commitment `id`. Reverts with {CommitmentNotFound} if it does not exist.
+    function getCommitment(uint256 id) external view returns (Commitment memory);
+
+    /// @notice State of milestone `index` of commitment `id`.
+    function milestoneState(uint256 id, uint256 index) external view returns (MilestoneState);
+
+    /// @notice The share of milestone `index`: `amount / milestones`, the last one takes the remainder.
+    function milestoneAmount(uint256 id, uint256 index) external view returns (uint256);
+
+    /// @notice The first timestamp at which milestone `index` can no longer be claimed (and can be slashed).
+    /// @dev `start + (index + 1) * period + grace`, unless that moment came after the start of the latest pause
+    /// (or of a pause chained to it, see docs): then it is at least `lastUnpause + grace`. While the vault is
+    /// paused such a deadline is not known yet; the value returned assumes an unpause right now.
+    function claimDeadline(uint256 id, uint256 index) external view returns (uint64);
+
+    /// @notice Withdrawable credits of `account` in `token` (address(0) for ETH).
+    function credits(address account, address token) external view returns (uint256);
+
+    /// @notice The EIP-712 digest the oracles sign for this milestone (rulesHash read from storage).
+    function hashAttestation(uint256 id, uint256 index, bytes32 evidenceHash, uint64 validUntil)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice The current oracle set.
+    function oracles() external view returns (address[] memory);
+
+    /// @notice The number of distinct oracle signatures a claim needs.
+    function threshold() external view returns (uint8);
+
+    /// @notice Whether `token` is on the ERC-20 allowlist.
+    function isTokenAllowed(address token) external view returns (bool);
+
+    /// @notice The last commitment id issued (0 before the first).
+    function commitmentCount() external view returns (uint256);
+
+    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), the start of the pause cover
+    /// that extends deadlines, and when the vault was last unpaused (0 if never).
+    function pauseState() external view returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt);
+}
