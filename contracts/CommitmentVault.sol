@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -115,10 +114,11 @@ contract CommitmentVault is
     /// @param admin Holds DEFAULT_ADMIN_ROLE and GUARDIAN_ROLE at deployment.
     /// @param oracles_ Initial oracle set (see {setOracles} for the rules).
     /// @param threshold_ Initial quorum.
-    constructor(address admin, address[] memory oracles_, uint8 threshold_)
-        EIP712("ResolutionAutopilot", "1")
-        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin)
-    {
+    constructor(
+        address admin,
+        address[] memory oracles_,
+        uint8 threshold_
+    ) EIP712("ResolutionAutopilot", "1") AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) {
         _grantRole(GUARDIAN_ROLE, admin);
         _setOracles(oracles_, threshold_);
     }
@@ -128,14 +128,9 @@ contract CommitmentVault is
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ICommitmentVault
-    function createCommitment(CommitmentParams calldata p)
-        external
-        payable
-        override
-        nonReentrant
-        whenNotPaused
-        returns (uint256 id)
-    {
+    function createCommitment(
+        CommitmentParams calldata p
+    ) external payable override nonReentrant whenNotPaused returns (uint256 id) {
         // Check:
         if (p.token == address(0)) {
             if (msg.value != p.amount) revert IncorrectValue(msg.value, p.amount);
@@ -273,11 +268,7 @@ contract CommitmentVault is
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ICommitmentVault
-    function setOracles(address[] calldata oracles_, uint8 threshold_)
-        external
-        override
-        onlyRole(DEFAULT_ADMIN_ROLE)
-    {
+    function setOracles(address[] calldata oracles_, uint8 threshold_) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _setOracles(oracles_, threshold_);
     }
 
@@ -315,18 +306,19 @@ contract CommitmentVault is
     /// @inheritdoc ICommitmentVault
     function getCommitment(uint256 id) external view override returns (Commitment memory) {
         CommitmentRecord storage c = _existing(id);
-        return Commitment({
-            owner: c.owner,
-            token: c.token,
-            amount: c.amount,
-            start: c.start,
-            period: c.period,
-            milestones: c.milestones,
-            grace: c.grace,
-            beneficiary: c.beneficiary,
-            rulesHash: c.rulesHash,
-            closed: c.closed
-        });
+        return
+            Commitment({
+                owner: c.owner,
+                token: c.token,
+                amount: c.amount,
+                start: c.start,
+                period: c.period,
+                milestones: c.milestones,
+                grace: c.grace,
+                beneficiary: c.beneficiary,
+                rulesHash: c.rulesHash,
+                closed: c.closed
+            });
     }
 
     /// @inheritdoc ICommitmentVault
@@ -356,12 +348,12 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    function hashAttestation(uint256 id, uint256 index, bytes32 evidenceHash, uint64 validUntil)
-        external
-        view
-        override
-        returns (bytes32)
-    {
+    function hashAttestation(
+        uint256 id,
+        uint256 index,
+        bytes32 evidenceHash,
+        uint64 validUntil
+    ) external view override returns (bytes32) {
         return _attestationDigest(id, index, _existing(id).rulesHash, evidenceHash, validUntil);
     }
 
@@ -429,7 +421,16 @@ contract CommitmentVault is
             rulesHash: p.rulesHash
         });
         emit CommitmentCreated(
-            id, msg.sender, p.token, p.amount, p.start, p.period, p.milestones, p.grace, p.beneficiary, p.rulesHash
+            id,
+            msg.sender,
+            p.token,
+            p.amount,
+            p.start,
+            p.period,
+            p.milestones,
+            p.grace,
+            p.beneficiary,
+            p.rulesHash
         );
     }
 
@@ -516,7 +517,10 @@ contract CommitmentVault is
         bytes32 evidenceHash,
         uint64 validUntil
     ) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ATTESTATION_TYPEHASH, id, index, rulesHash, evidenceHash, validUntil)));
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(ATTESTATION_TYPEHASH, id, index, rulesHash, evidenceHash, validUntil))
+            );
     }
 
     /// @dev Every signature must recover (65 bytes, low s) to a current oracle, signers strictly ascending, and

@@ -76,7 +76,11 @@ interface ICommitmentVault {
 
     /// @notice A milestone's share went to the commitment owner (pushed, or credited if the push failed).
     event MilestoneReleased(
-        uint256 indexed id, uint256 indexed index, address indexed owner, uint256 amount, bytes32 evidenceHash
+        uint256 indexed id,
+        uint256 indexed index,
+        address indexed owner,
+        uint256 amount,
+        bytes32 evidenceHash
     );
 
     /// @notice A milestone's share was credited to the beneficiary.
@@ -294,10 +298,12 @@ interface ICommitmentVault {
     function credits(address account, address token) external view returns (uint256);
 
     /// @notice The EIP-712 digest the oracles sign for this milestone (rulesHash read from storage).
-    function hashAttestation(uint256 id, uint256 index, bytes32 evidenceHash, uint64 validUntil)
-        external
-        view
-        returns (bytes32);
+    function hashAttestation(
+        uint256 id,
+        uint256 index,
+        bytes32 evidenceHash,
+        uint64 validUntil
+    ) external view returns (bytes32);
 
     /// @notice The current oracle set.
     function oracles() external view returns (address[] memory);

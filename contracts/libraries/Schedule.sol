@@ -13,11 +13,7 @@ library Schedule {
     }
 
     /// @notice Claim deadline of window `index` before any pause: `start + (index + 1) * period + grace`.
-    function baseDeadline(uint256 start, uint256 period, uint256 grace, uint256 index)
-        internal
-        pure
-        returns (uint256)
-    {
+    function baseDeadline(uint256 start, uint256 period, uint256 grace, uint256 index) internal pure returns (uint256) {
         return start + (index + 1) * period + grace;
     }
 
@@ -29,11 +25,12 @@ library Schedule {
     /// @param grace The commitment's grace.
     /// @param coverStart Start of the latest pause, or of the earliest pause it is chained to.
     /// @param unpausedAt When that pause ended (or, while paused, the hypothetical unpause time).
-    function extendForPause(uint256 d, uint256 grace, uint256 coverStart, uint256 unpausedAt)
-        internal
-        pure
-        returns (uint256)
-    {
+    function extendForPause(
+        uint256 d,
+        uint256 grace,
+        uint256 coverStart,
+        uint256 unpausedAt
+    ) internal pure returns (uint256) {
         if (unpausedAt == 0 || d <= coverStart) return d;
         uint256 floor = unpausedAt + grace;
         return d > floor ? d : floor;

@@ -6,7 +6,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @notice ERC-20 whose transfers call back into `target` with preset calldata once armed, recording whether
 /// the nested call succeeded and what it reverted with (an ERC-777-style hook, the classic reentrancy vector).
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public reentryTarget;
     bytes public reentryData;
     bool public armed;
     bool public attempted;
@@ -20,7 +20,7 @@ contract ReentrantToken is ERC20 {
     }
 
     function arm(address target_, bytes calldata data) external {
-        target = target_;
+        reentryTarget = target_;
         reentryData = data;
         armed = true;
         attempted = false;
@@ -31,7 +31,9 @@ contract ReentrantToken is ERC20 {
         if (armed && from != address(0) && to != address(0)) {
             armed = false;
             attempted = true;
-            (bool ok, bytes memory ret) = target.call(reentryData);
+            // The reentrancy attempt is the point of this mock.
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok, bytes memory ret) = reentryTarget.call(reentryData);
             reentrySucceeded = ok;
             if (!ok) reentryRevertData = ret;
         }

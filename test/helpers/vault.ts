@@ -1,4 +1,5 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { TypedDataField } from "ethers";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { deployVault } from "../../scripts/lib/deployVault.js";
 import type { CommitmentVault } from "../../types/ethers-contracts/index.js";
@@ -6,12 +7,13 @@ import type { CommitmentVault } from "../../types/ethers-contracts/index.js";
 export const DAY = 24 * 60 * 60;
 export const WEEK = 7 * DAY;
 export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-export const RULES_HASH = "0x" + "ab".repeat(32);
-export const EVIDENCE_HASH = "0x" + "cd".repeat(32);
+export const RULES_HASH = `0x${"ab".repeat(32)}`;
+export const EVIDENCE_HASH = `0x${"cd".repeat(32)}`;
 /** secp256k1 group order: s' = N - s turns a valid signature into its high-s twin. */
 export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-export const ATTESTATION_TYPES = {
+/** EIP-712 types of the attestation (mutable arrays: ethers' signTypedData does not take readonly ones). */
+export const ATTESTATION_TYPES: Record<string, TypedDataField[]> = {
   MilestoneAttestation: [
     { name: "commitmentId", type: "uint256" },
     { name: "milestoneIndex", type: "uint256" },
@@ -19,7 +21,7 @@ export const ATTESTATION_TYPES = {
     { name: "evidenceHash", type: "bytes32" },
     { name: "validUntil", type: "uint64" },
   ],
-} as const;
+};
 
 export interface Attestation {
   commitmentId: bigint;
@@ -36,6 +38,7 @@ export async function signAttestation(
   attestation: Attestation,
   chainId?: bigint,
 ): Promise<string> {
+  if (!signer.provider) throw new Error("signer has no provider");
   const domain = {
     name: "ResolutionAutopilot",
     version: "1",
@@ -64,11 +67,11 @@ export function sortByAddress<T extends { address: string }>(list: readonly T[])
 export function malleate(signature: string): string {
   const hex = signature.slice(2);
   const r = hex.slice(0, 64);
-  const s = BigInt("0x" + hex.slice(64, 128));
+  const s = BigInt(`0x${hex.slice(64, 128)}`);
   const v = Number.parseInt(hex.slice(128, 130), 16);
   const sHigh = (SECP256K1_N - s).toString(16).padStart(64, "0");
   const vFlipped = (v === 27 ? 28 : 27).toString(16);
-  return "0x" + r + sHigh + vFlipped;
+  return `0x${r}${sHigh}${vFlipped}`;
 }
 
 export interface VaultFixture {

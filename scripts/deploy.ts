@@ -1,0 +1,103 @@
+/**
+ * Deploys CommitmentVault (and, on local chains, an allowlisted mock USDC) to the selected network and writes
+ * deployments/<network>.json plus the typed ABI module.
+ *
+ *   npm run deploy -- --network localhost
+ *   ORACLES=0xA,0xB,0xC THRESHOLD=2 ADMIN=0xSafe ALLOW_TOKENS=0xUSDC npm run deploy -- --network baseSepolia
+ *
+ * Environment (all optional on local chains):
+ *   ADMIN         admin + guardian (default: the deployer). Tokens can only be allowlisted at deploy time
+ *                 when ADMIN is the deployer; otherwise the admin calls setTokenAllowed afterwards.
+ *   ORACLES       comma-separated oracle addresses (default on local chains: Hardhat account #1)
+ *   THRESHOLD     signatures per claim (default 1)
+ *   ALLOW_TOKENS  comma-separated ERC-20 addresses to allowlist
+ *   MOCK_USDC     "true" to deploy a mock USDC with permit (default: true on chain 31337 only)
+ */
+import { network } from "hardhat";
+import { z } from "zod";
+import { deployVault } from "./lib/deployVault.ts";
+import { writeDeployment } from "./lib/writeDeployment.ts";
+
+const LOCAL_CHAIN_ID = 31337;
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+const addressList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(address));
+
+const { ethers, networkName } = await network.getOrCreate();
+const chainId = Number((await ethers.provider.getNetwork()).chainId);
+const local = chainId === LOCAL_CHAIN_ID;
+const [deployer, localOracle] = await ethers.getSigners();
+if (!deployer) throw new Error(`no deployer account configured for network ${networkName}`);
+
+const env = z
+  .object({
+    ADMIN: address.optional(),
+    ORACLES: addressList.optional(),
+    THRESHOLD: z.coerce.number().int().min(1).max(16).optional(),
+    ALLOW_TOKENS: addressList.optional(),
+    MOCK_USDC: z.enum(["true", "false"]).optional(),
+  })
+  .safeParse(process.env);
+if (!env.success) {
+  const issue = env.error.issues[0];
+  console.error(`deploy: invalid ${issue?.path.join(".")}: ${issue?.message}`);
+  process.exit(1);
+}
+const admin = env.data.ADMIN ?? deployer.address;
+const oracles = env.data.ORACLES ?? (local && localOracle ? [localOracle.address] : undefined);
+if (!oracles || oracles.length === 0) {
+  console.error("deploy: ORACLES is required outside the local chain (comma-separated addresses)");
+  process.exit(1);
+}
+const threshold = env.data.THRESHOLD ?? 1;
+const withMockUsdc = env.data.MOCK_USDC ? env.data.MOCK_USDC === "true" : local;
+const allowTokens = env.data.ALLOW_TOKENS ?? [];
+if (admin.toLowerCase() !== deployer.address.toLowerCase() && (withMockUsdc || allowTokens.length > 0)) {
+  console.error("deploy: tokens can only be allowlisted at deploy time when ADMIN is the deployer");
+  process.exit(1);
+}
+
+const result = await deployVault(ethers, { admin, oracles, threshold, withMockUsdc, allowTokens });
+const tokens = [];
+for (const tokenAddress of result.allowedTokens) {
+  const token = await ethers.getContractAt("MockERC20Permit", tokenAddress);
+  const isMock = tokenAddress === (await result.usdc?.getAddress());
+  let permit = false;
+  try {
+    await token.DOMAIN_SEPARATOR();
+    permit = true;
+  } catch {
+    permit = false;
+  }
+  tokens.push({
+    address: tokenAddress,
+    symbol: await token.symbol(),
+    decimals: Number(await token.decimals()),
+    permit,
+    mock: isMock,
+  });
+}
+const record = {
+  network: networkName,
+  chainId,
+  vault: { address: await result.vault.getAddress(), deploymentBlock: result.deploymentBlock },
+  admin,
+  oracles,
+  threshold,
+  tokens,
+  deployedAt: new Date().toISOString(),
+};
+// Hardhat's in-process network ("default") vanishes when this script ends: nothing worth recording.
+const file =
+  networkName === "default" ? "(nothing: in-process network)" : await writeDeployment(process.cwd(), record);
+console.log(`CommitmentVault ${await result.vault.getAddress()} on ${networkName} (chain ${chainId})`);
+for (const t of tokens) console.log(`  token ${t.symbol} ${t.address}${t.mock ? " (mock, local only)" : ""}`);
+console.log(`  oracles ${oracles.join(", ")} threshold ${threshold}`);
+console.log(`  wrote ${file} and deployments/abi.ts`);

@@ -1,0 +1,167 @@
+/**
+ * Gas benchmark for CommitmentVault.
+ *
+ *   node scripts/gas-report.ts           run the scenario, write docs/gas.md and docs/gas-snapshot.json
+ *   node scripts/gas-report.ts --check   run the scenario, fail if a budget is exceeded or the committed
+ *                                        snapshot differs from what was measured (update it with `npm run gas`)
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const SNAPSHOT = "docs/gas-snapshot.json";
+const REPORT = "docs/gas.md";
+const SCENARIO = "bench/gas/vault.gas.ts";
+
+interface Budget {
+  label: string;
+  limit: number;
+  value: (m: Record<string, number>) => number | undefined;
+}
+
+const BUDGETS: Budget[] = [
+  { label: "createCommitment (ETH)", limit: 150_000, value: (m) => m["createCommitment (ETH)"] },
+  {
+    label: "createCommitment (ERC-20, approved)",
+    limit: 190_000,
+    value: (m) => m["createCommitment (ERC-20, approved)"],
+  },
+  {
+    label: "claimMilestone (ETH, 1 signature)",
+    limit: 65_000,
+    value: (m) => m["claimMilestone (ETH, 1 signature)"],
+  },
+  {
+    label: "each extra signature (2nd and 3rd, worst of the two)",
+    limit: 8_000,
+    value: (m) => {
+      const [one, two, three] = [1, 2, 3].map(
+        (n) => m[`claimMilestone (ETH, ${n} signature${n > 1 ? "s" : ""})`],
+      );
+      if (one === undefined || two === undefined || three === undefined) return undefined;
+      return Math.max(two - one, three - two);
+    },
+  },
+  { label: "slash (first credit)", limit: 70_000, value: (m) => m["slash (first credit)"] },
+  { label: "slash (later credit)", limit: 50_000, value: (m) => m["slash (later credit)"] },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : Math.round(((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2);
+}
+
+function runScenario(): { medians: Record<string, number>; counts: Record<string, number>; stats: string } {
+  const dir = mkdtempSync(join(tmpdir(), "gas-"));
+  const out = join(dir, "samples.json");
+  try {
+    const run = spawnSync("npx", ["hardhat", "test", "mocha", SCENARIO, "--gas-stats"], {
+      encoding: "utf8",
+      env: { ...process.env, GAS_SAMPLES_OUT: out },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (run.status !== 0) {
+      process.stderr.write(run.stdout + run.stderr);
+      throw new Error(`gas scenario failed with exit code ${run.status}`);
+    }
+    const samples = JSON.parse(readFileSync(out, "utf8")) as Record<string, number[]>;
+    const medians: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    for (const [label, values] of Object.entries(samples)) {
+      medians[label] = median(values);
+      counts[label] = values.length;
+    }
+    // Keep the CommitmentVault block of Hardhat's --gas-stats table for the report.
+    const lines = run.stdout.split("\n");
+    const startAt = lines.findIndex((l) => l.includes("CommitmentVault.sol:CommitmentVault"));
+    const endAt = lines.findIndex((l, i) => i > startAt && l.startsWith("╚"));
+    const stats =
+      startAt > 0 && endAt > startAt ? lines.slice(startAt - 1, endAt + 1).join("\n") : "(not found)";
+    return { medians, counts, stats };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function budgetRows(medians: Record<string, number>): { rows: string[]; failures: string[] } {
+  const rows: string[] = [];
+  const failures: string[] = [];
+  for (const b of BUDGETS) {
+    const v = b.value(medians);
+    if (v === undefined) {
+      failures.push(`${b.label}: not measured`);
+      continue;
+    }
+    const ok = v <= b.limit;
+    if (!ok) failures.push(`${b.label}: ${v} > budget ${b.limit}`);
+    rows.push(
+      `| ${b.label} | ${v.toLocaleString("en-US")} | ${b.limit.toLocaleString("en-US")} | ${ok ? "ok" : "OVER"} |`,
+    );
+  }
+  return { rows, failures };
+}
+
+const check = process.argv.includes("--check");
+const { medians, counts, stats } = runScenario();
+const { rows, failures } = budgetRows(medians);
+
+if (check) {
+  const snapshot = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
+  for (const [label, value] of Object.entries(medians)) {
+    if (snapshot[label] !== value) {
+      failures.push(
+        `snapshot drift: ${label} measured ${value}, snapshot ${snapshot[label] ?? "missing"} (run npm run gas)`,
+      );
+    }
+  }
+  for (const label of Object.keys(snapshot)) {
+    if (!(label in medians))
+      failures.push(`snapshot drift: ${label} is in the snapshot but was not measured`);
+  }
+  console.log("| case | median gas | budget | |\n|---|---:|---:|---|");
+  console.log(rows.join("\n"));
+  if (failures.length > 0) {
+    console.error(`\ngas check failed:\n- ${failures.join("\n- ")}`);
+    process.exit(1);
+  }
+  console.log("\ngas check: all budgets met, snapshot matches");
+} else {
+  const sorted = Object.fromEntries(Object.entries(medians).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(SNAPSHOT, `${JSON.stringify(sorted, null, 2)}\n`);
+  const template = readFileSync(REPORT, "utf8");
+  const measured = Object.entries(sorted)
+    .map(([label, v]) => `| ${label} | ${v.toLocaleString("en-US")} | ${counts[label]} |`)
+    .join("\n");
+  const generated = [
+    "<!-- generated by `npm run gas`: everything between these markers is rewritten -->",
+    "### Budgets (median, optimizer on)",
+    "",
+    "| case | median gas | budget | |",
+    "|---|---:|---:|---|",
+    ...rows,
+    "",
+    "### Every measured case",
+    "",
+    "| case | median gas | samples |",
+    "|---|---:|---:|",
+    measured,
+    "",
+    "### Hardhat `--gas-stats` for the same run",
+    "",
+    "```text",
+    stats,
+    "```",
+    "<!-- end generated -->",
+  ].join("\n");
+  const next = template.replace(/<!-- generated by[\s\S]*<!-- end generated -->/, generated);
+  writeFileSync(REPORT, next);
+  console.log(rows.join("\n"));
+  if (failures.length > 0) {
+    console.error(`\nover budget:\n- ${failures.join("\n- ")}`);
+    process.exit(1);
+  }
+}
