@@ -14,7 +14,8 @@ if (major < 22 || (major === 22 && minor < 13)) {
 const marker = "node_modules/.package-lock.json";
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync("package-lock.json").mtimeMs;
 if (stale) {
-  console.log("Installing dependencies (npm ci)...");
-  const run = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
+  // `npm install` rather than `npm ci`: see .ci/run (the lock holds only this platform's optional binaries).
+  console.log("Installing dependencies (npm install, versions from package-lock.json)...");
+  const run = spawnSync("npm", ["install", "--no-audit", "--no-fund"], { stdio: "inherit" });
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
