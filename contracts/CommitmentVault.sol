@@ -92,14 +92,19 @@ contract CommitmentVault is
 
     /// @dev These five share one slot with Pausable's `_paused` flag (storage packs across base contracts),
     /// so `whenNotPaused` warms the slot that create reads for ids and claims read for the quorum.
-    uint64 private _lastId;
+    /// @dev 48 bits of ids: 2.8e14 commitments, far beyond any chain's capacity.
+    uint48 private _lastId;
     uint8 private _threshold;
     /// @dev When the current pause began; 0 while not paused.
     uint40 private _pausedAt;
-    /// @dev Start of the latest pause, or of the earliest pause it is chained to (see {pause}).
+    /// @dev Start of the latest pause.
     uint40 private _coverStart;
     /// @dev When the latest pause ended; 0 if never unpaused.
     uint40 private _lastUnpausedAt;
+    /// @dev Start of the first pause of the chain the latest pause belongs to (see {pause}).
+    uint40 private _chainStart;
+    /// @dev Seconds between the previous unpause and the latest pause when chained (< MAX_GRACE), else 0.
+    uint24 private _chainGap;
 
     mapping(uint256 id => CommitmentRecord) private _commitments;
     mapping(address account => mapping(address token => uint256 amount)) private _credits;
@@ -244,13 +249,16 @@ contract CommitmentVault is
         if (pausedAt == 0) revert ExitNotAvailable(0);
         if (block.timestamp < pausedAt + EXIT_DELAY) revert ExitNotAvailable(uint64(pausedAt + EXIT_DELAY));
 
-        // Effect:
-        uint256 refund = _openStake(c);
+        // Effect: milestones that were already slashable when the pause began go to the beneficiary, as a slash
+        // would have sent them; every other open milestone is refunded.
+        (uint256 refund, uint256 forfeited) = _settleForExit(c, id);
         c.closed = true;
+        address token = c.token;
+        if (forfeited != 0) _credit(c.beneficiary, token, forfeited);
         emit CommitmentExited(id, msg.sender, refund);
 
         // Interaction:
-        if (refund != 0) _pushOrCredit(msg.sender, c.token, refund);
+        if (refund != 0) _pushOrCredit(msg.sender, token, refund);
     }
 
     /// @inheritdoc ICommitmentVault
@@ -280,15 +288,20 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    /// @dev Notes: a pause that begins less than MAX_GRACE after the previous unpause continues that pause's
-    /// cover: deadlines still running when the earlier pause began are extended again. This errs on the side of
-    /// the staker and keeps the rule O(1) (no pause history to walk).
+    /// @dev Notes: a pause that begins less than MAX_GRACE after the previous unpause is chained to it, because
+    /// deadlines that pause extended may still be running (see {Schedule-covered}).
     function pause() external override onlyRole(GUARDIAN_ROLE) {
         uint256 lastUnpausedAt = _lastUnpausedAt;
-        if (lastUnpausedAt == 0 || block.timestamp >= lastUnpausedAt + MAX_GRACE) {
-            _coverStart = uint40(block.timestamp);
+        uint40 now_ = uint40(block.timestamp);
+        if (lastUnpausedAt != 0 && block.timestamp < lastUnpausedAt + MAX_GRACE) {
+            // Chained: _chainStart keeps the chain's first start; the gap is < MAX_GRACE (7 days): fits 24 bits.
+            _chainGap = uint24(block.timestamp - lastUnpausedAt);
+        } else {
+            _chainStart = now_;
+            _chainGap = 0;
         }
-        _pausedAt = uint40(block.timestamp);
+        _coverStart = now_;
+        _pausedAt = now_;
         _pause();
     }
 
@@ -378,8 +391,13 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    function pauseState() external view override returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt) {
-        return (_pausedAt, _coverStart, _lastUnpausedAt);
+    function pauseState()
+        external
+        view
+        override
+        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainStart, uint32 chainGap)
+    {
+        return (_pausedAt, _coverStart, _lastUnpausedAt, _chainStart, _chainGap);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -400,11 +418,11 @@ contract CommitmentVault is
     }
 
     function _store(CommitmentParams calldata p) private returns (uint256 id) {
-        // Ids are 1, 2, 3, ...: 2^64 creations cannot happen, so the increment cannot overflow.
+        // Ids are 1, 2, 3, ...: 2^48 creations cannot happen, so the increment cannot overflow.
         unchecked {
             id = uint256(_lastId) + 1;
         }
-        _lastId = uint64(id);
+        _lastId = uint48(id);
         // The narrowing casts are safe: _validate bounded start (< 2^40), grace (< 2^24), milestones (<= 104).
         _commitments[id] = CommitmentRecord({
             owner: msg.sender,
@@ -493,12 +511,26 @@ contract CommitmentVault is
         }
     }
 
-    /// @dev Sum of the shares of milestones still Open. Bounded: at most MAX_MILESTONES iterations.
-    function _openStake(CommitmentRecord storage c) private view returns (uint256 total) {
+    /// @dev For {exit}: marks Open milestones whose deadline had already passed when the current pause began as
+    /// Slashed (returning their sum as `forfeited`) and sums the other Open shares as `refund`. Bounded: at most
+    /// MAX_MILESTONES iterations.
+    function _settleForExit(
+        CommitmentRecord storage c,
+        uint256 id
+    ) private returns (uint256 refund, uint256 forfeited) {
         uint256 count = c.milestones;
         uint256 amount = c.amount;
         for (uint256 i; i < count; ++i) {
-            if (_bitsOf(c, i) == 0) total += Schedule.share(amount, count, i);
+            if (_bitsOf(c, i) != 0) continue;
+            uint256 share = Schedule.share(amount, count, i);
+            uint256 d = Schedule.baseDeadline(c.start, c.period, c.grace, i);
+            if (Schedule.covered(d, c.grace, _coverStart, _chainStart, _chainGap)) {
+                refund += share;
+            } else {
+                _settle(c, i, _SLASHED);
+                forfeited += share;
+                emit MilestoneSlashed(id, i, c.beneficiary, share);
+            }
         }
     }
 
@@ -507,7 +539,7 @@ contract CommitmentVault is
         uint256 d = Schedule.baseDeadline(start, period, grace, index);
         // While paused, the unpause time is unknown; report the deadline as if the vault resumed now.
         uint256 unpausedAt = _pausedAt != 0 ? block.timestamp : _lastUnpausedAt;
-        return Schedule.extendForPause(d, grace, _coverStart, unpausedAt);
+        return Schedule.extendForPause(d, grace, _coverStart, _chainStart, _chainGap, unpausedAt);
     }
 
     function _attestationDigest(

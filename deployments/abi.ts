@@ -1891,6 +1891,16 @@ export const commitmentVaultAbi = [
         "internalType": "uint64",
         "name": "lastUnpausedAt",
         "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "chainStart",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "chainGap",
+        "type": "uint32"
       }
     ],
     "stateMutability": "view",

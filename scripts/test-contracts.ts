@@ -19,12 +19,16 @@ child.stdout.on("data", (chunk: Buffer) => {
 });
 const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
 
-// Hardhat prints "N passing" / "N failing" per mocha run and "N passing, M failing" style lines for Solidity.
-const count = (re: RegExp) => [...output.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+// Hardhat ends with one overall line per outcome naming the runners, e.g. "266 passing (10 solidity, 256 mocha)";
+// each runner's own summary ("256 passing (3s)") comes before it and is not counted again.
 const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const clean = output.replace(ansi, "");
-const passed = count(/^\s*(\d+) passing/gm);
-const failed = count(/^\s*(\d+) failing/gm);
+const overall = (word: string) => {
+  const m = clean.match(new RegExp(`^(\\d+) ${word} \\((?:\\d+ (?:mocha|solidity|nodejs)(?:, )?)+\\)\\s*$`, "m"));
+  return m ? Number(m[1]) : 0;
+};
+const passed = overall("passing");
+const failed = overall("failing") || (code !== 0 ? 1 : 0);
 
 const problems: string[] = [];
 const rows = [...clean.matchAll(/║\s*(contracts\/\S+\.sol)\s*│\s*([\d.]+)\s*│\s*([\d.]+)\s*│/g)];

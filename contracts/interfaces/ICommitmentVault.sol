@@ -89,7 +89,7 @@ interface ICommitmentVault {
     /// @notice The owner cancelled before the start; the whole stake was refunded.
     event CommitmentCancelled(uint256 indexed id, address indexed owner, uint256 refunded);
 
-    /// @notice The owner left a vault paused for 30 days or more; every open milestone was refunded.
+    /// @notice The owner left a vault paused for 30 days or more; `refunded` is what came back to the owner.
     event CommitmentExited(uint256 indexed id, address indexed owner, uint256 refunded);
 
     /// @notice `amount` of `token` was added to the withdrawable credits of `account`.
@@ -231,9 +231,13 @@ interface ICommitmentVault {
     /// - The caller is the owner; the commitment is not closed; `block.timestamp < start`.
     function cancel(uint256 id) external;
 
-    /// @notice Escape hatch: refunds every open milestone to the owner once the vault has been paused for
-    /// 30 days or more.
-    /// @dev Requirements:
+    /// @notice Escape hatch: once the vault has been paused for 30 days or more, refunds to the owner every open
+    /// milestone whose claim deadline was still running when the pause began, and credits the beneficiary with
+    /// the open milestones that were already slashable then (exactly as a slash would have). Closes the commitment.
+    /// @dev Notes: emits {MilestoneSlashed} per forfeited milestone, one {Credited} for their sum, then
+    /// {CommitmentExited} with the refund.
+    ///
+    /// Requirements:
     /// - The caller is the owner; the commitment is not closed.
     /// - The vault is paused and has been since at least 30 days.
     function exit(uint256 id) external;
@@ -289,9 +293,9 @@ interface ICommitmentVault {
     function milestoneAmount(uint256 id, uint256 index) external view returns (uint256);
 
     /// @notice The first timestamp at which milestone `index` can no longer be claimed (and can be slashed).
-    /// @dev `start + (index + 1) * period + grace`, unless that moment came after the start of the latest pause
-    /// (or of a pause chained to it, see docs): then it is at least `lastUnpause + grace`. While the vault is
-    /// paused such a deadline is not known yet; the value returned assumes an unpause right now.
+    /// @dev `start + (index + 1) * period + grace`, unless that deadline was still running when the latest pause
+    /// began (including through an earlier pause's extension): then it is at least `lastUnpause + grace`. While
+    /// the vault is paused such a deadline is not known yet; the value returned assumes an unpause right now.
     function claimDeadline(uint256 id, uint256 index) external view returns (uint64);
 
     /// @notice Withdrawable credits of `account` in `token` (address(0) for ETH).
@@ -317,7 +321,11 @@ interface ICommitmentVault {
     /// @notice The last commitment id issued (0 before the first).
     function commitmentCount() external view returns (uint256);
 
-    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), the start of the pause cover
-    /// that extends deadlines, and when the vault was last unpaused (0 if never).
-    function pauseState() external view returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt);
+    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), when the latest pause began,
+    /// when the vault was last unpaused (0 if never), and the chain data of {claimDeadline}: the start of the
+    /// first pause chained to the latest one and the gap between the previous unpause and the latest pause.
+    function pauseState()
+        external
+        view
+        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainStart, uint32 chainGap);
 }

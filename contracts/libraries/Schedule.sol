@@ -17,21 +17,39 @@ library Schedule {
         return start + (index + 1) * period + grace;
     }
 
-    /// @notice Applies the latest pause to a deadline.
-    /// @dev A deadline `d` later than `coverStart` was still running when the (chained) pause began, so it
-    /// gets at least `grace` after the unpause: `max(d, unpausedAt + grace)`. Deadlines at or before
-    /// `coverStart` lost nothing to the pause and stand. `unpausedAt == 0` means there was never an unpause.
+    /// @notice Whether the latest pause covers a deadline, i.e. the deadline was still running when it began.
+    /// @dev Exact for a pause that follows an earlier one by less than `grace` (a chain of two): the earlier
+    /// pause had extended deadlines after `chainStart` to `previousUnpause + grace`, which is still running at
+    /// the new pause start iff `grace > chainGap` (the time between that unpause and the new pause). For longer
+    /// chains `chainStart` is the first pause's start: this may cover more than strictly needed, never less,
+    /// so a staker never loses claim time to a pause.
     /// @param d The base deadline.
     /// @param grace The commitment's grace.
-    /// @param coverStart Start of the latest pause, or of the earliest pause it is chained to.
-    /// @param unpausedAt When that pause ended (or, while paused, the hypothetical unpause time).
+    /// @param coverStart Start of the latest pause.
+    /// @param chainStart Start of the first pause of the chain the latest pause belongs to (== coverStart if none).
+    /// @param chainGap Time between the previous unpause and the latest pause (0 if not chained).
+    function covered(
+        uint256 d,
+        uint256 grace,
+        uint256 coverStart,
+        uint256 chainStart,
+        uint256 chainGap
+    ) internal pure returns (bool) {
+        return d > coverStart || (grace > chainGap && d > chainStart);
+    }
+
+    /// @notice Applies the latest pause to a deadline: a covered deadline becomes `max(d, unpausedAt + grace)`,
+    /// any other stands. `unpausedAt == 0` means there was never a pause.
+    /// @param unpausedAt When the latest pause ended (or, while paused, the hypothetical unpause time).
     function extendForPause(
         uint256 d,
         uint256 grace,
         uint256 coverStart,
+        uint256 chainStart,
+        uint256 chainGap,
         uint256 unpausedAt
     ) internal pure returns (uint256) {
-        if (unpausedAt == 0 || d <= coverStart) return d;
+        if (unpausedAt == 0 || !covered(d, grace, coverStart, chainStart, chainGap)) return d;
         uint256 floor = unpausedAt + grace;
         return d > floor ? d : floor;
     }
