@@ -24,7 +24,9 @@ const code: number = await new Promise((resolve) => child.on("close", (c) => res
 const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const clean = output.replace(ansi, "");
 const overall = (word: string) => {
-  const m = clean.match(new RegExp(`^(\\d+) ${word} \\((?:\\d+ (?:mocha|solidity|nodejs)(?:, )?)+\\)\\s*$`, "m"));
+  const m = clean.match(
+    new RegExp(`^(\\d+) ${word} \\((?:\\d+ (?:mocha|solidity|nodejs)(?:, )?)+\\)\\s*$`, "m"),
+  );
   return m ? Number(m[1]) : 0;
 };
 const passed = overall("passing");
