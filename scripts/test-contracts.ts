@@ -1,7 +1,12 @@
 /**
- * Runs every contract test (mocha + Solidity fuzz/invariant) once, instrumented for coverage, then:
+ * Runs every contract test once: the Solidity fuzz/invariant suite, then the mocha suite instrumented for
+ * coverage. Then:
  * - fails if any non-mock file under contracts/ is below MIN_COVERAGE % of lines or statements;
  * - prints one closing line `contracts: N passed, M failed` that CI can read.
+ *
+ * Coverage is taken from the mocha run alone: in Hardhat 3.18 a combined `hardhat test --coverage` report
+ * does not merge the mocha runner's hits into the Solidity runner's (the vault reads ~90 % there and 100 %
+ * under mocha alone, and mocks that mocha exercises read 0 %).
  *
  *   node scripts/test-contracts.ts            (what npm test runs)
  *   MIN_COVERAGE=90 node scripts/test-contracts.ts
@@ -10,27 +15,33 @@ import { spawn } from "node:child_process";
 
 const MIN_COVERAGE = Number(process.env.MIN_COVERAGE ?? 95);
 
-const child = spawn("npx", ["hardhat", "test", "--coverage"], { stdio: ["ignore", "pipe", "inherit"] });
-let output = "";
-child.stdout.on("data", (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  output += chunk.toString("utf8");
-  if (output.length > 16 * 1024 * 1024) output = output.slice(-8 * 1024 * 1024); // keep the tail only
-});
-const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+async function run(args: string[]): Promise<{ code: number; output: string }> {
+  const child = spawn("npx", ["hardhat", "test", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    output += chunk.toString("utf8");
+    if (output.length > 16 * 1024 * 1024) output = output.slice(-8 * 1024 * 1024); // keep the tail only
+  });
+  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  return { code, output };
+}
 
-// Hardhat ends with one overall line per outcome naming the runners, e.g. "266 passing (10 solidity, 256 mocha)";
-// each runner's own summary ("256 passing (3s)") comes before it and is not counted again.
+const solidity = await run(["solidity"]);
+const mocha = await run(["mocha", "--coverage"]);
+const code = solidity.code !== 0 ? solidity.code : mocha.code;
+const output = `${solidity.output}\n${mocha.output}`;
+
+// Each run (one runner each) ends with that runner's summary: "  10 passing", "  259 passing (6s)", "  2 failing".
 const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
-const clean = output.replace(ansi, "");
-const overall = (word: string) => {
-  const m = clean.match(
-    new RegExp(`^(\\d+) ${word} \\((?:\\d+ (?:mocha|solidity|nodejs)(?:, )?)+\\)\\s*$`, "m"),
-  );
-  return m ? Number(m[1]) : 0;
+const lastCount = (text: string, word: string) => {
+  const hits = [...text.replace(ansi, "").matchAll(new RegExp(`^\\s*(\\d+) ${word}\\b`, "gm"))];
+  return hits.length > 0 ? Number(hits[hits.length - 1]?.[1]) : 0;
 };
-const passed = overall("passing");
-const failed = overall("failing") || (code !== 0 ? 1 : 0);
+const passed = lastCount(solidity.output, "passing") + lastCount(mocha.output, "passing");
+const failed =
+  lastCount(solidity.output, "failing") + lastCount(mocha.output, "failing") || (code !== 0 ? 1 : 0);
+const clean = output.replace(ansi, "");
 
 const problems: string[] = [];
 const rows = [...clean.matchAll(/║\s*(contracts\/\S+\.sol)\s*│\s*([\d.]+)\s*│\s*([\d.]+)\s*│/g)];
