@@ -48,6 +48,10 @@ contract CommitmentVault is
     uint256 public constant MAX_GRACE = 7 days;
     uint256 public constant MAX_START_DELAY = 365 days;
     uint256 public constant EXIT_DELAY = 30 days;
+    /// @notice Claim time a deadline that was running when a pause began keeps after the unpause. It is not the
+    /// commitment's grace but one window for all (>= every grace): that makes chained pauses compose exactly
+    /// (see {Schedule-covered}) and gives operators a week to catch up on attestations after an incident.
+    uint256 public constant PAUSE_RECOVERY = MAX_GRACE;
     uint256 public constant MAX_ORACLES = 16;
     /// @notice Delay of a default-admin transfer (AccessControlDefaultAdminRules).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
@@ -97,14 +101,10 @@ contract CommitmentVault is
     uint8 private _threshold;
     /// @dev When the current pause began; 0 while not paused.
     uint40 private _pausedAt;
-    /// @dev Start of the latest pause.
+    /// @dev Start of the first pause of the chain the latest pause belongs to (see {pause}).
     uint40 private _coverStart;
     /// @dev When the latest pause ended; 0 if never unpaused.
     uint40 private _lastUnpausedAt;
-    /// @dev Start of the first pause of the chain the latest pause belongs to (see {pause}).
-    uint40 private _chainStart;
-    /// @dev Seconds between the previous unpause and the latest pause when chained (< MAX_GRACE), else 0.
-    uint24 private _chainGap;
 
     mapping(uint256 id => CommitmentRecord) private _commitments;
     mapping(address account => mapping(address token => uint256 amount)) private _credits;
@@ -288,20 +288,14 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    /// @dev Notes: a pause that begins less than MAX_GRACE after the previous unpause is chained to it, because
-    /// deadlines that pause extended may still be running (see {Schedule-covered}).
+    /// @dev Notes: a pause that begins less than PAUSE_RECOVERY after the previous unpause is chained to it: the
+    /// deadlines that pause covered are all still running, so the cover keeps the chain's first start.
     function pause() external override onlyRole(GUARDIAN_ROLE) {
         uint256 lastUnpausedAt = _lastUnpausedAt;
-        uint40 now_ = uint40(block.timestamp);
-        if (lastUnpausedAt != 0 && block.timestamp < lastUnpausedAt + MAX_GRACE) {
-            // Chained: _chainStart keeps the chain's first start; the gap is < MAX_GRACE (7 days): fits 24 bits.
-            _chainGap = uint24(block.timestamp - lastUnpausedAt);
-        } else {
-            _chainStart = now_;
-            _chainGap = 0;
+        if (lastUnpausedAt == 0 || block.timestamp >= lastUnpausedAt + PAUSE_RECOVERY) {
+            _coverStart = uint40(block.timestamp);
         }
-        _coverStart = now_;
-        _pausedAt = now_;
+        _pausedAt = uint40(block.timestamp);
         _pause();
     }
 
@@ -391,13 +385,8 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    function pauseState()
-        external
-        view
-        override
-        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainStart, uint32 chainGap)
-    {
-        return (_pausedAt, _coverStart, _lastUnpausedAt, _chainStart, _chainGap);
+    function pauseState() external view override returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt) {
+        return (_pausedAt, _coverStart, _lastUnpausedAt);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -524,7 +513,7 @@ contract CommitmentVault is
             if (_bitsOf(c, i) != 0) continue;
             uint256 share = Schedule.share(amount, count, i);
             uint256 d = Schedule.baseDeadline(c.start, c.period, c.grace, i);
-            if (Schedule.covered(d, c.grace, _coverStart, _chainStart, _chainGap)) {
+            if (Schedule.covered(d, _coverStart)) {
                 refund += share;
             } else {
                 _settle(c, i, _SLASHED);
@@ -539,7 +528,7 @@ contract CommitmentVault is
         uint256 d = Schedule.baseDeadline(start, period, grace, index);
         // While paused, the unpause time is unknown; report the deadline as if the vault resumed now.
         uint256 unpausedAt = _pausedAt != 0 ? block.timestamp : _lastUnpausedAt;
-        return Schedule.extendForPause(d, grace, _coverStart, _chainStart, _chainGap, unpausedAt);
+        return Schedule.extendForPause(d, _coverStart, unpausedAt, PAUSE_RECOVERY);
     }
 
     function _attestationDigest(

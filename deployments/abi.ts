@@ -1206,6 +1206,19 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
+    "name": "PAUSE_RECOVERY",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "acceptDefaultAdminTransfer",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -1891,16 +1904,6 @@ export const commitmentVaultAbi = [
         "internalType": "uint64",
         "name": "lastUnpausedAt",
         "type": "uint64"
-      },
-      {
-        "internalType": "uint64",
-        "name": "chainStart",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint32",
-        "name": "chainGap",
-        "type": "uint32"
       }
     ],
     "stateMutability": "view",

@@ -15,6 +15,8 @@ const { ethers, networkHelpers } = await network.create();
 
 const GRACE = 2 * DAY;
 const EXIT_DELAY = 30 * DAY;
+/** PAUSE_RECOVERY: claim time a deadline running at a pause keeps after the unpause (>= every grace). */
+const RECOVERY = 7 * DAY;
 /** ETH stakes from `params()`: 0.8 ETH over 8 milestones. */
 const SHARE = 10n ** 17n;
 const OPEN = 0n;
@@ -96,34 +98,45 @@ async function expectSlashTooEarlyAt(f: VaultFixture, index: number, t: number, 
 }
 
 describe("CommitmentVault: pause", () => {
+  it("uses a 7-day recovery window, at least every commitment's grace", async () => {
+    const f = await networkHelpers.loadFixture(pauseFixture);
+    expect(await f.vault.PAUSE_RECOVERY()).to.equal(BigInt(RECOVERY));
+    expect(await f.vault.PAUSE_RECOVERY()).to.equal(await f.vault.MAX_GRACE());
+  });
+
   describe("a claim deadline that falls inside a pause", () => {
-    // Milestone 0's deadline D lies inside [p, u); it moves to u + grace.
+    // Milestone 0's deadline D lies inside [p, u); it moves to u + recovery (>= u + grace).
     const layout = (f: PauseFixture) => {
       const d = f.base(0);
       const p = d - DAY;
       const u = d + 3 * DAY;
-      return { d, p, u, extended: u + GRACE };
+      return { d, p, u, extended: u + RECOVERY };
     };
 
-    it("moves the claim deadline to unpause + grace", async () => {
+    it("moves the claim deadline to unpause + recovery", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const { d, p, u, extended } = layout(f);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
       await pauseAt(f, p);
       await unpauseAt(f, u);
-      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p), BigInt(u), BigInt(p), 0n]);
+      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p), BigInt(u)]);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(extended);
+      expect(extended).to.be.at.least(u + GRACE);
     });
 
-    it("claims at unpause + grace - 1", async () => {
+    it("claims at unpause + grace - 1 and at unpause + recovery - 1", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const { p, u, extended } = layout(f);
       await pauseAt(f, p);
       await unpauseAt(f, u);
-      await expectClaimAt(f, 0, extended - 1);
+      await expectClaimAt(f, 0, u + GRACE - 1, extended - 1);
+      const g = await networkHelpers.loadFixture(pauseFixture);
+      await pauseAt(g, p);
+      await unpauseAt(g, u);
+      await expectClaimAt(g, 0, extended - 1);
     });
 
-    it("reverts when the slash comes at any time before unpause + grace", async () => {
+    it("reverts when the slash comes at any time before unpause + recovery", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const { d, p, u, extended } = layout(f);
       await expectSlashTooEarlyAt(f, 0, p - 1, d);
@@ -136,12 +149,12 @@ describe("CommitmentVault: pause", () => {
       );
       await unpauseAt(f, u);
       await expectSlashTooEarlyAt(f, 0, u + 1, extended);
-      await expectSlashTooEarlyAt(f, 0, u + DAY, extended);
+      await expectSlashTooEarlyAt(f, 0, u + GRACE, extended);
       await expectSlashTooEarlyAt(f, 0, extended - 1, extended);
       expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(0n);
     });
 
-    it("slashes at exactly unpause + grace", async () => {
+    it("slashes at exactly unpause + recovery", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const { p, u, extended } = layout(f);
       await pauseAt(f, p);
@@ -150,7 +163,7 @@ describe("CommitmentVault: pause", () => {
       expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(SHARE);
     });
 
-    it("reverts when the claim comes at exactly unpause + grace", async () => {
+    it("reverts when the claim comes at exactly unpause + recovery", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const { p, u, extended } = layout(f);
       await pauseAt(f, p);
@@ -169,9 +182,9 @@ describe("CommitmentVault: pause", () => {
       const u = d + DAY;
       await pauseAt(f, d - 1);
       await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + GRACE);
-      await expectSlashTooEarlyAt(f, 0, u + GRACE - 1, u + GRACE);
-      await expectSlashAt(f, 0, u + GRACE);
+      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + RECOVERY);
+      await expectSlashTooEarlyAt(f, 0, u + RECOVERY - 1, u + RECOVERY);
+      await expectSlashAt(f, 0, u + RECOVERY);
     });
 
     it("reports, while paused, the deadline an unpause at the current block would give", async () => {
@@ -181,22 +194,22 @@ describe("CommitmentVault: pause", () => {
       const t = p + 2 * DAY;
       await networkHelpers.time.increaseTo(t);
       expect(await networkHelpers.time.latest()).to.equal(t);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(t + GRACE);
+      expect(await f.vault.claimDeadline(1, 0)).to.equal(t + RECOVERY);
     });
   });
 
-  describe("a claim deadline that falls after the pause, within grace of the unpause", () => {
-    it("moves the claim deadline to unpause + grace", async () => {
+  describe("a claim deadline that falls after the pause, within the recovery window of the unpause", () => {
+    it("moves the claim deadline to unpause + recovery", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const d = f.base(0);
       const p = d - 3 * DAY;
       const u = d - DAY;
       await pauseAt(f, p);
       await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + GRACE);
-      expect(u + GRACE).to.be.greaterThan(d);
-      await expectSlashTooEarlyAt(f, 0, d, u + GRACE);
-      await expectSlashAt(f, 0, u + GRACE);
+      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + RECOVERY);
+      expect(u + RECOVERY).to.be.greaterThan(d);
+      await expectSlashTooEarlyAt(f, 0, d, u + RECOVERY);
+      await expectSlashAt(f, 0, u + RECOVERY);
     });
   });
 
@@ -237,16 +250,16 @@ describe("CommitmentVault: pause", () => {
     });
   });
 
-  describe("a claim deadline later than unpause + grace", () => {
-    // Pause briefly during window 0: milestone 0's deadline is 9 days after start, u + grace only 4 days.
-    const layout = (f: PauseFixture) => ({ p: f.start + DAY, u: f.start + 2 * DAY, d: f.base(0) });
+  describe("a claim deadline later than unpause + recovery", () => {
+    // A one-hour pause early in window 0: milestone 0's deadline (9 days after start) lies beyond u + 7 days.
+    const layout = (f: PauseFixture) => ({ p: f.start + 3600, u: f.start + 7200, d: f.base(0) });
 
     it("is unaffected", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const { p, u, d } = layout(f);
       await pauseAt(f, p);
       await unpauseAt(f, u);
-      expect(u + GRACE).to.be.lessThan(d);
+      expect(u + RECOVERY).to.be.lessThan(d);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
       expect(await f.vault.claimDeadline(1, 7)).to.equal(f.base(7));
       await expectSlashTooEarlyAt(f, 0, d - 1, d);
@@ -261,118 +274,87 @@ describe("CommitmentVault: pause", () => {
       await expectClaimAt(f, 0, d - 1);
     });
 
-    it("leaves later milestones alone when an earlier one is extended", async () => {
+    it("extends only the deadlines that fall before unpause + recovery", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
       const d0 = f.base(0);
       const u = d0 + 3 * DAY;
       await pauseAt(f, d0 - DAY);
       await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + GRACE);
-      // Milestone 1's deadline is a week after milestone 0's: beyond u + grace.
-      expect(await f.vault.claimDeadline(1, 1)).to.equal(f.base(1));
-      await expectSlashTooEarlyAt(f, 1, f.base(1) - 1, f.base(1));
-      await expectSlashAt(f, 1, f.base(1));
+      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + RECOVERY);
+      // Milestone 1's deadline (d0 + 7 days) is before u + 7 days: extended too.
+      expect(await f.vault.claimDeadline(1, 1)).to.equal(u + RECOVERY);
+      // Milestone 2's deadline is a fortnight after d0: beyond u + 7 days, unchanged.
+      expect(await f.vault.claimDeadline(1, 2)).to.equal(f.base(2));
+      await expectSlashTooEarlyAt(f, 2, f.base(2) - 1, f.base(2));
+      await expectSlashAt(f, 2, f.base(2));
     });
   });
 
   describe("chained pauses", () => {
-    // Pause 1 covers milestone 0's deadline d and extends it to u1 + GRACE. Pause 2 begins `gap` after
-    // unpause 1: if gap < GRACE that extension is still running when pause 2 begins, so pause 2 covers it too.
-    const layout = (f: PauseFixture, gap: number) => {
+    it("extends a deadline covered by the first pause to the second unpause + recovery", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
       const d = f.base(0);
       const p1 = d - DAY;
       const u1 = d + DAY;
-      const p2 = u1 + gap;
+      const p2 = u1 + 3 * DAY;
       const u2 = p2 + DAY;
-      return { d, p1, u1, p2, u2, extended: u2 + GRACE };
-    };
-    const SHORT_GAP = GRACE / 2;
-    const LONG_GAP = GRACE + 1;
-
-    it("extends a deadline whose first extension was still running at the second pause", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p1, u1, p2, u2, extended } = layout(f, SHORT_GAP);
+      const extended = u2 + RECOVERY;
       await pauseAt(f, p1);
       await unpauseAt(f, u1);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u1 + GRACE);
+      expect(await f.vault.claimDeadline(1, 0)).to.equal(u1 + RECOVERY);
       await pauseAt(f, p2);
-      expect(await f.vault.pauseState()).to.deep.equal([
-        BigInt(p2),
-        BigInt(p2),
-        BigInt(u1),
-        BigInt(p1),
-        BigInt(SHORT_GAP),
-      ]);
+      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p1), BigInt(u1)]);
       await unpauseAt(f, u2);
-      expect(await f.vault.pauseState()).to.deep.equal([
-        0n,
-        BigInt(p2),
-        BigInt(u2),
-        BigInt(p1),
-        BigInt(SHORT_GAP),
-      ]);
+      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p1), BigInt(u2)]);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(extended);
       await expectSlashTooEarlyAt(f, 0, u2 + 1, extended);
       await expectSlashTooEarlyAt(f, 0, extended - 1, extended);
       await expectSlashAt(f, 0, extended);
     });
 
-    it("claims at the second unpause + grace - 1", async () => {
+    it("claims at the second unpause + recovery - 1", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p1, u1, p2, u2, extended } = layout(f, SHORT_GAP);
-      await pauseAt(f, p1);
+      const d = f.base(0);
+      const u1 = d + DAY;
+      const u2 = u1 + 4 * DAY;
+      await pauseAt(f, d - DAY);
       await unpauseAt(f, u1);
-      await pauseAt(f, p2);
+      await pauseAt(f, u1 + 3 * DAY);
       await unpauseAt(f, u2);
-      await expectClaimAt(f, 0, extended - 1);
+      await expectClaimAt(f, 0, u2 + RECOVERY - 1);
     });
 
-    it("does not revive a deadline whose first extension ran out before the second pause", async () => {
+    it("never revives a deadline that had passed before the chain began, however many pauses follow", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { d, p1, u1, p2, u2 } = layout(f, LONG_GAP);
-      await pauseAt(f, p1);
-      await unpauseAt(f, u1);
-      // Slashable between u1 + GRACE and p2 ...
-      expect(u1 + GRACE).to.be.lessThan(p2);
-      await pauseAt(f, p2);
-      await unpauseAt(f, u2);
-      // ... and still slashable after the second pause, which took nothing from it. The view falls back to the
-      // base deadline d (like u1 + GRACE, it lies before the second pause).
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
-      await expectSlashAt(f, 0, u2 + 1);
-    });
-
-    it("does not revive a deadline that passed between two chained pauses", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      // Milestone 1's deadline d1 falls after unpause 1 + GRACE and before pause 2, itself < 7 days later.
-      const d1 = f.base(1);
-      const p1 = d1 - 4 * DAY;
-      const u1 = p1 + 3600;
-      const p2 = d1 + 10;
-      const u2 = p2 + DAY;
-      expect(u1 + GRACE).to.be.lessThan(d1);
-      expect(p2 - u1).to.be.lessThan(7 * DAY);
-      await pauseAt(f, p1);
-      await unpauseAt(f, u1);
-      await pauseAt(f, p2);
-      await unpauseAt(f, u2);
-      expect(await f.vault.claimDeadline(1, 1)).to.equal(d1);
-      await expectSlashAt(f, 1, u2 + 1);
+      // Milestone 0 is slashable from d on; three pauses, each starting a day after the previous unpause.
+      const d = f.base(0);
+      let t = d + DAY;
+      for (let i = 0; i < 3; i++) {
+        await pauseAt(f, t);
+        await unpauseAt(f, t + DAY);
+        t += 2 * DAY;
+        expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
+      }
+      // Milestone 1 (deadline d + 7 days, still running when the chain began) is covered by the whole chain.
+      const lastUnpause = t - DAY;
+      expect(await f.vault.claimDeadline(1, 1)).to.equal(lastUnpause + RECOVERY);
+      await expectSlashAt(f, 0, lastUnpause + 1);
     });
 
     it("does not chain a pause that begins 7 days or more after the previous unpause", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { d, p1, u1 } = layout(f, 0);
+      const d = f.base(0);
+      const p1 = d - DAY;
+      const u1 = d + DAY;
       const p2 = u1 + 7 * DAY;
       const u2 = p2 + DAY;
       await pauseAt(f, p1);
       await unpauseAt(f, u1);
       await pauseAt(f, p2);
-      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p2), BigInt(u1), BigInt(p2), 0n]);
+      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p2), BigInt(u1)]);
       await unpauseAt(f, u2);
-      // The first extension (to u1 + grace) had run out before the second pause, which starts a new cover:
-      // the view falls back to the base deadline (both lie in the past, so nothing changes in practice).
-      expect(u1 + GRACE).to.be.lessThan(p2);
+      // The first extension ended at u1 + 7 days == p2: not running when the second pause began. The view
+      // falls back to the base deadline (both lie in the past, so nothing changes in practice).
       expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
       await expectSlashAt(f, 0, u2 + 1);
     });

@@ -269,7 +269,8 @@ interface ICommitmentVault {
     /// - The caller holds DEFAULT_ADMIN_ROLE; `token` is not address(0).
     function setTokenAllowed(address token, bool allowed) external;
 
-    /// @notice Stops create, claim and slash. Claim deadlines that fall inside the pause are extended.
+    /// @notice Stops create, claim and slash. Claim deadlines still running when the pause began are extended to
+    /// at least 7 days after the unpause (see {claimDeadline}).
     /// @dev Requirements:
     /// - The caller holds GUARDIAN_ROLE; the vault is not paused.
     function pause() external;
@@ -294,8 +295,9 @@ interface ICommitmentVault {
 
     /// @notice The first timestamp at which milestone `index` can no longer be claimed (and can be slashed).
     /// @dev `start + (index + 1) * period + grace`, unless that deadline was still running when the latest pause
-    /// began (including through an earlier pause's extension): then it is at least `lastUnpause + grace`. While
-    /// the vault is paused such a deadline is not known yet; the value returned assumes an unpause right now.
+    /// chain began: then it is at least `lastUnpause + PAUSE_RECOVERY` (7 days, >= any grace). A pause that begins
+    /// less than 7 days after an unpause continues the chain. While the vault is paused such a deadline is not
+    /// known yet; the value returned assumes an unpause right now.
     function claimDeadline(uint256 id, uint256 index) external view returns (uint64);
 
     /// @notice Withdrawable credits of `account` in `token` (address(0) for ETH).
@@ -321,11 +323,7 @@ interface ICommitmentVault {
     /// @notice The last commitment id issued (0 before the first).
     function commitmentCount() external view returns (uint256);
 
-    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), when the latest pause began,
-    /// when the vault was last unpaused (0 if never), and the chain data of {claimDeadline}: the start of the
-    /// first pause chained to the latest one and the gap between the previous unpause and the latest pause.
-    function pauseState()
-        external
-        view
-        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainStart, uint32 chainGap);
+    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), the start of the first pause
+    /// of the latest pause chain (the cover of {claimDeadline}), and when the vault was last unpaused (0 if never).
+    function pauseState() external view returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt);
 }

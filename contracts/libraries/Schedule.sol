@@ -17,40 +17,30 @@ library Schedule {
         return start + (index + 1) * period + grace;
     }
 
-    /// @notice Whether the latest pause covers a deadline, i.e. the deadline was still running when it began.
-    /// @dev Exact for a pause that follows an earlier one by less than `grace` (a chain of two): the earlier
-    /// pause had extended deadlines after `chainStart` to `previousUnpause + grace`, which is still running at
-    /// the new pause start iff `grace > chainGap` (the time between that unpause and the new pause). For longer
-    /// chains `chainStart` is the first pause's start: this may cover more than strictly needed, never less,
-    /// so a staker never loses claim time to a pause.
-    /// @param d The base deadline.
-    /// @param grace The commitment's grace.
-    /// @param coverStart Start of the latest pause.
-    /// @param chainStart Start of the first pause of the chain the latest pause belongs to (== coverStart if none).
-    /// @param chainGap Time between the previous unpause and the latest pause (0 if not chained).
-    function covered(
-        uint256 d,
-        uint256 grace,
-        uint256 coverStart,
-        uint256 chainStart,
-        uint256 chainGap
-    ) internal pure returns (bool) {
-        return d > coverStart || (grace > chainGap && d > chainStart);
+    /// @notice Whether the latest pause (chain) covers a deadline, i.e. the deadline was still running when the
+    /// pause chain began.
+    /// @dev Exact, and independent of the commitment: a covered deadline ends no earlier than
+    /// `unpause + recovery`, so it is still running at any pause that begins less than `recovery` after that
+    /// unpause (a chained pause), and the chain's cover is simply every deadline after the chain's first start.
+    /// A deadline at or before `coverStart` was not running when the chain began and lost nothing to it.
+    function covered(uint256 d, uint256 coverStart) internal pure returns (bool) {
+        return d > coverStart;
     }
 
-    /// @notice Applies the latest pause to a deadline: a covered deadline becomes `max(d, unpausedAt + grace)`,
-    /// any other stands. `unpausedAt == 0` means there was never a pause.
-    /// @param unpausedAt When the latest pause ended (or, while paused, the hypothetical unpause time).
+    /// @notice Applies the latest pause chain to a deadline: a covered deadline becomes
+    /// `max(d, unpausedAt + recovery)`, any other stands. `unpausedAt == 0` means there was never a pause.
+    /// @param d The base deadline.
+    /// @param coverStart Start of the first pause of the latest chain.
+    /// @param unpausedAt When that chain's last pause ended (or, while paused, the hypothetical unpause time).
+    /// @param recovery Claim time every covered deadline keeps after the unpause (>= any commitment's grace).
     function extendForPause(
         uint256 d,
-        uint256 grace,
         uint256 coverStart,
-        uint256 chainStart,
-        uint256 chainGap,
-        uint256 unpausedAt
+        uint256 unpausedAt,
+        uint256 recovery
     ) internal pure returns (uint256) {
-        if (unpausedAt == 0 || !covered(d, grace, coverStart, chainStart, chainGap)) return d;
-        uint256 floor = unpausedAt + grace;
+        if (unpausedAt == 0 || !covered(d, coverStart)) return d;
+        uint256 floor = unpausedAt + recovery;
         return d > floor ? d : floor;
     }
 

@@ -130,9 +130,9 @@ contract ScheduleFuzzTest {
     }
 
     /// @notice One pause [p, u): nothing settles during it; afterwards a deadline that was still running when the
-    /// pause began (d > p) becomes max(d, u + grace), so a deadline that fell inside the pause can be claimed for
-    /// `grace` after the unpause and not slashed before; a deadline at or before p stands. Claim and slash still
-    /// partition time exactly at the new deadline.
+    /// pause began (d > p) becomes max(d, u + PAUSE_RECOVERY), so a deadline that fell inside the pause can be
+    /// claimed for at least `grace` (PAUSE_RECOVERY >= grace) after the unpause and not slashed before; a deadline
+    /// at or before p stands. Claim and slash still partition time exactly at the new deadline.
     /// hardhat-config: fuzz.runs = 1000
     function testFuzzPauseExtendsRunningDeadlines(
         uint32 periodSeed,
@@ -153,14 +153,16 @@ contract ScheduleFuzzTest {
         _checkBothPaused(c, unpausedAt - 1);
         // While paused the view assumes an unpause right now.
         VM.warp(unpausedAt - 1);
-        uint256 ifUnpausedNow = base > pausedAt ? _max(base, unpausedAt - 1 + c.grace) : base;
+        uint256 recovery = vault.PAUSE_RECOVERY();
+        VM.assertGe(recovery, c.grace, "recovery window shorter than grace");
+        uint256 ifUnpausedNow = base > pausedAt ? _max(base, unpausedAt - 1 + recovery) : base;
         VM.assertEq(vault.claimDeadline(c.id, c.index), ifUnpausedNow, "claimDeadline while paused");
 
         VM.warp(unpausedAt);
         vault.unpause();
-        uint256 expected = base > pausedAt ? _max(base, unpausedAt + c.grace) : base;
+        uint256 expected = base > pausedAt ? _max(base, unpausedAt + recovery) : base;
         if (base > pausedAt && base <= unpausedAt) {
-            VM.assertEq(expected, unpausedAt + c.grace, "deadline inside the pause must move to unpause + grace");
+            VM.assertEq(expected, unpausedAt + recovery, "deadline inside the pause must move to unpause + recovery");
         }
         VM.assertEq(vault.claimDeadline(c.id, c.index), expected, "claimDeadline after unpause");
 

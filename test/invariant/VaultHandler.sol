@@ -1041,8 +1041,9 @@ contract VaultHandler {
     }
 
     /// @dev Right after an unpause at `u` of a pause that began at `p`, for every Open milestone with base deadline d:
-    /// - d <= claimDeadline <= max(d, u + grace): a pause never shortens a deadline nor extends it beyond grace;
-    /// - a deadline that fell inside the pause (p < d <= u) is exactly u + grace;
+    /// - d <= claimDeadline <= max(d, u + PAUSE_RECOVERY): a pause never shortens a deadline nor extends it beyond
+    ///   the recovery window;
+    /// - a deadline that fell inside the pause (p < d <= u) is exactly u + PAUSE_RECOVERY (>= u + grace);
     /// - a milestone that was already slashable when the pause began is still slashable (deadline <= u).
     function _checkPauseExtensions() internal {
         uint256 unpausedAt = _world.timestamp;
@@ -1053,13 +1054,16 @@ contract VaultHandler {
                 Track storage t = _tracks[id][i];
                 if (t.last != ICommitmentVault.MilestoneState.Open) continue;
                 uint256 base = uint256(m.start) + (i + 1) * m.period + m.grace;
-                uint256 floor = unpausedAt + m.grace;
+                uint256 floor = unpausedAt + vault.PAUSE_RECOVERY();
                 uint256 actual = vault.claimDeadline(id, i);
                 if (actual < base || actual > (base > floor ? base : floor)) {
-                    _violate("unpause: claim deadline outside [base, max(base, unpause + grace)]", abi.encode(id, i));
+                    _violate(
+                        "unpause: claim deadline outside [base, max(base, unpause + recovery)]",
+                        abi.encode(id, i)
+                    );
                 }
                 if (base > _world.pausedAt && base <= unpausedAt && actual != floor) {
-                    _violate("unpause: deadline inside the pause not moved to unpause + grace", abi.encode(id, i));
+                    _violate("unpause: deadline inside the pause not moved to unpause + recovery", abi.encode(id, i));
                 }
                 if (t.slashableAtPause == _world.pauseCount && actual > unpausedAt) {
                     _violate(
