@@ -42,16 +42,26 @@ contract CommitmentVault is
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "MilestoneAttestation(uint256 commitmentId,uint256 milestoneIndex,bytes32 rulesHash,bytes32 evidenceHash,uint64 validUntil)"
     );
+    /// @notice Most milestones (windows) a commitment may have.
     uint256 public constant MAX_MILESTONES = 104;
+    /// @notice Shortest window.
     uint256 public constant MIN_PERIOD = 1 hours;
+    /// @notice Longest window.
     uint256 public constant MAX_PERIOD = 366 days;
+    /// @notice Longest grace after a window closes.
     uint256 public constant MAX_GRACE = 7 days;
+    /// @notice How far ahead a commitment may start.
     uint256 public constant MAX_START_DELAY = 365 days;
+    /// @notice Paused time (summed over a pause chain) after which owners may {exit}.
     uint256 public constant EXIT_DELAY = 30 days;
+    /// @notice Gas forwarded with an ETH payout to an owner: ample for smart wallets, bounded so a receiver that
+    /// burns all it gets cannot make a claim need millions of gas (a failed push is credited instead).
+    uint256 public constant PUSH_GAS = 100_000;
     /// @notice Claim time a deadline that was running when a pause began keeps after the unpause. It is not the
     /// commitment's grace but one window for all (>= every grace): that makes chained pauses compose exactly
     /// (see {Schedule-covered}) and gives operators a week to catch up on attestations after an incident.
     uint256 public constant PAUSE_RECOVERY = MAX_GRACE;
+    /// @notice Largest oracle set.
     uint256 public constant MAX_ORACLES = 16;
     /// @notice Delay of a default-admin transfer (AccessControlDefaultAdminRules).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
@@ -105,6 +115,9 @@ contract CommitmentVault is
     uint40 private _coverStart;
     /// @dev When the latest pause ended; 0 if never unpaused.
     uint40 private _lastUnpausedAt;
+    /// @dev Seconds paused in the current pause chain before the current pause (for {exit}): re-pausing right
+    /// after an unpause cannot restart the exit clock.
+    uint32 private _chainPausedSeconds;
 
     mapping(uint256 id => CommitmentRecord) private _commitments;
     mapping(address account => mapping(address token => uint256 amount)) private _credits;
@@ -196,12 +209,12 @@ contract CommitmentVault is
 
         // Effect:
         _settle(c, index, _RELEASED);
-        address owner = c.owner;
+        address commitmentOwner = c.owner;
         uint256 amount = Schedule.share(c.amount, c.milestones, index);
-        emit MilestoneReleased(id, index, owner, amount, evidenceHash);
+        emit MilestoneReleased(id, index, commitmentOwner, amount, evidenceHash);
 
         // Interaction:
-        _pushOrCredit(owner, c.token, amount);
+        _pushOrCredit(commitmentOwner, c.token, amount);
     }
 
     /// @inheritdoc ICommitmentVault
@@ -247,7 +260,9 @@ contract CommitmentVault is
         _requireOwnerOfLiveCommitment(c, id);
         uint256 pausedAt = _pausedAt;
         if (pausedAt == 0) revert ExitNotAvailable(0);
-        if (block.timestamp < pausedAt + EXIT_DELAY) revert ExitNotAvailable(uint64(pausedAt + EXIT_DELAY));
+        // Paused time of the whole chain, so an unpause-and-re-pause cannot push the exit back.
+        uint256 availableAt = pausedAt + EXIT_DELAY - _chainPausedSeconds;
+        if (block.timestamp < availableAt) revert ExitNotAvailable(uint64(availableAt));
 
         // Effect: milestones that were already slashable when the pause began go to the beneficiary, as a slash
         // would have sent them; every other open milestone is refunded.
@@ -288,22 +303,26 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    /// @dev Notes: a pause that begins less than PAUSE_RECOVERY after the previous unpause is chained to it: the
-    /// deadlines that pause covered are all still running, so the cover keeps the chain's first start.
     function pause() external override onlyRole(GUARDIAN_ROLE) {
         uint256 lastUnpausedAt = _lastUnpausedAt;
+        // A pause less than PAUSE_RECOVERY after the previous unpause continues that chain: the deadlines the chain
+        // covers are all still running, so the cover keeps the chain's first start, and the time already paused
+        // keeps counting towards EXIT_DELAY. Otherwise a new chain starts.
+        _pause(); // Check: reverts with EnforcedPause when already paused.
         if (lastUnpausedAt == 0 || block.timestamp >= lastUnpausedAt + PAUSE_RECOVERY) {
             _coverStart = uint40(block.timestamp);
+            _chainPausedSeconds = 0;
         }
         _pausedAt = uint40(block.timestamp);
-        _pause();
     }
 
     /// @inheritdoc ICommitmentVault
     function unpause() external override onlyRole(GUARDIAN_ROLE) {
+        _unpause(); // Check: reverts with ExpectedPause when not paused, so _pausedAt is set below.
+        // A chain is at most a few years of pauses: the sum fits 32 bits (136 years).
+        _chainPausedSeconds = uint32(_chainPausedSeconds + (block.timestamp - _pausedAt));
         _pausedAt = 0;
         _lastUnpausedAt = uint40(block.timestamp);
-        _unpause();
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -385,8 +404,13 @@ contract CommitmentVault is
     }
 
     /// @inheritdoc ICommitmentVault
-    function pauseState() external view override returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt) {
-        return (_pausedAt, _coverStart, _lastUnpausedAt);
+    function pauseState()
+        external
+        view
+        override
+        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainPausedSeconds)
+    {
+        return (_pausedAt, _coverStart, _lastUnpausedAt, _chainPausedSeconds);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -402,7 +426,9 @@ contract CommitmentVault is
         if (p.period < MIN_PERIOD || p.period > MAX_PERIOD) revert InvalidPeriod(p.period);
         if (p.milestones == 0 || p.milestones > MAX_MILESTONES) revert InvalidMilestoneCount(p.milestones);
         if (p.grace > MAX_GRACE) revert InvalidGrace(p.grace);
-        if (p.beneficiary == address(0) || p.beneficiary == msg.sender) revert InvalidBeneficiary(p.beneficiary);
+        if (p.beneficiary == address(0) || p.beneficiary == msg.sender || p.beneficiary == address(this)) {
+            revert InvalidBeneficiary(p.beneficiary);
+        }
         if (p.rulesHash == bytes32(0)) revert InvalidRulesHash();
     }
 
@@ -473,9 +499,9 @@ contract CommitmentVault is
     }
 
     function _requireOwnerOfLiveCommitment(CommitmentRecord storage c, uint256 id) private view {
-        address owner = c.owner;
-        if (owner == address(0)) revert CommitmentNotFound(id);
-        if (owner != msg.sender) revert NotCommitmentOwner(id, msg.sender);
+        address commitmentOwner = c.owner;
+        if (commitmentOwner == address(0)) revert CommitmentNotFound(id);
+        if (commitmentOwner != msg.sender) revert NotCommitmentOwner(id, msg.sender);
         if (c.closed) revert CommitmentClosed(id);
     }
 
@@ -565,9 +591,11 @@ contract CommitmentVault is
     function _pushOrCredit(address to, address token, uint256 amount) private {
         bool ok;
         if (token == address(0)) {
-            // Forward all gas (smart wallets need more than 2,300) but copy no return data.
+            // PUSH_GAS, not all gas: smart wallets need more than 2,300, but a receiver that burns everything must
+            // not make the claim itself run out of gas. No return data is copied.
+            uint256 pushGas = PUSH_GAS;
             assembly ("memory-safe") {
-                ok := call(gas(), to, amount, 0, 0, 0, 0)
+                ok := call(pushGas, to, amount, 0, 0, 0, 0)
             }
         } else {
             ok = IERC20(token).trySafeTransfer(to, amount);

@@ -1219,6 +1219,19 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
+    "name": "PUSH_GAS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "acceptDefaultAdminTransfer",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -1903,6 +1916,11 @@ export const commitmentVaultAbi = [
       {
         "internalType": "uint64",
         "name": "lastUnpausedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "chainPausedSeconds",
         "type": "uint64"
       }
     ],

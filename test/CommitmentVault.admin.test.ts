@@ -90,7 +90,7 @@ describe("CommitmentVault constructor", () => {
     expect(await vault.threshold()).to.equal(1n);
     expect(await vault.commitmentCount()).to.equal(0n);
     expect(await vault.paused()).to.equal(false);
-    expect(await vault.pauseState()).to.deep.equal([0n, 0n, 0n]);
+    expect(await vault.pauseState()).to.deep.equal([0n, 0n, 0n, 0n]);
   });
 
   it("emits OraclesUpdated for the initial set", async () => {
@@ -405,7 +405,7 @@ describe("CommitmentVault.pause and unpause", () => {
     await expect(f.vault.connect(f.admin).pause()).to.emit(f.vault, "Paused").withArgs(f.admin.address);
     const t = BigInt(await time.latest());
     expect(await f.vault.paused()).to.equal(true);
-    expect(await f.vault.pauseState()).to.deep.equal([t, t, 0n]);
+    expect(await f.vault.pauseState()).to.deep.equal([t, t, 0n, 0n]);
   });
 
   it("unpause by the guardian emits Unpaused and records the unpause time", async () => {
@@ -416,7 +416,7 @@ describe("CommitmentVault.pause and unpause", () => {
     await expect(f.vault.connect(f.admin).unpause()).to.emit(f.vault, "Unpaused").withArgs(f.admin.address);
     const t = BigInt(await time.latest());
     expect(await f.vault.paused()).to.equal(false);
-    expect(await f.vault.pauseState()).to.deep.equal([0n, pausedAt, t]);
+    expect(await f.vault.pauseState()).to.deep.equal([0n, pausedAt, t, t - pausedAt]);
   });
 
   it("a guardian granted later may pause and unpause", async () => {

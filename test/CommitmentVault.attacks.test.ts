@@ -126,6 +126,20 @@ async function revertingReceiverFixture() {
   return { ...f, receiver, receiverAddress, vaultAddress, start };
 }
 
+/** A GasGuzzlerReceiver (burns all gas it is given) owning an ETH commitment (id 1). */
+async function gasGuzzlerFixture() {
+  const f = await vaultFixture();
+  const receiver = await ethers.deployContract("GasGuzzlerReceiver");
+  const receiverAddress = await receiver.getAddress();
+  const start = (await networkHelpers.time.latest()) + DAY;
+  const p = params(start, f.charity.address);
+  const data = f.vault.interface.encodeFunctionData("createCommitment", [p]);
+  await (
+    await receiver.connect(f.alice).execute(await f.vault.getAddress(), data, { value: p.amount })
+  ).wait();
+  return { ...f, receiverAddress, start };
+}
+
 /** Quorum signatures (the two lowest oracles by default), sorted, over the stored rulesHash of `id`. */
 async function attest(
   f: VaultFixture,
@@ -883,6 +897,26 @@ describe("CommitmentVault: attacks", () => {
         .to.be.revertedWithCustomError(f.usdc, "ERC20InsufficientAllowance")
         .withArgs(vaultAddress, 0n, amount);
       expect(await f.vault.commitmentCount()).to.equal(1n);
+    });
+  });
+  describe("a payee that burns all the gas it receives", () => {
+    it("cannot make a claim need more than an ordinary gas limit: the share is credited", async () => {
+      const f = await networkHelpers.loadFixture(gasGuzzlerFixture);
+      await networkHelpers.time.increaseTo(f.start + 1);
+      const validUntil = f.start + DAY;
+      const sigs = await attest(f, 1, 0, validUntil);
+      // 300k gas: far below what forwarding all gas to the guzzler would need (63/64 of it burnt).
+      const tx = await f.vault
+        .connect(f.keeper)
+        .claimMilestone(1, 0, EVIDENCE_HASH, validUntil, sigs, { gasLimit: 300_000 });
+      await expect(tx)
+        .to.emit(f.vault, "Credited")
+        .withArgs(f.receiverAddress, ethers.ZeroAddress, ETH_SHARE);
+      const receipt = await tx.wait();
+      expect(receipt?.gasUsed).to.be.lessThan(300_000n);
+      expect(await f.vault.credits(f.receiverAddress, ethers.ZeroAddress)).to.equal(ETH_SHARE);
+      expect(await f.vault.milestoneState(1, 0)).to.equal(RELEASED);
+      expect(await f.vault.PUSH_GAS()).to.equal(100_000n);
     });
   });
 });

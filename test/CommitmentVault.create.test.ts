@@ -514,6 +514,15 @@ describe("CommitmentVault.createCommitment", () => {
           .withArgs(f.alice.address);
       });
 
+      it("reverts with InvalidBeneficiary when the beneficiary is the vault itself", async () => {
+        const f = await networkHelpers.loadFixture(vaultFixture);
+        const vaultAddress = await f.vault.getAddress();
+        const p = await ethParams(f, { beneficiary: vaultAddress });
+        await expect(f.vault.connect(f.alice).createCommitment(p, { value: p.amount }))
+          .to.be.revertedWithCustomError(f.vault, "InvalidBeneficiary")
+          .withArgs(vaultAddress);
+      });
+
       it("accepts as beneficiary an address that is the owner of another commitment", async () => {
         const f = await networkHelpers.loadFixture(vaultFixture);
         const p = await ethParams(f, { beneficiary: f.bob.address });

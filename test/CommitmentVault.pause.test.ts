@@ -119,7 +119,7 @@ describe("CommitmentVault: pause", () => {
       expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
       await pauseAt(f, p);
       await unpauseAt(f, u);
-      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p), BigInt(u)]);
+      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p), BigInt(u), BigInt(u - p)]);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(extended);
       expect(extended).to.be.at.least(u + GRACE);
     });
@@ -303,9 +303,14 @@ describe("CommitmentVault: pause", () => {
       await unpauseAt(f, u1);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(u1 + RECOVERY);
       await pauseAt(f, p2);
-      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p1), BigInt(u1)]);
+      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p1), BigInt(u1), BigInt(u1 - p1)]);
       await unpauseAt(f, u2);
-      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p1), BigInt(u2)]);
+      expect(await f.vault.pauseState()).to.deep.equal([
+        0n,
+        BigInt(p1),
+        BigInt(u2),
+        BigInt(u1 - p1 + (u2 - p2)),
+      ]);
       expect(await f.vault.claimDeadline(1, 0)).to.equal(extended);
       await expectSlashTooEarlyAt(f, 0, u2 + 1, extended);
       await expectSlashTooEarlyAt(f, 0, extended - 1, extended);
@@ -351,7 +356,7 @@ describe("CommitmentVault: pause", () => {
       await pauseAt(f, p1);
       await unpauseAt(f, u1);
       await pauseAt(f, p2);
-      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p2), BigInt(u1)]);
+      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p2), BigInt(u1), 0n]);
       await unpauseAt(f, u2);
       // The first extension ended at u1 + 7 days == p2: not running when the second pause began. The view
       // falls back to the base deadline (both lie in the past, so nothing changes in practice).
@@ -467,6 +472,44 @@ describe("CommitmentVault: pause", () => {
       }
       expect(await f.vault.credits(f.charity.address, ethers.ZeroAddress)).to.equal(SHARE);
       expect(await ethers.provider.getBalance(await f.vault.getAddress())).to.equal(SHARE);
+    });
+
+    it("counts paused time over the whole chain: an unpause-and-re-pause cannot push the exit back", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const p = f.start + DAY;
+      await pauseAt(f, p);
+      // The guardian unpauses and re-pauses in one transaction 29 days in, then again a day later.
+      await at(p + 29 * DAY);
+      const vault = f.vault.connect(f.admin);
+      await (
+        await vault.multicall([
+          vault.interface.encodeFunctionData("unpause"),
+          vault.interface.encodeFunctionData("pause"),
+        ])
+      ).wait();
+      const state = await f.vault.pauseState();
+      expect(state[0]).to.equal(BigInt(p + 29 * DAY));
+      expect(state[3]).to.equal(BigInt(29 * DAY));
+      await at(p + EXIT_DELAY - 1);
+      await expect(f.vault.connect(f.alice).exit(1))
+        .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
+        .withArgs(p + EXIT_DELAY);
+      await at(p + EXIT_DELAY);
+      await expect(f.vault.connect(f.alice).exit(1)).to.emit(f.vault, "CommitmentExited");
+    });
+
+    it("starts a new exit count when the vault was unpaused for the whole recovery window", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const p1 = f.start + DAY;
+      await pauseAt(f, p1);
+      await unpauseAt(f, p1 + 20 * DAY);
+      const p2 = p1 + 20 * DAY + RECOVERY;
+      await pauseAt(f, p2);
+      expect((await f.vault.pauseState())[3]).to.equal(0n);
+      await at(p2 + EXIT_DELAY - 1);
+      await expect(f.vault.connect(f.alice).exit(1))
+        .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
+        .withArgs(p2 + EXIT_DELAY);
     });
 
     it("reverts after the unpause even if the pause lasted 30 days", async () => {

@@ -20,7 +20,7 @@ interface ICommitmentVault {
     /// @param period Window length in seconds, `1 hours ..= 366 days`.
     /// @param milestones Number of windows, `1 ..= 104`.
     /// @param grace Seconds after a window closes during which it can still be claimed, `<= 7 days`.
-    /// @param beneficiary Receives slashed shares; not zero, not the owner.
+    /// @param beneficiary Receives slashed shares; not zero, not the owner, not the vault.
     /// @param rulesHash keccak256 of the JCS-canonical rules document; non-zero.
     struct CommitmentParams {
         address token;
@@ -74,7 +74,7 @@ interface ICommitmentVault {
         bytes32 rulesHash
     );
 
-    /// @notice A milestone's share went to the commitment owner (pushed, or credited if the push failed).
+    /// @notice A milestone's share went to the commitment owner (pushed with PUSH_GAS, or credited if that failed).
     event MilestoneReleased(
         uint256 indexed id,
         uint256 indexed index,
@@ -120,7 +120,7 @@ interface ICommitmentVault {
     error InvalidMilestoneCount(uint16 milestones);
     /// @notice `grace` exceeds 7 days.
     error InvalidGrace(uint32 grace);
-    /// @notice The beneficiary is zero or the owner.
+    /// @notice The beneficiary is zero, the owner, or the vault itself.
     error InvalidBeneficiary(address beneficiary);
     /// @notice `rulesHash` is zero.
     error InvalidRulesHash();
@@ -231,7 +231,8 @@ interface ICommitmentVault {
     /// - The caller is the owner; the commitment is not closed; `block.timestamp < start`.
     function cancel(uint256 id) external;
 
-    /// @notice Escape hatch: once the vault has been paused for 30 days or more, refunds to the owner every open
+    /// @notice Escape hatch: once the vault has been paused for 30 days or more (summed over a pause chain, so
+    /// unpausing for a moment does not restart the count), refunds to the owner every open
     /// milestone whose claim deadline was still running when the pause began, and credits the beneficiary with
     /// the open milestones that were already slashable then (exactly as a slash would have). Closes the commitment.
     /// @dev Notes: emits {MilestoneSlashed} per forfeited milestone, one {Credited} for their sum, then
@@ -239,7 +240,7 @@ interface ICommitmentVault {
     ///
     /// Requirements:
     /// - The caller is the owner; the commitment is not closed.
-    /// - The vault is paused and has been since at least 30 days.
+    /// - The vault is paused, and its current pause chain has been paused for at least 30 days in total.
     function exit(uint256 id) external;
 
     /// @notice Pays the caller's credits in `token` (address(0) for ETH) to the caller.
@@ -271,7 +272,11 @@ interface ICommitmentVault {
 
     /// @notice Stops create, claim and slash. Claim deadlines still running when the pause began are extended to
     /// at least 7 days after the unpause (see {claimDeadline}).
-    /// @dev Requirements:
+    /// @dev Notes: a pause less than 7 days after the previous unpause continues that pause chain: its cover
+    /// and its paused time (towards {exit}) carry over. Commitments created between chained pauses are covered
+    /// by the chain like the others (their deadlines after the chain's start get the recovery window too).
+    ///
+    /// Requirements:
     /// - The caller holds GUARDIAN_ROLE; the vault is not paused.
     function pause() external;
 
@@ -324,6 +329,10 @@ interface ICommitmentVault {
     function commitmentCount() external view returns (uint256);
 
     /// @notice Pause bookkeeping: when the current pause began (0 if not paused), the start of the first pause
-    /// of the latest pause chain (the cover of {claimDeadline}), and when the vault was last unpaused (0 if never).
-    function pauseState() external view returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt);
+    /// of the latest pause chain (the cover of {claimDeadline}), when the vault was last unpaused (0 if never), and
+    /// the seconds the chain was paused before the current pause (counted towards {exit}).
+    function pauseState()
+        external
+        view
+        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainPausedSeconds);
 }

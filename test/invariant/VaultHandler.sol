@@ -77,6 +77,11 @@ contract VaultHandler {
         /// @dev Block time of the campaign, kept here so it survives between fuzzer calls on every runner.
         uint256 timestamp;
         uint256 pausedAt;
+        /// @dev When the latest pause ended (0 if never).
+        uint256 lastUnpausedAt;
+        /// @dev Seconds paused in the current pause chain before the current pause: a pause less than
+        /// PAUSE_RECOVERY after the previous unpause continues the chain, and exit needs EXIT_DELAY in total.
+        uint256 chainPausedSeconds;
         /// @dev Successful pauses so far; the current (or latest) pause is number `pauseCount`.
         uint256 pauseCount;
         uint256 commitmentCount;
@@ -391,7 +396,7 @@ contract VaultHandler {
     /// others are refunded to the owner.
     function exit(uint256 idSeed, uint256 callerSeed, bool waitOut) external act(Action.Exit) {
         if (_world.commitmentCount == 0) return;
-        uint256 exitAt = _world.pausedAt + vault.EXIT_DELAY();
+        uint256 exitAt = _world.pausedAt + vault.EXIT_DELAY() - _world.chainPausedSeconds;
         if (waitOut && _world.paused && _world.timestamp < exitAt) {
             _world.timestamp = exitAt;
             VM.warp(exitAt);
@@ -477,6 +482,9 @@ contract VaultHandler {
             ret = reason;
         }
         if (_check(Action.Pause, "pause", ok, ret, expected)) {
+            if (_world.lastUnpausedAt == 0 || _world.timestamp >= _world.lastUnpausedAt + vault.PAUSE_RECOVERY()) {
+                _world.chainPausedSeconds = 0;
+            }
             _world.paused = true;
             _world.pausedAt = _world.timestamp;
             ++_world.pauseCount;
@@ -497,6 +505,8 @@ contract VaultHandler {
             ret = reason;
         }
         if (_check(Action.Unpause, "unpause", ok, ret, expected)) {
+            _world.chainPausedSeconds += _world.timestamp - _world.pausedAt;
+            _world.lastUnpausedAt = _world.timestamp;
             _world.paused = false;
             _checkPauseExtensions();
         }
