@@ -1,0 +1,156 @@
+/**
+ * Milestone attestations this agent's oracle key(s) signed, one per (chain, vault, commitment, milestone,
+ * signer). `getOrCreate` is idempotent: asking twice returns the first attestation, so the oracle never
+ * signs two different evidence hashes for the same milestone.
+ */
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { attestations } from "./schema.ts";
+import {
+  addressSchema,
+  bytes32Schema,
+  chainIdSchema,
+  hexBytesSchema,
+  parseInput,
+  safeUintSchema,
+  toAddress,
+  toHex,
+  uint256Schema,
+} from "./values.ts";
+
+export interface MilestoneKey {
+  chainId: number;
+  vault: string;
+  commitmentId: bigint;
+  milestoneIndex: number;
+}
+
+export interface AttestationKey extends MilestoneKey {
+  signer: string;
+}
+
+export interface NewAttestation extends AttestationKey {
+  evidenceHash: string;
+  /** Unix seconds. */
+  validUntil: number;
+  signature: string;
+}
+
+export interface AttestationRecord {
+  chainId: number;
+  vault: Address;
+  commitmentId: bigint;
+  milestoneIndex: number;
+  signer: Address;
+  evidenceHash: Hex;
+  validUntil: number;
+  signature: Hex;
+  createdAt: Date;
+}
+
+export interface GetOrCreateAttestationReturnType {
+  attestation: AttestationRecord;
+  /** False when an attestation already existed (it is returned unchanged, whatever was passed now). */
+  created: boolean;
+}
+
+export interface AttestationsRepository {
+  getOrCreate(attestation: NewAttestation): Promise<GetOrCreateAttestationReturnType>;
+  get(key: AttestationKey): Promise<AttestationRecord | null>;
+  /** Every stored signer's attestation for one milestone, signers ascending (the order the vault expects). */
+  listForMilestone(key: MilestoneKey): Promise<AttestationRecord[]>;
+}
+
+const milestoneKeySchema = z.object({
+  chainId: chainIdSchema,
+  vault: addressSchema,
+  commitmentId: uint256Schema,
+  milestoneIndex: z.number().int().min(0).max(103),
+});
+const attestationKeySchema = milestoneKeySchema.extend({ signer: addressSchema });
+const newAttestationSchema = attestationKeySchema.extend({
+  evidenceHash: bytes32Schema,
+  validUntil: safeUintSchema,
+  signature: hexBytesSchema,
+});
+
+function toRecord(row: typeof attestations.$inferSelect): AttestationRecord {
+  return {
+    chainId: row.chainId,
+    vault: toAddress(row.vault),
+    commitmentId: row.commitmentId,
+    milestoneIndex: row.milestoneIndex,
+    signer: toAddress(row.signer),
+    evidenceHash: toHex(row.evidenceHash),
+    validUntil: row.validUntil,
+    signature: toHex(row.signature),
+    createdAt: row.createdAt,
+  };
+}
+
+export function createAttestationsRepository(db: DatabaseExecutor, clock: Clock): AttestationsRepository {
+  const selectOne = async (key: z.output<typeof attestationKeySchema>) => {
+    const rows = await db
+      .select()
+      .from(attestations)
+      .where(
+        and(
+          eq(attestations.chainId, key.chainId),
+          eq(attestations.vault, key.vault),
+          eq(attestations.commitmentId, key.commitmentId),
+          eq(attestations.milestoneIndex, key.milestoneIndex),
+          eq(attestations.signer, key.signer),
+        ),
+      )
+      .limit(1);
+    return rows[0] === undefined ? null : toRecord(rows[0]);
+  };
+
+  return {
+    getOrCreate: async (attestation) => {
+      const input = parseInput(newAttestationSchema, attestation, "attestation");
+      return withDatabaseErrors("attestation insert", async () => {
+        // ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, so the select that follows a
+        // conflict always finds the winner's row.
+        const inserted = await db
+          .insert(attestations)
+          .values({ ...input, createdAt: new Date(clock.now()) })
+          .onConflictDoNothing()
+          .returning();
+        if (inserted[0] !== undefined) return { attestation: toRecord(inserted[0]), created: true };
+        const existing = await selectOne(input);
+        if (existing === null) throw new Error("unreachable: conflicting attestation vanished");
+        return { attestation: existing, created: false };
+      });
+    },
+
+    get: async (key) => {
+      const input = parseInput(attestationKeySchema, key, "attestation key");
+      return withDatabaseErrors("attestation lookup", () => selectOne(input));
+    },
+
+    listForMilestone: async (key) => {
+      const input = parseInput(milestoneKeySchema, key, "milestone key");
+      return withDatabaseErrors("attestation list", async () => {
+        const rows = await db
+          .select()
+          .from(attestations)
+          .where(
+            and(
+              eq(attestations.chainId, input.chainId),
+              eq(attestations.vault, input.vault),
+              eq(attestations.commitmentId, input.commitmentId),
+              eq(attestations.milestoneIndex, input.milestoneIndex),
+            ),
+          )
+          // Byte order (fixed-length lower-case hex), whatever the database collation.
+          .orderBy(asc(sql`${attestations.signer} collate "C"`));
+        return rows.map(toRecord);
+      });
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The audit log: who did what to which subject, when. Append-only by construction (this repository has no
+ * update or delete) and by the database (migration 0001's trigger rejects UPDATE, DELETE and TRUNCATE).
+ */
+import { and, desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { auditLog } from "./schema.ts";
+import { boundedLimit, jsonObjectSchema, labelSchema, parseInput } from "./values.ts";
+
+export const AUDIT_PAGE_DEFAULT = 50;
+export const AUDIT_PAGE_MAX = 500;
+
+export interface AuditEntryInput {
+  /** Who: an address, `keeper`, `relayer`, `system`, ... */
+  actor: string;
+  /** What, as a stable verb: `attestation.signed`, `milestone.slashed`, ... */
+  action: string;
+  /** Which resource, e.g. `commitment:31337:0x…:1`. */
+  subject?: string | null;
+  /** JSON only (no bigint: pass amounts as decimal strings). */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface ListAuditParameters {
+  /** Clamped to 1..500. Default 50. */
+  limit?: number;
+  /** Only entries with a smaller id (the last id of the previous page). */
+  beforeId?: number;
+  subject?: string;
+}
+
+export interface AuditLogRepository {
+  append(entry: AuditEntryInput): Promise<AuditEntry>;
+  /** Newest first. */
+  list(parameters?: ListAuditParameters): Promise<AuditEntry[]>;
+}
+
+const entrySchema = z.object({
+  actor: labelSchema,
+  action: labelSchema,
+  subject: z.string().min(1).max(512).nullish(),
+  details: jsonObjectSchema.optional(),
+});
+
+const listSchema = z.object({
+  beforeId: z.number().int().min(1).optional(),
+  subject: z.string().min(1).max(512).optional(),
+});
+
+export function createAuditLogRepository(db: DatabaseExecutor, clock: Clock): AuditLogRepository {
+  return {
+    append: async (entry) => {
+      const input = parseInput(entrySchema, entry, "audit entry");
+      return withDatabaseErrors("audit append", async () => {
+        const rows = await db
+          .insert(auditLog)
+          .values({
+            at: new Date(clock.now()),
+            actor: input.actor,
+            action: input.action,
+            subject: input.subject ?? null,
+            details: input.details ?? {},
+          })
+          .returning();
+        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
+        return rows[0];
+      });
+    },
+
+    list: async (parameters = {}) => {
+      const { beforeId, subject } = parseInput(listSchema, parameters, "audit list query");
+      const limit = boundedLimit(parameters.limit, { fallback: AUDIT_PAGE_DEFAULT, max: AUDIT_PAGE_MAX });
+      return withDatabaseErrors("audit list", () =>
+        db
+          .select()
+          .from(auditLog)
+          .where(
+            and(
+              beforeId === undefined ? undefined : lt(auditLog.id, beforeId),
+              subject === undefined ? undefined : eq(auditLog.subject, subject),
+            ),
+          )
+          .orderBy(desc(auditLog.id))
+          .limit(limit),
+      );
+    },
+  };
+}

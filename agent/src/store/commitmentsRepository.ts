@@ -1,0 +1,195 @@
+/**
+ * The indexer's cache of the vault's commitments, keyed by (chain id, vault, commitment id). The chain is the
+ * source of truth: `upsert` overwrites the cached row with what the indexer read at `updatedBlock` (also when
+ * a reorg makes it go back), so ordering is the indexer's job.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { commitmentsCache, type MilestoneState, milestoneStates } from "./schema.ts";
+import {
+  addressSchema,
+  boundedLimit,
+  bytes32Schema,
+  chainIdSchema,
+  parseInput,
+  safeUintSchema,
+  toAddress,
+  toHex,
+  uint256Schema,
+} from "./values.ts";
+
+export const COMMITMENTS_PAGE_DEFAULT = 100;
+export const COMMITMENTS_PAGE_MAX = 500;
+
+export interface CommitmentKey {
+  chainId: number;
+  vault: string;
+  commitmentId: bigint;
+}
+
+export interface CommitmentInput extends CommitmentKey {
+  owner: string;
+  token: string;
+  amount: bigint;
+  /** Unix seconds. */
+  start: number;
+  /** Seconds. */
+  period: number;
+  milestones: number;
+  /** Seconds. */
+  grace: number;
+  beneficiary: string;
+  rulesHash: string;
+  closed: boolean;
+  /** One entry per milestone, in order. */
+  milestoneStates: MilestoneState[];
+  updatedBlock: number;
+}
+
+export interface CommitmentRecord {
+  chainId: number;
+  vault: Address;
+  commitmentId: bigint;
+  owner: Address;
+  token: Address;
+  amount: bigint;
+  start: number;
+  period: number;
+  milestones: number;
+  grace: number;
+  beneficiary: Address;
+  rulesHash: Hex;
+  closed: boolean;
+  milestoneStates: MilestoneState[];
+  updatedBlock: number;
+  updatedAt: Date;
+}
+
+export interface ListCommitmentsParameters {
+  chainId: number;
+  vault: string;
+  owner: string;
+  /** Clamped to 1..500. Default 100. */
+  limit?: number;
+}
+
+export interface CommitmentsRepository {
+  upsert(commitment: CommitmentInput): Promise<CommitmentRecord>;
+  get(key: CommitmentKey): Promise<CommitmentRecord | null>;
+  /** The owner's commitments on one vault, by ascending id. */
+  listByOwner(parameters: ListCommitmentsParameters): Promise<CommitmentRecord[]>;
+}
+
+const keySchema = z.object({ chainId: chainIdSchema, vault: addressSchema, commitmentId: uint256Schema });
+
+const commitmentSchema = keySchema
+  .extend({
+    owner: addressSchema,
+    token: addressSchema,
+    amount: uint256Schema,
+    start: safeUintSchema,
+    period: safeUintSchema,
+    milestones: z.number().int().min(1).max(104),
+    grace: safeUintSchema,
+    beneficiary: addressSchema,
+    rulesHash: bytes32Schema,
+    closed: z.boolean(),
+    milestoneStates: z.array(z.enum(milestoneStates)),
+    updatedBlock: safeUintSchema,
+  })
+  .refine((commitment) => commitment.milestoneStates.length === commitment.milestones, {
+    message: "milestoneStates must have one entry per milestone",
+    path: ["milestoneStates"],
+  });
+
+function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
+  return {
+    chainId: row.chainId,
+    vault: toAddress(row.vault),
+    commitmentId: row.commitmentId,
+    owner: toAddress(row.owner),
+    token: toAddress(row.token),
+    amount: row.amount,
+    start: row.start,
+    period: row.period,
+    milestones: row.milestones,
+    grace: row.grace,
+    beneficiary: toAddress(row.beneficiary),
+    rulesHash: toHex(row.rulesHash),
+    closed: row.closed,
+    milestoneStates: row.milestoneStates,
+    updatedBlock: row.updatedBlock,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock): CommitmentsRepository {
+  return {
+    upsert: async (commitment) => {
+      const input = parseInput(commitmentSchema, commitment, "commitment");
+      return withDatabaseErrors("commitment upsert", async () => {
+        const { chainId, vault, commitmentId, ...fields } = input;
+        const values = { ...input, updatedAt: new Date(clock.now()) };
+        const rows = await db
+          .insert(commitmentsCache)
+          .values(values)
+          .onConflictDoUpdate({
+            target: [commitmentsCache.chainId, commitmentsCache.vault, commitmentsCache.commitmentId],
+            set: { ...fields, updatedAt: values.updatedAt },
+          })
+          .returning();
+        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
+        return toRecord(rows[0]);
+      });
+    },
+
+    get: async (key) => {
+      const { chainId, vault, commitmentId } = parseInput(keySchema, key, "commitment key");
+      return withDatabaseErrors("commitment lookup", async () => {
+        const rows = await db
+          .select()
+          .from(commitmentsCache)
+          .where(
+            and(
+              eq(commitmentsCache.chainId, chainId),
+              eq(commitmentsCache.vault, vault),
+              eq(commitmentsCache.commitmentId, commitmentId),
+            ),
+          )
+          .limit(1);
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    listByOwner: async (parameters) => {
+      const { chainId, vault, owner } = parseInput(
+        z.object({ chainId: chainIdSchema, vault: addressSchema, owner: addressSchema }),
+        parameters,
+        "commitment list query",
+      );
+      const limit = boundedLimit(parameters.limit, {
+        fallback: COMMITMENTS_PAGE_DEFAULT,
+        max: COMMITMENTS_PAGE_MAX,
+      });
+      return withDatabaseErrors("commitment list", async () => {
+        const rows = await db
+          .select()
+          .from(commitmentsCache)
+          .where(
+            and(
+              eq(commitmentsCache.chainId, chainId),
+              eq(commitmentsCache.vault, vault),
+              eq(commitmentsCache.owner, owner),
+            ),
+          )
+          .orderBy(asc(commitmentsCache.commitmentId))
+          .limit(limit);
+        return rows.map(toRecord);
+      });
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * Opens the database behind the store and brings its schema up to date:
+ * - with `databaseUrl` (postgres://...), PostgreSQL through a bounded node-postgres Pool;
+ * - without it, PGlite (PostgreSQL compiled to WASM) persisted in `dataDir` (`memory://` keeps it in memory).
+ * Both run the same generated SQL migrations from `agent/drizzle/` with drizzle-orm's migrator, and the
+ * repositories run the same queries on either.
+ */
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzleNodePostgres } from "drizzle-orm/node-postgres";
+import { migrate as migrateNodePostgres } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import { z } from "zod";
+import { DependencyError } from "../errors.ts";
+import { mapDatabaseError } from "./databaseErrors.ts";
+import { parseInput } from "./values.ts";
+
+/** What repositories run queries on: the database itself or an open transaction (both are PgDatabase). */
+export type DatabaseExecutor = PgDatabase<PgQueryResultHKT>;
+
+export type DatabaseDriver = "pglite" | "postgres";
+
+export interface Database {
+  readonly driver: DatabaseDriver;
+  readonly db: DatabaseExecutor;
+  /** Runs `select 1`; throws DependencyError when the database does not answer. */
+  ping(): Promise<void>;
+  /** Ends the pool or closes PGlite (flushing it to `dataDir`). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface PoolParameters {
+  /** Most connections the pool opens. Default 10. */
+  max?: number;
+  /** An idle connection is closed after this long. Default 30 000 ms. */
+  idleTimeoutMs?: number;
+  /** Waiting for a connection fails after this long. Default 5 000 ms. */
+  connectionTimeoutMs?: number;
+  /** The server cancels any statement running longer (SQLSTATE 57014). Default 10 000 ms. */
+  statementTimeoutMs?: number;
+}
+
+export interface OpenDatabaseParameters {
+  /** postgres:// or postgresql:// URL. When absent, PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory (created if missing). Default `./data/pglite`; `memory://` for an in-memory database. */
+  dataDir?: string;
+  /**
+   * Schema holding the agent's tables and its migrations table, put first on `search_path` (created if
+   * missing). Default: `public` for the tables and drizzle's own `drizzle` schema for the migrations table.
+   */
+  schema?: string;
+  pool?: PoolParameters;
+  /** Default: `agent/drizzle`. */
+  migrationsFolder?: string;
+  /** Errors of idle pooled connections (the next query on a broken connection fails and is mapped anyway). */
+  onPoolError?: (error: Error) => void;
+}
+
+export const DEFAULT_PGLITE_DATA_DIR = "./data/pglite";
+
+export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+
+const APPLICATION_NAME = "resolution-autopilot-agent";
+
+const openDatabaseSchema = z.object({
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  dataDir: z.string().min(1).optional(),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+    .optional(),
+  pool: z
+    .object({
+      max: z.number().int().min(1).max(1000).optional(),
+      idleTimeoutMs: z.number().int().min(0).optional(),
+      connectionTimeoutMs: z.number().int().min(0).optional(),
+      statementTimeoutMs: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  migrationsFolder: z.string().min(1).optional(),
+});
+
+/** Connects, then applies pending migrations. Throws DependencyError when either fails. */
+export async function openDatabase(parameters: OpenDatabaseParameters): Promise<Database> {
+  const parsed = parseInput(openDatabaseSchema, parameters, "database parameters");
+  const migrationsFolder = parsed.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
+  if (parsed.databaseUrl !== undefined) {
+    return openPostgres({
+      databaseUrl: parsed.databaseUrl,
+      schema: parsed.schema,
+      pool: parsed.pool ?? {},
+      migrationsFolder,
+      onPoolError: parameters.onPoolError,
+    });
+  }
+  return openPglite({
+    dataDir: parsed.dataDir ?? DEFAULT_PGLITE_DATA_DIR,
+    schema: parsed.schema,
+    migrationsFolder,
+  });
+}
+
+function unavailable(what: string, cause: unknown, details: Record<string, unknown> = {}): DependencyError {
+  return new DependencyError({
+    code: "database_unavailable",
+    message: `The database is unavailable: ${what}.`,
+    details,
+    cause,
+  });
+}
+
+function migrationFailed(cause: unknown, driver: DatabaseDriver): DependencyError {
+  return new DependencyError({
+    code: "database_migration_failed",
+    message: "Applying the database migrations failed.",
+    details: { driver },
+    cause: mapDatabaseError(cause, "migration").cause,
+  });
+}
+
+function createPing(db: DatabaseExecutor): () => Promise<void> {
+  return async () => {
+    try {
+      await db.execute(sql`select 1`);
+    } catch (error) {
+      throw unavailable("ping failed", mapDatabaseError(error, "ping").cause);
+    }
+  };
+}
+
+async function openPglite(parameters: {
+  dataDir: string;
+  schema: string | undefined;
+  migrationsFolder: string;
+}): Promise<Database> {
+  const { dataDir, schema, migrationsFolder } = parameters;
+  let client: PGlite;
+  try {
+    // A plain path is a directory on disk; `memory://` (or another scheme PGlite knows) is left to PGlite.
+    if (!/^[a-z]+:\/\//.test(dataDir)) await mkdir(dataDir, { recursive: true });
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    throw unavailable("PGlite could not open its data directory", error, { driver: "pglite", dataDir });
+  }
+  const db = drizzlePglite({ client });
+  try {
+    if (schema !== undefined) {
+      // PGlite has a single session, so this search_path holds for every later query.
+      await client.exec(`create schema if not exists "${schema}"; set search_path to "${schema}";`);
+    }
+    await migratePglite(db, {
+      migrationsFolder,
+      ...(schema !== undefined ? { migrationsSchema: schema } : {}),
+    });
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw migrationFailed(error, "pglite");
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    driver: "pglite",
+    db,
+    ping: createPing(db),
+    close: () => {
+      closing ??= client.closed ? Promise.resolve() : client.close();
+      return closing;
+    },
+  };
+}
+
+async function openPostgres(parameters: {
+  databaseUrl: string;
+  schema: string | undefined;
+  pool: PoolParameters;
+  migrationsFolder: string;
+  onPoolError: ((error: Error) => void) | undefined;
+}): Promise<Database> {
+  const { databaseUrl, schema, migrationsFolder } = parameters;
+  const connectionTimeoutMillis = parameters.pool.connectionTimeoutMs ?? 5_000;
+  const connection: pg.ClientConfig = {
+    connectionString: databaseUrl,
+    connectionTimeoutMillis,
+    application_name: APPLICATION_NAME,
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+  };
+  const pool = new pg.Pool({
+    ...connection,
+    max: parameters.pool.max ?? 10,
+    idleTimeoutMillis: parameters.pool.idleTimeoutMs ?? 30_000,
+    statement_timeout: parameters.pool.statementTimeoutMs ?? 10_000,
+  });
+  // Without a listener, an idle connection dropped by the server would crash the process.
+  pool.on("error", (error) => parameters.onPoolError?.(error));
+  const db = drizzleNodePostgres({ client: pool });
+
+  // A dedicated connection (outside the pool, no statement timeout) holds an advisory lock while migrating,
+  // so several agent instances starting together apply each migration once.
+  const lockClient = new pg.Client(connection);
+  try {
+    await lockClient.connect();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw unavailable("cannot connect to PostgreSQL", error, {
+      driver: "postgres",
+      url: redactUrl(databaseUrl),
+    });
+  }
+  lockClient.on("error", () => {});
+  const lockKey = `${APPLICATION_NAME}:migrations:${schema ?? "public"}`;
+  try {
+    await lockClient.query("select pg_advisory_lock(hashtext($1))", [lockKey]);
+    try {
+      if (schema !== undefined) await db.execute(sql.raw(`create schema if not exists "${schema}"`));
+      await migrateNodePostgres(db, {
+        migrationsFolder,
+        ...(schema !== undefined ? { migrationsSchema: schema } : {}),
+      });
+    } finally {
+      await lockClient.query("select pg_advisory_unlock(hashtext($1))", [lockKey]);
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw migrationFailed(error, "postgres");
+  } finally {
+    await lockClient.end().catch(() => {});
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    driver: "postgres",
+    db,
+    ping: createPing(db),
+    close: () => {
+      closing ??= pool.end();
+      return closing;
+    },
+  };
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Where the indexer stopped, per (chain id, vault): the last fully processed block and its hash. On the next
+ * run the indexer compares that hash with the chain's block at the same height to detect a reorg. Set it in
+ * the same `store.transaction` as the rows derived from those blocks, so both move together or not at all.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { indexerCursor } from "./schema.ts";
+import {
+  addressSchema,
+  bytes32Schema,
+  chainIdSchema,
+  parseInput,
+  safeUintSchema,
+  toAddress,
+  toHex,
+} from "./values.ts";
+
+export interface IndexerCursorKey {
+  chainId: number;
+  vault: string;
+}
+
+export interface IndexerCursorInput extends IndexerCursorKey {
+  blockNumber: number;
+  blockHash: string;
+}
+
+export interface IndexerCursorRecord {
+  chainId: number;
+  vault: Address;
+  blockNumber: number;
+  blockHash: Hex;
+  updatedAt: Date;
+}
+
+export interface GetIndexerCursorOptions {
+  /** Lock the row until the surrounding transaction ends (`select ... for update`). */
+  forUpdate?: boolean;
+}
+
+export interface IndexerCursorRepository {
+  get(key: IndexerCursorKey, options?: GetIndexerCursorOptions): Promise<IndexerCursorRecord | null>;
+  /** Creates or moves the cursor (forwards, or backwards after a reorg). */
+  set(cursor: IndexerCursorInput): Promise<IndexerCursorRecord>;
+}
+
+const keySchema = z.object({ chainId: chainIdSchema, vault: addressSchema });
+const cursorSchema = keySchema.extend({ blockNumber: safeUintSchema, blockHash: bytes32Schema });
+
+function toRecord(row: typeof indexerCursor.$inferSelect): IndexerCursorRecord {
+  return {
+    chainId: row.chainId,
+    vault: toAddress(row.vault),
+    blockNumber: row.blockNumber,
+    blockHash: toHex(row.blockHash),
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function createIndexerCursorRepository(db: DatabaseExecutor, clock: Clock): IndexerCursorRepository {
+  return {
+    get: async (key, options = {}) => {
+      const { chainId, vault } = parseInput(keySchema, key, "indexer cursor key");
+      return withDatabaseErrors("indexer cursor lookup", async () => {
+        const query = db
+          .select()
+          .from(indexerCursor)
+          .where(and(eq(indexerCursor.chainId, chainId), eq(indexerCursor.vault, vault)))
+          .limit(1);
+        const rows = options.forUpdate === true ? await query.for("update") : await query;
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    set: async (cursor) => {
+      const input = parseInput(cursorSchema, cursor, "indexer cursor");
+      return withDatabaseErrors("indexer cursor update", async () => {
+        const updatedAt = new Date(clock.now());
+        const rows = await db
+          .insert(indexerCursor)
+          .values({ ...input, updatedAt })
+          .onConflictDoUpdate({
+            target: [indexerCursor.chainId, indexerCursor.vault],
+            set: { blockNumber: input.blockNumber, blockHash: input.blockHash, updatedAt },
+          })
+          .returning();
+        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
+        return toRecord(rows[0]);
+      });
+    },
+  };
+}

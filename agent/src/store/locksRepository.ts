@@ -1,0 +1,61 @@
+/**
+ * Named leases for single-flight work (one keeper run, one relayer submission at a time) when Redis is not
+ * configured. `tryAcquire` is one INSERT .. ON CONFLICT DO UPDATE that only takes over an expired lease or
+ * renews the caller's own, so at most one owner holds a name at any time; a holder that dies simply lets
+ * its lease expire. A lease is held strictly before `expiresAt`.
+ */
+import { and, eq, lte, or } from "drizzle-orm";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { locks } from "./schema.ts";
+import { labelSchema, parseInput, ttlMsSchema } from "./values.ts";
+
+export interface LocksRepository {
+  /** True when `owner` now holds `name` for `ttlMs` (newly, or renewed because it already held it). */
+  tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** True when `owner` held `name` (expired or not) and released it; false when someone else holds it. */
+  release(name: string, owner: string): Promise<boolean>;
+}
+
+const acquireSchema = z.object({ name: labelSchema, owner: labelSchema, ttlMs: ttlMsSchema });
+const releaseSchema = z.object({ name: labelSchema, owner: labelSchema });
+
+export function createLocksRepository(db: DatabaseExecutor, clock: Clock): LocksRepository {
+  return {
+    tryAcquire: async (name, owner, ttlMs) => {
+      const input = parseInput(acquireSchema, { name, owner, ttlMs }, "lock");
+      return withDatabaseErrors("lock acquisition", async () => {
+        const now = new Date(clock.now());
+        const lease = {
+          name: input.name,
+          owner: input.owner,
+          acquiredAt: now,
+          expiresAt: new Date(now.getTime() + input.ttlMs),
+        };
+        const rows = await db
+          .insert(locks)
+          .values(lease)
+          .onConflictDoUpdate({
+            target: locks.name,
+            set: lease,
+            setWhere: or(lte(locks.expiresAt, now), eq(locks.owner, input.owner)),
+          })
+          .returning({ owner: locks.owner });
+        return rows.length === 1;
+      });
+    },
+
+    release: async (name, owner) => {
+      const input = parseInput(releaseSchema, { name, owner }, "lock");
+      return withDatabaseErrors("lock release", async () => {
+        const rows = await db
+          .delete(locks)
+          .where(and(eq(locks.name, input.name), eq(locks.owner, input.owner)))
+          .returning({ name: locks.name });
+        return rows.length === 1;
+      });
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Opens the agent's store: PostgreSQL when `databaseUrl` is given, else PGlite in `dataDir`; applies pending
+ * migrations; returns the repositories. Throws DependencyError when the database cannot be opened or migrated.
+ */
+import type { Clock } from "../clock.ts";
+import { type OpenDatabaseParameters, openDatabase } from "./database.ts";
+import { createStore, type Store } from "./store.ts";
+
+export interface OpenStoreParameters extends OpenDatabaseParameters {
+  /** Every expiry and `created_at` is taken from this clock. */
+  clock: Clock;
+}
+
+export async function openStore(parameters: OpenStoreParameters): Promise<Store> {
+  const { clock, ...databaseParameters } = parameters;
+  return createStore(await openDatabase(databaseParameters), clock);
+}

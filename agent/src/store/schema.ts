@@ -1,0 +1,248 @@
+/**
+ * The agent's relational schema (drizzle pg-core). One schema for both drivers: PGlite (embedded default) and
+ * PostgreSQL (when `DATABASE_URL` is set). Migrations under `agent/drizzle/` are generated from this file with
+ * `npx drizzle-kit generate` (see `agent/drizzle.config.ts`); never edit a generated migration, add a new one.
+ *
+ * Conventions:
+ * - Addresses are stored lower-case (`0x` + 40 hex) so lookups are exact; repositories checksum them on output.
+ * - Hashes and signatures are stored lower-case hex text.
+ * - uint256/uint128 chain values are `numeric(78, 0)` (78 digits hold 2^256 - 1), read back as `bigint`.
+ * - Times the agent decides (expiries, created_at) come from the injected clock, so no column defaults to now().
+ * - Tables are unqualified (no schema prefix) so a deployment or a test run can place them in any schema via
+ *   `search_path`; for the same reason there are no foreign keys (drizzle-kit qualifies their targets).
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const workoutSources = ["fit", "gpx", "tcx", "manual", "provider"] as const;
+export type WorkoutSource = (typeof workoutSources)[number];
+
+export const verdictStatuses = ["accepted", "rejected"] as const;
+export type VerdictStatus = (typeof verdictStatuses)[number];
+
+/** One reason attached to a verdict (stable machine code + human message). */
+export interface VerdictReason {
+  code: string;
+  message: string;
+}
+
+/** On-chain `MilestoneState`, by name. */
+export const milestoneStates = ["Open", "Released", "Slashed", "Refunded"] as const;
+export type MilestoneState = (typeof milestoneStates)[number];
+
+export const idempotencyStates = ["pending", "completed"] as const;
+export type IdempotencyState = (typeof idempotencyStates)[number];
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const uint256 = (name: string) => numeric(name, { precision: 78, scale: 0, mode: "bigint" });
+const lowerAddress = (column: unknown) => sql`${column} ~ '^0x[0-9a-f]{40}$'`;
+const lowerBytes32 = (column: unknown) => sql`${column} ~ '^0x[0-9a-f]{64}$'`;
+
+export const workouts = pgTable(
+  "workouts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    owner: text("owner").notNull(),
+    source: text("source", { enum: workoutSources }).notNull(),
+    contentHash: text("content_hash").notNull(),
+    sport: text("sport").notNull(),
+    startTime: timestamptz("start_time").notNull(),
+    endTime: timestamptz("end_time").notNull(),
+    /** Moving (timer) time, pauses excluded. */
+    durationSec: integer("duration_sec").notNull(),
+    /** Wall time from start to end. */
+    elapsedSec: integer("elapsed_sec").notNull(),
+    distanceM: doublePrecision("distance_m"),
+    avgHeartRate: doublePrecision("avg_heart_rate"),
+    verdictStatus: text("verdict_status", { enum: verdictStatuses }).notNull(),
+    verdictReasons: jsonb("verdict_reasons").$type<VerdictReason[]>().notNull(),
+    provider: text("provider"),
+    providerActivityId: text("provider_activity_id"),
+    notes: text("notes"),
+    createdAt: timestamptz("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("workouts_owner_content_hash_key").on(t.owner, t.contentHash),
+    index("workouts_owner_start_time_idx").on(t.owner, t.startTime, t.id),
+    check("workouts_owner_format", lowerAddress(t.owner)),
+    check("workouts_content_hash_format", lowerBytes32(t.contentHash)),
+    check("workouts_source_valid", sql`${t.source} in ('fit', 'gpx', 'tcx', 'manual', 'provider')`),
+    check("workouts_verdict_status_valid", sql`${t.verdictStatus} in ('accepted', 'rejected')`),
+    check("workouts_time_order", sql`${t.endTime} >= ${t.startTime}`),
+    check("workouts_durations_non_negative", sql`${t.durationSec} >= 0 and ${t.elapsedSec} >= 0`),
+  ],
+);
+
+export const rulesDocuments = pgTable(
+  "rules_documents",
+  {
+    rulesHash: text("rules_hash").primaryKey(),
+    canonicalJson: text("canonical_json").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+  },
+  (t) => [check("rules_documents_rules_hash_format", lowerBytes32(t.rulesHash))],
+);
+
+/** The indexer's view of the vault's commitments (the chain is the source of truth). */
+export const commitmentsCache = pgTable(
+  "commitments_cache",
+  {
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    vault: text("vault").notNull(),
+    commitmentId: uint256("commitment_id").notNull(),
+    owner: text("owner").notNull(),
+    token: text("token").notNull(),
+    amount: uint256("amount").notNull(),
+    /** Unix seconds. */
+    start: bigint("start", { mode: "number" }).notNull(),
+    /** Seconds. */
+    period: bigint("period", { mode: "number" }).notNull(),
+    milestones: integer("milestones").notNull(),
+    /** Seconds. */
+    grace: bigint("grace", { mode: "number" }).notNull(),
+    beneficiary: text("beneficiary").notNull(),
+    rulesHash: text("rules_hash").notNull(),
+    closed: boolean("closed").notNull(),
+    /** `milestoneStates[i]` is the state of milestone `i`. */
+    milestoneStates: jsonb("milestone_states").$type<MilestoneState[]>().notNull(),
+    updatedBlock: bigint("updated_block", { mode: "number" }).notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "commitments_cache_pkey", columns: [t.chainId, t.vault, t.commitmentId] }),
+    index("commitments_cache_owner_idx").on(t.chainId, t.vault, t.owner),
+    check("commitments_cache_vault_format", lowerAddress(t.vault)),
+    check("commitments_cache_owner_format", lowerAddress(t.owner)),
+    check("commitments_cache_token_format", lowerAddress(t.token)),
+    check("commitments_cache_beneficiary_format", lowerAddress(t.beneficiary)),
+    check("commitments_cache_rules_hash_format", lowerBytes32(t.rulesHash)),
+    check("commitments_cache_milestones_range", sql`${t.milestones} between 1 and 104`),
+  ],
+);
+
+export const attestations = pgTable(
+  "attestations",
+  {
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    vault: text("vault").notNull(),
+    commitmentId: uint256("commitment_id").notNull(),
+    milestoneIndex: integer("milestone_index").notNull(),
+    signer: text("signer").notNull(),
+    evidenceHash: text("evidence_hash").notNull(),
+    /** Unix seconds (the signed `uint64 validUntil`). */
+    validUntil: bigint("valid_until", { mode: "number" }).notNull(),
+    signature: text("signature").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({
+      name: "attestations_pkey",
+      columns: [t.chainId, t.vault, t.commitmentId, t.milestoneIndex, t.signer],
+    }),
+    check("attestations_vault_format", lowerAddress(t.vault)),
+    check("attestations_signer_format", lowerAddress(t.signer)),
+    check("attestations_evidence_hash_format", lowerBytes32(t.evidenceHash)),
+    check("attestations_signature_format", sql`${t.signature} ~ '^0x([0-9a-f]{2})+$'`),
+  ],
+);
+
+export const indexerCursor = pgTable(
+  "indexer_cursor",
+  {
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    vault: text("vault").notNull(),
+    blockNumber: bigint("block_number", { mode: "number" }).notNull(),
+    blockHash: text("block_hash").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "indexer_cursor_pkey", columns: [t.chainId, t.vault] }),
+    check("indexer_cursor_vault_format", lowerAddress(t.vault)),
+    check("indexer_cursor_block_hash_format", lowerBytes32(t.blockHash)),
+  ],
+);
+
+/** Append-only: a trigger (migration 0001) rejects UPDATE, DELETE and TRUNCATE. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamptz("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    subject: text("subject"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index("audit_log_subject_id_idx").on(t.subject, t.id)],
+);
+
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    owner: text("owner").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    state: text("state", { enum: idempotencyStates }).notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: jsonb("response_body").$type<unknown>(),
+    createdAt: timestamptz("created_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "idempotency_keys_pkey", columns: [t.owner, t.key] }),
+    index("idempotency_keys_expires_at_idx").on(t.expiresAt),
+    check("idempotency_keys_state_valid", sql`${t.state} in ('pending', 'completed')`),
+  ],
+);
+
+/** SIWE sessions, used when Redis is not configured. `id` should be a hash of the cookie token. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    address: text("address").notNull(),
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+  },
+  (t) => [
+    index("sessions_expires_at_idx").on(t.expiresAt),
+    check("sessions_address_format", lowerAddress(t.address)),
+  ],
+);
+
+/** SIWE nonces, single use, used when Redis is not configured. */
+export const siweNonces = pgTable(
+  "siwe_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    createdAt: timestamptz("created_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    usedAt: timestamptz("used_at"),
+  },
+  (t) => [index("siwe_nonces_expires_at_idx").on(t.expiresAt)],
+);
+
+/** Single-flight locks for the keeper and the relayer when Redis is not configured. */
+export const locks = pgTable("locks", {
+  name: text("name").primaryKey(),
+  owner: text("owner").notNull(),
+  acquiredAt: timestamptz("acquired_at").notNull(),
+  expiresAt: timestamptz("expires_at").notNull(),
+});

@@ -1,0 +1,110 @@
+/**
+ * Sign-In with Ethereum sessions, kept in the database when Redis is not configured. Store a hash of the
+ * cookie token as `id`, never the token itself. A session is valid strictly before `expiresAt`.
+ */
+import { and, eq, lte, sql } from "drizzle-orm";
+import type { Address } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { sessions } from "./schema.ts";
+import { addressSchema, boundedLimit, chainIdSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+
+export interface CreateSessionParameters {
+  id: string;
+  address: string;
+  chainId: number;
+  ttlMs: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  address: Address;
+  chainId: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface SessionsRepository {
+  /** An id already taken → ConflictError `session_exists`. */
+  create(parameters: CreateSessionParameters): Promise<SessionRecord>;
+  /** The session while it is valid; null when unknown or expired. */
+  get(id: string): Promise<SessionRecord | null>;
+  /** Logout. True when a session was deleted. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes up to `limit` expired sessions (clamped to 1..10 000, default 500); returns how many. */
+  purgeExpired(parameters?: { limit?: number }): Promise<number>;
+}
+
+const idSchema = z.string().min(16).max(256);
+const createSchema = z.object({
+  id: idSchema,
+  address: addressSchema,
+  chainId: chainIdSchema,
+  ttlMs: ttlMsSchema,
+});
+
+function toRecord(row: typeof sessions.$inferSelect): SessionRecord {
+  return { ...row, address: toAddress(row.address) };
+}
+
+export function createSessionsRepository(db: DatabaseExecutor, clock: Clock): SessionsRepository {
+  return {
+    create: async (parameters) => {
+      const input = parseInput(createSchema, parameters, "session");
+      return withDatabaseErrors("session creation", async () => {
+        const createdAt = new Date(clock.now());
+        const rows = await db
+          .insert(sessions)
+          .values({
+            id: input.id,
+            address: input.address,
+            chainId: input.chainId,
+            createdAt,
+            expiresAt: new Date(createdAt.getTime() + input.ttlMs),
+          })
+          .returning();
+        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
+        return toRecord(rows[0]);
+      });
+    },
+
+    get: async (id) => {
+      if (!idSchema.safeParse(id).success) return null;
+      return withDatabaseErrors("session lookup", async () => {
+        const now = new Date(clock.now()).toISOString();
+        const rows = await db
+          .select()
+          .from(sessions)
+          .where(and(eq(sessions.id, id), sql`${sessions.expiresAt} > ${now}::timestamptz`))
+          .limit(1);
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    delete: async (id) => {
+      if (!idSchema.safeParse(id).success) return false;
+      return withDatabaseErrors("session deletion", async () => {
+        const rows = await db.delete(sessions).where(eq(sessions.id, id)).returning({ id: sessions.id });
+        return rows.length > 0;
+      });
+    },
+
+    purgeExpired: async (parameters = {}) => {
+      const limit = boundedLimit(parameters.limit, { fallback: 500, max: 10_000 });
+      return withDatabaseErrors("session purge", async () => {
+        const batch = db
+          .select({ id: sessions.id })
+          .from(sessions)
+          .where(lte(sessions.expiresAt, new Date(clock.now())))
+          .limit(limit);
+        const rows = await db
+          .delete(sessions)
+          .where(sql`${sessions.id} in (${batch})`)
+          .returning({ id: sessions.id });
+        return rows.length;
+      });
+    },
+  };
+}

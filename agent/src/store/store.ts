@@ -1,0 +1,89 @@
+/**
+ * The store: every repository over one database, plus transactions, a health ping and close. The same code
+ * runs on PGlite and PostgreSQL. Failures surface as the agent's typed errors (see `databaseErrors.ts`).
+ */
+import type { Clock } from "../clock.ts";
+import { type AttestationsRepository, createAttestationsRepository } from "./attestationsRepository.ts";
+import { type AuditLogRepository, createAuditLogRepository } from "./auditLogRepository.ts";
+import { type CommitmentsRepository, createCommitmentsRepository } from "./commitmentsRepository.ts";
+import type { Database, DatabaseDriver, DatabaseExecutor } from "./database.ts";
+import { mapDatabaseError } from "./databaseErrors.ts";
+import {
+  createIdempotencyKeysRepository,
+  type IdempotencyKeysRepository,
+} from "./idempotencyKeysRepository.ts";
+import { createIndexerCursorRepository, type IndexerCursorRepository } from "./indexerCursorRepository.ts";
+import { createLocksRepository, type LocksRepository } from "./locksRepository.ts";
+import { createRulesDocumentsRepository, type RulesDocumentsRepository } from "./rulesDocumentsRepository.ts";
+import { createSessionsRepository, type SessionsRepository } from "./sessionsRepository.ts";
+import { createSiweNoncesRepository, type SiweNoncesRepository } from "./siweNoncesRepository.ts";
+import { createWorkoutsRepository, type WorkoutsRepository } from "./workoutsRepository.ts";
+
+export interface Repositories {
+  workouts: WorkoutsRepository;
+  rulesDocuments: RulesDocumentsRepository;
+  commitments: CommitmentsRepository;
+  attestations: AttestationsRepository;
+  indexerCursor: IndexerCursorRepository;
+  auditLog: AuditLogRepository;
+  idempotencyKeys: IdempotencyKeysRepository;
+  sessions: SessionsRepository;
+  siweNonces: SiweNoncesRepository;
+  locks: LocksRepository;
+}
+
+export interface Store extends Repositories {
+  readonly driver: DatabaseDriver;
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws (the error is
+   * rethrown). Inside, use only the repositories passed to `work`: on PGlite (a single connection) a call on
+   * the outer store would wait for the transaction to end, i.e. forever.
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** For `/health?deep=1`: resolves when the database answers, else throws DependencyError. */
+  ping(): Promise<void>;
+  /** Closes the database. Idempotent; any later call fails with DependencyError. */
+  close(): Promise<void>;
+}
+
+export function createRepositories(db: DatabaseExecutor, clock: Clock): Repositories {
+  return {
+    workouts: createWorkoutsRepository(db, clock),
+    rulesDocuments: createRulesDocumentsRepository(db, clock),
+    commitments: createCommitmentsRepository(db, clock),
+    attestations: createAttestationsRepository(db, clock),
+    indexerCursor: createIndexerCursorRepository(db, clock),
+    auditLog: createAuditLogRepository(db, clock),
+    idempotencyKeys: createIdempotencyKeysRepository(db, clock),
+    sessions: createSessionsRepository(db, clock),
+    siweNonces: createSiweNoncesRepository(db, clock),
+    locks: createLocksRepository(db, clock),
+  };
+}
+
+/** Builds the store over an opened (and migrated) database; the store owns it from then on. */
+export function createStore(database: Database, clock: Clock): Store {
+  return {
+    ...createRepositories(database.db, clock),
+    driver: database.driver,
+    transaction: async (work) => {
+      // What `work` throws is rethrown as is (after the rollback); only the driver's own failures are mapped.
+      let workFailure: { error: unknown } | undefined;
+      try {
+        return await database.db.transaction(async (tx) => {
+          try {
+            return await work(createRepositories(tx, clock));
+          } catch (error) {
+            workFailure = { error };
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (workFailure !== undefined && workFailure.error === error) throw error;
+        throw mapDatabaseError(error, "transaction");
+      }
+    },
+    ping: () => database.ping(),
+    close: () => database.close(),
+  };
+}
