@@ -1,0 +1,46 @@
+/**
+ * Parses the xsd:dateTime timestamps of GPX and TCX strictly: `YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]`.
+ * A timestamp without an offset is UTC (the GPX and TCX schemas say so; `Date.parse` would read it as the
+ * server's local time). Anything else, or an impossible date such as February 30, gives `undefined`.
+ * Absurd but well-formed dates (1901) are returned as they are: judging them is the verifier's job.
+ */
+export type ParseIsoTimeParameters = Parameters<typeof parseIsoTime>;
+export type ParseIsoTimeReturnType = number | undefined;
+
+const ISO_DATE_TIME =
+  /^\s*(-?\d{4,6})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?\s*$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+export function parseIsoTime(value: string): number | undefined {
+  const match = ISO_DATE_TIME.exec(value);
+  if (match === null) return undefined;
+  const [, year, month, day, hour, minute, second, fraction, zone] = match;
+  const y = Number(year);
+  const mo = Number(month);
+  const d = Number(day);
+  const h = Number(hour);
+  const mi = Number(minute);
+  const s = Number(second);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
+  const ms = fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
+  const utc =
+    y >= 100
+      ? Date.UTC(y, mo - 1, d, h, mi, s, ms)
+      : new Date(0).setUTCFullYear(y, mo - 1, d) + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  let offsetMin = 0;
+  if (zone !== undefined && zone !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    const oh = Number(digits.slice(0, 2));
+    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (oh > 14 || om > 59) return undefined;
+    offsetMin = sign * (oh * 60 + om);
+  }
+  const time = utc - offsetMin * 60_000;
+  return Number.isFinite(time) ? time : undefined;
+}

@@ -1,0 +1,349 @@
+import { CrcCalculator, Decoder, Stream } from "@garmin/fitsdk";
+import { UnsupportedError, ValidationError } from "../errors.ts";
+import { assembleActivity, type DeclaredSummary } from "./assembleActivity.ts";
+import type { ParsedActivity } from "./parsedActivity.ts";
+import { assertActivitiesWithinLimit, assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
+import type { ParseProblemCode, Reason } from "./reasons.ts";
+import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
+import { type FitSegment, scanFit } from "./scanFit.ts";
+import { mapSport, type Sport } from "./sport.ts";
+
+/**
+ * FIT → one ParsedActivity per session (a multisport file gives one per leg; "transition" sessions are the gaps
+ * between legs and are dropped). How a damaged file is treated (see scanFit.ts for the statuses):
+ * - intact / truncated segments: every complete message is decoded and trusted (a truncated file simply ends
+ *   early; an unfinalised Zwift file still holds its whole ride);
+ * - crc_mismatch / malformed: whatever decodes becomes an activity carrying `corrupt_file` (so the verdict says
+ *   why), or, when nothing decodes, ValidationError `corrupt_file`;
+ * - compressed-timestamp messages: UnsupportedError `unsupported_format`.
+ * Before any decoding, scanFit counts the records: beyond `limits.maxPoints` the file is refused with
+ * TooLargeError `too_many_points`, so the SDK (which keeps every message in memory) only sees bounded input.
+ *
+ * Without a session message (Sigma, unfinalised Zwift) the records and timer events make one activity, with
+ * the sport of the `sport` or first `lap` message. FIT files that are not activities (courses, workouts,
+ * settings) are `not_a_workout`: a course has timed records but nobody rode it.
+ */
+export type ParseFitParameters = Parameters<typeof parseFit>;
+export type ParseFitReturnType = ParsedActivity[];
+
+type Message = Record<string, unknown>;
+
+const SEMICIRCLE_TO_DEGREES = 180 / 2 ** 31;
+/** Records up to this long before a session's start, or after its end, still belong to it. */
+const SESSION_SLACK_MS = 60_000;
+const TIMER_STOP_TYPES = new Set(["stop", "stopAll", "stopDisable", "stopDisableAll"]);
+
+function ms(value: unknown): number | undefined {
+  return value instanceof Date && Number.isFinite(value.getTime()) ? value.getTime() : undefined;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+function label(value: unknown): string | undefined {
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function messagesOf(messages: Record<string, unknown>, key: string): Message[] {
+  const list = messages[key];
+  return Array.isArray(list) ? list.filter((m): m is Message => typeof m === "object" && m !== null) : [];
+}
+
+/** Rebuilds the trustworthy part of each segment as a well-formed FIT segment (exact size, fresh CRCs). */
+function trustedBytes(bytes: Uint8Array, segments: FitSegment[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const segment of segments) {
+    const header = bytes.slice(segment.offset, segment.offset + segment.headerSize);
+    const dataSize = segment.validEnd - segment.dataStart;
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    view.setUint32(4, dataSize, true);
+    if (segment.headerSize === 14) view.setUint16(12, CrcCalculator.calculateCRC(header, 0, 12), true);
+    const data = bytes.subarray(segment.dataStart, segment.validEnd);
+    const crc = new CrcCalculator();
+    crc.addBytes(header, 0, header.length);
+    crc.addBytes(data, 0, data.length);
+    const crcBytes = new Uint8Array([crc.crc & 0xff, (crc.crc >> 8) & 0xff]);
+    parts.push(header, data, crcBytes);
+  }
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Intervals during which the device timer ran, from timer start/stop events. */
+function timerIntervals(events: Message[], lastTime: number | undefined): [number, number][] {
+  const timerEvents = events
+    .filter((e) => e.event === "timer" && ms(e.timestamp) !== undefined)
+    .map((e) => ({ time: ms(e.timestamp) ?? 0, type: label(e.eventType) ?? "" }))
+    .sort((a, b) => a.time - b.time);
+  const intervals: [number, number][] = [];
+  let runningSince: number | undefined;
+  for (const event of timerEvents) {
+    if (event.type === "start") {
+      runningSince ??= event.time;
+    } else if (TIMER_STOP_TYPES.has(event.type) && runningSince !== undefined) {
+      intervals.push([runningSince, event.time]);
+      runningSince = undefined;
+    }
+  }
+  if (runningSince !== undefined && lastTime !== undefined && lastTime > runningSince) {
+    intervals.push([runningSince, lastTime]);
+  }
+  return intervals;
+}
+
+function runningWithin(intervals: [number, number][], from: number, to: number): number | undefined {
+  if (intervals.length === 0) return undefined;
+  let total = 0;
+  for (const [a, b] of intervals) total += Math.max(0, Math.min(b, to) - Math.max(a, from));
+  return total / 1000;
+}
+
+function samplePoint(record: Message): SamplePoint {
+  const lat = num(record.positionLat);
+  const lon = num(record.positionLong);
+  return {
+    time: ms(record.timestamp),
+    lat: lat !== undefined ? lat * SEMICIRCLE_TO_DEGREES : undefined,
+    lon: lon !== undefined ? lon * SEMICIRCLE_TO_DEGREES : undefined,
+    altitudeM: num(record.enhancedAltitude) ?? num(record.altitude),
+    distanceM: num(record.distance),
+    speedMps: num(record.enhancedSpeed) ?? num(record.speed),
+    heartRate: num(record.heartRate),
+    powerW: num(record.power),
+    cadence: num(record.cadence),
+  };
+}
+
+interface SessionPlan {
+  sport: Sport | undefined;
+  deviceSport: string | undefined;
+  start: number | undefined;
+  end: number | undefined;
+  declared: DeclaredSummary;
+  builder: SampleSummaryBuilder;
+}
+
+/**
+ * The session a record at `time` belongs to: the last one started at or before it, if the record is not past
+ * its end (+ slack); else the next one if it starts within the slack (the first record may precede the start).
+ */
+function sessionOf(plans: SessionPlan[], time: number): number | undefined {
+  let index = -1;
+  for (let i = plans.length - 1; i >= 0; i -= 1) {
+    const start = plans[i]?.start;
+    if (start !== undefined && start <= time) {
+      index = i;
+      break;
+    }
+  }
+  const containing = plans[index];
+  if (containing?.end !== undefined && time <= containing.end + SESSION_SLACK_MS) return index;
+  const nextStart = plans[index + 1]?.start;
+  if (nextStart !== undefined && nextStart - SESSION_SLACK_MS <= time) return index + 1;
+  return undefined;
+}
+
+/**
+ * A session's start: its start_time; without one, its timestamp minus its elapsed time; for the only session of
+ * a file, its first record.
+ */
+function sessionStart(session: Message, records: Message[]): number | undefined {
+  const start = ms(session.startTime);
+  if (start !== undefined) return start;
+  const end = ms(session.timestamp);
+  const elapsed = num(session.totalElapsedTime);
+  if (end !== undefined && elapsed !== undefined) return end - elapsed * 1000;
+  let first: number | undefined;
+  for (const record of records) {
+    const t = ms(record.timestamp);
+    if (t !== undefined) first = Math.min(first ?? t, t);
+  }
+  return first;
+}
+
+function deviceSportLabel(sport: unknown, subSport: unknown): string | undefined {
+  const main = label(sport);
+  const sub = label(subSport);
+  if (main === undefined) return sub;
+  return sub !== undefined && sub !== "generic" ? `${main}/${sub}` : main;
+}
+
+export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivity[] {
+  const scan = scanFit(bytes, limits.maxPoints);
+  if (scan.exceededRecords) assertPointsWithinLimit(scan.records, limits);
+  const first = scan.segments[0];
+  if (first === undefined) {
+    throw new ValidationError({ code: "corrupt_file", message: "The file has no FIT header." });
+  }
+  const unsupported = scan.segments.find((s) => s.status === "unsupported");
+  if (unsupported !== undefined) {
+    throw new UnsupportedError({
+      code: "unsupported_format",
+      message: "FIT files with compressed-timestamp messages are not supported.",
+      details: { problem: unsupported.problem },
+    });
+  }
+  const damaged = scan.segments.filter((s) => s.status === "malformed" || s.status === "crc_mismatch");
+  const problems: Reason<ParseProblemCode>[] = damaged.map((s) => ({
+    code: "corrupt_file",
+    message: `The FIT file is damaged (${s.problem ?? s.status}); its data cannot be trusted.`,
+  }));
+
+  const decoder = new Decoder(Stream.fromByteArray(trustedBytes(bytes, scan.segments)));
+  const { messages, errors } = decoder.read();
+  const decoded = messages as unknown as Record<string, unknown>;
+  if (errors.length > 0 && problems.length === 0) {
+    problems.push({
+      code: "corrupt_file",
+      message: `The FIT file could not be decoded (${String(errors[0]?.message ?? errors[0])}).`,
+    });
+  }
+
+  const fileType = label(messagesOf(decoded, "fileIdMesgs")[0]?.type);
+  if (fileType !== undefined && fileType !== "activity") {
+    throw new ValidationError({
+      code: "not_a_workout",
+      message: `This FIT file is a ${fileType} file, not a recorded activity.`,
+      details: { fileType },
+    });
+  }
+
+  const records = messagesOf(decoded, "recordMesgs");
+  const sessionMesgs = messagesOf(decoded, "sessionMesgs");
+  const sessions = sessionMesgs
+    .map((s) => ({ message: s, start: sessionStart(s, sessionMesgs.length === 1 ? records : []) }))
+    .sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+  const sportMesgs = messagesOf(decoded, "sportMesgs");
+  const laps = messagesOf(decoded, "lapMesgs");
+  const events = messagesOf(decoded, "eventMesgs");
+  let lastRecordTime: number | undefined;
+  for (const record of records) {
+    const t = ms(record.timestamp);
+    if (t !== undefined) lastRecordTime = Math.max(lastRecordTime ?? t, t);
+  }
+  const intervals = timerIntervals(events, lastRecordTime);
+
+  if (sessions.length === 0 && records.length === 0) {
+    if (problems.length > 0 || scan.segments.some((s) => s.status !== "intact")) {
+      throw new ValidationError({
+        code: "corrupt_file",
+        message: "The FIT file is damaged and holds no session or record that can be trusted.",
+        details: { segments: scan.segments.map((s) => ({ status: s.status, problem: s.problem })) },
+      });
+    }
+    throw new ValidationError({
+      code: "not_a_workout",
+      message: "The FIT file holds no session and no record.",
+    });
+  }
+
+  const plans: SessionPlan[] = [];
+  if (sessions.length === 0) {
+    const sportSource = sportMesgs[0] ?? laps[0] ?? {};
+    plans.push({
+      sport: mapSport({
+        sport: label(sportSource.sport),
+        subSport: label(sportSource.subSport),
+        source: "fit",
+      }),
+      deviceSport: deviceSportLabel(sportSource.sport, sportSource.subSport),
+      start: undefined,
+      end: undefined,
+      declared: {},
+      builder: new SampleSummaryBuilder(),
+    });
+  } else {
+    for (const [i, { message, start }] of sessions.entries()) {
+      const sportSource = message.sport !== undefined ? message : (sportMesgs[i] ?? message);
+      const elapsed = num(message.totalElapsedTime);
+      const timer = num(message.totalTimerTime);
+      const declaredEnd = ms(message.timestamp);
+      // The session's span for assigning records: generous (the larger of elapsed and timer, since devices
+      // swap them, or the session timestamp); the activity's own times are resolved from the evidence later.
+      const end =
+        start === undefined
+          ? undefined
+          : Math.max(
+              start + Math.max(elapsed ?? 0, timer ?? 0) * 1000,
+              declaredEnd !== undefined && declaredEnd > start ? declaredEnd : start,
+            );
+      plans.push({
+        sport: mapSport({
+          sport: label(sportSource.sport),
+          subSport: label(sportSource.subSport),
+          source: "fit",
+        }),
+        deviceSport: deviceSportLabel(sportSource.sport, sportSource.subSport),
+        start,
+        end,
+        declared: {
+          startTime: start,
+          endTime: declaredEnd,
+          timerSec: timer,
+          elapsedSec: elapsed,
+          distanceM: num(message.totalDistance),
+          avgHeartRate: num(message.avgHeartRate),
+          maxHeartRate: num(message.maxHeartRate),
+        },
+        builder: new SampleSummaryBuilder(),
+      });
+    }
+  }
+  assertActivitiesWithinLimit(plans.filter((p) => p.sport !== undefined).length, limits);
+
+  // Records outside every session are not evidence for any of them.
+  let current = 0;
+  for (const record of records) {
+    const point = samplePoint(record);
+    let target: SessionPlan | undefined;
+    if (sessions.length === 0) {
+      target = plans[0];
+    } else if (point.time === undefined) {
+      target = plans[current];
+    } else {
+      const index = sessionOf(plans, point.time);
+      if (index !== undefined) {
+        target = plans[index];
+        current = index;
+      }
+    }
+    target?.builder.add(point);
+  }
+
+  const activities: ParsedActivity[] = [];
+  for (const plan of plans) {
+    if (plan.sport === undefined) continue;
+    const samples = plan.builder.finish();
+    const from = plan.start ?? samples.minTime;
+    const to = plan.end ?? samples.maxTime;
+    const timerRunningSec =
+      from !== undefined && to !== undefined ? runningWithin(intervals, from, to) : undefined;
+    activities.push(
+      assembleActivity({
+        source: "fit",
+        index: activities.length,
+        sport: plan.sport,
+        deviceSport: plan.deviceSport,
+        samples,
+        declared: { ...plan.declared, timerRunningSec },
+        problems,
+      }),
+    );
+  }
+  if (activities.length === 0) {
+    throw new ValidationError({
+      code: "not_a_workout",
+      message: "The FIT file holds only multisport transitions.",
+    });
+  }
+  return activities;
+}

@@ -1,0 +1,114 @@
+import type { Hex } from "viem";
+import { AgentError, TooLargeError, ValidationError } from "../errors.ts";
+import { activityContentHash, contentHash } from "./contentHash.ts";
+import { detectFormat, type WorkoutFormat } from "./detectFormat.ts";
+import type { ParsedActivity } from "./parsedActivity.ts";
+import { parseFit } from "./parseFit.ts";
+import { parseGpx } from "./parseGpx.ts";
+import { assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
+import { parseTcx } from "./parseTcx.ts";
+
+/**
+ * The entry point for an uploaded workout file: size check, format detection from the content, parsing, hashing.
+ *
+ * Guarantees:
+ * - TooLargeError `file_too_large` beyond `maxBytes`, before anything is decoded;
+ * - TooLargeError `too_many_points` / `too_many_activities` beyond the other limits, found while reading (a
+ *   1,000,000-point GPX under the default limits is refused after a linear scan of its text, and even within
+ *   the limits it is parsed in one streaming pass into a bounded summary);
+ * - any XML with a DOCTYPE is refused as `corrupt_file` (entity expansion and external entity defence);
+ * - only the typed errors of ../errors.ts ever escape: UnsupportedError `unsupported_format`, ValidationError
+ *   `corrupt_file` / `no_timestamps` / `not_a_workout` (the file yields no workout at all), TooLargeError. A
+ *   bug or an unexpected value deep in a parser becomes `corrupt_file` with the original error as the cause.
+ *
+ * A file that yields activities returns them all, each with its content hash; whether each is genuine is
+ * verifyWorkout's decision (the activities may carry parse problems such as `corrupt_file` or `no_timestamps`).
+ */
+export interface WorkoutFileLimits extends ParserLimits {
+  /** Largest accepted file, bytes. */
+  maxBytes: number;
+}
+
+export const DEFAULT_WORKOUT_FILE_LIMITS: WorkoutFileLimits = {
+  // 25 MiB holds a 24-hour 1 Hz FIT recording several times over; GPX/TCX of the same length are ~10-20 MiB.
+  maxBytes: 25 * 1024 * 1024,
+  // 200,000 samples = 55 hours at one per second.
+  maxPoints: 200_000,
+  // A multisport day or a multi-activity TCX export; more is a bulk export, not an upload.
+  maxActivities: 20,
+};
+
+export interface ParsedWorkout extends ParsedActivity {
+  /** keccak256 of the activity's evidence (see contentHash.ts). */
+  contentHash: Hex;
+  /** keccak256 of the whole file. */
+  fileHash: Hex;
+  format: WorkoutFormat;
+}
+
+export type ParseWorkoutFileParameters = Parameters<typeof parseWorkoutFile>;
+export type ParseWorkoutFileReturnType = ParsedWorkout[];
+
+/** Counts occurrences of `needle` in `text`, stopping once `limit` is passed. */
+function countUpTo(text: string, needle: string, limit: number): number {
+  let count = 0;
+  let at = text.indexOf(needle);
+  while (at !== -1 && count <= limit) {
+    count += 1;
+    at = text.indexOf(needle, at + needle.length);
+  }
+  return count;
+}
+
+function decodeXml(bytes: Uint8Array): string {
+  // Invalid UTF-8 becomes U+FFFD (names and notes may be in Latin-1); the BOM is dropped; leading whitespace
+  // before the XML declaration (Polar exports) is tolerated.
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes).trimStart();
+}
+
+function parseXml(format: "gpx" | "tcx", bytes: Uint8Array, limits: ParserLimits): ParsedActivity[] {
+  const text = decodeXml(bytes);
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
+    throw new ValidationError({
+      code: "corrupt_file",
+      message: "XML files with a DOCTYPE or entity declarations are not accepted.",
+      details: { reason: "doctype" },
+    });
+  }
+  // A cheap linear pre-count: a file with far too many points is refused before it is parsed.
+  const pointTag = format === "gpx" ? "<trkpt" : "<Trackpoint";
+  assertPointsWithinLimit(countUpTo(text, pointTag, limits.maxPoints), limits);
+  return format === "gpx" ? parseGpx(text, limits) : parseTcx(text, limits);
+}
+
+export function parseWorkoutFile(
+  bytes: Uint8Array,
+  limits: WorkoutFileLimits = DEFAULT_WORKOUT_FILE_LIMITS,
+): ParsedWorkout[] {
+  if (bytes.length > limits.maxBytes) {
+    throw new TooLargeError({
+      code: "file_too_large",
+      message: `The file is larger than ${limits.maxBytes} bytes.`,
+      details: { limit: limits.maxBytes, size: bytes.length },
+    });
+  }
+  try {
+    const format = detectFormat(bytes);
+    const activities = format === "fit" ? parseFit(bytes, limits) : parseXml(format, bytes, limits);
+    const fileHash = contentHash(bytes);
+    return activities.map((activity) => ({
+      ...activity,
+      contentHash: activityContentHash({ fileHash, index: activity.index, count: activities.length }),
+      fileHash,
+      format,
+    }));
+  } catch (error) {
+    if (error instanceof AgentError) throw error;
+    throw new ValidationError({
+      code: "corrupt_file",
+      message: "The file could not be read as a workout.",
+      details: { reason: error instanceof Error ? error.message.slice(0, 200) : "unknown" },
+      cause: error,
+    });
+  }
+}

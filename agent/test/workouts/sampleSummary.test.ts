@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import {
+  buildSampleSummary,
+  haversineM,
+  MAX_JUMPS,
+  MAX_PREVIEW_POINTS,
+  SampleSummaryBuilder,
+  SPEED_BIN_MPS,
+} from "../../src/workouts/sampleSummary.ts";
+import { METRES_PER_DEGREE_LAT, samplePoints, T0, track } from "./fixtures.ts";
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+describe("sampleSummary", () => {
+  it("measures distance along a meridian exactly (haversine)", () => {
+    expect(haversineM(47, 8, 47 + 1000 / METRES_PER_DEGREE_LAT, 8)).to.be.closeTo(1000, 1e-6);
+  });
+
+  it("summarises a steady 1 Hz track: times, moving time, path, speed and heart-rate histograms", () => {
+    const s = buildSampleSummary(
+      samplePoints(track({ start: T0, seconds: 600, speedMps: 3, heartRate: 150 })),
+    );
+    expect(s.points).to.equal(601);
+    expect(s.timedPoints).to.equal(601);
+    expect(s.firstTime).to.equal(T0);
+    expect(s.lastTime).to.equal(T0 + 600_000);
+    expect(s.medianIntervalSec).to.equal(1);
+    expect(s.movingSec).to.equal(600);
+    expect(s.pathM).to.be.closeTo(1800, 0.01);
+    expect(s.extentM).to.be.closeTo(1800, 0.01);
+    // All 600 s at 3 m/s, i.e. in bin 12 (3.00-3.25 m/s); floating point may put a second or two in bin 11.
+    expect(sum(s.speedSeconds)).to.be.closeTo(600, 1e-9);
+    expect((s.speedSeconds[12] ?? 0) + (s.speedSeconds[11] ?? 0)).to.be.closeTo(600, 1e-9);
+    expect(s.heartRateSeconds[30]).to.equal(600); // 150 bpm is bin 30 (150-154)
+    expect(s.heartRateMean).to.equal(150);
+    expect(s.jumps).to.deep.equal([]);
+  });
+
+  it("excludes pauses and recording gaps from moving time", () => {
+    const builder = new SampleSummaryBuilder();
+    for (const p of samplePoints(track({ start: T0, seconds: 300, speedMps: 2 }))) builder.add(p);
+    // 20 minutes later, 300 more seconds: the gap is a pause (> 60 s and > 4 x the 1 s median interval).
+    for (const p of samplePoints(track({ start: T0 + 1500_000, seconds: 300, speedMps: 2, lat0: 47.01 }))) {
+      builder.add(p);
+    }
+    const s = builder.finish();
+    expect(s.movingSec).to.equal(600);
+    expect(s.firstTime).to.equal(T0);
+    expect(s.lastTime).to.equal(T0 + 1800_000);
+  });
+
+  it("keeps the time of sparse recorders (a point every 50 s counts, the gap cap follows the median)", () => {
+    const s = buildSampleSummary(
+      samplePoints(track({ start: T0, seconds: 1500, intervalSec: 50, speedMps: 1 })),
+    );
+    expect(s.medianIntervalSec).to.equal(50);
+    expect(s.movingSec).to.equal(1500);
+  });
+
+  it("counts backward and repeated timestamps", () => {
+    const s = buildSampleSummary([
+      { time: T0 },
+      { time: T0 + 1000 },
+      { time: T0 + 1000 },
+      { time: T0 - 120_000 },
+      { time: T0 + 3000 },
+    ]);
+    expect(s.backwardSteps).to.equal(1);
+    expect(s.maxBackwardSec).to.equal(121);
+    expect(s.repeatedTimes).to.equal(1);
+    expect(s.minTime).to.equal(T0 - 120_000);
+  });
+
+  it("keeps the fastest jumps of at least 1 km, fastest first, at most MAX_JUMPS", () => {
+    const points = samplePoints(track({ start: T0, seconds: 100, speedMps: 3 }));
+    const builder = new SampleSummaryBuilder();
+    let lat = 47;
+    for (const [i, p] of points.entries()) {
+      // Every 5th point jumps (i * 100 + 1000) m north in one second.
+      if (i > 0 && i % 5 === 0) lat += (i * 100 + 1000) / METRES_PER_DEGREE_LAT;
+      builder.add({ ...p, lat: (p.lat ?? 0) - 47 + lat });
+    }
+    const s = builder.finish();
+    expect(s.jumps).to.have.length(MAX_JUMPS);
+    expect(s.jumps[0]?.distanceM).to.be.closeTo(100 * 100 + 1000 + 3, 0.01);
+    expect(s.jumps.map((j) => j.distanceM)).to.deep.equal(
+      [...s.jumps.map((j) => j.distanceM)].sort((a, b) => b - a),
+    );
+  });
+
+  it("does not pair points across a segment break", () => {
+    const builder = new SampleSummaryBuilder();
+    builder.add({ time: T0, lat: 47, lon: 8 });
+    builder.breakSegment();
+    builder.add({ time: T0 + 1000, lat: 48, lon: 8 }); // 111 km later, one second later: not a jump
+    const s = builder.finish();
+    expect(s.jumps).to.deep.equal([]);
+    expect(s.pathM).to.equal(0);
+    expect(s.extentM).to.be.closeTo(111_195, 1);
+  });
+
+  it("estimates the 30-s power of a steady flat ride from the cycling model", () => {
+    // Flat, 10 m/s: drag 0.5 x 1.2 x 0.25 x 10^3 = 150 W, rolling 70 x 9.81 x 0.003 x 10 = 20.601 W.
+    const s = buildSampleSummary(
+      samplePoints(track({ start: T0, seconds: 120, speedMps: 10, ele: () => 300 })),
+    );
+    expect(s.peakPowerW).to.be.closeTo(170.601, 0.05);
+  });
+
+  it("adds the climbing and acceleration terms (they telescope over the window)", () => {
+    // 5 m/s up a 10% grade (0.5 m of altitude per second): + 70 x 9.81 x 0.5 = 343.35 W.
+    const s = buildSampleSummary(
+      samplePoints(track({ start: T0, seconds: 120, speedMps: 5, ele: (t) => 300 + 0.5 * t })),
+    );
+    const flat = 0.5 * 1.2 * 0.25 * 125 + 70 * 9.81 * 0.003 * 5;
+    expect(s.peakPowerW).to.be.closeTo(flat + 343.35, 0.5);
+  });
+
+  it("keeps a bounded, evenly spread preview and bounded state for 200,000 points", () => {
+    const builder = new SampleSummaryBuilder();
+    for (let i = 0; i < 200_000; i += 1) {
+      builder.add({ time: T0 + i * 1000, lat: 47 + (i * 3) / METRES_PER_DEGREE_LAT, lon: 8, heartRate: 140 });
+    }
+    const s = builder.finish();
+    expect(s.preview.length).to.be.at.most(MAX_PREVIEW_POINTS);
+    expect(s.preview.length).to.be.at.least(MAX_PREVIEW_POINTS / 2);
+    expect(s.preview[0]?.time).to.equal(T0);
+    const step = (s.preview[1]?.time ?? 0) - (s.preview[0]?.time ?? 0);
+    expect(step % 1000).to.equal(0);
+    expect(s.movingSec).to.equal(199_999);
+    expect(sum(s.speedSeconds)).to.be.closeTo(199_999, 1e-6);
+    expect(Math.floor(3 / SPEED_BIN_MPS)).to.equal(12);
+  });
+
+  it("ignores zero heart rates and out-of-range coordinates", () => {
+    const s = buildSampleSummary([
+      { time: T0, heartRate: 0, lat: 91, lon: 8 },
+      { time: T0 + 1000, heartRate: 0, lat: 47, lon: 181 },
+    ]);
+    expect(s.heartRatePoints).to.equal(0);
+    expect(s.positionedPoints).to.equal(0);
+    expect(s.heartRateMean).to.equal(undefined);
+  });
+});

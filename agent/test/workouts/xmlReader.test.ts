@@ -1,0 +1,138 @@
+import { DOMParser } from "@xmldom/xmldom";
+import { expect } from "chai";
+import { ValidationError } from "../../src/errors.ts";
+import { readXml } from "../../src/workouts/xmlReader.ts";
+
+type Event = ["open", string, Record<string, string>] | ["close", string] | ["text", string];
+
+function events(text: string, maxDepth?: number): Event[] {
+  const out: Event[] = [];
+  readXml(
+    text,
+    {
+      open: (name, attributes) => out.push(["open", name, { ...attributes }]),
+      close: (name) => out.push(["close", name]),
+      text: (value) => out.push(["text", value]),
+    },
+    maxDepth !== undefined ? { maxDepth } : {},
+  );
+  return out;
+}
+
+function rejects(text: string): string {
+  try {
+    events(text);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ValidationError);
+    expect((error as ValidationError).code).to.equal("corrupt_file");
+    return String((error as ValidationError).details.reason);
+  }
+  return expect.fail(`accepted: ${text}`);
+}
+
+/** Does @xmldom/xmldom (stopping at its first error) accept the document? */
+function xmldomAccepts(text: string): boolean {
+  try {
+    new DOMParser({
+      onError: (level, message) => {
+        if (level !== "warning") throw new Error(message);
+      },
+    }).parseFromString(text, "text/xml");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("readXml", () => {
+  it("reports elements by local name, attributes, and text with entities and CDATA decoded", () => {
+    const result = events(
+      `<?xml version="1.0"?><!-- c --><a:root xmlns:a="u" k="1 &amp; 2"><b>x &lt; y &#65;&#x42;</b><c/><d><![CDATA[<raw>&]]></d></a:root>`,
+    );
+    expect(result).to.deep.equal([
+      ["open", "root", { "xmlns:a": "u", k: "1 & 2" }],
+      ["open", "b", {}],
+      ["text", "x < y AB"],
+      ["close", "b"],
+      ["open", "c", {}],
+      ["close", "c"],
+      ["open", "d", {}],
+      ["text", "<raw>&"],
+      ["close", "d"],
+      ["close", "root"],
+    ]);
+  });
+
+  it("accepts '>' inside attribute values and single quotes", () => {
+    expect(events(`<r a='x>y' b="'"/>`)).to.deep.equal([
+      ["open", "r", { a: "x>y", b: "'" }],
+      ["close", "r"],
+    ]);
+  });
+
+  it("keeps an attribute named __proto__ as a plain attribute", () => {
+    const [first] = events(`<r __proto__="x"/>`);
+    expect(first?.[0]).to.equal("open");
+    const attributes = first?.[2] as Record<string, string>;
+    expect(Object.keys(attributes)).to.deep.equal(["__proto__"]);
+  });
+
+  it("refuses any DOCTYPE or entity declaration (billion laughs, external entities)", () => {
+    const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><gpx>&lol2;</gpx>`;
+    expect(rejects(bomb)).to.match(/DOCTYPE/);
+    const external = `<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><gpx>&xxe;</gpx>`;
+    expect(rejects(external)).to.match(/DOCTYPE/);
+  });
+
+  it("refuses references to undefined entities and malformed character references", () => {
+    expect(rejects("<gpx>&lol;</gpx>")).to.match(/undefined entity/);
+    expect(rejects("<gpx>&#0;</gpx>")).to.match(/forbids/);
+    expect(rejects("<gpx>&#xZZ;</gpx>")).to.match(/malformed character reference/);
+    expect(rejects("<gpx>a & b</gpx>")).to.match(/entity/);
+  });
+
+  it("refuses documents that are not well-formed", () => {
+    expect(rejects("<a><b></a></b>")).to.match(/closes/);
+    expect(rejects("<a></a><b></b>")).to.match(/second root/);
+    expect(rejects("text<a/>")).to.match(/outside the root/);
+    expect(rejects("<a>")).to.match(/never closed/);
+    expect(rejects("</a>")).to.match(/without a start tag/);
+    expect(rejects("<a b=c/>")).to.match(/unquoted/);
+    expect(rejects('<a b="1" b="2"/>')).to.match(/duplicate attribute/);
+    expect(rejects('<a b="1"c="2"/>')).to.match(/not separated/);
+    expect(rejects('<a b="<"/>')).to.match(/'<' in the value/);
+    expect(rejects("<a><!-- open")).to.match(/unterminated comment/);
+    expect(rejects("")).to.match(/no root element/);
+    expect(rejects("<a>< b</a>")).to.match(/starts no tag/);
+  });
+
+  it("refuses nesting deeper than the limit", () => {
+    const deep = `${"<a>".repeat(70)}${"</a>".repeat(70)}`;
+    expect(rejects(deep)).to.match(/nested deeper than 64/);
+    expect(events(`${"<a>".repeat(5)}${"</a>".repeat(5)}`, 5)).to.have.length(10);
+  });
+
+  it("agrees with @xmldom/xmldom on which documents are well-formed", () => {
+    const documents = [
+      `<gpx><trk><trkseg><trkpt lat="1" lon="2"><time>2020-01-01T00:00:00Z</time></trkpt></trkseg></trk></gpx>`,
+      `<?xml version="1.0"?>\n<!-- x --><TrainingCenterDatabase a="&quot;"><Id>1</Id></TrainingCenterDatabase>`,
+      "<a><b></a>",
+      "<a></a><b/>",
+      '<a x="1" x="2"/>',
+      "<a>&undefined;</a>",
+      "<a><![CDATA[x]]></a>",
+    ];
+    for (const document of documents) {
+      let ours = true;
+      try {
+        events(document);
+      } catch {
+        ours = false;
+      }
+      expect(ours, document).to.equal(xmldomAccepts(document));
+    }
+    // Where xmldom only warns (unquoted attribute values), this reader is stricter.
+    expect(xmldomAccepts("<a b=c/>")).to.equal(true);
+    expect(rejects("<a b=c/>")).to.match(/unquoted/);
+  });
+});
