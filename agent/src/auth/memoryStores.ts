@@ -1,0 +1,136 @@
+/**
+ * In-memory nonce and session stores for a single process (development, tests). Bounded: expired entries
+ * are swept as new ones arrive, and when the store is full of live entries the oldest is evicted, so a
+ * flood of sign-in attempts cannot grow memory without limit.
+ */
+import type { Clock } from "../clock.ts";
+import { ConflictError } from "../errors.ts";
+import type { CreateSessionParameters, NonceStore, Session, SessionStore } from "./stores.ts";
+
+export interface MemoryStoreParameters {
+  clock: Clock;
+  /** Most entries kept. Nonces default to 10 000, sessions to 100 000. */
+  maxEntries?: number;
+}
+
+/** A Map with per-entry expiry, bounded in size. */
+class ExpiringMap<V> {
+  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+
+  constructor(clock: Clock, maxEntries: number) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be >= 1");
+    this.#clock = clock;
+    this.#maxEntries = maxEntries;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  get(key: string): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#clock.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  /** Inserts a new key (callers check for duplicates first). */
+  insert(key: string, value: V, expiresAt: number): void {
+    this.#sweepOldest();
+    if (this.#entries.size >= this.#maxEntries) this.#sweepAll();
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done === true) break;
+      this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, { value, expiresAt });
+  }
+
+  delete(key: string): boolean {
+    return this.#entries.delete(key);
+  }
+
+  /** Removes expired entries from the oldest end until a live one (cheap, runs on every insert). */
+  #sweepOldest(): void {
+    const now = this.#clock.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt > now) return;
+      this.#entries.delete(key);
+    }
+  }
+
+  #sweepAll(): void {
+    const now = this.#clock.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt <= now) this.#entries.delete(key);
+    }
+  }
+}
+
+export type MemoryNonceStore = NonceStore & { readonly size: number };
+
+export function createMemoryNonceStore({
+  clock,
+  maxEntries = 10_000,
+}: MemoryStoreParameters): MemoryNonceStore {
+  const nonces = new ExpiringMap<true>(clock, maxEntries);
+  return {
+    get size() {
+      return nonces.size;
+    },
+    issue: async (nonce, ttlMs) => {
+      if (nonces.has(nonce)) {
+        throw new ConflictError({ code: "nonce_exists", message: "This nonce was already issued." });
+      }
+      nonces.insert(nonce, true, clock.now() + ttlMs);
+    },
+    consume: async (nonce) => {
+      const live = nonces.get(nonce) !== undefined;
+      nonces.delete(nonce);
+      return live;
+    },
+  };
+}
+
+export type MemorySessionStore = SessionStore & { readonly size: number };
+
+export function createMemorySessionStore({
+  clock,
+  maxEntries = 100_000,
+}: MemoryStoreParameters): MemorySessionStore {
+  const sessions = new ExpiringMap<Session>(clock, maxEntries);
+  return {
+    get size() {
+      return sessions.size;
+    },
+    create: async ({ id, address, chainId, ttlMs }: CreateSessionParameters) => {
+      if (sessions.has(id)) {
+        throw new ConflictError({ code: "session_exists", message: "This session id is already taken." });
+      }
+      const now = clock.now();
+      const session: Session = {
+        id,
+        address,
+        chainId,
+        createdAt: new Date(now),
+        expiresAt: new Date(now + ttlMs),
+      };
+      sessions.insert(id, session, now + ttlMs);
+      return { ...session };
+    },
+    get: async (id) => {
+      const session = sessions.get(id);
+      return session === undefined ? null : { ...session };
+    },
+    delete: async (id) => sessions.delete(id),
+  };
+}

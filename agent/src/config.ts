@@ -1,0 +1,305 @@
+/**
+ * The agent's configuration, parsed once at boot from the environment and passed down. Nothing else reads
+ * `process.env`. A wrong value stops the boot with a `ConfigError` whose message is one line naming the
+ * variable and what is wrong, never the value itself (it may be a secret).
+ */
+import { inspect } from "node:util";
+import type { Hex } from "viem";
+import { z } from "zod";
+import { AgentError } from "./errors.ts";
+
+/** A configuration variable is missing or wrong. `details.variable` names it. */
+export class ConfigError extends AgentError {}
+
+/**
+ * A secret value that does not print: `String()`, `JSON.stringify` and `util.inspect` (so pino and
+ * console.log) show `[redacted]`. Call `reveal()` where the raw value is really needed.
+ */
+export class Secret<T extends string = string> {
+  readonly #value: T;
+
+  constructor(value: T) {
+    this.#value = value;
+  }
+
+  reveal(): T {
+    return this.#value;
+  }
+
+  toString(): string {
+    return "[redacted]";
+  }
+
+  toJSON(): string {
+    return "[redacted]";
+  }
+
+  [inspect.custom](): string {
+    return "[redacted]";
+  }
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type SameSite = "lax" | "strict";
+
+export interface RateLimitRule {
+  /** Requests allowed per window and per key (client IP, and signed-in address). */
+  points: number;
+  windowSeconds: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** The web app's origin: the only origin CORS lets in (with credentials). `PUBLIC_ORIGIN`. */
+  webOrigin: string;
+  /** Where clients reach this agent (decides same-site cookies and the Secure flag). `AGENT_PUBLIC_URL`. */
+  agentPublicUrl: string;
+  /** What a Sign-In with Ethereum message must carry. */
+  siwe: { domain: string; uri: string };
+  chainId: number;
+  rpcUrl: string | undefined;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key the agent writes (rate limits, nonces, sessions). */
+  redisKeyPrefix: string;
+  oraclePrivateKey: Secret<Hex> | undefined;
+  /** Proxy hops in front of the agent whose `X-Forwarded-*` headers are trusted (never `true`). */
+  trustProxy: number;
+  http: {
+    bodyLimitBytes: number;
+    uploadLimitBytes: number;
+    requestTimeoutMs: number;
+    healthCheckTimeoutMs: number;
+  };
+  rateLimits: { api: RateLimitRule; agent: RateLimitRule; upload: RateLimitRule };
+  session: { ttlMs: number; nonceTtlMs: number; sameSite: SameSite; cookieName: string };
+  logLevel: LogLevel;
+}
+
+export type LoadConfigParameters = Record<string, string | undefined>;
+export type LoadConfigReturnType = Readonly<Config>;
+
+/** secp256k1 group order: a private key is an integer in [1, n). */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+function fail(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
+  ctx.addIssue({ code: "custom", message });
+  return z.NEVER;
+}
+
+function integer(min: number, max: number, message = `must be a whole number from ${min} to ${max}`) {
+  return z.string().transform((raw, ctx) => {
+    if (!/^\d{1,16}$/.test(raw)) return fail(ctx, message);
+    const value = Number(raw);
+    if (value < min || value > max) return fail(ctx, message);
+    return value;
+  });
+}
+
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
+function urlWithProtocols(protocols: readonly string[], message: string) {
+  return z.string().transform((raw, ctx) => {
+    const url = parseUrl(raw);
+    if (url === null || !protocols.includes(url.protocol) || url.hostname === "") return fail(ctx, message);
+    return raw;
+  });
+}
+
+const httpOrigin = z.string().transform((raw, ctx) => {
+  const url = parseUrl(raw);
+  const message = "must be an http(s) origin without a path, e.g. https://app.example.com";
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return fail(ctx, message);
+  if (raw.replace(/\/$/, "") !== url.origin) return fail(ctx, message);
+  return url.origin;
+});
+
+const envSchema = z.object({
+  PORT: integer(1, 65_535).default(8787),
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]{1,253}$/, "must be a host name or IP address to listen on")
+    .default("127.0.0.1"),
+  PUBLIC_ORIGIN: httpOrigin.default("http://127.0.0.1:5173"),
+  AGENT_PUBLIC_URL: urlWithProtocols(["http:", "https:"], "must be an http(s) URL").optional(),
+  SIWE_DOMAIN: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/,
+      "must be an RFC 3986 authority (host[:port]), e.g. app.example.com",
+    )
+    .optional(),
+  SIWE_URI: z
+    .string()
+    .transform((raw, ctx) => {
+      const url = parseUrl(raw);
+      if (url === null || /\s/.test(raw))
+        return fail(ctx, "must be an absolute URI, e.g. https://app.example.com");
+      return raw;
+    })
+    .optional(),
+  CHAIN_ID: integer(1, Number.MAX_SAFE_INTEGER, "must be a positive whole number (EIP-155 chain id)").default(
+    31337,
+  ),
+  RPC_URL: urlWithProtocols(["http:", "https:", "ws:", "wss:"], "must be an http(s) or ws(s) URL").optional(),
+  DATABASE_URL: urlWithProtocols(
+    ["postgres:", "postgresql:"],
+    "must be a postgres:// or postgresql:// URL",
+  ).optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  REDIS_URL: urlWithProtocols(["redis:", "rediss:"], "must be a redis:// or rediss:// URL").optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 characters from A-Z a-z 0-9 : _ -")
+    .default("ra:"),
+  ORACLE_PRIVATE_KEY: z
+    .string()
+    .transform((raw, ctx) => {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) return fail(ctx, "must be a 0x-prefixed 32-byte hex private key");
+      const scalar = BigInt(raw);
+      if (scalar === 0n || scalar >= SECP256K1_N) return fail(ctx, "is not a valid secp256k1 private key");
+      return new Secret(raw as Hex);
+    })
+    .optional(),
+  TRUST_PROXY: integer(0, 32, "must be a whole number of proxy hops from 0 to 32 (not true/false)").default(
+    0,
+  ),
+  BODY_LIMIT_BYTES: integer(1, 10 * 1024 * 1024).default(100 * 1024),
+  UPLOAD_LIMIT_BYTES: integer(1, 200 * 1024 * 1024).default(25 * 1024 * 1024),
+  REQUEST_TIMEOUT_MS: integer(100, 120_000).default(15_000),
+  HEALTH_CHECK_TIMEOUT_MS: integer(50, 30_000).default(2_000),
+  RATE_LIMIT_API_POINTS: integer(1, 1_000_000).default(100),
+  RATE_LIMIT_API_WINDOW_SECONDS: integer(1, 86_400).default(900),
+  RATE_LIMIT_AGENT_POINTS: integer(1, 1_000_000).default(20),
+  RATE_LIMIT_AGENT_WINDOW_SECONDS: integer(1, 86_400).default(60),
+  RATE_LIMIT_UPLOAD_POINTS: integer(1, 1_000_000).default(50),
+  RATE_LIMIT_UPLOAD_WINDOW_SECONDS: integer(1, 86_400).default(3_600),
+  SESSION_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
+  NONCE_TTL_SECONDS: integer(30, 3_600).default(600),
+  SESSION_SAME_SITE: z.enum(["lax", "strict"], { error: "must be lax or strict" }).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+});
+
+/** Two hosts are the same site when equal or one is a subdomain of the other (a conservative test). */
+function isSameSite(a: URL, b: URL): boolean {
+  if (a.protocol !== b.protocol) return false;
+  const [x, y] = [a.hostname, b.hostname];
+  return x === y || x.endsWith(`.${y}`) || y.endsWith(`.${x}`);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !(value instanceof Secret)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses the environment into a frozen `Config`. Empty strings count as unset (a `.env` line `REDIS_URL=`).
+ * Throws a `ConfigError` naming the first wrong variable.
+ */
+export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
+  const present: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== "") present[key] = value;
+  }
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    const problem = (issue?.message ?? "is invalid").replace(/\s+/g, " ");
+    throw new ConfigError({
+      code: "invalid_config",
+      message: `${variable}: ${problem}`,
+      details: { variable },
+    });
+  }
+  const e = parsed.data;
+  const webOrigin = new URL(e.PUBLIC_ORIGIN);
+  const listenHost = e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST;
+  const agentPublicUrl = e.AGENT_PUBLIC_URL ?? `http://${listenHost}:${e.PORT}`;
+  const sameSite: SameSite =
+    e.SESSION_SAME_SITE ?? (isSameSite(webOrigin, new URL(agentPublicUrl)) ? "strict" : "lax");
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    webOrigin: e.PUBLIC_ORIGIN,
+    agentPublicUrl,
+    siwe: { domain: e.SIWE_DOMAIN ?? webOrigin.host, uri: e.SIWE_URI ?? e.PUBLIC_ORIGIN },
+    chainId: e.CHAIN_ID,
+    rpcUrl: e.RPC_URL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    oraclePrivateKey: e.ORACLE_PRIVATE_KEY,
+    trustProxy: e.TRUST_PROXY,
+    http: {
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      healthCheckTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
+    },
+    rateLimits: {
+      api: { points: e.RATE_LIMIT_API_POINTS, windowSeconds: e.RATE_LIMIT_API_WINDOW_SECONDS },
+      agent: { points: e.RATE_LIMIT_AGENT_POINTS, windowSeconds: e.RATE_LIMIT_AGENT_WINDOW_SECONDS },
+      upload: { points: e.RATE_LIMIT_UPLOAD_POINTS, windowSeconds: e.RATE_LIMIT_UPLOAD_WINDOW_SECONDS },
+    },
+    session: {
+      ttlMs: e.SESSION_TTL_SECONDS * 1000,
+      nonceTtlMs: e.NONCE_TTL_SECONDS * 1000,
+      sameSite,
+      cookieName: "ra_session",
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+/** A URL without credentials, query or fragment; the path is kept only when asked (an RPC key often lives there). */
+export function redactUrl(raw: string | undefined, keepPath: boolean): string | undefined {
+  if (raw === undefined) return undefined;
+  const url = parseUrl(raw);
+  if (url === null) return "[invalid url]";
+  const credentials = url.username !== "" || url.password !== "" ? "***@" : "";
+  const path = url.pathname === "/" || url.pathname === "" ? "" : keepPath ? url.pathname : "/***";
+  return `${url.protocol}//${credentials}${url.host}${path}${url.search === "" ? "" : "?***"}`;
+}
+
+/** The configuration for the startup audit log line: secrets removed, URLs without credentials. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return {
+    port: config.port,
+    host: config.host,
+    webOrigin: config.webOrigin,
+    agentPublicUrl: config.agentPublicUrl,
+    siwe: { ...config.siwe },
+    chainId: config.chainId,
+    rpcUrl: redactUrl(config.rpcUrl, false),
+    databaseUrl: redactUrl(config.databaseUrl, true),
+    dataDir: config.dataDir,
+    redisUrl: redactUrl(config.redisUrl, true),
+    redisKeyPrefix: config.redisKeyPrefix,
+    oraclePrivateKey: config.oraclePrivateKey === undefined ? "unset" : "set",
+    trustProxy: config.trustProxy,
+    http: { ...config.http },
+    rateLimits: {
+      api: { ...config.rateLimits.api },
+      agent: { ...config.rateLimits.agent },
+      upload: { ...config.rateLimits.upload },
+    },
+    session: { ...config.session },
+    logLevel: config.logLevel,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * `POST /api/rules` with `{ "rules": <rules document> }` → `200 { rulesHash, canonical }`.
+ * The document sits under `rules` (not as the body itself) so the request can grow options later without
+ * ambiguity. A body that is not `{ rules }` → 400 naming the field; a rules document that fails validation →
+ * 422 `invalid_rules` naming the field inside it (`rules.perMilestone.minWorkouts`, `rules.color` for an
+ * unknown key).
+ */
+import { Router } from "express";
+import { z } from "zod";
+import { ValidationError } from "../errors.ts";
+import { canonicalizeRules, rulesDocumentSchema } from "../rules/rulesDocument.ts";
+import { parseJsonBody } from "./parseRequest.ts";
+import { badRequestFromIssues } from "./problem.ts";
+
+const rulesRequest = z.strictObject({
+  rules: z.unknown().refine((value) => value !== undefined, { error: "is required" }),
+});
+
+export function rulesRouter(): Router {
+  const router = Router();
+  router.post("/rules", (req, res) => {
+    const { rules } = parseJsonBody(req, rulesRequest);
+    const parsed = rulesDocumentSchema.safeParse(rules);
+    if (!parsed.success) {
+      // Same naming as a malformed request, but a 422: the request is fine, the document is not.
+      const named = badRequestFromIssues(parsed.error.issues, { code: "invalid_rules", prefix: "rules" });
+      throw new ValidationError({ code: named.code, message: named.message, details: named.details });
+    }
+    const { rulesHash, canonical } = canonicalizeRules(parsed.data);
+    res.json({ rulesHash, canonical });
+  });
+  return router;
+}

@@ -1,0 +1,252 @@
+import { inspect } from "node:util";
+import { expect } from "chai";
+import { ConfigError, loadConfig, redactedConfig, Secret } from "../src/config.ts";
+
+const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected loadConfig to reject ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("gives the documented defaults for an empty environment", () => {
+    const config = loadConfig({});
+    expect(JSON.parse(JSON.stringify(config))).to.deep.equal({
+      port: 8787,
+      host: "127.0.0.1",
+      webOrigin: "http://127.0.0.1:5173",
+      agentPublicUrl: "http://127.0.0.1:8787",
+      siwe: { domain: "127.0.0.1:5173", uri: "http://127.0.0.1:5173" },
+      chainId: 31337,
+      dataDir: "./data",
+      redisKeyPrefix: "ra:",
+      trustProxy: 0,
+      http: {
+        bodyLimitBytes: 102400,
+        uploadLimitBytes: 26214400,
+        requestTimeoutMs: 15000,
+        healthCheckTimeoutMs: 2000,
+      },
+      rateLimits: {
+        api: { points: 100, windowSeconds: 900 },
+        agent: { points: 20, windowSeconds: 60 },
+        upload: { points: 50, windowSeconds: 3600 },
+      },
+      session: { ttlMs: 86400000, nonceTtlMs: 600000, sameSite: "strict", cookieName: "ra_session" },
+      logLevel: "info",
+    });
+    expect(config.rpcUrl).to.equal(undefined);
+    expect(config.databaseUrl).to.equal(undefined);
+    expect(config.redisUrl).to.equal(undefined);
+    expect(config.oraclePrivateKey).to.equal(undefined);
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "9000",
+      HOST: "0.0.0.0",
+      PUBLIC_ORIGIN: "https://app.example.com/",
+      AGENT_PUBLIC_URL: "https://api.other.org",
+      SIWE_DOMAIN: "app.example.com",
+      SIWE_URI: "https://app.example.com/login",
+      CHAIN_ID: "8453",
+      RPC_URL: "wss://rpc.example.com/v2/secretkey",
+      DATABASE_URL: "postgres://agent:pw@db:5432/agent",
+      DATA_DIR: "/var/lib/agent",
+      REDIS_URL: "rediss://:pw@cache:6380/1",
+      REDIS_KEY_PREFIX: "prod:",
+      ORACLE_PRIVATE_KEY: KEY,
+      TRUST_PROXY: "2",
+      BODY_LIMIT_BYTES: "2048",
+      UPLOAD_LIMIT_BYTES: "4096",
+      REQUEST_TIMEOUT_MS: "5000",
+      HEALTH_CHECK_TIMEOUT_MS: "300",
+      RATE_LIMIT_API_POINTS: "7",
+      RATE_LIMIT_API_WINDOW_SECONDS: "8",
+      RATE_LIMIT_AGENT_POINTS: "9",
+      RATE_LIMIT_AGENT_WINDOW_SECONDS: "10",
+      RATE_LIMIT_UPLOAD_POINTS: "11",
+      RATE_LIMIT_UPLOAD_WINDOW_SECONDS: "12",
+      SESSION_TTL_SECONDS: "3600",
+      NONCE_TTL_SECONDS: "60",
+      LOG_LEVEL: "warn",
+    });
+    expect(config.port).to.equal(9000);
+    expect(config.host).to.equal("0.0.0.0");
+    expect(config.webOrigin).to.equal("https://app.example.com");
+    expect(config.agentPublicUrl).to.equal("https://api.other.org");
+    expect(config.siwe).to.deep.equal({ domain: "app.example.com", uri: "https://app.example.com/login" });
+    expect(config.chainId).to.equal(8453);
+    expect(config.rpcUrl).to.equal("wss://rpc.example.com/v2/secretkey");
+    expect(config.databaseUrl).to.equal("postgres://agent:pw@db:5432/agent");
+    expect(config.dataDir).to.equal("/var/lib/agent");
+    expect(config.redisUrl).to.equal("rediss://:pw@cache:6380/1");
+    expect(config.redisKeyPrefix).to.equal("prod:");
+    expect(config.oraclePrivateKey?.reveal()).to.equal(KEY);
+    expect(config.trustProxy).to.equal(2);
+    expect(config.http).to.deep.equal({
+      bodyLimitBytes: 2048,
+      uploadLimitBytes: 4096,
+      requestTimeoutMs: 5000,
+      healthCheckTimeoutMs: 300,
+    });
+    expect(config.rateLimits).to.deep.equal({
+      api: { points: 7, windowSeconds: 8 },
+      agent: { points: 9, windowSeconds: 10 },
+      upload: { points: 11, windowSeconds: 12 },
+    });
+    // api.other.org is another site than app.example.com: Lax.
+    expect(config.session).to.deep.equal({
+      ttlMs: 3_600_000,
+      nonceTtlMs: 60_000,
+      sameSite: "lax",
+      cookieName: "ra_session",
+    });
+    expect(config.logLevel).to.equal("warn");
+  });
+
+  it("derives SameSite from the two origins unless SESSION_SAME_SITE says otherwise", () => {
+    const sub = { PUBLIC_ORIGIN: "https://app.example.com", AGENT_PUBLIC_URL: "https://api.app.example.com" };
+    expect(loadConfig(sub).session.sameSite).to.equal("strict");
+    expect(loadConfig({ ...sub, SESSION_SAME_SITE: "lax" }).session.sameSite).to.equal("lax");
+    expect(
+      loadConfig({ PUBLIC_ORIGIN: "https://a.example.com", AGENT_PUBLIC_URL: "http://a.example.com" }).session
+        .sameSite,
+    ).to.equal("lax");
+  });
+
+  it("derives the agent URL from an IPv6 host", () => {
+    expect(loadConfig({ HOST: "::1", PORT: "8080" }).agentPublicUrl).to.equal("http://[::1]:8080");
+  });
+
+  it("treats empty variables as unset", () => {
+    const config = loadConfig({ REDIS_URL: "", PORT: "", ORACLE_PRIVATE_KEY: "" });
+    expect(config.redisUrl).to.equal(undefined);
+    expect(config.port).to.equal(8787);
+    expect(config.oraclePrivateKey).to.equal(undefined);
+  });
+
+  it("returns a deeply frozen object", () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).to.equal(true);
+    expect(Object.isFrozen(config.rateLimits.api)).to.equal(true);
+    expect(Object.isFrozen(config.session)).to.equal(true);
+  });
+
+  const BAD: [string, string, string][] = [
+    ["PORT", "0", "PORT: must be a whole number from 1 to 65535"],
+    ["PORT", "80a", "PORT: must be a whole number from 1 to 65535"],
+    ["PORT", "65536", "PORT: must be a whole number from 1 to 65535"],
+    ["HOST", "local host", "HOST: must be a host name or IP address to listen on"],
+    [
+      "PUBLIC_ORIGIN",
+      "ftp://x.org",
+      "PUBLIC_ORIGIN: must be an http(s) origin without a path, e.g. https://app.example.com",
+    ],
+    [
+      "PUBLIC_ORIGIN",
+      "https://x.org/app",
+      "PUBLIC_ORIGIN: must be an http(s) origin without a path, e.g. https://app.example.com",
+    ],
+    ["AGENT_PUBLIC_URL", "api.example.com", "AGENT_PUBLIC_URL: must be an http(s) URL"],
+    [
+      "SIWE_DOMAIN",
+      "https://app.example.com",
+      "SIWE_DOMAIN: must be an RFC 3986 authority (host[:port]), e.g. app.example.com",
+    ],
+    ["SIWE_URI", "not a uri", "SIWE_URI: must be an absolute URI, e.g. https://app.example.com"],
+    ["CHAIN_ID", "-1", "CHAIN_ID: must be a positive whole number (EIP-155 chain id)"],
+    ["CHAIN_ID", "0x7a69", "CHAIN_ID: must be a positive whole number (EIP-155 chain id)"],
+    ["RPC_URL", "ftp://node:8545", "RPC_URL: must be an http(s) or ws(s) URL"],
+    ["DATABASE_URL", "mysql://u:secretpw@h/db", "DATABASE_URL: must be a postgres:// or postgresql:// URL"],
+    ["REDIS_URL", "http://u:secretpw@h:6379", "REDIS_URL: must be a redis:// or rediss:// URL"],
+    ["REDIS_KEY_PREFIX", "a b", "REDIS_KEY_PREFIX: must be 1-64 characters from A-Z a-z 0-9 : _ -"],
+    ["ORACLE_PRIVATE_KEY", "0x1234", "ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key"],
+    ["ORACLE_PRIVATE_KEY", KEY.slice(2), "ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key"],
+    ["ORACLE_PRIVATE_KEY", `0x${"0".repeat(64)}`, "ORACLE_PRIVATE_KEY: is not a valid secp256k1 private key"],
+    ["ORACLE_PRIVATE_KEY", `0x${"f".repeat(64)}`, "ORACLE_PRIVATE_KEY: is not a valid secp256k1 private key"],
+    [
+      "TRUST_PROXY",
+      "true",
+      "TRUST_PROXY: must be a whole number of proxy hops from 0 to 32 (not true/false)",
+    ],
+    ["TRUST_PROXY", "-1", "TRUST_PROXY: must be a whole number of proxy hops from 0 to 32 (not true/false)"],
+    ["BODY_LIMIT_BYTES", "1mb", "BODY_LIMIT_BYTES: must be a whole number from 1 to 10485760"],
+    ["UPLOAD_LIMIT_BYTES", "0", "UPLOAD_LIMIT_BYTES: must be a whole number from 1 to 209715200"],
+    ["REQUEST_TIMEOUT_MS", "99", "REQUEST_TIMEOUT_MS: must be a whole number from 100 to 120000"],
+    ["HEALTH_CHECK_TIMEOUT_MS", "30001", "HEALTH_CHECK_TIMEOUT_MS: must be a whole number from 50 to 30000"],
+    ["RATE_LIMIT_API_POINTS", "0", "RATE_LIMIT_API_POINTS: must be a whole number from 1 to 1000000"],
+    [
+      "RATE_LIMIT_API_WINDOW_SECONDS",
+      "1.5",
+      "RATE_LIMIT_API_WINDOW_SECONDS: must be a whole number from 1 to 86400",
+    ],
+    ["RATE_LIMIT_AGENT_POINTS", "x", "RATE_LIMIT_AGENT_POINTS: must be a whole number from 1 to 1000000"],
+    [
+      "RATE_LIMIT_AGENT_WINDOW_SECONDS",
+      "86401",
+      "RATE_LIMIT_AGENT_WINDOW_SECONDS: must be a whole number from 1 to 86400",
+    ],
+    ["RATE_LIMIT_UPLOAD_POINTS", " 5", "RATE_LIMIT_UPLOAD_POINTS: must be a whole number from 1 to 1000000"],
+    [
+      "RATE_LIMIT_UPLOAD_WINDOW_SECONDS",
+      "0",
+      "RATE_LIMIT_UPLOAD_WINDOW_SECONDS: must be a whole number from 1 to 86400",
+    ],
+    ["SESSION_TTL_SECONDS", "59", "SESSION_TTL_SECONDS: must be a whole number from 60 to 2592000"],
+    ["NONCE_TTL_SECONDS", "3601", "NONCE_TTL_SECONDS: must be a whole number from 30 to 3600"],
+    ["SESSION_SAME_SITE", "none", "SESSION_SAME_SITE: must be lax or strict"],
+    ["LOG_LEVEL", "verbose", "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent"],
+  ];
+  for (const [variable, value, message] of BAD) {
+    it(`rejects ${variable}=${JSON.stringify(value.length > 12 ? `${value.slice(0, 8)}…` : value)} with one line naming it`, () => {
+      const error = errorOf({ [variable]: value });
+      expect(error.message).to.equal(message);
+      expect(error.code).to.equal("invalid_config");
+      expect(error.details).to.deep.equal({ variable });
+      expect(error.message).not.to.include("\n");
+      if (value.length > 4) expect(error.message).not.to.include(value);
+    });
+  }
+
+  it("names the first wrong variable when several are wrong", () => {
+    expect(errorOf({ LOG_LEVEL: "x", PORT: "x" }).message).to.equal(
+      "PORT: must be a whole number from 1 to 65535",
+    );
+  });
+});
+
+describe("redactedConfig", () => {
+  it("keeps secrets out of the startup audit line", () => {
+    const config = loadConfig({
+      ORACLE_PRIVATE_KEY: KEY,
+      DATABASE_URL: "postgres://agent:dbsecret@db:5432/agent?sslmode=require",
+      REDIS_URL: "redis://default:redissecret@cache:6379/0",
+      RPC_URL: "https://eth-mainnet.example.com/v2/rpcsecret?key=q",
+    });
+    const redacted = redactedConfig(config);
+    const text = JSON.stringify(redacted);
+    for (const secret of [KEY, KEY.slice(2), "dbsecret", "redissecret", "rpcsecret"]) {
+      expect(text).not.to.include(secret);
+    }
+    expect(redacted.oraclePrivateKey).to.equal("set");
+    expect(redacted.databaseUrl).to.equal("postgres://***@db:5432/agent?***");
+    expect(redacted.redisUrl).to.equal("redis://***@cache:6379/0");
+    expect(redacted.rpcUrl).to.equal("https://eth-mainnet.example.com/***?***");
+    expect(redactedConfig(loadConfig({})).oraclePrivateKey).to.equal("unset");
+  });
+
+  it("never prints the private key, whichever way the config is printed", () => {
+    const config = loadConfig({ ORACLE_PRIVATE_KEY: KEY });
+    expect(config.oraclePrivateKey).to.be.instanceOf(Secret);
+    expect(JSON.stringify(config)).not.to.include(KEY.slice(2));
+    expect(inspect(config, { depth: 10 })).not.to.include(KEY.slice(2));
+    expect(String(config.oraclePrivateKey)).to.equal("[redacted]");
+  });
+});
