@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import request from "supertest";
+import { assembleAgent } from "../src/assembleAgent.ts";
+import { ManualClock } from "../src/clock.ts";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
+
+const ORACLE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const ORACLE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+describe("assembleAgent", () => {
+  it("wires the embedded store and the signer: deep health is ok and the start is audited", async () => {
+    const config = loadConfig({ DATA_DIR: "memory://", ORACLE_PRIVATE_KEY: ORACLE_KEY, LOG_LEVEL: "silent" });
+    const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
+    const agent = await assembleAgent({ config, clock, logger: createLogger({ level: "silent" }) });
+    try {
+      expect(agent.oracle).to.equal(ORACLE);
+      const deep = await request(agent.app).get("/health?deep=1");
+      expect(deep.status).to.equal(200);
+      expect(deep.body.checks).to.deep.equal({ store: { status: "ok" }, signer: { status: "ok" } });
+      const entries = await agent.store.auditLog.list({ limit: 10 });
+      const started = entries.filter((e) => e.action === "agent.started");
+      expect(started).to.have.length(1);
+      expect(JSON.stringify(started[0]?.details)).to.not.contain(ORACLE_KEY.slice(2));
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe("agent main process", () => {
+  const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+  it("stops at startup with one clear line and exit code 2 on a bad configuration", async () => {
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: "99999", DATA_DIR: "memory://" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const [code] = await once(child, "exit");
+    expect(code).to.equal(2);
+    expect(stderr.trim()).to.equal(
+      "agent: invalid configuration: PORT: must be a whole number from 1 to 65535",
+    );
+  });
+
+  it("serves /health and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: "18799", DATA_DIR: "memory://", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    try {
+      for (let i = 0; i < 100 && !stdout.includes("agent listening"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stdout).to.contain("agent listening");
+      const res = await fetch("http://127.0.0.1:18799/health");
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: "ok" });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const [code] = await once(child, "exit");
+    expect(code).to.equal(0);
+  });
+});
