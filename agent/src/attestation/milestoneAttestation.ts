@@ -8,6 +8,7 @@ import {
   recoverTypedDataAddress,
   type TypedDataDefinition,
 } from "viem";
+import { DependencyError } from "../errors.ts";
 import type { AttestationSigner } from "./signer.ts";
 
 /** The EIP-712 types the vault verifies (PRODUCT.md; identical to CommitmentVault.ATTESTATION_TYPEHASH). */
@@ -80,11 +81,19 @@ export async function signMilestoneAttestation(
   const signature = await signer.signTypedData(typedData);
   const s = hexToBigInt(`0x${signature.slice(66, 130)}`);
   if (signature.length !== 132 || s > HALF_N) {
-    throw new Error("signer returned a signature the vault would reject (not 65 bytes, or high s)");
+    throw new DependencyError({
+      code: "signer_bad_signature",
+      message: "the oracle signer returned a signature the vault would reject (not 65 bytes, or high s)",
+      details: { signer: signer.address },
+    });
   }
   const recovered = await recoverTypedDataAddress({ ...typedData, signature });
   if (recovered.toLowerCase() !== signer.address.toLowerCase()) {
-    throw new Error(`signature recovers to ${recovered}, not the oracle ${signer.address}`);
+    throw new DependencyError({
+      code: "signer_wrong_key",
+      message: `the signature recovers to ${recovered}, not the oracle ${signer.address}`,
+      details: { signer: signer.address, recovered },
+    });
   }
   return {
     commitmentId: p.commitmentId,

@@ -6,7 +6,7 @@ import {
   signMilestoneAttestation,
 } from "../../src/attestation/milestoneAttestation.ts";
 import { privateKeySigner } from "../../src/attestation/signer.ts";
-import { ValidationError } from "../../src/errors.ts";
+import { DependencyError, ValidationError } from "../../src/errors.ts";
 
 // Hardhat's development account #1 (public, local only).
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -78,13 +78,37 @@ describe("signMilestoneAttestation", () => {
       address: "0x000000000000000000000000000000000000dEaD" as const,
       signTypedData: honest.signTypedData,
     };
-    let message = "";
+    let caught: unknown;
     try {
       await signMilestoneAttestation(liar, PARAMS);
     } catch (error) {
-      message = (error as Error).message;
+      caught = error;
     }
-    expect(message).to.contain("not the oracle");
+    expect(caught).to.be.instanceOf(DependencyError);
+    expect((caught as DependencyError).code).to.equal("signer_wrong_key");
+    expect((caught as DependencyError).details).to.deep.equal({ signer: liar.address, recovered: ADDRESS });
+  });
+
+  it("refuses a high-s signature, which the vault would reject", async () => {
+    const honest = privateKeySigner(KEY);
+    const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const highS = {
+      address: honest.address,
+      async signTypedData(typedData: Parameters<typeof honest.signTypedData>[0]) {
+        const sig = await honest.signTypedData(typedData);
+        const s = hexToBigInt(`0x${sig.slice(66, 130)}`);
+        const v = sig.slice(130) === "1b" ? "1c" : "1b";
+        return `${sig.slice(0, 66)}${(N - s).toString(16).padStart(64, "0")}${v}` as Hex;
+      },
+    };
+    let caught: unknown;
+    try {
+      await signMilestoneAttestation(highS, PARAMS);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(DependencyError);
+    expect((caught as DependencyError).code).to.equal("signer_bad_signature");
   });
 });
 
