@@ -246,3 +246,100 @@ export const locks = pgTable("locks", {
   acquiredAt: timestamptz("acquired_at").notNull(),
   expiresAt: timestamptz("expires_at").notNull(),
 });
+
+export const chainTransactionKinds = ["claim", "slash"] as const;
+export type ChainTransactionKind = (typeof chainTransactionKinds)[number];
+
+/** `pending`: sent, not yet mined; `confirmed`/`reverted`: mined; `failed`: never mined (given up, see last_error). */
+export const chainTransactionStatuses = ["pending", "confirmed", "reverted", "failed"] as const;
+export type ChainTransactionStatus = (typeof chainTransactionStatuses)[number];
+
+/**
+ * Transactions the relayer (claims) and the keeper (slashes) send, one row per milestone they settle (a keeper
+ * batch gives several rows the same `tx_hash`). `(chain_id, vault, kind, commitment_id, milestone_index)` is
+ * unique, so a milestone is never submitted twice across restarts or replicas: a sender inserts the row first
+ * (under a lock) and only then signs.
+ */
+export const chainTransactions = pgTable(
+  "chain_transactions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    vault: text("vault").notNull(),
+    kind: text("kind", { enum: chainTransactionKinds }).notNull(),
+    commitmentId: uint256("commitment_id").notNull(),
+    milestoneIndex: integer("milestone_index").notNull(),
+    fromAddress: text("from_address").notNull(),
+    nonce: bigint("nonce", { mode: "number" }),
+    txHash: text("tx_hash"),
+    status: text("status", { enum: chainTransactionStatuses }).notNull(),
+    /** Times the transaction was (re)sent, gas bumps included. */
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("chain_transactions_milestone_key").on(
+      t.chainId,
+      t.vault,
+      t.kind,
+      t.commitmentId,
+      t.milestoneIndex,
+    ),
+    index("chain_transactions_status_idx").on(t.status, t.updatedAt),
+    index("chain_transactions_tx_hash_idx").on(t.txHash),
+    check("chain_transactions_vault_format", lowerAddress(t.vault)),
+    check("chain_transactions_from_format", lowerAddress(t.fromAddress)),
+    check("chain_transactions_kind_valid", sql`${t.kind} in ('claim', 'slash')`),
+    check(
+      "chain_transactions_status_valid",
+      sql`${t.status} in ('pending', 'confirmed', 'reverted', 'failed')`,
+    ),
+    check("chain_transactions_tx_hash_format", sql`${t.txHash} is null or ${t.txHash} ~ '^0x[0-9a-f]{64}$'`),
+  ],
+);
+
+/**
+ * A person's link to a workout provider (Strava-style OAuth). Tokens never leave the server: no API returns
+ * them. `(provider, athlete_id)` and `(provider, owner)` are unique: one athlete per wallet and provider.
+ */
+export const providerAccounts = pgTable(
+  "provider_accounts",
+  {
+    provider: text("provider").notNull(),
+    athleteId: text("athlete_id").notNull(),
+    owner: text("owner").notNull(),
+    accessToken: text("access_token").notNull(),
+    refreshToken: text("refresh_token").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    scope: text("scope"),
+    /** Start time of the newest activity reconciliation has seen. */
+    syncedUntil: timestamptz("synced_until"),
+    revokedAt: timestamptz("revoked_at"),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "provider_accounts_pkey", columns: [t.provider, t.athleteId] }),
+    uniqueIndex("provider_accounts_owner_key").on(t.provider, t.owner),
+    check("provider_accounts_owner_format", lowerAddress(t.owner)),
+  ],
+);
+
+/** Single-use OAuth `state` values binding a provider authorisation to the signed-in wallet (CSRF). */
+export const providerOauthStates = pgTable(
+  "provider_oauth_states",
+  {
+    state: text("state").primaryKey(),
+    provider: text("provider").notNull(),
+    owner: text("owner").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+  },
+  (t) => [
+    index("provider_oauth_states_expires_at_idx").on(t.expiresAt),
+    check("provider_oauth_states_owner_format", lowerAddress(t.owner)),
+  ],
+);

@@ -15,6 +15,7 @@ import { openDatabase } from "../../src/store/database.ts";
 import { mapDatabaseError } from "../../src/store/databaseErrors.ts";
 import { openStore } from "../../src/store/openStore.ts";
 import {
+  MIGRATION_COUNT,
   type OpenedTestStore,
   openOrSkip,
   postgresDriver,
@@ -86,7 +87,7 @@ describe("openStore", () => {
           raw,
           sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
         );
-        expect(applied[0]?.n).to.equal(2);
+        expect(applied[0]?.n).to.equal(MIGRATION_COUNT);
       } finally {
         await raw.close();
       }
@@ -210,7 +211,7 @@ describe("openStore", () => {
           databases[0] ?? expect.fail("no database"),
           sql`select count(*)::int as n from ${sql.identifier(schema)}.${sql.identifier("__drizzle_migrations")}`,
         );
-        expect(applied?.n).to.equal(2);
+        expect(applied?.n).to.equal(MIGRATION_COUNT);
       } finally {
         await Promise.all(databases.map((database) => database.close()));
       }

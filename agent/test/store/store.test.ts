@@ -12,7 +12,13 @@ import { openDatabase } from "../../src/store/database.ts";
 import { mapDatabaseError } from "../../src/store/databaseErrors.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
-import { type OpenedTestStore, openOrSkip, queryRows, storeDrivers } from "./storeDrivers.ts";
+import {
+  MIGRATION_COUNT,
+  type OpenedTestStore,
+  openOrSkip,
+  queryRows,
+  storeDrivers,
+} from "./storeDrivers.ts";
 
 const START = new Date("2026-11-23T07:00:00Z");
 const MINUTE = 60_000;
@@ -96,14 +102,14 @@ for (const driver of storeDrivers) {
     }
 
     describe("migrations", () => {
-      it("applied both generated migrations once, recorded in drizzle's migrations table", async () => {
+      it("applied every generated migration once, recorded in drizzle's migrations table", async () => {
         const { database, migrationsSchema } = raw();
         const applied = await queryRows<{ hash: string }>(
           database,
           sql`select hash from ${sql.identifier(migrationsSchema)}.${sql.identifier("__drizzle_migrations")} order by id`,
         );
-        expect(applied).to.have.length(2);
-        expect(new Set(applied.map((row) => row.hash)).size).to.equal(2);
+        expect(applied).to.have.length(MIGRATION_COUNT);
+        expect(new Set(applied.map((row) => row.hash)).size).to.equal(MIGRATION_COUNT);
       });
 
       it("created every table and the append-only trigger", async () => {
@@ -117,10 +123,13 @@ for (const driver of storeDrivers) {
         expect(tables.map((row) => row.name)).to.deep.equal([
           "attestations",
           "audit_log",
+          "chain_transactions",
           "commitments_cache",
           "idempotency_keys",
           "indexer_cursor",
           "locks",
+          "provider_accounts",
+          "provider_oauth_states",
           "rules_documents",
           "sessions",
           "siwe_nonces",
@@ -143,7 +152,7 @@ for (const driver of storeDrivers) {
             second,
             sql`select count(*)::int as n from ${sql.identifier(migrationsSchema)}.${sql.identifier("__drizzle_migrations")}`,
           );
-          expect(applied[0]?.n).to.equal(2);
+          expect(applied[0]?.n).to.equal(MIGRATION_COUNT);
           const kept = await queryRows<{ n: number }>(
             second,
             sql`select count(*)::int as n from rules_documents`,

@@ -6,6 +6,7 @@
  * When PostgreSQL is unreachable its suite is skipped with a message, or fails when CI=true.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { SQL } from "drizzle-orm";
 import pg from "pg";
 import type { Clock } from "../../src/clock.ts";
@@ -16,6 +17,13 @@ import {
   redactUrl,
 } from "../../src/store/database.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
+
+/** How many migrations `agent/drizzle/meta/_journal.json` lists: what a fresh database must have applied. */
+export const MIGRATION_COUNT: number = (
+  JSON.parse(readFileSync(new URL("../../drizzle/meta/_journal.json", import.meta.url), "utf8")) as {
+    entries: unknown[];
+  }
+).entries.length;
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
