@@ -1,0 +1,70 @@
+/**
+ * What the HTTP routes and services need from the chain, as interfaces. The viem implementations live beside
+ * this file (`vaultReader.ts`, `claimRelayer.ts`); routes depend only on these shapes, so they are built and
+ * tested with any implementation (the tests use the real one against an in-process Hardhat chain).
+ */
+import type { Address, Hex } from "viem";
+import type { MilestoneState } from "../store/schema.ts";
+
+/** A commitment as the vault reports it (`getCommitment` plus every milestone's state). */
+export interface OnChainCommitment {
+  chainId: number;
+  vault: Address;
+  commitmentId: bigint;
+  owner: Address;
+  token: Address;
+  amount: bigint;
+  /** Unix seconds. */
+  start: number;
+  /** Seconds. */
+  period: number;
+  milestones: number;
+  /** Seconds. */
+  grace: number;
+  beneficiary: Address;
+  rulesHash: Hex;
+  closed: boolean;
+  /** `milestoneStates[i]` is the state of milestone `i`. */
+  milestoneStates: MilestoneState[];
+}
+
+export interface ReadOptions {
+  /** Read the state as of this block (the indexer reads at its confirmed height). Default: latest. */
+  blockNumber?: bigint;
+}
+
+/** Read access to one CommitmentVault. Every value returned has been validated (zod) on its way in. */
+export interface VaultReader {
+  readonly chainId: number;
+  readonly vault: Address;
+  /** The commitment, or null when no commitment has this id (the vault's `owner` is zero). */
+  readCommitment(commitmentId: bigint, options?: ReadOptions): Promise<OnChainCommitment | null>;
+  /** `claimDeadline(id, index)`: the first second at which the milestone can no longer be claimed (pause-aware). */
+  claimDeadline(commitmentId: bigint, milestoneIndex: number, options?: ReadOptions): Promise<number>;
+  /** The current oracle set and threshold. */
+  oracleSet(options?: ReadOptions): Promise<{ oracles: Address[]; threshold: number }>;
+  /** Timestamp (unix seconds) of the latest block: "now" as the vault sees it. */
+  latestTimestamp(): Promise<number>;
+}
+
+export interface RelayClaimParameters {
+  commitmentId: bigint;
+  milestoneIndex: number;
+  evidenceHash: Hex;
+  /** Unix seconds. */
+  validUntil: number;
+  /** Exactly the signatures to submit, signers strictly ascending. */
+  signatures: Hex[];
+}
+
+export interface RelayClaimReturnType {
+  status: "pending" | "confirmed" | "reverted" | "failed";
+  txHash: Hex | null;
+  /** False when this milestone had already been submitted (by this or another replica): nothing new was sent. */
+  submitted: boolean;
+}
+
+/** The optional gasless relayer: submits `claimMilestone` for the owner, at most once per milestone. */
+export interface ClaimRelayer {
+  relayClaim(parameters: RelayClaimParameters): Promise<RelayClaimReturnType>;
+}
