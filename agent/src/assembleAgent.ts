@@ -30,8 +30,17 @@ export interface AssembleAgentReturnType {
   store: Store;
   /** The oracle address, when a key is configured. */
   oracle: string | undefined;
-  /** Closes Redis and the store (after the HTTP server has stopped). */
+  /** Starts the periodic work (indexer, keeper, reconciliation, coach); call once the server listens. */
+  startBackground(): void;
+  /** Stops the periodic work, then closes Redis and the store (after the HTTP server has stopped). */
   close(): Promise<void>;
+}
+
+/** A periodic job the agent runs beside the HTTP server. `stop` resolves once its current run has ended. */
+export interface BackgroundTask {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 export async function assembleAgent({
@@ -77,11 +86,22 @@ export async function assembleAgent({
     },
   });
 
+  const background: BackgroundTask[] = [];
+  let started = false;
   return {
     app,
     store,
     oracle: signer?.address,
+    startBackground() {
+      if (started) return;
+      started = true;
+      for (const task of background) {
+        task.start();
+        logger.info({ task: task.name }, "background task started");
+      }
+    },
     async close() {
+      await Promise.all(background.map((task) => task.stop()));
       redis?.disconnect();
       await store.close();
     },

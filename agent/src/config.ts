@@ -4,7 +4,7 @@
  * variable and what is wrong, never the value itself (it may be a secret).
  */
 import { inspect } from "node:util";
-import type { Hex } from "viem";
+import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
 import { AgentError } from "./errors.ts";
 
@@ -67,6 +67,20 @@ export interface Config {
   /** Prefix of every Redis key the agent writes (rate limits, nonces, sessions). */
   redisKeyPrefix: string;
   oraclePrivateKey: Secret<Hex> | undefined;
+  /** The vault this agent serves, or undefined: then commitment routes answer 503 and nothing follows the chain. */
+  vault: { address: Address; deploymentBlock: number } | undefined;
+  /** Key of the account that pays for keeper slashes and relayed claims (never the oracle key). */
+  operatorPrivateKey: Secret<Hex> | undefined;
+  indexer: {
+    /** Blocks behind the head that are considered final (0 on a local chain). */
+    confirmations: number;
+    /** Most blocks per `eth_getLogs` request. */
+    maxBlockRange: number;
+    pollIntervalMs: number;
+  };
+  keeper: { enabled: boolean; intervalMs: number; maxPerTx: number; maxPerRun: number };
+  /** Gasless claims (`POST .../claim`), off by default. */
+  relayer: { enabled: boolean };
   /** Proxy hops in front of the agent whose `X-Forwarded-*` headers are trusted (never `true`). */
   trustProxy: number;
   http: {
@@ -124,6 +138,17 @@ const httpOrigin = z.string().transform((raw, ctx) => {
   return url.origin;
 });
 
+const privateKey = z.string().transform((raw, ctx) => {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) return fail(ctx, "must be a 0x-prefixed 32-byte hex private key");
+  const scalar = BigInt(raw);
+  if (scalar === 0n || scalar >= SECP256K1_N) return fail(ctx, "is not a valid secp256k1 private key");
+  return new Secret(raw as Hex);
+});
+
+const boolean = z
+  .enum(["true", "false"], { error: "must be true or false" })
+  .transform((raw) => raw === "true");
+
 const envSchema = z.object({
   PORT: integer(1, 65_535).default(8787),
   HOST: z
@@ -162,15 +187,25 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 characters from A-Z a-z 0-9 : _ -")
     .default("ra:"),
-  ORACLE_PRIVATE_KEY: z
+  ORACLE_PRIVATE_KEY: privateKey.optional(),
+  VAULT_ADDRESS: z
     .string()
-    .transform((raw, ctx) => {
-      if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) return fail(ctx, "must be a 0x-prefixed 32-byte hex private key");
-      const scalar = BigInt(raw);
-      if (scalar === 0n || scalar >= SECP256K1_N) return fail(ctx, "is not a valid secp256k1 private key");
-      return new Secret(raw as Hex);
-    })
+    .refine(
+      (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
+      "must be a non-zero 0x address",
+    )
+    .transform((raw) => getAddress(raw))
     .optional(),
+  VAULT_DEPLOYMENT_BLOCK: integer(0, Number.MAX_SAFE_INTEGER, "must be a block number").default(0),
+  OPERATOR_PRIVATE_KEY: privateKey.optional(),
+  INDEXER_CONFIRMATIONS: integer(0, 1_000, "must be a whole number of blocks from 0 to 1000").optional(),
+  INDEXER_MAX_BLOCK_RANGE: integer(1, 100_000).default(2_000),
+  INDEXER_POLL_INTERVAL_MS: integer(100, 3_600_000).default(2_000),
+  KEEPER_ENABLED: boolean.optional(),
+  KEEPER_INTERVAL_MS: integer(1_000, 86_400_000).default(30_000),
+  KEEPER_MAX_PER_TX: integer(1, 200).default(20),
+  KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
+  RELAYER_ENABLED: boolean.default(false),
   TRUST_PROXY: integer(0, 32, "must be a whole number of proxy hops from 0 to 32 (not true/false)").default(
     0,
   ),
@@ -226,6 +261,25 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
     });
   }
   const e = parsed.data;
+  const invalid = (variable: string, problem: string) =>
+    new ConfigError({ code: "invalid_config", message: `${variable}: ${problem}`, details: { variable } });
+  const chainReady = e.RPC_URL !== undefined && e.VAULT_ADDRESS !== undefined;
+  if (
+    e.OPERATOR_PRIVATE_KEY !== undefined &&
+    e.ORACLE_PRIVATE_KEY !== undefined &&
+    e.OPERATOR_PRIVATE_KEY.reveal().toLowerCase() === e.ORACLE_PRIVATE_KEY.reveal().toLowerCase()
+  ) {
+    throw invalid(
+      "OPERATOR_PRIVATE_KEY",
+      "must differ from ORACLE_PRIVATE_KEY (the oracle key only signs attestations)",
+    );
+  }
+  if (e.RELAYER_ENABLED && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
+    throw invalid("RELAYER_ENABLED", "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY");
+  }
+  if (e.KEEPER_ENABLED === true && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
+    throw invalid("KEEPER_ENABLED", "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY");
+  }
   const webOrigin = new URL(e.PUBLIC_ORIGIN);
   const listenHost = e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST;
   const agentPublicUrl = e.AGENT_PUBLIC_URL ?? `http://${listenHost}:${e.PORT}`;
@@ -244,6 +298,23 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     oraclePrivateKey: e.ORACLE_PRIVATE_KEY,
+    vault:
+      e.VAULT_ADDRESS === undefined
+        ? undefined
+        : { address: e.VAULT_ADDRESS, deploymentBlock: e.VAULT_DEPLOYMENT_BLOCK },
+    operatorPrivateKey: e.OPERATOR_PRIVATE_KEY,
+    indexer: {
+      confirmations: e.INDEXER_CONFIRMATIONS ?? (e.CHAIN_ID === 31337 ? 0 : 2),
+      maxBlockRange: e.INDEXER_MAX_BLOCK_RANGE,
+      pollIntervalMs: e.INDEXER_POLL_INTERVAL_MS,
+    },
+    keeper: {
+      enabled: e.KEEPER_ENABLED ?? (chainReady && e.OPERATOR_PRIVATE_KEY !== undefined),
+      intervalMs: e.KEEPER_INTERVAL_MS,
+      maxPerTx: e.KEEPER_MAX_PER_TX,
+      maxPerRun: e.KEEPER_MAX_PER_RUN,
+    },
+    relayer: { enabled: e.RELAYER_ENABLED },
     trustProxy: e.TRUST_PROXY,
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -292,6 +363,11 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     redisUrl: redactUrl(config.redisUrl, true),
     redisKeyPrefix: config.redisKeyPrefix,
     oraclePrivateKey: config.oraclePrivateKey === undefined ? "unset" : "set",
+    vault: config.vault === undefined ? null : { ...config.vault },
+    operatorPrivateKey: config.operatorPrivateKey === undefined ? "unset" : "set",
+    indexer: { ...config.indexer },
+    keeper: { ...config.keeper },
+    relayer: { ...config.relayer },
     trustProxy: config.trustProxy,
     http: { ...config.http },
     rateLimits: {

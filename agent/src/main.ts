@@ -22,18 +22,39 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, base: { service: "agent" } });
-const agent = await assembleAgent({ config, clock: systemClock, logger });
-const server = await startServer({ app: agent.app, config, logger });
-logger.info({ url: server.url, oracle: agent.oracle ?? null }, "agent listening");
 
+// Closers run in reverse order of start. Signal handlers come first, so a SIGTERM during boot (PGlite and other
+// libraries add signal listeners of their own, which disables Node's default exit) still stops the process.
+const closers: { name: string; close: () => Promise<void> }[] = [];
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(reason: string, code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, "shutting down");
-  await server.close(10_000);
-  await agent.close();
-  process.exit(0);
+  logger.info({ reason }, "shutting down");
+  for (const { name, close } of closers.reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      logger.error({ err: error, component: name }, "error while shutting down");
+    }
+  }
+  process.exit(code);
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+process.on("SIGINT", () => void shutdown("SIGINT", 0));
+
+try {
+  const agent = await assembleAgent({ config, clock: systemClock, logger });
+  closers.push({ name: "agent", close: () => agent.close() });
+  if (!stopping) {
+    const server = await startServer({ app: agent.app, config, logger });
+    closers.push({ name: "http", close: () => server.close(10_000) });
+    agent.startBackground();
+    logger.info({ url: server.url, oracle: agent.oracle ?? null }, "agent listening");
+  }
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.fatal({ err: error }, `agent failed to start: ${message}`);
+  console.error(`agent: failed to start: ${message}`);
+  await shutdown("startup failure", 1);
+}

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
@@ -50,7 +52,9 @@ describe("agent main process", () => {
     );
   });
 
-  it("serves /health and exits 0 on SIGTERM", async () => {
+  it("serves /health and exits 0 on SIGTERM", async function () {
+    // Boot includes PGlite's start and the migrations: generous on a loaded 2-core CI machine.
+    this.timeout(90_000);
     const child = spawn(process.execPath, [main], {
       env: { ...process.env, PORT: "18799", DATA_DIR: "memory://", LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -60,7 +64,7 @@ describe("agent main process", () => {
       stdout += c.toString();
     });
     try {
-      for (let i = 0; i < 100 && !stdout.includes("agent listening"); i++) {
+      for (let i = 0; i < 600 && !stdout.includes("agent listening") && child.exitCode === null; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(stdout).to.contain("agent listening");
@@ -72,5 +76,41 @@ describe("agent main process", () => {
     }
     const [code] = await once(child, "exit");
     expect(code).to.equal(0);
+  });
+
+  it("stops on SIGTERM sent while it is still booting", async function () {
+    this.timeout(90_000);
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: "18798", DATA_DIR: "memory://", LOG_LEVEL: "silent" },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).to.be.oneOf([0, null]);
+  });
+
+  it("exits 1 with one clear line when its port is taken", async function () {
+    this.timeout(90_000);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [main], {
+        env: { ...process.env, PORT: String(port), DATA_DIR: "memory://", LOG_LEVEL: "silent" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+      });
+      const [code] = await once(child, "exit");
+      expect(code).to.equal(1);
+      expect(stderr.trim()).to.equal(
+        `agent: failed to start: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
+    } finally {
+      blocker.close();
+    }
   });
 });

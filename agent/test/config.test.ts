@@ -14,6 +14,12 @@ function errorOf(env: Record<string, string>): ConfigError {
   throw new Error(`expected loadConfig to reject ${JSON.stringify(env)}`);
 }
 
+function expectConfigError(env: Record<string, string>, variable: string, problem: string): void {
+  const error = errorOf(env);
+  expect(error.message).to.equal(`${variable}: ${problem}`);
+  expect(error.details).to.deep.equal({ variable });
+}
+
 describe("loadConfig", () => {
   it("gives the documented defaults for an empty environment", () => {
     const config = loadConfig({});
@@ -26,6 +32,9 @@ describe("loadConfig", () => {
       chainId: 31337,
       dataDir: "./data",
       redisKeyPrefix: "ra:",
+      indexer: { confirmations: 0, maxBlockRange: 2000, pollIntervalMs: 2000 },
+      keeper: { enabled: false, intervalMs: 30000, maxPerTx: 20, maxPerRun: 200 },
+      relayer: { enabled: false },
       trustProxy: 0,
       http: {
         bodyLimitBytes: 102400,
@@ -45,6 +54,55 @@ describe("loadConfig", () => {
     expect(config.databaseUrl).to.equal(undefined);
     expect(config.redisUrl).to.equal(undefined);
     expect(config.oraclePrivateKey).to.equal(undefined);
+    expect(config.vault).to.equal(undefined);
+    expect(config.operatorPrivateKey).to.equal(undefined);
+  });
+
+  describe("chain followers", () => {
+    const OPERATOR = `0x${"22".repeat(32)}`;
+    const VAULT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const chain = { RPC_URL: "http://127.0.0.1:8545", VAULT_ADDRESS: VAULT.toLowerCase() };
+
+    it("reads the vault (checksummed) and turns the keeper on when it can send", () => {
+      const config = loadConfig({ ...chain, VAULT_DEPLOYMENT_BLOCK: "12", OPERATOR_PRIVATE_KEY: OPERATOR });
+      expect(config.vault).to.deep.equal({ address: VAULT, deploymentBlock: 12 });
+      expect(config.keeper.enabled).to.equal(true);
+      expect(config.relayer.enabled).to.equal(false);
+      expect(String(config.operatorPrivateKey)).to.equal("[redacted]");
+      expect(config.operatorPrivateKey?.reveal()).to.equal(OPERATOR);
+      expect(redactedConfig(config).operatorPrivateKey).to.equal("set");
+    });
+
+    it("waits two confirmations on a remote chain unless told otherwise", () => {
+      expect(loadConfig({ CHAIN_ID: "84532" }).indexer.confirmations).to.equal(2);
+      expect(loadConfig({ CHAIN_ID: "84532", INDEXER_CONFIRMATIONS: "12" }).indexer.confirmations).to.equal(
+        12,
+      );
+    });
+
+    it("refuses a relayer or keeper that could not send, and an operator that is the oracle", () => {
+      expectConfigError(
+        { RELAYER_ENABLED: "true" },
+        "RELAYER_ENABLED",
+        "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY",
+      );
+      expectConfigError(
+        { ...chain, KEEPER_ENABLED: "true" },
+        "KEEPER_ENABLED",
+        "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY",
+      );
+      expectConfigError(
+        { OPERATOR_PRIVATE_KEY: KEY, ORACLE_PRIVATE_KEY: KEY },
+        "OPERATOR_PRIVATE_KEY",
+        "must differ from ORACLE_PRIVATE_KEY (the oracle key only signs attestations)",
+      );
+      expectConfigError(
+        { VAULT_ADDRESS: `0x${"0".repeat(40)}` },
+        "VAULT_ADDRESS",
+        "must be a non-zero 0x address",
+      );
+      expectConfigError({ RELAYER_ENABLED: "yes" }, "RELAYER_ENABLED", "must be true or false");
+    });
   });
 
   it("reads every variable", () => {
