@@ -1,21 +1,28 @@
 /**
- * `npm start`: a local chain (Hardhat node on 127.0.0.1:$CHAIN_PORT, default 8545, chain id 31337) with the
- * vault and an allowlisted mock USDC deployed, then prints the addresses and two funded local accounts.
- * Ctrl-C stops everything. The agent and the web app join this command as they land (see README).
+ * `npm start`: the whole product on one machine. A local chain (Hardhat node on 127.0.0.1:$CHAIN_PORT, default
+ * 8545, chain id 31337) with the vault and an allowlisted mock USDC deployed; the agent (oracle, indexer,
+ * keeper) on its embedded defaults at 127.0.0.1:$AGENT_PORT (default 8787) with a fresh store under
+ * data/local-chain (the chain is fresh each run, so its cache must be too); then the URLs and two funded local
+ * accounts. Ctrl-C stops everything; running it again works.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { z } from "zod";
 
+const port = z.coerce.number().int().min(1).max(65535);
 const env = z
-  .object({ CHAIN_PORT: z.coerce.number().int().min(1).max(65535).default(8545) })
+  .object({ CHAIN_PORT: port.default(8545), AGENT_PORT: port.default(8787), WEB_PORT: port.default(5173) })
   .safeParse(process.env);
 if (!env.success) {
-  console.error(`start: invalid CHAIN_PORT: ${env.error.issues[0]?.message}`);
+  const issue = env.error.issues[0];
+  console.error(`start: invalid ${String(issue?.path[0])}: ${issue?.message}`);
   process.exit(1);
 }
-const port = env.data.CHAIN_PORT;
-const rpcUrl = `http://127.0.0.1:${port}`;
+const { CHAIN_PORT: chainPort, AGENT_PORT: agentPort, WEB_PORT: webPort } = env.data;
+const rpcUrl = `http://127.0.0.1:${chainPort}`;
+const agentUrl = `http://127.0.0.1:${agentPort}`;
+const webUrl = `http://127.0.0.1:${webPort}`;
+const AGENT_DATA_DIR = "data/local-chain";
 
 // Hardhat's well-known development accounts: public knowledge, never use them outside a local chain.
 const LOCAL_ACCOUNTS = [
@@ -30,6 +37,18 @@ const LOCAL_ACCOUNTS = [
     key: "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
   },
 ];
+
+// Hardhat account #1 is the local oracle (deploy.ts's default) and #3 the agent's operator (keeper gas).
+const LOCAL_ORACLE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const LOCAL_OPERATOR_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+
+async function answers(url: string, init?: RequestInit): Promise<boolean> {
+  try {
+    return (await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false;
+  }
+}
 
 async function rpcReady(): Promise<boolean> {
   try {
@@ -48,32 +67,52 @@ if (await rpcReady()) {
   console.error(`start: something already answers on ${rpcUrl}; stop it or set CHAIN_PORT`);
   process.exit(1);
 }
+if (await answers(`${agentUrl}/health`)) {
+  console.error(`start: something already answers on ${agentUrl}; stop it or set AGENT_PORT`);
+  process.exit(1);
+}
 
-const node = spawn("npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-  stdio: ["ignore", "ignore", "inherit"],
-  detached: true,
-});
+const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
 function stop(code: number): void {
   if (stopping) return;
   stopping = true;
-  if (node.pid) {
-    try {
-      process.kill(-node.pid, "SIGTERM");
-    } catch {
-      // already gone
+  // The agent first (it stops following the chain), then the rest; each runs in its own process group.
+  for (const { child } of [...children].reverse()) {
+    if (child.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
     }
   }
   process.exit(code);
 }
+function launch(
+  name: string,
+  command: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
+  const child = spawn(command, args, {
+    stdio: ["ignore", name === "agent" ? "pipe" : "ignore", "inherit"],
+    detached: true,
+    env: { ...process.env, ...extraEnv },
+  });
+  children.push({ name, child });
+  child.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`start: the ${name} exited (code ${code})`);
+      stop(1);
+    }
+  });
+  return child;
+}
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
-node.on("exit", (code) => {
-  if (!stopping) {
-    console.error(`start: the chain exited (code ${code})`);
-    stop(1);
-  }
-});
+
+launch("chain", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(chainPort)]);
 
 const deadline = Date.now() + 60_000;
 while (!(await rpcReady())) {
@@ -93,16 +132,44 @@ if (deploy.status !== 0) {
   stop(1);
 }
 const record = JSON.parse(readFileSync("deployments/localhost.json", "utf8")) as {
-  vault: { address: string };
+  vault: { address: string; deploymentBlock: number };
   tokens: { symbol: string; address: string }[];
 };
+
+rmSync(AGENT_DATA_DIR, { recursive: true, force: true });
+const agent = launch("agent", process.execPath, ["agent/src/main.ts"], {
+  PORT: String(agentPort),
+  PUBLIC_ORIGIN: webUrl,
+  CHAIN_ID: "31337",
+  RPC_URL: rpcUrl,
+  VAULT_ADDRESS: record.vault.address,
+  VAULT_DEPLOYMENT_BLOCK: String(record.vault.deploymentBlock),
+  ORACLE_PRIVATE_KEY: LOCAL_ORACLE_KEY,
+  OPERATOR_PRIVATE_KEY: LOCAL_OPERATOR_KEY,
+  DATA_DIR: AGENT_DATA_DIR,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+});
+// The agent logs JSON lines (pino); npm start relays its warnings and errors only.
+agent.stdout?.on("data", (chunk: Buffer) => {
+  for (const line of chunk.toString().split("\n")) {
+    if (/"level":(4|5|6)0/.test(line)) process.stderr.write(`agent: ${line}\n`);
+  }
+});
+const agentDeadline = Date.now() + 90_000;
+while (!(await answers(`${agentUrl}/health`))) {
+  if (Date.now() > agentDeadline) {
+    console.error(`start: the agent did not answer on ${agentUrl}/health within 90 s`);
+    stop(1);
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
 
 console.log(`
 Resolution Autopilot — local stack
   chain     ${rpcUrl}  (chain id 31337)
   vault     ${record.vault.address}
 ${record.tokens.map((t) => `  ${t.symbol.padEnd(9)} ${t.address}  (mock, allowlisted)`).join("\n")}
-  agent     not part of npm start yet (the oracle agent is being built)
+  agent     ${agentUrl}  (health ${agentUrl}/health, metrics ${agentUrl}/metrics; oracle + indexer + keeper)
   web app   not part of npm start yet (the dApp is being built)
 
 Funded local accounts (10,000 ETH each). LOCAL ONLY: these keys are public, never fund them on a real chain.
