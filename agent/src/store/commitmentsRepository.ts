@@ -3,7 +3,7 @@
  * source of truth: `upsert` overwrites the cached row with what the indexer read at `updatedBlock` (also when
  * a reorg makes it go back), so ordering is the indexer's job.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -77,11 +77,37 @@ export interface ListCommitmentsParameters {
   limit?: number;
 }
 
+export interface ListUnsettledCommitmentsParameters {
+  chainId: number;
+  vault: string;
+  /** Only ids greater than this (the last id of the previous page). */
+  afterId?: bigint;
+  /** Clamped to 1..500. Default 100. */
+  limit?: number;
+}
+
+export interface ListCommitmentsUpdatedAfterParameters {
+  chainId: number;
+  vault: string;
+  /** Rows whose `updatedBlock` is greater than this. */
+  block: number;
+  /** Only ids greater than this (the last id of the previous page). */
+  afterId?: bigint;
+  /** Clamped to 1..500. Default 100. */
+  limit?: number;
+}
+
 export interface CommitmentsRepository {
   upsert(commitment: CommitmentInput): Promise<CommitmentRecord>;
   get(key: CommitmentKey): Promise<CommitmentRecord | null>;
   /** The owner's commitments on one vault, by ascending id. */
   listByOwner(parameters: ListCommitmentsParameters): Promise<CommitmentRecord[]>;
+  /** For the keeper: commitments not closed with at least one `Open` milestone, by ascending id (keyset pages). */
+  listUnsettled(parameters: ListUnsettledCommitmentsParameters): Promise<CommitmentRecord[]>;
+  /** For the indexer after a reorg: rows read at a block above `block`, by ascending id (keyset pages). */
+  listUpdatedAfter(parameters: ListCommitmentsUpdatedAfterParameters): Promise<CommitmentRecord[]>;
+  /** Removes a cached commitment (one a reorg took away); true when a row was deleted. */
+  delete(key: CommitmentKey): Promise<boolean>;
 }
 
 const keySchema = z.object({ chainId: chainIdSchema, vault: addressSchema, commitmentId: uint256Schema });
@@ -162,6 +188,85 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
           )
           .limit(1);
         return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    listUnsettled: async (parameters) => {
+      const { chainId, vault, afterId } = parseInput(
+        z.object({ chainId: chainIdSchema, vault: addressSchema, afterId: uint256Schema.optional() }),
+        parameters,
+        "unsettled commitment list query",
+      );
+      const limit = boundedLimit(parameters.limit, {
+        fallback: COMMITMENTS_PAGE_DEFAULT,
+        max: COMMITMENTS_PAGE_MAX,
+      });
+      return withDatabaseErrors("unsettled commitment list", async () => {
+        const rows = await db
+          .select()
+          .from(commitmentsCache)
+          .where(
+            and(
+              eq(commitmentsCache.chainId, chainId),
+              eq(commitmentsCache.vault, vault),
+              eq(commitmentsCache.closed, false),
+              sql`${commitmentsCache.milestoneStates} @> '["Open"]'::jsonb`,
+              afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+            ),
+          )
+          .orderBy(asc(commitmentsCache.commitmentId))
+          .limit(limit);
+        return rows.map(toRecord);
+      });
+    },
+
+    listUpdatedAfter: async (parameters) => {
+      const { chainId, vault, block, afterId } = parseInput(
+        z.object({
+          chainId: chainIdSchema,
+          vault: addressSchema,
+          block: safeUintSchema,
+          afterId: uint256Schema.optional(),
+        }),
+        parameters,
+        "commitments updated after query",
+      );
+      const limit = boundedLimit(parameters.limit, {
+        fallback: COMMITMENTS_PAGE_DEFAULT,
+        max: COMMITMENTS_PAGE_MAX,
+      });
+      return withDatabaseErrors("commitments updated after list", async () => {
+        const rows = await db
+          .select()
+          .from(commitmentsCache)
+          .where(
+            and(
+              eq(commitmentsCache.chainId, chainId),
+              eq(commitmentsCache.vault, vault),
+              gt(commitmentsCache.updatedBlock, block),
+              afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+            ),
+          )
+          .orderBy(asc(commitmentsCache.commitmentId))
+          .limit(limit);
+        return rows.map(toRecord);
+      });
+    },
+
+    delete: async (key) => {
+      const { chainId, vault, commitmentId } = parseInput(keySchema, key, "commitment key");
+      return withDatabaseErrors("commitment delete", async () => {
+        const rows = await db
+          .delete(commitmentsCache)
+          .where(
+            and(
+              eq(commitmentsCache.chainId, chainId),
+              eq(commitmentsCache.vault, vault),
+              eq(commitmentsCache.commitmentId, commitmentId),
+            ),
+          )
+          .returning({ commitmentId: commitmentsCache.commitmentId });
+        return rows.length === 1;
       });
     },
 

@@ -343,3 +343,104 @@ export const providerOauthStates = pgTable(
     check("provider_oauth_states_owner_format", lowerAddress(t.owner)),
   ],
 );
+
+/** Channels a nudge can go out on (one file per channel under `src/coach/channels/`). */
+export const nudgeChannels = ["inApp", "email", "webhook"] as const;
+export type NudgeChannelKind = (typeof nudgeChannels)[number];
+
+/**
+ * `scheduled`: a reminder waiting for `due_at`; `pending`: being delivered; `delivered`; `failed`: given up
+ * after the channel's retries (see `last_error`).
+ */
+export const nudgeStatuses = ["scheduled", "pending", "delivered", "failed"] as const;
+export type NudgeStatus = (typeof nudgeStatuses)[number];
+
+/** A person's coaching preferences (`PUT /api/preferences`). No row means the defaults. */
+export const coachPreferences = pgTable(
+  "coach_preferences",
+  {
+    owner: text("owner").primaryKey(),
+    /** IANA time zone; null means the time zone of the commitment's rules (else UTC). */
+    timezone: text("timezone"),
+    /** Minutes after local midnight; quiet from start (inclusive) to end (exclusive), may wrap midnight. */
+    quietStartMin: integer("quiet_start_min").notNull(),
+    quietEndMin: integer("quiet_end_min").notNull(),
+    channels: jsonb("channels").$type<NudgeChannelKind[]>().notNull(),
+    dailyCap: integer("daily_cap").notNull(),
+    email: text("email"),
+    webhookUrl: text("webhook_url"),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    check("coach_preferences_owner_format", lowerAddress(t.owner)),
+    check(
+      "coach_preferences_quiet_range",
+      sql`${t.quietStartMin} between 0 and 1439 and ${t.quietEndMin} between 0 and 1439`,
+    ),
+    check("coach_preferences_daily_cap_range", sql`${t.dailyCap} between 0 and 50`),
+  ],
+);
+
+/** A person's calendar (iCalendar text), uploaded or fetched from an https URL. */
+export const coachCalendars = pgTable(
+  "coach_calendars",
+  {
+    owner: text("owner").primaryKey(),
+    /** Null for an upload. */
+    url: text("url"),
+    ics: text("ics").notNull(),
+    fetchedAt: timestamptz("fetched_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [check("coach_calendars_owner_format", lowerAddress(t.owner))],
+);
+
+/**
+ * Nudges: every delivery attempt of an intervention or reminder, with its state. `(owner, channel,
+ * dedupe_key)` is unique, so the same intervention is never sent twice on a channel (across replicas too).
+ */
+export const nudges = pgTable(
+  "nudges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    owner: text("owner").notNull(),
+    channel: text("channel", { enum: nudgeChannels }).notNull(),
+    /** What the intervention is (commitment, milestone, stage), shared by its channels. */
+    dedupeKey: text("dedupe_key").notNull(),
+    /** Why it was sent (`behind_pace`, `reminder`, ...). */
+    reason: text("reason").notNull(),
+    message: text("message").notNull(),
+    status: text("status", { enum: nudgeStatuses }).notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error"),
+    /** When a scheduled reminder is due; for other nudges, when it was created. */
+    dueAt: timestamptz("due_at").notNull(),
+    deliveredAt: timestamptz("delivered_at"),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("nudges_owner_channel_dedupe_key").on(t.owner, t.channel, t.dedupeKey),
+    index("nudges_owner_due_at_idx").on(t.owner, t.dueAt, t.id),
+    index("nudges_status_due_at_idx").on(t.status, t.dueAt),
+    check("nudges_owner_format", lowerAddress(t.owner)),
+    check("nudges_channel_valid", sql`${t.channel} in ('inApp', 'email', 'webhook')`),
+    check("nudges_status_valid", sql`${t.status} in ('scheduled', 'pending', 'delivered', 'failed')`),
+  ],
+);
+
+/** The coach's conversations: the last messages of each, bounded (see `conversationsRepository.ts`). */
+export const coachConversations = pgTable(
+  "coach_conversations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    owner: text("owner").notNull(),
+    messages: jsonb("messages").$type<{ role: "user" | "assistant"; content: string }[]>().notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    index("coach_conversations_owner_updated_at_idx").on(t.owner, t.updatedAt),
+    check("coach_conversations_owner_format", lowerAddress(t.owner)),
+  ],
+);

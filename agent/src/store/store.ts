@@ -3,8 +3,25 @@
  * runs on PGlite and PostgreSQL. Failures surface as the agent's typed errors (see `databaseErrors.ts`).
  */
 import type { Clock } from "../clock.ts";
+import {
+  type ActiveCommitmentsRepository,
+  createActiveCommitmentsRepository,
+} from "./activeCommitmentsRepository.ts";
 import { type AttestationsRepository, createAttestationsRepository } from "./attestationsRepository.ts";
 import { type AuditLogRepository, createAuditLogRepository } from "./auditLogRepository.ts";
+import {
+  type ChainTransactionsRepository,
+  createChainTransactionsRepository,
+} from "./chainTransactionsRepository.ts";
+import { type CoachCalendarsRepository, createCoachCalendarsRepository } from "./coachCalendarsRepository.ts";
+import {
+  type CoachConversationsRepository,
+  createCoachConversationsRepository,
+} from "./coachConversationsRepository.ts";
+import {
+  type CoachPreferencesRepository,
+  createCoachPreferencesRepository,
+} from "./coachPreferencesRepository.ts";
 import { type CommitmentsRepository, createCommitmentsRepository } from "./commitmentsRepository.ts";
 import type { Database, DatabaseDriver, DatabaseExecutor } from "./database.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
@@ -14,6 +31,15 @@ import {
 } from "./idempotencyKeysRepository.ts";
 import { createIndexerCursorRepository, type IndexerCursorRepository } from "./indexerCursorRepository.ts";
 import { createLocksRepository, type LocksRepository } from "./locksRepository.ts";
+import { createNudgesRepository, type NudgesRepository } from "./nudgesRepository.ts";
+import {
+  createProviderAccountsRepository,
+  type ProviderAccountsRepository,
+} from "./providerAccountsRepository.ts";
+import {
+  createProviderOauthStatesRepository,
+  type ProviderOauthStatesRepository,
+} from "./providerOauthStatesRepository.ts";
 import { createRulesDocumentsRepository, type RulesDocumentsRepository } from "./rulesDocumentsRepository.ts";
 import { createSessionsRepository, type SessionsRepository } from "./sessionsRepository.ts";
 import { createSiweNoncesRepository, type SiweNoncesRepository } from "./siweNoncesRepository.ts";
@@ -30,6 +56,14 @@ export interface Repositories {
   sessions: SessionsRepository;
   siweNonces: SiweNoncesRepository;
   locks: LocksRepository;
+  chainTransactions: ChainTransactionsRepository;
+  providerAccounts: ProviderAccountsRepository;
+  providerOauthStates: ProviderOauthStatesRepository;
+  coachPreferences: CoachPreferencesRepository;
+  coachCalendars: CoachCalendarsRepository;
+  coachConversations: CoachConversationsRepository;
+  nudges: NudgesRepository;
+  activeCommitments: ActiveCommitmentsRepository;
 }
 
 export interface Store extends Repositories {
@@ -58,6 +92,14 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
     sessions: createSessionsRepository(db, clock),
     siweNonces: createSiweNoncesRepository(db, clock),
     locks: createLocksRepository(db, clock),
+    chainTransactions: createChainTransactionsRepository(db, clock),
+    providerAccounts: createProviderAccountsRepository(db, clock),
+    providerOauthStates: createProviderOauthStatesRepository(db, clock),
+    coachPreferences: createCoachPreferencesRepository(db, clock),
+    coachCalendars: createCoachCalendarsRepository(db, clock),
+    coachConversations: createCoachConversationsRepository(db, clock),
+    nudges: createNudgesRepository(db, clock),
+    activeCommitments: createActiveCommitmentsRepository(db, clock),
   };
 }
 

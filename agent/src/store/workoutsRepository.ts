@@ -3,7 +3,7 @@
  * first (and does not store them), the database enforces it anyway, and a violation surfaces as
  * ConflictError code `duplicate`.
  */
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -102,7 +102,14 @@ export interface WorkoutsRepository {
    * `store.transaction` only: outside one, the lock is released as soon as the statement ends.
    */
   lockOwner(owner: string): Promise<void>;
+  /**
+   * The owner's stored workouts (accepted or rejected) with any of these content hashes, at most
+   * `CONTENT_HASH_LOOKUP_MAX` hashes per call: how a re-upload finds the workout it duplicates.
+   */
+  findByContentHashes(owner: string, contentHashes: readonly string[]): Promise<WorkoutRecord[]>;
 }
+
+export const CONTENT_HASH_LOOKUP_MAX = 1000;
 
 const uuidSchema = z
   .string()
@@ -290,6 +297,25 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
             ),
           )
           .orderBy(asc(workouts.startTime), asc(workouts.id));
+        return rows.map(toRecord);
+      });
+    },
+
+    findByContentHashes: async (owner, contentHashes) => {
+      const query = parseInput(
+        z.object({
+          owner: addressSchema,
+          contentHashes: z.array(bytes32Schema).max(CONTENT_HASH_LOOKUP_MAX),
+        }),
+        { owner, contentHashes },
+        "content hash lookup",
+      );
+      if (query.contentHashes.length === 0) return [];
+      return withDatabaseErrors("workout content hash lookup", async () => {
+        const rows = await db
+          .select()
+          .from(workouts)
+          .where(and(eq(workouts.owner, query.owner), inArray(workouts.contentHash, query.contentHashes)));
         return rows.map(toRecord);
       });
     },

@@ -4,10 +4,11 @@ import { sampleSummarySchema } from "./sampleSummary.ts";
 import { SPORTS } from "./sport.ts";
 
 /**
- * The one shape every parser (FIT, GPX, TCX) produces for each activity in a file. Each parser builds it, parses
- * it with `parsedActivitySchema` and returns only the parsed value.
+ * The one shape every parser (FIT, GPX, TCX) produces for each activity in a file, and a provider integration
+ * (`provider`) produces for each activity it fetches. Each builds it, parses it with `parsedActivitySchema` and
+ * returns only the parsed value.
  */
-export const ACTIVITY_SOURCES = ["fit", "gpx", "tcx"] as const;
+export const ACTIVITY_SOURCES = ["fit", "gpx", "tcx", "provider"] as const;
 export type ActivitySource = (typeof ACTIVITY_SOURCES)[number];
 
 export const parsedActivitySchema = z.object({

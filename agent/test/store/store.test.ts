@@ -124,10 +124,14 @@ for (const driver of storeDrivers) {
           "attestations",
           "audit_log",
           "chain_transactions",
+          "coach_calendars",
+          "coach_conversations",
+          "coach_preferences",
           "commitments_cache",
           "idempotency_keys",
           "indexer_cursor",
           "locks",
+          "nudges",
           "provider_accounts",
           "provider_oauth_states",
           "rules_documents",
@@ -142,27 +146,29 @@ for (const driver of storeDrivers) {
         expect(triggers.map((row) => row.name)).to.deep.equal(["audit_log_append_only"]);
       });
 
-      it("opening the same database again applies nothing twice and keeps the data", async function () {
-        const { database, migrationsSchema, reopenParameters } = raw();
-        if (reopenParameters === undefined) this.skip(); // PGlite: covered with a dataDir in openStore.test.ts
-        await store.rulesDocuments.put(`0x${"ab".repeat(32)}`, '{"version":1}');
-        const second = await openDatabase(reopenParameters);
-        try {
-          const applied = await queryRows<{ n: number }>(
-            second,
-            sql`select count(*)::int as n from ${sql.identifier(migrationsSchema)}.${sql.identifier("__drizzle_migrations")}`,
-          );
-          expect(applied[0]?.n).to.equal(MIGRATION_COUNT);
-          const kept = await queryRows<{ n: number }>(
-            second,
-            sql`select count(*)::int as n from rules_documents`,
-          );
-          expect(kept[0]?.n).to.be.at.least(1);
-        } finally {
-          await second.close();
-        }
-        expect(database.driver).to.equal("postgres");
-      });
+      // An in-memory PGlite cannot be opened twice: reopening PGlite is covered with a dataDir in openStore.test.ts.
+      if (driver.canReopen)
+        it("opening the same database again applies nothing twice and keeps the data", async () => {
+          const { database, migrationsSchema, reopenParameters } = raw();
+          if (reopenParameters === undefined) throw new Error("this driver gave no reopen parameters");
+          await store.rulesDocuments.put(`0x${"ab".repeat(32)}`, '{"version":1}');
+          const second = await openDatabase(reopenParameters);
+          try {
+            const applied = await queryRows<{ n: number }>(
+              second,
+              sql`select count(*)::int as n from ${sql.identifier(migrationsSchema)}.${sql.identifier("__drizzle_migrations")}`,
+            );
+            expect(applied[0]?.n).to.equal(MIGRATION_COUNT);
+            const kept = await queryRows<{ n: number }>(
+              second,
+              sql`select count(*)::int as n from rules_documents`,
+            );
+            expect(kept[0]?.n).to.be.at.least(1);
+          } finally {
+            await second.close();
+          }
+          expect(database.driver).to.equal("postgres");
+        });
     });
 
     it("ping resolves while the database is open", async () => {

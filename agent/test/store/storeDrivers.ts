@@ -40,6 +40,8 @@ export interface OpenedTestStore {
 
 export interface StoreDriver {
   name: string;
+  /** Whether `open` yields `reopenParameters` (PostgreSQL; an in-memory PGlite cannot be opened twice). */
+  canReopen: boolean;
   open(clock: Clock): Promise<OpenedTestStore>;
 }
 
@@ -48,6 +50,7 @@ export class PostgresUnreachableError extends Error {}
 
 export const pgliteDriver: StoreDriver = {
   name: "PGlite (memory://)",
+  canReopen: false,
   open: async (clock) => {
     const database = await openDatabase({ dataDir: "memory://" });
     const store = createStore(database, clock);
@@ -57,6 +60,7 @@ export const pgliteDriver: StoreDriver = {
 
 export const postgresDriver: StoreDriver = {
   name: `PostgreSQL (${redactUrl(TEST_DATABASE_URL)})`,
+  canReopen: true,
   open: async (clock) => {
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3_000 });
     try {

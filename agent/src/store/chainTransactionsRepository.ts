@@ -1,0 +1,371 @@
+/**
+ * The transactions the claim relayer and the keeper send, one row per milestone they settle (a keeper batch
+ * gives several rows the same tx hash). `(chain_id, vault, kind, commitment_id, milestone_index)` is unique:
+ * a sender inserts the row with `insertIfAbsent` BEFORE signing, and only the caller that created it (or
+ * reopened a failed one with `reopen`) may send, so a milestone is never submitted twice across calls,
+ * replicas and restarts. Each signed attempt (gas bumps included) is recorded before it is broadcast.
+ */
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import {
+  type ChainTransactionKind,
+  type ChainTransactionStatus,
+  chainTransactionKinds,
+  chainTransactionStatuses,
+  chainTransactions,
+} from "./schema.ts";
+import {
+  addressSchema,
+  boundedLimit,
+  bytes32Schema,
+  chainIdSchema,
+  dateSchema,
+  jsonObjectSchema,
+  parseInput,
+  safeUintSchema,
+  toAddress,
+  toHex,
+  uint256Schema,
+} from "./values.ts";
+
+export const CHAIN_TRANSACTIONS_PAGE_DEFAULT = 100;
+export const CHAIN_TRANSACTIONS_PAGE_MAX = 500;
+/** Most rows one update or one `listForCommitments` call may name. */
+export const CHAIN_TRANSACTIONS_BATCH_MAX = 500;
+
+export interface ChainTransactionKey {
+  chainId: number;
+  vault: string;
+  kind: ChainTransactionKind;
+  commitmentId: bigint;
+  milestoneIndex: number;
+}
+
+export interface NewChainTransaction extends ChainTransactionKey {
+  /** The sending account. */
+  fromAddress: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ChainTransactionRecord {
+  id: string;
+  chainId: number;
+  vault: Address;
+  kind: ChainTransactionKind;
+  commitmentId: bigint;
+  milestoneIndex: number;
+  fromAddress: Address;
+  nonce: number | null;
+  txHash: Hex | null;
+  status: ChainTransactionStatus;
+  /** Signed attempts (the first send and every gas bump). */
+  attempts: number;
+  lastError: string | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface InsertChainTransactionReturnType {
+  /** True when this call created the row: the caller owns the submission. */
+  created: boolean;
+  record: ChainTransactionRecord;
+}
+
+export interface RecordAttemptParameters {
+  ids: string[];
+  nonce: number;
+  txHash: string;
+  /**
+   * Merged into the rows' details (top-level keys replaced): what the sender needs to check, bump or
+   * rebroadcast the transaction.
+   */
+  details: Record<string, unknown>;
+}
+
+export interface SetStatusParameters {
+  ids: string[];
+  status: ChainTransactionStatus;
+  /** The hash that was mined (a bump's hash when the bump won). Unchanged when absent. */
+  txHash?: string;
+  /** Null clears it. Unchanged when absent. */
+  lastError?: string | null;
+}
+
+export interface ListPendingParameters {
+  chainId: number;
+  vault: string;
+  kind?: ChainTransactionKind;
+  /** Only rows last updated at or before this time. */
+  updatedBefore?: Date;
+  /** Clamped to 1..500. Default 100. */
+  limit?: number;
+}
+
+export interface ListForCommitmentsParameters {
+  chainId: number;
+  vault: string;
+  kind: ChainTransactionKind;
+  /** At most 500. */
+  commitmentIds: bigint[];
+}
+
+export interface ChainTransactionsRepository {
+  /** Creates the milestone's row (status `pending`, no nonce or hash yet) unless one exists. */
+  insertIfAbsent(transaction: NewChainTransaction): Promise<InsertChainTransactionReturnType>;
+  get(key: ChainTransactionKey): Promise<ChainTransactionRecord | null>;
+  /** A signed attempt: sets nonce and hash, merges details, adds one to `attempts`, status `pending`, clears the error. */
+  recordAttempt(parameters: RecordAttemptParameters): Promise<ChainTransactionRecord[]>;
+  setStatus(parameters: SetStatusParameters): Promise<ChainTransactionRecord[]>;
+  /**
+   * Takes over a `failed` or `reverted` row for a new submission (status `pending`, nonce and hash cleared,
+   * attempts kept). Null when the row is absent or in another state: only one caller can reopen a row.
+   */
+  reopen(key: ChainTransactionKey): Promise<ChainTransactionRecord | null>;
+  /** Deletes the row if nothing was ever signed for it (`attempts = 0`); true when deleted. */
+  deleteUnsent(id: string): Promise<boolean>;
+  /** Pending rows, least recently updated first. */
+  listPending(parameters: ListPendingParameters): Promise<ChainTransactionRecord[]>;
+  /** Every row (any status) of these commitments, by commitment id and milestone index. */
+  listForCommitments(parameters: ListForCommitmentsParameters): Promise<ChainTransactionRecord[]>;
+}
+
+const keySchema = z.object({
+  chainId: chainIdSchema,
+  vault: addressSchema,
+  kind: z.enum(chainTransactionKinds),
+  commitmentId: uint256Schema,
+  milestoneIndex: z.number().int().min(0).max(103),
+});
+
+const newSchema = keySchema.extend({
+  fromAddress: addressSchema,
+  details: jsonObjectSchema.optional(),
+});
+
+const idsSchema = z.array(z.uuid()).min(1).max(CHAIN_TRANSACTIONS_BATCH_MAX);
+
+const attemptSchema = z.object({
+  ids: idsSchema,
+  nonce: safeUintSchema,
+  txHash: bytes32Schema,
+  details: jsonObjectSchema,
+});
+
+const statusSchema = z.object({
+  ids: idsSchema,
+  status: z.enum(chainTransactionStatuses),
+  txHash: bytes32Schema.optional(),
+  lastError: z.string().max(2_000).nullable().optional(),
+});
+
+const listPendingSchema = z.object({
+  chainId: chainIdSchema,
+  vault: addressSchema,
+  kind: z.enum(chainTransactionKinds).optional(),
+  updatedBefore: dateSchema.optional(),
+});
+
+const listForCommitmentsSchema = z.object({
+  chainId: chainIdSchema,
+  vault: addressSchema,
+  kind: z.enum(chainTransactionKinds),
+  commitmentIds: z.array(uint256Schema).max(CHAIN_TRANSACTIONS_BATCH_MAX),
+});
+
+function toRecord(row: typeof chainTransactions.$inferSelect): ChainTransactionRecord {
+  return {
+    id: row.id,
+    chainId: row.chainId,
+    vault: toAddress(row.vault),
+    kind: row.kind,
+    commitmentId: row.commitmentId,
+    milestoneIndex: row.milestoneIndex,
+    fromAddress: toAddress(row.fromAddress),
+    nonce: row.nonce,
+    txHash: row.txHash === null ? null : toHex(row.txHash),
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    details: row.details,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function keyCondition(key: z.output<typeof keySchema>) {
+  return and(
+    eq(chainTransactions.chainId, key.chainId),
+    eq(chainTransactions.vault, key.vault),
+    eq(chainTransactions.kind, key.kind),
+    eq(chainTransactions.commitmentId, key.commitmentId),
+    eq(chainTransactions.milestoneIndex, key.milestoneIndex),
+  );
+}
+
+export function createChainTransactionsRepository(
+  db: DatabaseExecutor,
+  clock: Clock,
+): ChainTransactionsRepository {
+  const select = async (key: z.output<typeof keySchema>) => {
+    const rows = await db.select().from(chainTransactions).where(keyCondition(key)).limit(1);
+    return rows[0] === undefined ? null : toRecord(rows[0]);
+  };
+
+  return {
+    insertIfAbsent: async (transaction) => {
+      const input = parseInput(newSchema, transaction, "chain transaction");
+      return withDatabaseErrors("chain transaction insert", async () => {
+        // Bounded: a row can vanish between the conflict and the lookup only through `deleteUnsent`.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const now = new Date(clock.now());
+          const rows = await db
+            .insert(chainTransactions)
+            .values({
+              chainId: input.chainId,
+              vault: input.vault,
+              kind: input.kind,
+              commitmentId: input.commitmentId,
+              milestoneIndex: input.milestoneIndex,
+              fromAddress: input.fromAddress,
+              status: "pending",
+              attempts: 0,
+              details: input.details ?? {},
+              createdAt: now,
+              updatedAt: now,
+            })
+            .onConflictDoNothing()
+            .returning();
+          if (rows[0] !== undefined) return { created: true, record: toRecord(rows[0]) };
+          const existing = await select(input);
+          if (existing !== null) return { created: false, record: existing };
+        }
+        throw new Error("chain transaction row kept appearing and disappearing");
+      });
+    },
+
+    get: async (key) => {
+      const input = parseInput(keySchema, key, "chain transaction key");
+      return withDatabaseErrors("chain transaction lookup", () => select(input));
+    },
+
+    recordAttempt: async (parameters) => {
+      const input = parseInput(attemptSchema, parameters, "chain transaction attempt");
+      return withDatabaseErrors("chain transaction attempt", async () => {
+        const rows = await db
+          .update(chainTransactions)
+          .set({
+            nonce: input.nonce,
+            txHash: input.txHash,
+            details: sql`${chainTransactions.details} || ${JSON.stringify(input.details)}::jsonb`,
+            attempts: sql`${chainTransactions.attempts} + 1`,
+            status: "pending",
+            lastError: null,
+            updatedAt: new Date(clock.now()),
+          })
+          .where(inArray(chainTransactions.id, input.ids))
+          .returning();
+        return rows.map(toRecord);
+      });
+    },
+
+    setStatus: async (parameters) => {
+      const input = parseInput(statusSchema, parameters, "chain transaction status");
+      return withDatabaseErrors("chain transaction status update", async () => {
+        const rows = await db
+          .update(chainTransactions)
+          .set({
+            status: input.status,
+            ...(input.txHash !== undefined ? { txHash: input.txHash } : {}),
+            ...(input.lastError !== undefined ? { lastError: input.lastError } : {}),
+            updatedAt: new Date(clock.now()),
+          })
+          .where(inArray(chainTransactions.id, input.ids))
+          .returning();
+        return rows.map(toRecord);
+      });
+    },
+
+    reopen: async (key) => {
+      const input = parseInput(keySchema, key, "chain transaction key");
+      return withDatabaseErrors("chain transaction reopen", async () => {
+        const rows = await db
+          .update(chainTransactions)
+          .set({
+            status: "pending",
+            nonce: null,
+            txHash: null,
+            lastError: null,
+            updatedAt: new Date(clock.now()),
+          })
+          .where(and(keyCondition(input), inArray(chainTransactions.status, ["failed", "reverted"])))
+          .returning();
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    deleteUnsent: async (id) => {
+      const input = parseInput(z.uuid(), id, "chain transaction id");
+      return withDatabaseErrors("chain transaction delete", async () => {
+        const rows = await db
+          .delete(chainTransactions)
+          .where(and(eq(chainTransactions.id, input), eq(chainTransactions.attempts, 0)))
+          .returning({ id: chainTransactions.id });
+        return rows.length === 1;
+      });
+    },
+
+    listPending: async (parameters) => {
+      const input = parseInput(listPendingSchema, parameters, "pending chain transactions query");
+      const limit = boundedLimit(parameters.limit, {
+        fallback: CHAIN_TRANSACTIONS_PAGE_DEFAULT,
+        max: CHAIN_TRANSACTIONS_PAGE_MAX,
+      });
+      return withDatabaseErrors("pending chain transactions list", async () => {
+        const rows = await db
+          .select()
+          .from(chainTransactions)
+          .where(
+            and(
+              eq(chainTransactions.status, "pending"),
+              eq(chainTransactions.chainId, input.chainId),
+              eq(chainTransactions.vault, input.vault),
+              input.kind === undefined ? undefined : eq(chainTransactions.kind, input.kind),
+              input.updatedBefore === undefined
+                ? undefined
+                : lte(chainTransactions.updatedAt, input.updatedBefore),
+            ),
+          )
+          .orderBy(asc(chainTransactions.updatedAt), asc(chainTransactions.id))
+          .limit(limit);
+        return rows.map(toRecord);
+      });
+    },
+
+    listForCommitments: async (parameters) => {
+      const input = parseInput(listForCommitmentsSchema, parameters, "chain transactions query");
+      if (input.commitmentIds.length === 0) return [];
+      return withDatabaseErrors("chain transactions list", async () => {
+        const rows = await db
+          .select()
+          .from(chainTransactions)
+          .where(
+            and(
+              eq(chainTransactions.chainId, input.chainId),
+              eq(chainTransactions.vault, input.vault),
+              eq(chainTransactions.kind, input.kind),
+              inArray(chainTransactions.commitmentId, input.commitmentIds),
+            ),
+          )
+          .orderBy(asc(chainTransactions.commitmentId), asc(chainTransactions.milestoneIndex))
+          // One row per milestone: at most 104 per commitment.
+          .limit(input.commitmentIds.length * 104);
+        return rows.map(toRecord);
+      });
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Coaching preferences per owner (`PUT /api/preferences`): time zone, quiet hours, channels, daily cap and
+ * the email address / webhook URL the channels deliver to. `get` returns null when the owner never saved any
+ * (the coach then uses `DEFAULT_COACH_PREFERENCES`).
+ */
+import { eq } from "drizzle-orm";
+import type { Address } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { coachPreferences, type NudgeChannelKind, nudgeChannels } from "./schema.ts";
+import { addressSchema, parseInput, toAddress } from "./values.ts";
+
+export interface CoachPreferencesInput {
+  owner: string;
+  timezone: string | null;
+  quietStartMin: number;
+  quietEndMin: number;
+  channels: NudgeChannelKind[];
+  dailyCap: number;
+  email: string | null;
+  webhookUrl: string | null;
+}
+
+export interface CoachPreferencesRecord extends Omit<CoachPreferencesInput, "owner"> {
+  owner: Address;
+  updatedAt: Date;
+}
+
+export interface CoachPreferencesRepository {
+  get(owner: string): Promise<CoachPreferencesRecord | null>;
+  /** Replaces the owner's preferences. */
+  put(preferences: CoachPreferencesInput): Promise<CoachPreferencesRecord>;
+}
+
+const minuteOfDay = z.number().int().min(0).max(1439);
+
+const inputSchema = z.object({
+  owner: addressSchema,
+  timezone: z.string().min(1).max(64).nullable(),
+  quietStartMin: minuteOfDay,
+  quietEndMin: minuteOfDay,
+  channels: z.array(z.enum(nudgeChannels)).max(nudgeChannels.length),
+  dailyCap: z.number().int().min(0).max(50),
+  email: z.string().max(254).nullable(),
+  webhookUrl: z.string().max(2048).nullable(),
+});
+
+function toRecord(row: typeof coachPreferences.$inferSelect): CoachPreferencesRecord {
+  return { ...row, owner: toAddress(row.owner) };
+}
+
+export function createCoachPreferencesRepository(
+  db: DatabaseExecutor,
+  clock: Clock,
+): CoachPreferencesRepository {
+  return {
+    get: async (owner) => {
+      const value = parseInput(addressSchema, owner, "owner");
+      return withDatabaseErrors("coach preferences lookup", async () => {
+        const rows = await db
+          .select()
+          .from(coachPreferences)
+          .where(eq(coachPreferences.owner, value))
+          .limit(1);
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    put: async (preferences) => {
+      const input = parseInput(inputSchema, preferences, "coach preferences");
+      return withDatabaseErrors("coach preferences upsert", async () => {
+        const { owner, ...fields } = input;
+        const values = { ...input, updatedAt: new Date(clock.now()) };
+        const rows = await db
+          .insert(coachPreferences)
+          .values(values)
+          .onConflictDoUpdate({
+            target: coachPreferences.owner,
+            set: { ...fields, updatedAt: values.updatedAt },
+          })
+          .returning();
+        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
+        return toRecord(rows[0]);
+      });
+    },
+  };
+}
