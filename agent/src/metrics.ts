@@ -60,7 +60,7 @@ export function createMetrics({
     }),
     slashesSent: new Counter({
       name: "agent_slashes_sent_total",
-      help: "Slash transactions sent by the keeper, by outcome.",
+      help: "Milestones the keeper slashed (or failed to slash), by outcome.",
       labelNames: ["outcome"],
       registers: [registry],
     }),

@@ -1,0 +1,14 @@
+/**
+ * Single flight across replicas: a named lease held by one owner at a time until it is released or its TTL
+ * runs out (so a crashed holder cannot block the others forever). Two implementations: `storeLock.ts` (the
+ * store's `locks` table, when Redis is not configured) and `redisLock.ts`. Each Lock object is one owner;
+ * acquiring a name it already holds renews the lease.
+ */
+export interface Lock {
+  /** Who holds the leases this object takes (unique per process). */
+  readonly owner: string;
+  /** True when this owner now holds `name` for `ttlMs` (newly, or renewed). Never waits. */
+  tryAcquire(name: string, ttlMs: number): Promise<boolean>;
+  /** Gives `name` back if this owner holds it (a no-op otherwise). */
+  release(name: string): Promise<void>;
+}

@@ -1,0 +1,92 @@
+/**
+ * A background loop for the indexer and the keeper: runs `run`, waits `intervalMs`, runs again; never two runs
+ * at once. A failed run is logged and retried with exponential backoff (capped at `maxBackoffMs`); a run that
+ * reports more work waiting (`{ again: true }`) is followed at once. `stop()` ends the wait, lets the current
+ * run finish and resolves when the loop has exited.
+ */
+import type { Logger } from "../logger.ts";
+import { realSleep, type Sleep } from "./sleep.ts";
+
+export interface PollLoopRunResult {
+  /** More work is waiting: run again without waiting. */
+  again?: boolean;
+}
+
+export interface CreatePollLoopParameters {
+  name: string;
+  intervalMs: number;
+  run: () => Promise<PollLoopRunResult | undefined>;
+  logger: Logger;
+  /** Longest wait after failures. Default 60 000 ms (or `intervalMs` if larger). */
+  maxBackoffMs?: number;
+  /** Most back-to-back runs (`again`) before waiting anyway. Default 100. */
+  maxConsecutiveRuns?: number;
+  sleep?: Sleep;
+}
+
+export interface PollLoop {
+  /** Starts the loop (no-op when it already runs). */
+  start(): void;
+  /** Stops the loop; resolves once the current run (if any) has finished. */
+  stop(): Promise<void>;
+  readonly running: boolean;
+}
+
+export function createPollLoop({
+  name,
+  intervalMs,
+  run,
+  logger,
+  maxBackoffMs = 60_000,
+  maxConsecutiveRuns = 100,
+  sleep = realSleep,
+}: CreatePollLoopParameters): PollLoop {
+  let loop: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+  const backoffCap = Math.max(maxBackoffMs, intervalMs);
+
+  const body = async (signal: AbortSignal) => {
+    let failures = 0;
+    let consecutive = 0;
+    while (!signal.aborted) {
+      let wait = intervalMs;
+      try {
+        const result = await run();
+        if (failures > 0) logger.info({ loop: name }, "loop recovered");
+        failures = 0;
+        if (result?.again === true && consecutive < maxConsecutiveRuns) {
+          consecutive++;
+          wait = 0;
+        } else {
+          consecutive = 0;
+        }
+      } catch (err) {
+        failures++;
+        consecutive = 0;
+        wait = Math.min(intervalMs * 2 ** Math.min(failures, 20), backoffCap);
+        logger.warn({ err, loop: name, failures, retryInMs: wait }, "loop run failed");
+      }
+      if (wait > 0) await sleep(wait, signal);
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
+
+  return {
+    start() {
+      if (loop !== undefined) return;
+      const controller = new AbortController();
+      abort = controller;
+      loop = body(controller.signal);
+    },
+    async stop() {
+      abort?.abort();
+      const current = loop;
+      loop = undefined;
+      abort = undefined;
+      await current;
+    },
+    get running() {
+      return loop !== undefined;
+    },
+  };
+}

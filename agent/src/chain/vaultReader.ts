@@ -1,0 +1,445 @@
+/**
+ * `VaultReader` over viem: reads a commitment and all its milestone states in ONE `eth_call` through the
+ * vault's own `multicall` (so the values are from one block), and validates everything that comes back with
+ * zod. The milestone count of an id is remembered (bounded) because it is needed to encode the batch; a
+ * stale count (after a reorg) is detected from the batch itself and the read is redone.
+ */
+import { type Address, decodeFunctionResult, encodeFunctionData, getAddress, type Hex } from "viem";
+import { z } from "zod";
+import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { DependencyError, NotFoundError, ValidationError } from "../errors.ts";
+import { type MilestoneState, milestoneStates } from "../store/schema.ts";
+import type { ChainClient } from "./chainClient.ts";
+import { chainFailure, decodeRevert } from "./chainErrors.ts";
+import type { OnChainCommitment, ReadOptions, VaultReader } from "./ports.ts";
+
+export interface ReadCommitmentOptions extends ReadOptions {
+  /** The commitment's milestone count when the caller knows it (saves a round trip on a first read). */
+  milestones?: number;
+}
+
+export interface MilestoneRef {
+  commitmentId: bigint;
+  milestoneIndex: number;
+}
+
+export interface MilestoneStatus {
+  state: MilestoneState;
+  /** `claimDeadline(id, index)`, unix seconds. */
+  claimDeadline: number;
+}
+
+/** The port plus the batch reads the keeper and the indexer use. */
+export interface ViemVaultReader extends VaultReader {
+  readCommitment(commitmentId: bigint, options?: ReadCommitmentOptions): Promise<OnChainCommitment | null>;
+  /**
+   * State and claim deadline of each milestone, `MILESTONES_PER_CALL` per `eth_call`; null for a milestone
+   * that cannot be read (unknown commitment or index out of range).
+   */
+  readMilestones(
+    milestones: readonly MilestoneRef[],
+    options?: ReadOptions,
+  ): Promise<(MilestoneStatus | null)[]>;
+  /** The vault's `paused()`. */
+  isPaused(options?: ReadOptions): Promise<boolean>;
+}
+
+export interface CreateVaultReaderParameters {
+  client: Pick<ChainClient, "call" | "readContract" | "getBlock">;
+  chainId: number;
+  vault: Address;
+  /** Milestone counts remembered (oldest forgotten first). Default 10 000. */
+  countCacheSize?: number;
+}
+
+export type CreateVaultReaderReturnType = ViemVaultReader;
+
+/** Milestones per `eth_call` in `readMilestones` (two calls each). */
+export const MILESTONES_PER_CALL = 100;
+
+const MAX_UINT128 = 2n ** 128n - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const addressOut = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((value) => getAddress(value));
+
+const commitmentSchema = z.object({
+  owner: addressOut,
+  token: addressOut,
+  amount: z.bigint().min(0n).max(MAX_UINT128),
+  start: z.bigint().min(0n).max(MAX_SAFE).transform(Number),
+  period: z.number().int().min(0),
+  milestones: z.number().int().min(1).max(104),
+  grace: z.number().int().min(0),
+  beneficiary: addressOut,
+  rulesHash: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/)
+    .transform((value) => value.toLowerCase() as Hex),
+  closed: z.boolean(),
+});
+
+const stateSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(milestoneStates.length - 1)
+  .transform((value) => milestoneStates[value] as MilestoneState);
+
+const deadlineSchema = z.bigint().min(0n).max(MAX_SAFE).transform(Number);
+
+const oracleSetSchema = z.object({
+  oracles: z.array(addressOut).min(1).max(16),
+  threshold: z.number().int().min(1).max(16),
+});
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+function invalidResponse(what: string, cause: unknown): DependencyError {
+  return new DependencyError({
+    code: "chain_invalid_response",
+    message: `The chain returned an invalid ${what}.`,
+    details: { what },
+    cause,
+  });
+}
+
+function parseChainValue<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidResponse(what, result.error);
+  return result.data;
+}
+
+type BatchOutcome =
+  | { kind: "notFound" }
+  | { kind: "staleCount" }
+  | { kind: "ok"; commitment: z.output<typeof commitmentSchema>; states: MilestoneState[] };
+
+export function createVaultReader({
+  client,
+  chainId,
+  vault,
+  countCacheSize = 10_000,
+}: CreateVaultReaderParameters): CreateVaultReaderReturnType {
+  const counts = new Map<bigint, number>();
+  const remember = (id: bigint, count: number) => {
+    counts.delete(id);
+    counts.set(id, count);
+    if (counts.size > countCacheSize) {
+      const oldest = counts.keys().next();
+      if (oldest.done !== true) counts.delete(oldest.value);
+    }
+  };
+
+  const multicall = async (
+    calls: Hex[],
+    options: ReadOptions,
+    operation: string,
+  ): Promise<readonly Hex[]> => {
+    let returned: Hex | undefined;
+    try {
+      // `multicall` is not a view in the ABI (it also batches writes), so it is called with eth_call directly.
+      ({ data: returned } = await client.call({
+        to: vault,
+        data: encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [calls] }),
+        ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+      }));
+    } catch (error) {
+      throw chainFailure(operation, error);
+    }
+    if (returned === undefined) throw invalidResponse("multicall result", undefined);
+    try {
+      return decodeFunctionResult({ abi: commitmentVaultAbi, functionName: "multicall", data: returned });
+    } catch (cause) {
+      throw invalidResponse("multicall result", cause);
+    }
+  };
+
+  const decodeCommitment = (data: Hex) =>
+    parseChainValue(commitmentSchema, decodeResult("getCommitment", data), "getCommitment result");
+
+  /** getCommitment plus `count` milestoneState calls in one eth_call. */
+  const readBatch = async (id: bigint, count: number, options: ReadOptions): Promise<BatchOutcome> => {
+    const calls: Hex[] = [
+      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "getCommitment", args: [id] }),
+    ];
+    for (let index = 0; index < count; index++) {
+      calls.push(
+        encodeFunctionData({
+          abi: commitmentVaultAbi,
+          functionName: "milestoneState",
+          args: [id, BigInt(index)],
+        }),
+      );
+    }
+    let results: readonly Hex[];
+    try {
+      results = await multicall(calls, options, "getCommitment");
+    } catch (error) {
+      const revert = decodeRevert(error);
+      if (revert?.errorName === "CommitmentNotFound") return { kind: "notFound" };
+      if (revert?.errorName === "MilestoneOutOfRange") return { kind: "staleCount" };
+      throw error;
+    }
+    if (results.length !== calls.length) throw invalidResponse("multicall result", undefined);
+    const [first, ...rest] = results;
+    if (first === undefined) throw invalidResponse("multicall result", undefined);
+    const commitment = decodeCommitment(first);
+    if (commitment.milestones !== count) return { kind: "staleCount" };
+    const states = rest.map((data) =>
+      parseChainValue(stateSchema, decodeResult("milestoneState", data), "state"),
+    );
+    return { kind: "ok", commitment, states };
+  };
+
+  /** getCommitment alone (to learn the milestone count); null when the id is unknown. */
+  const readCount = async (id: bigint, options: ReadOptions): Promise<number | null> => {
+    let value: unknown;
+    try {
+      value = await client.readContract({
+        address: vault,
+        abi: commitmentVaultAbi,
+        functionName: "getCommitment",
+        args: [id],
+        ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+      });
+    } catch (error) {
+      if (decodeRevert(error)?.errorName === "CommitmentNotFound") return null;
+      throw chainFailure("getCommitment", error);
+    }
+    return parseChainValue(commitmentSchema, value, "getCommitment result").milestones;
+  };
+
+  const readCommitment = async (
+    commitmentId: bigint,
+    options: ReadCommitmentOptions = {},
+  ): Promise<OnChainCommitment | null> => {
+    const id = parseArgument(z.bigint().min(0n), commitmentId, "commitmentId");
+    let count = options.milestones ?? counts.get(id);
+    // Bounded: a wrong count costs one extra round; a count that keeps changing means the chain is reorging.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (count === undefined) {
+        const learned = await readCount(id, options);
+        if (learned === null) {
+          counts.delete(id);
+          return null;
+        }
+        count = learned;
+      }
+      const outcome = await readBatch(id, count, options);
+      if (outcome.kind === "notFound") {
+        counts.delete(id);
+        return null;
+      }
+      if (outcome.kind === "staleCount") {
+        count = undefined;
+        continue;
+      }
+      const { commitment, states } = outcome;
+      if (commitment.owner === ZERO_ADDRESS) return null;
+      remember(id, commitment.milestones);
+      return {
+        chainId,
+        vault,
+        commitmentId: id,
+        owner: commitment.owner,
+        token: commitment.token,
+        amount: commitment.amount,
+        start: commitment.start,
+        period: commitment.period,
+        milestones: commitment.milestones,
+        grace: commitment.grace,
+        beneficiary: commitment.beneficiary,
+        rulesHash: commitment.rulesHash,
+        closed: commitment.closed,
+        milestoneStates: states,
+      };
+    }
+    throw new DependencyError({
+      code: "chain_inconsistent_read",
+      message: "The commitment's milestone count kept changing between reads (is the chain reorganising?).",
+      details: { commitmentId: id.toString() },
+    });
+  };
+
+  const milestoneCalls = (ref: MilestoneRef): Hex[] => [
+    encodeFunctionData({
+      abi: commitmentVaultAbi,
+      functionName: "milestoneState",
+      args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
+    }),
+    encodeFunctionData({
+      abi: commitmentVaultAbi,
+      functionName: "claimDeadline",
+      args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
+    }),
+  ];
+
+  const decodeStatus = (stateData: Hex | undefined, deadlineData: Hex | undefined): MilestoneStatus => {
+    if (stateData === undefined || deadlineData === undefined)
+      throw invalidResponse("multicall result", undefined);
+    return {
+      state: parseChainValue(stateSchema, decodeResult("milestoneState", stateData), "state"),
+      claimDeadline: parseChainValue(
+        deadlineSchema,
+        decodeResult("claimDeadline", deadlineData),
+        "claimDeadline",
+      ),
+    };
+  };
+
+  const milestoneRefSchema = z.object({
+    commitmentId: z.bigint().min(0n),
+    milestoneIndex: z.number().int().min(0).max(103),
+  });
+
+  return {
+    chainId,
+    vault,
+    readCommitment,
+
+    claimDeadline: async (commitmentId, milestoneIndex, options = {}) => {
+      const ref = parseArgument(milestoneRefSchema, { commitmentId, milestoneIndex }, "milestone");
+      try {
+        const value = await client.readContract({
+          address: vault,
+          abi: commitmentVaultAbi,
+          functionName: "claimDeadline",
+          args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
+          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+        });
+        return parseChainValue(deadlineSchema, value, "claimDeadline");
+      } catch (error) {
+        const revert = decodeRevert(error);
+        if (revert?.errorName === "CommitmentNotFound") {
+          throw new NotFoundError({
+            code: "commitment_not_found",
+            message: `No commitment ${ref.commitmentId} on the vault.`,
+            details: { field: "commitmentId" },
+          });
+        }
+        if (revert?.errorName === "MilestoneOutOfRange") {
+          throw new ValidationError({
+            code: "milestone_out_of_range",
+            message: `Commitment ${ref.commitmentId} has no milestone ${ref.milestoneIndex}.`,
+            details: { field: "milestoneIndex" },
+          });
+        }
+        throw chainFailure("claimDeadline", error);
+      }
+    },
+
+    oracleSet: async (options = {}) => {
+      const results = await multicall(
+        [
+          encodeFunctionData({ abi: commitmentVaultAbi, functionName: "oracles" }),
+          encodeFunctionData({ abi: commitmentVaultAbi, functionName: "threshold" }),
+        ],
+        options,
+        "oracle set",
+      );
+      const [oraclesData, thresholdData] = results;
+      if (oraclesData === undefined || thresholdData === undefined) {
+        throw invalidResponse("multicall result", undefined);
+      }
+      let oracles: unknown;
+      let threshold: unknown;
+      try {
+        oracles = decodeFunctionResult({
+          abi: commitmentVaultAbi,
+          functionName: "oracles",
+          data: oraclesData,
+        });
+        threshold = decodeFunctionResult({
+          abi: commitmentVaultAbi,
+          functionName: "threshold",
+          data: thresholdData,
+        });
+      } catch (cause) {
+        throw invalidResponse("oracle set", cause);
+      }
+      return parseChainValue(oracleSetSchema, { oracles, threshold }, "oracle set");
+    },
+
+    latestTimestamp: async () => {
+      try {
+        const block = await client.getBlock({ blockTag: "latest" });
+        return parseChainValue(deadlineSchema, block.timestamp, "block timestamp");
+      } catch (error) {
+        throw chainFailure("latest block", error);
+      }
+    },
+
+    readMilestones: async (milestones, options = {}) => {
+      const refs = parseArgument(z.array(milestoneRefSchema).max(10_000), milestones, "milestones");
+      const statuses: (MilestoneStatus | null)[] = [];
+      for (let offset = 0; offset < refs.length; offset += MILESTONES_PER_CALL) {
+        const chunk = refs.slice(offset, offset + MILESTONES_PER_CALL);
+        try {
+          const results = await multicall(chunk.flatMap(milestoneCalls), options, "milestone statuses");
+          chunk.forEach((_, i) => {
+            statuses.push(decodeStatus(results[2 * i], results[2 * i + 1]));
+          });
+        } catch (error) {
+          if (decodeRevert(error) === undefined) throw error;
+          // One unreadable milestone sinks the batch: read this chunk one by one instead.
+          for (const ref of chunk) {
+            try {
+              const [stateData, deadlineData] = await multicall(
+                milestoneCalls(ref),
+                options,
+                "milestone status",
+              );
+              statuses.push(decodeStatus(stateData, deadlineData));
+            } catch (itemError) {
+              if (decodeRevert(itemError) === undefined) throw itemError;
+              statuses.push(null);
+            }
+          }
+        }
+      }
+      return statuses;
+    },
+
+    isPaused: async (options = {}) => {
+      try {
+        const paused = await client.readContract({
+          address: vault,
+          abi: commitmentVaultAbi,
+          functionName: "paused",
+          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+        });
+        return parseChainValue(z.boolean(), paused, "paused");
+      } catch (error) {
+        throw chainFailure("paused", error);
+      }
+    },
+  };
+}
+
+/** A view's return value from its ABI-encoded result (throws DependencyError when it does not decode). */
+function decodeResult(
+  functionName: "getCommitment" | "milestoneState" | "claimDeadline",
+  data: Hex,
+): unknown {
+  try {
+    return decodeFunctionResult({ abi: commitmentVaultAbi, functionName, data });
+  } catch (cause) {
+    throw invalidResponse(`${functionName} result`, cause);
+  }
+}
+
+function parseArgument<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ValidationError({
+      code: "invalid_chain_read",
+      message: `Invalid ${field} for a vault read.`,
+      details: { field },
+      cause: result.error,
+    });
+  }
+  return result.data;
+}

@@ -1,0 +1,433 @@
+import { expect } from "chai";
+import { sql } from "drizzle-orm";
+import {
+  type Address,
+  createPublicClient,
+  type Hex,
+  keccak256,
+  parseEventLogs,
+  parseTransaction,
+} from "viem";
+import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { ContractRevertedError } from "../../src/chain/chainErrors.ts";
+import { type ClaimRelayerService, createClaimRelayer } from "../../src/chain/claimRelayer.ts";
+import { createStoreLock } from "../../src/chain/storeLock.ts";
+import {
+  type CreateTransactionSenderParameters,
+  createTransactionSender,
+  operatorAccount,
+  type TransactionSender,
+} from "../../src/chain/transactionSender.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { ValidationError } from "../../src/errors.ts";
+import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import type { Store } from "../../src/store/store.ts";
+import { collectLogs, START } from "../http/testApp.ts";
+import { type OpenedTestStore, openOrSkip, storeDrivers } from "../store/storeDrivers.ts";
+import {
+  createHardhatChain,
+  DEFAULT_EVIDENCE_HASH,
+  type HardhatChain,
+  type TestAccount,
+} from "../support/hardhatChain.ts";
+import {
+  auditSince,
+  counterValue,
+  eventually,
+  lastAuditId,
+  manualSleep,
+  recordRequests,
+  rejectionOf,
+  resetChainTables,
+} from "./chainTestSupport.ts";
+
+const ONE_ETH = 10n ** 18n;
+
+for (const driver of storeDrivers) {
+  const suiteTitle = `chain: transaction sender and claim relayer on ${driver.name}`;
+
+  describe(suiteTitle, () => {
+    const clock = new ManualClock(START);
+    const { logger } = collectLogs("debug");
+    let chain: HardhatChain;
+    let baseline: Hex;
+    let opened: OpenedTestStore | undefined;
+    let store: Store;
+    let metrics: Metrics;
+    const senders: TransactionSender[] = [];
+    const relayers: ClaimRelayerService[] = [];
+
+    before(async function () {
+      opened = await openOrSkip(this, driver, clock, suiteTitle);
+      store = opened.store;
+      chain = await createHardhatChain();
+    });
+
+    after(async () => {
+      await opened?.cleanup();
+      await chain?.close();
+    });
+
+    beforeEach(async () => {
+      baseline = await chain.snapshot();
+      metrics = createMetrics({ defaultMetrics: false });
+    });
+
+    afterEach(async () => {
+      for (const sender of senders.splice(0)) await sender.close();
+      for (const relayer of relayers.splice(0)) await relayer.close();
+      await chain.setAutomine(true);
+      if (opened !== undefined) await resetChainTables(opened.database);
+      await chain.revert(baseline);
+    });
+
+    function sender(
+      account: TestAccount = chain.accounts.operator,
+      overrides: Partial<CreateTransactionSenderParameters> = {},
+    ): TransactionSender {
+      const created = createTransactionSender({
+        client: chain.client,
+        account: operatorAccount(account.privateKey),
+        chainId: chain.chainId,
+        transactions: store.chainTransactions,
+        clock,
+        logger,
+        pollIntervalMs: 1,
+        ...overrides,
+      });
+      senders.push(created);
+      return created;
+    }
+
+    function relayer(through: TransactionSender = sender(), responseWaitMs = 20_000): ClaimRelayerService {
+      const created = createClaimRelayer({
+        chainId: chain.chainId,
+        vault: chain.vault,
+        sender: through,
+        store,
+        lock: createStoreLock({ locks: store.locks }),
+        logger,
+        metrics,
+        responseWaitMs,
+      });
+      relayers.push(created);
+      return created;
+    }
+
+    /** A 3 ETH, 3-milestone commitment whose first window is open now. */
+    async function openCommitment(owner = chain.accounts.alice): Promise<bigint> {
+      const id = await chain.createEthCommitment({ owner, amount: 3n * ONE_ETH, milestones: 3 });
+      await chain.increaseTime(61);
+      return id;
+    }
+
+    async function claimParameters(commitmentId: bigint, milestoneIndex = 0, signers?: TestAccount[]) {
+      const validUntil = (await chain.latestTimestamp()) + 3_600;
+      return {
+        commitmentId,
+        milestoneIndex,
+        evidenceHash: DEFAULT_EVIDENCE_HASH,
+        validUntil,
+        signatures: await chain.attest({
+          commitmentId,
+          milestoneIndex,
+          validUntil,
+          ...(signers !== undefined ? { signers } : {}),
+        }),
+      };
+    }
+
+    /** MilestoneReleased events for one milestone, over the whole chain. */
+    async function releases(commitmentId: bigint, milestoneIndex: number) {
+      const logs = await chain.client.getLogs({
+        address: chain.vault,
+        fromBlock: 0n,
+        toBlock: "latest",
+      });
+      return parseEventLogs({ abi: commitmentVaultAbi, logs, eventName: "MilestoneReleased" }).filter(
+        (log) => log.args.id === commitmentId && log.args.index === BigInt(milestoneIndex),
+      );
+    }
+
+    const nonceOf = (address: Address) => chain.client.getTransactionCount({ address, blockTag: "pending" });
+    const claimKey = (commitmentId: bigint, milestoneIndex: number) => ({
+      chainId: chain.chainId,
+      vault: chain.vault,
+      kind: "claim" as const,
+      commitmentId,
+      milestoneIndex,
+    });
+
+    it("relays a claim: it lands, and the owner's balance rises by exactly the share", async () => {
+      const id = await openCommitment();
+      const { alice, operator } = chain.accounts;
+      const aliceBefore = await chain.ethBalance(alice.address);
+      const operatorBefore = await chain.ethBalance(operator.address);
+      const auditMark = await lastAuditId(store);
+
+      const result = await relayer().relayClaim(await claimParameters(id));
+
+      expect(result.status).to.equal("confirmed");
+      expect(result.submitted).to.equal(true);
+      expect(await chain.ethBalance(alice.address)).to.equal(aliceBefore + ONE_ETH);
+      expect(
+        (await chain.ethBalance(operator.address)) < operatorBefore,
+        "the operator paid the gas",
+      ).to.equal(true);
+      const receipt = await chain.client.getTransactionReceipt({ hash: result.txHash as Hex });
+      expect(receipt.status).to.equal("success");
+      expect(receipt.from).to.equal(operator.address.toLowerCase());
+      expect(await releases(id, 0)).to.have.length(1);
+
+      const row = await store.chainTransactions.get(claimKey(id, 0));
+      expect(row).to.include({
+        status: "confirmed",
+        txHash: result.txHash,
+        attempts: 1,
+        nonce: 0,
+        lastError: null,
+      });
+      expect(row?.fromAddress).to.equal(operator.address);
+      expect(await counterValue(metrics.claimsRelayed, { outcome: "submitted" })).to.equal(1);
+      const audit = await auditSince(store, auditMark);
+      expect(audit.map((entry) => entry.action)).to.deep.equal([
+        "relayer.claim_submitted",
+        "relayer.claim_confirmed",
+      ]);
+      expect(audit[0]?.subject).to.equal(`commitment:${id}`);
+      expect(audit[1]?.details).to.include({
+        txHash: result.txHash,
+        milestoneIndex: 0,
+        commitmentId: id.toString(),
+      });
+    });
+
+    it("sends exactly one transaction however often, from however many relayers, and after a restart", async () => {
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      const first = relayer();
+      // Two replicas at once (different lock owners, different operator keys).
+      const [a, b] = await Promise.all([
+        first.relayClaim(parameters),
+        relayer(sender(chain.accounts.operator2)).relayClaim(parameters),
+      ]);
+      expect([a.submitted, b.submitted].filter(Boolean)).to.have.length(1);
+      const sent = a.submitted ? a : b;
+      expect(sent.status).to.equal("confirmed");
+
+      // Again, on the same instance, and on a "restarted" one (new sender, relayer, lock owner; same store).
+      const again = await first.relayClaim(parameters);
+      expect(again).to.deep.equal({ status: "confirmed", txHash: sent.txHash, submitted: false });
+      const restarted = await relayer(sender()).relayClaim(parameters);
+      expect(restarted).to.deep.equal({ status: "confirmed", txHash: sent.txHash, submitted: false });
+
+      expect(await releases(id, 0)).to.have.length(1);
+      const operatorNonces =
+        (await nonceOf(chain.accounts.operator.address)) + (await nonceOf(chain.accounts.operator2.address));
+      expect(operatorNonces).to.equal(1);
+      expect(await counterValue(metrics.claimsRelayed, { outcome: "submitted" })).to.equal(1);
+    });
+
+    it("a reverting claim (bad signature) is a typed error with the decoded custom error; nothing is left pending", async () => {
+      const id = await openCommitment();
+      const { oracles, stranger } = chain.accounts;
+      const auditMark = await lastAuditId(store);
+      const error = await rejectionOf(
+        relayer().relayClaim(await claimParameters(id, 0, [oracles[0] as TestAccount, stranger])),
+      );
+
+      expect(error).to.be.instanceOf(ContractRevertedError);
+      const revert = error as ContractRevertedError;
+      expect(revert.code).to.equal("contract_reverted");
+      expect(revert.errorName).to.equal("SignerNotOracle");
+      expect(revert.args[1]).to.equal(stranger.address);
+      expect(revert.details).to.include({ errorName: "SignerNotOracle", operation: "claimMilestone" });
+      expect(await store.chainTransactions.get(claimKey(id, 0))).to.equal(null);
+      expect(
+        await store.chainTransactions.listPending({ chainId: chain.chainId, vault: chain.vault }),
+      ).to.deep.equal([]);
+      expect(await nonceOf(chain.accounts.operator.address)).to.equal(0);
+      expect(await counterValue(metrics.claimsRelayed, { outcome: "failed" })).to.equal(1);
+      const audit = await auditSince(store, auditMark);
+      expect(audit.map((entry) => [entry.action, entry.details.errorName])).to.deep.equal([
+        ["relayer.claim_rejected", "SignerNotOracle"],
+      ]);
+
+      // Nothing stuck: the same milestone relays with good signatures.
+      const result = await relayer().relayClaim(await claimParameters(id));
+      expect(result).to.include({ status: "confirmed", submitted: true });
+    });
+
+    it("rejects malformed parameters before touching the store or the chain", async () => {
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      const error = await rejectionOf(relayer().relayClaim({ ...parameters, evidenceHash: "0x1234" as Hex }));
+      expect(error).to.be.instanceOf(ValidationError);
+      expect((error as ValidationError).code).to.equal("invalid_claim");
+      expect((error as ValidationError).details.field).to.equal("evidenceHash");
+      const tooMany = await rejectionOf(relayer().relayClaim({ ...parameters, milestoneIndex: 104 }));
+      expect((tooMany as ValidationError).details.field).to.equal("milestoneIndex");
+      expect(await store.chainTransactions.get(claimKey(id, 0))).to.equal(null);
+      expect(await nonceOf(chain.accounts.operator.address)).to.equal(0);
+    });
+
+    it("replaces a transaction not mined in time with the same nonce and higher fees, and it is mined once", async () => {
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      await chain.setAutomine(false);
+      const calls: { method: string; params: unknown }[] = [];
+      const bumping = sender(chain.accounts.operator, {
+        client: createPublicClient({ chain: chain.chain, transport: chain.transport(recordRequests(calls)) }),
+        sleep: manualSleep(clock),
+        pollIntervalMs: 1_000,
+        bumpAfterMs: 5_000,
+        maxBumps: 2,
+        receiptTimeoutMs: 3_600_000,
+      });
+      const result = await relayer(bumping, 0).relayClaim(parameters);
+      expect(result).to.include({ status: "pending", submitted: true });
+      const firstHash = result.txHash as Hex;
+
+      await eventually(
+        async () => ((await store.chainTransactions.get(claimKey(id, 0)))?.attempts ?? 0) >= 2,
+        "a gas bump",
+      );
+      const first = await chain.client.getTransaction({ hash: firstHash }).catch(() => null);
+      expect(first, "the first transaction was replaced in the mempool").to.equal(null);
+      await chain.mine(1);
+      await eventually(
+        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
+        "the confirmation",
+      );
+
+      const row = await store.chainTransactions.get(claimKey(id, 0));
+      const tx = row?.details.tx as { hashes: Hex[] };
+      expect(row?.txHash).to.not.equal(firstHash);
+      expect(row?.txHash).to.equal(tx.hashes.at(-1));
+      expect(tx.hashes[0]).to.equal(firstHash);
+      expect(row?.attempts).to.equal(tx.hashes.length);
+      // Every distinct transaction broadcast: same nonce, each fee at least 12.5 % above the one before.
+      const sent = [
+        ...new Map(
+          calls
+            .filter((call) => call.method === "eth_sendRawTransaction")
+            .map((call) => (call.params as [Hex])[0])
+            .map((raw) => [keccak256(raw), parseTransaction(raw)] as const),
+        ).entries(),
+      ];
+      expect(sent.map(([hash]) => hash)).to.deep.equal(tx.hashes);
+      for (const [i, [, parsed]] of sent.entries()) {
+        expect(parsed.nonce).to.equal(0);
+        if (i === 0) continue;
+        const previous = (sent[i - 1] as (typeof sent)[number])[1];
+        const fee = parsed.maxFeePerGas as bigint;
+        const tip = parsed.maxPriorityFeePerGas as bigint;
+        expect(fee * 1000n >= (previous.maxFeePerGas as bigint) * 1125n, `fee ${fee} bumped 12.5 %`).to.equal(
+          true,
+        );
+        expect(
+          tip * 1000n >= (previous.maxPriorityFeePerGas as bigint) * 1125n,
+          `tip ${tip} bumped`,
+        ).to.equal(true);
+      }
+      const mined = await chain.client.getTransaction({ hash: row?.txHash as Hex });
+      expect(mined.nonce).to.equal(0);
+      for (const hash of tx.hashes.slice(0, -1)) {
+        expect(await chain.client.getTransactionReceipt({ hash }).catch(() => null)).to.equal(null);
+      }
+      expect(await releases(id, 0)).to.have.length(1);
+      expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
+    });
+
+    it("resumes after a restart: a transaction left pending is followed to its receipt, once", async () => {
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      await chain.setAutomine(false);
+      const crashed = sender();
+      const pending = await relayer(crashed, 0).relayClaim(parameters);
+      expect(pending.status).to.equal("pending");
+      await crashed.close(); // the process dies: nobody follows the transaction any more
+      await resetLocks();
+
+      const restarted = relayer(sender());
+      const resumed = restarted.resumePending();
+      await eventually(
+        async () =>
+          (await chain.client.getTransaction({ hash: pending.txHash as Hex }).catch(() => null)) !== null,
+        "the transaction in the mempool",
+      );
+      await chain.mine(1);
+      expect(await resumed).to.deep.include({ checked: 1, confirmed: 1, pending: 0 });
+      expect(await store.chainTransactions.get(claimKey(id, 0))).to.include({
+        status: "confirmed",
+        txHash: pending.txHash,
+      });
+      expect(await releases(id, 0)).to.have.length(1);
+      const again = await restarted.relayClaim(parameters);
+      expect(again).to.deep.equal({ status: "confirmed", txHash: pending.txHash, submitted: false });
+    });
+
+    it("asking again after a crash picks up the transaction left pending (and still sends nothing new)", async () => {
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      await chain.setAutomine(false);
+      const crashed = sender();
+      const pending = await relayer(crashed, 0).relayClaim(parameters);
+      await crashed.close();
+      await resetLocks();
+
+      const restarted = relayer(sender(), 0);
+      const again = await restarted.relayClaim(parameters);
+      expect(again).to.deep.equal({ status: "pending", txHash: pending.txHash, submitted: false });
+      await chain.mine(1);
+      await eventually(
+        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
+        "the confirmation",
+      );
+      expect(await releases(id, 0)).to.have.length(1);
+      expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
+    });
+
+    it("a row never signed (stopped before sending) is marked failed on resume and can be relayed again", async () => {
+      const id = await openCommitment();
+      await store.chainTransactions.insertIfAbsent({
+        ...claimKey(id, 0),
+        fromAddress: chain.accounts.operator.address,
+      });
+      const restarted = relayer();
+      expect(await restarted.resumePending()).to.deep.include({ checked: 1, failed: 1 });
+      expect(await store.chainTransactions.get(claimKey(id, 0))).to.include({
+        status: "failed",
+        lastError: "not sent",
+      });
+      const result = await restarted.relayClaim(await claimParameters(id));
+      expect(result).to.include({ status: "confirmed", submitted: true });
+      expect(await releases(id, 0)).to.have.length(1);
+    });
+
+    it("hands out distinct nonces to concurrent sends, and resyncs when another sender used its next nonce", async () => {
+      const ids = [await openCommitment(), await openCommitment(), await openCommitment()];
+      const shared = sender();
+      const through = relayer(shared);
+      const results = await Promise.all(ids.map(async (id) => through.relayClaim(await claimParameters(id))));
+      expect(results.map((r) => r.status)).to.deep.equal(["confirmed", "confirmed", "confirmed"]);
+      const nonces = await Promise.all(
+        ids.map(async (id) => (await store.chainTransactions.get(claimKey(id, 0)))?.nonce),
+      );
+      expect([...nonces].sort()).to.deep.equal([0, 1, 2]);
+
+      // Another process on the same key takes nonce 3 behind this sender's back.
+      const { operator, bob } = chain.accounts;
+      await chain.wallet(operator).sendTransaction({ to: bob.address, value: 1n, nonce: 3 });
+      const fourth = await openCommitment();
+      const result = await through.relayClaim(await claimParameters(fourth));
+      expect(result.status).to.equal("confirmed");
+      expect((await store.chainTransactions.get(claimKey(fourth, 0)))?.nonce).to.equal(4);
+    });
+
+    /** As if the dead process's leases had expired. */
+    async function resetLocks() {
+      if (opened !== undefined) await opened.database.db.execute(sql`delete from locks`);
+    }
+  });
+}

@@ -1,0 +1,422 @@
+import { expect } from "chai";
+import { createPublicClient, type Hex, parseEventLogs } from "viem";
+import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { createIndexer } from "../../src/chain/indexer.ts";
+import { createKeeper, type CreateKeeperParameters, type Keeper } from "../../src/chain/keeper.ts";
+import { createStoreLock } from "../../src/chain/storeLock.ts";
+import {
+  type CreateTransactionSenderParameters,
+  createTransactionSender,
+  operatorAccount,
+  type TransactionSender,
+} from "../../src/chain/transactionSender.ts";
+import { createVaultReader } from "../../src/chain/vaultReader.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { createMetrics, type Metrics } from "../../src/metrics.ts";
+import type { Store } from "../../src/store/store.ts";
+import { collectLogs, START } from "../http/testApp.ts";
+import { type OpenedTestStore, openOrSkip, storeDrivers } from "../store/storeDrivers.ts";
+import {
+  createHardhatChain,
+  type HardhatChain,
+  type TestAccount,
+  ZERO_ADDRESS,
+} from "../support/hardhatChain.ts";
+import {
+  auditSince,
+  counterValue,
+  eventually,
+  lastAuditId,
+  manualSleep,
+  resetChainTables,
+} from "./chainTestSupport.ts";
+
+const ONE_ETH = 10n ** 18n;
+const PERIOD = 3_600;
+const GRACE = 600;
+
+for (const driver of storeDrivers) {
+  const suiteTitle = `chain: keeper on ${driver.name}`;
+
+  describe(suiteTitle, () => {
+    const clock = new ManualClock(START);
+    const { logger } = collectLogs("debug");
+    let chain: HardhatChain;
+    let baseline: Hex;
+    let opened: OpenedTestStore | undefined;
+    let store: Store;
+    let metrics: Metrics;
+    const senders: TransactionSender[] = [];
+
+    before(async function () {
+      opened = await openOrSkip(this, driver, clock, suiteTitle);
+      store = opened.store;
+      chain = await createHardhatChain();
+    });
+
+    after(async () => {
+      await opened?.cleanup();
+      await chain?.close();
+    });
+
+    beforeEach(async () => {
+      baseline = await chain.snapshot();
+      metrics = createMetrics({ defaultMetrics: false });
+    });
+
+    afterEach(async () => {
+      for (const sender of senders.splice(0)) await sender.close();
+      await chain.setAutomine(true);
+      if (opened !== undefined) await resetChainTables(opened.database);
+      await chain.revert(baseline);
+    });
+
+    function sender(
+      account: TestAccount = chain.accounts.operator,
+      overrides: Partial<CreateTransactionSenderParameters> = {},
+    ): TransactionSender {
+      const created = createTransactionSender({
+        client: chain.client,
+        account: operatorAccount(account.privateKey),
+        chainId: chain.chainId,
+        transactions: store.chainTransactions,
+        clock,
+        logger,
+        pollIntervalMs: 1,
+        ...overrides,
+      });
+      senders.push(created);
+      return created;
+    }
+
+    function keeper(overrides: Partial<CreateKeeperParameters> = {}): Keeper {
+      return createKeeper({
+        chainId: chain.chainId,
+        vault: chain.vault,
+        reader: createVaultReader({ client: chain.client, chainId: chain.chainId, vault: chain.vault }),
+        sender: overrides.sender ?? sender(),
+        store,
+        lock: createStoreLock({ locks: store.locks }),
+        logger,
+        metrics,
+        ...overrides,
+      });
+    }
+
+    async function index() {
+      const client = createPublicClient({ chain: chain.chain, transport: chain.transport() });
+      const indexer = createIndexer({
+        client,
+        reader: createVaultReader({ client, chainId: chain.chainId, vault: chain.vault }),
+        store,
+        logger,
+        chainId: chain.chainId,
+        vault: chain.vault,
+        deploymentBlock: chain.deploymentBlock,
+        confirmations: 0,
+        maxRangesPerRun: 1_000,
+      });
+      expect((await indexer.runOnce()).caughtUp).to.equal(true);
+    }
+
+    async function states(id: bigint): Promise<string[]> {
+      const c = await chain.client.readContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "getCommitment",
+        args: [id],
+      });
+      const result: string[] = [];
+      for (let i = 0; i < c.milestones; i++) {
+        const state = await chain.client.readContract({
+          address: chain.vault,
+          abi: commitmentVaultAbi,
+          functionName: "milestoneState",
+          args: [id, BigInt(i)],
+        });
+        result.push(["Open", "Released", "Slashed", "Refunded"][state] as string);
+      }
+      return result;
+    }
+
+    /** MilestoneSlashed events over the whole chain, as "id:index". */
+    async function slashEvents(): Promise<string[]> {
+      const logs = await chain.client.getLogs({ address: chain.vault, fromBlock: 0n, toBlock: "latest" });
+      return parseEventLogs({ abi: commitmentVaultAbi, logs, eventName: "MilestoneSlashed" }).map(
+        (log) => `${log.args.id}:${log.args.index}`,
+      );
+    }
+
+    /** Slash rows of these commitments that have a transaction. */
+    async function sentRows(ids: bigint[]): Promise<number> {
+      const rows = await store.chainTransactions.listForCommitments({
+        chainId: chain.chainId,
+        vault: chain.vault,
+        kind: "slash",
+        commitmentIds: ids,
+      });
+      return rows.filter((row) => row.txHash !== null).length;
+    }
+
+    /** Moves chain time to just after milestone `index`'s deadline of a commitment starting at `start`. */
+    async function passDeadline(start: number, index: number) {
+      const target = start + (index + 1) * PERIOD + GRACE + 1;
+      const now = await chain.latestTimestamp();
+      if (target > now) await chain.increaseTime(target - now);
+    }
+
+    async function startOf(id: bigint): Promise<number> {
+      const c = await chain.client.readContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "getCommitment",
+        args: [id],
+      });
+      return Number(c.start);
+    }
+
+    it("slashes every due milestone (beneficiary credited the exact shares) and never one not yet due", async () => {
+      const { alice, bob, beneficiary } = chain.accounts;
+      const eth = await chain.createEthCommitment({
+        owner: alice,
+        amount: 3n * ONE_ETH,
+        milestones: 3,
+        grace: GRACE,
+      });
+      const usdc = await chain.createUsdcCommitment({
+        owner: bob,
+        amount: 301_000_000n,
+        milestones: 2,
+        grace: GRACE,
+      });
+      const later = await chain.createEthCommitment({
+        owner: bob,
+        start: (await chain.latestTimestamp()) + 86_400,
+      });
+      await chain.increaseTime(61);
+      await chain.claim({
+        commitmentId: eth,
+        milestoneIndex: 0,
+        validUntil: (await chain.latestTimestamp()) + 600,
+        from: alice,
+      });
+      // ETH milestone 1 and both USDC milestones are due; ETH milestone 2 is not.
+      await passDeadline(Math.max(await startOf(eth), await startOf(usdc)), 1);
+      await index();
+      const ethBefore = await chain.credits(beneficiary.address, ZERO_ADDRESS);
+      const usdcBefore = await chain.credits(beneficiary.address, chain.usdc);
+      const auditMark = await lastAuditId(store);
+
+      const target = keeper();
+      const result = await target.runOnce();
+
+      expect(result).to.include({ skipped: null, due: 3, slashed: 3, unconfirmed: 0 });
+      expect(result.dropped).to.deep.equal([]);
+      expect(result.transactions).to.have.length(1);
+      expect(await chain.credits(beneficiary.address, ZERO_ADDRESS)).to.equal(ethBefore + ONE_ETH);
+      // 301 USDC over 2 milestones: 150.5 and 150.5.
+      expect(await chain.credits(beneficiary.address, chain.usdc)).to.equal(usdcBefore + 301_000_000n);
+      expect(await states(eth)).to.deep.equal(["Released", "Slashed", "Open"]);
+      expect(await states(usdc)).to.deep.equal(["Slashed", "Slashed"]);
+      expect(await states(later)).to.deep.equal(["Open", "Open", "Open"]);
+      expect(await counterValue(metrics.slashesSent, { outcome: "submitted" })).to.equal(3);
+      const audit = await auditSince(store, auditMark);
+      expect(audit.filter((e) => e.action === "keeper.slash_submitted")).to.have.length(3);
+      expect(
+        audit
+          .filter((e) => e.action === "keeper.slash_confirmed")
+          .map((e) => [e.subject, e.details.milestoneIndex]),
+      ).to.deep.equal([
+        [`commitment:${eth}`, 1],
+        [`commitment:${usdc}`, 0],
+        [`commitment:${usdc}`, 1],
+      ]);
+      const rows = await store.chainTransactions.listForCommitments({
+        chainId: chain.chainId,
+        vault: chain.vault,
+        kind: "slash",
+        commitmentIds: [eth, usdc, later],
+      });
+      expect(rows.map((row) => [row.status, row.txHash])).to.deep.equal(
+        Array.from({ length: 3 }, () => ["confirmed", result.transactions[0]]),
+      );
+
+      // Nothing more is due (the stale cache still says Open: the confirmed rows keep them out).
+      expect(await target.runOnce()).to.include({ due: 0, slashed: 0 });
+      await passDeadline(await startOf(eth), 2);
+      const last = await target.runOnce();
+      expect(last).to.include({ due: 1, slashed: 1 });
+      expect(await states(eth)).to.deep.equal(["Released", "Slashed", "Slashed"]);
+      expect(await states(later)).to.deep.equal(["Open", "Open", "Open"]);
+      expect(await slashEvents()).to.have.length(4);
+    });
+
+    it("with maxPerTx 2 settles 5 due milestones in 3 transactions", async () => {
+      const id = await chain.createEthCommitment({ amount: 5n * ONE_ETH, milestones: 5, grace: GRACE });
+      await passDeadline(await startOf(id), 4);
+      await index();
+      const result = await keeper({ maxPerTx: 2 }).runOnce();
+      expect(result).to.include({ due: 5, slashed: 5 });
+      expect(result.transactions).to.have.length(3);
+      const perTransaction = [];
+      for (const hash of result.transactions) {
+        const receipt = await chain.client.getTransactionReceipt({ hash });
+        expect(receipt.status).to.equal("success");
+        perTransaction.push(
+          parseEventLogs({ abi: commitmentVaultAbi, logs: receipt.logs, eventName: "MilestoneSlashed" })
+            .length,
+        );
+      }
+      expect(perTransaction).to.deep.equal([2, 2, 1]);
+      expect(await chain.credits(chain.accounts.beneficiary.address, ZERO_ADDRESS)).to.equal(5n * ONE_ETH);
+    });
+
+    it("drops a milestone settled between scan and send; the rest still settle", async () => {
+      const id = await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE });
+      await passDeadline(await startOf(id), 2);
+      await index();
+      const target = keeper();
+      const due = await target.scan();
+      expect(due.map((m) => m.milestoneIndex)).to.deep.equal([0, 1, 2]);
+
+      await chain.slash(id, 1, chain.accounts.stranger);
+      const result = await target.settle(due);
+
+      expect(result).to.include({ slashed: 2 });
+      expect(result.dropped).to.deep.equal([
+        { commitmentId: id, milestoneIndex: 1, reason: "MilestoneNotOpen" },
+      ]);
+      expect(result.transactions).to.have.length(1);
+      expect(await states(id)).to.deep.equal(["Slashed", "Slashed", "Slashed"]);
+      expect(await chain.credits(chain.accounts.beneficiary.address, ZERO_ADDRESS)).to.equal(3n * ONE_ETH);
+      const receipt = await chain.client.getTransactionReceipt({ hash: result.transactions[0] as Hex });
+      expect(receipt.status).to.equal("success");
+      // The dropped milestone has no row: nothing was sent for it.
+      expect(
+        await store.chainTransactions.get({
+          chainId: chain.chainId,
+          vault: chain.vault,
+          kind: "slash",
+          commitmentId: id,
+          milestoneIndex: 1,
+        }),
+      ).to.equal(null);
+    });
+
+    it("confirms candidates against the chain: a milestone claimed after indexing is never sent", async () => {
+      const { alice } = chain.accounts;
+      const id = await chain.createEthCommitment({ owner: alice, milestones: 2, grace: GRACE });
+      await index();
+      await chain.increaseTime(61);
+      await chain.claim({
+        commitmentId: id,
+        milestoneIndex: 0,
+        validUntil: (await chain.latestTimestamp()) + 600,
+        from: alice,
+      });
+      await passDeadline(await startOf(id), 1);
+      const result = await keeper().runOnce();
+      expect(result).to.include({ due: 1, slashed: 1 });
+      expect(result.dropped).to.deep.equal([]);
+      expect(await states(id)).to.deep.equal(["Released", "Slashed"]);
+    });
+
+    it("two keepers racing on one store slash each milestone exactly once", async () => {
+      const ids: bigint[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE }));
+      }
+      await passDeadline(await startOf(ids[2] as bigint), 2);
+      await index();
+      // One batch each, so both send before anything is mined.
+      const first = keeper({ maxPerTx: 10 });
+      const second = keeper({ maxPerTx: 10, sender: sender(chain.accounts.operator2) });
+
+      // Nothing is mined until both have had their chance: both see the same chain state.
+      await chain.setAutomine(false);
+      const racing = Promise.all([first.runOnce(), second.runOnce()]);
+      await eventually(async () => (await sentRows(ids)) === 9, "all slashes sent");
+      await chain.mine(1);
+      const [a, b] = await racing;
+      // Through the lease: one runs, the other is told it is locked.
+      expect([a.skipped, b.skipped].sort()).to.deep.equal(["locked", null]);
+      expect(a.slashed + b.slashed).to.equal(9);
+      expect(a.unconfirmed + b.unconfirmed).to.equal(0);
+      expect((await slashEvents()).sort()).to.deep.equal(
+        ids.flatMap((id) => [0, 1, 2].map((i) => `${id}:${i}`)).sort(),
+      );
+    });
+
+    it("two keepers settling the same scan at once (no lease) still slash each milestone once", async () => {
+      const ids: bigint[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE }));
+      }
+      await passDeadline(await startOf(ids[2] as bigint), 2);
+      await index();
+      // One batch each, so both send before anything is mined.
+      const first = keeper({ maxPerTx: 10 });
+      const second = keeper({ maxPerTx: 10, sender: sender(chain.accounts.operator2) });
+      const due = await first.scan();
+      expect(due).to.have.length(9);
+
+      // Nothing is mined until both have sent: both simulate against the same state, only the rows arbitrate.
+      await chain.setAutomine(false);
+      const racing = Promise.all([first.settle(due), second.settle(due)]);
+      await eventually(async () => (await sentRows(ids)) === 9, "all slashes sent");
+      await chain.mine(1);
+      const [a, b] = await racing;
+      expect(a.slashed + b.slashed).to.equal(9);
+      expect(a.unconfirmed + b.unconfirmed).to.equal(0);
+      for (const hash of [...a.transactions, ...b.transactions]) {
+        expect((await chain.client.getTransactionReceipt({ hash })).status).to.equal("success");
+      }
+      const events = await slashEvents();
+      expect(events).to.have.length(9);
+      expect(new Set(events).size).to.equal(9);
+      expect(await chain.credits(chain.accounts.beneficiary.address, ZERO_ADDRESS)).to.equal(9n * ONE_ETH);
+    });
+
+    it("does nothing while the vault is paused", async () => {
+      const id = await chain.createEthCommitment({ grace: GRACE });
+      await passDeadline(await startOf(id), 2);
+      await index();
+      await chain.wallet(chain.accounts.admin).writeContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "pause",
+      });
+      expect(await keeper().runOnce()).to.include({ skipped: "paused", slashed: 0 });
+      expect(await slashEvents()).to.deep.equal([]);
+    });
+
+    it("resumes a batch left pending (receipt timeout) and records it once mined", async () => {
+      const id = await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE });
+      await passDeadline(await startOf(id), 1);
+      await index();
+      await chain.setAutomine(false);
+      const impatient = sender(chain.accounts.operator, {
+        sleep: manualSleep(clock),
+        pollIntervalMs: 1_000,
+        bumpAfterMs: 60_000,
+        receiptTimeoutMs: 5_000,
+      });
+      const result = await keeper({ sender: impatient }).runOnce();
+      expect(result).to.include({ due: 2, slashed: 0, unconfirmed: 2 });
+      const key = { chainId: chain.chainId, vault: chain.vault, kind: "slash" as const, commitmentId: id };
+      expect(await store.chainTransactions.get({ ...key, milestoneIndex: 0 })).to.include({
+        status: "pending",
+        lastError: "receipt_timeout",
+      });
+
+      await chain.mine(1);
+      const resumed = await keeper().resumePending();
+      expect(resumed).to.deep.equal({ checked: 2, confirmed: 2, reverted: 0, failed: 0, pending: 0 });
+      expect(await store.chainTransactions.get({ ...key, milestoneIndex: 1 })).to.include({
+        status: "confirmed",
+        txHash: result.transactions[0],
+      });
+      expect(await states(id)).to.deep.equal(["Slashed", "Slashed", "Open"]);
+    });
+  });
+}

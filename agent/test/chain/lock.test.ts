@@ -1,0 +1,121 @@
+import { expect } from "chai";
+import type { Redis } from "ioredis";
+import type { Lock } from "../../src/chain/lock.ts";
+import { createRedisLock } from "../../src/chain/redisLock.ts";
+import { createStoreLock } from "../../src/chain/storeLock.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { DependencyError, ValidationError } from "../../src/errors.ts";
+import { createRedisClient } from "../../src/limits/redisClient.ts";
+import { createLogger } from "../../src/logger.ts";
+import { openStore } from "../../src/store/openStore.ts";
+import type { Store } from "../../src/store/store.ts";
+import { START } from "../http/testApp.ts";
+import { connectTestRedis, deleteByPrefix, uniquePrefix } from "../limits/redisTestSupport.ts";
+import { rejectionOf } from "./chainTestSupport.ts";
+
+interface LockHarness {
+  /** Two locks (two owners, e.g. two replicas) over the same backend. */
+  pair(): [Lock, Lock];
+  /** Lets `ms` pass for the backend's expiry. */
+  elapse(ms: number): Promise<void>;
+}
+
+function lockContract(harness: () => LockHarness) {
+  it("lets one owner at a time hold a name", async () => {
+    const [a, b] = harness().pair();
+    expect(await a.tryAcquire("keeper:31337", 60_000)).to.equal(true);
+    expect(await b.tryAcquire("keeper:31337", 60_000)).to.equal(false);
+    expect(await b.tryAcquire("other-name", 60_000)).to.equal(true);
+    // The holder renews.
+    expect(await a.tryAcquire("keeper:31337", 60_000)).to.equal(true);
+  });
+
+  it("is released only by its holder", async () => {
+    const [a, b] = harness().pair();
+    expect(await a.tryAcquire("claim:1:0", 60_000)).to.equal(true);
+    await b.release("claim:1:0");
+    expect(await b.tryAcquire("claim:1:0", 60_000)).to.equal(false);
+    await a.release("claim:1:0");
+    expect(await b.tryAcquire("claim:1:0", 60_000)).to.equal(true);
+  });
+
+  it("expires, so a crashed holder does not block the others forever", async () => {
+    const h = harness();
+    const [a, b] = h.pair();
+    expect(await a.tryAcquire("claim:2:0", 100)).to.equal(true);
+    expect(await b.tryAcquire("claim:2:0", 100)).to.equal(false);
+    await h.elapse(250);
+    expect(await b.tryAcquire("claim:2:0", 100)).to.equal(true);
+    expect(await a.tryAcquire("claim:2:0", 100)).to.equal(false);
+  });
+
+  it("rejects an invalid name or TTL", async () => {
+    const [a] = harness().pair();
+    expect(await rejectionOf(a.tryAcquire("", 1_000))).to.be.instanceOf(ValidationError);
+    expect(await rejectionOf(a.tryAcquire("x", 0))).to.be.instanceOf(ValidationError);
+  });
+}
+
+describe("chain: store lock (PGlite)", () => {
+  const clock = new ManualClock(START);
+  let store: Store;
+
+  before(async () => {
+    store = await openStore({ dataDir: "memory://", clock });
+  });
+
+  after(async () => {
+    await store?.close();
+  });
+
+  lockContract(() => ({
+    pair: () => [createStoreLock({ locks: store.locks }), createStoreLock({ locks: store.locks })],
+    elapse: async (ms) => clock.advance(ms),
+  }));
+});
+
+describe("chain: Redis lock", () => {
+  let redis: Redis;
+  const prefix = uniquePrefix();
+
+  before(async function () {
+    redis = await connectTestRedis(this, "chain: Redis lock");
+  });
+
+  after(async () => {
+    if (redis !== undefined) {
+      await deleteByPrefix(redis, prefix);
+      redis.disconnect();
+    }
+  });
+
+  lockContract(() => ({
+    pair: () => [
+      createRedisLock({ redis, keyPrefix: prefix }),
+      createRedisLock({ redis, keyPrefix: prefix }),
+    ],
+    elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  }));
+
+  it("keeps its lease under the key prefix, holding the owner", async () => {
+    const lock = createRedisLock({ redis, keyPrefix: prefix, owner: "replica-a" });
+    expect(await lock.tryAcquire("keeper:31337:0xabc", 60_000)).to.equal(true);
+    expect(await redis.get(`${prefix}lock:keeper:31337:0xabc`)).to.equal("replica-a");
+    const ttl = await redis.pttl(`${prefix}lock:keeper:31337:0xabc`);
+    expect(ttl).to.be.within(1, 60_000);
+    await lock.release("keeper:31337:0xabc");
+    expect(await redis.exists(`${prefix}lock:keeper:31337:0xabc`)).to.equal(0);
+  });
+
+  it("fails with DependencyError lock_unavailable when Redis is down", async () => {
+    const down = createRedisClient({ url: "redis://127.0.0.1:1", logger: createLogger({ level: "silent" }) });
+    try {
+      const lock = createRedisLock({ redis: down, keyPrefix: prefix });
+      const error = await rejectionOf(lock.tryAcquire("keeper", 1_000));
+      expect(error).to.be.instanceOf(DependencyError);
+      expect((error as DependencyError).code).to.equal("lock_unavailable");
+    } finally {
+      down.disconnect();
+    }
+  });
+});
