@@ -4,11 +4,15 @@
  * ambiguity. A body that is not `{ rules }` → 400 naming the field; a rules document that fails validation →
  * 422 `invalid_rules` naming the field inside it (`rules.perMilestone.minWorkouts`, `rules.color` for an
  * unknown key).
+ *
+ * With a store, the canonical document is also kept (`rulesDocuments`, idempotent: the same document twice is one
+ * row), so the agent knows the rules of every commitment whose hash went through here.
  */
 import { Router } from "express";
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { canonicalizeRules, rulesDocumentSchema } from "../rules/rulesDocument.ts";
+import type { Repositories } from "../store/store.ts";
 import { parseJsonBody } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
 
@@ -16,9 +20,16 @@ const rulesRequest = z.strictObject({
   rules: z.unknown().refine((value) => value !== undefined, { error: "is required" }),
 });
 
-export function rulesRouter(): Router {
+export interface RulesRouterParameters {
+  /** Where canonical documents are kept; without it the route only canonicalises. */
+  store?: Pick<Repositories, "rulesDocuments">;
+}
+
+export type RulesRouterReturnType = Router;
+
+export function rulesRouter({ store }: RulesRouterParameters = {}): RulesRouterReturnType {
   const router = Router();
-  router.post("/rules", (req, res) => {
+  router.post("/rules", async (req, res) => {
     const { rules } = parseJsonBody(req, rulesRequest);
     const parsed = rulesDocumentSchema.safeParse(rules);
     if (!parsed.success) {
@@ -27,6 +38,7 @@ export function rulesRouter(): Router {
       throw new ValidationError({ code: named.code, message: named.message, details: named.details });
     }
     const { rulesHash, canonical } = canonicalizeRules(parsed.data);
+    await store?.rulesDocuments.put(rulesHash, canonical);
     res.json({ rulesHash, canonical });
   });
   return router;

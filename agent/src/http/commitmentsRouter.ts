@@ -1,0 +1,180 @@
+/**
+ * The commitment routes, mounted at `/api/commitments` (every route needs a session; only the commitment's owner
+ * sees or acts on it):
+ * - `GET /` → `{ commitments: [Commitment] }` (the owner's, from the indexer's cache, ascending id);
+ * - `GET /:id` → `Commitment` (read through from the chain on a cache miss when a VaultReader is given);
+ * - `POST /:id/milestones/:index/attestation` → `200 { commitmentId, milestoneIndex, evidenceHash, validUntil,
+ *   signer, signature }`, or a 409 naming what is missing (services/issueAttestation.ts);
+ * - `POST /:id/milestones/:index/claim` (body optional: `{ signatures: [{ signer, signature }] }`) → `202 { status,
+ *   txHash, submitted }` through the relayer; 503 `relayer_disabled` when there is none.
+ * `:id` is a decimal uint256 and `:index` a milestone number (400 otherwise). Without a configured vault every route
+ * answers 503 `vault_not_configured`. Both POSTs honour `Idempotency-Key`.
+ */
+import { type Request, Router } from "express";
+import { z } from "zod";
+import type { AttestationSigner } from "../attestation/signer.ts";
+import { requireSession, sessionOf } from "../auth/session.ts";
+import type { ClaimRelayer, VaultReader } from "../chain/ports.ts";
+import type { Clock } from "../clock.ts";
+import { DependencyError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { createRulesLookup } from "../services/commitmentRules.ts";
+import { describeCommitment } from "../services/describeCommitment.ts";
+import { findOwnedCommitment } from "../services/findOwnedCommitment.ts";
+import { issueAttestation } from "../services/issueAttestation.ts";
+import { relayMilestoneClaim } from "../services/relayMilestoneClaim.ts";
+import type { ChainTarget, ServiceContext } from "../services/serviceContext.ts";
+import { COMMITMENTS_PAGE_DEFAULT } from "../store/commitmentsRepository.ts";
+import type { Store } from "../store/store.ts";
+import { addressSchema } from "../store/values.ts";
+import { idempotency } from "./idempotency.ts";
+import { parseJsonBody, parseParams } from "./parseRequest.ts";
+
+export interface CommitmentsRouterParameters {
+  store: Store;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  /** The chain and vault served; undefined → every route answers 503 `vault_not_configured`. */
+  chain: ChainTarget | undefined;
+  /** The oracle key; without it attestations answer 503 `oracle_not_configured`. */
+  signer?: AttestationSigner | undefined;
+  /** Chain reads: cache read-through, pause-aware deadlines, the oracle set for claims. */
+  reader?: VaultReader | undefined;
+  /** The gasless relayer; without it claims answer 503 `relayer_disabled`. */
+  relayer?: ClaimRelayer | undefined;
+  /** How long an Idempotency-Key is remembered, ms. */
+  idempotencyTtlMs?: number;
+}
+
+export type CommitmentsRouterReturnType = Router;
+
+const MAX_UINT256 = 2n ** 256n - 1n;
+/** The vault's upper bound on milestones per commitment. */
+const MAX_MILESTONES = 104;
+/** Most extra oracle signatures a claim may carry (the vault's oracle set is far smaller). */
+const MAX_EXTRA_SIGNATURES = 32;
+
+const commitmentIdSchema = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,77})$/, "must be a decimal uint256 (digits, no leading zeros)")
+  .transform((raw) => BigInt(raw))
+  .refine((id) => id <= MAX_UINT256, "must be a decimal uint256 (digits, no leading zeros)");
+
+const milestoneIndexSchema = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,2})$/, `must be a milestone number from 0 to ${MAX_MILESTONES - 1}`)
+  .transform(Number)
+  .refine((index) => index < MAX_MILESTONES, `must be a milestone number from 0 to ${MAX_MILESTONES - 1}`);
+
+const idParams = z.object({ id: commitmentIdSchema });
+const milestoneParams = z.object({ id: commitmentIdSchema, index: milestoneIndexSchema });
+
+const claimBody = z.strictObject({
+  signatures: z
+    .array(
+      z.strictObject({
+        signer: addressSchema,
+        signature: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte signature (0x + 130 hex)")
+          .transform((raw) => raw.toLowerCase() as `0x${string}`),
+      }),
+    )
+    .max(MAX_EXTRA_SIGNATURES)
+    .optional(),
+});
+
+export function commitmentsRouter(parameters: CommitmentsRouterParameters): CommitmentsRouterReturnType {
+  const { store, logger, signer, reader, relayer } = parameters;
+  const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
+  const router = Router();
+
+  const contextOf = (): ServiceContext & { chain: ChainTarget } => {
+    const { chain } = parameters;
+    if (chain === undefined) {
+      throw new DependencyError({
+        code: "vault_not_configured",
+        message: "This agent serves no vault (VAULT_ADDRESS is not set).",
+      });
+    }
+    return { store, clock: parameters.clock, metrics: parameters.metrics, logger, chain };
+  };
+  const ownerOf = (req: Request) => sessionOf(req).address;
+
+  router.use(requireSession);
+
+  router.get("/", async (req, res) => {
+    const context = contextOf();
+    const commitments = await store.commitments.listByOwner({
+      chainId: context.chain.chainId,
+      vault: context.chain.vault,
+      owner: ownerOf(req),
+      limit: COMMITMENTS_PAGE_DEFAULT,
+    });
+    const rules = createRulesLookup({ repositories: store });
+    const views = [];
+    for (const commitment of commitments) {
+      views.push(await describeCommitment(context, { commitment, reader, rules, chainDeadlines: "opened" }));
+    }
+    res.json({ commitments: views });
+  });
+
+  router.get("/:id", async (req, res) => {
+    const { id } = parseParams(req, idParams);
+    const context = contextOf();
+    const commitment = await findOwnedCommitment(context, { owner: ownerOf(req), commitmentId: id, reader });
+    res.json(await describeCommitment(context, { commitment, reader }));
+  });
+
+  router.post(
+    "/:id/milestones/:index/attestation",
+    idempotency({ store, logger, ...ttl }),
+    async (req, res) => {
+      const { id, index } = parseParams(req, milestoneParams);
+      parseJsonBody(req, z.strictObject({}));
+      const { attestation } = await issueAttestation(contextOf(), {
+        owner: ownerOf(req),
+        commitmentId: id,
+        milestoneIndex: index,
+        signer,
+        reader,
+      });
+      res.json(attestation);
+    },
+  );
+
+  router.post("/:id/milestones/:index/claim", (_req, _res, next) => {
+    if (relayer === undefined) {
+      throw new DependencyError({
+        code: "relayer_disabled",
+        message: "Gasless claims are not enabled on this agent; submit the attestation from your wallet.",
+      });
+    }
+    next();
+  });
+  router.post("/:id/milestones/:index/claim", idempotency({ store, logger, ...ttl }), async (req, res) => {
+    const { id, index } = parseParams(req, milestoneParams);
+    const body = parseJsonBody(req, claimBody);
+    const context = contextOf();
+    if (reader === undefined || relayer === undefined) {
+      throw new DependencyError({
+        code: "chain_unavailable",
+        message: "Relaying a claim needs a chain reader, and none is configured.",
+      });
+    }
+    const result = await relayMilestoneClaim(context, {
+      owner: ownerOf(req),
+      commitmentId: id,
+      milestoneIndex: index,
+      signer,
+      reader,
+      relayer,
+      signatures: (body.signatures ?? []).map((s) => ({ signer: s.signer, signature: s.signature })),
+    });
+    res.status(202).json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,177 @@
+/**
+ * `Idempotency-Key` support for mutating routes, over `store.idempotencyKeys`, scoped to the signed-in address
+ * (mount it after `requireSession`). Without the header the request simply runs.
+ *
+ * - The key is 1..255 printable ASCII characters, else 400 `invalid_idempotency_key` (field `idempotency-key`).
+ * - The request is identified by SHA-256 over method, path (with query) and the body's fingerprint: canonical
+ *   (RFC 8785) JSON of the parsed body by default, or what `fingerprint` returns (uploads: the file's hash).
+ * - First use: the request runs; its answer is recorded before it is sent. A 5xx or 429 answer (and a request
+ *   that never answers) releases the key instead, so a retry runs again.
+ * - Retry with the same request: the recorded status and body are replayed, with `Idempotent-Replayed: true`.
+ * - Same key, different request → 422 `idempotency_key_reused`; the first request still running → 409
+ *   `idempotency_key_in_progress`.
+ */
+import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
+import type { Request, RequestHandler, Response } from "express";
+import { sessionOf } from "../auth/session.ts";
+import { ConflictError, ValidationError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Repositories } from "../store/store.ts";
+import { BadRequestError } from "./httpErrors.ts";
+import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
+import { requestSignal } from "./requestTimeout.ts";
+
+export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
+/** How long a key is remembered by default: a day covers any sensible retry schedule. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+export interface IdempotencyParameters {
+  store: Pick<Repositories, "idempotencyKeys">;
+  logger: Logger;
+  /** How long a key is remembered, ms. Default 24 h. */
+  ttlMs?: number;
+  /** The body's fingerprint; default the canonical JSON of `req.body`. */
+  fingerprint?: (req: Request) => string;
+}
+
+function jsonFingerprint(req: Request): string {
+  return req.body === undefined ? "" : (canonicalize(req.body) ?? "");
+}
+
+/** SHA-256 hex over the method, the path with its query, and the body's fingerprint. */
+export function requestHashOf(req: Request, fingerprint: string): string {
+  return createHash("sha256").update(`${req.method}\n${req.originalUrl}\n`).update(fingerprint).digest("hex");
+}
+
+function keyOf(req: Request): string | undefined {
+  const key = req.get(IDEMPOTENCY_KEY_HEADER);
+  if (key === undefined) return undefined;
+  if (!KEY_PATTERN.test(key)) {
+    throw new BadRequestError({
+      code: "invalid_idempotency_key",
+      message: "idempotency-key: must be 1 to 255 printable ASCII characters",
+      details: { field: "idempotency-key" },
+    });
+  }
+  return key;
+}
+
+/** Answers to keep: everything except server failures and rate limits, which a retry should run again. */
+function isFinal(status: number): boolean {
+  return status < 500 && status !== 429;
+}
+
+function bodyOf(chunk: unknown): unknown {
+  if (chunk !== null && typeof chunk === "object" && !Buffer.isBuffer(chunk)) return chunk;
+  const text =
+    typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : undefined;
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function replay(res: Response, status: number, body: unknown): void {
+  res.setHeader(IDEMPOTENT_REPLAYED_HEADER, "true");
+  res
+    .status(status)
+    .type(status >= 400 ? PROBLEM_CONTENT_TYPE : "application/json")
+    .send(JSON.stringify(body));
+}
+
+export function idempotency({
+  store,
+  logger,
+  ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS,
+  fingerprint = jsonFingerprint,
+}: IdempotencyParameters): RequestHandler {
+  return async (req, res, next) => {
+    const key = keyOf(req);
+    if (key === undefined) return next();
+    const owner = sessionOf(req).address;
+    const requestHash = requestHashOf(req, fingerprint(req));
+    let claim: Awaited<ReturnType<typeof store.idempotencyKeys.claim>>;
+    try {
+      claim = await store.idempotencyKeys.claim({ owner, key, requestHash, ttlMs });
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === "idempotency_key_reused") {
+        throw new ValidationError({
+          code: "idempotency_key_reused",
+          message: "This Idempotency-Key was already used for a different request; use a new key.",
+          details: { field: "idempotency-key" },
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    if (claim.outcome === "completed") {
+      replay(res, claim.record.responseStatus ?? 200, claim.record.responseBody);
+      return;
+    }
+    if (claim.outcome === "in_progress") {
+      throw new ConflictError({
+        code: "idempotency_key_in_progress",
+        message: "A request with this Idempotency-Key is still running; retry later.",
+        details: { field: "idempotency-key" },
+      });
+    }
+
+    const log = req.log ?? logger;
+    const ref = { owner, key };
+    let settled = false;
+    const release = () =>
+      store.idempotencyKeys.release(ref).catch((error: unknown) => {
+        log.warn({ err: error }, "idempotency key release failed");
+        return false;
+      });
+    if (requestSignal(req).aborted || res.headersSent) {
+      // Timed out (or the client left) while the key was being claimed: nothing will run under it.
+      await release();
+      return;
+    }
+    const send = res.send.bind(res);
+    // The answer is recorded before it goes out, so a client that has it never finds the key "in progress".
+    // Once the request is aborted (timed out, client gone) it goes out at once: the timeout's answer must not
+    // wait, since late writes are dropped after it.
+    Object.defineProperty(res, "send", {
+      configurable: true,
+      writable: true,
+      value: (chunk?: unknown) => {
+        if (settled) return send(chunk);
+        settled = true;
+        const status = res.statusCode;
+        const recorded = (
+          isFinal(status)
+            ? store.idempotencyKeys.complete({ ...ref, responseStatus: status, responseBody: bodyOf(chunk) })
+            : release()
+        ).then(
+          () => undefined,
+          (error: unknown) => {
+            log.warn({ err: error }, "idempotency key completion failed");
+            // A key left pending would answer "in progress" until it expires: give it up instead.
+            return release().then(() => undefined);
+          },
+        );
+        if (requestSignal(req).aborted) {
+          send(chunk);
+        } else {
+          void recorded.finally(() => send(chunk));
+        }
+        return res;
+      },
+    });
+    res.once("close", () => {
+      if (!settled) {
+        settled = true;
+        void release();
+      }
+    });
+    next();
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The workout routes, mounted at `/api/workouts` (every route needs a session):
+ * - `POST /upload` (multipart field `file`: .fit .gpx .tcx, format detected from the content) → `201 { workouts }`;
+ *   a file that yields no workout → 422 with the parser's code (`corrupt_file`, `no_timestamps`,
+ *   `not_a_workout`), an unknown format → 415 `unsupported_format`, too big → 413 (see uploadFile.ts);
+ * - `POST /` (a manual log, JSON) → `201 { workouts: [Workout] }`;
+ * - `GET /?limit&cursor` → `{ workouts, nextCursor }`, newest first.
+ * Both POSTs honour `Idempotency-Key`. Workouts have PRODUCT.md's shape (see services/workoutView.ts).
+ */
+import { createHash } from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import { requireSession, sessionOf } from "../auth/session.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { AgentError, ValidationError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { ingestActivities } from "../services/ingestActivities.ts";
+import { listWorkouts } from "../services/listWorkouts.ts";
+import { manualActivityOf, manualWorkoutLogSchema } from "../services/manualWorkoutLog.ts";
+import type { ChainTarget } from "../services/serviceContext.ts";
+import type { Store } from "../store/store.ts";
+import { WORKOUTS_PAGE_MAX } from "../store/workoutsRepository.ts";
+import {
+  DEFAULT_WORKOUT_FILE_LIMITS,
+  parseWorkoutFile,
+  type VerifyLimits,
+  type WorkoutFileLimits,
+} from "../workouts/index.ts";
+import { BadRequestError } from "./httpErrors.ts";
+import { idempotency } from "./idempotency.ts";
+import { parseJsonBody, parseQuery } from "./parseRequest.ts";
+import { closeIfBodyUnread, uploadedFileOf, uploadFile } from "./uploadFile.ts";
+
+export interface WorkoutsRouterParameters {
+  store: Store;
+  clock: Clock;
+  config: Pick<Config, "http">;
+  metrics: Metrics;
+  logger: Logger;
+  /** The chain and vault whose commitments workouts count toward; undefined when no vault is configured. */
+  chain: ChainTarget | undefined;
+  /** Parser bounds besides the byte limit (which is `config.http.uploadLimitBytes`). */
+  fileLimits?: Partial<Omit<WorkoutFileLimits, "maxBytes">>;
+  verifyLimits?: Partial<VerifyLimits>;
+  /** How long an Idempotency-Key is remembered, ms. */
+  idempotencyTtlMs?: number;
+}
+
+export type WorkoutsRouterReturnType = Router;
+
+const listQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${WORKOUTS_PAGE_MAX}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= WORKOUTS_PAGE_MAX, `must be a whole number from 1 to ${WORKOUTS_PAGE_MAX}`)
+    .optional(),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+/** The parser's "no workout in this file" errors, naming the `file` field. */
+function namingFile(error: unknown): unknown {
+  if (!(error instanceof AgentError) || error.details.field !== undefined) return error;
+  const Type = error.constructor as new (p: ConstructorParameters<typeof AgentError>[0]) => AgentError;
+  return new Type({
+    code: error.code,
+    message: error.message,
+    details: { field: "file", ...error.details },
+    cause: error.cause,
+  });
+}
+
+export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRouterReturnType {
+  const { store, config, logger } = parameters;
+  const context = {
+    store,
+    clock: parameters.clock,
+    metrics: parameters.metrics,
+    logger,
+    chain: parameters.chain,
+    ...(parameters.verifyLimits !== undefined ? { verifyLimits: parameters.verifyLimits } : {}),
+  };
+  const fileLimits: WorkoutFileLimits = {
+    ...DEFAULT_WORKOUT_FILE_LIMITS,
+    ...parameters.fileLimits,
+    maxBytes: config.http.uploadLimitBytes,
+  };
+  const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
+  const router = Router();
+
+  router.post(
+    "/upload",
+    requireSession,
+    uploadFile({ maxBytes: config.http.uploadLimitBytes }),
+    idempotency({
+      store,
+      logger,
+      ...ttl,
+      fingerprint: (req) => createHash("sha256").update(uploadedFileOf(req).bytes).digest("hex"),
+    }),
+    async (req, res) => {
+      const { address } = sessionOf(req);
+      const file = uploadedFileOf(req);
+      let parsed: ReturnType<typeof parseWorkoutFile>;
+      try {
+        parsed = parseWorkoutFile(file.bytes, fileLimits);
+      } catch (error) {
+        throw namingFile(error);
+      }
+      const format = parsed[0]?.format;
+      if (format === undefined) {
+        throw new ValidationError({
+          code: "not_a_workout",
+          message: "The file holds no activity.",
+          details: { field: "file" },
+        });
+      }
+      const result = await ingestActivities(context, { owner: address, source: format, activities: parsed });
+      res.status(201).json({ workouts: result.workouts });
+    },
+  );
+  router.use("/upload", closeIfBodyUnread);
+
+  router.post("/", requireSession, idempotency({ store, logger, ...ttl }), async (req, res) => {
+    const { address } = sessionOf(req);
+    const log = parseJsonBody(req, manualWorkoutLogSchema);
+    const result = await ingestActivities(context, {
+      owner: address,
+      source: "manual",
+      activities: [manualActivityOf(log)],
+    });
+    res.status(201).json({ workouts: result.workouts });
+  });
+
+  router.get("/", requireSession, async (req, res) => {
+    const { address } = sessionOf(req);
+    const query = parseQuery(req, listQuery);
+    try {
+      res.json(
+        await listWorkouts(context, {
+          owner: address,
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+          ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ValidationError && error.code === "invalid_cursor") {
+        throw new BadRequestError({
+          code: "invalid_request",
+          message: "query.cursor: is not a cursor this API returned",
+          details: { field: "query.cursor" },
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,144 @@
+/**
+ * A commitment as `GET /api/commitments[/:id]` shows it to its owner: the on-chain terms (amounts as decimal
+ * strings, times as ISO 8601), the rules document (or null and `rulesKnown: false`), where the stake stands, and
+ * each milestone with its window, claim deadline (pause-aware when a `VaultReader` is given), state, share,
+ * progress (`null` while the rules are unknown) and whether it can be claimed right now.
+ */
+import type { Address, Hex } from "viem";
+import type { VaultReader } from "../chain/ports.ts";
+import type { RulesDocument } from "../rules/rulesDocument.ts";
+import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
+import type { MilestoneState } from "../store/schema.ts";
+import { claimDeadlinesOf } from "./claimDeadlines.ts";
+import { createRulesLookup, type RulesLookup } from "./commitmentRules.ts";
+import { type MilestoneProgress, milestoneProgressOf } from "./milestoneProgress.ts";
+import {
+  commitmentTotalsOf,
+  milestoneShareOf,
+  milestoneStateOf,
+  milestoneWindowOf,
+} from "./milestoneSchedule.ts";
+import type { ServiceContext } from "./serviceContext.ts";
+import { isoTime } from "./workoutView.ts";
+
+export interface MilestoneView {
+  index: number;
+  windowStart: string;
+  windowEnd: string;
+  /** The first instant at which a claim is refused (window end + grace, extended by pauses). */
+  claimDeadline: string;
+  state: MilestoneState;
+  /** This milestone's share of the stake, decimal. */
+  amount: string;
+  progress: { done: number; required: number; met: boolean; workouts: string[] } | null;
+  /** Open, window opened, deadline not passed, requirement met: an attestation can be issued now. */
+  claimable: boolean;
+}
+
+export interface CommitmentView {
+  id: string;
+  owner: Address;
+  token: Address;
+  amount: string;
+  /** When the first window opens. */
+  start: string;
+  /** Window length, seconds. */
+  period: number;
+  /** Seconds after a window closes during which it can still be claimed. */
+  grace: number;
+  beneficiary: Address;
+  rulesHash: Hex;
+  rules: RulesDocument | null;
+  rulesKnown: boolean;
+  closed: boolean;
+  totals: { released: string; slashed: string; refunded: string; locked: string };
+  milestones: MilestoneView[];
+}
+
+export interface DescribeCommitmentParameters {
+  commitment: CommitmentRecord;
+  reader?: VaultReader | undefined;
+  /** Reuse a request's lookup; a fresh one otherwise. */
+  rules?: RulesLookup;
+  /**
+   * Which Open milestones' deadlines are read from the chain: `all` (one commitment), or only those whose window
+   * has opened, the ones a claim could use now (`opened`: lists, so a page costs a few reads per commitment).
+   */
+  chainDeadlines?: "all" | "opened";
+}
+
+export type DescribeCommitmentReturnType = CommitmentView;
+
+export async function describeCommitment(
+  context: Pick<ServiceContext, "store" | "clock" | "logger">,
+  {
+    commitment,
+    reader,
+    rules = createRulesLookup({ repositories: context.store }),
+    chainDeadlines = "all",
+  }: DescribeCommitmentParameters,
+): Promise<DescribeCommitmentReturnType> {
+  const now = context.clock.now();
+  const document = await rules(commitment.rulesHash);
+  const progress: Map<number, MilestoneProgress> =
+    document === null
+      ? new Map()
+      : await milestoneProgressOf({
+          repositories: context.store,
+          owner: commitment.owner,
+          commitment,
+          rules: document,
+        });
+  const opened = Array.from({ length: commitment.milestones }, (_, i) => i).filter(
+    (index) => milestoneWindowOf(commitment, index).startMs <= now,
+  );
+  const deadlines = await claimDeadlinesOf({
+    commitment,
+    reader,
+    fallback: true,
+    logger: context.logger,
+    ...(chainDeadlines === "opened" ? { readIndices: opened } : {}),
+  });
+  const totals = commitmentTotalsOf(commitment);
+  const milestones: MilestoneView[] = [];
+  for (let index = 0; index < commitment.milestones; index += 1) {
+    const window = milestoneWindowOf(commitment, index);
+    const deadlineMs = (deadlines.get(index) ?? 0) * 1000;
+    const state = milestoneStateOf(commitment, index);
+    const p = progress.get(index);
+    milestones.push({
+      index,
+      windowStart: isoTime(window.startMs),
+      windowEnd: isoTime(window.endMs),
+      claimDeadline: isoTime(deadlineMs),
+      state,
+      amount: milestoneShareOf(commitment, index).toString(),
+      progress:
+        p === undefined
+          ? null
+          : { done: p.done, required: p.required, met: p.met, workouts: p.qualifying.map((w) => w.id) },
+      claimable: state === "Open" && window.startMs <= now && now < deadlineMs && p?.met === true,
+    });
+  }
+  return {
+    id: commitment.commitmentId.toString(),
+    owner: commitment.owner,
+    token: commitment.token,
+    amount: commitment.amount.toString(),
+    start: isoTime(commitment.start * 1000),
+    period: commitment.period,
+    grace: commitment.grace,
+    beneficiary: commitment.beneficiary,
+    rulesHash: commitment.rulesHash,
+    rules: document,
+    rulesKnown: document !== null,
+    closed: commitment.closed,
+    totals: {
+      released: totals.released.toString(),
+      slashed: totals.slashed.toString(),
+      refunded: totals.refunded.toString(),
+      locked: totals.locked.toString(),
+    },
+    milestones,
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Workout ingestion, for every way evidence arrives (an uploaded file, a manual log, a provider): verify each
+ * activity, store it with its verdict, and say which milestones it counts for.
+ *
+ * Inside ONE transaction holding the owner's lock (`workouts.lockOwner`), so two uploads of the same person can
+ * never both accept overlapping workouts:
+ * 1. look up the owner's stored workouts with the same content hashes: a match is a `duplicate`, answered with the
+ *    stored workout's id and NOT stored again (the same goes for a hash repeated within the batch);
+ * 2. read the accepted workouts overlapping each activity, and verify each activity against them and against the
+ *    activities accepted earlier in the same batch (`verifyWorkout` for files and provider data,
+ *    `verifyManualWorkout` for manual logs);
+ * 3. store accepted AND rejected workouts (rejected ones are history the person sees), then audit the upload and
+ *    every verdict.
+ * After the commit: `metrics.workoutsVerified` per verdict, and `countsFor` / `notCounted` against the owner's
+ * commitments on the configured vault whose rules are known (open milestones only; see countWorkout.ts).
+ */
+import type { Address } from "viem";
+import { TooLargeError } from "../errors.ts";
+import { addressSchema, parseInput } from "../store/values.ts";
+import type { NewWorkout, WorkoutRecord } from "../store/workoutsRepository.ts";
+import { CONTENT_HASH_LOOKUP_MAX } from "../store/workoutsRepository.ts";
+import {
+  DEFAULT_VERIFY_LIMITS,
+  type ExistingWorkout,
+  type Verdict,
+  type VerifyLimits,
+  verifyWorkout,
+} from "../workouts/index.ts";
+import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
+import { loadOwnerCommitments } from "./ownerCommitments.ts";
+import type { ServiceContext } from "./serviceContext.ts";
+import { type ManualActivity, verifyManualWorkout } from "./verifyManualWorkout.ts";
+import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
+
+/** Most activities in one call (a provider back-fill is split by the caller). */
+export const INGEST_BATCH_MAX = CONTENT_HASH_LOOKUP_MAX;
+
+export interface IngestContext extends ServiceContext {
+  verifyLimits?: Partial<VerifyLimits>;
+}
+
+interface IngestCommon {
+  /** The person the workouts belong to (the signed-in address, or a provider account's wallet). */
+  owner: string;
+  /** The provider's name (`strava`), for provider data. */
+  provider?: string;
+  /** The provider's id of the activity. */
+  providerActivityId?: string;
+}
+
+/** Device evidence: parsed files (`fit`, `gpx`, `tcx`) or a provider's recorded activity (`provider`). */
+export interface IngestDeviceActivities extends IngestCommon {
+  source: "fit" | "gpx" | "tcx" | "provider";
+  activities: readonly VerifiableActivity[];
+}
+
+/** Entered by hand (also a provider's activity flagged as manual): verified without samples. */
+export interface IngestManualActivities extends IngestCommon {
+  source: "manual";
+  activities: readonly ManualActivity[];
+}
+
+export type IngestActivitiesParameters = IngestDeviceActivities | IngestManualActivities;
+
+export interface IngestActivitiesReturnType {
+  /** One per activity, in the order given; a duplicate carries the id of the workout it duplicates. */
+  workouts: WorkoutView[];
+  /** How many new workouts were stored. */
+  stored: number;
+  /** How many activities were duplicates (answered, not stored). */
+  duplicates: number;
+}
+
+type Slot =
+  | { kind: "new"; at: number }
+  | { kind: "duplicate"; record: WorkoutRecord }
+  | { kind: "repeat"; of: number };
+
+/** 0001-01-01 and 9999-12-31: what both JavaScript and PostgreSQL can hold (absurd dates are rejected anyway). */
+const MIN_STORABLE_MS = -62_135_596_800_000;
+const MAX_STORABLE_MS = 253_402_300_799_000;
+const INT32_MAX = 2_147_483_647;
+
+function clamp(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return min;
+  return Math.min(Math.max(value, min), max);
+}
+
+function optionalMeasure(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+function timesOf(activity: { startTime: number; durationSec: number; elapsedSec?: number }) {
+  const start = clamp(activity.startTime, MIN_STORABLE_MS, MAX_STORABLE_MS);
+  const elapsedSec = Math.round(clamp(activity.elapsedSec ?? activity.durationSec, 0, INT32_MAX));
+  const end = clamp(start + elapsedSec * 1000, start, MAX_STORABLE_MS);
+  const durationSec = Math.round(clamp(activity.durationSec, 0, INT32_MAX));
+  return { start, end, elapsedSec, durationSec };
+}
+
+function firstReason(verdict: { reasons: readonly { code: string }[] }): string {
+  return verdict.reasons[0]?.code ?? "none";
+}
+
+export async function ingestActivities(
+  context: IngestContext,
+  parameters: IngestActivitiesParameters,
+): Promise<IngestActivitiesReturnType> {
+  const { store, clock, metrics, logger } = context;
+  const owner: Address = parseInput(addressSchema, parameters.owner, "owner");
+  const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.verifyLimits };
+  const activities: readonly (VerifiableActivity | ManualActivity)[] = parameters.activities;
+  if (activities.length > INGEST_BATCH_MAX) {
+    throw new TooLargeError({
+      code: "too_many_activities",
+      message: `At most ${INGEST_BATCH_MAX} workouts can be ingested at once.`,
+      details: { limit: INGEST_BATCH_MAX, seen: activities.length },
+    });
+  }
+  const verify = (
+    activity: VerifiableActivity | ManualActivity,
+    acceptedExisting: ExistingWorkout[],
+  ): Verdict =>
+    parameters.source === "manual"
+      ? verifyManualWorkout(activity as ManualActivity, { clock, acceptedExisting, limits })
+      : verifyWorkout(activity as VerifiableActivity, { clock, acceptedExisting, limits });
+
+  const { slots, records } = await store.transaction(async (tx) => {
+    await tx.workouts.lockOwner(owner);
+    const hashes = [...new Set(activities.map((a) => a.contentHash.toLowerCase()))];
+    const stored = new Map<string, WorkoutRecord>();
+    for (const record of await tx.workouts.findByContentHashes(owner, hashes)) {
+      stored.set(record.contentHash.toLowerCase(), record);
+    }
+
+    // The accepted workouts each activity could overlap; only for credible times (the others are rejected
+    // anyway, and a "workout" spanning decades must not load a person's whole history).
+    const accepted = new Map<string, ExistingWorkout>();
+    const now = clock.now();
+    for (const activity of activities) {
+      const { start, end, elapsedSec } = timesOf(activity);
+      const credible =
+        start >= limits.minValidTime &&
+        elapsedSec <= limits.maxElapsedSec &&
+        start <= now + limits.futureSkewSec * 1000 &&
+        !stored.has(activity.contentHash.toLowerCase());
+      if (!credible) continue;
+      for (const record of await tx.workouts.acceptedOverlapping(owner, new Date(start), new Date(end))) {
+        accepted.set(record.id, {
+          contentHash: record.contentHash,
+          startTime: record.startTime.getTime(),
+          endTime: record.endTime.getTime(),
+        });
+      }
+    }
+
+    const slots: Slot[] = [];
+    const batch = new Map<string, number>();
+    const batchAccepted: ExistingWorkout[] = [];
+    const toInsert: NewWorkout[] = [];
+    for (const activity of activities) {
+      const hash = activity.contentHash.toLowerCase();
+      const existing = stored.get(hash);
+      if (existing !== undefined) {
+        slots.push({ kind: "duplicate", record: existing });
+        continue;
+      }
+      const earlier = batch.get(hash);
+      if (earlier !== undefined) {
+        slots.push({ kind: "repeat", of: earlier });
+        continue;
+      }
+      const verdict = verify(activity, [...accepted.values(), ...batchAccepted]);
+      const times = timesOf(activity);
+      if (verdict.status === "accepted") {
+        batchAccepted.push({ contentHash: activity.contentHash, startTime: times.start, endTime: times.end });
+      }
+      toInsert.push({
+        owner,
+        source: parameters.source,
+        contentHash: hash,
+        sport: activity.sport,
+        startTime: new Date(times.start),
+        endTime: new Date(times.end),
+        durationSec: times.durationSec,
+        elapsedSec: times.elapsedSec,
+        distanceM: optionalMeasure(activity.distanceM),
+        avgHeartRate: optionalMeasure(activity.avgHeartRate),
+        verdict: { status: verdict.status, reasons: verdict.reasons.map((r) => ({ ...r })) },
+        provider: parameters.provider ?? null,
+        providerActivityId: parameters.providerActivityId ?? null,
+        notes: "notes" in activity && activity.notes !== undefined ? activity.notes : null,
+      });
+      batch.set(hash, toInsert.length - 1);
+      slots.push({ kind: "new", at: toInsert.length - 1 });
+    }
+    const records = await tx.workouts.insertMany(toInsert);
+
+    await tx.auditLog.append({
+      actor: owner,
+      action: "workout.upload",
+      subject: `owner:${owner}`,
+      details: {
+        source: parameters.source,
+        activities: activities.length,
+        stored: records.length,
+        duplicates: slots.length - records.length,
+        ...(parameters.provider !== undefined ? { provider: parameters.provider } : {}),
+        ...(parameters.providerActivityId !== undefined
+          ? { providerActivityId: parameters.providerActivityId }
+          : {}),
+      },
+    });
+    for (const record of records) {
+      await tx.auditLog.append({
+        actor: owner,
+        action: "workout.verdict",
+        subject: `workout:${record.id}`,
+        details: {
+          contentHash: record.contentHash,
+          status: record.verdict.status,
+          reasons: record.verdict.reasons.map((r) => r.code),
+        },
+      });
+    }
+    return { slots, records };
+  });
+
+  for (const verdict of records.map((r) => r.verdict)) {
+    metrics.workoutsVerified.inc({ status: verdict.status, reason: firstReason(verdict) });
+  }
+  const duplicates = slots.length - records.length;
+  if (duplicates > 0) metrics.workoutsVerified.inc({ status: "rejected", reason: "duplicate" }, duplicates);
+
+  const commitments = await loadOwnerCommitments({ repositories: store, chain: context.chain, owner });
+  const duplicateVerdict = (record: WorkoutRecord) => ({
+    status: "rejected" as const,
+    reasons: [
+      {
+        code: "duplicate",
+        message: `This exact workout was already ${record.source === "manual" ? "logged" : "uploaded"} (workout ${record.id}).`,
+      },
+    ],
+  });
+  const workouts = slots.map((slot): WorkoutView => {
+    if (slot.kind === "duplicate") {
+      return workoutViewOf({
+        record: slot.record,
+        commitments,
+        verdictOverride: duplicateVerdict(slot.record),
+      });
+    }
+    const at = slot.kind === "new" ? slot.at : slot.of;
+    const record = records[at];
+    if (record === undefined) throw new Error("unreachable: every new workout was stored");
+    return slot.kind === "new"
+      ? workoutViewOf({ record, commitments })
+      : workoutViewOf({ record, commitments, verdictOverride: duplicateVerdict(record) });
+  });
+  logger.info(
+    {
+      owner,
+      source: parameters.source,
+      stored: records.length,
+      duplicates,
+      accepted: records.filter((r) => r.verdict.status === "accepted").length,
+    },
+    "workouts ingested",
+  );
+  return { workouts, stored: records.length, duplicates };
+}

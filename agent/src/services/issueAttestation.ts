@@ -1,0 +1,221 @@
+/**
+ * The oracle's decision for one milestone: check it can be claimed, then sign the EIP-712
+ * `MilestoneAttestation` and keep it (`attestations.getOrCreate`, so asking twice returns the same signature and
+ * the oracle never signs two evidence sets for one milestone).
+ *
+ * Refusals, in order: unknown commitment 404 `commitment_not_found`; someone else's 403 `not_owner`; index past
+ * the last milestone 400; milestone not `Open` 409 `milestone_settled`; window not opened 409 `window_not_open`;
+ * claim deadline passed 409 `claim_deadline_passed`; rules document unknown 409 `rules_unknown`; requirement not
+ * met 409 `requirement_not_met` (details: done, required, missing, and the near misses with their reasons); no
+ * oracle key 503 `oracle_not_configured`.
+ *
+ * The evidence hash covers the content hashes of every qualifying workout of the window; `validUntil` is the claim
+ * deadline (pause-aware with a `VaultReader`) minus one second, the last second the vault accepts a claim.
+ */
+import type { Address, Hex } from "viem";
+import { evidenceHash, signMilestoneAttestation } from "../attestation/milestoneAttestation.ts";
+import type { AttestationSigner } from "../attestation/signer.ts";
+import type { VaultReader } from "../chain/ports.ts";
+import { ConflictError, DependencyError } from "../errors.ts";
+import { BadRequestError } from "../http/httpErrors.ts";
+import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
+import { claimDeadlinesOf } from "./claimDeadlines.ts";
+import { createRulesLookup } from "./commitmentRules.ts";
+import { findOwnedCommitment } from "./findOwnedCommitment.ts";
+import { type MilestoneProgress, milestoneProgressOf } from "./milestoneProgress.ts";
+import { milestoneStateOf, milestoneWindowOf } from "./milestoneSchedule.ts";
+import { type ChainTarget, commitmentSubject, type ServiceContext } from "./serviceContext.ts";
+import { isoTime } from "./workoutView.ts";
+
+/** Most near misses named in a `requirement_not_met` answer. */
+export const NEAR_MISSES_MAX = 20;
+
+export interface AttestationView {
+  /** Decimal uint256. */
+  commitmentId: string;
+  milestoneIndex: number;
+  evidenceHash: Hex;
+  /** Unix seconds: the signed `uint64 validUntil`. */
+  validUntil: number;
+  signer: Address;
+  signature: Hex;
+}
+
+export interface IssueAttestationParameters {
+  owner: string;
+  commitmentId: bigint;
+  milestoneIndex: number;
+  signer?: AttestationSigner | undefined;
+  reader?: VaultReader | undefined;
+}
+
+export interface IssueAttestationReturnType {
+  attestation: AttestationView;
+  /** False when this oracle had already signed this milestone (the stored attestation is returned). */
+  created: boolean;
+  commitment: CommitmentRecord;
+}
+
+function requirementNotMet(commitmentId: bigint, index: number, progress: MilestoneProgress): ConflictError {
+  const missing = progress.required - progress.done;
+  const misses = progress.nearMisses.slice(0, NEAR_MISSES_MAX);
+  const codes = [...new Set(progress.nearMisses.flatMap((m) => m.reasons.map((r) => r.code)))];
+  const nearMissText =
+    progress.nearMisses.length === 0
+      ? ""
+      : ` ${progress.nearMisses.length} more workout${progress.nearMisses.length === 1 ? "" : "s"} in the window ${
+          progress.nearMisses.length === 1 ? "does" : "do"
+        } not count (${codes.join(", ")}).`;
+  return new ConflictError({
+    code: "requirement_not_met",
+    message: `${progress.done} of ${progress.required} qualifying workouts in milestone ${index}'s window: ${missing} more needed.${nearMissText}`,
+    details: {
+      commitmentId: commitmentId.toString(),
+      milestoneIndex: index,
+      done: progress.done,
+      required: progress.required,
+      missing,
+      workouts: progress.qualifying.map((w) => w.id),
+      nearMisses: misses.map(({ workout, reasons }) => ({
+        workoutId: workout.id,
+        sport: workout.sport,
+        startTime: isoTime(workout.startTime.getTime()),
+        durationSec: workout.durationSec,
+        reasons: reasons.map((r) => ({ code: r.code, message: r.message })),
+      })),
+    },
+  });
+}
+
+export async function issueAttestation(
+  context: ServiceContext & { chain: ChainTarget },
+  { owner, commitmentId, milestoneIndex: index, signer, reader }: IssueAttestationParameters,
+): Promise<IssueAttestationReturnType> {
+  const { store, clock, chain } = context;
+  const commitment = await findOwnedCommitment(context, { owner, commitmentId, reader });
+  const id = commitmentId.toString();
+  if (index >= commitment.milestones) {
+    throw new BadRequestError({
+      code: "invalid_request",
+      message: `params.index: must be below ${commitment.milestones} (the number of milestones)`,
+      details: { field: "params.index", milestones: commitment.milestones },
+    });
+  }
+  const state = milestoneStateOf(commitment, index);
+  if (state !== "Open") {
+    throw new ConflictError({
+      code: "milestone_settled",
+      message: `Milestone ${index} of commitment ${id} is already settled (${state}).`,
+      details: { commitmentId: id, milestoneIndex: index, state },
+    });
+  }
+  const now = clock.now();
+  const window = milestoneWindowOf(commitment, index);
+  if (now < window.startMs) {
+    throw new ConflictError({
+      code: "window_not_open",
+      message: `Milestone ${index}'s window opens on ${isoTime(window.startMs)}.`,
+      details: { commitmentId: id, milestoneIndex: index, windowStart: isoTime(window.startMs) },
+    });
+  }
+  const deadlines = await claimDeadlinesOf({
+    commitment,
+    indices: [index],
+    reader,
+    fallback: false,
+    logger: context.logger,
+  });
+  const deadline = deadlines.get(index) ?? 0;
+  if (now >= deadline * 1000) {
+    throw new ConflictError({
+      code: "claim_deadline_passed",
+      message: `Milestone ${index} could be claimed until ${isoTime(deadline * 1000)}.`,
+      details: { commitmentId: id, milestoneIndex: index, claimDeadline: isoTime(deadline * 1000) },
+    });
+  }
+  const rules = await createRulesLookup({ repositories: store })(commitment.rulesHash);
+  if (rules === null) {
+    throw new ConflictError({
+      code: "rules_unknown",
+      message:
+        "The agent does not know the rules behind this commitment's rulesHash: POST the rules document to /api/rules.",
+      details: { commitmentId: id, rulesHash: commitment.rulesHash },
+    });
+  }
+
+  const key = { chainId: chain.chainId, vault: chain.vault, commitmentId, milestoneIndex: index };
+  if (signer !== undefined) {
+    const existing = await store.attestations.get({ ...key, signer: signer.address });
+    if (existing !== null) {
+      return { attestation: viewOf(existing), created: false, commitment };
+    }
+  }
+  const progress = (
+    await milestoneProgressOf({ repositories: store, owner, commitment, rules, indices: [index] })
+  ).get(index);
+  if (progress === undefined) throw new Error("unreachable: the progress of the milestone asked for");
+  if (!progress.met) throw requirementNotMet(commitmentId, index, progress);
+  if (signer === undefined) {
+    throw new DependencyError({
+      code: "oracle_not_configured",
+      message: "This agent has no oracle key, so it cannot sign attestations.",
+    });
+  }
+
+  const validUntil = deadline - 1;
+  const signed = await signMilestoneAttestation(signer, {
+    chainId: chain.chainId,
+    vault: chain.vault,
+    commitmentId,
+    milestoneIndex: BigInt(index),
+    rulesHash: commitment.rulesHash,
+    evidenceHash: evidenceHash(progress.qualifying.map((w) => w.contentHash)),
+    validUntil: BigInt(validUntil),
+  });
+  const { attestation, created } = await store.attestations.getOrCreate({
+    ...key,
+    signer: signed.signer,
+    evidenceHash: signed.evidenceHash,
+    validUntil,
+    signature: signed.signature,
+  });
+  if (created) {
+    context.metrics.attestationsIssued.inc();
+    await store.auditLog.append({
+      actor: "oracle",
+      action: "attestation.signed",
+      subject: commitmentSubject(chain, commitmentId),
+      details: {
+        owner: commitment.owner,
+        milestoneIndex: index,
+        evidenceHash: attestation.evidenceHash,
+        validUntil: attestation.validUntil,
+        signer: attestation.signer,
+        workouts: progress.qualifying.map((w) => w.id),
+      },
+    });
+    context.logger.info(
+      { commitmentId: id, milestoneIndex: index, signer: attestation.signer },
+      "milestone attestation signed",
+    );
+  }
+  return { attestation: viewOf(attestation), created, commitment };
+}
+
+function viewOf(record: {
+  commitmentId: bigint;
+  milestoneIndex: number;
+  evidenceHash: Hex;
+  validUntil: number;
+  signer: Address;
+  signature: Hex;
+}): AttestationView {
+  return {
+    commitmentId: record.commitmentId.toString(),
+    milestoneIndex: record.milestoneIndex,
+    evidenceHash: record.evidenceHash,
+    validUntil: record.validUntil,
+    signer: record.signer,
+    signature: record.signature,
+  };
+}

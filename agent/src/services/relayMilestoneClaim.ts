@@ -1,0 +1,129 @@
+/**
+ * The gasless claim: the agent's own attestation (issued as by `issueAttestation` when needed), plus any other
+ * oracles' signatures the owner collected for a quorum, submitted through the relayer.
+ *
+ * Every extra signature must sign exactly this attestation (same commitment, milestone, rulesHash, evidenceHash
+ * and validUntil; low s) and come from a CURRENT oracle (`VaultReader.oracleSet`): otherwise 422
+ * `invalid_signature` / `not_an_oracle` naming `signatures.<i>.…`. Signatures are de-duplicated by signer and
+ * sorted by signer ascending, as the vault requires; fewer than `threshold` → 409 `quorum_not_met` (details say
+ * which evidence hash and validUntil the other oracles must sign). The relayer answers `{ status, txHash,
+ * submitted }` (`submitted: false` when this milestone had already been sent).
+ */
+import { type Address, type Hex, hexToBigInt, recoverTypedDataAddress } from "viem";
+import { milestoneTypedData } from "../attestation/milestoneAttestation.ts";
+import type { ClaimRelayer, RelayClaimReturnType, VaultReader } from "../chain/ports.ts";
+import { ConflictError, ValidationError } from "../errors.ts";
+import { type IssueAttestationParameters, issueAttestation } from "./issueAttestation.ts";
+import { type ChainTarget, commitmentSubject, type ServiceContext } from "./serviceContext.ts";
+
+/** Half the secp256k1 order: the vault rejects signatures whose s lies above it. */
+const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+export interface OracleSignature {
+  signer: Address;
+  signature: Hex;
+}
+
+export interface RelayMilestoneClaimParameters extends IssueAttestationParameters {
+  /** Other oracles' signatures over the same attestation. */
+  signatures: readonly OracleSignature[];
+  reader: VaultReader;
+  relayer: ClaimRelayer;
+}
+
+export type RelayMilestoneClaimReturnType = RelayClaimReturnType;
+
+export async function relayMilestoneClaim(
+  context: ServiceContext & { chain: ChainTarget },
+  parameters: RelayMilestoneClaimParameters,
+): Promise<RelayMilestoneClaimReturnType> {
+  const { chain } = context;
+  const { reader, relayer, signatures } = parameters;
+  const { attestation, commitment } = await issueAttestation(context, parameters);
+  const { oracles, threshold } = await reader.oracleSet();
+  const current = new Set(oracles.map((o) => o.toLowerCase()));
+  const typedData = milestoneTypedData({
+    chainId: chain.chainId,
+    vault: chain.vault,
+    commitmentId: parameters.commitmentId,
+    milestoneIndex: BigInt(parameters.milestoneIndex),
+    rulesHash: commitment.rulesHash,
+    evidenceHash: attestation.evidenceHash,
+    validUntil: BigInt(attestation.validUntil),
+  });
+
+  const collected = new Map<string, Hex>();
+  if (current.has(attestation.signer.toLowerCase())) {
+    collected.set(attestation.signer.toLowerCase(), attestation.signature);
+  }
+  for (const [i, { signer, signature }] of signatures.entries()) {
+    const invalid = (message: string, cause?: unknown) =>
+      new ValidationError({
+        code: "invalid_signature",
+        message: `signatures.${i}.signature: ${message}`,
+        details: {
+          field: `signatures.${i}.signature`,
+          evidenceHash: attestation.evidenceHash,
+          validUntil: attestation.validUntil,
+        },
+        cause,
+      });
+    if (hexToBigInt(`0x${signature.slice(66, 130)}`) > HALF_N)
+      throw invalid("high-s signatures are rejected");
+    let recovered: Address;
+    try {
+      recovered = await recoverTypedDataAddress({ ...typedData, signature });
+    } catch (cause) {
+      throw invalid("is not a valid signature", cause);
+    }
+    if (recovered.toLowerCase() !== signer.toLowerCase()) {
+      throw invalid(
+        `does not sign this attestation as ${signer} (evidenceHash ${attestation.evidenceHash}, validUntil ${attestation.validUntil})`,
+      );
+    }
+    if (!current.has(signer.toLowerCase())) {
+      throw new ValidationError({
+        code: "not_an_oracle",
+        message: `signatures.${i}.signer: ${signer} is not one of the vault's current oracles`,
+        details: { field: `signatures.${i}.signer` },
+      });
+    }
+    collected.set(signer.toLowerCase(), signature);
+  }
+  const signers = [...collected.keys()].sort((a, b) =>
+    hexToBigInt(a as Hex) < hexToBigInt(b as Hex) ? -1 : 1,
+  );
+  if (signers.length < threshold) {
+    throw new ConflictError({
+      code: "quorum_not_met",
+      message: `${signers.length} of the ${threshold} oracle signatures the vault needs; the other oracles must sign evidenceHash ${attestation.evidenceHash} with validUntil ${attestation.validUntil}.`,
+      details: {
+        have: signers.length,
+        threshold,
+        signers,
+        evidenceHash: attestation.evidenceHash,
+        validUntil: attestation.validUntil,
+      },
+    });
+  }
+  const result = await relayer.relayClaim({
+    commitmentId: parameters.commitmentId,
+    milestoneIndex: parameters.milestoneIndex,
+    evidenceHash: attestation.evidenceHash,
+    validUntil: attestation.validUntil,
+    signatures: signers.map((s) => collected.get(s) as Hex),
+  });
+  await context.store.auditLog.append({
+    actor: commitment.owner,
+    action: "claim.requested",
+    subject: commitmentSubject(chain, parameters.commitmentId),
+    details: {
+      milestoneIndex: parameters.milestoneIndex,
+      status: result.status,
+      txHash: result.txHash,
+      submitted: result.submitted,
+      signers,
+    },
+  });
+  return { status: result.status, txHash: result.txHash, submitted: result.submitted };
+}

@@ -1,0 +1,98 @@
+/**
+ * The Workout as the API and the web app share it (PRODUCT.md "Workouts and verdicts"): ISO times, the verdict
+ * with its reasons, the milestones it counts for, and — beside PRODUCT.md's fields — `verdict.notCounted`, the
+ * counting reasons for each commitment an accepted workout does not count toward. `notes` appears only on
+ * workouts that have them (manual logs).
+ */
+import type { VerdictReason, WorkoutSource } from "../store/schema.ts";
+import type { WorkoutRecord } from "../store/workoutsRepository.ts";
+import type { CountableWorkout } from "../workouts/index.ts";
+import { SPORTS, type Sport } from "../workouts/index.ts";
+import {
+  type CommitmentWithRules,
+  type CountsForEntry,
+  countWorkout,
+  type NotCountedEntry,
+} from "./countWorkout.ts";
+
+export interface WorkoutView {
+  id: string;
+  source: WorkoutSource;
+  contentHash: string;
+  sport: string;
+  /** ISO 8601, UTC. */
+  startTime: string;
+  /** Moving time, pauses excluded. */
+  durationSec: number;
+  /** Wall time. */
+  elapsedSec: number;
+  distanceM: number | null;
+  avgHeartRate: number | null;
+  notes?: string;
+  verdict: {
+    status: "accepted" | "rejected";
+    reasons: VerdictReason[];
+    countsFor: CountsForEntry[];
+    notCounted: NotCountedEntry[];
+  };
+}
+
+/** ISO 8601 in UTC, without a fraction when the time is a whole second (`2026-11-23T07:00:00Z`). */
+export function isoTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
+}
+
+function isSport(value: string): value is Sport {
+  return (SPORTS as readonly string[]).includes(value);
+}
+
+/** The facts of a stored workout that the rules look at. */
+export function countableOf(record: WorkoutRecord): CountableWorkout & { status: "accepted" | "rejected" } {
+  return {
+    id: record.id,
+    source: record.source,
+    sport: isSport(record.sport) ? record.sport : "other",
+    startTime: record.startTime.getTime(),
+    durationSec: record.durationSec,
+    status: record.verdict.status,
+  };
+}
+
+export interface WorkoutViewOfParameters {
+  record: WorkoutRecord;
+  commitments: readonly CommitmentWithRules[];
+  /** Replaces the stored verdict's status and reasons (a re-upload answered as `duplicate`). */
+  verdictOverride?: { status: "accepted" | "rejected"; reasons: VerdictReason[] };
+}
+
+export function workoutViewOf({
+  record,
+  commitments,
+  verdictOverride,
+}: WorkoutViewOfParameters): WorkoutView {
+  const verdict = verdictOverride ?? record.verdict;
+  const counting =
+    verdictOverride === undefined
+      ? countWorkout(countableOf(record), commitments)
+      : { countsFor: [], notCounted: [] };
+  const view: WorkoutView = {
+    id: record.id,
+    source: record.source,
+    contentHash: record.contentHash,
+    sport: record.sport,
+    startTime: isoTime(record.startTime.getTime()),
+    durationSec: record.durationSec,
+    elapsedSec: record.elapsedSec,
+    distanceM: record.distanceM,
+    avgHeartRate: record.avgHeartRate,
+    verdict: {
+      status: verdict.status,
+      reasons: verdict.reasons.map((r) => ({ code: r.code, message: r.message })),
+      countsFor: counting.countsFor,
+      notCounted: counting.notCounted,
+    },
+  };
+  if (record.notes !== null) view.notes = record.notes;
+  return view;
+}

@@ -1,0 +1,304 @@
+/**
+ * `GET /api/commitments` and `GET /api/commitments/:id` over a real store (PGlite) seeded the way the indexer
+ * fills it: exact bodies, progress from uploaded workouts, rules unknown, settled milestones, read-through and
+ * pause-aware deadlines with an in-memory VaultReader, and the 400/401/403/404/503 answers.
+ */
+import { expect } from "chai";
+import request from "supertest";
+import { oneHourRunFit, strengthFit } from "../workouts/fixtures.ts";
+import {
+  BENEFICIARY,
+  cookieFor,
+  DAY,
+  MemoryVaultReader,
+  MONDAY,
+  newAccount,
+  onChainCommitment,
+  openRoutesHarness,
+  putRules,
+  type RoutesHarness,
+  RULES,
+  seedCommitment,
+  TOKEN,
+} from "./routesHarness.ts";
+import { JSON_TYPE, PROBLEM_JSON } from "./testApp.ts";
+
+const HOUR_MS = 3_600_000;
+const MONDAY_MS = MONDAY * 1000;
+
+describe("GET /api/commitments", function () {
+  this.timeout(60_000);
+  let harness: RoutesHarness;
+  const reader = new MemoryVaultReader();
+  const alice = newAccount();
+  const bob = newAccount();
+  let aliceCookie: string;
+  let bobCookie: string;
+  let rulesHash: `0x${string}`;
+  const workoutIds: string[] = [];
+
+  before(async () => {
+    harness = await openRoutesHarness({ reader });
+    aliceCookie = await cookieFor(harness, alice);
+    bobCookie = await cookieFor(harness, bob);
+    rulesHash = await putRules(harness.store);
+    await seedCommitment(harness.store, {
+      owner: alice.address,
+      commitmentId: 1n,
+      rulesHash,
+      milestones: 2,
+      amount: 1001n,
+      grace: DAY,
+    });
+    await seedCommitment(harness.store, {
+      owner: alice.address,
+      commitmentId: 2n,
+      rulesHash: `0x${"77".repeat(32)}`,
+      milestones: 1,
+      amount: 5n,
+    });
+    await seedCommitment(harness.store, {
+      owner: alice.address,
+      commitmentId: 3n,
+      rulesHash,
+      milestones: 3,
+      amount: 30n,
+      start: MONDAY - 21 * DAY,
+      states: ["Released", "Slashed", "Open"],
+    });
+    await seedCommitment(harness.store, { owner: bob.address, commitmentId: 4n, rulesHash, amount: 999n });
+    for (const reader_ of [1n, 2n, 3n, 4n]) {
+      const cached = await harness.store.commitments.get({
+        chainId: 31337,
+        vault: reader.vault,
+        commitmentId: reader_,
+      });
+      if (cached !== null) reader.commitments.set(reader_, { ...cached });
+    }
+    // Window 0 of commitment 1: a qualifying run, a qualifying strength session and a too-short run.
+    harness.clock.set(Date.UTC(2026, 10, 25, 12));
+    for (const bytes of [oneHourRunFit(MONDAY_MS + 6 * HOUR_MS), strengthFit(MONDAY_MS + 30 * HOUR_MS)]) {
+      const res = await request(harness.app)
+        .post("/api/workouts/upload")
+        .set("Cookie", aliceCookie)
+        .attach("file", Buffer.from(bytes), "w.fit");
+      expect(res.status).to.equal(201);
+      workoutIds.push(res.body.workouts[0].id);
+    }
+    const short = await request(harness.app)
+      .post("/api/workouts")
+      .set("Cookie", aliceCookie)
+      .send({ sport: "run", startTime: "2026-11-24T18:00:00Z", durationMin: 20 });
+    expect(short.status).to.equal(201);
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  const get = (path: string, cookie = aliceCookie) => request(harness.app).get(path).set("Cookie", cookie);
+
+  it("shows a commitment with its terms, totals and each milestone's window, deadline, share and progress", async () => {
+    const res = await get("/api/commitments/1");
+    expect(res.status).to.equal(200);
+    expect(res.headers["content-type"]).to.equal(JSON_TYPE);
+    expect(res.body).to.deep.equal({
+      id: "1",
+      owner: alice.address,
+      token: TOKEN,
+      amount: "1001",
+      start: "2026-11-23T00:00:00Z",
+      period: 7 * DAY,
+      grace: DAY,
+      beneficiary: BENEFICIARY,
+      rulesHash,
+      rules: RULES,
+      rulesKnown: true,
+      closed: false,
+      totals: { released: "0", slashed: "0", refunded: "0", locked: "1001" },
+      milestones: [
+        {
+          index: 0,
+          windowStart: "2026-11-23T00:00:00Z",
+          windowEnd: "2026-11-30T00:00:00Z",
+          claimDeadline: "2026-12-01T00:00:00Z",
+          state: "Open",
+          amount: "500",
+          progress: { done: 2, required: 3, met: false, workouts: workoutIds },
+          claimable: false,
+        },
+        {
+          index: 1,
+          windowStart: "2026-11-30T00:00:00Z",
+          windowEnd: "2026-12-07T00:00:00Z",
+          claimDeadline: "2026-12-08T00:00:00Z",
+          state: "Open",
+          amount: "501",
+          progress: { done: 0, required: 3, met: false, workouts: [] },
+          claimable: false,
+        },
+      ],
+    });
+  });
+
+  it("marks a milestone claimable once its requirement is met", async () => {
+    const third = await request(harness.app)
+      .post("/api/workouts/upload")
+      .set("Cookie", aliceCookie)
+      .attach("file", Buffer.from(oneHourRunFit(MONDAY_MS + 50 * HOUR_MS)), "w.fit");
+    expect(third.status).to.equal(201);
+    const res = await get("/api/commitments/1");
+    expect(res.body.milestones[0].progress).to.deep.equal({
+      done: 3,
+      required: 3,
+      met: true,
+      workouts: [...workoutIds, third.body.workouts[0].id],
+    });
+    expect(res.body.milestones[0].claimable).to.equal(true);
+    expect(res.body.milestones[1].claimable).to.equal(false);
+  });
+
+  it("shows rules: null, rulesKnown: false and no progress while the rules document is unknown", async () => {
+    const res = await get("/api/commitments/2");
+    expect(res.status).to.equal(200);
+    expect(res.body.rules).to.equal(null);
+    expect(res.body.rulesKnown).to.equal(false);
+    expect(
+      res.body.milestones.map((m: { progress: unknown; claimable: boolean }) => [m.progress, m.claimable]),
+    ).to.deep.equal([[null, false]]);
+  });
+
+  it("shows settled milestones and where the stake went", async () => {
+    const res = await get("/api/commitments/3");
+    expect(res.body.totals).to.deep.equal({ released: "10", slashed: "10", refunded: "0", locked: "10" });
+    expect(
+      res.body.milestones.map((m: { state: string; amount: string }) => [m.state, m.amount]),
+    ).to.deep.equal([
+      ["Released", "10"],
+      ["Slashed", "10"],
+      ["Open", "10"],
+    ]);
+  });
+
+  it("lists only the signed-in owner's commitments, ascending by id", async () => {
+    const res = await get("/api/commitments");
+    expect(res.status).to.equal(200);
+    expect(res.body.commitments.map((c: { id: string }) => c.id)).to.deep.equal(["1", "2", "3"]);
+    const one = await get("/api/commitments/1");
+    expect(res.body.commitments[0]).to.deep.equal(one.body);
+    const bobs = await get("/api/commitments", bobCookie);
+    expect(bobs.body.commitments.map((c: { id: string }) => c.id)).to.deep.equal(["4"]);
+  });
+
+  it("answers another owner's commitment with 403 not_owner and none of its data", async () => {
+    const res = await get("/api/commitments/4");
+    expect(res.status).to.equal(403);
+    expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+    expect(res.body).to.deep.equal({
+      type: "urn:resolution-autopilot:problem:not_owner",
+      title: "Forbidden",
+      status: 403,
+      detail: "Commitment 4 belongs to another address.",
+      code: "not_owner",
+      commitmentId: "4",
+      instance: "/api/commitments/4",
+      requestId: res.headers["x-request-id"],
+    });
+    expect(JSON.stringify(res.body).toLowerCase()).to.not.include(bob.address.slice(2).toLowerCase());
+  });
+
+  it("answers an id that is not a decimal uint256 with 400 naming params.id", async () => {
+    for (const id of ["abc", "01", "-1", "1.5", "0x1", (2n ** 256n).toString(), "9".repeat(79)]) {
+      const res = await get(`/api/commitments/${id}`);
+      expect(res.status, id).to.equal(400);
+      expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(res.body).to.include({ code: "invalid_request", field: "params.id" });
+    }
+  });
+
+  it("answers an unknown commitment with 404 after asking the chain", async () => {
+    const reads = reader.reads;
+    const res = await get(`/api/commitments/${(2n ** 256n - 1n).toString()}`);
+    expect(res.status).to.equal(404);
+    expect(res.body.code).to.equal("commitment_not_found");
+    expect(reader.reads).to.equal(reads + 1);
+  });
+
+  it("reads a commitment the cache misses through from the chain, and caches it", async () => {
+    reader.commitments.set(
+      9n,
+      onChainCommitment({ owner: alice.address, commitmentId: 9n, rulesHash, milestones: 1, amount: 42n }),
+    );
+    const reads = reader.reads;
+    const res = await get("/api/commitments/9");
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ id: "9", amount: "42", rulesKnown: true });
+    expect(reader.reads).to.equal(reads + 1);
+    const cached = await harness.store.commitments.get({
+      chainId: 31337,
+      vault: reader.vault,
+      commitmentId: 9n,
+    });
+    expect(cached).to.include({ amount: 42n, updatedBlock: 0 });
+    await get("/api/commitments/9");
+    expect(reader.reads).to.equal(reads + 1);
+    const listed = await get("/api/commitments");
+    expect(listed.body.commitments.map((c: { id: string }) => c.id)).to.deep.equal(["1", "2", "3", "9"]);
+  });
+
+  it("shows pause-extended claim deadlines from the chain, and the base deadline when the read fails", async () => {
+    reader.extended.set("1:0", Date.UTC(2026, 11, 10) / 1000);
+    reader.extended.set("1:1", Date.UTC(2026, 11, 20) / 1000);
+    const res = await get("/api/commitments/1");
+    expect(res.body.milestones.map((m: { claimDeadline: string }) => m.claimDeadline)).to.deep.equal([
+      "2026-12-10T00:00:00Z",
+      "2026-12-20T00:00:00Z",
+    ]);
+    // A list reads only the deadlines of windows that have opened (a claim could use no other now).
+    const listed = await get("/api/commitments");
+    expect(
+      listed.body.commitments[0].milestones.map((m: { claimDeadline: string }) => m.claimDeadline),
+    ).to.deep.equal(["2026-12-10T00:00:00Z", "2026-12-08T00:00:00Z"]);
+    reader.failDeadlines = true;
+    try {
+      const fallback = await get("/api/commitments/1");
+      expect(fallback.status).to.equal(200);
+      expect(fallback.body.milestones[0].claimDeadline).to.equal("2026-12-01T00:00:00Z");
+      expect(
+        harness.logs.some((l) => l.msg === "claim deadline read failed; showing the deadline before pauses"),
+      ).to.equal(true);
+    } finally {
+      reader.failDeadlines = false;
+      reader.extended.clear();
+    }
+  });
+
+  it("needs a session", async () => {
+    for (const path of ["/api/commitments", "/api/commitments/1"]) {
+      const res = await request(harness.app).get(path);
+      expect(res.status).to.equal(401);
+      expect(res.body.code).to.equal("unauthenticated");
+    }
+  });
+});
+
+describe("GET /api/commitments without a vault", function () {
+  this.timeout(60_000);
+  let harness: RoutesHarness;
+
+  before(async () => {
+    harness = await openRoutesHarness({ chain: null });
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  it("answers 503 vault_not_configured", async () => {
+    const cookie = await cookieFor(harness, newAccount());
+    for (const path of ["/api/commitments", "/api/commitments/1"]) {
+      const res = await request(harness.app).get(path).set("Cookie", cookie);
+      expect(res.status).to.equal(503);
+      expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(res.body.code).to.equal("vault_not_configured");
+    }
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * `Idempotency-Key` on the mutating workout and commitment routes, over a real store (PGlite): replays, reuse
+ * with a different request, a request still running, validation of the key, scoping per address, and server
+ * failures that release the key.
+ */
+
+import canonicalize from "canonicalize";
+import { expect } from "chai";
+import { type Request, Router } from "express";
+import request from "supertest";
+import { requireSession } from "../../src/auth/session.ts";
+import { idempotency, requestHashOf } from "../../src/http/idempotency.ts";
+import { oneHourRunFit, strengthFit } from "../workouts/fixtures.ts";
+import {
+  cookieFor,
+  MONDAY,
+  newAccount,
+  openRoutesHarness,
+  putRules,
+  type RoutesHarness,
+  seedCommitment,
+} from "./routesHarness.ts";
+import { PROBLEM_JSON } from "./testApp.ts";
+
+const HOUR_MS = 3_600_000;
+const MONDAY_MS = MONDAY * 1000;
+
+describe("Idempotency-Key", function () {
+  this.timeout(60_000);
+  let harness: RoutesHarness;
+  const account = newAccount();
+  let cookie: string;
+
+  before(async () => {
+    harness = await openRoutesHarness({ signer: null });
+    cookie = await cookieFor(harness, account);
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  const logWorkout = (key: string | undefined, body: object, as = cookie) => {
+    const req = request(harness.app).post("/api/workouts").set("Cookie", as);
+    return (key === undefined ? req : req.set("Idempotency-Key", key)).send(body);
+  };
+  const storedCount = async (owner: string = account.address) =>
+    (await harness.store.workouts.listByOwner(owner)).items.length;
+
+  it("replays the first answer to a retry, storing the workout once", async () => {
+    const body = { sport: "run", startTime: "2026-11-23T05:00:00Z", durationMin: 45 };
+    const first = await logWorkout("key-1", body);
+    expect(first.status).to.equal(201);
+    expect(first.headers["idempotent-replayed"]).to.equal(undefined);
+    const retry = await logWorkout("key-1", body);
+    expect(retry.status).to.equal(201);
+    expect(retry.headers["idempotent-replayed"]).to.equal("true");
+    expect(retry.headers["content-type"]).to.equal("application/json; charset=utf-8");
+    expect(retry.body).to.deep.equal(first.body);
+    expect(retry.body.workouts[0].verdict.status).to.equal("accepted");
+    expect(await storedCount()).to.equal(1);
+  });
+
+  it("answers the same key with a different request 422 idempotency_key_reused", async () => {
+    const res = await logWorkout("key-1", {
+      sport: "run",
+      startTime: "2026-11-23T02:00:00Z",
+      durationMin: 45,
+    });
+    expect(res.status).to.equal(422);
+    expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+    expect(res.body).to.include({ code: "idempotency_key_reused", field: "idempotency-key" });
+    expect(await storedCount()).to.equal(1);
+  });
+
+  it("answers a retry while the first request still runs with 409 idempotency_key_in_progress", async () => {
+    const body = { sport: "ride", startTime: "2026-11-23T03:00:00Z", durationMin: 30 };
+    const requestHash = requestHashOf(
+      { method: "POST", originalUrl: "/api/workouts" } as Request,
+      canonicalize(body) ?? "",
+    );
+    await harness.store.idempotencyKeys.claim({
+      owner: account.address,
+      key: "running",
+      requestHash,
+      ttlMs: 60_000,
+    });
+    const res = await logWorkout("running", body);
+    expect(res.status).to.equal(409);
+    expect(res.body).to.include({ code: "idempotency_key_in_progress", field: "idempotency-key" });
+    expect(await storedCount()).to.equal(1);
+  });
+
+  it("validates the key: 1 to 255 printable ASCII characters", async () => {
+    const body = { sport: "run", startTime: "2026-11-22T05:00:00Z", durationMin: 45 };
+    for (const key of ["k".repeat(256), "caf\u00e9"]) {
+      const res = await logWorkout(key, body);
+      expect(res.status).to.equal(400);
+      expect(res.body).to.include({ code: "invalid_idempotency_key", field: "idempotency-key" });
+    }
+    expect(await storedCount()).to.equal(1);
+    const longest = await logWorkout("k".repeat(255), body);
+    expect(longest.status).to.equal(201);
+  });
+
+  it("scopes keys to the signed-in address", async () => {
+    const other = newAccount();
+    const res = await logWorkout(
+      "key-1",
+      { sport: "run", startTime: "2026-11-23T05:00:00Z", durationMin: 45 },
+      await cookieFor(harness, other),
+    );
+    expect(res.status).to.equal(201);
+    expect(res.headers["idempotent-replayed"]).to.equal(undefined);
+    expect(await storedCount(other.address)).to.equal(1);
+  });
+
+  it("replays a recorded client error too (the request is the same, so is the answer)", async () => {
+    const first = await logWorkout("bad", { sport: "yoga" });
+    expect(first.status).to.equal(400);
+    const retry = await logWorkout("bad", { sport: "yoga" });
+    expect(retry.status).to.equal(400);
+    expect(retry.headers["idempotent-replayed"]).to.equal("true");
+    expect(retry.headers["content-type"]).to.equal(PROBLEM_JSON);
+    expect(retry.body).to.deep.equal(first.body);
+  });
+
+  it("identifies an upload by its file: same file replays, another file under the key is refused", async () => {
+    const upload = (bytes: Uint8Array) =>
+      request(harness.app)
+        .post("/api/workouts/upload")
+        .set("Cookie", cookie)
+        .set("Idempotency-Key", "upload-1")
+        .attach("file", Buffer.from(bytes), "w.fit");
+    const file = oneHourRunFit(MONDAY_MS - 48 * HOUR_MS);
+    const first = await upload(file);
+    expect(first.status).to.equal(201);
+    const retry = await upload(file);
+    expect(retry.status).to.equal(201);
+    expect(retry.headers["idempotent-replayed"]).to.equal("true");
+    expect(retry.body).to.deep.equal(first.body);
+    expect(retry.body.workouts[0].verdict.status).to.equal("accepted");
+    const other = await upload(strengthFit(MONDAY_MS - 24 * HOUR_MS));
+    expect(other.status).to.equal(422);
+    expect(other.body.code).to.equal("idempotency_key_reused");
+  });
+
+  it("releases the key after a server failure, so a retry runs again", async () => {
+    const rulesHash = await putRules(harness.store);
+    await seedCommitment(harness.store, { owner: account.address, commitmentId: 1n, rulesHash });
+    harness.clock.set(Date.UTC(2026, 10, 27, 12));
+    for (const hours of [6, 30, 54]) {
+      const res = await request(harness.app)
+        .post("/api/workouts/upload")
+        .set("Cookie", cookie)
+        .attach("file", Buffer.from(strengthFit(MONDAY_MS + hours * HOUR_MS)), "w.fit");
+      expect(res.body.workouts[0].verdict.countsFor).to.deep.equal([
+        { commitmentId: "1", milestoneIndex: 0 },
+      ]);
+    }
+    const attest = () =>
+      request(harness.app)
+        .post("/api/commitments/1/milestones/0/attestation")
+        .set("Cookie", cookie)
+        .set("Idempotency-Key", "attest-1");
+    const res = await attest();
+    expect(res.status).to.equal(503);
+    expect(res.body.code).to.equal("oracle_not_configured");
+    expect(await harness.store.idempotencyKeys.get({ owner: account.address, key: "attest-1" })).to.equal(
+      null,
+    );
+    const retry = await attest();
+    expect(retry.status).to.equal(503);
+    expect(retry.headers["idempotent-replayed"]).to.equal(undefined);
+
+    const notFound = await request(harness.app)
+      .post("/api/commitments/2/milestones/0/attestation")
+      .set("Cookie", cookie)
+      .set("Idempotency-Key", "attest-2");
+    expect(notFound.status).to.equal(404);
+    expect(await harness.store.idempotencyKeys.get({ owner: account.address, key: "attest-2" })).to.include({
+      state: "completed",
+      responseStatus: 404,
+    });
+  });
+});
+
+describe("Idempotency-Key and the request timeout", function () {
+  this.timeout(60_000);
+  let harness: RoutesHarness;
+  let cookie: string;
+  const account = newAccount();
+  let finished: Promise<void> = Promise.resolve();
+
+  before(async () => {
+    const slow = Router();
+    harness = await openRoutesHarness({ env: { REQUEST_TIMEOUT_MS: "1000" } });
+    slow.post(
+      "/",
+      requireSession,
+      idempotency({ store: harness.store, logger: harness.logger }),
+      (_req, res) => {
+        finished = new Promise((resolve) =>
+          setTimeout(() => {
+            res.status(201).json({ late: true });
+            resolve();
+          }, 2000),
+        );
+      },
+    );
+    harness.routes.use("/slow", slow);
+    cookie = await cookieFor(harness, account);
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  it("answers the timeout at once and releases the key, so a retry runs again", async () => {
+    const send = () =>
+      request(harness.app).post("/api/slow").set("Cookie", cookie).set("Idempotency-Key", "slow-1");
+    const res = await send();
+    expect(res.status).to.equal(503);
+    expect(res.body.code).to.equal("request_timeout");
+    await finished;
+    expect(await harness.store.idempotencyKeys.get({ owner: account.address, key: "slow-1" })).to.equal(null);
+    const retry = await send();
+    expect(retry.status).to.equal(503);
+    expect(retry.body.code).to.equal("request_timeout");
+    await finished;
+  });
+});
