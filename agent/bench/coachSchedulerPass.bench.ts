@@ -1,0 +1,99 @@
+/**
+ * One coach scheduler pass over 10,000 active commitments on PGlite in memory: a third already met (3 workouts
+ * done), a third behind (nudged: plan stage, in-app), a third with the running milestone already settled. Prints the
+ * pass time and the process RSS before and after.
+ * Run from the repository root with Node 22: `node agent/bench/coachSchedulerPass.bench.ts [commitments]`.
+ */
+import { randomBytes } from "node:crypto";
+import { createInAppChannel } from "../src/coach/channels/inAppChannel.ts";
+import type { CoachDependencies } from "../src/coach/coachDependencies.ts";
+import { runCoachPass } from "../src/coach/scheduler/runCoachPass.ts";
+import { createTokenInfoLookup } from "../src/coach/tokenAmounts.ts";
+import { ManualClock } from "../src/clock.ts";
+import { createLogger } from "../src/logger.ts";
+import { canonicalizeRules } from "../src/rules/rulesDocument.ts";
+import { openStore } from "../src/store/openStore.ts";
+
+const count = Number(process.argv[2] ?? 10_000);
+const DAY = 86_400_000;
+const weekStart = Date.UTC(2026, 10, 22, 23, 0, 0); // Mon 00:00 Berlin
+const now = weekStart + 2 * DAY + 9 * 3_600_000; // Wed 09:00 Berlin: a third of the week gone
+const clock = new ManualClock(now);
+const store = await openStore({ dataDir: "memory://", clock });
+const { rulesHash, canonical } = canonicalizeRules({
+  version: 1,
+  timezone: "Europe/Berlin",
+  perMilestone: { minWorkouts: 3, minMinutes: 30, activities: ["run", "ride", "strength"] },
+  evidence: "device",
+});
+await store.rulesDocuments.put(rulesHash, canonical);
+const vault = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+
+const seedStart = performance.now();
+for (let i = 0; i < count; i += 1) {
+  const owner = `0x${randomBytes(20).toString("hex")}`;
+  const kind = i % 3;
+  await store.commitments.upsert({
+    chainId: 31337,
+    vault,
+    commitmentId: BigInt(i + 1),
+    owner,
+    token: "0x0000000000000000000000000000000000000000",
+    amount: 10n ** 17n,
+    start: weekStart / 1000,
+    period: 7 * 86_400,
+    milestones: 8,
+    grace: 86_400,
+    beneficiary: "0x000000000000000000000000000000000000dEaD",
+    rulesHash,
+    closed: false,
+    milestoneStates: kind === 2 ? ["Released", ...new Array(7).fill("Open")] : new Array(8).fill("Open"),
+    updatedBlock: 1,
+  });
+  if (kind === 0) {
+    for (let d = 0; d < 3; d += 1) {
+      const startTime = new Date(weekStart + d * 16 * 3_600_000 + 8 * 3_600_000);
+      await store.workouts.insert({
+        owner,
+        source: "fit",
+        contentHash: `0x${randomBytes(32).toString("hex")}`,
+        sport: "run",
+        startTime,
+        endTime: new Date(startTime.getTime() + 40 * 60_000),
+        durationSec: 2400,
+        elapsedSec: 2400,
+        verdict: { status: "accepted", reasons: [] },
+      });
+    }
+  }
+}
+const seedMs = performance.now() - seedStart;
+
+const deps: CoachDependencies = {
+  store,
+  clock,
+  logger: createLogger({ level: "silent" }),
+  chain: { chainId: 31337, vault },
+  tokens: createTokenInfoLookup(),
+  channels: { inApp: createInAppChannel() },
+  calendar: { policy: { timeoutMs: 1000, maxBytes: 1024, maxRedirects: 0 }, refreshMs: 3_600_000 },
+};
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const rssBefore = process.memoryUsage().rss;
+const start = performance.now();
+const result = await runCoachPass(deps, { maxCommitments: count + 1 });
+const passMs = performance.now() - start;
+const rssAfter = process.memoryUsage().rss;
+console.log(
+  `coach scheduler pass, PGlite in memory, Node ${process.versions.node} (seeding took ${(seedMs / 1000).toFixed(1)} s)`,
+);
+console.log(
+  `${result.commitments} commitments: ${(passMs / 1000).toFixed(2)} s (${((passMs * 1000) / result.commitments).toFixed(0)} µs each); outcomes ${JSON.stringify(result.outcomes)}; nudges ${JSON.stringify(result.nudges)}; errors ${result.errors}`,
+);
+console.log(`RSS before pass ${mib(rssBefore)} MiB, after ${mib(rssAfter)} MiB`);
+const second = performance.now();
+const again = await runCoachPass(deps, { maxCommitments: count + 1 });
+console.log(
+  `second pass (everything already nudged, deduped): ${((performance.now() - second) / 1000).toFixed(2)} s; nudges ${JSON.stringify(again.nudges)}`,
+);
+await store.close();

@@ -1,0 +1,54 @@
+/**
+ * The preferences the coach acts on: what the owner saved, else the defaults; and the time zone to use (the
+ * saved one, else the rules document's, else UTC).
+ */
+import type { CoachPreferencesRecord } from "../store/coachPreferencesRepository.ts";
+import type { Repositories } from "../store/store.ts";
+import type { NudgeChannelKind } from "../store/schema.ts";
+
+export interface EffectivePreferences {
+  timezone: string | null;
+  quietStartMin: number;
+  quietEndMin: number;
+  channels: NudgeChannelKind[];
+  dailyCap: number;
+  email: string | null;
+  webhookUrl: string | null;
+  /** False when these are the defaults (nothing saved). */
+  saved: boolean;
+}
+
+/** In-app only, quiet 22:00-07:00, at most 2 interventions a day. */
+export const DEFAULT_COACH_PREFERENCES: EffectivePreferences = {
+  timezone: null,
+  quietStartMin: 22 * 60,
+  quietEndMin: 7 * 60,
+  channels: ["inApp"],
+  dailyCap: 2,
+  email: null,
+  webhookUrl: null,
+  saved: false,
+};
+
+export function effectivePreferences(record: CoachPreferencesRecord | null): EffectivePreferences {
+  if (record === null)
+    return { ...DEFAULT_COACH_PREFERENCES, channels: [...DEFAULT_COACH_PREFERENCES.channels] };
+  return {
+    timezone: record.timezone,
+    quietStartMin: record.quietStartMin,
+    quietEndMin: record.quietEndMin,
+    channels: [...record.channels],
+    dailyCap: record.dailyCap,
+    email: record.email,
+    webhookUrl: record.webhookUrl,
+    saved: true,
+  };
+}
+
+export async function loadPreferences(store: Pick<Repositories, "coachPreferences">, owner: string) {
+  return effectivePreferences(await store.coachPreferences.get(owner));
+}
+
+export function timeZoneFor(preferences: EffectivePreferences, rulesTimeZone?: string | null): string {
+  return preferences.timezone ?? rulesTimeZone ?? "UTC";
+}

@@ -1,0 +1,93 @@
+/**
+ * Drift -> intervention -> nudge for one commitment: its current window's progress, the intervention it
+ * needs (if any) and a nudge on each of the owner's channels. The dedupe key names the commitment, milestone
+ * and stage, so each stage goes out at most once per window and channel, whichever replica runs it.
+ */
+import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
+import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
+import { findFreeSlots } from "../calendar/findFreeSlots.ts";
+import type { CoachDependencies } from "../coachDependencies.ts";
+import { loadPreferences, timeZoneFor } from "../coachPreferences.ts";
+import { computeProgress, currentWindow, loadRules } from "../commitmentProgress.ts";
+import { type DeployNudgeReturnType, deployNudge } from "../nudges/deployNudge.ts";
+import { type InterventionStage, interventionStageFor, planIntervention } from "./planIntervention.ts";
+
+export type EvaluationOutcome = "no_window" | "unknown_rules" | "settled" | "met" | "on_track" | "intervened";
+
+export interface EvaluateCommitmentReturnType {
+  outcome: EvaluationOutcome;
+  stage?: InterventionStage;
+  nudges: DeployNudgeReturnType[];
+}
+
+export interface EvaluateCommitmentParameters {
+  commitment: CommitmentRecord;
+  /** Rules cache shared by one pass (rules hash → rules, null when unknown). */
+  rulesCache?: Map<string, MilestoneRules | null>;
+}
+
+export function interventionKey(commitment: CommitmentRecord, milestoneIndex: number, stage: string): string {
+  return `coach:${commitment.chainId}:${commitment.vault.toLowerCase()}:${commitment.commitmentId}:${milestoneIndex}:${stage}`;
+}
+
+export async function evaluateCommitment(
+  deps: CoachDependencies,
+  { commitment, rulesCache }: EvaluateCommitmentParameters,
+): Promise<EvaluateCommitmentReturnType> {
+  const nowMs = deps.clock.now();
+  const window = currentWindow(commitment, nowMs);
+  if (window === null || commitment.closed) return { outcome: "no_window", nudges: [] };
+  if ((commitment.milestoneStates[window.index] ?? "Open") !== "Open")
+    return { outcome: "settled", nudges: [] };
+  let rules = rulesCache?.get(commitment.rulesHash);
+  if (rules === undefined) {
+    rules = await loadRules(deps.store, commitment.rulesHash);
+    rulesCache?.set(commitment.rulesHash, rules);
+  }
+  if (rules === null) return { outcome: "unknown_rules", nudges: [] };
+  const workouts = await deps.store.workouts.acceptedOverlapping(
+    commitment.owner,
+    new Date(window.startMs),
+    new Date(window.endMs),
+  );
+  const progress = computeProgress({ commitment, rules, window, workouts, nowMs, tokens: deps.tokens });
+  if (progress.met) return { outcome: "met", nudges: [] };
+  const stage = interventionStageFor(progress);
+  if (stage === null) return { outcome: "on_track", nudges: [] };
+
+  const preferences = await loadPreferences(deps.store, commitment.owner);
+  const timeZone = timeZoneFor(preferences, rules.timezone);
+  const minMinutes = Math.max(30, rules.perMilestone.minMinutes);
+  const slot =
+    stage === "slot"
+      ? ((
+          await findFreeSlots(deps, {
+            owner: commitment.owner,
+            fromMs: nowMs,
+            toMs: window.endMs,
+            timeZone,
+            preferences,
+            minMinutes,
+            maxSlots: 1,
+          })
+        ).slots[0] ?? null)
+      : null;
+  const intervention = planIntervention({ progress, slot, minMinutes });
+  if (intervention === null) return { outcome: "on_track", nudges: [] };
+  const dedupeKey = interventionKey(commitment, window.index, intervention.stage);
+  const nudges: DeployNudgeReturnType[] = [];
+  for (const channel of new Set(["inApp" as const, ...preferences.channels])) {
+    nudges.push(
+      await deployNudge(deps, {
+        owner: commitment.owner,
+        channel,
+        message: intervention.message,
+        reason: intervention.reason,
+        dedupeKey,
+        fallbackTimeZone: rules.timezone,
+        preferences,
+      }),
+    );
+  }
+  return { outcome: "intervened", stage: intervention.stage, nudges };
+}

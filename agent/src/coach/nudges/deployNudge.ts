@@ -1,0 +1,121 @@
+/**
+ * Sends one nudge on one channel, or says why not. In order: the channel must be chosen by the owner (in-app
+ * always is) and able to reach them; never in quiet hours (owner's time zone); the same intervention
+ * (`dedupeKey`) is sent at most once per channel; at most `dailyCap` distinct interventions per local day
+ * (reminders the owner asked for do not count). The cap check and the reservation run under a per-owner lock
+ * in one transaction, so concurrent passes cannot exceed it. Delivery state is recorded on the nudge.
+ */
+import { createHash } from "node:crypto";
+import type { NudgeChannelKind } from "../../store/schema.ts";
+import type { CoachDependencies } from "../coachDependencies.ts";
+import { type EffectivePreferences, loadPreferences, timeZoneFor } from "../coachPreferences.ts";
+import { isQuietAt } from "../quietHours.ts";
+import { startOfLocalDay } from "../zonedTime.ts";
+
+export interface DeployNudgeParameters {
+  owner: string;
+  channel: NudgeChannelKind;
+  message: string;
+  reason: string;
+  /** Identifies the intervention across channels; default: a hash of reason and message. */
+  dedupeKey?: string;
+  /** Zone when the owner saved none (the rules' zone). */
+  fallbackTimeZone?: string;
+  /** Already loaded preferences (the scheduler passes them). */
+  preferences?: EffectivePreferences;
+}
+
+export type SuppressionReason = "channel_disabled" | "channel_unavailable" | "quiet_hours" | "daily_cap";
+
+export type DeployNudgeReturnType =
+  | { status: "delivered"; channel: NudgeChannelKind; nudgeId: string; attempts: number }
+  | { status: "failed"; channel: NudgeChannelKind; nudgeId: string; attempts: number; error: string }
+  | { status: "duplicate"; channel: NudgeChannelKind; nudgeId: string }
+  | { status: "suppressed"; channel: NudgeChannelKind; reason: SuppressionReason; detail: string };
+
+export function defaultDedupeKey(reason: string, message: string): string {
+  return `nudge:${createHash("sha256").update(`${reason}\n${message}`).digest("hex").slice(0, 32)}`;
+}
+
+export type NudgeDependencies = Pick<CoachDependencies, "store" | "clock" | "logger" | "channels">;
+
+export async function deployNudge(
+  deps: NudgeDependencies,
+  parameters: DeployNudgeParameters,
+): Promise<DeployNudgeReturnType> {
+  const { store, clock, logger } = deps;
+  const { owner, channel, message, reason } = parameters;
+  const dedupeKey = parameters.dedupeKey ?? defaultDedupeKey(reason, message);
+  const preferences = parameters.preferences ?? (await loadPreferences(store, owner));
+  const timeZone = timeZoneFor(preferences, parameters.fallbackTimeZone);
+  const suppressed = (why: SuppressionReason, detail: string): DeployNudgeReturnType => ({
+    status: "suppressed",
+    channel,
+    reason: why,
+    detail,
+  });
+
+  if (channel !== "inApp" && !preferences.channels.includes(channel)) {
+    return suppressed("channel_disabled", `The ${channel} channel is not among the owner's channels.`);
+  }
+  const implementation = deps.channels[channel];
+  if (implementation === undefined) {
+    return suppressed("channel_unavailable", `The ${channel} channel is not configured on this agent.`);
+  }
+  const unavailable = implementation.unavailableReason(preferences);
+  if (unavailable !== null) return suppressed("channel_unavailable", unavailable);
+  const now = clock.now();
+  if (isQuietAt(now, timeZone, { startMin: preferences.quietStartMin, endMin: preferences.quietEndMin })) {
+    return suppressed("quiet_hours", "It is quiet hours for the owner.");
+  }
+
+  const dayStart = new Date(startOfLocalDay(now, timeZone));
+  const dayEnd = new Date(startOfLocalDay(now, timeZone, 1));
+  const reservation = await store.transaction(async (tx) => {
+    await tx.nudges.lockOwner(owner);
+    const existing = await tx.nudges.find(owner, channel, dedupeKey);
+    if (existing !== null) return { kind: "duplicate" as const, id: existing.id };
+    const keys = await tx.nudges.interventionKeysBetween(owner, dayStart, dayEnd);
+    if (!keys.includes(dedupeKey) && keys.length >= preferences.dailyCap) return { kind: "capped" as const };
+    const reserved = await tx.nudges.reserve({
+      owner,
+      channel,
+      dedupeKey,
+      reason,
+      message,
+      status: "pending",
+      dueAt: new Date(now),
+    });
+    return reserved === null
+      ? { kind: "duplicate" as const, id: (await tx.nudges.find(owner, channel, dedupeKey))?.id ?? "" }
+      : { kind: "reserved" as const, nudge: reserved };
+  });
+  if (reservation.kind === "duplicate") return { status: "duplicate", channel, nudgeId: reservation.id };
+  if (reservation.kind === "capped") {
+    return suppressed("daily_cap", `The owner's cap of ${preferences.dailyCap} nudges a day is reached.`);
+  }
+
+  const { nudge } = reservation;
+  let result: Awaited<ReturnType<typeof implementation.deliver>>;
+  try {
+    result = await implementation.deliver(
+      { nudgeId: nudge.id, owner: nudge.owner, reason, message, createdAt: nudge.createdAt },
+      preferences,
+    );
+  } catch (error) {
+    result = { ok: false, attempts: 1, error: error instanceof Error ? error.message : String(error) };
+  }
+  await store.nudges.setOutcome(nudge.id, {
+    status: result.ok ? "delivered" : "failed",
+    attempts: result.attempts,
+    lastError: result.ok ? null : result.error.slice(0, 2000),
+  });
+  if (!result.ok) {
+    logger.warn(
+      { nudgeId: nudge.id, channel, attempts: result.attempts, error: result.error },
+      "nudge delivery failed",
+    );
+    return { status: "failed", channel, nudgeId: nudge.id, attempts: result.attempts, error: result.error };
+  }
+  return { status: "delivered", channel, nudgeId: nudge.id, attempts: result.attempts };
+}

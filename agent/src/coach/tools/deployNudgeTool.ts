@@ -1,0 +1,33 @@
+/**
+ * `deployNudge({ channel, message, reason })`: sends the signed-in owner a nudge now, under the same rules as
+ * the scheduler's (channel chosen, quiet hours, daily cap, dedupe); the result says what happened.
+ */
+import { z } from "zod";
+import { nudgeChannels } from "../../store/schema.ts";
+import { deployNudge } from "../nudges/deployNudge.ts";
+import { loadOwnerContext } from "../ownerContext.ts";
+import { defineTool } from "./coachTool.ts";
+
+export const deployNudgeArguments = z.strictObject({
+  channel: z.enum(nudgeChannels),
+  message: z.string().trim().min(1).max(500),
+  reason: z.string().trim().min(1).max(64),
+});
+
+export const deployNudgeTool = defineTool({
+  name: "deployNudge",
+  description:
+    "Send the user a nudge now on one channel (inApp, email, webhook). Honours quiet hours, the daily cap and never repeats the same nudge.",
+  parameters: deployNudgeArguments,
+  run: async (args, { owner, deps }) => {
+    const context = await loadOwnerContext(deps, owner);
+    return deployNudge(deps, {
+      owner,
+      channel: args.channel,
+      message: args.message,
+      reason: args.reason,
+      fallbackTimeZone: context.timeZone,
+      preferences: context.preferences,
+    });
+  },
+});
