@@ -1,0 +1,27 @@
+/** A small, plausible GPX run for the browser tests: a point every 5 s, heading north at `speedMps`. */
+export interface GpxRunParameters {
+  start: Date;
+  durationSec: number;
+  speedMps?: number;
+}
+
+export function gpxRun({ start, durationSec, speedMps = 3 }: GpxRunParameters): string {
+  const lat0 = 52.52;
+  const lon0 = 13.405;
+  const metresPerDegree = 111_320;
+  const points: string[] = [];
+  for (let t = 0; t <= durationSec; t += 5) {
+    const lat = lat0 + (t * speedMps) / metresPerDegree;
+    const time = new Date(start.getTime() + t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    points.push(
+      `<trkpt lat="${lat.toFixed(7)}" lon="${lon0.toFixed(7)}"><ele>34</ele><time>${time}</time></trkpt>`,
+    );
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="ra-e2e" xmlns="http://www.topografix.com/GPX/1/1">
+  <trk><name>E2E run</name><type>running</type><trkseg>
+    ${points.join("\n    ")}
+  </trkseg></trk>
+</gpx>
+`;
+}

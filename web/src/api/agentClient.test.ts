@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  AgentUnreachableError,
+  BadResponseError,
+  fetchSession,
+  ProblemError,
+  registerRules,
+} from "./agentClient.ts";
+
+const RULES = {
+  version: 1 as const,
+  timezone: "UTC",
+  perMilestone: { minWorkouts: 1, minMinutes: 1, activities: ["run" as const] },
+  evidence: "any" as const,
+};
+
+function answer(status: number, body: unknown, type = "application/json") {
+  return vi.fn(
+    async (_url: RequestInfo | URL, _init?: RequestInit) =>
+      new Response(JSON.stringify(body), { status, headers: { "content-type": type } }),
+  );
+}
+
+describe("agentClient", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("sends JSON with credentials and parses the answer", async () => {
+    const hash = `0x${"ab".repeat(32)}`;
+    const fetchMock = answer(200, { rulesHash: hash, canonical: "{}" });
+    vi.stubGlobal("fetch", fetchMock);
+    await expect(registerRules(RULES)).resolves.toEqual({ rulesHash: hash, canonical: "{}" });
+    const [url, init] = fetchMock.mock.calls[0] ?? [];
+    expect(String(url)).toBe("http://127.0.0.1:8787/api/rules");
+    expect(init?.credentials).toBe("include");
+    expect(init?.method).toBe("POST");
+    expect(JSON.parse(String(init?.body))).toEqual({ rules: RULES });
+  });
+
+  it("turns a problem document into a ProblemError with code and field", async () => {
+    vi.stubGlobal(
+      "fetch",
+      answer(
+        422,
+        {
+          type: "urn:x",
+          title: "Unprocessable Content",
+          status: 422,
+          detail: "bad tz",
+          code: "invalid_rules",
+          field: "rules.timezone",
+        },
+        "application/problem+json",
+      ),
+    );
+    const error = await registerRules(RULES).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProblemError);
+    expect(error).toMatchObject({
+      status: 422,
+      code: "invalid_rules",
+      field: "rules.timezone",
+      message: "bad tz",
+    });
+  });
+
+  it("reports a network failure as AgentUnreachableError", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => {
+        throw new TypeError("Failed to fetch");
+      }),
+    );
+    await expect(registerRules(RULES)).rejects.toBeInstanceOf(AgentUnreachableError);
+  });
+
+  it("refuses an answer of the wrong shape", async () => {
+    vi.stubGlobal("fetch", answer(200, { rulesHash: "not a hash" }));
+    await expect(registerRules(RULES)).rejects.toBeInstanceOf(BadResponseError);
+  });
+
+  it("reads a 401 session as signed out, other errors as errors", async () => {
+    vi.stubGlobal("fetch", answer(401, { code: "unauthorized", status: 401 }, "application/problem+json"));
+    await expect(fetchSession()).resolves.toBeNull();
+    vi.stubGlobal(
+      "fetch",
+      answer(503, { code: "store_unavailable", status: 503 }, "application/problem+json"),
+    );
+    await expect(fetchSession()).rejects.toMatchObject({ status: 503, code: "store_unavailable" });
+  });
+});

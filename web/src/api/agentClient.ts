@@ -1,0 +1,251 @@
+/**
+ * The one module that talks to the agent HTTP API. Every call sends the session cookie, parses the response
+ * with zod, and fails with a typed error: `ProblemError` (an RFC 9457 answer), `AgentUnreachableError`
+ * (network failure or timeout) or `BadResponseError` (an answer that does not match the schema).
+ */
+import type { z } from "zod";
+import { agentUrl } from "../env.ts";
+import type { RulesDocument } from "../rules/rulesHash.ts";
+import {
+  type AgentReply,
+  type ApiCommitment,
+  type Attestation,
+  agentReplySchema,
+  attestationSchema,
+  calendarSchema,
+  commitmentListSchema,
+  commitmentSchema,
+  nonceSchema,
+  nudgeListSchema,
+  type Problem,
+  preferencesSchema,
+  problemSchema,
+  rulesHashSchema,
+  type Session,
+  type Sport,
+  sessionSchema,
+  uploadSchema,
+  verifySchema,
+  type Workout,
+  workoutListSchema,
+} from "./schemas.ts";
+
+/** The agent answered with an error (problem+json, or at least an HTTP error status). */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+  readonly problem: Problem;
+
+  constructor(status: number, problem: Problem) {
+    super(problem.detail ?? problem.title ?? `The agent answered ${status}`);
+    this.name = "ProblemError";
+    this.status = status;
+    this.code = problem.code ?? `http_${status}`;
+    this.field = problem.field;
+    this.problem = problem;
+  }
+}
+
+/** The agent could not be reached (down, wrong URL, CORS, timeout). */
+export class AgentUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super("The agent cannot be reached", { cause });
+    this.name = "AgentUnreachableError";
+  }
+}
+
+/** The agent answered something this app does not understand. */
+export class BadResponseError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(`Unexpected answer from the agent for ${path}`, { cause });
+    this.name = "BadResponseError";
+  }
+}
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PUT";
+  json?: unknown;
+  form?: FormData;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
+  let body: BodyInit | undefined;
+  if (options.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    body = options.form;
+  }
+  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+  try {
+    return await fetch(`${agentUrl}${path}`, {
+      method: options.method ?? (body === undefined ? "GET" : "POST"),
+      headers,
+      body,
+      credentials: "include",
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new AgentUnreachableError(error);
+  }
+}
+
+async function errorFrom(res: Response): Promise<ProblemError> {
+  let raw: unknown = {};
+  try {
+    raw = await res.json();
+  } catch {
+    raw = {};
+  }
+  const parsed = problemSchema.safeParse(raw);
+  return new ProblemError(res.status, parsed.success ? parsed.data : {});
+}
+
+/** Sends a request and parses a successful JSON answer with `schema`; `null` schema means "no body". */
+export async function request<T extends z.ZodType>(
+  path: string,
+  schema: T,
+  options: RequestOptions = {},
+): Promise<z.infer<T>> {
+  const res = await send(path, options);
+  if (!res.ok) throw await errorFrom(res);
+  let raw: unknown;
+  try {
+    raw = res.status === 204 ? {} : await res.json();
+  } catch (error) {
+    throw new BadResponseError(path, error);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new BadResponseError(path, parsed.error);
+  return parsed.data;
+}
+
+// --- Sign-In with Ethereum -------------------------------------------------------------------------------
+
+export function fetchNonce() {
+  return request("/api/auth/nonce", nonceSchema, { method: "POST" });
+}
+
+export function verifySignIn(message: string, signature: `0x${string}`) {
+  return request("/api/auth/verify", verifySchema, { json: { message, signature } });
+}
+
+export async function signOut(): Promise<void> {
+  const res = await send("/api/auth/logout", { method: "POST" });
+  if (!res.ok && res.status !== 401) throw await errorFrom(res);
+}
+
+/** The current session, or null when signed out (401). */
+export async function fetchSession(): Promise<Session | null> {
+  try {
+    return await request("/api/auth/session", sessionSchema);
+  } catch (error) {
+    if (error instanceof ProblemError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+// --- Rules -----------------------------------------------------------------------------------------------
+
+export function registerRules(rules: RulesDocument) {
+  return request("/api/rules", rulesHashSchema, { json: { rules } });
+}
+
+// --- Workouts --------------------------------------------------------------------------------------------
+
+export async function uploadWorkoutFile(file: File): Promise<Workout[]> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const result = await request("/api/workouts/upload", uploadSchema, { form, timeoutMs: 60_000 });
+  return result.workouts;
+}
+
+export interface ManualWorkoutInput {
+  sport: Sport;
+  startTime: string;
+  durationMin: number;
+  distanceM?: number;
+  notes?: string;
+}
+
+export async function logManualWorkout(input: ManualWorkoutInput): Promise<Workout[]> {
+  const body = await request("/api/workouts", uploadSchema.or(workoutListSchema), { json: input });
+  return body.workouts;
+}
+
+export const WORKOUT_PAGE_LIMIT = 100;
+export const WORKOUT_MAX_PAGES = 5;
+
+/** The newest workouts, at most WORKOUT_MAX_PAGES pages of WORKOUT_PAGE_LIMIT. */
+export async function listWorkouts(): Promise<Workout[]> {
+  const all: Workout[] = [];
+  let cursor: string | null | undefined;
+  for (let page = 0; page < WORKOUT_MAX_PAGES; page++) {
+    const query = new URLSearchParams({ limit: String(WORKOUT_PAGE_LIMIT) });
+    if (cursor) query.set("cursor", cursor);
+    const body = await request(`/api/workouts?${query}`, workoutListSchema);
+    all.push(...body.workouts);
+    cursor = body.nextCursor;
+    if (!cursor) break;
+  }
+  return all;
+}
+
+// --- Commitments and claims ------------------------------------------------------------------------------
+
+export async function listCommitments(): Promise<ApiCommitment[]> {
+  return (await request("/api/commitments", commitmentListSchema)).commitments;
+}
+
+export function getCommitment(id: bigint): Promise<ApiCommitment> {
+  return request(`/api/commitments/${id}`, commitmentSchema);
+}
+
+export function fetchAttestation(id: bigint, index: number): Promise<Attestation> {
+  return request(`/api/commitments/${id}/milestones/${index}/attestation`, attestationSchema, {
+    method: "POST",
+  });
+}
+
+// --- Coach -----------------------------------------------------------------------------------------------
+
+export function askCoach(message: string, conversationId?: string): Promise<AgentReply> {
+  return request("/api/agent", agentReplySchema, {
+    json: conversationId === undefined ? { message } : { message, conversationId },
+    timeoutMs: 60_000,
+  });
+}
+
+export async function listNudges() {
+  return (await request("/api/nudges", nudgeListSchema)).nudges;
+}
+
+/** Notification preferences (PRODUCT.md: channels, quiet hours, time zone). */
+export interface PreferencesInput {
+  timezone: string;
+  /** Local times "HH:MM"; no nudge between start and end. */
+  quietHours: { start: string; end: string };
+  channels: ("inApp" | "email" | "webhook")[];
+  email?: string;
+  webhookUrl?: string;
+}
+
+export function savePreferences(input: PreferencesInput) {
+  return request("/api/preferences", preferencesSchema, { method: "PUT", json: input });
+}
+
+export function uploadCalendarFile(file: File) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return request("/api/calendar", calendarSchema, { form });
+}
+
+export function linkCalendarUrl(url: string) {
+  return request("/api/calendar", calendarSchema, { json: { url } });
+}

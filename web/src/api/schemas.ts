@@ -1,0 +1,155 @@
+/**
+ * zod schemas of every agent response the app reads (PRODUCT.md, "The agent"). The app parses each response
+ * and uses only the parsed value; a response that does not match is an error, never half-rendered data.
+ */
+import { getAddress } from "viem";
+import { z } from "zod";
+
+const hex = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]*$/)
+  .transform((s) => s as `0x${string}`);
+const bytes32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/)
+  .transform((s) => s as `0x${string}`);
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((a) => getAddress(a));
+/** A uint as a decimal string or a safe integer number. */
+const uint = z.union([z.string().regex(/^\d{1,78}$/), z.number().int().min(0)]).transform((v) => BigInt(v));
+const isoTime = z.iso.datetime({ offset: true });
+
+export const problemSchema = z.looseObject({
+  type: z.string().optional(),
+  title: z.string().optional(),
+  status: z.number().int().optional(),
+  detail: z.string().optional(),
+  code: z.string().optional(),
+  field: z.string().optional(),
+});
+export type Problem = z.infer<typeof problemSchema>;
+
+export const nonceSchema = z.object({
+  nonce: z.string().min(8).max(96),
+  domain: z.string().min(1),
+  uri: z.string().min(1),
+  chainId: z.number().int().positive(),
+});
+
+export const verifySchema = z.object({ address });
+
+export const sessionSchema = z.object({ address, chainId: z.number().int().positive(), expiresAt: isoTime });
+export type Session = z.infer<typeof sessionSchema>;
+
+export const rulesHashSchema = z.object({ rulesHash: bytes32, canonical: z.string().optional() });
+
+export const SPORTS = ["run", "ride", "walk", "swim", "strength", "row", "other"] as const;
+export type Sport = (typeof SPORTS)[number];
+
+const reasonSchema = z.object({ code: z.string(), message: z.string() });
+export type Reason = z.infer<typeof reasonSchema>;
+
+const milestoneRef = z.object({ commitmentId: z.string(), milestoneIndex: z.number().int().min(0) });
+
+export const workoutSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  contentHash: hex.optional(),
+  sport: z.string(),
+  startTime: isoTime,
+  durationSec: z.number().min(0),
+  elapsedSec: z.number().min(0).nullish(),
+  distanceM: z.number().min(0).nullish(),
+  avgHeartRate: z.number().min(0).nullish(),
+  verdict: z.object({
+    status: z.enum(["accepted", "rejected"]),
+    reasons: z.array(reasonSchema),
+    countsFor: z.array(milestoneRef),
+    /** Where an accepted workout does not count, and why (optional; the routes may name it differently). */
+    notCounted: z
+      .array(
+        z.object({
+          commitmentId: z.string(),
+          milestoneIndex: z.number().int().min(0).nullish(),
+          reasons: z.array(reasonSchema),
+        }),
+      )
+      .optional(),
+  }),
+});
+export type Workout = z.infer<typeof workoutSchema>;
+
+export const uploadSchema = z.object({ workouts: z.array(workoutSchema).max(100) });
+export const workoutListSchema = z.object({
+  workouts: z.array(workoutSchema).max(500),
+  nextCursor: z.string().nullish(),
+});
+
+const milestoneSchema = z.object({
+  index: z.number().int().min(0),
+  windowStart: isoTime,
+  windowEnd: isoTime,
+  claimDeadline: isoTime,
+  state: z.string(),
+  amount: uint,
+  progress: z.object({
+    done: z.number().int().min(0),
+    required: z.number().int().min(0),
+    met: z.boolean(),
+    workouts: z.array(z.string()).optional(),
+  }),
+  claimable: z.boolean(),
+});
+export type ApiMilestone = z.infer<typeof milestoneSchema>;
+
+export const commitmentSchema = z.looseObject({
+  id: z.string().regex(/^\d+$/),
+  rulesKnown: z.boolean().optional(),
+  milestones: z.array(milestoneSchema).max(104),
+});
+export type ApiCommitment = z.infer<typeof commitmentSchema>;
+export const commitmentListSchema = z.object({ commitments: z.array(commitmentSchema).max(500) });
+
+export const attestationSchema = z.object({
+  commitmentId: uint,
+  milestoneIndex: uint,
+  evidenceHash: bytes32,
+  validUntil: uint,
+  signer: address,
+  signature: hex,
+});
+export type Attestation = z.infer<typeof attestationSchema>;
+
+export const toolCallSchema = z.looseObject({
+  name: z.string(),
+  arguments: z.unknown().optional(),
+  args: z.unknown().optional(),
+  result: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+export const agentReplySchema = z.looseObject({
+  reply: z.string(),
+  toolCalls: z.array(toolCallSchema).max(50).default([]),
+  conversationId: z.string().optional(),
+});
+export type AgentReply = z.infer<typeof agentReplySchema>;
+
+export const nudgeSchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  message: z.string().optional(),
+  text: z.string().optional(),
+  body: z.string().optional(),
+  channel: z.string().optional(),
+  createdAt: isoTime.optional(),
+  status: z.string().optional(),
+});
+export type Nudge = z.infer<typeof nudgeSchema>;
+export const nudgeListSchema = z.looseObject({ nudges: z.array(nudgeSchema).max(500) });
+
+export const CHANNELS = ["inApp", "email", "webhook"] as const;
+export const preferencesSchema = z.looseObject({});
+export const calendarSchema = z.looseObject({});

@@ -1,0 +1,147 @@
+/**
+ * Reads a commitment and all its milestones straight from the vault: `getCommitment` first, then every
+ * milestone's state, amount and claim deadline in ONE `eth_call` through the vault's own `multicall`.
+ * Also finds an owner's commitment ids from `CommitmentCreated` logs (owner is an indexed topic).
+ */
+import { type Address, decodeFunctionResult, encodeFunctionData, type Hex, type PublicClient } from "viem";
+import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { type ChainMilestoneState, chainStateOf } from "./milestoneStatus.ts";
+
+export interface MilestoneView {
+  index: number;
+  state: ChainMilestoneState;
+  amount: bigint;
+  /** Unix seconds. */
+  windowStart: number;
+  windowEnd: number;
+  claimDeadline: number;
+}
+
+export interface CommitmentView {
+  id: bigint;
+  owner: Address;
+  token: Address;
+  amount: bigint;
+  start: number;
+  period: number;
+  grace: number;
+  beneficiary: Address;
+  rulesHash: Hex;
+  closed: boolean;
+  milestones: MilestoneView[];
+}
+
+/** The most commitment ids listed per owner. */
+export const MAX_COMMITMENTS = 50;
+/** Blocks per `eth_getLogs` request and the most requests per listing. */
+export const LOG_CHUNK_BLOCKS = 10_000n;
+export const MAX_LOG_CHUNKS = 50;
+
+export async function readCommitment(
+  client: PublicClient,
+  vault: Address,
+  id: bigint,
+): Promise<CommitmentView> {
+  const c = await client.readContract({
+    address: vault,
+    abi: commitmentVaultAbi,
+    functionName: "getCommitment",
+    args: [id],
+  });
+  const count = Number(c.milestones);
+  const calls: Hex[] = [];
+  for (let i = 0n; i < BigInt(count); i++) {
+    calls.push(
+      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "milestoneState", args: [id, i] }),
+    );
+    calls.push(
+      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "milestoneAmount", args: [id, i] }),
+    );
+    calls.push(encodeFunctionData({ abi: commitmentVaultAbi, functionName: "claimDeadline", args: [id, i] }));
+  }
+  let results: readonly Hex[] = [];
+  if (calls.length > 0) {
+    // `multicall` is not a view in the ABI, but as an eth_call it only reads.
+    const { data } = await client.call({
+      to: vault,
+      data: encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [calls] }),
+    });
+    if (data === undefined) throw new Error(`the vault answered nothing for commitment ${id}`);
+    results = decodeFunctionResult({ abi: commitmentVaultAbi, functionName: "multicall", data });
+  }
+  const start = Number(c.start);
+  const period = Number(c.period);
+  const milestones: MilestoneView[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = (k: number): Hex => {
+      const data = results[i * 3 + k];
+      if (data === undefined) throw new Error(`multicall answered too few results for commitment ${id}`);
+      return data;
+    };
+    const state = decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "milestoneState",
+      data: at(0),
+    });
+    const amount = decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "milestoneAmount",
+      data: at(1),
+    });
+    const deadline = decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "claimDeadline",
+      data: at(2),
+    });
+    milestones.push({
+      index: i,
+      state: chainStateOf(Number(state)),
+      amount,
+      windowStart: start + i * period,
+      windowEnd: start + (i + 1) * period,
+      claimDeadline: Number(deadline),
+    });
+  }
+  return {
+    id,
+    owner: c.owner,
+    token: c.token,
+    amount: c.amount,
+    start,
+    period,
+    grace: Number(c.grace),
+    beneficiary: c.beneficiary,
+    rulesHash: c.rulesHash,
+    closed: c.closed,
+    milestones,
+  };
+}
+
+/** The owner's commitment ids, newest first, scanning logs backwards from the head in bounded chunks. */
+export async function listCommitmentIds(
+  client: PublicClient,
+  vault: Address,
+  owner: Address,
+  deploymentBlock: bigint,
+): Promise<bigint[]> {
+  const ids: bigint[] = [];
+  let to = await client.getBlockNumber();
+  for (
+    let chunk = 0;
+    chunk < MAX_LOG_CHUNKS && to >= deploymentBlock && ids.length < MAX_COMMITMENTS;
+    chunk++
+  ) {
+    const from = to - LOG_CHUNK_BLOCKS + 1n > deploymentBlock ? to - LOG_CHUNK_BLOCKS + 1n : deploymentBlock;
+    const logs = await client.getContractEvents({
+      address: vault,
+      abi: commitmentVaultAbi,
+      eventName: "CommitmentCreated",
+      args: { owner },
+      fromBlock: from,
+      toBlock: to,
+    });
+    for (const log of logs.reverse()) if (log.args.id !== undefined) ids.push(log.args.id);
+    to = from - 1n;
+  }
+  return ids.slice(0, MAX_COMMITMENTS);
+}

@@ -1,0 +1,167 @@
+/**
+ * The new-commitment form as plain data: its fields as typed, validation into the vault's
+ * `CommitmentParams` and the rules document, with one message per wrong field (the form shows them inline and
+ * keeps what was typed).
+ */
+import { type Address, getAddress, isAddress, zeroAddress } from "viem";
+import { SPORTS, type Sport } from "../api/schemas.ts";
+import type { DeployedToken } from "../chain/deployments.ts";
+import { parseAmount } from "../format/amount.ts";
+import { type RulesDocument, rulesDocumentSchema } from "../rules/rulesHash.ts";
+
+export const PERIOD_UNITS = { hours: 3600, days: 86_400, weeks: 604_800 } as const;
+export type PeriodUnit = keyof typeof PERIOD_UNITS;
+
+export interface CommitmentFormValues {
+  minWorkouts: string;
+  minMinutes: string;
+  activities: Sport[];
+  timezone: string;
+  evidence: "device" | "any";
+  /** "ETH" or a token address. */
+  asset: string;
+  amount: string;
+  /** `<input type="datetime-local">` value, in the browser's time zone. */
+  start: string;
+  periodCount: string;
+  periodUnit: PeriodUnit;
+  milestones: string;
+  graceHours: string;
+  beneficiary: string;
+}
+
+export type FormField = keyof CommitmentFormValues;
+export type FormErrors = Partial<Record<FormField, string>>;
+
+export interface ValidCommitment {
+  rules: RulesDocument;
+  token: Address;
+  tokenInfo: DeployedToken | undefined;
+  decimals: number;
+  symbol: string;
+  amount: bigint;
+  start: number;
+  period: number;
+  milestones: number;
+  grace: number;
+  beneficiary: Address;
+}
+
+export type ValidateReturnType = { ok: true; value: ValidCommitment } | { ok: false; errors: FormErrors };
+
+export interface ValidateParameters {
+  values: CommitmentFormValues;
+  tokens: readonly DeployedToken[];
+  owner: Address | undefined;
+  vault: Address;
+  /** Chain time, unix seconds. */
+  chainNow: number;
+  /** Balance of the chosen asset, when known. */
+  balance: bigint | undefined;
+}
+
+/** Seconds the start must lie ahead of the chain's clock, so the transaction still fits once mined. */
+export const START_MARGIN_SEC = 30;
+const MAX_START_DELAY_SEC = 365 * 86_400;
+
+function wholeNumber(text: string, min: number, max: number): number | undefined {
+  if (!/^\d{1,9}$/.test(text.trim())) return undefined;
+  const n = Number(text.trim());
+  return n >= min && n <= max ? n : undefined;
+}
+
+export function validateCommitment({
+  values,
+  tokens,
+  owner,
+  vault,
+  chainNow,
+  balance,
+}: ValidateParameters): ValidateReturnType {
+  const errors: FormErrors = {};
+
+  const minWorkouts = wholeNumber(values.minWorkouts, 1, 50);
+  if (minWorkouts === undefined) errors.minWorkouts = "Enter a whole number from 1 to 50.";
+  const minMinutes = wholeNumber(values.minMinutes, 0, 600);
+  if (minMinutes === undefined) errors.minMinutes = "Enter a whole number of minutes from 0 to 600.";
+  const activities = SPORTS.filter((s) => values.activities.includes(s));
+  if (activities.length === 0) errors.activities = "Choose at least one activity.";
+  const rules = rulesDocumentSchema.safeParse({
+    version: 1,
+    timezone: values.timezone,
+    perMilestone: { minWorkouts: minWorkouts ?? 1, minMinutes: minMinutes ?? 0, activities },
+    evidence: values.evidence,
+  });
+  if (!rules.success && rules.error.issues.some((i) => i.path[0] === "timezone")) {
+    errors.timezone = "Choose a time zone from the list, e.g. Europe/Berlin.";
+  }
+
+  const tokenInfo = values.asset === "ETH" ? undefined : tokens.find((t) => t.address === values.asset);
+  if (values.asset !== "ETH" && tokenInfo === undefined) errors.asset = "Choose ETH or a listed token.";
+  const decimals = tokenInfo?.decimals ?? 18;
+  const symbol = tokenInfo?.symbol ?? "ETH";
+  const amount = parseAmount(values.amount, decimals);
+  if (!amount.ok) errors.amount = amount.error;
+  else if (balance !== undefined && amount.value > balance) {
+    errors.amount = `That is more than your balance of this asset.`;
+  }
+
+  const startMs = Date.parse(values.start);
+  const start = Number.isNaN(startMs) ? undefined : Math.floor(startMs / 1000);
+  if (start === undefined) errors.start = "Choose a start date and time.";
+  else if (start < chainNow + START_MARGIN_SEC) errors.start = "The start must be in the future.";
+  else if (start > chainNow + MAX_START_DELAY_SEC) errors.start = "The start must be within a year from now.";
+
+  const count = wholeNumber(values.periodCount, 1, 100_000);
+  const period = count === undefined ? undefined : count * PERIOD_UNITS[values.periodUnit];
+  if (period === undefined || period < 3600 || period > 366 * 86_400) {
+    errors.periodCount = "A window lasts from 1 hour to 366 days.";
+  }
+  const milestones = wholeNumber(values.milestones, 1, 104);
+  if (milestones === undefined) errors.milestones = "Choose 1 to 104 milestones.";
+  const graceHours = wholeNumber(values.graceHours, 0, 168);
+  if (graceHours === undefined) errors.graceHours = "Grace is 0 to 168 hours (7 days).";
+
+  const b = values.beneficiary.trim();
+  if (!isAddress(b, { strict: false })) errors.beneficiary = "Enter a 0x address (42 characters).";
+  else if (getAddress(b) === zeroAddress) errors.beneficiary = "The beneficiary cannot be the zero address.";
+  else if (owner !== undefined && getAddress(b) === getAddress(owner)) {
+    errors.beneficiary = "The beneficiary must be someone else: missed stakes cannot go back to you.";
+  } else if (getAddress(b) === getAddress(vault)) errors.beneficiary = "The vault cannot be the beneficiary.";
+
+  if (
+    Object.keys(errors).length > 0 ||
+    !rules.success ||
+    !amount.ok ||
+    start === undefined ||
+    period === undefined ||
+    milestones === undefined ||
+    graceHours === undefined
+  ) {
+    return { ok: false, errors };
+  }
+  return {
+    ok: true,
+    value: {
+      rules: rules.data,
+      token: tokenInfo?.address ?? zeroAddress,
+      tokenInfo,
+      decimals,
+      symbol,
+      amount: amount.value,
+      start,
+      period,
+      milestones,
+      grace: graceHours * 3600,
+      beneficiary: getAddress(b),
+    },
+  };
+}
+
+/** The Monday after `now` at 00:00 local time. */
+export function nextMonday(now: Date): Date {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  d.setDate(d.getDate() + ((8 - d.getDay()) % 7 || 7));
+  return d;
+}

@@ -1,0 +1,93 @@
+/**
+ * Claims and slashes from the dashboard. Claim: fetch the oracle attestation for each milestone, then submit
+ * `claimMilestone` — several at once in one transaction through the vault's `multicall`. Slash: settle missed
+ * windows (permissionless once the claim deadline passed), batched the same way. Each call is simulated first,
+ * so a revert comes back as a decoded custom error.
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { type Address, encodeFunctionData, type Hex } from "viem";
+import { useConfig } from "wagmi";
+import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { fetchAttestation } from "../api/agentClient.ts";
+import type { Deployment } from "../chain/deployments.ts";
+
+export interface MilestoneRef {
+  commitmentId: bigint;
+  index: number;
+}
+
+/** At most this many milestones per transaction. */
+export const MAX_BATCH = 20;
+
+export function claimCalldata(att: {
+  commitmentId: bigint;
+  milestoneIndex: bigint;
+  evidenceHash: Hex;
+  validUntil: bigint;
+  signature: Hex;
+}): Hex {
+  return encodeFunctionData({
+    abi: commitmentVaultAbi,
+    functionName: "claimMilestone",
+    args: [att.commitmentId, att.milestoneIndex, att.evidenceHash, att.validUntil, [att.signature]],
+  });
+}
+
+export function slashCalldata(ref: MilestoneRef): Hex {
+  return encodeFunctionData({
+    abi: commitmentVaultAbi,
+    functionName: "slash",
+    args: [ref.commitmentId, BigInt(ref.index)],
+  });
+}
+
+async function sendBatch(
+  config: ReturnType<typeof useConfig>,
+  deployment: Deployment,
+  account: Address,
+  calls: Hex[],
+): Promise<Hex> {
+  const sim = await simulateContract(config, {
+    chainId: deployment.chainId,
+    account,
+    address: deployment.vault.address,
+    abi: commitmentVaultAbi,
+    functionName: "multicall",
+    args: [calls],
+  });
+  const hash = await writeContract(config, sim.request);
+  const receipt = await waitForTransactionReceipt(config, { chainId: deployment.chainId, hash });
+  if (receipt.status !== "success") throw new Error(`The transaction ${hash} was reverted.`);
+  return hash;
+}
+
+export function useClaimMilestones(deployment: Deployment, account: Address | undefined) {
+  const config = useConfig();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (refs: MilestoneRef[]) => {
+      if (account === undefined) throw new Error("Connect a wallet first.");
+      const batch = refs.slice(0, MAX_BATCH);
+      const attestations = [];
+      for (const ref of batch) attestations.push(await fetchAttestation(ref.commitmentId, ref.index));
+      const hash = await sendBatch(config, deployment, account, attestations.map(claimCalldata));
+      return { hash, count: batch.length };
+    },
+    onSettled: () => queryClient.invalidateQueries(),
+  });
+}
+
+export function useSlashMilestones(deployment: Deployment, account: Address | undefined) {
+  const config = useConfig();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (refs: MilestoneRef[]) => {
+      if (account === undefined) throw new Error("Connect a wallet first.");
+      const batch = refs.slice(0, MAX_BATCH);
+      const hash = await sendBatch(config, deployment, account, batch.map(slashCalldata));
+      return { hash, count: batch.length };
+    },
+    onSettled: () => queryClient.invalidateQueries(),
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Build-time settings (Vite `VITE_*` variables), parsed once with zod. Nothing else reads `import.meta.env`.
+ *
+ * - `VITE_AGENT_URL`: where the agent API lives (default http://127.0.0.1:8787).
+ * - `VITE_WALLETCONNECT_PROJECT_ID`: enables WalletConnect in the connect dialog when set.
+ * - `VITE_RPC_URL_<chainId>`: JSON-RPC endpoint per chain (default: the chain's public RPC; 31337 →
+ *   http://127.0.0.1:8545).
+ */
+import { z } from "zod";
+
+const url = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  VITE_AGENT_URL: url.default("http://127.0.0.1:8787"),
+  VITE_WALLETCONNECT_PROJECT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{8,64}$/)
+    .optional()
+    .catch(undefined),
+  VITE_RPC_URL_31337: url.default("http://127.0.0.1:8545"),
+  VITE_RPC_URL_11155111: url.optional(),
+  VITE_RPC_URL_84532: url.optional(),
+});
+
+export type AppEnv = z.infer<typeof envSchema>;
+
+/** Empty strings count as unset (a `.env` line `VITE_AGENT_URL=`). */
+export function parseEnv(raw: Record<string, unknown>): AppEnv {
+  const present: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw))
+    if (value !== "" && value !== undefined) present[key] = value;
+  return envSchema.parse(present);
+}
+
+export const env: AppEnv = parseEnv(import.meta.env);
+
+/** The agent base URL without a trailing slash. */
+export const agentUrl: string = env.VITE_AGENT_URL.replace(/\/+$/, "");

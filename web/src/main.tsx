@@ -1,0 +1,24 @@
+/** Entry point: wagmi + TanStack Query providers around the app shell. */
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { WagmiProvider } from "wagmi";
+import { App } from "./App.tsx";
+import { wagmiConfig } from "./chain/wagmiConfig.ts";
+import "./styles.css";
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } },
+});
+
+const root = document.getElementById("root");
+if (root === null) throw new Error("#root is missing from index.html");
+createRoot(root).render(
+  <StrictMode>
+    <WagmiProvider config={wagmiConfig}>
+      <QueryClientProvider client={queryClient}>
+        <App />
+      </QueryClientProvider>
+    </WagmiProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,20 @@
+/** A tiny hash router: `#/`, `#/new`, `#/workouts`, `#/coach`. Unknown paths fall back to the dashboard. */
+import { useEffect, useState } from "react";
+
+export const ROUTES = ["/", "/new", "/workouts", "/coach"] as const;
+export type Route = (typeof ROUTES)[number];
+
+export function routeOf(hash: string): Route {
+  const path = hash.replace(/^#/, "") || "/";
+  return (ROUTES as readonly string[]).includes(path) ? (path as Route) : "/";
+}
+
+export function useHashRoute(): Route {
+  const [route, setRoute] = useState<Route>(() => routeOf(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(routeOf(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}

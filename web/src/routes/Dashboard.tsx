@@ -1,0 +1,298 @@
+/**
+ * Dashboard: totals (released, slashed, locked), one card per commitment with its milestone timeline, a
+ * countdown to the current claim deadline, a progress ring for the current window (from the agent), and
+ * Claim (one, or all claimable at once through Multicall) / settle missed windows.
+ * Commitments and milestone states come from the chain; progress and "claimable" from the agent when signed in.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { type Address, zeroAddress } from "viem";
+import { useBalance, useConnection, usePublicClient } from "wagmi";
+import { listCommitments } from "../api/agentClient.ts";
+import type { ApiCommitment } from "../api/schemas.ts";
+import type { Deployment } from "../chain/deployments.ts";
+import { currentMilestoneIndex, milestoneStatus, STATUS_LABEL } from "../chain/milestoneStatus.ts";
+import { type CommitmentView, listCommitmentIds, readCommitment } from "../chain/vaultReads.ts";
+import {
+  type MilestoneRef,
+  useClaimMilestones,
+  useSlashMilestones,
+} from "../commitment/useSettleMilestones.ts";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
+import { describeError } from "../errors/describeError.ts";
+import { PageHeading } from "../components/PageHeading.tsx";
+import { ProgressRing } from "../components/ProgressRing.tsx";
+import { formatAmount } from "../format/amount.ts";
+import { formatCountdown, formatDateTime, formatPeriod, fromUnix } from "../format/time.ts";
+import { useChainTime } from "../hooks/useChainTime.ts";
+import { useCountdown } from "../hooks/useNow.ts";
+import { useSession } from "../hooks/useSession.ts";
+
+interface TokenMeta {
+  symbol: string;
+  decimals: number;
+}
+
+function tokenMeta(deployment: Deployment, token: Address): TokenMeta {
+  if (token === zeroAddress) return { symbol: "ETH", decimals: 18 };
+  const t = deployment.tokens.find((x) => x.address.toLowerCase() === token.toLowerCase());
+  return t ? { symbol: t.symbol, decimals: t.decimals } : { symbol: "tokens", decimals: 18 };
+}
+
+function Countdown({ deadline, offsetMs, label }: { deadline: number; offsetMs: number; label: string }) {
+  const { msLeft, passed } = useCountdown(fromUnix(deadline), offsetMs);
+  return (
+    <p>
+      {label}: <strong>{passed ? "passed" : formatCountdown(msLeft)}</strong>{" "}
+      <span className="hint">({formatDateTime(fromUnix(deadline))})</span>
+    </p>
+  );
+}
+
+interface CardProps {
+  deployment: Deployment;
+  commitment: CommitmentView;
+  api: ApiCommitment | undefined;
+  nowSec: number;
+  offsetMs: number;
+  signedIn: boolean;
+  onClaim: (refs: MilestoneRef[]) => void;
+  onSlash: (refs: MilestoneRef[]) => void;
+  busy: boolean;
+}
+
+function CommitmentCard({
+  deployment,
+  commitment: c,
+  api,
+  nowSec,
+  offsetMs,
+  signedIn,
+  onClaim,
+  onSlash,
+  busy,
+}: CardProps) {
+  const meta = tokenMeta(deployment, c.token);
+  const statuses = c.milestones.map((m) => ({ ...m, status: milestoneStatus(m.state, m, nowSec) }));
+  const current = currentMilestoneIndex(statuses);
+  const currentMilestone = current === undefined ? undefined : statuses[current];
+  const apiCurrent = current === undefined ? undefined : api?.milestones.find((m) => m.index === current);
+  const claimable = (api?.milestones ?? [])
+    .filter((m) => m.claimable && statuses[m.index]?.state === "open")
+    .map((m) => ({ commitmentId: c.id, index: m.index }));
+  const missed = statuses
+    .filter((m) => m.status === "missed")
+    .map((m) => ({ commitmentId: c.id, index: m.index }));
+  const fmt = (value: bigint) => formatAmount({ value, ...meta });
+  const headingId = `commitment-${c.id}`;
+  return (
+    <article
+      className="card"
+      aria-labelledby={headingId}
+      data-testid="commitment-card"
+      data-commitment-id={c.id.toString()}
+    >
+      <h2 id={headingId}>
+        Commitment #{c.id.toString()} · {fmt(c.amount)}
+      </h2>
+      <p className="hint">
+        {c.milestones.length} × {formatPeriod(c.period)} from {formatDateTime(fromUnix(c.start))}
+        {c.closed ? " · closed" : ""}
+      </p>
+      <h3>Milestones</h3>
+      <ol className="timeline" aria-label={`Milestones of commitment ${c.id}`}>
+        {statuses.map((m) => (
+          <li key={m.index} className={`st-${m.status}`} data-status={m.status}>
+            {m.index + 1}: {STATUS_LABEL[m.status]} · {fmt(m.amount)}
+          </li>
+        ))}
+      </ol>
+      {currentMilestone ? (
+        currentMilestone.status === "upcoming" ? (
+          <Countdown
+            deadline={currentMilestone.windowStart}
+            offsetMs={offsetMs}
+            label={`Window ${current === undefined ? "" : current + 1} opens in`}
+          />
+        ) : (
+          <Countdown
+            deadline={currentMilestone.claimDeadline}
+            offsetMs={offsetMs}
+            label={`Claim deadline of window ${current === undefined ? "" : current + 1}`}
+          />
+        )
+      ) : null}
+      {apiCurrent ? (
+        <ProgressRing
+          done={apiCurrent.progress.done}
+          required={apiCurrent.progress.required}
+          label="workouts this window"
+        />
+      ) : currentMilestone && currentMilestone.status !== "upcoming" ? (
+        <p className="hint">
+          {signedIn ? "Progress is not available from the agent right now." : "Sign in to see your progress."}
+        </p>
+      ) : null}
+      <div className="choices">
+        {claimable.length > 0 ? (
+          <button type="button" onClick={() => onClaim(claimable)} disabled={busy}>
+            Claim{" "}
+            {claimable.length === 1
+              ? `milestone ${(claimable[0]?.index ?? 0) + 1}`
+              : `${claimable.length} milestones`}
+          </button>
+        ) : null}
+        {missed.length > 0 ? (
+          <button type="button" className="secondary" onClick={() => onSlash(missed)} disabled={busy}>
+            Settle {missed.length} missed window{missed.length === 1 ? "" : "s"}
+          </button>
+        ) : null}
+      </div>
+    </article>
+  );
+}
+
+function totalsOf(commitments: CommitmentView[]) {
+  const sums = new Map<Address, Record<"released" | "slashed" | "locked", bigint>>();
+  for (const c of commitments) {
+    const t = sums.get(c.token) ?? { released: 0n, slashed: 0n, locked: 0n };
+    for (const m of c.milestones) {
+      if (m.state === "released") t.released += m.amount;
+      else if (m.state === "slashed") t.slashed += m.amount;
+      else if (m.state === "open") t.locked += m.amount;
+    }
+    sums.set(c.token, t);
+  }
+  return sums;
+}
+
+export default function Dashboard({ deployment }: { deployment: Deployment }) {
+  const { address } = useConnection();
+  const client = usePublicClient({ chainId: deployment.chainId });
+  const { signedIn } = useSession();
+  const chainTime = useChainTime(deployment.chainId);
+  const balance = useBalance({ address, chainId: deployment.chainId });
+  const onChain = useQuery({
+    queryKey: ["commitments", deployment.chainId, deployment.vault.address, address],
+    enabled: client !== undefined && address !== undefined,
+    queryFn: async () => {
+      if (client === undefined || address === undefined) return [];
+      const ids = await listCommitmentIds(
+        client,
+        deployment.vault.address,
+        address,
+        BigInt(deployment.vault.deploymentBlock),
+      );
+      return Promise.all(ids.map((id) => readCommitment(client, deployment.vault.address, id)));
+    },
+  });
+  const fromAgent = useQuery({
+    queryKey: ["api", "commitments", address],
+    enabled: signedIn,
+    retry: false,
+    queryFn: listCommitments,
+  });
+  const claim = useClaimMilestones(deployment, address);
+  const slash = useSlashMilestones(deployment, address);
+  const busy = claim.isPending || slash.isPending;
+  const offsetMs = chainTime.data?.offsetMs ?? 0;
+  const nowSec = Math.max(chainTime.data?.blockTime ?? 0, Math.floor((Date.now() + offsetMs) / 1000));
+  const commitments = onChain.data ?? [];
+  const totals = totalsOf(commitments);
+  const allClaimable: MilestoneRef[] = (fromAgent.data ?? []).flatMap((c) =>
+    c.milestones.filter((m) => m.claimable).map((m) => ({ commitmentId: BigInt(c.id), index: m.index })),
+  );
+
+  return (
+    <>
+      <PageHeading>Your commitments</PageHeading>
+      <p>
+        Wallet balance:{" "}
+        <strong data-testid="wallet-balance">
+          {balance.data
+            ? formatAmount({ value: balance.data.value, decimals: 18, symbol: "ETH", maxFractionDigits: 4 })
+            : "…"}
+        </strong>
+      </p>
+      {commitments.length > 0 ? (
+        <dl className="totals" aria-label="Totals">
+          {[...totals.entries()].map(([token, t]) => {
+            const meta = tokenMeta(deployment, token);
+            return (
+              <div key={token}>
+                <dt>Released ({meta.symbol})</dt>
+                <dd data-testid="total-released">{formatAmount({ value: t.released, ...meta })}</dd>
+                <dt>Slashed ({meta.symbol})</dt>
+                <dd data-testid="total-slashed">{formatAmount({ value: t.slashed, ...meta })}</dd>
+                <dt>Locked ({meta.symbol})</dt>
+                <dd data-testid="total-locked">{formatAmount({ value: t.locked, ...meta })}</dd>
+              </div>
+            );
+          })}
+        </dl>
+      ) : null}
+      {allClaimable.length > 1 ? (
+        <p>
+          <button type="button" onClick={() => claim.mutate(allClaimable)} disabled={busy}>
+            Claim all {allClaimable.length} claimable milestones in one transaction
+          </button>
+        </p>
+      ) : null}
+      <div aria-live="polite">
+        {claim.isPending ? <p role="status">Fetching attestations and claiming…</p> : null}
+        {slash.isPending ? <p role="status">Settling missed windows…</p> : null}
+        {claim.isSuccess ? (
+          <div className="alert ok" role="status">
+            <p>
+              Claimed {claim.data.count} milestone{claim.data.count === 1 ? "" : "s"}; the share
+              {claim.data.count === 1 ? " is" : "s are"} back in your wallet.
+            </p>
+          </div>
+        ) : null}
+        {slash.isSuccess ? (
+          <div className="alert info" role="status">
+            <p>
+              Settled {slash.data.count} missed window{slash.data.count === 1 ? "" : "s"}: the share went to
+              the beneficiary.
+            </p>
+          </div>
+        ) : null}
+      </div>
+      <ErrorAlert error={claim.error} />
+      <ErrorAlert error={slash.error} />
+      {deployment.threshold > 1 ? (
+        <p className="alert warn">
+          This vault needs {deployment.threshold} oracle signatures per claim; this app asks one agent.
+        </p>
+      ) : null}
+      {onChain.isPending ? <p role="status">Loading your commitments…</p> : null}
+      <ErrorAlert error={onChain.error} />
+      {signedIn && fromAgent.error ? (
+        <div className="alert warn" role="status">
+          <p>Progress and claims need the agent: {describeError(fromAgent.error).message}</p>
+        </div>
+      ) : null}
+      {onChain.isSuccess && commitments.length === 0 ? (
+        <div className="card">
+          <p>You have no commitment yet.</p>
+          <p>
+            <a href="#/new">Create your first commitment</a>
+          </p>
+        </div>
+      ) : null}
+      {commitments.map((c) => (
+        <CommitmentCard
+          key={c.id.toString()}
+          deployment={deployment}
+          commitment={c}
+          api={fromAgent.data?.find((a) => a.id === c.id.toString())}
+          nowSec={nowSec}
+          offsetMs={offsetMs}
+          signedIn={signedIn}
+          onClaim={(refs) => claim.mutate(refs)}
+          onSlash={(refs) => slash.mutate(refs)}
+          busy={busy}
+        />
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,308 @@
+/**
+ * Workouts: drag-and-drop (or pick) FIT/GPX/TCX files with a result per file (which milestone it counts for,
+ * or exactly why not), a manual log form where the rules allow it, and a calendar heatmap of workouts.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { listCommitments, listWorkouts, logManualWorkout, uploadWorkoutFile } from "../api/agentClient.ts";
+import { SPORTS, type Sport, type Workout } from "../api/schemas.ts";
+import { ErrorAlert } from "../components/ErrorAlert.tsx";
+import { PageHeading } from "../components/PageHeading.tsx";
+import { describeError } from "../errors/describeError.ts";
+import { heatmapDays } from "../format/heatmap.ts";
+import { formatCountdown, formatDateTime, toDateTimeLocal } from "../format/time.ts";
+import { useSession } from "../hooks/useSession.ts";
+
+/** Most files handled per drop. */
+export const MAX_FILES_PER_DROP = 20;
+const ACCEPT = ".fit,.gpx,.tcx";
+
+type FileResult =
+  | { name: string; status: "uploading" }
+  | { name: string; status: "done"; workouts: Workout[] }
+  | { name: string; status: "failed"; error: unknown };
+
+function WorkoutVerdict({ w }: { w: Workout }) {
+  const counted = w.verdict.countsFor;
+  return (
+    <div data-testid="workout-verdict" data-status={w.verdict.status}>
+      <p>
+        <strong>{w.sport}</strong> on {formatDateTime(new Date(w.startTime))},{" "}
+        {formatCountdown(w.durationSec * 1000)}
+        {w.distanceM ? `, ${(w.distanceM / 1000).toFixed(2)} km` : ""}:{" "}
+        {w.verdict.status === "accepted" ? "accepted" : "rejected"}.
+      </p>
+      {counted.length > 0 ? (
+        <p>
+          Counts for{" "}
+          {counted.map((c) => `commitment #${c.commitmentId}, milestone ${c.milestoneIndex + 1}`).join("; ")}.
+        </p>
+      ) : w.verdict.status === "accepted" ? (
+        <p>It does not count for any open milestone.</p>
+      ) : null}
+      {w.verdict.reasons.length > 0 ? (
+        <ul>
+          {w.verdict.reasons.map((r) => (
+            <li key={r.code}>
+              {r.message} <span className="hint">({r.code})</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {(w.verdict.notCounted ?? []).map((n) => (
+        <p key={`${n.commitmentId}-${n.milestoneIndex ?? ""}`}>
+          Not counted for commitment #{n.commitmentId}: {n.reasons.map((r) => r.message).join("; ")}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function Upload() {
+  const queryClient = useQueryClient();
+  const inputId = useId();
+  const [over, setOver] = useState(false);
+  const [results, setResults] = useState<FileResult[]>([]);
+  const [tooMany, setTooMany] = useState(false);
+
+  const handle = async (list: FileList | null) => {
+    if (list === null || list.length === 0) return;
+    const files = [...list].slice(0, MAX_FILES_PER_DROP);
+    setTooMany(list.length > MAX_FILES_PER_DROP);
+    setResults(files.map((f) => ({ name: f.name, status: "uploading" })));
+    for (const [i, file] of files.entries()) {
+      let result: FileResult;
+      try {
+        result = { name: file.name, status: "done", workouts: await uploadWorkoutFile(file) };
+      } catch (error) {
+        result = { name: file.name, status: "failed", error };
+      }
+      setResults((rs) => rs.map((r, j) => (j === i ? result : r)));
+    }
+    await queryClient.invalidateQueries({ queryKey: ["api"] });
+  };
+
+  return (
+    <section aria-labelledby={`${inputId}-h`}>
+      <h2 id={`${inputId}-h`}>Upload workout files</h2>
+      <label
+        htmlFor={inputId}
+        className={`dropzone${over ? " over" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          void handle(e.dataTransfer.files);
+        }}
+      >
+        <span className="drop-text">Drop .fit, .gpx or .tcx files here, or</span>
+        <span className="button">Choose files</span>
+        <input
+          id={inputId}
+          className="visually-hidden"
+          type="file"
+          multiple
+          accept={ACCEPT}
+          onChange={(e) => {
+            void handle(e.target.files);
+            e.target.value = "";
+          }}
+        />
+      </label>
+      {tooMany ? (
+        <p className="alert warn">
+          Only the first {MAX_FILES_PER_DROP} files were uploaded; drop the rest again.
+        </p>
+      ) : null}
+      <ul aria-live="polite" data-testid="upload-results">
+        {results.map((r, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: one row per dropped file, in order
+          <li key={i} className="card">
+            <h3>{r.name}</h3>
+            {r.status === "uploading" ? <p role="status">Checking…</p> : null}
+            {r.status === "failed" ? (
+              <p className="field-error" data-testid="upload-error">
+                {describeError(r.error).message}
+              </p>
+            ) : null}
+            {r.status === "done" ? r.workouts.map((w) => <WorkoutVerdict key={w.id} w={w} />) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function ManualLog() {
+  const uid = useId();
+  const queryClient = useQueryClient();
+  const [sport, setSport] = useState<Sport>("run");
+  const [start, setStart] = useState(() => toDateTimeLocal(new Date(Date.now() - 3_600_000)));
+  const [minutes, setMinutes] = useState("30");
+  const [distanceKm, setDistanceKm] = useState("");
+  const [notes, setNotes] = useState("");
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const log = useMutation({
+    mutationFn: logManualWorkout,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["api"] }),
+  });
+  const onSubmit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const durationMin = Number(minutes);
+    const startMs = Date.parse(start);
+    const distance = distanceKm.trim() === "" ? undefined : Number(distanceKm);
+    if (!Number.isInteger(durationMin) || durationMin < 1 || durationMin > 1440) {
+      setFieldError("Duration: a whole number of minutes from 1 to 1440.");
+      return;
+    }
+    if (Number.isNaN(startMs)) {
+      setFieldError("Start: choose a date and time.");
+      return;
+    }
+    if (distance !== undefined && (!Number.isFinite(distance) || distance < 0 || distance > 1000)) {
+      setFieldError("Distance: a number of kilometres from 0 to 1000.");
+      return;
+    }
+    setFieldError(null);
+    log.mutate({
+      sport,
+      startTime: new Date(startMs).toISOString(),
+      durationMin,
+      ...(distance !== undefined ? { distanceM: Math.round(distance * 1000) } : {}),
+      ...(notes.trim() ? { notes: notes.trim().slice(0, 1000) } : {}),
+    });
+  };
+  return (
+    <form onSubmit={onSubmit} noValidate aria-labelledby={`${uid}-h`}>
+      <h2 id={`${uid}-h`}>Log a workout by hand</h2>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={`${uid}-sport`}>Activity</label>
+          <select id={`${uid}-sport`} value={sport} onChange={(e) => setSport(e.target.value as Sport)}>
+            {SPORTS.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${uid}-start`}>Started</label>
+          <input
+            id={`${uid}-start`}
+            type="datetime-local"
+            value={start}
+            onChange={(e) => setStart(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${uid}-min`}>Duration (minutes)</label>
+          <input
+            id={`${uid}-min`}
+            inputMode="numeric"
+            value={minutes}
+            onChange={(e) => setMinutes(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${uid}-km`}>Distance (km, optional)</label>
+          <input
+            id={`${uid}-km`}
+            inputMode="decimal"
+            value={distanceKm}
+            onChange={(e) => setDistanceKm(e.target.value)}
+          />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor={`${uid}-notes`}>Notes (optional)</label>
+        <textarea
+          id={`${uid}-notes`}
+          maxLength={1000}
+          rows={2}
+          value={notes}
+          onChange={(e) => setNotes(e.target.value)}
+        />
+      </div>
+      {fieldError ? (
+        <p className="field-error" role="alert">
+          {fieldError}
+        </p>
+      ) : null}
+      <ErrorAlert error={log.error} />
+      {log.data ? log.data.map((w) => <WorkoutVerdict key={w.id} w={w} />) : null}
+      <button type="submit" disabled={log.isPending}>
+        {log.isPending ? "Saving…" : "Log workout"}
+      </button>
+    </form>
+  );
+}
+
+function Heatmap({ workouts }: { workouts: Workout[] }) {
+  const accepted = workouts.filter((w) => w.verdict.status === "accepted");
+  const days = heatmapDays(
+    accepted.map((w) => new Date(w.startTime)),
+    new Date(),
+    12,
+  );
+  const total = days.reduce((n, d) => n + d.count, 0);
+  return (
+    <section aria-labelledby="heatmap-h">
+      <h2 id="heatmap-h">Last 12 weeks</h2>
+      <div className="heatmap" role="img" aria-label={`${total} accepted workouts in the last 12 weeks`}>
+        {days.map((d) => (
+          <span key={d.date} data-level={d.level} title={`${d.date}: ${d.count}`} />
+        ))}
+      </div>
+      <p className="hint">Each square is a day, Monday at the top; darker means more workouts.</p>
+    </section>
+  );
+}
+
+export default function Workouts() {
+  const { signedIn } = useSession();
+  const workouts = useQuery({
+    queryKey: ["api", "workouts"],
+    enabled: signedIn,
+    retry: false,
+    queryFn: listWorkouts,
+  });
+  const commitments = useQuery({
+    queryKey: ["api", "commitments"],
+    enabled: signedIn,
+    retry: false,
+    queryFn: listCommitments,
+  });
+  const manualAllowed = (commitments.data ?? []).some((c) => {
+    const rules = (c as { rules?: { evidence?: string } | null }).rules;
+    return rules?.evidence === "any";
+  });
+  if (!signedIn) {
+    return (
+      <>
+        <PageHeading>Workouts</PageHeading>
+        <p className="alert info">Sign in (button at the top) to upload and see your workouts.</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeading>Workouts</PageHeading>
+      <Upload />
+      {manualAllowed ? (
+        <ManualLog />
+      ) : (
+        <p className="hint">
+          Manual logs are possible only when a commitment’s rules accept any evidence; yours need device
+          files.
+        </p>
+      )}
+      {workouts.isSuccess ? <Heatmap workouts={workouts.data} /> : null}
+      <ErrorAlert error={workouts.error} />
+    </>
+  );
+}
