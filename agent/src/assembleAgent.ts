@@ -1,21 +1,47 @@
 /**
  * Wires the agent's real dependencies from a parsed config: the store (PGlite or PostgreSQL), Redis when
- * configured (rate limits, nonces, sessions) or the store otherwise, the oracle signer, health checks, the
- * app. `main.ts` calls it and listens; tests call it with their own config.
+ * configured (rate limits, nonces, sessions, locks, the coach's BullMQ scheduler) or the store otherwise, the
+ * oracle signer, the chain (client checked at startup, vault reader, indexer, keeper, claim relayer), the
+ * routes (workouts, commitments, coach, Strava) and the periodic housekeeping. `main.ts` calls it and listens;
+ * tests and the demo call it with their own config and clock.
+ *
+ * Nothing periodic runs until `startBackground()`; `close()` stops it all in order (loops first, then the
+ * transaction sender and the relayer, then Redis and the store).
  */
 import type { Express } from "express";
+import type { Redis } from "ioredis";
+import { type AttestationSigner, privateKeySigner } from "./attestation/signer.ts";
 import { createRedisNonceStore, createRedisSessionStore } from "./auth/redisStores.ts";
 import type { NonceStore, SessionStore } from "./auth/stores.ts";
-import { privateKeySigner } from "./attestation/signer.ts";
+import { createChainClient, verifyChain } from "./chain/chainClient.ts";
+import { type ClaimRelayerService, createClaimRelayer } from "./chain/claimRelayer.ts";
+import { createIndexer, type Indexer } from "./chain/indexer.ts";
+import { createKeeper, type Keeper } from "./chain/keeper.ts";
+import type { Lock } from "./chain/lock.ts";
+import { createPollLoop } from "./chain/pollLoop.ts";
+import { createRedisLock } from "./chain/redisLock.ts";
+import { createStoreLock } from "./chain/storeLock.ts";
+import {
+  createTransactionSender,
+  operatorAccount,
+  type TransactionSender,
+} from "./chain/transactionSender.ts";
+import { createVaultReader, type ViemVaultReader } from "./chain/vaultReader.ts";
 import type { Clock } from "./clock.ts";
+import { type Coach, createCoach } from "./coach/createCoach.ts";
 import { type Config, redactedConfig } from "./config.ts";
-import { createApp } from "./http/createApp.ts";
-import { redisHealthCheck, signerHealthCheck } from "./http/healthChecks.ts";
+import { type ApiRoute, createApp } from "./http/createApp.ts";
+import { commitmentsRouter } from "./http/commitmentsRouter.ts";
+import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/healthChecks.ts";
 import type { HealthCheck } from "./http/healthRouter.ts";
+import { workoutsRouter } from "./http/workoutsRouter.ts";
 import { createRateLimits } from "./limits/rateLimits.ts";
 import { createRedisClient, waitForRedis } from "./limits/redisClient.ts";
 import type { Logger } from "./logger.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { createStravaIntegration, type StravaIntegration } from "./providers/strava/stravaIntegration.ts";
+import { providerIngestSink } from "./services/providerIngestSink.ts";
+import type { ChainTarget } from "./services/serviceContext.ts";
 import { openStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 
@@ -25,14 +51,24 @@ export interface AssembleAgentParameters {
   logger: Logger;
 }
 
+/** Handles for running one pass by hand (the demo, tests); the background loops run them on their own. */
+export interface AgentTasks {
+  indexer?: Pick<Indexer, "runOnce">;
+  keeper?: Pick<Keeper, "runOnce">;
+  coach?: Pick<Coach, "runPass">;
+  strava?: Pick<StravaIntegration["reconciler"], "reconcileOnce">;
+}
+
 export interface AssembleAgentReturnType {
   app: Express;
   store: Store;
+  metrics: Metrics;
   /** The oracle address, when a key is configured. */
   oracle: string | undefined;
-  /** Starts the periodic work (indexer, keeper, reconciliation, coach); call once the server listens. */
+  tasks: AgentTasks;
+  /** Starts the periodic work (indexer, keeper, relayer recovery, reconciliation, coach, housekeeping); call once the server listens. */
   startBackground(): void;
-  /** Stops the periodic work, then closes Redis and the store (after the HTTP server has stopped). */
+  /** Stops the periodic work, then closes the chain sender, Redis and the store (after the HTTP server has stopped). */
   close(): Promise<void>;
 }
 
@@ -43,6 +79,11 @@ export interface BackgroundTask {
   stop(): Promise<void>;
 }
 
+/** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
+export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+/** The relayer answers `pending` after this long, well inside the request timeout. */
+const RELAYER_RESPONSE_MARGIN_MS = 5_000;
+
 export async function assembleAgent({
   config,
   clock,
@@ -50,22 +91,241 @@ export async function assembleAgent({
 }: AssembleAgentParameters): Promise<AssembleAgentReturnType> {
   const metrics = createMetrics();
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, clock });
+  // Undone in reverse when assembly fails half-way, and by close() once it succeeded.
+  const closers: { name: string; close: () => Promise<void> }[] = [
+    { name: "store", close: () => store.close() },
+  ];
+  const closeAll = async () => {
+    for (const { name, close } of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error, component: name }, "error while closing");
+      }
+    }
+  };
+
+  try {
+    return await assemble({ config, clock, logger }, metrics, store, closers, closeAll);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function assemble(
+  { config, clock, logger }: AssembleAgentParameters,
+  metrics: Metrics,
+  store: Store,
+  closers: { name: string; close: () => Promise<void> }[],
+  closeAll: () => Promise<void>,
+): Promise<AssembleAgentReturnType> {
   const checks: Record<string, HealthCheck> = { store: () => store.ping() };
+  const background: BackgroundTask[] = [];
+  const tasks: AgentTasks = {};
 
   let sessions: SessionStore = store.sessions;
   let nonces: NonceStore = store.siweNonces;
-  const redis = config.redisUrl ? createRedisClient({ url: config.redisUrl, logger }) : undefined;
-  if (redis) {
-    if (!(await waitForRedis(redis, 2_000))) {
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    const client = createRedisClient({ url: config.redisUrl, logger });
+    redis = client;
+    closers.push({ name: "redis", close: async () => client.disconnect() });
+    if (!(await waitForRedis(client, 2_000))) {
       logger.warn("redis is not reachable yet: rate limits use memory until it is");
     }
-    sessions = createRedisSessionStore({ redis, clock, keyPrefix: config.redisKeyPrefix });
-    nonces = createRedisNonceStore({ redis, clock, keyPrefix: config.redisKeyPrefix });
-    checks.redis = redisHealthCheck(redis);
+    sessions = createRedisSessionStore({ redis: client, clock, keyPrefix: config.redisKeyPrefix });
+    nonces = createRedisNonceStore({ redis: client, clock, keyPrefix: config.redisKeyPrefix });
+    checks.redis = redisHealthCheck(client);
   }
 
-  const signer = config.oraclePrivateKey ? privateKeySigner(config.oraclePrivateKey.reveal()) : undefined;
-  if (signer) checks.signer = signerHealthCheck(signer);
+  let signer: AttestationSigner | undefined;
+  if (config.oraclePrivateKey) {
+    signer = privateKeySigner(config.oraclePrivateKey.reveal());
+    checks.signer = signerHealthCheck(signer);
+  }
+
+  // The chain: one client, checked before anything reads it (wrong chain id or no vault code stops the boot).
+  const chain: ChainTarget | undefined =
+    config.vault === undefined ? undefined : { chainId: config.chainId, vault: config.vault.address };
+  let reader: ViemVaultReader | undefined;
+  let relayer: ClaimRelayerService | undefined;
+  if (config.rpcUrl !== undefined) {
+    const client = createChainClient({ rpcUrl: config.rpcUrl, chainId: config.chainId });
+    checks.rpc = rpcHealthCheck(client, config.chainId);
+    await verifyChain({ client, chainId: config.chainId, vault: config.vault?.address });
+    if (config.vault !== undefined) {
+      const vault = config.vault.address;
+      const vaultReader = createVaultReader({ client, chainId: config.chainId, vault });
+      reader = vaultReader;
+      const indexer = createIndexer({
+        client,
+        reader: vaultReader,
+        store,
+        logger: logger.child({ component: "indexer" }),
+        chainId: config.chainId,
+        vault,
+        deploymentBlock: config.vault.deploymentBlock,
+        confirmations: config.indexer.confirmations,
+        maxBlockRange: config.indexer.maxBlockRange,
+      });
+      tasks.indexer = indexer;
+      background.push({
+        name: "indexer",
+        start: () => indexer.start(config.indexer.pollIntervalMs),
+        stop: () => indexer.stop(),
+      });
+
+      if (config.operatorPrivateKey !== undefined) {
+        const lock: Lock = redis
+          ? createRedisLock({ redis, keyPrefix: config.redisKeyPrefix })
+          : createStoreLock({ locks: store.locks });
+        const txSender = createTransactionSender({
+          client,
+          account: operatorAccount(config.operatorPrivateKey.reveal()),
+          chainId: config.chainId,
+          transactions: store.chainTransactions,
+          clock,
+          logger: logger.child({ component: "sender" }),
+        });
+        if (config.keeper.enabled) {
+          const keeper = createKeeper({
+            chainId: config.chainId,
+            vault,
+            reader: vaultReader,
+            sender: txSender,
+            store,
+            lock,
+            logger: logger.child({ component: "keeper" }),
+            metrics,
+            maxPerTx: config.keeper.maxPerTx,
+            maxPerRun: config.keeper.maxPerRun,
+          });
+          tasks.keeper = keeper;
+          background.push({
+            name: "keeper",
+            start: () => {
+              keeper.resumePending().then(
+                (resumed) => logger.info({ resumed }, "keeper: pending slashes followed"),
+                (error: unknown) => logger.error({ err: error }, "keeper: resuming pending slashes failed"),
+              );
+              keeper.start(config.keeper.intervalMs);
+            },
+            stop: () => keeper.stop(),
+          });
+        }
+        if (config.relayer.enabled) {
+          const claimRelayer = createClaimRelayer({
+            chainId: config.chainId,
+            vault,
+            sender: txSender,
+            store,
+            lock,
+            logger: logger.child({ component: "relayer" }),
+            metrics,
+            responseWaitMs: Math.max(1_000, config.http.requestTimeoutMs - RELAYER_RESPONSE_MARGIN_MS),
+          });
+          relayer = claimRelayer;
+          background.push({
+            name: "relayer",
+            start: () => {
+              claimRelayer.resumePending().then(
+                (resumed) => logger.info({ resumed }, "relayer: pending claims followed"),
+                (error: unknown) => logger.error({ err: error }, "relayer: resuming pending claims failed"),
+              );
+            },
+            stop: async () => {},
+          });
+        }
+        // After the loops have stopped: stop following receipts, then wait for the relayer's claims.
+        closers.push({
+          name: "chain sender",
+          close: async () => {
+            await txSender.close();
+            await relayer?.close();
+          },
+        });
+      }
+    }
+  }
+
+  const services = { store, clock, metrics, logger, chain };
+  const coach = createCoach({
+    store,
+    clock,
+    logger,
+    settings: config.coach,
+    chain: chain ?? null,
+    ...(redis === undefined ? {} : { redis, bullPrefix: `${config.redisKeyPrefix}bull` }),
+  });
+  tasks.coach = coach;
+  background.push({
+    name: "coach",
+    start: () => {
+      coach.scheduler
+        .start()
+        .catch((error: unknown) => logger.error({ err: error }, "coach scheduler failed to start"));
+    },
+    stop: () => coach.scheduler.stop(),
+  });
+
+  const routes: ApiRoute[] = [
+    {
+      path: "/workouts",
+      router: workoutsRouter({ ...services, config, idempotencyTtlMs: config.idempotencyTtlMs }),
+    },
+    {
+      path: "/commitments",
+      router: commitmentsRouter({
+        ...services,
+        signer,
+        reader,
+        relayer,
+        idempotencyTtlMs: config.idempotencyTtlMs,
+      }),
+    },
+    { path: "/", router: coach.router },
+  ];
+
+  if (config.strava !== undefined) {
+    const { settings, reconcileIntervalMs } = config.strava;
+    const strava = createStravaIntegration({
+      settings,
+      config,
+      store,
+      sink: providerIngestSink(services),
+      clock,
+      logger,
+    });
+    tasks.strava = strava.reconciler;
+    routes.push({ path: "/providers/strava", router: strava.router });
+    background.push({
+      name: "strava reconciliation",
+      start: () => strava.reconciler.start(reconcileIntervalMs),
+      stop: () => strava.close(),
+    });
+  }
+
+  const housekeeping = createPollLoop({
+    name: "housekeeping",
+    intervalMs: HOUSEKEEPING_INTERVAL_MS,
+    logger,
+    run: async () => {
+      const purged = {
+        idempotencyKeys: await store.idempotencyKeys.purgeExpired(),
+        sessions: await store.sessions.purgeExpired(),
+        siweNonces: await store.siweNonces.purgeExpired(),
+        oauthStates: await store.providerOauthStates.purgeExpired(),
+      };
+      if (Object.values(purged).some((n) => n > 0)) logger.info({ purged }, "expired rows purged");
+      return undefined;
+    },
+  });
+  background.push({
+    name: "housekeeping",
+    start: () => housekeeping.start(),
+    stop: () => housekeeping.stop(),
+  });
 
   const limiter = createRateLimits({
     rules: config.rateLimits,
@@ -74,7 +334,18 @@ export async function assembleAgent({
     logger,
     metrics,
   });
-  const app = createApp({ config, clock, logger, metrics, sessions, nonces, limiter, health: { checks } });
+  const app = createApp({
+    config,
+    clock,
+    logger,
+    metrics,
+    sessions,
+    nonces,
+    limiter,
+    store,
+    health: { checks },
+    routes,
+  });
 
   await store.auditLog.append({
     actor: "system",
@@ -83,15 +354,17 @@ export async function assembleAgent({
     details: {
       config: JSON.parse(JSON.stringify(redactedConfig(config))) as Record<string, unknown>,
       oracle: signer?.address ?? null,
+      background: background.map((task) => task.name),
     },
   });
 
-  const background: BackgroundTask[] = [];
   let started = false;
   return {
     app,
     store,
+    metrics,
     oracle: signer?.address,
+    tasks,
     startBackground() {
       if (started) return;
       started = true;
@@ -101,9 +374,14 @@ export async function assembleAgent({
       }
     },
     async close() {
-      await Promise.all(background.map((task) => task.stop()));
-      redis?.disconnect();
-      await store.close();
+      await Promise.all(
+        background.map((task) =>
+          task
+            .stop()
+            .catch((error: unknown) => logger.error({ err: error, task: task.name }, "task failed to stop")),
+        ),
+      );
+      await closeAll();
     },
   };
 }

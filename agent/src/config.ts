@@ -3,41 +3,27 @@
  * `process.env`. A wrong value stops the boot with a `ConfigError` whose message is one line naming the
  * variable and what is wrong, never the value itself (it may be a secret).
  */
-import { inspect } from "node:util";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
+import {
+  boolean,
+  fail,
+  httpOrigin,
+  integer,
+  parseUrl,
+  privateKey,
+  Secret,
+  urlWithProtocols,
+} from "./configValues.ts";
+import { coachEnvShape, coachSettingsFromEnv, redactedCoachSettings } from "./coach/coachConfig.ts";
+import type { CoachSettings } from "./coach/createCoach.ts";
 import { AgentError } from "./errors.ts";
+import { type StravaConfig, stravaConfigFromEnv, stravaEnvShape } from "./providers/strava/stravaConfig.ts";
+
+export { Secret } from "./configValues.ts";
 
 /** A configuration variable is missing or wrong. `details.variable` names it. */
 export class ConfigError extends AgentError {}
-
-/**
- * A secret value that does not print: `String()`, `JSON.stringify` and `util.inspect` (so pino and
- * console.log) show `[redacted]`. Call `reveal()` where the raw value is really needed.
- */
-export class Secret<T extends string = string> {
-  readonly #value: T;
-
-  constructor(value: T) {
-    this.#value = value;
-  }
-
-  reveal(): T {
-    return this.#value;
-  }
-
-  toString(): string {
-    return "[redacted]";
-  }
-
-  toJSON(): string {
-    return "[redacted]";
-  }
-
-  [inspect.custom](): string {
-    return "[redacted]";
-  }
-}
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -90,64 +76,17 @@ export interface Config {
     healthCheckTimeoutMs: number;
   };
   rateLimits: { api: RateLimitRule; agent: RateLimitRule; upload: RateLimitRule };
+  /** How long an `Idempotency-Key` answer is kept and replayed. */
+  idempotencyTtlMs: number;
+  coach: CoachSettings;
+  /** The Strava integration, or undefined when `STRAVA_CLIENT_ID` is unset. */
+  strava: StravaConfig | undefined;
   session: { ttlMs: number; nonceTtlMs: number; sameSite: SameSite; cookieName: string };
   logLevel: LogLevel;
 }
 
 export type LoadConfigParameters = Record<string, string | undefined>;
 export type LoadConfigReturnType = Readonly<Config>;
-
-/** secp256k1 group order: a private key is an integer in [1, n). */
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-function fail(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
-  ctx.addIssue({ code: "custom", message });
-  return z.NEVER;
-}
-
-function integer(min: number, max: number, message = `must be a whole number from ${min} to ${max}`) {
-  return z.string().transform((raw, ctx) => {
-    if (!/^\d{1,16}$/.test(raw)) return fail(ctx, message);
-    const value = Number(raw);
-    if (value < min || value > max) return fail(ctx, message);
-    return value;
-  });
-}
-
-function parseUrl(raw: string): URL | null {
-  try {
-    return new URL(raw);
-  } catch {
-    return null;
-  }
-}
-
-function urlWithProtocols(protocols: readonly string[], message: string) {
-  return z.string().transform((raw, ctx) => {
-    const url = parseUrl(raw);
-    if (url === null || !protocols.includes(url.protocol) || url.hostname === "") return fail(ctx, message);
-    return raw;
-  });
-}
-
-const httpOrigin = z.string().transform((raw, ctx) => {
-  const url = parseUrl(raw);
-  const message = "must be an http(s) origin without a path, e.g. https://app.example.com";
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) return fail(ctx, message);
-  if (raw.replace(/\/$/, "") !== url.origin) return fail(ctx, message);
-  return url.origin;
-});
-
-const privateKey = z.string().transform((raw, ctx) => {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) return fail(ctx, "must be a 0x-prefixed 32-byte hex private key");
-  const scalar = BigInt(raw);
-  if (scalar === 0n || scalar >= SECP256K1_N) return fail(ctx, "is not a valid secp256k1 private key");
-  return new Secret(raw as Hex);
-});
-
-const boolean = z
-  .enum(["true", "false"], { error: "must be true or false" })
-  .transform((raw) => raw === "true");
 
 const envSchema = z.object({
   PORT: integer(1, 65_535).default(8787),
@@ -222,7 +161,10 @@ const envSchema = z.object({
   SESSION_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   NONCE_TTL_SECONDS: integer(30, 3_600).default(600),
   SESSION_SAME_SITE: z.enum(["lax", "strict"], { error: "must be lax or strict" }).optional(),
+  IDEMPOTENCY_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  ...coachEnvShape,
+  ...stravaEnvShape,
 });
 
 /** Two hosts are the same site when equal or one is a subdomain of the other (a conservative test). */
@@ -285,6 +227,10 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
   const agentPublicUrl = e.AGENT_PUBLIC_URL ?? `http://${listenHost}:${e.PORT}`;
   const sameSite: SameSite =
     e.SESSION_SAME_SITE ?? (isSameSite(webOrigin, new URL(agentPublicUrl)) ? "strict" : "lax");
+  const coach = coachSettingsFromEnv(e);
+  if (Array.isArray(coach)) throw invalid(...coach);
+  const strava = stravaConfigFromEnv(e, { agentPublicUrl, webOrigin: e.PUBLIC_ORIGIN });
+  if (Array.isArray(strava)) throw invalid(...strava);
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -327,6 +273,9 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       agent: { points: e.RATE_LIMIT_AGENT_POINTS, windowSeconds: e.RATE_LIMIT_AGENT_WINDOW_SECONDS },
       upload: { points: e.RATE_LIMIT_UPLOAD_POINTS, windowSeconds: e.RATE_LIMIT_UPLOAD_WINDOW_SECONDS },
     },
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_SECONDS * 1000,
+    coach,
+    strava,
     session: {
       ttlMs: e.SESSION_TTL_SECONDS * 1000,
       nonceTtlMs: e.NONCE_TTL_SECONDS * 1000,
@@ -375,6 +324,19 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       agent: { ...config.rateLimits.agent },
       upload: { ...config.rateLimits.upload },
     },
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    coach: redactedCoachSettings(config.coach),
+    strava:
+      config.strava === undefined
+        ? null
+        : {
+            clientId: config.strava.settings.clientId,
+            baseUrl: config.strava.settings.baseUrl,
+            subscriptionId: config.strava.settings.subscriptionId ?? null,
+            redirectUri: config.strava.settings.redirectUri,
+            tokensEncrypted: config.strava.settings.tokenEncryptionKey !== undefined,
+            reconcileIntervalMs: config.strava.reconcileIntervalMs,
+          },
     session: { ...config.session },
     logLevel: config.logLevel,
   };

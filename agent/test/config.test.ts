@@ -47,9 +47,29 @@ describe("loadConfig", () => {
         agent: { points: 20, windowSeconds: 60 },
         upload: { points: 50, windowSeconds: 3600 },
       },
+      idempotencyTtlMs: 86400000,
+      coach: {
+        provider: "rules",
+        maxIterations: 5,
+        maxMessageChars: 2000,
+        schedule: "*/15 * * * *",
+        nudgeFrom: "Resolution Autopilot <coach@localhost>",
+        webhookRetry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 },
+        outbound: {
+          allowPrivate: false,
+          allowHttp: false,
+          timeoutMs: 5000,
+          maxBytes: 1048576,
+          maxRedirects: 3,
+        },
+        calendarRefreshMs: 21600000,
+        calendarMaxBytes: 1048576,
+        tokens: {},
+      },
       session: { ttlMs: 86400000, nonceTtlMs: 600000, sameSite: "strict", cookieName: "ra_session" },
       logLevel: "info",
     });
+    expect(config.strava).to.equal(undefined);
     expect(config.rpcUrl).to.equal(undefined);
     expect(config.databaseUrl).to.equal(undefined);
     expect(config.redisUrl).to.equal(undefined);
@@ -272,6 +292,101 @@ describe("loadConfig", () => {
       if (value.length > 4) expect(error.message).not.to.include(value);
     });
   }
+
+  describe("coach and providers", () => {
+    const USDC = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+
+    it("switches the coach to an OpenAI-compatible model and reads channels, calendar limits and tokens", () => {
+      const config = loadConfig({
+        COACH_PROVIDER: "openai-compatible",
+        OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
+        OPENAI_MODEL: "llama3.1:8b",
+        OPENAI_API_KEY: "sk-coach-secret",
+        COACH_MAX_ITERATIONS: "3",
+        COACH_SCHEDULE: "0 * * * *",
+        SMTP_URL: "smtp://mailer:pw@127.0.0.1:2525",
+        NUDGE_WEBHOOK_SECRET: "0123456789abcdef-secret",
+        CALENDAR_ALLOW_HTTP: "true",
+        CALENDAR_MAX_BYTES: "2048",
+        COACH_TOKENS: `${USDC.toLowerCase()}:USDC:6`,
+      });
+      expect(config.coach.provider).to.equal("openai-compatible");
+      expect(config.coach.openai).to.deep.equal({
+        baseURL: "http://127.0.0.1:11434/v1",
+        apiKey: "sk-coach-secret",
+        model: "llama3.1:8b",
+        timeoutMs: 30000,
+      });
+      expect(config.coach.maxIterations).to.equal(3);
+      expect(config.coach.schedule).to.equal("0 * * * *");
+      expect(config.coach.smtpUrl).to.equal("smtp://mailer:pw@127.0.0.1:2525");
+      expect(config.coach.webhookSecret).to.equal("0123456789abcdef-secret");
+      expect(config.coach.outbound.allowHttp).to.equal(true);
+      expect(config.coach.calendarMaxBytes).to.equal(2048);
+      expect(config.coach.tokens).to.deep.equal({ [USDC.toLowerCase()]: { symbol: "USDC", decimals: 6 } });
+      const audit = JSON.stringify(redactedConfig(config));
+      for (const secret of ["sk-coach-secret", "0123456789abcdef-secret", "mailer:pw"]) {
+        expect(audit).not.to.include(secret);
+      }
+    });
+
+    it("refuses an incomplete or malformed coach configuration", () => {
+      expectConfigError(
+        { COACH_PROVIDER: "openai-compatible", OPENAI_MODEL: "m" },
+        "OPENAI_BASE_URL",
+        "is required when COACH_PROVIDER=openai-compatible",
+      );
+      expectConfigError({ COACH_PROVIDER: "gpt" }, "COACH_PROVIDER", "must be rules or openai-compatible");
+      expectConfigError(
+        { COACH_SCHEDULE: "every minute" },
+        "COACH_SCHEDULE",
+        'must be a cron pattern, e.g. "*/15 * * * *"',
+      );
+      expectConfigError({ SMTP_URL: "http://mail" }, "SMTP_URL", "must be an smtp:// or smtps:// URL");
+      expectConfigError(
+        { NUDGE_WEBHOOK_SECRET: "short" },
+        "NUDGE_WEBHOOK_SECRET",
+        "must be at least 16 characters",
+      );
+      expect(errorOf({ COACH_TOKENS: "USDC:6" }).details).to.deep.equal({ variable: "COACH_TOKENS" });
+    });
+
+    it("turns Strava on with its client id, requires its secrets and derives the redirect URLs", () => {
+      expect(loadConfig({}).strava).to.equal(undefined);
+      expectConfigError(
+        { STRAVA_CLIENT_ID: "42" },
+        "STRAVA_CLIENT_SECRET",
+        "is required when STRAVA_CLIENT_ID is set",
+      );
+      expectConfigError(
+        { STRAVA_CLIENT_ID: "42", STRAVA_CLIENT_SECRET: "s" },
+        "STRAVA_WEBHOOK_VERIFY_TOKEN",
+        "is required when STRAVA_CLIENT_ID is set",
+      );
+      expectConfigError(
+        { STRAVA_TOKEN_KEY: "not-a-key" },
+        "STRAVA_TOKEN_KEY",
+        "must be a 32-byte key as 64 hex characters or base64",
+      );
+      const config = loadConfig({
+        STRAVA_CLIENT_ID: "42",
+        STRAVA_CLIENT_SECRET: "strava-client-secret",
+        STRAVA_WEBHOOK_VERIFY_TOKEN: "verify-me-please",
+        STRAVA_TOKEN_KEY: "ab".repeat(32),
+        AGENT_PUBLIC_URL: "https://agent.example.com",
+        PUBLIC_ORIGIN: "https://app.example.com",
+      });
+      expect(config.strava?.settings.redirectUri).to.equal(
+        "https://agent.example.com/api/providers/strava/callback",
+      );
+      expect(config.strava?.settings.webRedirectUrl).to.equal("https://app.example.com/");
+      expect(config.strava?.reconcileIntervalMs).to.equal(900000);
+      const audit = JSON.stringify(redactedConfig(config));
+      for (const secret of ["strava-client-secret", "verify-me-please", "ab".repeat(32)]) {
+        expect(audit).not.to.include(secret);
+      }
+    });
+  });
 
   it("names the first wrong variable when several are wrong", () => {
     expect(errorOf({ LOG_LEVEL: "x", PORT: "x" }).message).to.equal(

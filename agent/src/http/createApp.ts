@@ -22,6 +22,7 @@ import { limitRequests, UPLOAD_PATHS } from "../limits/rateLimitMiddleware.ts";
 import type { RateLimits } from "../limits/rateLimits.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { Repositories } from "../store/store.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
 import { type HealthCheck, healthRouter } from "./healthRouter.ts";
 import { httpMetrics, metricsHandler } from "./metricsRoute.ts";
@@ -45,8 +46,18 @@ export interface AppDependencies {
   nonces: NonceStore;
   limiter: RateLimits;
   health: { checks: Readonly<Record<string, HealthCheck>> };
+  /** Where `POST /api/rules` keeps the documents it hashed (they are only hashed without it). */
+  store?: Pick<Repositories, "rulesDocuments">;
   routes?: readonly ApiRoute[];
 }
+
+/**
+ * Server-to-server endpoints exempt from the per-IP API limit: a provider delivers every user's events from a
+ * handful of addresses. They stay bounded by their own queue and answer at once.
+ */
+const PER_IP_LIMIT_EXEMPT: readonly { method: string; path: string }[] = [
+  { method: "POST", path: "/providers/strava/webhook" },
+];
 
 export type CreateAppReturnType = Express;
 
@@ -75,12 +86,17 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
       credentials: true,
       methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
       allowedHeaders: ["Content-Type", REQUEST_ID_HEADER, "Idempotency-Key"],
-      exposedHeaders: [REQUEST_ID_HEADER, "Retry-After"],
+      exposedHeaders: [REQUEST_ID_HEADER, "Retry-After", "Idempotent-Replayed"],
       maxAge: 600,
     }),
   );
   // Before body parsing, so malformed or oversized bodies count against the limit too.
-  app.use("/api", limitRequests(limiter.api, { by: "ip" }));
+  const perIpLimit = limitRequests(limiter.api, { by: "ip" });
+  app.use("/api", (req, res, next) => {
+    const exempt = PER_IP_LIMIT_EXEMPT.some(({ method, path }) => req.method === method && req.path === path);
+    // Returned, not voided: Express 5 turns the limiter's rejection (429) into the error handler's answer.
+    return exempt ? next() : perIpLimit(req, res, next);
+  });
   app.use(
     express.json({
       limit: config.http.bodyLimitBytes,
@@ -102,7 +118,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
     limitRequests(limiter.upload),
   );
   api.use(authRouter({ config, clock, nonces, sessions }));
-  api.use(rulesRouter());
+  api.use(rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
   for (const route of deps.routes ?? []) api.use(route.path, route.router);
   app.use("/api", api);
 

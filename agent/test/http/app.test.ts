@@ -181,7 +181,9 @@ describe("createApp", () => {
       const res = await request(app).get("/health").set("Origin", "https://app.example.com");
       expect(res.headers["access-control-allow-origin"]).to.equal("https://app.example.com");
       expect(res.headers["access-control-allow-credentials"]).to.equal("true");
-      expect(res.headers["access-control-expose-headers"]).to.equal("X-Request-Id,Retry-After");
+      expect(res.headers["access-control-expose-headers"]).to.equal(
+        "X-Request-Id,Retry-After,Idempotent-Replayed",
+      );
       expect(res.headers.vary).to.equal("Origin");
     });
 

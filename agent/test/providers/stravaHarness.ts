@@ -7,11 +7,7 @@
 import { Router } from "express";
 import { Secret } from "../../src/config.ts";
 import { ConflictError } from "../../src/errors.ts";
-import type {
-  ProviderActivity,
-  ProviderActivitySink,
-  ProviderParsedActivity,
-} from "../../src/providers/providerActivitySink.ts";
+import type { ProviderActivity, ProviderActivitySink } from "../../src/providers/providerActivitySink.ts";
 import {
   createStravaIntegration,
   type StravaIntegration,
