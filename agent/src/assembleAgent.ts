@@ -21,11 +21,7 @@ import type { Lock } from "./chain/lock.ts";
 import { createPollLoop } from "./chain/pollLoop.ts";
 import { createRedisLock } from "./chain/redisLock.ts";
 import { createStoreLock } from "./chain/storeLock.ts";
-import {
-  createTransactionSender,
-  operatorAccount,
-  type TransactionSender,
-} from "./chain/transactionSender.ts";
+import { createTransactionSender, operatorAccount } from "./chain/transactionSender.ts";
 import { createVaultReader, type ViemVaultReader } from "./chain/vaultReader.ts";
 import type { Clock } from "./clock.ts";
 import { type Coach, createCoach } from "./coach/createCoach.ts";
