@@ -14,6 +14,7 @@ import { type AttestationSigner, privateKeySigner } from "./attestation/signer.t
 import { createRedisNonceStore, createRedisSessionStore } from "./auth/redisStores.ts";
 import type { NonceStore, SessionStore } from "./auth/stores.ts";
 import { createChainClient, verifyChain } from "./chain/chainClient.ts";
+import { type ChainClock, createChainClock } from "./chain/chainClock.ts";
 import { type ClaimRelayerService, createClaimRelayer } from "./chain/claimRelayer.ts";
 import { createIndexer, type Indexer } from "./chain/indexer.ts";
 import { createKeeper, type Keeper } from "./chain/keeper.ts";
@@ -82,9 +83,12 @@ const RELAYER_RESPONSE_MARGIN_MS = 5_000;
 
 export async function assembleAgent({
   config,
-  clock,
+  clock: wallClock,
   logger,
 }: AssembleAgentParameters): Promise<AssembleAgentReturnType> {
+  const chainClock =
+    config.clockSource === "chain" ? createChainClock({ wall: wallClock, logger }) : undefined;
+  const clock: Clock = chainClock ?? wallClock;
   const metrics = createMetrics();
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, clock });
   // Undone in reverse when assembly fails half-way, and by close() once it succeeded.
@@ -102,7 +106,7 @@ export async function assembleAgent({
   };
 
   try {
-    return await assemble({ config, clock, logger }, metrics, store, closers, closeAll);
+    return await assemble({ config, clock, logger }, metrics, store, closers, closeAll, chainClock);
   } catch (error) {
     await closeAll();
     throw error;
@@ -115,6 +119,7 @@ async function assemble(
   store: Store,
   closers: { name: string; close: () => Promise<void> }[],
   closeAll: () => Promise<void>,
+  chainClock: ChainClock | undefined,
 ): Promise<AssembleAgentReturnType> {
   const checks: Record<string, HealthCheck> = { store: () => store.ping() };
   const background: BackgroundTask[] = [];
@@ -150,6 +155,10 @@ async function assemble(
     const client = createChainClient({ rpcUrl: config.rpcUrl, chainId: config.chainId });
     checks.rpc = rpcHealthCheck(client, config.chainId);
     await verifyChain({ client, chainId: config.chainId, vault: config.vault?.address });
+    if (chainClock !== undefined) {
+      await chainClock.follow(client);
+      closers.push({ name: "chain clock", close: async () => chainClock.stop() });
+    }
     if (config.vault !== undefined) {
       const vault = config.vault.address;
       const vaultReader = createVaultReader({ client, chainId: config.chainId, vault });

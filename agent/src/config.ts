@@ -65,6 +65,11 @@ export interface Config {
     pollIntervalMs: number;
   };
   keeper: { enabled: boolean; intervalMs: number; maxPerTx: number; maxPerRun: number };
+  /**
+   * `chain`: the agent's clock follows the local chain's time when it is moved forward (chain 31337 only; the
+   * demo, the browser tests, `npm start`). `system`: the wall clock.
+   */
+  clockSource: "system" | "chain";
   /** Gasless claims (`POST .../claim`), off by default. */
   relayer: { enabled: boolean };
   /** Proxy hops in front of the agent whose `X-Forwarded-*` headers are trusted (never `true`). */
@@ -145,6 +150,7 @@ const envSchema = z.object({
   KEEPER_MAX_PER_TX: integer(1, 200).default(20),
   KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
   RELAYER_ENABLED: boolean.default(false),
+  CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
   TRUST_PROXY: integer(0, 32, "must be a whole number of proxy hops from 0 to 32 (not true/false)").default(
     0,
   ),
@@ -219,6 +225,12 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
   if (e.RELAYER_ENABLED && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
     throw invalid("RELAYER_ENABLED", "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY");
   }
+  if (e.CLOCK_SOURCE === "chain" && (e.CHAIN_ID !== 31337 || e.RPC_URL === undefined)) {
+    throw invalid(
+      "CLOCK_SOURCE",
+      "chain is for a local development chain only (needs RPC_URL and CHAIN_ID=31337)",
+    );
+  }
   if (e.KEEPER_ENABLED === true && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
     throw invalid("KEEPER_ENABLED", "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY");
   }
@@ -260,6 +272,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       maxPerTx: e.KEEPER_MAX_PER_TX,
       maxPerRun: e.KEEPER_MAX_PER_RUN,
     },
+    clockSource: e.CLOCK_SOURCE,
     relayer: { enabled: e.RELAYER_ENABLED },
     trustProxy: e.TRUST_PROXY,
     http: {
@@ -316,6 +329,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     operatorPrivateKey: config.operatorPrivateKey === undefined ? "unset" : "set",
     indexer: { ...config.indexer },
     keeper: { ...config.keeper },
+    clockSource: config.clockSource,
     relayer: { ...config.relayer },
     trustProxy: config.trustProxy,
     http: { ...config.http },

@@ -34,6 +34,7 @@ describe("loadConfig", () => {
       redisKeyPrefix: "ra:",
       indexer: { confirmations: 0, maxBlockRange: 2000, pollIntervalMs: 2000 },
       keeper: { enabled: false, intervalMs: 30000, maxPerTx: 20, maxPerRun: 200 },
+      clockSource: "system",
       relayer: { enabled: false },
       trustProxy: 0,
       http: {
@@ -98,6 +99,17 @@ describe("loadConfig", () => {
       expect(loadConfig({ CHAIN_ID: "84532", INDEXER_CONFIRMATIONS: "12" }).indexer.confirmations).to.equal(
         12,
       );
+    });
+
+    it("lets the clock follow the chain on a local chain only", () => {
+      expect(loadConfig({}).clockSource).to.equal("system");
+      expect(loadConfig({ ...chain, CLOCK_SOURCE: "chain" }).clockSource).to.equal("chain");
+      expectConfigError(
+        { ...chain, CHAIN_ID: "84532", CLOCK_SOURCE: "chain" },
+        "CLOCK_SOURCE",
+        "chain is for a local development chain only (needs RPC_URL and CHAIN_ID=31337)",
+      );
+      expectConfigError({ CLOCK_SOURCE: "ntp" }, "CLOCK_SOURCE", "must be system or chain");
     });
 
     it("refuses a relayer or keeper that could not send, and an operator that is the oracle", () => {

@@ -3,17 +3,18 @@
  * browser download) against a stack this runner starts itself (see stack.ts), with an injected EIP-6963 test
  * wallet backed by a funded Hardhat account (see testWallet.ts).
  *
- *   node web/e2e/run.ts                      the journey the agent supports today
- *   E2E_AGENT_ROUTES=1 node web/e2e/run.ts   also upload a workout and claim (needs the workout, commitment
- *                                            and attestation routes mounted in the agent)
+ *   node web/e2e/run.ts                      the whole journey
  *   CHROME_PATH=/path/to/chromium            another Chromium binary
+ *
+ * Without a Chromium binary the run is skipped with a message saying so (exit 0), except under CI=true, where
+ * it fails: CI installs Debian's chromium (.ci/run).
  *
  * Journey: no wallet → connect → sign in → errors (field errors, agent unreachable, rejected request, wrong
  * network) with the typed values kept → create an ETH commitment (browser rulesHash == agent rulesHash, exact
- * milestone amounts) → dashboard → [upload a GPX run → claimable → claim → balance up] → time travel →
+ * milestone amounts) → dashboard → upload a GPX run → claimable → claim → balance up → time travel →
  * missed windows settled → slashed, beneficiary credited. Every screen: axe + screenshots at 375/1280 px.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -25,7 +26,6 @@ import { checkScreen, SCREENSHOT_DIR, type ScreenReport } from "./screens.ts";
 import { HARDHAT_ACCOUNTS, type Stack, startStack } from "./stack.ts";
 import { installTestWallet } from "./testWallet.ts";
 
-const WITH_AGENT_ROUTES = process.env.E2E_AGENT_ROUTES === "1";
 const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 const STEP_TIMEOUT_MS = 30_000;
 
@@ -272,44 +272,38 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
     await checkScreen(page, "coach", screens);
   });
 
-  let expectedSlashed = 2;
-  if (WITH_AGENT_ROUTES) {
-    await step("[agent routes] upload a GPX run in window 1: it counts for milestone 1", async () => {
-      await timeTravel(stack, start - nowSec + 10);
-      const file = join(tmpdir(), `ra-e2e-run-${process.pid}.gpx`);
-      writeFileSync(file, gpxRun({ start: new Date((start + 5) * 1000), durationSec: 90 }));
-      await nav(page, "Workouts").click();
-      await page.getByLabel("Choose files").setInputFiles(file);
-      await page.getByText("Counts for commitment #1, milestone 1.").waitFor({ timeout: 60_000 });
-      await checkScreen(page, "workouts-uploaded", screens);
-    });
+  await step("upload a GPX run in window 1: it counts for milestone 1", async () => {
+    await timeTravel(stack, start - nowSec + 10);
+    const file = join(tmpdir(), `ra-e2e-run-${process.pid}.gpx`);
+    writeFileSync(file, gpxRun({ start: new Date((start + 5) * 1000), durationSec: 90 }));
+    await nav(page, "Workouts").click();
+    await page.getByLabel("Choose files").setInputFiles(file);
+    await page.getByText("Counts for commitment #1, milestone 1.").waitFor({ timeout: 60_000 });
+    await checkScreen(page, "workouts-uploaded", screens);
+  });
 
-    await step("[agent routes] claim milestone 1: released, balance up by its share", async () => {
-      await nav(page, "Dashboard").click();
-      await page.reload();
-      const claim = page.getByRole("button", { name: "Claim milestone 1" });
-      await claim.waitFor({ timeout: 60_000 });
-      await checkScreen(page, "dashboard-claimable", screens);
-      const before = await chain.getBalance({ address: staker });
-      await claim.click();
-      await page.getByText("Claimed 1 milestone").waitFor();
-      const after = await chain.getBalance({ address: staker });
-      const gained = after - before;
-      assert(
-        gained > parseEther("0.049") && gained <= parseEther("0.05"),
-        `gained ${formatEther(gained)} ETH`,
-      );
-      const state = await chain.readContract({
-        address: stack.vault,
-        abi: commitmentVaultAbi,
-        functionName: "milestoneState",
-        args: [1n, 0n],
-      });
-      assert(state === 1, `milestone 1 state ${state}`);
-      await page.locator('.timeline li[data-status="released"]').first().waitFor();
+  await step("claim milestone 1: released, balance up by its share", async () => {
+    await nav(page, "Dashboard").click();
+    await page.reload();
+    const claim = page.getByRole("button", { name: "Claim milestone 1" });
+    await claim.waitFor({ timeout: 60_000 });
+    await checkScreen(page, "dashboard-claimable", screens);
+    const before = await chain.getBalance({ address: staker });
+    await claim.click();
+    await page.getByText("Claimed 1 milestone").waitFor();
+    const after = await chain.getBalance({ address: staker });
+    const gained = after - before;
+    assert(gained > parseEther("0.049") && gained <= parseEther("0.05"), `gained ${formatEther(gained)} ETH`);
+    const state = await chain.readContract({
+      address: stack.vault,
+      abi: commitmentVaultAbi,
+      functionName: "milestoneState",
+      args: [1n, 0n],
     });
-    expectedSlashed = 1;
-  }
+    assert(state === 1, `milestone 1 state ${state}`);
+    await page.locator('.timeline li[data-status="released"]').first().waitFor();
+  });
+  const expectedSlashed = 1;
 
   await step(
     "time travel: missed windows show as missed, then slashed; the beneficiary is credited",
@@ -363,9 +357,16 @@ rmSync(join(SCREENSHOT_DIR, "failure.png"), { force: true });
 let stack: Stack | undefined;
 let browser: Browser | undefined;
 let failed = false;
-console.log(
-  `e2e: ${WITH_AGENT_ROUTES ? "full journey (E2E_AGENT_ROUTES=1)" : "journey without the pending agent routes"}`,
-);
+if (!existsSync(CHROME_PATH)) {
+  const message = `no Chromium at ${CHROME_PATH} (apt-get install chromium, or set CHROME_PATH)`;
+  if (process.env.CI === "true") {
+    console.error(`e2e: FAILED: ${message}`);
+    process.exit(1);
+  }
+  console.log(`e2e: SKIPPED, ${message}: the browser tests did not run`);
+  process.exit(0);
+}
+console.log("e2e: the whole journey in Chromium");
 try {
   stack = await startStack({ log });
   console.log(`  stack: chain ${stack.rpcUrl}, agent ${stack.agentUrl}, web ${stack.webUrl}`);

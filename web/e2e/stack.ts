@@ -194,6 +194,8 @@ export async function startStack({ log, outDir }: StartStackParameters): Promise
         DATA_DIR: dataDir,
         CHAIN_ID: "31337",
         RPC_URL: rpcUrl,
+        // The tests move the chain's time forward: the agent's clock follows it.
+        CLOCK_SOURCE: "chain",
         VAULT_ADDRESS: deployment.vault.address,
         VAULT_DEPLOYMENT_BLOCK: String(deployment.vault.deploymentBlock),
         ORACLE_PRIVATE_KEY: HARDHAT_ACCOUNTS.oracle.key,

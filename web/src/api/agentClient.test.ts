@@ -3,6 +3,7 @@ import {
   AgentUnreachableError,
   BadResponseError,
   fetchSession,
+  listCommitments,
   ProblemError,
   registerRules,
 } from "./agentClient.ts";
@@ -85,5 +86,36 @@ describe("agentClient", () => {
       answer(503, { code: "store_unavailable", status: 503 }, "application/problem+json"),
     );
     await expect(fetchSession()).rejects.toMatchObject({ status: 503, code: "store_unavailable" });
+  });
+
+  it("reads the agent's commitment view, where a window not yet open has no progress", async () => {
+    const milestone = (index: number, progress: unknown, claimable: boolean) => ({
+      index,
+      windowStart: "2026-11-23T00:00:00.000Z",
+      windowEnd: "2026-11-30T00:00:00.000Z",
+      claimDeadline: "2026-12-01T00:00:00.000Z",
+      state: "Open",
+      amount: "50000000000000000",
+      progress,
+      claimable,
+    });
+    vi.stubGlobal(
+      "fetch",
+      answer(200, {
+        commitments: [
+          {
+            id: "1",
+            rulesKnown: true,
+            milestones: [
+              milestone(0, { done: 1, required: 1, met: true, workouts: ["w1"] }, true),
+              milestone(1, null, false),
+            ],
+          },
+        ],
+      }),
+    );
+    const [commitment] = await listCommitments();
+    expect(commitment?.milestones.map((m) => m.claimable)).toEqual([true, false]);
+    expect(commitment?.milestones[1]?.progress).toBeNull();
   });
 });

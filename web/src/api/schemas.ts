@@ -94,12 +94,15 @@ const milestoneSchema = z.object({
   claimDeadline: isoTime,
   state: z.string(),
   amount: uint,
-  progress: z.object({
-    done: z.number().int().min(0),
-    required: z.number().int().min(0),
-    met: z.boolean(),
-    workouts: z.array(z.string()).optional(),
-  }),
+  /** null for a window that has not opened, or when the agent does not know the rules. */
+  progress: z
+    .object({
+      done: z.number().int().min(0),
+      required: z.number().int().min(0),
+      met: z.boolean(),
+      workouts: z.array(z.string()).optional(),
+    })
+    .nullable(),
   claimable: z.boolean(),
 });
 export type ApiMilestone = z.infer<typeof milestoneSchema>;

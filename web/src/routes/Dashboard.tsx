@@ -121,7 +121,7 @@ function CommitmentCard({
           />
         )
       ) : null}
-      {apiCurrent ? (
+      {apiCurrent?.progress ? (
         <ProgressRing
           done={apiCurrent.progress.done}
           required={apiCurrent.progress.required}
