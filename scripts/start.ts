@@ -1,13 +1,15 @@
 /**
  * `npm start`: the whole product on one machine. A local chain (Hardhat node on 127.0.0.1:$CHAIN_PORT, default
  * 8545, chain id 31337) with the vault and an allowlisted mock USDC deployed; the agent (oracle, indexer,
- * keeper) on its embedded defaults at 127.0.0.1:$AGENT_PORT (default 8787) with a fresh store under
- * data/local-chain (the chain is fresh each run, so its cache must be too); then the URLs and two funded local
- * accounts. Ctrl-C stops everything; running it again works.
+ * keeper, coach) on its embedded defaults at 127.0.0.1:$AGENT_PORT (default 8787) with a fresh store under
+ * data/local-chain (the chain is fresh each run, so its cache must be too); the web app (Vite dev server) at
+ * 127.0.0.1:$WEB_PORT (default 5173) pointed at both; then the URLs and two funded local accounts. Ctrl-C
+ * stops everything; running it again works.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { z } from "zod";
+import { rpcAnswers } from "./lib/localChain.ts";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const env = z
@@ -22,7 +24,8 @@ const { CHAIN_PORT: chainPort, AGENT_PORT: agentPort, WEB_PORT: webPort } = env.
 const rpcUrl = `http://127.0.0.1:${chainPort}`;
 const agentUrl = `http://127.0.0.1:${agentPort}`;
 const webUrl = `http://127.0.0.1:${webPort}`;
-const AGENT_DATA_DIR = "data/local-chain";
+// The agent's store for this run (wiped at start); tests point it at a temporary directory.
+const AGENT_DATA_DIR = process.env.START_DATA_DIR ?? "data/local-chain";
 
 // Hardhat's well-known development accounts: public knowledge, never use them outside a local chain.
 const LOCAL_ACCOUNTS = [
@@ -50,25 +53,16 @@ async function answers(url: string, init?: RequestInit): Promise<boolean> {
   }
 }
 
-async function rpcReady(): Promise<boolean> {
-  try {
-    const res = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-if (await rpcReady()) {
+if (await rpcAnswers(rpcUrl)) {
   console.error(`start: something already answers on ${rpcUrl}; stop it or set CHAIN_PORT`);
   process.exit(1);
 }
 if (await answers(`${agentUrl}/health`)) {
   console.error(`start: something already answers on ${agentUrl}; stop it or set AGENT_PORT`);
+  process.exit(1);
+}
+if (await answers(webUrl)) {
+  console.error(`start: something already answers on ${webUrl}; stop it or set WEB_PORT`);
   process.exit(1);
 }
 
@@ -94,8 +88,10 @@ function launch(
   command: string,
   args: string[],
   extraEnv: Record<string, string> = {},
+  cwd?: string,
 ): ChildProcess {
   const child = spawn(command, args, {
+    cwd,
     stdio: ["ignore", name === "agent" ? "pipe" : "ignore", "inherit"],
     detached: true,
     env: { ...process.env, ...extraEnv },
@@ -115,7 +111,7 @@ process.on("SIGTERM", () => stop(0));
 launch("chain", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(chainPort)]);
 
 const deadline = Date.now() + 60_000;
-while (!(await rpcReady())) {
+while (!(await rpcAnswers(rpcUrl))) {
   if (Date.now() > deadline) {
     console.error(`start: the chain did not answer on ${rpcUrl} within 60 s`);
     stop(1);
@@ -133,7 +129,7 @@ if (deploy.status !== 0) {
 }
 const record = JSON.parse(readFileSync("deployments/localhost.json", "utf8")) as {
   vault: { address: string; deploymentBlock: number };
-  tokens: { symbol: string; address: string }[];
+  tokens: { symbol: string; address: string; decimals: number }[];
 };
 
 rmSync(AGENT_DATA_DIR, { recursive: true, force: true });
@@ -147,6 +143,10 @@ const agent = launch("agent", process.execPath, ["agent/src/main.ts"], {
   ORACLE_PRIVATE_KEY: LOCAL_ORACLE_KEY,
   OPERATOR_PRIVATE_KEY: LOCAL_OPERATOR_KEY,
   DATA_DIR: AGENT_DATA_DIR,
+  // The local chain's time can be moved forward (evm_increaseTime): the agent's clock follows it.
+  CLOCK_SOURCE: "chain",
+  // So the coach names amounts in the mock token ("25 USDC").
+  COACH_TOKENS: record.tokens.map((t) => `${t.address}:${t.symbol}:${t.decimals}`).join(","),
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
 });
 // The agent logs JSON lines (pino); npm start relays its warnings and errors only.
@@ -164,13 +164,29 @@ while (!(await answers(`${agentUrl}/health`))) {
   await new Promise((r) => setTimeout(r, 250));
 }
 
+launch(
+  "web",
+  "npx",
+  ["vite", "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
+  { VITE_AGENT_URL: agentUrl, VITE_RPC_URL_31337: rpcUrl },
+  "web",
+);
+const webDeadline = Date.now() + 90_000;
+while (!(await answers(webUrl))) {
+  if (Date.now() > webDeadline) {
+    console.error(`start: the web app did not answer on ${webUrl} within 90 s`);
+    stop(1);
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
+
 console.log(`
 Resolution Autopilot — local stack
+  web app   ${webUrl}  (connect a wallet on chain 31337 with one of the accounts below)
   chain     ${rpcUrl}  (chain id 31337)
   vault     ${record.vault.address}
 ${record.tokens.map((t) => `  ${t.symbol.padEnd(9)} ${t.address}  (mock, allowlisted)`).join("\n")}
-  agent     ${agentUrl}  (health ${agentUrl}/health, metrics ${agentUrl}/metrics; oracle + indexer + keeper)
-  web app   not part of npm start yet (the dApp is being built)
+  agent     ${agentUrl}  (health ${agentUrl}/health, metrics ${agentUrl}/metrics; oracle + indexer + keeper + coach)
 
 Funded local accounts (10,000 ETH each). LOCAL ONLY: these keys are public, never fund them on a real chain.
 ${LOCAL_ACCOUNTS.map((a) => `  ${a.label}\n    address ${a.address}\n    key     ${a.key}`).join("\n")}
