@@ -129,7 +129,8 @@ describe("npm start (smoke)", function () {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
         });
-        expect(((await rpc?.json()) as { result: string }).result).to.equal("0x7a69");
+        expect(rpc?.status).to.equal(200);
+        expect(((await rpc?.json()) as { result?: string } | undefined)?.result).to.equal("0x7a69");
       } finally {
         expect(await stop(child, 30_000)).to.equal(0);
       }

@@ -51,7 +51,10 @@ export interface HardhatNode {
  * Starts `npx hardhat node` on host:port without waiting for it: register `stop` with your cleanup first, then
  * await `ready()`, so an interrupt during the node's start-up cannot leave it running.
  */
-export async function spawnHardhatNode({ port, host = "127.0.0.1" }: SpawnHardhatNodeParameters): Promise<HardhatNode> {
+export async function spawnHardhatNode({
+  port,
+  host = "127.0.0.1",
+}: SpawnHardhatNodeParameters): Promise<HardhatNode> {
   const rpcUrl = `http://${host}:${port}`;
   if (await rpcAnswers(rpcUrl)) throw new Error(`something already answers on ${rpcUrl}`);
   const child = spawn("npx", ["hardhat", "node", "--hostname", host, "--port", String(port)], {
@@ -86,7 +89,9 @@ export async function spawnHardhatNode({ port, host = "127.0.0.1" }: SpawnHardha
         const why = running()
           ? `did not answer within ${timeoutMs / 1000} s`
           : `exited with code ${child.exitCode}`;
-        throw new Error(`the Hardhat node on ${rpcUrl} ${why}${stderr.trim() === "" ? "" : `:\n${stderr.trim()}`}`);
+        throw new Error(
+          `the Hardhat node on ${rpcUrl} ${why}${stderr.trim() === "" ? "" : `:\n${stderr.trim()}`}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
