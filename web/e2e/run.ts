@@ -272,6 +272,37 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
     await checkScreen(page, "coach", screens);
   });
 
+  await step("coach: upload a calendar, then ask how I am doing (answered from tool results)", async () => {
+    const ics = join(tmpdir(), `ra-e2e-calendar-${process.pid}.ics`);
+    writeFileSync(
+      ics,
+      [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Resolution Autopilot//e2e//EN",
+        "BEGIN:VEVENT",
+        "UID:standup@e2e",
+        "DTSTAMP:20261122T090000Z",
+        "DTSTART:20261123T090000Z",
+        "DTEND:20261123T100000Z",
+        "RRULE:FREQ=DAILY;COUNT=5",
+        "SUMMARY:Stand-up",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+      ].join("\r\n"),
+    );
+    await page.getByLabel("Calendar file (.ics)").setInputFiles(ics);
+    await page.getByText("Calendar saved.").waitFor();
+    await page.getByLabel("Message").fill("how am I doing?");
+    await page.getByRole("button", { name: "Send" }).click();
+    const reply = page.locator(".msg.coach").first();
+    await reply.waitFor();
+    const text = (await reply.locator("p").first().textContent()) ?? "";
+    assert(text.trim().length > 0, "the coach's reply is empty");
+    await checkScreen(page, "coach-chat", screens);
+  });
+
   await step("upload a GPX run in window 1: it counts for milestone 1", async () => {
     await timeTravel(stack, start - nowSec + 10);
     const file = join(tmpdir(), `ra-e2e-run-${process.pid}.gpx`);

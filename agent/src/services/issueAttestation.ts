@@ -68,7 +68,7 @@ function requirementNotMet(commitmentId: bigint, index: number, progress: Milest
         } not count (${codes.join(", ")}).`;
   return new ConflictError({
     code: "requirement_not_met",
-    message: `${progress.done} of ${progress.required} qualifying workouts in milestone ${index}'s window: ${missing} more needed.${nearMissText}`,
+    message: `${progress.done} of ${progress.required} qualifying workouts in milestone ${index + 1}'s window: ${missing} more needed.${nearMissText}`,
     details: {
       commitmentId: commitmentId.toString(),
       milestoneIndex: index,

@@ -109,7 +109,7 @@ for (const driver of storeDrivers) {
         type: typeOf("requirement_not_met"),
         code: "requirement_not_met",
         detail:
-          "2 of 3 qualifying workouts in milestone 0's window: 1 more needed. 1 more workout in the window does not count (manual_not_allowed, too_short).",
+          "2 of 3 qualifying workouts in milestone 1's window: 1 more needed. 1 more workout in the window does not count (manual_not_allowed, too_short).",
         commitmentId: "1",
         milestoneIndex: 0,
         done: 2,

@@ -5,6 +5,7 @@ import {
   fetchSession,
   listCommitments,
   ProblemError,
+  uploadCalendarFile,
   registerRules,
 } from "./agentClient.ts";
 
@@ -117,5 +118,17 @@ describe("agentClient", () => {
     const [commitment] = await listCommitments();
     expect(commitment?.milestones.map((m) => m.claimable)).toEqual([true, false]);
     expect(commitment?.milestones[1]?.progress).toBeNull();
+  });
+
+  it("uploads a calendar as its raw iCalendar text", async () => {
+    const fetchMock = answer(200, { source: "upload", events: 1, fetchedAt: "2026-11-22T10:00:00.000Z" });
+    vi.stubGlobal("fetch", fetchMock);
+    const ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
+    await uploadCalendarFile(new File([ics], "work.ics", { type: "text/calendar" }));
+    const [url, init] = fetchMock.mock.calls[0] ?? [];
+    expect(String(url)).toBe("http://127.0.0.1:8787/api/calendar");
+    expect(init?.method).toBe("POST");
+    expect((init?.headers as Record<string, string> | undefined)?.["content-type"]).toBe("text/calendar");
+    expect(init?.body).toBe(ics);
   });
 });

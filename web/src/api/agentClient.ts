@@ -67,6 +67,8 @@ export interface RequestOptions {
   method?: "GET" | "POST" | "PUT";
   json?: unknown;
   form?: FormData;
+  /** A raw text body with its media type (e.g. an iCalendar file as `text/calendar`). */
+  text?: { body: string; type: string };
   timeoutMs?: number;
   idempotencyKey?: string;
 }
@@ -81,6 +83,9 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
     body = JSON.stringify(options.json);
   } else if (options.form !== undefined) {
     body = options.form;
+  } else if (options.text !== undefined) {
+    headers["content-type"] = options.text.type;
+    body = options.text.body;
   }
   if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
   try {
@@ -240,10 +245,10 @@ export function savePreferences(input: PreferencesInput) {
   return request("/api/preferences", preferencesSchema, { method: "PUT", json: input });
 }
 
-export function uploadCalendarFile(file: File) {
-  const form = new FormData();
-  form.append("file", file, file.name);
-  return request("/api/calendar", calendarSchema, { form });
+/** The agent takes an uploaded calendar as the raw iCalendar text (`text/calendar`). */
+export async function uploadCalendarFile(file: File) {
+  const body = await file.text();
+  return request("/api/calendar", calendarSchema, { text: { body, type: "text/calendar" } });
 }
 
 export function linkCalendarUrl(url: string) {

@@ -212,7 +212,7 @@ export function detectPatterns(parameters: DetectPatternsParameters): DetectPatt
     riskScore = remaining === 0 ? 0 : daysLeft === 0 ? 1 : round(poissonBelow(remaining, expected));
     patterns.push({
       kind: "risk",
-      summary: `Risk of missing this window: ${riskScore} (need ${remaining} more in ${round(daysLeft, 1)} days at ${round(ratePerDay * 7, 1)} per week).`,
+      summary: `Risk of missing this window: ${riskScore} on a scale of 0 to 1 (need ${remaining} more in ${round(daysLeft, 1)} days at ${round(ratePerDay * 7, 1)} per week).`,
       evidence: {
         riskScore,
         remaining,
