@@ -4,6 +4,10 @@
  *
  *   npm run deploy -- --network localhost
  *   ORACLES=0xA,0xB,0xC THRESHOLD=2 ADMIN=0xSafe ALLOW_TOKENS=0xUSDC npm run deploy -- --network baseSepolia
+ *   CUSTOM_RPC_URL=https://... CUSTOM_CHAIN_ID=80002 ORACLES=0xA npm run deploy -- --network custom
+ *
+ * Networks and secrets are in hardhat.config.ts: testnets and `custom` read their RPC URL and
+ * DEPLOYER_PRIVATE_KEY as configuration variables (the environment, else hardhat-keystore).
  *
  * Environment (all optional on local chains):
  *   ADMIN         admin + guardian (default: the deployer). Tokens can only be allowlisted at deploy time
@@ -12,11 +16,13 @@
  *   THRESHOLD     signatures per claim (default 1)
  *   ALLOW_TOKENS  comma-separated ERC-20 addresses to allowlist
  *   MOCK_USDC     "true" to deploy a mock USDC with permit (default: true on chain 31337 only)
+ *   DEPLOYMENTS_DIR  where <network>.json goes (default deployments/; a rehearsal points it at a temporary
+ *                 directory). deployments/abi.ts is always regenerated in place.
  */
 import { network } from "hardhat";
 import { z } from "zod";
-import { deployVault } from "./lib/deployVault.ts";
-import { writeDeployment } from "./lib/writeDeployment.ts";
+import { deployVault, MOCK_USDC_CONSTRUCTOR_ARGS } from "./lib/deployVault.ts";
+import { type DeploymentRecord, writeDeployment } from "./lib/writeDeployment.ts";
 
 const LOCAL_CHAIN_ID = 31337;
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
@@ -65,10 +71,12 @@ if (admin.toLowerCase() !== deployer.address.toLowerCase() && (withMockUsdc || a
 }
 
 const result = await deployVault(ethers, { admin, oracles, threshold, withMockUsdc, allowTokens });
-const tokens = [];
+const vaultAddress = await result.vault.getAddress();
+const usdcAddress = await result.usdc?.getAddress();
+const tokens: DeploymentRecord["tokens"] = [];
 for (const tokenAddress of result.allowedTokens) {
   const token = await ethers.getContractAt("MockERC20Permit", tokenAddress);
-  const isMock = tokenAddress === (await result.usdc?.getAddress());
+  const isMock = tokenAddress === usdcAddress;
   let permit = false;
   try {
     await token.DOMAIN_SEPARATOR();
@@ -82,22 +90,33 @@ for (const tokenAddress of result.allowedTokens) {
     decimals: Number(await token.decimals()),
     permit,
     mock: isMock,
+    ...(isMock ? { constructorArgs: MOCK_USDC_CONSTRUCTOR_ARGS } : {}),
   });
 }
-const record = {
+// The oracle set and threshold as the vault reports them, not as they were asked for.
+const record: DeploymentRecord = {
   network: networkName,
   chainId,
-  vault: { address: await result.vault.getAddress(), deploymentBlock: result.deploymentBlock },
+  vault: {
+    address: vaultAddress,
+    deploymentBlock: result.deploymentBlock,
+    transactionHash: result.transactionHash,
+    constructorArgs: result.constructorArgs,
+  },
+  deployer: deployer.address,
   admin,
-  oracles,
-  threshold,
+  oracles: [...(await result.vault.oracles())],
+  threshold: Number(await result.vault.threshold()),
   tokens,
   deployedAt: new Date().toISOString(),
 };
 // Hardhat's in-process network ("default") vanishes when this script ends: nothing worth recording.
 const file =
   networkName === "default" ? "(nothing: in-process network)" : await writeDeployment(process.cwd(), record);
-console.log(`CommitmentVault ${await result.vault.getAddress()} on ${networkName} (chain ${chainId})`);
-for (const t of tokens) console.log(`  token ${t.symbol} ${t.address}${t.mock ? " (mock, local only)" : ""}`);
-console.log(`  oracles ${oracles.join(", ")} threshold ${threshold}`);
+console.log(
+  `CommitmentVault ${vaultAddress} on ${networkName} (chain ${chainId}), block ${result.deploymentBlock}`,
+);
+for (const t of tokens) console.log(`  token ${t.symbol} ${t.address}${t.mock ? " (mock)" : ""}`);
+console.log(`  oracles ${record.oracles.join(", ")} threshold ${record.threshold}`);
 console.log(`  wrote ${file} and deployments/abi.ts`);
+if (!local) console.log(`  verify the source: npm run verify -- --network ${networkName}`);

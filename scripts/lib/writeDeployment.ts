@@ -1,33 +1,104 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 
-/** What `deployments/<network>.json` holds; the agent and the web app validate it with the same shape. */
-export interface DeploymentRecord {
-  network: string;
-  chainId: number;
-  vault: { address: string; deploymentBlock: number };
-  admin: string;
-  oracles: string[];
-  threshold: number;
-  tokens: { address: string; symbol: string; decimals: number; permit: boolean; mock: boolean }[];
-  deployedAt: string;
-}
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+
+/**
+ * What `deployments/<network>.json` holds. The web app (web/src/chain/deployments.ts) reads the fields it needs
+ * with its own schema and ignores the rest; scripts/verify.ts reads the constructor arguments back from here.
+ */
+export const deploymentRecordSchema = z.object({
+  network: z.string().min(1),
+  chainId: z.number().int().positive(),
+  vault: z.object({
+    address,
+    deploymentBlock: z.number().int().min(0),
+    /** The creation transaction. */
+    transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+    /** admin, oracles, threshold: exactly what the constructor got. */
+    constructorArgs: z.tuple([address, z.array(address), z.number().int().min(1)]),
+  }),
+  deployer: address,
+  /** Holds DEFAULT_ADMIN_ROLE and GUARDIAN_ROLE. */
+  admin: address,
+  /** The oracle set and threshold read back from the vault right after the deploy. */
+  oracles: z.array(address).min(1),
+  threshold: z.number().int().min(1),
+  /** The allowlisted ERC-20s. */
+  tokens: z.array(
+    z.object({
+      address,
+      symbol: z.string(),
+      decimals: z.number().int().min(0),
+      permit: z.boolean(),
+      /** Deployed by this deploy (the mock USDC); `constructorArgs` are then what its constructor got. */
+      mock: z.boolean(),
+      constructorArgs: z.tuple([z.string(), z.string(), z.number().int()]).optional(),
+    }),
+  ),
+  deployedAt: z.string(),
+});
+
+export type DeploymentRecord = z.infer<typeof deploymentRecordSchema>;
 
 const ABI_CONTRACTS = ["CommitmentVault", "MockERC20Permit"] as const;
 
-/** Writes deployments/<network>.json and regenerates the typed ABI module from the compiled artifacts. */
-export async function writeDeployment(root: string, record: DeploymentRecord): Promise<string> {
-  const dir = join(root, "deployments");
+/** Where deployment records go: `DEPLOYMENTS_DIR` when set (e.g. a rehearsal's temporary directory), else deployments/. */
+export function deploymentsDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.DEPLOYMENTS_DIR;
+  return dir !== undefined && dir !== "" ? dir : join(root, "deployments");
+}
+
+/**
+ * Writes `<dir>/<network>.json` (dir: see deploymentsDir) and regenerates the typed ABI module
+ * deployments/abi.ts from the compiled artifacts.
+ */
+export async function writeDeployment(
+  root: string,
+  record: DeploymentRecord,
+  dir: string = deploymentsDir(root),
+): Promise<string> {
+  const checked = deploymentRecordSchema.parse(record);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${record.network}.json`);
+  const file = join(dir, `${checked.network}.json`);
   await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
   await generateAbiModule(root);
   return file;
 }
 
+/** Reads and checks a deployment record; the error names the file and the first field that is wrong. */
+export async function readDeployment(file: string): Promise<DeploymentRecord> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(`no deployment record at ${file}: deploy first (npm run deploy -- --network <name>)`);
+    }
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not JSON`);
+  }
+  const parsed = deploymentRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${file} is not a deployment record this version writes: ${issue?.path.join(".") || "(root)"}: ${issue?.message} ` +
+        "(records from before constructor arguments were recorded cannot be verified; redeploy)",
+    );
+  }
+  return parsed.data;
+}
+
 /**
  * deployments/abi.ts: `as const` ABIs for viem/wagmi, so a contract change breaks the TypeScript build of the
- * agent and the web app instead of a user's transaction.
+ * agent and the web app instead of a user's transaction. The file is rewritten only when its content changes, so
+ * a deploy with unchanged contracts leaves it (and anything watching it) alone.
  */
 export async function generateAbiModule(root: string): Promise<void> {
   const parts = [
@@ -41,7 +112,10 @@ export async function generateAbiModule(root: string): Promise<void> {
     const id = `${name[0]?.toLowerCase()}${name.slice(1)}Abi`;
     parts.push(`export const ${id} = ${JSON.stringify(artifact.abi, null, 2)} as const;`, "");
   }
-  await writeFile(join(root, "deployments", "abi.ts"), parts.join("\n"));
+  const target = join(root, "deployments", "abi.ts");
+  const content = parts.join("\n");
+  const before = await readFile(target, "utf8").catch(() => undefined);
+  if (before !== content) await writeFile(target, content);
 }
 
 function artifactDir(name: (typeof ABI_CONTRACTS)[number]): string[] {
