@@ -3,7 +3,7 @@
  * source of truth: `upsert` overwrites the cached row with what the indexer read at `updatedBlock` (also when
  * a reorg makes it go back), so ordering is the indexer's job.
  */
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -153,7 +153,32 @@ function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
   };
 }
 
+/** Rows of one vault (and, with `commitmentId`, one commitment). */
+function onVault(chainId: number, vault: string, commitmentId?: bigint): SQL | undefined {
+  return and(
+    eq(commitmentsCache.chainId, chainId),
+    eq(commitmentsCache.vault, vault),
+    commitmentId === undefined ? undefined : eq(commitmentsCache.commitmentId, commitmentId),
+  );
+}
+
+function pageLimit(limit: number | undefined): number {
+  return boundedLimit(limit, { fallback: COMMITMENTS_PAGE_DEFAULT, max: COMMITMENTS_PAGE_MAX });
+}
+
 export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock): CommitmentsRepository {
+  /** One keyset page of the rows matching `where`, by ascending id. */
+  const page = (label: string, where: SQL | undefined, limit: number) =>
+    withDatabaseErrors(label, async () => {
+      const rows = await db
+        .select()
+        .from(commitmentsCache)
+        .where(where)
+        .orderBy(asc(commitmentsCache.commitmentId))
+        .limit(limit);
+      return rows.map(toRecord);
+    });
+
   return {
     upsert: async (commitment) => {
       const input = parseInput(commitmentSchema, commitment, "commitment");
@@ -179,13 +204,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
         const rows = await db
           .select()
           .from(commitmentsCache)
-          .where(
-            and(
-              eq(commitmentsCache.chainId, chainId),
-              eq(commitmentsCache.vault, vault),
-              eq(commitmentsCache.commitmentId, commitmentId),
-            ),
-          )
+          .where(onVault(chainId, vault, commitmentId))
           .limit(1);
         return rows[0] === undefined ? null : toRecord(rows[0]);
       });
@@ -197,27 +216,16 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
         parameters,
         "unsettled commitment list query",
       );
-      const limit = boundedLimit(parameters.limit, {
-        fallback: COMMITMENTS_PAGE_DEFAULT,
-        max: COMMITMENTS_PAGE_MAX,
-      });
-      return withDatabaseErrors("unsettled commitment list", async () => {
-        const rows = await db
-          .select()
-          .from(commitmentsCache)
-          .where(
-            and(
-              eq(commitmentsCache.chainId, chainId),
-              eq(commitmentsCache.vault, vault),
-              eq(commitmentsCache.closed, false),
-              sql`${commitmentsCache.milestoneStates} @> '["Open"]'::jsonb`,
-              afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
-            ),
-          )
-          .orderBy(asc(commitmentsCache.commitmentId))
-          .limit(limit);
-        return rows.map(toRecord);
-      });
+      return page(
+        "unsettled commitment list",
+        and(
+          onVault(chainId, vault),
+          eq(commitmentsCache.closed, false),
+          sql`${commitmentsCache.milestoneStates} @> '["Open"]'::jsonb`,
+          afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+        ),
+        pageLimit(parameters.limit),
+      );
     },
 
     listUpdatedAfter: async (parameters) => {
@@ -231,26 +239,15 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
         parameters,
         "commitments updated after query",
       );
-      const limit = boundedLimit(parameters.limit, {
-        fallback: COMMITMENTS_PAGE_DEFAULT,
-        max: COMMITMENTS_PAGE_MAX,
-      });
-      return withDatabaseErrors("commitments updated after list", async () => {
-        const rows = await db
-          .select()
-          .from(commitmentsCache)
-          .where(
-            and(
-              eq(commitmentsCache.chainId, chainId),
-              eq(commitmentsCache.vault, vault),
-              gt(commitmentsCache.updatedBlock, block),
-              afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
-            ),
-          )
-          .orderBy(asc(commitmentsCache.commitmentId))
-          .limit(limit);
-        return rows.map(toRecord);
-      });
+      return page(
+        "commitments updated after list",
+        and(
+          onVault(chainId, vault),
+          gt(commitmentsCache.updatedBlock, block),
+          afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+        ),
+        pageLimit(parameters.limit),
+      );
     },
 
     delete: async (key) => {
@@ -258,13 +255,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       return withDatabaseErrors("commitment delete", async () => {
         const rows = await db
           .delete(commitmentsCache)
-          .where(
-            and(
-              eq(commitmentsCache.chainId, chainId),
-              eq(commitmentsCache.vault, vault),
-              eq(commitmentsCache.commitmentId, commitmentId),
-            ),
-          )
+          .where(onVault(chainId, vault, commitmentId))
           .returning({ commitmentId: commitmentsCache.commitmentId });
         return rows.length === 1;
       });
@@ -276,25 +267,11 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
         parameters,
         "commitment list query",
       );
-      const limit = boundedLimit(parameters.limit, {
-        fallback: COMMITMENTS_PAGE_DEFAULT,
-        max: COMMITMENTS_PAGE_MAX,
-      });
-      return withDatabaseErrors("commitment list", async () => {
-        const rows = await db
-          .select()
-          .from(commitmentsCache)
-          .where(
-            and(
-              eq(commitmentsCache.chainId, chainId),
-              eq(commitmentsCache.vault, vault),
-              eq(commitmentsCache.owner, owner),
-            ),
-          )
-          .orderBy(asc(commitmentsCache.commitmentId))
-          .limit(limit);
-        return rows.map(toRecord);
-      });
+      return page(
+        "commitment list",
+        and(onVault(chainId, vault), eq(commitmentsCache.owner, owner)),
+        pageLimit(parameters.limit),
+      );
     },
   };
 }
