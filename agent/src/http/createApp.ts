@@ -12,7 +12,6 @@ import cookieParser from "cookie-parser";
 import cors from "cors";
 import express, { type Express, type RequestHandler, type Router } from "express";
 import helmet from "helmet";
-import { pinoHttp } from "pino-http";
 import { authRouter } from "../auth/authRouter.ts";
 import { loadSession } from "../auth/session.ts";
 import type { NonceStore, SessionStore } from "../auth/stores.ts";
@@ -26,7 +25,8 @@ import type { Repositories } from "../store/store.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
 import { type HealthCheck, healthRouter } from "./healthRouter.ts";
 import { httpMetrics, metricsHandler } from "./metricsRoute.ts";
-import { genReqId, REQUEST_ID_HEADER } from "./requestId.ts";
+import { REQUEST_ID_HEADER } from "./requestId.ts";
+import { requestLogging } from "./requestLogging.ts";
 import { requestTimeout } from "./requestTimeout.ts";
 import { rulesRouter } from "./rulesRouter.ts";
 
@@ -69,15 +69,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
   app.set("etag", false);
 
   app.use(httpMetrics(metrics));
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId,
-      quietReqLogger: true,
-      customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? "error" : "info"),
-      autoLogging: { ignore: (req) => /^\/(health|metrics)(\?|$)/.test(req.url ?? "") },
-    }),
-  );
+  app.use(requestLogging(logger));
   app.use(requestTimeout(config.http.requestTimeoutMs));
   app.use(helmet({ crossOriginResourcePolicy: { policy: "same-site" } }));
   app.use(
