@@ -12,6 +12,7 @@ import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { type AttestationSigner, privateKeySigner } from "./attestation/signer.ts";
 import { createRedisNonceStore, createRedisSessionStore } from "./auth/redisStores.ts";
+import { cachedSessionStore } from "./auth/sessionCache.ts";
 import type { NonceStore, SessionStore } from "./auth/stores.ts";
 import { createChainClient, verifyChain } from "./chain/chainClient.ts";
 import { type ChainClock, createChainClock } from "./chain/chainClock.ts";
@@ -138,6 +139,9 @@ async function assemble(
     sessions = createRedisSessionStore({ redis: client, clock, keyPrefix: config.redisKeyPrefix });
     nonces = createRedisNonceStore({ redis: client, clock, keyPrefix: config.redisKeyPrefix });
     checks.redis = redisHealthCheck(client);
+  }
+  if (config.session.cacheMs > 0) {
+    sessions = cachedSessionStore({ sessions, clock, ttlMs: config.session.cacheMs });
   }
 
   let signer: AttestationSigner | undefined;

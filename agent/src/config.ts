@@ -86,7 +86,14 @@ export interface Config {
   coach: CoachSettings;
   /** The Strava integration, or undefined when `STRAVA_CLIENT_ID` is unset. */
   strava: StravaConfig | undefined;
-  session: { ttlMs: number; nonceTtlMs: number; sameSite: SameSite; cookieName: string };
+  session: {
+    ttlMs: number;
+    nonceTtlMs: number;
+    sameSite: SameSite;
+    cookieName: string;
+    /** How long a session read is reused before the store is asked again; 0 = ask on every request. */
+    cacheMs: number;
+  };
   logLevel: LogLevel;
 }
 
@@ -166,6 +173,7 @@ const envSchema = z.object({
   RATE_LIMIT_UPLOAD_WINDOW_SECONDS: integer(1, 86_400).default(3_600),
   SESSION_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   NONCE_TTL_SECONDS: integer(30, 3_600).default(600),
+  SESSION_CACHE_SECONDS: integer(0, 60).default(2),
   SESSION_SAME_SITE: z.enum(["lax", "strict"], { error: "must be lax or strict" }).optional(),
   IDEMPOTENCY_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -294,6 +302,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       nonceTtlMs: e.NONCE_TTL_SECONDS * 1000,
       sameSite,
       cookieName: "ra_session",
+      cacheMs: e.SESSION_CACHE_SECONDS * 1000,
     },
     logLevel: e.LOG_LEVEL,
   };

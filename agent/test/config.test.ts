@@ -67,7 +67,13 @@ describe("loadConfig", () => {
         calendarMaxBytes: 1048576,
         tokens: {},
       },
-      session: { ttlMs: 86400000, nonceTtlMs: 600000, sameSite: "strict", cookieName: "ra_session" },
+      session: {
+        ttlMs: 86400000,
+        nonceTtlMs: 600000,
+        sameSite: "strict",
+        cookieName: "ra_session",
+        cacheMs: 2000,
+      },
       logLevel: "info",
     });
     expect(config.strava).to.equal(undefined);
@@ -164,6 +170,7 @@ describe("loadConfig", () => {
       RATE_LIMIT_UPLOAD_POINTS: "11",
       RATE_LIMIT_UPLOAD_WINDOW_SECONDS: "12",
       SESSION_TTL_SECONDS: "3600",
+      SESSION_CACHE_SECONDS: "0",
       NONCE_TTL_SECONDS: "60",
       LOG_LEVEL: "warn",
     });
@@ -197,6 +204,7 @@ describe("loadConfig", () => {
       nonceTtlMs: 60_000,
       sameSite: "lax",
       cookieName: "ra_session",
+      cacheMs: 0,
     });
     expect(config.logLevel).to.equal("warn");
   });
@@ -290,6 +298,7 @@ describe("loadConfig", () => {
       "RATE_LIMIT_UPLOAD_WINDOW_SECONDS: must be a whole number from 1 to 86400",
     ],
     ["SESSION_TTL_SECONDS", "59", "SESSION_TTL_SECONDS: must be a whole number from 60 to 2592000"],
+    ["SESSION_CACHE_SECONDS", "61", "SESSION_CACHE_SECONDS: must be a whole number from 0 to 60"],
     ["NONCE_TTL_SECONDS", "3601", "NONCE_TTL_SECONDS: must be a whole number from 30 to 3600"],
     ["SESSION_SAME_SITE", "none", "SESSION_SAME_SITE: must be lax or strict"],
     ["LOG_LEVEL", "verbose", "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent"],
