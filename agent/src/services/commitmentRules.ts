@@ -2,6 +2,11 @@
  * The rules document behind a commitment's `rulesHash`, from the store (filled by `POST /api/rules`). The stored
  * canonical JSON is parsed again with the rules schema, so a row that does not describe valid rules counts as
  * unknown rather than being trusted. A `RulesLookup` remembers what it read for the length of one request.
+ *
+ * A hash names one document forever (it is the document's keccak256, and the store never replaces the text
+ * stored for a hash), so documents that parsed are also kept per repository for the life of the process (at most
+ * `KNOWN_RULES_MAX`, oldest dropped first): reading a commitment then costs no rules query. Unknown and invalid
+ * hashes are not kept: `POST /api/rules` may add them at any time.
  */
 import type { Hex } from "viem";
 import { type RulesDocument, rulesDocumentSchema } from "../rules/rulesDocument.ts";
@@ -13,23 +18,48 @@ export interface CreateRulesLookupParameters {
   repositories: Pick<Repositories, "rulesDocuments">;
 }
 
+/** Most parsed documents kept per repository (a few KB each at most). */
+export const KNOWN_RULES_MAX = 1_000;
+
+const known = new WeakMap<object, Map<string, RulesDocument>>();
+
+function remember(repository: object, key: string, document: RulesDocument): void {
+  let documents = known.get(repository);
+  if (documents === undefined) {
+    documents = new Map();
+    known.set(repository, documents);
+  }
+  if (documents.size >= KNOWN_RULES_MAX) {
+    const oldest = documents.keys().next().value;
+    if (oldest !== undefined) documents.delete(oldest);
+  }
+  documents.set(key, document);
+}
+
 export function createRulesLookup({ repositories }: CreateRulesLookupParameters): RulesLookup {
+  const repository = repositories.rulesDocuments;
   const seen = new Map<string, Promise<RulesDocument | null>>();
   return (rulesHash) => {
     const key = rulesHash.toLowerCase();
     let pending = seen.get(key);
     if (pending === undefined) {
-      pending = repositories.rulesDocuments.get(key).then((record) => {
-        if (record === null) return null;
-        let json: unknown;
-        try {
-          json = JSON.parse(record.canonicalJson);
-        } catch {
-          return null;
-        }
-        const parsed = rulesDocumentSchema.safeParse(json);
-        return parsed.success ? parsed.data : null;
-      });
+      const document = known.get(repository)?.get(key);
+      pending =
+        document !== undefined
+          ? Promise.resolve(structuredClone(document))
+          : repository.get(key).then((record) => {
+              if (record === null) return null;
+              let json: unknown;
+              try {
+                json = JSON.parse(record.canonicalJson);
+              } catch {
+                return null;
+              }
+              const parsed = rulesDocumentSchema.safeParse(json);
+              if (!parsed.success) return null;
+              remember(repository, key, structuredClone(parsed.data));
+              return parsed.data;
+            });
       seen.set(key, pending);
     }
     return pending;

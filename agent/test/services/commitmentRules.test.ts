@@ -1,0 +1,58 @@
+import { expect } from "chai";
+import { createRulesLookup } from "../../src/services/commitmentRules.ts";
+import type {
+  RulesDocumentRecord,
+  RulesDocumentsRepository,
+} from "../../src/store/rulesDocumentsRepository.ts";
+
+const HASH = `0x${"ab".repeat(32)}` as const;
+const OTHER = `0x${"cd".repeat(32)}` as const;
+const RULES = {
+  version: 1,
+  timezone: "Europe/Berlin",
+  perMilestone: { minWorkouts: 3, minMinutes: 30, activities: ["run"] },
+  evidence: "device",
+};
+
+/** A rules repository that counts its reads (a fresh one per test: the lookup keeps documents per repository). */
+function countingRepository(documents: Record<string, string>) {
+  const repository = {
+    reads: 0,
+    put: async () => {
+      throw new Error("not used");
+    },
+    get: async (rulesHash: string): Promise<RulesDocumentRecord | null> => {
+      repository.reads += 1;
+      const canonicalJson = documents[rulesHash];
+      return canonicalJson === undefined
+        ? null
+        : ({ rulesHash, canonicalJson, createdAt: new Date(0) } as unknown as RulesDocumentRecord);
+    },
+  };
+  return repository;
+}
+
+describe("rules lookup", () => {
+  it("reads a document once per process, and hands each caller its own copy", async () => {
+    const rulesDocuments = countingRepository({ [HASH]: JSON.stringify(RULES) });
+    const repositories = { rulesDocuments: rulesDocuments as unknown as RulesDocumentsRepository };
+    const first = await createRulesLookup({ repositories })(HASH);
+    expect(first?.perMilestone.minWorkouts).to.equal(3);
+    if (first !== null) first.perMilestone.minWorkouts = 99; // a caller mutating its copy
+    const second = await createRulesLookup({ repositories })(
+      HASH.toUpperCase().replace("0X", "0x") as `0x${string}`,
+    );
+    expect(second?.perMilestone.minWorkouts).to.equal(3);
+    expect(rulesDocuments.reads).to.equal(1);
+  });
+
+  it("asks again for a hash it did not find or could not parse (POST /api/rules may add it later)", async () => {
+    const rulesDocuments = countingRepository({ [OTHER]: '{"version":1}' });
+    const repositories = { rulesDocuments: rulesDocuments as unknown as RulesDocumentsRepository };
+    expect(await createRulesLookup({ repositories })(HASH)).to.equal(null);
+    expect(await createRulesLookup({ repositories })(HASH)).to.equal(null);
+    expect(await createRulesLookup({ repositories })(OTHER)).to.equal(null);
+    expect(await createRulesLookup({ repositories })(OTHER)).to.equal(null);
+    expect(rulesDocuments.reads).to.equal(4);
+  });
+});
