@@ -1,0 +1,426 @@
+/**
+ * HTTP throughput of the agent next to a bare Express 5 hello-world, in one run, plus attestations signed per
+ * second. Run from the repository root with Node 22: `node agent/bench/http.bench.ts`
+ * (BENCH_SECONDS per target, default 10; BENCH_CONNECTIONS, default 10).
+ *
+ * Targets, one after the other, each after a 1-s warm-up:
+ * - `bare`: `app.get("/", (req, res) => res.json({ ok: true }))` on Express 5;
+ * - `GET /api/auth/session`: the same stack with a route that only reads the session (what the middleware costs);
+ * - `GET /api/commitments/1`: the agent's full middleware stack (createApp: metrics, pino-http, timeout, helmet,
+ *   CORS, rate limits, JSON body, cookies, the session lookup) with the commitment routes, for a signed-in owner
+ *   (SIWE session cookie) of a seeded commitment with rules; sessions and nonces live in the store, as in a
+ *   deployment without Redis, behind the session cache assembleAgent puts in front of them
+ *   (`SESSION_CACHE_SECONDS`, default 2; set it to 0 to measure a store read per request);
+ * - `POST /api/workouts`: manual logs, each one a distinct 1-minute run (start times one minute apart) that is
+ *   accepted and counts toward the commitment (rules with `evidence: "any"`).
+ * The store is PGlite in memory; the VaultReader is the test harness's in-memory one; request logs go to
+ * /dev/null at level info (production writes the same lines to stdout). Rate limits are raised so the bench
+ * measures throughput: any non-2xx answer fails the run.
+ *
+ * The load generator (autocannon) runs in a child process, so it has its own core and the parent's RSS is the
+ * servers' alone (sampled every 100 ms during each target).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import express from "express";
+import { pino } from "pino";
+import { milestoneTypedData, signMilestoneAttestation } from "../src/attestation/milestoneAttestation.ts";
+import { privateKeySigner } from "../src/attestation/signer.ts";
+import { cachedSessionStore } from "../src/auth/sessionCache.ts";
+import { ManualClock } from "../src/clock.ts";
+import { loadConfig } from "../src/config.ts";
+import { commitmentsRouter } from "../src/http/commitmentsRouter.ts";
+import { createApp } from "../src/http/createApp.ts";
+import { workoutsRouter } from "../src/http/workoutsRouter.ts";
+import { createRateLimits } from "../src/limits/rateLimits.ts";
+import { createLogger } from "../src/logger.ts";
+import { createMetrics } from "../src/metrics.ts";
+import type { RulesDocument } from "../src/rules/rulesDocument.ts";
+import { openStore } from "../src/store/openStore.ts";
+import {
+  CHAIN,
+  DAY,
+  MemoryVaultReader,
+  MONDAY,
+  newAccount,
+  ORACLE_KEY,
+  onChainCommitment,
+  putRules,
+  seedCommitment,
+} from "../test/http/routesHarness.ts";
+import { signIn } from "../test/http/signIn.ts";
+import { TEST_ENV } from "../test/http/testApp.ts";
+
+/** What the parent asks the load-generating child to run. */
+interface LoadSpec {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  seconds: number;
+  connections: number;
+  /** POST /api/workouts: manual logs of one minute, the n-th starting at `firstStartMs + n` minutes. */
+  manual?: { firstStartMs: number; slots: number };
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  latencyMean: number;
+  p50: number;
+  p99: number;
+  total: number;
+  /** Requests answered during the warm-up (which the server's CPU time covers too). */
+  warmUpTotal: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** POST answers whose workout counted toward commitment 1 / was a duplicate / was rejected. */
+  counted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+const MINUTE = 60_000;
+const WARM_UP_SECONDS = 1;
+
+/** Child side: runs autocannon (warm-up, then the measured run) and sends the figures back. */
+async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
+  let slot = 0;
+  let counted = 0;
+  let duplicates = 0;
+  let rejected = 0;
+  const request: autocannon.Request = { method: spec.method, headers: spec.headers };
+  const { manual } = spec;
+  if (manual !== undefined) {
+    request.setupRequest = (req) => {
+      const startTime = new Date(manual.firstStartMs + (slot % manual.slots) * MINUTE).toISOString();
+      slot += 1;
+      return { ...req, body: JSON.stringify({ sport: "run", startTime, durationMin: 1 }) };
+    };
+    request.onResponse = (_status, body) => {
+      if (body.includes('"code":"duplicate"')) duplicates += 1;
+      else if (body.includes('"status":"rejected"')) rejected += 1;
+      else if (body.includes('"countsFor":[{"commitmentId":"1"')) counted += 1;
+    };
+  }
+  const options = { url: spec.url, connections: spec.connections, requests: [request] };
+  const warmUp = await autocannon({ ...options, duration: WARM_UP_SECONDS });
+  [counted, duplicates, rejected] = [0, 0, 0];
+  const result = await autocannon({ ...options, duration: spec.seconds });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCodes[code] = Number(count);
+  }
+  return {
+    requestsPerSecond: result.requests.average,
+    latencyMean: result.latency.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    warmUpTotal: warmUp.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    counted,
+    duplicates,
+    rejected,
+  };
+}
+
+if (process.argv[2] === "--load") {
+  const spec = JSON.parse(process.argv[3] ?? "{}") as LoadSpec;
+  const result = await generateLoad(spec);
+  process.send?.(result, () => process.exit(0));
+} else {
+  await main();
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0);
+}
+
+/** Parent side: forks the load generator and samples the RSS every 100 ms while it runs. */
+async function runTarget(spec: LoadSpec): Promise<LoadResult & { peakRss: number; cpuMs: number }> {
+  let peakRss = process.memoryUsage().rss;
+  const cpuStart = process.cpuUsage();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--load", JSON.stringify(spec)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  try {
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      child.once("message", (message) => resolve(message as LoadResult));
+      child.once("exit", (code) => reject(new Error(`load generator exited with ${code} before reporting`)));
+    });
+    const cpu = process.cpuUsage(cpuStart);
+    return {
+      ...result,
+      peakRss: Math.max(peakRss, process.memoryUsage().rss),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
+  } finally {
+    clearInterval(sampler);
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+async function listen(app: express.Express): Promise<{ server: Server; origin: string }> {
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+async function perSecond(seconds: number, task: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 20; i += 1) await task(i);
+  const start = performance.now();
+  let done = 0;
+  while (performance.now() - start < seconds * 1000) {
+    await task(done);
+    done += 1;
+  }
+  return done / ((performance.now() - start) / 1000);
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+  // BENCH_ONLY=get (or bare,get,post): run only these targets, e.g. under --cpu-prof.
+  const only = process.env.BENCH_ONLY?.split(",");
+  const rssAtStart = process.memoryUsage().rss;
+
+  // The bare baseline.
+  const bareApp = express();
+  bareApp.get("/", (_req, res) => {
+    res.json({ ok: true });
+  });
+  const bare = await listen(bareApp);
+
+  // The agent's stack, wired as assembleAgent does without Redis (sessions and nonces in the store).
+  // A 28-day window so a run has ~38,000 distinct one-minute slots before "now" to log workouts into.
+  const period = 28 * DAY;
+  const clock = new ManualClock((MONDAY + period - DAY) * 1000);
+  const config = loadConfig({
+    ...TEST_ENV,
+    LOG_LEVEL: "info",
+    RATE_LIMIT_API_POINTS: "1000000",
+    RATE_LIMIT_AGENT_POINTS: "1000000",
+    RATE_LIMIT_UPLOAD_POINTS: "1000000",
+    SESSION_CACHE_SECONDS: process.env.SESSION_CACHE_SECONDS,
+  });
+  const store = await openStore({ dataDir: "memory://", clock });
+  const logger = createLogger({
+    level: config.logLevel,
+    destination: pino.destination({ dest: "/dev/null", sync: true }),
+  });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const reader = new MemoryVaultReader();
+  const common = { store, clock, metrics, logger, chain: CHAIN };
+  const app = createApp({
+    config,
+    clock,
+    logger,
+    metrics,
+    sessions:
+      config.session.cacheMs > 0
+        ? cachedSessionStore({ sessions: store.sessions, clock, ttlMs: config.session.cacheMs })
+        : store.sessions,
+    nonces: store.siweNonces,
+    limiter: createRateLimits({
+      rules: config.rateLimits,
+      keyPrefix: config.redisKeyPrefix,
+      logger,
+      metrics,
+    }),
+    store,
+    health: { checks: { store: () => store.ping() } },
+    routes: [
+      { path: "/workouts", router: workoutsRouter({ ...common, config }) },
+      {
+        path: "/commitments",
+        router: commitmentsRouter({ ...common, signer: privateKeySigner(ORACLE_KEY), reader }),
+      },
+    ],
+  });
+  const full = await listen(app);
+
+  const account = newAccount();
+  const rules: RulesDocument = {
+    version: 1,
+    timezone: "Europe/Berlin",
+    perMilestone: { minWorkouts: 3, minMinutes: 1, activities: ["run", "ride", "strength"] },
+    evidence: "any",
+  };
+  const terms = { owner: account.address, commitmentId: 1n, rulesHash: await putRules(store, rules), period };
+  await seedCommitment(store, terms);
+  reader.commitments.set(1n, onChainCommitment(terms));
+  const cookie = await signIn({ app, clock, account });
+  const headers = { cookie, "content-type": "application/json" };
+
+  // Three workouts before the GET, so its progress has something to show (the POST target logs after them).
+  const firstStartMs = MONDAY * 1000;
+  const slots = (period - 2 * DAY) / 60;
+  for (let i = 0; i < 3; i += 1) {
+    const res = await fetch(`${full.origin}/api/workouts`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        sport: "run",
+        startTime: new Date(firstStartMs + (slots + i) * MINUTE).toISOString(),
+        durationMin: 1,
+      }),
+    });
+    const text = await res.text();
+    if (res.status !== 201 || !text.includes('"countsFor":[{"commitmentId":"1"')) {
+      throw new Error(`seeding a workout: ${res.status} ${text}`);
+    }
+  }
+  const check = await fetch(`${full.origin}/api/commitments/1`, { headers });
+  const view = (await check.json()) as { milestones?: { progress: { done: number } | null }[] };
+  if (check.status !== 200 || view.milestones?.[0]?.progress?.done !== 3) {
+    throw new Error(`GET /api/commitments/1: ${check.status} ${JSON.stringify(view)}`);
+  }
+
+  const rssIdle = process.memoryUsage().rss;
+  const load = { seconds, connections };
+  const targets: { key: string; name: string; spec: LoadSpec }[] = [
+    {
+      key: "bare",
+      name: "bare Express 5, GET /",
+      spec: { ...load, url: `${bare.origin}/`, method: "GET", headers: {} },
+    },
+    {
+      key: "session",
+      name: "agent, GET /api/auth/session",
+      spec: { ...load, url: `${full.origin}/api/auth/session`, method: "GET", headers },
+    },
+    {
+      key: "get",
+      name: "agent, GET /api/commitments/1",
+      spec: { ...load, url: `${full.origin}/api/commitments/1`, method: "GET", headers },
+    },
+    {
+      key: "post",
+      name: "agent, POST /api/workouts",
+      spec: {
+        ...load,
+        url: `${full.origin}/api/workouts`,
+        method: "POST",
+        headers,
+        manual: { firstStartMs, slots },
+      },
+    },
+  ];
+  const results = new Map<string, LoadResult & { name: string; peakRss: number; cpuMs: number }>();
+  for (const { key, name, spec } of targets) {
+    if (only === undefined || only.includes(key)) results.set(key, { name, ...(await runTarget(spec)) });
+  }
+  bare.server.close();
+  full.server.close();
+  bare.server.closeAllConnections();
+  full.server.closeAllConnections();
+  await store.close();
+
+  // Attestations: the EIP-712 signature alone, and the service's sign + recover check.
+  const signer = privateKeySigner(ORACLE_KEY);
+  const attestation = (i: number) => ({
+    chainId: CHAIN.chainId,
+    vault: CHAIN.vault,
+    commitmentId: BigInt(i + 1),
+    milestoneIndex: 0n,
+    rulesHash: terms.rulesHash,
+    evidenceHash: `0x${(i + 1).toString(16).padStart(64, "0")}` as const,
+    validUntil: 2_000_000_000n,
+  });
+  const signsPerSecond = await perSecond(2, (i) => signer.signTypedData(milestoneTypedData(attestation(i))));
+  const checkedPerSecond = await perSecond(2, (i) => signMilestoneAttestation(signer, attestation(i)));
+
+  console.log(
+    `HTTP bench: ${seconds} s per target after a ${WARM_UP_SECONDS}-s warm-up, ${connections} connections, ` +
+      `autocannon in a child process, Node ${process.versions.node}`,
+  );
+  const rows: string[][] = [
+    [
+      "target",
+      "req/s mean",
+      "latency mean ms",
+      "p50 ms",
+      "p99 ms",
+      "requests",
+      "non-2xx",
+      "errors",
+      "server CPU µs/req",
+      "peak RSS MiB",
+    ],
+  ];
+  for (const r of results.values()) {
+    rows.push([
+      r.name,
+      r.requestsPerSecond.toFixed(0),
+      r.latencyMean.toFixed(2),
+      r.p50.toFixed(0),
+      r.p99.toFixed(0),
+      String(r.total),
+      String(r.non2xx),
+      String(r.errors + r.timeouts),
+      ((r.cpuMs * 1000) / (r.total + r.warmUpTotal)).toFixed(0),
+      mib(r.peakRss),
+    ]);
+  }
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  for (const [i, row] of rows.entries()) {
+    console.log(
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+        )
+        .join("  "),
+    );
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+  const bareResult = results.get("bare");
+  const getResult = results.get("get");
+  const postResult = results.get("post");
+  const sessionResult = results.get("session");
+  if (bareResult !== undefined && sessionResult !== undefined) {
+    const ratio = sessionResult.requestsPerSecond / bareResult.requestsPerSecond;
+    console.log(`middleware stack (GET /api/auth/session) / bare: ${(ratio * 100).toFixed(1)} %`);
+  }
+  if (bareResult !== undefined && getResult !== undefined) {
+    const ratio = getResult.requestsPerSecond / bareResult.requestsPerSecond;
+    console.log(
+      `full-stack GET / bare: ${(ratio * 100).toFixed(1)} % (goal >= 60 %: ${ratio >= 0.6 ? "met" : "NOT met"})`,
+    );
+  }
+  if (postResult !== undefined) {
+    console.log(
+      `POST answers: ${postResult.counted} counted toward commitment 1, ${postResult.duplicates} duplicates, ` +
+        `${postResult.rejected} rejected`,
+    );
+  }
+  console.log(
+    `RSS: ${mib(rssAtStart)} MiB at start, ${mib(rssIdle)} MiB idle before load (servers up, store seeded)`,
+  );
+  console.log(
+    `attestations: ${signsPerSecond.toFixed(0)} signatures/s (privateKeySigner.signTypedData), ` +
+      `${checkedPerSecond.toFixed(0)}/s with the recover check (signMilestoneAttestation), 2 s each`,
+  );
+
+  const failed = [...results.values()].filter((r) => r.non2xx + r.errors + r.timeouts > 0 || r.total === 0);
+  if (failed.length > 0) {
+    for (const r of failed) {
+      console.error(
+        `FAILED ${r.name}: ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`,
+      );
+    }
+    process.exit(1);
+  }
+}
