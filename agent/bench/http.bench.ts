@@ -54,6 +54,7 @@ import {
 } from "../test/http/routesHarness.ts";
 import { signIn } from "../test/http/signIn.ts";
 import { TEST_ENV } from "../test/http/testApp.ts";
+import { printTable } from "./printTable.ts";
 
 /** What the parent asks the load-generating child to run. */
 interface LoadSpec {
@@ -374,18 +375,7 @@ async function main(): Promise<void> {
       mib(r.peakRss),
     ]);
   }
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  for (const [i, row] of rows.entries()) {
-    console.log(
-      row
-        .map((cell, column) =>
-          column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-        )
-        .join("  "),
-    );
-    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  }
+  printTable(rows);
   const bareResult = results.get("bare");
   const getResult = results.get("get");
   const postResult = results.get("post");

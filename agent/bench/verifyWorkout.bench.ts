@@ -8,6 +8,7 @@ import { contentHash } from "../src/workouts/contentHash.ts";
 import { parseWorkoutFile } from "../src/workouts/parseWorkoutFile.ts";
 import { verifyWorkout } from "../src/workouts/verifyWorkout.ts";
 import { gpx, oneHourRunFit, T0, tcx, track, utf8 } from "../test/workouts/fixtures.ts";
+import { printTable } from "./printTable.ts";
 
 const runs = Number(process.argv[2] ?? 50);
 const WARM_UP = 5;
@@ -63,15 +64,5 @@ for (const [name, bytes] of files) {
   ]);
 }
 
-const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
 console.log(`verifyWorkout bench: ${runs} runs after ${WARM_UP} warm-up runs, Node ${process.versions.node}`);
-for (const [i, row] of rows.entries()) {
-  console.log(
-    row
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join("  "),
-  );
-  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-}
+printTable(rows);
