@@ -11,6 +11,7 @@
  * by another for at most `ttlMs` (docs/operations.md, `SESSION_CACHE_SECONDS`).
  */
 import type { Clock } from "../clock.ts";
+import { LruMap } from "../lruMap.ts";
 import type { Session, SessionStore } from "./stores.ts";
 
 export interface CachedSessionStoreParameters {
@@ -41,24 +42,15 @@ export function cachedSessionStore({
   maxEntries = SESSION_CACHE_MAX_ENTRIES,
   monotonicNow = () => performance.now(),
 }: CachedSessionStoreParameters): CachedSessionStoreReturnType {
-  if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
+  if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) {
     throw new RangeError(`ttlMs must be a positive number: ${ttlMs}`);
+  }
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new RangeError(`maxEntries must be a positive integer: ${maxEntries}`);
   }
-  // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recently used.
-  const entries = new Map<string, Entry>();
+  const entries = new LruMap<string, Entry>(maxEntries);
   // Bumped by every sign-out: a read that was in flight across one is not remembered (it may predate the delete).
   let signOuts = 0;
-
-  const remember = (session: Session): void => {
-    entries.delete(session.id);
-    if (entries.size >= maxEntries) {
-      const oldest = entries.keys().next().value;
-      if (oldest !== undefined) entries.delete(oldest);
-    }
-    entries.set(session.id, { session, freshUntil: monotonicNow() + ttlMs });
-  };
 
   return {
     create: async (parameters) => sessions.create(parameters),
@@ -66,15 +58,16 @@ export function cachedSessionStore({
     get: async (id) => {
       const entry = entries.get(id);
       if (entry !== undefined) {
-        entries.delete(id);
         if (entry.freshUntil > monotonicNow() && entry.session.expiresAt.getTime() > clock.now()) {
-          entries.set(id, entry);
           return entry.session;
         }
+        entries.delete(id);
       }
       const signOutsBefore = signOuts;
       const session = await sessions.get(id);
-      if (session !== null && signOuts === signOutsBefore) remember(session);
+      if (session !== null && signOuts === signOutsBefore) {
+        entries.set(id, { session, freshUntil: monotonicNow() + ttlMs });
+      }
       return session;
     },
 

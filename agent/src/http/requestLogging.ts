@@ -5,10 +5,10 @@
  * The line names only what an operator needs to follow a request: its id, method, path, client address, status
  * and duration. Headers and query strings are left out on purpose: they are where cookies, bearer tokens and
  * OAuth codes travel, and whitelisting fields is both safer and far cheaper than logging everything and
- * redacting it afterwards (docs/performance.md measures the difference). The logger's redaction list still
+ * redacting it afterwards (docs/performance.md, "HTTP API"). The logger's redaction list still
  * applies to whatever else is logged.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "../logger.ts";
@@ -18,7 +18,7 @@ import { genReqId } from "./requestId.ts";
 const QUIET_PATHS = /^\/(health|metrics)(\?|$)/;
 
 /** What a request log line says about the request. */
-export interface LoggedRequest {
+interface LoggedRequest {
   id: unknown;
   method: string | undefined;
   /** The path without its query string. */
@@ -26,17 +26,16 @@ export interface LoggedRequest {
   remoteAddress: string | undefined;
 }
 
-/** pino-http hands serializers its own serialized request; the raw one is on `raw`. */
+/** What pino-http hands a request serializer: its standard serialization (`url` is Express's `originalUrl`). */
 interface SerializedRequest {
   id?: unknown;
-  raw?: IncomingMessage & { originalUrl?: string };
   method?: string;
   url?: string;
   remoteAddress?: string;
 }
 
-export function describeRequest(req: SerializedRequest): LoggedRequest {
-  const url = req.raw?.originalUrl ?? req.url ?? "";
+function describeRequest(req: SerializedRequest): LoggedRequest {
+  const url = req.url ?? "";
   const query = url.indexOf("?");
   return {
     id: req.id,

@@ -5,10 +5,11 @@
  *
  * A hash names one document forever (it is the document's keccak256, and the store never replaces the text
  * stored for a hash), so documents that parsed are also kept per repository for the life of the process (at most
- * `KNOWN_RULES_MAX`, oldest dropped first): reading a commitment then costs no rules query. Unknown and invalid
+ * `KNOWN_RULES_MAX`, least recently used dropped first): reading a commitment then costs no rules query. Unknown and invalid
  * hashes are not kept: `POST /api/rules` may add them at any time.
  */
 import type { Hex } from "viem";
+import { LruMap } from "../lruMap.ts";
 import { type RulesDocument, rulesDocumentSchema } from "../rules/rulesDocument.ts";
 import type { Repositories } from "../store/store.ts";
 
@@ -21,29 +22,26 @@ export interface CreateRulesLookupParameters {
 /** Most parsed documents kept per repository (a few KB each at most). */
 export const KNOWN_RULES_MAX = 1_000;
 
-const known = new WeakMap<object, Map<string, RulesDocument>>();
+const known = new WeakMap<object, LruMap<string, RulesDocument>>();
 
-function remember(repository: object, key: string, document: RulesDocument): void {
+function knownOf(repository: object): LruMap<string, RulesDocument> {
   let documents = known.get(repository);
   if (documents === undefined) {
-    documents = new Map();
+    documents = new LruMap(KNOWN_RULES_MAX);
     known.set(repository, documents);
   }
-  if (documents.size >= KNOWN_RULES_MAX) {
-    const oldest = documents.keys().next().value;
-    if (oldest !== undefined) documents.delete(oldest);
-  }
-  documents.set(key, document);
+  return documents;
 }
 
 export function createRulesLookup({ repositories }: CreateRulesLookupParameters): RulesLookup {
   const repository = repositories.rulesDocuments;
+  const documents = knownOf(repository);
   const seen = new Map<string, Promise<RulesDocument | null>>();
   return (rulesHash) => {
     const key = rulesHash.toLowerCase();
     let pending = seen.get(key);
     if (pending === undefined) {
-      const document = known.get(repository)?.get(key);
+      const document = documents.get(key);
       pending =
         document !== undefined
           ? Promise.resolve(structuredClone(document))
@@ -57,7 +55,7 @@ export function createRulesLookup({ repositories }: CreateRulesLookupParameters)
               }
               const parsed = rulesDocumentSchema.safeParse(json);
               if (!parsed.success) return null;
-              remember(repository, key, structuredClone(parsed.data));
+              documents.set(key, structuredClone(parsed.data));
               return parsed.data;
             });
       seen.set(key, pending);
