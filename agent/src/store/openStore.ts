@@ -9,9 +9,11 @@ import { createStore, type Store } from "./store.ts";
 export interface OpenStoreParameters extends OpenDatabaseParameters {
   /** Every expiry and `created_at` is taken from this clock. */
   clock: Clock;
+  /** Hears of a store change listener that threw (the write stands); ignored when absent. */
+  onChangeListenerError?: (error: unknown) => void;
 }
 
 export async function openStore(parameters: OpenStoreParameters): Promise<Store> {
-  const { clock, ...databaseParameters } = parameters;
-  return createStore(await openDatabase(databaseParameters), clock);
+  const { clock, onChangeListenerError, ...databaseParameters } = parameters;
+  return createStore(await openDatabase(databaseParameters), clock, onChangeListenerError);
 }

@@ -43,6 +43,12 @@ import {
 import { createRulesDocumentsRepository, type RulesDocumentsRepository } from "./rulesDocumentsRepository.ts";
 import { createSessionsRepository, type SessionsRepository } from "./sessionsRepository.ts";
 import { createSiweNoncesRepository, type SiweNoncesRepository } from "./siweNoncesRepository.ts";
+import {
+  createStoreChangeFeed,
+  reportingWrites,
+  type StoreChange,
+  type StoreChanges,
+} from "./storeChanges.ts";
 import { createWorkoutsRepository, type WorkoutsRepository } from "./workoutsRepository.ts";
 
 export interface Repositories {
@@ -68,6 +74,8 @@ export interface Repositories {
 
 export interface Store extends Repositories {
   readonly driver: DatabaseDriver;
+  /** Writes a commitment's view depends on, reported once durable (see `storeChanges.ts`). */
+  readonly changes: StoreChanges;
   /**
    * Runs `work` in one transaction: committed when it resolves, rolled back when it throws (the error is
    * rethrown). Inside, use only the repositories passed to `work`: on PGlite (a single connection) a call on
@@ -103,23 +111,39 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
   };
 }
 
-/** Builds the store over an opened (and migrated) database; the store owns it from then on. */
-export function createStore(database: Database, clock: Clock): Store {
+/**
+ * Builds the store over an opened (and migrated) database; the store owns it from then on. `onChangeListenerError`
+ * hears of a change listener that threw (the write itself stands).
+ */
+export function createStore(
+  database: Database,
+  clock: Clock,
+  onChangeListenerError: (error: unknown) => void = () => {},
+): Store {
+  const changes = createStoreChangeFeed(onChangeListenerError);
   return {
-    ...createRepositories(database.db, clock),
+    ...reportingWrites(createRepositories(database.db, clock), changes.publish),
     driver: database.driver,
+    changes,
     transaction: async (work) => {
       // What `work` throws is rethrown as is (after the rollback); only the driver's own failures are mapped.
       let workFailure: { error: unknown } | undefined;
+      // Published after the commit: a reader that sees a change must also see the rows behind it.
+      const committed: StoreChange[] = [];
       try {
-        return await database.db.transaction(async (tx) => {
+        const result = await database.db.transaction(async (tx) => {
+          committed.length = 0; // a driver that retries the callback starts over
           try {
-            return await work(createRepositories(tx, clock));
+            return await work(
+              reportingWrites(createRepositories(tx, clock), (change) => committed.push(change)),
+            );
           } catch (error) {
             workFailure = { error };
             throw error;
           }
         });
+        for (const change of committed) changes.publish(change);
+        return result;
       } catch (error) {
         if (workFailure !== undefined && workFailure.error === error) throw error;
         throw mapDatabaseError(error, "transaction");

@@ -11,6 +11,7 @@ import { type AgentError, ConflictError, NotFoundError, ValidationError } from "
 import { openDatabase } from "../../src/store/database.ts";
 import { mapDatabaseError } from "../../src/store/databaseErrors.ts";
 import type { Store } from "../../src/store/store.ts";
+import type { StoreChange } from "../../src/store/storeChanges.ts";
 import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
 import {
   MIGRATION_COUNT,
@@ -407,6 +408,101 @@ for (const driver of storeDrivers) {
         );
         expect((await store.rulesDocuments.get(hash))?.canonicalJson).to.equal(json);
         expect(await store.rulesDocuments.get(randomBytes32())).to.equal(null);
+      });
+    });
+
+    describe("change feed", () => {
+      const vault = randomAddress();
+      const commitmentInput = (owner: string, id: bigint) => ({
+        chainId: 31337,
+        vault,
+        commitmentId: id,
+        owner,
+        token: "0x0000000000000000000000000000000000000000",
+        amount: 10n ** 18n,
+        start: 1_795_392_000,
+        period: 604_800,
+        milestones: 1,
+        grace: 86_400,
+        beneficiary: randomAddress(),
+        rulesHash: randomBytes32(),
+        closed: false,
+        milestoneStates: ["Open"] as "Open"[],
+        updatedBlock: 10,
+      });
+
+      function listen(): { changes: StoreChange[]; stop: () => void } {
+        const changes: StoreChange[] = [];
+        const stop = store.changes.subscribe((change) => changes.push(change));
+        return { changes, stop };
+      }
+
+      it("reports stored workouts, written and deleted commitments and rules documents once they are written", async () => {
+        const { changes, stop } = listen();
+        try {
+          const owner = randomAddress();
+          const other = randomAddress();
+          const inserted = store.workouts.insert(workoutAt(owner, START, 30));
+          expect(changes, "nothing before the write resolves").to.deep.equal([]);
+          await inserted;
+          await store.workouts.insertMany([workoutAt(owner, START, 30), workoutAt(other, START, 30)]);
+          await store.commitments.upsert(commitmentInput(owner, 7n));
+          await store.commitments.delete({ chainId: 31337, vault, commitmentId: 7n });
+          await store.commitments.delete({ chainId: 31337, vault, commitmentId: 7n }); // nothing left: no change
+          const rulesHash = randomBytes32();
+          await store.rulesDocuments.put(rulesHash, '{"version":1}');
+          expect(changes).to.deep.equal([
+            { kind: "workouts", owner: getAddress(owner) },
+            { kind: "workouts", owner: getAddress(owner) },
+            { kind: "workouts", owner: getAddress(other) },
+            { kind: "commitment", owner: getAddress(owner) },
+            { kind: "commitment", owner: null },
+            { kind: "rulesDocument", rulesHash },
+          ]);
+        } finally {
+          stop();
+        }
+      });
+
+      it("reports a transaction's writes after its commit, and nothing of one rolled back", async () => {
+        const { changes, stop } = listen();
+        try {
+          const owner = randomAddress();
+          await store.transaction(async (tx) => {
+            await tx.workouts.insert(workoutAt(owner, START, 30));
+            await tx.commitments.upsert(commitmentInput(owner, 8n));
+            expect(changes, "nothing before the commit").to.deep.equal([]);
+          });
+          expect(changes.map((change) => change.kind)).to.deep.equal(["workouts", "commitment"]);
+
+          changes.length = 0;
+          const failure = new Error("abandoned");
+          const error = await rejectionOf(
+            store.transaction(async (tx) => {
+              await tx.workouts.insert(workoutAt(randomAddress(), START, 30));
+              throw failure;
+            }),
+          );
+          expect(error).to.equal(failure);
+          expect(changes).to.deep.equal([]);
+        } finally {
+          stop();
+        }
+      });
+
+      it("keeps a write whose change listener throws, and stops reporting to an unsubscribed listener", async () => {
+        const stop = store.changes.subscribe(() => {
+          throw new Error("listener bug");
+        });
+        const { changes, stop: stopListening } = listen();
+        const owner = randomAddress();
+        const stored = await store.workouts.insert(workoutAt(owner, START, 30));
+        expect(await store.workouts.getById(stored.id)).to.not.equal(null);
+        expect(changes, "the other listeners still hear of it").to.have.length(1);
+        stop();
+        stopListening();
+        await store.workouts.insert(workoutAt(owner, new Date(START.getTime() + HOUR), 30));
+        expect(changes).to.have.length(1);
       });
     });
 

@@ -1,0 +1,121 @@
+/**
+ * Relays store changes between agent replicas over Redis pub/sub, so a workout stored through one replica
+ * forgets the cached views of every replica at once rather than after their cache's TTL. Each replica publishes
+ * its own changes on `<prefix>store-changes` and applies the others' (its own echo is skipped by origin id).
+ *
+ * Best effort by design: a change published while Redis is away is lost (the client does not queue), and the
+ * caches' TTL bounds how long a replica can show the older view. Messages are validated with zod; a malformed one
+ * is counted in the logs and ignored.
+ */
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { Logger } from "../logger.ts";
+import type { StoreChange, StoreChanges } from "./storeChanges.ts";
+
+const changeSchema: z.ZodType<StoreChange> = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("workouts"), owner: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }),
+  z.strictObject({
+    kind: z.literal("commitment"),
+    owner: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/)
+      .nullable(),
+  }),
+  z.strictObject({ kind: z.literal("rulesDocument"), rulesHash: z.string().regex(/^0x[0-9a-f]{64}$/) }),
+]);
+
+const messageSchema = z.strictObject({ origin: z.string().min(1).max(64), change: changeSchema });
+
+export interface RedisChangeRelayParameters {
+  /** The replica's client: publishes go through it; a duplicate of it subscribes. */
+  redis: Redis;
+  keyPrefix: string;
+  /** This replica's store changes, published to the others. */
+  changes: StoreChanges;
+  /** Where the other replicas' changes are applied. */
+  apply: (change: StoreChange) => void;
+  logger: Logger;
+}
+
+export interface RedisChangeRelay {
+  /** Resolves once subscribed (or when the subscription could not be made within `timeoutMs`: false). */
+  ready(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function redisChangeRelay({
+  redis,
+  keyPrefix,
+  changes,
+  apply,
+  logger,
+}: RedisChangeRelayParameters): RedisChangeRelay {
+  const channel = `${keyPrefix}store-changes`;
+  const origin = randomUUID();
+  // A subscribed connection can do nothing else, so the relay has its own, which (like the main client) does not
+  // queue commands while away: it subscribes each time it is ready, the first time and after every reconnect.
+  const subscriber = redis.duplicate();
+  subscriber.on("error", () => {
+    // The main client already logs an outage once; this connection retries alongside it.
+  });
+  let markSubscribed: (value: boolean) => void = () => {};
+  const subscribed = new Promise<boolean>((resolve) => {
+    markSubscribed = resolve;
+  });
+  subscriber.on("ready", () => {
+    subscriber.subscribe(channel).then(
+      () => markSubscribed(true),
+      (error: unknown) => {
+        logger.warn(
+          { err: error, channel },
+          "store change relay: subscribing failed; caches rely on their TTL",
+        );
+      },
+    );
+  });
+  let malformed = 0;
+  subscriber.on("message", (from: string, raw: string) => {
+    if (from !== channel) return;
+    let parsed: z.infer<typeof messageSchema> | undefined;
+    try {
+      parsed = messageSchema.parse(JSON.parse(raw));
+    } catch {
+      malformed += 1;
+      if (malformed === 1 || malformed % 1000 === 0) {
+        logger.warn({ channel, malformed }, "store change relay: ignored a malformed message");
+      }
+      return;
+    }
+    if (parsed.origin !== origin) apply(parsed.change);
+  });
+
+  let publishFailing = false;
+  const unsubscribe = changes.subscribe((change) => {
+    redis.publish(channel, JSON.stringify({ origin, change })).then(
+      () => {
+        publishFailing = false;
+      },
+      (error: unknown) => {
+        if (publishFailing) return;
+        publishFailing = true;
+        logger.warn(
+          { err: error, channel },
+          "store change relay: publishing failed; other replicas rely on TTL",
+        );
+      },
+    );
+  });
+
+  return {
+    ready: (timeoutMs) =>
+      Promise.race([
+        subscribed,
+        new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref()),
+      ]),
+    close: async () => {
+      unsubscribe();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * What changed in the store, for caches of views derived from it (services/commitmentViewCache.ts). The store
+ * reports a change after the write is durable: at once for a write outside a transaction, after the commit for
+ * a write inside one (nothing when it rolls back). Only the writes a commitment's view depends on are reported:
+ * workouts (an owner's progress), commitments (terms and milestone states the indexer follows) and rules
+ * documents (a commitment's rules becoming known).
+ *
+ * Listeners run synchronously on the writer's path and must be cheap; one that throws is reported to `onError`
+ * and does not fail the write, which has already happened.
+ */
+import type { Repositories } from "./store.ts";
+
+export type StoreChange =
+  /** Workouts of `owner` were stored. */
+  | { kind: "workouts"; owner: string }
+  /** A commitment was written (`owner` set) or deleted (`owner` null: the row is gone, its owner unknown). */
+  | { kind: "commitment"; owner: string | null }
+  /** A rules document was stored. */
+  | { kind: "rulesDocument"; rulesHash: string };
+
+export type StoreChangeListener = (change: StoreChange) => void;
+
+export interface StoreChanges {
+  /** Calls `listener` for every change from now on; returns the unsubscribe function. */
+  subscribe(listener: StoreChangeListener): () => void;
+}
+
+/** The store's side: where changes are published. */
+export interface StoreChangeFeed extends StoreChanges {
+  publish(change: StoreChange): void;
+}
+
+export function createStoreChangeFeed(onError: (error: unknown) => void): StoreChangeFeed {
+  const listeners = new Set<StoreChangeListener>();
+  return {
+    subscribe: (listener) => {
+      // A wrapper per subscription, so subscribing the same function twice yields two independent subscriptions.
+      const entry: StoreChangeListener = (change) => listener(change);
+      listeners.add(entry);
+      return () => {
+        listeners.delete(entry);
+      };
+    },
+    publish: (change) => {
+      for (const listener of listeners) {
+        try {
+          listener(change);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * `repositories` with their view-relevant writes reporting to `report` once they resolve. Inside a transaction
+ * `report` collects; the store publishes the collection after the commit.
+ */
+export function reportingWrites(
+  repositories: Repositories,
+  report: (change: StoreChange) => void,
+): Repositories {
+  const { workouts, commitments, rulesDocuments } = repositories;
+  return {
+    ...repositories,
+    workouts: {
+      ...workouts,
+      insert: async (workout) => {
+        const stored = await workouts.insert(workout);
+        report({ kind: "workouts", owner: stored.owner });
+        return stored;
+      },
+      insertMany: async (input) => {
+        const stored = await workouts.insertMany(input);
+        const reported = new Set<string>();
+        for (const { owner } of stored) {
+          if (reported.has(owner.toLowerCase())) continue;
+          reported.add(owner.toLowerCase());
+          report({ kind: "workouts", owner });
+        }
+        return stored;
+      },
+    },
+    commitments: {
+      ...commitments,
+      upsert: async (commitment) => {
+        const stored = await commitments.upsert(commitment);
+        report({ kind: "commitment", owner: stored.owner });
+        return stored;
+      },
+      delete: async (key) => {
+        const deleted = await commitments.delete(key);
+        if (deleted) report({ kind: "commitment", owner: null });
+        return deleted;
+      },
+    },
+    rulesDocuments: {
+      ...rulesDocuments,
+      put: async (rulesHash, canonicalJson) => {
+        const stored = await rulesDocuments.put(rulesHash, canonicalJson);
+        report({ kind: "rulesDocument", rulesHash });
+        return stored;
+      },
+    },
+  };
+}

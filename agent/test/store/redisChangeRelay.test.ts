@@ -1,0 +1,133 @@
+/**
+ * Store changes relayed between two "replicas" over a real Redis: delivered to the other replica only, malformed
+ * messages ignored, and the relay back at work after Redis is killed and restarted.
+ */
+import { expect } from "chai";
+import type { Redis } from "ioredis";
+import { createRedisClient, waitForRedis } from "../../src/limits/redisClient.ts";
+import {
+  createStoreChangeFeed,
+  type StoreChange,
+  type StoreChangeFeed,
+} from "../../src/store/storeChanges.ts";
+import { type RedisChangeRelay, redisChangeRelay } from "../../src/store/redisChangeRelay.ts";
+import { collectLogs } from "../http/testApp.ts";
+import { type PrivateRedis, startPrivateRedis, uniquePrefix } from "../limits/redisTestSupport.ts";
+
+const SUITE = "store change relay over Redis";
+const ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+interface Replica {
+  redis: Redis;
+  feed: StoreChangeFeed;
+  applied: StoreChange[];
+  relay: RedisChangeRelay;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe(SUITE, function () {
+  this.timeout(30_000);
+  let server: PrivateRedis | undefined;
+  const replicas: Replica[] = [];
+  const { lines, logger } = collectLogs("debug");
+  const keyPrefix = uniquePrefix();
+
+  async function replica(url: string): Promise<Replica> {
+    const redis = createRedisClient({ url, logger });
+    await waitForRedis(redis, 5_000);
+    const feed = createStoreChangeFeed(() => {});
+    const applied: StoreChange[] = [];
+    const relay = redisChangeRelay({
+      redis,
+      keyPrefix,
+      changes: feed,
+      apply: (c) => applied.push(c),
+      logger,
+    });
+    expect(await relay.ready(5_000)).to.equal(true);
+    const made = { redis, feed, applied, relay };
+    replicas.push(made);
+    return made;
+  }
+
+  before(async function () {
+    server = await startPrivateRedis(this, SUITE);
+  });
+
+  after(async () => {
+    for (const { relay, redis } of replicas) {
+      await relay.close();
+      redis.disconnect();
+    }
+    await server?.kill();
+  });
+
+  it("delivers a replica's changes to the others and not back to itself", async () => {
+    if (server === undefined) throw new Error("no redis");
+    const a = await replica(server.url);
+    const b = await replica(server.url);
+    const change: StoreChange = { kind: "workouts", owner: ALICE };
+    a.feed.publish(change);
+    b.feed.publish({ kind: "commitment", owner: null });
+    await until(() => b.applied.length === 1 && a.applied.length === 1, "both deliveries");
+    expect(b.applied).to.deep.equal([change]);
+    expect(a.applied).to.deep.equal([{ kind: "commitment", owner: null }]);
+  });
+
+  it("ignores and logs a malformed message, and keeps relaying", async () => {
+    if (server === undefined) throw new Error("no redis");
+    const [a, b] = replicas as [Replica, Replica];
+    const before = b.applied.length;
+    for (const raw of [
+      "not json",
+      JSON.stringify({ origin: "x", change: { kind: "workouts", owner: "bob" } }),
+    ]) {
+      await a.redis.publish(`${keyPrefix}store-changes`, raw);
+    }
+    a.feed.publish({ kind: "rulesDocument", rulesHash: `0x${"ab".repeat(32)}` });
+    await until(() => b.applied.length === before + 1, "the well-formed change");
+    expect(b.applied.at(-1)).to.deep.equal({ kind: "rulesDocument", rulesHash: `0x${"ab".repeat(32)}` });
+    expect(lines.some((line) => line.msg === "store change relay: ignored a malformed message")).to.equal(
+      true,
+    );
+  });
+
+  it("relays again once a killed Redis is back on its port", async function () {
+    if (server === undefined) throw new Error("no redis");
+    const [a, b] = replicas as [Replica, Replica];
+    const port = Number(new URL(server.url).port);
+    await server.kill();
+    a.feed.publish({ kind: "workouts", owner: ALICE }); // lost: nobody to deliver it, and no queue
+    await until(
+      () =>
+        lines.some(
+          (line) => line.msg === "store change relay: publishing failed; other replicas rely on TTL",
+        ),
+      "the publish failure to be logged",
+    );
+    server = await startPrivateRedis(this, SUITE, port);
+    await until(
+      () => a.redis.status === "ready" && b.redis.status === "ready",
+      "both clients to reconnect",
+      10_000,
+    );
+    const before = b.applied.length;
+    // The subscription comes back with the connection; publish until it has.
+    await until(
+      () => {
+        if (b.applied.length === before) a.feed.publish({ kind: "workouts", owner: ALICE });
+        return b.applied.length > before;
+      },
+      "a change relayed after the restart",
+      10_000,
+    );
+    expect(b.applied.at(-1)).to.deep.equal({ kind: "workouts", owner: ALICE });
+  });
+});
