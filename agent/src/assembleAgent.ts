@@ -38,9 +38,11 @@ import { createRedisClient, waitForRedis } from "./limits/redisClient.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createStravaIntegration, type StravaIntegration } from "./providers/strava/stravaIntegration.ts";
+import { type CommitmentViewCache, createCommitmentViewCache } from "./services/commitmentViewCache.ts";
 import { providerIngestSink } from "./services/providerIngestSink.ts";
 import type { ChainTarget } from "./services/serviceContext.ts";
 import { openStore } from "./store/index.ts";
+import { redisChangeRelay } from "./store/redisChangeRelay.ts";
 import type { Store } from "./store/store.ts";
 
 export interface AssembleAgentParameters {
@@ -91,7 +93,12 @@ export async function assembleAgent({
     config.clockSource === "chain" ? createChainClock({ wall: wallClock, logger }) : undefined;
   const clock: Clock = chainClock ?? wallClock;
   const metrics = createMetrics();
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, clock });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    clock,
+    onChangeListenerError: (error) => logger.error({ err: error }, "a store change listener failed"),
+  });
   // Undone in reverse when assembly fails half-way, and by close() once it succeeded.
   const closers: { name: string; close: () => Promise<void> }[] = [
     { name: "store", close: () => store.close() },
@@ -142,6 +149,12 @@ async function assemble(
   }
   if (config.session.cacheMs > 0) {
     sessions = cachedSessionStore({ sessions, clock, ttlMs: config.session.cacheMs });
+  }
+  const views = commitmentViews({ config, clock, logger, store, redis, closers });
+  if (redis !== undefined && views !== undefined && !(await views.relayed(2_000))) {
+    logger.warn(
+      "store change relay not subscribed yet: cached commitment views rely on their TTL until it is",
+    );
   }
 
   let signer: AttestationSigner | undefined;
@@ -291,6 +304,7 @@ async function assemble(
         reader,
         relayer,
         idempotencyTtlMs: config.idempotencyTtlMs,
+        views: views?.cache,
       }),
     },
     { path: "/", router: coach.router },
@@ -393,4 +407,39 @@ async function assemble(
       await closeAll();
     },
   };
+}
+
+/**
+ * The `GET /api/commitments/:id` cache (none when `COMMITMENT_VIEW_CACHE_SECONDS` is 0), kept true by this
+ * process's store changes and, with Redis, by the other replicas' (relayed over pub/sub).
+ */
+function commitmentViews({
+  config,
+  clock,
+  logger,
+  store,
+  redis,
+  closers,
+}: {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  redis: Redis | undefined;
+  closers: { name: string; close: () => Promise<void> }[];
+}): { cache: CommitmentViewCache; relayed: (timeoutMs: number) => Promise<boolean> } | undefined {
+  if (config.commitmentViewCacheMs === 0) return undefined;
+  const cache = createCommitmentViewCache({ clock, ttlMs: config.commitmentViewCacheMs });
+  const unsubscribe = store.changes.subscribe(cache.invalidate);
+  closers.push({ name: "commitment view cache", close: async () => unsubscribe() });
+  if (redis === undefined) return { cache, relayed: async () => true };
+  const relay = redisChangeRelay({
+    redis,
+    keyPrefix: config.redisKeyPrefix,
+    changes: store.changes,
+    apply: cache.invalidate,
+    logger,
+  });
+  closers.push({ name: "store change relay", close: () => relay.close() });
+  return { cache, relayed: (timeoutMs) => relay.ready(timeoutMs) };
 }

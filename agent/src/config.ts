@@ -83,6 +83,8 @@ export interface Config {
   rateLimits: { api: RateLimitRule; agent: RateLimitRule; upload: RateLimitRule };
   /** How long an `Idempotency-Key` answer is kept and replayed. */
   idempotencyTtlMs: number;
+  /** How long a `GET /api/commitments/:id` answer is reused (store writes forget it sooner); 0 = never. */
+  commitmentViewCacheMs: number;
   coach: CoachSettings;
   /** The Strava integration, or undefined when `STRAVA_CLIENT_ID` is unset. */
   strava: StravaConfig | undefined;
@@ -174,6 +176,7 @@ const envSchema = z.object({
   SESSION_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   NONCE_TTL_SECONDS: integer(30, 3_600).default(600),
   SESSION_CACHE_SECONDS: integer(0, 60).default(2),
+  COMMITMENT_VIEW_CACHE_SECONDS: integer(0, 60).default(2),
   SESSION_SAME_SITE: z.enum(["lax", "strict"], { error: "must be lax or strict" }).optional(),
   IDEMPOTENCY_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -295,6 +298,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       upload: { points: e.RATE_LIMIT_UPLOAD_POINTS, windowSeconds: e.RATE_LIMIT_UPLOAD_WINDOW_SECONDS },
     },
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_SECONDS * 1000,
+    commitmentViewCacheMs: e.COMMITMENT_VIEW_CACHE_SECONDS * 1000,
     coach,
     strava,
     session: {
@@ -348,6 +352,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       upload: { ...config.rateLimits.upload },
     },
     idempotencyTtlMs: config.idempotencyTtlMs,
+    commitmentViewCacheMs: config.commitmentViewCacheMs,
     coach: redactedCoachSettings(config.coach),
     strava:
       config.strava === undefined

@@ -49,6 +49,7 @@ describe("loadConfig", () => {
         upload: { points: 50, windowSeconds: 3600 },
       },
       idempotencyTtlMs: 86400000,
+      commitmentViewCacheMs: 2000,
       coach: {
         provider: "rules",
         maxIterations: 5,
@@ -171,6 +172,7 @@ describe("loadConfig", () => {
       RATE_LIMIT_UPLOAD_WINDOW_SECONDS: "12",
       SESSION_TTL_SECONDS: "3600",
       SESSION_CACHE_SECONDS: "0",
+      COMMITMENT_VIEW_CACHE_SECONDS: "0",
       NONCE_TTL_SECONDS: "60",
       LOG_LEVEL: "warn",
     });
@@ -207,6 +209,7 @@ describe("loadConfig", () => {
       cacheMs: 0,
     });
     expect(config.logLevel).to.equal("warn");
+    expect(config.commitmentViewCacheMs).to.equal(0);
   });
 
   it("derives SameSite from the two origins unless SESSION_SAME_SITE says otherwise", () => {
@@ -299,6 +302,11 @@ describe("loadConfig", () => {
     ],
     ["SESSION_TTL_SECONDS", "59", "SESSION_TTL_SECONDS: must be a whole number from 60 to 2592000"],
     ["SESSION_CACHE_SECONDS", "61", "SESSION_CACHE_SECONDS: must be a whole number from 0 to 60"],
+    [
+      "COMMITMENT_VIEW_CACHE_SECONDS",
+      "-1",
+      "COMMITMENT_VIEW_CACHE_SECONDS: must be a whole number from 0 to 60",
+    ],
     ["NONCE_TTL_SECONDS", "3601", "NONCE_TTL_SECONDS: must be a whole number from 30 to 3600"],
     ["SESSION_SAME_SITE", "none", "SESSION_SAME_SITE: must be lax or strict"],
     ["LOG_LEVEL", "verbose", "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent"],

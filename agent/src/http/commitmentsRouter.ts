@@ -21,7 +21,8 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { createRulesLookup } from "../services/commitmentRules.ts";
 import { describeCommitment } from "../services/describeCommitment.ts";
-import { findOwnedCommitment } from "../services/findOwnedCommitment.ts";
+import type { CommitmentViewCache } from "../services/commitmentViewCache.ts";
+import { findCommitment, requireOwner } from "../services/findOwnedCommitment.ts";
 import { issueAttestation } from "../services/issueAttestation.ts";
 import { relayMilestoneClaim } from "../services/relayMilestoneClaim.ts";
 import type { ChainTarget, ServiceContext } from "../services/serviceContext.ts";
@@ -46,6 +47,8 @@ export interface CommitmentsRouterParameters {
   relayer?: ClaimRelayer | undefined;
   /** How long an Idempotency-Key is remembered, ms. */
   idempotencyTtlMs?: number;
+  /** Remembers `GET /:id` answers (subscribed to the store's changes by whoever builds it); none → every GET reads. */
+  views?: CommitmentViewCache | undefined;
 }
 
 export type CommitmentsRouterReturnType = Router;
@@ -87,7 +90,7 @@ const claimBody = z.strictObject({
 });
 
 export function commitmentsRouter(parameters: CommitmentsRouterParameters): CommitmentsRouterReturnType {
-  const { store, logger, signer, reader, relayer } = parameters;
+  const { store, logger, signer, reader, relayer, views } = parameters;
   const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
   const router = Router();
 
@@ -124,8 +127,22 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
   router.get("/:id", async (req, res) => {
     const { id } = parseParams(req, idParams);
     const context = contextOf();
-    const commitment = await findOwnedCommitment(context, { owner: ownerOf(req), commitmentId: id, reader });
-    res.json(await describeCommitment(context, { commitment, reader }));
+    // Computed for whoever asks first (the owner is checked on the result), so concurrent GETs can share it.
+    const describe = async () =>
+      describeCommitment(context, {
+        commitment: await findCommitment(context, { commitmentId: id, reader }),
+        reader,
+      });
+    if (views === undefined) {
+      const view = await describe();
+      requireOwner({ owner: ownerOf(req), commitmentId: id, actualOwner: view.owner });
+      res.json(view);
+      return;
+    }
+    const { owner, body } = await views.get(id, describe);
+    requireOwner({ owner: ownerOf(req), commitmentId: id, actualOwner: owner });
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.send(body);
   });
 
   router.post(

@@ -26,6 +26,35 @@ export async function findOwnedCommitment(
   context: Pick<ServiceContext, "store" | "logger"> & { chain: ChainTarget },
   { owner, commitmentId, reader }: FindOwnedCommitmentParameters,
 ): Promise<FindOwnedCommitmentReturnType> {
+  const commitment = await findCommitment(context, { commitmentId, reader });
+  requireOwner({ owner, commitmentId, actualOwner: commitment.owner });
+  return commitment;
+}
+
+/** 403 `not_owner` unless `owner` is `actualOwner` (addresses compared case-insensitively). */
+export function requireOwner({
+  owner,
+  commitmentId,
+  actualOwner,
+}: {
+  owner: string;
+  commitmentId: bigint;
+  actualOwner: string;
+}): void {
+  if (actualOwner.toLowerCase() !== owner.toLowerCase()) {
+    throw new ForbiddenError({
+      code: "not_owner",
+      message: `Commitment ${commitmentId} belongs to another address.`,
+      details: { commitmentId: commitmentId.toString() },
+    });
+  }
+}
+
+/** Any owner's commitment, from the cache or read through from the chain; 404 `commitment_not_found`. */
+export async function findCommitment(
+  context: Pick<ServiceContext, "store" | "logger"> & { chain: ChainTarget },
+  { commitmentId, reader }: Omit<FindOwnedCommitmentParameters, "owner">,
+): Promise<CommitmentRecord> {
   const { store, chain } = context;
   const key = { chainId: chain.chainId, vault: chain.vault, commitmentId };
   let commitment = await store.commitments.get(key);
@@ -57,13 +86,6 @@ export async function findOwnedCommitment(
     throw new NotFoundError({
       code: "commitment_not_found",
       message: `There is no commitment ${commitmentId} on this vault.`,
-      details: { commitmentId: commitmentId.toString() },
-    });
-  }
-  if (commitment.owner.toLowerCase() !== owner.toLowerCase()) {
-    throw new ForbiddenError({
-      code: "not_owner",
-      message: `Commitment ${commitmentId} belongs to another address.`,
       details: { commitmentId: commitmentId.toString() },
     });
   }

@@ -302,3 +302,97 @@ describe("GET /api/commitments without a vault", function () {
     }
   });
 });
+
+describe("GET /api/commitments/:id through the view cache", function () {
+  this.timeout(60_000);
+  let harness: RoutesHarness;
+  const reader = new MemoryVaultReader();
+  const alice = newAccount();
+  const bob = newAccount();
+  let aliceCookie: string;
+  let bobCookie: string;
+  let rulesHash: `0x${string}`;
+
+  const get = (path: string, cookie = aliceCookie) => request(harness.app).get(path).set("Cookie", cookie);
+
+  before(async () => {
+    // A TTL far longer than the suite: every change seen below comes through the store's change feed.
+    harness = await openRoutesHarness({ reader, viewCacheMs: 600_000 });
+    aliceCookie = await cookieFor(harness, alice);
+    bobCookie = await cookieFor(harness, bob);
+    rulesHash = await putRules(harness.store);
+    await seedCommitment(harness.store, { owner: alice.address, commitmentId: 1n, rulesHash, milestones: 2 });
+    harness.clock.set(Date.UTC(2026, 10, 25, 12));
+  });
+
+  after(async () => {
+    await harness?.close();
+  });
+
+  it("answers from memory what the store has not changed (a chain read not repeated)", async () => {
+    const first = await get("/api/commitments/1");
+    expect(first.status).to.equal(200);
+    expect(first.headers["content-type"]).to.equal(JSON_TYPE);
+    const reads = reader.reads;
+    reader.extended.set("1:0", Date.UTC(2026, 11, 10) / 1000); // a pause the store knows nothing of
+    try {
+      const second = await get("/api/commitments/1");
+      expect(second.body).to.deep.equal(first.body);
+      expect(reader.reads).to.equal(reads);
+    } finally {
+      reader.extended.clear();
+    }
+  });
+
+  it("shows an uploaded workout at once", async () => {
+    const before = await get("/api/commitments/1");
+    expect(before.body.milestones[0].progress.done).to.equal(0);
+    const upload = await request(harness.app)
+      .post("/api/workouts/upload")
+      .set("Cookie", aliceCookie)
+      .attach("file", Buffer.from(oneHourRunFit(MONDAY_MS + 6 * HOUR_MS)), "w.fit");
+    expect(upload.status).to.equal(201);
+    const after = await get("/api/commitments/1");
+    expect(after.body.milestones[0].progress).to.deep.equal({
+      done: 1,
+      required: 3,
+      met: false,
+      workouts: [upload.body.workouts[0].id],
+    });
+  });
+
+  it("shows a milestone state the indexer wrote at once", async () => {
+    const current = await harness.store.commitments.get({
+      chainId: 31337,
+      vault: reader.vault,
+      commitmentId: 1n,
+    });
+    if (current === null) throw new Error("commitment 1 not seeded");
+    await harness.store.commitments.upsert({
+      ...current,
+      milestoneStates: ["Slashed", "Open"],
+      updatedBlock: 12,
+    });
+    const res = await get("/api/commitments/1");
+    expect(res.body.milestones[0].state).to.equal("Slashed");
+    expect(res.body.totals.slashed).to.equal(res.body.milestones[0].amount);
+  });
+
+  it("still answers another owner 403 not_owner with none of the remembered view", async () => {
+    expect((await get("/api/commitments/1")).status).to.equal(200);
+    const res = await get("/api/commitments/1", bobCookie);
+    expect(res.status).to.equal(403);
+    expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+    expect(res.body.code).to.equal("not_owner");
+    expect(JSON.stringify(res.body)).not.to.include(rulesHash);
+    expect((await get("/api/commitments/1")).status).to.equal(200);
+  });
+
+  it("does not remember an unknown commitment: one that appears later is shown", async () => {
+    expect((await get("/api/commitments/5")).status).to.equal(404);
+    await seedCommitment(harness.store, { owner: alice.address, commitmentId: 5n, rulesHash, amount: 5n });
+    const res = await get("/api/commitments/5");
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ id: "5", amount: "5" });
+  });
+});

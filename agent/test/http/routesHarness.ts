@@ -14,6 +14,7 @@ import type {
   RelayClaimReturnType,
   VaultReader,
 } from "../../src/chain/ports.ts";
+import { createCommitmentViewCache } from "../../src/services/commitmentViewCache.ts";
 import { commitmentsRouter } from "../../src/http/commitmentsRouter.ts";
 import { workoutsRouter } from "../../src/http/workoutsRouter.ts";
 import { canonicalizeRules, type RulesDocument } from "../../src/rules/rulesDocument.ts";
@@ -53,6 +54,8 @@ export interface RoutesHarnessParameters {
   chain?: ChainTarget | null;
   /** Mocha context, for skipping a PostgreSQL suite when the database is unreachable. */
   mocha?: Mocha.Context;
+  /** Serve `GET /api/commitments/:id` through a view cache with this TTL, fed by the store's changes. */
+  viewCacheMs?: number;
 }
 
 export interface RoutesHarness extends TestApp {
@@ -89,8 +92,13 @@ export async function openRoutesHarness(parameters: RoutesHarnessParameters = {}
   const signer = parameters.signer === null ? undefined : (parameters.signer ?? privateKeySigner(ORACLE_KEY));
   const common = { store, clock: test.clock, metrics: test.metrics, logger: test.logger, chain };
   workouts.use(workoutsRouter({ ...common, config: test.config }));
+  const views =
+    parameters.viewCacheMs === undefined
+      ? undefined
+      : createCommitmentViewCache({ clock: test.clock, ttlMs: parameters.viewCacheMs });
+  if (views !== undefined) store.changes.subscribe(views.invalidate);
   commitments.use(
-    commitmentsRouter({ ...common, signer, reader: parameters.reader, relayer: parameters.relayer }),
+    commitmentsRouter({ ...common, signer, reader: parameters.reader, relayer: parameters.relayer, views }),
   );
   return { ...test, store, opened, signer, routes: extra, close: () => opened.cleanup() };
 }
