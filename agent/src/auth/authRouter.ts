@@ -1,5 +1,5 @@
 /**
- * Sign-In with Ethereum routes (mounted under /api):
+ * Sign-In with Ethereum routes (mounted at /api/auth, behind createApp's `Cache-Control: no-store`):
  * - `POST /auth/nonce` → `{ nonce, domain, uri, chainId }`: a fresh single-use nonce and the exact values the
  *   agent will check, so any client can build the EIP-4361 message.
  * - `POST /auth/verify` `{ message, signature }` → `200 { address }` and an HttpOnly session cookie.
@@ -40,18 +40,13 @@ const verifyBody = z.strictObject({
 
 export function authRouter({ config, clock, nonces, sessions }: AuthRouterParameters): Router {
   const router = Router();
-  router.use("/auth", (_req, res, next) => {
-    res.setHeader("Cache-Control", "no-store");
-    next();
-  });
-
-  router.post("/auth/nonce", async (_req, res) => {
+  router.post("/nonce", async (_req, res) => {
     const nonce = generateSiweNonce();
     await nonces.issue(nonce, config.session.nonceTtlMs);
     res.json({ nonce, domain: config.siwe.domain, uri: config.siwe.uri, chainId: config.chainId });
   });
 
-  router.post("/auth/verify", async (req, res) => {
+  router.post("/verify", async (req, res) => {
     const { message, signature } = parseJsonBody(req, verifyBody);
     const { address, chainId } = await verifySiweSignIn({
       message,
@@ -71,7 +66,7 @@ export function authRouter({ config, clock, nonces, sessions }: AuthRouterParame
     res.json({ address });
   });
 
-  router.post("/auth/logout", async (req, res) => {
+  router.post("/logout", async (req, res) => {
     const id = sessionIdOf(sessionTokenOf(req, config));
     if (id !== null) await sessions.delete(id);
     clearRequestSession(req);
@@ -79,7 +74,7 @@ export function authRouter({ config, clock, nonces, sessions }: AuthRouterParame
     res.status(204).end();
   });
 
-  router.get("/auth/session", requireSession, (req, res) => {
+  router.get("/session", requireSession, (req, res) => {
     const { address, chainId, expiresAt } = sessionOf(req);
     res.json({ address, chainId, expiresAt: expiresAt.toISOString() });
   });

@@ -2,9 +2,10 @@
  * The session cookie: a random 256-bit token the browser holds (HttpOnly, SameSite, Secure over https); the
  * server stores only its sha256, so a leaked store does not leak usable sessions.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import type { CookieOptions, Request } from "express";
 import type { Config } from "../config.ts";
+import { cookieOf } from "../http/cookies.ts";
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -15,13 +16,11 @@ export function newSessionToken(): string {
 /** The store id of a token; null when the cookie value cannot be one of our tokens. */
 export function sessionIdOf(token: unknown): string | null {
   if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return null;
-  return createHash("sha256").update(token).digest("hex");
+  return hash("sha256", token, "hex");
 }
 
 export function sessionTokenOf(req: Request, config: Config): string | undefined {
-  const cookies = req.cookies as Record<string, unknown> | undefined;
-  const value = cookies?.[config.session.cookieName];
-  return typeof value === "string" ? value : undefined;
+  return cookieOf(req, config.session.cookieName);
 }
 
 /** Cookie attributes without lifetime (what `clearCookie` needs). */

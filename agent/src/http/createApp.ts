@@ -2,16 +2,15 @@
  * Builds the agent's Express app from its dependencies, without listening (tests drive it with supertest;
  * `main` wires the real dependencies and calls `listen`).
  *
- * Pipeline: metrics timer → request id + request log (pino-http) → request timeout → helmet → CORS (the web
- * origin only, with credentials) → API rate limit per IP (on /api, before the body is read) → JSON body
- * (size-limited) → cookies → routes → 404 → problem documents. Under /api: the session lookup, the API
- * limit per signed-in address, the agent and upload limits on their paths, then the auth and rules routes
- * and the injected routers.
+ * Pipeline, every request: metrics timer → request id + request log → request timeout → security headers (helmet)
+ * → CORS (the web origin only, with credentials). Under /api: the API rate limit per IP (before the body is read)
+ * → JSON body (size-limited; not for GET, HEAD, OPTIONS) → `Cache-Control: no-store` → the session lookup → the
+ * API limit per signed-in address → the agent and upload limits on their paths → the auth and rules routes and
+ * the injected routers. Then /health and /metrics, 404, problem documents. The middlewares that run on every
+ * request are grouped with `inSeries` (one router layer each group; see docs/performance.md, "HTTP API").
  */
-import cookieParser from "cookie-parser";
 import cors from "cors";
 import express, { type Express, type RequestHandler, type Router } from "express";
-import helmet from "helmet";
 import { authRouter } from "../auth/authRouter.ts";
 import { loadSession } from "../auth/session.ts";
 import type { NonceStore, SessionStore } from "../auth/stores.ts";
@@ -24,11 +23,13 @@ import type { Metrics } from "../metrics.ts";
 import type { Repositories } from "../store/store.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
 import { type HealthCheck, healthRouter } from "./healthRouter.ts";
+import { inSeries } from "./inSeries.ts";
 import { httpMetrics, metricsHandler } from "./metricsRoute.ts";
 import { REQUEST_ID_HEADER } from "./requestId.ts";
 import { requestLogging } from "./requestLogging.ts";
 import { requestTimeout } from "./requestTimeout.ts";
 import { rulesRouter } from "./rulesRouter.ts";
+import { noStore, securityHeaders } from "./securityHeaders.ts";
 
 /** A router mounted at `/api${path}`, behind the API rate limit and the session lookup. */
 export interface ApiRoute {
@@ -61,6 +62,8 @@ const PER_IP_LIMIT_EXEMPT: readonly { method: string; path: string }[] = [
 
 export type CreateAppReturnType = Express;
 
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+
 export function createApp(deps: AppDependencies): CreateAppReturnType {
   const { config, clock, logger, metrics, sessions, nonces, limiter } = deps;
   const app = express();
@@ -68,51 +71,63 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
   app.set("x-powered-by", false);
   app.set("etag", false);
 
-  app.use(httpMetrics(metrics));
-  app.use(requestLogging(logger));
-  app.use(requestTimeout(config.http.requestTimeoutMs));
-  app.use(helmet({ crossOriginResourcePolicy: { policy: "same-site" } }));
   app.use(
-    cors({
-      origin: (origin, callback) => callback(null, origin === config.webOrigin),
-      credentials: true,
-      methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-      allowedHeaders: ["Content-Type", REQUEST_ID_HEADER, "Idempotency-Key"],
-      exposedHeaders: [REQUEST_ID_HEADER, "Retry-After", "Idempotent-Replayed"],
-      maxAge: 600,
-    }),
+    inSeries([
+      httpMetrics(metrics),
+      requestLogging(logger),
+      requestTimeout(config.http.requestTimeoutMs),
+      securityHeaders(),
+      cors({
+        origin: (origin, callback) => callback(null, origin === config.webOrigin),
+        credentials: true,
+        methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        allowedHeaders: ["Content-Type", REQUEST_ID_HEADER, "Idempotency-Key"],
+        exposedHeaders: [REQUEST_ID_HEADER, "Retry-After", "Idempotent-Replayed"],
+        maxAge: 600,
+      }),
+    ]),
   );
-  // Before body parsing, so malformed or oversized bodies count against the limit too.
   const perIpLimit = limitRequests(limiter.api, { by: "ip" });
-  app.use("/api", (req, res, next) => {
-    const exempt = PER_IP_LIMIT_EXEMPT.some(({ method, path }) => req.method === method && req.path === path);
-    // Returned, not voided: Express 5 turns the limiter's rejection (429) into the error handler's answer.
-    return exempt ? next() : perIpLimit(req, res, next);
+  const parseJson = express.json({
+    limit: config.http.bodyLimitBytes,
+    strict: true,
+    type: ["application/json", "application/*+json"],
   });
-  app.use(
-    express.json({
-      limit: config.http.bodyLimitBytes,
-      strict: true,
-      type: ["application/json", "application/*+json"],
-    }),
-  );
-  app.use(cookieParser());
-
-  app.use(healthRouter({ checks: deps.health.checks, timeoutMs: config.http.healthCheckTimeoutMs, logger }));
-  app.get("/metrics", metricsHandler(metrics));
 
   const api = express.Router();
-  api.use(loadSession({ config, sessions }));
-  api.use(limitRequests(limiter.api, { by: "address" }));
+  api.use(
+    inSeries([
+      // Before the body is read, so malformed or oversized bodies count against the limit too.
+      (req, res, next) => {
+        const exempt = PER_IP_LIMIT_EXEMPT.some(
+          ({ method, path }) => req.method === method && req.path === path,
+        );
+        // Returned, not voided: the limiter's rejection (429) goes to the error handler.
+        return exempt ? next() : perIpLimit(req, res, next);
+      },
+      // No route reads the body of a GET, HEAD or OPTIONS request.
+      (req, res, next) => (BODYLESS_METHODS.has(req.method) ? next() : parseJson(req, res, next)),
+      noStore,
+      loadSession({ config, sessions }),
+      limitRequests(limiter.api, { by: "address" }),
+    ]),
+  );
   api.use("/agent", limitRequests(limiter.agent));
   api.post(
     UPLOAD_PATHS.map((path) => path.replace(/^\/api/, "")),
     limitRequests(limiter.upload),
   );
-  api.use(authRouter({ config, clock, nonces, sessions }));
-  api.use(rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
+  // Each router under its own prefix, so a request elsewhere passes it with one prefix test.
+  api.use("/auth", authRouter({ config, clock, nonces, sessions }));
+  api.use("/rules", rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
   for (const route of deps.routes ?? []) api.use(route.path, route.router);
   app.use("/api", api);
+
+  app.use(
+    "/health",
+    healthRouter({ checks: deps.health.checks, timeoutMs: config.http.healthCheckTimeoutMs, logger }),
+  );
+  app.get("/metrics", metricsHandler(metrics));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -1,5 +1,5 @@
 /**
- * `GET /health`: liveness, always 200 `{ status: "ok" }` while the process serves requests.
+ * Mounted at `/health`. `GET /health`: liveness, always 200 `{ status: "ok" }` while the process serves requests.
  * `GET /health?deep=1`: readiness; runs every injected check (database, Redis, RPC, signer...) in parallel,
  * each bounded by a timeout, and answers 200 when all pass or 503 with each check's result. Concurrent deep
  * probes share one run, so hammering the endpoint does not multiply the load on dependencies.
@@ -81,7 +81,7 @@ export interface HealthRouterParameters {
 export function healthRouter({ checks, timeoutMs, logger }: HealthRouterParameters): Router {
   const router = Router();
   let inFlight: Promise<HealthReport> | null = null;
-  router.get("/health", async (req, res) => {
+  router.get("/", async (req, res) => {
     const { deep } = parseQuery(req, healthQuery);
     res.setHeader("Cache-Control", "no-store");
     if (deep !== "1" && deep !== "true") {

@@ -1,60 +1,96 @@
 /**
- * One log line per request (`request completed`, or `request errored` at level error for a 5xx), and `req.log`,
- * a child logger carrying the request id, for everything a route logs.
+ * Request ids and request logs: each request gets an id (`req.id`, echoed in `X-Request-Id`), a child logger
+ * carrying it (`req.log`, lines tagged `reqId`) for everything a route logs, and one line when it ends:
+ * `request completed` (level info; error for a 5xx) or `request aborted` (warn) when the client left first.
  *
  * The line names only what an operator needs to follow a request: its id, method, path, client address, status
- * and duration. Headers and query strings are left out on purpose: they are where cookies, bearer tokens and
- * OAuth codes travel, and whitelisting fields is both safer and far cheaper than logging everything and
- * redacting it afterwards (docs/performance.md, "HTTP API"). The logger's redaction list still
- * applies to whatever else is logged.
+ * and duration in ms. Headers and query strings are left out on purpose: they are where cookies, bearer tokens
+ * and OAuth codes travel. Because those fields are whitelisted, the line is written without the logger's
+ * redaction pass, which costs more than the rest of the line together (docs/performance.md, "HTTP API");
+ * everything else a request logs (`req.log`) keeps the redaction.
  */
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
-import { pinoHttp } from "pino-http";
 import type { Logger } from "../logger.ts";
 import { genReqId } from "./requestId.ts";
+
+declare module "http" {
+  interface IncomingMessage {
+    /** The request id (X-Request-Id), set by `requestLogging`. */
+    id?: string;
+    /** A child logger tagging lines with the request id, set by `requestLogging`. */
+    log?: Logger;
+  }
+}
 
 /** Paths whose successful requests are not logged (probes and scrapes would drown the rest). */
 const QUIET_PATHS = /^\/(health|metrics)(\?|$)/;
 
 /** What a request log line says about the request. */
-interface LoggedRequest {
-  id: unknown;
+export interface LoggedRequest {
+  id: string;
   method: string | undefined;
   /** The path without its query string. */
   path: string;
   remoteAddress: string | undefined;
 }
 
-/** What pino-http hands a request serializer: its standard serialization (`url` is Express's `originalUrl`). */
-interface SerializedRequest {
-  id?: unknown;
-  method?: string;
-  url?: string;
-  remoteAddress?: string;
+function pathOf(req: IncomingMessage & { originalUrl?: string }): string {
+  const url = req.originalUrl ?? req.url ?? "";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
 }
 
-function describeRequest(req: SerializedRequest): LoggedRequest {
-  const url = req.url ?? "";
-  const query = url.indexOf("?");
-  return {
-    id: req.id,
-    method: req.method,
-    path: query === -1 ? url : url.slice(0, query),
-    remoteAddress: req.remoteAddress,
-  };
+const PARENT_LOGGER = Symbol("parentLogger");
+const REQUEST_LOGGER = Symbol("requestLogger");
+
+interface LazyRequestLog {
+  [PARENT_LOGGER]?: Logger;
+  [REQUEST_LOGGER]?: Logger;
+}
+
+// `req.log` is made on first use: most requests log nothing but their request line, and a pino child per request
+// costs more than that line. One getter and setter for every request (not closures), so requests share a shape.
+function getRequestLog(this: IncomingMessage & LazyRequestLog): Logger | undefined {
+  const made = this[REQUEST_LOGGER];
+  if (made !== undefined) return made;
+  const parent = this[PARENT_LOGGER];
+  if (parent === undefined) return undefined;
+  const child = parent.child({ reqId: this.id });
+  this[REQUEST_LOGGER] = child;
+  return child;
+}
+
+function setRequestLog(this: IncomingMessage & LazyRequestLog, logger: Logger | undefined): void {
+  this[REQUEST_LOGGER] = logger;
 }
 
 export function requestLogging(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId,
-    quietReqLogger: true,
-    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? "error" : "info"),
-    autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? "") },
-    serializers: {
-      req: describeRequest,
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-  });
+  // The whitelisted request line needs no redaction; a child without it skips that pass.
+  const lines = logger.child({}, { redact: [] });
+  return (req, res, next) => {
+    const started = performance.now();
+    const id = genReqId(req, res);
+    req.id = id;
+    (req as LazyRequestLog)[PARENT_LOGGER] = logger;
+    Object.defineProperty(req, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
+    res.once("close", () => {
+      const finished = res.writableFinished;
+      if (finished && res.statusCode < 500 && QUIET_PATHS.test(req.originalUrl)) return;
+      const line = {
+        req: {
+          id,
+          method: req.method,
+          path: pathOf(req),
+          remoteAddress: req.socket.remoteAddress,
+        } satisfies LoggedRequest,
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+      };
+      if (!finished) lines.warn(line, "request aborted");
+      else if (res.statusCode >= 500) lines.error(line, "request errored");
+      else lines.info(line, "request completed");
+    });
+    next();
+  };
 }

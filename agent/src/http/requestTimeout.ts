@@ -7,16 +7,21 @@ import type { Request, RequestHandler, Response } from "express";
 import { RequestTimeoutError } from "./httpErrors.ts";
 import { sendErrorProblem } from "./errorHandler.ts";
 
-const signals = new WeakMap<Request, AbortSignal>();
+/** Made on first use: most requests never ask for their signal, and an AbortController per request adds up. */
+const controllers = new WeakMap<Request, AbortController>();
+
+function controllerOf(req: Request): AbortController {
+  let controller = controllers.get(req);
+  if (controller === undefined) {
+    controller = new AbortController();
+    controllers.set(req, controller);
+  }
+  return controller;
+}
 
 /** Aborted when the request times out or the client goes away. Pass it to fetches, queries, RPC calls. */
 export function requestSignal(req: Request): AbortSignal {
-  let signal = signals.get(req);
-  if (signal === undefined) {
-    signal = new AbortController().signal;
-    signals.set(req, signal);
-  }
-  return signal;
+  return controllerOf(req).signal;
 }
 
 /** Turns the response's sending methods into no-ops once the timeout answer has gone out. */
@@ -43,26 +48,27 @@ function dropLateWrites(req: Request, res: Response): void {
   }
 }
 
+function timeOut(req: Request, res: Response, timeoutMs: number): void {
+  const error = new RequestTimeoutError({
+    code: "request_timeout",
+    message: `The request was not answered within ${timeoutMs} ms.`,
+    details: { timeoutMs },
+  });
+  controllerOf(req).abort(error);
+  if (res.headersSent) return;
+  sendErrorProblem(req, res, error);
+  dropLateWrites(req, res);
+}
+
 export function requestTimeout(timeoutMs: number): RequestHandler {
   return (req, res, next) => {
-    const controller = new AbortController();
-    signals.set(req, controller.signal);
-    const timer = setTimeout(() => {
-      const error = new RequestTimeoutError({
-        code: "request_timeout",
-        message: `The request was not answered within ${timeoutMs} ms.`,
-        details: { timeoutMs },
-      });
-      controller.abort(error);
-      if (res.headersSent) return;
-      sendErrorProblem(req, res, error);
-      dropLateWrites(req, res);
-    }, timeoutMs);
+    const timer = setTimeout(timeOut, timeoutMs, req, res, timeoutMs);
     res.once("close", () => {
       clearTimeout(timer);
-      if (!res.writableFinished && !controller.signal.aborted) {
-        controller.abort(new Error("The client closed the connection."));
-      }
+      if (res.writableFinished) return;
+      // The client left first: abort the signal, also for a handler that asks for it only later.
+      const controller = controllerOf(req);
+      if (!controller.signal.aborted) controller.abort(new Error("The client closed the connection."));
     });
     next();
   };

@@ -29,7 +29,7 @@ export type RulesRouterReturnType = Router;
 
 export function rulesRouter({ store }: RulesRouterParameters = {}): RulesRouterReturnType {
   const router = Router();
-  router.post("/rules", async (req, res) => {
+  router.post("/", async (req, res) => {
     const { rules } = parseJsonBody(req, rulesRequest);
     const parsed = rulesDocumentSchema.safeParse(rules);
     if (!parsed.success) {

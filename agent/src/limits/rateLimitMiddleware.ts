@@ -26,6 +26,7 @@ function expandIPv6(ip: string): string[] {
  */
 export function clientKey(ip: string | undefined): string {
   if (ip === undefined || ip === "") return "ip:unknown";
+  if (!ip.includes(":")) return `ip:${ip}`; // IPv4
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   if (mapped?.[1] !== undefined) return `ip:${mapped[1]}`;
   if (!isIPv6(ip)) return `ip:${ip}`;

@@ -269,14 +269,42 @@ describe("createApp", () => {
   });
 
   describe("security headers", () => {
-    it("sets helmet's headers and no X-Powered-By", async () => {
+    it("sets a JSON API's security headers (OWASP REST) and no X-Powered-By", async () => {
       const { app } = buildTestApp();
-      const res = await request(app).get("/health");
-      expect(res.headers["x-content-type-options"]).to.equal("nosniff");
-      expect(res.headers["x-frame-options"]).to.equal("SAMEORIGIN");
-      expect(res.headers["cross-origin-resource-policy"]).to.equal("same-site");
-      expect(res.headers["content-security-policy"]).to.be.a("string");
-      expect(res.headers["x-powered-by"]).to.equal(undefined);
+      for (const res of [
+        await request(app).get("/health"),
+        await request(app).get("/api/nowhere"),
+        await request(app).post("/api/auth/nonce"),
+      ]) {
+        expect(res.headers["content-security-policy"]).to.equal("default-src 'none';frame-ancestors 'none'");
+        expect(res.headers["x-frame-options"]).to.equal("DENY");
+        expect(res.headers["x-content-type-options"]).to.equal("nosniff");
+        expect(res.headers["cross-origin-resource-policy"]).to.equal("same-site");
+        expect(res.headers["cache-control"]).to.equal("no-store");
+        for (const absent of [
+          "strict-transport-security",
+          "x-powered-by",
+          "x-xss-protection",
+          "x-dns-prefetch-control",
+          "origin-agent-cluster",
+          "referrer-policy",
+          "cross-origin-opener-policy",
+        ]) {
+          expect(res.headers[absent], absent).to.equal(undefined);
+        }
+      }
+    });
+
+    it("sends Strict-Transport-Security over HTTPS only (as a trusted proxy reports it)", async () => {
+      const { app } = buildTestApp({ env: { TRUST_PROXY: "1" } });
+      const secure = await request(app).get("/health").set("X-Forwarded-Proto", "https");
+      expect(secure.headers["strict-transport-security"]).to.equal("max-age=31536000; includeSubDomains");
+      const plain = await request(app).get("/health").set("X-Forwarded-Proto", "http");
+      expect(plain.headers["strict-transport-security"]).to.equal(undefined);
+      // Without a trusted proxy, a client's own X-Forwarded-Proto proves nothing.
+      const untrusted = buildTestApp().app;
+      const spoofed = await request(untrusted).get("/health").set("X-Forwarded-Proto", "https");
+      expect(spoofed.headers["strict-transport-security"]).to.equal(undefined);
     });
   });
 });

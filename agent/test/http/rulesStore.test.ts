@@ -29,7 +29,7 @@ describe("POST /api/rules with a store", function () {
     opened = await pgliteDriver.open(new ManualClock(Date.UTC(2026, 10, 23, 7)));
     app = express();
     app.use(express.json());
-    app.use("/api", rulesRouter({ store: opened.store }));
+    app.use("/api/rules", rulesRouter({ store: opened.store }));
     app.use(errorHandler);
   });
   after(async () => {

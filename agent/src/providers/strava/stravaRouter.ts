@@ -16,6 +16,7 @@
  *   for processing in a bounded queue (full → dropped with a warning; reconciliation catches up). Events of
  *   another subscription are ignored.
  */
+import { cookieOf } from "../../http/cookies.ts";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type CookieOptions, type Request, Router } from "express";
 import { z } from "zod";
@@ -126,8 +127,7 @@ export function stravaRouter({
   router.get("/callback", async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
     const query = parseQuery(req, callbackQuery);
-    const cookies = req.cookies as Record<string, unknown> | undefined;
-    const bound = cookies?.[OAUTH_COOKIE_NAME];
+    const bound = cookieOf(req, OAUTH_COOKIE_NAME);
     res.clearCookie(OAUTH_COOKIE_NAME, cookieOptions(req));
     // Consumed first, whatever follows: a state is good for one attempt only.
     const record = await store.providerOauthStates.consume({ state: query.state, provider: STRAVA_PROVIDER });
