@@ -10,7 +10,7 @@
  * `:id` is a decimal uint256 and `:index` a milestone number (400 otherwise). Without a configured vault every route
  * answers 503 `vault_not_configured`. Both POSTs honour `Idempotency-Key`.
  */
-import { type Request, Router } from "express";
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import type { AttestationSigner } from "../attestation/signer.ts";
 import { requireSession, sessionOf } from "../auth/session.ts";
@@ -22,7 +22,7 @@ import type { Metrics } from "../metrics.ts";
 import { createRulesLookup } from "../services/commitmentRules.ts";
 import { describeCommitment } from "../services/describeCommitment.ts";
 import type { CommitmentViewCache } from "../services/commitmentViewCache.ts";
-import { findCommitment, requireOwner } from "../services/findOwnedCommitment.ts";
+import { findCommitment, findOwnedCommitment, requireOwner } from "../services/findOwnedCommitment.ts";
 import { issueAttestation } from "../services/issueAttestation.ts";
 import { relayMilestoneClaim } from "../services/relayMilestoneClaim.ts";
 import type { ChainTarget, ServiceContext } from "../services/serviceContext.ts";
@@ -89,6 +89,12 @@ const claimBody = z.strictObject({
     .optional(),
 });
 
+/** A JSON body already serialized and encoded (what the view cache keeps). */
+function sendJsonBytes(res: Response, body: Buffer): void {
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.send(body);
+}
+
 export function commitmentsRouter(parameters: CommitmentsRouterParameters): CommitmentsRouterReturnType {
   const { store, logger, signer, reader, relayer, views } = parameters;
   const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
@@ -126,23 +132,30 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
 
   router.get("/:id", async (req, res) => {
     const { id } = parseParams(req, idParams);
+    const owner = ownerOf(req);
+    const remembered = views?.peek(id);
+    if (remembered !== undefined) {
+      requireOwner({ owner, commitmentId: id, actualOwner: remembered.owner });
+      sendJsonBytes(res, remembered.body);
+      return;
+    }
     const context = contextOf();
-    // Computed for whoever asks first (the owner is checked on the result), so concurrent GETs can share it.
-    const describe = async () =>
+    // One row first: someone else's commitment is refused before anything is built for it.
+    const commitment = await findOwnedCommitment(context, { owner, commitmentId: id, reader });
+    if (views === undefined) {
+      res.json(await describeCommitment(context, { commitment, reader }));
+      return;
+    }
+    // Built from its own read of the row (taken after the cache's stamp, and the same for whoever asks), so
+    // concurrent owners can share it; the owner is checked again on what comes back.
+    const built = await views.get(id, async () =>
       describeCommitment(context, {
         commitment: await findCommitment(context, { commitmentId: id, reader }),
         reader,
-      });
-    if (views === undefined) {
-      const view = await describe();
-      requireOwner({ owner: ownerOf(req), commitmentId: id, actualOwner: view.owner });
-      res.json(view);
-      return;
-    }
-    const { owner, body } = await views.get(id, describe);
-    requireOwner({ owner: ownerOf(req), commitmentId: id, actualOwner: owner });
-    res.setHeader("Content-Type", "application/json; charset=utf-8");
-    res.send(body);
+      }),
+    );
+    requireOwner({ owner, commitmentId: id, actualOwner: built.owner });
+    sendJsonBytes(res, built.body);
   });
 
   router.post(

@@ -13,7 +13,8 @@ export function inSeries(handlers: readonly RequestHandler[]): RequestHandler {
       next(error ?? new Error("Rejected promise"));
     };
     const step = (error?: unknown) => {
-      if (error !== undefined && error !== null) {
+      // An error, or Express's 'route' / 'router' signals: the series ends and Express takes it from there.
+      if (error !== undefined && error !== null && error !== false) {
         next(error);
         return;
       }

@@ -8,7 +8,9 @@ import type { Metrics } from "../metrics.ts";
 function routeLabel(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   if (route === undefined || typeof route.path !== "string") return "unmatched";
-  return `${req.baseUrl}${route.path}`;
+  // A router's own root ("/" under /health) is labelled by its mount path: /health, not /health/.
+  const label = `${req.baseUrl}${route.path}`;
+  return label.length > 1 && label.endsWith("/") ? label.slice(0, -1) : label;
 }
 
 export function httpMetrics(metrics: Metrics): RequestHandler {

@@ -2,14 +2,15 @@
  * Remembers `GET /api/commitments/:id` answers (the owner and the serialized view) for a short while, so a
  * dashboard that polls a commitment costs a map lookup rather than two SQL queries and a chain read per open
  * milestone. What keeps a remembered view true:
- * - the store's change feed: a stored workout forgets the views of its owner, a written commitment those of its
- *   owner, a deleted commitment or a new rules document every view (`invalidate`). Changes are published after
+ * - the store's change feed (`invalidate`): a stored workout forgets the views of its owner; a written or deleted
+ *   commitment forgets its own view and its owner's views (an indexer upsert after a reorg may change the owner);
+ *   a stored rules document forgets the views that showed their rules as unknown. Changes are published after
  *   the commit, and a view computed while one lands is not remembered (each view carries the stamp of the moment
  *   its computation started; an invalidation raises the stamp a view must reach);
  * - time: a view is never served past the next instant at which it would read differently by the clock alone (a
  *   window opening, a claim deadline passing), nor longer than `ttlMs` by a monotonic timer;
  * - bounds: at most `maxEntries` views (least recently used dropped first) and `maxOwners` invalidation stamps
- *   (when full they are folded into one global stamp, which forgets every view older than them).
+ *   of owners and commitments (when full they are folded into one global stamp, which forgets every older view).
  * What it trades: with several agent replicas, a write on one replica reaches the views cached by another through
  * `invalidate` only when something relays it (assembleAgent relays store changes over Redis when `REDIS_URL` is
  * set); otherwise that replica may show the older view for at most `ttlMs` (`COMMITMENT_VIEW_CACHE_SECONDS`).
@@ -27,6 +28,8 @@ export interface CachedCommitmentView {
 }
 
 export interface CommitmentViewCache {
+  /** The remembered view of commitment `id` while it is fresh, else undefined (nothing is computed). */
+  peek(id: bigint): CachedCommitmentView | undefined;
   /**
    * The view of commitment `id`: the remembered one while it is fresh, else `compute()`'s (remembered unless an
    * invalidation landed while it ran). Concurrent misses for one id share one computation, so `compute` must not
@@ -46,7 +49,7 @@ export interface CreateCommitmentViewCacheParameters {
   ttlMs: number;
   /** Most views remembered. Default 10,000 (a few KB each). */
   maxEntries?: number;
-  /** Most per-owner invalidation stamps kept before they are folded into one. Default 100,000. */
+  /** Most per-owner and per-commitment invalidation stamps kept before they are folded into one. Default 100,000. */
   maxOwners?: number;
   /** Monotonic milliseconds; `performance.now` unless a test drives it. */
   monotonicNow?: () => number;
@@ -56,6 +59,10 @@ export const COMMITMENT_VIEW_CACHE_MAX_ENTRIES = 10_000;
 export const COMMITMENT_VIEW_CACHE_MAX_OWNERS = 100_000;
 
 interface Entry extends CachedCommitmentView {
+  /** The commitment id, decimal. */
+  id: string;
+  /** Whether it showed the rules document (a stored document cannot change a view that already had it). */
+  rulesKnown: boolean;
   /** The stamp when its computation started. */
   stamp: number;
   /** Monotonic ms after which it is recomputed. */
@@ -95,29 +102,36 @@ export function createCommitmentViewCache({
   const entries = new LruMap<string, Entry>(maxEntries);
   /** Computations running, with the stamp each started at (joined only while no invalidation has landed). */
   const inFlight = new Map<string, { startedAt: number; promise: Promise<CachedCommitmentView> }>();
-  /** Owner (lower case) → the stamp a view of theirs must have reached to be served. */
-  const ownerStamps = new Map<string, number>();
+  /** `owner:<address>` or `id:<commitment id>` → the stamp a view of that owner or commitment must have reached. */
+  const stamps = new Map<string, number>();
   /** The stamp every view must have reached. */
   let floor = 0;
+  /** The stamp a view that showed its rules as unknown must have reached. */
+  let rulesFloor = 0;
   let stamp = 0;
 
   const isValid = (entry: Entry): boolean =>
-    entry.stamp >= floor && entry.stamp >= (ownerStamps.get(entry.owner) ?? 0);
+    entry.stamp >= floor &&
+    (entry.rulesKnown || entry.stamp >= rulesFloor) &&
+    entry.stamp >= (stamps.get(`owner:${entry.owner}`) ?? 0) &&
+    entry.stamp >= (stamps.get(`id:${entry.id}`) ?? 0);
 
-  const forgetOwner = (owner: string) => {
+  const forget = (...keys: string[]) => {
     stamp += 1;
-    if (ownerStamps.size >= maxOwners) {
-      ownerStamps.clear();
+    if (stamps.size + keys.length > maxOwners) {
+      stamps.clear();
       floor = stamp;
-    } else {
-      ownerStamps.set(owner.toLowerCase(), stamp);
+      return;
     }
+    for (const key of keys) stamps.set(key, stamp);
   };
-  const forgetAll = () => {
-    stamp += 1;
-    floor = stamp;
-    ownerStamps.clear();
-    entries.clear();
+
+  const fresh = (key: string): Entry | undefined => {
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    if (isValid(entry) && monotonicNow() < entry.freshUntil && clock.now() < entry.changesAt) return entry;
+    entries.delete(key);
+    return undefined;
   };
 
   const compute = async (
@@ -125,29 +139,29 @@ export function createCommitmentViewCache({
     startedAt: number,
     work: () => Promise<CommitmentView>,
   ): Promise<CachedCommitmentView> => {
+    // Read before the view is: a window opening or a deadline passing while it is built still ends it.
+    const startedMs = clock.now();
+    const startedMonotonic = monotonicNow();
     const view = await work();
-    const owner = view.owner.toLowerCase();
     const entry: Entry = {
-      owner,
+      id: key,
+      owner: view.owner.toLowerCase(),
       body: Buffer.from(JSON.stringify(view)),
+      rulesKnown: view.rulesKnown,
       stamp: startedAt,
-      freshUntil: monotonicNow() + ttlMs,
-      changesAt: nextChangeOf(view, clock.now()),
+      freshUntil: startedMonotonic + ttlMs,
+      changesAt: nextChangeOf(view, startedMs),
     };
     if (isValid(entry)) entries.set(key, entry);
     return entry;
   };
 
   return {
+    peek: (id) => fresh(id.toString()),
     get: (id, work) => {
       const key = id.toString();
-      const entry = entries.get(key);
-      if (entry !== undefined) {
-        if (isValid(entry) && monotonicNow() < entry.freshUntil && clock.now() < entry.changesAt) {
-          return Promise.resolve(entry);
-        }
-        entries.delete(key);
-      }
+      const entry = fresh(key);
+      if (entry !== undefined) return Promise.resolve(entry);
       const pending = inFlight.get(key);
       if (pending !== undefined && pending.startedAt === stamp) return pending.promise;
       const running = { startedAt: stamp, promise: compute(key, stamp, work) };
@@ -159,9 +173,17 @@ export function createCommitmentViewCache({
       return running.promise;
     },
     invalidate: (change) => {
-      if (change.kind === "workouts") forgetOwner(change.owner);
-      else if (change.kind === "commitment" && change.owner !== null) forgetOwner(change.owner);
-      else forgetAll();
+      if (change.kind === "workouts") {
+        forget(`owner:${change.owner.toLowerCase()}`);
+      } else if (change.kind === "commitment") {
+        // Its own view (whoever owned it before) and, when known, its owner's.
+        const keys = [`id:${change.commitmentId}`];
+        if (change.owner !== null) keys.push(`owner:${change.owner.toLowerCase()}`);
+        forget(...keys);
+      } else {
+        stamp += 1;
+        rulesFloor = stamp;
+      }
     },
     get size() {
       return entries.size;

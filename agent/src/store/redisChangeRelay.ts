@@ -17,6 +17,7 @@ const changeSchema: z.ZodType<StoreChange> = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("workouts"), owner: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }),
   z.strictObject({
     kind: z.literal("commitment"),
+    commitmentId: z.string().regex(/^(0|[1-9]\d{0,77})$/),
     owner: z
       .string()
       .regex(/^0x[0-9a-fA-F]{40}$/)

@@ -13,8 +13,11 @@ import type { Repositories } from "./store.ts";
 export type StoreChange =
   /** Workouts of `owner` were stored. */
   | { kind: "workouts"; owner: string }
-  /** A commitment was written (`owner` set) or deleted (`owner` null: the row is gone, its owner unknown). */
-  | { kind: "commitment"; owner: string | null }
+  /**
+   * Commitment `commitmentId` (decimal) was written (`owner`: its owner now, which an indexer upsert after a reorg
+   * may have changed) or deleted (`owner` null: the row is gone, its owner unknown).
+   */
+  | { kind: "commitment"; commitmentId: string; owner: string | null }
   /** A rules document was stored. */
   | { kind: "rulesDocument"; rulesHash: string };
 
@@ -86,12 +89,12 @@ export function reportingWrites(
       ...commitments,
       upsert: async (commitment) => {
         const stored = await commitments.upsert(commitment);
-        report({ kind: "commitment", owner: stored.owner });
+        report({ kind: "commitment", commitmentId: stored.commitmentId.toString(), owner: stored.owner });
         return stored;
       },
       delete: async (key) => {
         const deleted = await commitments.delete(key);
-        if (deleted) report({ kind: "commitment", owner: null });
+        if (deleted) report({ kind: "commitment", commitmentId: key.commitmentId.toString(), owner: null });
         return deleted;
       },
     },
@@ -99,7 +102,7 @@ export function reportingWrites(
       ...rulesDocuments,
       put: async (rulesHash, canonicalJson) => {
         const stored = await rulesDocuments.put(rulesHash, canonicalJson);
-        report({ kind: "rulesDocument", rulesHash });
+        report({ kind: "rulesDocument", rulesHash: rulesHash.toLowerCase() });
         return stored;
       },
     },

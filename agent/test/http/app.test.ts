@@ -155,6 +155,7 @@ describe("createApp", () => {
       const { app, metrics } = buildTestApp();
       await request(app).post("/api/auth/nonce");
       await request(app).get("/api/nowhere/123");
+      await request(app).get("/health");
       metrics.attestationsIssued.inc();
       metrics.workoutsVerified.inc({ status: "rejected", reason: "gps_teleport" });
       const res = await request(app).get("/metrics");
@@ -165,6 +166,10 @@ describe("createApp", () => {
       );
       expect(res.text).to.include(
         'agent_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1',
+      );
+      // A router mounted at its prefix is labelled by it, without a trailing slash.
+      expect(res.text).to.include(
+        'agent_http_request_duration_seconds_count{method="GET",route="/health",status="200"} 1',
       );
       expect(res.text).to.include("agent_attestations_issued_total 1");
       expect(res.text).to.include('agent_workouts_verified_total{status="rejected",reason="gps_teleport"} 1');

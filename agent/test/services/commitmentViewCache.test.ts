@@ -123,27 +123,40 @@ describe("commitment view cache", () => {
     await cache.get(2n, bob.compute);
     expect([alice.state.runs, bob.state.runs]).to.deep.equal([2, 1]);
 
-    cache.invalidate({ kind: "commitment", owner: BOB });
+    cache.invalidate({ kind: "commitment", commitmentId: "9", owner: BOB });
     await cache.get(1n, alice.compute);
     await cache.get(2n, bob.compute);
     expect([alice.state.runs, bob.state.runs]).to.deep.equal([2, 2]);
   });
 
-  it("forgets every view on a deleted commitment (owner unknown) or a new rules document", async () => {
+  it("forgets a commitment's own view when it changes hands (a reorg) or is deleted", async () => {
     const { cache } = setup();
     const alice = counter(ALICE, 1n);
+    const bob = counter(BOB, 1n);
+    expect((await cache.get(1n, alice.compute)).owner).to.equal(ALICE.toLowerCase());
+    cache.invalidate({ kind: "commitment", commitmentId: "1", owner: BOB }); // re-created by Bob
+    expect((await cache.get(1n, bob.compute)).owner).to.equal(BOB.toLowerCase());
+    cache.invalidate({ kind: "commitment", commitmentId: "1", owner: null }); // deleted
+    expect(cache.peek(1n)).to.equal(undefined);
+  });
+
+  it("forgets on a stored rules document only the views that showed their rules as unknown", async () => {
+    const { cache } = setup();
+    let aliceRuns = 0;
+    const unknownRules = async () => {
+      aliceRuns += 1;
+      return view(ALICE, 1n); // rulesKnown: false
+    };
     const bob = counter(BOB, 2n);
-    for (const change of [
-      { kind: "commitment", owner: null },
-      { kind: "rulesDocument", rulesHash: `0x${"22".repeat(32)}` },
-    ] as const) {
-      await cache.get(1n, alice.compute);
-      await cache.get(2n, bob.compute);
-      cache.invalidate(change);
-      expect(cache.size).to.equal(0);
-    }
-    await cache.get(1n, alice.compute);
-    expect([alice.state.runs, bob.state.runs]).to.deep.equal([3, 2]);
+    const knownRules = async () => ({ ...(await bob.compute()), rulesKnown: true });
+    await cache.get(1n, unknownRules);
+    await cache.get(2n, knownRules);
+    cache.invalidate({ kind: "rulesDocument", rulesHash: `0x${"22".repeat(32)}` });
+    expect(cache.peek(1n)).to.equal(undefined);
+    expect(cache.peek(2n)?.owner).to.equal(BOB.toLowerCase());
+    await cache.get(1n, unknownRules);
+    await cache.get(2n, knownRules);
+    expect([aliceRuns, bob.state.runs]).to.deep.equal([2, 1]);
   });
 
   it("does not remember a view computed while an invalidation landed, nor share it with later readers", async () => {
@@ -190,6 +203,22 @@ describe("commitment view cache", () => {
     const alice = counter(ALICE, 1n);
     await cache.get(1n, alice.compute);
     expect(alice.state.runs).to.equal(1);
+  });
+
+  it("ends a view at a deadline that passed while it was being built", async () => {
+    const { cache, clock } = setup({ ttlMs: 60_000 });
+    const deadline = NOW + 1_000;
+    let runs = 0;
+    const slow = async () => {
+      runs += 1;
+      const built = view(ALICE, 1n, { claimDeadline: deadline }); // built (and read the clock) before the deadline
+      clock.advance(2_000); // the chain reads took long
+      return built;
+    };
+    await cache.get(1n, slow);
+    expect(cache.peek(1n)).to.equal(undefined);
+    await cache.get(1n, slow);
+    expect(runs).to.equal(2);
   });
 
   it("recomputes when the clock reaches a window start or a claim deadline, whatever ttlMs says", async () => {

@@ -75,10 +75,10 @@ describe(SUITE, function () {
     const b = await replica(server.url);
     const change: StoreChange = { kind: "workouts", owner: ALICE };
     a.feed.publish(change);
-    b.feed.publish({ kind: "commitment", owner: null });
+    b.feed.publish({ kind: "commitment", commitmentId: "7", owner: null });
     await until(() => b.applied.length === 1 && a.applied.length === 1, "both deliveries");
     expect(b.applied).to.deep.equal([change]);
-    expect(a.applied).to.deep.equal([{ kind: "commitment", owner: null }]);
+    expect(a.applied).to.deep.equal([{ kind: "commitment", commitmentId: "7", owner: null }]);
   });
 
   it("ignores and logs a malformed message, and keeps relaying", async () => {

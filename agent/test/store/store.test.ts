@@ -455,8 +455,8 @@ for (const driver of storeDrivers) {
             { kind: "workouts", owner: getAddress(owner) },
             { kind: "workouts", owner: getAddress(owner) },
             { kind: "workouts", owner: getAddress(other) },
-            { kind: "commitment", owner: getAddress(owner) },
-            { kind: "commitment", owner: null },
+            { kind: "commitment", commitmentId: "7", owner: getAddress(owner) },
+            { kind: "commitment", commitmentId: "7", owner: null },
             { kind: "rulesDocument", rulesHash },
           ]);
         } finally {
