@@ -94,8 +94,10 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
     type: ["application/json", "application/*+json"],
   });
 
-  const api = express.Router();
-  api.use(
+  // The /api layers sit on the app itself, under /api prefixes, rather than in a nested router: every router a
+  // request enters costs a dispatch of its own (docs/performance.md, "HTTP API").
+  app.use(
+    "/api",
     inSeries([
       // Before the body is read, so malformed or oversized bodies count against the limit too.
       (req, res, next) => {
@@ -112,16 +114,13 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
       limitRequests(limiter.api, { by: "address" }),
     ]),
   );
-  api.use("/agent", limitRequests(limiter.agent));
-  api.post(
-    UPLOAD_PATHS.map((path) => path.replace(/^\/api/, "")),
-    limitRequests(limiter.upload),
-  );
+  app.use("/api/agent", limitRequests(limiter.agent));
+  app.post([...UPLOAD_PATHS], limitRequests(limiter.upload));
   // Each router under its own prefix, so a request elsewhere passes it with one prefix test.
-  api.use("/auth", authRouter({ config, clock, nonces, sessions }));
-  api.use("/rules", rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
-  for (const route of deps.routes ?? []) api.use(route.path, route.router);
-  app.use("/api", api);
+  app.use("/api/auth", authRouter({ config, clock, nonces, sessions }));
+  app.use("/api/rules", rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
+  for (const route of deps.routes ?? [])
+    app.use(route.path === "/" ? "/api" : `/api${route.path}`, route.router);
 
   app.use(
     "/health",
