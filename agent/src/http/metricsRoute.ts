@@ -13,14 +13,27 @@ function routeLabel(req: Request): string {
   return label.length > 1 && label.endsWith("/") ? label.slice(0, -1) : label;
 }
 
+/** Label sets seen so far → their histogram child (prom-client hashes the labels on every observe otherwise). */
+const MAX_REMEMBERED_LABEL_SETS = 1_000;
+
 export function httpMetrics(metrics: Metrics): RequestHandler {
+  const children = new Map<string, { observe(value: number): void }>();
+  const childFor = (method: string, route: string, status: string) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) {
+      child = metrics.httpRequestDuration.labels({ method, route, status });
+      // Bounded: route labels are patterns, so the set is small; past the bound, children are not remembered.
+      if (children.size < MAX_REMEMBERED_LABEL_SETS) children.set(key, child);
+    }
+    return child;
+  };
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.once("finish", () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpRequestDuration.observe(
-        { method: req.method, route: routeLabel(req), status: String(res.statusCode) },
-        seconds,
+    const started = performance.now();
+    // `on`, not `once`: 'finish' fires once, and a once-wrapper per request is an allocation for nothing.
+    res.on("finish", () => {
+      childFor(req.method, routeLabel(req), String(res.statusCode)).observe(
+        (performance.now() - started) / 1000,
       );
     });
     next();

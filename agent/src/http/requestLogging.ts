@@ -74,7 +74,7 @@ export function requestLogging(logger: Logger): RequestHandler {
     req.id = id;
     (req as LazyRequestLog)[PARENT_LOGGER] = logger;
     Object.defineProperty(req, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
-    res.once("close", () => {
+    res.on("close", () => {
       const finished = res.writableFinished;
       if (finished && res.statusCode < 500 && QUIET_PATHS.test(req.originalUrl)) return;
       const line = {

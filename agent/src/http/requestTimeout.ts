@@ -63,7 +63,7 @@ function timeOut(req: Request, res: Response, timeoutMs: number): void {
 export function requestTimeout(timeoutMs: number): RequestHandler {
   return (req, res, next) => {
     const timer = setTimeout(timeOut, timeoutMs, req, res, timeoutMs);
-    res.once("close", () => {
+    res.on("close", () => {
       clearTimeout(timer);
       if (res.writableFinished) return;
       // The client left first: abort the signal, also for a handler that asks for it only later.
