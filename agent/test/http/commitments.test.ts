@@ -388,6 +388,21 @@ describe("GET /api/commitments/:id through the view cache", function () {
     expect((await get("/api/commitments/1")).status).to.equal(200);
   });
 
+  it("refuses another owner after one row lookup, before building any view for them", async () => {
+    await seedCommitment(harness.store, { owner: alice.address, commitmentId: 6n, rulesHash, milestones: 3 });
+    // Building commitment 6's view would read 3 deadlines from the chain, which has none for it: each failed
+    // read is logged. A refusal must not get that far.
+    const failedReads = () =>
+      harness.logs.filter((l) => l.msg === "claim deadline read failed; showing the deadline before pauses")
+        .length;
+    const before = failedReads();
+    const res = await get("/api/commitments/6", bobCookie);
+    expect(res.status).to.equal(403);
+    expect(failedReads()).to.equal(before);
+    expect((await get("/api/commitments/6")).status).to.equal(200);
+    expect(failedReads()).to.equal(before + 3);
+  });
+
   it("does not remember an unknown commitment: one that appears later is shown", async () => {
     expect((await get("/api/commitments/5")).status).to.equal(404);
     await seedCommitment(harness.store, { owner: alice.address, commitmentId: 5n, rulesHash, amount: 5n });
