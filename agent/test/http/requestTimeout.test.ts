@@ -26,8 +26,9 @@ describe("requestTimeout: the request's signal", () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       client.destroy();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(seen?.aborted).to.equal(true);
-      expect((seen?.reason as Error).message).to.equal("The client closed the connection.");
+      if (seen === undefined) throw new Error("the handler never ran");
+      expect(seen.aborted).to.equal(true);
+      expect((seen.reason as Error).message).to.equal("The client closed the connection.");
     } finally {
       server.close();
       server.closeAllConnections();
