@@ -27,7 +27,7 @@ declare module "http" {
 const QUIET_PATHS = /^\/(health|metrics)(\?|$)/;
 
 /** What a request log line says about the request. */
-export interface LoggedRequest {
+interface LoggedRequest {
   id: string;
   method: string | undefined;
   /** The path without its query string. */

@@ -9,7 +9,7 @@
  *   its computation started; an invalidation raises the stamp a view must reach);
  * - time: a view is never served past the next instant at which it would read differently by the clock alone (a
  *   window opening, a claim deadline passing), nor longer than `ttlMs` by a monotonic timer;
- * - bounds: at most `maxEntries` views (least recently used dropped first) and `maxOwners` invalidation stamps
+ * - bounds: at most `maxEntries` views (least recently used dropped first) and `maxStamps` invalidation stamps
  *   of owners and commitments (when full they are folded into one global stamp, which forgets every older view).
  * What it trades: with several agent replicas, a write on one replica reaches the views cached by another through
  * `invalidate` only when something relays it (assembleAgent relays store changes over Redis when `REDIS_URL` is
@@ -39,7 +39,7 @@ export interface CommitmentViewCache {
   get(id: bigint, compute: () => Promise<CommitmentView>): Promise<CachedCommitmentView>;
   /** Forgets the views a store change may have made stale. */
   invalidate(change: StoreChange): void;
-  /** Views remembered now (for tests and metrics). */
+  /** Views remembered now. */
   readonly size: number;
 }
 
@@ -50,13 +50,13 @@ export interface CreateCommitmentViewCacheParameters {
   /** Most views remembered. Default 10,000 (a few KB each). */
   maxEntries?: number;
   /** Most per-owner and per-commitment invalidation stamps kept before they are folded into one. Default 100,000. */
-  maxOwners?: number;
+  maxStamps?: number;
   /** Monotonic milliseconds; `performance.now` unless a test drives it. */
   monotonicNow?: () => number;
 }
 
 export const COMMITMENT_VIEW_CACHE_MAX_ENTRIES = 10_000;
-export const COMMITMENT_VIEW_CACHE_MAX_OWNERS = 100_000;
+export const COMMITMENT_VIEW_CACHE_MAX_STAMPS = 100_000;
 
 interface Entry extends CachedCommitmentView {
   /** The commitment id, decimal. */
@@ -87,14 +87,14 @@ export function createCommitmentViewCache({
   clock,
   ttlMs,
   maxEntries = COMMITMENT_VIEW_CACHE_MAX_ENTRIES,
-  maxOwners = COMMITMENT_VIEW_CACHE_MAX_OWNERS,
+  maxStamps = COMMITMENT_VIEW_CACHE_MAX_STAMPS,
   monotonicNow = () => performance.now(),
 }: CreateCommitmentViewCacheParameters): CommitmentViewCache {
   if (!(ttlMs > 0) || !Number.isFinite(ttlMs))
     throw new RangeError(`ttlMs must be a positive number: ${ttlMs}`);
   for (const [name, value] of [
     ["maxEntries", maxEntries],
-    ["maxOwners", maxOwners],
+    ["maxStamps", maxStamps],
   ] as const) {
     if (!Number.isInteger(value) || value < 1)
       throw new RangeError(`${name} must be a positive integer: ${value}`);
@@ -118,7 +118,7 @@ export function createCommitmentViewCache({
 
   const forget = (...keys: string[]) => {
     stamp += 1;
-    if (stamps.size + keys.length > maxOwners) {
+    if (stamps.size + keys.length > maxStamps) {
       stamps.clear();
       floor = stamp;
       return;
@@ -166,10 +166,10 @@ export function createCommitmentViewCache({
       if (pending !== undefined && pending.startedAt === stamp) return pending.promise;
       const running = { startedAt: stamp, promise: compute(key, stamp, work) };
       inFlight.set(key, running);
-      const forget = () => {
+      const settled = () => {
         if (inFlight.get(key) === running) inFlight.delete(key);
       };
-      running.promise.then(forget, forget);
+      running.promise.then(settled, settled);
       return running.promise;
     },
     invalidate: (change) => {

@@ -4,26 +4,24 @@
  * its own changes on `<prefix>store-changes` and applies the others' (its own echo is skipped by origin id).
  *
  * Best effort by design: a change published while Redis is away is lost (the client does not queue), and the
- * caches' TTL bounds how long a replica can show the older view. Messages are validated with zod; a malformed one
- * is counted in the logs and ignored.
+ * caches' TTL bounds how long a replica can show the older view. Messages are validated with the store's own
+ * schemas (addresses and hashes arrive lower-case); a malformed one is counted in the logs and ignored.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Logger } from "../logger.ts";
 import type { StoreChange, StoreChanges } from "./storeChanges.ts";
+import { addressSchema, bytes32Schema } from "./values.ts";
 
 const changeSchema: z.ZodType<StoreChange> = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("workouts"), owner: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }),
+  z.strictObject({ kind: z.literal("workouts"), owner: addressSchema }),
   z.strictObject({
     kind: z.literal("commitment"),
     commitmentId: z.string().regex(/^(0|[1-9]\d{0,77})$/),
-    owner: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{40}$/)
-      .nullable(),
+    owner: addressSchema.nullable(),
   }),
-  z.strictObject({ kind: z.literal("rulesDocument"), rulesHash: z.string().regex(/^0x[0-9a-f]{64}$/) }),
+  z.strictObject({ kind: z.literal("rulesDocument"), rulesHash: bytes32Schema }),
 ]);
 
 const messageSchema = z.strictObject({ origin: z.string().min(1).max(64), change: changeSchema });

@@ -26,6 +26,16 @@ import { JSON_TYPE, PROBLEM_JSON } from "./testApp.ts";
 const HOUR_MS = 3_600_000;
 const MONDAY_MS = MONDAY * 1000;
 
+/** Uploads a FIT file for the cookie's owner; fails the test unless it is stored. Answers the workout's id. */
+async function uploadFit(harness: RoutesHarness, cookie: string, bytes: Uint8Array): Promise<string> {
+  const res = await request(harness.app)
+    .post("/api/workouts/upload")
+    .set("Cookie", cookie)
+    .attach("file", Buffer.from(bytes), "w.fit");
+  expect(res.status).to.equal(201);
+  return res.body.workouts[0].id as string;
+}
+
 describe("GET /api/commitments", function () {
   this.timeout(60_000);
   let harness: RoutesHarness;
@@ -78,12 +88,7 @@ describe("GET /api/commitments", function () {
     // Window 0 of commitment 1: a qualifying run, a qualifying strength session and a too-short run.
     harness.clock.set(Date.UTC(2026, 10, 25, 12));
     for (const bytes of [oneHourRunFit(MONDAY_MS + 6 * HOUR_MS), strengthFit(MONDAY_MS + 30 * HOUR_MS)]) {
-      const res = await request(harness.app)
-        .post("/api/workouts/upload")
-        .set("Cookie", aliceCookie)
-        .attach("file", Buffer.from(bytes), "w.fit");
-      expect(res.status).to.equal(201);
-      workoutIds.push(res.body.workouts[0].id);
+      workoutIds.push(await uploadFit(harness, aliceCookie, bytes));
     }
     const short = await request(harness.app)
       .post("/api/workouts")
@@ -141,17 +146,13 @@ describe("GET /api/commitments", function () {
   });
 
   it("marks a milestone claimable once its requirement is met", async () => {
-    const third = await request(harness.app)
-      .post("/api/workouts/upload")
-      .set("Cookie", aliceCookie)
-      .attach("file", Buffer.from(oneHourRunFit(MONDAY_MS + 50 * HOUR_MS)), "w.fit");
-    expect(third.status).to.equal(201);
+    const third = await uploadFit(harness, aliceCookie, oneHourRunFit(MONDAY_MS + 50 * HOUR_MS));
     const res = await get("/api/commitments/1");
     expect(res.body.milestones[0].progress).to.deep.equal({
       done: 3,
       required: 3,
       met: true,
-      workouts: [...workoutIds, third.body.workouts[0].id],
+      workouts: [...workoutIds, third],
     });
     expect(res.body.milestones[0].claimable).to.equal(true);
     expect(res.body.milestones[1].claimable).to.equal(false);
@@ -347,17 +348,13 @@ describe("GET /api/commitments/:id through the view cache", function () {
   it("shows an uploaded workout at once", async () => {
     const before = await get("/api/commitments/1");
     expect(before.body.milestones[0].progress.done).to.equal(0);
-    const upload = await request(harness.app)
-      .post("/api/workouts/upload")
-      .set("Cookie", aliceCookie)
-      .attach("file", Buffer.from(oneHourRunFit(MONDAY_MS + 6 * HOUR_MS)), "w.fit");
-    expect(upload.status).to.equal(201);
+    const uploaded = await uploadFit(harness, aliceCookie, oneHourRunFit(MONDAY_MS + 6 * HOUR_MS));
     const after = await get("/api/commitments/1");
     expect(after.body.milestones[0].progress).to.deep.equal({
       done: 1,
       required: 3,
       met: false,
-      workouts: [upload.body.workouts[0].id],
+      workouts: [uploaded],
     });
   });
 

@@ -69,11 +69,11 @@ function deferred<T>() {
 function setup({
   ttlMs = 2_000,
   maxEntries,
-  maxOwners,
+  maxStamps,
 }: {
   ttlMs?: number;
   maxEntries?: number;
-  maxOwners?: number;
+  maxStamps?: number;
 } = {}) {
   const clock = new ManualClock(NOW);
   let monotonic = 0;
@@ -82,7 +82,7 @@ function setup({
     ttlMs,
     monotonicNow: () => monotonic,
     ...(maxEntries === undefined ? {} : { maxEntries }),
-    ...(maxOwners === undefined ? {} : { maxOwners }),
+    ...(maxStamps === undefined ? {} : { maxStamps }),
   });
   return {
     clock,
@@ -257,8 +257,8 @@ describe("commitment view cache", () => {
     expect([one.state.runs, two.state.runs, three.state.runs]).to.deep.equal([1, 2, 1]);
   });
 
-  it("folds owner stamps into one when maxOwners is reached, forgetting every older view", async () => {
-    const { cache } = setup({ maxOwners: 2 });
+  it("folds invalidation stamps into one when maxStamps is reached, forgetting every older view", async () => {
+    const { cache } = setup({ maxStamps: 2 });
     const alice = counter(ALICE, 1n);
     await cache.get(1n, alice.compute);
     cache.invalidate({ kind: "workouts", owner: "0x0000000000000000000000000000000000000001" });
@@ -281,9 +281,9 @@ describe("commitment view cache", () => {
       RangeError,
       /maxEntries/,
     );
-    expect(() => createCommitmentViewCache({ clock, ttlMs: 1, maxOwners: 1.5 })).to.throw(
+    expect(() => createCommitmentViewCache({ clock, ttlMs: 1, maxStamps: 1.5 })).to.throw(
       RangeError,
-      /maxOwners/,
+      /maxStamps/,
     );
   });
 });
