@@ -444,3 +444,73 @@ export const coachConversations = pgTable(
     check("coach_conversations_owner_format", lowerAddress(t.owner)),
   ],
 );
+
+/**
+ * Evidence that counts once, whoever brings it (migration 0004): one row per claim key — `content:<hash>` for a
+ * device file's content hash, `<provider>:<activity id>` for a provider activity. The first upload inserts the
+ * row; a later one by another owner finds it taken (`duplicate`). The primary key makes it race-safe: two
+ * concurrent uploads of the same content cannot both claim it.
+ */
+export const evidenceClaims = pgTable(
+  "evidence_claims",
+  {
+    claimKey: text("claim_key").primaryKey(),
+    owner: text("owner").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+  },
+  (t) => [check("evidence_claims_owner_format", lowerAddress(t.owner))],
+);
+
+/**
+ * A stored workout's track, reduced to its fingerprint (workouts/trackFingerprint.ts): the vertices of the
+ * track resampled every few tens of metres, in metres from the first one, with their relative times (base64 of
+ * little-endian float32 x, y, t triples). Read back only to verify candidates found through `track_segment_hashes`.
+ */
+export const trackFingerprints = pgTable("track_fingerprints", {
+  workoutId: uuid("workout_id").primaryKey(),
+  vertexCount: integer("vertex_count").notNull(),
+  vertices: text("vertices").notNull(),
+  createdAt: timestamptz("created_at").notNull(),
+});
+
+/**
+ * Locality-sensitive hashes of a track's normalised segments (one row per indexed window and quantisation
+ * probe): the index a replay lookup hits. `position` is the window's first vertex.
+ */
+export const trackSegmentHashes = pgTable(
+  "track_segment_hashes",
+  {
+    hash: bigint("hash", { mode: "number" }).notNull(),
+    workoutId: uuid("workout_id").notNull(),
+    position: integer("position").notNull(),
+  },
+  (t) => [
+    index("track_segment_hashes_hash_idx").on(t.hash),
+    index("track_segment_hashes_workout_idx").on(t.workoutId),
+  ],
+);
+
+export const reviewStatuses = ["pending", "accepted", "rejected"] as const;
+export type ReviewStatus = (typeof reviewStatuses)[number];
+
+/** A person's request that an operator look at a rejected workout, and the operator's decision (one per workout). */
+export const workoutReviews = pgTable(
+  "workout_reviews",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workoutId: uuid("workout_id").notNull(),
+    owner: text("owner").notNull(),
+    note: text("note").notNull(),
+    status: text("status", { enum: reviewStatuses }).notNull(),
+    requestedAt: timestamptz("requested_at").notNull(),
+    decidedBy: text("decided_by"),
+    decisionNote: text("decision_note"),
+    decidedAt: timestamptz("decided_at"),
+  },
+  (t) => [
+    uniqueIndex("workout_reviews_workout_key").on(t.workoutId),
+    index("workout_reviews_status_requested_at_idx").on(t.status, t.requestedAt, t.id),
+    check("workout_reviews_owner_format", lowerAddress(t.owner)),
+    check("workout_reviews_status_valid", sql`${t.status} in ('pending', 'accepted', 'rejected')`),
+  ],
+);
