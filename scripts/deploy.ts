@@ -22,6 +22,7 @@
 import { network } from "hardhat";
 import { z } from "zod";
 import { deployVault, MOCK_USDC_CONSTRUCTOR_ARGS } from "./lib/deployVault.ts";
+import { installMulticall3, MULTICALL3_ADDRESS } from "./lib/multicall3.ts";
 import { type DeploymentRecord, writeDeployment } from "./lib/writeDeployment.ts";
 
 const LOCAL_CHAIN_ID = 31337;
@@ -36,7 +37,7 @@ const addressList = z
   )
   .pipe(z.array(address));
 
-const { ethers, networkName } = await network.getOrCreate();
+const { ethers, networkName, provider } = await network.getOrCreate();
 const chainId = Number((await ethers.provider.getNetwork()).chainId);
 const local = chainId === LOCAL_CHAIN_ID;
 const [deployer, localOracle] = await ethers.getSigners();
@@ -71,6 +72,9 @@ if (admin.toLowerCase() !== deployer.address.toLowerCase() && (withMockUsdc || a
 }
 
 const result = await deployVault(ethers, { admin, oracles, threshold, withMockUsdc, allowTokens });
+// The keeper batches slashes through Multicall3; public chains have it, a fresh local chain does not.
+if (local && (await installMulticall3(provider)))
+  console.log(`  Multicall3 installed at ${MULTICALL3_ADDRESS}`);
 const vaultAddress = await result.vault.getAddress();
 const usdcAddress = await result.usdc?.getAddress();
 const tokens: DeploymentRecord["tokens"] = [];

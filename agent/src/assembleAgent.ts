@@ -14,7 +14,7 @@ import { type AttestationSigner, privateKeySigner } from "./attestation/signer.t
 import { createRedisNonceStore, createRedisSessionStore } from "./auth/redisStores.ts";
 import { cachedSessionStore } from "./auth/sessionCache.ts";
 import type { NonceStore, SessionStore } from "./auth/stores.ts";
-import { createChainClient, verifyChain } from "./chain/chainClient.ts";
+import { createChainClient, hasCode, verifyChain } from "./chain/chainClient.ts";
 import { type ChainClock, createChainClock } from "./chain/chainClock.ts";
 import { type ClaimRelayerService, createClaimRelayer } from "./chain/claimRelayer.ts";
 import { createIndexer, type Indexer } from "./chain/indexer.ts";
@@ -211,6 +211,14 @@ async function assemble(
           logger: logger.child({ component: "sender" }),
         });
         if (config.keeper.enabled) {
+          // Batches through Multicall3 when the chain has it (one front-run slash then fails alone).
+          const multicall3 = await hasCode(client, config.keeper.multicall3);
+          if (!multicall3) {
+            logger.warn(
+              { multicall3: config.keeper.multicall3 },
+              "keeper: no Multicall3 on this chain; slash batches use the vault's all-or-nothing multicall",
+            );
+          }
           const keeper = createKeeper({
             chainId: config.chainId,
             vault,
@@ -222,6 +230,7 @@ async function assemble(
             metrics,
             maxPerTx: config.keeper.maxPerTx,
             maxPerRun: config.keeper.maxPerRun,
+            ...(multicall3 ? { multicall3: config.keeper.multicall3 } : {}),
           });
           tasks.keeper = keeper;
           background.push({

@@ -17,6 +17,7 @@ import {
 } from "./configValues.ts";
 import { coachEnvShape, coachSettingsFromEnv, redactedCoachSettings } from "./coach/coachConfig.ts";
 import type { CoachSettings } from "./coach/createCoach.ts";
+import { MULTICALL3_ADDRESS } from "./chain/multicall3.ts";
 import { AgentError } from "./errors.ts";
 import { type StravaConfig, stravaConfigFromEnv, stravaEnvShape } from "./providers/strava/stravaConfig.ts";
 
@@ -64,7 +65,8 @@ export interface Config {
     maxBlockRange: number;
     pollIntervalMs: number;
   };
-  keeper: { enabled: boolean; intervalMs: number; maxPerTx: number; maxPerRun: number };
+  /** `multicall3`: where the keeper batches slashes through `aggregate3` (used only if code is there). */
+  keeper: { enabled: boolean; intervalMs: number; maxPerTx: number; maxPerRun: number; multicall3: Address };
   /**
    * `chain`: the agent's clock follows the local chain's time when it is moved forward (chain 31337 only; the
    * demo, the browser tests, `npm start`). `system`: the wall clock.
@@ -166,6 +168,14 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: integer(1, 10 * 1024 * 1024).default(100 * 1024),
   UPLOAD_LIMIT_BYTES: integer(1, 200 * 1024 * 1024).default(25 * 1024 * 1024),
   REQUEST_TIMEOUT_MS: integer(100, 120_000).default(15_000),
+  KEEPER_MULTICALL3_ADDRESS: z
+    .string()
+    .refine(
+      (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
+      "must be a non-zero 0x address",
+    )
+    .transform((raw) => getAddress(raw))
+    .default(MULTICALL3_ADDRESS),
   HEALTH_CHECK_TIMEOUT_MS: integer(50, 30_000).default(2_000),
   RATE_LIMIT_API_POINTS: integer(1, 1_000_000).default(100),
   RATE_LIMIT_API_WINDOW_SECONDS: integer(1, 86_400).default(900),
@@ -291,6 +301,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       healthCheckTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
+      multicall3: e.KEEPER_MULTICALL3_ADDRESS,
     },
     rateLimits: {
       api: { points: e.RATE_LIMIT_API_POINTS, windowSeconds: e.RATE_LIMIT_API_WINDOW_SECONDS },

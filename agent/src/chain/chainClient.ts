@@ -105,3 +105,13 @@ export async function verifyChain({ client, chainId, vault }: VerifyChainParamet
     });
   }
 }
+
+/** Whether `address` has code on the chain (false when the RPC fails: the caller falls back). */
+export async function hasCode(client: Pick<ChainClient, "getCode">, address: Address): Promise<boolean> {
+  try {
+    const code = await client.getCode({ address });
+    return code !== undefined && code !== "0x";
+  } catch {
+    return false;
+  }
+}

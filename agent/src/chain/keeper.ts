@@ -7,13 +7,25 @@
  *    is behind the chain's latest timestamp), minus milestones with a pending or confirmed `chain_transactions`
  *    row, confirmed against the chain (state still Open and `claimDeadline` <= latest block timestamp, which
  *    accounts for pauses); at most `maxPerRun`;
- * 2. settle: batches of at most `maxPerTx` slashes in one `multicall` transaction each. A batch is simulated
- *    first; if it would revert (one milestone was claimed or slashed meanwhile), each item is simulated on its
- *    own and the failing ones are dropped, so one settled milestone never sinks the batch. The rows are
- *    inserted before sending (unique per milestone), so two keepers never send the same slash.
+ * 2. settle: batches of at most `maxPerTx` slashes in one transaction each. With Multicall3 on the chain
+ *    (`multicall3`), a batch is one `aggregate3` with `allowFailure` on every slash: its simulation says which
+ *    items would fail (they are dropped before sending), and an item settled by someone else between the
+ *    simulation and the block (another keeper's batch, the owner's late claim or appeal) fails alone while the
+ *    rest are slashed; the receipt's `MilestoneSlashed` events tell which items took effect. Without Multicall3
+ *    a batch is the vault's own `multicall` (all or nothing): it is simulated right before sending and, if it
+ *    would revert, each item is simulated on its own and the failing ones are dropped. The rows are inserted
+ *    before sending (unique per milestone), so two keepers sharing a store never send the same slash.
+ *    Only `Open` milestones are candidates: an `Appealed` one (its slash reverts) is never sent.
  * Each slash sent is counted (`slashesSent`) and written to the audit log, as is its outcome.
  */
-import { type Address, encodeFunctionData, type Hex } from "viem";
+import {
+  type Address,
+  decodeErrorResult,
+  encodeFunctionData,
+  type Hex,
+  type Log,
+  parseEventLogs,
+} from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -21,6 +33,7 @@ import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chain
 import type { Store } from "../store/store.ts";
 import { ContractRevertedError, toJsonSafe } from "./chainErrors.ts";
 import type { Lock } from "./lock.ts";
+import { decodeAggregate3, encodeAggregate3 } from "./multicall3.ts";
 import { createPollLoop, type PollLoop } from "./pollLoop.ts";
 import type { Sleep } from "./sleep.ts";
 import type { ResumePendingResult, TransactionOutcome, TransactionSender } from "./transactionSender.ts";
@@ -35,6 +48,11 @@ export interface CreateKeeperParameters {
   lock: Lock;
   logger: Logger;
   metrics: Pick<Metrics, "slashesSent">;
+  /**
+   * Multicall3 on this chain (`MULTICALL3_ADDRESS` where deployed): batches go through its `aggregate3` with
+   * `allowFailure`, so one front-run item never sinks a batch. Absent: the vault's all-or-nothing `multicall`.
+   */
+  multicall3?: Address;
   /** Slashes per transaction. Default 20. */
   maxPerTx?: number;
   /** Slashes per run. Default 200. */
@@ -58,7 +76,10 @@ export interface DueMilestone {
 export interface DroppedMilestone {
   commitmentId: bigint;
   milestoneIndex: number;
-  /** The decoded revert (`MilestoneNotOpen`, ...) or why it was not sent (`taken`: another sender has it). */
+  /**
+   * The decoded revert (`MilestoneNotOpen`, ...), why it was not sent (`taken`: another sender has it), or
+   * `settled_meanwhile`: sent in a batch that was mined, but settled by another transaction first.
+   */
   reason: string;
 }
 
@@ -92,6 +113,18 @@ export type CreateKeeperReturnType = Keeper;
 
 const OPEN = "Open";
 
+/** Why a batched slash that was mined did not take effect: another transaction settled the milestone first. */
+export const SETTLED_MEANWHILE = "settled_meanwhile";
+
+/** A custom error's name from revert data (`unknown` when it is not one of the vault's). */
+function revertName(data: Hex): string {
+  try {
+    return decodeErrorResult({ abi: commitmentVaultAbi, data }).errorName;
+  } catch {
+    return "unknown";
+  }
+}
+
 function emptyResult(skipped: KeeperRunResult["skipped"] = null): KeeperRunResult {
   return { skipped, due: 0, slashed: 0, unconfirmed: 0, dropped: [], transactions: [] };
 }
@@ -105,6 +138,7 @@ export function createKeeper({
   lock,
   logger,
   metrics,
+  multicall3,
   maxPerTx = 20,
   maxPerRun = 200,
   scanPageSize = 200,
@@ -129,8 +163,36 @@ export function createKeeper({
       functionName: "slash",
       args: [m.commitmentId, BigInt(m.milestoneIndex)],
     });
-  const batchCall = (items: readonly DueMilestone[]): Hex =>
+  const vaultBatchCall = (items: readonly DueMilestone[]): Hex =>
     encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [items.map(slashCall)] });
+  const aggregateCall = (items: readonly DueMilestone[]): Hex =>
+    encodeAggregate3(items.map((item) => ({ target: vault, callData: slashCall(item) })));
+  /** The transaction that slashes `items`: one slash alone, else a batch (through Multicall3 when there is one). */
+  const requestFor = (items: readonly DueMilestone[]): { to: Address; data: Hex; operation: string } => {
+    if (items.length === 1)
+      return { to: vault, data: slashCall(items[0] as DueMilestone), operation: "slash" };
+    if (multicall3 !== undefined)
+      return { to: multicall3, data: aggregateCall(items), operation: "slash batch" };
+    return { to: vault, data: vaultBatchCall(items), operation: "slash batch" };
+  };
+  const keyString = (m: { commitmentId: bigint; milestoneIndex: number }) =>
+    `${m.commitmentId}:${m.milestoneIndex}`;
+  /** The items a mined transaction slashed, from its `MilestoneSlashed` events. */
+  const slashedBy = (logs: readonly Log[]): Set<string> =>
+    new Set(
+      parseEventLogs({
+        abi: commitmentVaultAbi,
+        logs: logs.filter((log) => log.address.toLowerCase() === vault.toLowerCase()) as Log[],
+        eventName: "MilestoneSlashed",
+      }).map((log) => `${log.args.id}:${log.args.index}`),
+    );
+  const dropItem = (dropped: DroppedMilestone[], item: DueMilestone, reason: string) => {
+    dropped.push({ commitmentId: item.commitmentId, milestoneIndex: item.milestoneIndex, reason });
+    log.info(
+      { commitmentId: item.commitmentId.toString(), milestoneIndex: item.milestoneIndex, reason },
+      "slash dropped",
+    );
+  };
 
   const audit = async (
     action: string,
@@ -202,10 +264,36 @@ export function createKeeper({
     return due;
   };
 
+  /** Items whose slash would succeed now, by one `aggregate3` simulation when there is Multicall3. */
+  const simulateAggregate = async (
+    target: Address,
+    items: readonly DueMilestone[],
+    dropped: DroppedMilestone[],
+  ): Promise<DueMilestone[]> => {
+    const { returnData } = await sender.simulate({
+      to: target,
+      data: aggregateCall(items),
+      operation: "slash batch",
+    });
+    const results = decodeAggregate3(returnData);
+    const passing: DueMilestone[] = [];
+    for (const [i, item] of items.entries()) {
+      const result = results[i];
+      if (result?.success === true) passing.push(item);
+      else dropItem(dropped, item, result === undefined ? "unknown" : revertName(result.returnData));
+    }
+    return passing;
+  };
+
   /** Items whose slash would succeed now: the batch when it simulates, else each one tried on its own. */
   const simulateBatch = async (items: readonly DueMilestone[], dropped: DroppedMilestone[]) => {
+    if (multicall3 !== undefined && items.length > 1) return simulateAggregate(multicall3, items, dropped);
     try {
-      await sender.simulate({ to: vault, data: batchCall(items), operation: "slash batch" });
+      await sender.simulate({
+        to: vault,
+        data: items.length === 1 ? slashCall(items[0] as DueMilestone) : vaultBatchCall(items),
+        operation: "slash batch",
+      });
       return [...items];
     } catch (error) {
       if (!(error instanceof ContractRevertedError)) throw error;
@@ -217,19 +305,7 @@ export function createKeeper({
         passing.push(item);
       } catch (error) {
         if (!(error instanceof ContractRevertedError)) throw error;
-        dropped.push({
-          commitmentId: item.commitmentId,
-          milestoneIndex: item.milestoneIndex,
-          reason: error.errorName,
-        });
-        log.info(
-          {
-            commitmentId: item.commitmentId.toString(),
-            milestoneIndex: item.milestoneIndex,
-            error: error.errorName,
-          },
-          "slash dropped: it would revert",
-        );
+        dropItem(dropped, item, error.errorName);
       }
     }
     return passing;
@@ -271,19 +347,44 @@ export function createKeeper({
     }
   };
 
-  /** Counts and audits a final outcome (a still-pending one is audited when `resumePending` settles it). */
-  const recordOutcome = async (items: readonly DueMilestone[], outcome: TransactionOutcome) => {
-    if (outcome.status === "pending") return;
+  /**
+   * Counts and audits a final outcome (a still-pending one is audited when `resumePending` settles it). A mined
+   * batch may hold items another transaction settled first (their `aggregate3` call failed alone): the receipt
+   * has no `MilestoneSlashed` for them, so their rows become `failed` (`settled_meanwhile`) and they are
+   * returned as `missed`, never counted as slashed by this keeper.
+   */
+  const recordOutcome = async (
+    sent: readonly { item: DueMilestone; rowId: string }[],
+    outcome: TransactionOutcome,
+  ): Promise<{ applied: DueMilestone[]; missed: DueMilestone[] }> => {
+    if (outcome.status === "pending") return { applied: [], missed: [] };
     if (outcome.status === "reverted" || outcome.status === "failed") {
-      metrics.slashesSent.inc({ outcome: "failed" }, items.length);
+      metrics.slashesSent.inc({ outcome: "failed" }, sent.length);
     }
-    for (const item of items) {
-      await audit(`keeper.slash_${outcome.status}`, item, {
+    const slashed =
+      outcome.status === "confirmed" && outcome.logs !== undefined ? slashedBy(outcome.logs) : null;
+    const missed = slashed === null ? [] : sent.filter(({ item }) => !slashed.has(keyString(item)));
+    if (missed.length > 0) {
+      await store.chainTransactions.setStatus({
+        ids: missed.map(({ rowId }) => rowId),
+        status: "failed",
+        lastError: SETTLED_MEANWHILE,
+      });
+      metrics.slashesSent.inc({ outcome: SETTLED_MEANWHILE }, missed.length);
+    }
+    const missedKeys = new Set(missed.map(({ item }) => keyString(item)));
+    for (const { item } of sent) {
+      const action = missedKeys.has(keyString(item)) ? SETTLED_MEANWHILE : outcome.status;
+      await audit(`keeper.slash_${action}`, item, {
         txHash: outcome.txHash,
         blockNumber: outcome.blockNumber,
         error: outcome.error,
       });
     }
+    return {
+      applied: sent.filter(({ item }) => !missedKeys.has(keyString(item))).map(({ item }) => item),
+      missed: missed.map(({ item }) => item),
+    };
   };
 
   const settle = async (
@@ -306,12 +407,7 @@ export function createKeeper({
       const rows = owned.map(({ row }) => row);
       let submission: Awaited<ReturnType<TransactionSender["submit"]>>;
       try {
-        submission = await sender.submit({
-          to: vault,
-          data: items.length === 1 ? slashCall(items[0] as DueMilestone) : batchCall(items),
-          operation: items.length === 1 ? "slash" : "slash batch",
-          rowIds: rows.map((row) => row.id),
-        });
+        submission = await sender.submit({ ...requestFor(items), rowIds: rows.map((row) => row.id) });
       } catch (error) {
         if (error instanceof ContractRevertedError) {
           // Settled between the simulation and the send: give the rows back, the next run re-scans.
@@ -331,8 +427,12 @@ export function createKeeper({
       }
       result.transactions.push(submission.txHash);
       const outcome = await submission.outcome;
-      await recordOutcome(items, outcome);
-      if (outcome.status === "confirmed") result.slashed += items.length;
+      const { applied, missed } = await recordOutcome(
+        owned.map(({ item, row }) => ({ item, rowId: row.id })),
+        outcome,
+      );
+      for (const item of missed) dropItem(result.dropped, item, SETTLED_MEANWHILE);
+      if (outcome.status === "confirmed") result.slashed += applied.length;
       else result.unconfirmed += items.length;
     }
     return result;
@@ -385,14 +485,14 @@ export function createKeeper({
         }
         for (const group of byTransaction.values()) {
           const outcome = await sender.resume(group);
-          const items = group.map((row) => ({
-            commitmentId: row.commitmentId,
-            milestoneIndex: row.milestoneIndex,
-            claimDeadline: 0,
+          const sent = group.map((row) => ({
+            item: { commitmentId: row.commitmentId, milestoneIndex: row.milestoneIndex, claimDeadline: 0 },
+            rowId: row.id,
           }));
-          await recordOutcome(items, outcome);
+          const { missed } = await recordOutcome(sent, outcome);
           summary.checked += group.length;
-          summary[outcome.status] += group.length;
+          summary[outcome.status] += group.length - missed.length;
+          summary.failed += missed.length;
         }
         return summary;
       },

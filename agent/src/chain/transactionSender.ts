@@ -12,7 +12,7 @@
  * - the outcome is written back to the rows: `confirmed`/`reverted` when mined, `failed` when the nonce was
  *   used by another transaction, still `pending` (last_error `receipt_timeout`) when the wait timed out.
  */
-import { type Address, type Hex, keccak256, type LocalAccount } from "viem";
+import { type Address, type Hex, keccak256, type LocalAccount, type Log } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -53,6 +53,8 @@ export interface TransactionOutcome {
   attempts: number;
   /** Why it failed or is still pending. */
   error: string | null;
+  /** The mined receipt's logs (empty when not mined), e.g. to see which items of a batch took effect. */
+  logs?: readonly Log[];
 }
 
 /** What a `resumePending` found, counted in rows (milestones). */
@@ -63,6 +65,13 @@ export interface ResumePendingResult {
   failed: number;
   /** Still not mined (or skipped because another process is following them). */
   pending: number;
+}
+
+export interface SimulateTransactionReturnType {
+  /** The gas limit to send with (estimate x `gasLimitPercent`). */
+  gas: bigint;
+  /** What the call returned (e.g. the per-call results of a Multicall3 `aggregate3`). */
+  returnData: Hex;
 }
 
 export interface Submission {
@@ -76,7 +85,7 @@ export interface TransactionSender {
   readonly address: Address;
   readonly chainId: number;
   /** Throws ContractRevertedError (decoded) when the call would revert, DependencyError when the RPC fails. */
-  simulate(request: TransactionRequest): Promise<{ gas: bigint }>;
+  simulate(request: TransactionRequest): Promise<SimulateTransactionReturnType>;
   /** Simulates, signs, records and broadcasts; the outcome is followed in the background. */
   submit(parameters: SubmitTransactionParameters): Promise<Submission>;
   /** `submit`, then waits for the outcome. */
@@ -260,6 +269,7 @@ export function createTransactionSender({
     minedHash: Hex | null,
     error: string | null,
     blockNumber: bigint | null = null,
+    logs: readonly Log[] = [],
   ): TransactionOutcome => ({
     status,
     txHash: minedHash ?? tracked.hashes.at(-1) ?? null,
@@ -267,6 +277,7 @@ export function createTransactionSender({
     blockNumber,
     attempts: tracked.attempts,
     error,
+    logs,
   });
 
   const detailsOf = (tracked: Tracked) => ({
@@ -399,7 +410,7 @@ export function createTransactionSender({
         const error = status === "reverted" ? "reverted on chain" : null;
         await transactions.setStatus({ ids: tracked.rowIds, status, txHash: mined.hash, lastError: error });
         log.info({ nonce: tracked.nonce, txHash: mined.hash, status }, "transaction mined");
-        return outcomeOf(tracked, status, mined.hash, error, mined.receipt.blockNumber);
+        return outcomeOf(tracked, status, mined.hash, error, mined.receipt.blockNumber, mined.receipt.logs);
       }
       if (closing.signal.aborted) return outcomeOf(tracked, "pending", null, "sender closed");
       if (clock.now() - started >= receiptTimeoutMs) break;
@@ -433,12 +444,13 @@ export function createTransactionSender({
     return outcomeOf(tracked, "pending", null, "receipt_timeout");
   };
 
-  const simulate = async (request: TransactionRequest): Promise<{ gas: bigint }> => {
+  const simulate = async (request: TransactionRequest): Promise<SimulateTransactionReturnType> => {
     const parsed = requestSchema.safeParse(request);
     if (!parsed.success) throw invalidRequest(parsed.error);
     const { to, data, value, operation } = parsed.data;
+    let returnData: Hex;
     try {
-      await client.call({ account: address, to, data, value });
+      returnData = (await client.call({ account: address, to, data, value })).data ?? "0x";
     } catch (error) {
       throw chainFailure(operation, error);
     }
@@ -448,7 +460,7 @@ export function createTransactionSender({
     } catch (error) {
       throw chainFailure(operation, error);
     }
-    return { gas: (estimate * BigInt(gasLimitPercent)) / 100n };
+    return { gas: (estimate * BigInt(gasLimitPercent)) / 100n, returnData };
   };
 
   const submit = async (parameters: SubmitTransactionParameters): Promise<Submission> => {
@@ -546,7 +558,7 @@ export function createTransactionSender({
         if (mined === null) return outcomeOf(unsent, "pending", null, "unreadable transaction details");
         const status = mined.receipt.status === "success" ? "confirmed" : "reverted";
         await transactions.setStatus({ ids: rowIds, status, txHash: mined.hash });
-        return outcomeOf(unsent, status, mined.hash, null, mined.receipt.blockNumber);
+        return outcomeOf(unsent, status, mined.hash, null, mined.receipt.blockNumber, mined.receipt.logs);
       }
       const tx = details.data;
       nonceFloor = Math.max(nonceFloor, tx.nonce + 1);

@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { createPublicClient, type Hex, parseEventLogs } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import { createIndexer } from "../../src/chain/indexer.ts";
-import { createKeeper, type CreateKeeperParameters, type Keeper } from "../../src/chain/keeper.ts";
+import {
+  type CreateKeeperParameters,
+  createKeeper,
+  type Keeper,
+  SETTLED_MEANWHILE,
+} from "../../src/chain/keeper.ts";
 import { createStoreLock } from "../../src/chain/storeLock.ts";
 import {
   type CreateTransactionSenderParameters,
@@ -15,7 +20,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import type { Store } from "../../src/store/store.ts";
 import { collectLogs, START } from "../http/testApp.ts";
-import { type OpenedTestStore, openOrSkip, storeDrivers } from "../store/storeDrivers.ts";
+import { type OpenedTestStore, openOrSkip, pgliteDriver, storeDrivers } from "../store/storeDrivers.ts";
 import {
   createHardhatChain,
   type HardhatChain,
@@ -103,12 +108,12 @@ for (const driver of storeDrivers) {
       });
     }
 
-    async function index() {
+    async function index(target: Store = store) {
       const client = createPublicClient({ chain: chain.chain, transport: chain.transport() });
       const indexer = createIndexer({
         client,
         reader: createVaultReader({ client, chainId: chain.chainId, vault: chain.vault }),
-        store,
+        store: target,
         logger,
         chainId: chain.chainId,
         vault: chain.vault,
@@ -148,8 +153,8 @@ for (const driver of storeDrivers) {
     }
 
     /** Slash rows of these commitments that have a transaction. */
-    async function sentRows(ids: bigint[]): Promise<number> {
-      const rows = await store.chainTransactions.listForCommitments({
+    async function sentRows(ids: bigint[], target: Store = store): Promise<number> {
+      const rows = await target.chainTransactions.listForCommitments({
         chainId: chain.chainId,
         vault: chain.vault,
         kind: "slash",
@@ -375,6 +380,100 @@ for (const driver of storeDrivers) {
       expect(events).to.have.length(9);
       expect(new Set(events).size).to.equal(9);
       expect(await chain.credits(chain.accounts.beneficiary.address, ZERO_ADDRESS)).to.equal(9n * ONE_ETH);
+    });
+
+    it("two keepers of separate deployments racing over the same milestones: both batches mine, each milestone is slashed once, neither keeper is stuck", async () => {
+      // Another operator's agent: its own store (rows), lease and account; only the chain is shared.
+      const other = await pgliteDriver.open(clock);
+      try {
+        const ids: bigint[] = [];
+        for (let i = 0; i < 3; i++) {
+          ids.push(await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE }));
+        }
+        await passDeadline(await startOf(ids[2] as bigint), 2);
+        await index();
+        await index(other.store);
+        const first = keeper({ maxPerTx: 10, multicall3: chain.multicall3 });
+        const second = keeper({
+          maxPerTx: 10,
+          multicall3: chain.multicall3,
+          store: other.store,
+          lock: createStoreLock({ locks: other.store.locks }),
+          sender: sender(chain.accounts.operator2, { transactions: other.store.chainTransactions }),
+        });
+        const due = await first.scan();
+        expect(due).to.have.length(9);
+        // Overlapping batches: commitments 1-2 and 2-3; commitment 2's three milestones are in both.
+        const firstItems = due.filter((m) => m.commitmentId !== ids[2]);
+        const secondItems = due.filter((m) => m.commitmentId !== ids[0]);
+
+        // Both simulate against the same state and send before anything is mined: one block holds both.
+        await chain.setAutomine(false);
+        const racing = Promise.all([first.settle(firstItems), second.settle(secondItems)]);
+        await eventually(
+          async () => (await sentRows(ids)) === 6 && (await sentRows(ids, other.store)) === 6,
+          "both batches sent",
+        );
+        await chain.mine(1);
+        const [a, b] = await racing;
+        await chain.setAutomine(true);
+
+        // Neither batch was sunk: both mined successfully; the one mined second missed only the shared items.
+        expect(a.transactions).to.have.length(1);
+        expect(b.transactions).to.have.length(1);
+        for (const hash of [...a.transactions, ...b.transactions]) {
+          expect((await chain.client.getTransactionReceipt({ hash })).status).to.equal("success");
+        }
+        expect(a.slashed + b.slashed).to.equal(9);
+        expect([a.slashed, b.slashed].sort()).to.deep.equal([3, 6]);
+        expect(a.unconfirmed + b.unconfirmed).to.equal(0);
+        const loser = a.slashed === 3 ? a : b;
+        expect(loser.dropped.map((d) => [d.commitmentId, d.milestoneIndex, d.reason])).to.deep.equal(
+          [0, 1, 2].map((i) => [ids[1], i, SETTLED_MEANWHILE]),
+        );
+        const events = await slashEvents();
+        expect(events.sort()).to.deep.equal(ids.flatMap((id) => [0, 1, 2].map((i) => `${id}:${i}`)).sort());
+        expect(await chain.credits(chain.accounts.beneficiary.address, ZERO_ADDRESS)).to.equal(9n * ONE_ETH);
+        for (const id of ids) expect(await states(id)).to.deep.equal(["Slashed", "Slashed", "Slashed"]);
+        // The loser's rows of the shared items say what happened (not "confirmed": it did not slash them).
+        const loserStore = loser === a ? store : other.store;
+        const loserRows = await loserStore.chainTransactions.listForCommitments({
+          chainId: chain.chainId,
+          vault: chain.vault,
+          kind: "slash",
+          commitmentIds: [ids[1] as bigint],
+        });
+        expect(loserRows.map((row) => [row.status, row.lastError])).to.deep.equal(
+          Array.from({ length: 3 }, () => ["failed", SETTLED_MEANWHILE]),
+        );
+        expect(await counterValue(metrics.slashesSent, { outcome: SETTLED_MEANWHILE })).to.equal(3);
+
+        // Not stuck: the next runs of both find nothing due (the chain says Slashed) and send nothing.
+        for (const k of [first, second]) {
+          const next = await k.runOnce();
+          expect(next).to.include({ skipped: null, due: 0, slashed: 0 });
+          expect(next.transactions).to.deep.equal([]);
+        }
+      } finally {
+        await other.cleanup();
+      }
+    });
+
+    it("a batch through Multicall3 drops a milestone settled before it is sent, by its one simulation", async () => {
+      const id = await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE });
+      await passDeadline(await startOf(id), 2);
+      await index();
+      const target = keeper({ multicall3: chain.multicall3 });
+      const due = await target.scan();
+      await chain.slash(id, 1, chain.accounts.stranger);
+      const result = await target.settle(due);
+      expect(result).to.include({ slashed: 2, unconfirmed: 0 });
+      expect(result.dropped).to.deep.equal([
+        { commitmentId: id, milestoneIndex: 1, reason: "MilestoneNotOpen" },
+      ]);
+      const receipt = await chain.client.getTransactionReceipt({ hash: result.transactions[0] as Hex });
+      expect(receipt.to?.toLowerCase()).to.equal(chain.multicall3.toLowerCase());
+      expect(await states(id)).to.deep.equal(["Slashed", "Slashed", "Slashed"]);
     });
 
     it("does nothing while the vault is paused", async () => {

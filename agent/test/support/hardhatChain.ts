@@ -30,6 +30,7 @@ import {
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { commitmentVaultAbi, mockERC20PermitAbi } from "../../../deployments/abi.ts";
+import { installMulticall3, MULTICALL3_ADDRESS } from "../../../scripts/lib/multicall3.ts";
 import { milestoneTypedData } from "../../src/attestation/milestoneAttestation.ts";
 
 /** Hardhat's default development mnemonic: its accounts are funded with 10 000 ETH each. */
@@ -135,6 +136,8 @@ export interface HardhatChain {
   readonly accounts: TestAccounts;
   readonly vault: Address;
   readonly usdc: Address;
+  /** Multicall3 at its canonical address (installed as `scripts/deploy.ts` does on local chains). */
+  readonly multicall3: Address;
   readonly deploymentBlock: number;
   /** Oracle signatures a claim needs. */
   readonly threshold: number;
@@ -209,6 +212,7 @@ export async function createHardhatChain(): Promise<HardhatChain> {
   const vault = (await deployed.vault.getAddress()) as Address;
   if (deployed.usdc === undefined) throw new Error("deployVault did not deploy the mock USDC");
   const usdc = (await deployed.usdc.getAddress()) as Address;
+  await installMulticall3(provider);
 
   const transport = (wrap?: (request: EIP1193RequestFn) => EIP1193RequestFn) =>
     // No retries: EDR's reverts reach viem as "unknown" errors, which it would otherwise retry with backoff.
@@ -278,6 +282,7 @@ export async function createHardhatChain(): Promise<HardhatChain> {
     accounts,
     vault,
     usdc,
+    multicall3: MULTICALL3_ADDRESS,
     deploymentBlock: deployed.deploymentBlock,
     threshold,
     wallet,
