@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { commitmentsCache, type MilestoneState, milestoneStates } from "./schema.ts";
+import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
 import {
   addressSchema,
   boundedLimit,
@@ -47,6 +47,8 @@ export interface CommitmentInput extends CommitmentKey {
   closed: boolean;
   /** One entry per milestone, in order. */
   milestoneStates: MilestoneState[];
+  /** The milestones' appeals (v2), by ascending index; none when absent. */
+  appeals?: MilestoneAppeal[];
   updatedBlock: number;
 }
 
@@ -65,6 +67,8 @@ export interface CommitmentRecord {
   rulesHash: Hex;
   closed: boolean;
   milestoneStates: MilestoneState[];
+  /** The milestones' appeals (v2), by ascending index. */
+  appeals: MilestoneAppeal[];
   updatedBlock: number;
   updatedAt: Date;
 }
@@ -125,11 +129,25 @@ const commitmentSchema = keySchema
     rulesHash: bytes32Schema,
     closed: z.boolean(),
     milestoneStates: z.array(z.enum(milestoneStates)),
+    appeals: z
+      .array(
+        z.object({
+          index: z.number().int().min(0).max(103),
+          appealedAt: safeUintSchema,
+          bond: z.string().regex(/^(0|[1-9][0-9]{0,38})$/, "must be a decimal uint128"),
+        }),
+      )
+      .max(104)
+      .default([]),
     updatedBlock: safeUintSchema,
   })
   .refine((commitment) => commitment.milestoneStates.length === commitment.milestones, {
     message: "milestoneStates must have one entry per milestone",
     path: ["milestoneStates"],
+  })
+  .refine((commitment) => commitment.appeals.every((appeal) => appeal.index < commitment.milestones), {
+    message: "an appeal names a milestone the commitment does not have",
+    path: ["appeals"],
   });
 
 function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
@@ -148,6 +166,7 @@ function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
     rulesHash: toHex(row.rulesHash),
     closed: row.closed,
     milestoneStates: row.milestoneStates,
+    appeals: row.appeals,
     updatedBlock: row.updatedBlock,
     updatedAt: row.updatedAt,
   };

@@ -42,9 +42,18 @@ export interface VerdictReason {
   message: string;
 }
 
-/** On-chain `MilestoneState`, by name. */
-export const milestoneStates = ["Open", "Released", "Slashed", "Refunded"] as const;
+/** On-chain `MilestoneState`, by name, in the contract's order (v2 appended `Appealed`). */
+export const milestoneStates = ["Open", "Released", "Slashed", "Refunded", "Appealed"] as const;
 export type MilestoneState = (typeof milestoneStates)[number];
+
+/** An owner's appeal of a milestone, as the vault's `appealOf` reports it (v2). */
+export interface MilestoneAppeal {
+  index: number;
+  /** Unix seconds (block time of the `appeal` call). */
+  appealedAt: number;
+  /** The bond the owner posted, in the stake's token units, decimal. */
+  bond: string;
+}
 
 export const idempotencyStates = ["pending", "completed"] as const;
 export type IdempotencyState = (typeof idempotencyStates)[number];
@@ -121,6 +130,8 @@ export const commitmentsCache = pgTable(
     closed: boolean("closed").notNull(),
     /** `milestoneStates[i]` is the state of milestone `i`. */
     milestoneStates: jsonb("milestone_states").$type<MilestoneState[]>().notNull(),
+    /** Milestones the owner appealed (`appealOf` with a non-zero `appealedAt`), by index. */
+    appeals: jsonb("appeals").$type<MilestoneAppeal[]>().notNull().default([]),
     updatedBlock: bigint("updated_block", { mode: "number" }).notNull(),
     updatedAt: timestamptz("updated_at").notNull(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "commitments_cache" ADD COLUMN "appeals" jsonb DEFAULT '[]'::jsonb NOT NULL;
