@@ -6,10 +6,13 @@
  * never both accept overlapping workouts:
  * 1. look up the owner's stored workouts with the same content hashes: a match is a `duplicate`, answered with the
  *    stored workout's id and NOT stored again (the same goes for a hash repeated within the batch);
- * 2. read the accepted workouts overlapping each activity, and verify each activity against them and against the
+ * 2. claim each new device activity's content hash (and a provider activity's id) in `evidence_claims`: a key
+ *    another owner holds makes the activity a rejected `duplicate` whose answer names nobody (race-safe: the
+ *    claim is an insert decided by the table's primary key);
+ * 3. read the accepted workouts overlapping each activity, and verify each activity against them and against the
  *    activities accepted earlier in the same batch (`verifyWorkout` for files and provider data,
  *    `verifyManualWorkout` for manual logs);
- * 3. store accepted AND rejected workouts (rejected ones are history the person sees), then audit the upload and
+ * 4. store accepted AND rejected workouts (rejected ones are history the person sees), then audit the upload and
  *    every verdict.
  * After the commit: `metrics.workoutsVerified` per verdict, and `countsFor` / `notCounted` against the owner's
  * commitments on the configured vault whose rules are known (open milestones only; see countWorkout.ts).
@@ -26,6 +29,7 @@ import {
   type VerifyLimits,
   verifyWorkout,
 } from "../workouts/index.ts";
+import type { Reason, RejectionCode } from "../workouts/reasons.ts";
 import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
@@ -98,6 +102,21 @@ function timesOf(activity: { startTime: number; durationSec: number; elapsedSec?
   return { start, end, elapsedSec, durationSec };
 }
 
+/** The answer to evidence someone else brought first: it never says who. */
+const ALREADY_CLAIMED: Reason<RejectionCode> = {
+  code: "duplicate",
+  message: "This evidence was already uploaded; it can count only once.",
+};
+
+/** `verdict` with `extra` reasons added (each code at most once); any reason rejects. */
+function withReasons(verdict: Verdict, extra: readonly Reason<RejectionCode>[]): Verdict {
+  const reasons = [...verdict.reasons];
+  for (const reason of extra) {
+    if (!reasons.some((r) => r.code === reason.code)) reasons.push(reason);
+  }
+  return { status: reasons.length === 0 ? "accepted" : "rejected", reasons };
+}
+
 function firstReason(verdict: { reasons: readonly { code: string }[] }): string {
   return verdict.reasons[0]?.code ?? "none";
 }
@@ -154,6 +173,23 @@ export async function ingestActivities(
       }
     }
 
+    // Evidence counts once, whoever brings it: claim every new device activity's content (and the provider's
+    // activity id) for this owner; a key someone else holds makes the activity a `duplicate`. The claims table's
+    // primary key decides concurrent uploads; the answer never says who holds the claim.
+    const claimsOf = (activity: VerifiableActivity | ManualActivity): string[] =>
+      parameters.source === "manual"
+        ? []
+        : [
+            `content:${activity.contentHash.toLowerCase()}`,
+            ...(parameters.provider !== undefined && parameters.providerActivityId !== undefined
+              ? [`${parameters.provider}:${parameters.providerActivityId}`]
+              : []),
+          ];
+    const claimKeys = activities
+      .filter((activity) => !stored.has(activity.contentHash.toLowerCase()))
+      .flatMap(claimsOf);
+    const taken = new Set(await tx.evidence.claim(owner, claimKeys));
+
     const slots: Slot[] = [];
     const batch = new Map<string, number>();
     const batchAccepted: ExistingWorkout[] = [];
@@ -170,7 +206,10 @@ export async function ingestActivities(
         slots.push({ kind: "repeat", of: earlier });
         continue;
       }
-      const verdict = verify(activity, [...accepted.values(), ...batchAccepted]);
+      const verdict = withReasons(
+        verify(activity, [...accepted.values(), ...batchAccepted]),
+        claimsOf(activity).some((key) => taken.has(key)) ? [ALREADY_CLAIMED] : [],
+      );
       const times = timesOf(activity);
       if (verdict.status === "accepted") {
         batchAccepted.push({ contentHash: activity.contentHash, startTime: times.start, endTime: times.end });

@@ -25,6 +25,7 @@ import {
 import { type CommitmentsRepository, createCommitmentsRepository } from "./commitmentsRepository.ts";
 import type { Database, DatabaseDriver, DatabaseExecutor } from "./database.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
+import { createEvidenceRepository, type EvidenceRepository } from "./evidenceRepository.ts";
 import {
   createIdempotencyKeysRepository,
   type IdempotencyKeysRepository,
@@ -70,6 +71,7 @@ export interface Repositories {
   coachConversations: CoachConversationsRepository;
   nudges: NudgesRepository;
   activeCommitments: ActiveCommitmentsRepository;
+  evidence: EvidenceRepository;
 }
 
 export interface Store extends Repositories {
@@ -108,6 +110,7 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
     coachConversations: createCoachConversationsRepository(db, clock),
     nudges: createNudgesRepository(db, clock),
     activeCommitments: createActiveCommitmentsRepository(db, clock),
+    evidence: createEvidenceRepository(db, clock),
   };
 }
 
