@@ -8,29 +8,24 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
+import {CommitmentVaultState} from "./abstracts/CommitmentVaultState.sol";
 import {ICommitmentVault} from "./interfaces/ICommitmentVault.sol";
 import {Schedule} from "./libraries/Schedule.sol";
 
 /// @title CommitmentVault
 /// @notice Holds fitness-commitment stakes and settles them milestone by milestone: released to the owner on a
-/// quorum of oracle attestations (EIP-712), or slashed to the beneficiary once the claim deadline has passed.
-/// @dev Invariants (tested in test/INVARIANTS.md):
-/// - per token, balance >= sum of unsettled stake + sum of credits;
-/// - a milestone moves Open -> Released | Slashed | Refunded only, once, never back;
-/// - claims are accepted strictly before `claimDeadline`, slashes at or after it.
-/// Roles: DEFAULT_ADMIN_ROLE (oracles, allowlist; transferred with a delay) and GUARDIAN_ROLE (pause).
-contract CommitmentVault is
-    ICommitmentVault,
-    EIP712,
-    AccessControlDefaultAdminRules,
-    Pausable,
-    ReentrancyGuardTransient,
-    Multicall
-{
+/// quorum of oracle attestations (EIP-712), slashed to the beneficiary once the claim deadline has passed, or, when
+/// the owner appeals, ruled on by an arbiter (or refunded if nobody rules).
+/// @dev Invariants (test/INVARIANTS.md): per token, balance >= unsettled stake + open appeal bonds + credits; a
+/// milestone moves Open -> Released | Slashed | Refunded | Appealed and Appealed -> Released | Slashed | Refunded,
+/// once each, never back; claims are accepted strictly before `claimDeadline` (or while Appealed), slashes at or after
+/// it. Roles: DEFAULT_ADMIN_ROLE (oracles, allowlist, roles; moved with a 2-day delay, taking GUARDIAN_ROLE along if
+/// the outgoing admin held it), GUARDIAN_ROLE (pause), ARBITER_ROLE (appeals; nobody at deployment).
+contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAdminRules, Multicall {
     using SafeERC20 for IERC20;
+    using TransientSlot for *;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
@@ -38,92 +33,20 @@ contract CommitmentVault is
 
     /// @notice May pause and unpause.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice Rules on appeals. Nobody holds it at deployment; the admin grants it (a multisig in production).
+    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
     /// @notice EIP-712 type hash of the attestation the oracles sign.
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "MilestoneAttestation(uint256 commitmentId,uint256 milestoneIndex,bytes32 rulesHash,bytes32 evidenceHash,uint64 validUntil)"
     );
-    /// @notice Most milestones (windows) a commitment may have.
-    uint256 public constant MAX_MILESTONES = 104;
-    /// @notice Shortest window.
-    uint256 public constant MIN_PERIOD = 1 hours;
-    /// @notice Longest window.
-    uint256 public constant MAX_PERIOD = 366 days;
-    /// @notice Longest grace after a window closes.
-    uint256 public constant MAX_GRACE = 7 days;
-    /// @notice How far ahead a commitment may start.
-    uint256 public constant MAX_START_DELAY = 365 days;
-    /// @notice Paused time (summed over a pause chain) after which owners may {exit}.
-    uint256 public constant EXIT_DELAY = 30 days;
     /// @notice Gas forwarded with an ETH payout to an owner: ample for smart wallets, bounded so a receiver that
     /// burns all it gets cannot make a claim need millions of gas (a failed push is credited instead).
     uint256 public constant PUSH_GAS = 100_000;
-    /// @notice Claim time a deadline that was running when a pause began keeps after the unpause. It is not the
-    /// commitment's grace but one window for all (>= every grace): that makes chained pauses compose exactly
-    /// (see {Schedule-covered}) and gives operators a week to catch up on attestations after an incident.
-    uint256 public constant PAUSE_RECOVERY = MAX_GRACE;
-    /// @notice Largest oracle set.
-    uint256 public constant MAX_ORACLES = 16;
     /// @notice Delay of a default-admin transfer (AccessControlDefaultAdminRules).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
 
-    /// @dev 2-bit milestone codes in the state bitmaps. Refunded is not stored: it is Open + `closed`.
-    uint256 private constant _RELEASED = 1;
-    uint256 private constant _SLASHED = 2;
-    /// @dev Milestones below this index keep their state bits in `statesLow` (slot 3), the rest in
-    /// `statesHigh` (slot 1). 64 * 2 bits fill the 128 bits next to `amount`.
-    uint256 private constant _LOW_MILESTONES = 64;
-
-    /*//////////////////////////////////////////////////////////////
-                                STORAGE
-    //////////////////////////////////////////////////////////////*/
-
-    /// @dev One commitment in exactly five slots (five cold SSTOREs at creation). Packing decisions:
-    /// - slot 0 holds what every claim and slash needs first: owner, start, period, grace. `start` fits 40 bits
-    ///   (validated <= now + 365 days), `grace` fits 24 bits (<= 604,800 < 2^24).
-    /// - 104 milestones x 2 state bits = 208 bits do not fit beside any 160-bit address, so the bitmap is split:
-    ///   milestones 0..63 sit beside `amount` in slot 3 (read by every claim and slash anyway), 64..103 beside
-    ///   `token` in slot 1. A settlement therefore rewrites a slot it already read (2,900 gas, not 20,000).
-    /// - `rulesHash` (slot 4) is read by claims only, `beneficiary` (slot 2) by slashes only.
-    struct CommitmentRecord {
-        // slot 0
-        address owner;
-        uint40 start;
-        uint32 period;
-        uint24 grace;
-        // slot 1
-        address token;
-        uint8 milestones;
-        bool closed;
-        uint80 statesHigh;
-        // slot 2
-        address beneficiary;
-        // slot 3
-        uint128 amount;
-        uint128 statesLow;
-        // slot 4
-        bytes32 rulesHash;
-    }
-
-    /// @dev These five share one slot with Pausable's `_paused` flag (storage packs across base contracts),
-    /// so `whenNotPaused` warms the slot that create reads for ids and claims read for the quorum.
-    /// @dev 48 bits of ids: 2.8e14 commitments, far beyond any chain's capacity.
-    uint48 private _lastId;
-    uint8 private _threshold;
-    /// @dev When the current pause began; 0 while not paused.
-    uint40 private _pausedAt;
-    /// @dev Start of the first pause of the chain the latest pause belongs to (see {pause}).
-    uint40 private _coverStart;
-    /// @dev When the latest pause ended; 0 if never unpaused.
-    uint40 private _lastUnpausedAt;
-    /// @dev Seconds paused in the current pause chain before the current pause (for {exit}): re-pausing right
-    /// after an unpause cannot restart the exit clock.
-    uint32 private _chainPausedSeconds;
-
-    mapping(uint256 id => CommitmentRecord) private _commitments;
-    mapping(address account => mapping(address token => uint256 amount)) private _credits;
-    mapping(address token => bool allowed) private _tokenAllowed;
-    mapping(address oracle => bool current) private _isOracle;
-    address[] private _oracleList;
+    /// @dev Transient slot of the reentrancy flag (keccak256("CommitmentVault.reentrancy") - 1).
+    bytes32 private constant _REENTRANCY_SLOT = 0xfca6151753be3259ecb4ee1350915995ee474ccc20e9ca75f3be4b49e45d6687;
 
     /*//////////////////////////////////////////////////////////////
                               CONSTRUCTOR
@@ -142,27 +65,38 @@ contract CommitmentVault is
     }
 
     /*//////////////////////////////////////////////////////////////
+                             REENTRANCY
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Takes the transient reentrancy flag for a function that calls out.
+    modifier nonReentrant() {
+        _requireNotEntered();
+        _REENTRANCY_SLOT.asBoolean().tstore(true);
+        _;
+        _REENTRANCY_SLOT.asBoolean().tstore(false);
+    }
+
+    /// @dev Checks the flag without taking it: enough for functions that make no external call (slash).
+    function _requireNotEntered() private view {
+        if (_REENTRANCY_SLOT.asBoolean().tload()) revert ReentrantCall(msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
                            STAKER FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ICommitmentVault
-    function createCommitment(
+    function createCommitment(CommitmentParams calldata p) external payable override returns (uint256 id) {
+        return _create(msg.sender, p);
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function createCommitmentFor(
+        address owner_,
         CommitmentParams calldata p
-    ) external payable override nonReentrant whenNotPaused returns (uint256 id) {
-        // Check:
-        if (p.token == address(0)) {
-            if (msg.value != p.amount) revert IncorrectValue(msg.value, p.amount);
-        } else {
-            if (msg.value != 0) revert IncorrectValue(msg.value, 0);
-            if (!_tokenAllowed[p.token]) revert TokenNotAllowed(p.token);
-        }
-        _validate(p);
-
-        // Effect:
-        id = _store(p);
-
-        // Interaction:
-        if (p.token != address(0)) _pullExact(p.token, p.amount);
+    ) external payable override returns (uint256 id) {
+        if (owner_ == address(0) || owner_ == address(this)) revert InvalidOwner(owner_);
+        return _create(owner_, p);
     }
 
     /// @inheritdoc ICommitmentVault
@@ -172,16 +106,17 @@ contract CommitmentVault is
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external override nonReentrant whenNotPaused returns (uint256 id) {
+    ) external override nonReentrant returns (uint256 id) {
         // Check:
-        if (p.token == address(0) || !_tokenAllowed[p.token]) revert TokenNotAllowed(p.token);
-        _validate(p);
+        uint256 g = _globals;
+        _requireNotPaused(g);
+        if (p.token == address(0)) revert TokenNotAllowed(p.token);
 
         // Effect:
-        id = _store(p);
+        id = _storeCommitment(msg.sender, p, g);
 
-        // Interaction: a failed permit (front-run, or a token without one) is fine when the allowance is
-        // already there; if it is not, the transfer below reverts with the token's own error.
+        // Interaction: a failed permit (front-run, or a token without one) is fine when the allowance is already
+        // there; if it is not, the pull reverts with the token's own error.
         try IERC20Permit(p.token).permit(msg.sender, address(this), p.amount, permitDeadline, v, r, s) {} catch {}
         _pullExact(p.token, p.amount);
     }
@@ -193,87 +128,185 @@ contract CommitmentVault is
         bytes32 evidenceHash,
         uint64 validUntil,
         bytes[] calldata signatures
-    ) external override nonReentrant whenNotPaused {
-        CommitmentRecord storage c = _commitments[id];
-
+    ) external override nonReentrant {
         // Check:
-        _requireOpenMilestone(c, id, index);
-        uint256 start = c.start;
-        uint256 period = c.period;
-        uint256 opensAt = Schedule.windowStart(start, period, index);
-        if (block.timestamp < opensAt) revert WindowNotOpen(id, index, uint64(opensAt));
-        uint256 deadline = _deadline(start, period, c.grace, index);
-        if (block.timestamp >= deadline) revert ClaimDeadlinePassed(id, index, uint64(deadline));
-        if (block.timestamp > validUntil) revert AttestationExpired(validUntil, uint64(block.timestamp));
-        _verifyQuorum(_attestationDigest(id, index, c.rulesHash, evidenceHash, validUntil), signatures);
+        (uint256 w0, uint256 wS, uint256 shift, uint256 bond) = _checkClaim(
+            id,
+            index,
+            evidenceHash,
+            validUntil,
+            signatures
+        );
 
         // Effect:
-        _settle(c, index, _RELEASED);
-        address commitmentOwner = c.owner;
-        uint256 amount = Schedule.share(c.amount, c.milestones, index);
-        emit MilestoneReleased(id, index, commitmentOwner, amount, evidenceHash);
+        uint256 amount = _release(id, w0, wS, shift, index);
+        emit MilestoneReleased(id, index, _owner(w0), amount, evidenceHash);
 
         // Interaction:
-        _pushOrCredit(commitmentOwner, c.token, amount);
+        _pushOrCredit(_owner(w0), _token(w0), amount + bond);
     }
 
     /// @inheritdoc ICommitmentVault
-    function slash(uint256 id, uint256 index) external override nonReentrant whenNotPaused {
-        CommitmentRecord storage c = _commitments[id];
+    function slash(uint256 id, uint256 index) external override {
+        // No external call below, so the reentrancy flag is only checked, never written.
+        _requireNotEntered();
+        uint256 g = _globals;
+        Record storage c = _records[id];
+        uint256 w0 = c.w0;
 
         // Check:
-        _requireOpenMilestone(c, id, index);
-        uint256 deadline = _deadline(c.start, c.period, c.grace, index);
+        _requireNotPaused(g);
+        _requireLive(w0, id);
+        _requireInRange(w0, id, index);
+        uint256 w1 = c.w1;
+        uint256 w2 = c.w2;
+        uint256 bits;
+        uint256 shift;
+        if (index < _LOW_MILESTONES) {
+            shift = _W2_STATES + index * 2;
+            bits = (w2 >> shift) & 3;
+        } else {
+            shift = _W1_STATES + (index - _LOW_MILESTONES) * 2;
+            bits = (w1 >> shift) & 3;
+        }
+        if (bits != 0) revert MilestoneNotOpen(id, index, _stateOf(c, w0, id, index));
+        uint256 deadline = _deadline(_endOf(w0, index), _graceOf(w0), g);
         if (block.timestamp < deadline) revert ClaimDeadlineNotReached(id, index, uint64(deadline));
 
-        // Effect:
-        _settle(c, index, _SLASHED);
-        address beneficiary = c.beneficiary;
-        uint256 amount = Schedule.share(c.amount, c.milestones, index);
+        // Effect: the bits are known zero, so OR-ing sets them.
+        if (index < _LOW_MILESTONES) c.w2 = w2 | (_SLASHED << shift);
+        else c.w1 = w1 | (_SLASHED << shift);
+        address beneficiary = address(uint160(w1));
+        uint256 amount = Schedule.share(w2 & _MASK_128, _milestones(w0), index);
         emit MilestoneSlashed(id, index, beneficiary, amount);
-        _credit(beneficiary, c.token, amount);
+        _credit(beneficiary, _token(w0), amount);
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function appeal(uint256 id, uint256 index) external payable override nonReentrant {
+        uint256 g = _globals;
+        Record storage c = _records[id];
+        uint256 w0 = c.w0;
+
+        // Check:
+        _requireNotPaused(g);
+        _requireLive(w0, id);
+        _requireInRange(w0, id, index);
+        if (_owner(w0) != msg.sender) revert NotCommitmentOwner(id, msg.sender);
+        MilestoneState state = _stateOf(c, w0, id, index);
+        if (state != MilestoneState.Open) revert MilestoneNotOpen(id, index, state);
+        uint256 end = _endOf(w0, index);
+        if (block.timestamp < end) revert WindowNotEnded(id, index, uint64(end));
+        uint256 deadline = _deadline(end, _graceOf(w0), g);
+        if (block.timestamp >= deadline) revert ClaimDeadlinePassed(id, index, uint64(deadline));
+        uint256 bond = _bond(c, w0, index);
+        address token = _token(w0);
+        uint256 expectedValue = token == address(0) ? bond : 0;
+        if (msg.value != expectedValue) revert IncorrectValue(msg.value, expectedValue);
+
+        // Effect: the appeal remembers the paused seconds so far, so APPEAL_PERIOD counts unpaused time only.
+        _setBits(c, index, _APPEALED);
+        _appeals[_appealKey(id, index)] =
+            block.timestamp |
+            (((_pauseInfo >> _P_TOTAL) & _MASK_64) << _A_BEFORE) |
+            (bond << _A_BOND);
+        emit AppealOpened(id, index, bond);
+
+        // Interaction:
+        if (token != address(0)) _pullExact(token, bond);
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function resolveAppeal(
+        uint256 id,
+        uint256 index,
+        bool upheld
+    ) external override onlyRole(ARBITER_ROLE) nonReentrant {
+        (Record storage c, uint256 w0, uint256 share, uint256 bond) = _appealed(id, index);
+
+        // Effect:
+        address token = _token(w0);
+        if (upheld) {
+            _setBits(c, index, _RELEASED);
+            emit AppealResolved(id, index, true);
+            emit MilestoneReleased(id, index, _owner(w0), share, bytes32(0));
+            // Interaction:
+            _pushOrCredit(_owner(w0), token, share + bond);
+        } else {
+            _setBits(c, index, _SLASHED);
+            address beneficiary = address(uint160(c.w1));
+            emit AppealResolved(id, index, false);
+            emit MilestoneSlashed(id, index, beneficiary, share);
+            _credit(beneficiary, token, share + bond);
+        }
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function expireAppeal(uint256 id, uint256 index) external override nonReentrant {
+        _appealed(id, index); // Check: not paused, commitment live, milestone Appealed.
+        uint256 key = _appealKey(id, index);
+        uint256 a = _appeals[key];
+        // Unpaused seconds since the appeal: the paused total now minus the paused total then.
+        uint256 pausedSince = ((_pauseInfo >> _P_TOTAL) & _MASK_64) - ((a >> _A_BEFORE) & _MASK_64);
+        uint256 expiresAt = (a & _MASK_40) + APPEAL_PERIOD + pausedSince;
+        if (block.timestamp < expiresAt) revert AppealPeriodNotOver(id, index, uint64(expiresAt));
+
+        // Effect: the bits stay "appeal track", the expired flag makes the state Refunded.
+        _appeals[key] = a | (1 << _A_EXPIRED);
+        uint256 w0 = _records[id].w0;
+        emit AppealExpired(id, index);
+
+        // Interaction:
+        _pushOrCredit(
+            _owner(w0),
+            _token(w0),
+            Schedule.share(_records[id].w2 & _MASK_128, _milestones(w0), index) + ((a >> _A_BOND) & _MASK_128)
+        );
     }
 
     /// @inheritdoc ICommitmentVault
     function cancel(uint256 id) external override nonReentrant {
-        CommitmentRecord storage c = _commitments[id];
+        Record storage c = _records[id];
+        uint256 w0 = c.w0;
 
         // Check:
-        _requireOwnerOfLiveCommitment(c, id);
-        uint256 start = c.start;
+        _requireLive(w0, id);
+        if (_owner(w0) != msg.sender) revert NotCommitmentOwner(id, msg.sender);
+        uint256 start = (w0 >> _W0_START) & _MASK_START;
         if (block.timestamp >= start) revert CommitmentAlreadyStarted(id, uint64(start));
 
         // Effect: nothing can have settled before the first window opened, so the whole stake is refunded.
-        c.closed = true;
-        uint256 amount = c.amount;
+        c.w0 = w0 | (1 << _W0_CLOSED);
+        uint256 amount = c.w2 & _MASK_128;
         emit CommitmentCancelled(id, msg.sender, amount);
 
         // Interaction:
-        _pushOrCredit(msg.sender, c.token, amount);
+        _pushOrCredit(msg.sender, _token(w0), amount);
     }
 
     /// @inheritdoc ICommitmentVault
     function exit(uint256 id) external override nonReentrant {
-        CommitmentRecord storage c = _commitments[id];
+        Record storage c = _records[id];
+        uint256 w0 = c.w0;
 
         // Check:
-        _requireOwnerOfLiveCommitment(c, id);
-        uint256 pausedAt = _pausedAt;
-        if (pausedAt == 0) revert ExitNotAvailable(0);
-        // Paused time of the whole chain, so an unpause-and-re-pause cannot push the exit back.
-        uint256 availableAt = pausedAt + EXIT_DELAY - _chainPausedSeconds;
-        if (block.timestamp < availableAt) revert ExitNotAvailable(uint64(availableAt));
+        _requireLive(w0, id);
+        uint256 pausedSeconds = _pausedInExitWindow();
+        if (!_isPaused(_globals) || pausedSeconds < EXIT_PAUSED_TIME) {
+            revert ExitNotAvailable(uint64(pausedSeconds), uint64(EXIT_PAUSED_TIME));
+        }
 
-        // Effect: milestones that were already slashable when the pause began go to the beneficiary, as a slash
-        // would have sent them; every other open milestone is refunded.
-        (uint256 refund, uint256 forfeited) = _settleForExit(c, id);
-        c.closed = true;
-        address token = c.token;
-        if (forfeited != 0) _credit(c.beneficiary, token, forfeited);
-        emit CommitmentExited(id, msg.sender, refund);
+        // Effect: milestones whose deadline had passed before the current pause began are forfeited to the
+        // beneficiary, as a slash would have; every other unsettled one (Appealed ones with their bond) is refunded.
+        (uint256 refund, uint256 forfeited) = _settleForExit(c, w0, id);
+        c.w0 = w0 | (1 << _W0_CLOSED);
+        address token = _token(w0);
+        if (forfeited != 0) _credit(address(uint160(c.w1)), token, forfeited);
+        address commitmentOwner = _owner(w0);
+        emit CommitmentExited(id, commitmentOwner, refund);
 
         // Interaction:
-        if (refund != 0) _pushOrCredit(msg.sender, token, refund);
+        if (refund != 0) _pushOrCredit(commitmentOwner, token, refund);
     }
 
     /// @inheritdoc ICommitmentVault
@@ -298,31 +331,103 @@ contract CommitmentVault is
     /// @inheritdoc ICommitmentVault
     function setTokenAllowed(address token, bool allowed) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         if (token == address(0)) revert InvalidToken(token);
-        _tokenAllowed[token] = allowed;
+        uint256 info = _tokenInfo[token];
+        uint256 index = info & 0xff;
+        if (index == 0) {
+            // First listing: the token gets the next 8-bit index, kept for good (existing stakes refer to it).
+            index = _tokenCount + 1;
+            if (index > MAX_TOKENS) revert TooManyTokens(MAX_TOKENS);
+            _tokenCount = index;
+            _tokenAt[index] = token;
+        }
+        _tokenInfo[token] = index | (allowed ? 1 << 8 : 0);
         emit TokenAllowed(token, allowed);
     }
 
     /// @inheritdoc ICommitmentVault
     function pause() external override onlyRole(GUARDIAN_ROLE) {
-        uint256 lastUnpausedAt = _lastUnpausedAt;
-        // A pause less than PAUSE_RECOVERY after the previous unpause continues that chain: the deadlines the chain
-        // covers are all still running, so the cover keeps the chain's first start, and the time already paused
-        // keeps counting towards EXIT_DELAY. Otherwise a new chain starts.
-        _pause(); // Check: reverts with EnforcedPause when already paused.
-        if (lastUnpausedAt == 0 || block.timestamp >= lastUnpausedAt + PAUSE_RECOVERY) {
-            _coverStart = uint40(block.timestamp);
-            _chainPausedSeconds = 0;
+        uint256 g = _globals;
+        uint256 info = _pauseInfo;
+        // Check:
+        if (_isPaused(g)) revert VaultPaused(uint64(info & _MASK_40));
+
+        // Effect: append a pause record. A pause less than UNPAUSE_CLAIM_TIME after the previous unpause joins
+        // that pause's run (see {_deadlineSlow}); the run's first record keeps the run's last index.
+        uint256 n = (info >> _P_COUNT) & _MASK_32;
+        uint256 total = (info >> _P_TOTAL) & _MASK_64;
+        uint256 lastUnpausedAt = g >> _G_UNPAUSED_AT;
+        uint256 run = n;
+        if (n != 0 && block.timestamp < lastUnpausedAt + UNPAUSE_CLAIM_TIME) {
+            run = (_pauses[n - 1] >> _R_RUN) & _MASK_32;
+            uint256 first = _pauses[run];
+            _pauses[run] = (first & ~(_MASK_32 << _R_RUN_LAST)) | (n << _R_RUN_LAST);
         }
-        _pausedAt = uint40(block.timestamp);
+        _pauses[n] =
+            block.timestamp |
+            (total << _R_BEFORE) |
+            (run << _R_RUN) |
+            (run == n ? n << _R_RUN_LAST : 0);
+        // A pause count beyond 2^32 would take 136 years of one pause per second.
+        _pauseInfo = block.timestamp | ((n + 1) << _P_COUNT) | (total << _P_TOTAL);
+        _globals = g | (1 << _G_PAUSED);
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc ICommitmentVault
     function unpause() external override onlyRole(GUARDIAN_ROLE) {
-        _unpause(); // Check: reverts with ExpectedPause when not paused, so _pausedAt is set below.
-        // A chain is at most a few years of pauses: the sum fits 32 bits (136 years).
-        _chainPausedSeconds = uint32(_chainPausedSeconds + (block.timestamp - _pausedAt));
-        _pausedAt = 0;
-        _lastUnpausedAt = uint40(block.timestamp);
+        uint256 g = _globals;
+        // Check:
+        if (!_isPaused(g)) revert VaultNotPaused(uint64(g >> _G_UNPAUSED_AT));
+
+        // Effect: close the pause record and add its length to the paused total.
+        uint256 info = _pauseInfo;
+        uint256 n = (info >> _P_COUNT) & _MASK_32;
+        uint256 pausedAt = info & _MASK_40;
+        _pauses[n - 1] |= block.timestamp << _R_END;
+        uint256 total = ((info >> _P_TOTAL) & _MASK_64) + block.timestamp - pausedAt;
+        _pauseInfo = (n << _P_COUNT) | (total << _P_TOTAL);
+        _globals = (g & ~(uint256(1) << _G_PAUSED) & ((1 << _G_UNPAUSED_AT) - 1)) | (block.timestamp << _G_UNPAUSED_AT);
+        emit Unpaused(msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                        ROLE MANAGEMENT (WRAPPED)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Same rule as AccessControlDefaultAdminRules, with an error that carries the role and account.
+    function grantRole(
+        bytes32 role,
+        address account
+    ) public override {
+        if (role == DEFAULT_ADMIN_ROLE) revert DefaultAdminRulesEnforced(role, account);
+        super.grantRole(role, account);
+    }
+
+    /// @dev Same rule as AccessControlDefaultAdminRules, with an error that carries the role and account.
+    function revokeRole(
+        bytes32 role,
+        address account
+    ) public override {
+        if (role == DEFAULT_ADMIN_ROLE) revert DefaultAdminRulesEnforced(role, account);
+        super.revokeRole(role, account);
+    }
+
+    /// @dev Same rule as AccessControl, with an error that carries both accounts.
+    function renounceRole(
+        bytes32 role,
+        address account
+    ) public override {
+        if (account != msg.sender) revert RenounceForOtherAccount(account, msg.sender);
+        super.renounceRole(role, account);
+    }
+
+    /// @dev Guardian handover: when the outgoing admin also guards the vault, the role moves with the admin role,
+    /// so a transferred vault is never left with a guardian nobody controls any more. A guardian granted
+    /// separately (not the admin) keeps the role.
+    function _acceptDefaultAdminTransfer() internal override {
+        address previous = defaultAdmin();
+        super._acceptDefaultAdminTransfer();
+        if (_revokeRole(GUARDIAN_ROLE, previous)) _grantRole(GUARDIAN_ROLE, defaultAdmin());
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -331,41 +436,78 @@ contract CommitmentVault is
 
     /// @inheritdoc ICommitmentVault
     function getCommitment(uint256 id) external view override returns (Commitment memory) {
-        CommitmentRecord storage c = _existing(id);
+        uint256 w0 = _existing(id);
+        Record storage c = _records[id];
         return
             Commitment({
-                owner: c.owner,
-                token: c.token,
-                amount: c.amount,
-                start: c.start,
-                period: c.period,
-                milestones: c.milestones,
-                grace: c.grace,
-                beneficiary: c.beneficiary,
+                owner: _owner(w0),
+                token: _token(w0),
+                amount: uint128(c.w2),
+                start: uint64((w0 >> _W0_START) & _MASK_START),
+                period: uint32((w0 >> _W0_PERIOD) & _MASK_PERIOD),
+                milestones: uint16(_milestones(w0)),
+                grace: uint32(_graceOf(w0)),
+                beneficiary: address(uint160(c.w1)),
                 rulesHash: c.rulesHash,
-                closed: c.closed
+                closed: _closed(w0)
             });
     }
 
     /// @inheritdoc ICommitmentVault
     function milestoneState(uint256 id, uint256 index) external view override returns (MilestoneState) {
-        CommitmentRecord storage c = _existing(id);
-        _requireInRange(c, id, index);
-        return _stateOf(c, index);
+        uint256 w0 = _existing(id);
+        _requireInRange(w0, id, index);
+        return _stateOf(_records[id], w0, id, index);
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function milestoneStates(uint256 id) external view override returns (uint256 packedLow, uint256 packedHigh) {
+        uint256 w0 = _existing(id);
+        Record storage c = _records[id];
+        uint256 count = _milestones(w0);
+        for (uint256 i; i < count; ++i) {
+            MilestoneState state = _stateOf(c, w0, id, i);
+            uint256 code = state == MilestoneState.Appealed ? 0 : uint256(state);
+            if (i < _LOW_MILESTONES) packedLow |= code << (2 * i);
+            else packedHigh |= code << (2 * (i - _LOW_MILESTONES));
+        }
     }
 
     /// @inheritdoc ICommitmentVault
     function milestoneAmount(uint256 id, uint256 index) external view override returns (uint256) {
-        CommitmentRecord storage c = _existing(id);
-        _requireInRange(c, id, index);
-        return Schedule.share(c.amount, c.milestones, index);
+        uint256 w0 = _existing(id);
+        _requireInRange(w0, id, index);
+        return Schedule.share(_records[id].w2 & _MASK_128, _milestones(w0), index);
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function appealBond(uint256 id, uint256 index) external view override returns (uint256) {
+        uint256 w0 = _existing(id);
+        _requireInRange(w0, id, index);
+        return _bond(_records[id], w0, index);
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function appealOf(uint256 id, uint256 index) external view override returns (uint64 appealedAt, uint128 bond) {
+        uint256 a = _appeals[_appealKey(id, index)];
+        return (uint64(a & _MASK_40), uint128((a >> _A_BOND) & _MASK_128));
     }
 
     /// @inheritdoc ICommitmentVault
     function claimDeadline(uint256 id, uint256 index) external view override returns (uint64) {
-        CommitmentRecord storage c = _existing(id);
-        _requireInRange(c, id, index);
-        return uint64(_deadline(c.start, c.period, c.grace, index));
+        uint256 w0 = _existing(id);
+        _requireInRange(w0, id, index);
+        return uint64(_deadline(_endOf(w0, index), _graceOf(w0), _globals));
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function exitAvailable() external view override returns (bool) {
+        return _isPaused(_globals) && _pausedInExitWindow() >= EXIT_PAUSED_TIME;
+    }
+
+    /// @inheritdoc ICommitmentVault
+    function paused() external view override returns (bool) {
+        return _isPaused(_globals);
     }
 
     /// @inheritdoc ICommitmentVault
@@ -380,27 +522,38 @@ contract CommitmentVault is
         bytes32 evidenceHash,
         uint64 validUntil
     ) external view override returns (bytes32) {
-        return _attestationDigest(id, index, _existing(id).rulesHash, evidenceHash, validUntil);
+        _existing(id);
+        return _attestationDigest(id, index, _records[id].rulesHash, evidenceHash, validUntil);
     }
 
     /// @inheritdoc ICommitmentVault
-    function oracles() external view override returns (address[] memory) {
-        return _oracleList;
+    function oracles() external view override returns (address[] memory list) {
+        uint256 g = _globals;
+        uint256 count = (g >> _G_ORACLES) & 0x7f;
+        bytes memory blob = _readBlob(address(uint160(g)), count);
+        list = new address[](count);
+        for (uint256 i; i < count; ++i) {
+            address oracle;
+            assembly ("memory-safe") {
+                oracle := shr(96, mload(add(add(blob, 0x20), mul(i, 20))))
+            }
+            list[i] = oracle;
+        }
     }
 
     /// @inheritdoc ICommitmentVault
     function threshold() external view override returns (uint8) {
-        return _threshold;
+        return uint8(_globals >> _G_THRESHOLD);
     }
 
     /// @inheritdoc ICommitmentVault
     function isTokenAllowed(address token) external view override returns (bool) {
-        return _tokenAllowed[token];
+        return (_tokenInfo[token] >> 8) & 1 == 1;
     }
 
     /// @inheritdoc ICommitmentVault
     function commitmentCount() external view override returns (uint256) {
-        return _lastId;
+        return (_globals >> _G_LAST_ID) & _MASK_40;
     }
 
     /// @inheritdoc ICommitmentVault
@@ -408,17 +561,51 @@ contract CommitmentVault is
         external
         view
         override
-        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainPausedSeconds)
+        returns (uint64 pausedAt, uint64 lastUnpausedAt, uint64 pausedSeconds, uint64 pauses)
     {
-        return (_pausedAt, _coverStart, _lastUnpausedAt, _chainPausedSeconds);
+        uint256 info = _pauseInfo;
+        return (
+            uint64(info & _MASK_40),
+            uint64(_globals >> _G_UNPAUSED_AT),
+            uint64((info >> _P_TOTAL) & _MASK_64),
+            uint64((info >> _P_COUNT) & _MASK_32)
+        );
     }
 
     /*//////////////////////////////////////////////////////////////
                            PRIVATE: CREATION
     //////////////////////////////////////////////////////////////*/
 
-    function _validate(CommitmentParams calldata p) private view {
-        if (p.amount == 0) revert ZeroAmount();
+    /// @dev createCommitment / createCommitmentFor. An ETH stake makes no external call, so it only checks the
+    /// reentrancy flag; an ERC-20 stake takes it around the pull.
+    function _create(address owner_, CommitmentParams calldata p) private returns (uint256 id) {
+        _requireNotEntered();
+        uint256 g = _globals;
+        // Check:
+        _requireNotPaused(g);
+        if (p.token == address(0)) {
+            if (msg.value != p.amount) revert IncorrectValue(msg.value, p.amount);
+            return _storeCommitment(owner_, p, g);
+        }
+        if (msg.value != 0) revert IncorrectValue(msg.value, 0);
+        _REENTRANCY_SLOT.asBoolean().tstore(true);
+        id = _storeCommitment(owner_, p, g);
+        // Interaction:
+        _pullExact(p.token, p.amount);
+        _REENTRANCY_SLOT.asBoolean().tstore(false);
+    }
+
+    /// @dev Validates `p` (the pause was checked by the caller), writes the four slots from precomputed words and
+    /// emits. The caller pulls an ERC-20 stake afterwards.
+    function _storeCommitment(address owner_, CommitmentParams calldata p, uint256 g) private returns (uint256 id) {
+        // Check:
+        uint256 tokenIndex;
+        if (p.token != address(0)) {
+            uint256 info = _tokenInfo[p.token];
+            if ((info >> 8) & 1 == 0) revert TokenNotAllowed(p.token);
+            tokenIndex = info & 0xff;
+        }
+        if (p.amount == 0) revert ZeroAmount(p.token);
         uint256 latest = block.timestamp + MAX_START_DELAY;
         if (p.start < block.timestamp || p.start > latest) {
             revert InvalidStart(p.start, uint64(block.timestamp), uint64(latest));
@@ -426,36 +613,30 @@ contract CommitmentVault is
         if (p.period < MIN_PERIOD || p.period > MAX_PERIOD) revert InvalidPeriod(p.period);
         if (p.milestones == 0 || p.milestones > MAX_MILESTONES) revert InvalidMilestoneCount(p.milestones);
         if (p.grace > MAX_GRACE) revert InvalidGrace(p.grace);
-        if (p.beneficiary == address(0) || p.beneficiary == msg.sender || p.beneficiary == address(this)) {
+        if (p.beneficiary == address(0) || p.beneficiary == owner_ || p.beneficiary == address(this)) {
             revert InvalidBeneficiary(p.beneficiary);
         }
-        if (p.rulesHash == bytes32(0)) revert InvalidRulesHash();
-    }
+        if (p.rulesHash == bytes32(0)) revert InvalidRulesHash(p.rulesHash);
 
-    function _store(CommitmentParams calldata p) private returns (uint256 id) {
-        // Ids are 1, 2, 3, ...: 2^48 creations cannot happen, so the increment cannot overflow.
-        unchecked {
-            id = uint256(_lastId) + 1;
-        }
-        _lastId = uint48(id);
-        // The narrowing casts are safe: _validate bounded start (< 2^40), grace (< 2^24), milestones (<= 104).
-        _commitments[id] = CommitmentRecord({
-            owner: msg.sender,
-            start: uint40(p.start),
-            period: p.period,
-            grace: uint24(p.grace),
-            token: p.token,
-            milestones: uint8(p.milestones),
-            closed: false,
-            statesHigh: 0,
-            beneficiary: p.beneficiary,
-            amount: p.amount,
-            statesLow: 0,
-            rulesHash: p.rulesHash
-        });
+        // Effect: ids are 1, 2, 3, ...; 2^40 creations cannot happen, so the increment cannot overflow its field.
+        id = ((g >> _G_LAST_ID) & _MASK_40) + 1;
+        _globals = (g & ~(_MASK_40 << _G_LAST_ID)) | (id << _G_LAST_ID);
+        // The fields fit their widths: validated above (start < 2^34 until 2514, period < 2^25, grace < 2^20,
+        // milestones < 2^7, token index < 2^8).
+        Record storage c = _records[id];
+        c.w0 =
+            uint256(uint160(owner_)) |
+            (uint256(p.start) << _W0_START) |
+            (uint256(p.period) << _W0_PERIOD) |
+            (uint256(p.grace) << _W0_GRACE) |
+            (uint256(p.milestones) << _W0_MILESTONES) |
+            (tokenIndex << _W0_TOKEN);
+        c.w1 = uint256(uint160(p.beneficiary));
+        c.w2 = p.amount;
+        c.rulesHash = p.rulesHash;
         emit CommitmentCreated(
             id,
-            msg.sender,
+            owner_,
             p.token,
             p.amount,
             p.start,
@@ -471,90 +652,140 @@ contract CommitmentVault is
     function _pullExact(address token, uint256 amount) private {
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = IERC20(token).balanceOf(address(this)) - before;
-        if (received != amount) revert TransferAmountMismatch(received, amount);
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        if (balance < before) revert BalanceDecreased(token, before, balance);
+        // balance >= before: no underflow.
+        unchecked {
+            if (balance - before != amount) revert TransferAmountMismatch(balance - before, amount);
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
                           PRIVATE: SETTLEMENT
     //////////////////////////////////////////////////////////////*/
 
-    function _existing(uint256 id) private view returns (CommitmentRecord storage c) {
-        c = _commitments[id];
-        if (c.owner == address(0)) revert CommitmentNotFound(id);
+    function _requireLive(uint256 w0, uint256 id) private pure {
+        if (w0 == 0) revert CommitmentNotFound(id);
+        if (_closed(w0)) revert CommitmentClosed(id);
     }
 
-    function _requireInRange(CommitmentRecord storage c, uint256 id, uint256 index) private view {
-        uint256 count = c.milestones;
-        if (index >= count) revert MilestoneOutOfRange(id, index, uint16(count));
+    function _bond(Record storage c, uint256 w0, uint256 index) private view returns (uint256 bond) {
+        bond = Schedule.share(c.w2 & _MASK_128, _milestones(w0), index) / 10;
+        if (bond == 0) bond = 1;
     }
 
-    /// @dev Existence, liveness, range and Open state: the checks shared by claim and slash.
-    function _requireOpenMilestone(CommitmentRecord storage c, uint256 id, uint256 index) private view {
-        if (c.owner == address(0)) revert CommitmentNotFound(id);
-        if (c.closed) revert CommitmentClosed(id);
-        _requireInRange(c, id, index);
-        uint256 bits = _bitsOf(c, index);
-        if (bits != 0) revert MilestoneNotOpen(id, index, MilestoneState(bits));
-    }
-
-    function _requireOwnerOfLiveCommitment(CommitmentRecord storage c, uint256 id) private view {
-        address commitmentOwner = c.owner;
-        if (commitmentOwner == address(0)) revert CommitmentNotFound(id);
-        if (commitmentOwner != msg.sender) revert NotCommitmentOwner(id, msg.sender);
-        if (c.closed) revert CommitmentClosed(id);
-    }
-
-    function _bitsOf(CommitmentRecord storage c, uint256 index) private view returns (uint256) {
-        // index < 104 (checked by the caller), so the shifts stay below 128 and 80 bits.
-        if (index < _LOW_MILESTONES) return (uint256(c.statesLow) >> (index * 2)) & 3;
-        return (uint256(c.statesHigh) >> ((index - _LOW_MILESTONES) * 2)) & 3;
-    }
-
-    function _stateOf(CommitmentRecord storage c, uint256 index) private view returns (MilestoneState) {
-        uint256 bits = _bitsOf(c, index);
-        if (bits == 0 && c.closed) return MilestoneState.Refunded;
-        return MilestoneState(bits);
-    }
-
-    /// @dev Marks an Open milestone (bits 00) as `code`. OR-ing is enough because the bits are known zero.
-    function _settle(CommitmentRecord storage c, uint256 index, uint256 code) private {
+    /// @dev The checks of claimMilestone before the attestation: not paused, live, in range, window open, and either
+    /// Open before the deadline or Appealed (a late quorum may settle an appeal). Returns the word holding the
+    /// milestone's state bits, their position, and the bond to return (Appealed only).
+    function _claimable(
+        Record storage c,
+        uint256 g,
+        uint256 w0,
+        uint256 id,
+        uint256 index
+    ) private view returns (uint256 wS, uint256 shift, uint256 bond) {
+        _requireNotPaused(g);
+        _requireLive(w0, id);
+        _requireInRange(w0, id, index);
         if (index < _LOW_MILESTONES) {
-            c.statesLow = uint128(c.statesLow | (code << (index * 2)));
+            wS = c.w2;
+            shift = _W2_STATES + index * 2;
         } else {
-            c.statesHigh = uint80(c.statesHigh | (code << ((index - _LOW_MILESTONES) * 2)));
+            wS = c.w1;
+            shift = _W1_STATES + (index - _LOW_MILESTONES) * 2;
+        }
+        uint256 opensAt = _opensAt(w0, index);
+        if (block.timestamp < opensAt) revert WindowNotOpen(id, index, uint64(opensAt));
+        if ((wS >> shift) & 3 == 0) {
+            uint256 deadline = _deadline(_endOf(w0, index), _graceOf(w0), g);
+            if (block.timestamp >= deadline) revert ClaimDeadlinePassed(id, index, uint64(deadline));
+        } else {
+            MilestoneState state = _stateOf(c, w0, id, index);
+            if (state != MilestoneState.Appealed) revert MilestoneNotOpen(id, index, state);
+            bond = (_appeals[_appealKey(id, index)] >> _A_BOND) & _MASK_128;
         }
     }
 
-    /// @dev For {exit}: marks Open milestones whose deadline had already passed when the current pause began as
-    /// Slashed (returning their sum as `forfeited`) and sums the other Open shares as `refund`. Bounded: at most
+    /// @dev Every check of claimMilestone, the quorum last. Returns what the effect needs (see {_claimable}).
+    function _checkClaim(
+        uint256 id,
+        uint256 index,
+        bytes32 evidenceHash,
+        uint64 validUntil,
+        bytes[] calldata signatures
+    ) private view returns (uint256 w0, uint256 wS, uint256 shift, uint256 bond) {
+        uint256 g = _globals;
+        Record storage c = _records[id];
+        w0 = c.w0;
+        (wS, shift, bond) = _claimable(c, g, w0, id, index);
+        if (block.timestamp > validUntil) revert AttestationExpired(validUntil, uint64(block.timestamp));
+        _verifyQuorum(g, _attestationDigest(id, index, c.rulesHash, evidenceHash, validUntil), signatures);
+    }
+
+    /// @dev Marks the milestone Released with one write of the state word already read; returns its share.
+    function _release(
+        uint256 id,
+        uint256 w0,
+        uint256 wS,
+        uint256 shift,
+        uint256 index
+    ) private returns (uint256 amount) {
+        Record storage c = _records[id];
+        uint256 updated = (wS & ~(uint256(3) << shift)) | (_RELEASED << shift);
+        if (index < _LOW_MILESTONES) {
+            c.w2 = updated;
+            amount = wS & _MASK_128;
+        } else {
+            c.w1 = updated;
+            amount = c.w2 & _MASK_128;
+        }
+        amount = Schedule.share(amount, _milestones(w0), index);
+    }
+
+    /// @dev Shared checks of resolveAppeal and expireAppeal: not paused, live commitment, milestone Appealed.
+    function _appealed(
+        uint256 id,
+        uint256 index
+    ) private view returns (Record storage c, uint256 w0, uint256 share, uint256 bond) {
+        _requireNotPaused(_globals);
+        c = _records[id];
+        w0 = c.w0;
+        _requireLive(w0, id);
+        _requireInRange(w0, id, index);
+        MilestoneState state = _stateOf(c, w0, id, index);
+        if (state != MilestoneState.Appealed) revert MilestoneNotAppealed(id, index, state);
+        share = Schedule.share(c.w2 & _MASK_128, _milestones(w0), index);
+        bond = (_appeals[_appealKey(id, index)] >> _A_BOND) & _MASK_128;
+    }
+
+    /// @dev For {exit}: Open milestones whose deadline had passed before the current pause began become Slashed
+    /// (summed as `forfeited`); the other Open and Appealed ones are summed (bonds included) as `refund`. Deadlines
+    /// grow with the index, so the deadline is computed only until the first one still running. Bounded: at most
     /// MAX_MILESTONES iterations.
     function _settleForExit(
-        CommitmentRecord storage c,
+        Record storage c,
+        uint256 w0,
         uint256 id
     ) private returns (uint256 refund, uint256 forfeited) {
-        uint256 count = c.milestones;
-        uint256 amount = c.amount;
+        uint256 count = _milestones(w0);
+        uint256 pausedAt = _pauseInfo & _MASK_40;
+        bool running;
         for (uint256 i; i < count; ++i) {
-            if (_bitsOf(c, i) != 0) continue;
-            uint256 share = Schedule.share(amount, count, i);
-            uint256 d = Schedule.baseDeadline(c.start, c.period, c.grace, i);
-            if (Schedule.covered(d, _coverStart)) {
-                refund += share;
-            } else {
-                _settle(c, i, _SLASHED);
-                forfeited += share;
-                emit MilestoneSlashed(id, i, c.beneficiary, share);
+            uint256 bits = _bitsOf(c, i);
+            uint256 share = Schedule.share(c.w2 & _MASK_128, count, i);
+            if (bits == _APPEALED) {
+                refund += share + ((_appeals[_appealKey(id, i)] >> _A_BOND) & _MASK_128);
+            } else if (bits == 0) {
+                if (!running) running = _deadline(_endOf(w0, i), _graceOf(w0), _globals) > pausedAt;
+                if (running) {
+                    refund += share;
+                } else {
+                    _setBits(c, i, _SLASHED);
+                    forfeited += share;
+                    emit MilestoneSlashed(id, i, address(uint160(c.w1)), share);
+                }
             }
         }
-    }
-
-    /// @dev The effective claim deadline of milestone `index`, pauses included (see {Schedule-extendForPause}).
-    function _deadline(uint256 start, uint256 period, uint256 grace, uint256 index) private view returns (uint256) {
-        uint256 d = Schedule.baseDeadline(start, period, grace, index);
-        // While paused, the unpause time is unknown; report the deadline as if the vault resumed now.
-        uint256 unpausedAt = _pausedAt != 0 ? block.timestamp : _lastUnpausedAt;
-        return Schedule.extendForPause(d, _coverStart, unpausedAt, PAUSE_RECOVERY);
     }
 
     function _attestationDigest(
@@ -571,23 +802,47 @@ contract CommitmentVault is
     }
 
     /// @dev Every signature must recover (65 bytes, low s) to a current oracle, signers strictly ascending, and
-    /// there must be at least `threshold` of them. Loop bounded by calldata size; a valid set has at most
-    /// MAX_ORACLES entries.
-    function _verifyQuorum(bytes32 digest, bytes[] calldata signatures) private view {
+    /// there must be at least `threshold` of them. One signature checks the membership mapping (one SLOAD); two
+    /// or more read the sorted oracle blob once and walk it alongside the ascending signers.
+    function _verifyQuorum(uint256 g, bytes32 digest, bytes[] calldata signatures) private view {
         uint256 count = signatures.length;
-        uint8 quorum = _threshold;
+        uint8 quorum = uint8(g >> _G_THRESHOLD);
         if (count < quorum) revert InsufficientSignatures(count, quorum);
+        if (count == 1) {
+            address signer = _recover(digest, signatures[0], 0);
+            if (!_isOracle[signer]) revert SignerNotOracle(0, signer);
+            return;
+        }
+        uint256 oracleCount = (g >> _G_ORACLES) & 0x7f;
+        bytes memory blob = _readBlob(address(uint160(g)), oracleCount);
         address previous;
+        uint256 j;
         for (uint256 i; i < count; ++i) {
-            address signer = ECDSA.recoverCalldata(digest, signatures[i]);
+            address signer = _recover(digest, signatures[i], i);
             if (signer <= previous) revert SignersNotAscending(i, signer, previous);
-            if (!_isOracle[signer]) revert SignerNotOracle(i, signer);
+            address oracle;
+            // Both lists ascend: skip the oracles below the signer; the next one must be the signer.
+            while (j < oracleCount) {
+                assembly ("memory-safe") {
+                    oracle := shr(96, mload(add(add(blob, 0x20), mul(j, 20))))
+                }
+                if (oracle >= signer) break;
+                ++j;
+            }
+            if (oracle != signer) revert SignerNotOracle(i, signer);
+            ++j;
             previous = signer;
         }
     }
 
+    function _recover(bytes32 digest, bytes calldata signature, uint256 position) private pure returns (address) {
+        (address signer, ECDSA.RecoverError error, bytes32 detail) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (error != ECDSA.RecoverError.NoError) revert InvalidSignature(position, uint8(error), detail);
+        return signer;
+    }
+
     /// @dev Sends `amount` to `to`; if the ETH send or token transfer fails, credits it instead so that no payee
-    /// can block a settlement. Reentrancy is excluded by the guard on every state-changing entry point.
+    /// can block a settlement. Reentrancy is excluded by the flag every state-changing entry point checks.
     function _pushOrCredit(address to, address token, uint256 amount) private {
         bool ok;
         if (token == address(0)) {
@@ -633,27 +888,69 @@ contract CommitmentVault is
                             PRIVATE: ORACLES
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev The oracle set as immutable code (SSTORE2-style): a STOP byte, then the addresses ascending, 20 bytes
+    /// each. A new set deploys a new blob; the old one is simply no longer referenced.
+    function _readBlob(address blobAddress, uint256 count) private view returns (bytes memory blob) {
+        uint256 size = count * 20;
+        blob = new bytes(size);
+        assembly ("memory-safe") {
+            extcodecopy(blobAddress, add(blob, 0x20), 1, size)
+        }
+    }
+
     function _setOracles(address[] memory list, uint8 quorum) private {
         uint256 count = list.length;
         if (count == 0 || count > MAX_ORACLES) revert InvalidOracleCount(count, MAX_ORACLES);
         if (quorum == 0 || quorum > count) revert InvalidThreshold(quorum, count);
 
         // Revoke the old set first, so an oracle that is removed loses its power in this very transaction.
-        address[] storage current = _oracleList;
-        uint256 oldCount = current.length;
+        uint256 g = _globals;
+        uint256 oldCount = (g >> _G_ORACLES) & 0x7f;
+        bytes memory old = _readBlob(address(uint160(g)), oldCount);
         for (uint256 i; i < oldCount; ++i) {
-            _isOracle[current[i]] = false;
+            address oracle;
+            assembly ("memory-safe") {
+                oracle := shr(96, mload(add(add(old, 0x20), mul(i, 20))))
+            }
+            _isOracle[oracle] = false;
         }
-        delete _oracleList;
 
+        // Sorted copy (insertion sort, at most 16 entries), zero and duplicate checks, membership.
+        address[] memory sorted = new address[](count);
         for (uint256 i; i < count; ++i) {
             address oracle = list[i];
             if (oracle == address(0)) revert ZeroOracle(i);
             if (_isOracle[oracle]) revert DuplicateOracle(oracle);
             _isOracle[oracle] = true;
-            _oracleList.push(oracle);
+            uint256 j = i;
+            while (j != 0 && sorted[j - 1] > oracle) {
+                sorted[j] = sorted[j - 1];
+                --j;
+            }
+            sorted[j] = oracle;
         }
-        _threshold = quorum;
+
+        // The blob's runtime code: 0x00 (STOP, so it cannot be called), then the sorted addresses.
+        bytes memory runtime = new bytes(1 + count * 20);
+        for (uint256 i; i < count; ++i) {
+            address oracle = sorted[i];
+            assembly ("memory-safe") {
+                mstore(add(add(runtime, 0x21), mul(i, 20)), shl(96, oracle))
+            }
+        }
+        // Init code: PUSH4 len, DUP1, PUSH1 0x0e, PUSH1 0, CODECOPY, PUSH1 0, RETURN (14 bytes), then the runtime.
+        bytes memory init = abi.encodePacked(hex"63", uint32(runtime.length), hex"80600e6000396000f3", runtime);
+        address blobAddress;
+        assembly ("memory-safe") {
+            blobAddress := create(0, add(init, 0x20), mload(init))
+        }
+        if (blobAddress == address(0)) revert InvalidOracleCount(count, MAX_ORACLES);
+
+        _globals =
+            (g & ~(_MASK_160 | (uint256(0xff) << _G_THRESHOLD) | (uint256(0x7f) << _G_ORACLES))) |
+            uint256(uint160(blobAddress)) |
+            (uint256(quorum) << _G_THRESHOLD) |
+            (count << _G_ORACLES);
         emit OraclesUpdated(list, quorum);
     }
 }

@@ -85,6 +85,27 @@ export const commitmentVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "expiresAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "AppealPeriodNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "validUntil",
         "type": "uint64"
@@ -96,6 +117,27 @@ export const commitmentVaultAbi = [
       }
     ],
     "name": "AttestationExpired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balanceBefore",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balanceAfter",
+        "type": "uint256"
+      }
+    ],
+    "name": "BalanceDecreased",
     "type": "error"
   },
   {
@@ -181,6 +223,22 @@ export const commitmentVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "role",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      }
+    ],
+    "name": "DefaultAdminRulesEnforced",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "oracle",
         "type": "address"
@@ -190,51 +248,19 @@ export const commitmentVaultAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "ECDSAInvalidSignature",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "length",
-        "type": "uint256"
-      }
-    ],
-    "name": "ECDSAInvalidSignatureLength",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "s",
-        "type": "bytes32"
-      }
-    ],
-    "name": "ECDSAInvalidSignatureS",
-    "type": "error"
-  },
-  {
-    "inputs": [],
-    "name": "EnforcedPause",
-    "type": "error"
-  },
-  {
     "inputs": [
       {
         "internalType": "uint64",
-        "name": "availableAt",
+        "name": "pausedSeconds",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "required",
         "type": "uint64"
       }
     ],
     "name": "ExitNotAvailable",
-    "type": "error"
-  },
-  {
-    "inputs": [],
-    "name": "ExpectedPause",
     "type": "error"
   },
   {
@@ -326,6 +352,17 @@ export const commitmentVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "period",
         "type": "uint32"
@@ -335,13 +372,40 @@ export const commitmentVaultAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "rulesHash",
+        "type": "bytes32"
+      }
+    ],
     "name": "InvalidRulesHash",
     "type": "error"
   },
   {
     "inputs": [],
     "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "position",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "reason",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "detail",
+        "type": "bytes32"
+      }
+    ],
+    "name": "InvalidSignature",
     "type": "error"
   },
   {
@@ -390,6 +454,27 @@ export const commitmentVaultAbi = [
       }
     ],
     "name": "InvalidToken",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "enum ICommitmentVault.MilestoneState",
+        "name": "state",
+        "type": "uint8"
+      }
+    ],
+    "name": "MilestoneNotAppealed",
     "type": "error"
   },
   {
@@ -488,8 +573,30 @@ export const commitmentVaultAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
-    "name": "ReentrancyGuardReentrantCall",
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "ReentrantCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "RenounceForOtherAccount",
     "type": "error"
   },
   {
@@ -582,6 +689,17 @@ export const commitmentVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooManyTokens",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "received",
         "type": "uint256"
       },
@@ -592,6 +710,49 @@ export const commitmentVaultAbi = [
       }
     ],
     "name": "TransferAmountMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "lastUnpausedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "VaultNotPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "pausedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "VaultPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "endsAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "WindowNotEnded",
     "type": "error"
   },
   {
@@ -616,7 +777,13 @@ export const commitmentVaultAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
     "name": "ZeroAmount",
     "type": "error"
   },
@@ -630,6 +797,75 @@ export const commitmentVaultAbi = [
     ],
     "name": "ZeroOracle",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "AppealExpired",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      }
+    ],
+    "name": "AppealOpened",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "upheld",
+        "type": "bool"
+      }
+    ],
+    "name": "AppealResolved",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -1076,6 +1312,32 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
+    "name": "APPEAL_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "ARBITER_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "ATTESTATION_TYPEHASH",
     "outputs": [
       {
@@ -1102,7 +1364,20 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
-    "name": "EXIT_DELAY",
+    "name": "EXIT_PAUSED_TIME",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "EXIT_WINDOW",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1193,7 +1468,7 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
-    "name": "MIN_PERIOD",
+    "name": "MAX_TOKENS",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1206,7 +1481,7 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
-    "name": "PAUSE_RECOVERY",
+    "name": "MIN_PERIOD",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1232,9 +1507,93 @@ export const commitmentVaultAbi = [
   },
   {
     "inputs": [],
+    "name": "UNPAUSE_CLAIM_TIME",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "acceptDefaultAdminTransfer",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "appeal",
+    "outputs": [],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "appealBond",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "appealOf",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "appealedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint128",
+        "name": "bond",
+        "type": "uint128"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1404,6 +1763,72 @@ export const commitmentVaultAbi = [
       }
     ],
     "name": "createCommitment",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner_",
+        "type": "address"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
+          },
+          {
+            "internalType": "uint128",
+            "name": "amount",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint64",
+            "name": "start",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "period",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint16",
+            "name": "milestones",
+            "type": "uint16"
+          },
+          {
+            "internalType": "uint32",
+            "name": "grace",
+            "type": "uint32"
+          },
+          {
+            "internalType": "address",
+            "name": "beneficiary",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "rulesHash",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct ICommitmentVault.CommitmentParams",
+        "name": "p",
+        "type": "tuple"
+      }
+    ],
+    "name": "createCommitmentFor",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1610,6 +2035,37 @@ export const commitmentVaultAbi = [
       }
     ],
     "name": "exit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "exitAvailable",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "expireAppeal",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1850,6 +2306,30 @@ export const commitmentVaultAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "milestoneStates",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "packedLow",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "packedHigh",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes[]",
         "name": "data",
         "type": "bytes[]"
@@ -1872,7 +2352,7 @@ export const commitmentVaultAbi = [
     "outputs": [
       {
         "internalType": "address[]",
-        "name": "",
+        "name": "list",
         "type": "address[]"
       }
     ],
@@ -1910,17 +2390,17 @@ export const commitmentVaultAbi = [
       },
       {
         "internalType": "uint64",
-        "name": "coverStart",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint64",
         "name": "lastUnpausedAt",
         "type": "uint64"
       },
       {
         "internalType": "uint64",
-        "name": "chainPausedSeconds",
+        "name": "pausedSeconds",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "pauses",
         "type": "uint64"
       }
     ],
@@ -1990,6 +2470,29 @@ export const commitmentVaultAbi = [
       }
     ],
     "name": "renounceRole",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "upheld",
+        "type": "bool"
+      }
+    ],
+    "name": "resolveAppeal",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

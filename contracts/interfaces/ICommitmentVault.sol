@@ -48,12 +48,14 @@ interface ICommitmentVault {
         bool closed;
     }
 
-    /// @notice Milestone lifecycle. Allowed moves: Open -> Released | Slashed | Refunded; nothing else, never back.
+    /// @notice Milestone lifecycle. Allowed moves: Open -> Released | Slashed | Refunded | Appealed and
+    /// Appealed -> Released | Slashed | Refunded; nothing else, never back. `Appealed` (v2) is appended last.
     enum MilestoneState {
         Open,
         Released,
         Slashed,
-        Refunded
+        Refunded,
+        Appealed
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -89,8 +91,25 @@ interface ICommitmentVault {
     /// @notice The owner cancelled before the start; the whole stake was refunded.
     event CommitmentCancelled(uint256 indexed id, address indexed owner, uint256 refunded);
 
-    /// @notice The owner left a vault paused for 30 days or more; `refunded` is what came back to the owner.
+    /// @notice The commitment was exited from a vault paused 30 of the last 31 days (anyone may call {exit});
+    /// `refunded` is what went back to `owner` (appeal bonds included).
     event CommitmentExited(uint256 indexed id, address indexed owner, uint256 refunded);
+
+    /// @notice The owner appealed milestone `index` and posted `bond` (same token as the stake).
+    event AppealOpened(uint256 indexed id, uint256 indexed index, uint256 bond);
+
+    /// @notice The arbiter ruled: `upheld` released share and bond to the owner, otherwise both went to the
+    /// beneficiary.
+    event AppealResolved(uint256 indexed id, uint256 indexed index, bool upheld);
+
+    /// @notice Nobody ruled within APPEAL_PERIOD of unpaused time: share and bond went back to the owner.
+    event AppealExpired(uint256 indexed id, uint256 indexed index);
+
+    /// @notice The guardian paused the vault (same signature as OpenZeppelin's Pausable).
+    event Paused(address account);
+
+    /// @notice The guardian unpaused the vault (same signature as OpenZeppelin's Pausable).
+    event Unpaused(address account);
 
     /// @notice `amount` of `token` was added to the withdrawable credits of `account`.
     event Credited(address indexed account, address indexed token, uint256 amount);
@@ -110,8 +129,8 @@ interface ICommitmentVault {
 
     /// @notice The ERC-20 `token` is not on the allowlist (or is the zero address where an ERC-20 is required).
     error TokenNotAllowed(address token);
-    /// @notice The stake amount is zero.
-    error ZeroAmount();
+    /// @notice The stake amount is zero (`token` is the stake's token).
+    error ZeroAmount(address token);
     /// @notice `start` is before now or more than 365 days ahead.
     error InvalidStart(uint64 start, uint64 earliest, uint64 latest);
     /// @notice `period` is outside `1 hours ..= 366 days`.
@@ -123,11 +142,15 @@ interface ICommitmentVault {
     /// @notice The beneficiary is zero, the owner, or the vault itself.
     error InvalidBeneficiary(address beneficiary);
     /// @notice `rulesHash` is zero.
-    error InvalidRulesHash();
+    error InvalidRulesHash(bytes32 rulesHash);
+    /// @notice The owner of a commitment created with {createCommitmentFor} is the zero address or the vault.
+    error InvalidOwner(address owner);
     /// @notice `msg.value` does not match what the stake requires (the amount for ETH, zero for ERC-20).
     error IncorrectValue(uint256 sent, uint256 expected);
     /// @notice The vault received a different amount than staked (fee-on-transfer or rebasing token).
     error TransferAmountMismatch(uint256 received, uint256 expected);
+    /// @notice The token's `transferFrom` lowered the vault's balance instead of raising it.
+    error BalanceDecreased(address token, uint256 balanceBefore, uint256 balanceAfter);
     /// @notice No commitment has this id.
     error CommitmentNotFound(uint256 id);
     /// @notice `index` is not below the commitment's milestone count.
@@ -154,8 +177,31 @@ interface ICommitmentVault {
     error CommitmentAlreadyStarted(uint256 id, uint64 start);
     /// @notice The commitment was cancelled or exited.
     error CommitmentClosed(uint256 id);
-    /// @notice `exit` needs the vault to have been paused for at least 30 days (`availableAt`, 0 if not paused).
-    error ExitNotAvailable(uint64 availableAt);
+    /// @notice `exit` needs the vault to be paused and to have been paused `required` seconds (30 days) of the last
+    /// 31 days; it has been paused `pausedSeconds` of them.
+    error ExitNotAvailable(uint64 pausedSeconds, uint64 required);
+    /// @notice The vault is paused (since `pausedAt`): create, claim, slash and appeals wait for the unpause.
+    error VaultPaused(uint64 pausedAt);
+    /// @notice The vault is not paused (last unpaused at `lastUnpausedAt`, 0 if never paused).
+    error VaultNotPaused(uint64 lastUnpausedAt);
+    /// @notice A state-changing function was re-entered; `caller` is the inner call's sender.
+    error ReentrantCall(address caller);
+    /// @notice Signature `position` is not a valid 65-byte low-s ECDSA signature (`reason` is ECDSA.RecoverError,
+    /// `detail` its argument: the length or the s value).
+    error InvalidSignature(uint256 position, uint8 reason, bytes32 detail);
+    /// @notice The milestone's window has not ended yet, so it cannot be appealed (`endsAt`).
+    error WindowNotEnded(uint256 id, uint256 index, uint64 endsAt);
+    /// @notice The milestone is not `Appealed` (it is `state`).
+    error MilestoneNotAppealed(uint256 id, uint256 index, MilestoneState state);
+    /// @notice The appeal has not run APPEAL_PERIOD of unpaused time yet: at the earliest at `expiresAt` (if no
+    /// further pause happens).
+    error AppealPeriodNotOver(uint256 id, uint256 index, uint64 expiresAt);
+    /// @notice The allowlist already holds `max` tokens (each stored as an 8-bit index).
+    error TooManyTokens(uint256 max);
+    /// @notice DEFAULT_ADMIN_ROLE moves only through the delayed two-step transfer, never by grant or revoke.
+    error DefaultAdminRulesEnforced(bytes32 role, address account);
+    /// @notice An account may only renounce its own roles.
+    error RenounceForOtherAccount(address account, address caller);
     /// @notice `account` has no credits in `token`.
     error NothingToWithdraw(address account, address token);
     /// @notice Paying out credits failed; they stay credited.
@@ -231,17 +277,44 @@ interface ICommitmentVault {
     /// - The caller is the owner; the commitment is not closed; `block.timestamp < start`.
     function cancel(uint256 id) external;
 
-    /// @notice Escape hatch: once the vault has been paused for 30 days or more (summed over a pause chain, so
-    /// unpausing for a moment does not restart the count), refunds to the owner every open
-    /// milestone whose claim deadline was still running when the pause began, and credits the beneficiary with
-    /// the open milestones that were already slashable then (exactly as a slash would have). Closes the commitment.
-    /// @dev Notes: emits {MilestoneSlashed} per forfeited milestone, one {Credited} for their sum, then
-    /// {CommitmentExited} with the refund.
+    /// @notice Escape hatch from a vault the guardian keeps paused: once {exitAvailable} (paused now, and paused at
+    /// least 30 of the last 31 days), anyone may exit any commitment. Open milestones whose claim deadline had
+    /// passed before the current pause began are credited to the beneficiary (state Slashed, as a slash would have);
+    /// every other unsettled milestone, Appealed ones with their bond, is refunded to the owner (state Refunded,
+    /// pushed, credited if the push fails). Closes the commitment.
+    /// @dev Notes: emits {MilestoneSlashed} per forfeited milestone and one {Credited} for their sum, then
+    /// {CommitmentExited} with the refund. Bounded: at most 104 milestones.
     ///
     /// Requirements:
-    /// - The caller is the owner; the commitment is not closed.
-    /// - The vault is paused, and its current pause chain has been paused for at least 30 days in total.
+    /// - The commitment exists and is not closed.
+    /// - {exitAvailable} is true.
     function exit(uint256 id) external;
+
+    /// @notice Creates a commitment that `owner` owns, funded by the caller (a gift, or a challenge pool joining
+    /// a participant): ETH from `msg.value`, an ERC-20 pulled from the caller. Every payout goes to `owner`.
+    /// @dev Requirements: as {createCommitment}, with the beneficiary checked against `owner` (it may be the
+    /// caller); `owner` is not zero and not the vault.
+    function createCommitmentFor(address owner, CommitmentParams calldata p) external payable returns (uint256 id);
+
+    /// @notice The owner contests milestone `index` (oracles wrong or gone): posts {appealBond} and takes the
+    /// milestone out of the slash path until the arbiter rules, a late quorum claims it, or the appeal expires.
+    /// @dev Notes: ETH bond as `msg.value`, an ERC-20 bond pulled from the owner (exact amount).
+    ///
+    /// Requirements:
+    /// - The vault is not paused; the commitment exists and is not closed; `index < milestones`.
+    /// - The caller is the owner; the milestone is Open; its window has ended; `block.timestamp < claimDeadline`.
+    /// - ETH: `msg.value == appealBond(id, index)`; ERC-20: `msg.value == 0`.
+    function appeal(uint256 id, uint256 index) external payable;
+
+    /// @notice The arbiter rules on an appeal. `upheld`: share and bond to the owner (pushed), state Released.
+    /// Otherwise share and bond are credited to the beneficiary, state Slashed.
+    /// @dev Requirements: the caller holds ARBITER_ROLE; the vault is not paused; the milestone is Appealed.
+    function resolveAppeal(uint256 id, uint256 index, bool upheld) external;
+
+    /// @notice Anyone settles an appeal nobody ruled on: share and bond go back to the owner, state Refunded.
+    /// @dev Requirements: the vault is not paused; the milestone is Appealed; APPEAL_PERIOD (14 days) of unpaused
+    /// time has passed since the appeal.
+    function expireAppeal(uint256 id, uint256 index) external;
 
     /// @notice Pays the caller's credits in `token` (address(0) for ETH) to the caller.
     /// @dev Requirements:
@@ -270,20 +343,23 @@ interface ICommitmentVault {
     /// - The caller holds DEFAULT_ADMIN_ROLE; `token` is not address(0).
     function setTokenAllowed(address token, bool allowed) external;
 
-    /// @notice Stops create, claim and slash. Claim deadlines still running when the pause began are extended to
-    /// at least 7 days after the unpause (see {claimDeadline}).
-    /// @dev Notes: a pause less than 7 days after the previous unpause continues that pause chain: its cover
-    /// and its paused time (towards {exit}) carry over. Commitments created between chained pauses are covered
-    /// by the chain like the others (their deadlines after the chain's start get the recovery window too).
+    /// @notice Stops create, claim, slash and appeals. Grace (and the appeal period) only runs while the vault is
+    /// not paused, so a pause extends each running deadline by the paused time it overlaps, plus at most
+    /// UNPAUSE_CLAIM_TIME (1 hour) so the owner can always claim after the unpause (see {claimDeadline}).
+    /// @dev Notes: each pause appends one record to a log that claims read by binary search (O(log pauses)), and
+    /// only when a pause ended after the milestone's window: the usual claim and slash read no record.
     ///
     /// Requirements:
     /// - The caller holds GUARDIAN_ROLE; the vault is not paused.
     function pause() external;
 
-    /// @notice Resumes create, claim and slash.
+    /// @notice Resumes create, claim, slash and appeals.
     /// @dev Requirements:
     /// - The caller holds GUARDIAN_ROLE; the vault is paused.
     function unpause() external;
+
+    /// @notice Whether the vault is paused.
+    function paused() external view returns (bool);
 
     /*//////////////////////////////////////////////////////////////
                                  VIEWS
@@ -299,10 +375,12 @@ interface ICommitmentVault {
     function milestoneAmount(uint256 id, uint256 index) external view returns (uint256);
 
     /// @notice The first timestamp at which milestone `index` can no longer be claimed (and can be slashed).
-    /// @dev `start + (index + 1) * period + grace`, unless that deadline was still running when the latest pause
-    /// chain began: then it is at least `lastUnpause + PAUSE_RECOVERY` (7 days, >= any grace). A pause that begins
-    /// less than 7 days after an unpause continues the chain. While the vault is paused such a deadline is not
-    /// known yet; the value returned assumes an unpause right now.
+    /// @dev With `end = start + (index + 1) * period`: the earliest `T` such that the unpaused time in `[end, T)`
+    /// equals `grace` (no pause: `end + grace`). If a pause that began before that deadline and ended after `end`
+    /// leaves under UNPAUSE_CLAIM_TIME of unpaused claim time after its unpause `u`, the deadline is
+    /// `u + UNPAUSE_CLAIM_TIME` (and later pauses apply on top). Deadlines whose grace lies wholly after an unpause
+    /// are not moved. While the vault is paused a deadline the pause overlaps is not known yet; the value returned
+    /// assumes an unpause right now.
     function claimDeadline(uint256 id, uint256 index) external view returns (uint64);
 
     /// @notice Withdrawable credits of `account` in `token` (address(0) for ETH).
@@ -328,11 +406,25 @@ interface ICommitmentVault {
     /// @notice The last commitment id issued (0 before the first).
     function commitmentCount() external view returns (uint256);
 
-    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), the start of the first pause
-    /// of the latest pause chain (the cover of {claimDeadline}), when the vault was last unpaused (0 if never), and
-    /// the seconds the chain was paused before the current pause (counted towards {exit}).
+    /// @notice Pause bookkeeping: when the current pause began (0 if not paused), when the vault was last unpaused
+    /// (0 if never), the seconds paused before the current pause (all pauses summed), and how many pauses began.
     function pauseState()
         external
         view
-        returns (uint64 pausedAt, uint64 coverStart, uint64 lastUnpausedAt, uint64 chainPausedSeconds);
+        returns (uint64 pausedAt, uint64 lastUnpausedAt, uint64 pausedSeconds, uint64 pauses);
+
+    /// @notice All milestone states of commitment `id`, two bits each (Open..Refunded = 0..3; Appealed reads as
+    /// Open here, {milestoneState} gives the exact one): `packedLow` holds milestones 0..63 (milestone i at bits
+    /// 2i+1..2i), `packedHigh` milestones 64..103 (milestone i at bits 2(i-64)+1..2(i-64)).
+    function milestoneStates(uint256 id) external view returns (uint256 packedLow, uint256 packedHigh);
+
+    /// @notice The bond an appeal of milestone `index` posts: `milestoneAmount / 10`, at least 1.
+    function appealBond(uint256 id, uint256 index) external view returns (uint256);
+
+    /// @notice When milestone `index` was appealed and the bond posted (both 0 if it never was). Kept after the
+    /// appeal settles.
+    function appealOf(uint256 id, uint256 index) external view returns (uint64 appealedAt, uint128 bond);
+
+    /// @notice True while the vault is paused and has been paused at least 30 of the last 31 days: {exit} is open.
+    function exitAvailable() external view returns (bool);
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-
 import {CommitmentVault} from "../../contracts/CommitmentVault.sol";
 import {ICommitmentVault} from "../../contracts/interfaces/ICommitmentVault.sol";
 import {Schedule} from "../../contracts/libraries/Schedule.sol";
@@ -129,10 +127,9 @@ contract ScheduleFuzzTest {
         _checkInstant(c, c.deadline);
     }
 
-    /// @notice One pause [p, u): nothing settles during it; afterwards a deadline that was still running when the
-    /// pause began (d > p) becomes max(d, u + PAUSE_RECOVERY), so a deadline that fell inside the pause can be
-    /// claimed for at least `grace` (PAUSE_RECOVERY >= grace) after the unpause and not slashed before; a deadline
-    /// at or before p stands. Claim and slash still partition time exactly at the new deadline.
+    /// @notice One pause [p, u) (v2 rule): nothing settles during it; afterwards a deadline d = end + grace whose grace
+    /// the pause overlaps (p < d and u > end) moves by exactly the paused time it overlaps, u - max(p, end), and to at
+    /// least u + UNPAUSE_CLAIM_TIME; any other deadline stands. Claim and slash still partition time exactly at it.
     /// hardhat-config: fuzz.runs = 1000
     function testFuzzPauseExtendsRunningDeadlines(
         uint32 periodSeed,
@@ -146,24 +143,24 @@ contract ScheduleFuzzTest {
         uint256 pausedAt = bound(pauseSeed, NOW, c.deadline + c.period);
         uint256 unpausedAt = pausedAt + bound(lengthSeed, 1, 60 days);
         uint256 base = c.deadline;
+        uint256 end = base - c.grace;
 
         VM.warp(pausedAt);
         vault.pause();
-        _checkBothPaused(c, pausedAt);
-        _checkBothPaused(c, unpausedAt - 1);
+        _checkBothPaused(c, pausedAt, pausedAt);
+        _checkBothPaused(c, unpausedAt - 1, pausedAt);
         // While paused the view assumes an unpause right now.
         VM.warp(unpausedAt - 1);
-        uint256 recovery = vault.PAUSE_RECOVERY();
-        VM.assertGe(recovery, c.grace, "recovery window shorter than grace");
-        uint256 ifUnpausedNow = base > pausedAt ? _max(base, unpausedAt - 1 + recovery) : base;
-        VM.assertEq(vault.claimDeadline(c.id, c.index), ifUnpausedNow, "claimDeadline while paused");
+        VM.assertEq(
+            vault.claimDeadline(c.id, c.index),
+            _expected(base, end, pausedAt, unpausedAt - 1),
+            "claimDeadline while paused"
+        );
 
         VM.warp(unpausedAt);
         vault.unpause();
-        uint256 expected = base > pausedAt ? _max(base, unpausedAt + recovery) : base;
-        if (base > pausedAt && base <= unpausedAt) {
-            VM.assertEq(expected, unpausedAt + recovery, "deadline inside the pause must move to unpause + recovery");
-        }
+        uint256 expected = _expected(base, end, pausedAt, unpausedAt);
+        VM.assertLe(expected, base + (unpausedAt - pausedAt) + vault.UNPAUSE_CLAIM_TIME(), "more than paused + 1 h");
         VM.assertEq(vault.claimDeadline(c.id, c.index), expected, "claimDeadline after unpause");
 
         c.deadline = expected;
@@ -172,6 +169,12 @@ contract ScheduleFuzzTest {
         if (c.opensAt >= unpausedAt) _checkInstant(c, c.opensAt);
         if (expected > unpausedAt) _checkInstant(c, expected - 1);
         _checkInstant(c, expected);
+    }
+
+    /// @dev The one-pause rule, written the direct way (the vault computes it in its unpaused clock).
+    function _expected(uint256 d, uint256 end, uint256 p, uint256 u) internal view returns (uint256) {
+        if (p >= d || u <= end) return d;
+        return _max(d + u - _max(p, end), u + vault.UNPAUSE_CLAIM_TIME());
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -299,8 +302,8 @@ contract ScheduleFuzzTest {
         VM.revertToState(snapshot);
     }
 
-    function _checkBothPaused(Case memory c, uint256 t) internal {
-        bytes memory paused = abi.encodeWithSelector(Pausable.EnforcedPause.selector);
+    function _checkBothPaused(Case memory c, uint256 t, uint256 pausedAt) internal {
+        bytes memory paused = abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(pausedAt));
         (bool claimOk, bytes memory claimErr) = _tryClaim(c, t);
         (bool slashOk, bytes memory slashErr) = _trySlash(c, t);
         VM.assertFalse(claimOk, "claim while paused");

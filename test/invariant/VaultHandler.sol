@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {CommitmentVault} from "../../contracts/CommitmentVault.sol";
 import {ICommitmentVault} from "../../contracts/interfaces/ICommitmentVault.sol";
@@ -79,9 +78,6 @@ contract VaultHandler {
         uint256 pausedAt;
         /// @dev When the latest pause ended (0 if never).
         uint256 lastUnpausedAt;
-        /// @dev Seconds paused in the current pause chain before the current pause: a pause less than
-        /// PAUSE_RECOVERY after the previous unpause continues the chain, and exit needs EXIT_DELAY in total.
-        uint256 chainPausedSeconds;
         /// @dev Successful pauses so far; the current (or latest) pause is number `pauseCount`.
         uint256 pauseCount;
         uint256 commitmentCount;
@@ -176,6 +172,9 @@ contract VaultHandler {
     Actors internal _actors;
     Oracles internal _oracles;
     World internal _world;
+    /// @dev Every pause the handler made: start and end (0 while ongoing).
+    uint256[] internal _pauseStarts;
+    uint256[] internal _pauseEnds;
     mapping(uint256 id => Model) internal _models;
     mapping(uint256 id => mapping(uint256 index => Track)) internal _tracks;
     mapping(address token => Ghosts) internal _ghosts;
@@ -391,29 +390,33 @@ contract VaultHandler {
         _refund(Action.Cancel, id, caller, expected);
     }
 
-    /// @notice Exits a commitment (mostly as its owner); with `waitOut` and a paused vault, first lets the 30-day exit
-    /// delay pass. Open milestones already slashable when the pause began are forfeited to the beneficiary, the
-    /// others are refunded to the owner.
+    /// @notice Exits a commitment as anyone (v2: no owner check); with `waitOut` and a paused vault, first lets the
+    /// current pause reach 30 days. Open milestones already slashable when the pause began are forfeited to the
+    /// beneficiary, the others are refunded to the owner.
     function exit(uint256 idSeed, uint256 callerSeed, bool waitOut) external act(Action.Exit) {
         if (_world.commitmentCount == 0) return;
-        uint256 exitAt = _world.pausedAt + vault.EXIT_DELAY() - _world.chainPausedSeconds;
-        if (waitOut && _world.paused && _world.timestamp < exitAt) {
-            _world.timestamp = exitAt;
-            VM.warp(exitAt);
+        uint256 required = vault.EXIT_PAUSED_TIME();
+        if (waitOut && _world.paused && _pausedInExitWindow() < required) {
+            uint256 target = _world.pausedAt + required;
+            if (target > _world.timestamp) {
+                _world.timestamp = target;
+                VM.warp(target);
+            }
         }
         uint256 id = bound(idSeed, 1, _world.commitmentCount);
         Model storage m = _models[id];
         address caller = callerSeed % 4 == 0 ? _actors.accounts[(callerSeed >> 2) % 6] : m.owner;
 
         bytes memory expected;
-        if (caller != m.owner) {
-            expected = abi.encodeWithSelector(ICommitmentVault.NotCommitmentOwner.selector, id, caller);
-        } else if (m.closed) {
+        uint256 pausedSeconds = _pausedInExitWindow();
+        if (m.closed) {
             expected = abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
-        } else if (!_world.paused) {
-            expected = abi.encodeWithSelector(ICommitmentVault.ExitNotAvailable.selector, 0);
-        } else if (_world.timestamp < exitAt) {
-            expected = abi.encodeWithSelector(ICommitmentVault.ExitNotAvailable.selector, exitAt);
+        } else if (!_world.paused || pausedSeconds < required) {
+            expected = abi.encodeWithSelector(
+                ICommitmentVault.ExitNotAvailable.selector,
+                uint64(pausedSeconds),
+                uint64(required)
+            );
         }
         _refund(Action.Exit, id, caller, expected);
     }
@@ -470,7 +473,11 @@ contract VaultHandler {
     function pause(uint256 seed) external act(Action.Pause) {
         if (seed % 5 != 0) return;
         address caller = (seed / 5) % 6 == 0 ? STRANGER : admin;
-        bytes memory expected = _guardianError(caller, _world.paused, Pausable.EnforcedPause.selector);
+        bytes memory expected = _guardianError(
+            caller,
+            _world.paused,
+            abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt))
+        );
         // Which Open milestones are already slashable as this pause begins (read before pausing).
         if (expected.length == 0) _markSlashable(_world.pauseCount + 1);
         bool ok;
@@ -482,9 +489,8 @@ contract VaultHandler {
             ret = reason;
         }
         if (_check(Action.Pause, "pause", ok, ret, expected)) {
-            if (_world.lastUnpausedAt == 0 || _world.timestamp >= _world.lastUnpausedAt + vault.PAUSE_RECOVERY()) {
-                _world.chainPausedSeconds = 0;
-            }
+            _pauseStarts.push(_world.timestamp);
+            _pauseEnds.push(0);
             _world.paused = true;
             _world.pausedAt = _world.timestamp;
             ++_world.pauseCount;
@@ -495,7 +501,11 @@ contract VaultHandler {
     /// deadline is checked against the pause rule.
     function unpause(uint256 seed) external act(Action.Unpause) {
         address caller = seed % 5 == 0 ? STRANGER : admin;
-        bytes memory expected = _guardianError(caller, !_world.paused, Pausable.ExpectedPause.selector);
+        bytes memory expected = _guardianError(
+            caller,
+            !_world.paused,
+            abi.encodeWithSelector(ICommitmentVault.VaultNotPaused.selector, uint64(_world.lastUnpausedAt))
+        );
         bool ok;
         bytes memory ret;
         VM.prank(caller);
@@ -505,7 +515,7 @@ contract VaultHandler {
             ret = reason;
         }
         if (_check(Action.Unpause, "unpause", ok, ret, expected)) {
-            _world.chainPausedSeconds += _world.timestamp - _world.pausedAt;
+            _pauseEnds[_pauseEnds.length - 1] = _world.timestamp;
             _world.lastUnpausedAt = _world.timestamp;
             _world.paused = false;
             _checkPauseExtensions();
@@ -689,7 +699,7 @@ contract VaultHandler {
     }
 
     function _createError(address tok) internal view returns (bytes memory) {
-        if (_world.paused) return abi.encodeWithSelector(Pausable.EnforcedPause.selector);
+        if (_world.paused) return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
         if (tok != address(0) && !_world.tokenAllowed) {
             return abi.encodeWithSelector(ICommitmentVault.TokenNotAllowed.selector, tok);
         }
@@ -891,7 +901,7 @@ contract VaultHandler {
 
     /// @dev Checks shared by claim and slash: not paused, commitment live, milestone Open.
     function _settleError(uint256 id, uint256 index) internal view returns (bytes memory) {
-        if (_world.paused) return abi.encodeWithSelector(Pausable.EnforcedPause.selector);
+        if (_world.paused) return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
         if (_models[id].closed) return abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
         ICommitmentVault.MilestoneState state = _tracks[id][index].last;
         if (state != ICommitmentVault.MilestoneState.Open) {
@@ -1024,7 +1034,11 @@ contract VaultHandler {
                               PRIVATE: PAUSE
     //////////////////////////////////////////////////////////////*/
 
-    function _guardianError(address caller, bool wrongState, bytes4 stateError) internal view returns (bytes memory) {
+    function _guardianError(
+        address caller,
+        bool wrongState,
+        bytes memory stateError
+    ) internal view returns (bytes memory) {
         if (caller != admin) {
             return
                 abi.encodeWithSelector(
@@ -1033,7 +1047,7 @@ contract VaultHandler {
                     vault.GUARDIAN_ROLE()
                 );
         }
-        if (wrongState) return abi.encodeWithSelector(stateError);
+        if (wrongState) return stateError;
         return "";
     }
 
@@ -1050,11 +1064,9 @@ contract VaultHandler {
         }
     }
 
-    /// @dev Right after an unpause at `u` of a pause that began at `p`, for every Open milestone with base deadline d:
-    /// - d <= claimDeadline <= max(d, u + PAUSE_RECOVERY): a pause never shortens a deadline nor extends it beyond
-    ///   the recovery window;
-    /// - a deadline that fell inside the pause (p < d <= u) is exactly u + PAUSE_RECOVERY (>= u + grace);
-    /// - a milestone that was already slashable when the pause began is still slashable (deadline <= u).
+    /// @dev Right after an unpause, for every Open milestone: the vault's claimDeadline (O(log pauses) in its unpaused
+    /// clock) equals the rule applied directly, pause by pause (`_modelDeadline`); a pause never shortens a deadline;
+    /// and a milestone that was already slashable when the pause began is still slashable.
     function _checkPauseExtensions() internal {
         uint256 unpausedAt = _world.timestamp;
         for (uint256 id = 1; id <= _world.commitmentCount; ++id) {
@@ -1063,18 +1075,12 @@ contract VaultHandler {
             for (uint256 i; i < m.milestones; ++i) {
                 Track storage t = _tracks[id][i];
                 if (t.last != ICommitmentVault.MilestoneState.Open) continue;
-                uint256 base = uint256(m.start) + (i + 1) * m.period + m.grace;
-                uint256 floor = unpausedAt + vault.PAUSE_RECOVERY();
+                uint256 end = uint256(m.start) + (i + 1) * m.period;
                 uint256 actual = vault.claimDeadline(id, i);
-                if (actual < base || actual > (base > floor ? base : floor)) {
-                    _violate(
-                        "unpause: claim deadline outside [base, max(base, unpause + recovery)]",
-                        abi.encode(id, i)
-                    );
+                if (actual != _modelDeadline(end, m.grace)) {
+                    _violate("unpause: claimDeadline differs from the pause-by-pause rule", abi.encode(id, i));
                 }
-                if (base > _world.pausedAt && base <= unpausedAt && actual != floor) {
-                    _violate("unpause: deadline inside the pause not moved to unpause + recovery", abi.encode(id, i));
-                }
+                if (actual < end + m.grace) _violate("unpause: a pause shortened a deadline", abi.encode(id, i));
                 if (t.slashableAtPause == _world.pauseCount && actual > unpausedAt) {
                     _violate(
                         "unpause: a milestone slashable when the pause began is claimable again",
@@ -1082,6 +1088,32 @@ contract VaultHandler {
                     );
                 }
             }
+        }
+    }
+
+    /// @dev The v2 pause rule applied directly, one pause after the other: a pause that began before the current
+    /// deadline and ended after the window's end moves the deadline by the paused time it overlaps, and to at least
+    /// its unpause + UNPAUSE_CLAIM_TIME. The ongoing pause counts as ending now.
+    function _modelDeadline(uint256 end, uint256 grace) internal view returns (uint256 d) {
+        d = end + grace;
+        uint256 n = _pauseStarts.length;
+        for (uint256 k; k < n; ++k) {
+            uint256 p = _pauseStarts[k];
+            uint256 u = _pauseEnds[k] == 0 ? _world.timestamp : _pauseEnds[k];
+            if (p >= d) break;
+            if (u <= end) continue;
+            d += u - (p > end ? p : end);
+            if (d < u + 1 hours) d = u + 1 hours;
+        }
+    }
+
+    /// @dev Seconds paused within the last EXIT_WINDOW (31 days), from the handler's own pause list.
+    function _pausedInExitWindow() internal view returns (uint256 total) {
+        uint256 from = _world.timestamp > 31 days ? _world.timestamp - 31 days : 0;
+        for (uint256 k; k < _pauseStarts.length; ++k) {
+            uint256 p = _pauseStarts[k] > from ? _pauseStarts[k] : from;
+            uint256 u = _pauseEnds[k] == 0 ? _world.timestamp : _pauseEnds[k];
+            if (u > p) total += u - p;
         }
     }
 
