@@ -2,7 +2,14 @@ import { CrcCalculator, Decoder, Stream } from "@garmin/fitsdk";
 import { UnsupportedError, ValidationError } from "../errors.ts";
 import { assembleActivity, type DeclaredSummary } from "./assembleActivity.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
-import { assertActivitiesWithinLimit, assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
+import {
+  assertActivitiesWithinLimit,
+  assertFitWithinLimits,
+  assertPointsWithinLimit,
+  DEFAULT_MAX_FIT_FIELDS,
+  DEFAULT_MAX_FIT_MESSAGES,
+  type ParserLimits,
+} from "./parserLimits.ts";
 import type { ParseProblemCode, Reason } from "./reasons.ts";
 import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
 import { type FitSegment, scanFit } from "./scanFit.ts";
@@ -16,8 +23,10 @@ import { mapSport, type Sport } from "./sport.ts";
  * - crc_mismatch / malformed: whatever decodes becomes an activity carrying `corrupt_file` (so the verdict says
  *   why), or, when nothing decodes, ValidationError `corrupt_file`;
  * - compressed-timestamp messages: UnsupportedError `unsupported_format`.
- * Before any decoding, scanFit counts the records: beyond `limits.maxPoints` the file is refused with
- * TooLargeError `too_many_points`, so the SDK (which keeps every message in memory) only sees bounded input.
+ * Before any decoding, scanFit counts the records, the data messages of every kind and their fields: beyond
+ * `limits.maxPoints` the file is refused with TooLargeError `too_many_points`, beyond `limits.maxMessages`
+ * with `too_many_messages`, beyond `limits.maxFields` with `too_many_fields`, so the SDK (which builds an object
+ * for every message, even an empty one, and keeps them all) only sees bounded input.
  *
  * Without a session message (Sigma, unfinalised Zwift) the records and timer events make one activity, with
  * the sport of the `sport` or first `lap` message. FIT files that are not activities (courses, workouts,
@@ -178,8 +187,16 @@ function deviceSportLabel(sport: unknown, subSport: unknown): string | undefined
 }
 
 export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivity[] {
-  const scan = scanFit(bytes, limits.maxPoints);
+  const scan = scanFit(bytes, limits.maxPoints, {
+    maxMessages: limits.maxMessages ?? DEFAULT_MAX_FIT_MESSAGES,
+    maxFields: limits.maxFields ?? DEFAULT_MAX_FIT_FIELDS,
+  });
   if (scan.exceededRecords) assertPointsWithinLimit(scan.records, limits);
+  assertFitWithinLimits(
+    scan.exceeded,
+    limits,
+    scan.exceeded === "messages" ? scan.dataMessages : scan.fields,
+  );
   const first = scan.segments[0];
   if (first === undefined) {
     throw new ValidationError({ code: "corrupt_file", message: "The file has no FIT header." });

@@ -4,7 +4,9 @@ import { isFitHeader } from "./detectFormat.ts";
 /**
  * Walks the structure of a FIT file without decoding any field: headers, definition messages and the size of
  * each data message. It is cheap (no objects per message) and tells, before the SDK decodes anything:
- * - how many record messages (samples) the file holds, so a huge file is refused before it costs memory;
+ * - how many record messages (samples) the file holds, and how many data messages of any kind and fields
+ *   across them (what the SDK would decode: it builds an object per message), so a huge file is refused before
+ *   it costs memory;
  * - how far the file can be trusted. Each FIT segment (chained files have several) ends up:
  *   - `intact`: sizes consistent, header and file CRCs match;
  *   - `crc_mismatch`: the structure is fine but a CRC does not match (bytes changed after the device wrote them);
@@ -33,6 +35,12 @@ export interface FitSegment {
   messages: number;
 }
 
+/** Bounds on what the SDK would decode: data messages of every kind, and fields across them (decoded size). */
+export interface ScanFitBounds {
+  maxMessages: number;
+  maxFields: number;
+}
+
 export interface ScanFitReturnType {
   segments: FitSegment[];
   /** Record messages (global message 20) in all segments. */
@@ -41,6 +49,11 @@ export interface ScanFitReturnType {
   trailingBytes: number;
   /** True when the scan stopped early because `maxRecords` was exceeded. */
   exceededRecords: boolean;
+  /** Data messages of every kind, and their fields (developer fields included), up to where the scan stopped. */
+  dataMessages: number;
+  fields: number;
+  /** Set when the scan stopped early because a bound of `ScanFitBounds` was exceeded. */
+  exceeded?: "messages" | "fields";
 }
 export type ScanFitParameters = Parameters<typeof scanFit>;
 
@@ -50,6 +63,7 @@ const MAX_BASE_TYPE = 0x10;
 interface LocalDefinition {
   globalNum: number;
   size: number;
+  fields: number;
 }
 
 function readUint32LE(bytes: Uint8Array, at: number): number {
@@ -63,11 +77,27 @@ function readUint16LE(bytes: Uint8Array, at: number): number {
   return (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8);
 }
 
-export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnType {
+export function scanFit(
+  bytes: Uint8Array,
+  maxRecords: number,
+  bounds: ScanFitBounds = { maxMessages: Number.POSITIVE_INFINITY, maxFields: Number.POSITIVE_INFINITY },
+): ScanFitReturnType {
   const segments: FitSegment[] = [];
   let records = 0;
   let offset = 0;
   let exceededRecords = false;
+  let dataMessages = 0;
+  let fields = 0;
+  let exceeded: ScanFitReturnType["exceeded"];
+  const result = (trailingBytes: number): ScanFitReturnType => ({
+    segments,
+    records,
+    trailingBytes,
+    exceededRecords,
+    dataMessages,
+    fields,
+    ...(exceeded === undefined ? {} : { exceeded }),
+  });
 
   while (offset < bytes.length && isFitHeader(bytes, offset)) {
     const headerSize = bytes[offset] ?? 0;
@@ -122,6 +152,7 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
           break;
         }
         let size = 0;
+        let devFields = 0;
         let badBaseType = false;
         for (let f = 0; f < fieldCount; f += 1) {
           size += bytes[at + 6 + f * 3 + 1] ?? 0;
@@ -144,8 +175,9 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
           }
           for (let f = 0; f < devCount; f += 1) size += bytes[end + 1 + f * 3 + 1] ?? 0;
           end = devEnd;
+          devFields = devCount;
         }
-        definitions[local] = { globalNum, size };
+        definitions[local] = { globalNum, size, fields: fieldCount + devFields };
         at = end;
       } else {
         const definition = definitions[local];
@@ -156,6 +188,14 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
         const end = at + 1 + definition.size;
         if (end > walkEnd) {
           stop = { status: "truncated", problem: `message cut at byte ${at}` };
+          break;
+        }
+        // Every data message becomes an object in the SDK, even one with no fields: bounded by count and by fields.
+        dataMessages += 1;
+        fields += definition.fields;
+        if (dataMessages > bounds.maxMessages || fields > bounds.maxFields) {
+          exceeded = dataMessages > bounds.maxMessages ? "messages" : "fields";
+          stop = { status: "truncated", problem: `${exceeded} limit exceeded` };
           break;
         }
         if (definition.globalNum === RECORD_MESG_NUM) {
@@ -173,7 +213,7 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
       segment.validEnd = at;
     }
 
-    if (exceededRecords) return { segments, records, trailingBytes: 0, exceededRecords };
+    if (exceededRecords || exceeded !== undefined) return result(0);
     if (stop !== undefined) {
       // A definition or message straddling the declared end of a finalised file is a size mismatch: trust what
       // came before it, like a truncation. In an unfinalised file the last two bytes may be a CRC that does not
@@ -181,7 +221,7 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
       if (stop.status === "malformed" && !finalised && at >= bytes.length - 2) stop.status = "truncated";
       segment.status = stop.status;
       segment.problem = stop.problem;
-      return { segments, records, trailingBytes: 0, exceededRecords };
+      return result(0);
     }
     if (!finalised) {
       segment.status = "truncated";
@@ -189,13 +229,13 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
         declaredDataSize === 0
           ? "header declares no data (file never finalised)"
           : "header declares more data than the file holds";
-      return { segments, records, trailingBytes: 0, exceededRecords };
+      return result(0);
     }
     // Finalised and walked exactly to the declared end: check the CRCs.
     if (declaredEnd + 2 > bytes.length) {
       segment.status = "truncated";
       segment.problem = "file CRC missing";
-      return { segments, records, trailingBytes: 0, exceededRecords };
+      return result(0);
     }
     const storedCrc = readUint16LE(bytes, declaredEnd);
     const headerCrcOk =
@@ -208,5 +248,5 @@ export function scanFit(bytes: Uint8Array, maxRecords: number): ScanFitReturnTyp
     }
     offset = declaredEnd + 2;
   }
-  return { segments, records, trailingBytes: bytes.length - offset, exceededRecords };
+  return result(bytes.length - offset);
 }

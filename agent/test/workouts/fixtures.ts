@@ -1,4 +1,4 @@
-import { Encoder, Profile } from "@garmin/fitsdk";
+import { CrcCalculator, Encoder, Profile } from "@garmin/fitsdk";
 import type { SamplePoint } from "../../src/workouts/sampleSummary.ts";
 
 /**
@@ -474,4 +474,25 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A well-formed FIT file of `count` data messages of global number `globalNum` (default 21, event) with
+ * `fields` one-byte fields each (default none): the "empty messages" bomb of the security review, where each
+ * one-byte message still becomes an object in the SDK.
+ */
+export function repeatedMessagesFit(count: number, globalNum = 21, fields = 0): Uint8Array {
+  const definition = [0x40, 0, 0, globalNum & 0xff, globalNum >> 8, fields];
+  // Field numbers 0..fields-1, size 1, base type uint8 (0x02).
+  for (let f = 0; f < fields; f += 1) definition.push(f, 1, 0x02);
+  const dataSize = definition.length + count * (1 + fields);
+  const out = new Uint8Array(14 + dataSize + 2);
+  out.set([14, 0x20, 0x08, 0x08], 0);
+  new DataView(out.buffer).setUint32(4, dataSize, true);
+  out.set([0x2e, 0x46, 0x49, 0x54], 8); // ".FIT"
+  new DataView(out.buffer).setUint16(12, CrcCalculator.calculateCRC(out, 0, 12), true);
+  out.set(definition, 14);
+  // Data messages: header byte 0x00 (local message 0) and zero-valued fields; the buffer is already zero-filled.
+  new DataView(out.buffer).setUint16(14 + dataSize, CrcCalculator.calculateCRC(out, 0, 14 + dataSize), true);
+  return out;
 }

@@ -8,6 +8,7 @@ import {
   type ParsedWorkout,
   parseWorkoutFile,
 } from "../../src/workouts/parseWorkoutFile.ts";
+import { DEFAULT_MAX_FIT_FIELDS, DEFAULT_MAX_FIT_MESSAGES } from "../../src/workouts/parserLimits.ts";
 import { scanFit } from "../../src/workouts/scanFit.ts";
 import { verifyWorkout } from "../../src/workouts/verifyWorkout.ts";
 import {
@@ -15,6 +16,7 @@ import {
   multiSessionFit,
   oneHourRunFit,
   pausedRideFit,
+  repeatedMessagesFit,
   strengthFit,
   T0,
   track,
@@ -287,6 +289,38 @@ describe("parseFit", () => {
     expect(error).to.be.instanceOf(TooLargeError);
     expect(error.code).to.equal("too_many_points");
     expect(error.details).to.deep.equal({ limit: 1000, seen: 1001 });
+  });
+
+  it("refuses files with more data messages of any kind than maxMessages, before decoding them", () => {
+    // The security review's bomb, scaled down: empty event messages, one byte each, none of them a record.
+    const started = performance.now();
+    const error = thrown(() => parse(repeatedMessagesFit(DEFAULT_MAX_FIT_MESSAGES + 1)));
+    expect(error).to.be.instanceOf(TooLargeError);
+    expect(error.code).to.equal("too_many_messages");
+    expect(error.details).to.deep.equal({
+      field: "file",
+      limit: DEFAULT_MAX_FIT_MESSAGES,
+      seen: DEFAULT_MAX_FIT_MESSAGES + 1,
+    });
+    // The scan stops at the bound; the SDK never builds the half-million objects.
+    expect(performance.now() - started).to.be.below(1_000);
+    const small = thrown(() =>
+      parse(repeatedMessagesFit(11), { ...DEFAULT_WORKOUT_FILE_LIMITS, maxMessages: 10 }),
+    );
+    expect(small.code).to.equal("too_many_messages");
+  });
+
+  it("refuses files whose messages hold more fields in all than maxFields (the decoded size)", () => {
+    const error = thrown(() =>
+      parse(repeatedMessagesFit(100, 21, 50), { ...DEFAULT_WORKOUT_FILE_LIMITS, maxFields: 4_999 }),
+    );
+    expect(error).to.be.instanceOf(TooLargeError);
+    expect(error.code).to.equal("too_many_fields");
+    expect(error.details).to.deep.equal({ field: "file", limit: 4_999, seen: 5_000 });
+    // A normal one-hour file stays far inside the defaults.
+    const scan = scanFit(oneHourRunFit(), 1e6);
+    expect(scan.dataMessages).to.be.below(DEFAULT_MAX_FIT_MESSAGES / 100);
+    expect(scan.fields).to.be.below(DEFAULT_MAX_FIT_FIELDS / 100);
   });
 
   it("refuses files with more activities than maxActivities", () => {
