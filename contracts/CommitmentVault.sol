@@ -11,6 +11,7 @@ import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 
 import {CommitmentVaultState} from "./abstracts/CommitmentVaultState.sol";
+import {CommitmentVaultExtension} from "./CommitmentVaultExtension.sol";
 import {ICommitmentVault} from "./interfaces/ICommitmentVault.sol";
 import {Schedule} from "./libraries/Schedule.sol";
 
@@ -23,7 +24,7 @@ import {Schedule} from "./libraries/Schedule.sol";
 /// once each, never back; claims are accepted strictly before `claimDeadline` (or while Appealed), slashes at or after
 /// it. Roles: DEFAULT_ADMIN_ROLE (oracles, allowlist, roles; moved with a 2-day delay, taking GUARDIAN_ROLE along if
 /// the outgoing admin held it), GUARDIAN_ROLE (pause), ARBITER_ROLE (appeals; nobody at deployment).
-contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAdminRules, Multicall {
+contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, AccessControlDefaultAdminRules, Multicall {
     using SafeERC20 for IERC20;
     using TransientSlot for *;
 
@@ -39,11 +40,13 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
         "MilestoneAttestation(uint256 commitmentId,uint256 milestoneIndex,bytes32 rulesHash,bytes32 evidenceHash,uint64 validUntil)"
     );
-    /// @notice Gas forwarded with an ETH payout to an owner: ample for smart wallets, bounded so a receiver that
-    /// burns all it gets cannot make a claim need millions of gas (a failed push is credited instead).
-    uint256 public constant PUSH_GAS = 100_000;
     /// @notice Delay of a default-admin transfer (AccessControlDefaultAdminRules).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
+
+    /// @dev Holds the cold paths (appeals, exit, oracle set) that do not fit under EIP-170 beside the hot ones; run
+    /// by delegatecall in this contract's storage. Deployed by the constructor, so deploying the vault stays one
+    /// transaction with no library linking.
+    address private immutable _EXTENSION;
 
     /// @dev Transient slot of the reentrancy flag (keccak256("CommitmentVault.reentrancy") - 1).
     bytes32 private constant _REENTRANCY_SLOT = 0xfca6151753be3259ecb4ee1350915995ee474ccc20e9ca75f3be4b49e45d6687;
@@ -61,7 +64,30 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
         uint8 threshold_
     ) EIP712("ResolutionAutopilot", "1") AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) {
         _grantRole(GUARDIAN_ROLE, admin);
-        _setOracles(oracles_, threshold_);
+        address extension = address(new CommitmentVaultExtension());
+        _EXTENSION = extension;
+        (bool ok, bytes memory reason) = extension.delegatecall(
+            abi.encodeCall(ICommitmentVault.setOracles, (oracles_, threshold_))
+        );
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+    }
+
+    /// @dev Runs the same call (selector and arguments) in the extension, in this contract's storage, and bubbles a
+    /// revert. Only for functions that return nothing; access control and the reentrancy flag are taken here first.
+    function _delegate() private {
+        address extension = _EXTENSION;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            if iszero(delegatecall(gas(), extension, ptr, calldatasize(), 0, 0)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -183,85 +209,23 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
     }
 
     /// @inheritdoc ICommitmentVault
-    function appeal(uint256 id, uint256 index) external payable override nonReentrant {
-        uint256 g = _globals;
-        Record storage c = _records[id];
-        uint256 w0 = c.w0;
-
-        // Check:
-        _requireNotPaused(g);
-        _requireLive(w0, id);
-        _requireInRange(w0, id, index);
-        if (_owner(w0) != msg.sender) revert NotCommitmentOwner(id, msg.sender);
-        MilestoneState state = _stateOf(c, w0, id, index);
-        if (state != MilestoneState.Open) revert MilestoneNotOpen(id, index, state);
-        uint256 end = _endOf(w0, index);
-        if (block.timestamp < end) revert WindowNotEnded(id, index, uint64(end));
-        uint256 deadline = _deadline(end, _graceOf(w0), g);
-        if (block.timestamp >= deadline) revert ClaimDeadlinePassed(id, index, uint64(deadline));
-        uint256 bond = _bond(c, w0, index);
-        address token = _token(w0);
-        uint256 expectedValue = token == address(0) ? bond : 0;
-        if (msg.value != expectedValue) revert IncorrectValue(msg.value, expectedValue);
-
-        // Effect: the appeal remembers the paused seconds so far, so APPEAL_PERIOD counts unpaused time only.
-        _setBits(c, index, _APPEALED);
-        _appeals[_appealKey(id, index)] =
-            block.timestamp |
-            (((_pauseInfo >> _P_TOTAL) & _MASK_64) << _A_BEFORE) |
-            (bond << _A_BOND);
-        emit AppealOpened(id, index, bond);
-
-        // Interaction:
-        if (token != address(0)) _pullExact(token, bond);
+    function appeal(uint256, uint256) external payable override nonReentrant {
+        _delegate();
     }
 
     /// @inheritdoc ICommitmentVault
-    function resolveAppeal(
-        uint256 id,
-        uint256 index,
-        bool upheld
-    ) external override onlyRole(ARBITER_ROLE) nonReentrant {
-        (Record storage c, uint256 w0, uint256 share, uint256 bond) = _appealed(id, index);
-
-        // Effect:
-        address token = _token(w0);
-        if (upheld) {
-            _setBits(c, index, _RELEASED);
-            emit AppealResolved(id, index, true);
-            emit MilestoneReleased(id, index, _owner(w0), share, bytes32(0));
-            // Interaction:
-            _pushOrCredit(_owner(w0), token, share + bond);
-        } else {
-            _setBits(c, index, _SLASHED);
-            address beneficiary = address(uint160(c.w1));
-            emit AppealResolved(id, index, false);
-            emit MilestoneSlashed(id, index, beneficiary, share);
-            _credit(beneficiary, token, share + bond);
-        }
+    function resolveAppeal(uint256, uint256, bool) external override onlyRole(ARBITER_ROLE) nonReentrant {
+        _delegate();
     }
 
     /// @inheritdoc ICommitmentVault
-    function expireAppeal(uint256 id, uint256 index) external override nonReentrant {
-        _appealed(id, index); // Check: not paused, commitment live, milestone Appealed.
-        uint256 key = _appealKey(id, index);
-        uint256 a = _appeals[key];
-        // Unpaused seconds since the appeal: the paused total now minus the paused total then.
-        uint256 pausedSince = ((_pauseInfo >> _P_TOTAL) & _MASK_64) - ((a >> _A_BEFORE) & _MASK_64);
-        uint256 expiresAt = (a & _MASK_40) + APPEAL_PERIOD + pausedSince;
-        if (block.timestamp < expiresAt) revert AppealPeriodNotOver(id, index, uint64(expiresAt));
+    function expireAppeal(uint256, uint256) external override nonReentrant {
+        _delegate();
+    }
 
-        // Effect: the bits stay "appeal track", the expired flag makes the state Refunded.
-        _appeals[key] = a | (1 << _A_EXPIRED);
-        uint256 w0 = _records[id].w0;
-        emit AppealExpired(id, index);
-
-        // Interaction:
-        _pushOrCredit(
-            _owner(w0),
-            _token(w0),
-            Schedule.share(_records[id].w2 & _MASK_128, _milestones(w0), index) + ((a >> _A_BOND) & _MASK_128)
-        );
+    /// @inheritdoc ICommitmentVault
+    function exit(uint256) external override nonReentrant {
+        _delegate();
     }
 
     /// @inheritdoc ICommitmentVault
@@ -285,31 +249,6 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
     }
 
     /// @inheritdoc ICommitmentVault
-    function exit(uint256 id) external override nonReentrant {
-        Record storage c = _records[id];
-        uint256 w0 = c.w0;
-
-        // Check:
-        _requireLive(w0, id);
-        uint256 pausedSeconds = _pausedInExitWindow();
-        if (!_isPaused(_globals) || pausedSeconds < EXIT_PAUSED_TIME) {
-            revert ExitNotAvailable(uint64(pausedSeconds), uint64(EXIT_PAUSED_TIME));
-        }
-
-        // Effect: milestones whose deadline had passed before the current pause began are forfeited to the
-        // beneficiary, as a slash would have; every other unsettled one (Appealed ones with their bond) is refunded.
-        (uint256 refund, uint256 forfeited) = _settleForExit(c, w0, id);
-        c.w0 = w0 | (1 << _W0_CLOSED);
-        address token = _token(w0);
-        if (forfeited != 0) _credit(address(uint160(c.w1)), token, forfeited);
-        address commitmentOwner = _owner(w0);
-        emit CommitmentExited(id, commitmentOwner, refund);
-
-        // Interaction:
-        if (refund != 0) _pushOrCredit(commitmentOwner, token, refund);
-    }
-
-    /// @inheritdoc ICommitmentVault
     function withdraw(address token) external override nonReentrant {
         _withdraw(msg.sender, token);
     }
@@ -324,8 +263,8 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ICommitmentVault
-    function setOracles(address[] calldata oracles_, uint8 threshold_) external override onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setOracles(oracles_, threshold_);
+    function setOracles(address[] calldata, uint8) external override onlyRole(DEFAULT_ADMIN_ROLE) {
+        _delegate();
     }
 
     /// @inheritdoc ICommitmentVault
@@ -648,31 +587,9 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
         );
     }
 
-    /// @dev Pulls `amount` of `token` from the caller and insists the vault's balance grew by exactly that.
-    function _pullExact(address token, uint256 amount) private {
-        uint256 before = IERC20(token).balanceOf(address(this));
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 balance = IERC20(token).balanceOf(address(this));
-        if (balance < before) revert BalanceDecreased(token, before, balance);
-        // balance >= before: no underflow.
-        unchecked {
-            if (balance - before != amount) revert TransferAmountMismatch(balance - before, amount);
-        }
-    }
-
     /*//////////////////////////////////////////////////////////////
                           PRIVATE: SETTLEMENT
     //////////////////////////////////////////////////////////////*/
-
-    function _requireLive(uint256 w0, uint256 id) private pure {
-        if (w0 == 0) revert CommitmentNotFound(id);
-        if (_closed(w0)) revert CommitmentClosed(id);
-    }
-
-    function _bond(Record storage c, uint256 w0, uint256 index) private view returns (uint256 bond) {
-        bond = Schedule.share(c.w2 & _MASK_128, _milestones(w0), index) / 10;
-        if (bond == 0) bond = 1;
-    }
 
     /// @dev The checks of claimMilestone before the attestation: not paused, live, in range, window open, and either
     /// Open before the deadline or Appealed (a late quorum may settle an appeal). Returns the word holding the
@@ -742,52 +659,6 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
         amount = Schedule.share(amount, _milestones(w0), index);
     }
 
-    /// @dev Shared checks of resolveAppeal and expireAppeal: not paused, live commitment, milestone Appealed.
-    function _appealed(
-        uint256 id,
-        uint256 index
-    ) private view returns (Record storage c, uint256 w0, uint256 share, uint256 bond) {
-        _requireNotPaused(_globals);
-        c = _records[id];
-        w0 = c.w0;
-        _requireLive(w0, id);
-        _requireInRange(w0, id, index);
-        MilestoneState state = _stateOf(c, w0, id, index);
-        if (state != MilestoneState.Appealed) revert MilestoneNotAppealed(id, index, state);
-        share = Schedule.share(c.w2 & _MASK_128, _milestones(w0), index);
-        bond = (_appeals[_appealKey(id, index)] >> _A_BOND) & _MASK_128;
-    }
-
-    /// @dev For {exit}: Open milestones whose deadline had passed before the current pause began become Slashed
-    /// (summed as `forfeited`); the other Open and Appealed ones are summed (bonds included) as `refund`. Deadlines
-    /// grow with the index, so the deadline is computed only until the first one still running. Bounded: at most
-    /// MAX_MILESTONES iterations.
-    function _settleForExit(
-        Record storage c,
-        uint256 w0,
-        uint256 id
-    ) private returns (uint256 refund, uint256 forfeited) {
-        uint256 count = _milestones(w0);
-        uint256 pausedAt = _pauseInfo & _MASK_40;
-        bool running;
-        for (uint256 i; i < count; ++i) {
-            uint256 bits = _bitsOf(c, i);
-            uint256 share = Schedule.share(c.w2 & _MASK_128, count, i);
-            if (bits == _APPEALED) {
-                refund += share + ((_appeals[_appealKey(id, i)] >> _A_BOND) & _MASK_128);
-            } else if (bits == 0) {
-                if (!running) running = _deadline(_endOf(w0, i), _graceOf(w0), _globals) > pausedAt;
-                if (running) {
-                    refund += share;
-                } else {
-                    _setBits(c, i, _SLASHED);
-                    forfeited += share;
-                    emit MilestoneSlashed(id, i, address(uint160(c.w1)), share);
-                }
-            }
-        }
-    }
-
     function _attestationDigest(
         uint256 id,
         uint256 index,
@@ -841,28 +712,6 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
         return signer;
     }
 
-    /// @dev Sends `amount` to `to`; if the ETH send or token transfer fails, credits it instead so that no payee
-    /// can block a settlement. Reentrancy is excluded by the flag every state-changing entry point checks.
-    function _pushOrCredit(address to, address token, uint256 amount) private {
-        bool ok;
-        if (token == address(0)) {
-            // PUSH_GAS, not all gas: smart wallets need more than 2,300, but a receiver that burns everything must
-            // not make the claim itself run out of gas. No return data is copied.
-            uint256 pushGas = PUSH_GAS;
-            assembly ("memory-safe") {
-                ok := call(pushGas, to, amount, 0, 0, 0, 0)
-            }
-        } else {
-            ok = IERC20(token).trySafeTransfer(to, amount);
-        }
-        if (!ok) _credit(to, token, amount);
-    }
-
-    function _credit(address account, address token, uint256 amount) private {
-        _credits[account][token] += amount;
-        emit Credited(account, token, amount);
-    }
-
     function _withdraw(address account, address token) private {
         // Check:
         uint256 amount = _credits[account][token];
@@ -888,69 +737,4 @@ contract CommitmentVault is CommitmentVaultState, EIP712, AccessControlDefaultAd
                             PRIVATE: ORACLES
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev The oracle set as immutable code (SSTORE2-style): a STOP byte, then the addresses ascending, 20 bytes
-    /// each. A new set deploys a new blob; the old one is simply no longer referenced.
-    function _readBlob(address blobAddress, uint256 count) private view returns (bytes memory blob) {
-        uint256 size = count * 20;
-        blob = new bytes(size);
-        assembly ("memory-safe") {
-            extcodecopy(blobAddress, add(blob, 0x20), 1, size)
-        }
-    }
-
-    function _setOracles(address[] memory list, uint8 quorum) private {
-        uint256 count = list.length;
-        if (count == 0 || count > MAX_ORACLES) revert InvalidOracleCount(count, MAX_ORACLES);
-        if (quorum == 0 || quorum > count) revert InvalidThreshold(quorum, count);
-
-        // Revoke the old set first, so an oracle that is removed loses its power in this very transaction.
-        uint256 g = _globals;
-        uint256 oldCount = (g >> _G_ORACLES) & 0x7f;
-        bytes memory old = _readBlob(address(uint160(g)), oldCount);
-        for (uint256 i; i < oldCount; ++i) {
-            address oracle;
-            assembly ("memory-safe") {
-                oracle := shr(96, mload(add(add(old, 0x20), mul(i, 20))))
-            }
-            _isOracle[oracle] = false;
-        }
-
-        // Sorted copy (insertion sort, at most 16 entries), zero and duplicate checks, membership.
-        address[] memory sorted = new address[](count);
-        for (uint256 i; i < count; ++i) {
-            address oracle = list[i];
-            if (oracle == address(0)) revert ZeroOracle(i);
-            if (_isOracle[oracle]) revert DuplicateOracle(oracle);
-            _isOracle[oracle] = true;
-            uint256 j = i;
-            while (j != 0 && sorted[j - 1] > oracle) {
-                sorted[j] = sorted[j - 1];
-                --j;
-            }
-            sorted[j] = oracle;
-        }
-
-        // The blob's runtime code: 0x00 (STOP, so it cannot be called), then the sorted addresses.
-        bytes memory runtime = new bytes(1 + count * 20);
-        for (uint256 i; i < count; ++i) {
-            address oracle = sorted[i];
-            assembly ("memory-safe") {
-                mstore(add(add(runtime, 0x21), mul(i, 20)), shl(96, oracle))
-            }
-        }
-        // Init code: PUSH4 len, DUP1, PUSH1 0x0e, PUSH1 0, CODECOPY, PUSH1 0, RETURN (14 bytes), then the runtime.
-        bytes memory init = abi.encodePacked(hex"63", uint32(runtime.length), hex"80600e6000396000f3", runtime);
-        address blobAddress;
-        assembly ("memory-safe") {
-            blobAddress := create(0, add(init, 0x20), mload(init))
-        }
-        if (blobAddress == address(0)) revert InvalidOracleCount(count, MAX_ORACLES);
-
-        _globals =
-            (g & ~(_MASK_160 | (uint256(0xff) << _G_THRESHOLD) | (uint256(0x7f) << _G_ORACLES))) |
-            uint256(uint160(blobAddress)) |
-            (uint256(quorum) << _G_THRESHOLD) |
-            (count << _G_ORACLES);
-        emit OraclesUpdated(list, quorum);
-    }
 }

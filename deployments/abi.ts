@@ -1529,12 +1529,12 @@ export const commitmentVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "id",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -2030,7 +2030,7 @@ export const commitmentVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "id",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -2056,12 +2056,12 @@ export const commitmentVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "id",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -2478,17 +2478,17 @@ export const commitmentVaultAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "id",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "index",
+        "name": "",
         "type": "uint256"
       },
       {
         "internalType": "bool",
-        "name": "upheld",
+        "name": "",
         "type": "bool"
       }
     ],
@@ -2526,12 +2526,12 @@ export const commitmentVaultAbi = [
     "inputs": [
       {
         "internalType": "address[]",
-        "name": "oracles_",
+        "name": "",
         "type": "address[]"
       },
       {
         "internalType": "uint8",
-        "name": "threshold_",
+        "name": "",
         "type": "uint8"
       }
     ],

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
 import {ICommitmentVault} from "../interfaces/ICommitmentVault.sol";
 import {Schedule} from "../libraries/Schedule.sol";
 
@@ -9,7 +12,9 @@ import {Schedule} from "../libraries/Schedule.sol";
 /// entry points live in {CommitmentVault}; this contract only holds state and reads it (Sablier's
 /// `SablierLockupState` shape).
 /// @dev Every packed word is read once per call and unpacked in place (see docs/gas.md for the measured reasons).
-abstract contract CommitmentVaultState is ICommitmentVault {
+abstract contract CommitmentVaultState {
+    using SafeERC20 for IERC20;
+
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
     //////////////////////////////////////////////////////////////*/
@@ -34,6 +39,9 @@ abstract contract CommitmentVaultState is ICommitmentVault {
     uint256 public constant APPEAL_PERIOD = 14 days;
     /// @notice Largest oracle set.
     uint256 public constant MAX_ORACLES = 16;
+    /// @notice Gas forwarded with an ETH payout to an owner: ample for smart wallets, bounded so a receiver that
+    /// burns all it gets cannot make a claim need millions of gas (a failed push is credited instead).
+    uint256 public constant PUSH_GAS = 100_000;
     /// @notice Allowlisted ERC-20s are stored by an 8-bit index (0 is native ETH).
     uint256 public constant MAX_TOKENS = 255;
 
@@ -160,12 +168,12 @@ abstract contract CommitmentVaultState is ICommitmentVault {
 
     function _existing(uint256 id) internal view returns (uint256 w0) {
         w0 = _records[id].w0;
-        if (w0 == 0) revert CommitmentNotFound(id);
+        if (w0 == 0) revert ICommitmentVault.CommitmentNotFound(id);
     }
 
     function _requireInRange(uint256 w0, uint256 id, uint256 index) internal pure {
         uint256 count = _milestones(w0);
-        if (index >= count) revert MilestoneOutOfRange(id, index, uint16(count));
+        if (index >= count) revert ICommitmentVault.MilestoneOutOfRange(id, index, uint16(count));
     }
 
     /// @dev The state bits of milestone `index` and the word holding them (w2 below 64, w1 from 64 on).
@@ -176,16 +184,16 @@ abstract contract CommitmentVaultState is ICommitmentVault {
     }
 
     /// @dev The exact state of a milestone from its bits and the commitment's `closed` flag.
-    function _stateOf(Record storage c, uint256 w0, uint256 id, uint256 index) internal view returns (MilestoneState) {
+    function _stateOf(Record storage c, uint256 w0, uint256 id, uint256 index) internal view returns (ICommitmentVault.MilestoneState) {
         uint256 bits = _bitsOf(c, index);
-        if (bits == 0) return _closed(w0) ? MilestoneState.Refunded : MilestoneState.Open;
+        if (bits == 0) return _closed(w0) ? ICommitmentVault.MilestoneState.Refunded : ICommitmentVault.MilestoneState.Open;
         if (bits == _APPEALED) {
             if (_closed(w0) || (_appeals[_appealKey(id, index)] >> _A_EXPIRED) & 1 == 1) {
-                return MilestoneState.Refunded;
+                return ICommitmentVault.MilestoneState.Refunded;
             }
-            return MilestoneState.Appealed;
+            return ICommitmentVault.MilestoneState.Appealed;
         }
-        return MilestoneState(bits);
+        return ICommitmentVault.MilestoneState(bits);
     }
 
     /// @dev Sets the 2-bit state of milestone `index` to `code` (whatever it was).
@@ -213,7 +221,7 @@ abstract contract CommitmentVaultState is ICommitmentVault {
 
     /// @dev Reverts with {VaultPaused} when `g` says the vault is paused.
     function _requireNotPaused(uint256 g) internal view {
-        if (_isPaused(g)) revert VaultPaused(uint64(_pauseInfo & _MASK_40));
+        if (_isPaused(g)) revert ICommitmentVault.VaultPaused(uint64(_pauseInfo & _MASK_40));
     }
 
     /// @dev End of pause record `r` (now for the ongoing pause).
@@ -314,4 +322,63 @@ abstract contract CommitmentVaultState is ICommitmentVault {
         uint256 from = block.timestamp > EXIT_WINDOW ? block.timestamp - EXIT_WINDOW : 0;
         return total - _pausedBefore(from, n);
     }
+
+    /*//////////////////////////////////////////////////////////////
+                        SHARED SETTLEMENT HELPERS
+    //////////////////////////////////////////////////////////////*/
+
+    function _requireLive(uint256 w0, uint256 id) internal pure {
+        if (w0 == 0) revert ICommitmentVault.CommitmentNotFound(id);
+        if (_closed(w0)) revert ICommitmentVault.CommitmentClosed(id);
+    }
+
+    function _bond(Record storage c, uint256 w0, uint256 index) internal view returns (uint256 bond) {
+        bond = Schedule.share(c.w2 & _MASK_128, _milestones(w0), index) / 10;
+        if (bond == 0) bond = 1;
+    }
+
+    /// @dev Pulls `amount` of `token` from the caller and insists the vault's balance grew by exactly that.
+    function _pullExact(address token, uint256 amount) internal {
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        if (balance < before) revert ICommitmentVault.BalanceDecreased(token, before, balance);
+        // balance >= before: no underflow.
+        unchecked {
+            if (balance - before != amount) revert ICommitmentVault.TransferAmountMismatch(balance - before, amount);
+        }
+    }
+
+    /// @dev Sends `amount` to `to`; if the ETH send or token transfer fails, credits it instead so that no payee
+    /// can block a settlement. Reentrancy is excluded by the flag every state-changing entry point checks.
+    function _pushOrCredit(address to, address token, uint256 amount) internal {
+        bool ok;
+        if (token == address(0)) {
+            // PUSH_GAS, not all gas: smart wallets need more than 2,300, but a receiver that burns everything must
+            // not make the claim itself run out of gas. No return data is copied.
+            uint256 pushGas = PUSH_GAS;
+            assembly ("memory-safe") {
+                ok := call(pushGas, to, amount, 0, 0, 0, 0)
+            }
+        } else {
+            ok = IERC20(token).trySafeTransfer(to, amount);
+        }
+        if (!ok) _credit(to, token, amount);
+    }
+
+    function _credit(address account, address token, uint256 amount) internal {
+        _credits[account][token] += amount;
+        emit ICommitmentVault.Credited(account, token, amount);
+    }
+
+    /// @dev The oracle set as immutable code (SSTORE2-style): a STOP byte, then the addresses ascending, 20 bytes
+    /// each. A new set deploys a new blob; the old one is simply no longer referenced.
+    function _readBlob(address blobAddress, uint256 count) internal view returns (bytes memory blob) {
+        uint256 size = count * 20;
+        blob = new bytes(size);
+        assembly ("memory-safe") {
+            extcodecopy(blobAddress, add(blob, 0x20), 1, size)
+        }
+    }
+
 }
