@@ -4,6 +4,7 @@
  */
 import type { Clock } from "../../clock.ts";
 import { ValidationError } from "../../errors.ts";
+import { isUnsafeText } from "../../http/safeText.ts";
 import type { Logger } from "../../logger.ts";
 import type { CoachCalendarRecord } from "../../store/coachCalendarsRepository.ts";
 import type { Repositories } from "../../store/store.ts";
@@ -31,6 +32,13 @@ export async function fetchCalendar(url: string, policy: SafeRequestPolicy): Pro
     });
   }
   const ics = response.body.toString("utf8");
+  if (isUnsafeText(ics)) {
+    throw new ValidationError({
+      code: "invalid_calendar",
+      message: "The calendar at this URL holds NUL characters; it is not iCalendar text.",
+      details: { field: "url" },
+    });
+  }
   parseCalendar(ics);
   return ics;
 }

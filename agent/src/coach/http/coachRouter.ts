@@ -15,6 +15,7 @@ import { requireSession, sessionOf } from "../../auth/session.ts";
 import { ValidationError } from "../../errors.ts";
 import { parseJsonBody, parseQuery } from "../../http/parseRequest.ts";
 import { requestSignal } from "../../http/requestTimeout.ts";
+import { assertSafeText } from "../../http/safeText.ts";
 import { CALENDAR_MAX_CHARS } from "../../store/coachCalendarsRepository.ts";
 import { nudgeChannels } from "../../store/schema.ts";
 import type { AgentTurnDependencies } from "../agent/runAgentTurn.ts";
@@ -167,6 +168,7 @@ export function coachRouter(parameters: CoachRouterParameters): Router {
       let ics: string;
       let url: string | null = null;
       if (typeof req.body === "string") {
+        assertSafeText(req.body, { field: "ics" });
         ics = req.body;
       } else {
         const body = parseJsonBody(req, calendarJsonBody);
