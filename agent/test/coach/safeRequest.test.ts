@@ -100,6 +100,57 @@ describe("coach safeRequest (SSRF guard)", () => {
     }
   });
 
+  it("refuses IPv6 forms that embed a refused IPv4 address, like the IPv4 address itself", () => {
+    for (const address of [
+      "::127.0.0.1", // IPv4-compatible; `[::127.0.0.1]` in a URL
+      "::7f00:1", // the same, as the URL parser prints it
+      "::10.0.0.1",
+      "::169.254.169.254",
+      "::ffff:0:127.0.0.1", // IPv4-translated
+      "::ffff:0:a9fe:a9fe",
+      "64:ff9b::127.0.0.1", // well-known NAT64
+      "64:ff9b::10.1.2.3",
+      "64:ff9b:1::7f00:1", // local-use NAT64, refused whole
+      "64:ff9b:1:2:3::8.8.8.8",
+      "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, refused whole (client 127.0.0.1, obfuscated)
+      "2001::1",
+      "2002:a00:1::", // 6to4 of 10.0.0.1
+      "2002:a9fe:a9fe::1",
+    ]) {
+      expect(isRefusedAddress(address), address).to.equal(true);
+    }
+    // Public IPv4 in the same forms stays allowed where the form is usable.
+    for (const address of ["::ffff:0:8.8.8.8", "64:ff9b::8.8.8.8", "2002:808:808::1", "2001:db9::1"]) {
+      expect(isRefusedAddress(address), address).to.equal(false);
+    }
+  });
+
+  it("refuses the bracketed URL forms before connecting", async () => {
+    for (const host of [
+      "[::127.0.0.1]",
+      "[::ffff:0:127.0.0.1]",
+      "[64:ff9b::127.0.0.1]",
+      "[2002:7f00:1::1]",
+    ]) {
+      const error = await rejection(
+        safeRequest({ url: `https://${host}/cal.ics` }, { ...policy, allowPrivate: false }),
+      );
+      expect(error.code, host).to.equal("url_refused");
+    }
+  });
+
+  it("does not echo a connection error to the caller", async () => {
+    const closed = createServer();
+    closed.listen(0, "127.0.0.1");
+    await once(closed, "listening");
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await rejection(safeRequest({ url: `http://127.0.0.1:${port}/cal.ics` }, policy));
+    expect(error.code).to.equal("url_unreachable");
+    expect(error.message).to.equal("The request failed.");
+    expect(JSON.stringify(error.details)).to.not.match(/ECONNREFUSED|127\.0\.0\.1/);
+  });
+
   it("refuses http:// unless allowed, and https to a loopback host by default", async () => {
     const http = await rejection(safeRequest({ url: `${base}/cal.ics` }, { ...policy, allowHttp: false }));
     expect(http.code).to.equal("url_refused");

@@ -2,7 +2,11 @@
  * Addresses an outbound request from the agent must never reach unless configuration allows it (SSRF):
  * unspecified, loopback, private (RFC 1918), carrier-grade NAT (100.64/10), link-local (169.254/16 and
  * fe80::/10, which includes cloud metadata), IPv6 unique-local (fc00::/7), multicast, documentation and
- * reserved ranges. IPv4 embedded in IPv6 (mapped, NAT64, 6to4) is checked as the IPv4 address it carries.
+ * reserved ranges. IPv4 embedded in IPv6 is checked as the IPv4 address it carries: IPv4-compatible
+ * (`::a.b.c.d`, so `[::127.0.0.1]`), IPv4-mapped (`::ffff:a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`),
+ * well-known NAT64 (`64:ff9b::/96`) and 6to4 (`2002::/16`). Ranges whose IPv4 cannot be read back reliably are
+ * refused whole: local-use NAT64 (`64:ff9b:1::/48`, RFC 8215, any prefix length) and Teredo (`2001::/32`, whose
+ * client address is obfuscated and which no public service is reached through).
  */
 import { BlockList, isIP } from "node:net";
 
@@ -31,7 +35,9 @@ const refusedV6 = new BlockList();
 for (const [network, prefix] of [
   ["::", 128],
   ["::1", 128],
+  ["64:ff9b:1::", 48],
   ["100::", 64],
+  ["2001::", 32],
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
@@ -67,12 +73,18 @@ function v4FromGroups(high: number, low: number): string {
   return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
 }
 
-/** The IPv4 address an IPv6 address carries (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
+/**
+ * The IPv4 address an IPv6 address carries (compatible ::a.b.c.d, mapped ::ffff:a.b.c.d, translated
+ * ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. `::` and `::1` read as 0.0.0.0 and 0.0.0.1,
+ * both refused like the IPv6 addresses they are.
+ */
 function embeddedIpv4(address: string): string | null {
   const g = ipv6Groups(address);
   if (g === null) return null;
   const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, h = 0, i = 0] = g;
-  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0xffff) return v4FromGroups(h, i);
+  const zeroHead = a === 0 && b === 0 && c === 0 && d === 0;
+  if (zeroHead && e === 0 && (f === 0 || f === 0xffff)) return v4FromGroups(h, i);
+  if (zeroHead && e === 0xffff && f === 0) return v4FromGroups(h, i);
   if (a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0) return v4FromGroups(h, i);
   if (a === 0x2002) return v4FromGroups(b, c);
   return null;

@@ -167,7 +167,8 @@ function once(
     );
     request.on("error", (error) => {
       if (signal.aborted) reject(unreachable(field, `No answer within ${policy.timeoutMs} ms.`, error));
-      else reject(unreachable(field, `The request failed: ${error.message}`, error));
+      // The cause (refused, reset, TLS...) is logged with the error, never echoed: it would map the network.
+      else reject(unreachable(field, "The request failed.", error));
     });
     request.end(body);
   });
