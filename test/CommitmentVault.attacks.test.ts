@@ -19,8 +19,10 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 
-/** Selector of OpenZeppelin's `ReentrancyGuardReentrantCall()`. */
-const REENTRANT_CALL_SELECTOR = ethers.id("ReentrancyGuardReentrantCall()").slice(0, 10);
+/** The vault's `ReentrantCall(address caller)` revert data for a re-entry made by `caller`. */
+function reentrantCall(caller: string): string {
+  return ethers.concat([ethers.id("ReentrantCall(address)").slice(0, 10), ethers.zeroPadValue(caller, 32)]);
+}
 /** Enum values of MilestoneState. */
 const OPEN = 0n;
 const RELEASED = 1n;
@@ -374,8 +376,8 @@ describe("CommitmentVault: attacks", () => {
       await expect(
         f.vault.connect(f.keeper).claimMilestone(1, 0, EVIDENCE_HASH, validUntil, [twin, must(sig1, "sig1")]),
       )
-        .to.be.revertedWithCustomError(f.vault, "ECDSAInvalidSignatureS")
-        .withArgs(highS);
+        .to.be.revertedWithCustomError(f.vault, "InvalidSignature")
+        .withArgs(0, 3, highS); // position 0, RecoverError.InvalidSignatureS
       await expectUntouched(f.vault, 1, 0, balance);
       expect(ethers.recoverAddress(digest, must(sig0, "sig0"))).to.equal(must(f.oracles[0], "o0").address);
     });
@@ -395,8 +397,8 @@ describe("CommitmentVault: attacks", () => {
           .connect(f.keeper)
           .claimMilestone(1, 0, EVIDENCE_HASH, validUntil, [short, must(sig1, "sig1")]),
       )
-        .to.be.revertedWithCustomError(f.vault, "ECDSAInvalidSignatureLength")
-        .withArgs(64);
+        .to.be.revertedWithCustomError(f.vault, "InvalidSignature")
+        .withArgs(0, 2, ethers.toBeHex(64, 32)); // RecoverError.InvalidSignatureLength
       // The ERC-2098 compact form of the same signature is rejected too.
       const compact = ethers.Signature.from(must(sig0, "sig0")).compactSerialized;
       await expect(
@@ -404,8 +406,8 @@ describe("CommitmentVault: attacks", () => {
           .connect(f.keeper)
           .claimMilestone(1, 0, EVIDENCE_HASH, validUntil, [compact, must(sig1, "sig1")]),
       )
-        .to.be.revertedWithCustomError(f.vault, "ECDSAInvalidSignatureLength")
-        .withArgs(64);
+        .to.be.revertedWithCustomError(f.vault, "InvalidSignature")
+        .withArgs(0, 2, ethers.toBeHex(64, 32)); // RecoverError.InvalidSignatureLength
       await expectUntouched(f.vault, 1, 0, balance);
     });
 
@@ -423,7 +425,9 @@ describe("CommitmentVault: attacks", () => {
         f.vault
           .connect(f.keeper)
           .claimMilestone(1, 0, EVIDENCE_HASH, validUntil, [yParity, must(sig1, "sig1")]),
-      ).to.be.revertedWithCustomError(f.vault, "ECDSAInvalidSignature");
+      )
+        .to.be.revertedWithCustomError(f.vault, "InvalidSignature")
+        .withArgs(0, 1, ethers.ZeroHash); // RecoverError.InvalidSignature
       await expectUntouched(f.vault, 1, 0, balance);
     });
 
@@ -595,7 +599,7 @@ describe("CommitmentVault: attacks", () => {
       await expect(tx).to.not.emit(f.vault, "Credited");
       expect(await f.token.attempted()).to.equal(true);
       expect(await f.token.reentrySucceeded()).to.equal(false);
-      expect(await f.token.reentryRevertData()).to.equal(REENTRANT_CALL_SELECTOR);
+      expect(await f.token.reentryRevertData()).to.equal(reentrantCall(await f.token.getAddress()));
       expect(await f.vault.milestoneState(1, 0)).to.equal(RELEASED);
       expect(await f.vault.milestoneState(1, 1)).to.equal(OPEN);
       expect(await f.token.balanceOf(await f.vault.getAddress())).to.equal(TOKEN_STAKE - TOKEN_SHARE);
@@ -632,7 +636,7 @@ describe("CommitmentVault: attacks", () => {
       await expect(tx).to.not.emit(f.vault, "MilestoneSlashed");
       expect(await f.token.attempted()).to.equal(true);
       expect(await f.token.reentrySucceeded()).to.equal(false);
-      expect(await f.token.reentryRevertData()).to.equal(REENTRANT_CALL_SELECTOR);
+      expect(await f.token.reentryRevertData()).to.equal(reentrantCall(await f.token.getAddress()));
       expect(await f.vault.milestoneState(1, 0)).to.equal(OPEN);
       expect(await f.vault.credits(f.charity.address, f.tokenAddress)).to.equal(0n);
       expect(await f.token.balanceOf(await f.vault.getAddress())).to.equal(2n * TOKEN_STAKE);
@@ -663,7 +667,7 @@ describe("CommitmentVault: attacks", () => {
       await expect(tx).to.not.emit(f.vault, "Credited");
       expect(await f.receiver.attempted()).to.equal(true);
       expect(await f.receiver.reentrySucceeded()).to.equal(false);
-      expect(await f.receiver.reentryRevertData()).to.equal(REENTRANT_CALL_SELECTOR);
+      expect(await f.receiver.reentryRevertData()).to.equal(reentrantCall(await f.receiver.getAddress()));
       expect(await f.vault.milestoneState(1, 0)).to.equal(RELEASED);
       expect(await f.vault.milestoneState(1, 1)).to.equal(OPEN);
       expect(await ethers.provider.getBalance(f.vaultAddress)).to.equal(2n * f.stake - ETH_SHARE);
@@ -684,7 +688,7 @@ describe("CommitmentVault: attacks", () => {
       await expect(tx).to.changeEtherBalance(ethers, f.receiverAddress, f.stake);
       expect(await f.receiver.attempted()).to.equal(true);
       expect(await f.receiver.reentrySucceeded()).to.equal(false);
-      expect(await f.receiver.reentryRevertData()).to.equal(REENTRANT_CALL_SELECTOR);
+      expect(await f.receiver.reentryRevertData()).to.equal(reentrantCall(await f.receiver.getAddress()));
       expect((await f.vault.getCommitment(1)).closed).to.equal(true);
       expect((await f.vault.getCommitment(2)).closed).to.equal(false);
       expect(await f.vault.milestoneState(2, 0)).to.equal(OPEN);

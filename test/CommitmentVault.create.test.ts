@@ -75,7 +75,7 @@ describe("CommitmentVault.createCommitment", () => {
       const p = await ethParams(f);
       await expect(
         f.vault.connect(f.alice).createCommitment(p, { value: p.amount }),
-      ).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      ).to.be.revertedWithCustomError(f.vault, "VaultPaused");
       expect(await f.vault.commitmentCount()).to.equal(0n);
     });
   });
@@ -310,19 +310,17 @@ describe("CommitmentVault.createCommitment", () => {
     it("reverts with ZeroAmount when the amount is zero", async () => {
       const f = await networkHelpers.loadFixture(vaultFixture);
       const p = await ethParams(f, { amount: 0n });
-      await expect(f.vault.connect(f.alice).createCommitment(p, { value: 0n })).to.be.revertedWithCustomError(
-        f.vault,
-        "ZeroAmount",
-      );
+      await expect(f.vault.connect(f.alice).createCommitment(p, { value: 0n }))
+        .to.be.revertedWithCustomError(f.vault, "ZeroAmount")
+        .withArgs(ZERO_ADDRESS);
     });
 
     it("reverts with ZeroAmount for an ERC-20 stake of zero", async () => {
       const f = await networkHelpers.loadFixture(vaultFixture);
       const p = await usdcParams(f, { amount: 0n });
-      await expect(f.vault.connect(f.alice).createCommitment(p)).to.be.revertedWithCustomError(
-        f.vault,
-        "ZeroAmount",
-      );
+      await expect(f.vault.connect(f.alice).createCommitment(p))
+        .to.be.revertedWithCustomError(f.vault, "ZeroAmount")
+        .withArgs(p.token);
     });
 
     describe("start", () => {
@@ -537,7 +535,9 @@ describe("CommitmentVault.createCommitment", () => {
         const p = await ethParams(f, { rulesHash: ethers.ZeroHash });
         await expect(
           f.vault.connect(f.alice).createCommitment(p, { value: p.amount }),
-        ).to.be.revertedWithCustomError(f.vault, "InvalidRulesHash");
+        )
+          .to.be.revertedWithCustomError(f.vault, "InvalidRulesHash")
+          .withArgs(ethers.ZeroHash);
       });
     });
   });
@@ -709,7 +709,7 @@ describe("CommitmentVault.createCommitmentWithPermit", () => {
     );
     await expect(
       f.vault.connect(f.alice).createCommitmentWithPermit(p, deadline, sig.v, sig.r, sig.s),
-    ).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+    ).to.be.revertedWithCustomError(f.vault, "VaultPaused");
     expect(await f.usdc.nonces(f.alice)).to.equal(0n);
   });
 

@@ -210,39 +210,43 @@ describe("CommitmentVault.cancel", () => {
 });
 
 describe("CommitmentVault.exit", () => {
-  it("reverts with ExitNotAvailable(0) when the vault is not paused", async () => {
+  // v2 (replaces the v1 tests "ExitNotAvailable(0)" and "ExitNotAvailable(pausedAt + 30 days)"): exit needs the vault
+  // paused now and paused at least 30 of the last 31 days; the error carries the paused seconds in that window.
+  it("reverts with ExitNotAvailable(0, 30 days) when the vault is not paused", async () => {
     const { f, id, start } = await setup();
     await time.increaseTo(start + 100 * DAY);
+    expect(await f.vault.exitAvailable()).to.equal(false);
     await expect(f.vault.connect(f.alice).exit(id))
       .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-      .withArgs(0n);
+      .withArgs(0n, EXIT_DELAY);
   });
 
-  it("reverts with ExitNotAvailable(0) after a pause that was lifted", async () => {
+  it("reverts with ExitNotAvailable after a 31-day pause that was lifted", async () => {
     const { f, id } = await setup();
     await pause(f);
     await time.increase(EXIT_DELAY + DAY);
     await f.vault.connect(f.admin).unpause();
-    await expect(f.vault.connect(f.alice).exit(id))
-      .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-      .withArgs(0n);
+    expect(await f.vault.exitAvailable()).to.equal(false);
+    const tx = f.vault.connect(f.alice).exit(id);
+    await expect(tx).to.be.revertedWithCustomError(f.vault, "ExitNotAvailable");
   });
 
-  it("reverts with ExitNotAvailable(pausedAt + 30 days) one second before 30 days of pause", async () => {
+  it("reverts with ExitNotAvailable(30 days - 1 s, 30 days) one second before 30 days of pause", async () => {
     const { f, id } = await setup();
     const pausedAt = await pause(f);
     await time.setNextBlockTimestamp(pausedAt + EXIT_DELAY - 1);
     await expect(f.vault.connect(f.alice).exit(id))
       .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-      .withArgs(pausedAt + EXIT_DELAY);
+      .withArgs(EXIT_DELAY - 1, EXIT_DELAY);
   });
 
-  it("reverts with ExitNotAvailable(pausedAt + 30 days) right after pausing", async () => {
+  it("reverts with ExitNotAvailable(1 s, 30 days) right after pausing", async () => {
     const { f, id } = await setup();
     const pausedAt = await pause(f);
+    await time.setNextBlockTimestamp(pausedAt + 1);
     await expect(f.vault.connect(f.alice).exit(id))
       .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-      .withArgs(pausedAt + EXIT_DELAY);
+      .withArgs(1n, EXIT_DELAY);
   });
 
   it("refunds every open milestone at exactly pausedAt + 30 days", async () => {
@@ -309,13 +313,14 @@ describe("CommitmentVault.exit", () => {
     expect(await f.vault.milestoneState(id, 0)).to.equal(State.Released);
   });
 
-  it("reverts with NotCommitmentOwner when the caller is not the owner", async () => {
+  // v2 (replaces "reverts with NotCommitmentOwner"): anyone may exit; the refund still goes to the owner.
+  it("lets anyone exit and still pays the owner", async () => {
     const { f, id } = await setup();
     const pausedAt = await pause(f);
     await time.increaseTo(pausedAt + EXIT_DELAY);
-    await expect(f.vault.connect(f.bob).exit(id))
-      .to.be.revertedWithCustomError(f.vault, "NotCommitmentOwner")
-      .withArgs(id, f.bob.address);
+    const tx = f.vault.connect(f.bob).exit(id);
+    await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(id, f.alice.address, ETH_STAKE);
+    await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.bob], [ETH_STAKE, 0n]);
   });
 
   it("reverts with CommitmentClosed on a second exit", async () => {
