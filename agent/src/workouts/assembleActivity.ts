@@ -47,6 +47,9 @@ export interface AssembleActivityParameters {
   samples: SampleSummary;
   declared: DeclaredSummary;
   problems: Reason<ParseProblemCode>[];
+  /** See parsedActivity.ts. */
+  cadenceKind?: "pedal" | "steps" | undefined;
+  lapStepCadence?: number | undefined;
 }
 export type AssembleActivityReturnType = ParsedActivity;
 
@@ -133,6 +136,8 @@ export function assembleActivity({
   samples,
   declared,
   problems,
+  cadenceKind,
+  lapStepCadence,
 }: AssembleActivityParameters): AssembleActivityReturnType {
   const allProblems = [...problems];
   if (
@@ -172,6 +177,8 @@ export function assembleActivity({
     avgHeartRate,
     maxHeartRate,
     samples,
+    cadenceKind,
+    lapStepCadence: positive(lapStepCadence),
     problems: allProblems,
   });
 }

@@ -12,7 +12,10 @@ import { readXml } from "./xmlReader.ts";
  * - Samples: <trkpt lat lon> with <ele>, <time> and the usual extensions for heart rate (Garmin's
  *   TrackPointExtension <hr>, Amazfit's <heartrate>), <speed>, <cad>/<cadence>, <power>/<watts>.
  * - Each <trkseg> starts a new segment: the gap between segments is never counted as moving or as a jump.
- * - Sport from <trk><type> (words or Strava's numeric types), "other" when absent.
+ * - Sport from <trk><type> (words or Strava's numeric types), else OsmAnd's <extensions><osmand:activity> (of the
+ *   track, else of <metadata>), else, in Runkeeper exports (creator "Runkeeper…"), the activity name that
+ *   starts the track's <name> ("Running 9/13/14 7:57 am"); "other" when none says anything (README.md has the
+ *   table of exporters and their words).
  * - The file's own time (<metadata><time> in 1.1, <time> under <gpx> in 1.0) is the creation time of the file;
  *   it only places a track none of whose points has a time (which then carries `no_timestamps`).
  * - Routes (<rte>) and waypoints are ignored: they are plans, not recordings.
@@ -27,7 +30,26 @@ const POINT_FIELDS = new Set(["ele", "time", "hr", "heartrate", "speed", "cad", 
 interface TrackState {
   builder: SampleSummaryBuilder;
   type?: string;
+  /** OsmAnd's <osmand:activity> of the track. */
+  activity?: string;
+  name?: string;
   points: number;
+}
+
+/** Runkeeper's track names: "<Activity> <m/d/yy> <h:mm> <am|pm>". */
+const RUNKEEPER_NAME = /^\s*([A-Za-z][A-Za-z /-]*?)\s+\d{1,2}\/\d{1,2}\/\d{2,4}\b/;
+
+/** The track's sport label: its <type>, OsmAnd's activity, Runkeeper's name, in that order. */
+function sportLabelOf(
+  track: TrackState,
+  fileActivity: string | undefined,
+  creator: string,
+): string | undefined {
+  if (track.type !== undefined && track.type !== "") return track.type;
+  const activity = track.activity ?? fileActivity;
+  if (activity !== undefined && activity !== "") return activity;
+  if (/runkeeper/i.test(creator) && track.name !== undefined) return RUNKEEPER_NAME.exec(track.name)?.[1];
+  return undefined;
 }
 
 function number(text: string): number | undefined {
@@ -40,6 +62,8 @@ export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
   const path: string[] = [];
   const tracks: TrackState[] = [];
   let fileTime: number | undefined;
+  let fileActivity: string | undefined;
+  let creator = "";
   let track: TrackState | undefined;
   let point: SamplePoint | undefined;
   let capture: string | undefined;
@@ -53,6 +77,7 @@ export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
         if (name !== "gpx") {
           throw new ValidationError({ code: "corrupt_file", message: "The root element is not <gpx>." });
         }
+        creator = (attributes.creator ?? "").slice(0, 200);
         return;
       }
       if (name === "trk" && parent === "gpx") {
@@ -69,7 +94,8 @@ export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
         capture = "";
       } else if (
         (name === "time" && (parent === "metadata" || parent === "gpx")) ||
-        (name === "type" && parent === "trk")
+        ((name === "type" || name === "name") && parent === "trk") ||
+        (name === "activity" && parent === "extensions")
       ) {
         capture = "";
       }
@@ -124,6 +150,12 @@ export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
       if (value === undefined) return;
       if (name === "time" && (parent === "metadata" || parent === "gpx")) fileTime ??= parseIsoTime(value);
       if (name === "type" && parent === "trk" && track !== undefined) track.type = value.trim();
+      if (name === "name" && parent === "trk" && track !== undefined) track.name = value.trim().slice(0, 200);
+      if (name === "activity" && parent === "extensions") {
+        const grandparent = path[path.length - 2];
+        if (grandparent === "trk" && track !== undefined) track.activity = value.trim().slice(0, 100);
+        else if (grandparent === "metadata") fileActivity = value.trim().slice(0, 100);
+      }
     },
   });
 
@@ -137,11 +169,12 @@ export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
   }
   return recorded.map((t, index) => {
     const samples = t.builder.finish();
+    const label = sportLabelOf(t, fileActivity, creator);
     return assembleActivity({
       source: "gpx",
       index,
-      sport: mapSport({ sport: t.type, source: "gpx" }) ?? "other",
-      deviceSport: t.type,
+      sport: mapSport({ sport: label, source: "gpx" }) ?? "other",
+      deviceSport: label,
       samples,
       // The file's time is when the file was written, not when the activity started: it only places a track
       // whose points carry no time at all.

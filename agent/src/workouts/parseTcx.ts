@@ -12,7 +12,8 @@ import { readXml } from "./xmlReader.ts";
  * <Activities> or inside a <MultiSportSession> (<FirstSport>/<NextSport>). Courses and workouts are plans and
  * are ignored; multisport <Transition> laps are not activities.
  * - Samples: <Trackpoint> with <Time>, <Position>, <AltitudeMeters>, <DistanceMeters>, <HeartRateBpm><Value>,
- *   <Cadence> and the ActivityExtension <TPX> <Speed>/<Watts>.
+ *   <Cadence> (pedal rpm by the schema, a run's steps in Polar's files) and the ActivityExtension <TPX> <Speed>/<Watts>/<RunCadence> (steps of one foot); the
+ *   laps' <LX><AvgRunCadence> as a step-cadence hint for the sport inference.
  * - Declared summary: the first <Lap StartTime>, else <Id>; the sum of the laps' <TotalTimeSeconds> and
  *   <DistanceMeters>; lap heart rates (time-weighted average, maximum). See assembleActivity.ts for how they are
  *   weighed against the samples.
@@ -36,6 +37,12 @@ interface ActivityState {
   lapTimeSec?: number;
   lapAvgHeartRate?: number;
   points: number;
+  /** "steps" when the trackpoints carry <RunCadence> (<Cadence> may be either: Polar writes a run's there). */
+  cadenceKind?: "steps";
+  /** Time-weighted sum of the laps' <LX><AvgRunCadence>, and the lap time it covers. */
+  lapStepCadenceSum: number;
+  lapStepCadenceTime: number;
+  lapStepCadence?: number;
 }
 
 function number(text: string): number | undefined {
@@ -60,6 +67,8 @@ const CAPTURED = new Set([
   "Trackpoint/Cadence",
   "TPX/Speed",
   "TPX/Watts",
+  "TPX/RunCadence",
+  "LX/AvgRunCadence",
 ]);
 
 export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
@@ -97,6 +106,8 @@ export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
           heartRateTimeSum: 0,
           heartRateTime: 0,
           points: 0,
+          lapStepCadenceSum: 0,
+          lapStepCadenceTime: 0,
         };
         activities.push(activity);
         assertActivitiesWithinLimit(activities.length, limits);
@@ -107,6 +118,7 @@ export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
         activity.laps += 1;
         activity.lapTimeSec = undefined;
         activity.lapAvgHeartRate = undefined;
+        activity.lapStepCadence = undefined;
         const start = attributes.StartTime !== undefined ? parseIsoTime(attributes.StartTime) : undefined;
         if (activity.firstLapStart === undefined && start !== undefined) activity.firstLapStart = start;
       } else if (name === "Trackpoint" && parent === "Track") {
@@ -132,6 +144,10 @@ export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
         if (activity.lapAvgHeartRate !== undefined && activity.lapTimeSec !== undefined) {
           activity.heartRateTimeSum += activity.lapAvgHeartRate * activity.lapTimeSec;
           activity.heartRateTime += activity.lapTimeSec;
+        }
+        if (activity.lapStepCadence !== undefined && activity.lapTimeSec !== undefined) {
+          activity.lapStepCadenceSum += activity.lapStepCadence * activity.lapTimeSec;
+          activity.lapStepCadenceTime += activity.lapTimeSec;
         }
         return;
       }
@@ -167,7 +183,12 @@ export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
             if (grandparent === "Trackpoint") point.heartRate = number(value);
             break;
           case "Trackpoint/Cadence":
+            // Biking cadence by the schema, yet Polar writes a run's steps here: the speed decides.
             point.cadence = number(value);
+            break;
+          case "TPX/RunCadence":
+            point.cadence = number(value);
+            activity.cadenceKind ??= "steps";
             break;
           case "TPX/Speed":
             point.speedMps = number(value);
@@ -193,6 +214,11 @@ export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
         case "Lap/DistanceMeters": {
           const metres = number(value);
           if (metres !== undefined && metres > 0) activity.distanceM += metres;
+          break;
+        }
+        case "LX/AvgRunCadence": {
+          const steps = number(value);
+          if (steps !== undefined && steps > 0) activity.lapStepCadence = steps;
           break;
         }
         case "AverageHeartRateBpm/Value":
@@ -230,6 +256,8 @@ export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
         maxHeartRate: a.maxHeartRate,
       },
       problems: [],
+      cadenceKind: a.cadenceKind,
+      lapStepCadence: a.lapStepCadenceTime > 0 ? a.lapStepCadenceSum / a.lapStepCadenceTime : undefined,
     }),
   );
 }

@@ -28,6 +28,14 @@ export const parsedActivitySchema = z.object({
   avgHeartRate: z.number().positive().optional(),
   maxHeartRate: z.number().positive().optional(),
   samples: sampleSummarySchema,
+  /**
+   * What the samples' cadence counts, when the format says so (TCX <RunCadence>: steps per minute of one foot).
+   * Otherwise it is open (FIT, GPX and TCX <Cadence>, which Polar fills with steps): the sport inference reads
+   * it together with the speed.
+   */
+  cadenceKind: z.enum(["pedal", "steps"]).optional(),
+  /** Average step cadence of the laps (TCX <LX><AvgRunCadence>), steps per minute of one foot. */
+  lapStepCadence: z.number().positive().optional(),
   /** Problems found while parsing, as verdict reasons. */
   problems: z.array(z.object({ code: z.enum(PARSE_PROBLEM_CODES), message: z.string() })),
 });

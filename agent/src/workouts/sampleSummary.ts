@@ -30,6 +30,16 @@ export const MAX_JUMPS = 16;
 export const MAX_PREVIEW_POINTS = 256;
 /** Window of the peak sustained-power estimate, in seconds. */
 export const POWER_WINDOW_SEC = 30;
+/** Width of one bin of `cadenceSeconds`, per minute (rpm, steps or strokes, whatever the device counts). */
+export const CADENCE_BIN_PER_MIN = 2;
+/** Number of cadence bins; the last one is open-ended (>= 254 per minute). */
+export const CADENCE_BINS = 128;
+/** Altitude must move this far from the last turning point before a climb counts (GPS altitude noise), m. */
+export const CLIMB_HYSTERESIS_M = 5;
+/** Steps of the device's cumulative distance are grouped by rounding to this, m (pool lengths: 25 m, 50 m). */
+export const DISTANCE_STEP_ROUNDING_M = 0.5;
+/** Distinct distance-step sizes tracked; later sizes only count toward the total. */
+const MAX_DISTANCE_STEP_SIZES = 64;
 
 /**
  * Deliberately lenient constants of the cycling power model (they under-estimate the power a real rider needs,
@@ -131,6 +141,25 @@ export const sampleSummarySchema = z.object({
   jumps: z.array(jumpSchema).max(MAX_JUMPS),
   /** Highest POWER_WINDOW_SEC-average of the power a rider would need to produce the recorded motion, watts. */
   peakPowerW: z.number().optional(),
+  /**
+   * Seconds spent in each cadence bin (CADENCE_BIN_PER_MIN wide), readings of 0 excluded. What the sport
+   * inference (inferSport.ts) reads; optional so summaries stored or built before it still parse.
+   */
+  cadenceSeconds: z.array(z.number().nonnegative()).length(CADENCE_BINS).optional(),
+  /** Total ascent, metres, counted with CLIMB_HYSTERESIS_M so GPS altitude noise adds nothing. */
+  climbM: z.number().nonnegative().optional(),
+  /**
+   * Increases of the device's cumulative distance between consecutive samples: how many, and the most common
+   * size (rounded to DISTANCE_STEP_ROUNDING_M) with how many of them have it. A pool swim logs one sample per
+   * length, so nearly every step is the pool length.
+   */
+  distanceSteps: z
+    .object({
+      count: z.int().nonnegative(),
+      modeM: z.number().nonnegative(),
+      modeCount: z.int().nonnegative(),
+    })
+    .optional(),
   preview: z.array(previewPointSchema).max(MAX_PREVIEW_POINTS),
 });
 
@@ -165,6 +194,7 @@ function isFiniteNumber(value: number | undefined): value is number {
 
 interface PreviousSample {
   time: number;
+  cadence?: number;
   lat?: number;
   lon?: number;
   altitudeM?: number;
@@ -201,6 +231,12 @@ export class SampleSummaryBuilder {
   #heartRateWeight = 0;
   #powerPoints = 0;
   #cadencePoints = 0;
+  #cadenceSeconds = new Array<number>(CADENCE_BINS).fill(0);
+  #climbM = 0;
+  /** Altitude of the last turning point of the climb counter. */
+  #climbReference: number | undefined;
+  #distanceStepCount = 0;
+  #distanceStepSizes = new Map<number, number>();
   #speedSeconds = new Array<number>(SPEED_BINS).fill(0);
   #heartRateSeconds = new Array<number>(HEART_RATE_BINS).fill(0);
   #jumps: SampleJump[] = [];
@@ -256,7 +292,9 @@ export class SampleSummaryBuilder {
       this.#heartRateMax = Math.max(this.#heartRateMax, heartRate);
     }
     if (isFiniteNumber(point.powerW) && point.powerW > 0) this.#powerPoints += 1;
-    if (isFiniteNumber(point.cadence) && point.cadence > 0) this.#cadencePoints += 1;
+    const cadence = isFiniteNumber(point.cadence) && point.cadence > 0 ? point.cadence : undefined;
+    if (cadence !== undefined) this.#cadencePoints += 1;
+    if (altitudeM !== undefined) this.#addAltitude(altitudeM);
 
     let pairSpeed: number | undefined;
     if (time !== undefined) {
@@ -267,9 +305,13 @@ export class SampleSummaryBuilder {
       this.#maxTime = Math.max(this.#maxTime, time);
       const previous = this.#previous;
       if (previous !== undefined) {
-        pairSpeed = this.#addPair(previous, { time, lat, lon, altitudeM, distanceM, heartRate }, deviceSpeed);
+        pairSpeed = this.#addPair(
+          previous,
+          { time, lat, lon, altitudeM, distanceM, heartRate, cadence },
+          deviceSpeed,
+        );
       }
-      this.#previous = { time, lat, lon, altitudeM, distanceM, heartRate };
+      this.#previous = { time, lat, lon, altitudeM, distanceM, heartRate, cadence };
     }
     this.#addPreview({
       time,
@@ -331,6 +373,9 @@ export class SampleSummaryBuilder {
       heartRateSeconds: [...this.#heartRateSeconds],
       jumps: this.#jumps.map((jump) => ({ ...jump })),
       peakPowerW: this.#peakPowerW,
+      cadenceSeconds: [...this.#cadenceSeconds],
+      climbM: Math.round(this.#climbM * 10) / 10,
+      distanceSteps: this.#distanceStepSummary(),
       preview: this.#preview.map((point) => ({ ...point })),
     };
   }
@@ -400,12 +445,58 @@ export class SampleSummaryBuilder {
       this.#heartRateWeightedSum += previous.heartRate * dtSec;
       this.#heartRateWeight += dtSec;
     }
+    if (previous.cadence !== undefined) {
+      const cadenceBin = Math.min(CADENCE_BINS - 1, Math.floor(previous.cadence / CADENCE_BIN_PER_MIN));
+      this.#cadenceSeconds[cadenceBin] = (this.#cadenceSeconds[cadenceBin] ?? 0) + dtSec;
+    }
+    if (
+      previous.distanceM !== undefined &&
+      current.distanceM !== undefined &&
+      current.distanceM > previous.distanceM
+    ) {
+      this.#addDistanceStep(current.distanceM - previous.distanceM);
+    }
     if (speed !== undefined && dtSec <= MAX_POWER_PAIR_SEC) {
       this.#addPower(speed, dtSec, previous.altitudeM, current.altitudeM);
     } else {
       this.#resetPower();
     }
     return speed;
+  }
+
+  /** Ascent with hysteresis: a rise counts once it exceeds CLIMB_HYSTERESIS_M above the last low point. */
+  #addAltitude(altitudeM: number): void {
+    if (this.#climbReference === undefined) {
+      this.#climbReference = altitudeM;
+      return;
+    }
+    const rise = altitudeM - this.#climbReference;
+    if (rise >= CLIMB_HYSTERESIS_M) {
+      this.#climbM += rise;
+      this.#climbReference = altitudeM;
+    } else if (rise <= -CLIMB_HYSTERESIS_M) {
+      this.#climbReference = altitudeM;
+    }
+  }
+
+  #addDistanceStep(stepM: number): void {
+    this.#distanceStepCount += 1;
+    const size = Math.round(stepM / DISTANCE_STEP_ROUNDING_M) * DISTANCE_STEP_ROUNDING_M;
+    const seen = this.#distanceStepSizes.get(size);
+    if (seen !== undefined) this.#distanceStepSizes.set(size, seen + 1);
+    else if (this.#distanceStepSizes.size < MAX_DISTANCE_STEP_SIZES) this.#distanceStepSizes.set(size, 1);
+  }
+
+  #distanceStepSummary(): { count: number; modeM: number; modeCount: number } {
+    let modeM = 0;
+    let modeCount = 0;
+    for (const [size, count] of this.#distanceStepSizes) {
+      if (count > modeCount) {
+        modeM = size;
+        modeCount = count;
+      }
+    }
+    return { count: this.#distanceStepCount, modeM, modeCount };
   }
 
   #addJump(jump: SampleJump): void {
