@@ -2,13 +2,14 @@
 pragma solidity ^0.8.28;
 
 /// @notice A smart account that, when it receives ETH, calls back into `reentryTarget` with preset calldata and
-/// records whether that nested call succeeded and what it reverted with.
+/// records whether that nested call succeeded and the hash of what it reverted with (one slot, so the hook stays
+/// within the vault's PUSH_GAS even for revert data with arguments).
 contract ReentrantReceiver {
     address public reentryTarget;
     bytes public reentryData;
     bool public attempted;
     bool public reentrySucceeded;
-    bytes public reentryRevertData;
+    bytes32 public reentryRevertHash;
 
     function setReentry(address target_, bytes calldata data) external {
         reentryTarget = target_;
@@ -36,6 +37,6 @@ contract ReentrantReceiver {
         // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = reentryTarget.call(reentryData);
         reentrySucceeded = ok;
-        if (!ok) reentryRevertData = ret;
+        if (!ok) reentryRevertHash = keccak256(ret);
     }
 }
