@@ -20,6 +20,12 @@ import type { CoachSettings } from "./coach/createCoach.ts";
 import { MULTICALL3_ADDRESS } from "./chain/multicall3.ts";
 import { AgentError } from "./errors.ts";
 import { type StravaConfig, stravaConfigFromEnv, stravaEnvShape } from "./providers/strava/stravaConfig.ts";
+import {
+  redactedTelemetryConfig,
+  type TelemetryConfig,
+  telemetryConfigFromEnv,
+  telemetryEnvShape,
+} from "./telemetry/telemetryConfig.ts";
 
 export { Secret } from "./configValues.ts";
 
@@ -99,6 +105,8 @@ export interface Config {
     cacheMs: number;
   };
   logLevel: LogLevel;
+  /** Traces (OTLP) and error reporting (Sentry); both off unless configured. */
+  telemetry: TelemetryConfig;
 }
 
 export type LoadConfigParameters = Record<string, string | undefined>;
@@ -192,6 +200,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   ...coachEnvShape,
   ...stravaEnvShape,
+  ...telemetryEnvShape,
 });
 
 /** Two hosts are the same site when equal or one is a subdomain of the other (a conservative test). */
@@ -320,6 +329,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       cacheMs: e.SESSION_CACHE_SECONDS * 1000,
     },
     logLevel: e.LOG_LEVEL,
+    telemetry: telemetryConfigFromEnv(e),
   };
   return deepFreeze(config);
 }
@@ -378,5 +388,6 @@ export function redactedConfig(config: Config): Record<string, unknown> {
           },
     session: { ...config.session },
     logLevel: config.logLevel,
+    telemetry: redactedTelemetryConfig(config.telemetry),
   };
 }

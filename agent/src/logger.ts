@@ -42,13 +42,21 @@ export interface CreateLoggerParameters {
   destination?: DestinationStream;
   /** Fields on every line, e.g. `{ service: "agent" }`. */
   base?: Record<string, unknown>;
+  /** Fields added to every line when it is written (the trace and span ids while tracing is on). */
+  mixin?: (() => object) | undefined;
 }
 
 export type CreateLoggerReturnType = Logger;
 
-export function createLogger({ level, destination, base }: CreateLoggerParameters): CreateLoggerReturnType {
+export function createLogger({
+  level,
+  destination,
+  base,
+  mixin,
+}: CreateLoggerParameters): CreateLoggerReturnType {
   const options = {
     level,
+    ...(mixin === undefined ? {} : { mixin }),
     base: base ?? { service: "agent" },
     redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,

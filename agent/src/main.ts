@@ -4,11 +4,16 @@
  *
  *   node agent/src/main.ts            (from the repository root; see .env.example for every variable)
  */
-import { assembleAgent } from "./assembleAgent.ts";
-import { systemClock } from "./clock.ts";
-import { ConfigError, loadConfig } from "./config.ts";
-import { startServer } from "./http/startServer.ts";
-import { createLogger } from "./logger.ts";
+import { startTelemetry } from "./telemetry/startTelemetry.ts";
+
+// Tracing and error reporting first, and the rest of the agent imported after them: the instrumentations patch
+// Express, pg and ioredis as those load (docs/operations.md, "Traces and error reports").
+const telemetry = await startTelemetry(process.env);
+const { assembleAgent } = await import("./assembleAgent.ts");
+const { systemClock } = await import("./clock.ts");
+const { ConfigError, loadConfig } = await import("./config.ts");
+const { startServer } = await import("./http/startServer.ts");
+const { createLogger } = await import("./logger.ts");
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -21,7 +26,11 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: config.logLevel, base: { service: "agent" } });
+const logger = createLogger({
+  level: config.logLevel,
+  base: { service: "agent" },
+  mixin: telemetry.logMixin,
+});
 
 // Closers run in reverse order of start. Signal handlers come first, so a SIGTERM during boot (PGlite and other
 // libraries add signal listeners of their own, which disables Node's default exit) still stops the process.
@@ -40,6 +49,8 @@ async function shutdown(reason: string, code: number): Promise<void> {
   }
   process.exit(code);
 }
+// Runs last: spans and error reports of the shutdown itself are exported too.
+closers.push({ name: "telemetry", close: () => telemetry.close(5_000) });
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 process.on("SIGINT", () => void shutdown("SIGINT", 0));
 

@@ -4,6 +4,9 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import { NotFoundError } from "../errors.ts";
+import { reportError } from "../telemetry/errorReporting.ts";
+import { currentTraceId } from "../telemetry/spans.ts";
+import { routeLabel } from "./metricsRoute.ts";
 import { PROBLEM_CONTENT_TYPE, type ProblemDocument, problemForError } from "./problem.ts";
 
 function requestIdOf(req: Request): string | undefined {
@@ -15,6 +18,9 @@ export function sendProblem(req: Request, res: Response, status: number, problem
   const body: ProblemDocument = { ...problem, instance: req.originalUrl.split("?")[0] ?? "/" };
   const requestId = requestIdOf(req);
   if (requestId !== undefined) body.requestId = requestId;
+  // With tracing on, the trace of this request: a user's error report leads straight to it.
+  const traceId = currentTraceId();
+  if (traceId !== undefined) body.traceId = traceId;
   res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
@@ -26,6 +32,15 @@ export function sendErrorProblem(req: Request, res: Response, error: unknown): v
     log?.error({ err: error }, "unexpected error while handling the request");
   } else if (mapped.status >= 500) {
     log?.warn({ err: error, code: mapped.problem.code }, "request failed: service unavailable");
+  }
+  // Every 5xx goes to error reporting (a no-op without SENTRY_DSN); expected 4xx answers never do.
+  if (mapped.status >= 500) {
+    reportError(error, {
+      requestId: requestIdOf(req),
+      route: routeLabel(req),
+      method: req.method,
+      status: mapped.status,
+    });
   }
   if (res.headersSent) {
     // The request already got its answer (e.g. a 503 after the timeout); a late failure changes nothing.

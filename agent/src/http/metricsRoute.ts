@@ -5,7 +5,8 @@
 import type { Request, RequestHandler } from "express";
 import type { Metrics } from "../metrics.ts";
 
-function routeLabel(req: Request): string {
+/** The matched route pattern (`/api/commitments/:id`), or `unmatched`; never the raw URL. */
+export function routeLabel(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   if (route === undefined || typeof route.path !== "string") return "unmatched";
   // A router's own root ("/" under /health) is labelled by its mount path: /health, not /health/.

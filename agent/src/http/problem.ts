@@ -33,6 +33,8 @@ export interface ProblemDocument {
   /** The request field that is wrong (dotted path), when one is. */
   field?: string;
   requestId?: string;
+  /** The request's trace id, when tracing is on. */
+  traceId?: string;
   [extension: string]: unknown;
 }
 
@@ -64,7 +66,7 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-const RESERVED = new Set(["type", "title", "status", "detail", "instance", "code", "requestId"]);
+const RESERVED = new Set(["type", "title", "status", "detail", "instance", "code", "requestId", "traceId"]);
 
 export function titleFor(status: number): string {
   return TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error");

@@ -12,6 +12,7 @@
 import type { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import type { Logger } from "../logger.ts";
+import { currentTraceId } from "../telemetry/spans.ts";
 import { genReqId } from "./requestId.ts";
 
 declare module "http" {
@@ -74,10 +75,13 @@ export function requestLogging(logger: Logger): RequestHandler {
     req.id = id;
     (req as LazyRequestLog)[PARENT_LOGGER] = logger;
     Object.defineProperty(req, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
+    // Read now, inside the request's span (undefined while tracing is off); the other lines get it from the mixin.
+    const traceId = currentTraceId();
     res.on("close", () => {
       const finished = res.writableFinished;
       if (finished && res.statusCode < 500 && QUIET_PATHS.test(req.originalUrl)) return;
       const line = {
+        ...(traceId === undefined ? {} : { traceId }),
         req: {
           id,
           method: req.method,
