@@ -28,6 +28,9 @@ export const JUMP_MIN_DISTANCE_M = 1000;
 export const MAX_JUMPS = 16;
 /** Upper bound of the decimated preview. */
 export const MAX_PREVIEW_POINTS = 256;
+/** Upper bound of the decimated track (timed fixes) kept for the replay fingerprint; between half and all of it
+ * is filled. 8,192 fixes keep a 1-Hz recording of 2h15 whole, and one fix every 4 s of a 9-hour ride. */
+export const MAX_TRACK_POINTS = 8192;
 /** Window of the peak sustained-power estimate, in seconds. */
 export const POWER_WINDOW_SEC = 30;
 /** Width of one bin of `cadenceSeconds`, per minute (rpm, steps or strokes, whatever the device counts). */
@@ -102,6 +105,12 @@ const previewPointSchema = z.object({
   speedMps: z.number().nonnegative().optional(),
 });
 
+const trackPointSchema = z.object({
+  time: z.number(),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
 export const sampleSummarySchema = z.object({
   /** All samples seen, timed or not. */
   points: z.int().nonnegative(),
@@ -161,11 +170,17 @@ export const sampleSummarySchema = z.object({
     })
     .optional(),
   preview: z.array(previewPointSchema).max(MAX_PREVIEW_POINTS),
+  /**
+   * The timed fixes in file order, evenly decimated to at most MAX_TRACK_POINTS: what the replay fingerprint
+   * (trackFingerprint.ts) and the synthetic-track statistics (syntheticTrack.ts) read. Absent without fixes.
+   */
+  track: z.array(trackPointSchema).max(MAX_TRACK_POINTS).optional(),
 });
 
 export type SampleSummary = z.infer<typeof sampleSummarySchema>;
 export type SampleJump = z.infer<typeof jumpSchema>;
 export type SamplePreviewPoint = z.infer<typeof previewPointSchema>;
+export type SampleTrackPoint = z.infer<typeof trackPointSchema>;
 
 export type BuildSampleSummaryParameters = Iterable<SamplePoint>;
 export type BuildSampleSummaryReturnType = SampleSummary;
@@ -244,6 +259,9 @@ export class SampleSummaryBuilder {
   #preview: SamplePreviewPoint[] = [];
   #previewStride = 1;
   #previewCounter = 0;
+  #track: SampleTrackPoint[] = [];
+  #trackStride = 1;
+  #trackCounter = 0;
   /** Last timed sample of the current segment. */
   #previous: PreviousSample | undefined;
   /** Last positioned sample of the current segment (timed or not), for the path length. */
@@ -312,6 +330,7 @@ export class SampleSummaryBuilder {
         );
       }
       this.#previous = { time, lat, lon, altitudeM, distanceM, heartRate, cadence };
+      if (lat !== undefined && lon !== undefined) this.#addTrack({ time, lat, lon });
     }
     this.#addPreview({
       time,
@@ -377,6 +396,7 @@ export class SampleSummaryBuilder {
       climbM: Math.round(this.#climbM * 10) / 10,
       distanceSteps: this.#distanceStepSummary(),
       preview: this.#preview.map((point) => ({ ...point })),
+      ...(this.#track.length > 0 ? { track: this.#track.map((point) => ({ ...point })) } : {}),
     };
   }
 
@@ -580,6 +600,16 @@ export class SampleSummaryBuilder {
       // Halve the preview and the sampling rate: it stays evenly spread over the whole activity.
       this.#preview = this.#preview.filter((_, index) => index % 2 === 0);
       this.#previewStride *= 2;
+    }
+  }
+
+  #addTrack(point: SampleTrackPoint): void {
+    this.#trackCounter += 1;
+    if ((this.#trackCounter - 1) % this.#trackStride !== 0) return;
+    this.#track.push(point);
+    if (this.#track.length >= MAX_TRACK_POINTS) {
+      this.#track = this.#track.filter((_, index) => index % 2 === 0);
+      this.#trackStride *= 2;
     }
   }
 

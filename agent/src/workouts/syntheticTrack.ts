@@ -1,0 +1,179 @@
+import { haversineM, type SampleSummary, type SampleTrackPoint } from "./sampleSummary.ts";
+
+/**
+ * Statistics that tell a recorded track from a generated one (see docs/oracle-integrity.md). PURE. A GPS receiver
+ * measures a body that accelerates, brakes and sways, through a filter that leaves correlated noise; a generator
+ * writes what it was told. Measured on the track's timed fixes (summary.track), over consecutive pairs with the
+ * same, short sampling interval:
+ * - `speedCv`: coefficient of variation of the pair speeds while moving. Generated: ~0 (constant pace); recorded:
+ *   0.05 and more (strides, corners, GPS noise);
+ * - `spacingCv`: the same for the pair distances whatever the interval (constant spacing);
+ * - `jerkM`: median third difference of the positions (|p3 − 3p2 + 3p1 − p0|), metres. Generated along straight
+ *   lines or smooth curves: ~0 (coordinate rounding only); recorded: centimetres to metres (noise, sway);
+ * - `accelerationLag1`: lag-1 autocorrelation of the second differences. White noise added to a smooth path (the
+ *   cheap way to "add GPS noise") gives −2/3; a receiver's filtered, correlated error and real motion do not;
+ * - `heartRateRangeBpm`: max − min of the heart rate; a sensor on a moving person never reads one value for
+ *   10 minutes.
+ */
+export const SYNTHETIC_LIMITS = {
+  /** Pairs with an interval above this are gaps, not samples, s. */
+  maxPairIntervalSec: 10,
+  /** Pairs slower than this are standing still, m/s. */
+  minMovingSpeedMps: 0.5,
+  /** Statistics need at least this many moving pairs (or triples). */
+  minPairs: 120,
+  /** Constant pace / spacing below this coefficient of variation. */
+  maxConstantCv: 0.02,
+  /** No GPS noise: median jerk below this, m. */
+  maxNoiselessJerkM: 0.045,
+  /** White noise on a smooth path: lag-1 autocorrelation of accelerations below this. */
+  maxWhiteNoiseLag1: -0.55,
+  /** Flat heart rate: a range of at most this over at least `minHeartRatePoints` readings and `minHeartRateSec`. */
+  maxFlatHeartRateRangeBpm: 2,
+  minHeartRatePoints: 120,
+  minHeartRateSec: 600,
+} as const;
+
+export interface TrackStatistics {
+  movingPairs: number;
+  speedCv: number | undefined;
+  spacingCv: number | undefined;
+  jerkM: number | undefined;
+  accelerationLag1: number | undefined;
+  heartRateRangeBpm: number | undefined;
+}
+
+export interface SyntheticTrackFinding {
+  statistics: TrackStatistics;
+  /** Why the track looks generated (empty: it does not). */
+  signs: string[];
+}
+
+function coefficientOfVariation(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  if (!(mean > 0)) return undefined;
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+  return Math.sqrt(variance) / mean;
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+interface Local {
+  x: number;
+  y: number;
+  t: number;
+}
+
+export function trackStatistics(summary: SampleSummary): TrackStatistics {
+  const limits = SYNTHETIC_LIMITS;
+  const track: readonly SampleTrackPoint[] = summary.track ?? [];
+  const first = track[0];
+  const heartRateRangeBpm =
+    summary.heartRateMin !== undefined && summary.heartRateMax !== undefined
+      ? summary.heartRateMax - summary.heartRateMin
+      : undefined;
+  if (first === undefined) {
+    return {
+      movingPairs: 0,
+      speedCv: undefined,
+      spacingCv: undefined,
+      jerkM: undefined,
+      accelerationLag1: undefined,
+      heartRateRangeBpm,
+    };
+  }
+  const cosLat = Math.cos((first.lat * Math.PI) / 180);
+  const metresPerDegree = (Math.PI / 180) * 6_371_008.8;
+  const local: Local[] = track.map((p) => ({
+    x: (p.lon - first.lon) * metresPerDegree * cosLat,
+    y: (p.lat - first.lat) * metresPerDegree,
+    t: p.time / 1000,
+  }));
+  const speeds: number[] = [];
+  const spacings: number[] = [];
+  for (let i = 1; i < track.length; i += 1) {
+    const a = track[i - 1];
+    const b = track[i];
+    if (a === undefined || b === undefined) continue;
+    const dt = (b.time - a.time) / 1000;
+    if (!(dt > 0) || dt > limits.maxPairIntervalSec) continue;
+    const d = haversineM(a.lat, a.lon, b.lat, b.lon);
+    if (d / dt < limits.minMovingSpeedMps) continue;
+    speeds.push(d / dt);
+    spacings.push(d);
+  }
+  // Second and third differences over runs of equal intervals (a resampled or decimated stretch keeps its
+  // spacing in time, so the differences compare like with like).
+  const accelerations: { x: number; y: number; index: number }[] = [];
+  const jerks: number[] = [];
+  for (let i = 2; i < local.length; i += 1) {
+    const p0 = local[i - 2];
+    const p1 = local[i - 1];
+    const p2 = local[i];
+    if (p0 === undefined || p1 === undefined || p2 === undefined) continue;
+    const dt1 = p1.t - p0.t;
+    const dt2 = p2.t - p1.t;
+    if (!(dt1 > 0) || Math.abs(dt2 - dt1) > 1e-3 || dt1 > limits.maxPairIntervalSec) continue;
+    const speed = Math.hypot(p2.x - p1.x, p2.y - p1.y) / dt2;
+    if (speed < limits.minMovingSpeedMps) continue;
+    accelerations.push({ x: p2.x - 2 * p1.x + p0.x, y: p2.y - 2 * p1.y + p0.y, index: i });
+  }
+  let products = 0;
+  let squares = 0;
+  let pairs = 0;
+  for (let k = 1; k < accelerations.length; k += 1) {
+    const a = accelerations[k - 1];
+    const b = accelerations[k];
+    if (a === undefined || b === undefined || b.index !== a.index + 1) continue;
+    jerks.push(Math.hypot(b.x - a.x, b.y - a.y));
+    products += a.x * b.x + a.y * b.y;
+    squares += (a.x * a.x + a.y * a.y + b.x * b.x + b.y * b.y) / 2;
+    pairs += 1;
+  }
+  return {
+    movingPairs: speeds.length,
+    speedCv: speeds.length >= limits.minPairs ? coefficientOfVariation(speeds) : undefined,
+    spacingCv: spacings.length >= limits.minPairs ? coefficientOfVariation(spacings) : undefined,
+    jerkM: jerks.length >= limits.minPairs ? median(jerks) : undefined,
+    accelerationLag1: pairs >= limits.minPairs && squares > 0 ? products / squares : undefined,
+    heartRateRangeBpm,
+  };
+}
+
+/** Whether the summary's track and heart rate look generated, with the statistics that say so. */
+export function detectSyntheticTrack(summary: SampleSummary): SyntheticTrackFinding {
+  const limits = SYNTHETIC_LIMITS;
+  const statistics = trackStatistics(summary);
+  const signs: string[] = [];
+  const { speedCv, spacingCv, jerkM, accelerationLag1, heartRateRangeBpm } = statistics;
+  if (speedCv !== undefined && speedCv < limits.maxConstantCv) {
+    signs.push(`a constant pace (speed varies by ${(speedCv * 100).toFixed(1)} %)`);
+  } else if (spacingCv !== undefined && spacingCv < limits.maxConstantCv) {
+    signs.push(`constant spacing (the distance between fixes varies by ${(spacingCv * 100).toFixed(1)} %)`);
+  }
+  if (jerkM !== undefined && jerkM < limits.maxNoiselessJerkM) {
+    signs.push(`no GPS noise (median jerk ${(jerkM * 100).toFixed(1)} cm)`);
+  }
+  if (accelerationLag1 !== undefined && accelerationLag1 < limits.maxWhiteNoiseLag1) {
+    signs.push(
+      `noise that is white, not a receiver's (acceleration autocorrelation ${accelerationLag1.toFixed(2)})`,
+    );
+  }
+  const heartRateSec = summary.heartRateSeconds.reduce((s, v) => s + v, 0);
+  if (
+    heartRateRangeBpm !== undefined &&
+    heartRateRangeBpm <= limits.maxFlatHeartRateRangeBpm &&
+    summary.heartRatePoints >= limits.minHeartRatePoints &&
+    heartRateSec >= limits.minHeartRateSec
+  ) {
+    signs.push(
+      `a heart rate that never varies (${heartRateRangeBpm} bpm range over ${Math.round(heartRateSec / 60)} min)`,
+    );
+  }
+  return { statistics, signs };
+}

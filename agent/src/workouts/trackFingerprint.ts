@@ -1,0 +1,471 @@
+import type { SampleTrackPoint } from "./sampleSummary.ts";
+
+/**
+ * The replay fingerprint of a GPS track (see docs/oracle-integrity.md): PURE functions from a track's timed
+ * fixes to
+ * - its **vertices**: the track resampled every FINGERPRINT.stepM metres along its path (each vertex exactly one
+ *   step from the previous one, on the recorded polyline), in metres from the first fix, with its time in seconds
+ *   from the first fix. Resampling by distance makes the fingerprint blind to the sampling rate (thinning), the
+ *   clock (re-timing) and the speed (time scaling); metres from the first fix make it blind to where the track is
+ *   (translation);
+ * - **segment hashes**: locality-sensitive hashes of 200-m windows. A window is described by the heading of its
+ *   first 50-m chord, the three turning angles between its four 50-m chords, and the share of the window's time
+ *   spent on each of its first three chords (relative timing: unchanged by re-timing or time scaling). Each value
+ *   is quantised into bands; the bands hash into one integer. Stored tracks index a window every
+ *   FINGERPRINT.indexEverySteps steps (every 25 m); a query probes a window at EVERY step (every 5 m), so whatever
+ *   the phase of its resampling, some query window lies within 2.5 m of each stored one, and probes the
+ *   neighbouring band of every value near a band edge (multi-probe LSH). Only informative windows (a turn, or
+ *   uneven timing) are hashed: straight, even stretches look alike on every track;
+ * - **comparison** (`compareTracks`): the exact-ish verification of one candidate found through the hashes:
+ *   matching windows give translations, a walk along both tracks matches every query vertex to the candidate's
+ *   polyline, and each matched stretch is tested for a replay: its times are an affine function of the
+ *   candidate's (t' = a·t + b, median residual ≤ 3 s) or its geometry is the same noise realisation (residual ≤ 0.75 m).
+ *   Genuine repeats of a route fail both: their own pace bends the time relation, their own GPS noise the shape.
+ */
+export const FINGERPRINT = {
+  /** Resampling step along the path, m. */
+  stepM: 5,
+  /** Steps between the vertices a stored fingerprint keeps (and between indexed windows): 25 m. */
+  indexEverySteps: 5,
+  /** Steps per chord of a window (50 m) and chords per window (200 m). */
+  chordSteps: 10,
+  chords: 4,
+  /** Band widths: first chord heading (degrees), turning angle (degrees), share of the window's time. */
+  headingBandDeg: 45,
+  turnBandDeg: 20,
+  timeShareBand: 0.05,
+  /** A value within this share of a band's width from its edge is also probed in the neighbouring band. */
+  probeMargin: 0.3,
+  /** At most this many probes per query window (the values nearest to an edge get the extra probes). */
+  maxProbesPerWindow: 8,
+  /** Informative windows: total turning at least this (degrees), or a chord's time share this far from even. */
+  minTurningDeg: 30,
+  minTimeShareDeviation: 0.08,
+  /** Most resampled vertices (5 m each: 200 km). */
+  maxVertices: 40_000,
+  /** Matching: a query vertex matches when it lies within this distance of the candidate's polyline, m. */
+  matchDistanceM: 15,
+  /** A matched stretch is a replay when its times are affine in the candidate's within this median residual, s, */
+  maxTimeResidualSec: 3,
+  /** ... or its shape follows the candidate's within this median residual (the same GPS noise), m. */
+  maxShapeResidualM: 0.75,
+  /** Shortest stretch judged (stored vertices, 25 m each): 1.5 km, or half of a shorter track, at least 400 m. */
+  minStretchVertices: 60,
+  minStretchVerticesFloor: 16,
+  /** The share of a track's length that must be replayed for the track to be a replay. */
+  minReplayedShare: 0.3,
+  /** Slowest and fastest time scaling considered (a replay played at a quarter or four times the speed). */
+  minTimeScale: 0.25,
+  maxTimeScale: 4,
+} as const;
+
+/** A resampled point: metres east and north of the first fix, seconds after it. */
+export interface TrackVertex {
+  x: number;
+  y: number;
+  t: number;
+}
+
+export interface SegmentHash {
+  /** 0 ≤ hash < 2^52. */
+  hash: number;
+  /** The window's first vertex, in stored vertices (FINGERPRINT.indexEverySteps steps each). */
+  position: number;
+}
+
+const EARTH_RADIUS_M = 6_371_008.8;
+const RAD = Math.PI / 180;
+
+/** Fixes → vertices every FINGERPRINT.stepM metres along the path (at most FINGERPRINT.maxVertices). */
+export function resampleTrack(track: readonly SampleTrackPoint[]): TrackVertex[] {
+  const first = track[0];
+  if (first === undefined) return [];
+  const cosLat = Math.cos(first.lat * RAD);
+  const project = (p: SampleTrackPoint): TrackVertex => ({
+    x: (p.lon - first.lon) * RAD * EARTH_RADIUS_M * cosLat,
+    y: (p.lat - first.lat) * RAD * EARTH_RADIUS_M,
+    t: (p.time - first.time) / 1000,
+  });
+  const step = FINGERPRINT.stepM;
+  let last = project(first);
+  const vertices: TrackVertex[] = [last];
+  let a = last;
+  for (let index = 1; index < track.length; index += 1) {
+    const point = track[index];
+    if (point === undefined) continue;
+    const b = project(point);
+    // Emit every vertex on the segment a → b one step from the previous vertex.
+    for (;;) {
+      const dbx = b.x - last.x;
+      const dby = b.y - last.y;
+      if (dbx * dbx + dby * dby < step * step) break;
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const wx = a.x - last.x;
+      const wy = a.y - last.y;
+      const dd = dx * dx + dy * dy;
+      const wd = wx * dx + wy * dy;
+      const ww = wx * wx + wy * wy;
+      const root = Math.sqrt(Math.max(0, wd * wd - dd * (ww - step * step)));
+      const u = dd > 0 ? Math.min(1, Math.max(0, (-wd + root) / dd)) : 1;
+      const vertex = { x: a.x + u * dx, y: a.y + u * dy, t: a.t + u * (b.t - a.t) };
+      vertices.push(vertex);
+      if (vertices.length >= FINGERPRINT.maxVertices) return vertices;
+      last = vertex;
+      a = vertex;
+    }
+    a = b;
+  }
+  return vertices;
+}
+
+/** Every `indexEverySteps`-th vertex: what a stored fingerprint keeps. */
+export function storedVertices(vertices: readonly TrackVertex[]): TrackVertex[] {
+  return vertices.filter((_, index) => index % FINGERPRINT.indexEverySteps === 0);
+}
+
+function wrapDeg(angle: number): number {
+  let a = angle % 360;
+  if (a >= 180) a -= 360;
+  if (a < -180) a += 360;
+  return a;
+}
+
+/** The seven values of the window starting at `start`, with `stride` vertices per step, or undefined. */
+function windowValues(vertices: readonly TrackVertex[], start: number, stride: number): number[] | undefined {
+  const chordVertices = (FINGERPRINT.chordSteps * 1) / stride;
+  const end = start + FINGERPRINT.chords * chordVertices;
+  if (end >= vertices.length) return undefined;
+  const headings: number[] = [];
+  const durations: number[] = [];
+  for (let k = 0; k < FINGERPRINT.chords; k += 1) {
+    const from = vertices[start + k * chordVertices];
+    const to = vertices[start + (k + 1) * chordVertices];
+    if (from === undefined || to === undefined) return undefined;
+    headings.push(Math.atan2(to.x - from.x, to.y - from.y) / RAD);
+    durations.push(to.t - from.t);
+  }
+  const total = durations.reduce((sum, d) => sum + d, 0);
+  if (!(total > 0) || durations.some((d) => d < 0)) return undefined;
+  const turns = [1, 2, 3].map((k) => wrapDeg((headings[k] ?? 0) - (headings[k - 1] ?? 0)));
+  const shares = durations.slice(0, 3).map((d) => d / total);
+  const turning = turns.reduce((sum, t) => sum + Math.abs(t), 0);
+  const uneven = durations.some(
+    (d) => Math.abs(d / total - 1 / FINGERPRINT.chords) >= FINGERPRINT.minTimeShareDeviation,
+  );
+  if (turning < FINGERPRINT.minTurningDeg && !uneven) return undefined;
+  return [(((headings[0] ?? 0) % 360) + 360) % 360, ...turns, ...shares];
+}
+
+const BANDS = [
+  FINGERPRINT.headingBandDeg,
+  FINGERPRINT.turnBandDeg,
+  FINGERPRINT.turnBandDeg,
+  FINGERPRINT.turnBandDeg,
+  FINGERPRINT.timeShareBand,
+  FINGERPRINT.timeShareBand,
+  FINGERPRINT.timeShareBand,
+];
+const HEADING_CELLS = Math.round(360 / FINGERPRINT.headingBandDeg);
+
+/** Band of each value (turns centred on 0), and how close it is to the lower / upper edge (0..1 of a band). */
+function cellsOf(values: readonly number[]): { cell: number; position: number }[] {
+  return values.map((value, index) => {
+    const band = BANDS[index] ?? 1;
+    const scaled = index >= 1 && index <= 3 ? value / band + 0.5 : value / band;
+    const cell = Math.floor(scaled);
+    return {
+      cell: index === 0 ? ((cell % HEADING_CELLS) + HEADING_CELLS) % HEADING_CELLS : cell,
+      position: scaled - Math.floor(scaled),
+    };
+  });
+}
+
+/** FNV-1a over the cells, two lanes, folded into 52 bits. */
+function hashCells(cells: readonly number[]): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (const cell of cells) {
+    const v = cell | 0;
+    for (let shift = 0; shift < 32; shift += 8) {
+      const byte = (v >>> shift) & 0xff;
+      h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ byte, 0x01000193 ^ 0x2f) >>> 0;
+    }
+  }
+  return (h1 & 0xfffff) * 2 ** 32 + h2;
+}
+
+/** The hashes a stored track is indexed under: one per informative window, every stored vertex. */
+export function segmentHashes(vertices: readonly TrackVertex[]): SegmentHash[] {
+  const stored = storedVertices(vertices);
+  return storedSegmentHashes(stored);
+}
+
+/** `segmentHashes` from a stored fingerprint's vertices (one every indexEverySteps steps). */
+export function storedSegmentHashes(stored: readonly TrackVertex[]): SegmentHash[] {
+  const hashes: SegmentHash[] = [];
+  for (let position = 0; position < stored.length; position += 1) {
+    const values = windowValues(stored, position, FINGERPRINT.indexEverySteps);
+    if (values === undefined) continue;
+    hashes.push({ hash: hashCells(cellsOf(values).map((c) => c.cell)), position });
+  }
+  return hashes;
+}
+
+export interface ProbeHash {
+  hash: number;
+  /** The query window's first vertex (resampled vertices, one step each). */
+  vertex: number;
+}
+
+/** The hashes a query probes: every informative window at every step, with neighbouring bands near edges. */
+export function probeHashes(vertices: readonly TrackVertex[]): ProbeHash[] {
+  const probes: ProbeHash[] = [];
+  for (let vertex = 0; vertex < vertices.length; vertex += 1) {
+    const values = windowValues(vertices, vertex, 1);
+    if (values === undefined) continue;
+    const cells = cellsOf(values);
+    const margin = FINGERPRINT.probeMargin;
+    // Values near an edge, nearest first; each doubles the probes, up to maxProbesPerWindow.
+    const ambiguous = cells
+      .map((c, index) => ({ index, distance: Math.min(c.position, 1 - c.position), up: c.position >= 0.5 }))
+      .filter((c) => c.distance < margin)
+      .sort((x, y) => x.distance - y.distance)
+      .slice(0, Math.floor(Math.log2(FINGERPRINT.maxProbesPerWindow)));
+    const combinations = 1 << ambiguous.length;
+    for (let mask = 0; mask < combinations; mask += 1) {
+      const probe = cells.map((c) => c.cell);
+      ambiguous.forEach((a, bit) => {
+        if ((mask & (1 << bit)) === 0) return;
+        const shifted = (probe[a.index] ?? 0) + (a.up ? 1 : -1);
+        probe[a.index] =
+          a.index === 0 ? ((shifted % HEADING_CELLS) + HEADING_CELLS) % HEADING_CELLS : shifted;
+      });
+      probes.push({ hash: hashCells(probe), vertex });
+    }
+  }
+  return probes;
+}
+
+/** Stored vertices ↔ base64 of little-endian float32 (x, y, t) triples. */
+export function encodeVertices(vertices: readonly TrackVertex[]): string {
+  const buffer = Buffer.alloc(vertices.length * 12);
+  vertices.forEach((v, i) => {
+    buffer.writeFloatLE(v.x, i * 12);
+    buffer.writeFloatLE(v.y, i * 12 + 4);
+    buffer.writeFloatLE(v.t, i * 12 + 8);
+  });
+  return buffer.toString("base64");
+}
+
+export function decodeVertices(encoded: string): TrackVertex[] {
+  const buffer = Buffer.from(encoded, "base64");
+  const vertices: TrackVertex[] = [];
+  for (let offset = 0; offset + 12 <= buffer.length; offset += 12) {
+    vertices.push({
+      x: buffer.readFloatLE(offset),
+      y: buffer.readFloatLE(offset + 4),
+      t: buffer.readFloatLE(offset + 8),
+    });
+  }
+  return vertices;
+}
+
+/** One matched stretch of a comparison. */
+export interface MatchedStretch {
+  /** Query stored-vertex indices (every indexEverySteps steps) from `from` to `to`, inclusive. */
+  from: number;
+  to: number;
+  matched: number;
+  /** Median time residual after the best affine time map, s; the map's scale. */
+  timeResidualSec: number;
+  timeScale: number;
+  /** Median distance to the candidate after removing the mean offset, m. */
+  shapeResidualM: number;
+  replayed: boolean;
+}
+
+export interface TrackComparison {
+  /** Query stored-vertex indices that lie on replayed stretches. */
+  replayedVertices: number[];
+  stretches: MatchedStretch[];
+}
+
+interface Projection {
+  distance: number;
+  dx: number;
+  dy: number;
+  t: number;
+  segment: number;
+}
+
+/** Nearest point of the candidate polyline's segments [from, to) to (x, y). */
+function project(
+  candidate: readonly TrackVertex[],
+  x: number,
+  y: number,
+  from: number,
+  to: number,
+): Projection | undefined {
+  let best: Projection | undefined;
+  for (let j = Math.max(0, from); j < Math.min(to, candidate.length - 1); j += 1) {
+    const a = candidate[j];
+    const b = candidate[j + 1];
+    if (a === undefined || b === undefined) continue;
+    const sx = b.x - a.x;
+    const sy = b.y - a.y;
+    const ss = sx * sx + sy * sy;
+    const u = ss > 0 ? Math.min(1, Math.max(0, ((x - a.x) * sx + (y - a.y) * sy) / ss)) : 0;
+    const px = a.x + u * sx;
+    const py = a.y + u * sy;
+    const distance = Math.hypot(x - px, y - py);
+    if (best === undefined || distance < best.distance) {
+      best = { distance, dx: x - px, dy: y - py, t: a.t + u * (b.t - a.t), segment: j };
+    }
+  }
+  return best;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.POSITIVE_INFINITY;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+interface Match {
+  i: number;
+  tq: number;
+  tc: number;
+  dx: number;
+  dy: number;
+}
+
+function judgeStretch(matches: Match[], minStretch: number): MatchedStretch | undefined {
+  const first = matches[0];
+  const last = matches[matches.length - 1];
+  if (first === undefined || last === undefined || matches.length < minStretch) return undefined;
+  // Affine time map by least squares, then once more without the worst residuals (a stop can smear one vertex).
+  const fit = (points: Match[]) => {
+    const n = points.length;
+    const mx = points.reduce((s, m) => s + m.tc, 0) / n;
+    const my = points.reduce((s, m) => s + m.tq, 0) / n;
+    let sxy = 0;
+    let sxx = 0;
+    for (const m of points) {
+      sxy += (m.tc - mx) * (m.tq - my);
+      sxx += (m.tc - mx) ** 2;
+    }
+    const a = sxx > 0 ? sxy / sxx : 0;
+    return { a, b: my - a * mx };
+  };
+  let { a, b } = fit(matches);
+  const residuals = matches.map((m) => Math.abs(m.tq - (a * m.tc + b)));
+  const cut = median(residuals) * 3 + 1e-9;
+  const kept = matches.filter((_, index) => (residuals[index] ?? 0) <= cut);
+  if (kept.length >= matches.length / 2) ({ a, b } = fit(kept));
+  const timeResidualSec = median(matches.map((m) => Math.abs(m.tq - (a * m.tc + b))));
+  const mdx = matches.reduce((s, m) => s + m.dx, 0) / matches.length;
+  const mdy = matches.reduce((s, m) => s + m.dy, 0) / matches.length;
+  const shapeResidualM = median(matches.map((m) => Math.hypot(m.dx - mdx, m.dy - mdy)));
+  const scaleOk = a >= FINGERPRINT.minTimeScale && a <= FINGERPRINT.maxTimeScale;
+  const replayed =
+    (scaleOk && timeResidualSec <= FINGERPRINT.maxTimeResidualSec) ||
+    shapeResidualM <= FINGERPRINT.maxShapeResidualM;
+  return {
+    from: first.i,
+    to: last.i,
+    matched: matches.length,
+    timeResidualSec,
+    timeScale: a,
+    shapeResidualM,
+    replayed,
+  };
+}
+
+/**
+ * Compares a query track (all resampled vertices) with a stored candidate (its stored vertices): which parts of
+ * the query replay the candidate. Bounded: at most 8 anchors are walked, each walk visits each query vertex once.
+ */
+export function compareTracks(
+  query: readonly TrackVertex[],
+  candidate: readonly TrackVertex[],
+): TrackComparison {
+  const every = FINGERPRINT.indexEverySteps;
+  const queryStored = storedVertices(query);
+  const n = queryStored.length;
+  const minStretch = Math.max(
+    FINGERPRINT.minStretchVerticesFloor,
+    Math.min(FINGERPRINT.minStretchVertices, Math.floor(n / 2)),
+  );
+  // Anchors: query windows whose hash equals a candidate window's, grouped by translation (8-m cells).
+  const byHash = new Map<number, number[]>();
+  for (const { hash, position } of storedSegmentHashes(candidate)) {
+    const list = byHash.get(hash) ?? [];
+    list.push(position);
+    byHash.set(hash, list);
+  }
+  const clusters = new Map<string, { count: number; i: number; j: number; tx: number; ty: number }>();
+  for (const probe of probeHashes(query)) {
+    for (const j of byHash.get(probe.hash) ?? []) {
+      const q = query[probe.vertex];
+      const c = candidate[j];
+      if (q === undefined || c === undefined) continue;
+      const tx = q.x - c.x;
+      const ty = q.y - c.y;
+      const key = `${Math.round(tx / 8)}:${Math.round(ty / 8)}`;
+      const cluster = clusters.get(key);
+      if (cluster === undefined) {
+        clusters.set(key, { count: 1, i: Math.round(probe.vertex / every), j, tx, ty });
+      } else cluster.count += 1;
+    }
+  }
+  const anchors = [...clusters.values()].sort((x, y) => y.count - x.count).slice(0, 8);
+  const covered = new Set<number>();
+  const replayedVertices = new Set<number>();
+  const stretches: MatchedStretch[] = [];
+  for (const anchor of anchors) {
+    if (covered.has(anchor.i)) continue;
+    const walk = (direction: 1 | -1): Match[] => {
+      const matches: Match[] = [];
+      let j = anchor.j;
+      let misses = 0;
+      for (let i = anchor.i; i >= 0 && i < n; i += direction) {
+        const q = queryStored[i];
+        if (q === undefined) break;
+        const found = project(candidate, q.x - anchor.tx, q.y - anchor.ty, j - 4, j + 5);
+        if (found === undefined || found.distance > FINGERPRINT.matchDistanceM) {
+          misses += 1;
+          if (misses > 2) break;
+          continue;
+        }
+        misses = 0;
+        j = found.segment;
+        matches.push({ i, tq: q.t, tc: found.t, dx: found.dx, dy: found.dy });
+      }
+      return matches;
+    };
+    const backward = walk(-1).reverse();
+    const forward = walk(1);
+    const matches = [...backward.slice(0, -1), ...forward];
+    for (const m of matches) covered.add(m.i);
+    const stretch = judgeStretch(matches, minStretch);
+    if (stretch === undefined) continue;
+    stretches.push(stretch);
+    if (stretch.replayed) for (const m of matches) replayedVertices.add(m.i);
+  }
+  return { replayedVertices: [...replayedVertices].sort((a, b) => a - b), stretches };
+}
+
+/** Share of the query's stored vertices that lie on replayed stretches of any candidate. */
+export function replayedShare(
+  query: readonly TrackVertex[],
+  comparisons: readonly TrackComparison[],
+): number {
+  const n = storedVertices(query).length;
+  if (n === 0) return 0;
+  const all = new Set<number>();
+  for (const comparison of comparisons) for (const i of comparison.replayedVertices) all.add(i);
+  return all.size / n;
+}
