@@ -13,10 +13,26 @@ import {
 
 const { ethers, networkHelpers } = await network.create();
 
+/**
+ * v2 pause rule (issue 13). This file replaces the v1 suite, whose rule gave every deadline running at a pause
+ * "unpause + PAUSE_RECOVERY (7 days)" and chained pauses 7 days apart; the audit showed a guardian could defer every
+ * slash of an 8-week commitment by 76 days with 14 seconds of pauses. The v1 tests and what replaces them:
+ * - "uses a 7-day recovery window" -> UNPAUSE_CLAIM_TIME is 1 hour;
+ * - "moves the claim deadline to unpause + recovery" (deadline inside a pause) -> "a deadline inside a long pause";
+ * - "a claim deadline that falls after the pause, within the recovery window" -> "a pause inside the grace" (moved
+ *   by exactly the paused time) and "the last hour after an unpause";
+ * - "a claim deadline that passed before the pause began" / "later than unpause + recovery" -> kept below, same
+ *   expectations (unaffected);
+ * - "chained pauses" (7-day chains) -> "chained pauses" (each pause adds its paused time, at most 1 h per pause);
+ * - "exit" (30 days summed over a chain) -> "exit" (paused 30 of the last 31 days; multicall([unpause, pause])).
+ * The same rule is checked against a pause-by-pause model: here (modelDeadline), in the fuzz test
+ * testFuzzPauseExtendsRunningDeadlines and in the invariant handler after every unpause.
+ */
 const GRACE = 2 * DAY;
 const EXIT_DELAY = 30 * DAY;
-/** PAUSE_RECOVERY: claim time a deadline running at a pause keeps after the unpause (>= every grace). */
-const RECOVERY = 7 * DAY;
+const HOUR = 3600;
+/** UNPAUSE_CLAIM_TIME: claim time an owner keeps after an unpause that swallowed (most of) the grace. */
+const UNPAUSE_CLAIM = HOUR;
 /** ETH stakes from `params()`: 0.8 ETH over 8 milestones. */
 const SHARE = 10n ** 17n;
 const OPEN = 0n;
@@ -97,429 +113,428 @@ async function expectSlashTooEarlyAt(f: VaultFixture, index: number, t: number, 
   expect(await f.vault.milestoneState(1, index)).to.equal(OPEN);
 }
 
-describe("CommitmentVault: pause", () => {
-  it("uses a 7-day recovery window, at least every commitment's grace", async () => {
+/** A pause interval; `u` undefined while ongoing. */
+interface Interval {
+  p: number;
+  u?: number;
+}
+
+/** The v2 rule applied directly, pause by pause (the vault computes it in O(log pauses)). */
+function modelDeadline(end: number, grace: number, pauses: readonly Interval[], now: number): number {
+  let d = end + grace;
+  for (const { p, u: ended } of pauses) {
+    const u = ended ?? now;
+    if (p >= d) break;
+    if (u <= end) continue;
+    d += u - Math.max(p, end);
+    if (d < u + UNPAUSE_CLAIM) d = u + UNPAUSE_CLAIM;
+  }
+  return d;
+}
+
+/** Paused seconds within the last 31 days. */
+function pausedInWindow(pauses: readonly Interval[], now: number): number {
+  const from = now - 31 * DAY;
+  let total = 0;
+  for (const { p, u } of pauses) {
+    const a = Math.max(p, from);
+    const b = u ?? now;
+    if (b > a) total += b - a;
+  }
+  return total;
+}
+
+/** Records pauses as they happen so tests can compare the vault with the model. */
+class Timeline {
+  readonly pauses: Interval[] = [];
+  constructor(readonly f: VaultFixture) {}
+  async pause(t: number) {
+    await pauseAt(this.f, t);
+    this.pauses.push({ p: t });
+  }
+  async unpause(t: number) {
+    await unpauseAt(this.f, t);
+    const last = this.pauses[this.pauses.length - 1];
+    if (last) last.u = t;
+  }
+  /** Asserts claimDeadline of every milestone of commitment 1 equals the model at the latest block. */
+  async expectModel(start: number, count = 8, period = WEEK, grace = GRACE) {
+    const now = await networkHelpers.time.latest();
+    for (let i = 0; i < count; i++) {
+      const end = start + (i + 1) * period;
+      expect(Number(await this.f.vault.claimDeadline(1, i)), `milestone ${i}`).to.equal(
+        modelDeadline(end, grace, this.pauses, now),
+      );
+    }
+  }
+}
+
+describe("CommitmentVault: pause (v2 rule)", () => {
+  it("keeps one hour of claim time after an unpause, and exit needs 30 of the last 31 days", async () => {
     const f = await networkHelpers.loadFixture(pauseFixture);
-    expect(await f.vault.PAUSE_RECOVERY()).to.equal(BigInt(RECOVERY));
-    expect(await f.vault.PAUSE_RECOVERY()).to.equal(await f.vault.MAX_GRACE());
+    expect(await f.vault.UNPAUSE_CLAIM_TIME()).to.equal(BigInt(UNPAUSE_CLAIM));
+    expect(await f.vault.EXIT_PAUSED_TIME()).to.equal(BigInt(EXIT_DELAY));
+    expect(await f.vault.EXIT_WINDOW()).to.equal(BigInt(31 * DAY));
   });
 
-  describe("a claim deadline that falls inside a pause", () => {
-    // Milestone 0's deadline D lies inside [p, u); it moves to u + recovery (>= u + grace).
-    const layout = (f: PauseFixture) => {
-      const d = f.base(0);
-      const p = d - DAY;
-      const u = d + 3 * DAY;
-      return { d, p, u, extended: u + RECOVERY };
-    };
-
-    it("moves the claim deadline to unpause + recovery", async () => {
+  describe("a pause inside the grace", () => {
+    it("extends the deadline by exactly the paused time", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { d, p, u, extended } = layout(f);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      expect(await f.vault.pauseState()).to.deep.equal([0n, BigInt(p), BigInt(u), BigInt(u - p)]);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(extended);
-      expect(extended).to.be.at.least(u + GRACE);
+      const end = f.base(0) - GRACE;
+      await pauseAt(f, end + DAY);
+      await unpauseAt(f, end + DAY + 2 * HOUR);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.base(0) + 2 * HOUR);
+      // The other milestones' grace lies wholly after the unpause: unmoved.
+      expect(Number(await f.vault.claimDeadline(1, 1))).to.equal(f.base(1));
+      await expectSlashTooEarlyAt(f, 0, f.base(0) + 2 * HOUR - 1, f.base(0) + 2 * HOUR);
+      await expectSlashAt(f, 0, f.base(0) + 2 * HOUR);
     });
 
-    it("claims at unpause + grace - 1 and at unpause + recovery - 1", async () => {
+    it("claims one second before the extended deadline", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p, u, extended } = layout(f);
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      await expectClaimAt(f, 0, u + GRACE - 1, extended - 1);
-      const g = await networkHelpers.loadFixture(pauseFixture);
-      await pauseAt(g, p);
-      await unpauseAt(g, u);
-      await expectClaimAt(g, 0, extended - 1);
+      const end = f.base(0) - GRACE;
+      await pauseAt(f, end + DAY);
+      await unpauseAt(f, end + DAY + 2 * HOUR);
+      await expectClaimAt(f, 0, f.base(0) + 2 * HOUR - 1);
     });
 
-    it("reverts when the slash comes at any time before unpause + recovery", async () => {
+    it("gives one hour after the unpause when the pause began in the grace's last hour", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { d, p, u, extended } = layout(f);
-      await expectSlashTooEarlyAt(f, 0, p - 1, d);
-      await pauseAt(f, p);
-      // Past the base deadline but paused: slashing is stopped altogether.
-      await at(d);
-      await expect(f.vault.connect(f.keeper).slash(1, 0)).to.be.revertedWithCustomError(
-        f.vault,
-        "EnforcedPause",
-      );
-      await unpauseAt(f, u);
-      await expectSlashTooEarlyAt(f, 0, u + 1, extended);
-      await expectSlashTooEarlyAt(f, 0, u + GRACE, extended);
-      await expectSlashTooEarlyAt(f, 0, extended - 1, extended);
-      expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(0n);
+      await pauseAt(f, f.base(0) - 10 * 60);
+      await unpauseAt(f, f.base(0) - 10 * 60 + 1);
+      const u = f.base(0) - 10 * 60 + 1;
+      // 10 minutes of grace were left: the owner gets a full hour instead (paused 1 s + at most 1 h).
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(u + UNPAUSE_CLAIM);
+      await expectClaimAt(f, 0, u + UNPAUSE_CLAIM - 1);
+    });
+  });
+
+  describe("a deadline inside a long pause", () => {
+    it("moves to the unpause plus the grace left when the pause began", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const end = f.base(0) - GRACE;
+      // Paused from the middle of window 0 until ten days after its nominal deadline: the whole grace is left.
+      await pauseAt(f, end - DAY);
+      await unpauseAt(f, f.base(0) + 10 * DAY);
+      const u = f.base(0) + 10 * DAY;
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(u + GRACE);
+      await expectSlashTooEarlyAt(f, 0, u + GRACE - 1, u + GRACE);
+      await expectSlashAt(f, 0, u + GRACE);
     });
 
-    it("slashes at exactly unpause + recovery", async () => {
+    it("moves to unpause + 1 hour when under an hour of grace was left", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p, u, extended } = layout(f);
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      await expectSlashAt(f, 0, extended);
-      expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(SHARE);
+      await pauseAt(f, f.base(0) - 30 * 60);
+      await unpauseAt(f, f.base(0) + 10 * DAY);
+      const u = f.base(0) + 10 * DAY;
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(u + UNPAUSE_CLAIM);
+      await expectSlashTooEarlyAt(f, 0, u + UNPAUSE_CLAIM - 1, u + UNPAUSE_CLAIM);
+      await expectSlashAt(f, 0, u + UNPAUSE_CLAIM);
     });
 
-    it("reverts when the claim comes at exactly unpause + recovery", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p, u, extended } = layout(f);
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      const sigs = await attest(f, 0, extended + DAY);
-      await at(extended);
-      await expect(f.vault.connect(f.keeper).claimMilestone(1, 0, EVIDENCE_HASH, extended + DAY, sigs))
-        .to.be.revertedWithCustomError(f.vault, "ClaimDeadlinePassed")
-        .withArgs(1, 0, extended);
-      expect(await f.vault.milestoneState(1, 0)).to.equal(OPEN);
-    });
-
-    it("extends a deadline one second after the pause began", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const u = d + DAY;
-      await pauseAt(f, d - 1);
-      await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + RECOVERY);
-      await expectSlashTooEarlyAt(f, 0, u + RECOVERY - 1, u + RECOVERY);
-      await expectSlashAt(f, 0, u + RECOVERY);
+    it("with zero grace, a window ending inside the pause gets one hour after the unpause", async () => {
+      const f = await networkHelpers.loadFixture(vaultFixture);
+      const start = (await networkHelpers.time.latest()) + DAY;
+      const p = params(start, f.charity.address, { grace: 0 });
+      await f.vault.connect(f.alice).createCommitment(p, { value: p.amount });
+      await pauseAt(f, start + WEEK - 60);
+      await unpauseAt(f, start + WEEK + DAY);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(start + WEEK + DAY + UNPAUSE_CLAIM);
+      // A pause that begins exactly at a zero-grace deadline does not move it.
+      await pauseAt(f, start + 2 * WEEK);
+      await unpauseAt(f, start + 2 * WEEK + DAY);
+      expect(Number(await f.vault.claimDeadline(1, 1))).to.equal(start + 2 * WEEK);
     });
 
     it("reports, while paused, the deadline an unpause at the current block would give", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p } = layout(f);
-      await pauseAt(f, p);
-      const t = p + 2 * DAY;
-      await networkHelpers.time.increaseTo(t);
-      expect(await networkHelpers.time.latest()).to.equal(t);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(t + RECOVERY);
+      await pauseAt(f, f.base(0) - HOUR / 2);
+      await networkHelpers.time.increaseTo(f.base(0) + 3 * DAY);
+      const now = await networkHelpers.time.latest();
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(now + UNPAUSE_CLAIM);
     });
   });
 
-  describe("a claim deadline that falls after the pause, within the recovery window of the unpause", () => {
-    it("moves the claim deadline to unpause + recovery", async () => {
+  describe("deadlines a pause does not touch", () => {
+    it("a deadline that passed before the pause began stays slashable after the unpause", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const p = d - 3 * DAY;
-      const u = d - DAY;
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + RECOVERY);
-      expect(u + RECOVERY).to.be.greaterThan(d);
-      await expectSlashTooEarlyAt(f, 0, d, u + RECOVERY);
-      await expectSlashAt(f, 0, u + RECOVERY);
-    });
-  });
-
-  describe("a claim deadline that passed before the pause began", () => {
-    it("is unaffected: slashable right after the unpause", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const p = d + DAY;
-      const u = p + 2 * DAY;
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
-      await expectSlashAt(f, 0, u + 1);
-    });
-
-    it("reverts when the claim comes right after the unpause", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const p = d + DAY;
-      const u = p + 2 * DAY;
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      const sigs = await attest(f, 0, u + DAY);
-      await at(u + 1);
-      await expect(f.vault.connect(f.keeper).claimMilestone(1, 0, EVIDENCE_HASH, u + DAY, sigs))
+      await pauseAt(f, f.base(0) + 60);
+      await unpauseAt(f, f.base(0) + 3 * DAY);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.base(0));
+      const sigs = await attest(f, 0, f.base(0) + 10 * DAY);
+      await at(f.base(0) + 3 * DAY + 1);
+      await expect(f.vault.connect(f.keeper).claimMilestone(1, 0, EVIDENCE_HASH, f.base(0) + 10 * DAY, sigs))
         .to.be.revertedWithCustomError(f.vault, "ClaimDeadlinePassed")
-        .withArgs(1, 0, d);
+        .withArgs(1, 0, f.base(0));
+      await expectSlashAt(f, 0, f.base(0) + 3 * DAY + 2);
     });
 
-    it("is unaffected when the pause begins exactly at the deadline", async () => {
+    it("a pause that begins exactly at the deadline leaves it", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const u = d + 2 * DAY;
-      await pauseAt(f, d);
-      await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
-      await expectSlashAt(f, 0, u + 1);
-    });
-  });
-
-  describe("a claim deadline later than unpause + recovery", () => {
-    // A one-hour pause early in window 0: milestone 0's deadline (9 days after start) lies beyond u + 7 days.
-    const layout = (f: PauseFixture) => ({ p: f.start + 3600, u: f.start + 7200, d: f.base(0) });
-
-    it("is unaffected", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p, u, d } = layout(f);
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      expect(u + RECOVERY).to.be.lessThan(d);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
-      expect(await f.vault.claimDeadline(1, 7)).to.equal(f.base(7));
-      await expectSlashTooEarlyAt(f, 0, d - 1, d);
-      await expectSlashAt(f, 0, d);
+      await pauseAt(f, f.base(0));
+      await unpauseAt(f, f.base(0) + DAY);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.base(0));
     });
 
-    it("claims at the unchanged deadline - 1", async () => {
+    it("deadlines whose grace lies wholly after the unpause, and commitments created after it, are not moved", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const { p, u, d } = layout(f);
-      await pauseAt(f, p);
-      await unpauseAt(f, u);
-      await expectClaimAt(f, 0, d - 1);
-    });
-
-    it("extends only the deadlines that fall before unpause + recovery", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const d0 = f.base(0);
-      const u = d0 + 3 * DAY;
-      await pauseAt(f, d0 - DAY);
-      await unpauseAt(f, u);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u + RECOVERY);
-      // Milestone 1's deadline (d0 + 7 days) is before u + 7 days: extended too.
-      expect(await f.vault.claimDeadline(1, 1)).to.equal(u + RECOVERY);
-      // Milestone 2's deadline is a fortnight after d0: beyond u + 7 days, unchanged.
-      expect(await f.vault.claimDeadline(1, 2)).to.equal(f.base(2));
-      await expectSlashTooEarlyAt(f, 2, f.base(2) - 1, f.base(2));
-      await expectSlashAt(f, 2, f.base(2));
+      await pauseAt(f, f.start + 60);
+      await unpauseAt(f, f.start + 120);
+      for (let i = 0; i < 8; i++) expect(Number(await f.vault.claimDeadline(1, i))).to.equal(f.base(i));
+      const start = f.start + DAY;
+      const p = params(start, f.charity.address, { grace: GRACE });
+      await f.vault.connect(f.bob).createCommitment(p, { value: p.amount });
+      expect(Number(await f.vault.claimDeadline(2, 0))).to.equal(start + WEEK + GRACE);
     });
   });
 
   describe("chained pauses", () => {
-    it("extends a deadline covered by the first pause to the second unpause + recovery", async () => {
+    it("each pause adds its paused time, and at most one hour when it ends near the deadline", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const p1 = d - DAY;
-      const u1 = d + DAY;
-      const p2 = u1 + 3 * DAY;
-      const u2 = p2 + DAY;
-      const extended = u2 + RECOVERY;
-      await pauseAt(f, p1);
-      await unpauseAt(f, u1);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(u1 + RECOVERY);
-      await pauseAt(f, p2);
-      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p1), BigInt(u1), BigInt(u1 - p1)]);
-      await unpauseAt(f, u2);
-      expect(await f.vault.pauseState()).to.deep.equal([
-        0n,
-        BigInt(p1),
-        BigInt(u2),
-        BigInt(u1 - p1 + (u2 - p2)),
-      ]);
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(extended);
-      await expectSlashTooEarlyAt(f, 0, u2 + 1, extended);
-      await expectSlashTooEarlyAt(f, 0, extended - 1, extended);
-      await expectSlashAt(f, 0, extended);
+      const line = new Timeline(f);
+      const end = f.start + WEEK;
+      // Three pauses inside milestone 0's grace, two of them within an hour of each other.
+      await line.pause(end + HOUR);
+      await line.unpause(end + 2 * HOUR);
+      await line.pause(end + 2 * HOUR + 30 * 60);
+      await line.unpause(end + 3 * HOUR);
+      await line.pause(end + DAY);
+      await line.unpause(end + DAY + 5);
+      await line.expectModel(f.start);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.base(0) + HOUR + 30 * 60 + 5);
     });
 
-    it("claims at the second unpause + recovery - 1", async () => {
+    it("a guardian pausing in the last minutes of every deadline gains at most an hour per pause", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const u1 = d + DAY;
-      const u2 = u1 + 4 * DAY;
-      await pauseAt(f, d - DAY);
-      await unpauseAt(f, u1);
-      await pauseAt(f, u1 + 3 * DAY);
-      await unpauseAt(f, u2);
-      await expectClaimAt(f, 0, u2 + RECOVERY - 1);
-    });
-
-    it("never revives a deadline that had passed before the chain began, however many pauses follow", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      // Milestone 0 is slashable from d on; three pauses, each starting a day after the previous unpause.
-      const d = f.base(0);
-      let t = d + DAY;
-      for (let i = 0; i < 3; i++) {
-        await pauseAt(f, t);
-        await unpauseAt(f, t + DAY);
-        t += 2 * DAY;
-        expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
+      const line = new Timeline(f);
+      let d = f.base(0);
+      for (let k = 0; k < 6; k++) {
+        await line.pause(d - 60);
+        await line.unpause(d - 59);
+        d = Number(await f.vault.claimDeadline(1, 0));
+        expect(d).to.equal(modelDeadline(f.start + WEEK, GRACE, line.pauses, d));
       }
-      // Milestone 1 (deadline d + 7 days, still running when the chain began) is covered by the whole chain.
-      const lastUnpause = t - DAY;
-      expect(await f.vault.claimDeadline(1, 1)).to.equal(lastUnpause + RECOVERY);
-      await expectSlashAt(f, 0, lastUnpause + 1);
+      // Six 1-second pauses, each just before the deadline: 6 s + at most 6 hours, not days.
+      expect(d).to.be.at.most(f.base(0) + 6 + 6 * HOUR);
+      await line.expectModel(f.start);
+      await expectSlashAt(f, 0, d);
     });
 
-    it("does not chain a pause that begins 7 days or more after the previous unpause", async () => {
+    it("pauses chained less than an hour apart share the last unpause's hour", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const p1 = d - DAY;
-      const u1 = d + DAY;
-      const p2 = u1 + 7 * DAY;
-      const u2 = p2 + DAY;
-      await pauseAt(f, p1);
-      await unpauseAt(f, u1);
-      await pauseAt(f, p2);
-      expect(await f.vault.pauseState()).to.deep.equal([BigInt(p2), BigInt(p2), BigInt(u1), 0n]);
-      await unpauseAt(f, u2);
-      // The first extension ended at u1 + 7 days == p2: not running when the second pause began. The view
-      // falls back to the base deadline (both lie in the past, so nothing changes in practice).
-      expect(await f.vault.claimDeadline(1, 0)).to.equal(d);
-      await expectSlashAt(f, 0, u2 + 1);
+      const line = new Timeline(f);
+      const t0 = f.base(0) - 10 * 60;
+      await line.pause(t0);
+      await line.unpause(t0 + 1);
+      await line.pause(t0 + 20 * 60);
+      await line.unpause(t0 + 20 * 60 + 1);
+      await line.pause(t0 + 40 * 60);
+      await line.unpause(t0 + 40 * 60 + 1);
+      await line.expectModel(f.start);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(t0 + 40 * 60 + 1 + UNPAUSE_CLAIM);
+    });
+
+    it("matches the pause-by-pause rule over a long irregular chain (and stays O(log pauses))", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const line = new Timeline(f);
+      let t = f.start + 3 * DAY;
+      const steps = [1, 50 * 60, 7, 2 * HOUR, 3 * DAY, 59 * 60, 1, 11, HOUR, 5 * DAY];
+      for (let k = 0; k < 40; k++) {
+        const len = steps[k % steps.length] as number;
+        const gap = steps[(k * 7 + 3) % steps.length] as number;
+        await line.pause(t);
+        await line.unpause(t + len);
+        t += len + gap;
+      }
+      await line.expectModel(f.start);
+      // A slash still costs a bounded amount with 40 pause records behind it.
+      const due = Number(await f.vault.claimDeadline(1, 0));
+      await networkHelpers.time.increaseTo(Math.max(due, t));
+      const gas = await f.vault.connect(f.keeper).slash.estimateGas(1, 0);
+      expect(gas).to.be.lessThan(120_000n);
+    });
+  });
+
+  describe("the audit's scenario", () => {
+    it("1 s pauses every 6 days for 78 days, then 30 days paused: every missed milestone slashed near its nominal deadline, the charity paid", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const line = new Timeline(f);
+      const slashedAt: number[] = [];
+      const slashDue = async (now: number) => {
+        for (let i = 0; i < 8; i++) {
+          if ((await f.vault.milestoneState(1, i)) !== OPEN) continue;
+          if (Number(await f.vault.claimDeadline(1, i)) > now) continue;
+          await at(now);
+          await f.vault.connect(f.keeper).slash(1, i);
+          slashedAt[i] = now;
+          now += 1;
+        }
+        return now;
+      };
+      // The keeper checks every hour; the guardian pauses for one second every six days.
+      let t = f.start;
+      let nextPause = f.start;
+      const endOfChain = f.start + 78 * DAY;
+      while (t < endOfChain) {
+        if (t >= nextPause) {
+          await line.pause(t);
+          await line.unpause(t + 1);
+          t += 2;
+          nextPause += 6 * DAY;
+        }
+        t = await slashDue(t);
+        t += HOUR;
+      }
+      await line.expectModel(f.start);
+      for (let i = 0; i < 8; i++) {
+        expect(slashedAt[i], `milestone ${i} slashed`).to.not.equal(undefined);
+        // Nominal deadline + the seconds paused before it + the keeper's hourly rhythm: no days.
+        expect((slashedAt[i] as number) - f.base(i), `milestone ${i} delay`).to.be.lessThan(2 * HOUR);
+      }
+      expect(await f.vault.credits(f.charity, ZERO_ADDRESS)).to.equal(8n * SHARE);
+
+      // Then 30 days paused: exit opens, and there is nothing left to refund.
+      await line.pause(t);
+      await networkHelpers.time.increaseTo(t + EXIT_DELAY);
+      expect(await f.vault.exitAvailable()).to.equal(true);
+      const tx = f.vault.connect(f.bob).exit(1);
+      await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(1, f.alice.address, 0n);
+      await expect(f.vault.connect(f.charity).withdraw(ZERO_ADDRESS)).to.changeEtherBalance(
+        ethers,
+        f.charity,
+        8n * SHARE,
+      );
+    });
+
+    it("if nobody slashed before the 30-day pause, exit still forfeits the missed milestones to the charity", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const line = new Timeline(f);
+      let t = f.start;
+      while (t < f.start + 78 * DAY) {
+        await line.pause(t);
+        await line.unpause(t + 1);
+        t += 6 * DAY;
+      }
+      await line.pause(t);
+      await networkHelpers.time.increaseTo(t + EXIT_DELAY);
+      const tx = f.vault.connect(f.keeper).exit(1);
+      await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(1, f.alice.address, 0n);
+      await expect(tx).to.emit(f.vault, "Credited").withArgs(f.charity.address, ZERO_ADDRESS, 8n * SHARE);
+      for (let i = 0; i < 8; i++) expect(await f.vault.milestoneState(1, i)).to.equal(SLASHED);
     });
   });
 
   describe("while paused", () => {
-    it("reverts when a claim or a slash is attempted", async () => {
+    it("reverts claim, slash and create with VaultPaused(pausedAt)", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const d = f.base(0);
-      const validUntil = d + 30 * DAY;
-      const sigs1 = await attest(f, 1, validUntil);
-      // Milestone 0 is slashable, milestone 1 claimable.
-      await pauseAt(f, d + DAY);
-      await at(d + 2 * DAY);
-      await expect(f.vault.connect(f.keeper).slash(1, 0)).to.be.revertedWithCustomError(
-        f.vault,
-        "EnforcedPause",
-      );
-      await at(d + 3 * DAY);
-      await expect(
-        f.vault.connect(f.keeper).claimMilestone(1, 1, EVIDENCE_HASH, validUntil, sigs1),
-      ).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
-      const p = params((await networkHelpers.time.latest()) + DAY, f.charity.address);
-      await expect(
-        f.vault.connect(f.alice).createCommitment(p, { value: p.amount }),
-      ).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
-      expect(await f.vault.milestoneState(1, 0)).to.equal(OPEN);
-      expect(await f.vault.milestoneState(1, 1)).to.equal(OPEN);
-      expect(await f.vault.commitmentCount()).to.equal(1n);
+      const pausedAt = f.start + WEEK + 60;
+      await pauseAt(f, pausedAt);
+      const sigs = await attest(f, 0, f.start + 2 * WEEK);
+      await expect(f.vault.connect(f.keeper).claimMilestone(1, 0, EVIDENCE_HASH, f.start + 2 * WEEK, sigs))
+        .to.be.revertedWithCustomError(f.vault, "VaultPaused")
+        .withArgs(pausedAt);
+      await expect(f.vault.slash(1, 0)).to.be.revertedWithCustomError(f.vault, "VaultPaused").withArgs(pausedAt);
+      const p = params(pausedAt + DAY, f.charity.address);
+      await expect(f.vault.connect(f.bob).createCommitment(p, { value: p.amount }))
+        .to.be.revertedWithCustomError(f.vault, "VaultPaused")
+        .withArgs(pausedAt);
+      await expect(f.vault.connect(f.admin).pause())
+        .to.be.revertedWithCustomError(f.vault, "VaultPaused")
+        .withArgs(pausedAt);
     });
 
-    it("reverts when someone without the guardian role pauses or unpauses", async () => {
+    it("reverts unpause when not paused with VaultNotPaused(lastUnpausedAt), and strangers with AccessControlUnauthorizedAccount", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
+      await expect(f.vault.connect(f.admin).unpause()).to.be.revertedWithCustomError(f.vault, "VaultNotPaused").withArgs(0);
+      await pauseAt(f, f.start);
+      await unpauseAt(f, f.start + 10);
+      await expect(f.vault.connect(f.admin).unpause())
+        .to.be.revertedWithCustomError(f.vault, "VaultNotPaused")
+        .withArgs(f.start + 10);
       const role = await f.vault.GUARDIAN_ROLE();
-      await expect(f.vault.connect(f.outsider).pause())
+      await expect(f.vault.connect(f.bob).pause())
         .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
-        .withArgs(f.outsider.address, role);
-      await (await f.vault.connect(f.admin).pause()).wait();
-      await expect(f.vault.connect(f.outsider).unpause())
+        .withArgs(f.bob.address, role);
+      await expect(f.vault.connect(f.bob).unpause())
         .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
-        .withArgs(f.outsider.address, role);
-      expect(await f.vault.paused()).to.equal(true);
+        .withArgs(f.bob.address, role);
     });
   });
 
   describe("exit", () => {
-    it("reverts when the vault is not paused", async () => {
+    it("opens after 30 days of pause and forfeits only what was slashable before the pause", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      await expect(f.vault.connect(f.alice).exit(1))
-        .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-        .withArgs(0);
-    });
-
-    it("reverts one second before 30 days of pause, then refunds every open milestone", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      await expectClaimAt(f, 0, f.start + 1, f.start + DAY);
-      const p = f.start + 2 * DAY;
-      await pauseAt(f, p);
-
-      await at(p + EXIT_DELAY - 1);
-      await expect(f.vault.connect(f.alice).exit(1))
-        .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-        .withArgs(p + EXIT_DELAY);
-      expect((await f.vault.getCommitment(1)).closed).to.equal(false);
-
-      await at(p + EXIT_DELAY);
-      await expect(f.vault.connect(f.bob).exit(1))
-        .to.be.revertedWithCustomError(f.vault, "NotCommitmentOwner")
-        .withArgs(1, f.bob.address);
-
-      const refund = 7n * SHARE;
-      const tx = await f.vault.connect(f.alice).exit(1);
-      await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(1, f.alice.address, refund);
-      await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.vault], [refund, -refund]);
-      expect((await f.vault.getCommitment(1)).closed).to.equal(true);
-      expect(await f.vault.milestoneState(1, 0)).to.equal(RELEASED);
-      for (let i = 1; i < 8; i++) {
-        expect(await f.vault.milestoneState(1, i)).to.equal(REFUNDED);
-      }
-      expect(await ethers.provider.getBalance(await f.vault.getAddress())).to.equal(0n);
-      await expect(f.vault.connect(f.alice).exit(1))
-        .to.be.revertedWithCustomError(f.vault, "CommitmentClosed")
-        .withArgs(1);
-    });
-
-    it("credits the beneficiary with milestones already slashable when the pause began, refunds the rest", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      // Milestone 0 is claimed; milestone 1's deadline passes unslashed; the pause begins during window 3,
-      // while milestone 2's deadline (end of window 2 + grace) is still running.
-      await expectClaimAt(f, 0, f.start + 1, f.start + DAY);
-      const d1 = f.base(1);
-      const p = d1 + WEEK - DAY;
-      expect(f.base(2)).to.be.greaterThan(p);
-      await pauseAt(f, p);
-      await at(p + EXIT_DELAY);
+      // Milestone 0 claimed, milestone 1's deadline passes unslashed, then the pause begins in window 3.
+      await expectClaimAt(f, 0, f.start + WEEK + 1, f.start + 2 * WEEK);
+      const pausedAt = f.base(1) + DAY;
+      await pauseAt(f, pausedAt);
+      await networkHelpers.time.increaseTo(pausedAt + EXIT_DELAY - 2);
+      expect(await f.vault.exitAvailable()).to.equal(false);
+      await networkHelpers.time.increaseTo(pausedAt + EXIT_DELAY);
+      expect(await f.vault.exitAvailable()).to.equal(true);
       const refund = 6n * SHARE;
-      const tx = await f.vault.connect(f.alice).exit(1);
-      await expect(tx)
-        .to.emit(f.vault, "MilestoneSlashed")
-        .withArgs(1, 1, f.charity.address, SHARE)
-        .and.to.emit(f.vault, "Credited")
-        .withArgs(f.charity.address, ethers.ZeroAddress, SHARE)
-        .and.to.emit(f.vault, "CommitmentExited")
-        .withArgs(1, f.alice.address, refund);
-      await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.vault], [refund, -refund]);
+      const tx = f.vault.connect(f.outsider).exit(1);
+      await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(1, 1, f.charity.address, SHARE);
+      await expect(tx).to.emit(f.vault, "Credited").withArgs(f.charity.address, ZERO_ADDRESS, SHARE);
+      await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(1, f.alice.address, refund);
+      await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.outsider], [refund, 0n]);
       expect(await f.vault.milestoneState(1, 0)).to.equal(RELEASED);
       expect(await f.vault.milestoneState(1, 1)).to.equal(SLASHED);
-      for (let i = 2; i < 8; i++) {
-        expect(await f.vault.milestoneState(1, i)).to.equal(REFUNDED);
+      for (let i = 2; i < 8; i++) expect(await f.vault.milestoneState(1, i)).to.equal(REFUNDED);
+    });
+
+    it("multicall([unpause, pause]) cannot reset the exit clock", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const line = new Timeline(f);
+      await line.pause(f.start);
+      const t = f.start + 29 * DAY;
+      await at(t);
+      const calls = [f.vault.interface.encodeFunctionData("unpause"), f.vault.interface.encodeFunctionData("pause")];
+      await f.vault.connect(f.admin).multicall(calls);
+      line.pauses[0] = { p: f.start, u: t };
+      line.pauses.push({ p: t });
+      await networkHelpers.time.increaseTo(f.start + EXIT_DELAY);
+      const now = await networkHelpers.time.latest();
+      expect(pausedInWindow(line.pauses, now)).to.equal(EXIT_DELAY);
+      expect(await f.vault.exitAvailable()).to.equal(true);
+      await expect(f.vault.connect(f.bob).exit(1)).to.emit(f.vault, "CommitmentExited");
+    });
+
+    it("counts the last 31 days only: a 30-day pause long ago does not open exit", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const line = new Timeline(f);
+      await line.pause(f.start);
+      await line.unpause(f.start + 29 * DAY);
+      await line.pause(f.start + 29 * DAY + 2 * DAY);
+      for (const dt of [DAY, 20 * DAY, 29 * DAY, 30 * DAY]) {
+        const now = f.start + 31 * DAY + dt;
+        await networkHelpers.time.increaseTo(now);
+        const expected = pausedInWindow(line.pauses, now) >= EXIT_DELAY;
+        expect(await f.vault.exitAvailable(), `at +${dt / DAY} days`).to.equal(expected);
       }
-      expect(await f.vault.credits(f.charity.address, ethers.ZeroAddress)).to.equal(SHARE);
-      expect(await ethers.provider.getBalance(await f.vault.getAddress())).to.equal(SHARE);
+      expect(await f.vault.exitAvailable()).to.equal(true);
     });
 
-    it("counts paused time over the whole chain: an unpause-and-re-pause cannot push the exit back", async () => {
+    it("unpausing for a moment costs the guardian that moment, not the 30 days", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const p = f.start + DAY;
-      await pauseAt(f, p);
-      // The guardian unpauses and re-pauses in one transaction 29 days in, then again a day later.
-      await at(p + 29 * DAY);
-      const vault = f.vault.connect(f.admin);
-      await (
-        await vault.multicall([
-          vault.interface.encodeFunctionData("unpause"),
-          vault.interface.encodeFunctionData("pause"),
-        ])
-      ).wait();
-      const state = await f.vault.pauseState();
-      expect(state[0]).to.equal(BigInt(p + 29 * DAY));
-      expect(state[3]).to.equal(BigInt(29 * DAY));
-      await at(p + EXIT_DELAY - 1);
-      await expect(f.vault.connect(f.alice).exit(1))
-        .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-        .withArgs(p + EXIT_DELAY);
-      await at(p + EXIT_DELAY);
-      await expect(f.vault.connect(f.alice).exit(1)).to.emit(f.vault, "CommitmentExited");
+      const line = new Timeline(f);
+      await line.pause(f.start);
+      await line.unpause(f.start + 20 * DAY);
+      await line.pause(f.start + 20 * DAY + 60);
+      await networkHelpers.time.increaseTo(f.start + EXIT_DELAY + 59);
+      expect(await f.vault.exitAvailable()).to.equal(false);
+      await networkHelpers.time.increaseTo(f.start + EXIT_DELAY + 60);
+      expect(await f.vault.exitAvailable()).to.equal(true);
     });
 
-    it("starts a new exit count when the vault was unpaused for the whole recovery window", async () => {
+    it("is not available once the vault is unpaused, however long the pause lasted", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      const p1 = f.start + DAY;
-      await pauseAt(f, p1);
-      await unpauseAt(f, p1 + 20 * DAY);
-      const p2 = p1 + 20 * DAY + RECOVERY;
-      await pauseAt(f, p2);
-      expect((await f.vault.pauseState())[3]).to.equal(0n);
-      await at(p2 + EXIT_DELAY - 1);
-      await expect(f.vault.connect(f.alice).exit(1))
+      await pauseAt(f, f.start);
+      await unpauseAt(f, f.start + 40 * DAY);
+      expect(await f.vault.exitAvailable()).to.equal(false);
+      await expect(f.vault.exit(1))
         .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-        .withArgs(p2 + EXIT_DELAY);
-    });
-
-    it("reverts after the unpause even if the pause lasted 30 days", async () => {
-      const f = await networkHelpers.loadFixture(pauseFixture);
-      const p = f.start + DAY;
-      await pauseAt(f, p);
-      await unpauseAt(f, p + EXIT_DELAY + DAY);
-      await expect(f.vault.connect(f.alice).exit(1))
-        .to.be.revertedWithCustomError(f.vault, "ExitNotAvailable")
-        .withArgs(0);
+        .withArgs(EXIT_DELAY + DAY - 1, EXIT_DELAY); // the call's block is one second after the unpause
     });
   });
 });
