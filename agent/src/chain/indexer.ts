@@ -82,6 +82,9 @@ export const INDEXED_EVENTS = [
   getAbiItem({ abi: commitmentVaultAbi, name: "MilestoneSlashed" }),
   getAbiItem({ abi: commitmentVaultAbi, name: "CommitmentCancelled" }),
   getAbiItem({ abi: commitmentVaultAbi, name: "CommitmentExited" }),
+  getAbiItem({ abi: commitmentVaultAbi, name: "AppealOpened" }),
+  getAbiItem({ abi: commitmentVaultAbi, name: "AppealResolved" }),
+  getAbiItem({ abi: commitmentVaultAbi, name: "AppealExpired" }),
 ] as const;
 
 const logSchema = z.object({
@@ -91,6 +94,9 @@ const logSchema = z.object({
     "MilestoneSlashed",
     "CommitmentCancelled",
     "CommitmentExited",
+    "AppealOpened",
+    "AppealResolved",
+    "AppealExpired",
   ]),
   args: z.looseObject({ id: z.bigint().min(0n), milestones: z.number().int().min(1).max(104).optional() }),
 });
@@ -194,6 +200,7 @@ export function createIndexer({
       rulesHash: commitment.rulesHash,
       closed: commitment.closed,
       milestoneStates: commitment.milestoneStates,
+      appeals: commitment.appeals,
       updatedBlock: blockNumber,
     });
     return "updated";

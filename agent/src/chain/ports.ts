@@ -4,7 +4,7 @@
  * tested with any implementation (the tests use the real one against an in-process Hardhat chain).
  */
 import type { Address, Hex } from "viem";
-import type { MilestoneState } from "../store/schema.ts";
+import type { MilestoneAppeal, MilestoneState } from "../store/schema.ts";
 
 /** A commitment as the vault reports it (`getCommitment` plus every milestone's state). */
 export interface OnChainCommitment {
@@ -26,6 +26,8 @@ export interface OnChainCommitment {
   closed: boolean;
   /** `milestoneStates[i]` is the state of milestone `i`. */
   milestoneStates: MilestoneState[];
+  /** Every milestone the owner appealed (`appealOf` with a non-zero `appealedAt`), by ascending index (v2). */
+  appeals: MilestoneAppeal[];
 }
 
 export interface ReadOptions {
@@ -45,6 +47,8 @@ export interface VaultReader {
   oracleSet(options?: ReadOptions): Promise<{ oracles: Address[]; threshold: number }>;
   /** Timestamp (unix seconds) of the latest block: "now" as the vault sees it. */
   latestTimestamp(): Promise<number>;
+  /** `exitAvailable()` (v2): the vault has been paused 30 of the last 31 days, so anyone may `exit` a commitment. */
+  exitAvailable(options?: ReadOptions): Promise<boolean>;
 }
 
 export interface RelayClaimParameters {

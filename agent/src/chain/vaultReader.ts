@@ -8,7 +8,7 @@ import { type Address, decodeFunctionResult, encodeFunctionData, getAddress, typ
 import { z } from "zod";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import { DependencyError, NotFoundError, ValidationError } from "../errors.ts";
-import { type MilestoneState, milestoneStates } from "../store/schema.ts";
+import { type MilestoneAppeal, type MilestoneState, milestoneStates } from "../store/schema.ts";
 import type { ChainClient } from "./chainClient.ts";
 import { chainFailure, decodeRevert } from "./chainErrors.ts";
 import type { OnChainCommitment, ReadOptions, VaultReader } from "./ports.ts";
@@ -90,6 +90,11 @@ const stateSchema = z
 
 const deadlineSchema = z.bigint().min(0n).max(MAX_SAFE).transform(Number);
 
+/** `appealOf(id, index)`: `(uint64 appealedAt, uint128 bond)`; zero `appealedAt` means never appealed. */
+const appealSchema = z
+  .tuple([z.bigint().min(0n).max(MAX_SAFE).transform(Number), z.bigint().min(0n).max(MAX_UINT128)])
+  .readonly();
+
 const oracleSetSchema = z.object({
   oracles: z.array(addressOut).min(1).max(16),
   threshold: z.number().int().min(1).max(16),
@@ -115,7 +120,12 @@ function parseChainValue<S extends z.ZodType>(schema: S, value: unknown, what: s
 type BatchOutcome =
   | { kind: "notFound" }
   | { kind: "staleCount" }
-  | { kind: "ok"; commitment: z.output<typeof commitmentSchema>; states: MilestoneState[] };
+  | {
+      kind: "ok";
+      commitment: z.output<typeof commitmentSchema>;
+      states: MilestoneState[];
+      appeals: MilestoneAppeal[];
+    };
 
 export function createVaultReader({
   client,
@@ -160,7 +170,7 @@ export function createVaultReader({
   const decodeCommitment = (data: Hex) =>
     parseChainValue(commitmentSchema, decodeResult("getCommitment", data), "getCommitment result");
 
-  /** getCommitment plus `count` milestoneState calls in one eth_call. */
+  /** getCommitment plus `count` milestoneState and `count` appealOf calls in one eth_call. */
   const readBatch = async (id: bigint, count: number, options: ReadOptions): Promise<BatchOutcome> => {
     const calls: Hex[] = [
       encodeFunctionData({ abi: commitmentVaultAbi, functionName: "getCommitment", args: [id] }),
@@ -172,6 +182,11 @@ export function createVaultReader({
           functionName: "milestoneState",
           args: [id, BigInt(index)],
         }),
+      );
+    }
+    for (let index = 0; index < count; index++) {
+      calls.push(
+        encodeFunctionData({ abi: commitmentVaultAbi, functionName: "appealOf", args: [id, BigInt(index)] }),
       );
     }
     let results: readonly Hex[];
@@ -188,10 +203,15 @@ export function createVaultReader({
     if (first === undefined) throw invalidResponse("multicall result", undefined);
     const commitment = decodeCommitment(first);
     if (commitment.milestones !== count) return { kind: "staleCount" };
-    const states = rest.map((data) =>
-      parseChainValue(stateSchema, decodeResult("milestoneState", data), "state"),
-    );
-    return { kind: "ok", commitment, states };
+    const states = rest
+      .slice(0, count)
+      .map((data) => parseChainValue(stateSchema, decodeResult("milestoneState", data), "state"));
+    const appeals: MilestoneAppeal[] = [];
+    for (const [index, data] of rest.slice(count).entries()) {
+      const [appealedAt, bond] = parseChainValue(appealSchema, decodeResult("appealOf", data), "appealOf");
+      if (appealedAt > 0) appeals.push({ index, appealedAt, bond: bond.toString() });
+    }
+    return { kind: "ok", commitment, states, appeals };
   };
 
   /** getCommitment alone (to learn the milestone count); null when the id is unknown. */
@@ -237,7 +257,7 @@ export function createVaultReader({
         count = undefined;
         continue;
       }
-      const { commitment, states } = outcome;
+      const { commitment, states, appeals } = outcome;
       if (commitment.owner === ZERO_ADDRESS) return null;
       remember(id, commitment.milestones);
       return {
@@ -255,6 +275,7 @@ export function createVaultReader({
         rulesHash: commitment.rulesHash,
         closed: commitment.closed,
         milestoneStates: states,
+        appeals,
       };
     }
     throw new DependencyError({
@@ -403,6 +424,20 @@ export function createVaultReader({
       return statuses;
     },
 
+    exitAvailable: async (options = {}) => {
+      try {
+        const available = await client.readContract({
+          address: vault,
+          abi: commitmentVaultAbi,
+          functionName: "exitAvailable",
+          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+        });
+        return parseChainValue(z.boolean(), available, "exitAvailable");
+      } catch (error) {
+        throw chainFailure("exitAvailable", error);
+      }
+    },
+
     isPaused: async (options = {}) => {
       try {
         const paused = await client.readContract({
@@ -421,7 +456,7 @@ export function createVaultReader({
 
 /** A view's return value from its ABI-encoded result (throws DependencyError when it does not decode). */
 function decodeResult(
-  functionName: "getCommitment" | "milestoneState" | "claimDeadline",
+  functionName: "getCommitment" | "milestoneState" | "claimDeadline" | "appealOf",
   data: Hex,
 ): unknown {
   try {

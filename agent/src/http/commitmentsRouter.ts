@@ -20,7 +20,7 @@ import { DependencyError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { createRulesLookup } from "../services/commitmentRules.ts";
-import { describeCommitment } from "../services/describeCommitment.ts";
+import { describeCommitment, exitAvailableOf } from "../services/describeCommitment.ts";
 import type { CommitmentViewCache } from "../services/commitmentViewCache.ts";
 import { findCommitment, findOwnedCommitment, requireOwner } from "../services/findOwnedCommitment.ts";
 import { issueAttestation } from "../services/issueAttestation.ts";
@@ -123,9 +123,18 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
       limit: COMMITMENTS_PAGE_DEFAULT,
     });
     const rules = createRulesLookup({ repositories: store });
+    const exitAvailable = await exitAvailableOf(reader, context.logger);
     const views = [];
     for (const commitment of commitments) {
-      views.push(await describeCommitment(context, { commitment, reader, rules, chainDeadlines: "opened" }));
+      views.push(
+        await describeCommitment(context, {
+          commitment,
+          reader,
+          rules,
+          chainDeadlines: "opened",
+          exitAvailable,
+        }),
+      );
     }
     res.json({ commitments: views });
   });

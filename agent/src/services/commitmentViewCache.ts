@@ -75,7 +75,8 @@ interface Entry extends CachedCommitmentView {
 function nextChangeOf(view: CommitmentView, nowMs: number): number {
   let next = Number.POSITIVE_INFINITY;
   for (const milestone of view.milestones) {
-    for (const iso of [milestone.windowStart, milestone.claimDeadline]) {
+    // A window's end makes it appealable; its claim deadline ends both claim and appeal.
+    for (const iso of [milestone.windowStart, milestone.windowEnd, milestone.claimDeadline]) {
       const at = Date.parse(iso);
       if (at > nowMs && at < next) next = at;
     }

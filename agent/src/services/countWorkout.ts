@@ -3,7 +3,8 @@
  *
  * For every commitment that is not closed and whose rules are known, the workout belongs to the window it
  * started in (at most one per commitment):
- * - the window's milestone is `Open` and `evaluateForMilestone` says it counts → `countsFor`;
+ * - the window's milestone is `Open` (or `Appealed`: not settled yet) and `evaluateForMilestone` says it counts →
+ *   `countsFor`;
  * - it does not count (`manual_not_allowed`, `too_short`, `activity_not_allowed`) → `notCounted` with the
  *   milestone index and every reason;
  * - the milestone is already settled (Released, Slashed, Refunded) → `notCounted` with `milestone_settled`
@@ -78,7 +79,8 @@ export function countWorkout(
     }
     const evaluation = evaluateForMilestone(workout, rules, milestoneWindowOf(commitment, index));
     const state = milestoneStateOf(commitment, index);
-    if (state !== "Open") {
+    // An Appealed milestone is not settled: its workouts still count (a late quorum may settle it).
+    if (state !== "Open" && state !== "Appealed") {
       result.notCounted.push({
         commitmentId,
         milestoneIndex: index,

@@ -3,9 +3,15 @@
  * strings, times as ISO 8601), the rules document (or null and `rulesKnown: false`), where the stake stands, and
  * each milestone with its window, claim deadline (pause-aware when a `VaultReader` is given), state, share,
  * progress (`null` while the rules are unknown) and whether it can be claimed right now.
+ *
+ * Vault v2: a milestone may be `Appealed` (the owner posted a bond; no slash until the arbiter rules, a late quorum
+ * claims it, or the appeal expires): `appeal` shows when, the bond, and the earliest expiry. `appealable` says
+ * the owner may appeal now (Open, window ended, claim deadline not passed) and `appealBond` what it costs.
+ * `exitAvailable` is the vault's `exitAvailable()` (paused 30 of the last 31 days: anyone may `exit`).
  */
 import type { Address, Hex } from "viem";
 import type { VaultReader } from "../chain/ports.ts";
+import type { Logger } from "../logger.ts";
 import type { RulesDocument } from "../rules/rulesDocument.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { MilestoneState } from "../store/schema.ts";
@@ -13,6 +19,8 @@ import { claimDeadlinesOf } from "./claimDeadlines.ts";
 import { createRulesLookup, type RulesLookup } from "./commitmentRules.ts";
 import { type MilestoneProgress, milestoneProgressOf } from "./milestoneProgress.ts";
 import {
+  appealBondOf,
+  appealEarliestExpiryOf,
   commitmentTotalsOf,
   milestoneShareOf,
   milestoneStateOf,
@@ -31,8 +39,23 @@ export interface MilestoneView {
   /** This milestone's share of the stake, decimal. */
   amount: string;
   progress: { done: number; required: number; met: boolean; workouts: string[] } | null;
-  /** Open, window opened, deadline not passed, requirement met: an attestation can be issued now. */
+  /**
+   * An attestation can be issued now: requirement met and either Open (window opened, deadline not passed) or
+   * Appealed (a late quorum settles an appeal).
+   */
   claimable: boolean;
+  /** The owner may `appeal` now: Open, the window has ended, the claim deadline has not passed. */
+  appealable: boolean;
+  /** What an appeal of this milestone costs (`appealBond`: a tenth of the share, at least 1), decimal. */
+  appealBond: string;
+  /** The owner's appeal, once made (it stays after the ruling; `state` says how it ended). */
+  appeal: {
+    appealedAt: string;
+    /** The bond posted, decimal. */
+    bond: string;
+    /** The earliest moment anyone may `expireAppeal` (14 days of unpaused time: a pause moves it later). */
+    expiresAt: string;
+  } | null;
 }
 
 export interface CommitmentView {
@@ -52,6 +75,8 @@ export interface CommitmentView {
   rulesKnown: boolean;
   closed: boolean;
   totals: { released: string; slashed: string; refunded: string; locked: string };
+  /** The vault's `exitAvailable()`: anyone may `exit` this commitment now (false without a chain reader). */
+  exitAvailable: boolean;
   milestones: MilestoneView[];
 }
 
@@ -65,6 +90,19 @@ export interface DescribeCommitmentParameters {
    * has opened, the ones a claim could use now (`opened`: lists, so a page costs a few reads per commitment).
    */
   chainDeadlines?: "all" | "opened";
+  /** The vault's `exitAvailable()` when the caller read it already (a list reads it once); read here otherwise. */
+  exitAvailable?: boolean;
+}
+
+/** `exitAvailable()` from the reader; false without one, or (logged) when the read fails. */
+export async function exitAvailableOf(reader: VaultReader | undefined, logger: Logger): Promise<boolean> {
+  if (reader === undefined) return false;
+  try {
+    return await reader.exitAvailable();
+  } catch (error) {
+    logger.warn({ err: error }, "exitAvailable read failed; showing exit as unavailable");
+    return false;
+  }
 }
 
 export type DescribeCommitmentReturnType = CommitmentView;
@@ -76,6 +114,7 @@ export async function describeCommitment(
     reader,
     rules = createRulesLookup({ repositories: context.store }),
     chainDeadlines = "all",
+    exitAvailable,
   }: DescribeCommitmentParameters,
 ): Promise<DescribeCommitmentReturnType> {
   const now = context.clock.now();
@@ -100,12 +139,15 @@ export async function describeCommitment(
     ...(chainDeadlines === "opened" ? { readIndices: opened } : {}),
   });
   const totals = commitmentTotalsOf(commitment);
+  const appeals = new Map(commitment.appeals.map((appeal) => [appeal.index, appeal]));
   const milestones: MilestoneView[] = [];
   for (let index = 0; index < commitment.milestones; index += 1) {
     const window = milestoneWindowOf(commitment, index);
     const deadlineMs = (deadlines.get(index) ?? 0) * 1000;
     const state = milestoneStateOf(commitment, index);
     const p = progress.get(index);
+    const appeal = appeals.get(index);
+    const deadlineOpen = now < deadlineMs;
     milestones.push({
       index,
       windowStart: isoTime(window.startMs),
@@ -117,7 +159,19 @@ export async function describeCommitment(
         p === undefined
           ? null
           : { done: p.done, required: p.required, met: p.met, workouts: p.qualifying.map((w) => w.id) },
-      claimable: state === "Open" && window.startMs <= now && now < deadlineMs && p?.met === true,
+      claimable:
+        p?.met === true &&
+        ((state === "Open" && window.startMs <= now && deadlineOpen) || state === "Appealed"),
+      appealable: state === "Open" && window.endMs <= now && deadlineOpen,
+      appealBond: appealBondOf(commitment, index).toString(),
+      appeal:
+        appeal === undefined
+          ? null
+          : {
+              appealedAt: isoTime(appeal.appealedAt * 1000),
+              bond: appeal.bond,
+              expiresAt: isoTime(appealEarliestExpiryOf(appeal.appealedAt) * 1000),
+            },
     });
   }
   return {
@@ -139,6 +193,7 @@ export async function describeCommitment(
       refunded: totals.refunded.toString(),
       locked: totals.locked.toString(),
     },
+    exitAvailable: !commitment.closed && (exitAvailable ?? (await exitAvailableOf(reader, context.logger))),
     milestones,
   };
 }

@@ -11,6 +11,10 @@
  *
  * The evidence hash covers the content hashes of every qualifying workout of the window; `validUntil` is the claim
  * deadline (pause-aware with a `VaultReader`) minus one second, the last second the vault accepts a claim.
+ *
+ * An `Appealed` milestone (v2) is not settled: the vault still accepts a claim for it after the deadline (a late
+ * quorum settles the appeal: share and bond to the owner), so it is attested like an `Open` one without the
+ * deadline check, valid for `APPEALED_ATTESTATION_SECONDS`.
  */
 import type { Address, Hex } from "viem";
 import { evidenceHash, signMilestoneAttestation } from "../attestation/milestoneAttestation.ts";
@@ -23,9 +27,12 @@ import { claimDeadlinesOf } from "./claimDeadlines.ts";
 import { createRulesLookup } from "./commitmentRules.ts";
 import { findOwnedCommitment } from "./findOwnedCommitment.ts";
 import { type MilestoneProgress, milestoneProgressOf } from "./milestoneProgress.ts";
-import { milestoneStateOf, milestoneWindowOf } from "./milestoneSchedule.ts";
+import { APPEAL_PERIOD_SECONDS, milestoneStateOf, milestoneWindowOf } from "./milestoneSchedule.ts";
 import { type ChainTarget, commitmentSubject, type ServiceContext } from "./serviceContext.ts";
 import { isoTime } from "./workoutView.ts";
+
+/** How long an attestation of an Appealed milestone is valid: the appeal's period (it may be claimed until ruled). */
+export const APPEALED_ATTESTATION_SECONDS = APPEAL_PERIOD_SECONDS;
 
 /** Most near misses named in a `requirement_not_met` answer. */
 export const NEAR_MISSES_MAX = 20;
@@ -102,7 +109,8 @@ export async function issueAttestation(
     });
   }
   const state = milestoneStateOf(commitment, index);
-  if (state !== "Open") {
+  const appealed = state === "Appealed";
+  if (state !== "Open" && !appealed) {
     throw new ConflictError({
       code: "milestone_settled",
       message: `Milestone ${index} of commitment ${id} is already settled (${state}).`,
@@ -126,7 +134,7 @@ export async function issueAttestation(
     logger: context.logger,
   });
   const deadline = deadlines.get(index) ?? 0;
-  if (now >= deadline * 1000) {
+  if (!appealed && now >= deadline * 1000) {
     throw new ConflictError({
       code: "claim_deadline_passed",
       message: `Milestone ${index} could be claimed until ${isoTime(deadline * 1000)}.`,
@@ -162,7 +170,7 @@ export async function issueAttestation(
     });
   }
 
-  const validUntil = deadline - 1;
+  const validUntil = appealed ? Math.floor(now / 1000) + APPEALED_ATTESTATION_SECONDS : deadline - 1;
   const signed = await signMilestoneAttestation(signer, {
     chainId: chain.chainId,
     vault: chain.vault,

@@ -61,14 +61,31 @@ export function milestoneShareOf(schedule: CommitmentSchedule, index: number): b
 
 /**
  * The state of milestone `index` as the vault reports it: `Refunded` is stored as `Open` on a closed commitment
- * (cancel, exit), so an `Open` milestone of a closed commitment reads `Refunded`.
+ * (cancel, exit), so an `Open` (or, v2, `Appealed`) milestone of a closed commitment reads `Refunded`.
  */
 export function milestoneStateOf(
   schedule: CommitmentSchedule & { closed: boolean },
   index: number,
 ): MilestoneState {
   const state = schedule.milestoneStates[index] ?? "Open";
-  return schedule.closed && state === "Open" ? "Refunded" : state;
+  return schedule.closed && (state === "Open" || state === "Appealed") ? "Refunded" : state;
+}
+
+/** The vault's `APPEAL_PERIOD` (v2): unpaused seconds after an appeal before anyone may `expireAppeal` it. */
+export const APPEAL_PERIOD_SECONDS = 14 * 24 * 3600;
+
+/** `appealBond(id, index)` (v2): a tenth of the milestone's share, at least 1 unit. */
+export function appealBondOf(schedule: CommitmentSchedule, index: number): bigint {
+  const bond = milestoneShareOf(schedule, index) / 10n;
+  return bond === 0n ? 1n : bond;
+}
+
+/**
+ * The earliest moment (unix seconds) an appeal made at `appealedAt` can expire: `APPEAL_PERIOD` later. Only
+ * unpaused time counts, so a pause in between moves it later by the paused time.
+ */
+export function appealEarliestExpiryOf(appealedAt: number): number {
+  return appealedAt + APPEAL_PERIOD_SECONDS;
 }
 
 export interface CommitmentTotals {
@@ -98,6 +115,7 @@ export function commitmentTotalsOf(schedule: CommitmentSchedule & { closed: bool
         totals.refunded += share;
         break;
       default:
+        // Open or Appealed: still held by the vault.
         totals.locked += share;
     }
   }

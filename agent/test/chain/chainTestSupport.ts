@@ -89,6 +89,7 @@ export async function expectCacheEqualsChain(store: Store, chain: HardhatChain, 
     rulesHash: row.rulesHash,
     closed: row.closed,
     milestoneStates: row.milestoneStates,
+    appeals: row.appeals,
   }));
   expect(cached).to.deep.equal(expected);
 }

@@ -202,6 +202,34 @@ for (const driver of storeDrivers) {
       });
     });
 
+    it("relays a late quorum's claim of an Appealed milestone past its deadline: share and bond to the owner", async () => {
+      const { alice } = chain.accounts;
+      const id = await chain.createEthCommitment({
+        owner: alice,
+        amount: 3n * ONE_ETH,
+        milestones: 3,
+        grace: 600,
+      });
+      // Window 0 ended: the owner appeals; then its claim deadline passes with nobody ruling.
+      await chain.increaseTime(60 + 3_600 + 1);
+      const bond = await chain.appeal(id, 0, alice);
+      await chain.increaseTime(3_600);
+      const aliceBefore = await chain.ethBalance(alice.address);
+
+      const result = await relayer().relayClaim(await claimParameters(id, 0));
+
+      expect(result).to.include({ status: "confirmed", submitted: true });
+      expect(await chain.ethBalance(alice.address)).to.equal(aliceBefore + ONE_ETH + bond);
+      expect(await releases(id, 0)).to.have.length(1);
+      const state = await chain.client.readContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "milestoneState",
+        args: [id, 0n],
+      });
+      expect(state).to.equal(1); // Released
+    });
+
     it("sends exactly one transaction however often, from however many relayers, and after a restart", async () => {
       const id = await openCommitment();
       const parameters = await claimParameters(id);

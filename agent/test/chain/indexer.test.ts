@@ -126,6 +126,66 @@ for (const driver of storeDrivers) {
       expect(cursor).to.include({ blockNumber: Number(head.number), blockHash: head.hash });
     });
 
+    it("follows appeals (v2): opened, settled by a late quorum, ruled by the arbiter, expired", async () => {
+      const { alice, admin, stranger } = chain.accounts;
+      const id = await chain.createEthCommitment({ owner: alice, milestones: 3, period: 3_600, grace: 600 });
+      const mined = async (hash: `0x${string}`) => {
+        const receipt = await chain.client.waitForTransactionReceipt({ hash, pollingInterval: 1 });
+        expect(receipt.status).to.equal("success");
+      };
+      // Window 0 ended (deadline not passed): appeal it; then window 1 likewise.
+      await chain.increaseTime(60 + 3_600 + 60);
+      const bond = await chain.appeal(id, 0, alice);
+      await chain.increaseTime(3_600);
+      await chain.appeal(id, 1, alice);
+      await runUntilCaughtUp(indexer());
+      await expectCacheEqualsChain(store, chain);
+      const [appealed] = await allCachedRows(store, chain);
+      expect(appealed?.milestoneStates).to.deep.equal(["Appealed", "Appealed", "Open"]);
+      expect(appealed?.appeals.map((a) => [a.index, a.bond])).to.deep.equal([
+        [0, bond.toString()],
+        [1, bond.toString()],
+      ]);
+
+      // A late quorum settles milestone 0 (past its deadline); the arbiter rejects milestone 1.
+      await chain.claim({
+        commitmentId: id,
+        milestoneIndex: 0,
+        validUntil: (await chain.latestTimestamp()) + 600,
+        from: alice,
+      });
+      const arbiterRole = await chain.client.readContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "ARBITER_ROLE",
+      });
+      const vault = { address: chain.vault, abi: commitmentVaultAbi } as const;
+      await mined(
+        await chain
+          .wallet(admin)
+          .writeContract({ ...vault, functionName: "grantRole", args: [arbiterRole, stranger.address] }),
+      );
+      await mined(
+        await chain
+          .wallet(stranger)
+          .writeContract({ ...vault, functionName: "resolveAppeal", args: [id, 1n, false] }),
+      );
+      // Milestone 2: appealed, then nobody rules for 14 days: anyone expires it (the owner is made whole).
+      await chain.increaseTime(3_600);
+      await chain.appeal(id, 2, alice);
+      await chain.increaseTime(14 * 86_400 + 1);
+      await mined(
+        await chain
+          .wallet(stranger)
+          .writeContract({ ...vault, functionName: "expireAppeal", args: [id, 2n] }),
+      );
+
+      await runUntilCaughtUp(indexer());
+      await expectCacheEqualsChain(store, chain);
+      const [settled] = await allCachedRows(store, chain);
+      expect(settled?.milestoneStates).to.deep.equal(["Released", "Slashed", "Refunded"]);
+    });
+
     it("with maxBlockRange 2 processes every block of 20+ exactly once", async () => {
       const ids: bigint[] = [];
       for (let i = 0; i < 8; i++) {

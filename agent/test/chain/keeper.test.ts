@@ -139,7 +139,7 @@ for (const driver of storeDrivers) {
           functionName: "milestoneState",
           args: [id, BigInt(i)],
         });
-        result.push(["Open", "Released", "Slashed", "Refunded"][state] as string);
+        result.push(["Open", "Released", "Slashed", "Refunded", "Appealed"][state] as string);
       }
       return result;
     }
@@ -474,6 +474,58 @@ for (const driver of storeDrivers) {
       const receipt = await chain.client.getTransactionReceipt({ hash: result.transactions[0] as Hex });
       expect(receipt.to?.toLowerCase()).to.equal(chain.multicall3.toLowerCase());
       expect(await states(id)).to.deep.equal(["Slashed", "Slashed", "Slashed"]);
+    });
+
+    it("never sends a slash for an Appealed milestone (it would revert), even when the cache still says Open", async () => {
+      const { alice } = chain.accounts;
+      const id = await chain.createEthCommitment({
+        owner: alice,
+        amount: 3n * ONE_ETH,
+        milestones: 3,
+        grace: GRACE,
+      });
+      const start = await startOf(id);
+      // Indexed before the appeal: the cache says Open for every milestone.
+      await index();
+      const ended = start + PERIOD + 1 - (await chain.latestTimestamp());
+      await chain.increaseTime(ended);
+      await chain.appeal(id, 0, alice);
+      await passDeadline(start, 2);
+      const slashingAppealed = await chain.client
+        .simulateContract({
+          account: chain.accounts.stranger,
+          address: chain.vault,
+          abi: commitmentVaultAbi,
+          functionName: "slash",
+          args: [id, 0n],
+        })
+        .then(
+          () => "succeeded",
+          () => "reverted",
+        );
+      expect(slashingAppealed).to.equal("reverted");
+
+      const target = keeper({ multicall3: chain.multicall3 });
+      expect((await target.scan()).map((m) => m.milestoneIndex)).to.deep.equal([1, 2]);
+      const result = await target.runOnce();
+      expect(result).to.include({ due: 2, slashed: 2, unconfirmed: 0 });
+      expect(result.dropped).to.deep.equal([]);
+      expect(await states(id)).to.deep.equal(["Appealed", "Slashed", "Slashed"]);
+      expect(
+        await store.chainTransactions.get({
+          chainId: chain.chainId,
+          vault: chain.vault,
+          kind: "slash",
+          commitmentId: id,
+          milestoneIndex: 0,
+        }),
+      ).to.equal(null);
+      // Handed an Appealed milestone anyway (a scan from before the appeal), a batch drops it before sending.
+      const handed = await target.settle([{ commitmentId: id, milestoneIndex: 0, claimDeadline: 0 }]);
+      expect(handed).to.include({ slashed: 0 });
+      expect(handed.transactions).to.deep.equal([]);
+      expect(handed.dropped.map((d) => d.milestoneIndex)).to.deep.equal([0]);
+      expect(await states(id)).to.deep.equal(["Appealed", "Slashed", "Slashed"]);
     });
 
     it("does nothing while the vault is paused", async () => {

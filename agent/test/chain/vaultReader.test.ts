@@ -41,6 +41,17 @@ describe("chain: vault reader", () => {
       });
       states.push(milestoneStates[state]);
     }
+    const appeals = [];
+    for (let i = 0; i < c.milestones; i++) {
+      const [appealedAt, bond] = await chain.client.readContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "appealOf",
+        args: [id, BigInt(i)],
+        ...at,
+      });
+      if (appealedAt > 0n) appeals.push({ index: i, appealedAt: Number(appealedAt), bond: bond.toString() });
+    }
     return {
       chainId: chain.chainId,
       vault: chain.vault,
@@ -56,6 +67,7 @@ describe("chain: vault reader", () => {
       rulesHash: c.rulesHash,
       closed: c.closed,
       milestoneStates: states,
+      appeals,
     };
   }
 
@@ -86,6 +98,37 @@ describe("chain: vault reader", () => {
     const past = await reader.readCommitment(ethId, { blockNumber: before });
     expect(past).to.deep.equal(await contractView(ethId, before));
     expect(past?.milestoneStates).to.deep.equal(["Open", "Open", "Open"]);
+  });
+
+  it("reads an Appealed milestone and its appeal (appealOf) as the contract reports them, and exitAvailable", async () => {
+    const id = await chain.createEthCommitment({
+      amount: 3n * 10n ** 18n,
+      milestones: 3,
+      period: 3_600,
+      grace: 600,
+    });
+    const usdcId = await chain.createUsdcCommitment({ amount: 300_000_000n, milestones: 2, grace: 600 });
+    // Window 0 of both has ended; their claim deadlines have not passed.
+    await chain.increaseTime(60 + 3_600 + 60);
+    const bond = await chain.appeal(id, 0, chain.accounts.alice);
+    const usdcBond = await chain.appeal(usdcId, 0, chain.accounts.alice);
+    const appealedAt = await chain.latestTimestamp();
+    expect(bond).to.equal(10n ** 17n); // a tenth of the 1 ETH share
+    expect(usdcBond).to.equal(15_000_000n); // a tenth of 150 USDC
+
+    const eth = await reader.readCommitment(id);
+    expect(eth).to.deep.equal(await contractView(id));
+    expect(eth?.milestoneStates).to.deep.equal(["Appealed", "Open", "Open"]);
+    expect(eth?.appeals).to.have.length(1);
+    expect(eth?.appeals[0]).to.include({ index: 0, bond: bond.toString() });
+    // Three blocks (mint, approve, appeal) before the USDC appeal.
+    expect(eth?.appeals[0]?.appealedAt).to.be.within(appealedAt - 5, appealedAt - 1);
+    const usdc = await reader.readCommitment(usdcId);
+    expect(usdc).to.deep.equal(await contractView(usdcId));
+    expect(usdc?.appeals).to.deep.equal([{ index: 0, appealedAt, bond: "15000000" }]);
+    const [status] = await reader.readMilestones([{ commitmentId: id, milestoneIndex: 0 }]);
+    expect(status?.state).to.equal("Appealed");
+    expect(await reader.exitAvailable()).to.equal(false);
   });
 
   it("reads one eth_call per commitment once the milestone count is known", async () => {

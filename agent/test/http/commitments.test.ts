@@ -120,6 +120,7 @@ describe("GET /api/commitments", function () {
       rulesKnown: true,
       closed: false,
       totals: { released: "0", slashed: "0", refunded: "0", locked: "1001" },
+      exitAvailable: false,
       milestones: [
         {
           index: 0,
@@ -130,6 +131,9 @@ describe("GET /api/commitments", function () {
           amount: "500",
           progress: { done: 2, required: 3, met: false, workouts: workoutIds },
           claimable: false,
+          appealable: false,
+          appealBond: "50",
+          appeal: null,
         },
         {
           index: 1,
@@ -140,9 +144,88 @@ describe("GET /api/commitments", function () {
           amount: "501",
           progress: { done: 0, required: 3, met: false, workouts: [] },
           claimable: false,
+          appealable: false,
+          appealBond: "50",
+          appeal: null,
         },
       ],
     });
+  });
+
+  it("shows an Appealed milestone with its appeal (bond, when, earliest expiry) and which Open one may be appealed now", async () => {
+    // Windows [11-09, 11-16) and [11-16, 11-23), grace 3 days; now is 11-25 12:00.
+    const appealedAt = Date.UTC(2026, 10, 16, 12) / 1000;
+    // Its own owner, so the other tests' listings stay as they are.
+    const carol = newAccount();
+    const carolCookie = await cookieFor(harness, carol);
+    await seedCommitment(harness.store, {
+      owner: carol.address,
+      commitmentId: 5n,
+      rulesHash,
+      milestones: 2,
+      amount: 1000n,
+      start: MONDAY - 14 * DAY,
+      grace: 3 * DAY,
+      states: ["Appealed", "Open"],
+      appeals: [{ index: 0, appealedAt, bond: "50" }],
+    });
+    reader.commitments.set(
+      5n,
+      onChainCommitment({
+        owner: carol.address,
+        commitmentId: 5n,
+        rulesHash,
+        milestones: 2,
+        amount: 1000n,
+        start: MONDAY - 14 * DAY,
+        grace: 3 * DAY,
+        states: ["Appealed", "Open"],
+        appeals: [{ index: 0, appealedAt, bond: "50" }],
+      }),
+    );
+    const res = await get("/api/commitments/5", carolCookie);
+    expect(res.status).to.equal(200);
+    // An appealed share is still held by the vault.
+    expect(res.body.totals).to.deep.equal({ released: "0", slashed: "0", refunded: "0", locked: "1000" });
+    expect(
+      res.body.milestones.map(
+        (m: {
+          state: string;
+          appeal: unknown;
+          appealable: boolean;
+          appealBond: string;
+          claimDeadline: string;
+        }) => [m.state, m.appeal, m.appealable, m.appealBond, m.claimDeadline],
+      ),
+    ).to.deep.equal([
+      [
+        "Appealed",
+        { appealedAt: "2026-11-16T12:00:00Z", bond: "50", expiresAt: "2026-11-30T12:00:00Z" },
+        false,
+        "50",
+        "2026-11-19T00:00:00Z",
+      ],
+      // Window ended 11-23, deadline 11-26: the owner may appeal it now.
+      ["Open", null, true, "50", "2026-11-26T00:00:00Z"],
+    ]);
+  });
+
+  it("shows exitAvailable from the vault on every commitment not closed", async () => {
+    reader.exitIsAvailable = true;
+    try {
+      const res = await get("/api/commitments");
+      expect(res.status).to.equal(200);
+      const flags = res.body.commitments.map((c: { id: string; exitAvailable: boolean }) => [
+        c.id,
+        c.exitAvailable,
+      ]);
+      expect(flags.length).to.be.greaterThan(0);
+      expect(flags.every(([, available]: [string, boolean]) => available)).to.equal(true);
+    } finally {
+      reader.exitIsAvailable = false;
+    }
+    const after = await get("/api/commitments");
+    expect(after.body.commitments.every((c: { exitAvailable: boolean }) => !c.exitAvailable)).to.equal(true);
   });
 
   it("marks a milestone claimable once its requirement is met", async () => {

@@ -20,7 +20,7 @@ import { workoutsRouter } from "../../src/http/workoutsRouter.ts";
 import { canonicalizeRules, type RulesDocument } from "../../src/rules/rulesDocument.ts";
 import type { ChainTarget } from "../../src/services/serviceContext.ts";
 import type { CommitmentRecord } from "../../src/store/commitmentsRepository.ts";
-import type { MilestoneState } from "../../src/store/schema.ts";
+import type { MilestoneAppeal, MilestoneState } from "../../src/store/schema.ts";
 import type { Store } from "../../src/store/store.ts";
 import { type OpenedTestStore, openOrSkip, pgliteDriver, type StoreDriver } from "../store/storeDrivers.ts";
 import { signIn } from "./signIn.ts";
@@ -127,6 +127,8 @@ export interface SeedCommitmentParameters {
   grace?: number;
   amount?: bigint;
   states?: MilestoneState[];
+  /** v2 appeals (`appealOf`), by index. */
+  appeals?: MilestoneAppeal[];
   closed?: boolean;
 }
 
@@ -148,6 +150,7 @@ export function onChainCommitment(p: SeedCommitmentParameters): OnChainCommitmen
     rulesHash: p.rulesHash,
     closed: p.closed ?? false,
     milestoneStates: p.states ?? Array.from({ length: milestones }, () => "Open" as const),
+    appeals: p.appeals ?? [],
   };
 }
 
@@ -167,6 +170,8 @@ export class MemoryVaultReader implements VaultReader {
   threshold = 1;
   reads = 0;
   failDeadlines = false;
+  /** What `exitAvailable()` answers (v2). */
+  exitIsAvailable = false;
 
   async readCommitment(commitmentId: bigint): Promise<OnChainCommitment | null> {
     this.reads += 1;
@@ -189,6 +194,10 @@ export class MemoryVaultReader implements VaultReader {
 
   async latestTimestamp(): Promise<number> {
     return MONDAY;
+  }
+
+  async exitAvailable(): Promise<boolean> {
+    return this.exitIsAvailable;
   }
 }
 

@@ -29,6 +29,7 @@ function view(
     rulesKnown: false,
     closed: false,
     totals: { released: "0", slashed: "0", refunded: "0", locked: "1000" },
+    exitAvailable: false,
     milestones: [
       {
         index: 0,
@@ -39,6 +40,9 @@ function view(
         amount: "1000",
         progress: { done, required: 3, met: done >= 3, workouts: [] },
         claimable: false,
+        appealable: false,
+        appealBond: "100",
+        appeal: null,
       },
     ],
   };

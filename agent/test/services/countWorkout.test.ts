@@ -82,6 +82,12 @@ describe("countWorkout", () => {
     ]);
   });
 
+  it("still counts a workout for an Appealed milestone (not settled: a late quorum may claim it)", () => {
+    const result = countWorkout(run, [commitment(2n, { milestoneStates: ["Open", "Appealed", "Open"] })]);
+    expect(result.countsFor).to.deep.equal([{ commitmentId: "2", milestoneIndex: 1 }]);
+    expect(result.notCounted).to.deep.equal([]);
+  });
+
   it("says outside_window, without an index, for a commitment that has not started yet", () => {
     const later = commitment(3n, { start: START + 2 * WEEK });
     const result = countWorkout(run, [later]);

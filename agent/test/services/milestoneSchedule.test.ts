@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import {
+  APPEAL_PERIOD_SECONDS,
+  appealBondOf,
+  appealEarliestExpiryOf,
   baseClaimDeadlineOf,
   type CommitmentSchedule,
   commitmentSpanOf,
@@ -98,5 +101,37 @@ describe("milestoneSchedule", () => {
       "Refunded",
     ]);
     expect(commitmentTotalsOf(closed)).to.deep.equal({ released: 3n, slashed: 0n, locked: 0n, refunded: 7n });
+  });
+
+  it("counts an Appealed share as locked, and reads it Refunded once the commitment is closed (v2 exit)", () => {
+    const appealed = schedule({
+      amount: 30n,
+      milestones: 3,
+      milestoneStates: ["Slashed", "Appealed", "Open"],
+    });
+    expect(commitmentTotalsOf(appealed)).to.deep.equal({
+      released: 0n,
+      slashed: 10n,
+      locked: 20n,
+      refunded: 0n,
+    });
+    const exited = { ...appealed, closed: true };
+    expect([0, 1, 2].map((i) => milestoneStateOf(exited, i))).to.deep.equal([
+      "Slashed",
+      "Refunded",
+      "Refunded",
+    ]);
+  });
+
+  it("prices an appeal at a tenth of the share, at least 1 unit, and lets it expire 14 days later at the earliest", () => {
+    // Shares 333, 333, 334 → bonds 33, 33, 33; shares of 3 units → bond 1 (never 0).
+    expect([0, 1, 2].map((i) => appealBondOf(schedule({ amount: 1_000n }), i))).to.deep.equal([
+      33n,
+      33n,
+      33n,
+    ]);
+    expect(appealBondOf(schedule({ amount: 9n }), 0)).to.equal(1n);
+    expect(APPEAL_PERIOD_SECONDS).to.equal(1_209_600);
+    expect(appealEarliestExpiryOf(START)).to.equal(START + 14 * 86_400);
   });
 });

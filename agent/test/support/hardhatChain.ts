@@ -159,6 +159,11 @@ export interface HardhatChain {
   claim(options: AttestOptions & { from: TestAccount }): Promise<Hex>;
   /** Slashes a milestone directly (anyone may), from `from`. */
   slash(commitmentId: bigint, milestoneIndex: number, from: TestAccount): Promise<Hex>;
+  /**
+   * The owner appeals a milestone (v2), posting `appealBond`: as ETH value, or (USDC) minted and approved first.
+   * Answers the bond.
+   */
+  appeal(commitmentId: bigint, milestoneIndex: number, from: TestAccount): Promise<bigint>;
   ethBalance(address: Address): Promise<bigint>;
   credits(account: Address, token: Address): Promise<bigint>;
   close(): Promise<void>;
@@ -370,6 +375,41 @@ export async function createHardhatChain(): Promise<HardhatChain> {
       });
       await mined(hash);
       return hash;
+    },
+    appeal: async (commitmentId, milestoneIndex, from) => {
+      const bond = await client.readContract({
+        address: vault,
+        abi: commitmentVaultAbi,
+        functionName: "appealBond",
+        args: [commitmentId, BigInt(milestoneIndex)],
+      });
+      const { token } = await client.readContract({
+        address: vault,
+        abi: commitmentVaultAbi,
+        functionName: "getCommitment",
+        args: [commitmentId],
+      });
+      const ownerWallet = wallet(from);
+      if (token !== ZERO_ADDRESS) {
+        for (const [functionName, args] of [
+          ["mint", [from.address, bond]],
+          ["approve", [vault, bond]],
+        ] as const) {
+          await mined(
+            await ownerWallet.writeContract({ address: token, abi: mockERC20PermitAbi, functionName, args }),
+          );
+        }
+      }
+      await mined(
+        await ownerWallet.writeContract({
+          address: vault,
+          abi: commitmentVaultAbi,
+          functionName: "appeal",
+          args: [commitmentId, BigInt(milestoneIndex)],
+          value: token === ZERO_ADDRESS ? bond : 0n,
+        }),
+      );
+      return bond;
     },
     ethBalance: (address) => client.getBalance({ address }),
     credits: (account, token) =>
