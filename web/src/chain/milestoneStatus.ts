@@ -1,13 +1,25 @@
 /**
  * What a milestone looks like to its owner at a given moment, from its on-chain state and times:
- * released, slashed, refunded, missed (deadline passed, not yet slashed), in grace, open, upcoming.
+ * released, slashed, refunded, appealed (v2: the owner posted a bond; no slash until the arbiter rules, a late
+ * quorum claims it or the appeal expires), missed (deadline passed, not yet slashed), in grace, open, upcoming.
  */
 
-/** `MilestoneState` of the vault: Open, Released, Slashed, Refunded. */
-export const MILESTONE_STATES = ["open", "released", "slashed", "refunded"] as const;
+/** `MilestoneState` of the vault: Open, Released, Slashed, Refunded, Appealed (v2, appended last). */
+export const MILESTONE_STATES = ["open", "released", "slashed", "refunded", "appealed"] as const;
 export type ChainMilestoneState = (typeof MILESTONE_STATES)[number];
 
-export type MilestoneStatus = "released" | "slashed" | "refunded" | "missed" | "grace" | "open" | "upcoming";
+export type MilestoneStatus =
+  | "released"
+  | "slashed"
+  | "refunded"
+  | "appealed"
+  | "missed"
+  | "grace"
+  | "open"
+  | "upcoming";
+
+/** The vault's `APPEAL_PERIOD`: unpaused seconds after an appeal before anyone may expire it. */
+export const APPEAL_PERIOD_SECONDS = 14 * 24 * 3600;
 
 export interface MilestoneTimes {
   /** Unix seconds. */
@@ -38,11 +50,28 @@ export const STATUS_LABEL: Readonly<Record<MilestoneStatus, string>> = {
   released: "Released",
   slashed: "Slashed",
   refunded: "Refunded",
+  appealed: "Appealed",
   missed: "Missed",
   grace: "In grace",
   open: "Open",
   upcoming: "Upcoming",
 };
+
+/**
+ * The owner may appeal now: the milestone is Open, its window has ended and its claim deadline has not passed
+ * (the "In grace" status). Appeals are refused while the vault is paused.
+ */
+export function canAppeal(status: MilestoneStatus, paused: boolean): boolean {
+  return status === "grace" && !paused;
+}
+
+/**
+ * Whether an appeal made at `appealedAt` may be expired (unix seconds): 14 days later at the earliest; a pause
+ * in between moves it later, and the vault (which counts only unpaused time) has the last word.
+ */
+export function appealMayExpire(appealedAt: number, nowSec: number): boolean {
+  return appealedAt > 0 && nowSec >= appealedAt + APPEAL_PERIOD_SECONDS;
+}
 
 /** The milestone whose claim deadline a countdown should show: the first that can still be claimed. */
 export function currentMilestoneIndex(

@@ -1,7 +1,8 @@
 /**
  * Reads a commitment and all its milestones straight from the vault: `getCommitment` first, then every
- * milestone's state, amount and claim deadline in ONE `eth_call` through the vault's own `multicall`.
- * Also finds an owner's commitment ids from `CommitmentCreated` logs (owner is an indexed topic).
+ * milestone's state, amount, claim deadline, appeal (`appealOf`) and appeal bond (`appealBond`) in ONE
+ * `eth_call` through the vault's own `multicall`. Also the vault's pause and exit flags, and an owner's
+ * commitment ids from `CommitmentCreated` logs (owner is an indexed topic).
  */
 import { type Address, decodeFunctionResult, encodeFunctionData, type Hex, type PublicClient } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
@@ -15,7 +16,14 @@ export interface MilestoneView {
   windowStart: number;
   windowEnd: number;
   claimDeadline: number;
+  /** What an appeal costs now (`appealBond`: a tenth of the share, at least 1 unit), in the stake's token. */
+  appealBond: bigint;
+  /** The owner's appeal once made (`appealOf`); it stays after the ruling, the state says how it ended. */
+  appeal: { appealedAt: number; bond: bigint } | null;
 }
+
+/** Calls per milestone in `readCommitment`'s batch. */
+const CALLS_PER_MILESTONE = 5;
 
 export interface CommitmentView {
   id: bigint;
@@ -58,6 +66,8 @@ export async function readCommitment(
       encodeFunctionData({ abi: commitmentVaultAbi, functionName: "milestoneAmount", args: [id, i] }),
     );
     calls.push(encodeFunctionData({ abi: commitmentVaultAbi, functionName: "claimDeadline", args: [id, i] }));
+    calls.push(encodeFunctionData({ abi: commitmentVaultAbi, functionName: "appealOf", args: [id, i] }));
+    calls.push(encodeFunctionData({ abi: commitmentVaultAbi, functionName: "appealBond", args: [id, i] }));
   }
   let results: readonly Hex[] = [];
   if (calls.length > 0) {
@@ -74,7 +84,7 @@ export async function readCommitment(
   const milestones: MilestoneView[] = [];
   for (let i = 0; i < count; i++) {
     const at = (k: number): Hex => {
-      const data = results[i * 3 + k];
+      const data = results[i * CALLS_PER_MILESTONE + k];
       if (data === undefined) throw new Error(`multicall answered too few results for commitment ${id}`);
       return data;
     };
@@ -93,6 +103,16 @@ export async function readCommitment(
       functionName: "claimDeadline",
       data: at(2),
     });
+    const [appealedAt, bond] = decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "appealOf",
+      data: at(3),
+    });
+    const appealBond = decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "appealBond",
+      data: at(4),
+    });
     milestones.push({
       index: i,
       state: chainStateOf(Number(state)),
@@ -100,6 +120,8 @@ export async function readCommitment(
       windowStart: start + i * period,
       windowEnd: start + (i + 1) * period,
       claimDeadline: Number(deadline),
+      appealBond,
+      appeal: appealedAt > 0n ? { appealedAt: Number(appealedAt), bond } : null,
     });
   }
   return {
@@ -114,6 +136,45 @@ export async function readCommitment(
     rulesHash: c.rulesHash,
     closed: c.closed,
     milestones,
+  };
+}
+
+export interface VaultFlags {
+  paused: boolean;
+  /** `exitAvailable()`: paused 30 of the last 31 days, so anyone may `exit` a commitment. */
+  exitAvailable: boolean;
+}
+
+/** The vault's `paused()` and `exitAvailable()`, in one `eth_call`. */
+export async function readVaultFlags(client: PublicClient, vault: Address): Promise<VaultFlags> {
+  const { data } = await client.call({
+    to: vault,
+    data: encodeFunctionData({
+      abi: commitmentVaultAbi,
+      functionName: "multicall",
+      args: [
+        [
+          encodeFunctionData({ abi: commitmentVaultAbi, functionName: "paused" }),
+          encodeFunctionData({ abi: commitmentVaultAbi, functionName: "exitAvailable" }),
+        ],
+      ],
+    }),
+  });
+  if (data === undefined) throw new Error("the vault answered nothing for its pause state");
+  const [pausedData, exitData] = decodeFunctionResult({
+    abi: commitmentVaultAbi,
+    functionName: "multicall",
+    data,
+  });
+  if (pausedData === undefined || exitData === undefined)
+    throw new Error("multicall answered too few results");
+  return {
+    paused: decodeFunctionResult({ abi: commitmentVaultAbi, functionName: "paused", data: pausedData }),
+    exitAvailable: decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "exitAvailable",
+      data: exitData,
+    }),
   };
 }
 

@@ -36,6 +36,26 @@ describe("describeError", () => {
     expect(d.message).toBe("The claim deadline for milestone 3 passed at 2026-11-23 07:00 UTC.");
   });
 
+  it("puts the v2 appeal and exit errors into sentences", () => {
+    const sentence = (errorName: string, args: readonly unknown[]) => revertSentence(errorName, args);
+    expect(sentence("MilestoneNotOpen", [1n, 0n, 4])).toBe("milestone 1 is already appealed.");
+    expect(sentence("WindowNotEnded", [1n, 1n, 1_795_417_200n])).toBe(
+      "milestone 2's window ends at 2026-11-23 07:00 UTC; it can be appealed only after that.",
+    );
+    expect(sentence("AppealPeriodNotOver", [1n, 0n, 1_795_417_200n])).toBe(
+      "The appeal of milestone 1 can expire from 2026-11-23 07:00 UTC (pauses move it later).",
+    );
+    expect(sentence("ExitNotAvailable", [86_400n, 2_592_000n])).toBe(
+      "Exit opens once the vault has been paused 30 days of the last 31 days; so far 1 days.",
+    );
+    const data = encodeErrorResult({
+      abi: commitmentVaultAbi,
+      errorName: "VaultPaused",
+      args: [1_795_417_200n],
+    });
+    expect(describeError(reverted(data)).message).toMatch(/paused/);
+  });
+
   it("decodes a token error bubbling through the vault (not in the vault ABI)", () => {
     const data = encodeErrorResult({
       abi: mockERC20PermitAbi,
@@ -87,7 +107,7 @@ describe("describeError", () => {
     // Errors only an admin can meet (roles, oracle sets) may stay generic; everything a user meets has words.
     for (const n of generic)
       expect(n).toMatch(
-        /^(AccessControl|AddressEmptyCode|DuplicateOracle|ExitNotAvailable|ExpectedPause|FailedCall|InvalidOracleCount|InvalidThreshold|InvalidShortString|StringTooLong|ReentrancyGuard|SafeCast|SafeERC20|PayoutFailed|ZeroOracle)/,
+        /^(AccessControl|AddressEmptyCode|DefaultAdminRulesEnforced|DuplicateOracle|ExitNotAvailable|ExpectedPause|FailedCall|InvalidOracleCount|InvalidThreshold|InvalidShortString|StringTooLong|ReentrancyGuard|ReentrantCall|RenounceForOtherAccount|SafeCast|SafeERC20|PayoutFailed|TooManyTokens|VaultNotPaused|ZeroOracle)/,
       );
   });
 });

@@ -39,7 +39,7 @@ export interface DescribedError {
 
 const ERROR_ABI = [...commitmentVaultAbi, ...mockERC20PermitAbi].filter((x) => x.type === "error");
 
-const STATE_NAMES = ["open", "released", "slashed", "refunded"];
+const STATE_NAMES = ["open", "released", "slashed", "refunded", "appealed"];
 
 function when(seconds: unknown): string {
   const n = typeof seconds === "bigint" ? Number(seconds) : Number(seconds);
@@ -75,7 +75,16 @@ export function revertSentence(errorName: string, args: readonly unknown[]): str
     case "CommitmentNotFound":
       return `There is no commitment #${a(0)} in this vault.`;
     case "EnforcedPause":
-      return "The vault is paused right now. Nothing can be created, claimed or slashed until it resumes.";
+    case "VaultPaused":
+      return "The vault is paused right now. Nothing can be created, claimed, slashed or appealed until it resumes.";
+    case "WindowNotEnded":
+      return `${nth(a(1))}'s window ends at ${when(a(2))}; it can be appealed only after that.`;
+    case "MilestoneNotAppealed":
+      return `${nth(a(1))} is not under appeal (it is ${STATE_NAMES[Number(a(2))] ?? "settled"}).`;
+    case "AppealPeriodNotOver":
+      return `The appeal of ${nth(a(1))} can expire from ${when(a(2))} (pauses move it later).`;
+    case "ExitNotAvailable":
+      return `Exit opens once the vault has been paused ${duration(a(1))} of the last 31 days; so far ${duration(a(0))}.`;
     case "IncorrectValue":
       return `The transaction sent ${formatUnits(BigInt(String(a(0))), 18)} ETH but the stake is ${formatUnits(BigInt(String(a(1))), 18)} ETH.`;
     case "InsufficientSignatures":
@@ -121,6 +130,11 @@ export function revertSentence(errorName: string, args: readonly unknown[]): str
       return "The permit signature expired. Sign again.";
     case "ERC2612InvalidSigner":
       return "The permit was signed by another account.";
+    case "BalanceDecreased":
+      return "The token moved less into the vault than it took (this token is not supported).";
+    case "InvalidOwner":
+      return "The commitment's owner must be a real address (not zero and not the vault).";
+    case "InvalidSignature":
     case "ECDSAInvalidSignature":
     case "ECDSAInvalidSignatureLength":
     case "ECDSAInvalidSignatureS":

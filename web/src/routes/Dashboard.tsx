@@ -2,6 +2,9 @@
  * Dashboard: totals (released, slashed, locked), one card per commitment with its milestone timeline, a
  * countdown to the current claim deadline, a progress ring for the current window (from the agent), and
  * Claim (one, or all claimable at once through Multicall) / settle missed windows.
+ * Vault v2: appeal a milestone whose window ended unclaimed (before its claim deadline, posting the bond),
+ * see appealed milestones (bond, when, earliest expiry; expire one nobody ruled on), and exit a commitment
+ * while the vault's `exitAvailable()` is true.
  * Commitments and milestone states come from the chain; progress and "claimable" from the agent when signed in.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -10,8 +13,26 @@ import { useBalance, useConnection, usePublicClient } from "wagmi";
 import { listCommitments } from "../api/agentClient.ts";
 import type { ApiCommitment } from "../api/schemas.ts";
 import type { Deployment } from "../chain/deployments.ts";
-import { currentMilestoneIndex, milestoneStatus, STATUS_LABEL } from "../chain/milestoneStatus.ts";
-import { type CommitmentView, listCommitmentIds, readCommitment } from "../chain/vaultReads.ts";
+import {
+  APPEAL_PERIOD_SECONDS,
+  appealMayExpire,
+  canAppeal,
+  currentMilestoneIndex,
+  milestoneStatus,
+  STATUS_LABEL,
+} from "../chain/milestoneStatus.ts";
+import {
+  type CommitmentView,
+  listCommitmentIds,
+  readCommitment,
+  readVaultFlags,
+} from "../chain/vaultReads.ts";
+import {
+  type AppealRef,
+  useAppealMilestone,
+  useExitCommitment,
+  useExpireAppeal,
+} from "../commitment/useMilestoneAppeals.ts";
 import {
   type MilestoneRef,
   useClaimMilestones,
@@ -57,6 +78,13 @@ interface CardProps {
   signedIn: boolean;
   onClaim: (refs: MilestoneRef[]) => void;
   onSlash: (refs: MilestoneRef[]) => void;
+  /** The vault is paused: nothing can be appealed, claimed or slashed. */
+  paused: boolean;
+  /** The vault's `exitAvailable()`. */
+  exitAvailable: boolean;
+  onAppeal: (ref: AppealRef) => void;
+  onExpireAppeal: (ref: MilestoneRef) => void;
+  onExit: (commitmentId: bigint) => void;
   busy: boolean;
 }
 
@@ -69,6 +97,11 @@ function CommitmentCard({
   signedIn,
   onClaim,
   onSlash,
+  paused,
+  exitAvailable,
+  onAppeal,
+  onExpireAppeal,
+  onExit,
   busy,
 }: CardProps) {
   const meta = tokenMeta(deployment, c.token);
@@ -83,6 +116,8 @@ function CommitmentCard({
     .filter((m) => m.status === "missed")
     .map((m) => ({ commitmentId: c.id, index: m.index }));
   const fmt = (value: bigint) => formatAmount({ value, ...meta });
+  const appealable = statuses.filter((m) => !c.closed && canAppeal(m.status, paused));
+  const appeals = statuses.filter((m) => m.appeal !== null);
   const headingId = `commitment-${c.id}`;
   return (
     <article
@@ -106,6 +141,42 @@ function CommitmentCard({
           </li>
         ))}
       </ol>
+      {appeals.length > 0 ? (
+        <>
+          <h3>Appeals</h3>
+          <ul className="appeals" aria-label={`Appeals of commitment ${c.id}`}>
+            {appeals.map((m) =>
+              m.appeal === null ? null : (
+                <li key={m.index} data-testid="appeal" data-status={m.status}>
+                  Milestone {m.index + 1}: appealed {formatDateTime(fromUnix(m.appeal.appealedAt))}, bond{" "}
+                  {fmt(m.appeal.bond)} ·{" "}
+                  {m.status === "appealed" ? (
+                    <>
+                      awaiting the arbiter; if nobody rules, it expires (share and bond back to you) from{" "}
+                      {formatDateTime(fromUnix(m.appeal.appealedAt + APPEAL_PERIOD_SECONDS))}
+                      {appealMayExpire(m.appeal.appealedAt, nowSec) && !paused ? (
+                        <>
+                          {" "}
+                          <button
+                            type="button"
+                            className="secondary"
+                            onClick={() => onExpireAppeal({ commitmentId: c.id, index: m.index })}
+                            disabled={busy}
+                          >
+                            Expire appeal of milestone {m.index + 1}
+                          </button>
+                        </>
+                      ) : null}
+                    </>
+                  ) : (
+                    `settled: ${STATUS_LABEL[m.status]}`
+                  )}
+                </li>
+              ),
+            )}
+          </ul>
+        </>
+      ) : null}
       {currentMilestone ? (
         currentMilestone.status === "upcoming" ? (
           <Countdown
@@ -146,6 +217,23 @@ function CommitmentCard({
             Settle {missed.length} missed window{missed.length === 1 ? "" : "s"}
           </button>
         ) : null}
+        {appealable.map((m) => (
+          <button
+            key={m.index}
+            type="button"
+            className="secondary"
+            onClick={() => onAppeal({ commitmentId: c.id, index: m.index, token: c.token })}
+            disabled={busy}
+            title="The window ended without a claim. Appeal if the oracles are wrong or gone: no slash until the arbiter rules."
+          >
+            Appeal milestone {m.index + 1} (bond {fmt(m.appealBond)})
+          </button>
+        ))}
+        {exitAvailable && !c.closed ? (
+          <button type="button" className="secondary" onClick={() => onExit(c.id)} disabled={busy}>
+            Exit commitment #{c.id.toString()}
+          </button>
+        ) : null}
       </div>
     </article>
   );
@@ -158,7 +246,7 @@ function totalsOf(commitments: CommitmentView[]) {
     for (const m of c.milestones) {
       if (m.state === "released") t.released += m.amount;
       else if (m.state === "slashed") t.slashed += m.amount;
-      else if (m.state === "open") t.locked += m.amount;
+      else if (m.state === "open" || m.state === "appealed") t.locked += m.amount;
     }
     sums.set(c.token, t);
   }
@@ -191,9 +279,21 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
     retry: false,
     queryFn: listCommitments,
   });
+  const flags = useQuery({
+    queryKey: ["vault-flags", deployment.chainId, deployment.vault.address],
+    enabled: client !== undefined,
+    queryFn: () => {
+      if (client === undefined) throw new Error("No client for this chain.");
+      return readVaultFlags(client, deployment.vault.address);
+    },
+  });
   const claim = useClaimMilestones(deployment, address);
   const slash = useSlashMilestones(deployment, address);
-  const busy = claim.isPending || slash.isPending;
+  const appeal = useAppealMilestone(deployment, address);
+  const expireAppeal = useExpireAppeal(deployment, address);
+  const exit = useExitCommitment(deployment, address);
+  const busy =
+    claim.isPending || slash.isPending || appeal.isPending || expireAppeal.isPending || exit.isPending;
   const offsetMs = chainTime.data?.offsetMs ?? 0;
   const nowSec = Math.max(chainTime.data?.blockTime ?? 0, Math.floor((Date.now() + offsetMs) / 1000));
   const commitments = onChain.data ?? [];
@@ -248,6 +348,27 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
             </p>
           </div>
         ) : null}
+        {appeal.isPending ? <p role="status">Appealing…</p> : null}
+        {expireAppeal.isPending ? <p role="status">Expiring the appeal…</p> : null}
+        {exit.isPending ? <p role="status">Exiting…</p> : null}
+        {appeal.isSuccess ? (
+          <div className="alert ok" role="status" data-testid="appeal-done">
+            <p>
+              Milestone {appeal.data.index + 1} is appealed: it cannot be slashed until the arbiter rules, a
+              late oracle quorum claims it, or the appeal expires.
+            </p>
+          </div>
+        ) : null}
+        {expireAppeal.isSuccess ? (
+          <div className="alert ok" role="status">
+            <p>The appeal of milestone {expireAppeal.data.index + 1} expired: its share and bond are back.</p>
+          </div>
+        ) : null}
+        {exit.isSuccess ? (
+          <div className="alert ok" role="status">
+            <p>Commitment #{exit.data.commitmentId.toString()} exited: what was not forfeited is back.</p>
+          </div>
+        ) : null}
         {slash.isSuccess ? (
           <div className="alert info" role="status">
             <p>
@@ -259,6 +380,21 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
       </div>
       <ErrorAlert error={claim.error} />
       <ErrorAlert error={slash.error} />
+      <ErrorAlert error={appeal.error} />
+      <ErrorAlert error={expireAppeal.error} />
+      <ErrorAlert error={exit.error} />
+      {flags.data?.exitAvailable ? (
+        <div className="alert warn" role="status" data-testid="exit-available">
+          <p>
+            The vault has been paused for 30 of the last 31 days: anyone may now exit a commitment. Milestones
+            forfeited before the pause go to the beneficiary; everything else comes back to you.
+          </p>
+        </div>
+      ) : flags.data?.paused ? (
+        <div className="alert warn" role="status">
+          <p>The vault is paused: nothing can be claimed, slashed or appealed until it resumes.</p>
+        </div>
+      ) : null}
       {deployment.threshold > 1 ? (
         <p className="alert warn">
           This vault needs {deployment.threshold} oracle signatures per claim; this app asks one agent.
@@ -290,6 +426,11 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
           signedIn={signedIn}
           onClaim={(refs) => claim.mutate(refs)}
           onSlash={(refs) => slash.mutate(refs)}
+          paused={flags.data?.paused ?? false}
+          exitAvailable={flags.data?.exitAvailable ?? false}
+          onAppeal={(ref) => appeal.mutate(ref)}
+          onExpireAppeal={(ref) => expireAppeal.mutate(ref)}
+          onExit={(id) => exit.mutate(id)}
           busy={busy}
         />
       ))}
