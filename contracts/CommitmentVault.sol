@@ -233,9 +233,10 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
         Record storage c = _records[id];
         uint256 w0 = c.w0;
 
-        // Check:
-        _requireLive(w0, id);
+        // Check: existence, then ownership, then liveness (v1 order).
+        if (w0 == 0) revert CommitmentNotFound(id);
         if (_owner(w0) != msg.sender) revert NotCommitmentOwner(id, msg.sender);
+        if (_closed(w0)) revert CommitmentClosed(id);
         uint256 start = (w0 >> _W0_START) & _MASK_START;
         if (block.timestamp >= start) revert CommitmentAlreadyStarted(id, uint64(start));
 

@@ -1,7 +1,8 @@
 /**
  * Runs every contract test once: the Solidity fuzz/invariant suite, then the mocha suite instrumented for
  * coverage. Then:
- * - fails if any non-mock file under contracts/ is below MIN_COVERAGE % of lines or statements;
+ * - fails if any non-mock file under contracts/ is below MIN_COVERAGE % of lines, statements or branches (branches
+ *   computed from the statement hits by scripts/lib/branchCoverage.ts: both outcomes of every `if`);
  * - prints one closing line `contracts: N passed, M failed` that CI can read.
  *
  * Coverage is taken from the mocha run alone: in Hardhat 3.18 a combined `hardhat test --coverage` report
@@ -12,6 +13,7 @@
  *   MIN_COVERAGE=90 node scripts/test-contracts.ts
  */
 import { spawn } from "node:child_process";
+import { branchCoverage } from "./lib/branchCoverage.ts";
 
 const MIN_COVERAGE = Number(process.env.MIN_COVERAGE ?? 95);
 
@@ -52,8 +54,23 @@ for (const [, file, line, statement] of checked) {
   if (Number(statement) < MIN_COVERAGE)
     problems.push(`${file}: ${statement} % of statements < ${MIN_COVERAGE} %`);
 }
+if (code === 0 && checked.length > 0) {
+  const branches = branchCoverage(
+    checked.map((r) => r[1] as string),
+    "coverage/data/mocha",
+    "0.8.30",
+  );
+  console.log("\nbranches (both outcomes of every `if`, from statement hits):");
+  for (const b of branches) {
+    const pct = b.total === 0 ? 100 : (100 * b.covered) / b.total;
+    console.log(`  ${b.file}: ${pct.toFixed(2)} % (${b.covered}/${b.total})${b.missed.length ? ` missed: ${b.missed.join(", ")}` : ""}`);
+    if (pct < MIN_COVERAGE) problems.push(`${b.file}: ${pct.toFixed(2)} % of branches < ${MIN_COVERAGE} %`);
+  }
+}
 if (problems.length > 0) console.error(`\ncoverage check failed:\n- ${problems.join("\n- ")}`);
 else if (code === 0)
-  console.log(`\ncoverage: every file of contracts/ outside mocks/ >= ${MIN_COVERAGE} % (lines, statements)`);
+  console.log(
+    `\ncoverage: every file of contracts/ outside mocks/ >= ${MIN_COVERAGE} % (lines, statements, branches)`,
+  );
 console.log(`contracts: ${passed} passed, ${failed} failed`);
 process.exit(code !== 0 ? code : problems.length > 0 ? 1 : 0);

@@ -150,7 +150,8 @@ describe("gas scenario: CommitmentVault", () => {
     for (const id of [...ethIds, ...usdcIds]) {
       const c = await vault.getCommitment(id);
       const key = `${c.beneficiary}:${c.token}`;
-      const label = credited.has(key) ? "slash (later credit)" : "slash (first credit)";
+      const asset = c.token === ethers.ZeroAddress ? "ETH" : "ERC-20";
+      const label = `slash (${asset}, ${credited.has(key) ? "later" : "first"} credit)`;
       credited.add(key);
       await measure(label, vault.connect(keeper).slash(id, 3n));
     }
@@ -162,8 +163,71 @@ describe("gas scenario: CommitmentVault", () => {
     for (const c of charities) {
       await measure("withdraw (ETH)", vault.connect(c).withdraw(ethers.ZeroAddress));
     }
+    // v2: appeals (bond posted, then upheld by the arbiter or expired), exit after 30 days paused, gifts.
+    await (await vault.grantRole(await vault.ARBITER_ROLE(), keeper.address)).wait();
+    const appealIndex = 5n;
+    await networkHelpers.time.increaseTo(start + 6 * WEEK + 1);
+    for (const [k, id] of ethIds.entries()) {
+      const owner = stakers[k] as HardhatEthersSigner;
+      const bond = await vault.appealBond(id, appealIndex);
+      await measure("appeal (ETH)", vault.connect(owner).appeal(id, appealIndex, { value: bond }));
+    }
+    for (const [k, id] of usdcIds.entries()) {
+      await measure("appeal (ERC-20)", vault.connect(stakers[k] as HardhatEthersSigner).appeal(id, appealIndex));
+    }
+    for (const id of ethIds.slice(0, 4)) {
+      await measure("resolveAppeal (upheld, ETH)", vault.connect(keeper).resolveAppeal(id, appealIndex, true));
+    }
+    for (const id of ethIds.slice(4, 8)) {
+      await measure("resolveAppeal (rejected, ETH)", vault.connect(keeper).resolveAppeal(id, appealIndex, false));
+    }
+    await networkHelpers.time.increase(15 * DAY);
+    for (const id of usdcIds.slice(0, 4)) {
+      await measure("expireAppeal (ERC-20)", vault.connect(keeper).expireAppeal(id, appealIndex));
+    }
+    for (const [k, s] of stakers.slice(0, 4).entries()) {
+      const p = params(BigInt(await networkHelpers.time.latest()) + 100n, charities[k]?.address as string);
+      await measure(
+        "createCommitmentFor (ETH)",
+        vault.connect(keeper).createCommitmentFor(s.address, p, { value: p.amount }),
+      );
+    }
+    await measure("pause", vault.pause());
+    await networkHelpers.time.increase(30 * DAY);
+    for (const id of usdcIds.slice(4, 8)) {
+      await measure("exit (ERC-20, 8 milestones)", vault.connect(keeper).exit(id));
+    }
+    await measure("unpause", vault.unpause());
+
+    // The alternative design, measured in the same run: an EAS-style attestation per milestone whose resolver
+    // releases the share (contracts/mocks/EASLikeAttestationMock.sol).
+    const registry = await ethers.deployContract("MockSchemaRegistry");
+    const eas = await ethers.deployContract("MockEAS", [await registry.getAddress()]);
+    const owner = stakers[0] as HardhatEthersSigner;
+    const easShare = 10n ** 17n;
+    const resolver = await ethers.deployContract(
+      "MockMilestoneResolver",
+      [await eas.getAddress(), o1.address, owner.address, easShare],
+      { value: 8n * easShare },
+    );
+    await (await registry.register("uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false)).wait();
+    const schema = ethers.solidityPackedKeccak256(
+      ["string", "address", "bool"],
+      ["uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false],
+    );
+    for (let i = 0; i < 8; i++) {
+      const data = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [1, i]);
+      await measure(
+        "EAS attestation + resolver release (per milestone)",
+        eas.connect(o1).attest({
+          schema,
+          data: { recipient: owner.address, expirationTime: 0, revocable: false, refUID: ethers.ZeroHash, data, value: 0 },
+        }),
+      );
+    }
+
     // Cancel before start.
-    const later = start + 20 * WEEK;
+    const later = (await networkHelpers.time.latest()) + 20 * WEEK;
     for (const s of stakers.slice(0, 4)) {
       const p = params(later, charities[0]?.address as string);
       await (await vault.connect(s).createCommitment(p, { value: p.amount })).wait();
