@@ -266,6 +266,32 @@ for (const driver of storeDrivers) {
       }
     });
 
+    it("signs for an Appealed milestone after its claim deadline (a late quorum settles an appeal), valid for the appeal period", async () => {
+      // Same schedule as commitment 1: with this run, window 0 holds at least three qualifying workouts.
+      await upload(s.harness, s.cookie, oneHourRunFit(MONDAY_MS + 80 * HOUR_MS));
+      await seedCommitment(s.harness.store, {
+        owner: s.owner,
+        commitmentId: 4n,
+        rulesHash: s.rulesHash,
+        states: ["Appealed", "Open", "Open", "Open"],
+        appeals: [{ index: 0, appealedAt: DEADLINE_0 - DAY, bond: "25000000000000000" }],
+      });
+      const now = DEADLINE_0 + 3 * DAY;
+      s.harness.clock.set(now * 1000);
+      try {
+        const res = await attest("/api/commitments/4/milestones/0/attestation");
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(res.body).to.include({ commitmentId: "4", milestoneIndex: 0, signer: ORACLE_ADDRESS });
+        expect(res.body.validUntil).to.equal(now + 14 * DAY);
+        // The same milestone of commitment 1, still Open, is past its deadline: refused.
+        const open = await attest();
+        expect(open.status).to.equal(409);
+        expect(open.body).to.include({ code: "claim_deadline_passed" });
+      } finally {
+        s.harness.clock.set(THURSDAY);
+      }
+    });
+
     it("needs a session", async () => {
       const res = await request(s.harness.app).post("/api/commitments/1/milestones/0/attestation");
       expect(res.status).to.equal(401);
