@@ -10,6 +10,7 @@
  */
 import type { Express } from "express";
 import type { Redis } from "ioredis";
+import type { Address } from "viem";
 import { type AttestationSigner, privateKeySigner } from "./attestation/signer.ts";
 import { createRedisNonceStore, createRedisSessionStore } from "./auth/redisStores.ts";
 import { cachedSessionStore } from "./auth/sessionCache.ts";
@@ -30,6 +31,7 @@ import { type Coach, createCoach } from "./coach/createCoach.ts";
 import { type Config, redactedConfig } from "./config.ts";
 import { type ApiRoute, createApp } from "./http/createApp.ts";
 import { commitmentsRouter } from "./http/commitmentsRouter.ts";
+import { healthDetails } from "./http/healthDetails.ts";
 import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/healthChecks.ts";
 import type { HealthCheck } from "./http/healthRouter.ts";
 import { workoutsRouter } from "./http/workoutsRouter.ts";
@@ -42,6 +44,7 @@ import { type CommitmentViewCache, createCommitmentViewCache } from "./services/
 import { providerIngestSink } from "./services/providerIngestSink.ts";
 import type { ChainTarget } from "./services/serviceContext.ts";
 import { openStore } from "./store/index.ts";
+import { createOpsSampler, type OpsSampler, type OpsSamplerChain } from "./telemetry/opsSampler.ts";
 import { redisChangeRelay } from "./store/redisChangeRelay.ts";
 import type { Store } from "./store/store.ts";
 
@@ -57,6 +60,8 @@ export interface AgentTasks {
   keeper?: Pick<Keeper, "runOnce">;
   coach?: Pick<Coach, "runPass">;
   strava?: Pick<StravaIntegration["reconciler"], "reconcileOnce">;
+  /** Samples the alerts' gauges (backlogs, operator balance, indexer lag, signer) once. */
+  opsSampler?: Pick<OpsSampler, "sampleOnce">;
 }
 
 export interface AssembleAgentReturnType {
@@ -81,6 +86,8 @@ export interface BackgroundTask {
 
 /** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+/** How often the alerts' gauges (backlogs, balance, indexer lag, signer) are sampled. */
+export const OPS_SAMPLE_INTERVAL_MS = 30_000;
 /** The relayer answers `pending` after this long, well inside the request timeout. */
 const RELAYER_RESPONSE_MARGIN_MS = 5_000;
 
@@ -168,6 +175,9 @@ async function assemble(
     config.vault === undefined ? undefined : { chainId: config.chainId, vault: config.vault.address };
   let reader: ViemVaultReader | undefined;
   let relayer: ClaimRelayerService | undefined;
+  // What the operations sampler reads (the alerts' gauges), filled in as the chain is wired.
+  let sampledChain: OpsSamplerChain | undefined;
+  let operator: Address | undefined;
   if (config.rpcUrl !== undefined) {
     const client = createChainClient({ rpcUrl: config.rpcUrl, chainId: config.chainId });
     checks.rpc = rpcHealthCheck(client, config.chainId);
@@ -180,6 +190,7 @@ async function assemble(
       const vault = config.vault.address;
       const vaultReader = createVaultReader({ client, chainId: config.chainId, vault });
       reader = vaultReader;
+      sampledChain = { client, chainId: config.chainId, vault };
       const indexer = createIndexer({
         client,
         reader: vaultReader,
@@ -210,6 +221,7 @@ async function assemble(
           clock,
           logger: logger.child({ component: "sender" }),
         });
+        operator = txSender.address;
         if (config.keeper.enabled) {
           // Batches through Multicall3 when the chain has it (one front-run slash then fails alone).
           const multicall3 = await hasCode(client, config.keeper.multicall3);
@@ -288,6 +300,7 @@ async function assemble(
     settings: config.coach,
     chain: chain ?? null,
     ...(redis === undefined ? {} : { redis, bullPrefix: `${config.redisKeyPrefix}bull` }),
+    metrics,
   });
   tasks.coach = coach;
   background.push({
@@ -359,6 +372,36 @@ async function assemble(
     stop: () => housekeeping.stop(),
   });
 
+  const probeSigner = checks.signer;
+  const opsSampler = createOpsSampler({
+    store,
+    metrics,
+    clock,
+    logger,
+    chain: sampledChain,
+    operator,
+    signer:
+      signer === undefined || probeSigner === undefined
+        ? undefined
+        : { address: signer.address, probe: () => probeSigner(AbortSignal.timeout(5_000)) },
+  });
+  tasks.opsSampler = opsSampler;
+  const opsSampling = createPollLoop({
+    name: "ops sampler",
+    intervalMs: OPS_SAMPLE_INTERVAL_MS,
+    logger,
+    traced: false,
+    run: async () => {
+      await opsSampler.sampleOnce();
+      return undefined;
+    },
+  });
+  background.push({
+    name: "ops sampler",
+    start: () => opsSampling.start(),
+    stop: () => opsSampling.stop(),
+  });
+
   const limiter = createRateLimits({
     rules: config.rateLimits,
     redis,
@@ -375,7 +418,7 @@ async function assemble(
     nonces,
     limiter,
     store,
-    health: { checks },
+    health: { checks, details: healthDetails({ store, metrics }) },
     routes,
   });
 

@@ -2,6 +2,7 @@ import type { Address, Hex, TypedDataDefinition } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
+import { inSpan } from "../telemetry/spans.ts";
 
 /**
  * What the oracle needs from a key: its address and EIP-712 signing. A local key, an encrypted keystore or a
@@ -39,6 +40,13 @@ export function privateKeySigner(privateKey: string): AttestationSigner {
   }
   return {
     address: account.address,
-    signTypedData: (typedData) => account.signTypedData(typedData),
+    // Traced inside a request or run only (the health probe's signature is not a span of its own).
+    signTypedData: (typedData) =>
+      inSpan(
+        "attestation.sign",
+        { "attestation.signer": account.address, "attestation.type": String(typedData.primaryType) },
+        () => account.signTypedData(typedData),
+        { requireParent: true },
+      ),
   };
 }

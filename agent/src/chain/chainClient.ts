@@ -14,6 +14,7 @@ import {
   webSocket,
 } from "viem";
 import { DependencyError } from "../errors.ts";
+import { inSpan, tracingEnabled } from "../telemetry/spans.ts";
 
 /** What the chain layer needs from a viem public client (any transport, any chain definition). */
 export type ChainClient = PublicClient<Transport, Chain | undefined>;
@@ -52,9 +53,28 @@ export function createChainClient({
   const transport = /^wss?:/i.test(rpcUrl) ? webSocket(rpcUrl, options) : http(rpcUrl, options);
   return createPublicClient({
     chain: chainDefinition(chainId, rpcUrl),
-    transport,
+    transport: tracingEnabled() ? tracedTransport(transport, chainId) : transport,
     pollingInterval: pollingIntervalMs,
   });
+}
+
+/**
+ * Every JSON-RPC call as a `chain.rpc <method>` client span (method and chain id; never params, which hold
+ * signed transactions and addresses), inside a request or run only: the indexer's idle polling is not traced.
+ */
+export function tracedTransport(transport: Transport, chainId: number): Transport {
+  return ((parameters: Parameters<Transport>[0]) => {
+    const inner = transport(parameters);
+    const request = inner.request;
+    const traced: typeof request = (args, options) =>
+      inSpan(
+        `chain.rpc ${args.method}`,
+        { "rpc.system": "jsonrpc", "rpc.method": args.method, "chain.id": chainId },
+        () => request(args, options),
+        { kind: "client", requireParent: true },
+      );
+    return { ...inner, request: traced };
+  }) as Transport;
 }
 
 export interface VerifyChainParameters {

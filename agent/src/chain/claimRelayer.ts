@@ -22,6 +22,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chainTransactionsRepository.ts";
 import type { Store } from "../store/store.ts";
+import { inSpan } from "../telemetry/spans.ts";
 import { ContractRevertedError, toJsonSafe } from "./chainErrors.ts";
 import type { Lock } from "./lock.ts";
 import { mapBounded } from "./mapBounded.ts";
@@ -302,8 +303,22 @@ export function createClaimRelayer({
   };
 
   return {
-    relayClaim,
-    resumePending,
+    relayClaim: (parameters) =>
+      inSpan(
+        "relayer.claim",
+        {
+          "commitment.id": String(parameters.commitmentId),
+          "milestone.index": Number(parameters.milestoneIndex),
+          "relayer.signatures": parameters.signatures.length,
+        },
+        async (span) => {
+          const result = await relayClaim(parameters);
+          span?.setAttributes({ "relayer.status": result.status, "relayer.submitted": result.submitted });
+          if (result.txHash !== null) span?.setAttribute("tx.hash", result.txHash);
+          return result;
+        },
+      ),
+    resumePending: () => inSpan("relayer.resume", {}, () => resumePending()),
     close: async () => {
       await Promise.allSettled([...following]);
     },

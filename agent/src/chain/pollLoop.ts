@@ -5,6 +5,8 @@
  * run finish and resolves when the loop has exited.
  */
 import type { Logger } from "../logger.ts";
+import { reportError } from "../telemetry/errorReporting.ts";
+import { inSpan } from "../telemetry/spans.ts";
 import { realSleep, type Sleep } from "./sleep.ts";
 
 export interface PollLoopRunResult {
@@ -22,6 +24,8 @@ export interface CreatePollLoopParameters {
   /** Most back-to-back runs (`again`) before waiting anyway. Default 100. */
   maxConsecutiveRuns?: number;
   sleep?: Sleep;
+  /** Each run as a `<name>.run` span (default true); off for loops whose runs are only sampling. */
+  traced?: boolean;
 }
 
 export interface PollLoop {
@@ -40,6 +44,7 @@ export function createPollLoop({
   maxBackoffMs = 60_000,
   maxConsecutiveRuns = 100,
   sleep = realSleep,
+  traced = true,
 }: CreatePollLoopParameters): PollLoop {
   let loop: Promise<void> | undefined;
   let abort: AbortController | undefined;
@@ -51,7 +56,14 @@ export function createPollLoop({
     while (!signal.aborted) {
       let wait = intervalMs;
       try {
-        const result = await run();
+        // One trace per run (`keeper.run`, `indexer.run`...), with its chain and store calls inside.
+        const result = !traced
+          ? await run()
+          : await inSpan(`${name}.run`, { "loop.name": name }, async (span) => {
+              const ran = await run();
+              span?.setAttribute("loop.again", ran?.again === true);
+              return ran;
+            });
         if (failures > 0) logger.info({ loop: name }, "loop recovered");
         failures = 0;
         if (result?.again === true && consecutive < maxConsecutiveRuns) {
@@ -65,6 +77,8 @@ export function createPollLoop({
         consecutive = 0;
         wait = Math.min(intervalMs * 2 ** Math.min(failures, 20), backoffCap);
         logger.warn({ err, loop: name, failures, retryInMs: wait }, "loop run failed");
+        // A failed background run is unexpected: reported once per outage, not on every retry.
+        if (failures === 1) reportError(err, { task: name });
       }
       if (wait > 0) await sleep(wait, signal);
       else await new Promise<void>((resolve) => setImmediate(resolve));

@@ -24,6 +24,7 @@ import type {
 } from "../store/chainTransactionsRepository.ts";
 import type { ChainClient } from "./chainClient.ts";
 import { chainFailure, isAlreadyKnown, isNonceConflict, rpcFailure } from "./chainErrors.ts";
+import { inSpan } from "../telemetry/spans.ts";
 import { createSerializer } from "./serialize.ts";
 import { realSleep, type Sleep } from "./sleep.ts";
 
@@ -322,13 +323,19 @@ export function createTransactionSender({
     return { raw, hash: keccak256(raw) };
   };
 
-  const broadcast = async (raw: Hex): Promise<void> => {
-    try {
-      await client.sendRawTransaction({ serializedTransaction: raw });
-    } catch (error) {
-      if (!isAlreadyKnown(error)) throw error;
-    }
-  };
+  const broadcast = (raw: Hex): Promise<void> =>
+    inSpan(
+      "chain.tx.send",
+      { "chain.id": chainId, "tx.hash": keccak256(raw) },
+      async () => {
+        try {
+          await client.sendRawTransaction({ serializedTransaction: raw });
+        } catch (error) {
+          if (!isAlreadyKnown(error)) throw error;
+        }
+      },
+      { kind: "client" },
+    );
 
   /** The receipt of any of the hashes (newest first), or null when none is mined yet or the RPC failed. */
   const findReceipt = async (hashes: readonly Hex[]) => {
@@ -345,7 +352,13 @@ export function createTransactionSender({
   };
 
   /** Replaces the transaction with higher fees, or (bumps used up, fee cap reached) rebroadcasts it. */
-  const bumpOrRebroadcast = async (tracked: Tracked): Promise<void> => {
+  const bumpOrRebroadcast = (tracked: Tracked): Promise<void> =>
+    inSpan(
+      "chain.tx.bump",
+      { "chain.id": chainId, "tx.nonce": tracked.nonce, "tx.bumps": tracked.bumps },
+      () => bumpOrRebroadcastNow(tracked),
+    );
+  const bumpOrRebroadcastNow = async (tracked: Tracked): Promise<void> => {
     let fees: Fees | undefined;
     if (tracked.bumps < maxBumps) {
       const network = await currentFees().catch(() => undefined);
@@ -398,7 +411,16 @@ export function createTransactionSender({
     }
   };
 
-  const monitor = async (tracked: Tracked): Promise<TransactionOutcome> => {
+  /** Follows the transaction to its receipt (bumping it when it lingers), in a `chain.tx.receipt` span. */
+  const monitor = (tracked: Tracked): Promise<TransactionOutcome> =>
+    inSpan("chain.tx.receipt", { "chain.id": chainId, "tx.nonce": tracked.nonce }, async (span) => {
+      const outcome = await monitorNow(tracked);
+      span?.setAttributes({ "tx.status": outcome.status, "tx.attempts": outcome.attempts });
+      if (outcome.txHash !== null) span?.setAttribute("tx.hash", outcome.txHash);
+      if (outcome.blockNumber !== null) span?.setAttribute("tx.block", Number(outcome.blockNumber));
+      return outcome;
+    });
+  const monitorNow = async (tracked: Tracked): Promise<TransactionOutcome> => {
     const started = clock.now();
     // Bounded by polls as well as by time, so a clock that does not move cannot make it spin forever.
     const maxPolls = Math.ceil(receiptTimeoutMs / Math.max(1, pollIntervalMs)) + 1;

@@ -58,6 +58,8 @@ export interface CreateCoachParameters {
   redis?: Redis;
   /** BullMQ key prefix, e.g. `${REDIS_KEY_PREFIX}bull`. */
   bullPrefix?: string;
+  /** Where the agent loop's answer and model latencies go. */
+  metrics?: AgentTurnDependencies["metrics"];
 }
 
 export interface Coach {
@@ -104,6 +106,7 @@ export function createCoach(parameters: CreateCoachParameters): Coach {
     provider,
     tools: coachTools,
     maxIterations: settings.maxIterations,
+    ...(parameters.metrics === undefined ? {} : { metrics: parameters.metrics }),
   };
   const runPass = async () => {
     const result = await runCoachPass(deps);

@@ -46,7 +46,11 @@ export interface AppDependencies {
   sessions: SessionStore;
   nonces: NonceStore;
   limiter: RateLimits;
-  health: { checks: Readonly<Record<string, HealthCheck>> };
+  health: {
+    checks: Readonly<Record<string, HealthCheck>>;
+    /** Added to the deep report: database pool, recent latencies (`healthDetails.ts`). */
+    details?: () => Record<string, unknown>;
+  };
   /** Where `POST /api/rules` keeps the documents it hashed (they are only hashed without it). */
   store?: Pick<Repositories, "rulesDocuments">;
   routes?: readonly ApiRoute[];
@@ -124,7 +128,12 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
 
   app.use(
     "/health",
-    healthRouter({ checks: deps.health.checks, timeoutMs: config.http.healthCheckTimeoutMs, logger }),
+    healthRouter({
+      checks: deps.health.checks,
+      timeoutMs: config.http.healthCheckTimeoutMs,
+      logger,
+      ...(deps.health.details === undefined ? {} : { details: deps.health.details }),
+    }),
   );
   app.get("/metrics", metricsHandler(metrics));
 

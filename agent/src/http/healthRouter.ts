@@ -18,6 +18,8 @@ export type HealthCheckResult = { status: "ok" } | { status: "error"; error: str
 export interface HealthReport {
   status: "ok" | "unavailable";
   checks: Record<string, HealthCheckResult>;
+  /** Informational (database pool, recent latencies against targets; `healthDetails.ts`); never fails the probe. */
+  [detail: string]: unknown;
 }
 
 class HealthCheckTimeout extends Error {}
@@ -76,9 +78,11 @@ export interface HealthRouterParameters {
   checks: Readonly<Record<string, HealthCheck>>;
   timeoutMs: number;
   logger: Logger;
+  /** Added to the deep report (`healthDetails`). */
+  details?: () => Record<string, unknown>;
 }
 
-export function healthRouter({ checks, timeoutMs, logger }: HealthRouterParameters): Router {
+export function healthRouter({ checks, timeoutMs, logger, details }: HealthRouterParameters): Router {
   const router = Router();
   let inFlight: Promise<HealthReport> | null = null;
   router.get("/", async (req, res) => {
@@ -94,7 +98,9 @@ export function healthRouter({ checks, timeoutMs, logger }: HealthRouterParamete
       });
     }
     const report = await inFlight;
-    res.status(report.status === "ok" ? 200 : 503).json(report);
+    res
+      .status(report.status === "ok" ? 200 : 503)
+      .json(details === undefined ? report : { ...report, ...details() });
   });
   return router;
 }

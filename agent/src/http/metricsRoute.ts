@@ -33,9 +33,9 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
     const started = performance.now();
     // `on`, not `once`: 'finish' fires once, and a once-wrapper per request is an allocation for nothing.
     res.on("finish", () => {
-      childFor(req.method, routeLabel(req), String(res.statusCode)).observe(
-        (performance.now() - started) / 1000,
-      );
+      const seconds = (performance.now() - started) / 1000;
+      childFor(req.method, routeLabel(req), String(res.statusCode)).observe(seconds);
+      metrics.recent.api.record(seconds);
     });
     next();
   };

@@ -106,6 +106,7 @@ export function createRateLimits({
     if (degraded) return;
     degraded = true;
     metrics.limiterDegradations.inc({ store: "redis" });
+    metrics.limiterDegraded.set({ store: "redis" }, 1);
     logger.warn(
       { event: "rate_limiter_degraded" },
       "rate limiter: Redis unavailable, enforcing limits from memory in this process until it returns",
@@ -114,12 +115,14 @@ export function createRateLimits({
   const onReady = () => {
     if (!degraded) return;
     degraded = false;
+    metrics.limiterDegraded.set({ store: "redis" }, 0);
     logger.info(
       { event: "rate_limiter_restored" },
       "rate limiter: Redis available again, limits shared again",
     );
   };
   redis?.on("ready", onReady);
+  if (redis !== undefined) metrics.limiterDegraded.set({ store: "redis" }, 0);
 
   const build = (name: LimitName): Limiter => {
     const rule = rules[name];

@@ -32,6 +32,15 @@ export interface Database {
   ping(): Promise<void>;
   /** Ends the pool or closes PGlite (flushing it to `dataDir`). Idempotent. */
   close(): Promise<void>;
+  /** Connections in use, idle and waited for, and the most the pool opens (PGlite: one session). */
+  poolStats(): PoolStats;
+}
+
+export interface PoolStats {
+  active: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface PoolParameters {
@@ -170,6 +179,8 @@ async function openPglite(parameters: {
     driver: "pglite",
     db,
     ping: createPing(db),
+    // One in-process session: nothing is pooled and nothing waits on a connection.
+    poolStats: () => ({ active: 0, idle: 1, waiting: 0, max: 1 }),
     close: () => {
       closing ??= client.closed ? Promise.resolve() : client.close();
       return closing;
@@ -239,6 +250,12 @@ async function openPostgres(parameters: {
     driver: "postgres",
     db,
     ping: createPing(db),
+    poolStats: () => ({
+      active: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max ?? 10,
+    }),
     close: () => {
       closing ??= pool.end();
       return closing;

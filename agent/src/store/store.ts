@@ -23,7 +23,7 @@ import {
   createCoachPreferencesRepository,
 } from "./coachPreferencesRepository.ts";
 import { type CommitmentsRepository, createCommitmentsRepository } from "./commitmentsRepository.ts";
-import type { Database, DatabaseDriver, DatabaseExecutor } from "./database.ts";
+import type { Database, DatabaseDriver, DatabaseExecutor, PoolStats } from "./database.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
 import { createEvidenceRepository, type EvidenceRepository } from "./evidenceRepository.ts";
 import {
@@ -86,6 +86,8 @@ export interface Store extends Repositories {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** For `/health?deep=1`: resolves when the database answers, else throws DependencyError. */
   ping(): Promise<void>;
+  /** For `/health?deep=1`: the connection pool's use (absent on stores that are not over a database). */
+  poolStats?(): PoolStats;
   /** Closes the database. Idempotent; any later call fails with DependencyError. */
   close(): Promise<void>;
 }
@@ -153,6 +155,7 @@ export function createStore(
       }
     },
     ping: () => database.ping(),
+    poolStats: () => database.poolStats(),
     close: () => database.close(),
   };
 }

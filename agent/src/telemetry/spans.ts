@@ -36,6 +36,8 @@ export function tracingEnabled(): boolean {
 export interface InSpanOptions {
   /** Default internal; `client` for calls leaving the process (RPC, model provider). */
   kind?: "internal" | "client" | "producer" | "consumer";
+  /** Only inside an active span: a call made outside any request or run (a probe, a poll) is not traced. */
+  requireParent?: boolean;
 }
 
 const KINDS = {
@@ -56,7 +58,9 @@ export function inSpan<T>(
   fn: (span: Span | undefined) => Promise<T>,
   options: InSpanOptions = {},
 ): Promise<T> {
-  if (!enabled) return fn(undefined);
+  if (!enabled || (options.requireParent === true && trace.getActiveSpan() === undefined)) {
+    return fn(undefined);
+  }
   return trace
     .getTracer(TRACER_NAME)
     .startActiveSpan(name, { attributes, kind: KINDS[options.kind ?? "internal"] }, async (span) => {

@@ -11,7 +11,18 @@ export type CoachMessage =
   | { role: "assistant"; content: string; toolCalls?: ProviderToolCall[] }
   | { role: "tool"; toolCallId: string; name: string; content: string };
 
-export type ProviderStep = { type: "reply"; text: string } | { type: "toolCalls"; calls: ProviderToolCall[] };
+/** Tokens a model call used, when the provider reports them. */
+export interface ProviderUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type ProviderStep = (
+  | { type: "reply"; text: string }
+  | { type: "toolCalls"; calls: ProviderToolCall[] }
+) & {
+  usage?: ProviderUsage;
+};
 
 export interface ToolSpec {
   name: string;
@@ -29,5 +40,7 @@ export interface ProviderInput {
 /** A model (or the offline rules) deciding the next step of a turn. */
 export interface CoachProvider {
   readonly name: "rules" | "openai-compatible";
+  /** The model asked (for traces and metrics); none for the offline rules. */
+  readonly model?: string;
   next(input: ProviderInput): Promise<ProviderStep>;
 }

@@ -49,6 +49,12 @@ const responseSchema = z.object({
       }),
     )
     .min(1),
+  usage: z
+    .object({
+      prompt_tokens: z.number().int().nonnegative(),
+      completion_tokens: z.number().int().nonnegative(),
+    })
+    .nullish(),
 });
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -87,6 +93,7 @@ export function createOpenAiCompatibleProvider(
   });
   return {
     name: "openai-compatible",
+    model: parameters.model,
     next: async ({ messages, tools, signal }): Promise<ProviderStep> => {
       let raw: unknown;
       try {
@@ -134,8 +141,13 @@ export function createOpenAiCompatibleProvider(
         name: call.type === "function" ? (call.function?.name ?? "") : "",
         arguments: call.function?.arguments ?? "",
       }));
-      if (calls.length > 0) return { type: "toolCalls", calls };
-      return { type: "reply", text: message?.content ?? "" };
+      const reported = parsed.data.usage;
+      const usage =
+        reported == null
+          ? {}
+          : { usage: { inputTokens: reported.prompt_tokens, outputTokens: reported.completion_tokens } };
+      if (calls.length > 0) return { type: "toolCalls", calls, ...usage };
+      return { type: "reply", text: message?.content ?? "", ...usage };
     },
   };
 }

@@ -9,9 +9,11 @@
 import type { Address } from "viem";
 import { getAddress } from "viem";
 import { NotFoundError } from "../../errors.ts";
+import type { Metrics } from "../../metrics.ts";
+import { inSpan } from "../../telemetry/spans.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
 import { type AnyCoachTool, runTool, type ToolOutcome, toolJsonSchema } from "../tools/coachTool.ts";
-import type { CoachMessage, CoachProvider, ToolSpec } from "./coachMessages.ts";
+import type { CoachMessage, CoachProvider, ProviderInput, ProviderStep, ToolSpec } from "./coachMessages.ts";
 import { groundReply } from "./groundNumbers.ts";
 
 export const DEFAULT_MAX_ITERATIONS = 5;
@@ -23,6 +25,8 @@ export interface AgentTurnDependencies {
   tools: readonly AnyCoachTool[];
   /** Default 5. */
   maxIterations?: number;
+  /** Where answer and model latencies and token counts go (none in tests that do not look). */
+  metrics?: Pick<Metrics, "coachAnswerDuration" | "coachModelDuration" | "coachModelTokens" | "recent">;
 }
 
 export interface RunAgentTurnParameters {
@@ -61,7 +65,79 @@ function parseArguments(text: string): { ok: true; value: unknown } | { ok: fals
   }
 }
 
+/**
+ * One coach turn, traced (`coach.turn`, with a `coach.model` span per model call and a `coach.tool` span per tool
+ * call: provider, model, token counts, tool names and outcomes; never the messages) and timed into
+ * `agent_coach_answer_duration_seconds`.
+ */
 export async function runAgentTurn(
+  deps: AgentTurnDependencies,
+  parameters: RunAgentTurnParameters,
+): Promise<RunAgentTurnReturnType> {
+  const started = performance.now();
+  let outcome = "error";
+  try {
+    const result = await inSpan("coach.turn", { "coach.provider": deps.provider.name }, async (span) => {
+      const turn = await runTurn(deps, parameters);
+      span?.setAttribute("coach.tool_calls", turn.toolCalls.length);
+      return turn;
+    });
+    outcome = "ok";
+    return result;
+  } finally {
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics?.coachAnswerDuration.observe({ outcome }, seconds);
+    deps.metrics?.recent.answer.record(seconds);
+  }
+}
+
+/** One model call, traced and timed into `agent_coach_model_duration_seconds` (tokens into their counter). */
+async function callModel(deps: AgentTurnDependencies, input: ProviderInput): Promise<ProviderStep> {
+  const { provider, metrics } = deps;
+  const started = performance.now();
+  let outcome = "error";
+  try {
+    const step = await inSpan(
+      "coach.model",
+      {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": provider.name,
+        ...(provider.model === undefined ? {} : { "gen_ai.request.model": provider.model }),
+        "coach.messages": input.messages.length,
+      },
+      async (span) => {
+        const next = await provider.next(input);
+        span?.setAttributes({
+          "coach.step": next.type,
+          "coach.model.latency_ms": Math.round(performance.now() - started),
+          ...(next.usage === undefined
+            ? {}
+            : {
+                "gen_ai.usage.input_tokens": next.usage.inputTokens,
+                "gen_ai.usage.output_tokens": next.usage.outputTokens,
+              }),
+        });
+        return next;
+      },
+      { kind: "client" },
+    );
+    outcome = "ok";
+    if (step.usage !== undefined) {
+      metrics?.coachModelTokens.inc({ provider: provider.name, direction: "input" }, step.usage.inputTokens);
+      metrics?.coachModelTokens.inc(
+        { provider: provider.name, direction: "output" },
+        step.usage.outputTokens,
+      );
+    }
+    return step;
+  } finally {
+    const seconds = (performance.now() - started) / 1000;
+    metrics?.coachModelDuration.observe({ provider: provider.name, outcome }, seconds);
+    metrics?.recent.model.record(seconds);
+  }
+}
+
+async function runTurn(
   deps: AgentTurnDependencies,
   parameters: RunAgentTurnParameters,
 ): Promise<RunAgentTurnReturnType> {
@@ -93,7 +169,7 @@ export async function runAgentTurn(
   let reply: string | null = null;
 
   for (let iteration = 0; iteration < maxIterations && reply === null; iteration += 1) {
-    const step = await provider.next({ messages, tools: specs, signal: parameters.signal });
+    const step = await callModel(deps, { messages, tools: specs, signal: parameters.signal });
     if (step.type === "reply") {
       reply = step.text.trim() === "" ? EMPTY_REPLY : step.text;
       break;
@@ -103,7 +179,11 @@ export async function runAgentTurn(
     for (const call of calls) {
       const parsed = parseArguments(call.arguments);
       const outcome: ToolOutcome = parsed.ok
-        ? await runTool(tools, call.name, parsed.value, { owner, deps: coach })
+        ? await inSpan("coach.tool", { "coach.tool.name": call.name }, async (span) => {
+            const result = await runTool(tools, call.name, parsed.value, { owner, deps: coach });
+            span?.setAttribute("coach.tool.ok", result.ok);
+            return result;
+          })
         : { ok: false, error: { code: "malformed_arguments", message: "The arguments are not valid JSON." } };
       const content = JSON.stringify(outcome);
       toolResults.push(content);
