@@ -48,6 +48,9 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
     /// transaction with no library linking.
     address private immutable _EXTENSION;
 
+    /// @dev secp256k1 order / 2: larger s values are the malleable twins (EIP-2).
+    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
     /// @dev Transient slot of the reentrancy flag (keccak256("CommitmentVault.reentrancy") - 1).
     bytes32 private constant _REENTRANCY_SLOT = 0xfca6151753be3259ecb4ee1350915995ee474ccc20e9ca75f3be4b49e45d6687;
 
@@ -574,18 +577,15 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
         c.w1 = uint256(uint160(p.beneficiary));
         c.w2 = p.amount;
         c.rulesHash = p.rulesHash;
-        emit CommitmentCreated(
-            id,
-            owner_,
-            p.token,
-            p.amount,
-            p.start,
-            p.period,
-            p.milestones,
-            p.grace,
-            p.beneficiary,
-            p.rulesHash
-        );
+        // The event's non-indexed fields (amount .. rulesHash) are, in order and ABI-encoded, exactly words 1..7 of
+        // `p` in calldata, each already validated by the reads above: copy them instead of re-encoding.
+        bytes32 topic = CommitmentCreated.selector;
+        address token = p.token;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, add(p, 0x20), 0xe0)
+            log4(m, 0xe0, topic, id, owner_, token)
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -685,8 +685,15 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
             if (!_isOracle[signer]) revert SignerNotOracle(0, signer);
             return;
         }
+        // The sorted oracle blob, copied once into fresh memory (plus a word of slack: each read loads 32 bytes).
         uint256 oracleCount = (g >> _G_ORACLES) & 0x7f;
-        bytes memory blob = _readBlob(address(uint160(g)), oracleCount);
+        uint256 blob;
+        assembly ("memory-safe") {
+            blob := mload(0x40)
+            let size := mul(oracleCount, 20)
+            mstore(0x40, add(blob, add(size, 0x20)))
+            extcodecopy(and(g, _MASK_160), blob, 1, size)
+        }
         address previous;
         uint256 j;
         for (uint256 i; i < count; ++i) {
@@ -696,7 +703,7 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
             // Both lists ascend: skip the oracles below the signer; the next one must be the signer.
             while (j < oracleCount) {
                 assembly ("memory-safe") {
-                    oracle := shr(96, mload(add(add(blob, 0x20), mul(j, 20))))
+                    oracle := shr(96, mload(add(blob, mul(j, 20))))
                 }
                 if (oracle >= signer) break;
                 ++j;
@@ -707,10 +714,31 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
         }
     }
 
-    function _recover(bytes32 digest, bytes calldata signature, uint256 position) private pure returns (address) {
-        (address signer, ECDSA.RecoverError error, bytes32 detail) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (error != ECDSA.RecoverError.NoError) revert InvalidSignature(position, uint8(error), detail);
-        return signer;
+    /// @dev ECDSA recovery with OpenZeppelin's rules (65 bytes, s in the lower half order, no zero signer) and
+    /// the same error codes (ECDSA.RecoverError), reported with the signature's position. The precompile is called
+    /// directly with the inputs at the free memory pointer (not allocated: nothing else runs in between).
+    function _recover(bytes32 digest, bytes calldata signature, uint256 position) private view returns (address signer) {
+        if (signature.length != 65) {
+            revert InvalidSignature(position, uint8(ECDSA.RecoverError.InvalidSignatureLength), bytes32(signature.length));
+        }
+        bytes32 s;
+        assembly ("memory-safe") {
+            s := calldataload(add(signature.offset, 0x20))
+        }
+        if (uint256(s) > _HALF_ORDER) {
+            revert InvalidSignature(position, uint8(ECDSA.RecoverError.InvalidSignatureS), s);
+        }
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, digest)
+            mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
+            mstore(add(m, 0x40), calldataload(signature.offset))
+            mstore(add(m, 0x60), s)
+            mstore(0x00, 0)
+            pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
+            signer := mload(0x00)
+        }
+        if (signer == address(0)) revert InvalidSignature(position, uint8(ECDSA.RecoverError.InvalidSignature), 0);
     }
 
     function _withdraw(address account, address token) private {

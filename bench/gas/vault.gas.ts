@@ -172,6 +172,9 @@ describe("gas scenario: CommitmentVault", () => {
       const bond = await vault.appealBond(id, appealIndex);
       await measure("appeal (ETH)", vault.connect(owner).appeal(id, appealIndex, { value: bond }));
     }
+    for (const s of stakers) {
+      await (await usdc.connect(s).approve(await vault.getAddress(), 2n ** 255n)).wait();
+    }
     for (const [k, id] of usdcIds.entries()) {
       await measure("appeal (ERC-20)", vault.connect(stakers[k] as HardhatEthersSigner).appeal(id, appealIndex));
     }
