@@ -7,8 +7,10 @@
  *   part headers) → 413 `too_large` at once, without reading the body; a body that turns out larger while it
  *   streams is cut off the same way. Both answers carry `Connection: close`, so the rest of the body is never
  *   read. A file part above the limit → 413 `too_large` (field `file`).
- * - No file under the field → 400 `invalid_request` naming it; a file under another name, a second file, or any
- *   text field → 400 `invalid_request` naming that field; a malformed multipart body → 400 `invalid_upload`.
+ * - No file under the field → 400 `invalid_request` naming it; a file under another name, a second file, or a
+ *   text field other than the route's `textFields` → 400 `invalid_request` naming that field; a malformed
+ *   multipart body → 400 `invalid_upload`. `uploadedFieldsOf(req)` gives the allowed text fields received (the
+ *   route parses them).
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
 import multer from "multer";
@@ -24,6 +26,8 @@ export interface UploadFileParameters {
   maxBytes: number;
   /** The multipart field that carries the file. Default `file`. */
   field?: string;
+  /** Text fields the route accepts beside the file (each at most 1 KiB; the route validates them). */
+  textFields?: readonly string[];
 }
 
 export interface UploadedFile {
@@ -34,6 +38,7 @@ export interface UploadedFile {
 }
 
 const files = new WeakMap<Request, UploadedFile>();
+const textFieldsOf = new WeakMap<Request, Readonly<Record<string, unknown>>>();
 
 /**
  * Error middleware for upload routes: an error answered before the body was read (no session, a refused
@@ -49,6 +54,11 @@ export function uploadedFileOf(req: Request): UploadedFile {
   const file = files.get(req);
   if (file === undefined) throw new Error("uploadFile() did not run for this request");
   return file;
+}
+
+/** The allowed text fields of the upload, as received (a string, or an array when repeated): parse them. */
+export function uploadedFieldsOf(req: Request): Readonly<Record<string, unknown>> {
+  return textFieldsOf.get(req) ?? {};
 }
 
 function hasBody(req: Request): boolean {
@@ -118,7 +128,12 @@ function mapUploadError(error: unknown, maxBytes: number, fileField: string): un
   }
 }
 
-export function uploadFile({ maxBytes, field = "file" }: UploadFileParameters): RequestHandler {
+export function uploadFile({
+  maxBytes,
+  field = "file",
+  textFields = [],
+}: UploadFileParameters): RequestHandler {
+  const allowed = new Set(textFields);
   const maxBody = maxBytes + MULTIPART_OVERHEAD_BYTES;
   const cutOff = new WeakSet<Request>();
   const options: multer.Options & { streamHandler: (req: Request, busboy: NodeJS.WritableStream) => void } = {
@@ -171,7 +186,7 @@ export function uploadFile({ maxBytes, field = "file" }: UploadFileParameters): 
       if (cutOff.has(req) || res.headersSent) return;
       if (error !== undefined && error !== null) return next(mapUploadError(error, maxBytes, field));
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const extra = Object.keys(body)[0];
+      const extra = Object.keys(body).find((name) => !allowed.has(name));
       if (extra !== undefined) {
         return next(
           extra === field
@@ -181,6 +196,9 @@ export function uploadFile({ maxBytes, field = "file" }: UploadFileParameters): 
       }
       const file = req.file;
       if (file?.buffer === undefined) return next(unexpectedField(field, "is required"));
+      const received: Record<string, unknown> = {};
+      for (const name of allowed) if (Object.hasOwn(body, name)) received[name] = body[name];
+      textFieldsOf.set(req, received);
       files.set(req, {
         bytes: new Uint8Array(file.buffer.buffer, file.buffer.byteOffset, file.buffer.byteLength),
         originalName: file.originalname.slice(0, 255),

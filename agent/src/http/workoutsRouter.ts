@@ -1,10 +1,14 @@
 /**
  * The workout routes, mounted at `/api/workouts` (every route needs a session):
- * - `POST /upload` (multipart field `file`: .fit .gpx .tcx, format detected from the content) → `201 { workouts }`;
+ * - `POST /upload` (multipart field `file`: .fit .gpx .tcx, format detected from the content; optional text field
+ *   `sport`, the sport the owner says it was, for activities whose file leaves it open) → `201 { workouts }`;
  *   a file that yields no workout → 422 with the parser's code (`corrupt_file`, `no_timestamps`,
  *   `not_a_workout`), an unknown format → 415 `unsupported_format`, too big → 413 (see uploadFile.ts);
  * - `POST /` (a manual log, JSON) → `201 { workouts: [Workout] }`;
- * - `GET /?limit&cursor` → `{ workouts, nextCursor }`, newest first.
+ * - `GET /?limit&cursor` → `{ workouts, nextCursor }`, newest first;
+ * - `PATCH /:id` `{ sport }` → `200 { workout }`: the owner declares the sport of a workout whose file left it
+ *   open (another's or unknown → 404 `workout_not_found`; named by the file → 409 `sport_named_by_file`; not
+ *   plausible for the data → 422 `implausible_speed`; see services/workoutSport.ts).
  * Both POSTs honour `Idempotency-Key`. Workouts have PRODUCT.md's shape (see services/workoutView.ts).
  */
 import { createHash } from "node:crypto";
@@ -19,19 +23,23 @@ import type { Metrics } from "../metrics.ts";
 import { ingestActivities } from "../services/ingestActivities.ts";
 import { listWorkouts } from "../services/listWorkouts.ts";
 import { manualActivityOf, manualWorkoutLogSchema } from "../services/manualWorkoutLog.ts";
+import { declareWorkoutSport } from "../services/workoutSport.ts";
 import type { ChainTarget } from "../services/serviceContext.ts";
 import type { Store } from "../store/store.ts";
+import { inSpan } from "../telemetry/spans.ts";
 import { WORKOUTS_PAGE_MAX } from "../store/workoutsRepository.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   parseWorkoutFile,
+  SPORTS,
   type VerifyLimits,
   type WorkoutFileLimits,
 } from "../workouts/index.ts";
 import { BadRequestError } from "./httpErrors.ts";
 import { idempotency } from "./idempotency.ts";
-import { parseJsonBody, parseQuery } from "./parseRequest.ts";
-import { closeIfBodyUnread, uploadedFileOf, uploadFile } from "./uploadFile.ts";
+import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
+import { badRequestFromIssues } from "./problem.ts";
+import { closeIfBodyUnread, uploadedFieldsOf, uploadedFileOf, uploadFile } from "./uploadFile.ts";
 
 export interface WorkoutsRouterParameters {
   store: Store;
@@ -59,6 +67,11 @@ const listQuery = z.strictObject({
     .optional(),
   cursor: z.string().min(1).max(512).optional(),
 });
+
+/** `PATCH /:id` body, and the upload's optional `sport` field: one of the product's sports. */
+const declareSportBody = z.strictObject({ sport: z.enum(SPORTS) });
+const uploadFields = z.strictObject({ sport: z.enum(SPORTS).optional() });
+const workoutParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 /** The parser's "no workout in this file" errors, naming the `file` field. */
 function namingFile(error: unknown): unknown {
@@ -93,19 +106,33 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
   router.post(
     "/upload",
     requireSession,
-    uploadFile({ maxBytes: config.http.uploadLimitBytes }),
+    uploadFile({ maxBytes: config.http.uploadLimitBytes, textFields: ["sport"] }),
     idempotency({
       store,
       logger,
       ...ttl,
-      fingerprint: (req) => createHash("sha256").update(uploadedFileOf(req).bytes).digest("hex"),
+      fingerprint: (req) => {
+        const hash = createHash("sha256").update(uploadedFileOf(req).bytes);
+        const { sport } = uploadedFieldsOf(req);
+        if (sport !== undefined) hash.update(`\0sport=${String(sport)}`);
+        return hash.digest("hex");
+      },
     }),
     async (req, res) => {
       const { address } = sessionOf(req);
       const file = uploadedFileOf(req);
+      const fields = uploadFields.safeParse(uploadedFieldsOf(req));
+      if (!fields.success) throw badRequestFromIssues(fields.error.issues);
       let parsed: ReturnType<typeof parseWorkoutFile>;
       try {
-        parsed = parseWorkoutFile(file.bytes, fileLimits);
+        parsed = await inSpan("workout.parse", { "workout.bytes": file.bytes.length }, async (span) => {
+          const activities = parseWorkoutFile(file.bytes, fileLimits);
+          span?.setAttributes({
+            "workout.format": activities[0]?.format ?? "none",
+            "workout.activities": activities.length,
+          });
+          return activities;
+        });
       } catch (error) {
         throw namingFile(error);
       }
@@ -117,7 +144,22 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
           details: { field: "file" },
         });
       }
-      const result = await ingestActivities(context, { owner: address, source: format, activities: parsed });
+      // Verification and storage: the verdicts' statuses and first reasons, never the activity itself.
+      const result = await inSpan("workout.verify", { "workout.format": format }, async (span) => {
+        const ingested = await ingestActivities(context, {
+          owner: address,
+          source: format,
+          activities: parsed,
+          declaredSport: fields.data.sport,
+        });
+        const verdicts = ingested.workouts.map((workout) => workout.verdict);
+        span?.setAttributes({
+          "workout.accepted": verdicts.filter((verdict) => verdict.status === "accepted").length,
+          "workout.rejected": verdicts.filter((verdict) => verdict.status === "rejected").length,
+          "workout.reasons": verdicts.flatMap((verdict) => verdict.reasons.map((reason) => reason.code)),
+        });
+        return ingested;
+      });
       res.status(201).json({ workouts: result.workouts });
     },
   );
@@ -156,6 +198,13 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
       }
       throw error;
     }
+  });
+
+  router.patch("/:id", requireSession, async (req, res) => {
+    const { address } = sessionOf(req);
+    const { id } = parseParams(req, workoutParams);
+    const { sport } = parseJsonBody(req, declareSportBody);
+    res.json({ workout: await declareWorkoutSport(context, { owner: address, workoutId: id, sport }) });
   });
 
   return router;

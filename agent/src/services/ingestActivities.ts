@@ -30,9 +30,11 @@ import {
   verifyWorkout,
 } from "../workouts/index.ts";
 import type { Reason, RejectionCode } from "../workouts/reasons.ts";
+import type { Sport } from "../workouts/sport.ts";
 import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
+import { type PlannedSport, planWorkoutSports } from "./workoutSport.ts";
 import { type ManualActivity, verifyManualWorkout } from "./verifyManualWorkout.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
 
@@ -56,6 +58,11 @@ interface IngestCommon {
 export interface IngestDeviceActivities extends IngestCommon {
   source: "fit" | "gpx" | "tcx" | "provider";
   activities: readonly VerifiableActivity[];
+  /**
+   * The sport the owner says the workout was (upload field `sport`): applied to the activities whose file left
+   * the sport open, when the data is plausible for it (see workoutSport.ts for the refusals).
+   */
+  declaredSport?: Sport | undefined;
 }
 
 /** Entered by hand (also a provider's activity flagged as manual): verified without samples. */
@@ -128,7 +135,19 @@ export async function ingestActivities(
   const { store, clock, metrics, logger } = context;
   const owner: Address = parseInput(addressSchema, parameters.owner, "owner");
   const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.verifyLimits };
-  const activities: readonly (VerifiableActivity | ManualActivity)[] = parameters.activities;
+  // Files and provider data: a sport the file left open is inferred or declared before verification.
+  const planned: readonly PlannedSport[] | undefined =
+    parameters.source === "manual"
+      ? undefined
+      : planWorkoutSports({
+          activities: parameters.activities,
+          declaredSport: parameters.declaredSport,
+          clock,
+          limits,
+        });
+  const sportPlans = new Map<unknown, PlannedSport>(planned?.map((p) => [p.activity, p]));
+  const activities: readonly (VerifiableActivity | ManualActivity)[] =
+    planned?.map((p) => p.activity) ?? parameters.activities;
   if (activities.length > INGEST_BATCH_MAX) {
     throw new TooLargeError({
       code: "too_many_activities",
@@ -229,6 +248,8 @@ export async function ingestActivities(
         provider: parameters.provider ?? null,
         providerActivityId: parameters.providerActivityId ?? null,
         notes: "notes" in activity && activity.notes !== undefined ? activity.notes : null,
+        sportOrigin: sportPlans.get(activity)?.sportOrigin ?? "named",
+        sportDetail: sportPlans.get(activity)?.sportDetail ?? null,
       });
       batch.set(hash, toInsert.length - 1);
       slots.push({ kind: "new", at: toInsert.length - 1 });

@@ -4,7 +4,7 @@
  * counting reasons for each commitment an accepted workout does not count toward. `notes` appears only on
  * workouts that have them (manual logs).
  */
-import type { VerdictReason, WorkoutSource } from "../store/schema.ts";
+import type { SportOrigin, VerdictReason, WorkoutSource } from "../store/schema.ts";
 import type { WorkoutRecord } from "../store/workoutsRepository.ts";
 import type { CountableWorkout } from "../workouts/index.ts";
 import { SPORTS, type Sport } from "../workouts/index.ts";
@@ -34,7 +34,38 @@ export interface WorkoutView {
     reasons: VerdictReason[];
     countsFor: CountsForEntry[];
     notCounted: NotCountedEntry[];
+    /** Where the sport comes from, and for a file that left it open, what was inferred and from what. */
+    sport: SportVerdict;
   };
+}
+
+/** `verdict.sport`: the sport's origin (issue 21). */
+export interface SportVerdict {
+  /** `named` by the file (or log, or provider), `inferred` from the data, `declared` by the owner, `unknown`. */
+  origin: SportOrigin;
+  /** The owner may declare the sport (`PATCH /api/workouts/:id { sport }`): the file left it open. */
+  declarable: boolean;
+  /** `sport inferred: run — median pace 5:10 /km, cadence 168 spm (confidence 0.85)`, or why not. */
+  message?: string;
+  /** The inference, whatever became of it (a declaration replaces its sport, not this record). */
+  inferred?: { sport: string; candidate: string; confidence: number; basis: string[] };
+  /** The file's own label when it had one ("Other", "generic"). */
+  fileSport?: string;
+}
+
+/** `verdict.sport` of a stored workout. */
+export function sportVerdictOf(record: Pick<WorkoutRecord, "sportOrigin" | "sportDetail">): SportVerdict {
+  const detail = record.sportDetail;
+  const verdict: SportVerdict = {
+    origin: record.sportOrigin,
+    declarable: record.sportOrigin !== "named" && detail !== null,
+  };
+  if (detail === null) return verdict;
+  const { sport, candidate, confidence, basis, message } = detail.inference;
+  verdict.message = message;
+  verdict.inferred = { sport, candidate, confidence, basis: [...basis] };
+  if (detail.fileSport !== undefined) verdict.fileSport = detail.fileSport;
+  return verdict;
 }
 
 /** ISO 8601 in UTC, without a fraction when the time is a whole second (`2026-11-23T07:00:00Z`). */
@@ -91,6 +122,7 @@ export function workoutViewOf({
       reasons: verdict.reasons.map((r) => ({ code: r.code, message: r.message })),
       countsFor: counting.countsFor,
       notCounted: counting.notCounted,
+      sport: sportVerdictOf(record),
     },
   };
   if (record.notes !== null) view.notes = record.notes;

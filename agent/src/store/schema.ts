@@ -42,6 +42,26 @@ export interface VerdictReason {
   message: string;
 }
 
+/**
+ * Where a workout's `sport` comes from: the evidence named it (a file's sport, a provider's type, a manual log),
+ * the agent inferred it from the data of a file that named none, the owner declared it for such a file, or it
+ * is still open (`other`, nothing inferred or declared). See workouts/inferSport.ts.
+ */
+export const sportOrigins = ["named", "inferred", "declared", "unknown"] as const;
+export type SportOrigin = (typeof sportOrigins)[number];
+
+/** What is kept about the sport of a workout whose file left it open (`sport_detail`). */
+export interface SportDetail {
+  /** The file's own label, if any ("Other", "generic"). */
+  fileSport?: string;
+  /** The inference from the data (inferSport.ts), whatever became of it. */
+  inference: { sport: string; candidate: string; confidence: number; basis: string[]; message: string };
+  /** Sports the data is not plausible for, with the `implausible_speed` message each would get. */
+  implausible: Record<string, string>;
+  /** The sport the owner declared, when they did. */
+  declared?: string;
+}
+
 /** On-chain `MilestoneState`, by name, in the contract's order (v2 appended `Appealed`). */
 export const milestoneStates = ["Open", "Released", "Slashed", "Refunded", "Appealed"] as const;
 export type MilestoneState = (typeof milestoneStates)[number];
@@ -85,6 +105,10 @@ export const workouts = pgTable(
     providerActivityId: text("provider_activity_id"),
     notes: text("notes"),
     createdAt: timestamptz("created_at").notNull(),
+    /** Where `sport` comes from (SportOrigin); rows from before migration 0006 are `named` or `unknown`. */
+    sportOrigin: text("sport_origin", { enum: sportOrigins }).notNull().default("named"),
+    /** Inference and plausibility per sport, for workouts whose file left the sport open; null otherwise. */
+    sportDetail: jsonb("sport_detail").$type<SportDetail>(),
   },
   (t) => [
     uniqueIndex("workouts_owner_content_hash_key").on(t.owner, t.contentHash),
@@ -93,6 +117,10 @@ export const workouts = pgTable(
     check("workouts_content_hash_format", lowerBytes32(t.contentHash)),
     check("workouts_source_valid", sql`${t.source} in ('fit', 'gpx', 'tcx', 'manual', 'provider')`),
     check("workouts_verdict_status_valid", sql`${t.verdictStatus} in ('accepted', 'rejected')`),
+    check(
+      "workouts_sport_origin_valid",
+      sql`${t.sportOrigin} in ('named', 'inferred', 'declared', 'unknown')`,
+    ),
     check("workouts_time_order", sql`${t.endTime} >= ${t.startTime}`),
     check("workouts_durations_non_negative", sql`${t.durationSec} >= 0 and ${t.elapsedSec} >= 0`),
   ],

@@ -11,7 +11,7 @@
 import type { Repositories } from "./store.ts";
 
 export type StoreChange =
-  /** Workouts of `owner` were stored. */
+  /** Workouts of `owner` were stored, or one's sport was declared. */
   | { kind: "workouts"; owner: string }
   /**
    * Commitment `commitmentId` (decimal) was written (`owner`: its owner now, which an indexer upsert after a reorg
@@ -83,6 +83,11 @@ export function reportingWrites(
           report({ kind: "workouts", owner });
         }
         return stored;
+      },
+      declareSport: async (id, parameters) => {
+        const updated = await workouts.declareSport(id, parameters);
+        if (updated !== null) report({ kind: "workouts", owner: updated.owner });
+        return updated;
       },
     },
     commitments: {

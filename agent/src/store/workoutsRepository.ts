@@ -11,6 +11,9 @@ import { ConflictError, ValidationError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import {
+  type SportDetail,
+  type SportOrigin,
+  sportOrigins,
   type VerdictReason,
   type VerdictStatus,
   type WorkoutSource,
@@ -47,6 +50,9 @@ export interface NewWorkout {
   provider?: string | null;
   providerActivityId?: string | null;
   notes?: string | null;
+  /** Default `named`. */
+  sportOrigin?: SportOrigin;
+  sportDetail?: SportDetail | null;
 }
 
 export interface WorkoutRecord {
@@ -66,6 +72,17 @@ export interface WorkoutRecord {
   providerActivityId: string | null;
   notes: string | null;
   createdAt: Date;
+  sportOrigin: SportOrigin;
+  sportDetail: SportDetail | null;
+}
+
+export interface DeclareSportParameters {
+  /** One of the product's sports (the caller validates it against SPORTS). */
+  sport: string;
+  /** The detail with `declared` set. */
+  sportDetail: SportDetail;
+  /** The sport the caller read, so a concurrent change is not overwritten. */
+  expectedSport: string;
 }
 
 export interface ListWorkoutsParameters {
@@ -107,6 +124,12 @@ export interface WorkoutsRepository {
    * `CONTENT_HASH_LOOKUP_MAX` hashes per call: how a re-upload finds the workout it duplicates.
    */
   findByContentHashes(owner: string, contentHashes: readonly string[]): Promise<WorkoutRecord[]>;
+  /**
+   * Sets the sport the owner declared for a workout whose file left it open (`sport_origin` inferred, unknown
+   * or declared): origin becomes `declared`. Returns the updated workout, or null when there is no such workout
+   * whose sport is still open and still `expectedSport` (the caller re-reads and decides).
+   */
+  declareSport(id: string, parameters: DeclareSportParameters): Promise<WorkoutRecord | null>;
 }
 
 export const CONTENT_HASH_LOOKUP_MAX = 1000;
@@ -137,6 +160,8 @@ const newWorkoutSchema = z
     provider: optionalText(64),
     providerActivityId: optionalText(256),
     notes: optionalText(4000),
+    sportOrigin: z.enum(sportOrigins).optional(),
+    sportDetail: z.custom<SportDetail>((value) => typeof value === "object").nullish(),
   })
   .refine((workout) => workout.endTime.getTime() >= workout.startTime.getTime(), {
     message: "endTime must not be before startTime",
@@ -165,6 +190,8 @@ function toRecord(row: WorkoutRow): WorkoutRecord {
     providerActivityId: row.providerActivityId,
     notes: row.notes,
     createdAt: row.createdAt,
+    sportOrigin: row.sportOrigin,
+    sportDetail: row.sportDetail ?? null,
   };
 }
 
@@ -210,6 +237,8 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
             providerActivityId: workout.providerActivityId ?? null,
             notes: workout.notes ?? null,
             createdAt,
+            sportOrigin: workout.sportOrigin ?? "named",
+            sportDetail: workout.sportDetail ?? null,
           };
           const inserted = await tx
             .insert(workouts)
@@ -317,6 +346,33 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
           .from(workouts)
           .where(and(eq(workouts.owner, query.owner), inArray(workouts.contentHash, query.contentHashes)));
         return rows.map(toRecord);
+      });
+    },
+
+    declareSport: async (id, parameters) => {
+      if (!uuidSchema.safeParse(id).success) return null;
+      const input = parseInput(
+        z.object({
+          sport: z.string().min(1).max(64),
+          expectedSport: z.string().min(1).max(64),
+          sportDetail: z.custom<SportDetail>((value) => typeof value === "object" && value !== null),
+        }),
+        parameters,
+        "sport declaration",
+      );
+      return withDatabaseErrors("workout sport declaration", async () => {
+        const rows = await db
+          .update(workouts)
+          .set({ sport: input.sport, sportOrigin: "declared", sportDetail: input.sportDetail })
+          .where(
+            and(
+              eq(workouts.id, id.toLowerCase()),
+              eq(workouts.sport, input.expectedSport),
+              inArray(workouts.sportOrigin, ["inferred", "unknown", "declared"]),
+            ),
+          )
+          .returning();
+        return rows[0] === undefined ? null : toRecord(rows[0]);
       });
     },
 

@@ -5,7 +5,7 @@ import {
   type SampleSummary,
   SPEED_BIN_MPS,
 } from "./sampleSummary.ts";
-import type { Sport } from "./sport.ts";
+import { leavesSportOpen, type Sport } from "./sport.ts";
 import { SPORT_LIMITS } from "./sportLimits.ts";
 
 /**
@@ -446,4 +446,34 @@ export function inferSport(activity: InferSportParameters): InferSportReturnType
     basis: best.basis,
     message: `sport not inferred (confidence ${confidence.toFixed(2)}, needs ${INFERENCE_MIN_CONFIDENCE.toFixed(2)}): ${why}`,
   };
+}
+
+/**
+ * Where an activity's sport comes from: `named` when the file named one (even one outside the product's sports,
+ * such as stand-up paddling or an e-bike: "other" as named), else `inferred` (the inference reached its
+ * threshold) or `unknown` (still "other"; the inference says why). Only `inferred` and `unknown` may be
+ * declared by the owner.
+ */
+export type SettledSportOrigin = "named" | "inferred" | "unknown";
+
+export interface SportSettlement {
+  sport: Sport;
+  origin: SettledSportOrigin;
+  /** Present when the file left the sport open. */
+  inference?: SportInference;
+}
+
+export type SettleSportParameters = InferSportParameters &
+  Pick<ParsedActivity, "sport" | "deviceSport" | "source">;
+export type SettleSportReturnType = SportSettlement;
+
+export function settleSport(activity: SettleSportParameters): SettleSportReturnType {
+  const source = activity.source === "provider" ? undefined : activity.source;
+  if (activity.sport !== "other" || !leavesSportOpen(activity.deviceSport, source)) {
+    return { sport: activity.sport, origin: "named" };
+  }
+  const inference = inferSport(activity);
+  return inference.sport === "other"
+    ? { sport: "other", origin: "unknown", inference }
+    : { sport: inference.sport, origin: "inferred", inference };
 }

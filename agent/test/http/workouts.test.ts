@@ -122,6 +122,7 @@ describe("POST /api/workouts (manual log)", function () {
                 ],
               },
             ],
+            sport: { origin: "named", declarable: false },
           },
         },
       ],
@@ -279,12 +280,14 @@ describe("GET /api/workouts", function () {
             ],
           },
         ],
+        sport: { origin: "named", declarable: false },
       },
       ...[1, 2, 3].map(() => ({
         status: "accepted",
         reasons: [],
         countsFor: [{ commitmentId: "3", milestoneIndex: 0 }],
         notCounted: [],
+        sport: { origin: "named", declarable: false },
       })),
     ]);
   });

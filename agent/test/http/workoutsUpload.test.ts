@@ -111,6 +111,7 @@ describe("POST /api/workouts/upload", function () {
             reasons: [],
             countsFor: [{ commitmentId: "1", milestoneIndex: 0 }],
             notCounted: [],
+            sport: { origin: "named", declarable: false },
           },
         },
       ],
@@ -135,6 +136,7 @@ describe("POST /api/workouts/upload", function () {
       ],
       countsFor: [],
       notCounted: [],
+      sport: { origin: "named", declarable: false },
     });
     expect(await workoutCount(harness)).to.equal(before);
   });

@@ -233,6 +233,7 @@ for (const driver of storeDrivers) {
         reasons: [],
         countsFor: [],
         notCounted: [],
+        sport: { origin: "named", declarable: false },
       });
     });
 
