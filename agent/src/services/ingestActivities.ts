@@ -12,8 +12,10 @@
  * 3. read the accepted workouts overlapping each activity, and verify each activity against them and against the
  *    activities accepted earlier in the same batch (`verifyWorkout` for files and provider data,
  *    `verifyManualWorkout` for manual logs);
- * 4. store accepted AND rejected workouts (rejected ones are history the person sees), then audit the upload and
- *    every verdict.
+ *    then look up each track that would be accepted among the fingerprints of every accepted track
+ *    (`replayed_track`, trackReplay.ts);
+ * 4. store accepted AND rejected workouts with their track fingerprints (rejected ones are history the person
+ *    sees), then audit the upload and every verdict.
  * After the commit: `metrics.workoutsVerified` per verdict, and `countsFor` / `notCounted` against the owner's
  * commitments on the configured vault whose rules are known (open milestones only; see countWorkout.ts).
  */
@@ -35,6 +37,7 @@ import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
 import { type PlannedSport, planWorkoutSports } from "./workoutSport.ts";
+import { findReplay, type TrackFingerprintOf, trackFingerprintOf } from "./trackReplay.ts";
 import { type ManualActivity, verifyManualWorkout } from "./verifyManualWorkout.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
 
@@ -108,6 +111,15 @@ function timesOf(activity: { startTime: number; durationSec: number; elapsedSec?
   const durationSec = Math.round(clamp(activity.durationSec, 0, INT32_MAX));
   return { start, end, elapsedSec, durationSec };
 }
+
+/** Rejections that leave no usable timeline: no replay lookup for those. */
+const TIMELINE_CODES = new Set<string>([
+  "corrupt_file",
+  "no_timestamps",
+  "invalid_timestamps",
+  "future_timestamp",
+  "not_a_workout",
+]);
 
 /** The answer to evidence someone else brought first: it never says who. */
 const ALREADY_CLAIMED: Reason<RejectionCode> = {
@@ -213,6 +225,8 @@ export async function ingestActivities(
     const batch = new Map<string, number>();
     const batchAccepted: ExistingWorkout[] = [];
     const toInsert: NewWorkout[] = [];
+    /** The track fingerprint of each workout of `toInsert` (same index), stored with it. */
+    const fingerprints: (TrackFingerprintOf | undefined)[] = [];
     for (const activity of activities) {
       const hash = activity.contentHash.toLowerCase();
       const existing = stored.get(hash);
@@ -225,10 +239,19 @@ export async function ingestActivities(
         slots.push({ kind: "repeat", of: earlier });
         continue;
       }
-      const verdict = withReasons(
+      let verdict = withReasons(
         verify(activity, [...accepted.values(), ...batchAccepted]),
         claimsOf(activity).some((key) => taken.has(key)) ? [ALREADY_CLAIMED] : [],
       );
+      // A track with a usable timeline is looked up among every accepted track's fingerprint.
+      const fingerprint =
+        parameters.source === "manual"
+          ? undefined
+          : trackFingerprintOf((activity as VerifiableActivity).samples);
+      if (fingerprint !== undefined && !verdict.reasons.some((r) => TIMELINE_CODES.has(r.code))) {
+        const replay = await findReplay(tx.evidence, fingerprint);
+        if (replay.reason !== undefined) verdict = withReasons(verdict, [replay.reason]);
+      }
       const times = timesOf(activity);
       if (verdict.status === "accepted") {
         batchAccepted.push({ contentHash: activity.contentHash, startTime: times.start, endTime: times.end });
@@ -251,10 +274,18 @@ export async function ingestActivities(
         sportOrigin: sportPlans.get(activity)?.sportOrigin ?? "named",
         sportDetail: sportPlans.get(activity)?.sportDetail ?? null,
       });
+      fingerprints.push(fingerprint);
       batch.set(hash, toInsert.length - 1);
       slots.push({ kind: "new", at: toInsert.length - 1 });
     }
     const records = await tx.workouts.insertMany(toInsert);
+    // Every stored track keeps its fingerprint (the lookup reads accepted workouts only, so a workout accepted
+    // later on review becomes findable at once).
+    for (const [index, record] of records.entries()) {
+      const fingerprint = fingerprints[index];
+      if (fingerprint === undefined) continue;
+      await tx.evidence.putFingerprint({ workoutId: record.id, ...fingerprint.stored }, fingerprint.hashes);
+    }
 
     await tx.auditLog.append({
       actor: owner,

@@ -16,6 +16,8 @@ export const REJECTION_CODES = [
   "implausible_heart_rate",
   "duplicate",
   "overlaps_existing",
+  "replayed_track",
+  "synthetic_track",
 ] as const;
 
 /** Codes that explain why an accepted workout does not count for one commitment's milestone. */

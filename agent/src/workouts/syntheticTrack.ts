@@ -23,7 +23,7 @@ export const SYNTHETIC_LIMITS = {
   /** Statistics need at least this many moving pairs (or triples). */
   minPairs: 120,
   /** Constant pace / spacing below this coefficient of variation. */
-  maxConstantCv: 0.02,
+  maxConstantCv: 0.01,
   /** No GPS noise: median jerk below this, m. */
   maxNoiselessJerkM: 0.045,
   /** White noise on a smooth path: lag-1 autocorrelation of accelerations below this. */

@@ -391,6 +391,8 @@ function judgeStretch(matches: Match[], minStretch: number): MatchedStretch | un
 export function compareTracks(
   query: readonly TrackVertex[],
   candidate: readonly TrackVertex[],
+  /** `probeHashes(query)`, when the caller compares the query with several candidates. */
+  probes: readonly ProbeHash[] = probeHashes(query),
 ): TrackComparison {
   const every = FINGERPRINT.indexEverySteps;
   const queryStored = storedVertices(query);
@@ -407,7 +409,7 @@ export function compareTracks(
     byHash.set(hash, list);
   }
   const clusters = new Map<string, { count: number; i: number; j: number; tx: number; ty: number }>();
-  for (const probe of probeHashes(query)) {
+  for (const probe of probes) {
     for (const j of byHash.get(probe.hash) ?? []) {
       const q = query[probe.vertex];
       const c = candidate[j];

@@ -4,6 +4,7 @@ import type { ParsedActivity } from "./parsedActivity.ts";
 import type { Reason, RejectionCode } from "./reasons.ts";
 import { HEART_RATE_BIN_BPM, type SampleSummary, SPEED_BIN_MPS } from "./sampleSummary.ts";
 import { GENERAL_LIMITS, SPORT_LIMITS } from "./sportLimits.ts";
+import { detectSyntheticTrack } from "./syntheticTrack.ts";
 
 /**
  * Decides whether a parsed activity is genuine, new evidence. PURE: the same activity, clock reading and
@@ -22,6 +23,8 @@ import { GENERAL_LIMITS, SPORT_LIMITS } from "./sportLimits.ts";
  *    `implausible_speed` (median moving speed, time spent at burst speed, 30-s power for wheeled sports),
  *    `gps_teleport` (a jump between consecutive fixes >= 1 km at >= 300 km/h), `implausible_heart_rate`
  *    (readings outside 25-230 bpm for at least a minute and 10% of the heart-rate time; 0 means "no reading").
+ *    `synthetic_track`: the track or heart rate looks generated (constant pace or spacing, no GPS noise, white
+ *    noise instead of a receiver's, a heart rate that never varies; see syntheticTrack.ts).
  * 5. `duplicate`: an accepted workout has the same content hash. `overlaps_existing`: the time range overlaps
  *    an accepted workout with a different hash by more than `limits.overlapToleranceSec`.
  */
@@ -232,6 +235,16 @@ function plausibility(activity: VerifiableActivity): Reason<RejectionCode>[] {
   return reasons;
 }
 
+/** `synthetic_track` when the track or heart rate looks generated (syntheticTrack.ts). */
+function syntheticTrack(activity: VerifiableActivity): Reason<RejectionCode> | undefined {
+  const { signs } = detectSyntheticTrack(activity.samples);
+  if (signs.length === 0) return undefined;
+  return {
+    code: "synthetic_track",
+    message: `The track looks generated, not recorded: ${signs.join("; ")}.`,
+  };
+}
+
 export function verifyWorkout(activity: VerifiableActivity, context: VerifyWorkoutContext): Verdict {
   const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.limits };
   const now = context.clock.now();
@@ -253,6 +266,7 @@ export function verifyWorkout(activity: VerifiableActivity, context: VerifyWorko
     add(noEvidence);
     if (noEvidence === undefined) {
       for (const reason of plausibility(activity)) add(reason);
+      add(syntheticTrack(activity));
     }
   }
 

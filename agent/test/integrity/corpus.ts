@@ -412,9 +412,16 @@ export function buildCorpus(parameters: BuildCorpusParameters = {}): Corpus {
     const secondHalf = other.points.slice(Math.floor(other.points.length / 2));
     const end = firstHalf[firstHalf.length - 1] as TrackPoint;
     const join = secondHalf[0] as TrackPoint;
-    const dLat = (end.lat ?? 0) - (join.lat ?? 0);
-    const dLon = (end.lon ?? 0) - (join.lon ?? 0);
     const dTime = (end.time ?? 0) + 1000 - (join.time ?? 0);
+    // Moved in metres (shape kept), not in degrees: the other half may come from another latitude.
+    const metres = (p: TrackPoint): Xy => ({
+      x:
+        ((p.lon ?? 0) - (join.lon ?? 0)) *
+        METRES_PER_DEGREE_LAT *
+        Math.cos(((join.lat ?? 0) * Math.PI) / 180),
+      y: ((p.lat ?? 0) - (join.lat ?? 0)) * METRES_PER_DEGREE_LAT,
+    });
+    const endOrigin: [number, number] = [end.lat ?? 0, end.lon ?? 0];
     forge(
       "spliced",
       source,
@@ -423,8 +430,7 @@ export function buildCorpus(parameters: BuildCorpusParameters = {}): Corpus {
           ...firstHalf,
           ...secondHalf.map((p) => ({
             ...p,
-            lat: (p.lat ?? 0) + dLat,
-            lon: (p.lon ?? 0) + dLon,
+            ...toLatLon(endOrigin, metres(p)),
             time: (p.time ?? 0) + dTime,
           })),
         ],

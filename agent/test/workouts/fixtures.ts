@@ -36,9 +36,23 @@ export interface TrackParameters {
   withPosition?: boolean;
   withDistance?: boolean;
   ele?: (second: number) => number;
+  /**
+   * A receiver's wobble on the fixes (default true): a few decimetres along and across the track, deterministic
+   * and zero at second 0, so the track is not the ruler-straight, constant-pace line a generator draws (which
+   * the verifier rejects as `synthetic_track`). Device distance and speed fields stay exact.
+   */
+  gpsNoise?: boolean;
   /** Seconds (from the start) at which the track jumps `teleportM` metres north. */
   teleportAt?: number;
   teleportM?: number;
+}
+
+/** The wobble of `TrackParameters.gpsNoise` at `second`: metres along (north) and across (east) the track. */
+export function receiverWobble(second: number): { alongM: number; acrossM: number } {
+  return {
+    alongM: 0.35 * Math.sin(1.3 * second) + 0.25 * Math.sin(0.47 * second),
+    acrossM: 0.3 * Math.sin(1.1 * second) + 0.2 * Math.sin(0.31 * second),
+  };
 }
 
 /** A straight track north at constant speed, one point every `intervalSec`, from second 0 to `seconds`. */
@@ -52,8 +66,9 @@ export function track(p: TrackParameters): TrackPoint[] {
     if (p.teleportAt !== undefined && second >= p.teleportAt) metres += p.teleportM ?? 0;
     const point: TrackPoint = { time: p.start + second * 1000 };
     if (p.withPosition !== false) {
-      point.lat = lat0 + metres / METRES_PER_DEGREE_LAT;
-      point.lon = lon0;
+      const wobble = p.gpsNoise === false ? { alongM: 0, acrossM: 0 } : receiverWobble(second);
+      point.lat = lat0 + (metres + wobble.alongM) / METRES_PER_DEGREE_LAT;
+      point.lon = lon0 + wobble.acrossM / (METRES_PER_DEGREE_LAT * Math.cos((lat0 * Math.PI) / 180));
     }
     if (p.withDistance) {
       point.distance = p.speedMps * second;
@@ -61,7 +76,11 @@ export function track(p: TrackParameters): TrackPoint[] {
     }
     if (p.ele !== undefined) point.ele = p.ele(second);
     if (p.heartRate !== undefined) {
-      point.heartRate = typeof p.heartRate === "function" ? p.heartRate(second) : p.heartRate;
+      // A fixed heart rate still moves by a beat or two, as a sensor's does (a flat one is `synthetic_track`).
+      point.heartRate =
+        typeof p.heartRate === "function"
+          ? p.heartRate(second)
+          : p.heartRate + (p.gpsNoise === false ? 0 : Math.round(2.4 * Math.sin(second / 37)));
     }
     points.push(point);
   }

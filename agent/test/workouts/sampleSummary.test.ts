@@ -18,7 +18,7 @@ describe("sampleSummary", () => {
 
   it("summarises a steady 1 Hz track: times, moving time, path, speed and heart-rate histograms", () => {
     const s = buildSampleSummary(
-      samplePoints(track({ start: T0, seconds: 600, speedMps: 3, heartRate: 150 })),
+      samplePoints(track({ start: T0, seconds: 600, speedMps: 3, heartRate: 150, gpsNoise: false })),
     );
     expect(s.points).to.equal(601);
     expect(s.timedPoints).to.equal(601);
@@ -72,7 +72,7 @@ describe("sampleSummary", () => {
   });
 
   it("keeps the fastest jumps of at least 1 km, fastest first, at most MAX_JUMPS", () => {
-    const points = samplePoints(track({ start: T0, seconds: 100, speedMps: 3 }));
+    const points = samplePoints(track({ start: T0, seconds: 100, speedMps: 3, gpsNoise: false }));
     const builder = new SampleSummaryBuilder();
     let lat = 47;
     for (const [i, p] of points.entries()) {
@@ -102,7 +102,7 @@ describe("sampleSummary", () => {
   it("estimates the 30-s power of a steady flat ride from the cycling model", () => {
     // Flat, 10 m/s: drag 0.5 x 1.2 x 0.25 x 10^3 = 150 W, rolling 70 x 9.81 x 0.003 x 10 = 20.601 W.
     const s = buildSampleSummary(
-      samplePoints(track({ start: T0, seconds: 120, speedMps: 10, ele: () => 300 })),
+      samplePoints(track({ start: T0, seconds: 120, speedMps: 10, ele: () => 300, gpsNoise: false })),
     );
     expect(s.peakPowerW).to.be.closeTo(170.601, 0.05);
   });
@@ -110,7 +110,9 @@ describe("sampleSummary", () => {
   it("adds the climbing and acceleration terms (they telescope over the window)", () => {
     // 5 m/s up a 10% grade (0.5 m of altitude per second): + 70 x 9.81 x 0.5 = 343.35 W.
     const s = buildSampleSummary(
-      samplePoints(track({ start: T0, seconds: 120, speedMps: 5, ele: (t) => 300 + 0.5 * t })),
+      samplePoints(
+        track({ start: T0, seconds: 120, speedMps: 5, ele: (t) => 300 + 0.5 * t, gpsNoise: false }),
+      ),
     );
     const flat = 0.5 * 1.2 * 0.25 * 125 + 70 * 9.81 * 0.003 * 5;
     expect(s.peakPowerW).to.be.closeTo(flat + 343.35, 0.5);

@@ -1,0 +1,79 @@
+/**
+ * `replayed_track` against the stored fingerprints of every accepted track, whoever uploaded it (see
+ * docs/oracle-integrity.md): the activity's probe hashes go to the index (`evidence.findCandidates`, one
+ * index scan grouped by workout), the best candidates' fingerprints are read back and compared exactly
+ * (`compareTracks`), and the activity is a replay when replayed stretches of any candidates together cover
+ * FINGERPRINT.minReplayedShare of it. The answer never says whose track it replays.
+ */
+import type { EvidenceRepository, SegmentHashRow } from "../store/evidenceRepository.ts";
+import { SEGMENT_HASHES_MAX } from "../store/evidenceRepository.ts";
+import type { Reason, RejectionCode } from "../workouts/reasons.ts";
+import type { SampleSummary } from "../workouts/sampleSummary.ts";
+import {
+  compareTracks,
+  decodeVertices,
+  encodeVertices,
+  FINGERPRINT,
+  probeHashes,
+  replayedShare,
+  resampleTrack,
+  segmentHashes,
+  storedVertices,
+  type TrackComparison,
+  type TrackVertex,
+} from "../workouts/trackFingerprint.ts";
+
+/** Candidates compared exactly per activity (most index hits first). */
+export const REPLAY_CANDIDATES = 10;
+
+export interface TrackFingerprintOf {
+  /** Every resampled vertex (the query side). */
+  vertices: TrackVertex[];
+  /** What is stored: every FINGERPRINT.indexEverySteps-th vertex, encoded, and its segment hashes. */
+  stored: { vertexCount: number; vertices: string };
+  hashes: SegmentHashRow[];
+}
+
+/** The fingerprint of an activity's track, or undefined when the track is too short to judge (< 400 m). */
+export function trackFingerprintOf(samples: SampleSummary): TrackFingerprintOf | undefined {
+  const vertices = resampleTrack(samples.track ?? []);
+  const stored = storedVertices(vertices);
+  if (stored.length < FINGERPRINT.minStretchVerticesFloor) return undefined;
+  return {
+    vertices,
+    stored: { vertexCount: stored.length, vertices: encodeVertices(stored) },
+    hashes: segmentHashes(vertices).slice(0, SEGMENT_HASHES_MAX),
+  };
+}
+
+export interface FindReplayReturnType {
+  /** The replayed share of the track (0..1). */
+  share: number;
+  comparisons: TrackComparison[];
+  reason: Reason<RejectionCode> | undefined;
+}
+
+export async function findReplay(
+  evidence: Pick<EvidenceRepository, "findCandidates" | "getFingerprints">,
+  fingerprint: TrackFingerprintOf,
+): Promise<FindReplayReturnType> {
+  const probes = probeHashes(fingerprint.vertices);
+  const hashes = [...new Set(probes.map((p) => p.hash))].slice(0, SEGMENT_HASHES_MAX);
+  // A candidate must share a few windows at least: 5 % of what the track itself indexes, at least 3.
+  const minHits = Math.max(3, Math.floor(fingerprint.hashes.length * 0.05));
+  const candidates = await evidence.findCandidates({ hashes, minHits, limit: REPLAY_CANDIDATES });
+  if (candidates.length === 0) return { share: 0, comparisons: [], reason: undefined };
+  const stored = await evidence.getFingerprints(candidates.map((c) => c.workoutId));
+  const comparisons = stored.map((row) =>
+    compareTracks(fingerprint.vertices, decodeVertices(row.vertices), probes),
+  );
+  const share = replayedShare(fingerprint.vertices, comparisons);
+  const reason: Reason<RejectionCode> | undefined =
+    share >= FINGERPRINT.minReplayedShare
+      ? {
+          code: "replayed_track",
+          message: `The track reproduces an earlier accepted track (${Math.round(share * 100)} % of its length): the same geometry and timing, moved, re-timed or rescaled.`,
+        }
+      : undefined;
+  return { share, comparisons, reason };
+}
