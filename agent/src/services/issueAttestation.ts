@@ -4,8 +4,9 @@
  * the oracle never signs two evidence sets for one milestone).
  *
  * Refusals, in order: unknown commitment 404 `commitment_not_found`; someone else's 403 `not_owner`; index past
- * the last milestone 400; milestone not `Open` 409 `milestone_settled`; window not opened 409 `window_not_open`;
- * claim deadline passed 409 `claim_deadline_passed`; rules document unknown 409 `rules_unknown`; requirement not
+ * the last milestone 400; milestone neither `Open` nor `Appealed` 409 `milestone_settled`; window not opened 409
+ * `window_not_open`; an appeal past its earliest expiry 409 `appeal_period_over`; claim deadline passed (`Open`)
+ * 409 `claim_deadline_passed`; rules document unknown 409 `rules_unknown`; requirement not
  * met 409 `requirement_not_met` (details: done, required, missing, and the near misses with their reasons); no
  * oracle key 503 `oracle_not_configured`.
  *
@@ -14,7 +15,9 @@
  *
  * An `Appealed` milestone (v2) is not settled: the vault still accepts a claim for it after the deadline (a late
  * quorum settles the appeal: share and bond to the owner), so it is attested like an `Open` one without the
- * deadline check, valid for `APPEALED_ATTESTATION_SECONDS`.
+ * deadline check. Its `validUntil` is the appeal's earliest expiry (`appealedAt + APPEAL_PERIOD`), the same for
+ * every oracle so their signatures form a quorum; once that has passed the answer is 409 `appeal_period_over`
+ * (anyone may `expireAppeal`, which gives the owner share and bond back as a claim would).
  */
 import type { Address, Hex } from "viem";
 import { evidenceHash, signMilestoneAttestation } from "../attestation/milestoneAttestation.ts";
@@ -27,12 +30,9 @@ import { claimDeadlinesOf } from "./claimDeadlines.ts";
 import { createRulesLookup } from "./commitmentRules.ts";
 import { findOwnedCommitment } from "./findOwnedCommitment.ts";
 import { type MilestoneProgress, milestoneProgressOf } from "./milestoneProgress.ts";
-import { APPEAL_PERIOD_SECONDS, milestoneStateOf, milestoneWindowOf } from "./milestoneSchedule.ts";
+import { appealEarliestExpiryOf, milestoneStateOf, milestoneWindowOf } from "./milestoneSchedule.ts";
 import { type ChainTarget, commitmentSubject, type ServiceContext } from "./serviceContext.ts";
 import { isoTime } from "./workoutView.ts";
-
-/** How long an attestation of an Appealed milestone is valid: the appeal's period (it may be claimed until ruled). */
-export const APPEALED_ATTESTATION_SECONDS = APPEAL_PERIOD_SECONDS;
 
 /** Most near misses named in a `requirement_not_met` answer. */
 export const NEAR_MISSES_MAX = 20;
@@ -134,6 +134,16 @@ export async function issueAttestation(
     logger: context.logger,
   });
   const deadline = deadlines.get(index) ?? 0;
+  const appealedAt = commitment.appeals.find((appeal) => appeal.index === index)?.appealedAt;
+  // Every oracle signs the same validUntil for an appeal: its earliest expiry (else, unknown, a period from now).
+  const appealValidUntil = appealEarliestExpiryOf(appealedAt ?? Math.floor(now / 1000));
+  if (appealed && now > appealValidUntil * 1000) {
+    throw new ConflictError({
+      code: "appeal_period_over",
+      message: `The appeal of milestone ${index} can be expired since ${isoTime(appealValidUntil * 1000)}: expireAppeal returns the share and the bond to the owner.`,
+      details: { commitmentId: id, milestoneIndex: index, expiresAt: isoTime(appealValidUntil * 1000) },
+    });
+  }
   if (!appealed && now >= deadline * 1000) {
     throw new ConflictError({
       code: "claim_deadline_passed",
@@ -170,7 +180,7 @@ export async function issueAttestation(
     });
   }
 
-  const validUntil = appealed ? Math.floor(now / 1000) + APPEALED_ATTESTATION_SECONDS : deadline - 1;
+  const validUntil = appealed ? appealValidUntil : deadline - 1;
   const signed = await signMilestoneAttestation(signer, {
     chainId: chain.chainId,
     vault: chain.vault,

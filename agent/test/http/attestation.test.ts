@@ -282,11 +282,17 @@ for (const driver of storeDrivers) {
         const res = await attest("/api/commitments/4/milestones/0/attestation");
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         expect(res.body).to.include({ commitmentId: "4", milestoneIndex: 0, signer: ORACLE_ADDRESS });
-        expect(res.body.validUntil).to.equal(now + 14 * DAY);
+        // The appeal's earliest expiry: the same for every oracle, so their signatures make a quorum.
+        expect(res.body.validUntil).to.equal(DEADLINE_0 - DAY + 14 * DAY);
         // The same milestone of commitment 1, still Open, is past its deadline: refused.
         const open = await attest();
         expect(open.status).to.equal(409);
         expect(open.body).to.include({ code: "claim_deadline_passed" });
+        // Past the appeal's earliest expiry, expiring it (share and bond back) is the way: 409 appeal_period_over.
+        s.harness.clock.set((DEADLINE_0 - DAY + 14 * DAY + 1) * 1000);
+        const late = await attest("/api/commitments/4/milestones/0/attestation");
+        expect(late.status).to.equal(409);
+        expect(late.body).to.include({ code: "appeal_period_over", expiresAt: "2026-12-15T00:00:00Z" });
       } finally {
         s.harness.clock.set(THURSDAY);
       }
