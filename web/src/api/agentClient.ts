@@ -15,6 +15,7 @@ import {
   calendarSchema,
   commitmentListSchema,
   commitmentSchema,
+  declaredWorkoutSchema,
   nonceSchema,
   nudgeListSchema,
   type Problem,
@@ -64,7 +65,7 @@ export class BadResponseError extends Error {
 }
 
 export interface RequestOptions {
-  method?: "GET" | "POST" | "PUT";
+  method?: "GET" | "POST" | "PUT" | "PATCH";
   json?: unknown;
   form?: FormData;
   /** A raw text body with its media type (e.g. an iCalendar file as `text/calendar`). */
@@ -164,11 +165,28 @@ export function registerRules(rules: RulesDocument) {
 
 // --- Workouts --------------------------------------------------------------------------------------------
 
-export async function uploadWorkoutFile(file: File): Promise<Workout[]> {
+/**
+ * Uploads one workout file. `sport`: what the workout was, for a file that names no sport (the agent refuses
+ * it with 409 when the file names one, with 422 `implausible_speed` when the data does not fit it).
+ */
+export async function uploadWorkoutFile(file: File, sport?: Sport): Promise<Workout[]> {
   const form = new FormData();
   form.append("file", file, file.name);
+  if (sport !== undefined) form.append("sport", sport);
   const result = await request("/api/workouts/upload", uploadSchema, { form, timeoutMs: 60_000 });
   return result.workouts;
+}
+
+/**
+ * Declares the sport of a workout whose file left it open; answers the workout as the agent now sees it
+ * (`verdict.sport.origin` "declared", where it counts). Refusals arrive as ProblemError naming the field `sport`.
+ */
+export async function declareWorkoutSport(id: string, sport: Sport): Promise<Workout> {
+  const body = await request(`/api/workouts/${encodeURIComponent(id)}`, declaredWorkoutSchema, {
+    method: "PATCH",
+    json: { sport },
+  });
+  return body.workout;
 }
 
 export interface ManualWorkoutInput {

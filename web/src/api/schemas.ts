@@ -53,6 +53,27 @@ export type Reason = z.infer<typeof reasonSchema>;
 
 const milestoneRef = z.object({ commitmentId: z.string(), milestoneIndex: z.number().int().min(0) });
 
+/** Where a workout's sport comes from: named by the file, inferred from its data, declared by you, or open. */
+export const SPORT_ORIGINS = ["named", "inferred", "declared", "unknown"] as const;
+export type SportOrigin = (typeof SPORT_ORIGINS)[number];
+
+/** `verdict.sport`: the agent says what it inferred and from what; `declarable` when the file left it open. */
+export const sportVerdictSchema = z.object({
+  origin: z.enum(SPORT_ORIGINS),
+  declarable: z.boolean(),
+  message: z.string().max(500).optional(),
+  inferred: z
+    .object({
+      sport: z.string(),
+      candidate: z.string(),
+      confidence: z.number().min(0).max(1),
+      basis: z.array(z.string()).max(20),
+    })
+    .optional(),
+  fileSport: z.string().optional(),
+});
+export type SportVerdict = z.infer<typeof sportVerdictSchema>;
+
 export const workoutSchema = z.object({
   id: z.string(),
   source: z.string(),
@@ -77,9 +98,14 @@ export const workoutSchema = z.object({
         }),
       )
       .optional(),
+    /** Absent from agents older than sport inference. */
+    sport: sportVerdictSchema.optional(),
   }),
 });
 export type Workout = z.infer<typeof workoutSchema>;
+
+/** `PATCH /api/workouts/:id` answers the workout with its declared sport. */
+export const declaredWorkoutSchema = z.object({ workout: workoutSchema });
 
 export const uploadSchema = z.object({ workouts: z.array(workoutSchema).max(100) });
 export const workoutListSchema = z.object({

@@ -1,6 +1,7 @@
 /**
  * Workouts: drag-and-drop (or pick) FIT/GPX/TCX files with a result per file (which milestone it counts for,
- * or exactly why not), a manual log form where the rules allow it, and a calendar heatmap of workouts.
+ * or exactly why not, and the sport: named by the file, inferred from its data, or yours to declare), a manual
+ * log form where the rules allow it, the workouts whose sport is still open, and a calendar heatmap.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
@@ -8,6 +9,7 @@ import { listCommitments, listWorkouts, logManualWorkout, uploadWorkoutFile } fr
 import { SPORTS, type Sport, type Workout } from "../api/schemas.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
+import { WorkoutSport } from "../components/WorkoutSport.tsx";
 import { describeError } from "../errors/describeError.ts";
 import { heatmapDays } from "../format/heatmap.ts";
 import { formatCountdown, formatDateTime, toDateTimeLocal } from "../format/time.ts";
@@ -22,7 +24,9 @@ type FileResult =
   | { name: string; status: "done"; workouts: Workout[] }
   | { name: string; status: "failed"; error: unknown };
 
-function WorkoutVerdict({ w }: { w: Workout }) {
+function WorkoutVerdict({ w: received }: { w: Workout }) {
+  // A declared sport answers the workout anew (where it counts now): show that one.
+  const [w, setW] = useState(received);
   const counted = w.verdict.countsFor;
   return (
     <div data-testid="workout-verdict" data-status={w.verdict.status}>
@@ -54,7 +58,30 @@ function WorkoutVerdict({ w }: { w: Workout }) {
           Not counted for commitment #{n.commitmentId}: {n.reasons.map((r) => r.message).join("; ")}
         </p>
       ))}
+      <WorkoutSport workout={w} onDeclared={setW} />
     </div>
+  );
+}
+
+/** Workouts whose file names no sport and whose data did not tell: yours to say what they were. */
+function OpenSports({ workouts }: { workouts: Workout[] }) {
+  const open = workouts.filter((w) => w.verdict.sport?.declarable && w.verdict.sport.origin === "unknown");
+  if (open.length === 0) return null;
+  return (
+    <section aria-labelledby="open-sports-h" data-testid="open-sports">
+      <h2 id="open-sports-h">Workouts without a sport</h2>
+      <p className="hint">
+        These files do not say what sport they are and the data was not clear enough; they count for nothing
+        until you say what they were.
+      </p>
+      <ul>
+        {open.map((w) => (
+          <li key={w.id} className="card">
+            <WorkoutVerdict w={w} />
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -64,6 +91,7 @@ function Upload() {
   const [over, setOver] = useState(false);
   const [results, setResults] = useState<FileResult[]>([]);
   const [tooMany, setTooMany] = useState(false);
+  const [sport, setSport] = useState<Sport | "">("");
 
   const handle = async (list: FileList | null) => {
     if (list === null || list.length === 0) return;
@@ -73,7 +101,8 @@ function Upload() {
     for (const [i, file] of files.entries()) {
       let result: FileResult;
       try {
-        result = { name: file.name, status: "done", workouts: await uploadWorkoutFile(file) };
+        const workouts = await uploadWorkoutFile(file, sport === "" ? undefined : sport);
+        result = { name: file.name, status: "done", workouts };
       } catch (error) {
         result = { name: file.name, status: "failed", error };
       }
@@ -85,6 +114,26 @@ function Upload() {
   return (
     <section aria-labelledby={`${inputId}-h`}>
       <h2 id={`${inputId}-h`}>Upload workout files</h2>
+      <div className="field">
+        <label htmlFor={`${inputId}-sport`}>Sport, for files that do not say</label>
+        <select
+          id={`${inputId}-sport`}
+          aria-describedby={`${inputId}-sport-hint`}
+          value={sport}
+          onChange={(e) => setSport(e.target.value as Sport | "")}
+        >
+          <option value="">Let the agent tell from the data</option>
+          {SPORTS.filter((s) => s !== "other").map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <p className="hint" id={`${inputId}-sport-hint`}>
+          GPX files often, and TCX files for anything but runs and rides, name no sport. A sport the file
+          names always stands; yours must fit the data.
+        </p>
+      </div>
       <label
         htmlFor={inputId}
         className={`dropzone${over ? " over" : ""}`}
@@ -301,6 +350,7 @@ export default function Workouts() {
           files.
         </p>
       )}
+      {workouts.isSuccess ? <OpenSports workouts={workouts.data} /> : null}
       {workouts.isSuccess ? <Heatmap workouts={workouts.data} /> : null}
       <ErrorAlert error={workouts.error} />
     </>
