@@ -50,6 +50,7 @@ import {
   type StoreChange,
   type StoreChanges,
 } from "./storeChanges.ts";
+import { createWorkoutReviewsRepository, type WorkoutReviewsRepository } from "./workoutReviewsRepository.ts";
 import { createWorkoutsRepository, type WorkoutsRepository } from "./workoutsRepository.ts";
 
 export interface Repositories {
@@ -72,6 +73,7 @@ export interface Repositories {
   nudges: NudgesRepository;
   activeCommitments: ActiveCommitmentsRepository;
   evidence: EvidenceRepository;
+  workoutReviews: WorkoutReviewsRepository;
 }
 
 export interface Store extends Repositories {
@@ -113,6 +115,7 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
     nudges: createNudgesRepository(db, clock),
     activeCommitments: createActiveCommitmentsRepository(db, clock),
     evidence: createEvidenceRepository(db, clock),
+    workoutReviews: createWorkoutReviewsRepository(db, clock),
   };
 }
 

@@ -2,8 +2,8 @@
  * What changed in the store, for caches of views derived from it (services/commitmentViewCache.ts). The store
  * reports a change after the write is durable: at once for a write outside a transaction, after the commit for
  * a write inside one (nothing when it rolls back). Only the writes a commitment's view depends on are reported:
- * workouts (an owner's progress), commitments (terms and milestone states the indexer follows) and rules
- * documents (a commitment's rules becoming known).
+ * workouts (an owner's progress: stored, sport declared, verdict changed on review), commitments (terms and
+ * milestone states the indexer follows) and rules documents (a commitment's rules becoming known).
  *
  * Listeners run synchronously on the writer's path and must be cheap; one that throws is reported to `onError`
  * and does not fail the write, which has already happened.
@@ -86,6 +86,11 @@ export function reportingWrites(
       },
       declareSport: async (id, parameters) => {
         const updated = await workouts.declareSport(id, parameters);
+        if (updated !== null) report({ kind: "workouts", owner: updated.owner });
+        return updated;
+      },
+      setVerdict: async (id, parameters) => {
+        const updated = await workouts.setVerdict(id, parameters);
         if (updated !== null) report({ kind: "workouts", owner: updated.owner });
         return updated;
       },

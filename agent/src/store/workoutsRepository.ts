@@ -130,6 +130,17 @@ export interface WorkoutsRepository {
    * whose sport is still open and still `expectedSport` (the caller re-reads and decides).
    */
   declareSport(id: string, parameters: DeclareSportParameters): Promise<WorkoutRecord | null>;
+  /**
+   * Replaces the verdict of workout `id` when its status is still `expectedStatus` (a human review's decision);
+   * null when there is no such workout or its status changed meanwhile.
+   */
+  setVerdict(
+    id: string,
+    parameters: {
+      expectedStatus: VerdictStatus;
+      verdict: { status: VerdictStatus; reasons: VerdictReason[] };
+    },
+  ): Promise<WorkoutRecord | null>;
 }
 
 export const CONTENT_HASH_LOOKUP_MAX = 1000;
@@ -371,6 +382,31 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
               inArray(workouts.sportOrigin, ["inferred", "unknown", "declared"]),
             ),
           )
+          .returning();
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    setVerdict: async (id, parameters) => {
+      if (!uuidSchema.safeParse(id).success) return null;
+      const input = parseInput(
+        z.object({
+          expectedStatus: z.enum(["accepted", "rejected"]),
+          verdict: z.object({
+            status: z.enum(["accepted", "rejected"]),
+            reasons: z
+              .array(z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) }))
+              .max(100),
+          }),
+        }),
+        parameters,
+        "verdict",
+      );
+      return withDatabaseErrors("workout verdict update", async () => {
+        const rows = await db
+          .update(workouts)
+          .set({ verdictStatus: input.verdict.status, verdictReasons: input.verdict.reasons })
+          .where(and(eq(workouts.id, id.toLowerCase()), eq(workouts.verdictStatus, input.expectedStatus)))
           .returning();
         return rows[0] === undefined ? null : toRecord(rows[0]);
       });

@@ -1,0 +1,135 @@
+/**
+ * Human review routes (PRODUCT.md v2), mounted at `/api` (every route needs a session):
+ * - `POST /workouts/:id/review { note }` → `201 { review }`: the owner of a rejected workout asks for a review
+ *   (404 `workout_not_found` for another's or an unknown id, 409 `workout_not_rejected`, 409 `review_exists`);
+ * - `GET /review?status&limit&cursor` → `{ reviews, nextCursor }`: operators only (403 `not_operator`), pending
+ *   reviews by default, oldest first, each with its workout and owner;
+ * - `POST /review/:id { decision: "accept"|"reject", note }` → `{ review, workout }`: operators only; a decided
+ *   review → 409 `review_decided`.
+ * Operators are the addresses of `REVIEW_OPERATORS`, signed in with SIWE like anyone. Notes are 1-2,000
+ * characters (a decision's may be empty); bad input is a 400 problem naming the field.
+ */
+import { type RequestHandler, Router } from "express";
+import { z } from "zod";
+import { requireSession, sessionOf } from "../auth/session.ts";
+import { ForbiddenError, ValidationError } from "../errors.ts";
+import {
+  type ReviewContext,
+  decideWorkoutReview,
+  listWorkoutReviews,
+  requestWorkoutReview,
+} from "../services/workoutReviews.ts";
+import { reviewStatuses } from "../store/schema.ts";
+import { REVIEW_NOTE_MAX, REVIEWS_PAGE_MAX } from "../store/workoutReviewsRepository.ts";
+import { BadRequestError } from "./httpErrors.ts";
+import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
+
+export type ReviewRouterParameters = ReviewContext;
+
+const idParams = z.object({
+  id: z.uuid("must be a workout or review id (a UUID)"),
+});
+
+const requestBody = z.strictObject({
+  note: z
+    .string({ error: "is required (a string)" })
+    .trim()
+    .min(1, "must not be empty")
+    .max(REVIEW_NOTE_MAX, `must be at most ${REVIEW_NOTE_MAX} characters`),
+});
+
+const decisionBody = z.strictObject({
+  decision: z.enum(["accept", "reject"], {
+    error: 'must be "accept" or "reject"',
+  }),
+  note: z
+    .string({ error: "must be a string" })
+    .trim()
+    .max(REVIEW_NOTE_MAX, `must be at most ${REVIEW_NOTE_MAX} characters`)
+    .default(""),
+});
+
+const listQuery = z.strictObject({
+  status: z
+    .enum(reviewStatuses, {
+      error: `must be one of ${reviewStatuses.join(", ")}`,
+    })
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${REVIEWS_PAGE_MAX}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= REVIEWS_PAGE_MAX, `must be a whole number from 1 to ${REVIEWS_PAGE_MAX}`)
+    .optional(),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export function reviewRouter(context: ReviewRouterParameters): Router {
+  const router = Router();
+  /** Operators only, before anything else is read: a non-operator learns nothing about the input's shape. */
+  const requireOperator: RequestHandler = (req, _res, next) => {
+    if (!context.operators.has(sessionOf(req).address.toLowerCase())) {
+      next(
+        new ForbiddenError({
+          code: "not_operator",
+          message: "Only review operators may see or decide reviews.",
+        }),
+      );
+      return;
+    }
+    next();
+  };
+
+  router.post("/workouts/:id/review", requireSession, async (req, res) => {
+    const { address } = sessionOf(req);
+    const { id } = parseParams(req, idParams);
+    const { note } = parseJsonBody(req, requestBody);
+    const review = await requestWorkoutReview(context, {
+      owner: address,
+      workoutId: id,
+      note,
+    });
+    res.status(201).json({ review });
+  });
+
+  router.get("/review", requireSession, requireOperator, async (req, res) => {
+    const { address } = sessionOf(req);
+    const query = parseQuery(req, listQuery);
+    try {
+      res.json(
+        await listWorkoutReviews(context, {
+          operator: address,
+          ...(query.status !== undefined ? { status: query.status } : {}),
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+          ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ValidationError && error.code === "invalid_cursor") {
+        throw new BadRequestError({
+          code: "invalid_request",
+          message: "query.cursor: is not a cursor this API returned",
+          details: { field: "query.cursor" },
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  });
+
+  router.post("/review/:id", requireSession, requireOperator, async (req, res) => {
+    const { address } = sessionOf(req);
+    const { id } = parseParams(req, idParams);
+    const { decision, note } = parseJsonBody(req, decisionBody);
+    res.json(
+      await decideWorkoutReview(context, {
+        operator: address,
+        reviewId: id,
+        decision,
+        note,
+      }),
+    );
+  });
+
+  return router;
+}

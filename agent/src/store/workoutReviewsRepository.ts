@@ -1,0 +1,203 @@
+/**
+ * Human review of rejected workouts (migration 0004, `workout_reviews`): one review per workout, requested by its
+ * owner with a note, decided once by an operator. `workout_id` is unique, so a second request is ConflictError
+ * `review_exists`; a decision applies only to a pending review (`decide` returns null otherwise), so two operators
+ * cannot both decide.
+ */
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Address } from "viem";
+import { z } from "zod";
+import type { Clock } from "../clock.ts";
+import { ConflictError, ValidationError } from "../errors.ts";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { type ReviewStatus, reviewStatuses, workoutReviews } from "./schema.ts";
+import { addressSchema, boundedLimit, parseInput, toAddress } from "./values.ts";
+
+/** Longest note of a request or a decision, characters. */
+export const REVIEW_NOTE_MAX = 2000;
+export const REVIEWS_PAGE_DEFAULT = 50;
+export const REVIEWS_PAGE_MAX = 200;
+
+export interface WorkoutReviewRecord {
+  id: string;
+  workoutId: string;
+  owner: Address;
+  note: string;
+  status: ReviewStatus;
+  requestedAt: Date;
+  decidedBy: Address | null;
+  decisionNote: string | null;
+  decidedAt: Date | null;
+}
+
+export interface WorkoutReviewsPage {
+  /** Oldest request first. */
+  items: WorkoutReviewRecord[];
+  nextCursor: string | null;
+}
+
+export interface WorkoutReviewsRepository {
+  /** Records a pending review; a workout already reviewed (or under review) → ConflictError `review_exists`. */
+  request(parameters: { workoutId: string; owner: string; note: string }): Promise<WorkoutReviewRecord>;
+  getById(id: string): Promise<WorkoutReviewRecord | null>;
+  getByWorkoutId(workoutId: string): Promise<WorkoutReviewRecord | null>;
+  /** Reviews with this status, oldest request first, paged. */
+  list(parameters: { status: ReviewStatus; limit?: number; cursor?: string }): Promise<WorkoutReviewsPage>;
+  /** Decides a pending review; null when it is not pending (decided meanwhile) or does not exist. */
+  decide(
+    id: string,
+    parameters: {
+      decision: "accepted" | "rejected";
+      operator: string;
+      note: string;
+    },
+  ): Promise<WorkoutReviewRecord | null>;
+}
+
+const uuidSchema = z.uuid();
+const noteSchema = z.string().max(REVIEW_NOTE_MAX);
+const cursorSchema = z.object({
+  requestedAt: z.iso.datetime(),
+  id: uuidSchema,
+});
+
+type Row = typeof workoutReviews.$inferSelect;
+
+function toRecord(row: Row): WorkoutReviewRecord {
+  return {
+    id: row.id,
+    workoutId: row.workoutId,
+    owner: toAddress(row.owner),
+    note: row.note,
+    status: row.status,
+    requestedAt: row.requestedAt,
+    decidedBy: row.decidedBy === null ? null : toAddress(row.decidedBy),
+    decisionNote: row.decisionNote,
+    decidedAt: row.decidedAt,
+  };
+}
+
+function decodeCursor(cursor: string): { requestedAt: string; id: string } {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch (error) {
+    throw new ValidationError({
+      code: "invalid_cursor",
+      message: "Invalid page cursor.",
+      cause: error,
+    });
+  }
+}
+
+export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Clock): WorkoutReviewsRepository {
+  const byColumn = async (column: typeof workoutReviews.id | typeof workoutReviews.workoutId, id: string) => {
+    if (!uuidSchema.safeParse(id).success) return null;
+    return withDatabaseErrors("workout review lookup", async () => {
+      const rows = await db.select().from(workoutReviews).where(eq(column, id.toLowerCase())).limit(1);
+      return rows[0] === undefined ? null : toRecord(rows[0]);
+    });
+  };
+  return {
+    request: async (parameters) => {
+      const input = parseInput(
+        z.object({
+          workoutId: uuidSchema,
+          owner: addressSchema,
+          note: noteSchema,
+        }),
+        parameters,
+        "review request",
+      );
+      return withDatabaseErrors("workout review request", async () => {
+        const rows = await db
+          .insert(workoutReviews)
+          .values({
+            workoutId: input.workoutId.toLowerCase(),
+            owner: input.owner,
+            note: input.note,
+            status: "pending",
+            requestedAt: new Date(clock.now()),
+          })
+          .onConflictDoNothing({ target: workoutReviews.workoutId })
+          .returning();
+        const row = rows[0];
+        if (row === undefined) {
+          throw new ConflictError({
+            code: "review_exists",
+            message: "This workout has already been sent for review.",
+            details: { workoutId: input.workoutId },
+          });
+        }
+        return toRecord(row);
+      });
+    },
+
+    getById: (id) => byColumn(workoutReviews.id, id),
+    getByWorkoutId: (workoutId) => byColumn(workoutReviews.workoutId, workoutId),
+
+    list: async (parameters) => {
+      const status = parseInput(z.enum(reviewStatuses), parameters.status, "review status");
+      const limit = boundedLimit(parameters.limit, {
+        fallback: REVIEWS_PAGE_DEFAULT,
+        max: REVIEWS_PAGE_MAX,
+      });
+      const after = parameters.cursor === undefined ? undefined : decodeCursor(parameters.cursor);
+      return withDatabaseErrors("workout review list", async () => {
+        const rows = await db
+          .select()
+          .from(workoutReviews)
+          .where(
+            and(
+              eq(workoutReviews.status, status),
+              after === undefined
+                ? undefined
+                : sql`(${workoutReviews.requestedAt}, ${workoutReviews.id}) > (${after.requestedAt}::timestamptz, ${after.id}::uuid)`,
+            ),
+          )
+          .orderBy(asc(workoutReviews.requestedAt), asc(workoutReviews.id))
+          .limit(limit + 1);
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          items: page.map(toRecord),
+          nextCursor:
+            rows.length > limit && last !== undefined
+              ? Buffer.from(
+                  JSON.stringify({
+                    requestedAt: last.requestedAt.toISOString(),
+                    id: last.id,
+                  }),
+                ).toString("base64url")
+              : null,
+        };
+      });
+    },
+
+    decide: async (id, parameters) => {
+      if (!uuidSchema.safeParse(id).success) return null;
+      const input = parseInput(
+        z.object({
+          decision: z.enum(["accepted", "rejected"]),
+          operator: addressSchema,
+          note: noteSchema,
+        }),
+        parameters,
+        "review decision",
+      );
+      return withDatabaseErrors("workout review decision", async () => {
+        const rows = await db
+          .update(workoutReviews)
+          .set({
+            status: input.decision,
+            decidedBy: input.operator,
+            decisionNote: input.note,
+            decidedAt: new Date(clock.now()),
+          })
+          .where(and(eq(workoutReviews.id, id.toLowerCase()), eq(workoutReviews.status, "pending")))
+          .returning();
+        return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+  };
+}
