@@ -5,12 +5,25 @@
 import type { Request, RequestHandler } from "express";
 import type { Metrics } from "../metrics.ts";
 
+/**
+ * Where the matched route's router is mounted, rebuilt from the path when Express has already reset `baseUrl`
+ * (an error thrown in a nested router reaches the error handler, and 'finish', with `baseUrl` back to ""): the
+ * path ends with as many segments as the route's pattern has (the agent's patterns have no wildcards).
+ */
+function mountPathOf(req: Request, pattern: string): string {
+  const url = req.originalUrl;
+  const query = url.indexOf("?");
+  const segments = (query === -1 ? url : url.slice(0, query)).split("/");
+  const inPattern = pattern === "/" ? 0 : pattern.split("/").length - 1;
+  return segments.slice(0, Math.max(1, segments.length - inPattern)).join("/");
+}
+
 /** The matched route pattern (`/api/commitments/:id`), or `unmatched`; never the raw URL. */
 export function routeLabel(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   if (route === undefined || typeof route.path !== "string") return "unmatched";
   // A router's own root ("/" under /health) is labelled by its mount path: /health, not /health/.
-  const label = `${req.baseUrl}${route.path}`;
+  const label = `${req.baseUrl === "" ? mountPathOf(req, route.path) : req.baseUrl}${route.path}`;
   return label.length > 1 && label.endsWith("/") ? label.slice(0, -1) : label;
 }
 
