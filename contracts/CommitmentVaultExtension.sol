@@ -169,7 +169,9 @@ contract CommitmentVaultExtension is CommitmentVaultState {
             uint256 bits = _bitsOf(c, i);
             uint256 share = Schedule.share(c.w2 & _MASK_128, count, i);
             if (bits == _APPEALED) {
-                refund += share + ((_appeals[_appealKey(id, i)] >> _A_BOND) & _MASK_128);
+                // An appeal still open comes back with its bond; an expired one was already refunded.
+                uint256 a = _appeals[_appealKey(id, i)];
+                if ((a >> _A_EXPIRED) & 1 == 0) refund += share + ((a >> _A_BOND) & _MASK_128);
             } else if (bits == 0) {
                 if (!running) running = _deadline(_endOf(w0, i), _graceOf(w0), _globals) > pausedAt;
                 if (running) {

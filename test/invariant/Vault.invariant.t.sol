@@ -18,7 +18,10 @@ contract VaultInvariantTest {
 
     /// @dev Value held for one token, by milestone state, read from the vault's own views.
     struct Holdings {
+        /// @dev Shares of Open and Appealed milestones.
         uint256 locked;
+        /// @dev Bonds of Appealed milestones.
+        uint256 openBonds;
         uint256 released;
         uint256 slashed;
         uint256 refunded;
@@ -46,6 +49,10 @@ contract VaultInvariantTest {
         VM.prank(ADMIN);
         vault.setTokenAllowed(address(token), true);
         handler = new VaultHandler(vault, token, ADMIN, pool, 2);
+        bytes32 arbiterRole = vault.ARBITER_ROLE();
+        address arbiter = handler.ARBITER();
+        VM.prank(ADMIN);
+        vault.grantRole(arbiterRole, arbiter);
         VM.label(address(vault), "vault");
         VM.label(address(token), "usdc");
         VM.label(address(handler), "handler");
@@ -72,7 +79,7 @@ contract VaultInvariantTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = VaultHandler.createCommitment.selector;
         selectors[1] = VaultHandler.createCommitmentWithPermit.selector;
         selectors[2] = VaultHandler.claim.selector;
@@ -86,6 +93,9 @@ contract VaultInvariantTest {
         selectors[10] = VaultHandler.setOracles.selector;
         selectors[11] = VaultHandler.setTokenAllowed.selector;
         selectors[12] = VaultHandler.setRejecting.selector;
+        selectors[13] = VaultHandler.appeal.selector;
+        selectors[14] = VaultHandler.resolveAppeal.selector;
+        selectors[15] = VaultHandler.expireAppeal.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
     }
@@ -211,6 +221,13 @@ contract VaultInvariantTest {
         handler.slash(0, 0, true);
         handler.setRejecting(false);
         handler.withdraw(1, false, true); // accountSeed % 4 != 0 picks an account that has credits
+        // Appeals (picking an appealable milestone, warping to a window's end if none is): one upheld by the
+        // arbiter, one expired after the appeal period of unpaused time, one left open for the exit to refund.
+        handler.appeal(3, 0, 1, true);
+        handler.resolveAppeal(3, 1, true);
+        handler.appeal(4, 0, 1, true);
+        handler.expireAppeal(4, true);
+        handler.appeal(1, 0, 1, true);
         handler.pause(5); // seed % 5 == 0 and not a stranger
         handler.exit(4, 1, true); // waits out the 30-day exit delay, then the owner of commitment 4 exits
         handler.unpause(1);
@@ -219,7 +236,7 @@ contract VaultInvariantTest {
         handler.setRejecting(true);
 
         VM.assertEq(handler.violations(), 0, handler.firstViolation());
-        for (uint256 a; a < 13; ++a) {
+        for (uint256 a; a < 16; ++a) {
             VM.assertGt(handler.successes(VaultHandler.Action(a)), 0, "an action never succeeded");
         }
         VM.assertGt(handler.revertsSeen(ICommitmentVault.NotCommitmentOwner.selector), 0, "stranger cancel");
@@ -250,9 +267,10 @@ contract VaultInvariantTest {
 
     function _checkSolvency(address tok) internal view {
         uint256 balance = tok == address(0) ? address(vault).balance : token.balanceOf(address(vault));
-        uint256 owed = _holdings(tok).locked + _creditSum(tok);
-        VM.assertGe(balance, owed, "vault balance < unsettled stake + credits");
-        VM.assertEq(balance, owed, "vault balance != unsettled stake + credits");
+        Holdings memory h = _holdings(tok);
+        uint256 owed = h.locked + h.openBonds + _creditSum(tok);
+        VM.assertGe(balance, owed, "vault balance < unsettled stake + open bonds + credits");
+        VM.assertEq(balance, owed, "vault balance != unsettled stake + open bonds + credits");
     }
 
     function _checkConservation(address tok) internal view {
@@ -261,6 +279,11 @@ contract VaultInvariantTest {
             handler.deposited(tok),
             handler.released(tok) + handler.slashed(tok) + handler.refunded(tok) + h.locked,
             "deposited != released + slashed + refunded + locked"
+        );
+        VM.assertEq(
+            handler.bonds(tok),
+            handler.bondsReturned(tok) + handler.bondsForfeited(tok) + h.openBonds,
+            "bonds posted != returned + forfeited + open"
         );
         VM.assertEq(h.released, handler.released(tok), "Released shares != ghost released");
         VM.assertEq(h.slashed, handler.slashed(tok), "Slashed shares != ghost slashed");
@@ -277,6 +300,11 @@ contract VaultInvariantTest {
                 uint256 amount = vault.milestoneAmount(id, i);
                 ICommitmentVault.MilestoneState s = vault.milestoneState(id, i);
                 if (s == ICommitmentVault.MilestoneState.Open) h.locked += amount;
+                else if (s == ICommitmentVault.MilestoneState.Appealed) {
+                    h.locked += amount;
+                    (, uint128 bond) = vault.appealOf(id, i);
+                    h.openBonds += bond;
+                }
                 else if (s == ICommitmentVault.MilestoneState.Released) h.released += amount;
                 else if (s == ICommitmentVault.MilestoneState.Slashed) h.slashed += amount;
                 else h.refunded += amount;

@@ -34,7 +34,10 @@ contract VaultHandler {
         Unpause,
         SetOracles,
         SetTokenAllowed,
-        SetRejecting
+        SetRejecting,
+        Appeal,
+        ResolveAppeal,
+        ExpireAppeal
     }
 
     /// @dev The handler's own record of a commitment, written at creation and on close.
@@ -59,6 +62,10 @@ contract VaultHandler {
         uint256 settlements;
         /// @dev Number of the pause at whose start this milestone was already slashable (0: none yet).
         uint256 slashableAtPause;
+        /// @dev Appeal: the bond posted, when, and the seconds paused before it (model of APPEAL_PERIOD).
+        uint256 bond;
+        uint256 appealedAt;
+        uint256 pausedBeforeAppeal;
     }
 
     /// @dev Per-token money flows, in token units.
@@ -69,6 +76,10 @@ contract VaultHandler {
         uint256 refunded;
         uint256 credited;
         uint256 withdrawn;
+        /// @dev Appeal bonds posted, returned to owners (claim, upheld, expired, exit) and forfeited (rejected).
+        uint256 bonds;
+        uint256 bondsReturned;
+        uint256 bondsForfeited;
     }
 
     /// @dev The handler's model of time and of the vault's global switches.
@@ -115,8 +126,8 @@ contract VaultHandler {
 
     struct Counters {
         uint256 total;
-        uint256[13] calls;
-        uint256[13] successes;
+        uint256[16] calls;
+        uint256[16] successes;
         uint256 doubleSettlements;
         uint256 reopenedCommitments;
     }
@@ -131,6 +142,8 @@ contract VaultHandler {
     /// to the beneficiary because they were already slashable when the pause began.
     struct Split {
         uint256 refund;
+        /// @dev The part of `refund` that is appeal bonds.
+        uint256 bonds;
         uint256 refunds;
         uint256 forfeit;
         uint256 forfeits;
@@ -159,6 +172,8 @@ contract VaultHandler {
     );
     address internal constant RELAYER = address(0x4E1A7E4);
     address internal constant STRANGER = address(0x57A4E);
+    /// @notice Holds ARBITER_ROLE (granted by the test's setUp).
+    address public constant ARBITER = address(0xA4B17E4);
 
     /*//////////////////////////////////////////////////////////////
                                  STATE
@@ -179,7 +194,7 @@ contract VaultHandler {
     mapping(uint256 id => mapping(uint256 index => Track)) internal _tracks;
     mapping(address token => Ghosts) internal _ghosts;
     /// @dev _transitionCount[from][to] over all observed milestone state changes.
-    uint256[4][4] internal _transitionCount;
+    uint256[5][5] internal _transitionCount;
     Expectation internal _expected;
     Counters internal _counters;
     /// @notice How often each custom error came back from the vault.
@@ -522,6 +537,189 @@ contract VaultHandler {
         }
     }
 
+    /// @notice The owner appeals a milestone (one call in six by a stranger): with `pick`, the first Open milestone whose
+    /// window ended and whose deadline is still running. Posts the bond (ETH value, or an approved token pull).
+    function appeal(uint256 idSeed, uint256 indexSeed, uint256 callerSeed, bool pick) external act(Action.Appeal) {
+        if (_world.commitmentCount == 0) return;
+        uint256 id = bound(idSeed, 1, _world.commitmentCount);
+        uint256 index = indexSeed;
+        if (pick) {
+            uint256 warpTo;
+            (id, index, warpTo) = _appealable(idSeed, indexSeed);
+            if (warpTo > _world.timestamp) {
+                _world.timestamp = warpTo;
+                VM.warp(warpTo);
+            }
+        }
+        Model storage m = _models[id];
+        index = bound(index, 0, m.milestones - 1);
+        address caller = callerSeed % 6 == 0 ? STRANGER : m.owner;
+        uint256 bond = vault.appealBond(id, index);
+        uint256 end = uint256(m.start) + (index + 1) * m.period;
+
+        bytes memory expected;
+        ICommitmentVault.MilestoneState state = _tracks[id][index].last;
+        if (_world.paused) {
+            expected = abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
+        } else if (m.closed) {
+            expected = abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
+        } else if (caller != m.owner) {
+            expected = abi.encodeWithSelector(ICommitmentVault.NotCommitmentOwner.selector, id, caller);
+        } else if (state != ICommitmentVault.MilestoneState.Open) {
+            expected = abi.encodeWithSelector(ICommitmentVault.MilestoneNotOpen.selector, id, index, state);
+        } else if (_world.timestamp < end) {
+            expected = abi.encodeWithSelector(ICommitmentVault.WindowNotEnded.selector, id, index, uint64(end));
+        } else if (_world.timestamp >= vault.claimDeadline(id, index)) {
+            expected = abi.encodeWithSelector(
+                ICommitmentVault.ClaimDeadlinePassed.selector,
+                id,
+                index,
+                vault.claimDeadline(id, index)
+            );
+        }
+        Balances memory before = _balances(m.token, caller);
+        bool ok;
+        bytes memory ret;
+        if (m.token == address(0)) {
+            VM.deal(caller, caller.balance + bond);
+            before = _balances(m.token, caller);
+            VM.prank(caller);
+            try vault.appeal{value: bond}(id, index) {
+                ok = true;
+            } catch (bytes memory reason) {
+                ret = reason;
+            }
+        } else {
+            token.mint(caller, bond);
+            VM.prank(caller);
+            token.approve(address(vault), bond);
+            before = _balances(m.token, caller);
+            VM.prank(caller);
+            try vault.appeal(id, index) {
+                ok = true;
+            } catch (bytes memory reason) {
+                ret = reason;
+            }
+        }
+        if (!_check(Action.Appeal, "appeal", ok, ret, expected)) return;
+        Balances memory afterwards = _balances(m.token, caller);
+        if (before.wallet - afterwards.wallet != bond || afterwards.vault - before.vault != bond) {
+            _violate("appeal: bond not moved exactly", abi.encode(id, index));
+        }
+        Track storage t = _tracks[id][index];
+        t.bond = bond;
+        t.appealedAt = _world.timestamp;
+        t.pausedBeforeAppeal = _pausedTotal();
+        _ghosts[m.token].bonds += bond;
+        _expect(id, index, ICommitmentVault.MilestoneState.Appealed);
+    }
+
+    /// @notice The arbiter (one call in six a stranger) rules on the first Appealed milestone from a random start.
+    function resolveAppeal(uint256 idSeed, uint256 callerSeed, bool upheld) external act(Action.ResolveAppeal) {
+        if (_world.commitmentCount == 0) return;
+        (uint256 id, uint256 index) = _appealed(idSeed);
+        Model storage m = _models[id];
+        address caller = callerSeed % 6 == 0 ? STRANGER : ARBITER;
+        bytes memory expected;
+        if (caller != ARBITER) {
+            expected = abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                caller,
+                vault.ARBITER_ROLE()
+            );
+        } else {
+            expected = _appealError(id, index);
+        }
+        Balances memory owner = _balances(m.token, m.owner);
+        uint256 beneficiaryCredits = vault.credits(m.beneficiary, m.token);
+        (bool ok, bytes memory ret) = _resolveAs(caller, id, index, upheld);
+        if (!_check(Action.ResolveAppeal, "resolveAppeal", ok, ret, expected)) return;
+        _recordResolved(id, index, upheld, owner, beneficiaryCredits);
+    }
+
+    function _resolveAs(
+        address caller,
+        uint256 id,
+        uint256 index,
+        bool upheld
+    ) internal returns (bool ok, bytes memory ret) {
+        VM.prank(caller);
+        try vault.resolveAppeal(id, index, upheld) {
+            ok = true;
+        } catch (bytes memory reason) {
+            ret = reason;
+        }
+    }
+
+    function _recordResolved(
+        uint256 id,
+        uint256 index,
+        bool upheld,
+        Balances memory owner,
+        uint256 beneficiaryCredits
+    ) internal {
+        Model storage m = _models[id];
+        uint256 share = vault.milestoneAmount(id, index);
+        uint256 bond = _tracks[id][index].bond;
+        if (upheld) {
+            (uint256 pushed, uint256 creditedPart) = _paid(m.token, m.owner, owner, share + bond, "resolveAppeal");
+            if (pushed + creditedPart != share + bond) _violate("upheld: owner not paid share + bond", "");
+            _ghosts[m.token].released += share;
+            _ghosts[m.token].bondsReturned += bond;
+            _ghosts[m.token].credited += creditedPart;
+            _expect(id, index, ICommitmentVault.MilestoneState.Released);
+        } else {
+            if (vault.credits(m.beneficiary, m.token) != beneficiaryCredits + share + bond) {
+                _violate("rejected: beneficiary not credited share + bond", abi.encode(id, index));
+            }
+            _ghosts[m.token].slashed += share;
+            _ghosts[m.token].bondsForfeited += bond;
+            _ghosts[m.token].credited += share + bond;
+            _expect(id, index, ICommitmentVault.MilestoneState.Slashed);
+        }
+    }
+
+    /// @notice Anyone expires the first Appealed milestone from a random start; with `waitOut`, first lets the
+    /// appeal period (of unpaused time) run out.
+    function expireAppeal(uint256 idSeed, bool waitOut) external act(Action.ExpireAppeal) {
+        if (_world.commitmentCount == 0) return;
+        (uint256 id, uint256 index) = _appealed(idSeed);
+        Model storage m = _models[id];
+        Track storage t = _tracks[id][index];
+        uint256 expiresAt = t.appealedAt + vault.APPEAL_PERIOD() + (_pausedTotal() - t.pausedBeforeAppeal);
+        if (waitOut && t.last == ICommitmentVault.MilestoneState.Appealed && _world.timestamp < expiresAt) {
+            _world.timestamp = expiresAt;
+            VM.warp(expiresAt);
+        }
+        bytes memory expected = _appealError(id, index);
+        if (expected.length == 0 && _world.timestamp < expiresAt) {
+            expected = abi.encodeWithSelector(
+                ICommitmentVault.AppealPeriodNotOver.selector,
+                id,
+                index,
+                uint64(expiresAt)
+            );
+        }
+        uint256 share = vault.milestoneAmount(id, index);
+        uint256 bond = t.bond;
+        Balances memory owner = _balances(m.token, m.owner);
+        bool ok;
+        bytes memory ret;
+        VM.prank(RELAYER);
+        try vault.expireAppeal(id, index) {
+            ok = true;
+        } catch (bytes memory reason) {
+            ret = reason;
+        }
+        if (!_check(Action.ExpireAppeal, "expireAppeal", ok, ret, expected)) return;
+        (uint256 pushed, uint256 creditedPart) = _paid(m.token, m.owner, owner, share + bond, "expireAppeal");
+        if (pushed + creditedPart != share + bond) _violate("expired: owner not paid share + bond", "");
+        _ghosts[m.token].refunded += share;
+        _ghosts[m.token].bondsReturned += bond;
+        _ghosts[m.token].credited += creditedPart;
+        _expect(id, index, ICommitmentVault.MilestoneState.Refunded);
+    }
+
     /// @notice The admin replaces the oracle set with a random non-empty subset of the pool and a random quorum.
     function setOracles(uint256 seed) external act(Action.SetOracles) {
         uint256 mask = bound(seed, 1, 2 ** POOL_SIZE - 1);
@@ -609,6 +807,18 @@ contract VaultHandler {
 
     function credited(address tok) external view returns (uint256) {
         return _ghosts[tok].credited;
+    }
+
+    function bonds(address tok) external view returns (uint256) {
+        return _ghosts[tok].bonds;
+    }
+
+    function bondsReturned(address tok) external view returns (uint256) {
+        return _ghosts[tok].bondsReturned;
+    }
+
+    function bondsForfeited(address tok) external view returns (uint256) {
+        return _ghosts[tok].bondsForfeited;
     }
 
     function withdrawn(address tok) external view returns (uint256) {
@@ -782,10 +992,20 @@ contract VaultHandler {
         }
         if (!_check(Action.Claim, "claimMilestone", ok, ret, expected)) return;
 
+        _recordClaimed(id, index, before);
+    }
+
+    /// @dev A successful claim paid the share (and, for an Appealed milestone, the bond) to the owner.
+    function _recordClaimed(uint256 id, uint256 index, Balances memory before) internal {
+        Model storage m = _models[id];
         uint256 share = vault.milestoneAmount(id, index);
-        (uint256 pushed, uint256 creditedPart) = _paid(m.token, m.owner, before, share, "claim");
-        if (pushed + creditedPart != share) _violate("claim: owner did not receive the share", abi.encode(id, index));
+        uint256 bond = _tracks[id][index].last == ICommitmentVault.MilestoneState.Appealed ? _tracks[id][index].bond : 0;
+        (uint256 pushed, uint256 creditedPart) = _paid(m.token, m.owner, before, share + bond, "claim");
+        if (pushed + creditedPart != share + bond) {
+            _violate("claim: owner did not receive the share (and bond)", abi.encode(id, index));
+        }
         _ghosts[m.token].released += share;
+        _ghosts[m.token].bondsReturned += bond;
         _ghosts[m.token].credited += creditedPart;
         _expect(id, index, ICommitmentVault.MilestoneState.Released);
     }
@@ -803,12 +1023,79 @@ contract VaultHandler {
             if (index < m.milestones && _tracks[id][index].last == ICommitmentVault.MilestoneState.Open) {
                 return (id, index);
             }
+            // A late quorum may settle an appeal at any time: the window before the current one, if Appealed.
+            if (
+                index != 0 &&
+                index <= m.milestones &&
+                _tracks[id][index - 1].last == ICommitmentVault.MilestoneState.Appealed
+            ) {
+                return (id, index - 1);
+            }
         }
         return (first, indexSeed);
     }
 
     /// @dev Starting at a random commitment, the first Open milestone whose claim deadline has passed; else the
     /// random pick.
+    /// @dev The first Open milestone (from a random commitment) whose window ended and whose deadline still runs;
+    /// else the first Open one with grace whose window has not ended yet, with `warpTo` its window's end (so the
+    /// appeal can happen); else the random pick.
+    function _appealable(
+        uint256 idSeed,
+        uint256 indexSeed
+    ) internal view returns (uint256 id, uint256 index, uint256 warpTo) {
+        uint256 count = _world.commitmentCount;
+        uint256 first = bound(idSeed, 1, count);
+        (uint256 laterId, uint256 laterIndex) = (first, indexSeed);
+        for (uint256 k; k < count; ++k) {
+            id = ((first - 1 + k) % count) + 1;
+            Model storage m = _models[id];
+            if (m.closed) continue;
+            for (index = 0; index < m.milestones; ++index) {
+                if (_tracks[id][index].last != ICommitmentVault.MilestoneState.Open) continue;
+                uint256 end = uint256(m.start) + (index + 1) * m.period;
+                if (end > _world.timestamp) {
+                    if (warpTo == 0 && m.grace != 0 && !_world.paused) (laterId, laterIndex, warpTo) = (id, index, end);
+                    break;
+                }
+                if (vault.claimDeadline(id, index) > _world.timestamp) return (id, index, 0);
+            }
+        }
+        return (laterId, laterIndex, warpTo);
+    }
+
+    /// @dev The first Appealed milestone from a random commitment, else milestone 0 of that commitment.
+    function _appealed(uint256 idSeed) internal view returns (uint256 id, uint256 index) {
+        uint256 count = _world.commitmentCount;
+        uint256 first = bound(idSeed, 1, count);
+        for (uint256 k; k < count; ++k) {
+            id = ((first - 1 + k) % count) + 1;
+            Model storage m = _models[id];
+            for (index = 0; index < m.milestones; ++index) {
+                if (_tracks[id][index].last == ICommitmentVault.MilestoneState.Appealed) return (id, index);
+            }
+        }
+        return (first, 0);
+    }
+
+    /// @dev Checks shared by resolveAppeal and expireAppeal: not paused, live, milestone Appealed.
+    function _appealError(uint256 id, uint256 index) internal view returns (bytes memory) {
+        if (_world.paused) return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
+        if (_models[id].closed) return abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
+        ICommitmentVault.MilestoneState state = _tracks[id][index].last;
+        if (state != ICommitmentVault.MilestoneState.Appealed) {
+            return abi.encodeWithSelector(ICommitmentVault.MilestoneNotAppealed.selector, id, index, state);
+        }
+        return "";
+    }
+
+    /// @dev Seconds paused by every ended pause (what the vault adds up at each unpause).
+    function _pausedTotal() internal view returns (uint256 total) {
+        for (uint256 k; k < _pauseEnds.length; ++k) {
+            if (_pauseEnds[k] != 0) total += _pauseEnds[k] - _pauseStarts[k];
+        }
+    }
+
     function _due(uint256 idSeed, uint256 indexSeed) internal view returns (uint256 id, uint256 index) {
         uint256 count = _world.commitmentCount;
         uint256 first = bound(idSeed, 1, count);
@@ -867,15 +1154,16 @@ contract VaultHandler {
         uint64 validUntil,
         bytes memory sigError
     ) internal view returns (bytes memory) {
+        bool appealed = _tracks[id][index].last == ICommitmentVault.MilestoneState.Appealed;
         bytes memory common = _settleError(id, index);
-        if (common.length != 0) return common;
+        if (common.length != 0 && !(appealed && !_world.paused && !_models[id].closed)) return common;
         Model storage m = _models[id];
         uint256 opensAt = uint256(m.start) + index * m.period;
         if (_world.timestamp < opensAt) {
             return abi.encodeWithSelector(ICommitmentVault.WindowNotOpen.selector, id, index, uint64(opensAt));
         }
         uint64 deadline = vault.claimDeadline(id, index);
-        if (_world.timestamp >= deadline) {
+        if (!appealed && _world.timestamp >= deadline) {
             return abi.encodeWithSelector(ICommitmentVault.ClaimDeadlinePassed.selector, id, index, deadline);
         }
         if (_world.timestamp > validUntil) {
@@ -936,7 +1224,8 @@ contract VaultHandler {
             _violate(string.concat(name, ": owner refund != open stake"), abi.encode(id));
         }
         if (!byExit && split.refund != m.amount) _violate("cancel: refund != whole stake", abi.encode(id));
-        _ghosts[m.token].refunded += split.refund;
+        _ghosts[m.token].refunded += split.refund - split.bonds;
+        _ghosts[m.token].bondsReturned += split.bonds;
         _ghosts[m.token].slashed += split.forfeit;
         _ghosts[m.token].credited += creditedPart + split.forfeit;
         m.closed = true;
@@ -1002,6 +1291,13 @@ contract VaultHandler {
         if (m.closed) return split;
         for (uint256 i; i < m.milestones; ++i) {
             Track storage t = _tracks[id][i];
+            if (t.last == ICommitmentVault.MilestoneState.Appealed) {
+                // An appeal is never forfeited: share and bond go back to the owner.
+                split.refund += vault.milestoneAmount(id, i) + t.bond;
+                split.bonds += t.bond;
+                ++split.refunds;
+                continue;
+            }
             if (t.last != ICommitmentVault.MilestoneState.Open) continue;
             if (byExit && t.slashableAtPause == _world.pauseCount) {
                 split.forfeit += vault.milestoneAmount(id, i);
@@ -1160,10 +1456,16 @@ contract VaultHandler {
         ICommitmentVault.MilestoneState from = t.last;
         ++_transitionCount[uint256(from)][uint256(to)];
         t.last = to;
-        if (from != ICommitmentVault.MilestoneState.Open || to == ICommitmentVault.MilestoneState.Open) {
+        // Allowed: Open -> Released | Slashed | Refunded | Appealed, Appealed -> Released | Slashed | Refunded.
+        bool appealed = from == ICommitmentVault.MilestoneState.Appealed;
+        if (
+            (from != ICommitmentVault.MilestoneState.Open && !appealed) ||
+            to == ICommitmentVault.MilestoneState.Open ||
+            (appealed && to == ICommitmentVault.MilestoneState.Appealed)
+        ) {
             _violate("forbidden milestone transition", abi.encode(id, index, from, to));
         }
-        if (++t.settlements > 1) {
+        if (to != ICommitmentVault.MilestoneState.Appealed && ++t.settlements > 1) {
             ++_counters.doubleSettlements;
             _violate("milestone settled more than once", abi.encode(id, index));
         }

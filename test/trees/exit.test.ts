@@ -79,6 +79,26 @@ describe("exit", () => {
       expect(USDC_SHARE).to.be.greaterThan(0n);
     });
 
+    it("given an appeal that already expired: it should not refund it again", async () => {
+      // Found by the invariant campaign: an expired appeal keeps its "appeal" state bits (the expired flag makes it
+      // Refunded), and exit must not pay its share and bond a second time.
+      const f = await networkHelpers.loadFixture(treeFixture);
+      await time.increaseTo(f.end(0) + 1);
+      await f.vault.connect(f.alice).appeal(f.ethId, 0, { value: ETH_BOND });
+      await time.increase(14 * DAY);
+      await f.vault.expireAppeal(f.ethId, 0);
+      await f.vault.connect(f.admin).pause();
+      await time.increase(EXIT);
+      // Milestone 0 was refunded by the expiry; milestone 1's deadline passed before the pause (forfeited).
+      const refund = 6n * ETH_SHARE;
+      await expect(f.vault.exit(f.ethId))
+        .to.emit(f.vault, "CommitmentExited")
+        .withArgs(f.ethId, f.alice.address, refund);
+      // What stays in the vault is exactly the beneficiary's credit.
+      expect(await ethers.provider.getBalance(f.vault)).to.equal(await f.vault.credits(f.charity, ZERO_ADDRESS));
+      expect(await f.vault.credits(f.charity, ZERO_ADDRESS)).to.equal(ETH_SHARE);
+    });
+
     it("given the owner rejects ETH: it should credit the refund to the owner", async () => {
       const f = await networkHelpers.loadFixture(treeFixture);
       const rejecter = await ethers.deployContract("RevertingReceiver");
