@@ -10,6 +10,7 @@ const Dashboard = lazy(() => import("./routes/Dashboard.tsx"));
 const NewCommitment = lazy(() => import("./routes/NewCommitment.tsx"));
 const Workouts = lazy(() => import("./routes/Workouts.tsx"));
 const Coach = lazy(() => import("./routes/Coach.tsx"));
+const Review = lazy(() => import("./routes/Review.tsx"));
 
 const NAV: { route: Route; label: string }[] = [
   { route: "/", label: "Dashboard" },
@@ -42,6 +43,8 @@ function Screen({ route }: { route: Route }) {
       return <Workouts />;
     case "/coach":
       return <Coach />;
+    case "/review":
+      return <Review />;
     default:
       return <NetworkGuard>{(d) => <Dashboard deployment={d} />}</NetworkGuard>;
   }

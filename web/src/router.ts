@@ -1,7 +1,10 @@
-/** A tiny hash router: `#/`, `#/new`, `#/workouts`, `#/coach`. Unknown paths fall back to the dashboard. */
+/**
+ * A tiny hash router: `#/`, `#/new`, `#/workouts`, `#/coach`, and `#/review` (review operators; not in the main
+ * navigation). Unknown paths fall back to the dashboard.
+ */
 import { useEffect, useState } from "react";
 
-export const ROUTES = ["/", "/new", "/workouts", "/coach"] as const;
+export const ROUTES = ["/", "/new", "/workouts", "/coach", "/review"] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function routeOf(hash: string): Route {

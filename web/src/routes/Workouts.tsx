@@ -14,6 +14,7 @@ import { describeError } from "../errors/describeError.ts";
 import { heatmapDays } from "../format/heatmap.ts";
 import { formatCountdown, formatDateTime, toDateTimeLocal } from "../format/time.ts";
 import { useSession } from "../hooks/useSession.ts";
+import { RequestReview } from "../review/RequestReview.tsx";
 
 /** Most files handled per drop. */
 export const MAX_FILES_PER_DROP = 20;
@@ -53,6 +54,7 @@ function WorkoutVerdict({ w: received }: { w: Workout }) {
           ))}
         </ul>
       ) : null}
+      {w.verdict.status === "rejected" ? <RequestReview workoutId={w.id} /> : null}
       {(w.verdict.notCounted ?? []).map((n) => (
         <p key={`${n.commitmentId}-${n.milestoneIndex ?? ""}`}>
           Not counted for commitment #{n.commitmentId}: {n.reasons.map((r) => r.message).join("; ")}
