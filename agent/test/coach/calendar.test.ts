@@ -135,19 +135,33 @@ describe("coach calendar: parseIcs", () => {
     }
   });
 
-  it("stops a never-ending recurrence at the occurrence bound", () => {
-    const ics = calendar(
-      [
-        "BEGIN:VEVENT",
-        "UID:x",
-        "DTSTART:20000101T100000Z",
-        "DTEND:20000101T110000Z",
-        "RRULE:FREQ=DAILY",
-        "END:VEVENT",
-      ].join("\r\n"),
-    );
-    const { busy } = parseIcs({ ics, fromMs: FROM, toMs: TO, timeZone: "UTC", maxOccurrencesPerEvent: 100 });
-    expect(busy).to.deep.equal([]); // the 100 occurrences end in 2000: expansion stopped there
+  it("stops a never-ending recurrence at the occurrence bound, counted from near the range", () => {
+    const event = (start: string, end: string, rule: string) =>
+      calendar(
+        ["BEGIN:VEVENT", "UID:x", `DTSTART:${start}`, `DTEND:${end}`, `RRULE:${rule}`, "END:VEVENT"].join(
+          "\r\n",
+        ),
+      );
+    // A daily series since 2000 starts iterating a day before the range, not in 2000 (where 100 steps end).
+    const daily = event("20000101T100000Z", "20000101T110000Z", "FREQ=DAILY");
+    const { busy } = parseIcs({
+      ics: daily,
+      fromMs: FROM,
+      toMs: TO,
+      timeZone: "UTC",
+      maxOccurrencesPerEvent: 100,
+    });
+    expect(busy.length).to.equal(Math.round((TO - FROM) / 86_400_000));
+    // Every minute from the range's start: cut at 100 occurrences.
+    const minutely = event("20261123T000000Z", "20261123T000030Z", "FREQ=MINUTELY");
+    const cut = parseIcs({
+      ics: minutely,
+      fromMs: FROM,
+      toMs: TO,
+      timeZone: "UTC",
+      maxOccurrencesPerEvent: 100,
+    });
+    expect(cut.busy.length).to.be.at.most(100);
   });
 });
 

@@ -7,7 +7,7 @@ import type { CoachDependencies } from "../coachDependencies.ts";
 import type { EffectivePreferences } from "../coachPreferences.ts";
 import { loadCalendar } from "./calendarSource.ts";
 import { type FreeSlot, freeSlots } from "./freeSlots.ts";
-import { parseIcs } from "./parseIcs.ts";
+import { expandBusyIntervals } from "./expandCalendar.ts";
 
 export interface FindFreeSlotsParameters {
   owner: string;
@@ -38,7 +38,9 @@ export async function findFreeSlots(
     settings: deps.calendar,
     owner,
   });
-  const busy = stored === null ? [] : parseIcs({ ics: stored.ics, fromMs, toMs, timeZone }).busy;
+  // Off the main thread, bounded in time and work (expandCalendar.ts): a calendar cannot freeze the agent.
+  const busy =
+    stored === null ? [] : (await expandBusyIntervals({ ics: stored.ics, fromMs, toMs, timeZone })).busy;
   const slots = freeSlots({
     busy,
     fromMs,

@@ -3,7 +3,16 @@
  * occurrences (RECURRENCE-ID), time zones (VTIMEZONE in the file; a TZID without one is read as the IANA zone
  * of that name; floating times and all-day dates in the owner's zone). Cancelled and transparent (free)
  * events are skipped. Titles, descriptions and locations are never read: calendar text is data, and none of
- * it reaches the coach. Bounded: events per file, occurrences per event and intervals in total.
+ * it reaches the coach.
+ *
+ * Bounded per request, not only per file, so a calendar cannot freeze the agent (a recurrence rule is a
+ * compact way to ask for millions of occurrences): the range is clipped to `maxRangeMs`; a series that began
+ * long before the range starts iterating near it (`fastForwardStart`) instead of from its first occurrence;
+ * the iterator steps across all events are capped by `maxExpansions` and the whole expansion by `maxMillis`
+ * (TooLargeError `calendar_too_complex` past either); events per file, occurrences per event and intervals
+ * in total are capped too. Even so a single step of ical.js can loop without end on a rule no date satisfies
+ * (`FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30`), so the service runs this in a worker with a hard timeout
+ * (expandCalendar.ts), never on the main thread.
  */
 import ICAL from "ical.js";
 import { TooLargeError, ValidationError } from "../../errors.ts";
@@ -27,6 +36,14 @@ export interface ParseIcsParameters {
   maxOccurrencesPerEvent?: number;
   /** Default 10,000. */
   maxIntervals?: number;
+  /** Iterator steps across all events of one request. Default 20,000. */
+  maxExpansions?: number;
+  /** Longest range expanded; a longer one is clipped at `fromMs + maxRangeMs`. Default 31 days. */
+  maxRangeMs?: number;
+  /** Time budget for the expansion, checked between steps. Default 1,000 ms. */
+  maxMillis?: number;
+  /** Monotonic milliseconds for `maxMillis` (default `performance.now`). */
+  elapsed?: () => number;
 }
 
 export interface ParseIcsReturnType {
@@ -76,6 +93,65 @@ function tzidOf(component: IcalComponent): string | null {
   return typeof value === "string" ? value : null;
 }
 
+function tooComplex(details: Record<string, unknown>): TooLargeError {
+  return new TooLargeError({
+    code: "calendar_too_complex",
+    message: "The calendar's recurrence rules expand to too many occurrences to read.",
+    details: { field: "ics", ...details },
+  });
+}
+
+const DAY_MS = 86_400_000;
+const DAY_SECONDS = 86_400;
+/** Fixed-length periods, in seconds: a series on one of them can be moved forward by whole periods. */
+const PERIOD_SECONDS: Readonly<Record<string, number>> = {
+  SECONDLY: 1,
+  MINUTELY: 60,
+  HOURLY: 3_600,
+  DAILY: DAY_SECONDS,
+  WEEKLY: 7 * DAY_SECONDS,
+};
+
+/**
+ * Where to start iterating a series so that no occurrence overlapping `[fromMs, …)` is missed: its DTSTART moved
+ * forward by a whole number of periods (`INTERVAL` × the frequency, in wall-clock time, so the lattice of
+ * candidates and every BY* filter on it are unchanged) to at most `fromMs - leadMs`. Only for a single RRULE on a
+ * fixed-length frequency; a COUNT restarts from the moved start, so a counted series is moved only when it has no
+ * BY* part (one occurrence per period), with `last` set to its real last occurrence. Otherwise the series' own
+ * start. The moved start is itself an occurrence ical.js emits, but it ends before `fromMs` (leadMs covers the
+ * event's length), so it is filtered out like every other early one.
+ */
+export function fastForwardStart(
+  event: InstanceType<typeof ICAL.Event>,
+  fromMs: number,
+  leadMs: number,
+): { start: IcalTime; last?: IcalTime } {
+  const start = event.startDate;
+  const rules = event.component.getAllProperties("rrule");
+  if (rules.length !== 1) return { start };
+  const rule = rules[0]?.getFirstValue() as InstanceType<typeof ICAL.Recur> | undefined;
+  const period = rule === undefined ? undefined : PERIOD_SECONDS[rule.freq];
+  if (rule === undefined || period === undefined) return { start };
+  const counted = rule.count !== null && rule.count !== undefined;
+  if (counted && Object.keys(rule.parts).length > 0) return { start };
+  if (start.isDate && period < DAY_SECONDS) return { start };
+  const stepSeconds = period * Math.max(1, rule.interval ?? 1);
+  const shifted = (steps: number) => {
+    const shift = steps * stepSeconds;
+    const moved = start.clone();
+    moved.adjust(Math.floor(shift / DAY_SECONDS), 0, 0, shift % DAY_SECONDS);
+    return moved;
+  };
+  // Epoch time is close enough to wall-clock time here: a zone's offset changes by hours, the lead is a day.
+  const behindSeconds = (fromMs - leadMs) / 1000 - start.toUnixTime();
+  const steps = Math.floor(behindSeconds / stepSeconds);
+  if (!(steps > 0)) return { start };
+  if (!counted) return { start: shifted(steps) };
+  const count = rule.count as number;
+  // The whole counted series ends before the range: start at its last occurrence, which is filtered out too.
+  return { start: shifted(Math.min(steps, count - 1)), last: shifted(count - 1) };
+}
+
 function isFree(component: IcalComponent): boolean {
   const status = String(component.getFirstPropertyValue("status") ?? "").toUpperCase();
   const transp = String(component.getFirstPropertyValue("transp") ?? "").toUpperCase();
@@ -83,10 +159,22 @@ function isFree(component: IcalComponent): boolean {
 }
 
 export function parseIcs(parameters: ParseIcsParameters): ParseIcsReturnType {
-  const { fromMs, toMs, timeZone } = parameters;
+  const { fromMs, timeZone } = parameters;
+  const toMs = Math.min(parameters.toMs, fromMs + (parameters.maxRangeMs ?? 31 * DAY_MS));
   const maxEvents = parameters.maxEvents ?? 5_000;
   const maxOccurrences = parameters.maxOccurrencesPerEvent ?? 5_000;
   const maxIntervals = parameters.maxIntervals ?? 10_000;
+  const maxExpansions = parameters.maxExpansions ?? 20_000;
+  const maxMillis = parameters.maxMillis ?? 1_000;
+  const elapsed = parameters.elapsed ?? (() => performance.now());
+  const startedAt = elapsed();
+  let expansions = 0;
+  /** One more iterator step; throws once the request's step or time budget is spent. */
+  const step = () => {
+    expansions += 1;
+    if (expansions > maxExpansions) throw tooComplex({ maxExpansions });
+    if ((expansions & 0xff) === 0 && elapsed() - startedAt > maxMillis) throw tooComplex({ maxMillis });
+  };
   const root = parseCalendar(parameters.ics);
   const vevents = root.getAllSubcomponents("vevent");
   if (vevents.length > maxEvents) {
@@ -130,10 +218,16 @@ export function parseIcs(parameters: ParseIcsParameters): ParseIcsReturnType {
         add(toEpochMs(event.startDate, tzid, timeZone), toEpochMs(event.endDate, tzid, timeZone));
         continue;
       }
-      const iterator = event.iterator();
+      // Start near the range: the event's own length before it (an occurrence that began earlier may still be
+      // running), plus a day for zone offsets.
+      const lengthMs = Math.max(0, event.duration?.toSeconds() ?? 0) * 1000;
+      const near = fastForwardStart(event, fromMs, lengthMs + DAY_MS);
+      const iterator = event.iterator(near.start);
       for (let i = 0; i < maxOccurrences; i += 1) {
+        step();
         const next = iterator.next();
         if (next === undefined || next === null) break;
+        if (near.last !== undefined && next.compare(near.last) > 0) break;
         const details = event.getOccurrenceDetails(next);
         const item = details.item as InstanceType<typeof ICAL.Event> | undefined;
         const source = item?.component ?? component;

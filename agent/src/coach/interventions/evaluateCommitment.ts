@@ -3,9 +3,11 @@
  * needs (if any) and a nudge on each of the owner's channels. The dedupe key names the commitment, milestone
  * and stage, so each stage goes out at most once per window and channel, whichever replica runs it.
  */
+import { AgentError, DependencyError } from "../../errors.ts";
 import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
 import { findFreeSlots } from "../calendar/findFreeSlots.ts";
+import type { FreeSlot } from "../calendar/freeSlots.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
 import { loadPreferences, timeZoneFor } from "../coachPreferences.ts";
 import { computeProgress, currentWindow, loadRules } from "../commitmentProgress.ts";
@@ -58,20 +60,28 @@ export async function evaluateCommitment(
   const preferences = await loadPreferences(deps.store, commitment.owner);
   const timeZone = timeZoneFor(preferences, rules.timezone);
   const minMinutes = Math.max(30, rules.perMilestone.minMinutes);
-  const slot =
-    stage === "slot"
-      ? ((
-          await findFreeSlots(deps, {
-            owner: commitment.owner,
-            fromMs: nowMs,
-            toMs: window.endMs,
-            timeZone,
-            preferences,
-            minMinutes,
-            maxSlots: 1,
-          })
-        ).slots[0] ?? null)
-      : null;
+  let slot: FreeSlot | null = null;
+  if (stage === "slot") {
+    try {
+      const found = await findFreeSlots(deps, {
+        owner: commitment.owner,
+        fromMs: nowMs,
+        toMs: window.endMs,
+        timeZone,
+        preferences,
+        minMinutes,
+        maxSlots: 1,
+      });
+      slot = found.slots[0] ?? null;
+    } catch (error) {
+      // A calendar that cannot be read (too complex, malformed) costs the nudge its slot, not the nudge.
+      if (!(error instanceof AgentError) || error instanceof DependencyError) throw error;
+      deps.logger.warn(
+        { err: error, owner: commitment.owner },
+        "calendar unreadable; nudging without a slot",
+      );
+    }
+  }
   const intervention = planIntervention({ progress, slot, minMinutes });
   if (intervention === null) return { outcome: "on_track", nudges: [] };
   const dedupeKey = interventionKey(commitment, window.index, intervention.stage);

@@ -1,6 +1,7 @@
 /**
  * One scheduler pass: delivers due reminders, then evaluates every commitment with a running window (bounded
- * pages by ascending id, at most `maxCommitments`). A failing commitment is logged and counted; the pass
+ * pages by ascending id, at most `maxCommitments`, and for at most `maxDurationMs`: a pass that meets slow
+ * calendars stops and leaves the rest to the next one). A failing commitment is logged and counted; the pass
  * goes on. Returns what happened, for logs, metrics and benches.
  */
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
@@ -13,6 +14,10 @@ export interface RunCoachPassParameters {
   pageSize?: number;
   /** Default 50,000. */
   maxCommitments?: number;
+  /** Longest a pass evaluates commitments; checked between them. Default 5 minutes. */
+  maxDurationMs?: number;
+  /** Monotonic milliseconds for `maxDurationMs` (default `performance.now`). */
+  elapsed?: () => number;
 }
 
 export interface RunCoachPassReturnType {
@@ -21,7 +26,7 @@ export interface RunCoachPassReturnType {
   nudges: { delivered: number; failed: number; duplicate: number; suppressed: number };
   reminders: { delivered: number; failed: number };
   errors: number;
-  /** True when `maxCommitments` cut the pass short. */
+  /** True when `maxCommitments` or `maxDurationMs` cut the pass short. */
   truncated: boolean;
 }
 
@@ -31,6 +36,9 @@ export async function runCoachPass(
 ): Promise<RunCoachPassReturnType> {
   const pageSize = parameters.pageSize ?? 500;
   const maxCommitments = parameters.maxCommitments ?? 50_000;
+  const maxDurationMs = parameters.maxDurationMs ?? 5 * 60_000;
+  const elapsed = parameters.elapsed ?? (() => performance.now());
+  const startedAt = elapsed();
   const result: RunCoachPassReturnType = {
     commitments: 0,
     outcomes: { no_window: 0, unknown_rules: 0, settled: 0, met: 0, on_track: 0, intervened: 0 },
@@ -53,6 +61,10 @@ export async function runCoachPass(
       limit,
     });
     for (const commitment of page) {
+      if (elapsed() - startedAt > maxDurationMs) {
+        result.truncated = true;
+        return result;
+      }
       result.commitments += 1;
       try {
         const evaluation = await evaluateCommitment(deps, { commitment, rulesCache });
