@@ -3,9 +3,11 @@ export interface GpxRunParameters {
   start: Date;
   durationSec: number;
   speedMps?: number;
+  /** The track's <type> (default "running"); null: none, as many exporters write it. */
+  type?: string | null;
 }
 
-export function gpxRun({ start, durationSec, speedMps = 3 }: GpxRunParameters): string {
+export function gpxRun({ start, durationSec, speedMps = 3, type = "running" }: GpxRunParameters): string {
   const lat0 = 52.52;
   const lon0 = 13.405;
   const metresPerDegree = 111_320;
@@ -19,7 +21,7 @@ export function gpxRun({ start, durationSec, speedMps = 3 }: GpxRunParameters): 
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="ra-e2e" xmlns="http://www.topografix.com/GPX/1/1">
-  <trk><name>E2E run</name><type>running</type><trkseg>
+  <trk><name>E2E run</name>${type === null ? "" : `<type>${type}</type>`}<trkseg>
     ${points.join("\n    ")}
   </trkseg></trk>
 </gpx>

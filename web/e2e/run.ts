@@ -313,6 +313,26 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
     await checkScreen(page, "workouts-uploaded", screens);
   });
 
+  await step(
+    "a GPX that names no sport: the agent says why it cannot tell; the owner declares it",
+    async () => {
+      // Two hours before the window, at walking pace without cadence: nothing to infer from, so it stays open.
+      const file = join(tmpdir(), `ra-e2e-walk-${process.pid}.gpx`);
+      writeFileSync(
+        file,
+        gpxRun({ start: new Date((start - 7200) * 1000), durationSec: 600, speedMps: 1.1, type: null }),
+      );
+      await page.getByLabel("Choose files").setInputFiles(file);
+      const results = page.getByTestId("upload-results");
+      await results.getByText(/^Sport: not recognised/).waitFor({ timeout: 60_000 });
+      await results.getByLabel("What was it?").selectOption("walk");
+      await results.getByRole("button", { name: "Save sport" }).click();
+      await results.getByText("Saved: walk.").waitFor();
+      await results.getByText("Sport: walk, as you declared it.").waitFor();
+      await checkScreen(page, "workouts-sport-declared", screens);
+    },
+  );
+
   await step("claim milestone 1: released, balance up by its share", async () => {
     await nav(page, "Dashboard").click();
     await page.reload();
