@@ -132,6 +132,7 @@ describe("rate limits on Redis: killed mid-test", () => {
     expect(await degradationCount(t.metrics.registry.metrics())).to.equal(
       'agent_rate_limiter_degradations_total{store="redis"} 1',
     );
+    expect(await t.metrics.registry.metrics()).to.include('agent_rate_limiter_degraded{store="redis"} 1');
     // Other routes keep working too.
     expect((await request(t.app).get("/health")).status).to.equal(200);
 
@@ -139,6 +140,7 @@ describe("rate limits on Redis: killed mid-test", () => {
     restarted = await startPrivateRedis(this, SUITE, Number(new URL(server.url).port));
     expect(await waitForRedis(redis, 10_000)).to.equal(true);
     expect(t.limits.degraded).to.equal(false);
+    expect(await t.metrics.registry.metrics()).to.include('agent_rate_limiter_degraded{store="redis"} 0');
     expect(t.logs.filter((line) => line.msg === RESTORED)).to.have.length(1);
     expect((await request(t.app).post("/api/auth/nonce")).status).to.equal(200);
     expect(await redis.get(`${prefix}rl:api:ip:127.0.0.1`)).to.equal("1");
