@@ -3,7 +3,8 @@
  * `main` wires the real dependencies and calls `listen`).
  *
  * Pipeline, every request: metrics timer → request id + request log → request timeout → security headers (helmet)
- * → CORS (the web origin only, with credentials). Under /api: the API rate limit per IP (before the body is read)
+ * → the origin guard (CSRF: a state-changing request from another site's page is refused; `Vary: Origin`) → CORS
+ * (the web origin only, with credentials). Under /api: the API rate limit per IP (before the body is read)
  * → JSON body (size-limited; not for GET, HEAD, OPTIONS) → `Cache-Control: no-store` → the session lookup → the
  * API limit per signed-in address → the agent and upload limits on their paths → the auth and rules routes and
  * the injected routers. Then /health and /metrics, 404, problem documents. The middlewares that run on every
@@ -24,6 +25,7 @@ import type { Repositories } from "../store/store.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
 import { type HealthCheck, healthRouter } from "./healthRouter.ts";
 import { inSeries } from "./inSeries.ts";
+import { originGuard } from "./originGuard.ts";
 import { httpMetrics, metricsHandler } from "./metricsRoute.ts";
 import { REQUEST_ID_HEADER } from "./requestId.ts";
 import { requestLogging } from "./requestLogging.ts";
@@ -57,12 +59,12 @@ export interface AppDependencies {
 }
 
 /**
- * Server-to-server endpoints exempt from the per-IP API limit: a provider delivers every user's events from a
- * handful of addresses. They stay bounded by their own queue and answer at once.
+ * Server-to-server endpoints exempt from the per-IP API limit while their provider is configured: a provider
+ * delivers every user's events from a handful of addresses. They stay bounded by their own queue and answer at
+ * once. With the provider off the path has no route: it gets the per-IP limit and its body is never parsed.
  */
-const PER_IP_LIMIT_EXEMPT: readonly { method: string; path: string }[] = [
-  { method: "POST", path: "/providers/strava/webhook" },
-];
+const STRAVA_MOUNT = "/providers/strava";
+const STRAVA_WEBHOOK = { method: "POST", path: `${STRAVA_MOUNT}/webhook` } as const;
 
 export type CreateAppReturnType = Express;
 
@@ -81,6 +83,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
       requestLogging(logger),
       requestTimeout(config.http.requestTimeoutMs),
       securityHeaders(),
+      originGuard({ allowed: [config.webOrigin] }),
       cors({
         origin: (origin, callback) => callback(null, origin === config.webOrigin),
         credentials: true,
@@ -92,6 +95,10 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
     ]),
   );
   const perIpLimit = limitRequests(limiter.api, { by: "ip" });
+  // On when a router serves the provider's paths (assembleAgent mounts it only when Strava is configured).
+  const stravaOn = (deps.routes ?? []).some((route) => route.path === STRAVA_MOUNT);
+  const isStravaWebhook = (req: { method: string; path: string }) =>
+    req.method === STRAVA_WEBHOOK.method && req.path === STRAVA_WEBHOOK.path;
   const parseJson = express.json({
     limit: config.http.bodyLimitBytes,
     strict: true,
@@ -104,15 +111,14 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
     "/api",
     inSeries([
       // Before the body is read, so malformed or oversized bodies count against the limit too.
-      (req, res, next) => {
-        const exempt = PER_IP_LIMIT_EXEMPT.some(
-          ({ method, path }) => req.method === method && req.path === path,
-        );
+      (req, res, next) =>
         // Returned, not voided: the limiter's rejection (429) goes to the error handler.
-        return exempt ? next() : perIpLimit(req, res, next);
-      },
-      // No route reads the body of a GET, HEAD or OPTIONS request.
-      (req, res, next) => (BODYLESS_METHODS.has(req.method) ? next() : parseJson(req, res, next)),
+        stravaOn && isStravaWebhook(req) ? next() : perIpLimit(req, res, next),
+      // No route reads the body of a GET, HEAD or OPTIONS request, nor of the webhook of a provider that is off.
+      (req, res, next) =>
+        BODYLESS_METHODS.has(req.method) || (!stravaOn && isStravaWebhook(req))
+          ? next()
+          : parseJson(req, res, next),
       noStore,
       loadSession({ config, sessions }),
       limitRequests(limiter.api, { by: "address" }),
