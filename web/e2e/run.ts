@@ -12,13 +12,24 @@
  * Journey: no wallet → connect → sign in → errors (field errors, agent unreachable, rejected request, wrong
  * network) with the typed values kept → create an ETH commitment (browser rulesHash == agent rulesHash, exact
  * milestone amounts) → dashboard → upload a GPX run → claimable → claim → balance up → time travel →
- * missed windows settled → slashed, beneficiary credited. Every screen: axe + screenshots at 375/1280 px.
+ * missed windows settled → slashed, beneficiary credited → a second commitment's window ends unclaimed: appeal it
+ * (bond posted, state Appealed, shown with its bond). Every screen: axe + screenshots at 375/1280 px.
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { createPublicClient, formatEther, http, parseEther, zeroAddress } from "viem";
+import {
+  createPublicClient,
+  encodeFunctionData,
+  formatEther,
+  type Hex,
+  http,
+  keccak256,
+  parseEther,
+  toHex,
+  zeroAddress,
+} from "viem";
 import { hardhat } from "viem/chains";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
 import { gpxRun } from "./gpx.ts";
@@ -389,6 +400,75 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
         `beneficiary credit ${formatEther(credited)}`,
       );
       await checkScreen(page, "dashboard-slashed", screens);
+    },
+  );
+
+  await step(
+    "appeal: a window ended unclaimed; the owner posts the bond and the milestone shows as appealed",
+    async () => {
+      // A second commitment, created straight through the test wallet's account: 0.01 ETH, one 1-hour window.
+      const block = await chain.getBlock();
+      const hash = (await rpc(stack, "eth_sendTransaction", [
+        {
+          from: staker,
+          to: stack.vault,
+          value: toHex(parseEther("0.01")),
+          data: encodeFunctionData({
+            abi: commitmentVaultAbi,
+            functionName: "createCommitment",
+            args: [
+              {
+                token: zeroAddress,
+                amount: parseEther("0.01"),
+                start: block.timestamp + 60n,
+                period: 3600,
+                milestones: 1,
+                grace: 600,
+                beneficiary,
+                rulesHash: keccak256(toHex("e2e appeal")),
+              },
+            ],
+          }),
+        },
+      ])) as Hex;
+      const receipt = await chain.waitForTransactionReceipt({ hash });
+      assert(receipt.status === "success", "second commitment created");
+      // Past the window's end, before its claim deadline.
+      await timeTravel(stack, 60 + 3600 + 5);
+      await nav(page, "Dashboard").click();
+      await page.reload();
+      const appeal = page.getByRole("button", { name: "Appeal milestone 1 (bond 0.001 ETH)" });
+      await appeal.waitFor({ timeout: 60_000 });
+    await checkScreen(page, "dashboard-appealable", screens);
+      const before = await chain.getBalance({ address: staker });
+      await appeal.click();
+      await page.getByTestId("appeal-done").waitFor({ timeout: 60_000 });
+      const spent = before - (await chain.getBalance({ address: staker }));
+      assert(spent >= parseEther("0.001") && spent < parseEther("0.0011"), `spent ${formatEther(spent)} ETH`);
+      const [state, [appealedAt, bond]] = await Promise.all([
+        chain.readContract({
+          address: stack.vault,
+          abi: commitmentVaultAbi,
+          functionName: "milestoneState",
+          args: [2n, 0n],
+        }),
+        chain.readContract({
+          address: stack.vault,
+          abi: commitmentVaultAbi,
+          functionName: "appealOf",
+          args: [2n, 0n],
+        }),
+      ]);
+      assert(state === 4 && appealedAt > 0n && bond === parseEther("0.001"), `state ${state}, bond ${bond}`);
+      await page.reload();
+      const card = page.locator('[data-testid="commitment-card"][data-commitment-id="2"]');
+      await card.locator('.timeline li[data-status="appealed"]').waitFor();
+      const shown = (await card.getByTestId("appeal").textContent()) ?? "";
+      assert(
+        shown.includes("bond 0.001 ETH") && shown.includes("awaiting the arbiter"),
+        `appeal shown: ${shown}`,
+      );
+      await checkScreen(page, "dashboard-appealed", screens);
     },
   );
 
