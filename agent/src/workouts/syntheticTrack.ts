@@ -26,7 +26,9 @@ export const SYNTHETIC_LIMITS = {
   maxConstantCv: 0.01,
   /** No GPS noise: median jerk below this, m. */
   maxNoiselessJerkM: 0.045,
-  /** White noise on a smooth path: lag-1 autocorrelation of accelerations below this. */
+  /** White noise on a smooth path: lag-1 autocorrelation of accelerations below this, judged on fixes at most
+   * `maxWhiteNoiseIntervalSec` apart (a receiver's 1-2 Hz output; sparser fixes alias real motion). */
+  maxWhiteNoiseIntervalSec: 2,
   maxWhiteNoiseLag1: -0.55,
   /** Flat heart rate: a range of at most this over at least `minHeartRatePoints` readings and `minHeartRateSec`. */
   maxFlatHeartRateRangeBpm: 2,
@@ -109,7 +111,7 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
   }
   // Second and third differences over runs of equal intervals (a resampled or decimated stretch keeps its
   // spacing in time, so the differences compare like with like).
-  const accelerations: { x: number; y: number; index: number }[] = [];
+  const accelerations: { x: number; y: number; index: number; dt: number }[] = [];
   const jerks: number[] = [];
   for (let i = 2; i < local.length; i += 1) {
     const p0 = local[i - 2];
@@ -121,7 +123,7 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
     if (!(dt1 > 0) || Math.abs(dt2 - dt1) > 1e-3 || dt1 > limits.maxPairIntervalSec) continue;
     const speed = Math.hypot(p2.x - p1.x, p2.y - p1.y) / dt2;
     if (speed < limits.minMovingSpeedMps) continue;
-    accelerations.push({ x: p2.x - 2 * p1.x + p0.x, y: p2.y - 2 * p1.y + p0.y, index: i });
+    accelerations.push({ x: p2.x - 2 * p1.x + p0.x, y: p2.y - 2 * p1.y + p0.y, index: i, dt: dt1 });
   }
   let products = 0;
   let squares = 0;
@@ -131,6 +133,7 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
     const b = accelerations[k];
     if (a === undefined || b === undefined || b.index !== a.index + 1) continue;
     jerks.push(Math.hypot(b.x - a.x, b.y - a.y));
+    if (a.dt > limits.maxWhiteNoiseIntervalSec + 1e-3) continue;
     products += a.x * b.x + a.y * b.y;
     squares += (a.x * a.x + a.y * a.y + b.x * b.x + b.y * b.y) / 2;
     pairs += 1;

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../../src/clock.ts";
+import { receiverWobble } from "../workouts/fixtures.ts";
 
 export interface FakeStravaActivity {
   id: number;
@@ -508,7 +509,12 @@ export function runActivity(p: RunActivityParameters): {
   const velocity: number[] = [];
   for (let second = 0; second <= seconds; second += interval) {
     time.push(second);
-    latlng.push([51.5 + (speed * second) / METRES_PER_DEGREE_LAT, -0.12]);
+    // A receiver's wobble on the fixes (a ruler-straight, noiseless line reads as `synthetic_track`).
+    const wobble = receiverWobble(second);
+    latlng.push([
+      51.5 + (speed * second + wobble.alongM) / METRES_PER_DEGREE_LAT,
+      -0.12 + wobble.acrossM / (METRES_PER_DEGREE_LAT * Math.cos((51.5 * Math.PI) / 180)),
+    ]);
     distance.push(speed * second);
     altitude.push(20 + Math.sin(second / 120));
     heart.push(heartRate + ((second / interval) % 5) - 2);

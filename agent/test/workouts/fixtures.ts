@@ -50,8 +50,8 @@ export interface TrackParameters {
 /** The wobble of `TrackParameters.gpsNoise` at `second`: metres along (north) and across (east) the track. */
 export function receiverWobble(second: number): { alongM: number; acrossM: number } {
   return {
-    alongM: 0.35 * Math.sin(1.3 * second) + 0.25 * Math.sin(0.47 * second),
-    acrossM: 0.3 * Math.sin(1.1 * second) + 0.2 * Math.sin(0.31 * second),
+    alongM: 0.5 * Math.sin(0.9 * second) + 0.25 * Math.sin(0.37 * second),
+    acrossM: 0.3 * Math.sin(0.8 * second) + 0.2 * Math.sin(0.29 * second),
   };
 }
 
