@@ -151,12 +151,7 @@ export async function ingestActivities(
   const planned: readonly PlannedSport[] | undefined =
     parameters.source === "manual"
       ? undefined
-      : planWorkoutSports({
-          activities: parameters.activities,
-          declaredSport: parameters.declaredSport,
-          clock,
-          limits,
-        });
+      : planWorkoutSports({ activities: parameters.activities, declaredSport: parameters.declaredSport });
   const sportPlans = new Map<unknown, PlannedSport>(planned?.map((p) => [p.activity, p]));
   const activities: readonly (VerifiableActivity | ManualActivity)[] =
     planned?.map((p) => p.activity) ?? parameters.activities;

@@ -15,13 +15,12 @@
  *   store reports the change, so cached commitment views and progress follow, and attestations read the
  *   declared sport like any other.
  */
-import type { Clock } from "../clock.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { SportDetail, SportOrigin } from "../store/schema.ts";
 import { addressSchema, parseInput } from "../store/values.ts";
-import { SPORTS, type Sport, type VerifyLimits, verifyWorkout } from "../workouts/index.ts";
+import { SPORTS, type Sport } from "../workouts/index.ts";
 import { settleSport } from "../workouts/inferSport.ts";
-import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
+import { plausibility, type VerifiableActivity } from "../workouts/verifyWorkout.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
@@ -36,23 +35,17 @@ export interface PlanWorkoutSportsParameters {
   activities: readonly VerifiableActivity[];
   /** The sport the owner said the workout was (upload form field `sport`). */
   declaredSport?: Sport | undefined;
-  clock: Clock;
-  limits?: Partial<VerifyLimits>;
 }
 export type PlanWorkoutSportsReturnType = PlannedSport[];
 
-/** For each sport, the `implausible_speed` message the data would get under that sport's limits (if any). */
-export function implausibleSports(
-  activity: VerifiableActivity,
-  context: { clock: Clock; limits?: Partial<VerifyLimits> },
-): Record<string, string> {
+/**
+ * For each sport, the `implausible_speed` message the data would get under that sport's limits (if any): check 4
+ * of verifyWorkout alone, so seven sports cost about one verdict.
+ */
+export function implausibleSports(activity: VerifiableActivity): Record<string, string> {
   const implausible: Record<string, string> = {};
   for (const sport of SPORTS) {
-    const verdict = verifyWorkout(
-      { ...activity, sport },
-      { clock: context.clock, acceptedExisting: [], ...(context.limits ? { limits: context.limits } : {}) },
-    );
-    const reason = verdict.reasons.find((r) => r.code === "implausible_speed");
+    const reason = plausibility({ ...activity, sport }).find((r) => r.code === "implausible_speed");
     if (reason !== undefined) implausible[sport] = reason.message;
   }
   return implausible;
@@ -77,16 +70,13 @@ function namedByFile(sport: string, declared: string): ConflictError {
 export function planWorkoutSports({
   activities,
   declaredSport,
-  clock,
-  limits,
 }: PlanWorkoutSportsParameters): PlanWorkoutSportsReturnType {
-  const context = { clock, ...(limits !== undefined ? { limits } : {}) };
   const planned = activities.map((activity): PlannedSport => {
     const settlement = settleSport(activity);
     if (settlement.origin === "named" || settlement.inference === undefined) {
       return { activity, sportOrigin: "named", sportDetail: null };
     }
-    const implausible = implausibleSports(activity, context);
+    const implausible = implausibleSports(activity);
     const detail: SportDetail = {
       ...(activity.deviceSport !== undefined ? { fileSport: activity.deviceSport } : {}),
       inference: { ...settlement.inference, basis: [...settlement.inference.basis] },

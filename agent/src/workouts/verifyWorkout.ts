@@ -165,7 +165,11 @@ function workoutEvidence(activity: VerifiableActivity): Reason<RejectionCode> | 
   return undefined;
 }
 
-function plausibility(activity: VerifiableActivity): Reason<RejectionCode>[] {
+/**
+ * Check 4 alone, for the activity's `sport`: what a declared sport is held to (services/workoutSport.ts keeps,
+ * for each sport, the `implausible_speed` this gives, without the cost of a whole verdict per sport).
+ */
+export function plausibility(activity: VerifiableActivity): Reason<RejectionCode>[] {
   const reasons: Reason<RejectionCode>[] = [];
   const s = activity.samples;
   const limits = SPORT_LIMITS[activity.sport];
