@@ -5,6 +5,8 @@
  * - `VITE_WALLETCONNECT_PROJECT_ID`: enables WalletConnect in the connect dialog when set.
  * - `VITE_RPC_URL_<chainId>`: JSON-RPC endpoint per chain (default: the chain's public RPC; 31337 →
  *   http://127.0.0.1:8545).
+ * - `VITE_SENTRY_DSN`: reports the app's unexpected errors to Sentry when set (`@sentry/react`, loaded lazily
+ *   after the first screen); `VITE_SENTRY_ENVIRONMENT` and `VITE_RELEASE` tag them.
  */
 import { z } from "zod";
 
@@ -20,6 +22,21 @@ const envSchema = z.object({
   VITE_RPC_URL_31337: url.default("http://127.0.0.1:8545"),
   VITE_RPC_URL_11155111: url.optional(),
   VITE_RPC_URL_84532: url.optional(),
+  VITE_SENTRY_DSN: z
+    .url({ protocol: /^https?$/ })
+    .refine((raw) => /^https?:\/\/[^@/]+@[^/]+\/\d+$/.test(raw), "must be a Sentry DSN")
+    .optional()
+    .catch(undefined),
+  VITE_SENTRY_ENVIRONMENT: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional()
+    .catch(undefined),
+  VITE_RELEASE: z
+    .string()
+    .regex(/^[A-Za-z0-9._@+-]{1,128}$/)
+    .optional()
+    .catch(undefined),
 });
 
 export type AppEnv = z.infer<typeof envSchema>;

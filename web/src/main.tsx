@@ -5,6 +5,8 @@ import { createRoot } from "react-dom/client";
 import { WagmiProvider } from "wagmi";
 import { App } from "./App.tsx";
 import { wagmiConfig } from "./chain/wagmiConfig.ts";
+import { env } from "./env.ts";
+import { startErrorReporting } from "./errors/errorReporting.ts";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -22,3 +24,6 @@ createRoot(root).render(
     </WagmiProvider>
   </StrictMode>,
 );
+
+// After the first render, and only with a DSN built in: the Sentry chunk never delays the first screen.
+void startErrorReporting(env).catch(() => {});
