@@ -107,6 +107,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Traces (OTLP) and error reporting (Sentry); both off unless configured. */
   telemetry: TelemetryConfig;
+  /** Human review of rejected workouts: the addresses that may list and decide reviews (lower-case). */
+  review: { operators: readonly Address[] };
 }
 
 export type LoadConfigParameters = Record<string, string | undefined>;
@@ -198,6 +200,20 @@ const envSchema = z.object({
   SESSION_SAME_SITE: z.enum(["lax", "strict"], { error: "must be lax or strict" }).optional(),
   IDEMPOTENCY_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  REVIEW_OPERATORS: z
+    .string()
+    .default("")
+    .transform((raw) =>
+      raw
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== ""),
+    )
+    .refine(
+      (list) => list.every((a) => isAddress(a, { strict: false })),
+      "must be comma-separated 0x addresses",
+    )
+    .transform((list) => [...new Set(list.map((a) => a.toLowerCase() as Address))]),
   ...coachEnvShape,
   ...stravaEnvShape,
   ...telemetryEnvShape,
@@ -330,6 +346,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
     },
     logLevel: e.LOG_LEVEL,
     telemetry: telemetryConfigFromEnv(e),
+    review: { operators: e.REVIEW_OPERATORS },
   };
   return deepFreeze(config);
 }
@@ -389,5 +406,6 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     session: { ...config.session },
     logLevel: config.logLevel,
     telemetry: redactedTelemetryConfig(config.telemetry),
+    review: { operators: [...config.review.operators] },
   };
 }
