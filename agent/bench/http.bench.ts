@@ -23,6 +23,10 @@
  *
  * BENCH_CPU_PROFILE=<dir>: writes a V8 CPU profile of the server process per target (`<key>.cpuprofile`, load
  * phase only), to open in Chrome DevTools or speedscope.
+ *
+ * BENCH_TRACING=compare: runs the whole bench twice, in child processes, with tracing off and then on
+ * (`--import ./agent/bench/tracingPreload.ts`, every span exported over OTLP/HTTP to a sink here that counts
+ * them), and prints req/s side by side per target.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -145,8 +149,76 @@ if (process.argv[2] === "--load") {
   const spec = JSON.parse(process.argv[3] ?? "{}") as LoadSpec;
   const result = await generateLoad(spec);
   process.send?.(result, () => process.exit(0));
+} else if (process.env.BENCH_TRACING === "compare") {
+  await compareTracing();
 } else {
   await main();
+}
+
+/** Runs the bench with tracing off, then on, and prints their medians side by side. */
+async function compareTracing(): Promise<void> {
+  const { createServer } = await import("node:http");
+  const { mkdtempSync, readFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  let spans = 0;
+  let exports = 0;
+  const sink = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString("utf8");
+    });
+    req.on("end", () => {
+      exports++;
+      spans += (body.match(/"spanId"/g) ?? []).length;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  sink.listen(0, "127.0.0.1");
+  await once(sink, "listening");
+  const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), "http-bench-"));
+  const here = fileURLToPath(import.meta.url);
+  const runBench = async (
+    tracing: "off" | "on",
+  ): Promise<Record<string, { name: string; requestsPerSecond: number }>> => {
+    const file = join(dir, `${tracing}.json`);
+    const execArgv =
+      tracing === "on" ? ["--import", fileURLToPath(new URL("./tracingPreload.ts", import.meta.url))] : [];
+    const child = fork(here, [], {
+      execArgv,
+      env: {
+        ...process.env,
+        BENCH_TRACING: tracing,
+        BENCH_RESULTS_FILE: file,
+        BENCH_OTLP_ENDPOINT: endpoint,
+      },
+      stdio: "inherit",
+    });
+    const [code] = (await once(child, "exit")) as [number | null];
+    if (code !== 0) throw new Error(`the bench with tracing ${tracing} exited with ${code}`);
+    return JSON.parse(readFileSync(file, "utf8"));
+  };
+  console.log("== tracing off");
+  const off = await runBench("off");
+  console.log("\n== tracing on (OTLP/HTTP to a local sink)");
+  const on = await runBench("on");
+  sink.close();
+  console.log(
+    `\ntracing on/off, median req/s per target; ${spans} spans received in ${exports} OTLP exports`,
+  );
+  const rows: string[][] = [["target", "req/s tracing off", "req/s tracing on", "on / off"]];
+  for (const [key, result] of Object.entries(off)) {
+    const traced = on[key];
+    rows.push([
+      result.name,
+      result.requestsPerSecond.toFixed(0),
+      traced === undefined ? "-" : traced.requestsPerSecond.toFixed(0),
+      traced === undefined
+        ? "-"
+        : `${((traced.requestsPerSecond / result.requestsPerSecond) * 100).toFixed(1)} %`,
+    ]);
+  }
+  printTable(rows);
 }
 
 function mib(bytes: number): string {
@@ -475,6 +547,17 @@ async function main(): Promise<void> {
     `attestations: ${signsPerSecond.toFixed(0)} signatures/s (privateKeySigner.signTypedData), ` +
       `${checkedPerSecond.toFixed(0)}/s with the recover check (signMilestoneAttestation), 2 s each`,
   );
+
+  const resultsFile = process.env.BENCH_RESULTS_FILE;
+  if (resultsFile !== undefined) {
+    const medians = Object.fromEntries(
+      [...results.entries()].map(([key, runs]) => {
+        const r = medianRun(runs);
+        return [key, { name: r.name, requestsPerSecond: r.requestsPerSecond }];
+      }),
+    );
+    await writeFile(resultsFile, JSON.stringify(medians));
+  }
 
   const failed = [...results.values()]
     .flat()
