@@ -69,6 +69,8 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
         _grantRole(GUARDIAN_ROLE, admin);
         address extension = address(new CommitmentVaultExtension());
         _EXTENSION = extension;
+        // The extension sets the first oracle set in this contract's storage (the same code as setOracles).
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory reason) = extension.delegatecall(
             abi.encodeCall(ICommitmentVault.setOracles, (oracles_, threshold_))
         );
@@ -305,11 +307,7 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
             uint256 first = _pauses[run];
             _pauses[run] = (first & ~(_MASK_32 << _R_RUN_LAST)) | (n << _R_RUN_LAST);
         }
-        _pauses[n] =
-            block.timestamp |
-            (total << _R_BEFORE) |
-            (run << _R_RUN) |
-            (run == n ? n << _R_RUN_LAST : 0);
+        _pauses[n] = block.timestamp | (total << _R_BEFORE) | (run << _R_RUN) | (run == n ? n << _R_RUN_LAST : 0);
         // A pause count beyond 2^32 would take 136 years of one pause per second.
         _pauseInfo = block.timestamp | ((n + 1) << _P_COUNT) | (total << _P_TOTAL);
         _globals = g | (1 << _G_PAUSED);
@@ -338,28 +336,19 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
     //////////////////////////////////////////////////////////////*/
 
     /// @dev Same rule as AccessControlDefaultAdminRules, with an error that carries the role and account.
-    function grantRole(
-        bytes32 role,
-        address account
-    ) public override {
+    function grantRole(bytes32 role, address account) public override {
         if (role == DEFAULT_ADMIN_ROLE) revert DefaultAdminRulesEnforced(role, account);
         super.grantRole(role, account);
     }
 
     /// @dev Same rule as AccessControlDefaultAdminRules, with an error that carries the role and account.
-    function revokeRole(
-        bytes32 role,
-        address account
-    ) public override {
+    function revokeRole(bytes32 role, address account) public override {
         if (role == DEFAULT_ADMIN_ROLE) revert DefaultAdminRulesEnforced(role, account);
         super.revokeRole(role, account);
     }
 
     /// @dev Same rule as AccessControl, with an error that carries both accounts.
-    function renounceRole(
-        bytes32 role,
-        address account
-    ) public override {
+    function renounceRole(bytes32 role, address account) public override {
         if (account != msg.sender) revert RenounceForOtherAccount(account, msg.sender);
         super.renounceRole(role, account);
     }
@@ -717,9 +706,17 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
     /// @dev ECDSA recovery with OpenZeppelin's rules (65 bytes, s in the lower half order, no zero signer) and
     /// the same error codes (ECDSA.RecoverError), reported with the signature's position. The precompile is called
     /// directly with the inputs at the free memory pointer (not allocated: nothing else runs in between).
-    function _recover(bytes32 digest, bytes calldata signature, uint256 position) private view returns (address signer) {
+    function _recover(
+        bytes32 digest,
+        bytes calldata signature,
+        uint256 position
+    ) private view returns (address signer) {
         if (signature.length != 65) {
-            revert InvalidSignature(position, uint8(ECDSA.RecoverError.InvalidSignatureLength), bytes32(signature.length));
+            revert InvalidSignature(
+                position,
+                uint8(ECDSA.RecoverError.InvalidSignatureLength),
+                bytes32(signature.length)
+            );
         }
         bytes32 s;
         assembly ("memory-safe") {
@@ -765,5 +762,4 @@ contract CommitmentVault is CommitmentVaultState, ICommitmentVault, EIP712, Acce
     /*//////////////////////////////////////////////////////////////
                             PRIVATE: ORACLES
     //////////////////////////////////////////////////////////////*/
-
 }

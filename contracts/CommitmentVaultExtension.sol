@@ -60,11 +60,7 @@ contract CommitmentVaultExtension is CommitmentVaultState {
     }
 
     /// @notice See {ICommitmentVault-appeal}, {ICommitmentVault-resolveAppeal}, {ICommitmentVault-expireAppeal}.
-    function resolveAppeal(
-        uint256 id,
-        uint256 index,
-        bool upheld
-    ) external onlyDelegated {
+    function resolveAppeal(uint256 id, uint256 index, bool upheld) external onlyDelegated {
         (Record storage c, uint256 w0, uint256 share, uint256 bond) = _appealed(id, index);
 
         // Effect:
@@ -148,7 +144,8 @@ contract CommitmentVaultExtension is CommitmentVaultState {
         _requireLive(w0, id);
         _requireInRange(w0, id, index);
         ICommitmentVault.MilestoneState state = _stateOf(c, w0, id, index);
-        if (state != ICommitmentVault.MilestoneState.Appealed) revert ICommitmentVault.MilestoneNotAppealed(id, index, state);
+        if (state != ICommitmentVault.MilestoneState.Appealed)
+            revert ICommitmentVault.MilestoneNotAppealed(id, index, state);
         share = Schedule.share(c.w2 & _MASK_128, _milestones(w0), index);
         bond = (_appeals[_appealKey(id, index)] >> _A_BOND) & _MASK_128;
     }
@@ -217,7 +214,19 @@ contract CommitmentVaultExtension is CommitmentVaultState {
             sorted[j] = oracle;
         }
 
-        // The blob's runtime code: 0x00 (STOP, so it cannot be called), then the sorted addresses.
+        address blobAddress = _deployBlob(sorted);
+        _globals =
+            (g & ~(_MASK_160 | (uint256(0xff) << _G_THRESHOLD) | (uint256(0x7f) << _G_ORACLES))) |
+            uint256(uint160(blobAddress)) |
+            (uint256(quorum) << _G_THRESHOLD) |
+            (count << _G_ORACLES);
+        emit ICommitmentVault.OraclesUpdated(list, quorum);
+    }
+
+    /// @dev Deploys the oracle blob: runtime code 0x00 (STOP, so it cannot be called) followed by the sorted addresses,
+    /// 20 bytes each; the init code is PUSH4 len, DUP1, PUSH1 0x0e, PUSH1 0, CODECOPY, PUSH1 0, RETURN (14 bytes).
+    function _deployBlob(address[] memory sorted) private returns (address blobAddress) {
+        uint256 count = sorted.length;
         bytes memory runtime = new bytes(1 + count * 20);
         for (uint256 i; i < count; ++i) {
             address oracle = sorted[i];
@@ -225,19 +234,10 @@ contract CommitmentVaultExtension is CommitmentVaultState {
                 mstore(add(add(runtime, 0x21), mul(i, 20)), shl(96, oracle))
             }
         }
-        // Init code: PUSH4 len, DUP1, PUSH1 0x0e, PUSH1 0, CODECOPY, PUSH1 0, RETURN (14 bytes), then the runtime.
         bytes memory init = abi.encodePacked(hex"63", uint32(runtime.length), hex"80600e6000396000f3", runtime);
-        address blobAddress;
         assembly ("memory-safe") {
             blobAddress := create(0, add(init, 0x20), mload(init))
         }
         if (blobAddress == address(0)) revert ICommitmentVault.InvalidOracleCount(count, MAX_ORACLES);
-
-        _globals =
-            (g & ~(_MASK_160 | (uint256(0xff) << _G_THRESHOLD) | (uint256(0x7f) << _G_ORACLES))) |
-            uint256(uint160(blobAddress)) |
-            (uint256(quorum) << _G_THRESHOLD) |
-            (count << _G_ORACLES);
-        emit ICommitmentVault.OraclesUpdated(list, quorum);
     }
 }

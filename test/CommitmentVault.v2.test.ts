@@ -74,6 +74,34 @@ describe("CommitmentVault.milestoneStates", () => {
   });
 });
 
+describe("CommitmentVault roles and long commitments", () => {
+  it("lets an account renounce its own role", async () => {
+    const f = await networkHelpers.loadFixture(vaultFixture);
+    const role = await f.vault.GUARDIAN_ROLE();
+    await expect(f.vault.connect(f.admin).renounceRole(role, f.admin))
+      .to.emit(f.vault, "RoleRevoked")
+      .withArgs(role, f.admin.address, f.admin.address);
+    expect(await f.vault.hasRole(role, f.admin)).to.equal(false);
+  });
+
+  it("appeals and rules on milestones from 64 on (the second state word)", async () => {
+    const f = await networkHelpers.loadFixture(vaultFixture);
+    await f.vault.connect(f.admin).grantRole(await f.vault.ARBITER_ROLE(), f.keeper);
+    const start = (await time.latest()) + DAY;
+    const p = params(start, f.charity.address, { milestones: 104, period: 3600, grace: 7200, amount: 1040n });
+    await f.vault.connect(f.alice).createCommitment(p, { value: p.amount });
+    await time.increaseTo(start + 71 * 3600 + 1);
+    for (const i of [69, 70]) await f.vault.connect(f.alice).appeal(1, i, { value: 1n });
+    expect(await f.vault.milestoneState(1, 70)).to.equal(4n);
+    await f.vault.connect(f.keeper).resolveAppeal(1, 69, true);
+    await f.vault.connect(f.keeper).resolveAppeal(1, 70, false);
+    expect(await f.vault.milestoneState(1, 69)).to.equal(1n);
+    expect(await f.vault.milestoneState(1, 70)).to.equal(2n);
+    const [, high] = await f.vault.milestoneStates(1);
+    expect(high).to.equal((1n << 10n) | (2n << 12n));
+  });
+});
+
 describe("CommitmentVault hostile tokens and limits", () => {
   it("names a token whose transferFrom lowers the vault's balance: BalanceDecreased", async () => {
     const f = await networkHelpers.loadFixture(vaultFixture);

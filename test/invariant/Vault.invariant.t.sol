@@ -221,13 +221,7 @@ contract VaultInvariantTest {
         handler.slash(0, 0, true);
         handler.setRejecting(false);
         handler.withdraw(1, false, true); // accountSeed % 4 != 0 picks an account that has credits
-        // Appeals (picking an appealable milestone, warping to a window's end if none is): one upheld by the
-        // arbiter, one expired after the appeal period of unpaused time, one left open for the exit to refund.
-        handler.appeal(3, 0, 1, true);
-        handler.resolveAppeal(3, 1, true);
-        handler.appeal(4, 0, 1, true);
-        handler.expireAppeal(4, true);
-        handler.appeal(1, 0, 1, true);
+        _storyAppeals();
         handler.pause(5); // seed % 5 == 0 and not a stranger
         handler.exit(4, 1, true); // waits out the 30-day exit delay, then the owner of commitment 4 exits
         handler.unpause(1);
@@ -264,6 +258,16 @@ contract VaultInvariantTest {
     /*//////////////////////////////////////////////////////////////
                                 HELPERS
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev Appeals (picking an appealable milestone, warping to a window's end if none is): one upheld by the arbiter,
+    /// one expired after the appeal period of unpaused time, one left open for the exit to refund.
+    function _storyAppeals() internal {
+        handler.appeal(3, 0, 1, true);
+        handler.resolveAppeal(3, 1, true);
+        handler.appeal(4, 0, 1, true);
+        handler.expireAppeal(4, true);
+        handler.appeal(1, 0, 1, true);
+    }
 
     function _checkSolvency(address tok) internal view {
         uint256 balance = tok == address(0) ? address(vault).balance : token.balanceOf(address(vault));
@@ -304,8 +308,7 @@ contract VaultInvariantTest {
                     h.locked += amount;
                     (, uint128 bond) = vault.appealOf(id, i);
                     h.openBonds += bond;
-                }
-                else if (s == ICommitmentVault.MilestoneState.Released) h.released += amount;
+                } else if (s == ICommitmentVault.MilestoneState.Released) h.released += amount;
                 else if (s == ICommitmentVault.MilestoneState.Slashed) h.slashed += amount;
                 else h.refunded += amount;
             }

@@ -555,52 +555,9 @@ contract VaultHandler {
         index = bound(index, 0, m.milestones - 1);
         address caller = callerSeed % 6 == 0 ? STRANGER : m.owner;
         uint256 bond = vault.appealBond(id, index);
-        uint256 end = uint256(m.start) + (index + 1) * m.period;
 
-        bytes memory expected;
-        ICommitmentVault.MilestoneState state = _tracks[id][index].last;
-        if (_world.paused) {
-            expected = abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
-        } else if (m.closed) {
-            expected = abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
-        } else if (caller != m.owner) {
-            expected = abi.encodeWithSelector(ICommitmentVault.NotCommitmentOwner.selector, id, caller);
-        } else if (state != ICommitmentVault.MilestoneState.Open) {
-            expected = abi.encodeWithSelector(ICommitmentVault.MilestoneNotOpen.selector, id, index, state);
-        } else if (_world.timestamp < end) {
-            expected = abi.encodeWithSelector(ICommitmentVault.WindowNotEnded.selector, id, index, uint64(end));
-        } else if (_world.timestamp >= vault.claimDeadline(id, index)) {
-            expected = abi.encodeWithSelector(
-                ICommitmentVault.ClaimDeadlinePassed.selector,
-                id,
-                index,
-                vault.claimDeadline(id, index)
-            );
-        }
-        Balances memory before = _balances(m.token, caller);
-        bool ok;
-        bytes memory ret;
-        if (m.token == address(0)) {
-            VM.deal(caller, caller.balance + bond);
-            before = _balances(m.token, caller);
-            VM.prank(caller);
-            try vault.appeal{value: bond}(id, index) {
-                ok = true;
-            } catch (bytes memory reason) {
-                ret = reason;
-            }
-        } else {
-            token.mint(caller, bond);
-            VM.prank(caller);
-            token.approve(address(vault), bond);
-            before = _balances(m.token, caller);
-            VM.prank(caller);
-            try vault.appeal(id, index) {
-                ok = true;
-            } catch (bytes memory reason) {
-                ret = reason;
-            }
-        }
+        bytes memory expected = _appealOpenError(id, index, caller);
+        (bool ok, bytes memory ret, Balances memory before) = _appealAs(caller, id, index, bond);
         if (!_check(Action.Appeal, "appeal", ok, ret, expected)) return;
         Balances memory afterwards = _balances(m.token, caller);
         if (before.wallet - afterwards.wallet != bond || afterwards.vault - before.vault != bond) {
@@ -612,6 +569,52 @@ contract VaultHandler {
         t.pausedBeforeAppeal = _pausedTotal();
         _ghosts[m.token].bonds += bond;
         _expect(id, index, ICommitmentVault.MilestoneState.Appealed);
+    }
+
+    /// @dev What appeal must revert with, in the vault's order of checks ("" = success).
+    function _appealOpenError(uint256 id, uint256 index, address caller) internal view returns (bytes memory) {
+        Model storage m = _models[id];
+        uint256 end = uint256(m.start) + (index + 1) * m.period;
+        ICommitmentVault.MilestoneState state = _tracks[id][index].last;
+        if (_world.paused)
+            return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
+        if (m.closed) return abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
+        if (caller != m.owner) return abi.encodeWithSelector(ICommitmentVault.NotCommitmentOwner.selector, id, caller);
+        if (state != ICommitmentVault.MilestoneState.Open) {
+            return abi.encodeWithSelector(ICommitmentVault.MilestoneNotOpen.selector, id, index, state);
+        }
+        if (_world.timestamp < end) {
+            return abi.encodeWithSelector(ICommitmentVault.WindowNotEnded.selector, id, index, uint64(end));
+        }
+        uint64 deadline = vault.claimDeadline(id, index);
+        if (_world.timestamp >= deadline) {
+            return abi.encodeWithSelector(ICommitmentVault.ClaimDeadlinePassed.selector, id, index, deadline);
+        }
+        return "";
+    }
+
+    /// @dev appeal as `caller`, funded with exactly the bond (ETH dealt, or tokens minted and approved).
+    function _appealAs(
+        address caller,
+        uint256 id,
+        uint256 index,
+        uint256 bond
+    ) internal returns (bool ok, bytes memory ret, Balances memory before) {
+        address tok = _models[id].token;
+        if (tok == address(0)) {
+            VM.deal(caller, caller.balance + bond);
+        } else {
+            token.mint(caller, bond);
+            VM.prank(caller);
+            token.approve(address(vault), bond);
+        }
+        before = _balances(tok, caller);
+        VM.prank(caller);
+        try vault.appeal{value: tok == address(0) ? bond : 0}(id, index) {
+            ok = true;
+        } catch (bytes memory reason) {
+            ret = reason;
+        }
     }
 
     /// @notice The arbiter (one call in six a stranger) rules on the first Appealed milestone from a random start.
@@ -909,7 +912,8 @@ contract VaultHandler {
     }
 
     function _createError(address tok) internal view returns (bytes memory) {
-        if (_world.paused) return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
+        if (_world.paused)
+            return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
         if (tok != address(0) && !_world.tokenAllowed) {
             return abi.encodeWithSelector(ICommitmentVault.TokenNotAllowed.selector, tok);
         }
@@ -999,7 +1003,8 @@ contract VaultHandler {
     function _recordClaimed(uint256 id, uint256 index, Balances memory before) internal {
         Model storage m = _models[id];
         uint256 share = vault.milestoneAmount(id, index);
-        uint256 bond = _tracks[id][index].last == ICommitmentVault.MilestoneState.Appealed ? _tracks[id][index].bond : 0;
+        uint256 bond =
+            _tracks[id][index].last == ICommitmentVault.MilestoneState.Appealed ? _tracks[id][index].bond : 0;
         (uint256 pushed, uint256 creditedPart) = _paid(m.token, m.owner, before, share + bond, "claim");
         if (pushed + creditedPart != share + bond) {
             _violate("claim: owner did not receive the share (and bond)", abi.encode(id, index));
@@ -1080,7 +1085,8 @@ contract VaultHandler {
 
     /// @dev Checks shared by resolveAppeal and expireAppeal: not paused, live, milestone Appealed.
     function _appealError(uint256 id, uint256 index) internal view returns (bytes memory) {
-        if (_world.paused) return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
+        if (_world.paused)
+            return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
         if (_models[id].closed) return abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
         ICommitmentVault.MilestoneState state = _tracks[id][index].last;
         if (state != ICommitmentVault.MilestoneState.Appealed) {
@@ -1189,7 +1195,8 @@ contract VaultHandler {
 
     /// @dev Checks shared by claim and slash: not paused, commitment live, milestone Open.
     function _settleError(uint256 id, uint256 index) internal view returns (bytes memory) {
-        if (_world.paused) return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
+        if (_world.paused)
+            return abi.encodeWithSelector(ICommitmentVault.VaultPaused.selector, uint64(_world.pausedAt));
         if (_models[id].closed) return abi.encodeWithSelector(ICommitmentVault.CommitmentClosed.selector, id);
         ICommitmentVault.MilestoneState state = _tracks[id][index].last;
         if (state != ICommitmentVault.MilestoneState.Open) {
