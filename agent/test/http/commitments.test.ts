@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import request from "supertest";
+import type { MilestoneState } from "../../src/store/schema.ts";
 import { oneHourRunFit, strengthFit } from "../workouts/fixtures.ts";
 import {
   BENEFICIARY,
@@ -158,7 +159,7 @@ describe("GET /api/commitments", function () {
     // Its own owner, so the other tests' listings stay as they are.
     const carol = newAccount();
     const carolCookie = await cookieFor(harness, carol);
-    await seedCommitment(harness.store, {
+    const terms = {
       owner: carol.address,
       commitmentId: 5n,
       rulesHash,
@@ -166,23 +167,11 @@ describe("GET /api/commitments", function () {
       amount: 1000n,
       start: MONDAY - 14 * DAY,
       grace: 3 * DAY,
-      states: ["Appealed", "Open"],
+      states: ["Appealed", "Open"] as MilestoneState[],
       appeals: [{ index: 0, appealedAt, bond: "50" }],
-    });
-    reader.commitments.set(
-      5n,
-      onChainCommitment({
-        owner: carol.address,
-        commitmentId: 5n,
-        rulesHash,
-        milestones: 2,
-        amount: 1000n,
-        start: MONDAY - 14 * DAY,
-        grace: 3 * DAY,
-        states: ["Appealed", "Open"],
-        appeals: [{ index: 0, appealedAt, bond: "50" }],
-      }),
-    );
+    };
+    await seedCommitment(harness.store, terms);
+    reader.commitments.set(5n, onChainCommitment(terms));
     const res = await get("/api/commitments/5", carolCookie);
     expect(res.status).to.equal(200);
     // An appealed share is still held by the vault.
