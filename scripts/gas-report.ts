@@ -60,7 +60,10 @@ function codeSizes(): { rows: string[]; failures: string[] } {
   const rows: string[] = [];
   const failures: string[] = [];
   for (const file of SIZED) {
-    const artifact = JSON.parse(readFileSync(file, "utf8")) as { contractName: string; deployedBytecode: string };
+    const artifact = JSON.parse(readFileSync(file, "utf8")) as {
+      contractName: string;
+      deployedBytecode: string;
+    };
     const size = (artifact.deployedBytecode.length - 2) / 2;
     const ok = size <= CODE_SIZE_LIMIT;
     if (!ok) failures.push(`${artifact.contractName}: ${size} bytes > EIP-170 limit ${CODE_SIZE_LIMIT}`);

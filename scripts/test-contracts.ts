@@ -63,7 +63,9 @@ if (code === 0 && checked.length > 0) {
   console.log("\nbranches (both outcomes of every `if`, from statement hits):");
   for (const b of branches) {
     const pct = b.total === 0 ? 100 : (100 * b.covered) / b.total;
-    console.log(`  ${b.file}: ${pct.toFixed(2)} % (${b.covered}/${b.total})${b.missed.length ? ` missed: ${b.missed.join(", ")}` : ""}`);
+    console.log(
+      `  ${b.file}: ${pct.toFixed(2)} % (${b.covered}/${b.total})${b.missed.length ? ` missed: ${b.missed.join(", ")}` : ""}`,
+    );
     if (pct < MIN_COVERAGE) problems.push(`${b.file}: ${pct.toFixed(2)} % of branches < ${MIN_COVERAGE} %`);
   }
 }

@@ -87,7 +87,9 @@ describe("CommitmentVault constructor", () => {
     expect(await vault.owner()).to.equal(admin.address);
     expect(await vault.defaultAdminDelay()).to.equal(BigInt(2 * DAY));
     // Returned sorted ascending (the set is stored as a sorted code blob).
-    expect(await vault.oracles()).to.deep.equal([o1.address, o2.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+    expect(await vault.oracles()).to.deep.equal(
+      [o1.address, o2.address].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+    );
     expect(await vault.threshold()).to.equal(1n);
     expect(await vault.commitmentCount()).to.equal(0n);
     expect(await vault.paused()).to.equal(false);

@@ -667,7 +667,9 @@ describe("CommitmentVault: attacks", () => {
       await expect(tx).to.not.emit(f.vault, "Credited");
       expect(await f.receiver.attempted()).to.equal(true);
       expect(await f.receiver.reentrySucceeded()).to.equal(false);
-      expect(await f.receiver.reentryRevertHash()).to.equal(ethers.keccak256(reentrantCall(await f.receiver.getAddress())));
+      expect(await f.receiver.reentryRevertHash()).to.equal(
+        ethers.keccak256(reentrantCall(await f.receiver.getAddress())),
+      );
       expect(await f.vault.milestoneState(1, 0)).to.equal(RELEASED);
       expect(await f.vault.milestoneState(1, 1)).to.equal(OPEN);
       expect(await ethers.provider.getBalance(f.vaultAddress)).to.equal(2n * f.stake - ETH_SHARE);
@@ -688,7 +690,9 @@ describe("CommitmentVault: attacks", () => {
       await expect(tx).to.changeEtherBalance(ethers, f.receiverAddress, f.stake);
       expect(await f.receiver.attempted()).to.equal(true);
       expect(await f.receiver.reentrySucceeded()).to.equal(false);
-      expect(await f.receiver.reentryRevertHash()).to.equal(ethers.keccak256(reentrantCall(await f.receiver.getAddress())));
+      expect(await f.receiver.reentryRevertHash()).to.equal(
+        ethers.keccak256(reentrantCall(await f.receiver.getAddress())),
+      );
       expect((await f.vault.getCommitment(1)).closed).to.equal(true);
       expect((await f.vault.getCommitment(2)).closed).to.equal(false);
       expect(await f.vault.milestoneState(2, 0)).to.equal(OPEN);

@@ -533,9 +533,7 @@ describe("CommitmentVault.createCommitment", () => {
       it("reverts with InvalidRulesHash when rulesHash is zero", async () => {
         const f = await networkHelpers.loadFixture(vaultFixture);
         const p = await ethParams(f, { rulesHash: ethers.ZeroHash });
-        await expect(
-          f.vault.connect(f.alice).createCommitment(p, { value: p.amount }),
-        )
+        await expect(f.vault.connect(f.alice).createCommitment(p, { value: p.amount }))
           .to.be.revertedWithCustomError(f.vault, "InvalidRulesHash")
           .withArgs(ethers.ZeroHash);
       });

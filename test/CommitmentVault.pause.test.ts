@@ -419,7 +419,9 @@ describe("CommitmentVault: pause (v2 rule)", () => {
       await networkHelpers.time.increaseTo(t + EXIT_DELAY);
       const tx = f.vault.connect(f.keeper).exit(1);
       await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(1, f.alice.address, 0n);
-      await expect(tx).to.emit(f.vault, "Credited").withArgs(f.charity.address, ZERO_ADDRESS, 8n * SHARE);
+      await expect(tx)
+        .to.emit(f.vault, "Credited")
+        .withArgs(f.charity.address, ZERO_ADDRESS, 8n * SHARE);
       for (let i = 0; i < 8; i++) expect(await f.vault.milestoneState(1, i)).to.equal(SLASHED);
     });
   });
@@ -433,7 +435,9 @@ describe("CommitmentVault: pause (v2 rule)", () => {
       await expect(f.vault.connect(f.keeper).claimMilestone(1, 0, EVIDENCE_HASH, f.start + 2 * WEEK, sigs))
         .to.be.revertedWithCustomError(f.vault, "VaultPaused")
         .withArgs(pausedAt);
-      await expect(f.vault.slash(1, 0)).to.be.revertedWithCustomError(f.vault, "VaultPaused").withArgs(pausedAt);
+      await expect(f.vault.slash(1, 0))
+        .to.be.revertedWithCustomError(f.vault, "VaultPaused")
+        .withArgs(pausedAt);
       const p = params(pausedAt + DAY, f.charity.address);
       await expect(f.vault.connect(f.bob).createCommitment(p, { value: p.amount }))
         .to.be.revertedWithCustomError(f.vault, "VaultPaused")
@@ -445,7 +449,9 @@ describe("CommitmentVault: pause (v2 rule)", () => {
 
     it("reverts unpause when not paused with VaultNotPaused(lastUnpausedAt), and strangers with AccessControlUnauthorizedAccount", async () => {
       const f = await networkHelpers.loadFixture(pauseFixture);
-      await expect(f.vault.connect(f.admin).unpause()).to.be.revertedWithCustomError(f.vault, "VaultNotPaused").withArgs(0);
+      await expect(f.vault.connect(f.admin).unpause())
+        .to.be.revertedWithCustomError(f.vault, "VaultNotPaused")
+        .withArgs(0);
       await pauseAt(f, f.start);
       await unpauseAt(f, f.start + 10);
       await expect(f.vault.connect(f.admin).unpause())
@@ -489,7 +495,10 @@ describe("CommitmentVault: pause (v2 rule)", () => {
       await line.pause(f.start);
       const t = f.start + 29 * DAY;
       await at(t);
-      const calls = [f.vault.interface.encodeFunctionData("unpause"), f.vault.interface.encodeFunctionData("pause")];
+      const calls = [
+        f.vault.interface.encodeFunctionData("unpause"),
+        f.vault.interface.encodeFunctionData("pause"),
+      ];
       await f.vault.connect(f.admin).multicall(calls);
       line.pauses[0] = { p: f.start, u: t };
       line.pauses.push({ p: t });

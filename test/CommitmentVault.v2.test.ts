@@ -15,7 +15,18 @@ describe("CommitmentVault.createCommitmentFor", () => {
     const tx = f.vault.connect(f.bob).createCommitmentFor(f.alice, p, { value: p.amount });
     await expect(tx)
       .to.emit(f.vault, "CommitmentCreated")
-      .withArgs(1, f.alice.address, ZERO_ADDRESS, p.amount, start, WEEK, 8, p.grace, f.charity.address, p.rulesHash);
+      .withArgs(
+        1,
+        f.alice.address,
+        ZERO_ADDRESS,
+        p.amount,
+        start,
+        WEEK,
+        8,
+        p.grace,
+        f.charity.address,
+        p.rulesHash,
+      );
     await expect(tx).to.changeEtherBalances(ethers, [f.bob, f.alice], [-p.amount, 0n]);
     expect((await f.vault.getCommitment(1)).owner).to.equal(f.alice.address);
     // The funder is not the owner: cancel is the owner's, and refunds the owner.
@@ -31,7 +42,12 @@ describe("CommitmentVault.createCommitmentFor", () => {
     const p = params(start, f.bob.address, { token: await f.usdc.getAddress(), amount: 1_000_000n });
     await f.usdc.connect(f.bob).approve(f.vault, p.amount);
     const tx = f.vault.connect(f.bob).createCommitmentFor(f.alice, p);
-    await expect(tx).to.changeTokenBalances(ethers, f.usdc, [f.bob, f.vault, f.alice], [-p.amount, p.amount, 0n]);
+    await expect(tx).to.changeTokenBalances(
+      ethers,
+      f.usdc,
+      [f.bob, f.vault, f.alice],
+      [-p.amount, p.amount, 0n],
+    );
   });
 
   it("reverts with InvalidOwner for the zero address or the vault, and InvalidBeneficiary when it is the owner", async () => {
@@ -61,7 +77,9 @@ describe("CommitmentVault.milestoneStates", () => {
     await f.vault.slash(1, 0);
     await f.vault.slash(1, 103);
     expect(await f.vault.milestoneStates(1)).to.deep.equal([2n, 2n << 78n]);
-    await expect(f.vault.milestoneStates(2)).to.be.revertedWithCustomError(f.vault, "CommitmentNotFound").withArgs(2);
+    await expect(f.vault.milestoneStates(2))
+      .to.be.revertedWithCustomError(f.vault, "CommitmentNotFound")
+      .withArgs(2);
   });
 
   it("reads every unsettled milestone of a closed commitment as Refunded", async () => {
@@ -110,7 +128,10 @@ describe("CommitmentVault hostile tokens and limits", () => {
     await token.mint(f.vault, 10n);
     await token.mint(f.alice, 100n);
     await token.connect(f.alice).approve(f.vault, 100n);
-    const p = params((await time.latest()) + DAY, f.charity.address, { token: await token.getAddress(), amount: 5n });
+    const p = params((await time.latest()) + DAY, f.charity.address, {
+      token: await token.getAddress(),
+      amount: 5n,
+    });
     await expect(f.vault.connect(f.alice).createCommitment(p))
       .to.be.revertedWithCustomError(f.vault, "BalanceDecreased")
       .withArgs(await token.getAddress(), 10n, 9n);

@@ -176,13 +176,22 @@ describe("gas scenario: CommitmentVault", () => {
       await (await usdc.connect(s).approve(await vault.getAddress(), 2n ** 255n)).wait();
     }
     for (const [k, id] of usdcIds.entries()) {
-      await measure("appeal (ERC-20)", vault.connect(stakers[k] as HardhatEthersSigner).appeal(id, appealIndex));
+      await measure(
+        "appeal (ERC-20)",
+        vault.connect(stakers[k] as HardhatEthersSigner).appeal(id, appealIndex),
+      );
     }
     for (const id of ethIds.slice(0, 4)) {
-      await measure("resolveAppeal (upheld, ETH)", vault.connect(keeper).resolveAppeal(id, appealIndex, true));
+      await measure(
+        "resolveAppeal (upheld, ETH)",
+        vault.connect(keeper).resolveAppeal(id, appealIndex, true),
+      );
     }
     for (const id of ethIds.slice(4, 8)) {
-      await measure("resolveAppeal (rejected, ETH)", vault.connect(keeper).resolveAppeal(id, appealIndex, false));
+      await measure(
+        "resolveAppeal (rejected, ETH)",
+        vault.connect(keeper).resolveAppeal(id, appealIndex, false),
+      );
     }
     await networkHelpers.time.increase(15 * DAY);
     for (const id of usdcIds.slice(0, 4)) {
@@ -213,7 +222,13 @@ describe("gas scenario: CommitmentVault", () => {
       [await eas.getAddress(), o1.address, owner.address, easShare],
       { value: 8n * easShare },
     );
-    await (await registry.register("uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false)).wait();
+    await (
+      await registry.register(
+        "uint256 commitmentId,uint256 milestoneIndex",
+        await resolver.getAddress(),
+        false,
+      )
+    ).wait();
     const schema = ethers.solidityPackedKeccak256(
       ["string", "address", "bool"],
       ["uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false],
@@ -224,7 +239,14 @@ describe("gas scenario: CommitmentVault", () => {
         "EAS attestation + resolver release (per milestone)",
         eas.connect(o1).attest({
           schema,
-          data: { recipient: owner.address, expirationTime: 0, revocable: false, refUID: ethers.ZeroHash, data, value: 0 },
+          data: {
+            recipient: owner.address,
+            expirationTime: 0,
+            revocable: false,
+            refUID: ethers.ZeroHash,
+            data,
+            value: 0,
+          },
         }),
       );
     }

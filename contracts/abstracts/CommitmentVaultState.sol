@@ -184,9 +184,16 @@ abstract contract CommitmentVaultState {
     }
 
     /// @dev The exact state of a milestone from its bits and the commitment's `closed` flag.
-    function _stateOf(Record storage c, uint256 w0, uint256 id, uint256 index) internal view returns (ICommitmentVault.MilestoneState) {
+    function _stateOf(
+        Record storage c,
+        uint256 w0,
+        uint256 id,
+        uint256 index
+    ) internal view returns (ICommitmentVault.MilestoneState) {
         uint256 bits = _bitsOf(c, index);
-        if (bits == 0) return _closed(w0) ? ICommitmentVault.MilestoneState.Refunded : ICommitmentVault.MilestoneState.Open;
+        if (bits == 0) {
+            return _closed(w0) ? ICommitmentVault.MilestoneState.Refunded : ICommitmentVault.MilestoneState.Open;
+        }
         if (bits == _APPEALED) {
             if (_closed(w0) || (_appeals[_appealKey(id, index)] >> _A_EXPIRED) & 1 == 1) {
                 return ICommitmentVault.MilestoneState.Refunded;
@@ -380,5 +387,4 @@ abstract contract CommitmentVaultState {
             extcodecopy(blobAddress, add(blob, 0x20), 1, size)
         }
     }
-
 }

@@ -51,7 +51,11 @@ function ifStatements(node: unknown, out: AstNode[]): AstNode[] {
   return out;
 }
 
-export function branchCoverage(files: readonly string[], hitsDir: string, solcVersion: string): BranchReport[] {
+export function branchCoverage(
+  files: readonly string[],
+  hitsDir: string,
+  solcVersion: string,
+): BranchReport[] {
   const hits = readHits(hitsDir);
   const reports: BranchReport[] = [];
   for (const file of files) {
@@ -89,7 +93,14 @@ export function branchCoverage(files: readonly string[], hitsDir: string, solcVe
       const bodyStart = utf16(bs);
       const bodyEnd = utf16(bs + bl);
       const first = statements
-        .filter((st) => st !== self && st.end > bodyStart && st.start < bodyEnd && self !== undefined && st.start >= self.start)
+        .filter(
+          (st) =>
+            st !== self &&
+            st.end > bodyStart &&
+            st.start < bodyEnd &&
+            self !== undefined &&
+            st.start >= self.start,
+        )
         .sort((a, b) => a.start - b.start || b.end - a.end)[0];
       if (self === undefined || first === undefined) continue;
       report.total += 2;

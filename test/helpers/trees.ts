@@ -1,6 +1,14 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import { DAY, EVIDENCE_HASH, makeVaultFixture, params, signSorted, type VaultFixture, WEEK } from "./vault.js";
+import {
+  DAY,
+  EVIDENCE_HASH,
+  makeVaultFixture,
+  params,
+  signSorted,
+  type VaultFixture,
+  WEEK,
+} from "./vault.js";
 
 /** Milestone states as the vault's enum numbers them. */
 export const State = { Open: 0n, Released: 1n, Slashed: 2n, Refunded: 3n, Appealed: 4n } as const;
@@ -32,7 +40,11 @@ export function makeTreeFixture(ethers: HardhatEthers, networkHelpers: NetworkHe
     const start = (await networkHelpers.time.latest()) + DAY;
     const p = params(start, f.charity.address, { grace: GRACE });
     await (await f.vault.connect(f.alice).createCommitment(p, { value: p.amount })).wait();
-    const usdc = params(start, f.charity.address, { grace: GRACE, token: await f.usdc.getAddress(), amount: USDC_STAKE });
+    const usdc = params(start, f.charity.address, {
+      grace: GRACE,
+      token: await f.usdc.getAddress(),
+      amount: USDC_STAKE,
+    });
     await (await f.usdc.connect(f.alice).approve(f.vault, 2n ** 255n)).wait();
     await (await f.vault.connect(f.alice).createCommitment(usdc)).wait();
     await (await f.vault.connect(f.admin).grantRole(await f.vault.ARBITER_ROLE(), f.outsider)).wait();

@@ -1,7 +1,16 @@
 /** Mirrors test/trees/appeal.tree (appeal, resolveAppeal, expireAppeal) branch by branch. */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { ETH_BOND, ETH_SHARE, GRACE, makeTreeFixture, quorum, State, USDC_BOND, USDC_SHARE } from "../helpers/trees.js";
+import {
+  ETH_BOND,
+  ETH_SHARE,
+  GRACE,
+  makeTreeFixture,
+  quorum,
+  State,
+  USDC_BOND,
+  USDC_SHARE,
+} from "../helpers/trees.js";
 import { DAY, EVIDENCE_HASH, ZERO_ADDRESS } from "../helpers/vault.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -173,7 +182,11 @@ describe("resolveAppeal", () => {
       await expect(tx)
         .to.emit(f.vault, "MilestoneReleased")
         .withArgs(f.ethId, 0, f.alice.address, ETH_SHARE, ethers.ZeroHash);
-      await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.vault], [ETH_SHARE + ETH_BOND, -(ETH_SHARE + ETH_BOND)]);
+      await expect(tx).to.changeEtherBalances(
+        ethers,
+        [f.alice, f.vault],
+        [ETH_SHARE + ETH_BOND, -(ETH_SHARE + ETH_BOND)],
+      );
       expect(await f.vault.milestoneState(f.ethId, 0)).to.equal(State.Released);
       await expect(f.vault.connect(f.arbiter).resolveAppeal(f.ethId, 0, true))
         .to.be.revertedWithCustomError(f.vault, "MilestoneNotAppealed")
@@ -184,7 +197,9 @@ describe("resolveAppeal", () => {
       const f = await networkHelpers.loadFixture(appealedFixture);
       const tx = f.vault.connect(f.arbiter).resolveAppeal(f.usdcId, 0, false);
       await expect(tx).to.emit(f.vault, "AppealResolved").withArgs(f.usdcId, 0, false);
-      await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(f.usdcId, 0, f.charity.address, USDC_SHARE);
+      await expect(tx)
+        .to.emit(f.vault, "MilestoneSlashed")
+        .withArgs(f.usdcId, 0, f.charity.address, USDC_SHARE);
       await expect(tx)
         .to.emit(f.vault, "Credited")
         .withArgs(f.charity.address, await f.usdc.getAddress(), USDC_SHARE + USDC_BOND);
@@ -234,7 +249,12 @@ describe("expireAppeal", () => {
     await time.increaseTo(f.appealedAt + APPEAL_PERIOD);
     const tx = f.vault.connect(f.keeper).expireAppeal(f.usdcId, 0);
     await expect(tx).to.emit(f.vault, "AppealExpired").withArgs(f.usdcId, 0);
-    await expect(tx).to.changeTokenBalances(ethers, f.usdc, [f.alice, f.vault], [USDC_SHARE + USDC_BOND, -(USDC_SHARE + USDC_BOND)]);
+    await expect(tx).to.changeTokenBalances(
+      ethers,
+      f.usdc,
+      [f.alice, f.vault],
+      [USDC_SHARE + USDC_BOND, -(USDC_SHARE + USDC_BOND)],
+    );
     expect(await f.vault.milestoneState(f.usdcId, 0)).to.equal(State.Refunded);
     expect((await f.vault.milestoneStates(f.usdcId))[0]).to.equal(3n);
     await expect(f.vault.expireAppeal(f.usdcId, 0))
@@ -251,7 +271,9 @@ describe("expireAppeal", () => {
     const validUntil = (await time.latest()) + DAY;
     const sigs = await quorum(f, f.ethId, 0, validUntil);
     const tx = f.vault.connect(f.keeper).claimMilestone(f.ethId, 0, EVIDENCE_HASH, validUntil, sigs);
-    await expect(tx).to.emit(f.vault, "MilestoneReleased").withArgs(f.ethId, 0, f.alice.address, ETH_SHARE, EVIDENCE_HASH);
+    await expect(tx)
+      .to.emit(f.vault, "MilestoneReleased")
+      .withArgs(f.ethId, 0, f.alice.address, ETH_SHARE, EVIDENCE_HASH);
     await expect(tx).to.changeEtherBalance(ethers, f.alice, ETH_SHARE + ETH_BOND);
     expect(await f.vault.milestoneState(f.ethId, 0)).to.equal(State.Released);
     expect(await f.vault.credits(f.alice, ZERO_ADDRESS)).to.equal(0n);

@@ -25,13 +25,17 @@ describe("claimMilestone", () => {
   describe("when the vault is not paused", () => {
     it("when the commitment does not exist: it should revert with CommitmentNotFound", async () => {
       const f = await networkHelpers.loadFixture(treeFixture);
-      await expect(claim(f, 7n, 0, [])).to.be.revertedWithCustomError(f.vault, "CommitmentNotFound").withArgs(7);
+      await expect(claim(f, 7n, 0, []))
+        .to.be.revertedWithCustomError(f.vault, "CommitmentNotFound")
+        .withArgs(7);
     });
 
     it("when the commitment is closed: it should revert with CommitmentClosed", async () => {
       const f = await networkHelpers.loadFixture(treeFixture);
       await f.vault.connect(f.alice).cancel(f.ethId);
-      await expect(claim(f, f.ethId, 0)).to.be.revertedWithCustomError(f.vault, "CommitmentClosed").withArgs(f.ethId);
+      await expect(claim(f, f.ethId, 0))
+        .to.be.revertedWithCustomError(f.vault, "CommitmentClosed")
+        .withArgs(f.ethId);
     });
 
     it("when the index is out of range: it should revert with MilestoneOutOfRange", async () => {

@@ -1,7 +1,15 @@
 /** Mirrors test/trees/exit.tree branch by branch. */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { ETH_BOND, ETH_SHARE, makeTreeFixture, State, USDC_BOND, USDC_SHARE, USDC_STAKE } from "../helpers/trees.js";
+import {
+  ETH_BOND,
+  ETH_SHARE,
+  makeTreeFixture,
+  State,
+  USDC_BOND,
+  USDC_SHARE,
+  USDC_STAKE,
+} from "../helpers/trees.js";
 import { DAY, params, ZERO_ADDRESS } from "../helpers/vault.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -30,7 +38,9 @@ describe("exit", () => {
   it("when the commitment is closed: it should revert with CommitmentClosed", async () => {
     const f = await networkHelpers.loadFixture(exitableFixture);
     await f.vault.exit(f.ethId);
-    await expect(f.vault.exit(f.ethId)).to.be.revertedWithCustomError(f.vault, "CommitmentClosed").withArgs(f.ethId);
+    await expect(f.vault.exit(f.ethId))
+      .to.be.revertedWithCustomError(f.vault, "CommitmentClosed")
+      .withArgs(f.ethId);
   });
 
   it("when the vault is not paused: it should revert with ExitNotAvailable", async () => {
@@ -56,7 +66,9 @@ describe("exit", () => {
       expect(await f.vault.exitAvailable()).to.equal(true);
       const refund = 7n * ETH_SHARE;
       const tx = f.vault.connect(f.keeper).exit(f.ethId);
-      await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(f.ethId, 0, f.charity.address, ETH_SHARE);
+      await expect(tx)
+        .to.emit(f.vault, "MilestoneSlashed")
+        .withArgs(f.ethId, 0, f.charity.address, ETH_SHARE);
       await expect(tx).to.emit(f.vault, "Credited").withArgs(f.charity.address, ZERO_ADDRESS, ETH_SHARE);
       await expect(tx).to.emit(f.vault, "CommitmentExited").withArgs(f.ethId, f.alice.address, refund);
       await expect(tx).to.changeEtherBalances(ethers, [f.alice, f.keeper, f.vault], [refund, 0n, -refund]);
@@ -95,7 +107,9 @@ describe("exit", () => {
         .to.emit(f.vault, "CommitmentExited")
         .withArgs(f.ethId, f.alice.address, refund);
       // What stays in the vault is exactly the beneficiary's credit.
-      expect(await ethers.provider.getBalance(f.vault)).to.equal(await f.vault.credits(f.charity, ZERO_ADDRESS));
+      expect(await ethers.provider.getBalance(f.vault)).to.equal(
+        await f.vault.credits(f.charity, ZERO_ADDRESS),
+      );
       expect(await f.vault.credits(f.charity, ZERO_ADDRESS)).to.equal(ETH_SHARE);
     });
 

@@ -41,7 +41,9 @@ describe("slash", () => {
     describe("when the vault is not paused", () => {
       it("when the commitment does not exist: it should revert with CommitmentNotFound", async () => {
         const f = await networkHelpers.loadFixture(treeFixture);
-        await expect(f.vault.slash(9, 0)).to.be.revertedWithCustomError(f.vault, "CommitmentNotFound").withArgs(9);
+        await expect(f.vault.slash(9, 0))
+          .to.be.revertedWithCustomError(f.vault, "CommitmentNotFound")
+          .withArgs(9);
       });
 
       it("when the commitment is closed: it should revert with CommitmentClosed", async () => {
@@ -93,7 +95,9 @@ describe("slash", () => {
           const f = await networkHelpers.loadFixture(treeFixture);
           await time.increaseTo(f.deadline(0));
           const tx = f.vault.connect(f.keeper).slash(f.ethId, 0);
-          await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(f.ethId, 0, f.charity.address, ETH_SHARE);
+          await expect(tx)
+            .to.emit(f.vault, "MilestoneSlashed")
+            .withArgs(f.ethId, 0, f.charity.address, ETH_SHARE);
           await expect(tx).to.emit(f.vault, "Credited").withArgs(f.charity.address, ZERO_ADDRESS, ETH_SHARE);
           await expect(tx).to.changeEtherBalances(ethers, [f.vault, f.charity], [0n, 0n]);
           expect(await f.vault.milestoneState(f.ethId, 0)).to.equal(State.Slashed);
@@ -102,7 +106,12 @@ describe("slash", () => {
 
         it("given a milestone from 64 on: it should mark the milestone Slashed", async () => {
           const f = await networkHelpers.loadFixture(treeFixture);
-          const p = params(f.start, f.charity.address, { milestones: 104, period: 3600, grace: 0, amount: 104n });
+          const p = params(f.start, f.charity.address, {
+            milestones: 104,
+            period: 3600,
+            grace: 0,
+            amount: 104n,
+          });
           await f.vault.connect(f.bob).createCommitment(p, { value: p.amount });
           await time.increaseTo(f.start + 100 * 3600);
           await f.vault.slash(3, 99);
