@@ -14,7 +14,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
 import { Redis } from "ioredis";
@@ -23,7 +22,7 @@ import { parseEther } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import { canonicalizeRules, type RulesDocument } from "../../src/rules/rulesDocument.ts";
-import { TEST_REDIS_URL } from "../limits/redisTestSupport.ts";
+import { freePort, TEST_REDIS_URL } from "../limits/redisTestSupport.ts";
 import { TEST_DATABASE_URL } from "../store/storeDrivers.ts";
 import { createHardhatChain, type HardhatChain } from "../support/hardhatChain.ts";
 import { type RpcOverHttp, serveRpcOverHttp } from "../support/rpcOverHttp.ts";
@@ -46,18 +45,6 @@ const RULES: RulesDocument = {
 const NOTE = "left-knee-still-sore-NOTE-7f3a";
 const CALENDAR_TEXT = "Therapist-appointment-CAL-91bd";
 const PROMPT = "should-I-skip-today-PROMPT-55e2";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
-}
 
 async function reachable(what: "postgres" | "redis"): Promise<boolean> {
   try {
