@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole product on one machine. A local chain (Hardhat node on 127.0.0.1:$CHAIN_PORT, default
  * 8545, chain id 31337) with the vault and an allowlisted mock USDC deployed; the agent (oracle, indexer,
- * keeper, coach) on its embedded defaults at 127.0.0.1:$AGENT_PORT (default 8787) with a fresh store under
+ * keeper, coach) on its embedded defaults at 127.0.0.1:$AGENT_PORT (default 8787; its metrics and deep health on
+ * the internal listener 127.0.0.1:$AGENT_INTERNAL_PORT, default AGENT_PORT + 1) with a fresh store under
  * data/local-chain (the chain is fresh each run, so its cache must be too); the web app (Vite dev server) at
  * 127.0.0.1:$WEB_PORT (default 5173) pointed at both; then the URLs and two funded local accounts. Ctrl-C
  * stops everything; running it again works.
@@ -13,7 +14,12 @@ import { rpcAnswers } from "./lib/localChain.ts";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const env = z
-  .object({ CHAIN_PORT: port.default(8545), AGENT_PORT: port.default(8787), WEB_PORT: port.default(5173) })
+  .object({
+    CHAIN_PORT: port.default(8545),
+    AGENT_PORT: port.default(8787),
+    AGENT_INTERNAL_PORT: port.optional(),
+    WEB_PORT: port.default(5173),
+  })
   .safeParse(process.env);
 if (!env.success) {
   const issue = env.error.issues[0];
@@ -21,8 +27,10 @@ if (!env.success) {
   process.exit(1);
 }
 const { CHAIN_PORT: chainPort, AGENT_PORT: agentPort, WEB_PORT: webPort } = env.data;
+const agentInternalPort = env.data.AGENT_INTERNAL_PORT ?? agentPort + 1;
 const rpcUrl = `http://127.0.0.1:${chainPort}`;
 const agentUrl = `http://127.0.0.1:${agentPort}`;
+const agentInternalUrl = `http://127.0.0.1:${agentInternalPort}`;
 const webUrl = `http://127.0.0.1:${webPort}`;
 // The agent's store for this run (wiped at start); tests point it at a temporary directory.
 const AGENT_DATA_DIR = process.env.START_DATA_DIR ?? "data/local-chain";
@@ -135,6 +143,7 @@ const record = JSON.parse(readFileSync("deployments/localhost.json", "utf8")) as
 rmSync(AGENT_DATA_DIR, { recursive: true, force: true });
 const agent = launch("agent", process.execPath, ["agent/src/main.ts"], {
   PORT: String(agentPort),
+  INTERNAL_PORT: String(agentInternalPort),
   PUBLIC_ORIGIN: webUrl,
   CHAIN_ID: "31337",
   RPC_URL: rpcUrl,
@@ -186,7 +195,8 @@ Resolution Autopilot — local stack
   chain     ${rpcUrl}  (chain id 31337)
   vault     ${record.vault.address}
 ${record.tokens.map((t) => `  ${t.symbol.padEnd(9)} ${t.address}  (mock, allowlisted)`).join("\n")}
-  agent     ${agentUrl}  (health ${agentUrl}/health, metrics ${agentUrl}/metrics; oracle + indexer + keeper + coach)
+  agent     ${agentUrl}  (health ${agentUrl}/health; oracle + indexer + keeper + coach)
+  internal  ${agentInternalUrl}  (metrics ${agentInternalUrl}/metrics, deep health ${agentInternalUrl}/health?deep=1; this machine only)
 
 Funded local accounts (10,000 ETH each). LOCAL ONLY: these keys are public, never fund them on a real chain.
 ${LOCAL_ACCOUNTS.map((a) => `  ${a.label}\n    address ${a.address}\n    key     ${a.key}`).join("\n")}

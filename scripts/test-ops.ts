@@ -64,15 +64,25 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the agent alone (no chain, in-memory store) and resolves with its base URL once /health answers. */
-async function startAgent(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+/**
+ * Starts the agent alone (no chain, in-memory store) and resolves with its base URL, and its internal listener's
+ * (where /metrics and /health?deep=1 are served), once /health answers.
+ */
+async function startAgent(): Promise<{
+  child: ChildProcess;
+  url: string;
+  internalUrl: string;
+  output: () => string;
+}> {
   const port = await freePort();
+  const internalPort = await freePort();
   const child = spawn(process.execPath, ["agent/src/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       PORT: String(port),
+      INTERNAL_PORT: String(internalPort),
       DATA_DIR: "memory://",
       LOG_LEVEL: "warn",
     },
@@ -87,7 +97,7 @@ async function startAgent(): Promise<{ child: ChildProcess; url: string; output:
     if (child.exitCode !== null) throw new Error(`the agent exited (${child.exitCode}):\n${output}`);
     try {
       if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) })).ok)
-        return { child, url, output: () => output };
+        return { child, url, internalUrl: `http://127.0.0.1:${internalPort}`, output: () => output };
     } catch {
       // not listening yet
     }
@@ -128,9 +138,9 @@ const agent = await startAgent();
 let exposition = "";
 try {
   // Traffic first, so the HTTP histogram has samples to lint too.
-  await fetch(`${agent.url}/health?deep=1`);
+  await fetch(`${agent.internalUrl}/health?deep=1`);
   await fetch(`${agent.url}/api/nothing-here`);
-  const response = await fetch(`${agent.url}/metrics`);
+  const response = await fetch(`${agent.internalUrl}/metrics`);
   exposition = await response.text();
   check(
     "GET /metrics answers 200",

@@ -32,6 +32,7 @@ import { type Config, redactedConfig } from "./config.ts";
 import { type ApiRoute, createApp } from "./http/createApp.ts";
 import { commitmentsRouter } from "./http/commitmentsRouter.ts";
 import { healthDetails } from "./http/healthDetails.ts";
+import { createInternalApp } from "./http/internalApp.ts";
 import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/healthChecks.ts";
 import type { HealthCheck } from "./http/healthRouter.ts";
 import { reviewRouter } from "./http/reviewRouter.ts";
@@ -67,6 +68,8 @@ export interface AgentTasks {
 
 export interface AssembleAgentReturnType {
   app: Express;
+  /** `GET /metrics` and `GET /health?deep=1`, for the internal listener only (see internalApp.ts). */
+  internalApp: Express;
   store: Store;
   metrics: Metrics;
   /** The oracle address, when a key is configured. */
@@ -423,6 +426,12 @@ async function assemble(
     health: { checks, details: healthDetails({ store, metrics }) },
     routes,
   });
+  const internalApp = createInternalApp({
+    config,
+    logger,
+    metrics,
+    health: { checks, details: healthDetails({ store, metrics }) },
+  });
 
   await store.auditLog.append({
     actor: "system",
@@ -438,6 +447,7 @@ async function assemble(
   let started = false;
   return {
     app,
+    internalApp,
     store,
     metrics,
     oracle: signer?.address,

@@ -46,6 +46,12 @@ export interface RateLimitRule {
 export interface Config {
   port: number;
   host: string;
+  /**
+   * The internal listener: `GET /metrics` and `GET /health?deep=1`, kept off the public port (they tell an
+   * attacker what is slow or down). `INTERNAL_PORT` (default PORT + 1; 0 picks a free port), `INTERNAL_HOST`
+   * (default 127.0.0.1: only the machine, or a scraper beside it in the same network namespace).
+   */
+  internal: { port: number; host: string };
   /** The web app's origin: the only origin CORS lets in (with credentials). `PUBLIC_ORIGIN`. */
   webOrigin: string;
   /** Where clients reach this agent (decides same-site cookies and the Secure flag). `AGENT_PUBLIC_URL`. */
@@ -117,6 +123,11 @@ export type LoadConfigReturnType = Readonly<Config>;
 const envSchema = z.object({
   PORT: integer(1, 65_535).default(8787),
   HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]{1,253}$/, "must be a host name or IP address to listen on")
+    .default("127.0.0.1"),
+  INTERNAL_PORT: integer(0, 65_535).optional(),
+  INTERNAL_HOST: z
     .string()
     .regex(/^[A-Za-z0-9.:-]{1,253}$/, "must be a host name or IP address to listen on")
     .default("127.0.0.1"),
@@ -280,6 +291,10 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
   if (e.KEEPER_ENABLED === true && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
     throw invalid("KEEPER_ENABLED", "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY");
   }
+  const internalPort = e.INTERNAL_PORT ?? e.PORT + 1;
+  if (internalPort === e.PORT || internalPort > 65_535) {
+    throw invalid("INTERNAL_PORT", "must be a port other than PORT (metrics and deep health listen apart)");
+  }
   const webOrigin = new URL(e.PUBLIC_ORIGIN);
   const listenHost = e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST;
   const agentPublicUrl = e.AGENT_PUBLIC_URL ?? `http://${listenHost}:${e.PORT}`;
@@ -292,6 +307,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
+    internal: { port: internalPort, host: e.INTERNAL_HOST },
     webOrigin: e.PUBLIC_ORIGIN,
     agentPublicUrl,
     siwe: { domain: e.SIWE_DOMAIN ?? webOrigin.host, uri: e.SIWE_URI ?? e.PUBLIC_ORIGIN },
@@ -366,6 +382,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   return {
     port: config.port,
     host: config.host,
+    internal: { ...config.internal },
     webOrigin: config.webOrigin,
     agentPublicUrl: config.agentPublicUrl,
     siwe: { ...config.siwe },

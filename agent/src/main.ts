@@ -60,8 +60,21 @@ try {
   if (!stopping) {
     const server = await startServer({ app: agent.app, config, logger });
     closers.push({ name: "http", close: () => server.close(10_000) });
+    // /metrics and /health?deep=1 listen apart from the public port (http/internalApp.ts).
+    const internal = await startServer({
+      app: agent.internalApp,
+      config,
+      logger,
+      port: config.internal.port,
+      host: config.internal.host,
+      name: "internal listener",
+    });
+    closers.push({ name: "internal http", close: () => internal.close(2_000) });
     agent.startBackground();
-    logger.info({ url: server.url, oracle: agent.oracle ?? null }, "agent listening");
+    logger.info(
+      { url: server.url, internalUrl: internal.url, oracle: agent.oracle ?? null },
+      "agent listening",
+    );
   }
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);

@@ -20,7 +20,7 @@ describe("assembleAgent", () => {
     const agent = await assembleAgent({ config, clock, logger: createLogger({ level: "silent" }) });
     try {
       expect(agent.oracle).to.equal(ORACLE);
-      const deep = await request(agent.app).get("/health?deep=1");
+      const deep = await request(agent.internalApp).get("/health?deep=1");
       expect(deep.status).to.equal(200);
       expect(deep.body.checks).to.deep.equal({ store: { status: "ok" }, signer: { status: "ok" } });
       const entries = await agent.store.auditLog.list({ limit: 10 });

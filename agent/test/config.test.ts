@@ -26,6 +26,7 @@ describe("loadConfig", () => {
     expect(JSON.parse(JSON.stringify(config))).to.deep.equal({
       port: 8787,
       host: "127.0.0.1",
+      internal: { port: 8788, host: "127.0.0.1" },
       webOrigin: "http://127.0.0.1:5173",
       agentPublicUrl: "http://127.0.0.1:8787",
       siwe: { domain: "127.0.0.1:5173", uri: "http://127.0.0.1:5173" },

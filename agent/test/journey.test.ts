@@ -179,7 +179,10 @@ describe("journey: 2-of-3 oracle quorum from sign-in to claim, and a missed wind
   });
 
   it("reports the chain in its deep health check", async () => {
-    const res = await request(app(0)).get("/health?deep=1");
+    const first = oracles[0];
+    if (first === undefined) throw new Error("no oracle 0");
+    // Deep health is on the internal listener's app, not the public one.
+    const res = await request(first.agent.internalApp).get("/health?deep=1");
     expect(res.status).to.equal(200);
     expect(res.body.checks.rpc.status).to.equal("ok");
     expect(res.body.checks.signer.status).to.equal("ok");

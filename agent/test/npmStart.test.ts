@@ -95,11 +95,17 @@ describe("npm start (smoke)", function () {
 
   for (const run of ["first", "second"]) {
     it(`serves the app, the agent and the chain, and stops cleanly on Ctrl-C (${run} run)`, async () => {
-      const ports = { chain: await freePort(), agent: await freePort(), web: await freePort() };
+      const ports = {
+        chain: await freePort(),
+        agent: await freePort(),
+        internal: await freePort(),
+        web: await freePort(),
+      };
       const { child, output } = await start(
         {
           CHAIN_PORT: String(ports.chain),
           AGENT_PORT: String(ports.agent),
+          AGENT_INTERNAL_PORT: String(ports.internal),
           WEB_PORT: String(ports.web),
           START_DATA_DIR: dataDir,
         },
@@ -120,7 +126,9 @@ describe("npm start (smoke)", function () {
         const page = await answers(webUrl);
         expect(page?.status).to.equal(200);
         expect(await page?.text()).to.match(/<div id="root">/);
-        const health = await answers(`${agentUrl}/health?deep=1`);
+        // Deep health is on the internal listener; the public port refuses it.
+        expect((await answers(`${agentUrl}/health?deep=1`))?.status).to.equal(404);
+        const health = await answers(`http://127.0.0.1:${ports.internal}/health?deep=1`);
         expect(health?.status).to.equal(200);
         const report = (await health?.json()) as { checks: Record<string, { status: string }> };
         expect(report.checks.rpc?.status).to.equal("ok");

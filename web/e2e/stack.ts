@@ -189,6 +189,8 @@ export async function startStack({ log, outDir }: StartStackParameters): Promise
       REPO_ROOT,
       {
         PORT: String(agentPort),
+        // Any free port for /metrics and deep health: PORT + 1 may be taken by another stack.
+        INTERNAL_PORT: "0",
         HOST: "127.0.0.1",
         PUBLIC_ORIGIN: webUrl,
         DATA_DIR: dataDir,

@@ -7,7 +7,8 @@
  * (the web origin only, with credentials). Under /api: the API rate limit per IP (before the body is read)
  * → JSON body (size-limited; not for GET, HEAD, OPTIONS) → `Cache-Control: no-store` → the session lookup → the
  * API limit per signed-in address → the agent and upload limits on their paths → the auth and rules routes and
- * the injected routers. Then /health and /metrics, 404, problem documents. The middlewares that run on every
+ * the injected routers. Then /health (liveness only: /metrics and /health?deep=1 are on the internal listener,
+ * internalApp.ts), 404, problem documents. The middlewares that run on every
  * request are grouped with `inSeries` (one router layer each group; see docs/performance.md, "HTTP API").
  */
 import cors from "cors";
@@ -26,7 +27,7 @@ import { errorHandler, notFound } from "./errorHandler.ts";
 import { type HealthCheck, healthRouter } from "./healthRouter.ts";
 import { inSeries } from "./inSeries.ts";
 import { originGuard } from "./originGuard.ts";
-import { httpMetrics, metricsHandler } from "./metricsRoute.ts";
+import { httpMetrics } from "./metricsRoute.ts";
 import { REQUEST_ID_HEADER } from "./requestId.ts";
 import { requestLogging } from "./requestLogging.ts";
 import { requestTimeout } from "./requestTimeout.ts";
@@ -139,9 +140,9 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
       timeoutMs: config.http.healthCheckTimeoutMs,
       logger,
       ...(deps.health.details === undefined ? {} : { details: deps.health.details }),
+      deep: false,
     }),
   );
-  app.get("/metrics", metricsHandler(metrics));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -2,12 +2,14 @@
  * Mounted at `/health`. `GET /health`: liveness, always 200 `{ status: "ok" }` while the process serves requests.
  * `GET /health?deep=1`: readiness; runs every injected check (database, Redis, RPC, signer...) in parallel,
  * each bounded by a timeout, and answers 200 when all pass or 503 with each check's result. Concurrent deep
- * probes share one run, so hammering the endpoint does not multiply the load on dependencies.
+ * probes share one run, so hammering the endpoint does not multiply the load on dependencies. With `deep: false`
+ * (the public listener) only liveness is served: `?deep=1` answers 404, the report lives on the internal
+ * listener (internalApp.ts).
  */
 import { Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { AgentError } from "../errors.ts";
+import { AgentError, NotFoundError } from "../errors.ts";
 import { parseQuery } from "./parseRequest.ts";
 
 /** A dependency probe: resolves when healthy, throws (ideally an AgentError with a short message) when not. */
@@ -80,9 +82,17 @@ export interface HealthRouterParameters {
   logger: Logger;
   /** Added to the deep report (`healthDetails`). */
   details?: () => Record<string, unknown>;
+  /** Serve `?deep=1` (default true); false on the public listener. */
+  deep?: boolean;
 }
 
-export function healthRouter({ checks, timeoutMs, logger, details }: HealthRouterParameters): Router {
+export function healthRouter({
+  checks,
+  timeoutMs,
+  logger,
+  details,
+  deep: deepAllowed = true,
+}: HealthRouterParameters): Router {
   const router = Router();
   let inFlight: Promise<HealthReport> | null = null;
   router.get("/", async (req, res) => {
@@ -91,6 +101,13 @@ export function healthRouter({ checks, timeoutMs, logger, details }: HealthRoute
     if (deep !== "1" && deep !== "true") {
       res.json({ status: "ok" });
       return;
+    }
+    if (!deepAllowed) {
+      throw new NotFoundError({
+        code: "not_found",
+        message: "The deep health report is served on the agent's internal listener, not here.",
+        details: { field: "query.deep" },
+      });
     }
     if (inFlight === null) {
       inFlight = runHealthChecks(checks, timeoutMs, logger).finally(() => {

@@ -16,6 +16,10 @@ export interface StartServerParameters {
   logger: Logger;
   /** Overrides `config.port` (0 picks a free port, for tests). */
   port?: number;
+  /** Overrides `config.host` (the internal listener binds `config.internal.host`). */
+  host?: string;
+  /** Names the listener in the log line (default "agent"). */
+  name?: string;
 }
 
 export interface StartServerReturnType {
@@ -31,8 +35,10 @@ export async function startServer({
   config,
   logger,
   port,
+  host,
+  name = "agent",
 }: StartServerParameters): Promise<StartServerReturnType> {
-  const server = app.listen(port ?? config.port, config.host);
+  const server = app.listen(port ?? config.port, host ?? config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -41,9 +47,9 @@ export async function startServer({
   server.headersTimeout = Math.min(10_000, server.requestTimeout);
   server.keepAliveTimeout = 5_000;
   const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  logger.info({ url }, "agent listening");
+  const bound = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${bound}:${address.port}`;
+  logger.info({ url }, `${name} listening`);
 
   return {
     server,

@@ -20,7 +20,7 @@ describe("createApp", () => {
     });
 
     it("answers ?deep=1 with 200 and every check when all pass", async () => {
-      const { app } = buildTestApp({
+      const { internalApp: app } = buildTestApp({
         checks: {
           database: async () => {},
           redis: async () => {},
@@ -42,7 +42,7 @@ describe("createApp", () => {
     });
 
     it("answers ?deep=1 with 503 and per-check results when one fails or hangs", async () => {
-      const { app, logs } = buildTestApp({
+      const { internalApp: app, logs } = buildTestApp({
         env: { HEALTH_CHECK_TIMEOUT_MS: "50" },
         checks: {
           database: async () => {},
@@ -73,7 +73,7 @@ describe("createApp", () => {
 
     it("passes an AbortSignal that fires when a check times out", async () => {
       let signal: AbortSignal | undefined;
-      const { app } = buildTestApp({
+      const { internalApp: app } = buildTestApp({
         env: { HEALTH_CHECK_TIMEOUT_MS: "50" },
         checks: {
           slow: (s) => {
@@ -88,7 +88,7 @@ describe("createApp", () => {
 
     it("shares one run between concurrent deep probes", async () => {
       let runs = 0;
-      const { app } = buildTestApp({
+      const { internalApp: app } = buildTestApp({
         checks: {
           database: async () => {
             runs++;
@@ -102,7 +102,9 @@ describe("createApp", () => {
     });
 
     it("answers ?deep=0 as liveness and a bad deep value with 400 naming it", async () => {
-      const { app } = buildTestApp({ checks: { x: async () => Promise.reject(new Error("down")) } });
+      const { app } = buildTestApp({
+        checks: { x: async () => Promise.reject(new Error("down")) },
+      });
       expect((await request(app).get("/health?deep=0")).body).to.deep.equal({ status: "ok" });
       const res = await request(app).get("/health?deep=yes");
       expect(res.status).to.equal(400);
@@ -152,13 +154,13 @@ describe("createApp", () => {
 
   describe("GET /metrics", () => {
     it("serves the app's own registry in Prometheus text, with request durations by route pattern", async () => {
-      const { app, metrics } = buildTestApp();
+      const { app, internalApp, metrics } = buildTestApp();
       await request(app).post("/api/auth/nonce");
       await request(app).get("/api/nowhere/123");
       await request(app).get("/health");
       metrics.attestationsIssued.inc();
       metrics.workoutsVerified.inc({ status: "rejected", reason: "gps_teleport" });
-      const res = await request(app).get("/metrics");
+      const res = await request(internalApp).get("/metrics");
       expect(res.status).to.equal(200);
       expect(res.headers["content-type"]).to.equal("text/plain; version=0.0.4; charset=utf-8");
       expect(res.text).to.include(

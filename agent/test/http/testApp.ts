@@ -9,6 +9,7 @@ import type { NonceStore, SessionStore } from "../../src/auth/stores.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { type ApiRoute, createApp } from "../../src/http/createApp.ts";
+import { createInternalApp } from "../../src/http/internalApp.ts";
 import type { HealthCheck } from "../../src/http/healthRouter.ts";
 import { createRateLimits, type RateLimits } from "../../src/limits/rateLimits.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
@@ -50,6 +51,8 @@ export interface BuildTestAppParameters {
 
 export interface TestApp {
   app: Express;
+  /** The internal listener's app: /metrics and /health?deep=1. */
+  internalApp: Express;
   config: Config;
   clock: ManualClock;
   logs: LogLine[];
@@ -93,7 +96,13 @@ export function buildTestApp(parameters: BuildTestAppParameters = {}): TestApp {
     health: { checks: parameters.checks ?? {} },
     routes: parameters.routes,
   });
-  return { app, config, clock, logs: lines, logger, metrics, sessions, nonces, limits };
+  const internalApp = createInternalApp({
+    config,
+    logger,
+    metrics,
+    health: { checks: parameters.checks ?? {} },
+  });
+  return { app, internalApp, config, clock, logs: lines, logger, metrics, sessions, nonces, limits };
 }
 
 export const PROBLEM_JSON = "application/problem+json; charset=utf-8";

@@ -208,7 +208,7 @@ describe("operations metrics", () => {
     const agent = await assembleAgent({ config, clock, logger });
     try {
       await request(agent.app).get("/api/nothing-here");
-      const res = await request(agent.app).get("/health?deep=1");
+      const res = await request(agent.internalApp).get("/health?deep=1");
       expect(res.status).to.equal(200);
       expect(res.body.checks.store).to.deep.equal({ status: "ok" });
       expect(res.body.database).to.deep.equal({
