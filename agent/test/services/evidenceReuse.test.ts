@@ -13,6 +13,7 @@ import { type IngestContext, ingestActivities } from "../../src/services/ingestA
 import type { Store } from "../../src/store/store.ts";
 import { parseWorkoutFile } from "../../src/workouts/index.ts";
 import { type OpenedTestStore, openOrSkip, storeDrivers } from "../store/storeDrivers.ts";
+import { buildCorpus } from "../integrity/corpus.ts";
 import { oneHourRunFit } from "../workouts/fixtures.ts";
 
 const MONDAY = Date.UTC(2026, 10, 23);
@@ -119,6 +120,29 @@ for (const driver of storeDrivers) {
       });
       expect(second.workouts[0]?.verdict.reasons.map((r) => r.code)).to.deep.equal(["duplicate"]);
       expect(JSON.stringify(second.workouts)).not.to.include(alice.toLowerCase().slice(2));
+    });
+
+    it("rejects another person's replay of a stored track, and accepts a genuine run of the same route", async () => {
+      const corpus = buildCorpus({ routes: 1, seed: 5 });
+      const [original, sameRoute] = corpus.genuine;
+      const replay = corpus.forgeries.find((f) => f.kind === "time_scaled");
+      if (original === undefined || sameRoute === undefined || replay === undefined) throw new Error("corpus");
+      clock.set(corpus.end + 3_600_000);
+      const upload = async (bytes: Uint8Array) => {
+        const activities = parseWorkoutFile(bytes);
+        const result = await ingestActivities(context(), {
+          owner: newOwner(),
+          source: activities[0]?.format ?? "fit",
+          activities,
+        });
+        return result.workouts[0]?.verdict;
+      };
+      expect((await upload(original.bytes))?.status).to.equal("accepted");
+      const replayed = await upload(replay.bytes);
+      expect(replayed?.reasons.map((r) => r.code)).to.deep.equal(["replayed_track"]);
+      expect(replayed?.reasons[0]?.message).to.match(/reproduces an earlier accepted track \(\d+ % of its length\)/);
+      expect((await upload(sameRoute.bytes))?.status).to.equal("accepted");
+      clock.set(NOW);
     });
   });
 }

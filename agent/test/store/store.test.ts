@@ -129,6 +129,7 @@ for (const driver of storeDrivers) {
           "coach_conversations",
           "coach_preferences",
           "commitments_cache",
+          "evidence_claims",
           "idempotency_keys",
           "indexer_cursor",
           "locks",
@@ -138,6 +139,9 @@ for (const driver of storeDrivers) {
           "rules_documents",
           "sessions",
           "siwe_nonces",
+          "track_fingerprints",
+          "track_segment_hashes",
+          "workout_reviews",
           "workouts",
         ]);
         const triggers = await queryRows<{ name: string }>(
