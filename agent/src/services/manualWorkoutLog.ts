@@ -7,6 +7,7 @@ import canonicalize from "canonicalize";
 import { type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { SPORTS } from "../workouts/index.ts";
+import { isFromYearOne } from "../workouts/isoTime.ts";
 import type { ManualActivity } from "./verifyManualWorkout.ts";
 
 /** Longest manual log: two days, the verifier's wall-time limit (longer logs are refused as requests). */
@@ -30,7 +31,10 @@ export const manualWorkoutLogSchema = z
       error: (issue) => (issue.input === undefined ? "is required" : `must be one of ${SPORTS.join(", ")}`),
     }),
     /** ISO 8601 with a UTC offset (`Z` or `+01:00`). */
-    startTime: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time with an offset" }),
+    startTime: z.iso
+      .datetime({ offset: true, error: "must be an ISO 8601 date-time with an offset" })
+      // Year 0 and before would be stored as a BC date and read back as another instant (2001).
+      .refine(isFromYearOne, "must be in year 1 or later"),
     durationMin: z
       .number()
       .positive()

@@ -2,7 +2,9 @@
  * Parses the xsd:dateTime timestamps of GPX and TCX strictly: `YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]`.
  * A timestamp without an offset is UTC (the GPX and TCX schemas say so; `Date.parse` would read it as the
  * server's local time). Anything else, or an impossible date such as February 30, gives `undefined`.
- * Absurd but well-formed dates (1901) are returned as they are: judging them is the verifier's job.
+ * Absurd but well-formed dates (1901) are returned as they are: judging them is the verifier's job. Instants
+ * before 0001-01-01T00:00:00Z (year 0, negative years) are `undefined`: no store keeps them faithfully
+ * (PostgreSQL reads year 0 back as 1 BC, and a driver as 2001).
  */
 export type ParseIsoTimeParameters = Parameters<typeof parseIsoTime>;
 export type ParseIsoTimeReturnType = number | undefined;
@@ -13,6 +15,15 @@ const ISO_DATE_TIME =
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** 0001-01-01T00:00:00Z: the first instant a timestamp may name. */
+export const YEAR_ONE_MS = -62_135_596_800_000;
+
+/** True for an ISO 8601 date-time at or after 0001-01-01T00:00:00Z (and one Date.parse reads). */
+export function isFromYearOne(value: string): boolean {
+  const time = Date.parse(value);
+  return Number.isFinite(time) && time >= YEAR_ONE_MS;
 }
 
 export function parseIsoTime(value: string): number | undefined {
@@ -42,5 +53,5 @@ export function parseIsoTime(value: string): number | undefined {
     offsetMin = sign * (oh * 60 + om);
   }
   const time = utc - offsetMin * 60_000;
-  return Number.isFinite(time) ? time : undefined;
+  return Number.isFinite(time) && time >= YEAR_ONE_MS ? time : undefined;
 }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { NotFoundError } from "../../errors.ts";
 import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
+import { isFromYearOne } from "../../workouts/isoTime.ts";
 
 /** A commitment id as decimal digits. */
 export const commitmentIdArgument = z
@@ -9,7 +10,9 @@ export const commitmentIdArgument = z
   .regex(/^[0-9]{1,78}$/, "must be a commitment id (decimal digits)")
   .describe('Commitment id, decimal digits, e.g. "1"');
 
-export const isoInstantArgument = z.iso.datetime({ offset: true });
+export const isoInstantArgument = z.iso
+  .datetime({ offset: true })
+  .refine(isFromYearOne, "must be in year 1 or later");
 
 /** The owner's commitment with this id, else NotFoundError (also for someone else's: nothing leaks). */
 export function ownCommitment(commitments: readonly CommitmentRecord[], id: string): CommitmentRecord {
