@@ -5,8 +5,8 @@
  * - The key is 1..255 printable ASCII characters, else 400 `invalid_idempotency_key` (field `idempotency-key`).
  * - The request is identified by SHA-256 over method, path (with query) and the body's fingerprint: canonical
  *   (RFC 8785) JSON of the parsed body by default, or what `fingerprint` returns (uploads: the file's hash).
- * - First use: the request runs; its answer is recorded before it is sent. A 5xx or 429 answer (and a request
- *   that never answers) releases the key instead, so a retry runs again.
+ * - First use: the request runs; a success is recorded before it is sent. Any other answer, 4xx or 5xx (and a
+ *   request that never answers), releases the key instead, so a retry runs again.
  * - Retry with the same request: the recorded status and body are replayed, with `Idempotent-Replayed: true`.
  * - Same key, different request → 422 `idempotency_key_reused`; the first request still running → 409
  *   `idempotency_key_in_progress`.
@@ -60,9 +60,14 @@ function keyOf(req: Request): string | undefined {
   return key;
 }
 
-/** Answers to keep: everything except server failures and rate limits, which a retry should run again. */
+/**
+ * Answers to keep: successes only. A client error is not the outcome of the operation but of its moment or its
+ * input (a 409 "milestone not met yet", a 404 before the indexer caught up, a 403 from a wrong origin): recorded,
+ * it would answer every retry under the key the same, even once the request could succeed. Server failures and
+ * rate limits are released for the same reason.
+ */
 function isFinal(status: number): boolean {
-  return status < 500 && status !== 429;
+  return status < 400;
 }
 
 function bodyOf(chunk: unknown): unknown {
