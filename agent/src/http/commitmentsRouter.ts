@@ -184,7 +184,9 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
     },
   );
 
-  router.post("/:id/milestones/:index/claim", (_req, _res, next) => {
+  router.post("/:id/milestones/:index/claim", (req, _res, next) => {
+    // The path is checked first: a malformed claim is a 400 whether or not this agent relays.
+    parseParams(req, milestoneParams);
     if (relayer === undefined) {
       throw new DependencyError({
         code: "relayer_disabled",

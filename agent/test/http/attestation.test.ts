@@ -491,6 +491,13 @@ describe("POST .../claim without a relayer", function () {
       expect(res.status).to.equal(503);
       expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
       expect(res.body.code).to.equal("relayer_disabled");
+      // A malformed path is a 400 naming the parameter, relayer or not.
+      const bad = await request(harness.app)
+        .post("/api/commitments/x/milestones/-1/claim")
+        .set("Cookie", await cookieFor(harness, newAccount()));
+      expect(bad.status).to.equal(400);
+      expect(bad.body.code).to.equal("invalid_request");
+      expect(bad.body.field).to.match(/^params\./);
     } finally {
       await harness.close();
     }
