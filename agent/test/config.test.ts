@@ -1,14 +1,8 @@
 import { inspect } from "node:util";
 import { expect } from "chai";
-import {
-  ConfigError,
-  loadConfig,
-  redactedConfig,
-  Secret,
-} from "../src/config.ts";
+import { ConfigError, loadConfig, redactedConfig, Secret } from "../src/config.ts";
 
-const KEY =
-  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {
@@ -20,11 +14,7 @@ function errorOf(env: Record<string, string>): ConfigError {
   throw new Error(`expected loadConfig to reject ${JSON.stringify(env)}`);
 }
 
-function expectConfigError(
-  env: Record<string, string>,
-  variable: string,
-  problem: string,
-): void {
+function expectConfigError(env: Record<string, string>, variable: string, problem: string): void {
   const error = errorOf(env);
   expect(error.message).to.equal(`${variable}: ${problem}`);
   expect(error.details).to.deep.equal({ variable });
@@ -36,9 +26,7 @@ describe("loadConfig", () => {
       REVIEW_OPERATORS:
         " 0x70997970C51812dc3A010C7d01b50e0d17dc79C8,,0x70997970c51812dc3a010c7d01b50e0d17dc79c8 ",
     });
-    expect(config.review.operators).to.deep.equal([
-      "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
-    ]);
+    expect(config.review.operators).to.deep.equal(["0x70997970c51812dc3a010c7d01b50e0d17dc79c8"]);
     expectConfigError(
       { REVIEW_OPERATORS: "0x1234,alice" },
       "REVIEW_OPERATORS",
@@ -151,30 +139,21 @@ describe("loadConfig", () => {
     });
 
     it("waits two confirmations on a remote chain unless told otherwise", () => {
-      expect(loadConfig({ CHAIN_ID: "84532" }).indexer.confirmations).to.equal(
-        2,
+      expect(loadConfig({ CHAIN_ID: "84532" }).indexer.confirmations).to.equal(2);
+      expect(loadConfig({ CHAIN_ID: "84532", INDEXER_CONFIRMATIONS: "12" }).indexer.confirmations).to.equal(
+        12,
       );
-      expect(
-        loadConfig({ CHAIN_ID: "84532", INDEXER_CONFIRMATIONS: "12" }).indexer
-          .confirmations,
-      ).to.equal(12);
     });
 
     it("lets the clock follow the chain on a local chain only", () => {
       expect(loadConfig({}).clockSource).to.equal("system");
-      expect(
-        loadConfig({ ...chain, CLOCK_SOURCE: "chain" }).clockSource,
-      ).to.equal("chain");
+      expect(loadConfig({ ...chain, CLOCK_SOURCE: "chain" }).clockSource).to.equal("chain");
       expectConfigError(
         { ...chain, CHAIN_ID: "84532", CLOCK_SOURCE: "chain" },
         "CLOCK_SOURCE",
         "chain is for a local development chain only (needs RPC_URL and CHAIN_ID=31337)",
       );
-      expectConfigError(
-        { CLOCK_SOURCE: "ntp" },
-        "CLOCK_SOURCE",
-        "must be system or chain",
-      );
+      expectConfigError({ CLOCK_SOURCE: "ntp" }, "CLOCK_SOURCE", "must be system or chain");
     });
 
     it("refuses a relayer or keeper that could not send, and an operator that is the oracle", () => {
@@ -198,11 +177,7 @@ describe("loadConfig", () => {
         "VAULT_ADDRESS",
         "must be a non-zero 0x address",
       );
-      expectConfigError(
-        { RELAYER_ENABLED: "yes" },
-        "RELAYER_ENABLED",
-        "must be true or false",
-      );
+      expectConfigError({ RELAYER_ENABLED: "yes" }, "RELAYER_ENABLED", "must be true or false");
     });
   });
 
@@ -283,9 +258,7 @@ describe("loadConfig", () => {
       AGENT_PUBLIC_URL: "https://api.app.example.com",
     };
     expect(loadConfig(sub).session.sameSite).to.equal("strict");
-    expect(
-      loadConfig({ ...sub, SESSION_SAME_SITE: "lax" }).session.sameSite,
-    ).to.equal("lax");
+    expect(loadConfig({ ...sub, SESSION_SAME_SITE: "lax" }).session.sameSite).to.equal("lax");
     expect(
       loadConfig({
         PUBLIC_ORIGIN: "https://a.example.com",
@@ -295,9 +268,7 @@ describe("loadConfig", () => {
   });
 
   it("derives the agent URL from an IPv6 host", () => {
-    expect(loadConfig({ HOST: "::1", PORT: "8080" }).agentPublicUrl).to.equal(
-      "http://[::1]:8080",
-    );
+    expect(loadConfig({ HOST: "::1", PORT: "8080" }).agentPublicUrl).to.equal("http://[::1]:8080");
   });
 
   it("treats empty variables as unset", () => {
@@ -322,11 +293,7 @@ describe("loadConfig", () => {
     ["PORT", "0", "PORT: must be a whole number from 1 to 65535"],
     ["PORT", "80a", "PORT: must be a whole number from 1 to 65535"],
     ["PORT", "65536", "PORT: must be a whole number from 1 to 65535"],
-    [
-      "HOST",
-      "local host",
-      "HOST: must be a host name or IP address to listen on",
-    ],
+    ["HOST", "local host", "HOST: must be a host name or IP address to listen on"],
     [
       "PUBLIC_ORIGIN",
       "ftp://x.org",
@@ -337,153 +304,61 @@ describe("loadConfig", () => {
       "https://x.org/app",
       "PUBLIC_ORIGIN: must be an http(s) origin without a path, e.g. https://app.example.com",
     ],
-    [
-      "AGENT_PUBLIC_URL",
-      "api.example.com",
-      "AGENT_PUBLIC_URL: must be an http(s) URL",
-    ],
+    ["AGENT_PUBLIC_URL", "api.example.com", "AGENT_PUBLIC_URL: must be an http(s) URL"],
     [
       "SIWE_DOMAIN",
       "https://app.example.com",
       "SIWE_DOMAIN: must be an RFC 3986 authority (host[:port]), e.g. app.example.com",
     ],
-    [
-      "SIWE_URI",
-      "not a uri",
-      "SIWE_URI: must be an absolute URI, e.g. https://app.example.com",
-    ],
-    [
-      "CHAIN_ID",
-      "-1",
-      "CHAIN_ID: must be a positive whole number (EIP-155 chain id)",
-    ],
-    [
-      "CHAIN_ID",
-      "0x7a69",
-      "CHAIN_ID: must be a positive whole number (EIP-155 chain id)",
-    ],
+    ["SIWE_URI", "not a uri", "SIWE_URI: must be an absolute URI, e.g. https://app.example.com"],
+    ["CHAIN_ID", "-1", "CHAIN_ID: must be a positive whole number (EIP-155 chain id)"],
+    ["CHAIN_ID", "0x7a69", "CHAIN_ID: must be a positive whole number (EIP-155 chain id)"],
     ["RPC_URL", "ftp://node:8545", "RPC_URL: must be an http(s) or ws(s) URL"],
-    [
-      "DATABASE_URL",
-      "mysql://u:secretpw@h/db",
-      "DATABASE_URL: must be a postgres:// or postgresql:// URL",
-    ],
-    [
-      "REDIS_URL",
-      "http://u:secretpw@h:6379",
-      "REDIS_URL: must be a redis:// or rediss:// URL",
-    ],
-    [
-      "REDIS_KEY_PREFIX",
-      "a b",
-      "REDIS_KEY_PREFIX: must be 1-64 characters from A-Z a-z 0-9 : _ -",
-    ],
-    [
-      "ORACLE_PRIVATE_KEY",
-      "0x1234",
-      "ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key",
-    ],
-    [
-      "ORACLE_PRIVATE_KEY",
-      KEY.slice(2),
-      "ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key",
-    ],
-    [
-      "ORACLE_PRIVATE_KEY",
-      `0x${"0".repeat(64)}`,
-      "ORACLE_PRIVATE_KEY: is not a valid secp256k1 private key",
-    ],
-    [
-      "ORACLE_PRIVATE_KEY",
-      `0x${"f".repeat(64)}`,
-      "ORACLE_PRIVATE_KEY: is not a valid secp256k1 private key",
-    ],
+    ["DATABASE_URL", "mysql://u:secretpw@h/db", "DATABASE_URL: must be a postgres:// or postgresql:// URL"],
+    ["REDIS_URL", "http://u:secretpw@h:6379", "REDIS_URL: must be a redis:// or rediss:// URL"],
+    ["REDIS_KEY_PREFIX", "a b", "REDIS_KEY_PREFIX: must be 1-64 characters from A-Z a-z 0-9 : _ -"],
+    ["ORACLE_PRIVATE_KEY", "0x1234", "ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key"],
+    ["ORACLE_PRIVATE_KEY", KEY.slice(2), "ORACLE_PRIVATE_KEY: must be a 0x-prefixed 32-byte hex private key"],
+    ["ORACLE_PRIVATE_KEY", `0x${"0".repeat(64)}`, "ORACLE_PRIVATE_KEY: is not a valid secp256k1 private key"],
+    ["ORACLE_PRIVATE_KEY", `0x${"f".repeat(64)}`, "ORACLE_PRIVATE_KEY: is not a valid secp256k1 private key"],
     [
       "TRUST_PROXY",
       "true",
       "TRUST_PROXY: must be a whole number of proxy hops from 0 to 32 (not true/false)",
     ],
-    [
-      "TRUST_PROXY",
-      "-1",
-      "TRUST_PROXY: must be a whole number of proxy hops from 0 to 32 (not true/false)",
-    ],
-    [
-      "BODY_LIMIT_BYTES",
-      "1mb",
-      "BODY_LIMIT_BYTES: must be a whole number from 1 to 10485760",
-    ],
-    [
-      "UPLOAD_LIMIT_BYTES",
-      "0",
-      "UPLOAD_LIMIT_BYTES: must be a whole number from 1 to 209715200",
-    ],
-    [
-      "REQUEST_TIMEOUT_MS",
-      "99",
-      "REQUEST_TIMEOUT_MS: must be a whole number from 100 to 120000",
-    ],
-    [
-      "HEALTH_CHECK_TIMEOUT_MS",
-      "30001",
-      "HEALTH_CHECK_TIMEOUT_MS: must be a whole number from 50 to 30000",
-    ],
-    [
-      "RATE_LIMIT_API_POINTS",
-      "0",
-      "RATE_LIMIT_API_POINTS: must be a whole number from 1 to 1000000",
-    ],
+    ["TRUST_PROXY", "-1", "TRUST_PROXY: must be a whole number of proxy hops from 0 to 32 (not true/false)"],
+    ["BODY_LIMIT_BYTES", "1mb", "BODY_LIMIT_BYTES: must be a whole number from 1 to 10485760"],
+    ["UPLOAD_LIMIT_BYTES", "0", "UPLOAD_LIMIT_BYTES: must be a whole number from 1 to 209715200"],
+    ["REQUEST_TIMEOUT_MS", "99", "REQUEST_TIMEOUT_MS: must be a whole number from 100 to 120000"],
+    ["HEALTH_CHECK_TIMEOUT_MS", "30001", "HEALTH_CHECK_TIMEOUT_MS: must be a whole number from 50 to 30000"],
+    ["RATE_LIMIT_API_POINTS", "0", "RATE_LIMIT_API_POINTS: must be a whole number from 1 to 1000000"],
     [
       "RATE_LIMIT_API_WINDOW_SECONDS",
       "1.5",
       "RATE_LIMIT_API_WINDOW_SECONDS: must be a whole number from 1 to 86400",
     ],
-    [
-      "RATE_LIMIT_AGENT_POINTS",
-      "x",
-      "RATE_LIMIT_AGENT_POINTS: must be a whole number from 1 to 1000000",
-    ],
+    ["RATE_LIMIT_AGENT_POINTS", "x", "RATE_LIMIT_AGENT_POINTS: must be a whole number from 1 to 1000000"],
     [
       "RATE_LIMIT_AGENT_WINDOW_SECONDS",
       "86401",
       "RATE_LIMIT_AGENT_WINDOW_SECONDS: must be a whole number from 1 to 86400",
     ],
-    [
-      "RATE_LIMIT_UPLOAD_POINTS",
-      " 5",
-      "RATE_LIMIT_UPLOAD_POINTS: must be a whole number from 1 to 1000000",
-    ],
+    ["RATE_LIMIT_UPLOAD_POINTS", " 5", "RATE_LIMIT_UPLOAD_POINTS: must be a whole number from 1 to 1000000"],
     [
       "RATE_LIMIT_UPLOAD_WINDOW_SECONDS",
       "0",
       "RATE_LIMIT_UPLOAD_WINDOW_SECONDS: must be a whole number from 1 to 86400",
     ],
-    [
-      "SESSION_TTL_SECONDS",
-      "59",
-      "SESSION_TTL_SECONDS: must be a whole number from 60 to 2592000",
-    ],
-    [
-      "SESSION_CACHE_SECONDS",
-      "61",
-      "SESSION_CACHE_SECONDS: must be a whole number from 0 to 60",
-    ],
+    ["SESSION_TTL_SECONDS", "59", "SESSION_TTL_SECONDS: must be a whole number from 60 to 2592000"],
+    ["SESSION_CACHE_SECONDS", "61", "SESSION_CACHE_SECONDS: must be a whole number from 0 to 60"],
     [
       "COMMITMENT_VIEW_CACHE_SECONDS",
       "-1",
       "COMMITMENT_VIEW_CACHE_SECONDS: must be a whole number from 0 to 60",
     ],
-    [
-      "NONCE_TTL_SECONDS",
-      "3601",
-      "NONCE_TTL_SECONDS: must be a whole number from 30 to 3600",
-    ],
+    ["NONCE_TTL_SECONDS", "3601", "NONCE_TTL_SECONDS: must be a whole number from 30 to 3600"],
     ["SESSION_SAME_SITE", "none", "SESSION_SAME_SITE: must be lax or strict"],
-    [
-      "LOG_LEVEL",
-      "verbose",
-      "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent",
-    ],
+    ["LOG_LEVEL", "verbose", "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent"],
   ];
   for (const [variable, value, message] of BAD) {
     it(`rejects ${variable}=${JSON.stringify(value.length > 12 ? `${value.slice(0, 8)}…` : value)} with one line naming it`, () => {
@@ -530,11 +405,7 @@ describe("loadConfig", () => {
         [USDC.toLowerCase()]: { symbol: "USDC", decimals: 6 },
       });
       const audit = JSON.stringify(redactedConfig(config));
-      for (const secret of [
-        "sk-coach-secret",
-        "0123456789abcdef-secret",
-        "mailer:pw",
-      ]) {
+      for (const secret of ["sk-coach-secret", "0123456789abcdef-secret", "mailer:pw"]) {
         expect(audit).not.to.include(secret);
       }
     });
@@ -545,21 +416,13 @@ describe("loadConfig", () => {
         "OPENAI_BASE_URL",
         "is required when COACH_PROVIDER=openai-compatible",
       );
-      expectConfigError(
-        { COACH_PROVIDER: "gpt" },
-        "COACH_PROVIDER",
-        "must be rules or openai-compatible",
-      );
+      expectConfigError({ COACH_PROVIDER: "gpt" }, "COACH_PROVIDER", "must be rules or openai-compatible");
       expectConfigError(
         { COACH_SCHEDULE: "every minute" },
         "COACH_SCHEDULE",
         'must be a cron pattern, e.g. "*/15 * * * *"',
       );
-      expectConfigError(
-        { SMTP_URL: "http://mail" },
-        "SMTP_URL",
-        "must be an smtp:// or smtps:// URL",
-      );
+      expectConfigError({ SMTP_URL: "http://mail" }, "SMTP_URL", "must be an smtp:// or smtps:// URL");
       expectConfigError(
         { NUDGE_WEBHOOK_SECRET: "short" },
         "NUDGE_WEBHOOK_SECRET",
@@ -598,16 +461,10 @@ describe("loadConfig", () => {
       expect(config.strava?.settings.redirectUri).to.equal(
         "https://agent.example.com/api/providers/strava/callback",
       );
-      expect(config.strava?.settings.webRedirectUrl).to.equal(
-        "https://app.example.com/",
-      );
+      expect(config.strava?.settings.webRedirectUrl).to.equal("https://app.example.com/");
       expect(config.strava?.reconcileIntervalMs).to.equal(900000);
       const audit = JSON.stringify(redactedConfig(config));
-      for (const secret of [
-        "strava-client-secret",
-        "verify-me-please",
-        "ab".repeat(32),
-      ]) {
+      for (const secret of ["strava-client-secret", "verify-me-please", "ab".repeat(32)]) {
         expect(audit).not.to.include(secret);
       }
     });
@@ -630,13 +487,7 @@ describe("redactedConfig", () => {
     });
     const redacted = redactedConfig(config);
     const text = JSON.stringify(redacted);
-    for (const secret of [
-      KEY,
-      KEY.slice(2),
-      "dbsecret",
-      "redissecret",
-      "rpcsecret",
-    ]) {
+    for (const secret of [KEY, KEY.slice(2), "dbsecret", "redissecret", "rpcsecret"]) {
       expect(text).not.to.include(secret);
     }
     expect(redacted.oraclePrivateKey).to.equal("set");
