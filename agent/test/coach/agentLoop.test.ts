@@ -331,6 +331,49 @@ describe("coach agent loop", () => {
       expectGrounded(turn);
     });
 
+    it("refuses a nudge whose numbers no tool gave, like a reply's, and sends a grounded one", async () => {
+      const nudgesBefore = (await t.store.nudges.listByOwner(owner)).length;
+      script = [
+        () => completion({ tool_calls: [toolCall("n1", "getCommitmentStatus", "{}")] }),
+        () =>
+          completion({
+            tool_calls: [
+              toolCall(
+                "n2",
+                "deployNudge",
+                JSON.stringify({ channel: "inApp", message: "You lose 500 USDC in 3 h!", reason: "scare" }),
+              ),
+            ],
+          }),
+        () =>
+          completion({
+            tool_calls: [
+              toolCall(
+                "n3",
+                "deployNudge",
+                JSON.stringify({
+                  channel: "inApp",
+                  message: "25 USDC at stake, 88 h left.",
+                  reason: "stakes",
+                }),
+              ),
+            ],
+          }),
+        () => completion({ content: "Sent." }),
+      ];
+      const turn = await runAgentTurn(agent(), { owner, message: "Nudge me hard." });
+      expect(turn.toolCalls.map((c) => [c.name, c.ok])).to.deep.equal([
+        ["getCommitmentStatus", true],
+        ["deployNudge", false],
+        ["deployNudge", true],
+      ]);
+      expect(turn.toolCalls[1]?.error).to.deep.include({ code: "ungrounded_numbers", field: "message" });
+      const nudges = await t.store.nudges.listByOwner(owner);
+      expect(nudges).to.have.length(nudgesBefore + 1);
+      expect(nudges.map((n) => n.message)).to.not.include("You lose 500 USDC in 3 h!");
+      expect(nudges.map((n) => n.message)).to.include("25 USDC at stake, 88 h left.");
+    });
+
     it("passes workout notes only inside tool results, never as instructions", async () => {
       script = [
         () => completion({ tool_calls: [toolCall("h1", "getWorkoutHistory", '{"days":7}')] }),

@@ -180,7 +180,11 @@ async function runTurn(
       const parsed = parseArguments(call.arguments);
       const outcome: ToolOutcome = parsed.ok
         ? await inSpan("coach.tool", { "coach.tool.name": call.name }, async (span) => {
-            const result = await runTool(tools, call.name, parsed.value, { owner, deps: coach });
+            const result = await runTool(tools, call.name, parsed.value, {
+              owner,
+              deps: coach,
+              sources: toolResults,
+            });
             span?.setAttribute("coach.tool.ok", result.ok);
             return result;
           })

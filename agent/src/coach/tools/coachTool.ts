@@ -12,6 +12,11 @@ import type { CoachDependencies } from "../coachDependencies.ts";
 export interface ToolContext {
   owner: Address;
   deps: CoachDependencies;
+  /**
+   * The results of the tools called earlier in this turn (JSON), what the model may quote: a tool that sends the
+   * model's text to the user checks its numbers against them, like the reply (groundNumbers.ts).
+   */
+  sources?: readonly string[];
 }
 
 export interface CoachTool<S extends z.ZodType = z.ZodType, R = unknown> {

@@ -1,9 +1,13 @@
 /**
  * `deployNudge({ channel, message, reason })`: sends the signed-in owner a nudge now, under the same rules as
- * the scheduler's (channel chosen, quiet hours, daily cap, dedupe); the result says what happened.
+ * the scheduler's (channel chosen, quiet hours, daily cap, dedupe); the result says what happened. The message
+ * passes the same grounding check as a chat reply: a number no earlier tool result of the turn gave is refused
+ * (`ungrounded_numbers`, nothing sent), so the model cannot mail or post a figure it made up.
  */
 import { z } from "zod";
+import { ValidationError } from "../../errors.ts";
 import { nudgeChannels } from "../../store/schema.ts";
+import { ungroundedNumbers } from "../agent/groundNumbers.ts";
 import { deployNudge } from "../nudges/deployNudge.ts";
 import { loadOwnerContext } from "../ownerContext.ts";
 import { defineTool } from "./coachTool.ts";
@@ -19,7 +23,15 @@ export const deployNudgeTool = defineTool({
   description:
     "Send the user a nudge now on one channel (inApp, email, webhook). Honours quiet hours, the daily cap and never repeats the same nudge.",
   parameters: deployNudgeArguments,
-  run: async (args, { owner, deps }) => {
+  run: async (args, { owner, deps, sources }) => {
+    const ungrounded = ungroundedNumbers(args.message, sources ?? []);
+    if (ungrounded.length > 0) {
+      throw new ValidationError({
+        code: "ungrounded_numbers",
+        message: `The message states ${ungrounded.join(", ")}, which no tool result gave; use only the tools' figures.`,
+        details: { field: "message", numbers: ungrounded },
+      });
+    }
     const context = await loadOwnerContext(deps, owner);
     return deployNudge(deps, {
       owner,
