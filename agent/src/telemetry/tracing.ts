@@ -73,8 +73,12 @@ export async function startTracing({
       "deployment.environment.name": environment,
       ...(release === undefined ? {} : { "service.version": release }),
     }),
-    // Only what is configured here: no environment-driven detectors, metrics or log exporters.
+    // Only what is configured here: no environment-driven detectors, and no metrics or log exporters (the SDK
+    // would start OTLP ones by default; metrics are Prometheus' job here, logs are pino's on stdout). The sampler
+    // still follows OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default: parent-based, always on).
     autoDetectResources: false,
+    metricReaders: [],
+    logRecordProcessors: [],
     spanProcessors: [new BatchSpanProcessor({ exporter })],
     instrumentations: [
       new HttpInstrumentation({

@@ -29,6 +29,8 @@ export interface OtlpReceiver {
   bodies: string[];
   /** Content types seen (the exporter's encoding). */
   contentTypes: string[];
+  /** Requests to any other path (`/v1/metrics`, `/v1/logs`): the agent exports traces only. */
+  unexpected: string[];
   close(): Promise<void>;
 }
 
@@ -82,12 +84,14 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
   const contentTypes: string[] = [];
+  const unexpected: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
       if (req.method !== "POST" || req.url !== "/v1/traces") {
+        unexpected.push(`${req.method} ${req.url}`);
         res.writeHead(404).end();
         return;
       }
@@ -126,6 +130,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     spans,
     bodies,
     contentTypes,
+    unexpected,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -342,6 +342,7 @@ describe("tracing: upload → attestation → relayed claim is one trace over OT
     await new Promise((resolve) => (exitCode !== null ? resolve(undefined) : agent?.once("exit", resolve)));
     expect(exitCode, output.slice(-4_000)).to.equal(0);
     expect(receiver.contentTypes[0]).to.match(/^application\/json/);
+    expect(receiver.unexpected, "only traces are exported").to.deep.equal([]);
   });
 
   const inTrace = (): ReceivedSpan[] => receiver.spans.filter((span) => span.traceId === traceId);
