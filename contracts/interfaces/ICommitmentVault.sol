@@ -339,8 +339,11 @@ interface ICommitmentVault {
     function setOracles(address[] calldata oracles_, uint8 threshold_) external;
 
     /// @notice Adds an ERC-20 to, or removes it from, the stake allowlist. Existing commitments are unaffected.
-    /// @dev Requirements:
-    /// - The caller holds DEFAULT_ADMIN_ROLE; `token` is not address(0).
+    /// @dev Notes: a token gets an 8-bit index the first time it is listed and keeps it (commitments store the index).
+    ///
+    /// Requirements:
+    /// - The caller holds DEFAULT_ADMIN_ROLE; `token` is not address(0); fewer than MAX_TOKENS (255) tokens were ever
+    ///   listed, or `token` already was.
     function setTokenAllowed(address token, bool allowed) external;
 
     /// @notice Stops create, claim, slash and appeals. Grace (and the appeal period) only runs while the vault is
@@ -394,7 +397,8 @@ interface ICommitmentVault {
         uint64 validUntil
     ) external view returns (bytes32);
 
-    /// @notice The current oracle set.
+    /// @notice The current oracle set, sorted ascending by address (it is stored as an immutable code blob that claims
+    /// with two or more signatures read in one `EXTCODECOPY`).
     function oracles() external view returns (address[] memory);
 
     /// @notice The number of distinct oracle signatures a claim needs.

@@ -1,7 +1,9 @@
 /**
  * Branch coverage of the Solidity sources, computed from Hardhat's statement hits (Hardhat 3.18 reports lines and
  * statements only). Each `if` has two branches: taken when the first statement of its body ran, not taken when the
- * `if` itself ran more often than that statement (every evaluation runs the body at most once). Hits come from
+ * `if` itself was hit by more executions than that statement (or, with an `else`, when the else body's first statement
+ * ran). Hardhat counts each statement once per execution, so an `if` without `else` inside a loop whose two outcomes
+ * only ever happened in the same transaction is reported as not taken: conservative, never optimistic. Hits come from
  * coverage/data/<runner>/*.json; the tag of every statement is recomputed with the same EDR instrumentation Hardhat
  * used, and the `if` statements come from solc's AST (parsing only, no imports needed).
  * Not counted: ternaries, `&&`/`||` short circuits and loop conditions.
@@ -103,10 +105,21 @@ export function branchCoverage(
         )
         .sort((a, b) => a.start - b.start || b.end - a.end)[0];
       if (self === undefined || first === undefined) continue;
+      // With an else: the not-taken branch ran iff the else body's first statement ran.
+      let elseFirst: (typeof statements)[number] | undefined;
+      if (node.falseBody?.src !== undefined) {
+        const [es, el] = node.falseBody.src.split(":").map(Number) as [number, number];
+        const elseStart = utf16(es);
+        const elseEnd = utf16(es + el);
+        elseFirst = statements
+          .filter((st) => st !== self && st.end > elseStart && st.start < elseEnd && st.start >= bodyEnd)
+          .sort((a, b) => a.start - b.start || b.end - a.end)[0];
+      }
       report.total += 2;
       if (first.hits > 0) report.covered += 1;
       else report.missed.push(`line ${line(start)}: taken`);
-      if (self.hits > first.hits) report.covered += 1;
+      const notTaken = elseFirst !== undefined ? elseFirst.hits > 0 : self.hits > first.hits;
+      if (notTaken) report.covered += 1;
       else report.missed.push(`line ${line(start)}: not taken`);
     }
     reports.push(report);
