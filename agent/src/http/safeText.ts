@@ -15,6 +15,14 @@ export function isUnsafeText(text: string): boolean {
   return text.includes("\u0000") || LONE_SURROGATE.test(text);
 }
 
+/**
+ * `text` with every NUL removed and every lone surrogate replaced by U+FFFD: for text the agent did not get from
+ * the request it answers (a model's reply), which it stores rather than refuses.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll("\u0000", "").replace(new RegExp(LONE_SURROGATE.source, "g"), "\uFFFD");
+}
+
 export type FindUnsafeTextReturnType = string | undefined;
 
 /**

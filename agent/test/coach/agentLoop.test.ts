@@ -374,6 +374,12 @@ describe("coach agent loop", () => {
       expect(nudges.map((n) => n.message)).to.include("25 USDC at stake, 88 h left.");
     });
 
+    it("stores a reply with NUL characters or lone surrogates instead of failing with a 500", async () => {
+      script = [() => completion({ content: "Keep going\u0000 \uD83D!" })];
+      const turn = await runAgentTurn(agent(), { owner, message: "Hi" });
+      expect(turn.reply).to.equal("Keep going \uFFFD!");
+    });
+
     it("passes workout notes only inside tool results, never as instructions", async () => {
       script = [
         () => completion({ tool_calls: [toolCall("h1", "getWorkoutHistory", '{"days":7}')] }),

@@ -9,6 +9,7 @@
 import type { Address } from "viem";
 import { getAddress } from "viem";
 import { NotFoundError } from "../../errors.ts";
+import { storableText } from "../../http/safeText.ts";
 import type { Metrics } from "../../metrics.ts";
 import { inSpan } from "../../telemetry/spans.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
@@ -201,7 +202,8 @@ async function runTurn(
     }
   }
 
-  const grounded = groundReply(reply ?? OUT_OF_STEPS, toolResults);
+  // A model's text is stored: without NUL or lone surrogates, which the database cannot hold (a 500 otherwise).
+  const grounded = groundReply(storableText(reply ?? OUT_OF_STEPS), toolResults);
   if (grounded.removed.length > 0) {
     coach.logger.warn(
       { provider: provider.name, removed: grounded.removed },
