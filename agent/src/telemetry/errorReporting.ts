@@ -8,6 +8,7 @@
  * Without a DSN the reporter is a no-op and `@sentry/node` is never loaded.
  */
 import type { ErrorEvent, EventHint } from "@sentry/node";
+import { scrubText } from "./scrubText.ts";
 import { currentTraceId } from "./spans.ts";
 
 export interface ErrorContext {
@@ -44,16 +45,7 @@ export function reportError(error: unknown, context: ErrorContext): void {
   }
 }
 
-/** Masks secret shapes in free text: private keys, bearer tokens, cookies and `key=value` secrets. */
-export function scrubText(text: string): string {
-  return text
-    .replace(/0x[0-9a-fA-F]{64}(?![0-9a-fA-F])/g, "[hex-redacted]")
-    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, "$1 [redacted]")
-    .replace(
-      /\b(cookie|set-cookie|authorization|token|access_token|refresh_token|secret|password|code|state|ra_session)(["']?\s*[:=]\s*["']?)[^\s"';&,}]+/gi,
-      "$1$2[redacted]",
-    );
-}
+export { scrubText };
 
 /** Sentry `beforeSend`: what may leave the process. Exported for tests. */
 export function scrubEvent(event: ErrorEvent, _hint?: EventHint): ErrorEvent {

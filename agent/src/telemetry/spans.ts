@@ -15,6 +15,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
+import { scrubText } from "./scrubText.ts";
 
 export type { Attributes, Span };
 
@@ -75,13 +76,20 @@ export function inSpan<T>(
     });
 }
 
-/** Records `error` on `span`: status error with the error's class and code, never its details object. */
+/**
+ * Records `error` on `span`: status error with the error's class and code, and its first message line scrubbed
+ * (`scrubText`: a viem error names the RPC URL and the request body, which may hold a key or a signed transaction);
+ * never its details object.
+ */
 export function markFailed(span: Span, error: unknown): void {
   const name = error instanceof Error ? error.name : typeof error;
   const code = (error as { code?: unknown } | null)?.code;
   span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === "string" ? code : name });
   span.setAttribute("error.type", typeof code === "string" ? code : name);
-  if (error instanceof Error) span.recordException({ name: error.name, message: error.message });
+  if (error instanceof Error) {
+    const message = scrubText(error.message.split("\n", 1)[0] ?? "").slice(0, 300);
+    span.recordException({ name: error.name, message });
+  }
 }
 
 /** The trace id of the active span, when tracing is on and a span is active. */

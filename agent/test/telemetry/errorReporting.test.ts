@@ -144,6 +144,21 @@ describe("error reporting (Sentry) against a local envelope endpoint", function 
     }
   });
 
+  it("cuts URLs to their origin and masks signed transactions (an RPC error names both)", () => {
+    const viemLike = [
+      "HTTP request failed.",
+      "URL: https://eth-sepolia.g.alchemy.com/v2/RPCKEY42secret",
+      `Request body: {"method":"eth_sendRawTransaction","params":["0x02${"f8".repeat(80)}"]}`,
+      "with postgres://agent:hunter3@db:5432/agent and redis://:pw@cache:6379",
+    ].join("\n");
+    const scrubbed = scrubText(viemLike);
+    expect(scrubbed).to.include("URL: https://eth-sepolia.g.alchemy.com/…");
+    expect(scrubbed).to.include('"params":["[hex-redacted]"]');
+    expect(scrubbed).to.include("postgres://db:5432/…");
+    for (const secret of ["RPCKEY42secret", "hunter3", ":pw@", "f8f8f8"])
+      expect(scrubbed).not.to.include(secret);
+  });
+
   it("masks secret shapes in free text", () => {
     expect(scrubText(`key ${KEY_HEX}, Bearer abc.def, cookie: ra_session=xyz; code=123&state=9`)).to.equal(
       "key [hex-redacted], Bearer [redacted], cookie: [redacted]; code=[redacted]&state=[redacted]",
