@@ -29,6 +29,7 @@ interface Vm {
 
     // Assertions (revert with a formatted message on failure)
     function assertFalse(bool condition, string calldata error) external pure;
+    function assertTrue(bool condition, string calldata error) external pure;
     function assertEq(bool left, bool right, string calldata error) external pure;
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(bytes calldata left, bytes calldata right, string calldata error) external pure;
