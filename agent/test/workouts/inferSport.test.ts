@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { INFERENCE_MIN_CONFIDENCE, inferSport, settleSport } from "../../src/workouts/inferSport.ts";
 import { type ParsedWorkout, parseWorkoutFile } from "../../src/workouts/parseWorkoutFile.ts";
+import { leavesSportOpen } from "../../src/workouts/sport.ts";
 import { encodeFit, METRES_PER_DEGREE_LAT, T0, type TrackPoint, track, utf8 } from "./fixtures.ts";
 
 function iso(ms: number): string {
@@ -289,6 +290,27 @@ describe("inferSport", () => {
         origin: "named",
       });
     });
+  });
+
+  describe("leavesSportOpen", () => {
+    const cases: [string | undefined, "fit" | "gpx" | "tcx" | undefined, boolean][] = [
+      [undefined, "gpx", true],
+      ["", "gpx", true],
+      ["Other", "tcx", true],
+      ["generic", "fit", true],
+      ["generic/generic", "fit", true],
+      ["Uncategorized", "gpx", true],
+      ["11", "gpx", true],
+      ["11", "fit", false],
+      ["generic/indoorRowing", "fit", false],
+      ["StandUpPaddling", "gpx", false],
+      ["Running", "tcx", false],
+    ];
+    for (const [label, source, open] of cases) {
+      it(`${JSON.stringify(label)} (${source}) ${open ? "leaves the sport open" : "names a sport"}`, () => {
+        expect(leavesSportOpen(label, source)).to.equal(open);
+      });
+    }
   });
 
   describe("GPX sport labels of the common exporters", () => {
