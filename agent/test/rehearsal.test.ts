@@ -276,6 +276,7 @@ describe("testnet rehearsal: deploy over JSON-RPC, then one claim settled throug
       HOME: process.env.HOME,
       HOST: "127.0.0.1",
       PORT: String(agentPort),
+      INTERNAL_PORT: "0", // any free port: PORT + 1 may be taken
       PUBLIC_ORIGIN: "http://127.0.0.1:5173",
       CHAIN_ID: String(record.chainId),
       RPC_URL: rpcUrl,

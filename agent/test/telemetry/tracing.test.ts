@@ -178,6 +178,7 @@ describe("tracing: upload → attestation → relayed claim is one trace over OT
         HOME: process.env.HOME ?? "",
         HOST: "127.0.0.1",
         PORT: String(port),
+        INTERNAL_PORT: "0", // any free port: PORT + 1 may be taken
         PUBLIC_ORIGIN: "http://127.0.0.1:5173",
         CHAIN_ID: String(chain.chainId),
         RPC_URL: rpc.url,
