@@ -13,7 +13,8 @@
  * network) with the typed values kept → create an ETH commitment (browser rulesHash == agent rulesHash, exact
  * milestone amounts) → dashboard → upload a GPX run → claimable → claim → balance up → time travel →
  * missed windows settled → slashed, beneficiary credited → a second commitment's window ends unclaimed: appeal it
- * (bond posted, state Appealed, shown with its bond). Every screen: axe + screenshots at 375/1280 px.
+ * (bond posted, state Appealed, shown with its bond) → the guardian pauses for 30 days: exit (the appealed share
+ * and its bond back). Every screen: axe + screenshots at 375/1280 px.
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -439,7 +440,7 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
       await page.reload();
       const appeal = page.getByRole("button", { name: "Appeal milestone 1 (bond 0.001 ETH)" });
       await appeal.waitFor({ timeout: 60_000 });
-    await checkScreen(page, "dashboard-appealable", screens);
+      await checkScreen(page, "dashboard-appealable", screens);
       const before = await chain.getBalance({ address: staker });
       await appeal.click();
       await page.getByTestId("appeal-done").waitFor({ timeout: 60_000 });
@@ -476,6 +477,44 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
   });
+
+  // After sign-out: 30 days of chain time outlive the session; exit needs only the wallet.
+  await step(
+    "exit: after 30 days paused anyone may exit; the appealed share and its bond come back",
+    async () => {
+      const pause = (await rpc(stack, "eth_sendTransaction", [
+        {
+          from: HARDHAT_ACCOUNTS.deployer.address,
+          to: stack.vault,
+          data: encodeFunctionData({ abi: commitmentVaultAbi, functionName: "pause" }),
+        },
+      ])) as Hex;
+      assert((await chain.waitForTransactionReceipt({ hash: pause })).status === "success", "paused");
+      await timeTravel(stack, 30 * 86_400 + 3600);
+      await nav(page, "Dashboard").click();
+      await page.reload();
+      await page.getByTestId("exit-available").waitFor({ timeout: 60_000 });
+      const exit = page.getByRole("button", { name: "Exit commitment #2" });
+      await exit.waitFor();
+      await checkScreen(page, "dashboard-exit-available", screens);
+      const before = await chain.getBalance({ address: staker });
+      await exit.click();
+      await page.getByText("Commitment #2 exited").waitFor({ timeout: 60_000 });
+      const gained = (await chain.getBalance({ address: staker })) - before;
+      // 0.01 ETH share + 0.001 ETH bond, minus the exit's gas.
+      assert(
+        gained > parseEther("0.0109") && gained <= parseEther("0.011"),
+        `gained ${formatEther(gained)} ETH`,
+      );
+      const state = await chain.readContract({
+        address: stack.vault,
+        abi: commitmentVaultAbi,
+        functionName: "milestoneState",
+        args: [2n, 0n],
+      });
+      assert(state === 3, `milestone state ${state} (want Refunded)`);
+    },
+  );
 
   await step("no uncaught errors in the page", async () => {
     assert(pageErrors.length === 0, pageErrors.join("\n"));

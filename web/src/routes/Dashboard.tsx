@@ -118,6 +118,9 @@ function CommitmentCard({
   const fmt = (value: bigint) => formatAmount({ value, ...meta });
   const appealable = statuses.filter((m) => !c.closed && canAppeal(m.status, paused));
   const appeals = statuses.filter((m) => m.appeal !== null);
+  // Exit only changes something while a milestone is still unsettled.
+  const canExit =
+    exitAvailable && !c.closed && c.milestones.some((m) => m.state === "open" || m.state === "appealed");
   const headingId = `commitment-${c.id}`;
   return (
     <article
@@ -229,7 +232,7 @@ function CommitmentCard({
             Appeal milestone {m.index + 1} (bond {fmt(m.appealBond)})
           </button>
         ))}
-        {exitAvailable && !c.closed ? (
+        {canExit ? (
           <button type="button" className="secondary" onClick={() => onExit(c.id)} disabled={busy}>
             Exit commitment #{c.id.toString()}
           </button>
