@@ -29,6 +29,8 @@ export interface WorkoutView {
   distanceM: number | null;
   avgHeartRate: number | null;
   notes?: string;
+  /** The human review of this workout, when its owner asked for one (`GET /api/workouts` only). */
+  review?: { status: "pending" | "accepted" | "rejected" };
   verdict: {
     status: "accepted" | "rejected";
     reasons: VerdictReason[];

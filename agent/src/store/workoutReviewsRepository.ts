@@ -4,7 +4,7 @@
  * `review_exists`; a decision applies only to a pending review (`decide` returns null otherwise), so two operators
  * cannot both decide.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -42,6 +42,8 @@ export interface WorkoutReviewsRepository {
   request(parameters: { workoutId: string; owner: string; note: string }): Promise<WorkoutReviewRecord>;
   getById(id: string): Promise<WorkoutReviewRecord | null>;
   getByWorkoutId(workoutId: string): Promise<WorkoutReviewRecord | null>;
+  /** The review status of each of these workouts that has a review (at most REVIEWS_PAGE_MAX ids). */
+  statusesOf(workoutIds: readonly string[]): Promise<Map<string, ReviewStatus>>;
   /** Reviews with this status, oldest request first, paged. */
   list(parameters: { status: ReviewStatus; limit?: number; cursor?: string }): Promise<WorkoutReviewsPage>;
   /** Decides a pending review; null when it is not pending (decided meanwhile) or does not exist. */
@@ -135,6 +137,23 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
 
     getById: (id) => byColumn(workoutReviews.id, id),
     getByWorkoutId: (workoutId) => byColumn(workoutReviews.workoutId, workoutId),
+
+    statusesOf: async (workoutIds) => {
+      const ids = parseInput(z.array(uuidSchema).max(REVIEWS_PAGE_MAX), workoutIds, "workout ids");
+      if (ids.length === 0) return new Map();
+      return withDatabaseErrors("workout review statuses", async () => {
+        const rows = await db
+          .select({ workoutId: workoutReviews.workoutId, status: workoutReviews.status })
+          .from(workoutReviews)
+          .where(
+            inArray(
+              workoutReviews.workoutId,
+              ids.map((id) => id.toLowerCase()),
+            ),
+          );
+        return new Map(rows.map((row) => [row.workoutId, row.status]));
+      });
+    },
 
     list: async (parameters) => {
       const status = parseInput(z.enum(reviewStatuses), parameters.status, "review status");

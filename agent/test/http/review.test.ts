@@ -148,6 +148,8 @@ describe("human review of rejected workouts", function () {
     expect(res.body.review.decision).to.equal(null);
     reviewId = res.body.review.id;
     expectProblem(await ask(workoutId, { note: "again" }), 409, "review_exists");
+    const listed = await request(harness.app).get("/api/workouts").set("Cookie", aliceCookie);
+    expect(listed.body.workouts[0].review).to.deep.equal({ status: "pending" });
   });
 
   it("shows pending reviews to operators only", async () => {
@@ -210,6 +212,7 @@ describe("human review of rejected workouts", function () {
 
     const listed = await request(harness.app).get("/api/workouts").set("Cookie", aliceCookie);
     expect(listed.body.workouts[0].verdict.status).to.equal("accepted");
+    expect(listed.body.workouts[0].review).to.deep.equal({ status: "accepted" });
     const audit = await harness.store.auditLog.list({
       subject: `workout:${workoutId}`,
     });

@@ -101,6 +101,8 @@ export const workoutSchema = z.object({
     /** Absent from agents older than sport inference. */
     sport: sportVerdictSchema.optional(),
   }),
+  /** The human review, when the owner asked for one (`GET /api/workouts`). */
+  review: z.object({ status: z.enum(["pending", "accepted", "rejected"]) }).optional(),
 });
 export type Workout = z.infer<typeof workoutSchema>;
 

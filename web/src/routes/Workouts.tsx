@@ -20,6 +20,12 @@ import { RequestReview } from "../review/RequestReview.tsx";
 export const MAX_FILES_PER_DROP = 20;
 const ACCEPT = ".fit,.gpx,.tcx";
 
+const REVIEW_STATUS_TEXT = {
+  pending: "Sent for review: an operator will look at it.",
+  accepted: "Accepted on review.",
+  rejected: "Review done: the rejection stands.",
+} as const;
+
 type FileResult =
   | { name: string; status: "uploading" }
   | { name: string; status: "done"; workouts: Workout[] }
@@ -54,7 +60,11 @@ function WorkoutVerdict({ w: received }: { w: Workout }) {
           ))}
         </ul>
       ) : null}
-      {w.verdict.status === "rejected" ? <RequestReview workoutId={w.id} /> : null}
+      {w.review !== undefined ? (
+        <p data-testid="review-status">{REVIEW_STATUS_TEXT[w.review.status]}</p>
+      ) : w.verdict.status === "rejected" ? (
+        <RequestReview workoutId={w.id} />
+      ) : null}
       {(w.verdict.notCounted ?? []).map((n) => (
         <p key={`${n.commitmentId}-${n.milestoneIndex ?? ""}`}>
           Not counted for commitment #{n.commitmentId}: {n.reasons.map((r) => r.message).join("; ")}
