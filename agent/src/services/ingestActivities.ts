@@ -202,15 +202,14 @@ export async function ingestActivities(
     // Evidence counts once, whoever brings it: claim every new device activity's content (and the provider's
     // activity id) for this owner; a key someone else holds makes the activity a `duplicate`. The claims table's
     // primary key decides concurrent uploads; the answer never says who holds the claim.
-    const claimsOf = (activity: VerifiableActivity | ManualActivity): string[] =>
-      parameters.source === "manual"
-        ? []
-        : [
-            `content:${activity.contentHash.toLowerCase()}`,
-            ...(parameters.provider !== undefined && parameters.providerActivityId !== undefined
-              ? [`${parameters.provider}:${parameters.providerActivityId}`]
-              : []),
-          ];
+    // A provider's activity id is claimed whatever its kind (a Strava activity typed in by hand counts once too);
+    // a manual log's content is not (two people may honestly log the same "30 min run").
+    const claimsOf = (activity: VerifiableActivity | ManualActivity): string[] => [
+      ...(parameters.source === "manual" ? [] : [`content:${activity.contentHash.toLowerCase()}`]),
+      ...(parameters.provider !== undefined && parameters.providerActivityId !== undefined
+        ? [`${parameters.provider}:${parameters.providerActivityId}`]
+        : []),
+    ];
     const claimKeys = activities
       .filter((activity) => !stored.has(activity.contentHash.toLowerCase()))
       .flatMap(claimsOf);

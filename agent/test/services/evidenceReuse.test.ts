@@ -122,11 +122,30 @@ for (const driver of storeDrivers) {
       expect(JSON.stringify(second.workouts)).not.to.include(alice.toLowerCase().slice(2));
     });
 
+    it("counts a provider's typed-in activity once too, whoever links it", async () => {
+      const manual = {
+        sport: "run" as const,
+        startTime: MONDAY + 90 * HOUR,
+        durationSec: 1800,
+        contentHash: `0x${"c".repeat(64)}` as const,
+      };
+      const common = { source: "manual" as const, provider: "strava", providerActivityId: "555" };
+      const first = await ingestActivities(context(), { ...common, owner: newOwner(), activities: [manual] });
+      expect(first.workouts[0]?.verdict.reasons.map((r) => r.code)).not.to.include("duplicate");
+      const again = await ingestActivities(context(), {
+        ...common,
+        owner: newOwner(),
+        activities: [{ ...manual, contentHash: `0x${"d".repeat(64)}` as const }],
+      });
+      expect(again.workouts[0]?.verdict.reasons.map((r) => r.code)).to.include("duplicate");
+    });
+
     it("rejects another person's replay of a stored track, and accepts a genuine run of the same route", async () => {
       const corpus = buildCorpus({ routes: 1, seed: 5 });
       const [original, sameRoute] = corpus.genuine;
       const replay = corpus.forgeries.find((f) => f.kind === "time_scaled");
-      if (original === undefined || sameRoute === undefined || replay === undefined) throw new Error("corpus");
+      if (original === undefined || sameRoute === undefined || replay === undefined)
+        throw new Error("corpus");
       clock.set(corpus.end + 3_600_000);
       const upload = async (bytes: Uint8Array) => {
         const activities = parseWorkoutFile(bytes);
@@ -140,7 +159,9 @@ for (const driver of storeDrivers) {
       expect((await upload(original.bytes))?.status).to.equal("accepted");
       const replayed = await upload(replay.bytes);
       expect(replayed?.reasons.map((r) => r.code)).to.deep.equal(["replayed_track"]);
-      expect(replayed?.reasons[0]?.message).to.match(/reproduces an earlier accepted track \(\d+ % of its length\)/);
+      expect(replayed?.reasons[0]?.message).to.match(
+        /reproduces an earlier accepted track \(\d+ % of its length\)/,
+      );
       expect((await upload(sameRoute.bytes))?.status).to.equal("accepted");
       clock.set(NOW);
     });
