@@ -225,7 +225,10 @@ describe("calendar bombs", () => {
     let t: CoachTestContext;
     before(async () => {
       t = await openCoachTest();
-      for (let i = 0; i < 3; i += 1) await seedCommitment(t.store, { owner: randomOwner() });
+      // Explicit ids: the fixtures' shared counter numbers other suites' commitments.
+      for (let i = 0; i < 3; i += 1) {
+        await seedCommitment(t.store, { owner: randomOwner(), id: 9_101n + BigInt(i) });
+      }
       t.clock.set(START);
     });
     after(() => t.store.close());

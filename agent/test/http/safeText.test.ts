@@ -86,7 +86,8 @@ describe("safe text at the parse boundary", () => {
 
     before(async () => {
       t = await openCoachTest();
-      await seedCommitment(t.store, { owner: account.address });
+      // An explicit id: the fixtures' shared counter numbers other suites' commitments.
+      await seedCommitment(t.store, { owner: account.address, id: 9_001n });
       const router = coachRouter({
         coach: t.deps,
         agent: { coach: t.deps, provider: createRulesProvider(), tools: coachTools },
