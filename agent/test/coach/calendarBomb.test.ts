@@ -6,11 +6,18 @@
  */
 import { expect } from "chai";
 import ICAL from "ical.js";
+import request from "supertest";
+import { privateKeyToAccount } from "viem/accounts";
+import { createRulesProvider } from "../../src/coach/agent/rulesProvider.ts";
 import { createCalendarExpander, expandBusyIntervals } from "../../src/coach/calendar/expandCalendar.ts";
 import { type BusyInterval, parseIcs } from "../../src/coach/calendar/parseIcs.ts";
+import { coachRouter } from "../../src/coach/http/coachRouter.ts";
 import { runCoachPass } from "../../src/coach/scheduler/runCoachPass.ts";
+import { coachTools } from "../../src/coach/tools/coachTools.ts";
 import type { AgentError } from "../../src/errors.ts";
-import { type CoachTestContext, openCoachTest, randomOwner, seedCommitment, START } from "./coachFixtures.ts";
+import { signIn } from "../http/signIn.ts";
+import { buildTestApp, type TestApp } from "../http/testApp.ts";
+import { type CoachTestContext, openCoachTest, randomOwner, START, seedCommitment } from "./coachFixtures.ts";
 
 const DAY_MS = 86_400_000;
 const FROM = Date.parse("2026-11-23T07:00:00Z");
@@ -219,6 +226,51 @@ describe("calendar bombs", () => {
     } finally {
       await expander.close();
     }
+  });
+
+  describe("through the API", () => {
+    let t: CoachTestContext;
+    let test: TestApp;
+    let cookie: string;
+    const account = privateKeyToAccount(`0x${"9".repeat(64)}`);
+    before(async () => {
+      t = await openCoachTest();
+      await seedCommitment(t.store, { owner: account.address, id: 9_201n });
+      const router = coachRouter({
+        coach: t.deps,
+        agent: { coach: t.deps, provider: createRulesProvider(), tools: coachTools },
+        maxMessageChars: 500,
+        calendarMaxBytes: 1024 * 1024,
+      });
+      test = buildTestApp({ routes: [{ path: "/", router }] });
+      cookie = await signIn({ app: test.app, clock: test.clock, account });
+    });
+    after(() => t.store.close());
+
+    it("a signed-in wallet's bomb calendar answers the question without freezing anyone (was 66 s)", async function () {
+      this.timeout(30_000);
+      const upload = await request(test.app)
+        .post("/api/calendar")
+        .set("Cookie", cookie)
+        .set("Content-Type", "text/calendar")
+        .send(minutelyBomb(1_000));
+      expect(upload.status, JSON.stringify(upload.body)).to.equal(200);
+      expect(upload.body.events).to.equal(1_000);
+      let res: request.Response | undefined;
+      const lateness = await worstLateness(async () => {
+        res = await request(test.app)
+          .post("/api/agent")
+          .set("Cookie", cookie)
+          .send({ message: "When can I work out this week?" });
+      });
+      expect(res?.status).to.equal(200);
+      const call = (res?.body.toolCalls as { name: string; ok: boolean; error?: { code: string } }[]).find(
+        (c) => c.name === "analyzeCalendar",
+      );
+      expect(call?.ok).to.equal(false);
+      expect(call?.error?.code).to.equal("calendar_too_complex");
+      expect(lateness).to.be.below(500);
+    });
   });
 
   describe("scheduler pass", () => {
