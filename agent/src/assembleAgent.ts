@@ -15,7 +15,7 @@ import { type AttestationSigner, privateKeySigner } from "./attestation/signer.t
 import { createRedisNonceStore, createRedisSessionStore } from "./auth/redisStores.ts";
 import { cachedSessionStore } from "./auth/sessionCache.ts";
 import type { NonceStore, SessionStore } from "./auth/stores.ts";
-import { createChainClient, hasCode, verifyChain } from "./chain/chainClient.ts";
+import { type ChainClient, createChainClient, hasCode, verifyChain } from "./chain/chainClient.ts";
 import { type ChainClock, createChainClock } from "./chain/chainClock.ts";
 import { type ClaimRelayerService, createClaimRelayer } from "./chain/claimRelayer.ts";
 import { createIndexer, type Indexer } from "./chain/indexer.ts";
@@ -182,8 +182,11 @@ async function assemble(
   // What the operations sampler reads (the alerts' gauges), filled in as the chain is wired.
   let sampledChain: OpsSamplerChain | undefined;
   let operator: Address | undefined;
+  // Also verifies smart-wallet sign-ins (EIP-1271, ERC-6492).
+  let chainClient: ChainClient | undefined;
   if (config.rpcUrl !== undefined) {
     const client = createChainClient({ rpcUrl: config.rpcUrl, chainId: config.chainId });
+    chainClient = client;
     checks.rpc = rpcHealthCheck(client, config.chainId);
     await verifyChain({ client, chainId: config.chainId, vault: config.vault?.address });
     if (chainClock !== undefined) {
@@ -425,6 +428,7 @@ async function assemble(
     store,
     health: { checks, details: healthDetails({ store, metrics }) },
     routes,
+    ...(chainClient === undefined ? {} : { chainClient }),
   });
   const internalApp = createInternalApp({
     config,

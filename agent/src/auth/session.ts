@@ -49,14 +49,20 @@ export function optionalSessionOf(req: Request): Session | null {
   return states.get(req)?.session ?? null;
 }
 
-/** The signed-in session; throws 401 `unauthenticated` when there is none. */
-export function sessionOf(req: Request): Session {
+/** The signed-in session or null when signed out; throws the store's error when the lookup failed (503). */
+export function currentSessionOf(req: Request): Session | null {
   const state = states.get(req);
   if (state?.error !== undefined) throw state.error;
-  if (state?.session == null) {
+  return state?.session ?? null;
+}
+
+/** The signed-in session; throws 401 `unauthenticated` when there is none. */
+export function sessionOf(req: Request): Session {
+  const session = currentSessionOf(req);
+  if (session === null) {
     throw new UnauthorizedError({ code: "unauthenticated", message: "Sign in with Ethereum first." });
   }
-  return state.session;
+  return session;
 }
 
 /** Middleware: 401 problem unless the request carries a valid session. */

@@ -1,12 +1,20 @@
 /**
  * Checks a Sign-In with Ethereum (EIP-4361) message and its signature against what this agent expects.
  * Order: parse; domain, uri, chain id and times against the clock (stateless, cheap); then the nonce is
- * consumed atomically (single use, whatever happens next); then the EOA signature is verified. Each failure
+ * consumed atomically (single use, whatever happens next); then the signature is verified. Each failure
  * names the field that is wrong: 400 `invalid_siwe_message` for a message that is not EIP-4361, 401 with a
  * specific code for one that does not check out.
+ *
+ * Signatures: with a chain `client`, viem's `verifyMessage` action checks an EOA's ECDSA signature first (no RPC
+ * call), then a smart-contract wallet's: EIP-1271 `isValidSignature` on a deployed wallet, or an ERC-6492
+ * wrapped signature of a wallet not deployed yet (its factory call simulated in one `eth_call`, nothing sent).
+ * Without a client (an agent with no `RPC_URL`) only EOA signatures are accepted. An RPC that fails during the
+ * check answers 503 `rpc_unavailable`, never a false "bad signature".
  */
-import { type Address, getAddress, type Hex, isAddress, verifyMessage } from "viem";
+import { type Address, type Client, getAddress, type Hex, isAddress, verifyMessage } from "viem";
+import { getBlockNumber, verifyMessage as verifyMessageOnChain } from "viem/actions";
 import { parseSiweMessage } from "viem/siwe";
+import { DependencyError } from "../errors.ts";
 import { BadRequestError, UnauthorizedError } from "../http/httpErrors.ts";
 import type { NonceStore } from "./stores.ts";
 
@@ -26,12 +34,16 @@ export interface VerifySiweSignInParameters {
   nonces: NonceStore;
   /** Milliseconds since the epoch, from the injected clock. */
   now: number;
+  /** A public client of the configured chain: smart-contract wallets (EIP-1271, ERC-6492) are checked through it. */
+  client?: Client | undefined;
 }
 
 export interface VerifySiweSignInReturnType {
   address: Address;
   chainId: number;
   nonce: string;
+  /** The message's `Expiration Time` (ms since the epoch): a session must not outlive it. Absent: none. */
+  expiresAt?: number;
 }
 
 function malformed(field: string, why: string): BadRequestError {
@@ -56,12 +68,45 @@ function normalizeUri(uri: string): string {
 
 const REQUIRED = ["domain", "address", "uri", "version", "chainId", "nonce", "issuedAt"] as const;
 
+async function signatureMatches(
+  client: Client | undefined,
+  parameters: { address: Address; message: string; signature: Hex },
+): Promise<boolean> {
+  if (client === undefined) {
+    try {
+      return await verifyMessage(parameters);
+    } catch {
+      return false;
+    }
+  }
+  const unavailable = (cause: unknown) =>
+    new DependencyError({
+      code: "rpc_unavailable",
+      message: "The chain could not be asked to check a smart-wallet signature.",
+      cause,
+    });
+  let valid: boolean;
+  try {
+    // "eoa": recover first, so an EOA sign-in costs no RPC call; then EIP-1271 / ERC-6492 on chain.
+    valid = await verifyMessageOnChain(client, { ...parameters, mode: "eoa" });
+  } catch (cause) {
+    throw unavailable(cause);
+  }
+  if (valid) return true;
+  // viem reads a failed `eth_call` as "not valid": make sure the chain answered before saying so.
+  await getBlockNumber(client, { cacheTime: 0 }).catch((cause: unknown) => {
+    throw unavailable(cause);
+  });
+  return false;
+}
+
 export async function verifySiweSignIn({
   message,
   signature,
   expected,
   nonces,
   now,
+  client,
 }: VerifySiweSignInParameters): Promise<VerifySiweSignInReturnType> {
   const fields = parseSiweMessage(message);
   for (const name of REQUIRED) {
@@ -115,14 +160,13 @@ export async function verifySiweSignIn({
     throw rejected("siwe_nonce_invalid", "message.nonce", "The nonce is unknown, already used or expired.");
   }
 
-  let valid = false;
-  try {
-    valid = await verifyMessage({ address, message, signature });
-  } catch {
-    valid = false;
-  }
-  if (!valid) {
+  if (!(await signatureMatches(client, { address, message, signature }))) {
     throw rejected("siwe_bad_signature", "signature", "The signature does not match the message's address.");
   }
-  return { address: getAddress(address), chainId: expected.chainId, nonce };
+  return {
+    address: getAddress(address),
+    chainId: expected.chainId,
+    nonce,
+    ...(expirationTime === undefined ? {} : { expiresAt: expirationTime.getTime() }),
+  };
 }

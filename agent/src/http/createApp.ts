@@ -13,6 +13,7 @@
  */
 import cors from "cors";
 import express, { type Express, type RequestHandler, type Router } from "express";
+import type { Client } from "viem";
 import { authRouter } from "../auth/authRouter.ts";
 import { loadSession } from "../auth/session.ts";
 import type { NonceStore, SessionStore } from "../auth/stores.ts";
@@ -54,6 +55,8 @@ export interface AppDependencies {
     /** Added to the deep report: database pool, recent latencies (`healthDetails.ts`). */
     details?: () => Record<string, unknown>;
   };
+  /** The configured chain's public client: sign-in verifies smart-wallet signatures through it (EOAs only without). */
+  chainClient?: Client;
   /** Where `POST /api/rules` keeps the documents it hashed (they are only hashed without it). */
   store?: Pick<Repositories, "rulesDocuments">;
   routes?: readonly ApiRoute[];
@@ -128,7 +131,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
   app.use("/api/agent", limitRequests(limiter.agent));
   app.post([...UPLOAD_PATHS], limitRequests(limiter.upload));
   // Each router under its own prefix, so a request elsewhere passes it with one prefix test.
-  app.use("/api/auth", authRouter({ config, clock, nonces, sessions }));
+  app.use("/api/auth", authRouter({ config, clock, nonces, sessions, chainClient: deps.chainClient }));
   app.use("/api/rules", rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
   for (const route of deps.routes ?? [])
     app.use(route.path === "/" ? "/api" : `/api${route.path}`, route.router);

@@ -350,7 +350,19 @@ describe("Sign-In with Ethereum", () => {
         "a signature that is not hex",
         { message: "m", signature: "0xzz" },
         "signature",
-        "must be a 0x-prefixed 64- or 65-byte hex signature",
+        "must be 0x-prefixed hex bytes",
+      ],
+      [
+        "a signature of an odd number of hex digits",
+        { message: "m", signature: "0x123" },
+        "signature",
+        "must be 0x-prefixed hex bytes",
+      ],
+      [
+        "a signature longer than 8 KiB",
+        { message: "m", signature: `0x${"11".repeat(8193)}` },
+        "signature",
+        "must be at most 8192 bytes",
       ],
       [
         "an extra field",
@@ -424,20 +436,14 @@ describe("Sign-In with Ethereum", () => {
       });
     });
 
-    it("GET /api/auth/session answers 401 without a cookie, or with an unknown or malformed one", async () => {
+    it("GET /api/auth/session answers 200 null without a cookie, or with an unknown or malformed one", async () => {
       for (const cookie of [undefined, `ra_session=${"A".repeat(43)}`, "ra_session=short", "other=1"]) {
         const req = request(t.app).get("/api/auth/session");
         const res = await (cookie === undefined ? req : req.set("Cookie", cookie));
-        expect(res.status).to.equal(401);
-        expect(res.body).to.deep.equal({
-          type: typeOf("unauthenticated"),
-          title: "Unauthorized",
-          status: 401,
-          detail: "Sign in with Ethereum first.",
-          code: "unauthenticated",
-          instance: "/api/auth/session",
-          requestId: res.headers["x-request-id"],
-        });
+        expect(res.status).to.equal(200);
+        expect(res.headers["content-type"]).to.equal(JSON_TYPE);
+        expect(res.headers["cache-control"]).to.equal("no-store");
+        expect(res.text).to.equal("null");
       }
     });
 
@@ -445,12 +451,41 @@ describe("Sign-In with Ethereum", () => {
       const token = await signIn(t, alice);
       t.clock.advance(86_400_000 - 1);
       expect(
-        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`)).status,
-      ).to.equal(200);
+        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`)).body,
+      ).to.include({ address: alice.address });
       t.clock.advance(1);
       expect(
-        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`)).status,
-      ).to.equal(401);
+        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`)).body,
+      ).to.equal(null);
+    });
+
+    it("never outlives the message's Expiration Time: session and cookie end with it", async () => {
+      const res = await verify(
+        t,
+        await signedMessage(t, alice, { expirationTime: new Date(START + 15 * 60_000) }),
+      );
+      expect(res.status).to.equal(200);
+      const header = String(res.headers["set-cookie"]?.[0]);
+      expect(header).to.match(/^ra_session=[A-Za-z0-9_-]{43}; Max-Age=900; Path=\/; /);
+      const token = /^ra_session=([^;]+);/.exec(header)?.[1];
+      const session = () => request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`);
+      expect((await session()).body).to.deep.equal({
+        address: alice.address,
+        chainId: 31337,
+        expiresAt: new Date(START + 900_000).toISOString(),
+      });
+      t.clock.advance(900_000 - 1);
+      expect((await session()).body).to.include({ address: alice.address });
+      t.clock.advance(1);
+      expect((await session()).body).to.equal(null);
+    });
+
+    it("keeps the configured TTL when the message expires later than that", async () => {
+      const res = await verify(
+        t,
+        await signedMessage(t, alice, { expirationTime: new Date(START + 7 * 86_400_000) }),
+      );
+      expect(tokenOf(res.headers["set-cookie"])).to.have.length(43);
     });
 
     it("logout deletes the session and clears the cookie; the old cookie no longer works", async () => {
@@ -463,8 +498,8 @@ describe("Sign-In with Ethereum", () => {
       const id = createHash("sha256").update(token).digest("hex");
       expect(await t.sessions.get(id)).to.equal(null);
       expect(
-        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`)).status,
-      ).to.equal(401);
+        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${token}`)).body,
+      ).to.equal(null);
     });
 
     it("logout without a session answers 204 too", async () => {
@@ -477,8 +512,8 @@ describe("Sign-In with Ethereum", () => {
       const second = tokenOf(res.headers["set-cookie"]);
       expect(second).not.to.equal(first);
       expect(
-        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${first}`)).status,
-      ).to.equal(401);
+        (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${first}`)).body,
+      ).to.equal(null);
       expect(
         (await request(t.app).get("/api/auth/session").set("Cookie", `ra_session=${second}`)).status,
       ).to.equal(200);

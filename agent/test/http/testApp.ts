@@ -4,6 +4,7 @@
  */
 import type { Express } from "express";
 import type { Redis } from "ioredis";
+import type { Client } from "viem";
 import { createMemoryNonceStore, createMemorySessionStore } from "../../src/auth/memoryStores.ts";
 import type { NonceStore, SessionStore } from "../../src/auth/stores.ts";
 import { ManualClock } from "../../src/clock.ts";
@@ -47,6 +48,8 @@ export interface BuildTestAppParameters {
   keyPrefix?: string;
   sessions?: SessionStore;
   nonces?: NonceStore;
+  /** A chain client: sign-in then verifies smart-wallet signatures through it. */
+  chainClient?: Client;
 }
 
 export interface TestApp {
@@ -95,6 +98,7 @@ export function buildTestApp(parameters: BuildTestAppParameters = {}): TestApp {
     limiter: limits,
     health: { checks: parameters.checks ?? {} },
     routes: parameters.routes,
+    ...(parameters.chainClient === undefined ? {} : { chainClient: parameters.chainClient }),
   });
   const internalApp = createInternalApp({
     config,

@@ -79,7 +79,9 @@ describe("agentClient", () => {
     await expect(registerRules(RULES)).rejects.toBeInstanceOf(BadResponseError);
   });
 
-  it("reads a 401 session as signed out, other errors as errors", async () => {
+  it("reads a null (or an older agent's 401) session as signed out, other errors as errors", async () => {
+    vi.stubGlobal("fetch", answer(200, null));
+    await expect(fetchSession()).resolves.toBeNull();
     vi.stubGlobal("fetch", answer(401, { code: "unauthorized", status: 401 }, "application/problem+json"));
     await expect(fetchSession()).resolves.toBeNull();
     vi.stubGlobal(

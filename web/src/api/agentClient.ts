@@ -147,10 +147,10 @@ export async function signOut(): Promise<void> {
   if (!res.ok && res.status !== 401) throw await errorFrom(res);
 }
 
-/** The current session, or null when signed out (401). */
+/** The current session, or null when signed out (the agent answers `200 null`; an older one, 401). */
 export async function fetchSession(): Promise<Session | null> {
   try {
-    return await request("/api/auth/session", sessionSchema);
+    return await request("/api/auth/session", sessionSchema.nullable());
   } catch (error) {
     if (error instanceof ProblemError && error.status === 401) return null;
     throw error;
