@@ -181,14 +181,6 @@ const envSchema = z.object({
   KEEPER_INTERVAL_MS: integer(1_000, 86_400_000).default(30_000),
   KEEPER_MAX_PER_TX: integer(1, 200).default(20),
   KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
-  RELAYER_ENABLED: boolean.default(false),
-  CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
-  TRUST_PROXY: integer(0, 32, "must be a whole number of proxy hops from 0 to 32 (not true/false)").default(
-    0,
-  ),
-  BODY_LIMIT_BYTES: integer(1, 10 * 1024 * 1024).default(100 * 1024),
-  UPLOAD_LIMIT_BYTES: integer(1, 200 * 1024 * 1024).default(25 * 1024 * 1024),
-  REQUEST_TIMEOUT_MS: integer(100, 120_000).default(15_000),
   KEEPER_MULTICALL3_ADDRESS: z
     .string()
     .refine(
@@ -197,6 +189,14 @@ const envSchema = z.object({
     )
     .transform((raw) => getAddress(raw))
     .default(MULTICALL3_ADDRESS),
+  RELAYER_ENABLED: boolean.default(false),
+  CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
+  TRUST_PROXY: integer(0, 32, "must be a whole number of proxy hops from 0 to 32 (not true/false)").default(
+    0,
+  ),
+  BODY_LIMIT_BYTES: integer(1, 10 * 1024 * 1024).default(100 * 1024),
+  UPLOAD_LIMIT_BYTES: integer(1, 200 * 1024 * 1024).default(25 * 1024 * 1024),
+  REQUEST_TIMEOUT_MS: integer(100, 120_000).default(15_000),
   HEALTH_CHECK_TIMEOUT_MS: integer(50, 30_000).default(2_000),
   RATE_LIMIT_API_POINTS: integer(1, 1_000_000).default(100),
   RATE_LIMIT_API_WINDOW_SECONDS: integer(1, 86_400).default(900),
@@ -333,6 +333,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       intervalMs: e.KEEPER_INTERVAL_MS,
       maxPerTx: e.KEEPER_MAX_PER_TX,
       maxPerRun: e.KEEPER_MAX_PER_RUN,
+      multicall3: e.KEEPER_MULTICALL3_ADDRESS,
     },
     clockSource: e.CLOCK_SOURCE,
     relayer: { enabled: e.RELAYER_ENABLED },
@@ -342,7 +343,6 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       healthCheckTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
-      multicall3: e.KEEPER_MULTICALL3_ADDRESS,
     },
     rateLimits: {
       api: { points: e.RATE_LIMIT_API_POINTS, windowSeconds: e.RATE_LIMIT_API_WINDOW_SECONDS },
