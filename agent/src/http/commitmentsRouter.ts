@@ -3,9 +3,10 @@
  * sees or acts on it):
  * - `GET /` → `{ commitments: [Commitment] }` (the owner's, from the indexer's cache, ascending id);
  * - `GET /:id` → `Commitment` (read through from the chain on a cache miss when a VaultReader is given);
- * - `POST /:id/milestones/:index/attestation` → `200 { commitmentId, milestoneIndex, evidenceHash, validUntil,
- *   signer, signature }`, or a 409 naming what is missing (services/issueAttestation.ts);
- * - `POST /:id/milestones/:index/claim` (body optional: `{ signatures: [{ signer, signature }] }`) → `202 { status,
+ * - `POST /:id/milestones/:index/attestation` (body optional: `{ workouts: ["0x<contentHash>", …] }`, the evidence
+ *   set to sign; without it the canonical set) → `200 { commitmentId, milestoneIndex, evidenceHash, validUntil,
+ *   signer, signature }`, or a 409 naming what is missing or the failing workout (services/issueAttestation.ts);
+ * - `POST /:id/milestones/:index/claim` (body optional: `{ signatures: [{ signer, signature }], workouts }`) → `202 { status,
  *   txHash, submitted }` through the relayer; 503 `relayer_disabled` when there is none.
  * `:id` is a decimal uint256 and `:index` a milestone number (400 otherwise). Without a configured vault every route
  * answers 503 `vault_not_configured`. Both POSTs honour `Idempotency-Key`.
@@ -19,6 +20,7 @@ import type { Clock } from "../clock.ts";
 import { DependencyError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { EVIDENCE_SET_MAX } from "../services/chooseEvidenceSet.ts";
 import { createRulesLookup } from "../services/commitmentRules.ts";
 import { describeCommitment, exitAvailableOf } from "../services/describeCommitment.ts";
 import type { CommitmentViewCache } from "../services/commitmentViewCache.ts";
@@ -28,7 +30,7 @@ import { relayMilestoneClaim } from "../services/relayMilestoneClaim.ts";
 import type { ChainTarget, ServiceContext } from "../services/serviceContext.ts";
 import { COMMITMENTS_PAGE_DEFAULT } from "../store/commitmentsRepository.ts";
 import type { Store } from "../store/store.ts";
-import { addressSchema } from "../store/values.ts";
+import { addressSchema, bytes32Schema } from "../store/values.ts";
 import { idempotency } from "./idempotency.ts";
 import { parseJsonBody, parseParams } from "./parseRequest.ts";
 
@@ -74,7 +76,17 @@ const milestoneIndexSchema = z
 const idParams = z.object({ id: commitmentIdSchema });
 const milestoneParams = z.object({ id: commitmentIdSchema, index: milestoneIndexSchema });
 
+/** An evidence set asked for: distinct workout content hashes. */
+const evidenceWorkouts = z
+  .array(bytes32Schema)
+  .min(1)
+  .max(EVIDENCE_SET_MAX)
+  .refine((hashes) => new Set(hashes).size === hashes.length, "must not list a workout twice");
+
+const attestationBody = z.strictObject({ workouts: evidenceWorkouts.optional() });
+
 const claimBody = z.strictObject({
+  workouts: evidenceWorkouts.optional(),
   signatures: z
     .array(
       z.strictObject({
@@ -172,13 +184,14 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
     idempotency({ store, logger, ...ttl }),
     async (req, res) => {
       const { id, index } = parseParams(req, milestoneParams);
-      parseJsonBody(req, z.strictObject({}));
+      const { workouts } = parseJsonBody(req, attestationBody);
       const { attestation } = await issueAttestation(contextOf(), {
         owner: ownerOf(req),
         commitmentId: id,
         milestoneIndex: index,
         signer,
         reader,
+        workouts,
       });
       res.json(attestation);
     },
@@ -212,6 +225,7 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
       signer,
       reader,
       relayer,
+      workouts: body.workouts,
       signatures: (body.signatures ?? []).map((s) => ({ signer: s.signer, signature: s.signature })),
     });
     res.status(202).json(result);

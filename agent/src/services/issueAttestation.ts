@@ -1,16 +1,19 @@
 /**
- * The oracle's decision for one milestone: check it can be claimed, then sign the EIP-712
- * `MilestoneAttestation` and keep it (`attestations.getOrCreate`, so asking twice returns the same signature and
- * the oracle never signs two evidence sets for one milestone).
+ * The oracle's decision for one milestone: check it can be claimed, choose the evidence set, then sign the EIP-712
+ * `MilestoneAttestation` and keep it as this oracle's latest for the milestone (`attestations.put`). Asking again
+ * for the same set returns the same signature (ECDSA over the same digest is deterministic); a different set is
+ * signed too (PRODUCT.md v2: several sets per milestone are allowed), each new one audit-logged.
  *
  * Refusals, in order: unknown commitment 404 `commitment_not_found`; someone else's 403 `not_owner`; index past
  * the last milestone 400; milestone neither `Open` nor `Appealed` 409 `milestone_settled`; window not opened 409
  * `window_not_open`; an appeal past its earliest expiry 409 `appeal_period_over`; claim deadline passed (`Open`)
  * 409 `claim_deadline_passed`; rules document unknown 409 `rules_unknown`; requirement not
- * met 409 `requirement_not_met` (details: done, required, missing, and the near misses with their reasons); no
- * oracle key 503 `oracle_not_configured`.
+ * met 409 `requirement_not_met` (details: done, required, missing, and the near misses with their reasons); an
+ * asked-for set that does not hold 409 `evidence_workout_not_qualifying` / `evidence_set_too_small`
+ * (chooseEvidenceSet.ts); no oracle key 503 `oracle_not_configured`.
  *
- * The evidence hash covers the content hashes of every qualifying workout of the window; `validUntil` is the claim
+ * The evidence hash covers the content hashes of the chosen set (`chooseEvidenceSet`: without `workouts`, the
+ * earliest qualifying workouts, exactly as many as the rules require); `validUntil` is the claim
  * deadline (pause-aware with a `VaultReader`) minus one second, the last second the vault accepts a claim.
  *
  * An `Appealed` milestone (v2) is not settled: the vault still accepts a claim for it after the deadline (a late
@@ -26,6 +29,7 @@ import type { VaultReader } from "../chain/ports.ts";
 import { ConflictError, DependencyError } from "../errors.ts";
 import { BadRequestError } from "../http/httpErrors.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
+import { chooseEvidenceSet } from "./chooseEvidenceSet.ts";
 import { claimDeadlinesOf } from "./claimDeadlines.ts";
 import { createRulesLookup } from "./commitmentRules.ts";
 import { findOwnedCommitment } from "./findOwnedCommitment.ts";
@@ -54,11 +58,13 @@ export interface IssueAttestationParameters {
   milestoneIndex: number;
   signer?: AttestationSigner | undefined;
   reader?: VaultReader | undefined;
+  /** The evidence set asked for (workout content hashes); undefined → the canonical set. */
+  workouts?: readonly Hex[] | undefined;
 }
 
 export interface IssueAttestationReturnType {
   attestation: AttestationView;
-  /** False when this oracle had already signed this milestone (the stored attestation is returned). */
+  /** False when this oracle had already signed this evidence set (the stored attestation is returned). */
   created: boolean;
   commitment: CommitmentRecord;
 }
@@ -96,7 +102,7 @@ function requirementNotMet(commitmentId: bigint, index: number, progress: Milest
 
 export async function issueAttestation(
   context: ServiceContext & { chain: ChainTarget },
-  { owner, commitmentId, milestoneIndex: index, signer, reader }: IssueAttestationParameters,
+  { owner, commitmentId, milestoneIndex: index, signer, reader, workouts }: IssueAttestationParameters,
 ): Promise<IssueAttestationReturnType> {
   const { store, clock, chain } = context;
   const commitment = await findOwnedCommitment(context, { owner, commitmentId, reader });
@@ -162,17 +168,12 @@ export async function issueAttestation(
   }
 
   const key = { chainId: chain.chainId, vault: chain.vault, commitmentId, milestoneIndex: index };
-  if (signer !== undefined) {
-    const existing = await store.attestations.get({ ...key, signer: signer.address });
-    if (existing !== null) {
-      return { attestation: viewOf(existing), created: false, commitment };
-    }
-  }
   const progress = (
     await milestoneProgressOf({ repositories: store, owner, commitment, rules, indices: [index] })
   ).get(index);
   if (progress === undefined) throw new Error("unreachable: the progress of the milestone asked for");
   if (!progress.met) throw requirementNotMet(commitmentId, index, progress);
+  const evidence = chooseEvidenceSet({ progress, workouts });
   if (signer === undefined) {
     throw new DependencyError({
       code: "oracle_not_configured",
@@ -187,10 +188,10 @@ export async function issueAttestation(
     commitmentId,
     milestoneIndex: BigInt(index),
     rulesHash: commitment.rulesHash,
-    evidenceHash: evidenceHash(progress.qualifying.map((w) => w.contentHash)),
+    evidenceHash: evidenceHash(evidence.map((w) => w.contentHash)),
     validUntil: BigInt(validUntil),
   });
-  const { attestation, created } = await store.attestations.getOrCreate({
+  const { attestation, created } = await store.attestations.put({
     ...key,
     signer: signed.signer,
     evidenceHash: signed.evidenceHash,
@@ -209,7 +210,9 @@ export async function issueAttestation(
         evidenceHash: attestation.evidenceHash,
         validUntil: attestation.validUntil,
         signer: attestation.signer,
-        workouts: progress.qualifying.map((w) => w.id),
+        workouts: evidence.map((w) => w.id),
+        contentHashes: evidence.map((w) => w.contentHash),
+        set: workouts === undefined ? "canonical" : "asked",
       },
     });
     context.logger.info(

@@ -1,7 +1,7 @@
 /**
- * Milestone attestations this agent's oracle key(s) signed, one per (chain, vault, commitment, milestone,
- * signer). `getOrCreate` is idempotent: asking twice returns the first attestation, so the oracle never
- * signs two different evidence hashes for the same milestone.
+ * Milestone attestations this agent's oracle key(s) signed: the latest one per (chain, vault, commitment,
+ * milestone, signer). `getOrCreate` keeps the first; `put` keeps the latest (an oracle may sign several evidence
+ * sets for one milestone, each audit-logged by the caller; a signature it gave stays valid on chain anyway).
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
@@ -60,6 +60,11 @@ export interface GetOrCreateAttestationReturnType {
 
 export interface AttestationsRepository {
   getOrCreate(attestation: NewAttestation): Promise<GetOrCreateAttestationReturnType>;
+  /**
+   * Stores this attestation as the signer's latest for the milestone. `created` is false when the stored one
+   * already had this evidence hash and validUntil (it is returned unchanged).
+   */
+  put(attestation: NewAttestation): Promise<GetOrCreateAttestationReturnType>;
   get(key: AttestationKey): Promise<AttestationRecord | null>;
   /** Every stored signer's attestation for one milestone, signers ascending (the order the vault expects). */
   listForMilestone(key: MilestoneKey): Promise<AttestationRecord[]>;
@@ -125,6 +130,38 @@ export function createAttestationsRepository(db: DatabaseExecutor, clock: Clock)
         const existing = await selectOne(input);
         if (existing === null) throw new Error("unreachable: conflicting attestation vanished");
         return { attestation: existing, created: false };
+      });
+    },
+
+    put: async (attestation) => {
+      const input = parseInput(newAttestationSchema, attestation, "attestation");
+      return withDatabaseErrors("attestation upsert", async () => {
+        const existing = await selectOne(input);
+        if (
+          existing !== null &&
+          existing.evidenceHash === input.evidenceHash &&
+          existing.validUntil === input.validUntil
+        ) {
+          return { attestation: existing, created: false };
+        }
+        const { evidenceHash, validUntil, signature } = input;
+        const createdAt = new Date(clock.now());
+        const [row] = await db
+          .insert(attestations)
+          .values({ ...input, createdAt })
+          .onConflictDoUpdate({
+            target: [
+              attestations.chainId,
+              attestations.vault,
+              attestations.commitmentId,
+              attestations.milestoneIndex,
+              attestations.signer,
+            ],
+            set: { evidenceHash, validUntil, signature, createdAt },
+          })
+          .returning();
+        if (row === undefined) throw new Error("unreachable: upsert returned no row");
+        return { attestation: toRecord(row), created: true };
       });
     },
 
