@@ -151,6 +151,8 @@ const agent = launch("agent", process.execPath, ["agent/src/main.ts"], {
   VAULT_DEPLOYMENT_BLOCK: String(record.vault.deploymentBlock),
   ORACLE_PRIVATE_KEY: LOCAL_ORACLE_KEY,
   OPERATOR_PRIVATE_KEY: LOCAL_OPERATOR_KEY,
+  // Gasless claims, and met milestones claimed by the agent itself (docs/operations.md).
+  RELAYER_ENABLED: "true",
   DATA_DIR: AGENT_DATA_DIR,
   // The local chain's time can be moved forward (evm_increaseTime): the agent's clock follows it.
   CLOCK_SOURCE: "chain",

@@ -28,13 +28,14 @@ import { createTransactionSender, operatorAccount } from "./chain/transactionSen
 import { createVaultReader, type ViemVaultReader } from "./chain/vaultReader.ts";
 import type { Clock } from "./clock.ts";
 import { type Coach, createCoach } from "./coach/createCoach.ts";
+import { deployNudge } from "./coach/nudges/deployNudge.ts";
 import { type Config, redactedConfig } from "./config.ts";
-import { type ApiRoute, createApp } from "./http/createApp.ts";
 import { commitmentsRouter } from "./http/commitmentsRouter.ts";
-import { healthDetails } from "./http/healthDetails.ts";
-import { createInternalApp } from "./http/internalApp.ts";
+import { type ApiRoute, createApp } from "./http/createApp.ts";
 import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/healthChecks.ts";
+import { healthDetails } from "./http/healthDetails.ts";
 import type { HealthCheck } from "./http/healthRouter.ts";
+import { createInternalApp } from "./http/internalApp.ts";
 import { reviewRouter } from "./http/reviewRouter.ts";
 import { workoutsRouter } from "./http/workoutsRouter.ts";
 import { createRateLimits } from "./limits/rateLimits.ts";
@@ -42,13 +43,14 @@ import { createRedisClient, waitForRedis } from "./limits/redisClient.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createStravaIntegration, type StravaIntegration } from "./providers/strava/stravaIntegration.ts";
+import { type AutoSettle, createAutoSettle, slashGuardOf } from "./services/autoSettle.ts";
 import { type CommitmentViewCache, createCommitmentViewCache } from "./services/commitmentViewCache.ts";
 import { providerIngestSink } from "./services/providerIngestSink.ts";
 import type { ChainTarget } from "./services/serviceContext.ts";
 import { openStore } from "./store/index.ts";
-import { createOpsSampler, type OpsSampler, type OpsSamplerChain } from "./telemetry/opsSampler.ts";
 import { redisChangeRelay } from "./store/redisChangeRelay.ts";
 import type { Store } from "./store/store.ts";
+import { createOpsSampler, type OpsSampler, type OpsSamplerChain } from "./telemetry/opsSampler.ts";
 
 export interface AssembleAgentParameters {
   config: Config;
@@ -60,6 +62,8 @@ export interface AssembleAgentParameters {
 export interface AgentTasks {
   indexer?: Pick<Indexer, "runOnce">;
   keeper?: Pick<Keeper, "runOnce">;
+  /** Claims met milestones (relayer on) or nudges their owners (off). */
+  autoSettle?: Pick<AutoSettle, "runOnce">;
   coach?: Pick<Coach, "runPass">;
   strava?: Pick<StravaIntegration["reconciler"], "reconcileOnce">;
   /** Samples the alerts' gauges (backlogs, operator balance, indexer lag, signer) once. */
@@ -250,6 +254,10 @@ async function assemble(
             maxPerTx: config.keeper.maxPerTx,
             maxPerRun: config.keeper.maxPerRun,
             ...(multicall3 ? { multicall3: config.keeper.multicall3 } : {}),
+            // Never slash what this agent attested or saw met (services/autoSettle.ts claims it before).
+            ...(signer === undefined
+              ? {}
+              : { withhold: slashGuardOf({ store, chain: { chainId: config.chainId, vault }, signer }) }),
           });
           tasks.keeper = keeper;
           background.push({
@@ -310,6 +318,25 @@ async function assemble(
     metrics,
   });
   tasks.coach = coach;
+  // Paid if you did it: met milestones claimed through the relayer, or the owner nudged to claim.
+  if (signer !== undefined && reader !== undefined && chain !== undefined) {
+    const autoSettle = createAutoSettle({
+      context: { store, clock, metrics, logger, chain },
+      signer,
+      reader,
+      lock: redis
+        ? createRedisLock({ redis, keyPrefix: config.redisKeyPrefix })
+        : createStoreLock({ locks: store.locks }),
+      relayer,
+      nudge: (parameters) => deployNudge(coach.deps, parameters),
+    });
+    tasks.autoSettle = autoSettle;
+    background.push({
+      name: "auto-settle",
+      start: () => autoSettle.start(config.keeper.intervalMs),
+      stop: () => autoSettle.stop(),
+    });
+  }
   background.push({
     name: "coach",
     start: () => {

@@ -15,7 +15,9 @@
  *    a batch is the vault's own `multicall` (all or nothing): it is simulated right before sending and, if it
  *    would revert, each item is simulated on its own and the failing ones are dropped. The rows are inserted
  *    before sending (unique per milestone), so two keepers sharing a store never send the same slash.
- *    Only `Open` milestones are candidates: an `Appealed` one (its slash reverts) is never sent.
+ *    Only `Open` milestones are candidates: an `Appealed` one (its slash reverts) is never sent, nor one `withhold`
+ *    answers true for (this agent attested it or its store says it was met: services/autoSettle.ts claims those
+ *    before their deadline, and the owner may still appeal).
  * Each slash sent is counted (`slashesSent`) and written to the audit log, as is its outcome.
  */
 import {
@@ -53,6 +55,8 @@ export interface CreateKeeperParameters {
    * `allowFailure`, so one front-run item never sinks a batch. Absent: the vault's all-or-nothing `multicall`.
    */
   multicall3?: Address;
+  /** True for a due milestone this agent must not slash (it holds an attestation for it). Default: none. */
+  withhold?: (milestone: { commitmentId: bigint; milestoneIndex: number }) => Promise<boolean>;
   /** Slashes per transaction. Default 20. */
   maxPerTx?: number;
   /** Slashes per run. Default 200. */
@@ -139,6 +143,7 @@ export function createKeeper({
   logger,
   metrics,
   multicall3,
+  withhold,
   maxPerTx = 20,
   maxPerRun = 200,
   scanPageSize = 200,
@@ -258,6 +263,13 @@ export function createKeeper({
       const candidate = candidates[i];
       if (candidate === undefined || status === null) continue;
       if (status.state !== OPEN || status.claimDeadline > now) continue;
+      if (withhold !== undefined && (await withhold(candidate))) {
+        log.info(
+          { commitmentId: candidate.commitmentId.toString(), milestoneIndex: candidate.milestoneIndex },
+          "slash withheld: this agent attested the milestone or its requirement was met",
+        );
+        continue;
+      }
       due.push({ ...candidate, claimDeadline: status.claimDeadline });
       if (due.length >= maxPerRun) break;
     }

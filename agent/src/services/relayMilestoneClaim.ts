@@ -29,6 +29,8 @@ export interface RelayMilestoneClaimParameters extends IssueAttestationParameter
   signatures: readonly OracleSignature[];
   reader: VaultReader;
   relayer: ClaimRelayer;
+  /** Who asked, for the audit log: default the owner (`agent` for an automatic claim). */
+  actor?: string;
 }
 
 export type RelayMilestoneClaimReturnType = RelayClaimReturnType;
@@ -114,7 +116,7 @@ export async function relayMilestoneClaim(
     signatures: signers.map((s) => collected.get(s) as Hex),
   });
   await context.store.auditLog.append({
-    actor: commitment.owner,
+    actor: parameters.actor ?? commitment.owner,
     action: "claim.requested",
     subject: commitmentSubject(chain, parameters.commitmentId),
     details: {

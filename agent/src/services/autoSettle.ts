@@ -1,0 +1,302 @@
+/**
+ * Paid if you did it: the agent settles a met milestone itself, so an owner who trained but never pressed Claim
+ * is not slashed.
+ *
+ * A run (single-flight across replicas through a `Lock`) scans the cached commitments for milestones that are
+ * `Open` with their window started and their nominal claim deadline ahead (or `Appealed`: a late quorum settles
+ * an appeal), skipping those with a claim already pending or confirmed. For each, at most `maxPerRun`:
+ * - the requirement is checked and this oracle's attestation signed over the canonical evidence set
+ *   (`issueAttestation`: a milestone not met yet is left for a later run);
+ * - with the relayer on, the claim is submitted through it (`relayMilestoneClaim`: the transaction sender's
+ *   retries and fee bumps, at most once per milestone), as soon as the requirement is met — hence well before the
+ *   deadline. It needs this agent's signature alone to reach the vault's threshold (a 1-of-n deployment, the
+ *   default of `scripts/deploy.ts`): with a larger threshold, and with the relayer off, the owner gets a nudge
+ *   instead (the web app gathers the other oracles' signatures);
+ * - the nudge: "claim before <deadline>", once per milestone and channel (in-app always; email and webhook when the
+ *   owner chose them), through the coach's `deployNudge` (quiet hours and the daily cap apply: a suppressed nudge
+ *   is tried again on the next run).
+ *
+ * `withholdSlash` is the keeper's guard: a due milestone for which this agent holds an attestation, or whose
+ * requirement its store says is met, is never slashed by this agent (the owner may still appeal it).
+ */
+import type { Hex } from "viem";
+import type { AttestationSigner } from "../attestation/signer.ts";
+import type { Lock } from "../chain/lock.ts";
+import { createPollLoop, type PollLoop } from "../chain/pollLoop.ts";
+import type { ClaimRelayer, VaultReader } from "../chain/ports.ts";
+import { AgentError } from "../errors.ts";
+import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
+import type { NudgeChannelKind } from "../store/schema.ts";
+import { createRulesLookup } from "./commitmentRules.ts";
+import { issueAttestation } from "./issueAttestation.ts";
+import { milestoneProgressOf } from "./milestoneProgress.ts";
+import { baseClaimDeadlineOf, milestoneStateOf, milestoneWindowOf } from "./milestoneSchedule.ts";
+import { relayMilestoneClaim } from "./relayMilestoneClaim.ts";
+import { type ChainTarget, commitmentSubject, type ServiceContext } from "./serviceContext.ts";
+import { isoTime } from "./workoutView.ts";
+
+/** Sends the "claim before <deadline>" nudge on one channel; answers whether it was delivered or already sent. */
+export type ClaimNudgeSender = (parameters: {
+  owner: string;
+  channel: NudgeChannelKind;
+  reason: string;
+  message: string;
+  dedupeKey: string;
+}) => Promise<{ status: string }>;
+
+export interface CreateAutoSettleParameters {
+  context: ServiceContext & { chain: ChainTarget };
+  signer: AttestationSigner;
+  reader: VaultReader;
+  lock: Lock;
+  /** The gasless relayer; absent (relayer off) → the owner is nudged to claim. */
+  relayer?: ClaimRelayer | undefined;
+  /** The coach's nudge; absent → no nudge (logged only). */
+  nudge?: ClaimNudgeSender | undefined;
+  /** Milestones settled or nudged per run. Default 100. */
+  maxPerRun?: number;
+  /** Cached commitments per scan page. Default 200. */
+  scanPageSize?: number;
+  /** Most scan pages per run. Default 50. */
+  maxScanPages?: number;
+  /** The run lease. Default 10 minutes. */
+  lockTtlMs?: number;
+}
+
+export interface SettledMilestone {
+  commitmentId: bigint;
+  milestoneIndex: number;
+}
+
+export interface AutoSettleRunResult {
+  skipped: "locked" | null;
+  /** Claims handed to the relayer (with its answer). */
+  claimed: (SettledMilestone & { status: string; txHash: Hex | null })[];
+  /** Owners nudged to claim (delivered now). */
+  nudged: SettledMilestone[];
+  /** Candidates whose requirement is not met (yet). */
+  notMet: number;
+}
+
+export interface AutoSettle {
+  runOnce(): Promise<AutoSettleRunResult>;
+  /** The keeper's guard: true when this agent must not slash the milestone (attested or met here). */
+  withholdSlash(milestone: SettledMilestone): Promise<boolean>;
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+export type CreateAutoSettleReturnType = AutoSettle;
+
+const NUDGE_CHANNELS: readonly NudgeChannelKind[] = ["inApp", "email", "webhook"];
+
+export interface SlashGuardParameters {
+  store: ServiceContext["store"];
+  chain: ChainTarget;
+  signer: Pick<AttestationSigner, "address">;
+}
+
+/**
+ * The keeper's guard (`createKeeper`'s `withhold`): true when this agent holds an attestation for the milestone,
+ * or its store says the requirement was met — the agent never slashes what it knows was done.
+ */
+export function slashGuardOf({
+  store,
+  chain,
+  signer,
+}: SlashGuardParameters): (milestone: SettledMilestone) => Promise<boolean> {
+  return async ({ commitmentId, milestoneIndex }) => {
+    const key = { chainId: chain.chainId, vault: chain.vault, commitmentId, milestoneIndex };
+    if ((await store.attestations.get({ ...key, signer: signer.address })) !== null) return true;
+    const row = await store.commitments.get({ chainId: chain.chainId, vault: chain.vault, commitmentId });
+    if (row === null) return false;
+    const rules = await createRulesLookup({ repositories: store })(row.rulesHash);
+    if (rules === null) return false;
+    const progress = await milestoneProgressOf({
+      repositories: store,
+      owner: row.owner,
+      commitment: row,
+      rules,
+      indices: [milestoneIndex],
+    });
+    return progress.get(milestoneIndex)?.met === true;
+  };
+}
+
+/** The one place the nudge is worded (the web app shows the same deadline). */
+export function claimNudgeMessage(commitmentId: bigint, milestoneIndex: number, deadlineMs: number): string {
+  return `You met milestone ${milestoneIndex + 1} of commitment ${commitmentId}: claim it before ${isoTime(deadlineMs)} to get its share back.`;
+}
+
+export function createAutoSettle({
+  context,
+  signer,
+  reader,
+  lock,
+  relayer,
+  nudge,
+  maxPerRun = 100,
+  scanPageSize = 200,
+  maxScanPages = 50,
+  lockTtlMs = 600_000,
+}: CreateAutoSettleParameters): CreateAutoSettleReturnType {
+  const { store, clock, chain } = context;
+  const log = context.logger.child({ component: "autoSettle", chainId: chain.chainId, vault: chain.vault });
+  const lockName = `auto-settle:${chain.chainId}:${chain.vault.toLowerCase()}`;
+  let loop: PollLoop | undefined;
+
+  /** Open milestones whose window started and whose nominal deadline is ahead, and Appealed ones. */
+  const candidatesOf = (row: CommitmentRecord, nowSec: number): number[] => {
+    const indices: number[] = [];
+    for (let index = 0; index < row.milestones; index++) {
+      const state = milestoneStateOf(row, index);
+      if (state === "Appealed") indices.push(index);
+      if (state !== "Open") continue;
+      if (milestoneWindowOf(row, index).startMs > nowSec * 1000) break;
+      if (baseClaimDeadlineOf(row, index) > nowSec) indices.push(index);
+    }
+    return indices;
+  };
+
+  const nudgeOwner = async (row: CommitmentRecord, index: number): Promise<boolean> => {
+    if (nudge === undefined) return false;
+    const deadline = await reader.claimDeadline(row.commitmentId, index);
+    const message = claimNudgeMessage(row.commitmentId, index, deadline * 1000);
+    const dedupeKey = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${row.commitmentId}:${index}`;
+    let delivered = false;
+    for (const channel of NUDGE_CHANNELS) {
+      const { status } = await nudge({ owner: row.owner, channel, reason: "claim_due", message, dedupeKey });
+      if (status === "delivered" && channel === "inApp") delivered = true;
+    }
+    return delivered;
+  };
+
+  const settleOne = async (row: CommitmentRecord, index: number, result: AutoSettleRunResult) => {
+    const parameters = {
+      owner: row.owner,
+      commitmentId: row.commitmentId,
+      milestoneIndex: index,
+      signer,
+      reader,
+    };
+    const milestone = { commitmentId: row.commitmentId, milestoneIndex: index };
+    try {
+      if (relayer !== undefined) {
+        const answer = await relayMilestoneClaim(context, {
+          ...parameters,
+          relayer,
+          signatures: [],
+          actor: "agent",
+        });
+        result.claimed.push({ ...milestone, status: answer.status, txHash: answer.txHash });
+        log.info(
+          { ...milestone, commitmentId: row.commitmentId.toString(), ...answer },
+          "claimed automatically",
+        );
+        return;
+      }
+      await issueAttestation(context, parameters);
+    } catch (error) {
+      const code = error instanceof AgentError ? error.code : undefined;
+      if (code === "requirement_not_met") {
+        result.notMet += 1;
+        return;
+      }
+      if (code !== "quorum_not_met") throw error;
+    }
+    // Met, but this agent cannot settle it alone: the owner claims (web app, other oracles' signatures).
+    if (await nudgeOwner(row, index)) {
+      result.nudged.push(milestone);
+      await store.auditLog.append({
+        actor: "agent",
+        action: "claim.nudged",
+        subject: commitmentSubject(chain, row.commitmentId),
+        details: { owner: row.owner, milestoneIndex: index },
+      });
+    }
+  };
+
+  const scanAndSettle = async (): Promise<AutoSettleRunResult> => {
+    const result: AutoSettleRunResult = { skipped: null, claimed: [], nudged: [], notMet: 0 };
+    const nowSec = Math.floor(clock.now() / 1000);
+    let handled = 0;
+    let afterId: bigint | undefined;
+    for (let page = 0; page < maxScanPages && handled < maxPerRun; page++) {
+      const rows = await store.commitments.listUnsettled({
+        chainId: chain.chainId,
+        vault: chain.vault,
+        limit: scanPageSize,
+        ...(afterId !== undefined ? { afterId } : {}),
+      });
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      afterId = last.commitmentId;
+      const sent = new Set(
+        (
+          await store.chainTransactions.listForCommitments({
+            chainId: chain.chainId,
+            vault: chain.vault,
+            kind: "claim",
+            commitmentIds: rows.map((row) => row.commitmentId),
+          })
+        )
+          .filter((tx) => tx.status === "pending" || tx.status === "confirmed")
+          .map((tx) => `${tx.commitmentId}:${tx.milestoneIndex}`),
+      );
+      for (const row of rows) {
+        for (const index of candidatesOf(row, nowSec)) {
+          if (handled >= maxPerRun) break;
+          if (sent.has(`${row.commitmentId}:${index}`)) continue;
+          handled += 1;
+          try {
+            await settleOne(row, index, result);
+          } catch (err) {
+            // One milestone's failure (rules unknown, a revert, the RPC) never stops the others.
+            log.warn(
+              { err, commitmentId: row.commitmentId.toString(), milestoneIndex: index },
+              "automatic settlement failed",
+            );
+          }
+        }
+      }
+      if (rows.length < scanPageSize) break;
+    }
+    return result;
+  };
+
+  const runOnce = async (): Promise<AutoSettleRunResult> => {
+    if (!(await lock.tryAcquire(lockName, lockTtlMs))) {
+      return { skipped: "locked", claimed: [], nudged: [], notMet: 0 };
+    }
+    try {
+      return await scanAndSettle();
+    } finally {
+      await lock.release(lockName).catch((err: unknown) => log.warn({ err }, "releasing the lease failed"));
+    }
+  };
+
+  const withholdSlash = slashGuardOf({ store, chain, signer });
+
+  return {
+    runOnce,
+    withholdSlash,
+    start(intervalMs) {
+      if (loop !== undefined) return;
+      loop = createPollLoop({
+        name: "auto-settle",
+        intervalMs,
+        logger: log,
+        run: async () => {
+          await runOnce();
+          return undefined;
+        },
+      });
+      loop.start();
+    },
+    async stop() {
+      const current = loop;
+      loop = undefined;
+      await current?.stop();
+    },
+  };
+}

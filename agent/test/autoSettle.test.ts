@@ -1,0 +1,220 @@
+/**
+ * Paid if you did it (issue 15): an owner meets the week and never clicks anything. With the relayer on, the agent
+ * claims the milestone itself before its deadline (→ Released, the share back in the owner's wallet, gas paid by
+ * the operator) and its keeper later slashes only the missed week. With the relayer off, the owner is nudged to
+ * "claim before <deadline>", and the keeper never slashes the met milestone. An agent assembled as `main.ts` does,
+ * on an in-process Hardhat chain over HTTP JSON-RPC, with time travel; the vault's threshold is 1 (the default of
+ * `scripts/deploy.ts`), so this agent's signature settles a claim.
+ */
+import { expect } from "chai";
+import request from "supertest";
+import { parseEther } from "viem";
+import { commitmentVaultAbi } from "../../deployments/abi.ts";
+import { type AssembleAgentReturnType, assembleAgent } from "../src/assembleAgent.ts";
+import { ManualClock } from "../src/clock.ts";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { canonicalizeRules, type RulesDocument } from "../src/rules/rulesDocument.ts";
+import { signIn } from "./http/signIn.ts";
+import { createHardhatChain, type HardhatChain } from "./support/hardhatChain.ts";
+import { type RpcOverHttp, serveRpcOverHttp } from "./support/rpcOverHttp.ts";
+import { gpx, track } from "./workouts/fixtures.ts";
+
+const DAY = 86_400;
+const HOUR = 3_600;
+const MINUTE = 60;
+const RELEASED = 1;
+const SLASHED = 2;
+const OPEN = 0;
+
+const RULES: RulesDocument = {
+  version: 1,
+  timezone: "UTC",
+  perMilestone: { minWorkouts: 3, minMinutes: 30, activities: ["run"] },
+  evidence: "device",
+};
+
+function run(start: number): Buffer {
+  return Buffer.from(
+    gpx({ type: "running", segments: [track({ start, seconds: 35 * MINUTE, speedMps: 3, heartRate: 148 })] }),
+  );
+}
+
+interface Scenario {
+  chain: HardhatChain;
+  rpc: RpcOverHttp;
+  agent: AssembleAgentReturnType;
+  clock: ManualClock;
+  commitmentId: bigint;
+  start: number;
+  amount: bigint;
+  travelTo(unixSeconds: number): Promise<void>;
+  state(index: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A fresh chain (threshold 1), one agent, and Alice's two-day commitment with three runs on day one. */
+async function scenario(env: Record<string, string>): Promise<Scenario> {
+  const clock = new ManualClock(0);
+  const chain = await createHardhatChain();
+  const rpc = await serveRpcOverHttp(chain.provider);
+  const oracle = chain.accounts.oracles[0];
+  if (oracle === undefined) throw new Error("no oracle");
+  const setOracles = await chain.wallet(chain.accounts.admin).writeContract({
+    address: chain.vault,
+    abi: commitmentVaultAbi,
+    functionName: "setOracles",
+    args: [[oracle.address], 1],
+  });
+  await chain.client.waitForTransactionReceipt({ hash: setOracles });
+  clock.set((await chain.latestTimestamp()) * 1000);
+  const config = loadConfig({
+    RPC_URL: rpc.url,
+    CHAIN_ID: String(chain.chainId),
+    VAULT_ADDRESS: chain.vault,
+    VAULT_DEPLOYMENT_BLOCK: String(chain.deploymentBlock),
+    DATA_DIR: "memory://",
+    LOG_LEVEL: "silent",
+    SESSION_TTL_SECONDS: String(30 * DAY),
+    INDEXER_CONFIRMATIONS: "0",
+    ORACLE_PRIVATE_KEY: oracle.privateKey,
+    OPERATOR_PRIVATE_KEY: chain.accounts.operator.privateKey,
+    KEEPER_ENABLED: "true",
+    ...env,
+  });
+  const agent = await assembleAgent({ config, clock, logger: createLogger({ level: "silent" }) });
+  const travelTo = async (unixSeconds: number) => {
+    const now = await chain.latestTimestamp();
+    if (unixSeconds > now) await chain.increaseTime(unixSeconds - now);
+    clock.set((await chain.latestTimestamp()) * 1000);
+  };
+  const cookie = await signIn({ app: agent.app, clock, account: chain.accounts.alice });
+  expect(
+    (await request(agent.app).post("/api/rules").set("Cookie", cookie).send({ rules: RULES })).status,
+  ).to.equal(200);
+  const start = (await chain.latestTimestamp()) + 60;
+  const amount = parseEther("2");
+  const commitmentId = await chain.createEthCommitment({
+    owner: chain.accounts.alice,
+    amount,
+    start,
+    period: DAY,
+    milestones: 2,
+    grace: HOUR,
+    rulesHash: canonicalizeRules(RULES).rulesHash,
+  });
+  await agent.tasks.indexer?.runOnce();
+  await travelTo(start + 10 * HOUR);
+  for (const minutes of [10, 100, 190]) {
+    const res = await request(agent.app)
+      .post("/api/workouts/upload")
+      .set("Cookie", cookie)
+      .attach("file", run((start + minutes * MINUTE) * 1000), `run-${minutes}.gpx`);
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  }
+  const state = async (index: number) =>
+    Number(
+      await chain.client.readContract({
+        address: chain.vault,
+        abi: commitmentVaultAbi,
+        functionName: "milestoneState",
+        args: [commitmentId, BigInt(index)],
+      }),
+    );
+  return {
+    chain,
+    rpc,
+    agent,
+    clock,
+    commitmentId,
+    start,
+    amount,
+    travelTo,
+    state,
+    close: async () => {
+      await agent.close();
+      await rpc.close();
+      await chain.close();
+    },
+  };
+}
+
+describe("automatic settlement: a user meets the week and never clicks anything", function () {
+  this.timeout(180_000);
+
+  describe("with the relayer on", () => {
+    let s: Scenario;
+    before(async () => {
+      s = await scenario({ RELAYER_ENABLED: "true" });
+    });
+    after(async () => s?.close());
+
+    it("claims the met milestone itself, well before the deadline: Released, the share in Alice's wallet", async () => {
+      // The window is over; the claim deadline is an hour away.
+      await s.travelTo(s.start + DAY + 5 * MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const before = await s.chain.ethBalance(s.chain.accounts.alice.address);
+      const result = await s.agent.tasks.autoSettle?.runOnce();
+      expect(result?.claimed.map((c) => [c.commitmentId, c.milestoneIndex, c.status])).to.deep.equal([
+        [s.commitmentId, 0, "confirmed"],
+      ]);
+      expect(result?.notMet).to.equal(1);
+      expect(await s.state(0)).to.equal(RELEASED);
+      // Alice sent nothing and paid no gas: her balance rose by exactly the share.
+      expect((await s.chain.ethBalance(s.chain.accounts.alice.address)) - before).to.equal(s.amount / 2n);
+      const audit = await s.agent.store.auditLog.list({ limit: 50 });
+      expect(audit.find((e) => e.action === "claim.requested")?.actor).to.equal("agent");
+
+      // Nothing is sent twice.
+      await s.agent.tasks.indexer?.runOnce();
+      const again = await s.agent.tasks.autoSettle?.runOnce();
+      expect(again?.claimed).to.deep.equal([]);
+    });
+
+    it("the keeper slashes only the missed second week", async () => {
+      await s.travelTo(s.start + 2 * DAY + HOUR + MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const result = await s.agent.tasks.keeper?.runOnce();
+      expect(result?.slashed).to.equal(1);
+      expect([await s.state(0), await s.state(1)]).to.deep.equal([RELEASED, SLASHED]);
+    });
+  });
+
+  describe("with the relayer off", () => {
+    let s: Scenario;
+    before(async () => {
+      s = await scenario({ RELAYER_ENABLED: "false" });
+    });
+    after(async () => s?.close());
+
+    it("nudges the owner to claim before the deadline, once", async () => {
+      await s.travelTo(s.start + DAY + 5 * MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const result = await s.agent.tasks.autoSettle?.runOnce();
+      expect(result?.claimed).to.deep.equal([]);
+      expect(result?.nudged).to.deep.equal([{ commitmentId: s.commitmentId, milestoneIndex: 0 }]);
+      const nudges = await s.agent.store.nudges.listByOwner(s.chain.accounts.alice.address);
+      const deadline = new Date((s.start + DAY + HOUR) * 1000).toISOString().replace(".000Z", "Z");
+      expect(nudges.map((n) => [n.channel, n.reason, n.message])).to.deep.equal([
+        [
+          "inApp",
+          "claim_due",
+          `You met milestone 1 of commitment ${s.commitmentId}: claim it before ${deadline} to get its share back.`,
+        ],
+      ]);
+      const again = await s.agent.tasks.autoSettle?.runOnce();
+      expect(again?.nudged).to.deep.equal([]);
+    });
+
+    it("the keeper never slashes the met milestone, only the missed one", async () => {
+      await s.travelTo(s.start + 2 * DAY + HOUR + MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const result = await s.agent.tasks.keeper?.runOnce();
+      expect(result?.slashed).to.equal(1);
+      expect([await s.state(0), await s.state(1)]).to.deep.equal([OPEN, SLASHED]);
+      // Run again: still withheld.
+      expect((await s.agent.tasks.keeper?.runOnce())?.slashed).to.equal(0);
+      expect(await s.state(0)).to.equal(OPEN);
+    });
+  });
+});
