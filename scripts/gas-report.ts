@@ -1,5 +1,5 @@
 /**
- * Gas benchmark for CommitmentVault.
+ * Gas benchmark for CommitmentVault and ChallengePool.
  *
  *   node scripts/gas-report.ts           run the scenario, write docs/gas.md and docs/gas-snapshot.json
  *   node scripts/gas-report.ts --check   run the scenario, fail if a budget is exceeded, a contract is over the
@@ -13,7 +13,11 @@ import { join } from "node:path";
 
 const SNAPSHOT = "docs/gas-snapshot.json";
 const REPORT = "docs/gas.md";
-const SCENARIO = "bench/gas/vault.gas.ts";
+/** Each scenario runs on its own fresh chain; their samples are merged (labels are distinct). */
+const SCENARIOS = [
+  { file: "bench/gas/vault.gas.ts", contract: "CommitmentVault.sol:CommitmentVault" },
+  { file: "bench/gas/pool.gas.ts", contract: "ChallengePool.sol:ChallengePool" },
+];
 
 interface Budget {
   label: string;
@@ -47,6 +51,26 @@ const BUDGETS: Budget[] = [
   },
   { label: "slash (ETH, first credit)", limit: 63_000, value: (m) => m["slash (ETH, first credit)"] },
   { label: "slash (ETH, later credit)", limit: 45_500, value: (m) => m["slash (ETH, later credit)"] },
+  // Issue 14 (ChallengePool): the vault's create plus the pool's seat, a cold read of the challenge and the pull.
+  { label: "join (ETH)", limit: 185_000, value: (m) => m["join (ETH)"] },
+  { label: "join (ERC-20, approved)", limit: 220_000, value: (m) => m["join (ERC-20, approved)"] },
+  {
+    label: "settleParticipant (8 milestones, finisher)",
+    limit: 65_000,
+    value: (m) => m["settleParticipant (8 milestones, finisher)"],
+  },
+  {
+    label: "settleParticipant (8 milestones, out)",
+    limit: 95_000,
+    value: (m) => m["settleParticipant (8 milestones, out)"],
+  },
+  { label: "claimWinnings (ETH)", limit: 56_000, value: (m) => m["claimWinnings (ETH)"] },
+  { label: "claimWinnings (ERC-20)", limit: 66_000, value: (m) => m["claimWinnings (ERC-20)"] },
+  {
+    label: "claimWinnings (ERC-20, pulls the pool's vault credits)",
+    limit: 95_000,
+    value: (m) => m["claimWinnings (ERC-20, pulls the pool's vault credits)"],
+  },
 ];
 
 /** EIP-170: the most runtime bytecode a contract may deploy. */
@@ -54,6 +78,7 @@ const CODE_SIZE_LIMIT = 24_576;
 const SIZED = [
   "artifacts/contracts/CommitmentVault.sol/CommitmentVault.json",
   "artifacts/contracts/CommitmentVaultExtension.sol/CommitmentVaultExtension.json",
+  "artifacts/contracts/ChallengePool.sol/ChallengePool.json",
 ];
 
 function codeSizes(): { rows: string[]; failures: string[] } {
@@ -83,35 +108,44 @@ function median(values: number[]): number {
 }
 
 function runScenario(): { medians: Record<string, number>; counts: Record<string, number>; stats: string } {
-  const dir = mkdtempSync(join(tmpdir(), "gas-"));
-  const out = join(dir, "samples.json");
-  try {
-    const run = spawnSync("npx", ["hardhat", "test", "mocha", SCENARIO, "--gas-stats"], {
-      encoding: "utf8",
-      env: { ...process.env, GAS_SAMPLES_OUT: out },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (run.status !== 0) {
-      process.stderr.write(run.stdout + run.stderr);
-      throw new Error(`gas scenario failed with exit code ${run.status}`);
+  const all: Record<string, number[]> = {};
+  const blocks: string[] = [];
+  for (const scenario of SCENARIOS) {
+    const dir = mkdtempSync(join(tmpdir(), "gas-"));
+    const out = join(dir, "samples.json");
+    try {
+      const run = spawnSync("npx", ["hardhat", "test", "mocha", scenario.file, "--gas-stats"], {
+        encoding: "utf8",
+        env: { ...process.env, GAS_SAMPLES_OUT: out },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      if (run.status !== 0) {
+        process.stderr.write(run.stdout + run.stderr);
+        throw new Error(`gas scenario ${scenario.file} failed with exit code ${run.status}`);
+      }
+      const samples = JSON.parse(readFileSync(out, "utf8")) as Record<string, number[]>;
+      for (const [label, values] of Object.entries(samples)) {
+        if (label in all) throw new Error(`gas label ${label} is measured by two scenarios`);
+        all[label] = values;
+      }
+      // Keep the scenario contract's block of Hardhat's --gas-stats table for the report.
+      const lines = run.stdout.split("\n");
+      const startAt = lines.findIndex((l) => l.includes(scenario.contract));
+      const endAt = lines.findIndex((l, i) => i > startAt && l.startsWith("╚"));
+      blocks.push(
+        startAt > 0 && endAt > startAt ? lines.slice(startAt - 1, endAt + 1).join("\n") : "(not found)",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    const samples = JSON.parse(readFileSync(out, "utf8")) as Record<string, number[]>;
-    const medians: Record<string, number> = {};
-    const counts: Record<string, number> = {};
-    for (const [label, values] of Object.entries(samples)) {
-      medians[label] = median(values);
-      counts[label] = values.length;
-    }
-    // Keep the CommitmentVault block of Hardhat's --gas-stats table for the report.
-    const lines = run.stdout.split("\n");
-    const startAt = lines.findIndex((l) => l.includes("CommitmentVault.sol:CommitmentVault"));
-    const endAt = lines.findIndex((l, i) => i > startAt && l.startsWith("╚"));
-    const stats =
-      startAt > 0 && endAt > startAt ? lines.slice(startAt - 1, endAt + 1).join("\n") : "(not found)";
-    return { medians, counts, stats };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  const medians: Record<string, number> = {};
+  const counts: Record<string, number> = {};
+  for (const [label, values] of Object.entries(all)) {
+    medians[label] = median(values);
+    counts[label] = values.length;
+  }
+  return { medians, counts, stats: blocks.join("\n\n") };
 }
 
 function budgetRows(medians: Record<string, number>): { rows: string[]; failures: string[] } {

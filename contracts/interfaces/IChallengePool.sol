@@ -332,19 +332,33 @@ interface IChallengePool {
         returns (ChallengeParams memory p, uint32 participants, uint32 settled, uint32 finishers, uint256 pot);
 
     /// @notice `participant`'s commitment in challenge `challengeId` (0 if they did not join).
+    /// @param challengeId The challenge.
+    /// @param participant The participant.
+    /// @return commitmentId Their commitment in the vault.
     function commitmentOf(uint256 challengeId, address participant) external view returns (uint256 commitmentId);
 
     /// @notice What `participant` can claim now: the per-finisher winnings once every participant is settled, 0 for
     /// anyone else, before that, or after the claim.
+    /// @param challengeId The challenge.
+    /// @param participant The participant.
+    /// @return The amount {claimWinnings} would pay them now.
     function winningsOf(uint256 challengeId, address participant) external view returns (uint256);
 
     /// @notice `participant`'s status in challenge `challengeId`.
+    /// @param challengeId The challenge.
+    /// @param participant The participant.
+    /// @return Their {Status} (None if they never joined).
     function statusOf(uint256 challengeId, address participant) external view returns (Status);
 
     /// @notice Pool credits of `account` in `token`.
+    /// @param account The account.
+    /// @param token address(0) for ETH.
+    /// @return What {withdraw} would pay `account`.
     function credits(address account, address token) external view returns (uint256);
 
     /// @notice What the pool owes in `token`: counted pots not yet paid out plus pool credits.
+    /// @param token address(0) for ETH.
+    /// @return The pool's liabilities in `token`; its balance plus its vault credits always cover them.
     function liabilities(address token) external view returns (uint256);
 
     /// @notice The last challenge id issued (0 before the first).
