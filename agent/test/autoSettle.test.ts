@@ -14,31 +14,23 @@ import { type AssembleAgentReturnType, assembleAgent } from "../src/assembleAgen
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
-import { canonicalizeRules, type RulesDocument } from "../src/rules/rulesDocument.ts";
+import { canonicalizeRules } from "../src/rules/rulesDocument.ts";
 import { signIn } from "./http/signIn.ts";
+import {
+  agentEnv,
+  DAY,
+  gpxRun,
+  HOUR,
+  MINUTE,
+  THREE_RUNS as RULES,
+  timeTravel,
+} from "./support/agentsOnChain.ts";
 import { createHardhatChain, type HardhatChain } from "./support/hardhatChain.ts";
 import { type RpcOverHttp, serveRpcOverHttp } from "./support/rpcOverHttp.ts";
-import { gpx, track } from "./workouts/fixtures.ts";
 
-const DAY = 86_400;
-const HOUR = 3_600;
-const MINUTE = 60;
 const RELEASED = 1;
 const SLASHED = 2;
 const OPEN = 0;
-
-const RULES: RulesDocument = {
-  version: 1,
-  timezone: "UTC",
-  perMilestone: { minWorkouts: 3, minMinutes: 30, activities: ["run"] },
-  evidence: "device",
-};
-
-function run(start: number): Buffer {
-  return Buffer.from(
-    gpx({ type: "running", segments: [track({ start, seconds: 35 * MINUTE, speedMps: 3, heartRate: 148 })] }),
-  );
-}
 
 interface Scenario {
   chain: HardhatChain;
@@ -69,25 +61,14 @@ async function scenario(env: Record<string, string>): Promise<Scenario> {
   await chain.client.waitForTransactionReceipt({ hash: setOracles });
   clock.set((await chain.latestTimestamp()) * 1000);
   const config = loadConfig({
-    RPC_URL: rpc.url,
-    CHAIN_ID: String(chain.chainId),
-    VAULT_ADDRESS: chain.vault,
-    VAULT_DEPLOYMENT_BLOCK: String(chain.deploymentBlock),
-    DATA_DIR: "memory://",
-    LOG_LEVEL: "silent",
-    SESSION_TTL_SECONDS: String(30 * DAY),
-    INDEXER_CONFIRMATIONS: "0",
+    ...agentEnv(chain, rpc),
     ORACLE_PRIVATE_KEY: oracle.privateKey,
     OPERATOR_PRIVATE_KEY: chain.accounts.operator.privateKey,
     KEEPER_ENABLED: "true",
     ...env,
   });
   const agent = await assembleAgent({ config, clock, logger: createLogger({ level: "silent" }) });
-  const travelTo = async (unixSeconds: number) => {
-    const now = await chain.latestTimestamp();
-    if (unixSeconds > now) await chain.increaseTime(unixSeconds - now);
-    clock.set((await chain.latestTimestamp()) * 1000);
-  };
+  const travelTo = timeTravel(chain, clock);
   const cookie = await signIn({ app: agent.app, clock, account: chain.accounts.alice });
   expect(
     (await request(agent.app).post("/api/rules").set("Cookie", cookie).send({ rules: RULES })).status,
@@ -109,7 +90,7 @@ async function scenario(env: Record<string, string>): Promise<Scenario> {
     const res = await request(agent.app)
       .post("/api/workouts/upload")
       .set("Cookie", cookie)
-      .attach("file", run((start + minutes * MINUTE) * 1000), `run-${minutes}.gpx`);
+      .attach("file", gpxRun((start + minutes * MINUTE) * 1000), `run-${minutes}.gpx`);
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
   }
   const state = async (index: number) =>

@@ -9,40 +9,30 @@ import { expect } from "chai";
 import request from "supertest";
 import { type Address, type Hex, parseEther } from "viem";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
-import { evidenceHash } from "../src/attestation/milestoneAttestation.ts";
 import { type AssembleAgentReturnType, assembleAgent } from "../src/assembleAgent.ts";
+import { evidenceHash } from "../src/attestation/milestoneAttestation.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
-import { canonicalizeRules, type RulesDocument } from "../src/rules/rulesDocument.ts";
+import { canonicalizeRules } from "../src/rules/rulesDocument.ts";
 import { signIn } from "./http/signIn.ts";
+import {
+  agentEnv,
+  DAY,
+  gpxRun,
+  HOUR,
+  MINUTE,
+  THREE_RUNS as RULES,
+  timeTravel,
+} from "./support/agentsOnChain.ts";
 import { createHardhatChain, type HardhatChain } from "./support/hardhatChain.ts";
 import { type RpcOverHttp, serveRpcOverHttp } from "./support/rpcOverHttp.ts";
-import { gpx, track } from "./workouts/fixtures.ts";
-
-const DAY = 86_400;
-const HOUR = 3_600;
-const MINUTE = 60;
-
-const RULES: RulesDocument = {
-  version: 1,
-  timezone: "UTC",
-  perMilestone: { minWorkouts: 3, minMinutes: 30, activities: ["run"] },
-  evidence: "device",
-};
 
 interface Attestation {
   signer: Address;
   signature: Hex;
   evidenceHash: Hex;
   validUntil: number;
-}
-
-/** A 35-minute GPX run starting at `start` (ms). */
-function run(start: number): Buffer {
-  return Buffer.from(
-    gpx({ type: "running", segments: [track({ start, seconds: 35 * MINUTE, speedMps: 3, heartRate: 148 })] }),
-  );
 }
 
 describe("evidence sets: a 2-of-3 quorum forms although oracle B missed an upload and oracle C is down", function () {
@@ -61,11 +51,7 @@ describe("evidence sets: a 2-of-3 quorum forms although oracle B missed an uploa
   const amount = parseEther("2");
   const { rulesHash } = canonicalizeRules(RULES);
 
-  async function travelTo(unixSeconds: number): Promise<void> {
-    const now = await chain.latestTimestamp();
-    if (unixSeconds > now) await chain.increaseTime(unixSeconds - now);
-    clock.set((await chain.latestTimestamp()) * 1000);
-  }
+  const travelTo = (unixSeconds: number) => timeTravel(chain, clock)(unixSeconds);
 
   const attest = (i: number, body?: object) => {
     const agent = agents[i];
@@ -80,17 +66,7 @@ describe("evidence sets: a 2-of-3 quorum forms although oracle B missed an uploa
     chain = await createHardhatChain();
     rpc = await serveRpcOverHttp(chain.provider);
     clock.set((await chain.latestTimestamp()) * 1000);
-    const base = {
-      RPC_URL: rpc.url,
-      CHAIN_ID: String(chain.chainId),
-      VAULT_ADDRESS: chain.vault,
-      VAULT_DEPLOYMENT_BLOCK: String(chain.deploymentBlock),
-      DATA_DIR: "memory://",
-      LOG_LEVEL: "silent",
-      SESSION_TTL_SECONDS: String(30 * DAY),
-      INDEXER_CONFIRMATIONS: "0",
-      KEEPER_ENABLED: "false",
-    };
+    const base = { ...agentEnv(chain, rpc), KEEPER_ENABLED: "false" };
     // Oracles A and B; C (chain.accounts.oracles[2]) is down: never started.
     for (const key of chain.accounts.oracles.slice(0, 2)) {
       const config = loadConfig({ ...base, ORACLE_PRIVATE_KEY: key.privateKey });
@@ -121,7 +97,7 @@ describe("evidence sets: a 2-of-3 quorum forms although oracle B missed an uploa
         const res = await request(agent.app)
           .post("/api/workouts/upload")
           .set("Cookie", cookies[i] ?? "")
-          .attach("file", run(runStart), `run-${n}.gpx`);
+          .attach("file", gpxRun(runStart), `run-${n}.gpx`);
         expect(res.status, JSON.stringify(res.body)).to.equal(201);
         expect(res.body.workouts[0].verdict.status).to.equal("accepted");
         if (i === 0) runs.push(res.body.workouts[0].contentHash as Hex);
