@@ -56,6 +56,8 @@ export async function startDemoAgent({
     ORACLE_PRIVATE_KEY: accounts.oracle.privateKey,
     OPERATOR_PRIVATE_KEY: accounts.operator.privateKey,
     KEEPER_ENABLED: "true",
+    // The gasless relayer, as in `npm start` (the demo runs no background loop: nothing is claimed behind its back).
+    RELAYER_ENABLED: "true",
     DATA_DIR: dataDir,
     SESSION_TTL_SECONDS: String(SESSION_TTL_SECONDS),
     COACH_TOKENS: `${chain.usdc}:USDC:6`,
