@@ -634,6 +634,34 @@ for (const driver of storeDrivers) {
         expect(listed.map((a) => a.signer)).to.deep.equal(signers.sort().map((s) => getAddress(s)));
       });
 
+      it("put keeps the signer's latest evidence set: the same set is returned unchanged, a new one replaces it", async () => {
+        const vault = randomAddress();
+        const signer = randomAddress();
+        const milestone = { chainId: 31337, vault, commitmentId: 9n, milestoneIndex: 1 };
+        const first = {
+          ...milestone,
+          signer,
+          evidenceHash: randomBytes32(),
+          validUntil: 1_795_400_000,
+          signature: `0x${"1b".repeat(65)}`,
+        };
+        const a = await store.attestations.put(first);
+        expect(a.created).to.equal(true);
+        clock.advance(MINUTE);
+        const same = await store.attestations.put(first);
+        expect(same).to.deep.equal({ attestation: a.attestation, created: false });
+        const other = { ...first, evidenceHash: randomBytes32(), signature: `0x${"1c".repeat(65)}` };
+        const b = await store.attestations.put(other);
+        expect(b.created).to.equal(true);
+        expect(b.attestation).to.deep.include({
+          evidenceHash: other.evidenceHash,
+          signature: other.signature,
+          validUntil: first.validUntil,
+        });
+        expect(b.attestation.createdAt.getTime()).to.equal(a.attestation.createdAt.getTime() + MINUTE);
+        expect(await store.attestations.listForMilestone(milestone)).to.deep.equal([b.attestation]);
+      });
+
       it("concurrent identical requests create exactly one row", async () => {
         const attestation = {
           chainId: 5,
