@@ -246,12 +246,14 @@ describe("ChallengePool.join", () => {
       ["FeeOnTransferToken", 990n],
       ["ShrinkingToken", 0n],
     ] as const) {
-      const token = await ethers.deployContract(name);
+      // Both mocks have the same mint/approve ABI: address the shrinking one through the fee token's interface.
+      const deployed = await ethers.deployContract(name);
+      const token = await ethers.getContractAt("FeeOnTransferToken", await deployed.getAddress());
       await f.vault.connect(f.admin).setTokenAllowed(token, true);
       await token.mint(f.alice.address, 10_000n);
       await token.mint(f.pool, 10n); // something for the shrinking token to burn
       await token.connect(f.alice).approve(f.pool, 1_000n);
-      const { id } = { id: (await f.pool.challengeCount()) + 1n };
+      const id = (await f.pool.challengeCount()) + 1n;
       await f.pool.createChallenge(
         challengeParams(start, f, { token: await token.getAddress(), stake: 1_000n }),
       );
