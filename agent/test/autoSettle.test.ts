@@ -45,20 +45,25 @@ interface Scenario {
   close(): Promise<void>;
 }
 
-/** A fresh chain (threshold 1), one agent, and Alice's two-day commitment with three runs on day one. */
-async function scenario(env: Record<string, string>): Promise<Scenario> {
+/**
+ * A fresh chain, one agent, and Alice's two-day commitment with three runs on day one. The vault's oracle set is
+ * this agent's alone (threshold 1) unless `soloOracle` is false (3 oracles, threshold 2).
+ */
+async function scenario(env: Record<string, string>, soloOracle = true): Promise<Scenario> {
   const clock = new ManualClock(0);
   const chain = await createHardhatChain();
   const rpc = await serveRpcOverHttp(chain.provider);
   const oracle = chain.accounts.oracles[0];
   if (oracle === undefined) throw new Error("no oracle");
-  const setOracles = await chain.wallet(chain.accounts.admin).writeContract({
-    address: chain.vault,
-    abi: commitmentVaultAbi,
-    functionName: "setOracles",
-    args: [[oracle.address], 1],
-  });
-  await chain.client.waitForTransactionReceipt({ hash: setOracles });
+  if (soloOracle) {
+    const setOracles = await chain.wallet(chain.accounts.admin).writeContract({
+      address: chain.vault,
+      abi: commitmentVaultAbi,
+      functionName: "setOracles",
+      args: [[oracle.address], 1],
+    });
+    await chain.client.waitForTransactionReceipt({ hash: setOracles });
+  }
   clock.set((await chain.latestTimestamp()) * 1000);
   const config = loadConfig({
     ...agentEnv(chain, rpc),
@@ -196,6 +201,30 @@ describe("automatic settlement: a user meets the week and never clicks anything"
       // Run again: still withheld.
       expect((await s.agent.tasks.keeper?.runOnce())?.slashed).to.equal(0);
       expect(await s.state(0)).to.equal(OPEN);
+    });
+  });
+
+  describe("with the relayer on but a threshold this agent alone does not reach (2 of 3)", () => {
+    let s: Scenario;
+    before(async () => {
+      s = await scenario({ RELAYER_ENABLED: "true" }, false);
+    });
+    after(async () => s?.close());
+
+    it("sends nothing and nudges the owner to gather the other oracles' signatures and claim", async () => {
+      await s.travelTo(s.start + DAY + 5 * MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const result = await s.agent.tasks.autoSettle?.runOnce();
+      expect(result?.claimed).to.deep.equal([]);
+      expect(result?.nudged).to.deep.equal([{ commitmentId: s.commitmentId, milestoneIndex: 0 }]);
+      expect(await s.state(0)).to.equal(OPEN);
+      const rows = await s.agent.store.chainTransactions.listForCommitments({
+        chainId: s.chain.chainId,
+        vault: s.chain.vault,
+        kind: "claim",
+        commitmentIds: [s.commitmentId],
+      });
+      expect(rows).to.deep.equal([]);
     });
   });
 });

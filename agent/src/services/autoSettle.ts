@@ -24,7 +24,7 @@ import type { AttestationSigner } from "../attestation/signer.ts";
 import type { Lock } from "../chain/lock.ts";
 import { createPollLoop, type PollLoop } from "../chain/pollLoop.ts";
 import type { ClaimRelayer, VaultReader } from "../chain/ports.ts";
-import { AgentError } from "../errors.ts";
+import { AgentError, ConflictError } from "../errors.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { NudgeChannelKind } from "../store/schema.ts";
 import { createRulesLookup } from "./commitmentRules.ts";
@@ -159,7 +159,8 @@ export function createAutoSettle({
   };
 
   const nudgeOwner = async (row: CommitmentRecord, index: number): Promise<boolean> => {
-    if (nudge === undefined) return false;
+    // An appeal is settled by a late quorum or expires on its own: there is no deadline to remind of.
+    if (nudge === undefined || milestoneStateOf(row, index) !== "Open") return false;
     const deadline = await reader.claimDeadline(row.commitmentId, index);
     const message = claimNudgeMessage(row.commitmentId, index, deadline * 1000);
     const dedupeKey = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${row.commitmentId}:${index}`;
@@ -200,6 +201,14 @@ export function createAutoSettle({
       const code = error instanceof AgentError ? error.code : undefined;
       if (code === "requirement_not_met") {
         result.notMet += 1;
+        return;
+      }
+      if (error instanceof ConflictError && code !== "quorum_not_met") {
+        // Not (or no longer) claimable here: rules unknown to this agent, settled meanwhile, deadline passed.
+        log.debug(
+          { ...milestone, commitmentId: row.commitmentId.toString(), code },
+          "not settled automatically",
+        );
         return;
       }
       if (code !== "quorum_not_met") throw error;
