@@ -21,6 +21,7 @@
  */
 import { network } from "hardhat";
 import { z } from "zod";
+import { deployChallengePool } from "./lib/deployChallengePool.ts";
 import { deployVault, MOCK_USDC_CONSTRUCTOR_ARGS } from "./lib/deployVault.ts";
 import { installMulticall3, MULTICALL3_ADDRESS } from "./lib/multicall3.ts";
 import { type DeploymentRecord, writeDeployment } from "./lib/writeDeployment.ts";
@@ -76,6 +77,9 @@ const result = await deployVault(ethers, { admin, oracles, threshold, withMockUs
 if (local && (await installMulticall3(provider)))
   console.log(`  Multicall3 installed at ${MULTICALL3_ADDRESS}`);
 const vaultAddress = await result.vault.getAddress();
+// The pool comes after the vault and the mock USDC (and its allowlisting), so their local addresses do not move.
+const pool = await deployChallengePool(ethers, { vault: vaultAddress, admin });
+const poolAddress = await pool.pool.getAddress();
 const usdcAddress = await result.usdc?.getAddress();
 const tokens: DeploymentRecord["tokens"] = [];
 for (const tokenAddress of result.allowedTokens) {
@@ -107,6 +111,12 @@ const record: DeploymentRecord = {
     transactionHash: result.transactionHash,
     constructorArgs: result.constructorArgs,
   },
+  challengePool: {
+    address: poolAddress,
+    deploymentBlock: pool.deploymentBlock,
+    transactionHash: pool.transactionHash,
+    constructorArgs: pool.constructorArgs,
+  },
   deployer: deployer.address,
   admin,
   oracles: [...(await result.vault.oracles())],
@@ -120,6 +130,7 @@ const file =
 console.log(
   `CommitmentVault ${vaultAddress} on ${networkName} (chain ${chainId}), block ${result.deploymentBlock}`,
 );
+console.log(`  ChallengePool ${poolAddress}, block ${pool.deploymentBlock}`);
 for (const t of tokens) console.log(`  token ${t.symbol} ${t.address}${t.mock ? " (mock)" : ""}`);
 console.log(`  oracles ${record.oracles.join(", ")} threshold ${record.threshold}`);
 console.log(`  wrote ${file} and deployments/abi.ts`);

@@ -137,6 +137,7 @@ if (deploy.status !== 0) {
 }
 const record = JSON.parse(readFileSync("deployments/localhost.json", "utf8")) as {
   vault: { address: string; deploymentBlock: number };
+  challengePool?: { address: string };
   tokens: { symbol: string; address: string; decimals: number }[];
 };
 
@@ -196,7 +197,7 @@ Resolution Autopilot — local stack
   web app   ${webUrl}  (connect a wallet on chain 31337 with one of the accounts below)
   chain     ${rpcUrl}  (chain id 31337)
   vault     ${record.vault.address}
-${record.tokens.map((t) => `  ${t.symbol.padEnd(9)} ${t.address}  (mock, allowlisted)`).join("\n")}
+${record.challengePool ? `  pool      ${record.challengePool.address}  (ChallengePool)\n` : ""}${record.tokens.map((t) => `  ${t.symbol.padEnd(9)} ${t.address}  (mock, allowlisted)`).join("\n")}
   agent     ${agentUrl}  (health ${agentUrl}/health; oracle + indexer + keeper + coach)
   internal  ${agentInternalUrl}  (metrics ${agentInternalUrl}/metrics, deep health ${agentInternalUrl}/health?deep=1; this machine only)
 

@@ -1,11 +1,12 @@
 /**
  * What `npm run verify` submits for one deployment record: one request per contract the deploy created (the
- * vault, and the mock USDC when it deployed one), with the fully qualified contract name and the constructor
+ * vault, the challenge pool when the record has one, and the mock USDC when it deployed one), with the fully qualified contract name and the constructor
  * arguments the record kept. PURE: no network, no Hardhat runtime; scripts/verify.ts does the submitting.
  */
 import type { DeploymentRecord } from "./writeDeployment.ts";
 
 export const VAULT_CONTRACT = "contracts/CommitmentVault.sol:CommitmentVault";
+export const CHALLENGE_POOL_CONTRACT = "contracts/ChallengePool.sol:ChallengePool";
 export const MOCK_TOKEN_CONTRACT = "contracts/mocks/MockERC20Permit.sol:MockERC20Permit";
 
 /** The explorers hardhat-verify knows; Etherscan's API v2 serves every chain Etherscan indexes with one key. */
@@ -33,6 +34,14 @@ export function verificationRequests(record: DeploymentRecord): VerificationRequ
       constructorArgs: [...record.vault.constructorArgs],
     },
   ];
+  if (record.challengePool !== undefined) {
+    requests.push({
+      label: "ChallengePool",
+      address: record.challengePool.address,
+      contract: CHALLENGE_POOL_CONTRACT,
+      constructorArgs: [...record.challengePool.constructorArgs],
+    });
+  }
   for (const token of record.tokens) {
     // Allowlisted tokens the deploy did not create (real USDC) are someone else's contracts.
     if (!token.mock) continue;

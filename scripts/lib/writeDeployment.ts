@@ -19,6 +19,16 @@ export const deploymentRecordSchema = z.object({
     /** admin, oracles, threshold: exactly what the constructor got. */
     constructorArgs: z.tuple([address, z.array(address), z.number().int().min(1)]),
   }),
+  /** The ChallengePool (issue 14), deployed after the vault and the mock USDC so their local addresses stay put. */
+  challengePool: z
+    .object({
+      address,
+      deploymentBlock: z.number().int().min(0),
+      transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+      /** vault, admin: exactly what the constructor got. */
+      constructorArgs: z.tuple([address, address]),
+    })
+    .optional(),
   deployer: address,
   /** Holds DEFAULT_ADMIN_ROLE and GUARDIAN_ROLE. */
   admin: address,
@@ -42,7 +52,7 @@ export const deploymentRecordSchema = z.object({
 
 export type DeploymentRecord = z.infer<typeof deploymentRecordSchema>;
 
-const ABI_CONTRACTS = ["CommitmentVault", "MockERC20Permit"] as const;
+const ABI_CONTRACTS = ["CommitmentVault", "ChallengePool", "MockERC20Permit"] as const;
 
 /** Where deployment records go: `DEPLOYMENTS_DIR` when set (e.g. a rehearsal's temporary directory), else deployments/. */
 export function deploymentsDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -119,5 +129,5 @@ export async function generateAbiModule(root: string): Promise<void> {
 }
 
 function artifactDir(name: (typeof ABI_CONTRACTS)[number]): string[] {
-  return name === "CommitmentVault" ? ["CommitmentVault.sol"] : ["mocks", `${name}.sol`];
+  return name === "MockERC20Permit" ? ["mocks", `${name}.sol`] : [`${name}.sol`];
 }

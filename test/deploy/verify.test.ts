@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import {
+  CHALLENGE_POOL_CONTRACT,
   MOCK_TOKEN_CONTRACT,
   VAULT_CONTRACT,
   verificationProviders,
@@ -67,6 +68,25 @@ describe("verify: requests from a deployment record", () => {
         constructorArgs: ["USD Coin (local)", "USDC", 6],
       },
     ]);
+  });
+
+  it("verifies the challenge pool (vault, admin) when the record has one", () => {
+    const POOL = "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9";
+    const record: DeploymentRecord = {
+      ...sepoliaRecord([]),
+      challengePool: {
+        address: POOL,
+        deploymentBlock: 7_000_001,
+        transactionHash: `0x${"cd".repeat(32)}`,
+        constructorArgs: [VAULT, ADMIN],
+      },
+    };
+    expect(verificationRequests(record)[1]).to.deep.equal({
+      label: "ChallengePool",
+      address: POOL,
+      contract: CHALLENGE_POOL_CONTRACT,
+      constructorArgs: [VAULT, ADMIN],
+    });
   });
 
   it("leaves allowlisted tokens it did not deploy alone", () => {
