@@ -433,6 +433,21 @@ describe("POST /api/commitments/:id/milestones/:index/claim", function () {
     expect(relayer.calls).to.have.length(0);
   });
 
+  it("takes the evidence set to claim with: a workout this oracle did not accept is a 409 naming it, nothing relayed", async () => {
+    const unknown = `0x${"cd".repeat(32)}`;
+    const res = await claim({ workouts: [...s.qualifying, unknown] });
+    expect(res.status).to.equal(409);
+    expect(res.body).to.include({
+      code: "evidence_workout_not_qualifying",
+      field: "workouts.2",
+      contentHash: unknown,
+    });
+    const twice = await claim({ workouts: [unknown, unknown, unknown] });
+    expect(twice.status).to.equal(400);
+    expect(twice.body.field).to.equal("workouts");
+    expect(relayer.calls).to.have.length(0);
+  });
+
   it("relays the quorum, de-duplicated and sorted by signer, and answers 202", async () => {
     const bySecond = await second.signTypedData(typedData);
     const byThird = await third.signTypedData(typedData);
