@@ -263,8 +263,9 @@ describe("calendar bombs", () => {
           .set("Cookie", cookie)
           .send({ message: "When can I work out this week?" });
       });
-      expect(res?.status).to.equal(200);
-      const call = (res?.body.toolCalls as { name: string; ok: boolean; error?: { code: string } }[]).find(
+      if (res === undefined) throw new Error("the coach did not answer");
+      expect(res.status).to.equal(200);
+      const call = (res.body.toolCalls as { name: string; ok: boolean; error?: { code: string } }[]).find(
         (c) => c.name === "analyzeCalendar",
       );
       expect(call?.ok).to.equal(false);
