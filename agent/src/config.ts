@@ -94,7 +94,7 @@ export interface Config {
     requestTimeoutMs: number;
     healthCheckTimeoutMs: number;
   };
-  rateLimits: { api: RateLimitRule; agent: RateLimitRule; upload: RateLimitRule };
+  rateLimits: { api: RateLimitRule; agent: RateLimitRule; upload: RateLimitRule; webhook: RateLimitRule };
   /** How long an `Idempotency-Key` answer is kept and replayed. */
   idempotencyTtlMs: number;
   /** How long a `GET /api/commitments/:id` answer is reused (store writes forget it sooner); 0 = never. */
@@ -204,6 +204,8 @@ const envSchema = z.object({
   RATE_LIMIT_AGENT_WINDOW_SECONDS: integer(1, 86_400).default(60),
   RATE_LIMIT_UPLOAD_POINTS: integer(1, 1_000_000).default(50),
   RATE_LIMIT_UPLOAD_WINDOW_SECONDS: integer(1, 86_400).default(3_600),
+  RATE_LIMIT_WEBHOOK_POINTS: integer(1, 1_000_000).default(600),
+  RATE_LIMIT_WEBHOOK_WINDOW_SECONDS: integer(1, 86_400).default(60),
   SESSION_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
   NONCE_TTL_SECONDS: integer(30, 3_600).default(600),
   SESSION_CACHE_SECONDS: integer(0, 60).default(2),
@@ -348,6 +350,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       api: { points: e.RATE_LIMIT_API_POINTS, windowSeconds: e.RATE_LIMIT_API_WINDOW_SECONDS },
       agent: { points: e.RATE_LIMIT_AGENT_POINTS, windowSeconds: e.RATE_LIMIT_AGENT_WINDOW_SECONDS },
       upload: { points: e.RATE_LIMIT_UPLOAD_POINTS, windowSeconds: e.RATE_LIMIT_UPLOAD_WINDOW_SECONDS },
+      webhook: { points: e.RATE_LIMIT_WEBHOOK_POINTS, windowSeconds: e.RATE_LIMIT_WEBHOOK_WINDOW_SECONDS },
     },
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_SECONDS * 1000,
     commitmentViewCacheMs: e.COMMITMENT_VIEW_CACHE_SECONDS * 1000,
@@ -405,6 +408,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       api: { ...config.rateLimits.api },
       agent: { ...config.rateLimits.agent },
       upload: { ...config.rateLimits.upload },
+      webhook: { ...config.rateLimits.webhook },
     },
     idempotencyTtlMs: config.idempotencyTtlMs,
     commitmentViewCacheMs: config.commitmentViewCacheMs,

@@ -68,6 +68,7 @@ describe("loadConfig", () => {
         api: { points: 100, windowSeconds: 900 },
         agent: { points: 20, windowSeconds: 60 },
         upload: { points: 50, windowSeconds: 3600 },
+        webhook: { points: 600, windowSeconds: 60 },
       },
       idempotencyTtlMs: 86400000,
       commitmentViewCacheMs: 2000,
@@ -207,6 +208,8 @@ describe("loadConfig", () => {
       RATE_LIMIT_AGENT_WINDOW_SECONDS: "10",
       RATE_LIMIT_UPLOAD_POINTS: "11",
       RATE_LIMIT_UPLOAD_WINDOW_SECONDS: "12",
+      RATE_LIMIT_WEBHOOK_POINTS: "13",
+      RATE_LIMIT_WEBHOOK_WINDOW_SECONDS: "14",
       SESSION_TTL_SECONDS: "3600",
       SESSION_CACHE_SECONDS: "0",
       COMMITMENT_VIEW_CACHE_SECONDS: "0",
@@ -239,6 +242,7 @@ describe("loadConfig", () => {
       api: { points: 7, windowSeconds: 8 },
       agent: { points: 9, windowSeconds: 10 },
       upload: { points: 11, windowSeconds: 12 },
+      webhook: { points: 13, windowSeconds: 14 },
     });
     // api.other.org is another site than app.example.com: Lax.
     expect(config.session).to.deep.equal({

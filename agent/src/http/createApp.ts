@@ -63,9 +63,10 @@ export interface AppDependencies {
 }
 
 /**
- * Server-to-server endpoints exempt from the per-IP API limit while their provider is configured: a provider
- * delivers every user's events from a handful of addresses. They stay bounded by their own queue and answer at
- * once. With the provider off the path has no route: it gets the per-IP limit and its body is never parsed.
+ * Server-to-server endpoints with a per-IP limit of their own while their provider is configured
+ * (`RATE_LIMIT_WEBHOOK_*`, generous: a provider delivers every user's events from a handful of addresses, so the
+ * API's per-IP budget would throttle it, but a flood from any one address is still cut off). With the provider off
+ * the path has no route: it gets the API's per-IP limit and its body is never parsed.
  */
 const STRAVA_MOUNT = "/providers/strava";
 const STRAVA_WEBHOOK = { method: "POST", path: `${STRAVA_MOUNT}/webhook` } as const;
@@ -99,6 +100,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
     ]),
   );
   const perIpLimit = limitRequests(limiter.api, { by: "ip" });
+  const webhookPerIpLimit = limitRequests(limiter.webhook, { by: "ip" });
   // On when a router serves the provider's paths (assembleAgent mounts it only when Strava is configured).
   const stravaOn = (deps.routes ?? []).some((route) => route.path === STRAVA_MOUNT);
   const isStravaWebhook = (req: { method: string; path: string }) =>
@@ -117,7 +119,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
       // Before the body is read, so malformed or oversized bodies count against the limit too.
       (req, res, next) =>
         // Returned, not voided: the limiter's rejection (429) goes to the error handler.
-        stravaOn && isStravaWebhook(req) ? next() : perIpLimit(req, res, next),
+        stravaOn && isStravaWebhook(req) ? webhookPerIpLimit(req, res, next) : perIpLimit(req, res, next),
       // No route reads the body of a GET, HEAD or OPTIONS request, nor of the webhook of a provider that is off.
       (req, res, next) =>
         BODYLESS_METHODS.has(req.method) || (!stravaOn && isStravaWebhook(req))

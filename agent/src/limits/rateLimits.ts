@@ -12,7 +12,7 @@ import type { Config, RateLimitRule } from "../config.ts";
 import { DependencyError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 
-export const LIMIT_NAMES = ["api", "agent", "upload"] as const;
+export const LIMIT_NAMES = ["api", "agent", "upload", "webhook"] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
 export interface RateLimitDecision {
@@ -34,6 +34,8 @@ export interface RateLimits {
   readonly api: Limiter;
   readonly agent: Limiter;
   readonly upload: Limiter;
+  /** Per IP on a configured provider's webhook, in place of `api`: providers deliver every user's events from a few addresses. */
+  readonly webhook: Limiter;
   /** Where counters live when all is well. */
   readonly store: "redis" | "memory";
   /** True while Redis is configured but unusable (limits enforced from memory). */
@@ -141,6 +143,7 @@ export function createRateLimits({
     api: build("api"),
     agent: build("agent"),
     upload: build("upload"),
+    webhook: build("webhook"),
     store: redis === undefined ? "memory" : "redis",
     get degraded() {
       return degraded;

@@ -2,9 +2,10 @@
  * CSRF: state-changing requests that a page on another site can send without a preflight (multipart upload,
  * body-less POSTs: attestation, claim, logout) are refused when their Origin is not the web app's, before any
  * body is read; every answer varies on Origin, refused ones included. And the Strava webhook path, with Strava
- * off, counts against the per-IP limit and is never parsed.
+ * off, counts against the per-IP limit and is never parsed; with Strava on, it has a per-IP limit of its own.
  */
 import { expect } from "chai";
+import { Router } from "express";
 import request from "supertest";
 import { cookieFor, newAccount, openRoutesHarness, type RoutesHarness } from "./routesHarness.ts";
 import { buildTestApp, PROBLEM_JSON } from "./testApp.ts";
@@ -99,5 +100,30 @@ describe("Strava webhook path with Strava off", () => {
     const limited = await post();
     expect(limited.status).to.equal(429);
     expect(limited.body.code).to.equal("rate_limited");
+  });
+});
+
+describe("Strava webhook path with Strava on", () => {
+  it("has a per-IP limit of its own, apart from the API's", async () => {
+    // A stand-in for the provider's router: what is tested is the limit in front of it.
+    const provider = Router().post("/webhook", (_req, res) => {
+      res.status(200).json({ ok: true });
+    });
+    const { app } = buildTestApp({
+      env: { RATE_LIMIT_API_POINTS: "1", RATE_LIMIT_WEBHOOK_POINTS: "3" },
+      routes: [{ path: "/providers/strava", router: provider }],
+    });
+    const deliver = () =>
+      request(app).post("/api/providers/strava/webhook").set("Content-Type", "application/json").send({});
+    // More deliveries than the API's per-IP budget of 1 pass: the webhook does not spend it ...
+    for (let i = 0; i < 3; i += 1) expect((await deliver()).status, `delivery ${i + 1}`).to.equal(200);
+    // ... but a flood from one address is cut off by the webhook's own budget.
+    const flooded = await deliver();
+    expect(flooded.status).to.equal(429);
+    expect(flooded.headers["content-type"]).to.equal(PROBLEM_JSON);
+    expect(flooded.body.code).to.equal("rate_limited");
+    expect(flooded.headers["retry-after"]).to.match(/^\d+$/);
+    // The API's own per-IP budget is untouched by the deliveries.
+    expect((await request(app).get("/api/auth/session")).status).to.equal(200);
   });
 });
