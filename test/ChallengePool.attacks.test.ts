@@ -269,3 +269,36 @@ describe("ChallengePool attacks: refunded and appealing participants", () => {
     await expectSolvent(f, ZERO_ADDRESS);
   });
 });
+
+describe("ChallengePool: no loop over participants", () => {
+  it("with 40 participants, settling the 6th and the 39th and the 2nd and 36th claims cost the same (O(1) in the count)", async () => {
+    const f = await networkHelpers.loadFixture(poolFixture);
+    const start = (await time.latest()) + DAY;
+    await f.pool.createChallenge(challengeParams(start, f, { milestones: 1, maxParticipants: 10_000 }));
+    const people = [];
+    for (let i = 0; i < 40; i++) {
+      const wallet = ethers.Wallet.createRandom().connect(ethers.provider);
+      await networkHelpers.setBalance(wallet.address, 10n ** 20n);
+      await f.pool.connect(wallet).join(1, { value: ETH_STAKE });
+      people.push(wallet);
+    }
+    // Everyone but the first four finishes.
+    await playOut(
+      f,
+      networkHelpers,
+      1n,
+      people.map((p, i) => [p, i < 4 ? "S" : "R"] as const),
+    );
+    const gas = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) =>
+      Number((await (await tx).wait())?.gasUsed ?? 0n);
+    const settle: number[] = [];
+    for (const p of people) settle.push(await gas(f.pool.settleParticipant(1, p.address)));
+    // Finishers 5 and 38 (neither the first to write a counter nor the last, which closes the challenge).
+    expect(Math.abs((settle[5] as number) - (settle[38] as number))).to.be.lessThan(300);
+    const claims: number[] = [];
+    for (const p of people.slice(4)) claims.push(await gas(f.pool.connect(p).claimWinnings(1)));
+    // The first claim pulls the pool's vault credits; the 2nd and the 36th then cost the same.
+    expect(Math.abs((claims[1] as number) - (claims[35] as number))).to.be.lessThan(300);
+    await expectSolvent(f, ZERO_ADDRESS);
+  });
+});
