@@ -277,7 +277,7 @@ describe("ChallengePool: no loop over participants", () => {
     await f.pool.createChallenge(challengeParams(start, f, { milestones: 1, maxParticipants: 10_000 }));
     const people = [];
     for (let i = 0; i < 40; i++) {
-      const wallet = ethers.Wallet.createRandom().connect(ethers.provider);
+      const wallet = new ethers.Wallet(ethers.id(`participant ${i}`), ethers.provider);
       await networkHelpers.setBalance(wallet.address, 10n ** 20n);
       await f.pool.connect(wallet).join(1, { value: ETH_STAKE });
       people.push(wallet);
