@@ -12,16 +12,16 @@
 import { type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { requireSession, sessionOf } from "../auth/session.ts";
-import { ForbiddenError, ValidationError } from "../errors.ts";
+import { ForbiddenError } from "../errors.ts";
 import {
-  type ReviewContext,
   decideWorkoutReview,
   listWorkoutReviews,
+  type ReviewContext,
   requestWorkoutReview,
 } from "../services/workoutReviews.ts";
 import { reviewStatuses } from "../store/schema.ts";
 import { REVIEW_NOTE_MAX, REVIEWS_PAGE_MAX } from "../store/workoutReviewsRepository.ts";
-import { BadRequestError } from "./httpErrors.ts";
+import { readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 
 export type ReviewRouterParameters = ReviewContext;
@@ -95,26 +95,16 @@ export function reviewRouter(context: ReviewRouterParameters): Router {
   router.get("/review", requireSession, requireOperator, async (req, res) => {
     const { address } = sessionOf(req);
     const query = parseQuery(req, listQuery);
-    try {
-      res.json(
-        await listWorkoutReviews(context, {
+    res.json(
+      await readPage(() =>
+        listWorkoutReviews(context, {
           operator: address,
           ...(query.status !== undefined ? { status: query.status } : {}),
           ...(query.limit !== undefined ? { limit: query.limit } : {}),
           ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
         }),
-      );
-    } catch (error) {
-      if (error instanceof ValidationError && error.code === "invalid_cursor") {
-        throw new BadRequestError({
-          code: "invalid_request",
-          message: "query.cursor: is not a cursor this API returned",
-          details: { field: "query.cursor" },
-          cause: error,
-        });
-      }
-      throw error;
-    }
+      ),
+    );
   });
 
   router.post("/review/:id", requireSession, requireOperator, async (req, res) => {

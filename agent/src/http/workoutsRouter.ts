@@ -23,11 +23,11 @@ import type { Metrics } from "../metrics.ts";
 import { ingestActivities } from "../services/ingestActivities.ts";
 import { listWorkouts } from "../services/listWorkouts.ts";
 import { manualActivityOf, manualWorkoutLogSchema } from "../services/manualWorkoutLog.ts";
-import { declareWorkoutSport } from "../services/workoutSport.ts";
 import type { ChainTarget } from "../services/serviceContext.ts";
+import { declareWorkoutSport } from "../services/workoutSport.ts";
 import type { Store } from "../store/store.ts";
-import { inSpan } from "../telemetry/spans.ts";
 import { WORKOUTS_PAGE_MAX } from "../store/workoutsRepository.ts";
+import { inSpan } from "../telemetry/spans.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   parseWorkoutFile,
@@ -35,8 +35,8 @@ import {
   type VerifyLimits,
   type WorkoutFileLimits,
 } from "../workouts/index.ts";
-import { BadRequestError } from "./httpErrors.ts";
 import { idempotency } from "./idempotency.ts";
+import { readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
 import { closeIfBodyUnread, uploadedFieldsOf, uploadedFileOf, uploadFile } from "./uploadFile.ts";
@@ -179,25 +179,15 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
   router.get("/", requireSession, async (req, res) => {
     const { address } = sessionOf(req);
     const query = parseQuery(req, listQuery);
-    try {
-      res.json(
-        await listWorkouts(context, {
+    res.json(
+      await readPage(() =>
+        listWorkouts(context, {
           owner: address,
           ...(query.limit !== undefined ? { limit: query.limit } : {}),
           ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
         }),
-      );
-    } catch (error) {
-      if (error instanceof ValidationError && error.code === "invalid_cursor") {
-        throw new BadRequestError({
-          code: "invalid_request",
-          message: "query.cursor: is not a cursor this API returned",
-          details: { field: "query.cursor" },
-          cause: error,
-        });
-      }
-      throw error;
-    }
+      ),
+    );
   });
 
   router.patch("/:id", requireSession, async (req, res) => {

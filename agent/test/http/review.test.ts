@@ -174,6 +174,12 @@ describe("human review of rejected workouts", function () {
       "invalid_request",
       "query.status",
     );
+    expectProblem(
+      await request(harness.app).get("/api/review?cursor=bm9wZQ").set("Cookie", operatorCookie),
+      400,
+      "invalid_request",
+      "query.cursor",
+    );
   });
 
   it("refuses decisions by non-operators before reading them, and bad decisions naming the field", async () => {

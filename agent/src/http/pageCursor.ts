@@ -1,0 +1,23 @@
+/**
+ * A listing's page cursor comes back from the client as `?cursor=`: a store that cannot read it says
+ * `invalid_cursor` (a domain error); to the caller that is a bad query parameter, named as such.
+ */
+import { ValidationError } from "../errors.ts";
+import { BadRequestError } from "./httpErrors.ts";
+
+/** Runs one page read; an unreadable cursor becomes a 400 naming `query.cursor`. */
+export async function readPage<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ValidationError && error.code === "invalid_cursor") {
+      throw new BadRequestError({
+        code: "invalid_request",
+        message: "query.cursor: is not a cursor this API returned",
+        details: { field: "query.cursor" },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
