@@ -287,7 +287,9 @@ abstract contract CommitmentVaultState {
     /// the run's first record: two binary searches and a few reads, whatever the number of pauses.
     function _deadlineSlow(uint256 end, uint256 grace) internal view returns (uint256) {
         uint256 n = (_pauseInfo >> _P_COUNT) & _MASK_32;
-        // Paused seconds before `end`, and the pause that strictly contains `end` (if any).
+        // Paused seconds before `end`, and the pause that began before `end` and ended at or after it (if any). One
+        // that ends exactly at `end` counts too: with zero grace its clock reading equals the target, and leaving it
+        // out would convert back to real time through an earlier pause and give a deadline before `end`.
         uint256 started = _countStartedBefore(end, n);
         uint256 pausedBeforeEnd;
         uint256 containing; // index + 1, 0 for none
@@ -295,7 +297,7 @@ abstract contract CommitmentVaultState {
             uint256 r = _pauses[started - 1];
             uint256 rEnd = _recordEnd(r);
             pausedBeforeEnd = ((r >> _R_BEFORE) & _MASK_64) + (end < rEnd ? end : rEnd) - (r & _MASK_40);
-            if (rEnd > end) containing = started;
+            if (rEnd >= end) containing = started;
         }
         uint256 target = end - pausedBeforeEnd + grace;
         // The last pause that began before the deadline. With zero grace, a pause containing `end` began before a
