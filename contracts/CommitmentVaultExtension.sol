@@ -151,9 +151,11 @@ contract CommitmentVaultExtension is CommitmentVaultState {
     }
 
     /// @dev For {exit}: Open milestones whose deadline had passed before the current pause began become Slashed
-    /// (summed as `forfeited`); the other Open and Appealed ones are summed (bonds included) as `refund`. Deadlines
-    /// grow with the index, so the deadline is computed only until the first one still running. Bounded: at most
-    /// MAX_MILESTONES iterations.
+    /// (summed as `forfeited`); the other Open and Appealed ones are summed (bonds included) as `refund`. Deadlines do
+    /// not always grow with the index (with grace under an hour, the hour after an unpause can put a window's deadline
+    /// after the next window's), so each Open milestone's deadline is computed until the first window that ended after
+    /// the pause began: a deadline is never before its window's end, so from there on everything is still running.
+    /// Bounded: at most MAX_MILESTONES iterations.
     function _settleForExit(
         Record storage c,
         uint256 w0,
@@ -170,8 +172,13 @@ contract CommitmentVaultExtension is CommitmentVaultState {
                 uint256 a = _appeals[_appealKey(id, i)];
                 if ((a >> _A_EXPIRED) & 1 == 0) refund += share + ((a >> _A_BOND) & _MASK_128);
             } else if (bits == 0) {
-                if (!running) running = _deadline(_endOf(w0, i), _graceOf(w0), _globals) > pausedAt;
-                if (running) {
+                bool refunded = running;
+                if (!refunded) {
+                    uint256 end = _endOf(w0, i);
+                    running = end > pausedAt;
+                    refunded = running || _deadline(end, _graceOf(w0), _globals) > pausedAt;
+                }
+                if (refunded) {
                     refund += share;
                 } else {
                     _setBits(c, i, _SLASHED);

@@ -460,3 +460,38 @@ describe("CommitmentVault review: exit forfeits exactly what was slashable befor
     });
   }
 });
+
+describe("CommitmentVault review: exit with deadlines out of order", () => {
+  it("forfeits a later milestone whose deadline passed before the pause even when an earlier one is still running", async () => {
+    // With grace under an hour, the hour after an unpause can push milestone 0's deadline past milestone 1's:
+    // window 0 ends at E inside a pause that ends at E + 30 min (deadline E + 90 min); window 1 ends at E + 60 min,
+    // after that unpause, so its deadline stays E + 60 min. A pause from E + 70 min lasting 30 days then exits.
+    const f = await networkHelpers.loadFixture(vaultFixture);
+    const start = (await time.latest()) + HOUR;
+    const count = 8;
+    const p = params(start, f.charity.address, {
+      grace: 0,
+      period: HOUR,
+      milestones: count,
+      amount: 8n * SHARE,
+    });
+    await f.vault.connect(f.alice).createCommitment(p, { value: p.amount });
+    const e = start + HOUR;
+    await pauseAt(f, e - 10 * 60);
+    await unpauseAt(f, e + 30 * 60);
+    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(e + 90 * 60);
+    expect(Number(await f.vault.claimDeadline(1, 1))).to.equal(e + 60 * 60);
+    const pausedAt = e + 70 * 60;
+    await pauseAt(f, pausedAt);
+    await time.increaseTo(pausedAt + 30 * DAY);
+    const tx = f.vault.connect(f.keeper).exit(1);
+    // Milestone 1 was slashable from E + 60 min, before the pause: it goes to the charity, as a slash would have.
+    await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(1, 1, f.charity.address, SHARE);
+    await expect(tx)
+      .to.emit(f.vault, "CommitmentExited")
+      .withArgs(1, f.alice.address, SHARE * BigInt(count - 1));
+    expect(await f.vault.milestoneState(1, 0)).to.equal(3n);
+    expect(await f.vault.milestoneState(1, 1)).to.equal(2n);
+    expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(SHARE);
+  });
+});
