@@ -137,7 +137,7 @@ if (deploy.status !== 0) {
 }
 const record = JSON.parse(readFileSync("deployments/localhost.json", "utf8")) as {
   vault: { address: string; deploymentBlock: number };
-  challengePool?: { address: string };
+  challengePool?: { address: string; deploymentBlock: number };
   tokens: { symbol: string; address: string; decimals: number }[];
 };
 
@@ -150,6 +150,13 @@ const agent = launch("agent", process.execPath, ["agent/src/main.ts"], {
   RPC_URL: rpcUrl,
   VAULT_ADDRESS: record.vault.address,
   VAULT_DEPLOYMENT_BLOCK: String(record.vault.deploymentBlock),
+  // The pool GET /api/challenges serves (followed by the agent's challenge indexer).
+  ...(record.challengePool === undefined
+    ? {}
+    : {
+        CHALLENGE_POOL_ADDRESS: record.challengePool.address,
+        CHALLENGE_POOL_DEPLOYMENT_BLOCK: String(record.challengePool.deploymentBlock),
+      }),
   ORACLE_PRIVATE_KEY: LOCAL_ORACLE_KEY,
   OPERATOR_PRIVATE_KEY: LOCAL_OPERATOR_KEY,
   // Gasless claims, and met milestones claimed by the agent itself (docs/operations.md).

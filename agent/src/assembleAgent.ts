@@ -17,6 +17,7 @@ import { cachedSessionStore } from "./auth/sessionCache.ts";
 import type { NonceStore, SessionStore } from "./auth/stores.ts";
 import { type ChainClient, createChainClient, hasCode, verifyChain } from "./chain/chainClient.ts";
 import { type ChainClock, createChainClock } from "./chain/chainClock.ts";
+import { type ChallengeIndexer, createChallengeIndexer } from "./chain/challengeIndexer.ts";
 import { type ClaimRelayerService, createClaimRelayer } from "./chain/claimRelayer.ts";
 import { createIndexer, type Indexer } from "./chain/indexer.ts";
 import { createKeeper, type Keeper } from "./chain/keeper.ts";
@@ -30,6 +31,7 @@ import type { Clock } from "./clock.ts";
 import { type Coach, createCoach } from "./coach/createCoach.ts";
 import { deployNudge } from "./coach/nudges/deployNudge.ts";
 import { type Config, redactedConfig } from "./config.ts";
+import { challengesRouter } from "./http/challengesRouter.ts";
 import { commitmentsRouter } from "./http/commitmentsRouter.ts";
 import { type ApiRoute, createApp } from "./http/createApp.ts";
 import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/healthChecks.ts";
@@ -61,6 +63,8 @@ export interface AssembleAgentParameters {
 /** Handles for running one pass by hand (the demo, tests); the background loops run them on their own. */
 export interface AgentTasks {
   indexer?: Pick<Indexer, "runOnce">;
+  /** Follows the ChallengePool (when CHALLENGE_POOL_ADDRESS is set). */
+  challengeIndexer?: Pick<ChallengeIndexer, "runOnce">;
   keeper?: Pick<Keeper, "runOnce">;
   /** Claims met milestones (relayer on) or nudges their owners (off). */
   autoSettle?: Pick<AutoSettle, "runOnce">;
@@ -219,6 +223,24 @@ async function assemble(
         start: () => indexer.start(config.indexer.pollIntervalMs),
         stop: () => indexer.stop(),
       });
+      if (config.challengePool !== undefined) {
+        const challengeIndexer = createChallengeIndexer({
+          client,
+          store,
+          logger: logger.child({ component: "challenge-indexer" }),
+          chainId: config.chainId,
+          pool: config.challengePool.address,
+          deploymentBlock: config.challengePool.deploymentBlock,
+          confirmations: config.indexer.confirmations,
+          maxBlockRange: config.indexer.maxBlockRange,
+        });
+        tasks.challengeIndexer = challengeIndexer;
+        background.push({
+          name: "challenge indexer",
+          start: () => challengeIndexer.start(config.indexer.pollIntervalMs),
+          stop: () => challengeIndexer.stop(),
+        });
+      }
 
       if (config.operatorPrivateKey !== undefined) {
         const lock: Lock = redis
@@ -361,6 +383,18 @@ async function assemble(
         relayer,
         idempotencyTtlMs: config.idempotencyTtlMs,
         views: views?.cache,
+      }),
+    },
+    {
+      path: "/challenges",
+      router: challengesRouter({
+        store,
+        clock,
+        chain,
+        pool:
+          config.challengePool === undefined
+            ? undefined
+            : { chainId: config.chainId, address: config.challengePool.address },
       }),
     },
     { path: "/", router: coach.router },

@@ -68,6 +68,8 @@ export interface Config {
   oraclePrivateKey: Secret<Hex> | undefined;
   /** The vault this agent serves, or undefined: then commitment routes answer 503 and nothing follows the chain. */
   vault: { address: Address; deploymentBlock: number } | undefined;
+  /** The ChallengePool this agent follows (v2), or undefined: then the challenge routes answer 503. */
+  challengePool: { address: Address; deploymentBlock: number } | undefined;
   /** Key of the account that pays for keeper slashes and relayed claims (never the oracle key). */
   operatorPrivateKey: Secret<Hex> | undefined;
   indexer: {
@@ -173,6 +175,15 @@ const envSchema = z.object({
     .transform((raw) => getAddress(raw))
     .optional(),
   VAULT_DEPLOYMENT_BLOCK: integer(0, Number.MAX_SAFE_INTEGER, "must be a block number").default(0),
+  CHALLENGE_POOL_ADDRESS: z
+    .string()
+    .refine(
+      (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
+      "must be a non-zero 0x address",
+    )
+    .transform((raw) => getAddress(raw))
+    .optional(),
+  CHALLENGE_POOL_DEPLOYMENT_BLOCK: integer(0, Number.MAX_SAFE_INTEGER, "must be a block number").default(0),
   OPERATOR_PRIVATE_KEY: privateKey.optional(),
   INDEXER_CONFIRMATIONS: integer(0, 1_000, "must be a whole number of blocks from 0 to 1000").optional(),
   INDEXER_MAX_BLOCK_RANGE: integer(1, 100_000).default(2_000),
@@ -324,6 +335,10 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       e.VAULT_ADDRESS === undefined
         ? undefined
         : { address: e.VAULT_ADDRESS, deploymentBlock: e.VAULT_DEPLOYMENT_BLOCK },
+    challengePool:
+      e.CHALLENGE_POOL_ADDRESS === undefined
+        ? undefined
+        : { address: e.CHALLENGE_POOL_ADDRESS, deploymentBlock: e.CHALLENGE_POOL_DEPLOYMENT_BLOCK },
     operatorPrivateKey: e.OPERATOR_PRIVATE_KEY,
     indexer: {
       confirmations: e.INDEXER_CONFIRMATIONS ?? (e.CHAIN_ID === 31337 ? 0 : 2),

@@ -139,6 +139,23 @@ describe("loadConfig", () => {
       expect(redactedConfig(config).operatorPrivateKey).to.equal("set");
     });
 
+    it("reads the challenge pool (v2, optional, checksummed) and refuses a zero one", () => {
+      expect(loadConfig(chain).challengePool).to.equal(undefined);
+      const POOL = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+      expect(
+        loadConfig({
+          ...chain,
+          CHALLENGE_POOL_ADDRESS: POOL.toLowerCase(),
+          CHALLENGE_POOL_DEPLOYMENT_BLOCK: "7",
+        }).challengePool,
+      ).to.deep.equal({ address: POOL, deploymentBlock: 7 });
+      expectConfigError(
+        { CHALLENGE_POOL_ADDRESS: `0x${"0".repeat(40)}` },
+        "CHALLENGE_POOL_ADDRESS",
+        "must be a non-zero 0x address",
+      );
+    });
+
     it("waits two confirmations on a remote chain unless told otherwise", () => {
       expect(loadConfig({ CHAIN_ID: "84532" }).indexer.confirmations).to.equal(2);
       expect(loadConfig({ CHAIN_ID: "84532", INDEXER_CONFIRMATIONS: "12" }).indexer.confirmations).to.equal(

@@ -553,3 +553,79 @@ export const workoutReviews = pgTable(
     check("workout_reviews_status_valid", sql`${t.status} in ('pending', 'accepted', 'rejected')`),
   ],
 );
+
+/** What a participant of a challenge is at the pool (`statusOf`), lower-case. */
+export const challengeParticipantStatuses = ["joined", "out", "finished", "claimed"] as const;
+export type ChallengeParticipantStatus = (typeof challengeParticipantStatuses)[number];
+
+/**
+ * Challenges of a ChallengePool, read with `challenge(id)` at `updated_block` by the challenge indexer (the
+ * chain is the source of truth: every row can be read again after a reorg).
+ */
+export const challengesCache = pgTable(
+  "challenges_cache",
+  {
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    pool: text("pool").notNull(),
+    challengeId: uint256("challenge_id").notNull(),
+    creator: text("creator").notNull(),
+    token: text("token").notNull(),
+    stake: uint256("stake").notNull(),
+    /** Unix seconds. */
+    start: bigint("start", { mode: "number" }).notNull(),
+    period: bigint("period", { mode: "number" }).notNull(),
+    milestones: integer("milestones").notNull(),
+    grace: bigint("grace", { mode: "number" }).notNull(),
+    rulesHash: text("rules_hash").notNull(),
+    /** Unix seconds. */
+    joinDeadline: bigint("join_deadline", { mode: "number" }).notNull(),
+    maxParticipants: integer("max_participants").notNull(),
+    feeBps: integer("fee_bps").notNull(),
+    feeRecipient: text("fee_recipient").notNull(),
+    fallbackBeneficiary: text("fallback_beneficiary").notNull(),
+    participants: integer("participants").notNull(),
+    settled: integer("settled").notNull(),
+    finishers: integer("finishers").notNull(),
+    pot: uint256("pot").notNull(),
+    updatedBlock: bigint("updated_block", { mode: "number" }).notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "challenges_cache_pkey", columns: [t.chainId, t.pool, t.challengeId] }),
+    index("challenges_cache_updated_idx").on(t.chainId, t.pool, t.updatedBlock),
+    check("challenges_cache_pool_format", lowerAddress(t.pool)),
+    check("challenges_cache_token_format", lowerAddress(t.token)),
+    check("challenges_cache_creator_format", lowerAddress(t.creator)),
+    check("challenges_cache_rules_hash_format", lowerBytes32(t.rulesHash)),
+  ],
+);
+
+/** Participants of a challenge: `commitmentOf`, `statusOf` and `winningsOf`, read at `updated_block`. */
+export const challengeParticipantsCache = pgTable(
+  "challenge_participants_cache",
+  {
+    chainId: bigint("chain_id", { mode: "number" }).notNull(),
+    pool: text("pool").notNull(),
+    challengeId: uint256("challenge_id").notNull(),
+    participant: text("participant").notNull(),
+    commitmentId: uint256("commitment_id").notNull(),
+    status: text("status", { enum: challengeParticipantStatuses }).notNull(),
+    winnings: uint256("winnings").notNull(),
+    updatedBlock: bigint("updated_block", { mode: "number" }).notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({
+      name: "challenge_participants_cache_pkey",
+      columns: [t.chainId, t.pool, t.challengeId, t.participant],
+    }),
+    index("challenge_participants_cache_participant_idx").on(t.chainId, t.pool, t.participant),
+    index("challenge_participants_cache_updated_idx").on(t.chainId, t.pool, t.updatedBlock),
+    check("challenge_participants_cache_pool_format", lowerAddress(t.pool)),
+    check("challenge_participants_cache_participant_format", lowerAddress(t.participant)),
+    check(
+      "challenge_participants_cache_status_valid",
+      sql`${t.status} in ('joined', 'out', 'finished', 'claimed')`,
+    ),
+  ],
+);

@@ -22,6 +22,7 @@ import {
   type CoachPreferencesRepository,
   createCoachPreferencesRepository,
 } from "./coachPreferencesRepository.ts";
+import { type ChallengesRepository, createChallengesRepository } from "./challengesRepository.ts";
 import { type CommitmentsRepository, createCommitmentsRepository } from "./commitmentsRepository.ts";
 import type { Database, DatabaseDriver, DatabaseExecutor, PoolStats } from "./database.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
@@ -74,6 +75,7 @@ export interface Repositories {
   activeCommitments: ActiveCommitmentsRepository;
   evidence: EvidenceRepository;
   workoutReviews: WorkoutReviewsRepository;
+  challenges: ChallengesRepository;
 }
 
 export interface Store extends Repositories {
@@ -116,6 +118,7 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
     activeCommitments: createActiveCommitmentsRepository(db, clock),
     evidence: createEvidenceRepository(db, clock),
     workoutReviews: createWorkoutReviewsRepository(db, clock),
+    challenges: createChallengesRepository(db, clock),
   };
 }
 

@@ -125,6 +125,8 @@ for (const driver of storeDrivers) {
           "attestations",
           "audit_log",
           "chain_transactions",
+          "challenge_participants_cache",
+          "challenges_cache",
           "coach_calendars",
           "coach_conversations",
           "coach_preferences",

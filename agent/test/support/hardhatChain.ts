@@ -18,6 +18,7 @@ import {
   custom,
   type CustomTransport,
   type EIP1193RequestFn,
+  getAddress,
   type Hex,
   keccak256,
   type PrivateKeyAccount,
@@ -51,6 +52,16 @@ type DeployVault = (
   usdc?: { getAddress(): Promise<string> };
   deploymentBlock: number;
 }>;
+
+/** The shape of `scripts/lib/deployChallengePool.ts` (loaded by path, like `deployVault`). */
+type DeployChallengePool = (
+  ethers: unknown,
+  parameters: { vault: string; admin: string },
+) => Promise<{ pool: { getAddress(): Promise<string> }; deploymentBlock: number }>;
+
+const DEPLOY_CHALLENGE_POOL_MODULE = pathToFileURL(
+  path.join(ROOT, "scripts/lib/deployChallengePool.ts"),
+).href;
 
 const DEPLOY_VAULT_MODULE = pathToFileURL(path.join(ROOT, "scripts/lib/deployVault.ts")).href;
 
@@ -165,6 +176,8 @@ export interface HardhatChain {
    */
   appeal(commitmentId: bigint, milestoneIndex: number, from: TestAccount): Promise<bigint>;
   ethBalance(address: Address): Promise<bigint>;
+  /** Deploys a ChallengePool over the vault (admin: the admin account), as `scripts/deploy.ts` does. */
+  deployChallengePool(): Promise<{ pool: Address; deploymentBlock: number }>;
   credits(account: Address, token: Address): Promise<bigint>;
   close(): Promise<void>;
 }
@@ -412,6 +425,19 @@ export async function createHardhatChain(): Promise<HardhatChain> {
       return bond;
     },
     ethBalance: (address) => client.getBalance({ address }),
+    deployChallengePool: async () => {
+      const { deployChallengePool } = (await import(DEPLOY_CHALLENGE_POOL_MODULE)) as {
+        deployChallengePool: DeployChallengePool;
+      };
+      const deployedPool = await deployChallengePool(connection.ethers, {
+        vault,
+        admin: accounts.admin.address,
+      });
+      return {
+        pool: getAddress(await deployedPool.pool.getAddress()),
+        deploymentBlock: deployedPool.deploymentBlock,
+      };
+    },
     credits: (account, token) =>
       client.readContract({
         address: vault,
