@@ -18,6 +18,7 @@ import type { NonceStore, SessionStore } from "./auth/stores.ts";
 import { type ChainClient, createChainClient, hasCode, verifyChain } from "./chain/chainClient.ts";
 import { type ChainClock, createChainClock } from "./chain/chainClock.ts";
 import { type ChallengeIndexer, createChallengeIndexer } from "./chain/challengeIndexer.ts";
+import { type ChallengeSettler, createChallengeSettler } from "./chain/challengeSettler.ts";
 import { type ClaimRelayerService, createClaimRelayer } from "./chain/claimRelayer.ts";
 import { createIndexer, type Indexer } from "./chain/indexer.ts";
 import { createKeeper, type Keeper } from "./chain/keeper.ts";
@@ -65,6 +66,8 @@ export interface AgentTasks {
   indexer?: Pick<Indexer, "runOnce">;
   /** Follows the ChallengePool (when CHALLENGE_POOL_ADDRESS is set). */
   challengeIndexer?: Pick<ChallengeIndexer, "runOnce">;
+  /** Settles pool participants (with the keeper, when a pool is configured). */
+  challengeSettler?: Pick<ChallengeSettler, "runOnce">;
   keeper?: Pick<Keeper, "runOnce">;
   /** Claims met milestones (relayer on) or nudges their owners (off). */
   autoSettle?: Pick<AutoSettle, "runOnce">;
@@ -293,6 +296,25 @@ async function assemble(
             },
             stop: () => keeper.stop(),
           });
+          if (config.challengePool !== undefined) {
+            // Settles pool participants whose milestones are all settled, so finishers can claim.
+            const settler = createChallengeSettler({
+              chainId: config.chainId,
+              vault,
+              pool: config.challengePool.address,
+              sender: txSender,
+              store,
+              lock,
+              logger: logger.child({ component: "challenge-settler" }),
+              maxPerRun: Math.min(config.keeper.maxPerRun, 50),
+            });
+            tasks.challengeSettler = settler;
+            background.push({
+              name: "challenge settler",
+              start: () => settler.start(config.keeper.intervalMs),
+              stop: () => settler.stop(),
+            });
+          }
         }
         if (config.relayer.enabled) {
           const claimRelayer = createClaimRelayer({

@@ -128,6 +128,13 @@ export interface ChallengesRepository {
     limit: number;
     afterParticipant?: string;
   }): Promise<ParticipantRecord[]>;
+  /** Participants the pool still counts as `joined`, by (challenge id, address), after `after` (the keeper). */
+  listJoined(query: {
+    chainId: number;
+    pool: string;
+    limit: number;
+    after?: { challengeId: bigint; participant: string };
+  }): Promise<ParticipantRecord[]>;
   /** Participants read above `block`, by (challenge id, address) (reorg repair). */
   listParticipantsUpdatedAfter(query: {
     chainId: number;
@@ -193,6 +200,12 @@ const updatedSchema = listSchema.extend({ block: safeUintSchema });
 const participantsSchema = keySchema.extend({
   limit: limitSchema,
   afterParticipant: addressSchema.optional(),
+});
+const joinedSchema = z.object({
+  chainId: chainIdSchema,
+  pool: addressSchema,
+  limit: limitSchema,
+  after: z.object({ challengeId: uint256Schema, participant: addressSchema }).optional(),
 });
 const participantsUpdatedSchema = z.object({
   chainId: chainIdSchema,
@@ -346,6 +359,31 @@ export function createChallengesRepository(db: DatabaseExecutor, clock: Clock): 
             ),
           )
           .orderBy(asc(p.participant))
+          .limit(input.limit);
+        return rows.map(toParticipant);
+      });
+    },
+    listJoined: async (query) => {
+      const input = parseInput(joinedSchema, query, "challenge participant list");
+      return withDatabaseErrors("challenge participant list", async () => {
+        const after = input.after;
+        const rows = await db
+          .select()
+          .from(p)
+          .where(
+            and(
+              eq(p.chainId, input.chainId),
+              eq(p.pool, input.pool),
+              eq(p.status, "joined"),
+              after === undefined
+                ? undefined
+                : or(
+                    gt(p.challengeId, after.challengeId),
+                    and(eq(p.challengeId, after.challengeId), gt(p.participant, after.participant)),
+                  ),
+            ),
+          )
+          .orderBy(asc(p.challengeId), asc(p.participant))
           .limit(input.limit);
         return rows.map(toParticipant);
       });

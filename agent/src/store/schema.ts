@@ -286,7 +286,8 @@ export const locks = pgTable("locks", {
   expiresAt: timestamptz("expires_at").notNull(),
 });
 
-export const chainTransactionKinds = ["claim", "slash"] as const;
+/** `settle`: the keeper's `settleParticipant` on a ChallengePool (vault = the pool, milestone index 0). */
+export const chainTransactionKinds = ["claim", "slash", "settle"] as const;
 export type ChainTransactionKind = (typeof chainTransactionKinds)[number];
 
 /** `pending`: sent, not yet mined; `confirmed`/`reverted`: mined; `failed`: never mined (given up, see last_error). */
@@ -331,7 +332,7 @@ export const chainTransactions = pgTable(
     index("chain_transactions_tx_hash_idx").on(t.txHash),
     check("chain_transactions_vault_format", lowerAddress(t.vault)),
     check("chain_transactions_from_format", lowerAddress(t.fromAddress)),
-    check("chain_transactions_kind_valid", sql`${t.kind} in ('claim', 'slash')`),
+    check("chain_transactions_kind_valid", sql`${t.kind} in ('claim', 'slash', 'settle')`),
     check(
       "chain_transactions_status_valid",
       sql`${t.status} in ('pending', 'confirmed', 'reverted', 'failed')`,

@@ -1,0 +1,2 @@
+ALTER TABLE "chain_transactions" DROP CONSTRAINT "chain_transactions_kind_valid";--> statement-breakpoint
+ALTER TABLE "chain_transactions" ADD CONSTRAINT "chain_transactions_kind_valid" CHECK ("chain_transactions"."kind" in ('claim', 'slash', 'settle'));

@@ -1,0 +1,207 @@
+/**
+ * The keeper's ChallengePool pass: calls `settleParticipant` for participants the pool still counts as joined
+ * once every milestone of their vault commitment is settled (Released, Slashed or Refunded in the indexer's
+ * cache), so the finishers can claim their winnings without anyone settling by hand.
+ *
+ * A run (single-flight across replicas through the `Lock`): scan the cache in bounded pages for such
+ * participants, at most `maxPerRun`; each is simulated first (a participant the chain does not accept yet, e.g.
+ * an appeal still pending, is skipped) and sent in its own transaction. A `chain_transactions` row of kind
+ * `settle` (vault = the pool, commitment id = the participant's, milestone 0) is inserted before sending, so two
+ * keepers never send the same settlement; a failed or reverted one is taken over again on a later run.
+ */
+import { type Address, encodeFunctionData, type Hex } from "viem";
+import { challengePoolAbi } from "../../../deployments/abi.ts";
+import { ConflictError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { ParticipantRecord } from "../store/challengesRepository.ts";
+import type { Store } from "../store/store.ts";
+import type { Lock } from "./lock.ts";
+import { createPollLoop, type PollLoop } from "./pollLoop.ts";
+import type { Sleep } from "./sleep.ts";
+import type { TransactionSender } from "./transactionSender.ts";
+
+export interface CreateChallengeSettlerParameters {
+  chainId: number;
+  /** The vault holding the participants' commitments. */
+  vault: Address;
+  pool: Address;
+  sender: TransactionSender;
+  store: Store;
+  lock: Lock;
+  logger: Logger;
+  /** Settlements per run. Default 20. */
+  maxPerRun?: number;
+  /** Participants per scan page. Default 200. */
+  scanPageSize?: number;
+  /** Most scan pages per run. Default 10. */
+  maxScanPages?: number;
+  /** The run lease. Default 10 minutes. */
+  lockTtlMs?: number;
+  sleep?: Sleep;
+}
+
+export interface ChallengeSettlerRunResult {
+  skipped: "locked" | null;
+  /** Participants found with every milestone settled. */
+  due: number;
+  /** Settlements mined successfully. */
+  settled: number;
+  /** Not sent: the chain refuses it for now (decoded reason), or another sender has it (`taken`). */
+  dropped: { challengeId: bigint; participant: Address; reason: string }[];
+  /** Sent but not confirmed (reverted, failed or still pending). */
+  unconfirmed: number;
+  transactions: Hex[];
+}
+
+export interface ChallengeSettler {
+  runOnce(): Promise<ChallengeSettlerRunResult>;
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+const SETTLED_STATES: ReadonlySet<string> = new Set(["Released", "Slashed", "Refunded"]);
+
+export function createChallengeSettler({
+  chainId,
+  vault,
+  pool,
+  sender,
+  store,
+  lock,
+  logger,
+  maxPerRun = 20,
+  scanPageSize = 200,
+  maxScanPages = 10,
+  lockTtlMs = 600_000,
+  sleep,
+}: CreateChallengeSettlerParameters): ChallengeSettler {
+  const log = logger.child({ component: "challenge-settler", chainId, pool });
+  const lockName = `challenge-settler:${chainId}:${pool.toLowerCase()}`;
+  let loop: PollLoop | undefined;
+
+  /** Joined participants whose every milestone is settled in the cache, at most `maxPerRun`. */
+  const scan = async (): Promise<ParticipantRecord[]> => {
+    const due: ParticipantRecord[] = [];
+    let after: { challengeId: bigint; participant: string } | undefined;
+    for (let page = 0; page < maxScanPages && due.length < maxPerRun; page++) {
+      const rows = await store.challenges.listJoined({
+        chainId,
+        pool,
+        limit: scanPageSize,
+        ...(after !== undefined ? { after } : {}),
+      });
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      after = { challengeId: last.challengeId, participant: last.participant };
+      for (const row of rows) {
+        const commitment = await store.commitments.get({ chainId, vault, commitmentId: row.commitmentId });
+        if (commitment === null) continue;
+        if (!commitment.milestoneStates.every((state) => SETTLED_STATES.has(state))) continue;
+        due.push(row);
+        if (due.length >= maxPerRun) break;
+      }
+      if (rows.length < scanPageSize) break;
+    }
+    return due;
+  };
+
+  const run = async (): Promise<ChallengeSettlerRunResult> => {
+    const result: ChallengeSettlerRunResult = {
+      skipped: null,
+      due: 0,
+      settled: 0,
+      dropped: [],
+      unconfirmed: 0,
+      transactions: [],
+    };
+    if (!(await lock.tryAcquire(lockName, lockTtlMs))) return { ...result, skipped: "locked" };
+    try {
+      const due = await scan();
+      result.due = due.length;
+      for (const participant of due) {
+        const drop = (reason: string) =>
+          result.dropped.push({
+            challengeId: participant.challengeId,
+            participant: participant.participant,
+            reason,
+          });
+        const request = {
+          to: pool,
+          data: encodeFunctionData({
+            abi: challengePoolAbi,
+            functionName: "settleParticipant",
+            args: [participant.challengeId, participant.participant],
+          }),
+          operation: "settleParticipant",
+        };
+        try {
+          await sender.simulate(request);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          drop((error as { errorName?: string }).errorName ?? error.code);
+          continue;
+        }
+        const key = {
+          chainId,
+          vault: pool,
+          kind: "settle" as const,
+          commitmentId: participant.commitmentId,
+          milestoneIndex: 0,
+        };
+        const { created, record } = await store.chainTransactions.insertIfAbsent({
+          ...key,
+          fromAddress: sender.address,
+          details: { challengeId: participant.challengeId.toString(), participant: participant.participant },
+        });
+        const row = created
+          ? record
+          : record.status === "failed" || record.status === "reverted"
+            ? await store.chainTransactions.reopen(key)
+            : null;
+        if (row === null) {
+          drop("taken");
+          continue;
+        }
+        const outcome = await sender.send({ ...request, rowIds: [row.id] });
+        if (outcome.txHash !== null) result.transactions.push(outcome.txHash);
+        if (outcome.status === "confirmed") result.settled++;
+        else result.unconfirmed++;
+        log.info(
+          {
+            challengeId: participant.challengeId.toString(),
+            participant: participant.participant,
+            status: outcome.status,
+            txHash: outcome.txHash,
+          },
+          "participant settlement sent",
+        );
+      }
+      return result;
+    } finally {
+      await lock.release(lockName);
+    }
+  };
+
+  return {
+    runOnce: run,
+    start(intervalMs) {
+      if (loop !== undefined) return;
+      loop = createPollLoop({
+        name: "challenge-settler",
+        intervalMs,
+        logger: log,
+        run: async () => {
+          await run();
+          return { again: false };
+        },
+        ...(sleep !== undefined ? { sleep } : {}),
+      });
+      loop.start();
+    },
+    async stop() {
+      const current = loop;
+      loop = undefined;
+      await current?.stop();
+    },
+  };
+}
