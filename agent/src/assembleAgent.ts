@@ -311,7 +311,14 @@ async function assemble(
             tasks.challengeSettler = settler;
             background.push({
               name: "challenge settler",
-              start: () => settler.start(config.keeper.intervalMs),
+              start: () => {
+                settler.resumePending().then(
+                  (resumed) => logger.info({ resumed }, "challenge settler: pending settlements followed"),
+                  (error: unknown) =>
+                    logger.error({ err: error }, "challenge settler: resuming pending settlements failed"),
+                );
+                settler.start(config.keeper.intervalMs);
+              },
               stop: () => settler.stop(),
             });
           }

@@ -7,7 +7,8 @@
  * participants, at most `maxPerRun`; each is simulated first (a participant the chain does not accept yet, e.g.
  * an appeal still pending, is skipped) and sent in its own transaction. A `chain_transactions` row of kind
  * `settle` (vault = the pool, commitment id = the participant's, milestone 0) is inserted before sending, so two
- * keepers never send the same settlement; a failed or reverted one is taken over again on a later run.
+ * keepers never send the same settlement; a failed or reverted one is taken over again on a later run, and
+ * `resumePending` (at startup) follows the ones a crash left pending.
  */
 import { type Address, encodeFunctionData, type Hex } from "viem";
 import { challengePoolAbi } from "../../../deployments/abi.ts";
@@ -18,7 +19,7 @@ import type { Store } from "../store/store.ts";
 import type { Lock } from "./lock.ts";
 import { createPollLoop, type PollLoop } from "./pollLoop.ts";
 import type { Sleep } from "./sleep.ts";
-import type { TransactionSender } from "./transactionSender.ts";
+import type { ResumePendingResult, TransactionSender } from "./transactionSender.ts";
 
 export interface CreateChallengeSettlerParameters {
   chainId: number;
@@ -55,6 +56,11 @@ export interface ChallengeSettlerRunResult {
 
 export interface ChallengeSettler {
   runOnce(): Promise<ChallengeSettlerRunResult>;
+  /**
+   * At startup: follows `settle` transactions left pending by a crash or a timeout (rebroadcast, bump, or mark
+   * failed when nothing was signed, so a later run takes the participant over again). Under the lease.
+   */
+  resumePending(): Promise<ResumePendingResult>;
   start(intervalMs: number): void;
   stop(): Promise<void>;
 }
@@ -182,8 +188,30 @@ export function createChallengeSettler({
     }
   };
 
+  const resumePending = async (): Promise<ResumePendingResult> => {
+    const summary: ResumePendingResult = { checked: 0, confirmed: 0, reverted: 0, failed: 0, pending: 0 };
+    if (!(await lock.tryAcquire(lockName, lockTtlMs))) return summary;
+    try {
+      const rows = await store.chainTransactions.listPending({
+        chainId,
+        vault: pool,
+        kind: "settle",
+        limit: 500,
+      });
+      for (const row of rows) {
+        const outcome = await sender.resume([row]);
+        summary.checked++;
+        summary[outcome.status]++;
+      }
+      return summary;
+    } finally {
+      await lock.release(lockName);
+    }
+  };
+
   return {
     runOnce: run,
+    resumePending,
     start(intervalMs) {
       if (loop !== undefined) return;
       loop = createPollLoop({

@@ -120,6 +120,20 @@ describe("chain: the keeper settles challenge participants", () => {
     await chain.increaseTime(3_600 + 600);
     await chain.slash(await pool.commitmentOf(id, bob.address), 0, stranger);
     await index();
+    // A crash between inserting bob's row and signing: later runs leave it alone until it is resumed.
+    const bobKey = {
+      chainId: chain.chainId,
+      vault: pool.pool,
+      kind: "settle" as const,
+      commitmentId: await pool.commitmentOf(id, bob.address),
+      milestoneIndex: 0,
+    };
+    await store.chainTransactions.insertIfAbsent({ ...bobKey, fromAddress: sender.address });
+    const stuck = await settler.runOnce();
+    expect(stuck).to.include({ due: 1, settled: 0 });
+    expect(stuck.dropped.map((d) => d.reason)).to.deep.equal(["taken"]);
+    expect(await settler.resumePending()).to.include({ checked: 1, failed: 1 });
+    expect((await store.chainTransactions.get(bobKey))?.status).to.equal("failed");
     const second = await settler.runOnce();
     expect(second).to.include({ due: 1, settled: 1 });
     expect(await status(id, bob.address)).to.equal(2); // Out
