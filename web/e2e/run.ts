@@ -34,63 +34,24 @@ import {
 import { hardhat } from "viem/chains";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
 import { gpxRun } from "./gpx.ts";
-import { checkScreen, SCREENSHOT_DIR, type ScreenReport } from "./screens.ts";
+import {
+  assert,
+  localInput,
+  nav,
+  results,
+  rpc,
+  STEP_TIMEOUT_MS,
+  screens,
+  setActivePage,
+  step,
+  timeTravel,
+} from "./harness.ts";
+import { journeys } from "./journeys/index.ts";
+import { checkScreen, SCREENSHOT_DIR } from "./screens.ts";
 import { HARDHAT_ACCOUNTS, type Stack, startStack } from "./stack.ts";
 import { installTestWallet } from "./testWallet.ts";
 
 const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const STEP_TIMEOUT_MS = 30_000;
-
-const results: { step: string; ok: boolean; error?: string }[] = [];
-/** The page a failing step leaves a screenshot of (web/e2e/screenshots/failure.png). */
-let activePage: Page | undefined;
-const screens: ScreenReport[] = [];
-
-async function step(name: string, fn: () => Promise<void>): Promise<void> {
-  process.stdout.write(`  … ${name}\r`);
-  try {
-    await fn();
-    results.push({ step: name, ok: true });
-    console.log(`  ✓ ${name}`);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    results.push({ step: name, ok: false, error: message });
-    console.log(`  ✗ ${name}\n      ${message.split("\n").slice(0, 6).join("\n      ")}`);
-    await activePage
-      ?.screenshot({ path: join(SCREENSHOT_DIR, "failure.png"), fullPage: true })
-      .catch(() => {});
-    throw error;
-  }
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-async function rpc(stack: Stack, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(stack.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-async function timeTravel(stack: Stack, seconds: number): Promise<void> {
-  await rpc(stack, "evm_increaseTime", [seconds]);
-  await rpc(stack, "evm_mine");
-}
-
-function nav(page: Page, name: string) {
-  return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
-}
-
-function localInput(unixSec: number): string {
-  // The browser context runs in UTC, so datetime-local values are UTC.
-  return new Date(unixSec * 1000).toISOString().slice(0, 16);
-}
 
 async function journey(stack: Stack, browser: Browser): Promise<void> {
   const chain = createPublicClient({ chain: hardhat, transport: http(stack.rpcUrl) });
@@ -115,7 +76,7 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   await installTestWallet(context, { account: staker, rpcUrl: stack.rpcUrl });
   const page: Page = await context.newPage();
-  activePage = page;
+  setActivePage(page);
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
 
@@ -542,6 +503,10 @@ try {
   console.log(`  stack: chain ${stack.rpcUrl}, agent ${stack.agentUrl}, web ${stack.webUrl}`);
   browser = await chromium.launch({ executablePath: CHROME_PATH, headless: true, args: ["--no-sandbox"] });
   await journey(stack, browser);
+  for (const extra of journeys) {
+    console.log(`\n  ${extra.name}`);
+    await extra.run(stack, browser);
+  }
 } catch (error) {
   failed = true;
   if (!results.some((r) => !r.ok)) console.error(error);
