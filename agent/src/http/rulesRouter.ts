@@ -10,14 +10,18 @@
  */
 import { Router } from "express";
 import { z } from "zod";
-import { ValidationError } from "../errors.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
 import { canonicalizeRules, rulesDocumentSchema } from "../rules/rulesDocument.ts";
 import type { Repositories } from "../store/store.ts";
-import { parseJsonBody } from "./parseRequest.ts";
+import { parseJsonBody, parseParams } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
 
 const rulesRequest = z.strictObject({
   rules: z.unknown().refine((value) => value !== undefined, { error: "is required" }),
+});
+
+const hashParams = z.object({
+  hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex hash"),
 });
 
 export interface RulesRouterParameters {
@@ -40,6 +44,19 @@ export function rulesRouter({ store }: RulesRouterParameters = {}): RulesRouterR
     const { rulesHash, canonical } = canonicalizeRules(parsed.data);
     await store?.rulesDocuments.put(rulesHash, canonical);
     res.json({ rulesHash, canonical });
+  });
+  router.get("/:hash", async (req, res) => {
+    const { hash } = parseParams(req, hashParams);
+    const rulesHash = hash.toLowerCase();
+    const record = (await store?.rulesDocuments.get(rulesHash)) ?? null;
+    if (record === null) {
+      throw new NotFoundError({
+        code: "rules_not_found",
+        message: `No rules document with hash ${rulesHash} went through this agent.`,
+        details: { rulesHash },
+      });
+    }
+    res.json({ rulesHash: record.rulesHash, rules: JSON.parse(record.canonicalJson) as unknown });
   });
   return router;
 }
