@@ -39,6 +39,7 @@ import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/heal
 import { healthDetails } from "./http/healthDetails.ts";
 import type { HealthCheck } from "./http/healthRouter.ts";
 import { createInternalApp } from "./http/internalApp.ts";
+import { statusRouter } from "./http/statusRouter.ts";
 import { reviewRouter } from "./http/reviewRouter.ts";
 import { workoutsRouter } from "./http/workoutsRouter.ts";
 import { createRateLimits } from "./limits/rateLimits.ts";
@@ -424,6 +425,15 @@ async function assemble(
           config.challengePool === undefined
             ? undefined
             : { chainId: config.chainId, address: config.challengePool.address },
+      }),
+    },
+    {
+      path: "/status",
+      router: statusRouter({
+        oracle: signer?.address,
+        chainId: config.chainId,
+        vault: config.vault?.address,
+        relayerEnabled: relayer !== undefined,
       }),
     },
     { path: "/", router: coach.router },
