@@ -18,13 +18,19 @@ import {
   declaredWorkoutSchema,
   nonceSchema,
   nudgeListSchema,
+  noContentSchema,
   type Problem,
   preferencesSchema,
   problemSchema,
   rulesHashSchema,
+  type SavedPreferences,
   type Session,
+  type StravaLink,
+  savedPreferencesSchema,
   type Sport,
   sessionSchema,
+  stravaConnectSchema,
+  stravaLinkSchema,
   uploadSchema,
   verifySchema,
   type Workout,
@@ -65,16 +71,41 @@ export class BadResponseError extends Error {
 }
 
 export interface RequestOptions {
-  method?: "GET" | "POST" | "PUT" | "PATCH";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   json?: unknown;
   form?: FormData;
   /** A raw text body with its media type (e.g. an iCalendar file as `text/calendar`). */
   text?: { body: string; type: string };
   timeoutMs?: number;
+  /**
+   * The `Idempotency-Key` of this user action. A mutating request (any method but GET) always carries one:
+   * given here (to reuse it across calls of the same action), else a new one per `request` call.
+   */
   idempotencyKey?: string;
+  /**
+   * How often a mutating request is sent again, with the same Idempotency-Key, after a transient failure
+   * (agent unreachable or timed out, 502/503/504, 409 `idempotency_key_in_progress`). Default 1, at most 3;
+   * 0 for a route whose repetition the agent does not deduplicate and the user would notice (the coach chat).
+   */
+  retries?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MUTATION_RETRIES = 1;
+const MAX_MUTATION_RETRIES = 3;
+/** Pause before retry n (1-based): n × this. */
+export const RETRY_DELAY_MS = 300;
+
+/** A fresh Idempotency-Key: 128 random bits as hex (crypto.getRandomValues works outside secure contexts too). */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function methodOf(options: RequestOptions): NonNullable<RequestOptions["method"]> {
+  const hasBody = options.json !== undefined || options.form !== undefined || options.text !== undefined;
+  return options.method ?? (hasBody ? "POST" : "GET");
+}
 
 async function send(path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
@@ -88,10 +119,11 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
     headers["content-type"] = options.text.type;
     body = options.text.body;
   }
-  if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+  const method = methodOf(options);
+  if (method !== "GET") headers["idempotency-key"] = options.idempotencyKey ?? newIdempotencyKey();
   try {
     return await fetch(`${agentUrl}${path}`, {
-      method: options.method ?? (body === undefined ? "GET" : "POST"),
+      method,
       headers,
       body,
       credentials: "include",
@@ -113,13 +145,44 @@ async function errorFrom(res: Response): Promise<ProblemError> {
   return new ProblemError(res.status, parsed.success ? parsed.data : {});
 }
 
+const TRANSIENT_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * Sends a request; a mutating one keeps one Idempotency-Key for all its attempts, so the agent runs the action
+ * once however many of them reach it (a retry of one that succeeded is answered from its record).
+ */
+async function sendWithRetries(path: string, options: RequestOptions): Promise<Response> {
+  if (methodOf(options) === "GET") return send(path, options);
+  const keyed = { ...options, idempotencyKey: options.idempotencyKey ?? newIdempotencyKey() };
+  const retries = Math.max(0, Math.min(options.retries ?? DEFAULT_MUTATION_RETRIES, MAX_MUTATION_RETRIES));
+  for (let attempt = 0; ; attempt++) {
+    const last = attempt >= retries;
+    let res: Response;
+    try {
+      res = await send(path, keyed);
+    } catch (error) {
+      if (last) throw error;
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * (attempt + 1)));
+      continue;
+    }
+    if (res.ok || last) return res;
+    let transient = TRANSIENT_STATUSES.has(res.status);
+    if (!transient && res.status === 409) {
+      const problem = await errorFrom(res.clone());
+      transient = problem.code === "idempotency_key_in_progress";
+    }
+    if (!transient) return res;
+    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * (attempt + 1)));
+  }
+}
+
 /** Sends a request and parses a successful JSON answer with `schema`; `null` schema means "no body". */
 export async function request<T extends z.ZodType>(
   path: string,
   schema: T,
   options: RequestOptions = {},
 ): Promise<z.infer<T>> {
-  const res = await send(path, options);
+  const res = await sendWithRetries(path, options);
   if (!res.ok) throw await errorFrom(res);
   let raw: unknown;
   try {
@@ -139,7 +202,8 @@ export function fetchNonce() {
 }
 
 export function verifySignIn(message: string, signature: `0x${string}`) {
-  return request("/api/auth/verify", verifySchema, { json: { message, signature } });
+  // A SIWE nonce is good once: a blind retry could only fail.
+  return request("/api/auth/verify", verifySchema, { json: { message, signature }, retries: 0 });
 }
 
 export async function signOut(): Promise<void> {
@@ -230,8 +294,14 @@ export function getCommitment(id: bigint): Promise<ApiCommitment> {
   return request(`/api/commitments/${id}`, commitmentSchema);
 }
 
-export function fetchAttestation(id: bigint, index: number): Promise<Attestation> {
+/** `options.idempotencyKey`: the claim action's key, to reuse when the user retries the same claim. */
+export function fetchAttestation(
+  id: bigint,
+  index: number,
+  options: Pick<RequestOptions, "idempotencyKey" | "retries"> = {},
+): Promise<Attestation> {
   return request(`/api/commitments/${id}/milestones/${index}/attestation`, attestationSchema, {
+    ...options,
     method: "POST",
   });
 }
@@ -242,6 +312,8 @@ export function askCoach(message: string, conversationId?: string): Promise<Agen
   return request("/api/agent", agentReplySchema, {
     json: conversationId === undefined ? { message } : { message, conversationId },
     timeoutMs: 60_000,
+    // The agent does not deduplicate chat turns: a retry would ask twice.
+    retries: 0,
   });
 }
 
@@ -259,6 +331,11 @@ export interface PreferencesInput {
   webhookUrl?: string;
 }
 
+/** The saved preferences, or the agent's defaults (`saved: false`) when nothing was saved yet. */
+export function getPreferences(): Promise<SavedPreferences> {
+  return request("/api/preferences", savedPreferencesSchema);
+}
+
 export function savePreferences(input: PreferencesInput) {
   return request("/api/preferences", preferencesSchema, { method: "PUT", json: input });
 }
@@ -271,4 +348,32 @@ export async function uploadCalendarFile(file: File) {
 
 export function linkCalendarUrl(url: string) {
   return request("/api/calendar", calendarSchema, { json: { url } });
+}
+
+// --- Strava ----------------------------------------------------------------------------------------------
+
+const STRAVA_PATH = "/api/providers/strava";
+
+/** The Strava link of the signed-in wallet; `null` when this agent has no Strava integration (404). */
+export async function getStravaLink(): Promise<StravaLink | null> {
+  try {
+    return await request(STRAVA_PATH, stravaLinkSchema);
+  } catch (error) {
+    if (error instanceof ProblemError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Starts Strava's OAuth flow: the agent issues a one-time state (bound to this browser by a cookie) and answers
+ * Strava's authorisation URL; the browser goes there, and Strava sends it back through the agent's callback to
+ * this app with `?provider=strava&status=connected`.
+ */
+export async function stravaAuthorizeUrl(): Promise<string> {
+  return (await request(`${STRAVA_PATH}/connect`, stravaConnectSchema)).authorizeUrl;
+}
+
+/** Unlinks Strava (the agent revokes its access at Strava and forgets the tokens). */
+export async function disconnectStrava(): Promise<void> {
+  await request(STRAVA_PATH, noContentSchema, { method: "DELETE" });
 }

@@ -184,3 +184,31 @@ export const nudgeListSchema = z.looseObject({ nudges: z.array(nudgeSchema).max(
 export const CHANNELS = ["inApp", "email", "webhook"] as const;
 export const preferencesSchema = z.looseObject({});
 export const calendarSchema = z.looseObject({});
+
+/** `GET /api/preferences`: what the owner saved, else the agent's defaults (`saved: false`). */
+export const savedPreferencesSchema = z.looseObject({
+  channels: z.array(z.enum(CHANNELS)).max(3),
+  timezone: z.string().max(100).nullable(),
+  quietHours: z.object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) }),
+  email: z.string().max(320).nullable(),
+  webhookUrl: z.string().max(2048).nullable(),
+  saved: z.boolean(),
+});
+export type SavedPreferences = z.infer<typeof savedPreferencesSchema>;
+
+/** `GET /api/providers/strava`: whether a Strava athlete is linked to the signed-in wallet. */
+export const stravaLinkSchema = z.looseObject({
+  linked: z.boolean(),
+  athleteId: z.string().max(40).nullable(),
+  scope: z.string().max(200).nullable(),
+  revoked: z.boolean(),
+  linkedAt: isoTime.nullable(),
+  syncedUntil: isoTime.nullable(),
+});
+export type StravaLink = z.infer<typeof stravaLinkSchema>;
+
+/** `GET /api/providers/strava/connect`: Strava's authorisation page to send the browser to. */
+export const stravaConnectSchema = z.object({ authorizeUrl: z.url({ protocol: /^https?$/ }) });
+
+/** An answer whose body the app does not read (204 No Content reads as `{}`). */
+export const noContentSchema = z.looseObject({});
