@@ -9,6 +9,8 @@ import {
   boolean,
   fail,
   httpOrigin,
+  LOG_LEVELS,
+  type LogLevel,
   integer,
   parseUrl,
   privateKey,
@@ -16,7 +18,7 @@ import {
   urlWithProtocols,
 } from "./configValues.ts";
 import { coachEnvShape, coachSettingsFromEnv, redactedCoachSettings } from "./coach/coachConfig.ts";
-import type { CoachSettings } from "./coach/createCoach.ts";
+import type { CoachSettings } from "./coach/coachSettings.ts";
 import { MULTICALL3_ADDRESS } from "./chain/multicall3.ts";
 import { AgentError } from "./errors.ts";
 import { type StravaConfig, stravaConfigFromEnv, stravaEnvShape } from "./providers/strava/stravaConfig.ts";
@@ -27,13 +29,10 @@ import {
   telemetryEnvShape,
 } from "./telemetry/telemetryConfig.ts";
 
-export { Secret } from "./configValues.ts";
+export { LOG_LEVELS, type LogLevel, Secret } from "./configValues.ts";
 
 /** A configuration variable is missing or wrong. `details.variable` names it. */
 export class ConfigError extends AgentError {}
-
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type SameSite = "lax" | "strict";
 

@@ -7,6 +7,10 @@ import { inspect } from "node:util";
 import type { Hex } from "viem";
 import { z } from "zod";
 
+/** pino's levels; `LOG_LEVEL` must be one of them. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /**
  * A secret value that does not print: `String()`, `JSON.stringify` and `util.inspect` (so pino and
  * console.log) show `[redacted]`. Call `reveal()` where the raw value is really needed.

@@ -28,6 +28,12 @@ export class AgentError extends Error {
 /** Input that fails validation (a field, a file, a document). HTTP 400/422. */
 export class ValidationError extends AgentError {}
 
+/**
+ * A parameter outside what the addressed object allows (e.g. a milestone index past its last milestone): the
+ * request is wrong, not its content. HTTP 400.
+ */
+export class OutOfRangeError extends ValidationError {}
+
 /** Input larger than a configured limit. HTTP 413. */
 export class TooLargeError extends AgentError {}
 

@@ -3,7 +3,7 @@
  * redacted wherever they appear in a logged object, so a careless `log.info({ req })` cannot leak them.
  */
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogLevel } from "./config.ts";
+import type { LogLevel } from "./configValues.ts";
 
 export type { Logger };
 

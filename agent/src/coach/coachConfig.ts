@@ -6,7 +6,7 @@ import { Cron } from "croner";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { boolean, fail, integer, Secret, urlWithProtocols } from "../configValues.ts";
-import { type CoachSettings, DEFAULT_COACH_SETTINGS } from "./createCoach.ts";
+import { type CoachSettings, DEFAULT_COACH_SETTINGS } from "./coachSettings.ts";
 import type { TokenInfo } from "./tokenAmounts.ts";
 
 const cronPattern = z.string().transform((raw, ctx) => {

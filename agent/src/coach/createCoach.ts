@@ -12,40 +12,21 @@ import type { CoachProvider } from "./agent/coachMessages.ts";
 import { createOpenAiCompatibleProvider } from "./agent/openAiCompatibleProvider.ts";
 import { createRulesProvider } from "./agent/rulesProvider.ts";
 import type { AgentTurnDependencies } from "./agent/runAgentTurn.ts";
-import type { SafeRequestPolicy } from "./calendar/safeRequest.ts";
 import { createEmailChannel } from "./channels/emailChannel.ts";
 import { createInAppChannel } from "./channels/inAppChannel.ts";
 import type { NudgeChannels } from "./channels/nudgeChannel.ts";
-import type { RetryPolicy } from "./channels/retryWithBackoff.ts";
 import { createWebhookChannel } from "./channels/webhookChannel.ts";
 import type { CoachDependencies } from "./coachDependencies.ts";
+import type { CoachSettings } from "./coachSettings.ts";
 import { coachRouter } from "./http/coachRouter.ts";
 import { createBullmqCoachScheduler } from "./scheduler/bullmqScheduler.ts";
 import type { CoachScheduler } from "./scheduler/coachScheduler.ts";
 import { createCronCoachScheduler } from "./scheduler/cronScheduler.ts";
 import { type RunCoachPassReturnType, runCoachPass } from "./scheduler/runCoachPass.ts";
-import { createTokenInfoLookup, type TokenInfo } from "./tokenAmounts.ts";
+import { createTokenInfoLookup } from "./tokenAmounts.ts";
 import { coachTools } from "./tools/coachTools.ts";
 
-export interface CoachSettings {
-  provider: "rules" | "openai-compatible";
-  /** Required for `openai-compatible`. */
-  openai?: { baseURL: string; apiKey: string; model: string; timeoutMs: number };
-  maxIterations: number;
-  maxMessageChars: number;
-  /** Cron pattern (UTC) of the scheduler pass. */
-  schedule: string;
-  smtpUrl?: string;
-  nudgeFrom: string;
-  webhookSecret?: string;
-  webhookRetry: RetryPolicy;
-  /** Outbound requests to user URLs (calendar feeds, webhooks). */
-  outbound: Omit<SafeRequestPolicy, "resolve">;
-  calendarRefreshMs: number;
-  calendarMaxBytes: number;
-  /** ERC-20 symbols and decimals by address (ETH is built in). */
-  tokens: Record<string, TokenInfo>;
-}
+export type { CoachSettings } from "./coachSettings.ts";
 
 export interface CreateCoachParameters {
   store: Store;
@@ -136,23 +117,3 @@ export function createCoach(parameters: CreateCoachParameters): Coach {
     runPass,
   };
 }
-
-/** Defaults for every setting (what the README documents). */
-export const DEFAULT_COACH_SETTINGS: CoachSettings = {
-  provider: "rules",
-  maxIterations: 5,
-  maxMessageChars: 2_000,
-  schedule: "*/15 * * * *",
-  nudgeFrom: "Resolution Autopilot <coach@localhost>",
-  webhookRetry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 },
-  outbound: {
-    allowPrivate: false,
-    allowHttp: false,
-    timeoutMs: 5_000,
-    maxBytes: 1024 * 1024,
-    maxRedirects: 3,
-  },
-  calendarRefreshMs: 6 * 3_600_000,
-  calendarMaxBytes: 1024 * 1024,
-  tokens: {},
-};

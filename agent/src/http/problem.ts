@@ -9,6 +9,7 @@ import {
   DependencyError,
   ForbiddenError,
   NotFoundError,
+  OutOfRangeError,
   TooLargeError,
   UnsupportedError,
   ValidationError,
@@ -87,7 +88,7 @@ export function buildProblem(
 }
 
 function statusOfAgentError(error: AgentError): number {
-  if (error instanceof BadRequestError) return 400;
+  if (error instanceof BadRequestError || error instanceof OutOfRangeError) return 400;
   if (error instanceof ValidationError) return 422;
   if (error instanceof UnauthorizedError) return 401;
   if (error instanceof ForbiddenError) return 403;

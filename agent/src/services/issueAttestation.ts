@@ -26,8 +26,7 @@ import type { Address, Hex } from "viem";
 import { evidenceHash, signMilestoneAttestation } from "../attestation/milestoneAttestation.ts";
 import type { AttestationSigner } from "../attestation/signer.ts";
 import type { VaultReader } from "../chain/ports.ts";
-import { ConflictError, DependencyError } from "../errors.ts";
-import { BadRequestError } from "../http/httpErrors.ts";
+import { ConflictError, DependencyError, OutOfRangeError } from "../errors.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import { chooseEvidenceSet } from "./chooseEvidenceSet.ts";
 import { claimDeadlinesOf } from "./claimDeadlines.ts";
@@ -108,7 +107,7 @@ export async function issueAttestation(
   const commitment = await findOwnedCommitment(context, { owner, commitmentId, reader });
   const id = commitmentId.toString();
   if (index >= commitment.milestones) {
-    throw new BadRequestError({
+    throw new OutOfRangeError({
       code: "invalid_request",
       message: `params.index: must be below ${commitment.milestones} (the number of milestones)`,
       details: { field: "params.index", milestones: commitment.milestones },

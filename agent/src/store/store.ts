@@ -3,80 +3,38 @@
  * runs on PGlite and PostgreSQL. Failures surface as the agent's typed errors (see `databaseErrors.ts`).
  */
 import type { Clock } from "../clock.ts";
-import {
-  type ActiveCommitmentsRepository,
-  createActiveCommitmentsRepository,
-} from "./activeCommitmentsRepository.ts";
-import { type AttestationsRepository, createAttestationsRepository } from "./attestationsRepository.ts";
-import { type AuditLogRepository, createAuditLogRepository } from "./auditLogRepository.ts";
-import {
-  type ChainTransactionsRepository,
-  createChainTransactionsRepository,
-} from "./chainTransactionsRepository.ts";
-import { type CoachCalendarsRepository, createCoachCalendarsRepository } from "./coachCalendarsRepository.ts";
-import {
-  type CoachConversationsRepository,
-  createCoachConversationsRepository,
-} from "./coachConversationsRepository.ts";
-import {
-  type CoachPreferencesRepository,
-  createCoachPreferencesRepository,
-} from "./coachPreferencesRepository.ts";
-import { type ChallengesRepository, createChallengesRepository } from "./challengesRepository.ts";
-import { type CommitmentsRepository, createCommitmentsRepository } from "./commitmentsRepository.ts";
+import type { Repositories } from "./repositories.ts";
+import { createActiveCommitmentsRepository } from "./activeCommitmentsRepository.ts";
+import { createAttestationsRepository } from "./attestationsRepository.ts";
+import { createAuditLogRepository } from "./auditLogRepository.ts";
+import { createChainTransactionsRepository } from "./chainTransactionsRepository.ts";
+import { createCoachCalendarsRepository } from "./coachCalendarsRepository.ts";
+import { createCoachConversationsRepository } from "./coachConversationsRepository.ts";
+import { createCoachPreferencesRepository } from "./coachPreferencesRepository.ts";
+import { createChallengesRepository } from "./challengesRepository.ts";
+import { createCommitmentsRepository } from "./commitmentsRepository.ts";
 import type { Database, DatabaseDriver, DatabaseExecutor, PoolStats } from "./database.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
-import { createEvidenceRepository, type EvidenceRepository } from "./evidenceRepository.ts";
-import {
-  createIdempotencyKeysRepository,
-  type IdempotencyKeysRepository,
-} from "./idempotencyKeysRepository.ts";
-import { createIndexerCursorRepository, type IndexerCursorRepository } from "./indexerCursorRepository.ts";
-import { createLocksRepository, type LocksRepository } from "./locksRepository.ts";
-import { createNudgesRepository, type NudgesRepository } from "./nudgesRepository.ts";
-import {
-  createProviderAccountsRepository,
-  type ProviderAccountsRepository,
-} from "./providerAccountsRepository.ts";
-import {
-  createProviderOauthStatesRepository,
-  type ProviderOauthStatesRepository,
-} from "./providerOauthStatesRepository.ts";
-import { createRulesDocumentsRepository, type RulesDocumentsRepository } from "./rulesDocumentsRepository.ts";
-import { createSessionsRepository, type SessionsRepository } from "./sessionsRepository.ts";
-import { createSiweNoncesRepository, type SiweNoncesRepository } from "./siweNoncesRepository.ts";
+import { createEvidenceRepository } from "./evidenceRepository.ts";
+import { createIdempotencyKeysRepository } from "./idempotencyKeysRepository.ts";
+import { createIndexerCursorRepository } from "./indexerCursorRepository.ts";
+import { createLocksRepository } from "./locksRepository.ts";
+import { createNudgesRepository } from "./nudgesRepository.ts";
+import { createProviderAccountsRepository } from "./providerAccountsRepository.ts";
+import { createProviderOauthStatesRepository } from "./providerOauthStatesRepository.ts";
+import { createRulesDocumentsRepository } from "./rulesDocumentsRepository.ts";
+import { createSessionsRepository } from "./sessionsRepository.ts";
+import { createSiweNoncesRepository } from "./siweNoncesRepository.ts";
 import {
   createStoreChangeFeed,
   reportingWrites,
   type StoreChange,
   type StoreChanges,
 } from "./storeChanges.ts";
-import { createWorkoutReviewsRepository, type WorkoutReviewsRepository } from "./workoutReviewsRepository.ts";
-import { createWorkoutsRepository, type WorkoutsRepository } from "./workoutsRepository.ts";
+import { createWorkoutReviewsRepository } from "./workoutReviewsRepository.ts";
+import { createWorkoutsRepository } from "./workoutsRepository.ts";
 
-export interface Repositories {
-  workouts: WorkoutsRepository;
-  rulesDocuments: RulesDocumentsRepository;
-  commitments: CommitmentsRepository;
-  attestations: AttestationsRepository;
-  indexerCursor: IndexerCursorRepository;
-  auditLog: AuditLogRepository;
-  idempotencyKeys: IdempotencyKeysRepository;
-  sessions: SessionsRepository;
-  siweNonces: SiweNoncesRepository;
-  locks: LocksRepository;
-  chainTransactions: ChainTransactionsRepository;
-  providerAccounts: ProviderAccountsRepository;
-  providerOauthStates: ProviderOauthStatesRepository;
-  coachPreferences: CoachPreferencesRepository;
-  coachCalendars: CoachCalendarsRepository;
-  coachConversations: CoachConversationsRepository;
-  nudges: NudgesRepository;
-  activeCommitments: ActiveCommitmentsRepository;
-  evidence: EvidenceRepository;
-  workoutReviews: WorkoutReviewsRepository;
-  challenges: ChallengesRepository;
-}
+export type { Repositories } from "./repositories.ts";
 
 export interface Store extends Repositories {
   readonly driver: DatabaseDriver;

@@ -8,7 +8,7 @@
  * Listeners run synchronously on the writer's path and must be cheap; one that throws is reported to `onError`
  * and does not fail the write, which has already happened.
  */
-import type { Repositories } from "./store.ts";
+import type { Repositories } from "./repositories.ts";
 
 export type StoreChange =
   /** Workouts of `owner` were stored, or one's sport was declared. */

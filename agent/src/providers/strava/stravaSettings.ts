@@ -2,7 +2,7 @@
  * Everything the Strava integration is configured with (parsed from the environment by the agent's config and
  * passed down), and the defaults of the optional values. Secrets are `Secret`s: they print as `[redacted]`.
  */
-import type { Secret } from "../../config.ts";
+import type { Secret } from "../../configValues.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../providerRequest.ts";
 
 export interface StravaSettings {
