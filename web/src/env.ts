@@ -2,6 +2,8 @@
  * Build-time settings (Vite `VITE_*` variables), parsed once with zod. Nothing else reads `import.meta.env`.
  *
  * - `VITE_AGENT_URL`: where the agent API lives (default http://127.0.0.1:8787).
+ * - `VITE_AGENT_URLS`: every oracle agent of the deployment, comma-separated (overrides the `agents` list of
+ *   `deployments/<network>.json`; web/src/oracles/oracleAgents.ts). Unset: that list, else VITE_AGENT_URL alone.
  * - `VITE_WALLETCONNECT_PROJECT_ID`: enables WalletConnect in the connect dialog when set.
  * - `VITE_RPC_URL_<chainId>`: JSON-RPC endpoint per chain (default: the chain's public RPC; 31337 →
  *   http://127.0.0.1:8545).
@@ -14,6 +16,16 @@ const url = z.url({ protocol: /^https?$/ });
 
 const envSchema = z.object({
   VITE_AGENT_URL: url.default("http://127.0.0.1:8787"),
+  VITE_AGENT_URLS: z
+    .string()
+    .transform((raw) =>
+      raw
+        .split(",")
+        .map((u) => u.trim())
+        .filter((u) => u !== ""),
+    )
+    .pipe(z.array(url).min(1).max(16))
+    .optional(),
   VITE_WALLETCONNECT_PROJECT_ID: z
     .string()
     .regex(/^[A-Za-z0-9]{8,64}$/)
