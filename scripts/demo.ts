@@ -2,7 +2,8 @@
  * `npm run demo`: the whole product journey in one command, no browser. A fresh Hardhat node on a free port,
  * the vault and a mock USDC deployed, the agent (oracle, indexer, keeper, coach) in this process with its clock
  * on chain time; then Alice's and Bob's weeks with time travel (scripts/demo/journey.ts), printed as a report:
- * each step, transaction hashes, gas used, balances before and after, and a summary. Exit code 0 when every
+ * each step, transaction hashes, gas used, balances before and after, and a summary; then a challenge pool's
+ * three weeks with four people (scripts/demo/poolChapter.ts), ending in its balances table. Exit code 0 when every
  * step held, 1 (with the failing step named) otherwise. The node, the agent and its temporary store are always
  * removed, on Ctrl-C too.
  *
@@ -14,6 +15,7 @@ import { Cleanup } from "./demo/cleanup.ts";
 import { ApiStatusError, startDemoAgent } from "./demo/demoAgent.ts";
 import { startDemoChain } from "./demo/demoChain.ts";
 import { JourneyCheckError, runJourney } from "./demo/journey.ts";
+import { runPoolChapter } from "./demo/poolChapter.ts";
 import { Report } from "./demo/report.ts";
 
 const env = z.object({ LOG_LEVEL: z.enum(LOG_LEVELS).default("warn") }).safeParse(process.env);
@@ -45,6 +47,7 @@ try {
   const chain = await startDemoChain(cleanup);
   const agent = await startDemoAgent({ chain, logLevel: env.data.LOG_LEVEL, cleanup });
   await runJourney({ chain, agent, report });
+  await runPoolChapter({ chain, agent, report });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   report.line();
   report.line(`demo: every step held (${seconds} s). Exit code 0.`);

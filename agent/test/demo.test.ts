@@ -131,4 +131,55 @@ describe("npm run demo", function () {
     expect(summary).to.match(/ETH\s+0\.2 ETH/);
     expect(summary).to.match(/USDC\s+200 USDC/);
   });
+
+  it("plays a challenge pool: two finishers split the missed weeks minus the fee, to the wei", () => {
+    const chapter = run.stdout.slice(run.stdout.indexOf("Chapter 2: a challenge pool"));
+    expect(chapter).to.not.equal("");
+    const keeper = stepLines(chapter, "the keeper slashes the missed weeks");
+    match(keeper, /Erin\s+Released, Slashed, Released$/);
+    match(keeper, /Frank\s+Released, Slashed, Slashed$/);
+    match(keeper, /✓ 0\.3 ETH of missed weeks credited to the pool/);
+    match(
+      stepLines(chapter, "settler settles every participant"),
+      /settler run\s+due 4, settled 4, dropped 0/,
+    );
+    const table = stepLines(chapter, "Pool balances");
+    const row = (who: string) => {
+      const [, ...cells] = match(
+        table,
+        new RegExp(
+          `^\\s+${who}\\s{2,}.+?\\s{2,}([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([-+]?[\\d.]+)$`,
+        ),
+      );
+      return cells.map((cell) => parseEther((cell ?? "0").replace("+", "")));
+    };
+    const stake = parseEther("0.3");
+    const pot = parseEther("0.3");
+    const each = (pot * 9_500n) / 10_000n / 2n;
+    expect(row("Carol")).to.deep.equal([stake, stake, each, 0n, 0n, 0n, each]);
+    expect(row("Dave")).to.deep.equal([stake, stake, each, 0n, 0n, 0n, each]);
+    expect(row("Erin")).to.deep.equal([
+      stake,
+      parseEther("0.2"),
+      0n,
+      parseEther("0.1"),
+      0n,
+      0n,
+      -parseEther("0.1"),
+    ]);
+    expect(row("Frank")).to.deep.equal([
+      stake,
+      parseEther("0.1"),
+      0n,
+      parseEther("0.2"),
+      0n,
+      0n,
+      -parseEther("0.2"),
+    ]);
+    expect(row("Host")).to.deep.equal([0n, 0n, 0n, 0n, pot - 2n * each, 0n, pot - 2n * each]);
+    match(
+      table,
+      /✓ stakes in 1\.2 ETH = returned \+ winnings \+ fee \+ fallback 1\.2 ETH; the pool holds 0 ETH/,
+    );
+  });
 });

@@ -53,6 +53,8 @@ export async function startDemoAgent({
     RPC_URL: chain.rpcUrl,
     VAULT_ADDRESS: chain.vault,
     VAULT_DEPLOYMENT_BLOCK: String(chain.deploymentBlock),
+    CHALLENGE_POOL_ADDRESS: chain.pool,
+    CHALLENGE_POOL_DEPLOYMENT_BLOCK: String(chain.poolDeploymentBlock),
     ORACLE_PRIVATE_KEY: accounts.oracle.privateKey,
     OPERATOR_PRIVATE_KEY: accounts.operator.privateKey,
     KEEPER_ENABLED: "true",

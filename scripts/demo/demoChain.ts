@@ -1,6 +1,7 @@
 /**
  * The demo's chain: a fresh Hardhat node on a free port, the vault and an allowlisted mock USDC deployed by
- * `scripts/lib/deployVault.ts` (the deploy the tests and `npm run deploy` use), viem clients for the people in
+ * `scripts/lib/deployVault.ts` (the deploy the tests and `npm run deploy` use), then the ChallengePool by
+ * `scripts/lib/deployChallengePool.ts` (after the vault, so the vault's address does not move), viem clients for the people in
  * the story, and time travel. Nothing is written to `deployments/`: the chain is thrown away afterwards.
  */
 import path from "node:path";
@@ -23,6 +24,7 @@ import {
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { mockERC20PermitAbi } from "../../deployments/abi.ts";
+import { deployChallengePool } from "../lib/deployChallengePool.ts";
 import { deployVault } from "../lib/deployVault.ts";
 import { freePort, spawnHardhatNode } from "../lib/localChain.ts";
 import type { Cleanup } from "./cleanup.ts";
@@ -59,6 +61,12 @@ export function demoAccounts() {
     operator: developmentAccount("Operator", 3),
     bob: developmentAccount("Bob", 4),
     charity: developmentAccount("Charity", 5),
+    // The challenge pool's people (scripts/demo/poolChapter.ts).
+    carol: developmentAccount("Carol", 6),
+    dave: developmentAccount("Dave", 7),
+    erin: developmentAccount("Erin", 8),
+    frank: developmentAccount("Frank", 9),
+    host: developmentAccount("Host", 10),
   };
 }
 
@@ -82,6 +90,9 @@ export interface DemoChain {
   vault: Address;
   usdc: Address;
   deploymentBlock: number;
+  /** The ChallengePool over the vault. */
+  pool: Address;
+  poolDeploymentBlock: number;
   wallet(who: DemoAccount): WalletClient<Transport, Chain, PrivateKeyAccount>;
   /** The latest block's timestamp, Unix seconds. */
   latestTimestamp(): Promise<number>;
@@ -156,10 +167,14 @@ async function deploy(rpcUrl: string, accounts: DemoAccounts) {
       withMockUsdc: true,
     });
     if (result.usdc === undefined) throw new Error("deployVault did not deploy the mock USDC");
+    const vault = (await result.vault.getAddress()) as Address;
+    const pool = await deployChallengePool(connection.ethers, { vault, admin: accounts.deployer.address });
     return {
-      vault: (await result.vault.getAddress()) as Address,
+      vault,
       usdc: (await result.usdc.getAddress()) as Address,
       deploymentBlock: result.deploymentBlock,
+      pool: (await pool.pool.getAddress()) as Address,
+      poolDeploymentBlock: pool.deploymentBlock,
     };
   } finally {
     await connection.close();

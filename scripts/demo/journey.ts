@@ -54,12 +54,12 @@ export interface JourneyParameters {
 /** Thrown when something the demo shows does not hold. */
 export class JourneyCheckError extends Error {}
 
-function check(condition: boolean, message: string): asserts condition {
+export function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new JourneyCheckError(message);
 }
 
 /** The first Monday 06:00 UTC at least an hour after `seconds`. */
-function nextMondayMorning(seconds: number): number {
+export function nextMondayMorning(seconds: number): number {
   const from = new Date((seconds + HOUR) * 1000);
   const midnight = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()) / 1000;
   let monday = midnight + ((8 - from.getUTCDay()) % 7) * DAY + 6 * HOUR;
