@@ -1,8 +1,8 @@
 /**
  * Reads a commitment and all its milestones straight from the vault: `getCommitment` first, then every
  * milestone's state, amount, claim deadline, appeal (`appealOf`) and appeal bond (`appealBond`) in ONE
- * `eth_call` through the vault's own `multicall`. Also the vault's pause and exit flags, and an owner's
- * commitment ids from `CommitmentCreated` logs (owner is an indexed topic).
+ * `eth_call` through the vault's own `multicall`. Also the vault's pause and exit flags. Which commitments are
+ * an owner's: commitment/commitmentSource.ts (the agent, or chain/commitmentIndex.ts when it is down).
  */
 import { type Address, decodeFunctionResult, encodeFunctionData, type Hex, type PublicClient } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
@@ -176,33 +176,4 @@ export async function readVaultFlags(client: PublicClient, vault: Address): Prom
       data: exitData,
     }),
   };
-}
-
-/** The owner's commitment ids, newest first, scanning logs backwards from the head in bounded chunks. */
-export async function listCommitmentIds(
-  client: PublicClient,
-  vault: Address,
-  owner: Address,
-  deploymentBlock: bigint,
-): Promise<bigint[]> {
-  const ids: bigint[] = [];
-  let to = await client.getBlockNumber();
-  for (
-    let chunk = 0;
-    chunk < MAX_LOG_CHUNKS && to >= deploymentBlock && ids.length < MAX_COMMITMENTS;
-    chunk++
-  ) {
-    const from = to - LOG_CHUNK_BLOCKS + 1n > deploymentBlock ? to - LOG_CHUNK_BLOCKS + 1n : deploymentBlock;
-    const logs = await client.getContractEvents({
-      address: vault,
-      abi: commitmentVaultAbi,
-      eventName: "CommitmentCreated",
-      args: { owner },
-      fromBlock: from,
-      toBlock: to,
-    });
-    for (const log of logs.reverse()) if (log.args.id !== undefined) ids.push(log.args.id);
-    to = from - 1n;
-  }
-  return ids.slice(0, MAX_COMMITMENTS);
 }
