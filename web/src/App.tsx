@@ -11,12 +11,14 @@ const NewCommitment = lazy(() => import("./routes/NewCommitment.tsx"));
 const Workouts = lazy(() => import("./routes/Workouts.tsx"));
 const Coach = lazy(() => import("./routes/Coach.tsx"));
 const Review = lazy(() => import("./routes/Review.tsx"));
+const Challenges = lazy(() => import("./routes/Challenges.tsx"));
 
 const NAV: { route: Route; label: string }[] = [
   { route: "/", label: "Dashboard" },
   { route: "/new", label: "New commitment" },
   { route: "/workouts", label: "Workouts" },
   { route: "/coach", label: "Coach" },
+  { route: "/challenges", label: "Challenges" },
 ];
 
 function Landing() {
@@ -45,6 +47,8 @@ function Screen({ route }: { route: Route }) {
       return <Coach />;
     case "/review":
       return <Review />;
+    case "/challenges":
+      return <NetworkGuard>{(d) => <Challenges deployment={d} />}</NetworkGuard>;
     default:
       return <NetworkGuard>{(d) => <Dashboard deployment={d} />}</NetworkGuard>;
   }

@@ -1,14 +1,16 @@
 /**
  * A tiny hash router: `#/`, `#/new`, `#/workouts`, `#/coach`, and `#/review` (review operators; not in the main
- * navigation). Unknown paths fall back to the dashboard.
+ * navigation). Unknown paths fall back to the dashboard. `#/challenges` and `#/challenges/<id>` are both the
+ * "/challenges" route (the screen reads the id itself).
  */
 import { useEffect, useState } from "react";
 
-export const ROUTES = ["/", "/new", "/workouts", "/coach", "/review"] as const;
+export const ROUTES = ["/", "/new", "/workouts", "/coach", "/review", "/challenges"] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function routeOf(hash: string): Route {
   const path = hash.replace(/^#/, "") || "/";
+  if (/^\/challenges\/[1-9]\d{0,76}$/.test(path)) return "/challenges";
   return (ROUTES as readonly string[]).includes(path) ? (path as Route) : "/";
 }
 

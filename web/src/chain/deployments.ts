@@ -14,6 +14,8 @@ export const deploymentSchema = z.object({
   network: z.string(),
   chainId: z.number().int().positive(),
   vault: z.object({ address, deploymentBlock: z.number().int().min(0) }),
+  /** The ChallengePool (issue 14), when this deployment has one: the Challenges screens need it. */
+  challengePool: z.object({ address, deploymentBlock: z.number().int().min(0) }).optional(),
   admin: address,
   oracles: z.array(address),
   threshold: z.number().int().min(1),
