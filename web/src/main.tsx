@@ -7,11 +7,15 @@ import { App } from "./App.tsx";
 import { wagmiConfig } from "./chain/wagmiConfig.ts";
 import { env } from "./env.ts";
 import { startErrorReporting } from "./errors/errorReporting.ts";
+import { routeStravaReturn } from "./providers/stravaReturn.ts";
 import "./styles.css";
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } },
 });
+
+// Back from Strava's authorisation: the Workouts screen shows the link.
+routeStravaReturn(window.location);
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("#root is missing from index.html");

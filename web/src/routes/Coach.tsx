@@ -1,18 +1,12 @@
 /**
  * Coach: chat with the agent (its tool calls shown collapsed), the nudge feed, notification preferences
- * (channels, quiet hours, time zone) and a calendar (ICS upload or URL) the coach plans around.
+ * (channels, quiet hours, time zone; loaded as saved, coach/PreferencesForm.tsx) and a calendar (ICS upload or URL) the coach plans around.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import {
-  askCoach,
-  linkCalendarUrl,
-  listNudges,
-  type PreferencesInput,
-  savePreferences,
-  uploadCalendarFile,
-} from "../api/agentClient.ts";
+import { askCoach, linkCalendarUrl, listNudges, uploadCalendarFile } from "../api/agentClient.ts";
 import type { ToolCall } from "../api/schemas.ts";
+import { PreferencesForm } from "../coach/PreferencesForm.tsx";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { formatDateTime } from "../format/time.ts";
@@ -131,95 +125,6 @@ function Nudges() {
   );
 }
 
-function Preferences() {
-  const uid = useId();
-  const [inApp, setInApp] = useState(true);
-  const [email, setEmail] = useState("");
-  const [webhookUrl, setWebhookUrl] = useState("");
-  const [quietStart, setQuietStart] = useState("22:00");
-  const [quietEnd, setQuietEnd] = useState("07:00");
-  const [timezone, setTimezone] = useState(() => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
-  const save = useMutation({ mutationFn: (input: PreferencesInput) => savePreferences(input) });
-  const onSubmit = (e: React.FormEvent) => {
-    e.preventDefault();
-    const channels: PreferencesInput["channels"] = [];
-    if (inApp) channels.push("inApp");
-    if (email.trim()) channels.push("email");
-    if (webhookUrl.trim()) channels.push("webhook");
-    save.mutate({
-      timezone,
-      quietHours: { start: quietStart, end: quietEnd },
-      channels,
-      ...(email.trim() ? { email: email.trim() } : {}),
-      ...(webhookUrl.trim() ? { webhookUrl: webhookUrl.trim() } : {}),
-    });
-  };
-  return (
-    <form onSubmit={onSubmit} aria-labelledby={`${uid}-h`}>
-      <h2 id={`${uid}-h`}>Notification preferences</h2>
-      <div className="choices">
-        <label>
-          <input type="checkbox" checked={inApp} onChange={(e) => setInApp(e.target.checked)} /> In-app feed
-        </label>
-      </div>
-      <div className="row">
-        <div className="field">
-          <label htmlFor={`${uid}-email`}>Email (optional)</label>
-          <input
-            id={`${uid}-email`}
-            type="email"
-            autoComplete="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${uid}-hook`}>Webhook URL (optional)</label>
-          <input
-            id={`${uid}-hook`}
-            type="url"
-            value={webhookUrl}
-            onChange={(e) => setWebhookUrl(e.target.value)}
-          />
-        </div>
-      </div>
-      <div className="row">
-        <div className="field">
-          <label htmlFor={`${uid}-qs`}>Quiet from</label>
-          <input
-            id={`${uid}-qs`}
-            type="time"
-            value={quietStart}
-            onChange={(e) => setQuietStart(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${uid}-qe`}>Quiet until</label>
-          <input
-            id={`${uid}-qe`}
-            type="time"
-            value={quietEnd}
-            onChange={(e) => setQuietEnd(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${uid}-tz`}>Time zone</label>
-          <input id={`${uid}-tz`} value={timezone} onChange={(e) => setTimezone(e.target.value)} />
-        </div>
-      </div>
-      <ErrorAlert error={save.error} />
-      {save.isSuccess ? (
-        <p className="alert ok" role="status">
-          Saved.
-        </p>
-      ) : null}
-      <button type="submit" disabled={save.isPending}>
-        Save preferences
-      </button>
-    </form>
-  );
-}
-
 function Calendar() {
   const uid = useId();
   const [url, setUrl] = useState("");
@@ -282,7 +187,7 @@ export default function Coach() {
         <>
           <Chat />
           <Nudges />
-          <Preferences />
+          <PreferencesForm />
           <Calendar />
         </>
       ) : (

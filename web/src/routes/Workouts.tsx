@@ -15,6 +15,7 @@ import { heatmapDays } from "../format/heatmap.ts";
 import { formatCountdown, formatDateTime, toDateTimeLocal } from "../format/time.ts";
 import { useSession } from "../hooks/useSession.ts";
 import { RequestReview } from "../review/RequestReview.tsx";
+import { StravaConnection } from "../providers/StravaConnection.tsx";
 
 /** Most files handled per drop. */
 export const MAX_FILES_PER_DROP = 20;
@@ -353,6 +354,7 @@ export default function Workouts() {
   return (
     <>
       <PageHeading>Workouts</PageHeading>
+      <StravaConnection />
       <Upload />
       {manualAllowed ? (
         <ManualLog />
