@@ -15,6 +15,8 @@
  *   ORACLES       comma-separated oracle addresses (default on local chains: Hardhat account #1)
  *   THRESHOLD     signatures per claim (default 1)
  *   ALLOW_TOKENS  comma-separated ERC-20 addresses to allowlist
+ *   AGENT_URLS    comma-separated agent URLs, one per oracle in the order of ORACLES: recorded as `agents`, so the
+ *                 web app asks every oracle (optional; without it the web app uses its VITE_AGENT_URL(S))
  *   MOCK_USDC     "true" to deploy a mock USDC with permit (default: true on chain 31337 only)
  *   DEPLOYMENTS_DIR  where <network>.json goes (default deployments/; a rehearsal points it at a temporary
  *                 directory). deployments/abi.ts is always regenerated in place.
@@ -51,6 +53,23 @@ const env = z
     THRESHOLD: z.coerce.number().int().min(1).max(16).optional(),
     ALLOW_TOKENS: addressList.optional(),
     MOCK_USDC: z.enum(["true", "false"]).optional(),
+    AGENT_URLS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .url()
+            .regex(/^https?:\/\//, "must be an http(s) URL"),
+        ),
+      )
+      .optional(),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -65,6 +84,13 @@ if (!oracles || oracles.length === 0) {
   process.exit(1);
 }
 const threshold = env.data.THRESHOLD ?? 1;
+const agentUrls = env.data.AGENT_URLS ?? [];
+if (agentUrls.length > 0 && agentUrls.length !== oracles.length) {
+  console.error(
+    `deploy: invalid AGENT_URLS: ${agentUrls.length} URLs for ${oracles.length} oracles (one per oracle, in the order of ORACLES)`,
+  );
+  process.exit(1);
+}
 const withMockUsdc = env.data.MOCK_USDC ? env.data.MOCK_USDC === "true" : local;
 const allowTokens = env.data.ALLOW_TOKENS ?? [];
 if (admin.toLowerCase() !== deployer.address.toLowerCase() && (withMockUsdc || allowTokens.length > 0)) {
@@ -118,6 +144,9 @@ const record: DeploymentRecord = {
     constructorArgs: pool.constructorArgs,
   },
   deployer: deployer.address,
+  ...(agentUrls.length > 0
+    ? { agents: agentUrls.map((url, i) => ({ url, oracle: oracles[i] as string })) }
+    : {}),
   admin,
   oracles: [...(await result.vault.oracles())],
   threshold: Number(await result.vault.threshold()),

@@ -30,6 +30,23 @@ export const deploymentRecordSchema = z.object({
     })
     .optional(),
   deployer: address,
+  /**
+   * Where each oracle's agent is reached (`AGENT_URLS` at deploy time, in the order of `ORACLES`): the web app
+   * signs in to each, uploads to each and gathers the quorum from them. Absent: the web app's own agent only.
+   */
+  agents: z
+    .array(
+      z.object({
+        url: z
+          .string()
+          .url()
+          .regex(/^https?:\/\//, "must be an http(s) URL"),
+        oracle: address,
+      }),
+    )
+    .min(1)
+    .max(16)
+    .optional(),
   /** Holds DEFAULT_ADMIN_ROLE and GUARDIAN_ROLE. */
   admin: address,
   /** The oracle set and threshold read back from the vault right after the deploy. */
