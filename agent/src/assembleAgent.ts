@@ -55,6 +55,7 @@ import { openStore } from "./store/index.ts";
 import { redisChangeRelay } from "./store/redisChangeRelay.ts";
 import type { Store } from "./store/store.ts";
 import { createOpsSampler, type OpsSampler, type OpsSamplerChain } from "./telemetry/opsSampler.ts";
+import { createWorkoutParsePool } from "./workouts/workoutParsePool.ts";
 
 export interface AssembleAgentParameters {
   config: Config;
@@ -399,10 +400,13 @@ async function assemble(
     stop: () => coach.scheduler.stop(),
   });
 
+  // Uploads are parsed and hashed on worker threads (one per core, a bounded backlog: 503 when full).
+  const parsePool = createWorkoutParsePool();
+  closers.push({ name: "workout parse pool", close: () => parsePool.close() });
   const routes: ApiRoute[] = [
     {
       path: "/workouts",
-      router: workoutsRouter({ ...services, config, idempotencyTtlMs: config.idempotencyTtlMs }),
+      router: workoutsRouter({ ...services, config, idempotencyTtlMs: config.idempotencyTtlMs, parsePool }),
     },
     {
       path: "/commitments",

@@ -3,7 +3,9 @@
  * - `POST /upload` (multipart field `file`: .fit .gpx .tcx, format detected from the content; optional text field
  *   `sport`, the sport the owner says it was, for activities whose file leaves it open) → `201 { workouts }`;
  *   a file that yields no workout → 422 with the parser's code (`corrupt_file`, `no_timestamps`,
- *   `not_a_workout`), an unknown format → 415 `unsupported_format`, too big → 413 (see uploadFile.ts);
+ *   `not_a_workout`), an unknown format → 415 `unsupported_format`, too big → 413 (see uploadFile.ts); with a
+ *   parse pool the file is parsed and hashed on a worker thread, and a full pool answers 503 `server_busy`
+ *   with `Retry-After` (workouts/workoutParsePool.ts);
  * - `POST /` (a manual log, JSON) → `201 { workouts: [Workout] }`;
  * - `GET /?limit&cursor` → `{ workouts, nextCursor }`, newest first;
  * - `PATCH /:id` `{ sport }` → `200 { workout }`: the owner declares the sport of a workout whose file left it
@@ -35,6 +37,7 @@ import {
   type VerifyLimits,
   type WorkoutFileLimits,
 } from "../workouts/index.ts";
+import { ServiceBusyError, type WorkoutParsePool } from "../workouts/workoutParsePool.ts";
 import { idempotency } from "./idempotency.ts";
 import { readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
@@ -54,6 +57,8 @@ export interface WorkoutsRouterParameters {
   verifyLimits?: Partial<VerifyLimits>;
   /** How long an Idempotency-Key is remembered, ms. */
   idempotencyTtlMs?: number;
+  /** Worker threads that parse and hash uploads; without it they are parsed on the event loop. */
+  parsePool?: WorkoutParsePool;
 }
 
 export type WorkoutsRouterReturnType = Router;
@@ -86,7 +91,7 @@ function namingFile(error: unknown): unknown {
 }
 
 export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRouterReturnType {
-  const { store, config, logger } = parameters;
+  const { store, config, logger, parsePool } = parameters;
   const context = {
     store,
     clock: parameters.clock,
@@ -126,7 +131,10 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
       let parsed: ReturnType<typeof parseWorkoutFile>;
       try {
         parsed = await inSpan("workout.parse", { "workout.bytes": file.bytes.length }, async (span) => {
-          const activities = parseWorkoutFile(file.bytes, fileLimits);
+          const activities =
+            parsePool === undefined
+              ? parseWorkoutFile(file.bytes, fileLimits)
+              : await parsePool.parse(file.bytes, fileLimits);
           span?.setAttributes({
             "workout.format": activities[0]?.format ?? "none",
             "workout.activities": activities.length,
@@ -134,6 +142,9 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
           return activities;
         });
       } catch (error) {
+        if (error instanceof ServiceBusyError) {
+          res.setHeader("Retry-After", String(error.details.retryAfterSeconds));
+        }
         throw namingFile(error);
       }
       const format = parsed[0]?.format;

@@ -215,7 +215,10 @@ export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivit
     message: `The FIT file is damaged (${s.problem ?? s.status}); its data cannot be trusted.`,
   }));
 
-  const decoder = new Decoder(Stream.fromByteArray(trustedBytes(bytes, scan.segments)));
+  // An intact file (every segment walked to its declared end, CRCs checked by the scan, nothing after it) is
+  // decoded as it is: rebuilding it would copy it and compute its CRC a second time for the same bytes.
+  const asIs = scan.trailingBytes === 0 && scan.segments.every((s) => s.status === "intact");
+  const decoder = new Decoder(Stream.fromByteArray(asIs ? bytes : trustedBytes(bytes, scan.segments)));
   const { messages, errors } = decoder.read();
   const decoded = messages as unknown as Record<string, unknown>;
   if (errors.length > 0 && problems.length === 0) {

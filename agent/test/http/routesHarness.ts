@@ -22,6 +22,7 @@ import type { ChainTarget } from "../../src/services/serviceContext.ts";
 import type { CommitmentRecord } from "../../src/store/commitmentsRepository.ts";
 import type { MilestoneAppeal, MilestoneState } from "../../src/store/schema.ts";
 import type { Store } from "../../src/store/store.ts";
+import type { WorkoutParsePool } from "../../src/workouts/workoutParsePool.ts";
 import { type OpenedTestStore, openOrSkip, pgliteDriver, type StoreDriver } from "../store/storeDrivers.ts";
 import { signIn } from "./signIn.ts";
 import { buildTestApp, type TestApp } from "./testApp.ts";
@@ -56,6 +57,8 @@ export interface RoutesHarnessParameters {
   mocha?: Mocha.Context;
   /** Serve `GET /api/commitments/:id` through a view cache with this TTL, fed by the store's changes. */
   viewCacheMs?: number;
+  /** Parse uploads on this worker pool (as the agent does) instead of in process. */
+  parsePool?: WorkoutParsePool;
 }
 
 export interface RoutesHarness extends TestApp {
@@ -91,7 +94,8 @@ export async function openRoutesHarness(parameters: RoutesHarnessParameters = {}
   const chain = parameters.chain === null ? undefined : (parameters.chain ?? CHAIN);
   const signer = parameters.signer === null ? undefined : (parameters.signer ?? privateKeySigner(ORACLE_KEY));
   const common = { store, clock: test.clock, metrics: test.metrics, logger: test.logger, chain };
-  workouts.use(workoutsRouter({ ...common, config: test.config }));
+  const parsePool = parameters.parsePool === undefined ? {} : { parsePool: parameters.parsePool };
+  workouts.use(workoutsRouter({ ...common, config: test.config, ...parsePool }));
   const views =
     parameters.viewCacheMs === undefined
       ? undefined

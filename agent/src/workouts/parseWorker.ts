@@ -1,0 +1,63 @@
+/**
+ * The worker side of workoutParsePool.ts: one task = one uploaded file, parsed and hashed by the same
+ * `parseWorkoutFile` the agent runs in process. Errors cross the thread boundary as plain data (a structured
+ * clone keeps no class), and the pool rebuilds the typed error on the other side.
+ */
+import { AgentError, TooLargeError, UnsupportedError, ValidationError } from "../errors.ts";
+import { type ParsedWorkout, parseWorkoutFile, type WorkoutFileLimits } from "./parseWorkoutFile.ts";
+
+export interface ParseTask {
+  bytes: Uint8Array;
+  limits: WorkoutFileLimits;
+}
+
+/** The typed errors parseWorkoutFile may throw, by name. */
+export const PARSE_ERROR_KINDS = ["ValidationError", "TooLargeError", "UnsupportedError"] as const;
+export type ParseErrorKind = (typeof PARSE_ERROR_KINDS)[number];
+
+export type ParseOutcome =
+  | { ok: true; workouts: ParsedWorkout[] }
+  | {
+      ok: false;
+      error: {
+        kind: ParseErrorKind;
+        code: string;
+        message: string;
+        details: Record<string, unknown>;
+      };
+    };
+
+function kindOf(error: AgentError): ParseErrorKind {
+  if (error instanceof TooLargeError) return "TooLargeError";
+  if (error instanceof UnsupportedError) return "UnsupportedError";
+  return "ValidationError";
+}
+
+export default function parseInWorker({ bytes, limits }: ParseTask): ParseOutcome {
+  try {
+    return { ok: true, workouts: parseWorkoutFile(bytes, limits) };
+  } catch (error) {
+    // parseWorkoutFile lets only AgentErrors escape (anything else becomes `corrupt_file`); a non-AgentError
+    // here is a bug and rejects the task as it is.
+    if (!(error instanceof AgentError)) throw error;
+    if (
+      !(
+        error instanceof ValidationError ||
+        error instanceof TooLargeError ||
+        error instanceof UnsupportedError
+      )
+    ) {
+      throw error;
+    }
+    // Details are JSON-like by construction (numbers, strings, small objects): a structured clone keeps them.
+    return {
+      ok: false,
+      error: {
+        kind: kindOf(error),
+        code: error.code,
+        message: error.message,
+        details: error.details,
+      },
+    };
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The worker pool that parses uploads (workouts/workoutParsePool.ts): the same results as parsing in process
+ * (every real device file, generated files, typed errors), a bounded backlog refused with ServiceBusyError, and
+ * over HTTP: uploads parsed on the pool, and a full pool answered 503 with `Retry-After` as problem+json.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import request from "supertest";
+import { AgentError, TooLargeError, UnsupportedError, ValidationError } from "../../src/errors.ts";
+import {
+  DEFAULT_WORKOUT_FILE_LIMITS,
+  type ParsedWorkout,
+  parseWorkoutFile,
+} from "../../src/workouts/parseWorkoutFile.ts";
+import {
+  createWorkoutParsePool,
+  ServiceBusyError,
+  type WorkoutParsePool,
+} from "../../src/workouts/workoutParsePool.ts";
+import {
+  cookieFor,
+  MONDAY,
+  newAccount,
+  openRoutesHarness,
+  type RoutesHarness,
+} from "../http/routesHarness.ts";
+import { PROBLEM_JSON, typeOf } from "../http/testApp.ts";
+import { gpx, oneHourRunFit, T0, tcx, track, utf8 } from "./fixtures.ts";
+
+const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/workouts/", import.meta.url));
+
+type Outcome =
+  | { workouts: ParsedWorkout[] }
+  | {
+      error: { name: string; code: string; message: string; details: unknown };
+    };
+
+async function outcomeOf(run: () => ParsedWorkout[] | Promise<ParsedWorkout[]>): Promise<Outcome> {
+  try {
+    return { workouts: await run() };
+  } catch (error) {
+    if (!(error instanceof AgentError)) throw error;
+    return {
+      error: {
+        name: error.name,
+        code: error.code,
+        message: error.message,
+        details: error.details,
+      },
+    };
+  }
+}
+
+describe("workoutParsePool", function () {
+  this.timeout(60_000);
+  let pool: WorkoutParsePool;
+
+  before(() => {
+    pool = createWorkoutParsePool({ threads: 2, queueMax: 64 });
+  });
+  after(async () => {
+    await pool.close();
+  });
+
+  it("gives exactly the in-process result for every real device file and the generated ones", async () => {
+    const files: [string, Uint8Array][] = readdirSync(FIXTURES)
+      .filter((name) => /\.(fit|gpx|tcx)$/.test(name))
+      .map((name) => [name, new Uint8Array(readFileSync(FIXTURES + name))]);
+    expect(files.length).to.be.greaterThan(30);
+    const hour = track({ start: T0, seconds: 3599, speedMps: 3 });
+    files.push(
+      ["generated.fit", oneHourRunFit()],
+      ["generated.gpx", utf8(gpx({ type: "running", segments: [hour] }))],
+      [
+        "generated.tcx",
+        utf8(
+          tcx([
+            {
+              sport: "Running",
+              laps: [{ start: T0, totalTimeSec: 3599, points: hour }],
+            },
+          ]),
+        ),
+      ],
+      ["not-a-workout.txt", utf8("hello")],
+      ["doctype.gpx", utf8('<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "b">]><gpx></gpx>')],
+    );
+    let errors = 0;
+    // All at once: the pool's threads and backlog serve them concurrently.
+    const pooled = await Promise.all(
+      files.map(([, bytes]) => outcomeOf(() => pool.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS))),
+    );
+    for (const [i, [name, bytes]] of files.entries()) {
+      const inProcess = await outcomeOf(() => parseWorkoutFile(bytes, DEFAULT_WORKOUT_FILE_LIMITS));
+      if ("error" in inProcess) errors += 1;
+      expect(pooled[i], name).to.deep.equal(inProcess);
+    }
+    expect(errors).to.be.greaterThan(2);
+  });
+
+  it("rebuilds the typed error classes the parser throws", async () => {
+    const tooLarge = await pool
+      .parse(utf8("<gpx></gpx>"), {
+        ...DEFAULT_WORKOUT_FILE_LIMITS,
+        maxBytes: 4,
+      })
+      .catch((e: unknown) => e);
+    expect(tooLarge).to.be.instanceOf(TooLargeError);
+    expect((tooLarge as TooLargeError).code).to.equal("file_too_large");
+    expect((tooLarge as TooLargeError).details).to.deep.equal({
+      limit: 4,
+      size: 11,
+    });
+    const unsupported = await pool.parse(utf8("hello"), DEFAULT_WORKOUT_FILE_LIMITS).catch((e: unknown) => e);
+    expect(unsupported).to.be.instanceOf(UnsupportedError);
+    expect((unsupported as UnsupportedError).code).to.equal("unsupported_format");
+    const noPoints = await pool
+      .parse(utf8('<?xml version="1.0"?><gpx><trk></trk></gpx>'), DEFAULT_WORKOUT_FILE_LIMITS)
+      .catch((e: unknown) => e);
+    expect(noPoints).to.be.instanceOf(ValidationError);
+    expect((noPoints as ValidationError).code).to.equal("not_a_workout");
+  });
+
+  it("refuses work beyond its threads and backlog with ServiceBusyError, and takes work again once they drain", async () => {
+    const small = createWorkoutParsePool({
+      threads: 1,
+      queueMax: 1,
+      retryAfterSeconds: 3,
+    });
+    try {
+      const bytes = oneHourRunFit();
+      const first = small.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS);
+      const second = small.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS);
+      expect(small.inFlight).to.equal(2);
+      const third = await small.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS).catch((e: unknown) => e);
+      expect(third).to.be.instanceOf(ServiceBusyError);
+      expect((third as ServiceBusyError).code).to.equal("server_busy");
+      expect((third as ServiceBusyError).details).to.deep.include({
+        retryAfterSeconds: 3,
+        capacity: 2,
+      });
+      const [a, b] = await Promise.all([first, second]);
+      expect(a).to.deep.equal(parseWorkoutFile(bytes));
+      expect(b).to.deep.equal(a);
+      expect(small.inFlight).to.equal(0);
+      expect(await small.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS)).to.deep.equal(a);
+    } finally {
+      await small.close();
+    }
+  });
+
+  describe("POST /api/workouts/upload on the pool", () => {
+    let harness: RoutesHarness;
+    let cookie: string;
+    let busyPool: WorkoutParsePool;
+
+    before(async () => {
+      busyPool = createWorkoutParsePool({
+        threads: 1,
+        queueMax: 0,
+        retryAfterSeconds: 5,
+      });
+      harness = await openRoutesHarness({ parsePool: busyPool });
+      cookie = await cookieFor(harness, newAccount());
+    });
+    after(async () => {
+      await harness?.close();
+      await busyPool?.close();
+    });
+
+    const upload = (bytes: Uint8Array) =>
+      request(harness.app)
+        .post("/api/workouts/upload")
+        .set("Cookie", cookie)
+        .attach("file", Buffer.from(bytes), "run.fit");
+
+    it("stores a file parsed on a worker thread, with the in-process content hash", async () => {
+      const bytes = oneHourRunFit(MONDAY * 1000 + 3_600_000);
+      const res = await upload(bytes);
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body.workouts[0].contentHash).to.equal(parseWorkoutFile(bytes)[0]?.contentHash);
+      expect(res.body.workouts[0].verdict.status).to.equal("accepted");
+    });
+
+    it("answers 503 server_busy with Retry-After while the pool is full, naming the file", async () => {
+      // The pool's one slot is taken by a 30-hour GPX (~22 MB, most of a second on the worker) while the next
+      // upload arrives.
+      const long = track({ start: T0, seconds: 30 * 3600, speedMps: 3 });
+      const big = utf8(gpx({ type: "running", segments: [long] }));
+      const hold = busyPool.parse(big, { ...DEFAULT_WORKOUT_FILE_LIMITS, maxBytes: 64 * 1024 * 1024 });
+      expect(busyPool.inFlight).to.equal(1);
+      const res = await upload(oneHourRunFit(MONDAY * 1000 + 7_200_000));
+      await hold;
+      expect(res.status).to.equal(503);
+      expect(res.headers["retry-after"]).to.equal("5");
+      expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(res.body.type).to.equal(typeOf("server_busy"));
+      expect(res.body.code).to.equal("server_busy");
+      expect(res.body.field).to.equal("file");
+      const again = await upload(oneHourRunFit(MONDAY * 1000 + 7_200_000));
+      expect(again.status, JSON.stringify(again.body)).to.equal(201);
+    });
+  });
+});
