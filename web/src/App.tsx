@@ -12,11 +12,13 @@ const Workouts = lazy(() => import("./routes/Workouts.tsx"));
 const Coach = lazy(() => import("./routes/Coach.tsx"));
 const Review = lazy(() => import("./routes/Review.tsx"));
 const Challenges = lazy(() => import("./routes/Challenges.tsx"));
+const Claims = lazy(() => import("./routes/Claims.tsx"));
 
 const NAV: { route: Route; label: string }[] = [
   { route: "/", label: "Dashboard" },
   { route: "/new", label: "New commitment" },
   { route: "/workouts", label: "Workouts" },
+  { route: "/claims", label: "Claims" },
   { route: "/coach", label: "Coach" },
   { route: "/challenges", label: "Challenges" },
 ];
@@ -49,6 +51,8 @@ function Screen({ route }: { route: Route }) {
       return <Review />;
     case "/challenges":
       return <NetworkGuard>{(d) => <Challenges deployment={d} />}</NetworkGuard>;
+    case "/claims":
+      return <NetworkGuard>{(d) => <Claims deployment={d} />}</NetworkGuard>;
     default:
       return <NetworkGuard>{(d) => <Dashboard deployment={d} />}</NetworkGuard>;
   }

@@ -1,11 +1,11 @@
 /**
  * A tiny hash router: `#/`, `#/new`, `#/workouts`, `#/coach`, and `#/review` (review operators; not in the main
  * navigation). Unknown paths fall back to the dashboard. `#/challenges` and `#/challenges/<id>` are both the
- * "/challenges" route (the screen reads the id itself).
+ * "/challenges" route (the screen reads the id itself). `#/claims`: every oracle's verdict, quorum and gasless claims.
  */
 import { useEffect, useState } from "react";
 
-export const ROUTES = ["/", "/new", "/workouts", "/coach", "/review", "/challenges"] as const;
+export const ROUTES = ["/", "/new", "/workouts", "/coach", "/review", "/challenges", "/claims"] as const;
 export type Route = (typeof ROUTES)[number];
 
 export function routeOf(hash: string): Route {

@@ -1,6 +1,7 @@
 /**
- * Claims and slashes from the dashboard. Claim: fetch the oracle attestation for each milestone, then submit
- * `claimMilestone` — several at once in one transaction through the vault's `multicall`. Slash: settle missed
+ * Claims and slashes from the dashboard. Claim: gather the oracle quorum for each milestone from every oracle agent
+ * of the deployment (oracles/quorum.ts: `threshold` signatures, sorted by signer), then submit `claimMilestone` —
+ * several at once in one transaction through the vault's `multicall`. Slash: settle missed
  * windows (permissionless once the claim deadline passed), batched the same way. Each call is simulated first,
  * so a revert comes back as a decoded custom error.
  */
@@ -9,8 +10,8 @@ import { type Address, encodeFunctionData, type Hex } from "viem";
 import { useConfig } from "wagmi";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
-import { fetchAttestation } from "../api/agentClient.ts";
 import type { Deployment } from "../chain/deployments.ts";
+import { gatherMilestoneQuorum, quorumCalldata, readOracleSet } from "../oracles/quorumClaim.ts";
 
 export interface MilestoneRef {
   commitmentId: bigint;
@@ -69,9 +70,14 @@ export function useClaimMilestones(deployment: Deployment, account: Address | un
     mutationFn: async (refs: MilestoneRef[]) => {
       if (account === undefined) throw new Error("Connect a wallet first.");
       const batch = refs.slice(0, MAX_BATCH);
-      const attestations = [];
-      for (const ref of batch) attestations.push(await fetchAttestation(ref.commitmentId, ref.index));
-      const hash = await sendBatch(config, deployment, account, attestations.map(claimCalldata));
+      // Every oracle agent of the deployment is asked; `threshold` signatures over one attestation per milestone.
+      const set = await readOracleSet(config, deployment);
+      const quorums = [];
+      for (const ref of batch)
+        quorums.push(
+          await gatherMilestoneQuorum({ deployment, set, commitmentId: ref.commitmentId, index: ref.index }),
+        );
+      const hash = await sendBatch(config, deployment, account, quorums.map(quorumCalldata));
       return { hash, count: batch.length };
     },
     onSettled: () => queryClient.invalidateQueries(),

@@ -5,6 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
+import { useConnection } from "wagmi";
 import { listCommitments, listWorkouts, logManualWorkout, uploadWorkoutFile } from "../api/agentClient.ts";
 import { SPORTS, type Sport, type Workout } from "../api/schemas.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
@@ -16,6 +17,7 @@ import { formatCountdown, formatDateTime, toDateTimeLocal } from "../format/time
 import { useSession } from "../hooks/useSession.ts";
 import { RequestReview } from "../review/RequestReview.tsx";
 import { StravaConnection } from "../providers/StravaConnection.tsx";
+import { type CopyOutcome, OracleCopies, uploadToOtherOracles } from "../oracles/fanOutUpload.tsx";
 
 /** Most files handled per drop. */
 export const MAX_FILES_PER_DROP = 20;
@@ -29,8 +31,8 @@ const REVIEW_STATUS_TEXT = {
 
 type FileResult =
   | { name: string; status: "uploading" }
-  | { name: string; status: "done"; workouts: Workout[] }
-  | { name: string; status: "failed"; error: unknown };
+  | { name: string; status: "done"; workouts: Workout[]; copies?: CopyOutcome[] }
+  | { name: string; status: "failed"; error: unknown; copies?: CopyOutcome[] };
 
 function WorkoutVerdict({ w: received }: { w: Workout }) {
   // A declared sport answers the workout anew (where it counts now): show that one.
@@ -105,6 +107,7 @@ function Upload() {
   const [results, setResults] = useState<FileResult[]>([]);
   const [tooMany, setTooMany] = useState(false);
   const [sport, setSport] = useState<Sport | "">("");
+  const { chainId } = useConnection();
 
   const handle = async (list: FileList | null) => {
     if (list === null || list.length === 0) return;
@@ -113,11 +116,14 @@ function Upload() {
     setResults(files.map((f) => ({ name: f.name, status: "uploading" })));
     for (const [i, file] of files.entries()) {
       let result: FileResult;
+      const chosen = sport === "" ? undefined : sport;
+      // The other oracles of the deployment get the same file (oracles/fanOutUpload.tsx).
+      const copying = uploadToOtherOracles(chainId, file, chosen);
       try {
-        const workouts = await uploadWorkoutFile(file, sport === "" ? undefined : sport);
-        result = { name: file.name, status: "done", workouts };
+        const workouts = await uploadWorkoutFile(file, chosen);
+        result = { name: file.name, status: "done", workouts, copies: await copying };
       } catch (error) {
-        result = { name: file.name, status: "failed", error };
+        result = { name: file.name, status: "failed", error, copies: await copying };
       }
       setResults((rs) => rs.map((r, j) => (j === i ? result : r)));
     }
@@ -192,6 +198,7 @@ function Upload() {
               </p>
             ) : null}
             {r.status === "done" ? r.workouts.map((w) => <WorkoutVerdict key={w.id} w={w} />) : null}
+            {r.status !== "uploading" ? <OracleCopies copies={r.copies} /> : null}
           </li>
         ))}
       </ul>
