@@ -119,14 +119,17 @@ interface Interval {
   u?: number;
 }
 
-/** The v2 rule applied directly, pause by pause (the vault computes it in O(log pauses)). */
+/**
+ * The v2 rule applied directly, pause by pause (the vault computes it in O(log pauses)): a pause that began before
+ * the running deadline adds the paused time it overlaps after the window's end, and, when it ended less than an
+ * hour before the deadline (before or after the window's end), moves the deadline to its unpause + 1 hour.
+ */
 function modelDeadline(end: number, grace: number, pauses: readonly Interval[], now: number): number {
   let d = end + grace;
   for (const { p, u: ended } of pauses) {
     const u = ended ?? now;
     if (p >= d) break;
-    if (u <= end) continue;
-    d += u - Math.max(p, end);
+    if (u > end) d += u - Math.max(p, end);
     if (d < u + UNPAUSE_CLAIM) d = u + UNPAUSE_CLAIM;
   }
   return d;
@@ -252,6 +255,120 @@ describe("CommitmentVault: pause (v2 rule)", () => {
       await networkHelpers.time.increaseTo(f.base(0) + 3 * DAY);
       const now = await networkHelpers.time.latest();
       expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(now + UNPAUSE_CLAIM);
+    });
+  });
+
+  describe("a pause that ends less than an hour before the deadline", () => {
+    /** Alice's commitment (id 1) with zero grace: milestone i's deadline is its window's end, start + (i+1) weeks. */
+    async function zeroGraceFixture() {
+      const f = await vaultFixture();
+      const start = (await networkHelpers.time.latest()) + DAY;
+      const p = params(start, f.charity.address, { grace: 0 });
+      await (await f.vault.connect(f.alice).createCommitment(p, { value: p.amount })).wait();
+      return { ...f, start, end: start + WEEK };
+    }
+
+    it("zero grace, a 10-second pause ending 1 s before the window's end: the deadline is the unpause + 1 hour", async () => {
+      const f = await networkHelpers.loadFixture(zeroGraceFixture);
+      const u = f.end - 1;
+      await pauseAt(f, u - 10);
+      await unpauseAt(f, u);
+      // Before this rule the owner had 1 s after the unpause; now a full hour.
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(u + UNPAUSE_CLAIM);
+      // The next window ends a week later: untouched.
+      expect(Number(await f.vault.claimDeadline(1, 1))).to.equal(f.end + WEEK);
+      await expectSlashTooEarlyAt(f, 0, u + UNPAUSE_CLAIM - 1, u + UNPAUSE_CLAIM);
+      await expectClaimAt(f, 0, u + UNPAUSE_CLAIM - 1);
+    });
+
+    it("zero grace: the owner is slashed at the unpause + 1 hour, not later", async () => {
+      const f = await networkHelpers.loadFixture(zeroGraceFixture);
+      const u = f.end - 1;
+      await pauseAt(f, u - 10);
+      await unpauseAt(f, u);
+      await expectSlashAt(f, 0, u + UNPAUSE_CLAIM);
+    });
+
+    it("a pause ending 30 minutes before the deadline, inside the window: the deadline is the unpause + 1 hour", async () => {
+      const f = await networkHelpers.loadFixture(zeroGraceFixture);
+      const u = f.end - 30 * 60;
+      await pauseAt(f, u - 5 * 60);
+      await unpauseAt(f, u);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(u + UNPAUSE_CLAIM);
+      await expectClaimAt(f, 0, u + UNPAUSE_CLAIM - 1);
+    });
+
+    it("a pause ending 30 minutes before the deadline, inside the grace: the unpause + 1 hour, not the paused time", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      const u = f.base(0) - 30 * 60;
+      await pauseAt(f, u - 10 * 60);
+      await unpauseAt(f, u);
+      // Paused 10 minutes of the grace (deadline + 10 min), but only 40 minutes of claim time were left: 1 hour.
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(u + UNPAUSE_CLAIM);
+      await expectSlashTooEarlyAt(f, 0, u + UNPAUSE_CLAIM - 1, u + UNPAUSE_CLAIM);
+      await expectSlashAt(f, 0, u + UNPAUSE_CLAIM);
+    });
+
+    it("a pause ending 2 hours before the deadline adds no hour", async () => {
+      const f = await networkHelpers.loadFixture(zeroGraceFixture);
+      await pauseAt(f, f.end - 3 * HOUR);
+      await unpauseAt(f, f.end - 2 * HOUR);
+      // Inside the window: nothing moves (the grace had not begun).
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.end);
+      await expectSlashAt(f, 0, f.end);
+    });
+
+    it("a pause ending 2 hours before the deadline, inside the grace, adds exactly its paused time", async () => {
+      const f = await networkHelpers.loadFixture(pauseFixture);
+      await pauseAt(f, f.base(0) - 3 * HOUR);
+      await unpauseAt(f, f.base(0) - 2 * HOUR);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.base(0) + HOUR);
+      await expectClaimAt(f, 0, f.base(0) + HOUR - 1);
+    });
+
+    it("an unpause exactly one hour before the deadline leaves it", async () => {
+      const f = await networkHelpers.loadFixture(zeroGraceFixture);
+      await pauseAt(f, f.end - 2 * HOUR);
+      await unpauseAt(f, f.end - HOUR);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.end);
+    });
+
+    it("chained pauses near the deadline, across the window's end: the last unpause's hour, each matching the model", async () => {
+      const f = await networkHelpers.loadFixture(zeroGraceFixture);
+      const line = new Timeline(f);
+      // Inside the window, less than an hour apart: one run.
+      await line.pause(f.end - 50 * 60);
+      await line.unpause(f.end - 45 * 60);
+      await line.expectModel(f.start, 8, WEEK, 0);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.end + 15 * 60);
+      await line.pause(f.end - 20 * 60);
+      await line.unpause(f.end - 19 * 60);
+      await line.expectModel(f.start, 8, WEEK, 0);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.end + 41 * 60);
+      // After the window's end, before the raised deadline: its paused time and its own hour.
+      await line.pause(f.end + 10 * 60);
+      await line.unpause(f.end + 20 * 60);
+      await line.expectModel(f.start, 8, WEEK, 0);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(f.end + 20 * 60 + UNPAUSE_CLAIM);
+      // A pause that begins at or after that deadline moves nothing.
+      const d = f.end + 20 * 60 + UNPAUSE_CLAIM;
+      await line.pause(d);
+      await line.unpause(d + 60);
+      await line.expectModel(f.start, 8, WEEK, 0);
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(d);
+      await expectSlashAt(f, 0, d + 61);
+    });
+
+    it("a commitment created right after an unpause is not moved (its first window ends an hour later at the soonest)", async () => {
+      const f = await networkHelpers.loadFixture(vaultFixture);
+      const t = (await networkHelpers.time.latest()) + 100;
+      await pauseAt(f, t);
+      await unpauseAt(f, t + 10);
+      const start = t + 11;
+      const p = params(start, f.charity.address, { grace: 0, period: HOUR });
+      await at(start);
+      await (await f.vault.connect(f.alice).createCommitment(p, { value: p.amount })).wait();
+      expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(start + HOUR);
     });
   });
 

@@ -272,19 +272,34 @@ abstract contract CommitmentVaultState {
     }
 
     /// @dev The claim deadline of a window ending at `end` with `grace` (see {claimDeadline}). `g` is the globals
-    /// word the caller already read. O(1) unless a pause ended after `end` (or is ongoing).
+    /// word the caller already read. O(1) unless a pause ended after `end` or less than UNPAUSE_CLAIM_TIME before
+    /// `end + grace` (or is ongoing).
     function _deadline(uint256 end, uint256 grace, uint256 g) internal view returns (uint256) {
-        // Fast path: no pause ended after the window did, so no pause overlaps its grace.
-        if (!_isPaused(g) && (g >> _G_UNPAUSED_AT) <= end) return end + grace;
-        return _deadlineSlow(end, grace);
+        // Fast path: the last unpause (so every unpause) came no later than the window's end, so no pause overlaps
+        // its grace, and at least UNPAUSE_CLAIM_TIME before `end + grace`, so no unpause floor applies (the unpaused
+        // time from an earlier unpause to the deadline is never less than from the last one).
+        uint256 deadline;
+        bool fast;
+        // No overflow: lastUnpausedAt < 2^40, end < 2^35 and grace < 2^20.
+        unchecked {
+            uint256 lastUnpausedAt = g >> _G_UNPAUSED_AT;
+            deadline = end + grace;
+            fast = !_isPaused(g) && lastUnpausedAt <= end && lastUnpausedAt + UNPAUSE_CLAIM_TIME <= deadline;
+        }
+        return fast ? deadline : _deadlineSlow(end, grace);
     }
 
-    /// @dev In "unpaused clock" time U(t) = t - pausedBefore(t) the grace simply ends at U(end) + grace. Every
-    /// pause that began before the deadline and ended after `end` ("affecting") also guarantees
-    /// UNPAUSE_CLAIM_TIME after its unpause. Affecting pauses less than UNPAUSE_CLAIM_TIME apart form a run
-    /// whose last pause sets that floor, and a run's floor never reaches the next run (they are at least
-    /// UNPAUSE_CLAIM_TIME apart), so only the run of the last affecting pause matters. Its last pause is stored on
-    /// the run's first record: two binary searches and a few reads, whatever the number of pauses.
+    /// @dev In "unpaused clock" time U(t) = t - pausedBefore(t) the grace simply ends at U(end) + grace, and a
+    /// pause's clock reading is that of its start and of its unpause alike. Applied pause by pause in order, every
+    /// pause that began before the running deadline ("affecting") guarantees UNPAUSE_CLAIM_TIME of unpaused claim
+    /// time after its unpause: the deadline is at least its reading + UNPAUSE_CLAIM_TIME. That floor binds only
+    /// when the pause ended less than UNPAUSE_CLAIM_TIME of unpaused time before the running deadline (in the
+    /// grace, in the window's last hour with a short grace, or with the deadline inside the pause). Pauses less
+    /// than UNPAUSE_CLAIM_TIME apart form a run: once a floor binds, the next pause of its run began before the
+    /// raised deadline and raises it again, up to the run's last pause. A run's floor never reaches the next run
+    /// (they are at least UNPAUSE_CLAIM_TIME apart) and earlier pauses have lower floors, so only the run of the
+    /// last pause that began before the deadline matters. Its last pause is stored on the run's first record: two
+    /// binary searches and a few reads, whatever the number of pauses.
     function _deadlineSlow(uint256 end, uint256 grace) internal view returns (uint256) {
         uint256 n = (_pauseInfo >> _P_COUNT) & _MASK_32;
         // Paused seconds before `end`, and the pause that began before `end` and ended at or after it (if any). One
@@ -306,20 +321,18 @@ abstract contract CommitmentVaultState {
         if (containing > k) k = containing;
         if (k == 0) return target;
         uint256 rk = _pauses[k - 1];
-        uint256 endK = _recordEnd(rk);
-        if (endK > end) {
-            // Affecting: the floor of its run.
-            uint256 last = (_pauses[(rk >> _R_RUN) & _MASK_32] >> _R_RUN_LAST) & _MASK_32;
-            uint256 rl = _pauses[last];
-            uint256 floor = _clockAt(rl) + UNPAUSE_CLAIM_TIME;
-            if (floor > target) {
-                target = floor;
-                rk = rl;
-                endK = _recordEnd(rl);
-            }
+        // The floor of its run. It binds whenever the run goes on after pause k - 1 (the next pause began at or
+        // after the target, less than UNPAUSE_CLAIM_TIME after k - 1's reading), else only if k - 1 itself left
+        // under UNPAUSE_CLAIM_TIME of claim time.
+        uint256 last = (_pauses[(rk >> _R_RUN) & _MASK_32] >> _R_RUN_LAST) & _MASK_32;
+        uint256 rl = last == k - 1 ? rk : _pauses[last];
+        uint256 floor = _clockAt(rl) + UNPAUSE_CLAIM_TIME;
+        if (floor > target) {
+            target = floor;
+            rk = rl;
         }
         // Back to real time: add the seconds paused up to the end of that pause.
-        return target + ((rk >> _R_BEFORE) & _MASK_64) + endK - (rk & _MASK_40);
+        return target + ((rk >> _R_BEFORE) & _MASK_64) + _recordEnd(rk) - (rk & _MASK_40);
     }
 
     /// @dev Seconds the vault was paused within the last EXIT_WINDOW (the ongoing pause counts up to now).

@@ -350,7 +350,8 @@ interface ICommitmentVault {
     /// not paused, so a pause extends each running deadline by the paused time it overlaps, plus at most
     /// UNPAUSE_CLAIM_TIME (1 hour) so the owner can always claim after the unpause (see {claimDeadline}).
     /// @dev Notes: each pause appends one record to a log that claims read by binary search (O(log pauses)), and
-    /// only when a pause ended after the milestone's window: the usual claim and slash read no record.
+    /// only when the last unpause came after the milestone's window ended or less than UNPAUSE_CLAIM_TIME before
+    /// its deadline: the usual claim and slash read no record.
     ///
     /// Requirements:
     /// - The caller holds GUARDIAN_ROLE; the vault is not paused.
@@ -379,11 +380,12 @@ interface ICommitmentVault {
 
     /// @notice The first timestamp at which milestone `index` can no longer be claimed (and can be slashed).
     /// @dev With `end = start + (index + 1) * period`: the earliest `T` such that the unpaused time in `[end, T)`
-    /// equals `grace` (no pause: `end + grace`). If a pause that began before that deadline and ended after `end`
-    /// leaves under UNPAUSE_CLAIM_TIME of unpaused claim time after its unpause `u`, the deadline is
-    /// `u + UNPAUSE_CLAIM_TIME` (and later pauses apply on top). Deadlines whose grace lies wholly after an unpause
-    /// are not moved. While the vault is paused a deadline the pause overlaps is not known yet; the value returned
-    /// assumes an unpause right now.
+    /// equals `grace` (no pause: `end + grace`). If a pause that began before that deadline leaves under
+    /// UNPAUSE_CLAIM_TIME of unpaused claim time after its unpause `u` (it ended less than that before the deadline,
+    /// in the grace or still inside the window, or the deadline fell inside it), the deadline is
+    /// `u + UNPAUSE_CLAIM_TIME` (pauses applied in order, later ones on top). Deadlines an unpause leaves at least
+    /// UNPAUSE_CLAIM_TIME of claim time before, and commitments created after it, are not moved. While the vault
+    /// is paused a deadline the pause overlaps is not known yet; the value returned assumes an unpause right now.
     function claimDeadline(uint256 id, uint256 index) external view returns (uint64);
 
     /// @notice Withdrawable credits of `account` in `token` (address(0) for ETH).

@@ -127,9 +127,11 @@ contract ScheduleFuzzTest {
         _checkInstant(c, c.deadline);
     }
 
-    /// @notice One pause [p, u) (v2 rule): nothing settles during it; afterwards a deadline d = end + grace whose grace
-    /// the pause overlaps (p < d and u > end) moves by exactly the paused time it overlaps, u - max(p, end), and to at
-    /// least u + UNPAUSE_CLAIM_TIME; any other deadline stands. Claim and slash still partition time exactly at it.
+    /// @notice One pause [p, u) (v2 rule): nothing settles during it; afterwards a deadline d = end + grace that the
+    /// pause began before (p < d) moves by exactly the paused time it overlaps after the window's end,
+    /// u - max(p, end) when u > end, and to at least u + UNPAUSE_CLAIM_TIME (so a pause ending less than an hour
+    /// before d, even inside the window, still leaves an hour); any other deadline stands. Claim and slash still
+    /// partition time exactly at it.
     /// hardhat-config: fuzz.runs = 1000
     function testFuzzPauseExtendsRunningDeadlines(
         uint32 periodSeed,
@@ -141,7 +143,31 @@ contract ScheduleFuzzTest {
     ) public {
         Case memory c = _newCase(periodSeed, graceSeed, countSeed, indexSeed, 0);
         uint256 pausedAt = bound(pauseSeed, NOW, c.deadline + c.period);
-        uint256 unpausedAt = pausedAt + bound(lengthSeed, 1, 60 days);
+        _checkOnePause(c, pausedAt, pausedAt + bound(lengthSeed, 1, 60 days), lengthSeed);
+    }
+
+    /// @notice The same rule for a pause whose unpause lands within two hours either side of the nominal deadline
+    /// (the case the 1-hour floor exists for): a pause ending less than an hour before the deadline, in the grace
+    /// or still inside the window, leaves exactly u + UNPAUSE_CLAIM_TIME; one ending earlier moves nothing.
+    /// hardhat-config: fuzz.runs = 1000
+    function testFuzzPauseEndingNearTheDeadlineLeavesAnHour(
+        uint32 periodSeed,
+        uint32 graceSeed,
+        uint16 countSeed,
+        uint16 indexSeed,
+        uint256 unpauseSeed,
+        uint256 lengthSeed
+    ) public {
+        Case memory c = _newCase(periodSeed, graceSeed, countSeed, indexSeed, 0);
+        uint256 from = c.deadline > NOW + 2 hours ? c.deadline - 2 hours : NOW + 1;
+        uint256 unpausedAt = bound(unpauseSeed, from, c.deadline + 2 hours);
+        uint256 pausedAt = unpausedAt - bound(lengthSeed, 1, _min(unpausedAt - NOW, 3 hours));
+        _checkOnePause(c, pausedAt, unpausedAt, lengthSeed);
+    }
+
+    /// @dev Pauses at `pausedAt`, unpauses at `unpausedAt` and checks the deadline against {_expected} and that claim
+    /// and slash partition time exactly at it.
+    function _checkOnePause(Case memory c, uint256 pausedAt, uint256 unpausedAt, uint256 lengthSeed) internal {
         uint256 base = c.deadline;
         uint256 end = base - c.grace;
 
@@ -173,8 +199,9 @@ contract ScheduleFuzzTest {
 
     /// @dev The one-pause rule, written the direct way (the vault computes it in its unpaused clock).
     function _expected(uint256 d, uint256 end, uint256 p, uint256 u) internal view returns (uint256) {
-        if (p >= d || u <= end) return d;
-        return _max(d + u - _max(p, end), u + vault.UNPAUSE_CLAIM_TIME());
+        if (p >= d) return d;
+        uint256 overlap = u > end ? u - _max(p, end) : 0;
+        return _max(d + overlap, u + vault.UNPAUSE_CLAIM_TIME());
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -318,5 +345,9 @@ contract ScheduleFuzzTest {
 
     function _max(uint256 a, uint256 b) internal pure returns (uint256) {
         return a > b ? a : b;
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
     }
 }

@@ -1395,8 +1395,9 @@ contract VaultHandler {
     }
 
     /// @dev The v2 pause rule applied directly, one pause after the other: a pause that began before the current
-    /// deadline and ended after the window's end moves the deadline by the paused time it overlaps, and to at least
-    /// its unpause + UNPAUSE_CLAIM_TIME. The ongoing pause counts as ending now.
+    /// deadline moves it by the paused time it overlaps after the window's end, and to at least its unpause +
+    /// UNPAUSE_CLAIM_TIME (which binds when it ended less than an hour before the deadline, even before the
+    /// window's end). The ongoing pause counts as ending now.
     function _modelDeadline(uint256 end, uint256 grace) internal view returns (uint256 d) {
         d = end + grace;
         uint256 n = _pauseStarts.length;
@@ -1404,8 +1405,7 @@ contract VaultHandler {
             uint256 p = _pauseStarts[k];
             uint256 u = _pauseEnds[k] == 0 ? _world.timestamp : _pauseEnds[k];
             if (p >= d) break;
-            if (u <= end) continue;
-            d += u - (p > end ? p : end);
+            if (u > end) d += u - (p > end ? p : end);
             if (d < u + 1 hours) d = u + 1 hours;
         }
     }
