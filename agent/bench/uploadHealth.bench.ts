@@ -1,0 +1,208 @@
+/**
+ * Does a big upload stall other requests? `GET /health` latency while four ~23 MiB GPX files (33 h at 1 Hz,
+ * 118,800 points each, just under the default 25 MiB upload limit) are uploaded at once, with uploads parsed
+ * in process (the event loop, as before issue 18) and on the worker pool (workouts/workoutParsePool.ts, sized
+ * to the cores, as `assembleAgent` runs it).
+ *
+ * Run from the repository root with Node 22: `node agent/bench/uploadHealth.bench.ts [--json]`.
+ *
+ * The server (createApp with the workout routes over PGlite in memory, the test harness) runs in this process;
+ * the uploads come from one child process and the `/health` probes from another (one probe every 10 ms on a
+ * kept-alive connection), so neither client's work lands on the server's event loop. Prints, per mode, the
+ * probes' p50 / p99 / max, the uploads' statuses and how long they took; with `--json`, one JSON line last.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { Agent, get } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createWorkoutParsePool, type WorkoutParsePool } from "../src/workouts/workoutParsePool.ts";
+import { cookieFor, MONDAY, newAccount, openRoutesHarness } from "../test/http/routesHarness.ts";
+import { gpx, track } from "../test/workouts/fixtures.ts";
+import { printTable } from "./printTable.ts";
+
+const SELF = fileURLToPath(import.meta.url);
+const UPLOADS = 4;
+const HOURS = 33;
+const PROBE_EVERY_MS = 10;
+
+interface ClientSpec {
+  role: "upload" | "probe";
+  url: string;
+  cookie: string;
+}
+
+interface UploadReport {
+  statuses: number[];
+  bytes: number;
+  ms: number;
+}
+
+interface ProbeReport {
+  latencies: number[];
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+}
+
+async function uploadClient(spec: ClientSpec): Promise<UploadReport> {
+  const files = Array.from({ length: UPLOADS }, (_, i) =>
+    gpx({
+      type: "running",
+      segments: [
+        track({
+          start: (MONDAY + i * 2 * 86_400) * 1000,
+          seconds: HOURS * 3600,
+          speedMps: 3,
+          heartRate: (s) => 150 + Math.round(10 * Math.sin(s / 60)),
+          ele: (s) => 400 + 5 * Math.sin(s / 300),
+        }),
+      ],
+    }),
+  );
+  process.send?.({ ready: true });
+  await once(process, "message");
+  const start = performance.now();
+  const statuses = await Promise.all(
+    files.map(async (text, i) => {
+      const form = new FormData();
+      form.append("file", new Blob([text]), `long-${i}.gpx`);
+      const res = await fetch(`${spec.url}/api/workouts/upload`, {
+        method: "POST",
+        headers: { cookie: spec.cookie },
+        body: form,
+      });
+      await res.arrayBuffer();
+      return res.status;
+    }),
+  );
+  return { statuses, bytes: files[0]?.length ?? 0, ms: performance.now() - start };
+}
+
+async function probeClient(spec: ClientSpec): Promise<ProbeReport> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const probe = () =>
+    new Promise<number>((resolve, reject) => {
+      const start = performance.now();
+      get(`${spec.url}/health`, { agent }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(performance.now() - start));
+      }).on("error", reject);
+    });
+  for (let i = 0; i < 20; i += 1) await probe();
+  process.send?.({ ready: true });
+  const latencies: number[] = [];
+  let stop = false;
+  process.once("message", () => {
+    stop = true;
+  });
+  while (!stop && latencies.length < 100_000) {
+    latencies.push(await probe());
+    await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+  }
+  return { latencies };
+}
+
+async function child(): Promise<void> {
+  const [message] = (await once(process, "message")) as [ClientSpec];
+  const report = message.role === "upload" ? await uploadClient(message) : await probeClient(message);
+  process.send?.({ report });
+}
+
+function spawn(spec: ClientSpec): {
+  process: ChildProcess;
+  ready: Promise<unknown>;
+  report: Promise<unknown>;
+} {
+  const proc = fork(SELF, ["--child"], { stdio: "inherit" });
+  proc.send(spec);
+  let markReady: (value: unknown) => void = () => {};
+  const ready = new Promise((resolve) => {
+    markReady = resolve;
+  });
+  const report = new Promise((resolve, reject) => {
+    proc.on("message", (m: { ready?: boolean; report?: unknown }) => {
+      if (m.ready === true) markReady(true);
+      if (m.report !== undefined) resolve(m.report);
+    });
+    proc.on("exit", (code) => {
+      if (code !== 0) reject(new Error(`client exited with ${code}`));
+    });
+  });
+  return { process: proc, ready, report };
+}
+
+interface ModeResult {
+  mode: string;
+  probes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  uploadStatuses: number[];
+  uploadMiB: number;
+  uploadsMs: number;
+}
+
+async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
+  const parsePool: WorkoutParsePool | undefined = mode === "pool" ? createWorkoutParsePool() : undefined;
+  const harness = await openRoutesHarness({
+    env: { UPLOAD_LIMIT_BYTES: String(25 * 1024 * 1024), LOG_LEVEL: "warn", REQUEST_TIMEOUT_MS: "120000" },
+    ...(parsePool === undefined ? {} : { parsePool }),
+  });
+  const server = harness.app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cookie = await cookieFor(harness, newAccount());
+    const uploader = spawn({ role: "upload", url, cookie });
+    const prober = spawn({ role: "probe", url, cookie });
+    await Promise.all([uploader.ready, prober.ready]);
+    uploader.process.send("go");
+    const uploads = (await uploader.report) as UploadReport;
+    prober.process.send("stop");
+    const { latencies } = (await prober.report) as ProbeReport;
+    return {
+      mode,
+      probes: latencies.length,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      maxMs: Math.max(...latencies),
+      uploadStatuses: uploads.statuses,
+      uploadMiB: uploads.bytes / 1024 / 1024,
+      uploadsMs: uploads.ms,
+    };
+  } finally {
+    server.close();
+    await harness.close();
+    await parsePool?.close();
+  }
+}
+
+if (process.argv.includes("--child")) {
+  await child();
+  process.exit(0);
+} else {
+  const results = [await measure("in-process"), await measure("pool")];
+  console.log(
+    `uploadHealth bench: GET /health every ${PROBE_EVERY_MS} ms while ${UPLOADS} uploads of ${results[0]?.uploadMiB.toFixed(1)} MiB are processed, Node ${process.versions.node}`,
+  );
+  const rows = [["parsing", "probes", "p50 ms", "p99 ms", "max ms", "upload statuses", "all 4 uploads ms"]];
+  for (const r of results) {
+    rows.push([
+      r.mode,
+      String(r.probes),
+      r.p50Ms.toFixed(1),
+      r.p99Ms.toFixed(1),
+      r.maxMs.toFixed(1),
+      r.uploadStatuses.join(" "),
+      r.uploadsMs.toFixed(0),
+    ]);
+  }
+  printTable(rows);
+  const pool = results[1];
+  console.log(`pool: GET /health p99 ${pool?.p99Ms.toFixed(1)} ms (goal ≤ 20 ms)`);
+  if (process.argv.includes("--json")) console.log(JSON.stringify({ bench: "uploadHealth", results }));
+  process.exit(0);
+}
