@@ -1,0 +1,132 @@
+/**
+ * scripts/launch.mjs, the front door of `npm start`, `npm test` and `npm run demo`: its decisions (pure
+ * functions) and one real re-run under a "fetched" Node (a cache folder whose node is this test's own Node, so
+ * nothing is downloaded). The full path on a machine with Node 20 is checked by hand (README, "First commands").
+ */
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import {
+  compareVersions,
+  exitCodeOf,
+  installReason,
+  MINIMUM_NODE,
+  node22Home,
+  nodeDecision,
+  REEXEC_FLAG,
+} from "../../scripts/launch.mjs";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const LAUNCHER = path.join(ROOT, "scripts/launch.mjs");
+
+describe("scripts/launch.mjs", () => {
+  it("compares versions numerically, not as text", () => {
+    expect(compareVersions("22.9.0", "22.13.0")).to.equal(-1);
+    expect(compareVersions("v22.13.0", "22.13.0")).to.equal(0);
+    expect(compareVersions("22.13.1", "22.13.0")).to.equal(1);
+    expect(compareVersions("24.0.0", "22.13.0")).to.equal(1);
+    expect(compareVersions("20.20.2", "22.13.0")).to.equal(-1);
+  });
+
+  it("runs on Node >= 22.13, re-runs under a fetched Node 22 when older, and fails when the fetched one is too old", () => {
+    expect(MINIMUM_NODE).to.equal("22.13.0");
+    expect(nodeDecision({ version: "22.13.0", reexecuted: false })).to.deep.equal({ action: "run" });
+    expect(nodeDecision({ version: "24.1.0", reexecuted: true })).to.deep.equal({ action: "run" });
+    expect(nodeDecision({ version: "20.20.2", reexecuted: false })).to.deep.equal({
+      action: "reexec",
+      reason: "Node 20.20.2 is older than 22.13.0",
+    });
+    expect(nodeDecision({ version: "22.12.0", reexecuted: false }).action).to.equal("reexec");
+    expect(nodeDecision({ version: "22.12.0", reexecuted: true }).action).to.equal("fail");
+  });
+
+  it("fetches into the same cache folder as scripts/node22.sh", () => {
+    expect(node22Home({ NODE22_HOME: "/opt/n22" }, "/home/a")).to.equal("/opt/n22");
+    expect(node22Home({ XDG_CACHE_HOME: "/var/cache/a" }, "/home/a")).to.equal("/var/cache/a/node22");
+    expect(node22Home({}, "/home/a")).to.equal("/home/a/.cache/node22");
+  });
+
+  it("installs when node_modules is missing, older than the lock, or lacks Hardhat's native EDR package", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "launch-"));
+    try {
+      writeFileSync(path.join(root, "package-lock.json"), "{}");
+      const loads = () => undefined;
+      expect(installReason({ root, requireFrom: loads })).to.equal("node_modules is missing");
+      mkdirSync(path.join(root, "node_modules"));
+      const marker = path.join(root, "node_modules/.package-lock.json");
+      writeFileSync(marker, "{}");
+      utimesSync(marker, new Date(1_000_000), new Date(1_000_000));
+      expect(installReason({ root, requireFrom: loads })).to.equal(
+        "package-lock.json is newer than node_modules",
+      );
+      utimesSync(marker, new Date(), new Date(Date.now() + 60_000));
+      expect(installReason({ root, requireFrom: loads })).to.equal(null);
+      const missing = () => {
+        throw new Error("Cannot find module '@nomicfoundation/edr-linux-x64-gnu'");
+      };
+      expect(installReason({ root, requireFrom: missing })).to.match(/EDR/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("returns the command's exit code, or 128 + the signal number when it was killed", () => {
+    expect(exitCodeOf(0, null)).to.equal(0);
+    expect(exitCodeOf(3, null)).to.equal(3);
+    expect(exitCodeOf(null, "SIGINT")).to.equal(130);
+    expect(exitCodeOf(null, "SIGTERM")).to.equal(143);
+  });
+
+  it("re-runs itself under the cached Node with it first on PATH, and passes the exit code back", function () {
+    this.timeout(30_000);
+    const home = mkdtempSync(path.join(tmpdir(), "node22-"));
+    try {
+      mkdirSync(path.join(home, "node_modules/.bin"), { recursive: true });
+      symlinkSync(process.execPath, path.join(home, "node_modules/.bin/node"));
+      // Pretend this Node is old: a preload that overrides process.versions.node, dropped on the re-run.
+      const preload = path.join(home, "old.cjs");
+      writeFileSync(
+        preload,
+        `if (process.env.${REEXEC_FLAG} !== "1") Object.defineProperty(process.versions, "node", { value: "20.20.2" });`,
+      );
+      const probe =
+        "console.log(JSON.stringify({ version: process.versions.node, first: process.env.PATH.split(require('node:path').delimiter)[0] })); process.exit(7)";
+      // A checkout whose dependencies are in step (so nothing is installed): the launcher, a lock, node_modules.
+      const repo = path.join(home, "repo");
+      mkdirSync(path.join(repo, "scripts"), { recursive: true });
+      copyFileSync(LAUNCHER, path.join(repo, "scripts/launch.mjs"));
+      writeFileSync(path.join(repo, "package.json"), "{}");
+      writeFileSync(path.join(repo, "package-lock.json"), "{}");
+      const edr = path.join(repo, "node_modules/@nomicfoundation/edr");
+      mkdirSync(edr, { recursive: true });
+      writeFileSync(path.join(edr, "package.json"), '{ "name": "@nomicfoundation/edr", "main": "index.js" }');
+      writeFileSync(path.join(edr, "index.js"), "module.exports = {};");
+      writeFileSync(path.join(repo, "node_modules/.package-lock.json"), "{}");
+      const launcher = path.join(repo, "scripts/launch.mjs");
+      const run = spawnSync(process.execPath, ["--require", preload, launcher, "node", "-e", probe], {
+        cwd: repo,
+        encoding: "utf8",
+        env: { ...process.env, NODE22_HOME: home, NODE_OPTIONS: "" },
+      });
+      expect(run.status, run.stderr).to.equal(7);
+      const seen = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as {
+        version: string;
+        first: string;
+      };
+      expect(seen.version).to.equal(process.versions.node);
+      expect(seen.first).to.equal(path.join(home, "node_modules/.bin"));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
