@@ -35,7 +35,7 @@ describe("readCredits", () => {
         };
       },
     };
-    const credits = await readCredits(client, deployment, ME);
+    const credits = await readCredits(client as never, deployment, ME);
     expect(calls).toBe(1);
     expect(asked).toEqual([
       [ME, zeroAddress],
