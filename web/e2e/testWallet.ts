@@ -3,13 +3,28 @@
  * chain questions itself and forwards everything else (eth_sendTransaction, personal_sign,
  * eth_signTypedData_v4, reads) to the Hardhat node, whose development accounts are unlocked. The page can make
  * it reject the next request (`window.__testWallet.rejectNext = true`) or report another chain.
+ *
+ * Smart-wallet mode (`smartWallet`): the account is a smart-contract wallet (contracts/mocks ERC1271WalletMock)
+ * whose owner EOA signs for it, as Coinbase Smart Wallet or a Safe does: `personal_sign` for the account is signed
+ * by the owner on the node. With `erc6492` the wallet is counterfactual (not deployed yet) and the signature is
+ * wrapped as ERC-6492 (the factory and its deploy calldata), so a verifier can simulate the deployment first.
  */
 import type { BrowserContext } from "playwright-core";
+import type { Hex } from "viem";
+import { serializeErc6492Signature } from "viem/utils";
+
+export interface SmartWalletMode {
+  /** The EOA the wallet contract accepts signatures of (unlocked on the node). */
+  owner: `0x${string}`;
+  /** A counterfactual wallet: the factory and the calldata that deploys it. */
+  erc6492?: { factory: `0x${string}`; factoryData: Hex };
+}
 
 export interface TestWalletParameters {
   account: `0x${string}`;
   rpcUrl: string;
   chainIdHex?: `0x${string}`;
+  smartWallet?: SmartWalletMode;
 }
 
 interface RpcAnswer {
@@ -26,6 +41,28 @@ async function forward(rpcUrl: string, method: string, params: unknown): Promise
   });
   const body = (await res.json()) as RpcAnswer;
   return body.error ? { error: body.error } : { result: body.result };
+}
+
+/** personal_sign for a smart wallet: the owner signs on the node; ERC-6492-wrapped for a counterfactual one. */
+async function smartWalletSign(
+  rpcUrl: string,
+  account: string,
+  smart: SmartWalletMode,
+  params: unknown,
+): Promise<RpcAnswer> {
+  const [data, address] = params as [Hex, string];
+  if (address.toLowerCase() !== account.toLowerCase()) {
+    return { error: { code: 4100, message: `personal_sign for ${address}, not this wallet's account` } };
+  }
+  const answer = await forward(rpcUrl, "personal_sign", [data, smart.owner]);
+  if (answer.error || smart.erc6492 === undefined) return answer;
+  return {
+    result: serializeErc6492Signature({
+      address: smart.erc6492.factory,
+      data: smart.erc6492.factoryData,
+      signature: answer.result as Hex,
+    }),
+  };
 }
 
 /** The script that runs in the page before any of its own code. */
@@ -133,8 +170,11 @@ function walletScript(config: { account: string; chainIdHex: string }) {
 }
 
 export async function installTestWallet(context: BrowserContext, p: TestWalletParameters): Promise<void> {
+  const smart = p.smartWallet;
   await context.exposeFunction("__e2eRpc", (method: string, params: unknown) =>
-    forward(p.rpcUrl, method, params),
+    smart !== undefined && method === "personal_sign"
+      ? smartWalletSign(p.rpcUrl, p.account, smart, params)
+      : forward(p.rpcUrl, method, params),
   );
   await context.addInitScript(walletScript, { account: p.account, chainIdHex: p.chainIdHex ?? "0x7a69" });
 }
