@@ -3,7 +3,7 @@
  * participant (`commitmentOf`, `statusOf`, `winningsOf`), each read at `updatedBlock`. Upserts are idempotent;
  * after a reorg the indexer reads again every row updated above the common ancestor.
  */
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -14,6 +14,7 @@ import {
   challengeParticipantStatuses,
   challengeParticipantsCache,
   challengesCache,
+  commitmentsCache,
 } from "./schema.ts";
 import {
   addressSchema,
@@ -102,6 +103,25 @@ export interface ParticipantRecord {
   updatedAt: Date;
 }
 
+/**
+ * Where one challenge's participants stand, counted in one query over the participant cache joined with the vault's
+ * commitment cache (no chain call, no loop in the agent): settled by the pool (`finished` counts `claimed` too,
+ * `out`), or, still `joined`, out once a milestone is Slashed or Refunded, behind when one of the first
+ * `endedMilestones` is not Released, else on track. A participant whose commitment the vault indexer has not
+ * seen yet counts as on track.
+ */
+export interface ChallengeTally {
+  participants: number;
+  onTrack: number;
+  behind: number;
+  finished: number;
+  out: number;
+  /** Slashed milestones of participants the pool has not settled yet, other than their last milestone. */
+  unsettledSlashed: number;
+  /** Unsettled participants whose LAST milestone is Slashed (it carries the stake's rounding remainder). */
+  unsettledSlashedLast: number;
+}
+
 export interface ChallengesRepository {
   upsert(challenge: ChallengeInput): Promise<void>;
   /** True when a row was deleted. */
@@ -128,6 +148,15 @@ export interface ChallengesRepository {
     limit: number;
     afterParticipant?: string;
   }): Promise<ParticipantRecord[]>;
+  /** The challenges `participant` joined, by ascending challenge id, at most `limit` (1..500). */
+  listByParticipant(query: {
+    chainId: number;
+    pool: string;
+    participant: string;
+    limit: number;
+  }): Promise<ParticipantRecord[]>;
+  /** Standings of one challenge's participants (see `ChallengeTally`); commitments are read on `vault`. */
+  tally(query: ChallengeKey & { vault: string; endedMilestones: number }): Promise<ChallengeTally>;
   /** Participants the pool still counts as `joined`, by (challenge id, address), after `after` (the keeper). */
   listJoined(query: {
     chainId: number;
@@ -200,6 +229,16 @@ const updatedSchema = listSchema.extend({ block: safeUintSchema });
 const participantsSchema = keySchema.extend({
   limit: limitSchema,
   afterParticipant: addressSchema.optional(),
+});
+const byParticipantSchema = z.object({
+  chainId: chainIdSchema,
+  pool: addressSchema,
+  participant: addressSchema,
+  limit: limitSchema,
+});
+const tallySchema = keySchema.extend({
+  vault: addressSchema,
+  endedMilestones: z.number().int().min(0).max(104),
 });
 const joinedSchema = z.object({
   chainId: chainIdSchema,
@@ -361,6 +400,65 @@ export function createChallengesRepository(db: DatabaseExecutor, clock: Clock): 
           .orderBy(asc(p.participant))
           .limit(input.limit);
         return rows.map(toParticipant);
+      });
+    },
+    listByParticipant: async (query) => {
+      const input = parseInput(byParticipantSchema, query, "challenge participant list");
+      return withDatabaseErrors("challenge participant list", async () => {
+        const rows = await db
+          .select()
+          .from(p)
+          .where(
+            and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.participant, input.participant)),
+          )
+          .orderBy(asc(p.challengeId))
+          .limit(input.limit);
+        return rows.map(toParticipant);
+      });
+    },
+    tally: async (query) => {
+      const input = parseInput(tallySchema, query, "challenge tally");
+      return withDatabaseErrors("challenge tally", async () => {
+        const m = commitmentsCache;
+        const states = m.milestoneStates;
+        const joined = sql`${p.status} = 'joined'`;
+        const lost = sql`coalesce(${states} @> '["Slashed"]'::jsonb or ${states} @> '["Refunded"]'::jsonb, false)`;
+        const behind = sql`exists (select 1 from jsonb_array_elements_text(${states}) with ordinality as e(state, n)
+          where e.n <= ${input.endedMilestones} and e.state <> 'Released')`;
+        const slashedBeforeLast = sql`(select count(*) from jsonb_array_elements_text(${states}) with ordinality as e(state, n)
+          where e.n < jsonb_array_length(${states}) and e.state = 'Slashed')`;
+        const lastSlashed = sql`${states} ->> (jsonb_array_length(${states}) - 1) = 'Slashed'`;
+        const [row] = await db
+          .select({
+            participants: sql<number>`count(*)::int`,
+            finished: sql<number>`(count(*) filter (where ${p.status} in ('finished', 'claimed')))::int`,
+            out: sql<number>`(count(*) filter (where ${p.status} = 'out' or (${joined} and ${lost})))::int`,
+            behind: sql<number>`(count(*) filter (where ${joined} and not ${lost} and ${behind}))::int`,
+            unsettledSlashed: sql<number>`coalesce(sum(${slashedBeforeLast}) filter (where ${joined}), 0)::int`,
+            unsettledSlashedLast: sql<number>`(count(*) filter (where ${joined} and ${lastSlashed}))::int`,
+          })
+          .from(p)
+          .leftJoin(
+            m,
+            and(eq(m.chainId, p.chainId), eq(m.vault, input.vault), eq(m.commitmentId, p.commitmentId)),
+          )
+          .where(
+            and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.challengeId, input.challengeId)),
+          );
+        const count = (value: unknown) => Number(value ?? 0);
+        const participants = count(row?.participants);
+        const finished = count(row?.finished);
+        const out = count(row?.out);
+        const behindCount = count(row?.behind);
+        return {
+          participants,
+          onTrack: participants - finished - out - behindCount,
+          behind: behindCount,
+          finished,
+          out,
+          unsettledSlashed: count(row?.unsettledSlashed),
+          unsettledSlashedLast: count(row?.unsettledSlashedLast),
+        };
       });
     },
     listJoined: async (query) => {

@@ -6,6 +6,7 @@
  * Only the user's own message is routed: tool results (workout notes included) are never read as requests.
  */
 import { SPORTS, type Sport } from "../../rules/rulesDocument.ts";
+import { describeChallenge } from "../challengeContext.ts";
 import type { AnalyzeCalendarReturnType } from "../tools/analyzeCalendar.ts";
 import type { ToolOutcome } from "../tools/coachTool.ts";
 import type { DetectPatternsToolReturnType } from "../tools/detectPatternsTool.ts";
@@ -131,13 +132,22 @@ function composeStatus(results: Results): string {
   const failed = failure(statusOutcome, "read your commitments");
   if (failed !== null || statusOutcome === undefined || !statusOutcome.ok) return failed ?? CAPABILITIES;
   const status = statusOutcome.result as GetCommitmentStatusReturnType;
+  // Older results (or a model's replay of one) may carry no challenges.
+  const challenges = (status.challenges ?? []).map(describeChallenge);
   if (status.commitments.length === 0)
-    return `You have no running milestone right now. ${status.note ?? ""}`.trim();
+    return [
+      `You have no running milestone right now.`,
+      ...challenges,
+      ...(challenges.length === 0 ? [status.note ?? ""] : []),
+    ]
+      .join(" ")
+      .trim();
   const lines = status.commitments.map((c) =>
     c.met
       ? `Commitment ${c.commitmentId}, milestone ${c.milestoneNumber} of ${c.milestones}: done, ${c.done} of ${c.required} workouts. Claim it before ${c.claimDeadline}.`
       : `Commitment ${c.commitmentId}, milestone ${c.milestoneNumber} of ${c.milestones}: ${c.done} of ${c.required} workouts done, ${c.hoursLeft} h left (until ${c.windowEndLocal}), ${c.atStake} at stake.`,
   );
+  lines.push(...challenges);
   const patternsOutcome = results.get("detectPatterns");
   if (patternsOutcome?.ok === true) {
     const patterns = patternsOutcome.result as DetectPatternsToolReturnType;

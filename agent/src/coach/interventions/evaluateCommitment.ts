@@ -8,6 +8,7 @@ import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
 import { findFreeSlots } from "../calendar/findFreeSlots.ts";
 import type { FreeSlot } from "../calendar/freeSlots.ts";
+import { challengeNudgeNote, loadChallengeFacts } from "../challengeContext.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
 import { loadPreferences, timeZoneFor } from "../coachPreferences.ts";
 import { computeProgress, currentWindow, loadRules } from "../commitmentProgress.ts";
@@ -84,6 +85,12 @@ export async function evaluateCommitment(
   }
   const intervention = planIntervention({ progress, slot, minMinutes });
   if (intervention === null) return { outcome: "on_track", nudges: [] };
+  // A challenge-pool participant hears about the pot and the others (the indexer's cache, no chain call).
+  const [challenge] = await loadChallengeFacts(deps, commitment.owner, [commitment], timeZone);
+  const message =
+    challenge === undefined
+      ? intervention.message
+      : `${intervention.message} ${challengeNudgeNote(challenge)}`;
   const dedupeKey = interventionKey(commitment, window.index, intervention.stage);
   const nudges: DeployNudgeReturnType[] = [];
   for (const channel of new Set(["inApp" as const, ...preferences.channels])) {
@@ -91,7 +98,7 @@ export async function evaluateCommitment(
       await deployNudge(deps, {
         owner: commitment.owner,
         channel,
-        message: intervention.message,
+        message,
         reason: intervention.reason,
         dedupeKey,
         fallbackTimeZone: rules.timezone,
