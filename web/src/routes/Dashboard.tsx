@@ -13,6 +13,7 @@ import { useBalance, useConnection, usePublicClient } from "wagmi";
 import { listCommitments } from "../api/agentClient.ts";
 import type { ApiCommitment } from "../api/schemas.ts";
 import type { Deployment } from "../chain/deployments.ts";
+import { ReleasedBy } from "../commitment/ReleasedBy.tsx";
 import {
   APPEAL_PERIOD_SECONDS,
   appealMayExpire,
@@ -143,6 +144,9 @@ function CommitmentCard({
         {statuses.map((m) => (
           <li key={m.index} className={`st-${m.status}`} data-status={m.status}>
             {m.index + 1}: {STATUS_LABEL[m.status]} · {fmt(m.amount)}
+            {m.status === "released" ? (
+              <ReleasedBy deployment={deployment} owner={c.owner} commitmentId={c.id} index={m.index} />
+            ) : null}
           </li>
         ))}
       </ol>
