@@ -130,8 +130,8 @@ export function ProgressChart({ commitmentId, data }: { commitmentId: bigint; da
             <tr>
               <th scope="col">Window</th>
               <th scope="col">Done</th>
-              <th scope="col">Total so far</th>
-              <th scope="col">Required so far</th>
+              <th scope="col">Total</th>
+              <th scope="col">Needed by then</th>
               <th scope="col">Status</th>
             </tr>
           </thead>

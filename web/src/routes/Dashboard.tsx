@@ -7,7 +7,7 @@
  * while the vault's `exitAvailable()` is true.
  * Commitments and milestone states come from the chain; progress and "claimable" from the agent when signed in.
  */
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type Address, zeroAddress } from "viem";
 import { useBalance, useConnection, usePublicClient } from "wagmi";
 import { listCommitments } from "../api/agentClient.ts";
@@ -22,12 +22,13 @@ import {
   milestoneStatus,
   STATUS_LABEL,
 } from "../chain/milestoneStatus.ts";
-import {
-  type CommitmentView,
-  listCommitmentIds,
-  readCommitment,
-  readVaultFlags,
-} from "../chain/vaultReads.ts";
+import { type CommitmentView, readCommitment, readVaultFlags } from "../chain/vaultReads.ts";
+import { listOwnedCommitmentIds, MAX_FOUND, MAX_SCANNED_IDS } from "../chain/commitmentIndex.ts";
+import { loadDashboardCommitments } from "../commitment/commitmentSource.ts";
+import { BeneficiaryCredits } from "../beneficiary/BeneficiaryCredits.tsx";
+import { CancelCommitment } from "../beneficiary/CancelCommitment.tsx";
+import { ProgressChart } from "../progress/ProgressChart.tsx";
+import { shapeProgressChart } from "../progress/progressChart.ts";
 import {
   type AppealRef,
   useAppealMilestone,
@@ -88,6 +89,8 @@ interface CardProps {
   onExpireAppeal: (ref: MilestoneRef) => void;
   onExit: (commitmentId: bigint) => void;
   busy: boolean;
+  /** The connected account (the owner may cancel before the start). */
+  account?: Address | undefined;
 }
 
 function CommitmentCard({
@@ -105,6 +108,7 @@ function CommitmentCard({
   onExpireAppeal,
   onExit,
   busy,
+  account,
 }: CardProps) {
   const meta = tokenMeta(deployment, c.token);
   const statuses = c.milestones.map((m) => ({ ...m, status: milestoneStatus(m.state, m, nowSec) }));
@@ -124,6 +128,24 @@ function CommitmentCard({
   const canExit =
     exitAvailable && !c.closed && c.milestones.some((m) => m.state === "open" || m.state === "appealed");
   const headingId = `commitment-${c.id}`;
+  // No chart for a cancelled commitment (every milestone refunded before anything started).
+  const cancelled = c.closed && c.milestones.every((m) => m.state === "refunded");
+  const chart =
+    api && !cancelled
+      ? shapeProgressChart(
+          c.milestones.map((m) => {
+            const p = api.milestones.find((a) => a.index === m.index)?.progress;
+            return {
+              start: m.windowStart,
+              end: m.windowEnd,
+              done: p?.done ?? null,
+              required: p?.required ?? null,
+            };
+          }),
+          nowSec,
+        )
+      : null;
+  const beforeStart = nowSec < c.start && account !== undefined && account === c.owner;
   return (
     <article
       className="card"
@@ -212,6 +234,17 @@ function CommitmentCard({
           {signedIn ? "Progress is not available from the agent right now." : "Sign in to see your progress."}
         </p>
       ) : null}
+      {chart ? <ProgressChart commitmentId={c.id} data={chart} /> : null}
+      {beforeStart ? (
+        <CancelCommitment
+          deployment={deployment}
+          account={account}
+          commitmentId={c.id}
+          amount={c.amount}
+          formatted={fmt(c.amount)}
+          closed={c.closed}
+        />
+      ) : null}
       <div className="choices">
         {claimable.length > 0 ? (
           <button type="button" onClick={() => onClaim(claimable)} disabled={busy}>
@@ -265,29 +298,47 @@ function totalsOf(commitments: CommitmentView[]) {
 export default function Dashboard({ deployment }: { deployment: Deployment }) {
   const { address } = useConnection();
   const client = usePublicClient({ chainId: deployment.chainId });
-  const { signedIn } = useSession();
+  const { signedIn, error: sessionError } = useSession();
   const chainTime = useChainTime(deployment.chainId);
   const balance = useBalance({ address, chainId: deployment.chainId });
-  const onChain = useQuery({
-    queryKey: ["commitments", deployment.chainId, deployment.vault.address, address],
+  const queryClient = useQueryClient();
+  // Which commitments: the agent's list when signed in; the bounded chain read (by id) when the agent is down
+  // or nobody is signed in (commitment/commitmentSource.ts). Their states: the vault, one call each.
+  const listing = useQuery({
+    queryKey: [
+      "commitments",
+      deployment.chainId,
+      deployment.vault.address,
+      address,
+      signedIn,
+      sessionError !== null,
+    ],
     enabled: client !== undefined && address !== undefined,
-    queryFn: async () => {
-      if (client === undefined || address === undefined) return [];
-      const ids = await listCommitmentIds(
-        client,
-        deployment.vault.address,
-        address,
-        BigInt(deployment.vault.deploymentBlock),
-      );
-      return Promise.all(ids.map((id) => readCommitment(client, deployment.vault.address, id)));
+    queryFn: () => {
+      if (client === undefined || address === undefined) throw new Error("No client for this chain.");
+      return loadDashboardCommitments({
+        signedIn,
+        sessionError,
+        fromAgent: () =>
+          queryClient.fetchQuery({
+            queryKey: ["api", "commitments", address],
+            queryFn: listCommitments,
+            staleTime: 2_000,
+            retry: false,
+          }),
+        fromChain: () => listOwnedCommitmentIds(client, deployment.vault.address, address),
+        read: (id) => readCommitment(client, deployment.vault.address, id),
+      });
     },
   });
+  const onChain = { ...listing, data: listing.data?.commitments };
   const fromAgent = useQuery({
     queryKey: ["api", "commitments", address],
     enabled: signedIn,
     retry: false,
     queryFn: listCommitments,
   });
+  const fallback = listing.data?.reason === "agent-down";
   const flags = useQuery({
     queryKey: ["vault-flags", deployment.chainId, deployment.vault.address],
     enabled: client !== undefined,
@@ -409,6 +460,21 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
           This vault needs {deployment.threshold} oracle signatures per claim; this app asks one agent.
         </p>
       ) : null}
+      <BeneficiaryCredits deployment={deployment} account={address} />
+      {fallback ? (
+        <div className="alert warn" role="status" data-testid="chain-fallback">
+          <p>
+            The agent cannot be reached, so your commitments are read straight from the vault (the newest{" "}
+            {MAX_SCANNED_IDS.toLocaleString("en-GB")} of all commitments, at most {MAX_FOUND} of yours).
+            Progress, claims and the chart come back with the agent.
+          </p>
+        </div>
+      ) : null}
+      {listing.data?.truncated ? (
+        <p className="hint" data-testid="listing-truncated">
+          Showing your newest {listing.data.commitments.length} commitments; older ones are not listed here.
+        </p>
+      ) : null}
       {onChain.isPending ? <p role="status">Loading your commitments…</p> : null}
       <ErrorAlert error={onChain.error} />
       {signedIn && fromAgent.error ? (
@@ -441,6 +507,7 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
           onExpireAppeal={(ref) => expireAppeal.mutate(ref)}
           onExit={(id) => exit.mutate(id)}
           busy={busy}
+          account={address}
         />
       ))}
     </>
