@@ -1,7 +1,8 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { Signature } from "ethers";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { deployChallengePool } from "../../scripts/lib/deployChallengePool.js";
-import type { ChallengePool } from "../../types/ethers-contracts/index.js";
+import type { ChallengePool, MockERC20Permit } from "../../types/ethers-contracts/index.js";
 import {
   DAY,
   EVIDENCE_HASH,
@@ -135,4 +136,40 @@ export async function playOut(
       if (letters[i] === "S") await (await f.vault.connect(f.keeper).slash(ids[k] as bigint, i)).wait();
     }
   }
+}
+
+/** An EIP-2612 permit of the mock USDC by `signer` for `spender`. */
+export async function signPermit(
+  ethers: HardhatEthers,
+  signer: HardhatEthersSigner,
+  token: MockERC20Permit,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+): Promise<Signature> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = {
+    name: "USD Coin (local)",
+    version: "1",
+    chainId,
+    verifyingContract: await token.getAddress(),
+  };
+  const types = {
+    Permit: [
+      { name: "owner", type: "address" },
+      { name: "spender", type: "address" },
+      { name: "value", type: "uint256" },
+      { name: "nonce", type: "uint256" },
+      { name: "deadline", type: "uint256" },
+    ],
+  };
+  const nonce = await token.nonces(signer.address);
+  const raw = await signer.signTypedData(domain, types, {
+    owner: signer.address,
+    spender,
+    value,
+    nonce,
+    deadline,
+  });
+  return ethers.Signature.from(raw);
 }

@@ -138,7 +138,7 @@ describe("appeal", () => {
         await expect(tx).to.changeTokenBalances(ethers, f.usdc, [f.alice, f.vault], [-USDC_BOND, USDC_BOND]);
       });
 
-      it("given a share under 10 units: the bond is 1", async () => {
+      it("given a share under 10 units: it should set the bond to 1", async () => {
         const f = await networkHelpers.loadFixture(treeFixture);
         const start = (await time.latest()) + DAY;
         const { params } = await import("../helpers/vault.js");
@@ -265,7 +265,7 @@ describe("expireAppeal", () => {
       .withArgs(f.usdcId, 0, State.Refunded);
   });
 
-  it("a late quorum settles an Appealed milestone: share and bond to the owner", async () => {
+  it("when a late quorum settles the Appealed milestone first: it should pay the share and the bond to the owner through claimMilestone", async () => {
     const f = await networkHelpers.loadFixture(appealedFixture);
     await time.increaseTo(f.deadline(0) + 3 * DAY);
     const validUntil = (await time.latest()) + DAY;

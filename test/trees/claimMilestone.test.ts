@@ -151,7 +151,7 @@ describe("claimMilestone", () => {
         });
 
         describe("when the quorum is valid", () => {
-          it("given the owner accepts the payout: it should mark the milestone Released, push the share and emit MilestoneReleased", async () => {
+          it("given the owner accepts the payout: it should mark the milestone Released, push the share to the owner and emit MilestoneReleased", async () => {
             const f = await networkHelpers.loadFixture(treeFixture);
             await time.increaseTo(f.deadline(0) - 2);
             const tx = claim(f, f.ethId, 0);
@@ -178,16 +178,14 @@ describe("claimMilestone", () => {
       });
     });
 
-    describe("when the milestone is Appealed", () => {
-      it("it should release even after the claim deadline, paying the share and the bond to the owner", async () => {
-        const f = await networkHelpers.loadFixture(treeFixture);
-        await time.increaseTo(f.end(0) + 1);
-        await f.vault.connect(f.alice).appeal(f.ethId, 0, { value: ETH_BOND });
-        await time.increaseTo(f.deadline(0) + 5 * DAY);
-        const tx = claim(f, f.ethId, 0);
-        await expect(tx).to.changeEtherBalance(ethers, f.alice, ETH_SHARE + ETH_BOND);
-        expect(await f.vault.milestoneState(f.ethId, 0)).to.equal(State.Released);
-      });
+    it("when the milestone is Appealed: it should release even after the claim deadline and pay the share and the bond to the owner", async () => {
+      const f = await networkHelpers.loadFixture(treeFixture);
+      await time.increaseTo(f.end(0) + 1);
+      await f.vault.connect(f.alice).appeal(f.ethId, 0, { value: ETH_BOND });
+      await time.increaseTo(f.deadline(0) + 5 * DAY);
+      const tx = claim(f, f.ethId, 0);
+      await expect(tx).to.changeEtherBalance(ethers, f.alice, ETH_SHARE + ETH_BOND);
+      expect(await f.vault.milestoneState(f.ethId, 0)).to.equal(State.Released);
     });
 
     it("when the milestone is Released, Slashed or Refunded: it should revert with MilestoneNotOpen", async () => {

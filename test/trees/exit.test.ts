@@ -61,7 +61,7 @@ describe("exit", () => {
   });
 
   describe("when exit is available", () => {
-    it("it should let anyone call it; given milestones whose deadline passed before the pause began it should slash them to the beneficiary; given milestones still running it should refund them to the owner; it should close the commitment", async () => {
+    it("given milestones whose deadline passed before the pause began and others still running: it should let anyone call it, slash the first to the beneficiary, refund the others to the owner and close the commitment", async () => {
       const f = await networkHelpers.loadFixture(exitableFixture);
       expect(await f.vault.exitAvailable()).to.equal(true);
       const refund = 7n * ETH_SHARE;
