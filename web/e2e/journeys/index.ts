@@ -7,6 +7,7 @@
  */
 import type { Browser } from "playwright-core";
 import type { Stack } from "../stack.ts";
+import { beneficiaryJourney } from "./beneficiary.ts";
 
 export interface Journey {
   /** Printed as a heading before its steps. */
@@ -14,4 +15,4 @@ export interface Journey {
   run(stack: Stack, browser: Browser): Promise<void>;
 }
 
-export const journeys: Journey[] = [];
+export const journeys: Journey[] = [beneficiaryJourney];
