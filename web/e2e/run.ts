@@ -5,7 +5,8 @@
  *
  *   node web/e2e/run.ts                      the whole journey
  *   CHROME_PATH=/path/to/chromium            another Chromium binary
- *   E2E_ONLY=beneficiary                     only the journeys whose name contains this (no main journey)
+ *   E2E_ONLY=beneficiary                     only the journeys whose name contains this (no main journey);
+ *                                            E2E_ONLY=main: only the main journey
  *
  * Without a Chromium binary the run is skipped with a message saying so (exit 0), except under CI=true, where
  * it fails: CI installs Debian's chromium (.ci/run).
@@ -505,8 +506,10 @@ try {
   browser = await chromium.launch({ executablePath: CHROME_PATH, headless: true, args: ["--no-sandbox"] });
   // E2E_ONLY=<words of a journey's name>: skip the main journey and run only the journeys whose name has them.
   const only = process.env.E2E_ONLY?.trim().toLowerCase();
-  if (!only) await journey(stack, browser);
-  for (const extra of journeys.filter((j) => !only || j.name.toLowerCase().includes(only))) {
+  if (!only || only === "main") await journey(stack, browser);
+  for (const extra of journeys.filter(
+    (j) => !only || (only !== "main" && j.name.toLowerCase().includes(only)),
+  )) {
     console.log(`\n  ${extra.name}`);
     await extra.run(stack, browser);
   }
