@@ -135,6 +135,16 @@ describe("npm run demo", function () {
   it("plays a challenge pool: two finishers split the missed weeks minus the fee, to the wei", () => {
     const chapter = run.stdout.slice(run.stdout.indexOf("Chapter 2: a challenge pool"));
     expect(chapter).to.not.equal("");
+    // The coach knows the pool: the nudge and the answer carry who is still in and the pot.
+    const week3 = stepLines(chapter, "Pool week 3, Thursday noon");
+    match(
+      week3,
+      /nudge → Frank \[behind_pace\]: ".*Challenge #1: 2 of 4 still in, the pot is 0\.2 ETH so far;/,
+    );
+    match(
+      week3,
+      /coach: .*Challenge #1: 2 of 4 still in, the pot is 0\.2 ETH so far\. .*about 0\.095 ETH each/,
+    );
     const keeper = stepLines(chapter, "the keeper slashes the missed weeks");
     match(keeper, /Erin\s+Released, Slashed, Released$/);
     match(keeper, /Frank\s+Released, Slashed, Slashed$/);

@@ -219,7 +219,7 @@ export function describeChallenge(facts: ChallengeFacts): string {
     case "on_track":
       return facts.shareIfStillInFinish === null
         ? `${head} Finish every week to share the pot after ${facts.winningsFromLocal}.`
-        : `${head} Finish every week to share it: about ${facts.shareIfStillInFinish} each if all ${facts.stillIn} still in finish, claimable after ${facts.winningsFromLocal}.`;
+        : `${head} Finish every week to share it: about ${facts.shareIfStillInFinish} each if the ${facts.stillIn} still in all finish, claimable after ${facts.winningsFromLocal}.`;
   }
 }
 

@@ -160,7 +160,7 @@ describe("the coach knows challenge pools", () => {
     );
     expect(turn.reply).to.contain(`Commitment ${poolCommitment}, milestone 2 of 3: 0 of 3 workouts done`);
     expect(turn.reply, turn.reply).to.contain(
-      "Challenge #7: 3 of 4 still in, the pot is 10 USDC so far. Finish every week to share it: about 3.1666 USDC each if all 3 still in finish, claimable after Wed 16 Dec 00:00.",
+      "Challenge #7: 3 of 4 still in, the pot is 10 USDC so far. Finish every week to share it: about 3.1666 USDC each if the 3 still in all finish, claimable after Wed 16 Dec 00:00.",
     );
     const sources = turn.toolCalls.map((c) => JSON.stringify(c.result));
     expect(ungroundedNumbers(turn.reply, sources), turn.reply).to.deep.equal([]);
