@@ -2,9 +2,14 @@
  * One coach scheduler pass over 10,000 active commitments on PGlite in memory: a third already met (3 workouts
  * done), a third behind (nudged: plan stage, in-app), a third with the running milestone already settled. Prints the
  * pass time and the process RSS before and after.
- * Run from the repository root with Node 22: `node agent/bench/coachSchedulerPass.bench.ts [commitments]`.
+ * Run from the repository root with Node 22: `node agent/bench/coachSchedulerPass.bench.ts [commitments] [--json]`
+ * (default 10,000). `DATABASE_URL=postgres://...` runs it on PostgreSQL instead (give it an empty, throwaway
+ * database: the bench seeds it). BENCH_CPU_PROFILE=<dir> writes a CPU profile of the first pass.
  */
 import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
+import { join } from "node:path";
 import { createInAppChannel } from "../src/coach/channels/inAppChannel.ts";
 import type { CoachDependencies } from "../src/coach/coachDependencies.ts";
 import { runCoachPass } from "../src/coach/scheduler/runCoachPass.ts";
@@ -14,12 +19,17 @@ import { createLogger } from "../src/logger.ts";
 import { canonicalizeRules } from "../src/rules/rulesDocument.ts";
 import { openStore } from "../src/store/openStore.ts";
 
-const count = Number(process.argv[2] ?? 10_000);
+const args = process.argv.slice(2);
+const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 10_000);
+const json = args.includes("--json");
+const databaseUrl = process.env.DATABASE_URL;
 const DAY = 86_400_000;
 const weekStart = Date.UTC(2026, 10, 22, 23, 0, 0); // Mon 00:00 Berlin
 const now = weekStart + 2 * DAY + 9 * 3_600_000; // Wed 09:00 Berlin: a third of the week gone
 const clock = new ManualClock(now);
-const store = await openStore({ dataDir: "memory://", clock });
+const store = await openStore(
+  databaseUrl === undefined ? { dataDir: "memory://", clock } : { databaseUrl, clock },
+);
 const { rulesHash, canonical } = canonicalizeRules({
   version: 1,
   timezone: "Europe/Berlin",
@@ -80,12 +90,25 @@ const deps: CoachDependencies = {
 };
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const rssBefore = process.memoryUsage().rss;
+const profileDir = process.env.BENCH_CPU_PROFILE;
+const session = profileDir === undefined ? undefined : new Session();
+if (session !== undefined) {
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+}
 const start = performance.now();
 const result = await runCoachPass(deps, { maxCommitments: count + 1 });
 const passMs = performance.now() - start;
+if (session !== undefined && profileDir !== undefined) {
+  const { profile } = await session.post("Profiler.stop");
+  await mkdir(profileDir, { recursive: true });
+  await writeFile(join(profileDir, "coachPass.cpuprofile"), JSON.stringify(profile));
+  session.disconnect();
+}
 const rssAfter = process.memoryUsage().rss;
 console.log(
-  `coach scheduler pass, PGlite in memory, Node ${process.versions.node} (seeding took ${(seedMs / 1000).toFixed(1)} s)`,
+  `coach scheduler pass, ${databaseUrl === undefined ? "PGlite in memory" : "PostgreSQL"}, Node ${process.versions.node} (seeding took ${(seedMs / 1000).toFixed(1)} s)`,
 );
 console.log(
   `${result.commitments} commitments: ${(passMs / 1000).toFixed(2)} s (${((passMs * 1000) / result.commitments).toFixed(0)} µs each); outcomes ${JSON.stringify(result.outcomes)}; nudges ${JSON.stringify(result.nudges)}; errors ${result.errors}`,
@@ -93,7 +116,24 @@ console.log(
 console.log(`RSS before pass ${mib(rssBefore)} MiB, after ${mib(rssAfter)} MiB`);
 const second = performance.now();
 const again = await runCoachPass(deps, { maxCommitments: count + 1 });
+const secondMs = performance.now() - second;
 console.log(
-  `second pass (everything already nudged, deduped): ${((performance.now() - second) / 1000).toFixed(2)} s; nudges ${JSON.stringify(again.nudges)}`,
+  `second pass (everything already nudged, deduped): ${(secondMs / 1000).toFixed(2)} s; nudges ${JSON.stringify(again.nudges)}`,
 );
+if (json) {
+  console.log(
+    JSON.stringify({
+      bench: "coachSchedulerPass",
+      driver: databaseUrl === undefined ? "pglite" : "postgres",
+      commitments: result.commitments,
+      passMs,
+      secondPassMs: secondMs,
+      rssBeforeMiB: rssBefore / 1024 / 1024,
+      rssAfterMiB: rssAfter / 1024 / 1024,
+      outcomes: result.outcomes,
+      nudges: result.nudges,
+      errors: result.errors,
+    }),
+  );
+}
 await store.close();

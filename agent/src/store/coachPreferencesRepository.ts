@@ -3,7 +3,7 @@
  * the email address / webhook URL the channels deliver to. `get` returns null when the owner never saved any
  * (the coach then uses `DEFAULT_COACH_PREFERENCES`).
  */
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -30,6 +30,8 @@ export interface CoachPreferencesRecord extends Omit<CoachPreferencesInput, "own
 
 export interface CoachPreferencesRepository {
   get(owner: string): Promise<CoachPreferencesRecord | null>;
+  /** The saved preferences of up to 1,000 owners in one query, by lowercase owner (absent: none saved). */
+  getMany(owners: readonly string[]): Promise<Map<string, CoachPreferencesRecord>>;
   /** Replaces the owner's preferences. */
   put(preferences: CoachPreferencesInput): Promise<CoachPreferencesRecord>;
 }
@@ -65,6 +67,18 @@ export function createCoachPreferencesRepository(
           .where(eq(coachPreferences.owner, value))
           .limit(1);
         return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    getMany: async (owners) => {
+      const values = parseInput(z.array(addressSchema).max(1000), owners, "owners");
+      if (values.length === 0) return new Map();
+      return withDatabaseErrors("coach preferences lookup", async () => {
+        const rows = await db
+          .select()
+          .from(coachPreferences)
+          .where(inArray(coachPreferences.owner, [...new Set(values)]));
+        return new Map(rows.map((row) => [row.owner.toLowerCase(), toRecord(row)]));
       });
     },
 

@@ -99,6 +99,9 @@ export interface WorkoutsPage {
   nextCursor: string | null;
 }
 
+/** Most owners `acceptedOverlappingOwners` takes in one call. */
+export const OWNERS_LOOKUP_MAX = 1000;
+
 export interface WorkoutsRepository {
   /** Stores one workout. Duplicate content hash for the owner → ConflictError `duplicate`. */
   insert(workout: NewWorkout): Promise<WorkoutRecord>;
@@ -113,6 +116,11 @@ export interface WorkoutsRepository {
    * other, so a window holds few of them, and a count must not be silently truncated.
    */
   acceptedOverlapping(owner: string, start: Date, end: Date): Promise<WorkoutRecord[]>;
+  /**
+   * `acceptedOverlapping` for up to `OWNERS_LOOKUP_MAX` owners in one query, ordered by owner, start and id:
+   * how the coach's scheduler reads a page of commitments' workouts at once.
+   */
+  acceptedOverlappingOwners(owners: readonly string[], start: Date, end: Date): Promise<WorkoutRecord[]>;
   /**
    * Serialises verification per owner until the surrounding transaction ends (a transaction-scoped advisory
    * lock), so "check overlaps, then insert" cannot race with a concurrent upload. Use inside
@@ -337,6 +345,34 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
             ),
           )
           .orderBy(asc(workouts.startTime), asc(workouts.id));
+        return rows.map(toRecord);
+      });
+    },
+
+    acceptedOverlappingOwners: async (owners, start, end) => {
+      const range = parseInput(
+        z.object({
+          owners: z.array(addressSchema).max(OWNERS_LOOKUP_MAX),
+          start: dateSchema,
+          end: dateSchema,
+        }),
+        { owners, start, end },
+        "overlap query",
+      );
+      if (range.owners.length === 0) return [];
+      return withDatabaseErrors("workout overlap query", async () => {
+        const rows = await db
+          .select()
+          .from(workouts)
+          .where(
+            and(
+              inArray(workouts.owner, [...new Set(range.owners)]),
+              eq(workouts.verdictStatus, "accepted"),
+              lt(workouts.startTime, range.end),
+              gt(workouts.endTime, range.start),
+            ),
+          )
+          .orderBy(asc(workouts.owner), asc(workouts.startTime), asc(workouts.id));
         return rows.map(toRecord);
       });
     },

@@ -3,9 +3,20 @@
  * pages by ascending id, at most `maxCommitments`, and for at most `maxDurationMs`: a pass that meets slow
  * calendars stops and leaves the rest to the next one). A failing commitment is logged and counted; the pass
  * goes on. Returns what happened, for logs, metrics and benches.
+ *
+ * Set-based reads (issue 18): per page, the accepted workouts of every owner whose running milestone is still
+ * open are read in one query, and their coach preferences in another; each commitment's evaluation then reads
+ * them from memory (`pageStore`) instead of two queries of its own. Memory stays bounded by the page: a page's
+ * workouts and preferences are dropped before the next page is read. Everything else (rules, nudges, their
+ * dedupe and daily cap under the owner's lock) is exactly what `evaluateCommitment` does alone.
  */
+import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
+import type { CoachPreferencesRecord } from "../../store/coachPreferencesRepository.ts";
+import type { Store } from "../../store/store.ts";
+import type { WorkoutRecord } from "../../store/workoutsRepository.ts";
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
+import { currentWindow } from "../commitmentProgress.ts";
 import { type EvaluationOutcome, evaluateCommitment } from "../interventions/evaluateCommitment.ts";
 import { deliverDueReminders } from "../nudges/deliverDueReminders.ts";
 
@@ -28,6 +39,62 @@ export interface RunCoachPassReturnType {
   errors: number;
   /** True when `maxCommitments` or `maxDurationMs` cut the pass short. */
   truncated: boolean;
+}
+
+/**
+ * The store as one page's evaluations see it: `workouts.acceptedOverlapping` and `coachPreferences.get` answer
+ * from what was read for the whole page (same rows, same order), and fall back to the store for an owner or a
+ * range the page did not cover.
+ */
+async function pageStore(store: Store, page: readonly CommitmentRecord[], nowMs: number): Promise<Store> {
+  const owners = new Set<string>();
+  let fromMs = Number.POSITIVE_INFINITY;
+  let toMs = Number.NEGATIVE_INFINITY;
+  for (const commitment of page) {
+    const window = currentWindow(commitment, nowMs);
+    if (window === null || commitment.closed) continue;
+    if ((commitment.milestoneStates[window.index] ?? "Open") !== "Open") continue;
+    owners.add(commitment.owner.toLowerCase());
+    fromMs = Math.min(fromMs, window.startMs);
+    toMs = Math.max(toMs, window.endMs);
+  }
+  if (owners.size === 0) return store;
+  const ownerList = [...owners];
+  const workoutsByOwner = new Map<string, WorkoutRecord[]>();
+  for (const workout of await store.workouts.acceptedOverlappingOwners(
+    ownerList,
+    new Date(fromMs),
+    new Date(toMs),
+  )) {
+    const key = workout.owner.toLowerCase();
+    const list = workoutsByOwner.get(key);
+    if (list === undefined) workoutsByOwner.set(key, [workout]);
+    else list.push(workout);
+  }
+  const preferences: Map<string, CoachPreferencesRecord> = await store.coachPreferences.getMany(ownerList);
+  return {
+    ...store,
+    workouts: {
+      ...store.workouts,
+      acceptedOverlapping: async (owner, start, end) => {
+        const key = owner.toLowerCase();
+        if (!owners.has(key) || start.getTime() < fromMs || end.getTime() > toMs) {
+          return store.workouts.acceptedOverlapping(owner, start, end);
+        }
+        return (workoutsByOwner.get(key) ?? []).filter(
+          (workout) => workout.startTime < end && workout.endTime > start,
+        );
+      },
+    },
+    coachPreferences: {
+      ...store.coachPreferences,
+      get: async (owner) => {
+        const key = owner.toLowerCase();
+        if (!owners.has(key)) return store.coachPreferences.get(owner);
+        return preferences.get(key) ?? null;
+      },
+    },
+  };
 }
 
 export async function runCoachPass(
@@ -60,6 +127,14 @@ export async function runCoachPass(
       afterId,
       limit,
     });
+    let store = deps.store;
+    try {
+      store = await pageStore(deps.store, page, deps.clock.now());
+    } catch (error) {
+      // The page's evaluations then read for themselves, and fail (and are counted) one by one if they must.
+      deps.logger.warn({ err: error }, "coach page prefetch failed; evaluating without it");
+    }
+    const pageDeps = { ...deps, store };
     for (const commitment of page) {
       if (elapsed() - startedAt > maxDurationMs) {
         result.truncated = true;
@@ -67,7 +142,7 @@ export async function runCoachPass(
       }
       result.commitments += 1;
       try {
-        const evaluation = await evaluateCommitment(deps, { commitment, rulesCache });
+        const evaluation = await evaluateCommitment(pageDeps, { commitment, rulesCache });
         result.outcomes[evaluation.outcome] += 1;
         for (const nudge of evaluation.nudges) result.nudges[nudge.status] += 1;
       } catch (error) {
