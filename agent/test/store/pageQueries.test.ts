@@ -34,7 +34,7 @@ function workout(owner: string, startMs: number, minutes: number, accepted = tru
 }
 
 for (const driver of storeDrivers) {
-  describe(`page queries of the coach pass (${driver.name})`, function () {
+  describe(`page queries of the coach pass (${driver.name})`, () => {
     let opened: OpenedTestStore;
     let store: Store;
 
