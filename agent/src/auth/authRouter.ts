@@ -39,7 +39,7 @@ export interface AuthRouterParameters {
 /** Longest accepted signature: 8 KiB covers ERC-6492 wrappers (factory calldata) and multi-owner wallets. */
 const MAX_SIGNATURE_BYTES = 8192;
 
-const verifyBody = z.strictObject({
+export const verifyBody = z.strictObject({
   message: z.string().min(1).max(4096),
   signature: z
     .string()

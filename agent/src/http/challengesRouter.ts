@@ -50,9 +50,9 @@ const limitParam = z
   )
   .optional();
 
-const listQuery = z.strictObject({ limit: limitParam, cursor: uint256Param.optional() });
-const detailQuery = z.strictObject({ limit: limitParam, cursor: addressSchema.optional() });
-const idParams = z.object({ id: uint256Param });
+export const listQuery = z.strictObject({ limit: limitParam, cursor: uint256Param.optional() });
+export const detailQuery = z.strictObject({ limit: limitParam, cursor: addressSchema.optional() });
+export const idParams = z.object({ id: uint256Param });
 
 export type Standing = "on_track" | "behind" | "finished" | "out";
 export type ChallengePhase = "open" | "running" | "settling" | "closed";

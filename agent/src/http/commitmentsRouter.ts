@@ -73,8 +73,8 @@ const milestoneIndexSchema = z
   .transform(Number)
   .refine((index) => index < MAX_MILESTONES, `must be a milestone number from 0 to ${MAX_MILESTONES - 1}`);
 
-const idParams = z.object({ id: commitmentIdSchema });
-const milestoneParams = z.object({ id: commitmentIdSchema, index: milestoneIndexSchema });
+export const idParams = z.object({ id: commitmentIdSchema });
+export const milestoneParams = z.object({ id: commitmentIdSchema, index: milestoneIndexSchema });
 
 /** An evidence set asked for: distinct workout content hashes. */
 const evidenceWorkouts = z
@@ -83,9 +83,9 @@ const evidenceWorkouts = z
   .max(EVIDENCE_SET_MAX)
   .refine((hashes) => new Set(hashes).size === hashes.length, "must not list a workout twice");
 
-const attestationBody = z.strictObject({ workouts: evidenceWorkouts.optional() });
+export const attestationBody = z.strictObject({ workouts: evidenceWorkouts.optional() });
 
-const claimBody = z.strictObject({
+export const claimBody = z.strictObject({
   workouts: evidenceWorkouts.optional(),
   signatures: z
     .array(

@@ -6,7 +6,8 @@
  * → the origin guard (CSRF: a state-changing request from another site's page is refused; `Vary: Origin`) → CORS
  * (the web origin only, with credentials). Under /api: the API rate limit per IP (before the body is read)
  * → JSON body (size-limited; not for GET, HEAD, OPTIONS) → `Cache-Control: no-store` → the session lookup → the
- * API limit per signed-in address → the agent and upload limits on their paths → the auth and rules routes and
+ * API limit per signed-in address → the agent and upload limits on their paths → the auth and rules routes, the
+ * OpenAPI document and its page (`/api/openapi.json`, `/api/docs`, see openapi/) and
  * the injected routers. Then /health (liveness only: /metrics and /health?deep=1 are on the internal listener,
  * internalApp.ts), 404, problem documents. The middlewares that run on every
  * request are grouped with `inSeries` (one router layer each group; see docs/performance.md, "HTTP API").
@@ -33,6 +34,7 @@ import { REQUEST_ID_HEADER } from "./requestId.ts";
 import { requestLogging } from "./requestLogging.ts";
 import { requestTimeout } from "./requestTimeout.ts";
 import { rulesRouter } from "./rulesRouter.ts";
+import { openapiHandlers } from "./openapi/openapiHandlers.ts";
 import { noStore, securityHeaders } from "./securityHeaders.ts";
 
 /** A router mounted at `/api${path}`, behind the API rate limit and the session lookup. */
@@ -135,6 +137,9 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
   // Each router under its own prefix, so a request elsewhere passes it with one prefix test.
   app.use("/api/auth", authRouter({ config, clock, nonces, sessions, chainClient: deps.chainClient }));
   app.use("/api/rules", rulesRouter(deps.store === undefined ? {} : { store: deps.store }));
+  const openapi = openapiHandlers();
+  app.get("/api/openapi.json", openapi.document);
+  app.get("/api/docs", openapi.docsPage);
   for (const route of deps.routes ?? [])
     app.use(route.path === "/" ? "/api" : `/api${route.path}`, route.router);
 

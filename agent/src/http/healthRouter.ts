@@ -74,7 +74,7 @@ export async function runHealthChecks(
   return report;
 }
 
-const healthQuery = z.object({ deep: z.enum(["0", "1", "false", "true"]).optional() });
+export const healthQuery = z.object({ deep: z.enum(["0", "1", "false", "true"]).optional() });
 
 export interface HealthRouterParameters {
   checks: Readonly<Record<string, HealthCheck>>;

@@ -26,11 +26,11 @@ import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 
 export type ReviewRouterParameters = ReviewContext;
 
-const idParams = z.object({
+export const idParams = z.object({
   id: z.uuid("must be a workout or review id (a UUID)"),
 });
 
-const requestBody = z.strictObject({
+export const requestBody = z.strictObject({
   note: z
     .string({ error: "is required (a string)" })
     .trim()
@@ -38,7 +38,7 @@ const requestBody = z.strictObject({
     .max(REVIEW_NOTE_MAX, `must be at most ${REVIEW_NOTE_MAX} characters`),
 });
 
-const decisionBody = z.strictObject({
+export const decisionBody = z.strictObject({
   decision: z.enum(["accept", "reject"], {
     error: 'must be "accept" or "reject"',
   }),
@@ -49,7 +49,7 @@ const decisionBody = z.strictObject({
     .default(""),
 });
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   status: z
     .enum(reviewStatuses, {
       error: `must be one of ${reviewStatuses.join(", ")}`,

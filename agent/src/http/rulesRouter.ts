@@ -16,11 +16,11 @@ import type { Repositories } from "../store/store.ts";
 import { parseJsonBody, parseParams } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
 
-const rulesRequest = z.strictObject({
+export const rulesRequest = z.strictObject({
   rules: z.unknown().refine((value) => value !== undefined, { error: "is required" }),
 });
 
-const hashParams = z.object({
+export const hashParams = z.object({
   hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex hash"),
 });
 

@@ -63,7 +63,7 @@ export interface WorkoutsRouterParameters {
 
 export type WorkoutsRouterReturnType = Router;
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   limit: z
     .string()
     .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${WORKOUTS_PAGE_MAX}`)
@@ -74,9 +74,9 @@ const listQuery = z.strictObject({
 });
 
 /** `PATCH /:id` body, and the upload's optional `sport` field: one of the product's sports. */
-const declareSportBody = z.strictObject({ sport: z.enum(SPORTS) });
-const uploadFields = z.strictObject({ sport: z.enum(SPORTS).optional() });
-const workoutParams = z.strictObject({ id: z.string().min(1).max(64) });
+export const declareSportBody = z.strictObject({ sport: z.enum(SPORTS) });
+export const uploadFields = z.strictObject({ sport: z.enum(SPORTS).optional() });
+export const workoutParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 /** The parser's "no workout in this file" errors, naming the `file` field. */
 function namingFile(error: unknown): unknown {

@@ -39,7 +39,7 @@ export interface CoachRouterParameters {
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24 h)");
 const toMinutes = (value: string) => Number(value.slice(0, 2)) * 60 + Number(value.slice(3));
 
-const preferencesBody = z
+export const preferencesBody = z
   .strictObject({
     channels: z
       .array(z.enum(nudgeChannels))
@@ -60,12 +60,12 @@ const preferencesBody = z
     }
   });
 
-const calendarJsonBody = z.union([
+export const calendarJsonBody = z.union([
   z.strictObject({ ics: z.string().min(1).max(CALENDAR_MAX_CHARS) }),
   z.strictObject({ url: z.url().max(2048) }),
 ]);
 
-const nudgesQuery = z.strictObject({
+export const nudgesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(200).optional(),
 });

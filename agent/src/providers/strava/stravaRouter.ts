@@ -53,7 +53,7 @@ export interface StravaRouterParameters {
   logger: Logger;
 }
 
-const callbackQuery = z.object({
+export const callbackQuery = z.object({
   state: z.string().min(1).max(256),
   code: z.string().min(1).max(512).optional(),
   scope: z.string().max(512).optional(),
