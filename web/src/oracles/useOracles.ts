@@ -42,7 +42,10 @@ export function useOracleStates(deployment: Deployment): OracleState[] {
     queries: agents.map((agent) => ({
       queryKey: [...ORACLES_KEY, "state", agent.url, address],
       retry: false,
-      staleTime: 30_000,
+      // An agent can go down or come back at any time: asked again on every visit and every 15 s.
+      staleTime: 5_000,
+      refetchOnMount: "always" as const,
+      refetchInterval: 15_000,
       queryFn: async () => {
         const [status, session] = await Promise.all([
           fetchAgentStatus(agent.url).catch(() => undefined),

@@ -124,7 +124,13 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
   const threshold = oracleSet.data?.threshold ?? deployment.threshold;
   const claim = useClaimMilestones(deployment, address);
   const gasless = useGaslessClaims(deployment, states);
-  const relayerOn = useRelayerOn(states);
+  // An agent whose commitments answer says it is down is not counted as a relayer, whatever its last status said.
+  const relayerOn = useRelayerOn(
+    states.filter((_, i) => {
+      const view = views[i]?.data;
+      return view === undefined || view.ok || view.verdict.kind !== "unreachable";
+    }),
+  );
   const rows = rowsOf(
     views.map((v) => v.data),
     threshold,
@@ -168,7 +174,8 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
         {rows.length === 0 ? (
           <p>No open milestone with workouts yet.</p>
         ) : (
-          <div className="table-scroll">
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways on a phone must take keyboard focus (axe: scrollable-region-focusable)
+          <section className="table-scroll" aria-label="Verdicts per milestone, scrollable" tabIndex={0}>
             <table aria-label="Verdicts per milestone" data-testid="verdicts">
               <thead>
                 <tr>
@@ -199,7 +206,7 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </section>
 
