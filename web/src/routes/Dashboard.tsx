@@ -456,8 +456,9 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
         </div>
       ) : null}
       {deployment.threshold > 1 ? (
-        <p className="alert warn">
-          This vault needs {deployment.threshold} oracle signatures per claim; this app asks one agent.
+        <p className="alert info">
+          This vault needs {deployment.threshold} oracle signatures per claim: claims ask every oracle. Each
+          oracle's verdict, sign-in and gasless claims: <a href="#/claims">Claims</a>.
         </p>
       ) : null}
       <BeneficiaryCredits deployment={deployment} account={address} />
