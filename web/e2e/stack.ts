@@ -28,6 +28,7 @@ export const HARDHAT_ACCOUNTS = {
 const deploymentSchema = z.object({
   chainId: z.number(),
   vault: z.object({ address: z.string(), deploymentBlock: z.number() }),
+  challengePool: z.object({ address: z.string(), deploymentBlock: z.number() }).optional(),
 });
 
 export interface Stack {
@@ -36,6 +37,8 @@ export interface Stack {
   webUrl: string;
   vault: `0x${string}`;
   deploymentBlock: number;
+  /** The deployed ChallengePool (the agent follows it only when started with `challengePool: true`). */
+  challengePool?: `0x${string}`;
   stop(): Promise<void>;
 }
 
@@ -134,9 +137,18 @@ export interface StartStackParameters {
   log: string[];
   /** Build the web app into this directory (default: a temp dir). */
   outDir?: string;
+  /** The agent follows the deployed ChallengePool (CHALLENGE_POOL_ADDRESS); default off. */
+  challengePool?: boolean;
+  /** More agent environment, e.g. OPERATOR_PRIVATE_KEY to run the keeper and the challenge settler. */
+  agentEnv?: Record<string, string>;
 }
 
-export async function startStack({ log, outDir }: StartStackParameters): Promise<Stack> {
+export async function startStack({
+  log,
+  outDir,
+  challengePool = false,
+  agentEnv = {},
+}: StartStackParameters): Promise<Stack> {
   const [chainPort, agentPort, webPort] = [await freePort(), await freePort(), await freePort()];
   const rpcUrl = `http://127.0.0.1:${chainPort}`;
   const agentUrl = `http://127.0.0.1:${agentPort}`;
@@ -204,6 +216,13 @@ export async function startStack({ log, outDir }: StartStackParameters): Promise
         INDEXER_POLL_INTERVAL_MS: "500",
         RATE_LIMIT_API_POINTS: "100000",
         LOG_LEVEL: "warn",
+        ...(challengePool && deployment.challengePool
+          ? {
+              CHALLENGE_POOL_ADDRESS: deployment.challengePool.address,
+              CHALLENGE_POOL_DEPLOYMENT_BLOCK: String(deployment.challengePool.deploymentBlock),
+            }
+          : {}),
+        ...agentEnv,
       },
       log,
     );
@@ -227,6 +246,9 @@ export async function startStack({ log, outDir }: StartStackParameters): Promise
       webUrl,
       vault: deployment.vault.address as `0x${string}`,
       deploymentBlock: deployment.vault.deploymentBlock,
+      ...(deployment.challengePool
+        ? { challengePool: deployment.challengePool.address as `0x${string}` }
+        : {}),
       stop,
     };
   } catch (error) {

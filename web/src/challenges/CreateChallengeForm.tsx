@@ -216,7 +216,7 @@ export function CreateChallengeForm({
         </div>
         <div className="row">
           {text("periodCount", "Window length")}
-          <Field id={fid("periodUnit")} label="Unit" error={undefined}>
+          <Field id={fid("periodUnit")} label="Window length unit" error={undefined}>
             {(aria) => (
               <select
                 {...aria}

@@ -180,35 +180,31 @@ function Leaderboard({
   const meta = tokenMeta(deployment, c.token);
   if (c.participants.length === 0) return <p>Nobody has joined yet.</p>;
   return (
-    <div className="table-scroll">
-      <table aria-label="Leaderboard">
-        <thead>
-          <tr>
-            <th scope="col">Participant</th>
-            <th scope="col">Standing</th>
-            <th scope="col">Windows released</th>
-            <th scope="col">Winnings to claim</th>
+    <table aria-label="Leaderboard" className="leaderboard">
+      <thead>
+        <tr>
+          <th scope="col">Participant</th>
+          <th scope="col">Standing</th>
+          <th scope="col">Windows released</th>
+          <th scope="col">Winnings to claim</th>
+        </tr>
+      </thead>
+      <tbody>
+        {c.participants.map((p) => (
+          <tr key={p.address} data-testid="participant" data-standing={p.standing}>
+            <td>
+              <span className="mono" title={p.address}>
+                {shortAddress(p.address)}
+              </span>
+              {me !== undefined && p.address === me ? " (you)" : ""}
+            </td>
+            <td>{STANDING_LABEL[p.standing]}</td>
+            <td>{p.milestonesReleased === null ? "–" : `${p.milestonesReleased} of ${c.milestones}`}</td>
+            <td>{p.claimable > 0n ? formatAmount({ value: p.claimable, ...meta }) : "–"}</td>
           </tr>
-        </thead>
-        <tbody>
-          {c.participants.map((p) => (
-            <tr key={p.address} data-testid="participant" data-standing={p.standing}>
-              <td>
-                <span className="mono" title={p.address}>
-                  {shortAddress(p.address)}
-                </span>
-                {me !== undefined && p.address === me ? " (you)" : ""}
-              </td>
-              <td>{STANDING_LABEL[p.standing]}</td>
-              <td>
-                {p.milestonesReleased ?? "–"} of {c.milestones}
-              </td>
-              <td>{p.claimable > 0n ? formatAmount({ value: p.claimable, ...meta }) : "–"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
