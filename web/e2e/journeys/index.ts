@@ -7,6 +7,7 @@
  */
 import type { Browser } from "playwright-core";
 import type { Stack } from "../stack.ts";
+import { identityJourney } from "./identity.ts";
 import { poolJourney } from "./pool.ts";
 import { beneficiaryJourney } from "./beneficiary.ts";
 
@@ -16,4 +17,4 @@ export interface Journey {
   run(stack: Stack, browser: Browser): Promise<void>;
 }
 
-export const journeys: Journey[] = [beneficiaryJourney, poolJourney];
+export const journeys: Journey[] = [beneficiaryJourney, poolJourney, identityJourney];
