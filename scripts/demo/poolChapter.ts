@@ -9,9 +9,9 @@
  * balances table (stake in, returned, winnings, lost to the pot, fee, fallback), which must add up to the wei.
  */
 import { type Address, formatEther, type Hex, parseEther, parseEventLogs, zeroAddress } from "viem";
-import { challengePoolAbi, commitmentVaultAbi } from "../../deployments/abi.ts";
 import type { AttestationView } from "../../agent/src/services/issueAttestation.ts";
 import type { WorkoutView } from "../../agent/src/services/workoutView.ts";
+import { challengePoolAbi, commitmentVaultAbi } from "../../deployments/abi.ts";
 import { type AgentSession, expectStatus, signIn } from "./demoAgent.ts";
 import type { DemoAccount, MinedTransaction } from "./demoChain.ts";
 import {

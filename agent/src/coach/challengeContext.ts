@@ -11,9 +11,10 @@
  * settled (the share of milestone i is `stake / milestones`, the last one takes the remainder), i.e. what the
  * pot will hold once everyone is settled if nothing else is missed.
  */
+
+import { LruMap } from "../lruMap.ts";
 import type { ChallengeRecord, ChallengeTally, ParticipantRecord } from "../store/challengesRepository.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
-import { LruMap } from "../lruMap.ts";
 import type { CoachDependencies } from "./coachDependencies.ts";
 import { milestoneShare } from "./commitmentProgress.ts";
 import { formatAmount } from "./tokenAmounts.ts";

@@ -6,12 +6,12 @@
  */
 import { expect } from "chai";
 import type { Address } from "viem";
-import { createRulesProvider } from "../../src/coach/agent/rulesProvider.ts";
 import { ungroundedNumbers } from "../../src/coach/agent/groundNumbers.ts";
+import { createRulesProvider } from "../../src/coach/agent/rulesProvider.ts";
 import { runAgentTurn } from "../../src/coach/agent/runAgentTurn.ts";
 import { evaluateCommitment } from "../../src/coach/interventions/evaluateCommitment.ts";
-import { getCommitmentStatus } from "../../src/coach/tools/getCommitmentStatus.ts";
 import { coachTools } from "../../src/coach/tools/coachTools.ts";
+import { getCommitmentStatus } from "../../src/coach/tools/getCommitmentStatus.ts";
 import { canonicalizeRules } from "../../src/rules/rulesDocument.ts";
 import type { ChallengeParticipantStatus } from "../../src/store/schema.ts";
 import {
