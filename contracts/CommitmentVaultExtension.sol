@@ -151,10 +151,11 @@ contract CommitmentVaultExtension is CommitmentVaultState {
     }
 
     /// @dev For {exit}: Open milestones whose deadline had passed before the current pause began become Slashed
-    /// (summed as `forfeited`); the other Open and Appealed ones are summed (bonds included) as `refund`. Deadlines do
-    /// not always grow with the index (with grace under an hour, the hour after an unpause can put a window's deadline
-    /// after the next window's), so each Open milestone's deadline is computed until the first window that ended after
-    /// the pause began: a deadline is never before its window's end, so from there on everything is still running.
+    /// (summed as `forfeited`); the other Open and Appealed ones are summed (bonds included) as `refund`. The loop does
+    /// not rely on deadlines growing with the index (under the v2 rule the hour after an unpause reaches every deadline
+    /// less than an hour after it, so they do): each Open milestone's deadline is computed until the first window that
+    /// ended after the pause began; a deadline is never before its window's end, so from there on everything is still
+    /// running.
     /// Bounded: at most MAX_MILESTONES iterations.
     function _settleForExit(
         Record storage c,

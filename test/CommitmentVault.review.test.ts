@@ -44,8 +44,7 @@ function modelDeadline(end: number, grace: number, pauses: readonly Interval[], 
   for (const { p, u: ended } of pauses) {
     const u = ended ?? now;
     if (p >= d) break;
-    if (u <= end) continue;
-    d += u - Math.max(p, end);
+    if (u > end) d += u - Math.max(p, end);
     if (d < u + HOUR) d = u + HOUR;
   }
   return d;
@@ -80,14 +79,15 @@ describe("CommitmentVault review: deadlines", () => {
     const p = params(start, f.charity.address, { grace: 0 });
     await f.vault.connect(f.alice).createCommitment(p, { value: p.amount });
     const end = start + WEEK;
-    // Paused for the window's last day, unpaused exactly at its end; a later pause takes the slow path.
+    // Paused for the window's last day, unpaused exactly at its end: no claim time left, so the owner gets the
+    // hour after the unpause. A later pause, after that deadline, takes the slow path and moves nothing.
     await pauseAt(f, end - DAY);
     await unpauseAt(f, end);
-    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(end);
+    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(end + HOUR);
     await pauseAt(f, end + DAY);
-    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(end);
+    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(end + HOUR);
     await unpauseAt(f, end + 2 * DAY);
-    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(end);
+    expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(end + HOUR);
     await f.vault.slash(1, 0);
   });
 
@@ -461,11 +461,12 @@ describe("CommitmentVault review: exit forfeits exactly what was slashable befor
   }
 });
 
-describe("CommitmentVault review: exit with deadlines out of order", () => {
-  it("forfeits a later milestone whose deadline passed before the pause even when an earlier one is still running", async () => {
-    // With grace under an hour, the hour after an unpause can push milestone 0's deadline past milestone 1's:
-    // window 0 ends at E inside a pause that ends at E + 30 min (deadline E + 90 min); window 1 ends at E + 60 min,
-    // after that unpause, so its deadline stays E + 60 min. A pause from E + 70 min lasting 30 days then exits.
+describe("CommitmentVault review: exit after an unpause near deadlines", () => {
+  it("forfeits every milestone whose deadline, the hour after an unpause included, passed before the pause", async () => {
+    // Window 0 ends at E inside a pause that ends at E + 30 min; window 1 ends at E + 60 min, less than an hour after
+    // that unpause: both get its hour (E + 90 min), so deadlines stay in window order (under the v1-era rule window
+    // 1 kept E + 60 min and came before window 0's). Window 2 ends at E + 120 min, an hour and a half after the
+    // unpause: unmoved. A pause from E + 125 min lasting 30 days then exits.
     const f = await networkHelpers.loadFixture(vaultFixture);
     const start = (await time.latest()) + HOUR;
     const count = 8;
@@ -480,18 +481,22 @@ describe("CommitmentVault review: exit with deadlines out of order", () => {
     await pauseAt(f, e - 10 * 60);
     await unpauseAt(f, e + 30 * 60);
     expect(Number(await f.vault.claimDeadline(1, 0))).to.equal(e + 90 * 60);
-    expect(Number(await f.vault.claimDeadline(1, 1))).to.equal(e + 60 * 60);
-    const pausedAt = e + 70 * 60;
+    expect(Number(await f.vault.claimDeadline(1, 1))).to.equal(e + 90 * 60);
+    expect(Number(await f.vault.claimDeadline(1, 2))).to.equal(e + 120 * 60);
+    expect(Number(await f.vault.claimDeadline(1, 3))).to.equal(e + 180 * 60);
+    const pausedAt = e + 125 * 60;
     await pauseAt(f, pausedAt);
     await time.increaseTo(pausedAt + 30 * DAY);
     const tx = f.vault.connect(f.keeper).exit(1);
-    // Milestone 1 was slashable from E + 60 min, before the pause: it goes to the charity, as a slash would have.
-    await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(1, 1, f.charity.address, SHARE);
+    // Milestones 0..2 were slashable before the pause: they go to the charity, as slashes would have sent them.
+    for (const i of [0, 1, 2]) {
+      await expect(tx).to.emit(f.vault, "MilestoneSlashed").withArgs(1, i, f.charity.address, SHARE);
+    }
     await expect(tx)
       .to.emit(f.vault, "CommitmentExited")
-      .withArgs(1, f.alice.address, SHARE * BigInt(count - 1));
-    expect(await f.vault.milestoneState(1, 0)).to.equal(3n);
-    expect(await f.vault.milestoneState(1, 1)).to.equal(2n);
-    expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(SHARE);
+      .withArgs(1, f.alice.address, SHARE * BigInt(count - 3));
+    for (const i of [0, 1, 2]) expect(await f.vault.milestoneState(1, i)).to.equal(2n);
+    for (let i = 3; i < count; i++) expect(await f.vault.milestoneState(1, i)).to.equal(3n);
+    expect(await f.vault.credits(f.charity.address, ZERO_ADDRESS)).to.equal(3n * SHARE);
   });
 });
