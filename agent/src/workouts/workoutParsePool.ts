@@ -36,7 +36,10 @@ export interface WorkoutParsePoolOptions {
   queueMax?: number;
   /** The `Retry-After` of a refusal, seconds; default 2. */
   retryAfterSeconds?: number;
-  /** Threads kept when idle; default 1 (the first upload after start does not pay for a thread's start). */
+  /**
+   * Threads started up front and kept when idle; default 0: threads start with the first uploads (~0.3 s once)
+   * and stop after a minute without work, so an idle agent neither pays their memory nor slows its own start.
+   */
   minThreads?: number;
 }
 
@@ -68,7 +71,7 @@ export function createWorkoutParsePool(options: WorkoutParsePoolOptions = {}): W
   const capacity = threads + queueMax;
   const pool = new Piscina<ParseTask, ParseOutcome>({
     filename: WORKER,
-    minThreads: Math.min(threads, options.minThreads ?? 1),
+    minThreads: Math.min(threads, options.minThreads ?? 0),
     maxThreads: threads,
     // Our own count below refuses first; piscina's bound is a second fence.
     maxQueue: queueMax + threads,
