@@ -159,6 +159,7 @@ describe("the coach knows challenge pools", () => {
       { owner, message: "How am I doing?" },
     );
     expect(turn.reply).to.contain(`Commitment ${poolCommitment}, milestone 2 of 3: 0 of 3 workouts done`);
+    expect(turn.reply).to.contain("You need 3 more workouts by Mon 7 Dec 00:00 to stay in Challenge #7.");
     expect(turn.reply, turn.reply).to.contain(
       "Challenge #7: 3 of 4 still in, the pot is 10 USDC so far. Finish every week to share it: about 3.1666 USDC each if the 3 still in all finish, claimable after Wed 16 Dec 00:00.",
     );

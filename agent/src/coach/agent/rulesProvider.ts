@@ -147,6 +147,14 @@ function composeStatus(results: Results): string {
       ? `Commitment ${c.commitmentId}, milestone ${c.milestoneNumber} of ${c.milestones}: done, ${c.done} of ${c.required} workouts. Claim it before ${c.claimDeadline}.`
       : `Commitment ${c.commitmentId}, milestone ${c.milestoneNumber} of ${c.milestones}: ${c.done} of ${c.required} workouts done, ${c.hoursLeft} h left (until ${c.windowEndLocal}), ${c.atStake} at stake.`,
   );
+  // A pool participant still in hears what it takes to stay in.
+  for (const c of status.commitments) {
+    const challenge = (status.challenges ?? []).find((f) => f.challengeId === c.challengeId);
+    if (challenge === undefined || challenge.you === "out" || c.met || c.remaining === 0) continue;
+    lines.push(
+      `You need ${c.remaining} more workout${c.remaining === 1 ? "" : "s"} by ${c.windowEndLocal} to stay in ${challenge.name}.`,
+    );
+  }
   lines.push(...challenges);
   const patternsOutcome = results.get("detectPatterns");
   if (patternsOutcome?.ok === true) {
