@@ -438,6 +438,7 @@ async function assemble(
         chainId: config.chainId,
         vault: config.vault?.address,
         relayerEnabled: relayer !== undefined,
+        stravaEnabled: config.strava !== undefined,
       }),
     },
     { path: "/", router: coach.router },

@@ -1,8 +1,9 @@
 /**
  * `GET /api/status` (public, no session): what a client needs to know about this agent before acting through it —
  * the oracle address it signs with (`null` when it holds no key), the chain and vault it serves, and whether its
- * gasless relayer is on. The web app reads it to match each agent to one of the vault's oracles, and to show the
- * "claim before <deadline>" banner when no agent relays claims. Nothing secret: the operator's address is not
+ * gasless relayer is on, and which activity providers it links (Strava). The web app reads it to match each agent to
+ * one of the vault's oracles, to show the "claim before <deadline>" banner when no agent relays claims, and to offer
+ * "Connect Strava" only where Strava is configured. Nothing secret: the operator's address is not
  * listed, nor any setting.
  */
 import { Router } from "express";
@@ -16,6 +17,8 @@ export interface StatusRouterParameters {
   vault: Address | undefined;
   /** True when `POST /api/commitments/:id/milestones/:i/claim` relays claims (RELAYER_ENABLED). */
   relayerEnabled: boolean;
+  /** True when `/api/providers/strava` is served (STRAVA_CLIENT_ID). Default false. */
+  stravaEnabled?: boolean;
 }
 
 export interface AgentStatus {
@@ -23,6 +26,7 @@ export interface AgentStatus {
   chainId: number;
   vault: Address | null;
   relayer: { enabled: boolean };
+  providers: { strava: boolean };
 }
 
 export function statusRouter(parameters: StatusRouterParameters): Router {
@@ -31,6 +35,7 @@ export function statusRouter(parameters: StatusRouterParameters): Router {
     chainId: parameters.chainId,
     vault: parameters.vault ?? null,
     relayer: { enabled: parameters.relayerEnabled },
+    providers: { strava: parameters.stravaEnabled ?? false },
   };
   const router = Router();
   router.get("/", (_req, res) => {

@@ -9,6 +9,7 @@ import type { RulesDocument } from "../rules/rulesHash.ts";
 import {
   type AgentReply,
   type ApiCommitment,
+  agentProvidersSchema,
   type Attestation,
   agentReplySchema,
   attestationSchema,
@@ -354,8 +355,14 @@ export function linkCalendarUrl(url: string) {
 
 const STRAVA_PATH = "/api/providers/strava";
 
-/** The Strava link of the signed-in wallet; `null` when this agent has no Strava integration (404). */
+/**
+ * The Strava link of the signed-in wallet; `null` when this agent has no Strava integration. The public
+ * `GET /api/status` says so first, so an agent without Strava is never asked (no 404 in the console); an older
+ * agent without `providers` there is asked, and its 404 means the same.
+ */
 export async function getStravaLink(): Promise<StravaLink | null> {
+  const status = await request("/api/status", agentProvidersSchema).catch(() => undefined);
+  if (status?.providers?.strava === false) return null;
   try {
     return await request(STRAVA_PATH, stravaLinkSchema);
   } catch (error) {

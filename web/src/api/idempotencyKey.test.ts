@@ -150,7 +150,16 @@ describe("preferences and Strava calls", () => {
   });
 
   it("reads the Strava link, null when the agent has no Strava integration, and the authorisation URL", async () => {
+    const status = (strava?: boolean) =>
+      json(200, {
+        oracle: null,
+        chainId: 31337,
+        vault: null,
+        relayer: { enabled: false },
+        ...(strava === undefined ? {} : { providers: { strava } }),
+      });
     const fetchMock = answers(
+      status(true),
       json(200, {
         provider: "strava",
         linked: true,
@@ -160,17 +169,26 @@ describe("preferences and Strava calls", () => {
         linkedAt: "2026-12-01T10:00:00.000Z",
         syncedUntil: null,
       }),
+      // An older agent: no `providers` in its status, and a 404 for the link.
+      status(),
       json(404, { status: 404, code: "not_found" }, "application/problem+json"),
+      // An agent that says it has no Strava is not asked for the link.
+      status(false),
       json(200, { authorizeUrl: "https://www.strava.com/oauth/authorize?client_id=1&state=abc" }),
+      status(true),
       json(500, { status: 500, code: "internal" }, "application/problem+json"),
     );
     vi.stubGlobal("fetch", fetchMock);
     await expect(getStravaLink()).resolves.toMatchObject({ linked: true, athleteId: "42" });
+    expect(String(fetchMock.mock.calls[0]?.[0])).toBe("http://127.0.0.1:8787/api/status");
+    expect(String(fetchMock.mock.calls[1]?.[0])).toBe("http://127.0.0.1:8787/api/providers/strava");
     await expect(getStravaLink()).resolves.toBeNull();
+    await expect(getStravaLink()).resolves.toBeNull();
+    expect(fetchMock).toHaveBeenCalledTimes(5);
     await expect(stravaAuthorizeUrl()).resolves.toBe(
       "https://www.strava.com/oauth/authorize?client_id=1&state=abc",
     );
-    expect(String(fetchMock.mock.calls[2]?.[0])).toBe("http://127.0.0.1:8787/api/providers/strava/connect");
+    expect(String(fetchMock.mock.calls[5]?.[0])).toBe("http://127.0.0.1:8787/api/providers/strava/connect");
     await expect(getStravaLink()).rejects.toBeInstanceOf(ProblemError);
   });
 });

@@ -212,3 +212,8 @@ export const stravaConnectSchema = z.object({ authorizeUrl: z.url({ protocol: /^
 
 /** An answer whose body the app does not read (204 No Content reads as `{}`). */
 export const noContentSchema = z.looseObject({});
+
+/** The part of the public `GET /api/status` about activity providers (absent from older agents). */
+export const agentProvidersSchema = z.looseObject({
+  providers: z.looseObject({ strava: z.boolean() }).optional(),
+});

@@ -24,6 +24,16 @@ const UNLINKED = {
 };
 
 type Answer = { status: number; body?: unknown };
+const STATUS_ON: Answer & { body: Record<string, unknown> } = {
+  status: 200,
+  body: {
+    oracle: null,
+    chainId: 31337,
+    vault: null,
+    relayer: { enabled: false },
+    providers: { strava: true },
+  },
+};
 /** A fetch answering by "METHOD path" (each key's answers in turn), recording every call. */
 function agent(routes: Record<string, Answer[]>) {
   return vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
@@ -59,6 +69,7 @@ describe("StravaConnection", () => {
   it("starts the OAuth flow from Connect: asks the agent for Strava's URL and goes there", async () => {
     const authorizeUrl = "https://www.strava.com/oauth/authorize?client_id=1&state=s1";
     const fetchMock = agent({
+      "GET /api/status": [STATUS_ON],
       "GET /api/providers/strava": [{ status: 200, body: UNLINKED }],
       "GET /api/providers/strava/connect": [{ status: 200, body: { authorizeUrl } }],
     });
@@ -72,12 +83,14 @@ describe("StravaConnection", () => {
     expect((screen.getByRole("button", { name: "Opening Strava…" }) as HTMLButtonElement).disabled).toBe(
       true,
     );
-    expect(fetchMock.mock.calls[1]?.[1]?.credentials).toBe("include");
+    expect(String(fetchMock.mock.calls[2]?.[0])).toMatch(/\/api\/providers\/strava\/connect$/);
+    expect(fetchMock.mock.calls[2]?.[1]?.credentials).toBe("include");
   });
 
   it("shows a linked athlete, disconnects with DELETE (with an Idempotency-Key) and shows it unlinked", async () => {
     window.history.replaceState(null, "", "/?provider=strava&status=connected#/workouts");
     const fetchMock = agent({
+      "GET /api/status": [STATUS_ON],
       "GET /api/providers/strava": [{ status: 200, body: LINKED }],
       "DELETE /api/providers/strava": [{ status: 204 }],
     });
@@ -93,7 +106,7 @@ describe("StravaConnection", () => {
     expect(await screen.findByText(/Strava is disconnected/)).toBeTruthy();
     expect(screen.getByRole("button", { name: "Connect Strava" })).toBeTruthy();
     expect(screen.getByTestId("strava").dataset.state).toBe("unlinked");
-    const init = fetchMock.mock.calls[1]?.[1];
+    const init = fetchMock.mock.calls[2]?.[1];
     expect(init?.method).toBe("DELETE");
     expect((init?.headers as Record<string, string> | undefined)?.["idempotency-key"]).toMatch(
       /^[0-9a-f]{32}$/,
@@ -104,6 +117,7 @@ describe("StravaConnection", () => {
     vi.stubGlobal(
       "fetch",
       agent({
+        "GET /api/status": [STATUS_ON],
         "GET /api/providers/strava": [{ status: 200, body: LINKED }],
         "DELETE /api/providers/strava": [
           { status: 403, body: { status: 403, code: "forbidden", detail: "Origin not allowed." } },
@@ -116,10 +130,24 @@ describe("StravaConnection", () => {
     expect(screen.getByTestId("strava").dataset.state).toBe("linked");
   });
 
-  it("says so when the agent has no Strava integration (404), with no buttons", async () => {
+  it("says so when the agent has no Strava integration, with no buttons and without asking for the link", async () => {
+    const fetchMock = agent({
+      "GET /api/status": [{ status: 200, body: { ...STATUS_ON.body, providers: { strava: false } } }],
+    });
+    vi.stubGlobal("fetch", fetchMock);
+    renderIt();
+    expect(await screen.findByText(/does not import from Strava/)).toBeTruthy();
+    expect(screen.queryAllByRole("button")).toHaveLength(0);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  it("reads an older agent's 404 (no providers in its status) as no Strava", async () => {
     vi.stubGlobal(
       "fetch",
-      agent({ "GET /api/providers/strava": [{ status: 404, body: { status: 404, code: "not_found" } }] }),
+      agent({
+        "GET /api/status": [{ status: 200, body: { ...STATUS_ON.body, providers: undefined } }],
+        "GET /api/providers/strava": [{ status: 404, body: { status: 404, code: "not_found" } }],
+      }),
     );
     renderIt();
     expect(await screen.findByText(/does not import from Strava/)).toBeTruthy();

@@ -361,7 +361,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     path: "/api/status",
     tag: "agent",
     summary:
-      "Public: the oracle address this agent signs with, its chain and vault, whether it relays claims.",
+      "Public: the oracle address this agent signs with, its chain and vault, whether it relays claims, which providers it links.",
     responses: {
       "200": json(
         "The agent's status.",
@@ -370,6 +370,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
           chainId: z.number().int(),
           vault: address.nullable(),
           relayer: z.looseObject({ enabled: z.boolean() }),
+          providers: z.looseObject({ strava: z.boolean() }),
         }),
       ),
     },
