@@ -29,6 +29,9 @@ const deploymentSchema = z.object({
   chainId: z.number(),
   vault: z.object({ address: z.string(), deploymentBlock: z.number() }),
   challengePool: z.object({ address: z.string(), deploymentBlock: z.number() }).optional(),
+  tokens: z
+    .array(z.object({ address: z.string(), symbol: z.string(), decimals: z.number(), permit: z.boolean() }))
+    .default([]),
 });
 
 export interface Stack {
@@ -39,6 +42,8 @@ export interface Stack {
   deploymentBlock: number;
   /** The deployed ChallengePool (the agent follows it only when started with `challengePool: true`). */
   challengePool?: `0x${string}`;
+  /** The allowlisted tokens of the deployment (locally: the mock USDC, with permit). */
+  tokens?: { address: `0x${string}`; symbol: string; decimals: number; permit: boolean }[];
   stop(): Promise<void>;
 }
 
@@ -249,6 +254,7 @@ export async function startStack({
       ...(deployment.challengePool
         ? { challengePool: deployment.challengePool.address as `0x${string}` }
         : {}),
+      tokens: deployment.tokens.map((t) => ({ ...t, address: t.address as `0x${string}` })),
       stop,
     };
   } catch (error) {

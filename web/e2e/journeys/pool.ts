@@ -1,30 +1,43 @@
 /**
  * Challenge pool journey (issue 14), on a stack of its own whose agent follows the ChallengePool and runs the
  * keeper and the challenge settler (operator: account #8), with Hardhat accounts #5 (Alice: creates the
- * challenge, joins, finishes), #6 (Bob: joins, misses every window) and #7 (fee recipient and fallback
- * beneficiary):
+ * challenge, joins, finishes), #6 (Bob: joins, misses every window), #7 (fee recipient and fallback
+ * beneficiary) and #9 (Carol: joins a USDC challenge with a permit):
  * - Alice creates a challenge in the UI (ETH stake 0.05, 2 windows of 1 hour, fee 2.5 %), both join through the
  *   UI with ETH (the join steps confirmed, each seat a vault commitment owned by its participant);
+ * - Carol joins a second challenge, staked in the mock USDC, with one EIP-2612 signature: the steps are
+ *   permit → join → confirm, exactly the stake leaves her wallet and no allowance is left;
  * - Alice uploads a GPX run in each window and claims each milestone from the dashboard, where her commitment
  *   links to its challenge; Bob does nothing;
  * - time passes the last claim deadline: the keeper slashes Bob's windows to the pool, the settler settles both;
  * - the leaderboard says Finished / Out, the pot is Bob's stake; Alice clicks "Claim winnings" and her balance
  *   grows by exactly `pot * 9750 / 10000` minus the claim's gas (from its receipt); the fee recipient's pool
- *   credit is the rest of the pot.
+ *   credit is the rest of the pot, and it withdraws exactly that from the challenge page.
  */
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createPublicClient, formatEther, http, parseEther, toHex, zeroAddress } from "viem";
+import {
+  type Address,
+  createPublicClient,
+  encodeFunctionData,
+  formatEther,
+  type Hex,
+  http,
+  parseEther,
+  toHex,
+  zeroAddress,
+} from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { challengePoolAbi, commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { challengePoolAbi, commitmentVaultAbi, mockERC20PermitAbi } from "../../../deployments/abi.ts";
 import { gpxRun } from "../gpx.ts";
 import {
   assert,
   localInput,
   nav,
+  rpc,
   STEP_TIMEOUT_MS,
   screens,
   setActivePage,
@@ -40,6 +53,7 @@ const MNEMONIC = "test test test test test test test test test test test junk";
 const ALICE = mnemonicToAccount(MNEMONIC, { addressIndex: 5 }).address;
 const BOB = mnemonicToAccount(MNEMONIC, { addressIndex: 6 }).address;
 const RECIPIENT = mnemonicToAccount(MNEMONIC, { addressIndex: 7 }).address;
+const CAROL = mnemonicToAccount(MNEMONIC, { addressIndex: 9 }).address;
 const OPERATOR_KEY = toHex(
   mnemonicToAccount(MNEMONIC, { addressIndex: 8 }).getHdKey().privateKey as Uint8Array,
 );
@@ -162,6 +176,7 @@ async function run(_shared: Stack, browser: Browser): Promise<void> {
         args: [id],
       });
       assert(c.owner === ALICE && c.beneficiary === pool && c.amount === STAKE, "Alice's vault commitment");
+      await a.getByRole("table", { name: "Leaderboard" }).getByText("(you)").waitFor();
       await checkScreen(a, "challenge-joined", screens);
     });
 
@@ -188,6 +203,90 @@ async function run(_shared: Stack, browser: Browser): Promise<void> {
       await b.getByRole("table", { name: "Leaderboard" }).getByText("(you)").waitFor();
       setActivePage(a);
     });
+
+    const carol = await openAs(browser, stack, CAROL);
+    contexts.push(carol.context);
+    carol.page.on("pageerror", (e) => pageErrors.push(e.message));
+    await step(
+      "Carol joins a USDC challenge with one permit signature (no approve transaction)",
+      async () => {
+        const usdc = stack.tokens?.find((t) => t.permit);
+        assert(usdc !== undefined, "the deployment has no permit token");
+        const stake = 10n * 10n ** BigInt(usdc.decimals);
+        const sendAs = async (from: Address, to: Address, data: Hex) => {
+          const hash = (await rpc(stack, "eth_sendTransaction", [{ from, to, data }])) as Hex;
+          const receipt = await chain.waitForTransactionReceipt({ hash });
+          assert(receipt.status === "success", `transaction ${hash} reverted`);
+        };
+        await sendAs(
+          CAROL,
+          usdc.address,
+          encodeFunctionData({ abi: mockERC20PermitAbi, functionName: "mint", args: [CAROL, 100n * stake] }),
+        );
+        const [first] = await chain.readContract({
+          address: pool,
+          abi: challengePoolAbi,
+          functionName: "challenge",
+          args: [1n],
+        });
+        // The same terms as challenge #1 (so the agent knows its rules), staked in USDC, created from the RPC.
+        await sendAs(
+          CAROL,
+          pool,
+          encodeFunctionData({
+            abi: challengePoolAbi,
+            functionName: "createChallenge",
+            args: [{ ...first, token: usdc.address, stake, feeBps: 0 }],
+          }),
+        );
+        setActivePage(carol.page);
+        const c = carol.page;
+        await c.goto(`${stack.webUrl}/#/challenges/2`);
+        const before = await chain.readContract({
+          address: usdc.address,
+          abi: mockERC20PermitAbi,
+          functionName: "balanceOf",
+          args: [CAROL],
+        });
+        await c.getByRole("button", { name: `Join with 10 ${usdc.symbol} (one signature)` }).click();
+        await c.getByTestId("joined").waitFor();
+        const steps = await c
+          .getByRole("list", { name: "Joining" })
+          .locator("li")
+          .evaluateAll((lis) =>
+            lis.map((li) => `${li.getAttribute("data-step")}:${li.getAttribute("data-status")}`),
+          );
+        assert(
+          JSON.stringify(steps) === JSON.stringify(["permit:done", "join:done", "confirm:done"]),
+          `steps ${steps}`,
+        );
+        const [after, allowance, seat] = await Promise.all([
+          chain.readContract({
+            address: usdc.address,
+            abi: mockERC20PermitAbi,
+            functionName: "balanceOf",
+            args: [CAROL],
+          }),
+          chain.readContract({
+            address: usdc.address,
+            abi: mockERC20PermitAbi,
+            functionName: "allowance",
+            args: [CAROL, pool],
+          }),
+          chain.readContract({
+            address: pool,
+            abi: challengePoolAbi,
+            functionName: "commitmentOf",
+            args: [2n, CAROL],
+          }),
+        ]);
+        assert(before - after === stake, `USDC spent ${before - after}, expected ${stake}`);
+        assert(allowance === 0n && seat === 3n, `allowance ${allowance}, seat ${seat}`);
+        await c.getByRole("table", { name: "Leaderboard" }).getByText("(you)").waitFor();
+        await checkScreen(c, "challenge-join-permit", screens);
+        setActivePage(a);
+      },
+    );
 
     await step("Alice signs in; her seat is on the dashboard, linked to its challenge", async () => {
       await a.getByRole("button", { name: "Sign in" }).click();
@@ -299,9 +398,46 @@ async function run(_shared: Stack, browser: Browser): Promise<void> {
       await checkScreen(a, "challenge-claimed", screens);
     });
 
+    await step("the fee recipient withdraws its pool credit: exactly the fee and the dust", async () => {
+      const recipient = await openAs(browser, stack, RECIPIENT);
+      contexts.push(recipient.context);
+      recipient.page.on("pageerror", (e) => pageErrors.push(e.message));
+      setActivePage(recipient.page);
+      const r = recipient.page;
+      await r.goto(`${stack.webUrl}/#/challenges/1`);
+      const fee = STAKE - expected;
+      const button = r.getByRole("button", { name: "Withdraw 0.00125 ETH of pool credits" });
+      await button.waitFor();
+      const before = await chain.getBalance({ address: RECIPIENT });
+      const fromBlock = await chain.getBlockNumber();
+      await button.click();
+      await r.getByText("Withdrew 0.00125 ETH.").waitFor();
+      const [withdrawn] = await chain.getContractEvents({
+        address: pool,
+        abi: challengePoolAbi,
+        eventName: "Withdrawn",
+        fromBlock,
+      });
+      assert(withdrawn !== undefined, "no Withdrawn event");
+      const receipt = await chain.getTransactionReceipt({ hash: withdrawn.transactionHash });
+      const gas = receipt.gasUsed * receipt.effectiveGasPrice;
+      const after = await chain.getBalance({ address: RECIPIENT });
+      assert(
+        after - before + gas === fee,
+        `gained ${formatEther(after - before + gas)} ETH, expected the fee`,
+      );
+      const left = await chain.readContract({
+        address: pool,
+        abi: challengePoolAbi,
+        functionName: "credits",
+        args: [RECIPIENT, zeroAddress],
+      });
+      assert(left === 0n, `credit left ${left}`);
+      setActivePage(a);
+    });
+
     await step("no uncaught errors in the pages", async () => {
-      const errors = [...alice.errors, ...bob.errors];
-      assert(errors.length === 0, errors.join("\n"));
+      assert(pageErrors.length === 0, pageErrors.join("\n"));
     });
   } catch (error) {
     const agentLines = log.filter((line) => line.startsWith("[agent]"));

@@ -282,7 +282,13 @@ function ChallengeDetail({ deployment, id }: { deployment: Deployment; id: bigin
         <h2 id="challenge-you">Your standing</h2>
         <div aria-live="polite" data-testid="my-standing" data-kind={standing.kind}>
           {standing.kind === "not_joined" ? (
-            <p>{canJoin ? "You have not joined." : "You are not in this challenge."}</p>
+            <p>
+              {join.state.phase === "confirmed"
+                ? "Joined: your seat shows here once the agent has seen the transaction."
+                : canJoin
+                  ? "You have not joined."
+                  : "You are not in this challenge."}
+            </p>
           ) : standing.kind === "in" ? (
             <p>
               <strong>{STANDING_LABEL[standing.standing]}</strong>: {STANDING_HINT[standing.standing]}.
