@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
+import { constants, homedir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -70,7 +70,7 @@ export function installReason({ root, requireFrom = createRequire(path.join(root
 }
 
 /** The exit code a shell reports for a child that ended with `code` or was killed by `signal`. */
-export function exitCodeOf(code, signal, signals = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }) {
+export function exitCodeOf(code, signal, signals = constants.signals) {
   if (typeof code === "number") return code;
   return 128 + (signals[signal] ?? 1);
 }

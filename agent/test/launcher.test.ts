@@ -85,6 +85,10 @@ describe("scripts/launch.mjs", () => {
     expect(exitCodeOf(3, null)).to.equal(3);
     expect(exitCodeOf(null, "SIGINT")).to.equal(130);
     expect(exitCodeOf(null, "SIGTERM")).to.equal(143);
+    // Every signal, not only the usual four: a core-dumping or user signal is reported as the shell does.
+    expect(exitCodeOf(null, "SIGQUIT")).to.equal(131);
+    expect(exitCodeOf(null, "SIGABRT")).to.equal(134);
+    expect(exitCodeOf(null, "SIGSEGV")).to.equal(139);
   });
 
   it("re-runs itself under the cached Node with it first on PATH, and passes the exit code back", function () {
