@@ -75,7 +75,13 @@ export function useClaimMilestones(deployment: Deployment, account: Address | un
       const quorums = [];
       for (const ref of batch)
         quorums.push(
-          await gatherMilestoneQuorum({ deployment, set, commitmentId: ref.commitmentId, index: ref.index }),
+          await gatherMilestoneQuorum({
+            deployment,
+            set,
+            commitmentId: ref.commitmentId,
+            index: ref.index,
+            config,
+          }),
         );
       const hash = await sendBatch(config, deployment, account, quorums.map(quorumCalldata));
       return { hash, count: batch.length };

@@ -227,10 +227,25 @@ export async function gatherQuorum(parameters: {
   threshold: number;
   /** The vault's current oracles: signatures from anyone else are ignored. */
   oracles?: readonly Address[];
+  /**
+   * Whether an attestation's signature is really its `signer`'s over what the vault hashes (verifyAttestation.ts);
+   * one that is not is dropped before it can count or displace a real signature by the same named signer.
+   */
+  verify?: (attestation: Attestation) => Promise<boolean>;
   deps: QuorumDependencies;
 }): Promise<Quorum> {
-  const { agents, commitmentId: id, milestoneIndex: index, threshold, oracles, deps } = parameters;
-  const canonical = await Promise.allSettled(agents.map((a) => deps.attest(a, id, index)));
+  const { agents, commitmentId: id, milestoneIndex: index, threshold, oracles, verify, deps } = parameters;
+  // An agent's answer only counts when it is for this milestone and its signature checks out.
+  const genuine = async (attestation: Attestation): Promise<Attestation> => {
+    if (attestation.commitmentId !== id || attestation.milestoneIndex !== BigInt(index))
+      throw new Error(
+        `signed commitment ${attestation.commitmentId} milestone ${Number(attestation.milestoneIndex) + 1} instead`,
+      );
+    if (verify !== undefined && !(await verify(attestation).catch(() => false)))
+      throw new Error(`its signature is not ${attestation.signer}'s over this milestone`);
+    return attestation;
+  };
+  const canonical = await Promise.allSettled(agents.map((a) => deps.attest(a, id, index).then(genuine)));
   const signed = canonical.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const agreed = pickAgreeing(signed, threshold, oracles);
   if (agreed !== undefined) return quorumFrom(id, index, agreed);
@@ -256,7 +271,9 @@ export async function gatherQuorum(parameters: {
   const shared = commonEvidence(candidates, threshold, required);
   if (shared !== undefined) {
     const members = shared.members.map((m) => candidates[m]?.agent as OracleAgent);
-    const explicit = await Promise.allSettled(members.map((a) => deps.attest(a, id, index, shared.workouts)));
+    const explicit = await Promise.allSettled(
+      members.map((a) => deps.attest(a, id, index, shared.workouts).then(genuine)),
+    );
     const picked = pickAgreeing(
       explicit.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])),
       threshold,

@@ -11,6 +11,7 @@ import type { Deployment } from "../chain/deployments.ts";
 import { type OracleAgent, oracleAgentsFor } from "./oracleAgents.ts";
 import { fetchAgentCommitment, listAgentWorkouts, requestAttestation } from "./oracleClient.ts";
 import { gatherQuorum, type Quorum, type QuorumDependencies, qualifyingWorkouts } from "./quorum.ts";
+import { isGenuineAttestation } from "./verifyAttestation.ts";
 
 export const liveQuorumDependencies: QuorumDependencies = {
   attest: (agent, id, index, workouts) => requestAttestation(agent.url, id, index, workouts),
@@ -52,8 +53,24 @@ export async function gatherMilestoneQuorum(parameters: {
   index: number;
   agents?: readonly OracleAgent[];
   deps?: QuorumDependencies;
+  /** When given, every signature is checked against the commitment's on-chain rulesHash before it counts. */
+  config?: Config;
 }): Promise<Quorum> {
+  const { config, deployment } = parameters;
+  let verify: ((a: Parameters<typeof isGenuineAttestation>[1]) => Promise<boolean>) | undefined;
+  if (config !== undefined) {
+    const { rulesHash } = await readContract(config, {
+      chainId: deployment.chainId,
+      address: deployment.vault.address,
+      abi: commitmentVaultAbi,
+      functionName: "getCommitment",
+      args: [parameters.commitmentId],
+    });
+    const context = { chainId: deployment.chainId, vault: deployment.vault.address, rulesHash };
+    verify = (a) => isGenuineAttestation(context, a);
+  }
   return gatherQuorum({
+    ...(verify === undefined ? {} : { verify }),
     agents: parameters.agents ?? oracleAgentsFor(parameters.deployment.chainId),
     commitmentId: parameters.commitmentId,
     milestoneIndex: parameters.index,

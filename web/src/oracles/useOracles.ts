@@ -151,6 +151,7 @@ export function useGaslessClaims(deployment: Deployment, states: readonly Oracle
           commitmentId: ref.commitmentId,
           index: ref.index,
           agents,
+          config,
         });
         const signers = new Set(q.attestations.map((a) => a.signer.toLowerCase()));
         const relayer =
