@@ -1,7 +1,8 @@
 // The front door of `npm start`, `npm test` and `npm run demo`: `node scripts/launch.mjs <command> [args...]`.
 // Plain JavaScript that any Node since 18 runs (a newcomer's Debian has Node 20), in three steps:
-//  1. Node: when this Node is older than 22.13 (Hardhat 3's floor), fetch Node 22 once — the `node@22` package
-//     from the npm registry into a cache folder, as scripts/node22.sh does for .ci/run — and run this same
+//  1. Node: when this Node is older than 22.18 (the first Node 22 that runs .ts files unflagged; Hardhat 3
+//     needs 22.13), fetch Node 22 once — the `node@22` package from the npm registry into a cache folder, as
+//     scripts/node22.sh does for .ci/run — and run this same
 //     launcher again under it, with Node 22 first on PATH so that npm and every child run under it too.
 //  2. Dependencies: `npm install` (versions from package-lock.json) when node_modules is missing, older than the
 //     lock, or lacks Hardhat's native EDR binary (an install made by an older Node's npm skips it).
@@ -13,8 +14,11 @@ import { constants, homedir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Hardhat 3 (and its native EDR package) needs this Node or newer. Keep in step with `engines` in package.json. */
-export const MINIMUM_NODE = "22.13.0";
+/**
+ * The oldest Node that runs this project: 22.18 strips TypeScript types by default (`node scripts/start.ts`; 22.13 to
+ * 22.17 refuse .ts files), and Hardhat 3 needs 22.13. Keep in step with `engines` in package.json and scripts/node22.sh.
+ */
+export const MINIMUM_NODE = "22.18.0";
 /** Set on the re-run under the fetched Node, so that a fetched Node that is still too old fails instead of looping. */
 export const REEXEC_FLAG = "RESOLUTION_AUTOPILOT_NODE22";
 

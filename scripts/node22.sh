@@ -1,9 +1,9 @@
-# Source this file (". scripts/node22.sh") to get Node.js >= 22.13 on PATH (Hardhat 3 needs it).
+# Source this file (". scripts/node22.sh") to get Node.js >= 22.18 on PATH (runs .ts files unflagged; Hardhat 3 needs 22.13).
 # If the machine's node is older, it installs the `node@22` npm package (a Node binary shipped inside a
 # registry package) into a cache folder once, and puts it first on PATH for this shell.
 _ra_node22_ok() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=13)?0:1)'
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=18)?0:1)'
 }
 if ! _ra_node22_ok; then
   _ra_node22_dir="${NODE22_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/node22}"

@@ -8,6 +8,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -38,16 +39,31 @@ describe("scripts/launch.mjs", () => {
     expect(compareVersions("20.20.2", "22.13.0")).to.equal(-1);
   });
 
-  it("runs on Node >= 22.13, re-runs under a fetched Node 22 when older, and fails when the fetched one is too old", () => {
-    expect(MINIMUM_NODE).to.equal("22.13.0");
-    expect(nodeDecision({ version: "22.13.0", reexecuted: false })).to.deep.equal({ action: "run" });
+  it("runs on Node >= 22.18, re-runs under a fetched Node 22 when older, and fails when the fetched one is too old", () => {
+    // 22.18 is the first Node 22 that runs .ts files without a flag (type stripping on by default): `npm start`
+    // runs `node scripts/start.ts`, which fails with ERR_UNKNOWN_FILE_EXTENSION on 22.13 to 22.17.
+    expect(MINIMUM_NODE).to.equal("22.18.0");
+    expect(nodeDecision({ version: "22.18.0", reexecuted: false })).to.deep.equal({ action: "run" });
     expect(nodeDecision({ version: "24.1.0", reexecuted: true })).to.deep.equal({ action: "run" });
     expect(nodeDecision({ version: "20.20.2", reexecuted: false })).to.deep.equal({
       action: "reexec",
-      reason: "Node 20.20.2 is older than 22.13.0",
+      reason: "Node 20.20.2 is older than 22.18.0",
     });
-    expect(nodeDecision({ version: "22.12.0", reexecuted: false }).action).to.equal("reexec");
-    expect(nodeDecision({ version: "22.12.0", reexecuted: true }).action).to.equal("fail");
+    expect(nodeDecision({ version: "22.17.1", reexecuted: false }).action).to.equal("reexec");
+    expect(nodeDecision({ version: "22.13.0", reexecuted: false }).action).to.equal("reexec");
+    expect(nodeDecision({ version: "22.17.1", reexecuted: true }).action).to.equal("fail");
+  });
+
+  it("agrees with package.json's engines and with scripts/node22.sh", () => {
+    const root = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      engines: { node: string };
+    };
+    const agent = JSON.parse(readFileSync(path.join(ROOT, "agent/package.json"), "utf8")) as {
+      engines: { node: string };
+    };
+    expect(root.engines.node).to.equal(">=22.18");
+    expect(agent.engines.node).to.equal(">=22.18");
+    expect(readFileSync(path.join(ROOT, "scripts/node22.sh"), "utf8")).to.include("a===22&&b>=18");
   });
 
   it("fetches into the same cache folder as scripts/node22.sh", () => {
