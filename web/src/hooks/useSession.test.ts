@@ -38,3 +38,18 @@ describe("sessionMatches", () => {
     expect(sessionMatches(null, session.address)).toBe(false);
   });
 });
+
+describe("afterSignIn", () => {
+  it("drops the agent data cached for the previous account, so the new one never sees (or saves) it", async () => {
+    const { QueryClient } = await import("@tanstack/react-query");
+    const { afterSignIn } = await import("./useSession.ts");
+    const client = new QueryClient();
+    client.setQueryData(["api", "preferences"], { email: "previous@example.org" });
+    client.setQueryData(["api", "workouts"], { workouts: [1] });
+    client.setQueryData(["chainTime", 31337], 5);
+    await afterSignIn(client);
+    expect(client.getQueryData(["api", "preferences"])).toBeUndefined();
+    expect(client.getQueryData(["api", "workouts"])).toBeUndefined();
+    expect(client.getQueryData(["chainTime", 31337])).toBe(5);
+  });
+});

@@ -2,7 +2,7 @@
  * Sign-In with Ethereum against the agent: the session query, and sign-in / sign-out mutations. A session
  * for another address than the connected wallet counts as signed out.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createSiweMessage } from "viem/siwe";
 import { useConnection, useSignMessage } from "wagmi";
 import { fetchNonce, fetchSession, signOut, verifySignIn } from "../api/agentClient.ts";
@@ -47,6 +47,16 @@ export function buildSignInMessage(p: {
   });
 }
 
+/**
+ * After a sign-in the agent answers for a possibly different account: every cached agent answer (`["api", …]`:
+ * preferences, workouts, nudges, the Strava link) is dropped, so the previous account's data is never shown to the
+ * new one, nor a form seeded with it saved on its behalf.
+ */
+export async function afterSignIn(queryClient: QueryClient): Promise<void> {
+  queryClient.removeQueries({ queryKey: ["api"] });
+  await queryClient.invalidateQueries({ queryKey: SESSION_KEY });
+}
+
 export function useSignIn() {
   const { address } = useConnection();
   const { mutateAsync: signMessage } = useSignMessage();
@@ -59,7 +69,7 @@ export function useSignIn() {
       const signature = await signMessage({ message });
       return verifySignIn(message, signature);
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: SESSION_KEY }),
+    onSuccess: () => afterSignIn(queryClient),
   });
 }
 
