@@ -53,9 +53,27 @@ export function verdictOfError(error: unknown): Verdict {
   return { kind: "error", message: error instanceof Error ? error.message : String(error) };
 }
 
-/** How many oracles say met, and whether that reaches the threshold. */
-export function summarizeVerdicts(verdicts: readonly Verdict[], threshold: number) {
-  const met = verdicts.filter((v) => v.kind === "met").length;
+/**
+ * How many oracles say met, and whether that reaches the threshold. With `signers` (each verdict's agent's oracle
+ * address, by position) and `oracles` (the vault's current set), only distinct current oracles count: an agent
+ * whose oracle was removed, or a second agent for the same oracle, cannot make a milestone look claimable.
+ */
+export function summarizeVerdicts(
+  verdicts: readonly Verdict[],
+  threshold: number,
+  against?: { signers: readonly (Address | undefined)[]; oracles: readonly Address[] },
+) {
+  let met: number;
+  if (against === undefined) met = verdicts.filter((v) => v.kind === "met").length;
+  else {
+    const current = new Set(against.oracles.map((o) => o.toLowerCase()));
+    const counted = new Set<string>();
+    verdicts.forEach((v, i) => {
+      const signer = against.signers[i]?.toLowerCase();
+      if (v.kind === "met" && signer !== undefined && current.has(signer)) counted.add(signer);
+    });
+    met = counted.size;
+  }
   return { met, of: verdicts.length, threshold, enough: met >= threshold };
 }
 

@@ -135,3 +135,25 @@ describe("gatherQuorum with a verifier", () => {
     expect(error).toBeInstanceOf(Error);
   });
 });
+
+describe("summarizeVerdicts against the on-chain oracle set", () => {
+  const met = { kind: "met", done: 3, required: 3 } as const;
+  const set = [o1, o2].map((a) => a?.address as Address);
+  it("does not count an agent whose oracle is not a current oracle, nor one oracle behind two agents twice", async () => {
+    const { summarizeVerdicts } = await import("./quorum.ts");
+    const s = summarizeVerdicts([met, met, met], 2, {
+      signers: [o1?.address, o1?.address.toLowerCase() as Address, o3?.address],
+      oracles: set,
+    });
+    expect(s).toEqual({ met: 1, of: 3, threshold: 2, enough: false });
+    const ok = summarizeVerdicts([met, met, { kind: "unreachable" }], 2, {
+      signers: [o1?.address, o2?.address, o3?.address],
+      oracles: set,
+    });
+    expect(ok.enough).toBe(true);
+  });
+  it("without the set (not read yet) counts every agent that says met, as before", async () => {
+    const { summarizeVerdicts } = await import("./quorum.ts");
+    expect(summarizeVerdicts([met, met], 2).enough).toBe(true);
+  });
+});
