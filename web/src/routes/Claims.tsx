@@ -82,7 +82,11 @@ interface Row {
 }
 
 /** The open milestones (window opened, Open, before the deadline) any agent knows, with every oracle's verdict. */
-function rowsOf(views: (AgentView | undefined)[], threshold: number): Row[] {
+function rowsOf(
+  views: (AgentView | undefined)[],
+  threshold: number,
+  against?: Parameters<typeof summarizeVerdicts>[2],
+): Row[] {
   const reference: ApiCommitment[] = [];
   for (const v of views)
     if (v?.ok) for (const c of v.commitments) if (!reference.some((r) => r.id === c.id)) reference.push(c);
@@ -96,7 +100,8 @@ function rowsOf(views: (AgentView | undefined)[], threshold: number): Row[] {
           v?.ok &&
           v.commitments.find((x) => x.id === c.id)?.milestones.find((x) => x.index === m.index)?.claimable,
       );
-      const summary = summarizeVerdicts(verdicts, threshold);
+      // Only the vault's current oracles count, each once (not an agent whose oracle was removed).
+      const summary = summarizeVerdicts(verdicts, threshold, against);
       if (!anyClaimable && summary.met === 0 && verdicts.every((x) => x.kind !== "not_met")) continue;
       rows.push({
         commitmentId: c.id,
@@ -134,6 +139,9 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
   const rows = rowsOf(
     views.map((v) => v.data),
     threshold,
+    oracleSet.data === undefined
+      ? undefined
+      : { signers: states.map((s) => s.agent.oracle), oracles: oracleSet.data.oracles },
   );
   const claimable: MilestoneRef[] = rows
     .filter((r) => r.enough)
