@@ -11,6 +11,7 @@ import request from "supertest";
 import { parseEther } from "viem";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
 import { type AssembleAgentReturnType, assembleAgent } from "../src/assembleAgent.ts";
+import { mayHaveMoved } from "../src/services/autoSettle.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
@@ -166,6 +167,38 @@ describe("automatic settlement: a user meets the week and never clicks anything"
     });
   });
 
+  describe("with the relayer on and a pause across the deadline", () => {
+    let s: Scenario;
+    before(async () => {
+      s = await scenario({ RELAYER_ENABLED: "true" });
+    });
+    after(async () => s?.close());
+
+    const guardian = async (functionName: "pause" | "unpause") => {
+      const hash = await s.chain.wallet(s.chain.accounts.admin).writeContract({
+        address: s.chain.vault,
+        abi: commitmentVaultAbi,
+        functionName,
+      });
+      await s.chain.client.waitForTransactionReceipt({ hash });
+    };
+
+    it("claims the met milestone in the time the pause added, after its nominal deadline", async () => {
+      // Paused before the window ends; unpaused 2 h after the nominal deadline (start + 1 day + 1 h grace).
+      await s.travelTo(s.start + DAY - 30 * MINUTE);
+      await guardian("pause");
+      await s.travelTo(s.start + DAY + 3 * HOUR);
+      await guardian("unpause");
+      await s.agent.tasks.indexer?.runOnce();
+      expect(await s.state(0)).to.equal(OPEN);
+      const result = await s.agent.tasks.autoSettle?.runOnce();
+      expect(result?.claimed.map((c) => [c.commitmentId, c.milestoneIndex, c.status])).to.deep.equal([
+        [s.commitmentId, 0, "confirmed"],
+      ]);
+      expect(await s.state(0)).to.equal(RELEASED);
+    });
+  });
+
   describe("with the relayer off", () => {
     let s: Scenario;
     before(async () => {
@@ -226,5 +259,26 @@ describe("automatic settlement: a user meets the week and never clicks anything"
       });
       expect(rows).to.deep.equal([]);
     });
+  });
+});
+
+describe("mayHaveMoved: which milestones past their nominal deadline a pause may have moved", () => {
+  const end = 1_000_000;
+  const nominal = end + 3600;
+  it("never paused, or paused right now: none", () => {
+    expect(mayHaveMoved({ pausedAt: 0, lastUnpausedAt: 0 }, end, nominal)).to.equal(false);
+    expect(mayHaveMoved({ pausedAt: end + 10, lastUnpausedAt: end - 10 }, end, nominal)).to.equal(false);
+  });
+  it("unpaused after the window ended, or less than an hour before the nominal deadline: maybe", () => {
+    expect(mayHaveMoved({ pausedAt: 0, lastUnpausedAt: end + 1 }, end, nominal)).to.equal(true);
+    expect(mayHaveMoved({ pausedAt: 0, lastUnpausedAt: nominal - 3599 }, end, nominal)).to.equal(true);
+  });
+  it("unpaused long before: no", () => {
+    expect(mayHaveMoved({ pausedAt: 0, lastUnpausedAt: end - 2 * 3600 }, end, nominal + 3600)).to.equal(
+      false,
+    );
+    expect(mayHaveMoved({ pausedAt: 0, lastUnpausedAt: nominal - 3600 }, end + 3600, nominal)).to.equal(
+      false,
+    );
   });
 });

@@ -49,6 +49,16 @@ export interface VaultReader {
   latestTimestamp(): Promise<number>;
   /** `exitAvailable()` (v2): the vault has been paused 30 of the last 31 days, so anyone may `exit` a commitment. */
   exitAvailable(options?: ReadOptions): Promise<boolean>;
+  /**
+   * `pauseState()`: when the current pause began (0 when not paused) and when the vault was last unpaused (0 if
+   * never), unix seconds. A pause moves claim deadlines; these two say which milestones it may have moved.
+   */
+  pauseTimes(options?: ReadOptions): Promise<PauseTimes>;
+}
+
+export interface PauseTimes {
+  pausedAt: number;
+  lastUnpausedAt: number;
 }
 
 export interface RelayClaimParameters {

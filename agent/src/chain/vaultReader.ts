@@ -438,6 +438,23 @@ export function createVaultReader({
       }
     },
 
+    pauseTimes: async (options = {}) => {
+      try {
+        const [pausedAt, lastUnpausedAt] = await client.readContract({
+          address: vault,
+          abi: commitmentVaultAbi,
+          functionName: "pauseState",
+          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+        });
+        return {
+          pausedAt: parseChainValue(deadlineSchema, pausedAt, "pauseState.pausedAt"),
+          lastUnpausedAt: parseChainValue(deadlineSchema, lastUnpausedAt, "pauseState.lastUnpausedAt"),
+        };
+      } catch (error) {
+        throw chainFailure("pauseState", error);
+      }
+    },
+
     isPaused: async (options = {}) => {
       try {
         const paused = await client.readContract({

@@ -23,7 +23,7 @@ import type { Hex } from "viem";
 import type { AttestationSigner } from "../attestation/signer.ts";
 import type { Lock } from "../chain/lock.ts";
 import { createPollLoop, type PollLoop } from "../chain/pollLoop.ts";
-import type { ClaimRelayer, VaultReader } from "../chain/ports.ts";
+import type { ClaimRelayer, PauseTimes, VaultReader } from "../chain/ports.ts";
 import { AgentError, ConflictError } from "../errors.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { NudgeChannelKind } from "../store/schema.ts";
@@ -123,6 +123,23 @@ export function slashGuardOf({
   };
 }
 
+/**
+ * Whether a pause may have moved the claim deadline of a milestone whose window ended at `windowEndSec` and whose
+ * nominal deadline (no pause) is `nominalSec`: the vault is paused now (nothing can be claimed, but the deadline
+ * keeps moving), or it was unpaused after the window ended, or less than `UNPAUSE_CLAIM_TIME` before the nominal
+ * deadline (the vault's fast path, negated).
+ */
+export function mayHaveMoved(pause: PauseTimes, windowEndSec: number, nominalSec: number): boolean {
+  if (pause.pausedAt !== 0) return false;
+  if (pause.lastUnpausedAt === 0) return false;
+  return (
+    pause.lastUnpausedAt > windowEndSec || pause.lastUnpausedAt + UNPAUSE_CLAIM_TIME_SECONDS > nominalSec
+  );
+}
+
+/** The vault's `UNPAUSE_CLAIM_TIME`: an owner always has this long to claim after an unpause. */
+export const UNPAUSE_CLAIM_TIME_SECONDS = 3600;
+
 /** The one place the nudge is worded (the web app shows the same deadline). */
 export function claimNudgeMessage(commitmentId: bigint, milestoneIndex: number, deadlineMs: number): string {
   return `You met milestone ${milestoneIndex + 1} of commitment ${commitmentId}: claim it before ${isoTime(deadlineMs)} to get its share back.`;
@@ -145,17 +162,35 @@ export function createAutoSettle({
   const lockName = `auto-settle:${chain.chainId}:${chain.vault.toLowerCase()}`;
   let loop: PollLoop | undefined;
 
-  /** Open milestones whose window started and whose nominal deadline is ahead, and Appealed ones. */
-  const candidatesOf = (row: CommitmentRecord, nowSec: number): number[] => {
+  /**
+   * Open milestones whose window started and whose nominal deadline is ahead, and Appealed ones. A pause moves
+   * deadlines (by the paused time it overlaps, and to at least an hour after the unpause): an Open milestone whose
+   * nominal deadline passed is a candidate too when the last unpause came after its window ended or less than an
+   * hour before its nominal deadline; the claim itself then checks the vault's real `claimDeadline`.
+   */
+  const candidatesOf = (row: CommitmentRecord, nowSec: number, pause: PauseTimes): number[] => {
     const indices: number[] = [];
     for (let index = 0; index < row.milestones; index++) {
       const state = milestoneStateOf(row, index);
       if (state === "Appealed") indices.push(index);
       if (state !== "Open") continue;
-      if (milestoneWindowOf(row, index).startMs > nowSec * 1000) break;
-      if (baseClaimDeadlineOf(row, index) > nowSec) indices.push(index);
+      const window = milestoneWindowOf(row, index);
+      if (window.startMs > nowSec * 1000) break;
+      const nominal = baseClaimDeadlineOf(row, index);
+      if (nominal > nowSec) indices.push(index);
+      else if (mayHaveMoved(pause, window.endMs / 1000, nominal)) indices.push(index);
     }
     return indices;
+  };
+
+  /** The vault's pause times, or "never paused" when they cannot be read (then only nominal deadlines count). */
+  const pauseTimesNow = async (): Promise<PauseTimes> => {
+    try {
+      return await reader.pauseTimes();
+    } catch (err) {
+      log.warn({ err }, "reading the vault's pause times failed");
+      return { pausedAt: 0, lastUnpausedAt: 0 };
+    }
   };
 
   const nudgeOwner = async (row: CommitmentRecord, index: number): Promise<boolean> => {
@@ -228,6 +263,7 @@ export function createAutoSettle({
   const scanAndSettle = async (): Promise<AutoSettleRunResult> => {
     const result: AutoSettleRunResult = { skipped: null, claimed: [], nudged: [], notMet: 0 };
     const nowSec = Math.floor(clock.now() / 1000);
+    const pause = await pauseTimesNow();
     let handled = 0;
     let afterId: bigint | undefined;
     for (let page = 0; page < maxScanPages && handled < maxPerRun; page++) {
@@ -253,7 +289,7 @@ export function createAutoSettle({
           .map((tx) => `${tx.commitmentId}:${tx.milestoneIndex}`),
       );
       for (const row of rows) {
-        for (const index of candidatesOf(row, nowSec)) {
+        for (const index of candidatesOf(row, nowSec, pause)) {
           if (handled >= maxPerRun) break;
           if (sent.has(`${row.commitmentId}:${index}`)) continue;
           handled += 1;

@@ -203,6 +203,13 @@ export class MemoryVaultReader implements VaultReader {
   async exitAvailable(): Promise<boolean> {
     return this.exitIsAvailable;
   }
+
+  /** What `pauseState()` answers: never paused unless a test sets it. */
+  pause = { pausedAt: 0, lastUnpausedAt: 0 };
+
+  async pauseTimes(): Promise<{ pausedAt: number; lastUnpausedAt: number }> {
+    return { ...this.pause };
+  }
 }
 
 /** A relayer that records what it is asked to submit and submits each milestone once. */
