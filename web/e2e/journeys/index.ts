@@ -10,6 +10,7 @@ import type { Stack } from "../stack.ts";
 import { identityJourney } from "./identity.ts";
 import { poolJourney } from "./pool.ts";
 import { beneficiaryJourney } from "./beneficiary.ts";
+import { quorumJourney } from "./quorum.ts";
 
 export interface Journey {
   /** Printed as a heading before its steps. */
@@ -17,4 +18,4 @@ export interface Journey {
   run(stack: Stack, browser: Browser): Promise<void>;
 }
 
-export const journeys: Journey[] = [beneficiaryJourney, poolJourney, identityJourney];
+export const journeys: Journey[] = [beneficiaryJourney, poolJourney, identityJourney, quorumJourney];
