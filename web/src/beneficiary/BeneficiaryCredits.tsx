@@ -29,8 +29,10 @@ export function BeneficiaryCredits({
     },
   });
   const withdraw = useWithdrawCredit(deployment, account);
+  // A withdrawal made by the account that was connected before a wallet switch is not this account's news.
+  const done = withdraw.isSuccess && withdraw.data.account === account ? withdraw.data : undefined;
   const owed = (credits.data ?? []).filter((c) => c.amount > 0n);
-  if (owed.length === 0 && !withdraw.isSuccess && !withdraw.error && !credits.error) return null;
+  if (owed.length === 0 && done === undefined && !withdraw.error && !credits.error) return null;
   const symbolOf = (token: Address) =>
     (credits.data ?? []).find((c) => c.token === token) ?? { symbol: "tokens", decimals: 18 };
   return (
@@ -60,14 +62,14 @@ export function BeneficiaryCredits({
       )}
       <div aria-live="polite">
         {withdraw.isPending ? <p role="status">Withdrawing…</p> : null}
-        {withdraw.isSuccess ? (
+        {done !== undefined ? (
           <div className="alert ok" role="status" data-testid="withdraw-done">
             <p>
               Withdrawn:{" "}
               {formatAmount({
-                value: withdraw.data.amount,
-                decimals: symbolOf(withdraw.data.token).decimals,
-                symbol: symbolOf(withdraw.data.token).symbol,
+                value: done.amount,
+                decimals: symbolOf(done.token).decimals,
+                symbol: symbolOf(done.token).symbol,
               })}{" "}
               is in your wallet.
             </p>

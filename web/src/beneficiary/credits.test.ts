@@ -51,3 +51,27 @@ describe("readCredits", () => {
     expect(creditTokens(deployment).map((t) => t.symbol)).toEqual(["ETH", "USDC"]);
   });
 });
+
+describe("withdrawnAmount", () => {
+  it("reads what the vault really paid from its Withdrawn event for this account and token", async () => {
+    const { encodeEventTopics, encodeAbiParameters } = await import("viem");
+    const { commitmentVaultAbi } = await import("../../../deployments/abi.ts");
+    const { withdrawnAmount } = await import("./credits.ts");
+    const vault = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const me = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const other = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+    const token = "0x0000000000000000000000000000000000000000";
+    const log = (account: string, amount: bigint, address = vault) => ({
+      address,
+      topics: encodeEventTopics({
+        abi: commitmentVaultAbi,
+        eventName: "Withdrawn",
+        args: { account: account as `0x${string}`, token },
+      }) as [`0x${string}`, ...`0x${string}`[]],
+      data: encodeAbiParameters([{ type: "uint256" }], [amount]),
+    });
+    const logs = [log(other, 5n), log(me, 7n, other), log(me, 1_234n)];
+    expect(withdrawnAmount(logs, vault, me, token)).toBe(1_234n);
+    expect(withdrawnAmount([log(other, 5n)], vault, me, token)).toBeUndefined();
+  });
+});

@@ -3,7 +3,15 @@
  * until `withdraw(token)`. Read for ETH and every token of the deployment in one `eth_call` through the vault's
  * `multicall` (`credits(account, token)` each).
  */
-import { type Address, decodeFunctionResult, encodeFunctionData, type PublicClient, zeroAddress } from "viem";
+import {
+  type Address,
+  decodeEventLog,
+  decodeFunctionResult,
+  encodeFunctionData,
+  type Hex,
+  type PublicClient,
+  zeroAddress,
+} from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { Deployment } from "../chain/deployments.ts";
 
@@ -52,4 +60,35 @@ export async function readCredits(
       data: results[i] ?? "0x",
     }),
   }));
+}
+
+/**
+ * What `withdraw(token)` really paid `account`: the vault's `Withdrawn` event in the receipt (the whole credit at
+ * mining time, which may differ from the amount shown when the button was pressed); undefined when absent.
+ */
+export function withdrawnAmount(
+  logs: readonly { address: string; topics: readonly Hex[]; data: Hex }[],
+  vault: Address,
+  account: Address,
+  token: Address,
+): bigint | undefined {
+  for (const log of logs) {
+    if (log.address.toLowerCase() !== vault.toLowerCase()) continue;
+    try {
+      const event = decodeEventLog({
+        abi: commitmentVaultAbi,
+        eventName: "Withdrawn",
+        topics: [...log.topics] as [Hex, ...Hex[]],
+        data: log.data,
+      });
+      if (
+        event.args.account.toLowerCase() === account.toLowerCase() &&
+        event.args.token.toLowerCase() === token.toLowerCase()
+      )
+        return event.args.amount;
+    } catch {
+      // Another event of the vault.
+    }
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import { useConfig } from "wagmi";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { Deployment } from "../chain/deployments.ts";
+import { withdrawnAmount } from "./credits.ts";
 
 type Config = ReturnType<typeof useConfig>;
 
@@ -34,8 +35,12 @@ export function useWithdrawCredit(deployment: Deployment, account: Address | und
         functionName: "withdraw",
         args: [token],
       });
-      const hash = await mined(config, deployment.chainId, await writeContract(config, sim.request));
-      return { hash, token, amount };
+      const hash = await writeContract(config, sim.request);
+      const receipt = await waitForTransactionReceipt(config, { chainId: deployment.chainId, hash });
+      if (receipt.status !== "success") throw new Error(`The transaction ${hash} was reverted.`);
+      // What was really paid (the credit may have grown since it was shown), and to whom (see BeneficiaryCredits).
+      const paid = withdrawnAmount(receipt.logs, deployment.vault.address, account, token);
+      return { hash, token, amount: paid ?? amount, account };
     },
     onSettled: () => queryClient.invalidateQueries(),
   });
