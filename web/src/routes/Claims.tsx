@@ -34,41 +34,24 @@ function verdictText(v: Verdict): string {
 
 function OracleList({ states }: { states: OracleState[] }) {
   return (
-    <table aria-label="Oracles">
-      <thead>
-        <tr>
-          <th scope="col">Oracle</th>
-          <th scope="col">Address</th>
-          <th scope="col">Agent</th>
-          <th scope="col">Gasless relayer</th>
-        </tr>
-      </thead>
-      <tbody>
-        {states.map((s) => (
-          <tr
-            key={s.agent.url}
-            data-testid="oracle-row"
-            data-reachable={s.reachable}
-            data-signed-in={s.signedIn}
-          >
-            <th scope="row">{s.agent.label}</th>
-            <td className="mono">
-              {s.agent.oracle ? `${s.agent.oracle.slice(0, 8)}…${s.agent.oracle.slice(-4)}` : "unknown"}
-            </td>
-            <td>
-              {s.loading
-                ? "checking…"
-                : !s.reachable
-                  ? "unreachable"
-                  : s.signedIn
-                    ? "signed in"
-                    : "signed out"}
-            </td>
-            <td>{s.status === undefined ? "unknown" : s.status.relayer.enabled ? "on" : "off"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ul aria-label="Oracles">
+      {states.map((s) => (
+        <li
+          key={s.agent.url}
+          data-testid="oracle-row"
+          data-reachable={s.reachable}
+          data-signed-in={s.signedIn}
+        >
+          <strong>{s.agent.label}</strong>{" "}
+          <span className="mono">
+            {s.agent.oracle ? `${s.agent.oracle.slice(0, 8)}…${s.agent.oracle.slice(-4)}` : "address unknown"}
+          </span>{" "}
+          · {s.loading ? "checking…" : !s.reachable ? "unreachable" : s.signedIn ? "signed in" : "signed out"}{" "}
+          · gasless relayer{" "}
+          {s.status === undefined || !s.reachable ? "unknown" : s.status.relayer.enabled ? "on" : "off"}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -182,8 +165,13 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
         {rows.length === 0 ? (
           <p>No open milestone with workouts yet.</p>
         ) : (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways on a phone must take keyboard focus (axe: scrollable-region-focusable)
-          <section className="table-scroll" aria-label="Verdicts per milestone, scrollable" tabIndex={0}>
+          <section
+            className="table-scroll"
+            style={{ overflowX: "auto" }}
+            aria-label="Verdicts per milestone, scrollable"
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways on a phone must take keyboard focus (axe: scrollable-region-focusable)
+            tabIndex={0}
+          >
             <table aria-label="Verdicts per milestone" data-testid="verdicts">
               <thead>
                 <tr>
