@@ -84,12 +84,25 @@ function fail(message) {
   process.exit(1);
 }
 
-/** Path of a `node` binary >= MINIMUM_NODE in the cache, fetching the `node@22` package there first if needed. */
+/** The version the `node` at `file` reports, or null when it does not run. */
+function versionOf(file) {
+  const run = spawnSync(file, ["-p", "process.versions.node"], {
+    encoding: "utf8",
+    shell: process.platform === "win32",
+  });
+  return run.status === 0 ? run.stdout.trim() : null;
+}
+
+/**
+ * Path of a `node` binary >= MINIMUM_NODE in the cache, fetching the `node@22` package there first if it is missing
+ * or older (a cache fetched before MINIMUM_NODE was raised).
+ */
 function fetchNode22(env) {
   const home = node22Home(env);
   const bin = path.join(home, "node_modules/.bin");
   const node = path.join(bin, process.platform === "win32" ? "node.cmd" : "node");
-  if (!existsSync(node)) {
+  const cached = existsSync(node) ? versionOf(node) : null;
+  if (cached === null || compareVersions(cached, MINIMUM_NODE) < 0) {
     console.error(
       `launch: Node ${process.versions.node} is too old; fetching Node 22 from the npm registry into ${home} (once)`,
     );

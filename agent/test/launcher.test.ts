@@ -149,4 +149,40 @@ describe("scripts/launch.mjs", () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
+
+  it("fetches Node 22 again when the cached one is too old, instead of failing on it", function () {
+    this.timeout(60_000);
+    const home = mkdtempSync(path.join(tmpdir(), "node22-"));
+    try {
+      // A cache from before the floor was raised: its node reports an old version, also on the re-run.
+      const preload = path.join(home, "old.cjs");
+      writeFileSync(preload, `Object.defineProperty(process.versions, "node", { value: "22.13.0" });`);
+      mkdirSync(path.join(home, "node_modules/.bin"), { recursive: true });
+      const stale = path.join(home, "node_modules/.bin/node");
+      writeFileSync(stale, `#!/bin/sh\nexec "${process.execPath}" --require "${preload}" "$@"\n`, {
+        mode: 0o755,
+      });
+      // npm may not reach the registry here: offline with an empty cache, the refetch fails at once.
+      const run = spawnSync(
+        process.execPath,
+        ["--require", preload, LAUNCHER, "node", "-e", "process.exit(7)"],
+        {
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            NODE22_HOME: home,
+            NODE_OPTIONS: "",
+            npm_config_offline: "true",
+            npm_config_cache: path.join(home, "npm-cache"),
+          },
+        },
+      );
+      expect(run.stderr).to.include("fetching Node 22");
+      expect(run.stderr).to.include("could not install node@22");
+      expect(run.stderr).not.to.include("still older");
+      expect(run.status).to.equal(1);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });
