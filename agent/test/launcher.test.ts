@@ -150,6 +150,39 @@ describe("scripts/launch.mjs", () => {
     }
   });
 
+  it("scripts/node22.sh fetches again too when the cached Node is too old", function () {
+    this.timeout(60_000);
+    const home = mkdtempSync(path.join(tmpdir(), "node22-"));
+    try {
+      const preload = path.join(home, "old.cjs");
+      writeFileSync(preload, `Object.defineProperty(process.versions, "node", { value: "22.13.0" });`);
+      // The machine's node and the cached one both report 22.13.
+      for (const dir of ["system", "node_modules/.bin"]) {
+        mkdirSync(path.join(home, dir), { recursive: true });
+        writeFileSync(
+          path.join(home, dir, "node"),
+          `#!/bin/sh\nexec "${process.execPath}" --require "${preload}" "$@"\n`,
+          { mode: 0o755 },
+        );
+      }
+      const npmDir = path.dirname(process.execPath);
+      const run = spawnSync("sh", ["-c", `. "${path.join(ROOT, "scripts/node22.sh")}"`], {
+        encoding: "utf8",
+        env: {
+          PATH: `${path.join(home, "system")}${path.delimiter}${npmDir}${path.delimiter}/usr/bin:/bin`,
+          HOME: home,
+          NODE22_HOME: home,
+          NODE_OPTIONS: "",
+          npm_config_offline: "true",
+          npm_config_cache: path.join(home, "npm-cache"),
+        },
+      });
+      expect(run.stderr).to.include("could not install node@22");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it("fetches Node 22 again when the cached one is too old, instead of failing on it", function () {
     this.timeout(60_000);
     const home = mkdtempSync(path.join(tmpdir(), "node22-"));
