@@ -110,3 +110,13 @@ describe("isAgentDown", () => {
     expect(isAgentDown(new Error("x"))).toBe(false);
   });
 });
+
+describe("loadDashboardCommitments against the chain's owner", () => {
+  const ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const;
+  it("shows only commitments the vault says are the account's, once each, whatever the agent listed", async () => {
+    const s = sources(async () => [api(1), api(2), api(2), api(3)]);
+    s.read.mockImplementation(async (id: bigint) => ({ ...view(id), owner: id === 2n ? zeroAddress : ME }));
+    const out = await loadDashboardCommitments({ signedIn: true, owner: ME, ...s });
+    expect(out.commitments.map((c) => c.id)).toEqual([3n, 1n]);
+  });
+});

@@ -11,6 +11,7 @@
  * `eth_call` each, at most MAX_FOUND), so a transaction just mined shows at once, without waiting for the
  * indexer.
  */
+import type { Address } from "viem";
 import { AgentUnreachableError, ProblemError } from "../api/agentClient.ts";
 import type { ApiCommitment } from "../api/schemas.ts";
 import { MAX_FOUND, type OwnedIds } from "../chain/commitmentIndex.ts";
@@ -39,6 +40,8 @@ export interface LoadCommitmentsParameters {
   fromChain: () => Promise<OwnedIds>;
   read: (id: bigint) => Promise<CommitmentView>;
   maxFound?: number;
+  /** The connected account: a listed commitment the vault says is someone else's is not shown as its own. */
+  owner?: Address;
 }
 
 /** The agent cannot answer at all: unreachable, or a server-side failure. */
@@ -53,6 +56,7 @@ export async function loadDashboardCommitments({
   fromChain,
   read,
   maxFound = MAX_FOUND,
+  owner,
 }: LoadCommitmentsParameters): Promise<DashboardCommitments> {
   let agent: ApiCommitment[] | null = null;
   let reason: FallbackReason | null = null;
@@ -75,7 +79,7 @@ export async function loadDashboardCommitments({
   let ids: bigint[];
   let truncated: boolean;
   if (agent !== null) {
-    const all = agent.map((c) => BigInt(c.id)).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+    const all = [...new Set(agent.map((c) => BigInt(c.id)))].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
     ids = all.slice(0, maxFound);
     truncated = all.length > maxFound;
   } else {
@@ -83,7 +87,9 @@ export async function loadDashboardCommitments({
     ids = owned.ids.slice(0, maxFound);
     truncated = owned.truncated;
   }
-  const commitments = await Promise.all(ids.map((id) => read(id)));
+  const views = await Promise.all(ids.map((id) => read(id)));
+  const commitments =
+    owner === undefined ? views : views.filter((c) => c.owner.toLowerCase() === owner.toLowerCase());
   return {
     source: agent === null ? "chain" : "agent",
     reason,

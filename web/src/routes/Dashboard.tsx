@@ -328,6 +328,7 @@ export default function Dashboard({ deployment }: { deployment: Deployment }) {
           }),
         fromChain: () => listOwnedCommitmentIds(client, deployment.vault.address, address),
         read: (id) => readCommitment(client, deployment.vault.address, id),
+        owner: address,
       });
     },
   });
