@@ -108,24 +108,12 @@ describe("the coach knows challenge pools", () => {
 
   before(async () => {
     t = await openCoachTest();
-    soloCommitment = (
-      await seedCommitment(t.store, { owner, milestones: 3, id: 8_999n })
-    ).commitmentId;
+    soloCommitment = (await seedCommitment(t.store, { owner, milestones: 3, id: 8_999n })).commitmentId;
     // Challenge #7, week 2 under way: the owner and one other met week 1 (Released), one was slashed, one has
     // not claimed week 1 yet (behind).
     await challenge(7n, { settled: 0, finishers: 0, pot: 0n });
-    poolCommitment = await join(
-      7n,
-      owner,
-      ["Released", "Open", "Open"],
-      "joined",
-    );
-    await join(
-      7n,
-      others[0] as Address,
-      ["Released", "Open", "Open"],
-      "joined",
-    );
+    poolCommitment = await join(7n, owner, ["Released", "Open", "Open"], "joined");
+    await join(7n, others[0] as Address, ["Released", "Open", "Open"], "joined");
     await join(7n, others[1] as Address, ["Slashed", "Open", "Open"], "joined");
     await join(7n, others[2] as Address, ["Open", "Open", "Open"], "joined");
     t.clock.set(WEEK_START + WEEK + 2 * DAY + 8 * 3_600_000); // Wed 08:00 UTC of week 2, nothing done yet
@@ -134,12 +122,8 @@ describe("the coach knows challenge pools", () => {
 
   it("getCommitmentStatus carries the challenge: parameters, who is still in, the pot so far, your standing", async () => {
     const status = await getCommitmentStatus.run({}, { owner, deps: t.deps });
-    const pool = status.commitments.find(
-      (c) => c.commitmentId === poolCommitment.toString(),
-    );
-    const solo = status.commitments.find(
-      (c) => c.commitmentId === soloCommitment.toString(),
-    );
+    const pool = status.commitments.find((c) => c.commitmentId === poolCommitment.toString());
+    const solo = status.commitments.find((c) => c.commitmentId === soloCommitment.toString());
     expect(pool?.challengeId).to.equal("7");
     expect(solo).to.not.equal(undefined);
     expect(solo?.challengeId).to.equal(undefined);
@@ -174,19 +158,13 @@ describe("the coach knows challenge pools", () => {
       { coach: t.deps, provider: createRulesProvider(), tools: coachTools },
       { owner, message: "How am I doing?" },
     );
-    expect(turn.reply).to.contain(
-      `Commitment ${poolCommitment}, milestone 2 of 3: 0 of 3 workouts done`,
-    );
-    expect(turn.reply).to.contain(
-      "You need 3 more workouts by Mon 7 Dec 00:00 to stay in Challenge #7.",
-    );
+    expect(turn.reply).to.contain(`Commitment ${poolCommitment}, milestone 2 of 3: 0 of 3 workouts done`);
+    expect(turn.reply).to.contain("You need 3 more workouts by Mon 7 Dec 00:00 to stay in Challenge #7.");
     expect(turn.reply, turn.reply).to.contain(
       "Challenge #7: 3 of 4 still in, the pot is 10 USDC so far. Finish every week to share it: about 3.1666 USDC each if the 3 still in all finish, claimable after Wed 16 Dec 00:00.",
     );
     const sources = turn.toolCalls.map((c) => JSON.stringify(c.result));
-    expect(ungroundedNumbers(turn.reply, sources), turn.reply).to.deep.equal(
-      [],
-    );
+    expect(ungroundedNumbers(turn.reply, sources), turn.reply).to.deep.equal([]);
   });
 
   it("a behind-pace nudge for the pool commitment mentions the pot and the others; the solo one does not", async () => {
@@ -200,17 +178,10 @@ describe("the coach knows challenge pools", () => {
       vault: VAULT,
       commitmentId: soloCommitment,
     });
-    if (commitment === null || solo === null)
-      throw new Error("seeded commitments missing");
-    expect((await evaluateCommitment(t.deps, { commitment })).outcome).to.equal(
-      "intervened",
-    );
-    expect(
-      (await evaluateCommitment(t.deps, { commitment: solo })).outcome,
-    ).to.equal("intervened");
-    const messages = (await t.store.nudges.listByOwner(owner)).map(
-      (n) => n.message,
-    );
+    if (commitment === null || solo === null) throw new Error("seeded commitments missing");
+    expect((await evaluateCommitment(t.deps, { commitment })).outcome).to.equal("intervened");
+    expect((await evaluateCommitment(t.deps, { commitment: solo })).outcome).to.equal("intervened");
+    const messages = (await t.store.nudges.listByOwner(owner)).map((n) => n.message);
     expect(messages).to.have.length(2);
     const [withPool, without] = [
       messages.filter((m) => m.includes("Challenge #7")),
@@ -224,15 +195,10 @@ describe("the coach knows challenge pools", () => {
 
   it("tells each participant only their own standing, and nothing to a stranger whose commitment names the pool", async () => {
     // Another participant (slashed in week 1) hears their own standing and commitment, never the owner's.
-    const other = await getCommitmentStatus.run(
-      {},
-      { owner: others[1] as Address, deps: t.deps },
-    );
+    const other = await getCommitmentStatus.run({}, { owner: others[1] as Address, deps: t.deps });
     expect(other.challenges).to.have.length(1);
     expect(other.challenges[0]?.you).to.equal("out");
-    expect(other.challenges[0]?.commitmentId).to.not.equal(
-      poolCommitment.toString(),
-    );
+    expect(other.challenges[0]?.commitmentId).to.not.equal(poolCommitment.toString());
     expect(JSON.stringify(other)).to.not.include(owner.toLowerCase().slice(2));
     // A stranger's own commitment with the pool as beneficiary, without joining: no challenge, no tally.
     const stranger = randomOwner();
@@ -253,10 +219,7 @@ describe("the coach knows challenge pools", () => {
       milestoneStates: ["Open", "Open", "Open"],
       updatedBlock: 1,
     });
-    const status = await getCommitmentStatus.run(
-      {},
-      { owner: stranger, deps: t.deps },
-    );
+    const status = await getCommitmentStatus.run({}, { owner: stranger, deps: t.deps });
     expect(status.commitments).to.have.length(1);
     expect(status.challenges).to.deep.equal([]);
     const turn = await runAgentTurn(
@@ -316,10 +279,7 @@ describe("the coach knows challenge pools", () => {
     expect(turn.reply).to.equal(
       "You have no running milestone right now. Challenge #7: 2 of 4 still in, the pot is 30 USDC. Your winnings of 14.25 USDC are ready to claim.",
     );
-    const out = await getCommitmentStatus.run(
-      {},
-      { owner: others[1] as Address, deps: t.deps },
-    );
+    const out = await getCommitmentStatus.run({}, { owner: others[1] as Address, deps: t.deps });
     expect(out.challenges[0]?.you).to.equal("out");
     expect(out.challenges[0]?.shareIfStillInFinish).to.equal(null);
   });
