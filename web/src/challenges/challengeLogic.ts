@@ -237,6 +237,25 @@ export function challengeParams(c: ValidChallenge, rulesHash: Hex) {
   } as const;
 }
 
+/**
+ * The pool takes ITS token and stake, whatever the page showed (which comes from the agent): a join goes ahead
+ * only when they are the same, so an out-of-date or wrong agent answer cannot make someone pay another amount
+ * than the one on the button (an existing allowance would let the pool pull a larger stake without a prompt).
+ */
+export function checkJoinTarget(
+  onChain: { token: Address; stake: bigint },
+  shown: { token: Address; stake: bigint },
+): void {
+  if (onChain.token.toLowerCase() !== shown.token.toLowerCase())
+    throw new Error(
+      "The pool's token for this challenge is not the one shown: reload the page before joining.",
+    );
+  if (onChain.stake !== shown.stake)
+    throw new Error(
+      "The pool's stake for this challenge is not the one shown: reload the page before joining.",
+    );
+}
+
 // --- Join: steps and state machine ---------------------------------------------------------------------------
 
 export type JoinStepId = "permit" | "approve" | "join" | "confirm";

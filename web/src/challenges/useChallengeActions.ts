@@ -25,6 +25,7 @@ import type { Deployment } from "../chain/deployments.ts";
 import { rulesHashOf } from "../rules/rulesHash.ts";
 import {
   challengeParams,
+  checkJoinTarget,
   type JoinMethod,
   type JoinStepId,
   type JoinStepStatus,
@@ -113,6 +114,14 @@ export function useJoinChallenge(deployment: Deployment, account: Address | unde
       try {
         if (account === undefined) throw new Error("Connect a wallet first.");
         const pool = poolOf(deployment);
+        const [onChain] = await readContract(config, {
+          chainId,
+          address: pool,
+          abi: challengePoolAbi,
+          functionName: "challenge",
+          args: [t.challengeId],
+        });
+        checkJoinTarget(onChain, t);
         let hash: Hex;
         if (t.method === "eth") {
           mark("join", "active");
