@@ -24,6 +24,7 @@ import {
 import { commitmentListSchema } from "../api/schemas.ts";
 import { type Verdict, verdictOf, verdictOfError } from "./quorum.ts";
 import { gatherMilestoneQuorum, readOracleSet } from "./quorumClaim.ts";
+import { relayFailure } from "./relayOutcome.ts";
 
 export interface OracleState {
   agent: OracleAgent;
@@ -164,6 +165,9 @@ export function useGaslessClaims(deployment: Deployment, states: readonly Oracle
         });
         results.push({ ...result, ...ref });
       }
+      // A reverted or failed relay released nothing: an error, not "the relayer is claiming".
+      const failure = relayFailure(results);
+      if (failure !== undefined) throw failure;
       return results;
     },
     onSettled: () => queryClient.invalidateQueries(),
