@@ -64,10 +64,12 @@ async function cachedTally(
   deps: Pick<CoachDependencies, "store" | "clock">,
   key: { chainId: number; pool: string; challengeId: bigint; vault: string; endedMilestones: number },
 ): Promise<ChallengeTally> {
-  let cache = tallyCaches.get(deps.store);
+  // Keyed by the repository, not the store: the scheduler pass gives each page its own copy of the store
+  // (runCoachPass's pageStore) over the same repositories.
+  let cache = tallyCaches.get(deps.store.challenges);
   if (cache === undefined) {
     cache = new LruMap(TALLY_CACHE_SIZE);
-    tallyCaches.set(deps.store, cache);
+    tallyCaches.set(deps.store.challenges, cache);
   }
   const id = `${key.chainId}:${key.pool.toLowerCase()}:${key.challengeId}:${key.endedMilestones}`;
   const now = deps.clock.now();

@@ -9,6 +9,7 @@ import type { Address } from "viem";
 import { ungroundedNumbers } from "../../src/coach/agent/groundNumbers.ts";
 import { createRulesProvider } from "../../src/coach/agent/rulesProvider.ts";
 import { runAgentTurn } from "../../src/coach/agent/runAgentTurn.ts";
+import { loadChallengeFacts } from "../../src/coach/challengeContext.ts";
 import { evaluateCommitment } from "../../src/coach/interventions/evaluateCommitment.ts";
 import { coachTools } from "../../src/coach/tools/coachTools.ts";
 import { getCommitmentStatus } from "../../src/coach/tools/getCommitmentStatus.ts";
@@ -191,6 +192,30 @@ describe("the coach knows challenge pools", () => {
       "0 of 3 done for milestone 2, 112 h left: plan 3 more workouts of at least 30 min now. Challenge #7: 3 of 4 still in, the pot is 10 USDC so far; finish every week to share it.",
     ]);
     expect(without).to.have.length(1);
+  });
+
+  it("reads a challenge's tally once per minute, also through the per-page store copies the scheduler pass makes", async () => {
+    const commitment = await t.store.commitments.get({
+      chainId: CHAIN_ID,
+      vault: VAULT,
+      commitmentId: poolCommitment,
+    });
+    if (commitment === null) throw new Error("seeded commitment missing");
+    let tallies = 0;
+    const challenges = {
+      ...t.store.challenges,
+      tally: (query: Parameters<typeof t.store.challenges.tally>[0]) => {
+        tallies += 1;
+        return t.store.challenges.tally(query);
+      },
+    };
+    // Two pages of a pass: each gets its own copy of the store (runCoachPass's pageStore), same repositories.
+    for (let page = 0; page < 2; page += 1) {
+      const deps = { ...t.deps, store: { ...t.store, challenges } };
+      const facts = await loadChallengeFacts(deps, owner, [commitment], "UTC");
+      expect(facts[0]?.stillIn).to.equal(3);
+    }
+    expect(tallies).to.equal(1);
   });
 
   it("tells each participant only their own standing, and nothing to a stranger whose commitment names the pool", async () => {
