@@ -3,7 +3,7 @@
  * exists (then null: the intervention was already sent on that channel), so two replicas can never deliver
  * one intervention twice. The in-app feed is the owner's delivered `inApp` nudges, newest first.
  */
-import { and, asc, desc, eq, gte, lt, lte, ne, notLike, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, notLike, sql } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -60,6 +60,11 @@ export interface NudgesRepository {
   /** The new nudge, or null when this intervention already exists on this channel. */
   reserve(nudge: NewNudge): Promise<NudgeRecord | null>;
   find(owner: string, channel: NudgeChannelKind, dedupeKey: string): Promise<NudgeRecord | null>;
+  /**
+   * The coach's interventions (dedupe keys starting `coach:`) of up to 1,000 owners created at or after `since`,
+   * at most 10,000 rows: what the scheduler's pass reads once per page to answer `find` for its commitments.
+   */
+  coachInterventionsSince(owners: readonly string[], since: Date): Promise<NudgeRecord[]>;
   /** Distinct interventions (reminders excluded) created in `[from, to)`: what the daily cap counts. At most 100. */
   interventionKeysBetween(owner: string, from: Date, to: Date): Promise<string[]>;
   /** Records how delivery ended. */
@@ -127,6 +132,29 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .onConflictDoNothing({ target: [nudges.owner, nudges.channel, nudges.dedupeKey] })
           .returning();
         return rows[0] === undefined ? null : toRecord(rows[0]);
+      });
+    },
+
+    coachInterventionsSince: async (owners, since) => {
+      const input = parseInput(
+        z.object({ owners: z.array(addressSchema).max(1000), since: dateSchema }),
+        { owners, since },
+        "nudge owners",
+      );
+      if (input.owners.length === 0) return [];
+      return withDatabaseErrors("nudge lookup", async () => {
+        const rows = await db
+          .select()
+          .from(nudges)
+          .where(
+            and(
+              inArray(nudges.owner, [...new Set(input.owners)]),
+              like(nudges.dedupeKey, "coach:%"),
+              gte(nudges.createdAt, input.since),
+            ),
+          )
+          .limit(10_000);
+        return rows.map(toRecord);
       });
     },
 

@@ -1,11 +1,13 @@
 /**
  * The set-based reads the coach's scheduler pass uses per page (issue 18), on both drivers:
  * `workouts.acceptedOverlappingOwners` gives exactly what `acceptedOverlapping` gives owner by owner, and
- * `coachPreferences.getMany` what `get` gives.
+ * `coachPreferences.getMany` what `get` gives, and `nudges.coachInterventionsSince` the coach's interventions of
+ * those owners created since a time (reminders and other owners left out).
  */
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { ManualClock } from "../../src/clock.ts";
+import type { NewNudge } from "../../src/store/nudgesRepository.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
 import { type OpenedTestStore, openOrSkip, storeDrivers } from "./storeDrivers.ts";
@@ -37,9 +39,10 @@ for (const driver of storeDrivers) {
   describe(`page queries of the coach pass (${driver.name})`, () => {
     let opened: OpenedTestStore;
     let store: Store;
+    const clock = new ManualClock(T0);
 
     before(async function () {
-      opened = await openOrSkip(this, driver, new ManualClock(T0), driver.name);
+      opened = await openOrSkip(this, driver, clock, driver.name);
       store = opened.store;
     });
     after(async () => {
@@ -89,6 +92,33 @@ for (const driver of storeDrivers) {
       expect([...many.keys()]).to.deep.equal([saved]);
       expect(many.get(saved)).to.deep.equal(await store.coachPreferences.get(saved));
       expect(await store.coachPreferences.get(none)).to.equal(null);
+    });
+
+    it("nudges.coachInterventionsSince finds the coach's interventions of those owners since a time", async () => {
+      const [a, b, other] = [randomAddress(), randomAddress(), randomAddress()];
+      const nudge = (owner: string, dedupeKey: string): NewNudge => ({
+        owner,
+        channel: "inApp",
+        dedupeKey,
+        reason: "behind",
+        message: "Two runs to go.",
+        status: "pending",
+        dueAt: new Date(clock.now()),
+      });
+      const old = await store.nudges.reserve(nudge(a, "coach:31337:0xv:1:0:plan"));
+      clock.advance(3_600_000);
+      const since = new Date(clock.now());
+      const aNew = await store.nudges.reserve(nudge(a, "coach:31337:0xv:1:1:plan"));
+      const bNew = await store.nudges.reserve(nudge(b, "coach:31337:0xv:2:1:slot"));
+      await store.nudges.reserve(nudge(b, "reminder:abc"));
+      await store.nudges.reserve(nudge(other, "coach:31337:0xv:3:1:plan"));
+      const found = await store.nudges.coachInterventionsSince([a, b], since);
+      expect(found.map((n) => n.id).sort()).to.deep.equal([aNew?.id, bNew?.id].sort());
+      expect(found.find((n) => n.id === aNew?.id)).to.deep.equal(
+        await store.nudges.find(a, "inApp", "coach:31337:0xv:1:1:plan"),
+      );
+      expect(old).to.not.equal(null);
+      expect(await store.nudges.coachInterventionsSince([], since)).to.deep.equal([]);
     });
   });
 }

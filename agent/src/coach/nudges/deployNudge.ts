@@ -69,6 +69,11 @@ export async function deployNudge(
     return suppressed("quiet_hours", "It is quiet hours for the owner.");
   }
 
+  // Already sent: no transaction needed (the scheduler's pass answers this from one read per page). The
+  // transaction below checks again under the owner's lock, so a nudge racing this one is still caught.
+  const sent = await store.nudges.find(owner, channel, dedupeKey);
+  if (sent !== null) return { status: "duplicate", channel, nudgeId: sent.id };
+
   const dayStart = new Date(startOfLocalDay(now, timeZone));
   const dayEnd = new Date(startOfLocalDay(now, timeZone, 1));
   const reservation = await store.transaction(async (tx) => {

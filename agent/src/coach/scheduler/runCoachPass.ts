@@ -6,12 +6,15 @@
  *
  * Set-based reads (issue 18): per page, the accepted workouts of every owner whose running milestone is still
  * open are read in one query, and their coach preferences in another; each commitment's evaluation then reads
- * them from memory (`pageStore`) instead of two queries of its own. Memory stays bounded by the page: a page's
- * workouts and preferences are dropped before the next page is read. Everything else (rules, nudges, their
+ * them from memory (`pageStore`) instead of two queries of its own; likewise the coach interventions already
+ * sent in the page's windows, so a nudge already sent is found without a transaction (deployNudge's first
+ * check; the transaction still re-checks under the owner's lock). Memory stays bounded by the page: a page's
+ * rows are dropped before the next page is read. Everything else (rules, nudges, their
  * dedupe and daily cap under the owner's lock) is exactly what `evaluateCommitment` does alone.
  */
 import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { CoachPreferencesRecord } from "../../store/coachPreferencesRepository.ts";
+import type { NudgeRecord } from "../../store/nudgesRepository.ts";
 import type { Store } from "../../store/store.ts";
 import type { WorkoutRecord } from "../../store/workoutsRepository.ts";
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
@@ -72,6 +75,13 @@ async function pageStore(store: Store, page: readonly CommitmentRecord[], nowMs:
     else list.push(workout);
   }
   const preferences: Map<string, CoachPreferencesRecord> = await store.coachPreferences.getMany(ownerList);
+  // The interventions already sent in these windows: a second pass finds its duplicates without a transaction.
+  const sentSince = new Date(fromMs);
+  const sentRows = await store.nudges.coachInterventionsSince(ownerList, sentSince);
+  const sent = new Map<string, NudgeRecord>(
+    sentRows.map((nudge) => [`${nudge.owner.toLowerCase()}|${nudge.channel}|${nudge.dedupeKey}`, nudge]),
+  );
+  const sentComplete = sentRows.length < 10_000;
   return {
     ...store,
     workouts: {
@@ -84,6 +94,18 @@ async function pageStore(store: Store, page: readonly CommitmentRecord[], nowMs:
         return (workoutsByOwner.get(key) ?? []).filter(
           (workout) => workout.startTime < end && workout.endTime > start,
         );
+      },
+    },
+    nudges: {
+      ...store.nudges,
+      find: async (owner, channel, dedupeKey) => {
+        const key = owner.toLowerCase();
+        if (!sentComplete || !owners.has(key) || !dedupeKey.startsWith("coach:")) {
+          return store.nudges.find(owner, channel, dedupeKey);
+        }
+        // An intervention of a running window was created within it (after `sentSince`), so absent here means
+        // not sent when the page was read; deployNudge checks again under the owner's lock before sending.
+        return sent.get(`${key}|${channel}|${dedupeKey}`) ?? null;
       },
     },
     coachPreferences: {
