@@ -32,4 +32,10 @@ describe("groundNumbers", () => {
     ];
     expect(ungroundedNumbers("by 2026-12-05 at 10:30, 0.05 ETH", sources)).to.deep.equal([]);
   });
+
+  it("handles a long run of hex characters and dashes in one pass (the whole source is one token)", () => {
+    const long = "a1-".repeat(100_000);
+    expect(ungroundedNumbers("1 left", [long, '{"left":1}'])).to.deep.equal([]);
+    expect(ungroundedNumbers("7 left", [long])).to.deep.equal(["7"]);
+  });
 });

@@ -7,11 +7,18 @@
  * "3f2a97b1-…" must not ground "97", so every hex-like token is blanked out of the sources first.
  */
 const NUMBER = /\d+(?:\.\d+)?/g;
-/** 0x-prefixed hex, and any token of 8+ hex characters (with dashes, as UUIDs) that mixes letters and digits. */
-const IDENTIFIER = /0x[0-9a-f]+|\b(?=[0-9a-f-]*[a-f])(?=[0-9a-f-]*\d)[0-9a-f]{8}[0-9a-f-]*\b/gi;
+/** Word-like tokens (letters, digits, dashes): each is then judged whole, so the cost stays linear in the text. */
+const TOKEN = /[0-9A-Za-z-]+/g;
+const HEX_ID = /^(?:0x[0-9a-f]+|[0-9a-f]{8}[0-9a-f-]*)$/i;
+
+/** 0x-prefixed hex, or a token of 8+ hex characters (dashes allowed, as in UUIDs) mixing letters and digits. */
+function isIdentifier(token: string): boolean {
+  if (!HEX_ID.test(token)) return false;
+  return /^0x/i.test(token) || (/[a-f]/i.test(token) && /\d/.test(token));
+}
 
 function numericText(sources: readonly string[]): string {
-  return sources.join("\n").replace(IDENTIFIER, " ");
+  return sources.join("\n").replace(TOKEN, (token) => (isIdentifier(token) ? " " : token));
 }
 
 export function numbersIn(text: string): string[] {
