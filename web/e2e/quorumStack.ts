@@ -262,6 +262,8 @@ export async function startQuorumStack(p: QuorumStackParameters): Promise<Quorum
             HOST: "127.0.0.1",
             PUBLIC_ORIGIN: webUrl,
             AGENT_PUBLIC_URL: urls[i],
+            // Each agent's sign-in names the agent itself, so one agent's message cannot be replayed at another.
+            SIWE_URI: urls[i],
             DATA_DIR: dataDir,
             CHAIN_ID: "31337",
             RPC_URL: rpcUrl,

@@ -7,6 +7,9 @@ import { createSiweMessage } from "viem/siwe";
 import { useConnection, useSignMessage } from "wagmi";
 import { fetchNonce, fetchSession, signOut, verifySignIn } from "../api/agentClient.ts";
 import type { Session } from "../api/schemas.ts";
+import { agentUrl } from "../env.ts";
+import { oracleAgentsFor } from "../oracles/oracleAgents.ts";
+import { checkSignInBinding } from "../oracles/siweBinding.ts";
 
 export const SESSION_KEY = ["session"] as const;
 
@@ -58,13 +61,20 @@ export async function afterSignIn(queryClient: QueryClient): Promise<void> {
 }
 
 export function useSignIn() {
-  const { address } = useConnection();
+  const { address, chainId } = useConnection();
   const { mutateAsync: signMessage } = useSignMessage();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async () => {
       if (address === undefined) throw new Error("Connect a wallet first.");
       const nonce = await fetchNonce();
+      checkSignInBinding({
+        agentUrl,
+        nonceUri: nonce.uri,
+        primary: true,
+        agentUrls: oracleAgentsFor(chainId).map((a) => a.url),
+        webOrigin: window.location.origin,
+      });
       const message = buildSignInMessage({ address, nonce, issuedAt: new Date() });
       const signature = await signMessage({ message });
       return verifySignIn(message, signature);

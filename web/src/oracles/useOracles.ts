@@ -25,6 +25,7 @@ import { commitmentListSchema } from "../api/schemas.ts";
 import { type Verdict, verdictOf, verdictOfError } from "./quorum.ts";
 import { gatherMilestoneQuorum, readOracleSet } from "./quorumClaim.ts";
 import { relayFailure } from "./relayOutcome.ts";
+import { checkSignInBinding } from "./siweBinding.ts";
 
 export interface OracleState {
   agent: OracleAgent;
@@ -75,11 +76,24 @@ export function useSignInOracles() {
   const { mutateAsync: signMessage } = useSignMessage();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (agents: readonly OracleAgent[]) => {
+    mutationFn: async ({
+      agents,
+      known,
+    }: {
+      agents: readonly OracleAgent[];
+      known: readonly OracleAgent[];
+    }) => {
       if (address === undefined) throw new Error("Connect a wallet first.");
       let count = 0;
       for (const agent of agents) {
         const nonce = await fetchAgentNonce(agent.url);
+        checkSignInBinding({
+          agentUrl: agent.url,
+          nonceUri: nonce.uri,
+          primary: isPrimaryAgent(agent.url),
+          agentUrls: known.map((a) => a.url),
+          webOrigin: window.location.origin,
+        });
         const message = buildSignInMessage({ address, nonce, issuedAt: new Date() });
         const signature = await signMessage({ message });
         await verifyAgentSignIn(agent.url, message, signature);
@@ -87,7 +101,7 @@ export function useSignInOracles() {
       }
       return { count };
     },
-    onSettled: async (_data, _error, agents) => {
+    onSettled: async (_data, _error, { agents }) => {
       if (agents.some((a) => isPrimaryAgent(a.url)))
         await queryClient.invalidateQueries({ queryKey: SESSION_KEY });
       await queryClient.invalidateQueries({ queryKey: ORACLES_KEY });

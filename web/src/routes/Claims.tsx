@@ -148,7 +148,9 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
           <p>
             <button
               type="button"
-              onClick={() => signIn.mutate(signedOut.map((s) => s.agent))}
+              onClick={() =>
+                signIn.mutate({ agents: signedOut.map((s) => s.agent), known: states.map((s) => s.agent) })
+              }
               disabled={busy}
             >
               Sign in to {signedOut.length} oracle{signedOut.length === 1 ? "" : "s"}
