@@ -20,7 +20,7 @@ import {
   formatFee,
   validateChallenge,
 } from "./challengeLogic.ts";
-import { Field } from "./FormParts.tsx";
+import { Field } from "../components/Field.tsx";
 import { poolOf, useCreateChallenge } from "./useChallengeActions.ts";
 
 const SPORT_LABEL: Record<Sport, string> = {

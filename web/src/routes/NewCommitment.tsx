@@ -20,6 +20,7 @@ import {
 } from "../commitment/commitmentForm.ts";
 import { type FlowStep, useCreateCommitment } from "../commitment/useCreateCommitment.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
+import { Field } from "../components/Field.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { formatAmount, milestoneShares } from "../format/amount.ts";
 import { formatDateTime, formatPeriod, fromUnix, toDateTimeLocal } from "../format/time.ts";
@@ -64,40 +65,6 @@ function initialValues(): CommitmentFormValues {
     graceHours: "48",
     beneficiary: "",
   };
-}
-
-interface FieldProps {
-  id: string;
-  label: string;
-  error: string | undefined;
-  hint?: string;
-  children: (aria: {
-    id: string;
-    "aria-invalid": boolean;
-    "aria-describedby": string | undefined;
-  }) => React.ReactNode;
-}
-
-function Field({ id, label, error, hint, children }: FieldProps) {
-  const described = [hint ? `${id}-hint` : undefined, error ? `${id}-error` : undefined]
-    .filter(Boolean)
-    .join(" ");
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, "aria-invalid": error !== undefined, "aria-describedby": described || undefined })}
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
 }
 
 function Steps({ steps }: { steps: FlowStep[] }) {
