@@ -9,7 +9,7 @@
  * Agents can be stopped and started again (same data directory: sessions and uploads survive), to take an oracle
  * down or bring it back with other settings.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { mnemonicToAccount } from "viem/accounts";
 import { toHex } from "viem";
 import { z } from "zod";
-import { freePort, REPO_ROOT, WEB_ROOT } from "./stack.ts";
+import { freePort, REPO_ROOT, run, startDaemon, stopDaemon, WEB_ROOT, waitFor } from "./stack.ts";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 const COOKIE = "ra_session";
@@ -56,70 +56,6 @@ function keyOf(index: number): `0x${string}` {
   const key = mnemonicToAccount(MNEMONIC, { addressIndex: index }).getHdKey().privateKey;
   if (key === null) throw new Error(`no key for account ${index}`);
   return toHex(key);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
-}
-
-function runToEnd(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env } });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("exit", (code) =>
-      code === 0 ? ok(output) : fail(new Error(`${command} ${args.join(" ")} failed:\n${output}`)),
-    );
-  });
-}
-
-function daemon(
-  name: string,
-  command: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  log: string[],
-) {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true });
-  const keep = (d: Buffer) => {
-    log.push(`[${name}] ${d.toString().trimEnd()}`);
-    if (log.length > 400) log.splice(0, log.length - 400);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  return child;
-}
-
-function stopDaemon(child: ChildProcess | undefined): Promise<void> {
-  return new Promise((ok) => {
-    if (child === undefined || child.exitCode !== null || child.pid === undefined) return ok();
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), "SIGKILL");
-      } catch {
-        // already gone
-      }
-      ok();
-    }, 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      ok();
-    });
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      clearTimeout(timer);
-      ok();
-    }
-  });
 }
 
 /** Only this agent's cookie goes up, under the agent's own name; its Set-Cookie comes back renamed. */
@@ -194,7 +130,7 @@ export async function startQuorumStack(p: QuorumStackParameters): Promise<Quorum
   };
 
   try {
-    const node = daemon(
+    const node = startDaemon(
       "chain",
       "npx",
       ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(chainPort)],
@@ -221,11 +157,14 @@ export async function startQuorumStack(p: QuorumStackParameters): Promise<Quorum
     const proxyPorts: number[] = [];
     for (const _ of keys) proxyPorts.push(await freePort());
     const urls = proxyPorts.map((port) => `http://127.0.0.1:${port}`);
-    await runToEnd("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], REPO_ROOT, {
-      LOCALHOST_RPC_URL: rpcUrl,
-      ORACLES: addresses.join(","),
-      THRESHOLD: String(p.threshold),
-      AGENT_URLS: urls.join(","),
+    await run("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], {
+      cwd: REPO_ROOT,
+      env: {
+        LOCALHOST_RPC_URL: rpcUrl,
+        ORACLES: addresses.join(","),
+        THRESHOLD: String(p.threshold),
+        AGENT_URLS: urls.join(","),
+      },
     });
     const deployment = z
       .object({
@@ -233,9 +172,12 @@ export async function startQuorumStack(p: QuorumStackParameters): Promise<Quorum
         agents: z.array(z.object({ url: z.string(), oracle: z.string() })),
       })
       .parse(JSON.parse(readFileSync(deploymentFile, "utf8")));
-    await runToEnd("npx", ["vite", "build", "--outDir", dist, "--emptyOutDir"], WEB_ROOT, {
-      VITE_AGENT_URL: urls[0],
-      VITE_RPC_URL_31337: rpcUrl,
+    await run("npx", ["vite", "build", "--outDir", dist, "--emptyOutDir"], {
+      cwd: WEB_ROOT,
+      env: {
+        VITE_AGENT_URL: urls[0],
+        VITE_RPC_URL_31337: rpcUrl,
+      },
     });
     restore();
 
@@ -251,7 +193,7 @@ export async function startQuorumStack(p: QuorumStackParameters): Promise<Quorum
       const start = async (options: { relayer?: boolean } = {}) => {
         const relayer = options.relayer ?? (p.relayerOn ?? []).includes(n);
         port = await freePort();
-        child = daemon(
+        child = startDaemon(
           `agent${n}`,
           "node",
           ["agent/src/main.ts"],
@@ -298,7 +240,7 @@ export async function startQuorumStack(p: QuorumStackParameters): Promise<Quorum
       await start();
     }
 
-    const preview = daemon(
+    const preview = startDaemon(
       "web",
       "npx",
       ["vite", "preview", "--outDir", dist, "--port", String(webPort), "--strictPort", "--host", "127.0.0.1"],

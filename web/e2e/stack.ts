@@ -60,7 +60,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess) {
+/** Polls `check` every 250 ms until it answers true; fails when `child` exits or the time is up. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
@@ -70,7 +76,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
-function run(
+/** Runs a command to its end; resolves its output, rejects with it on a non-zero exit. */
+export function run(
   command: string,
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
@@ -86,7 +93,8 @@ function run(
   });
 }
 
-function startDaemon(
+/** Starts a long-running child in its own process group, keeping its last 400 lines of output in `log`. */
+export function startDaemon(
   name: string,
   command: string,
   args: string[],
@@ -104,9 +112,10 @@ function startDaemon(
   return child;
 }
 
-function stopDaemon(child: ChildProcess): Promise<void> {
+/** SIGTERM to the child's process group, SIGKILL after 5 s; nothing when it is not running. */
+export function stopDaemon(child: ChildProcess | undefined): Promise<void> {
   return new Promise((ok) => {
-    if (child.exitCode !== null || child.pid === undefined) return ok();
+    if (child === undefined || child.exitCode !== null || child.pid === undefined) return ok();
     const timer = setTimeout(() => {
       try {
         process.kill(-(child.pid as number), "SIGKILL");
