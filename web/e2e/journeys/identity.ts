@@ -369,7 +369,7 @@ async function withRelayer(stack: Stack, browser: Browser, fake: FakeStrava): Pr
       await page.reload();
       const card = page.locator(`[data-testid="commitment-card"][data-commitment-id="${id}"]`);
       await card.locator('.timeline li[data-status="released"]').first().waitFor({ timeout: 60_000 });
-    await card.getByTestId("released-by-agent").waitFor();
+      await card.getByTestId("released-by-agent").waitFor();
       assert(
         (await card.getByRole("button", { name: /^Claim/ }).count()) === 0,
         "a Claim button is still offered",
