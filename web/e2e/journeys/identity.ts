@@ -337,6 +337,24 @@ async function withRelayer(stack: Stack, browser: Browser, fake: FakeStrava): Pr
   await step("a qualifying GPX run is uploaded in the window; nobody clicks Claim", async () => {
     const now = Number((await chain.getBlock()).timestamp);
     await timeTravel(stack, start - now + 10);
+    // The upload counts only once the agent has indexed the commitment and its clock (which follows the chain's,
+    // refreshed every second) has passed the run's start: wait for both rather than race them on a loaded machine.
+    const indexedBy = Date.now() + 30_000;
+    for (;;) {
+      const ids = await page.evaluate(async (agentUrl) => {
+        const res = await fetch(`${agentUrl}/api/commitments`, { credentials: "include" });
+        if (!res.ok) return [];
+        const body = (await res.json()) as { commitments?: { id: string }[] };
+        return (body.commitments ?? []).map((c) => c.id);
+      }, stack.agentUrl);
+      if (ids.includes(String(id))) break;
+      assert(
+        Date.now() < indexedBy,
+        `the agent has not indexed commitment #${id} after 30 s (it lists ${ids.join(", ")})`,
+      );
+      await page.waitForTimeout(500);
+    }
+    await page.waitForTimeout(3000);
     const file = join(tmpdir(), `ra-e2e-identity-run-${process.pid}.gpx`);
     writeFileSync(file, gpxRun({ start: new Date((start + 5) * 1000), durationSec: 90 }));
     balanceBefore = await chain.getBalance({ address: ATHLETE });
