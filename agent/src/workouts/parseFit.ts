@@ -12,7 +12,7 @@ import {
 } from "./parserLimits.ts";
 import type { ParseProblemCode, Reason } from "./reasons.ts";
 import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
-import { type FitSegment, scanFit } from "./scanFit.ts";
+import { type FitSegment, type ScanFitReturnType, scanFit } from "./scanFit.ts";
 import { mapSport, type Sport } from "./sport.ts";
 
 /**
@@ -187,6 +187,31 @@ function deviceSportLabel(sport: unknown, subSport: unknown): string | undefined
 }
 
 export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivity[] {
+  const scan = scanWithinLimits(bytes, limits);
+  const problems = damageProblems(scan);
+  const decoded = decodeTrusted(bytes, scan, problems);
+  assertActivityFile(decoded);
+
+  const records = messagesOf(decoded, "recordMesgs");
+  const sessionMesgs = messagesOf(decoded, "sessionMesgs");
+  const sessions = sessionMesgs
+    .map((s) => ({ message: s, start: sessionStart(s, sessionMesgs.length === 1 ? records : []) }))
+    .sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+  const intervals = timerIntervals(messagesOf(decoded, "eventMesgs"), lastRecordTime(records));
+  if (sessions.length === 0 && records.length === 0) throw nothingRecorded(scan, problems);
+
+  const sportMesgs = messagesOf(decoded, "sportMesgs");
+  const plans =
+    sessions.length === 0
+      ? [planWithoutSession(sportMesgs[0] ?? messagesOf(decoded, "lapMesgs")[0] ?? {})]
+      : sessions.map(({ message, start }, i) => planOfSession(message, start, sportMesgs[i]));
+  assertActivitiesWithinLimit(plans.filter((p) => p.sport !== undefined).length, limits);
+  assignRecords(plans, records, sessions.length > 0);
+  return assemblePlans(plans, intervals, problems);
+}
+
+/** Walks the file's structure (scanFit) and refuses it beyond the limits or with compressed timestamps. */
+function scanWithinLimits(bytes: Uint8Array, limits: ParserLimits): ScanFitReturnType {
   const scan = scanFit(bytes, limits.maxPoints, {
     maxMessages: limits.maxMessages ?? DEFAULT_MAX_FIT_MESSAGES,
     maxFields: limits.maxFields ?? DEFAULT_MAX_FIT_FIELDS,
@@ -197,8 +222,7 @@ export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivit
     limits,
     scan.exceeded === "messages" ? scan.dataMessages : scan.fields,
   );
-  const first = scan.segments[0];
-  if (first === undefined) {
+  if (scan.segments[0] === undefined) {
     throw new ValidationError({ code: "corrupt_file", message: "The file has no FIT header." });
   }
   const unsupported = scan.segments.find((s) => s.status === "unsupported");
@@ -209,25 +233,38 @@ export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivit
       details: { problem: unsupported.problem },
     });
   }
+  return scan;
+}
+
+function damageProblems(scan: ScanFitReturnType): Reason<ParseProblemCode>[] {
   const damaged = scan.segments.filter((s) => s.status === "malformed" || s.status === "crc_mismatch");
-  const problems: Reason<ParseProblemCode>[] = damaged.map((s) => ({
+  return damaged.map((s) => ({
     code: "corrupt_file",
     message: `The FIT file is damaged (${s.problem ?? s.status}); its data cannot be trusted.`,
   }));
+}
 
+/** Decodes the trustworthy part of the file; a decoding error on an otherwise sound file becomes a problem. */
+function decodeTrusted(
+  bytes: Uint8Array,
+  scan: ScanFitReturnType,
+  problems: Reason<ParseProblemCode>[],
+): Record<string, unknown> {
   // An intact file (every segment walked to its declared end, CRCs checked by the scan, nothing after it) is
   // decoded as it is: rebuilding it would copy it and compute its CRC a second time for the same bytes.
   const asIs = scan.trailingBytes === 0 && scan.segments.every((s) => s.status === "intact");
   const decoder = new Decoder(Stream.fromByteArray(asIs ? bytes : trustedBytes(bytes, scan.segments)));
   const { messages, errors } = decoder.read();
-  const decoded = messages as unknown as Record<string, unknown>;
   if (errors.length > 0 && problems.length === 0) {
     problems.push({
       code: "corrupt_file",
       message: `The FIT file could not be decoded (${String(errors[0]?.message ?? errors[0])}).`,
     });
   }
+  return messages as unknown as Record<string, unknown>;
+}
 
+function assertActivityFile(decoded: Record<string, unknown>): void {
   const fileType = label(messagesOf(decoded, "fileIdMesgs")[0]?.type);
   if (fileType !== undefined && fileType !== "activity") {
     throw new ValidationError({
@@ -236,96 +273,96 @@ export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivit
       details: { fileType },
     });
   }
+}
 
-  const records = messagesOf(decoded, "recordMesgs");
-  const sessionMesgs = messagesOf(decoded, "sessionMesgs");
-  const sessions = sessionMesgs
-    .map((s) => ({ message: s, start: sessionStart(s, sessionMesgs.length === 1 ? records : []) }))
-    .sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
-  const sportMesgs = messagesOf(decoded, "sportMesgs");
-  const laps = messagesOf(decoded, "lapMesgs");
-  const events = messagesOf(decoded, "eventMesgs");
-  let lastRecordTime: number | undefined;
+function lastRecordTime(records: Message[]): number | undefined {
+  let last: number | undefined;
   for (const record of records) {
     const t = ms(record.timestamp);
-    if (t !== undefined) lastRecordTime = Math.max(lastRecordTime ?? t, t);
+    if (t !== undefined) last = Math.max(last ?? t, t);
   }
-  const intervals = timerIntervals(events, lastRecordTime);
+  return last;
+}
 
-  if (sessions.length === 0 && records.length === 0) {
-    if (problems.length > 0 || scan.segments.some((s) => s.status !== "intact")) {
-      throw new ValidationError({
-        code: "corrupt_file",
-        message: "The FIT file is damaged and holds no session or record that can be trusted.",
-        details: { segments: scan.segments.map((s) => ({ status: s.status, problem: s.problem })) },
-      });
-    }
-    throw new ValidationError({
-      code: "not_a_workout",
-      message: "The FIT file holds no session and no record.",
+/** The error for a file with neither session nor record: damaged, or simply not a workout. */
+function nothingRecorded(scan: ScanFitReturnType, problems: Reason<ParseProblemCode>[]): ValidationError {
+  if (problems.length > 0 || scan.segments.some((s) => s.status !== "intact")) {
+    return new ValidationError({
+      code: "corrupt_file",
+      message: "The FIT file is damaged and holds no session or record that can be trusted.",
+      details: { segments: scan.segments.map((s) => ({ status: s.status, problem: s.problem })) },
     });
   }
+  return new ValidationError({
+    code: "not_a_workout",
+    message: "The FIT file holds no session and no record.",
+  });
+}
 
-  const plans: SessionPlan[] = [];
-  if (sessions.length === 0) {
-    const sportSource = sportMesgs[0] ?? laps[0] ?? {};
-    plans.push({
-      sport: mapSport({
-        sport: label(sportSource.sport),
-        subSport: label(sportSource.subSport),
-        source: "fit",
-      }),
-      deviceSport: deviceSportLabel(sportSource.sport, sportSource.subSport),
-      start: undefined,
-      end: undefined,
-      declared: {},
-      builder: new SampleSummaryBuilder(),
-    });
-  } else {
-    for (const [i, { message, start }] of sessions.entries()) {
-      const sportSource = message.sport !== undefined ? message : (sportMesgs[i] ?? message);
-      const elapsed = num(message.totalElapsedTime);
-      const timer = num(message.totalTimerTime);
-      const declaredEnd = ms(message.timestamp);
-      // The session's span for assigning records: generous (the larger of elapsed and timer, since devices
-      // swap them, or the session timestamp); the activity's own times are resolved from the evidence later.
-      const end =
-        start === undefined
-          ? undefined
-          : Math.max(
-              start + Math.max(elapsed ?? 0, timer ?? 0) * 1000,
-              declaredEnd !== undefined && declaredEnd > start ? declaredEnd : start,
-            );
-      plans.push({
-        sport: mapSport({
-          sport: label(sportSource.sport),
-          subSport: label(sportSource.subSport),
-          source: "fit",
-        }),
-        deviceSport: deviceSportLabel(sportSource.sport, sportSource.subSport),
-        start,
-        end,
-        declared: {
-          startTime: start,
-          endTime: declaredEnd,
-          timerSec: timer,
-          elapsedSec: elapsed,
-          distanceM: num(message.totalDistance),
-          avgHeartRate: num(message.avgHeartRate),
-          maxHeartRate: num(message.maxHeartRate),
-        },
-        builder: new SampleSummaryBuilder(),
-      });
-    }
-  }
-  assertActivitiesWithinLimit(plans.filter((p) => p.sport !== undefined).length, limits);
+function sportOf(sportSource: Message): Pick<SessionPlan, "sport" | "deviceSport"> {
+  return {
+    sport: mapSport({
+      sport: label(sportSource.sport),
+      subSport: label(sportSource.subSport),
+      source: "fit",
+    }),
+    deviceSport: deviceSportLabel(sportSource.sport, sportSource.subSport),
+  };
+}
 
-  // Records outside every session are not evidence for any of them.
+/** A file without a session message: its records make one activity of the `sport` or first `lap` message. */
+function planWithoutSession(sportSource: Message): SessionPlan {
+  return {
+    ...sportOf(sportSource),
+    start: undefined,
+    end: undefined,
+    declared: {},
+    builder: new SampleSummaryBuilder(),
+  };
+}
+
+function planOfSession(
+  message: Message,
+  start: number | undefined,
+  sportMesg: Message | undefined,
+): SessionPlan {
+  const sportSource = message.sport !== undefined ? message : (sportMesg ?? message);
+  const elapsed = num(message.totalElapsedTime);
+  const timer = num(message.totalTimerTime);
+  const declaredEnd = ms(message.timestamp);
+  // The session's span for assigning records: generous (the larger of elapsed and timer, since devices
+  // swap them, or the session timestamp); the activity's own times are resolved from the evidence later.
+  const end =
+    start === undefined
+      ? undefined
+      : Math.max(
+          start + Math.max(elapsed ?? 0, timer ?? 0) * 1000,
+          declaredEnd !== undefined && declaredEnd > start ? declaredEnd : start,
+        );
+  return {
+    ...sportOf(sportSource),
+    start,
+    end,
+    declared: {
+      startTime: start,
+      endTime: declaredEnd,
+      timerSec: timer,
+      elapsedSec: elapsed,
+      distanceM: num(message.totalDistance),
+      avgHeartRate: num(message.avgHeartRate),
+      maxHeartRate: num(message.maxHeartRate),
+    },
+    builder: new SampleSummaryBuilder(),
+  };
+}
+
+/** Feeds each record to the session it belongs to; records outside every session are not evidence for any. */
+function assignRecords(plans: SessionPlan[], records: Message[], hasSessions: boolean): void {
   let current = 0;
   for (const record of records) {
     const point = samplePoint(record);
     let target: SessionPlan | undefined;
-    if (sessions.length === 0) {
+    if (!hasSessions) {
       target = plans[0];
     } else if (point.time === undefined) {
       target = plans[current];
@@ -338,7 +375,14 @@ export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivit
     }
     target?.builder.add(point);
   }
+}
 
+/** One activity per planned session with a sport ("transition" sessions have none and are dropped). */
+function assemblePlans(
+  plans: SessionPlan[],
+  intervals: [number, number][],
+  problems: Reason<ParseProblemCode>[],
+): ParsedActivity[] {
   const activities: ParsedActivity[] = [];
   for (const plan of plans) {
     if (plan.sport === undefined) continue;

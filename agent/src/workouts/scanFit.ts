@@ -77,176 +77,221 @@ function readUint16LE(bytes: Uint8Array, at: number): number {
   return (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8);
 }
 
+/** Why a segment's walk stopped before its end. */
+interface ScanStop {
+  status: FitSegmentStatus;
+  problem: string;
+}
+
+/** What the walk counts across all segments, and whether a bound stopped it. */
+interface ScanTally {
+  records: number;
+  exceededRecords: boolean;
+  dataMessages: number;
+  fields: number;
+  exceeded?: "messages" | "fields";
+}
+
+interface ScanBounds extends ScanFitBounds {
+  maxRecords: number;
+}
+
+/** A message step: the offset just past the message, or why the walk stops at it. */
+type MessageStep = number | ScanStop;
+
 export function scanFit(
   bytes: Uint8Array,
   maxRecords: number,
   bounds: ScanFitBounds = { maxMessages: Number.POSITIVE_INFINITY, maxFields: Number.POSITIVE_INFINITY },
 ): ScanFitReturnType {
   const segments: FitSegment[] = [];
-  let records = 0;
+  const tally: ScanTally = { records: 0, exceededRecords: false, dataMessages: 0, fields: 0 };
+  const limits: ScanBounds = { ...bounds, maxRecords };
   let offset = 0;
-  let exceededRecords = false;
-  let dataMessages = 0;
-  let fields = 0;
-  let exceeded: ScanFitReturnType["exceeded"];
-  const result = (trailingBytes: number): ScanFitReturnType => ({
-    segments,
-    records,
-    trailingBytes,
-    exceededRecords,
-    dataMessages,
-    fields,
-    ...(exceeded === undefined ? {} : { exceeded }),
-  });
-
   while (offset < bytes.length && isFitHeader(bytes, offset)) {
-    const headerSize = bytes[offset] ?? 0;
-    const declaredDataSize = readUint32LE(bytes, offset + 4);
-    const dataStart = offset + headerSize;
-    const declaredEnd = dataStart + declaredDataSize;
-    // An unfinalised header (size 0) or one that declares more than the file holds: walk to the end of the file.
-    const finalised = declaredDataSize > 0 && declaredEnd <= bytes.length;
-    const walkEnd = finalised ? declaredEnd : bytes.length;
-    const segment: FitSegment = {
-      offset,
-      headerSize,
-      declaredDataSize,
-      dataStart,
-      validEnd: dataStart,
-      status: "intact",
-      records: 0,
-      messages: 0,
-    };
+    const segment = openSegment(bytes, offset);
     segments.push(segment);
-
-    const definitions: (LocalDefinition | undefined)[] = new Array(16).fill(undefined);
-    let at = dataStart;
-    let stop: { status: FitSegmentStatus; problem: string } | undefined;
-    while (at < walkEnd) {
-      const header = bytes[at] ?? 0;
-      if ((header & 0x80) !== 0) {
-        stop = { status: "unsupported", problem: `compressed-timestamp message at byte ${at}` };
-        break;
-      }
-      const local = header & 0x0f;
-      if ((header & 0x40) !== 0) {
-        // Definition message: header, reserved, architecture, global number (2), field count, fields (3 each),
-        // then developer fields when bit 5 is set.
-        if (at + 6 > walkEnd) {
-          stop = { status: "truncated", problem: `definition cut at byte ${at}` };
-          break;
-        }
-        const architecture = bytes[at + 2] ?? 0;
-        if (architecture > 1) {
-          stop = { status: "malformed", problem: `bad architecture ${architecture} at byte ${at}` };
-          break;
-        }
-        const globalNum =
-          architecture === 0
-            ? readUint16LE(bytes, at + 3)
-            : ((bytes[at + 3] ?? 0) << 8) | (bytes[at + 4] ?? 0);
-        const fieldCount = bytes[at + 5] ?? 0;
-        let end = at + 6 + fieldCount * 3;
-        if (end > walkEnd) {
-          stop = { status: "truncated", problem: `definition cut at byte ${at}` };
-          break;
-        }
-        let size = 0;
-        let devFields = 0;
-        let badBaseType = false;
-        for (let f = 0; f < fieldCount; f += 1) {
-          size += bytes[at + 6 + f * 3 + 1] ?? 0;
-          if (((bytes[at + 6 + f * 3 + 2] ?? 0) & 0x1f) > MAX_BASE_TYPE) badBaseType = true;
-        }
-        if (badBaseType) {
-          stop = { status: "malformed", problem: `unknown base type in definition at byte ${at}` };
-          break;
-        }
-        if ((header & 0x20) !== 0) {
-          if (end + 1 > walkEnd) {
-            stop = { status: "truncated", problem: `definition cut at byte ${at}` };
-            break;
-          }
-          const devCount = bytes[end] ?? 0;
-          const devEnd = end + 1 + devCount * 3;
-          if (devEnd > walkEnd) {
-            stop = { status: "truncated", problem: `definition cut at byte ${at}` };
-            break;
-          }
-          for (let f = 0; f < devCount; f += 1) size += bytes[end + 1 + f * 3 + 1] ?? 0;
-          end = devEnd;
-          devFields = devCount;
-        }
-        definitions[local] = { globalNum, size, fields: fieldCount + devFields };
-        at = end;
-      } else {
-        const definition = definitions[local];
-        if (definition === undefined) {
-          stop = { status: "malformed", problem: `data message without a definition at byte ${at}` };
-          break;
-        }
-        const end = at + 1 + definition.size;
-        if (end > walkEnd) {
-          stop = { status: "truncated", problem: `message cut at byte ${at}` };
-          break;
-        }
-        // Every data message becomes an object in the SDK, even one with no fields: bounded by count and by fields.
-        dataMessages += 1;
-        fields += definition.fields;
-        if (dataMessages > bounds.maxMessages || fields > bounds.maxFields) {
-          exceeded = dataMessages > bounds.maxMessages ? "messages" : "fields";
-          stop = { status: "truncated", problem: `${exceeded} limit exceeded` };
-          break;
-        }
-        if (definition.globalNum === RECORD_MESG_NUM) {
-          segment.records += 1;
-          records += 1;
-          if (records > maxRecords) {
-            exceededRecords = true;
-            stop = { status: "truncated", problem: "record limit exceeded" };
-            break;
-          }
-        }
-        at = end;
-      }
-      segment.messages += 1;
-      segment.validEnd = at;
-    }
-
-    if (exceededRecords || exceeded !== undefined) return result(0);
-    if (stop !== undefined) {
-      // A definition or message straddling the declared end of a finalised file is a size mismatch: trust what
-      // came before it, like a truncation. In an unfinalised file the last two bytes may be a CRC that does not
-      // parse as a message: that is still a truncation, not corruption.
-      if (stop.status === "malformed" && !finalised && at >= bytes.length - 2) stop.status = "truncated";
-      segment.status = stop.status;
-      segment.problem = stop.problem;
-      return result(0);
-    }
-    if (!finalised) {
-      segment.status = "truncated";
-      segment.problem =
-        declaredDataSize === 0
-          ? "header declares no data (file never finalised)"
-          : "header declares more data than the file holds";
-      return result(0);
-    }
-    // Finalised and walked exactly to the declared end: check the CRCs.
-    if (declaredEnd + 2 > bytes.length) {
-      segment.status = "truncated";
-      segment.problem = "file CRC missing";
-      return result(0);
-    }
-    const storedCrc = readUint16LE(bytes, declaredEnd);
-    const headerCrcOk =
-      headerSize !== 14 ||
-      readUint16LE(bytes, offset + 12) === 0 ||
-      readUint16LE(bytes, offset + 12) === CrcCalculator.calculateCRC(bytes, offset, offset + 12);
-    if (!headerCrcOk || storedCrc !== CrcCalculator.calculateCRC(bytes, offset, declaredEnd)) {
-      segment.status = "crc_mismatch";
-      segment.problem = headerCrcOk ? "file CRC does not match" : "header CRC does not match";
-    }
-    offset = declaredEnd + 2;
+    const next = scanSegment(bytes, segment, tally, limits);
+    if (next === undefined) return scanResult(segments, tally, 0);
+    offset = next;
   }
-  return result(bytes.length - offset);
+  return scanResult(segments, tally, bytes.length - offset);
+}
+
+function scanResult(segments: FitSegment[], tally: ScanTally, trailingBytes: number): ScanFitReturnType {
+  return {
+    segments,
+    records: tally.records,
+    trailingBytes,
+    exceededRecords: tally.exceededRecords,
+    dataMessages: tally.dataMessages,
+    fields: tally.fields,
+    ...(tally.exceeded === undefined ? {} : { exceeded: tally.exceeded }),
+  };
+}
+
+function openSegment(bytes: Uint8Array, offset: number): FitSegment {
+  const headerSize = bytes[offset] ?? 0;
+  const dataStart = offset + headerSize;
+  return {
+    offset,
+    headerSize,
+    declaredDataSize: readUint32LE(bytes, offset + 4),
+    dataStart,
+    validEnd: dataStart,
+    status: "intact",
+    records: 0,
+    messages: 0,
+  };
+}
+
+/** Walks one segment and judges it; returns where the next segment starts, or undefined when the scan ends here. */
+function scanSegment(
+  bytes: Uint8Array,
+  segment: FitSegment,
+  tally: ScanTally,
+  limits: ScanBounds,
+): number | undefined {
+  const declaredEnd = segment.dataStart + segment.declaredDataSize;
+  // An unfinalised header (size 0) or one that declares more than the file holds: walk to the end of the file.
+  const finalised = segment.declaredDataSize > 0 && declaredEnd <= bytes.length;
+  const { at, stop } = walkMessages(bytes, segment, finalised ? declaredEnd : bytes.length, tally, limits);
+  if (tally.exceededRecords || tally.exceeded !== undefined) return undefined;
+  if (stop !== undefined) {
+    // A definition or message straddling the declared end of a finalised file is a size mismatch: trust what
+    // came before it, like a truncation. In an unfinalised file the last two bytes may be a CRC that does not
+    // parse as a message: that is still a truncation, not corruption.
+    segment.status =
+      stop.status === "malformed" && !finalised && at >= bytes.length - 2 ? "truncated" : stop.status;
+    segment.problem = stop.problem;
+    return undefined;
+  }
+  if (!finalised) {
+    segment.status = "truncated";
+    segment.problem =
+      segment.declaredDataSize === 0
+        ? "header declares no data (file never finalised)"
+        : "header declares more data than the file holds";
+    return undefined;
+  }
+  // Finalised and walked exactly to the declared end: check the CRCs.
+  if (declaredEnd + 2 > bytes.length) {
+    segment.status = "truncated";
+    segment.problem = "file CRC missing";
+    return undefined;
+  }
+  checkCrcs(bytes, segment, declaredEnd);
+  return declaredEnd + 2;
+}
+
+function checkCrcs(bytes: Uint8Array, segment: FitSegment, declaredEnd: number): void {
+  const { offset, headerSize } = segment;
+  const storedCrc = readUint16LE(bytes, declaredEnd);
+  const headerCrcOk =
+    headerSize !== 14 ||
+    readUint16LE(bytes, offset + 12) === 0 ||
+    readUint16LE(bytes, offset + 12) === CrcCalculator.calculateCRC(bytes, offset, offset + 12);
+  if (!headerCrcOk || storedCrc !== CrcCalculator.calculateCRC(bytes, offset, declaredEnd)) {
+    segment.status = "crc_mismatch";
+    segment.problem = headerCrcOk ? "file CRC does not match" : "header CRC does not match";
+  }
+}
+
+/** Steps over the segment's messages up to `walkEnd`, or up to the first one that stops the walk. */
+function walkMessages(
+  bytes: Uint8Array,
+  segment: FitSegment,
+  walkEnd: number,
+  tally: ScanTally,
+  limits: ScanBounds,
+): { at: number; stop?: ScanStop } {
+  const definitions: (LocalDefinition | undefined)[] = new Array(16).fill(undefined);
+  let at = segment.dataStart;
+  while (at < walkEnd) {
+    const header = bytes[at] ?? 0;
+    const step: MessageStep =
+      (header & 0x80) !== 0
+        ? { status: "unsupported", problem: `compressed-timestamp message at byte ${at}` }
+        : (header & 0x40) !== 0
+          ? readDefinition(bytes, at, walkEnd, header, definitions)
+          : countDataMessage(at, walkEnd, definitions[header & 0x0f], segment, tally, limits);
+    if (typeof step !== "number") return { at, stop: step };
+    at = step;
+    segment.messages += 1;
+    segment.validEnd = at;
+  }
+  return { at };
+}
+
+/**
+ * Definition message: header, reserved, architecture, global number (2), field count, fields (3 each), then
+ * developer fields when bit 5 is set. Records the definition under its local number.
+ */
+function readDefinition(
+  bytes: Uint8Array,
+  at: number,
+  walkEnd: number,
+  header: number,
+  definitions: (LocalDefinition | undefined)[],
+): MessageStep {
+  const cut: ScanStop = { status: "truncated", problem: `definition cut at byte ${at}` };
+  if (at + 6 > walkEnd) return cut;
+  const architecture = bytes[at + 2] ?? 0;
+  if (architecture > 1)
+    return { status: "malformed", problem: `bad architecture ${architecture} at byte ${at}` };
+  const globalNum =
+    architecture === 0 ? readUint16LE(bytes, at + 3) : ((bytes[at + 3] ?? 0) << 8) | (bytes[at + 4] ?? 0);
+  const fieldCount = bytes[at + 5] ?? 0;
+  let end = at + 6 + fieldCount * 3;
+  if (end > walkEnd) return cut;
+  let size = 0;
+  let badBaseType = false;
+  for (let f = 0; f < fieldCount; f += 1) {
+    size += bytes[at + 6 + f * 3 + 1] ?? 0;
+    if (((bytes[at + 6 + f * 3 + 2] ?? 0) & 0x1f) > MAX_BASE_TYPE) badBaseType = true;
+  }
+  if (badBaseType) return { status: "malformed", problem: `unknown base type in definition at byte ${at}` };
+  let devFields = 0;
+  if ((header & 0x20) !== 0) {
+    if (end + 1 > walkEnd) return cut;
+    const devCount = bytes[end] ?? 0;
+    const devEnd = end + 1 + devCount * 3;
+    if (devEnd > walkEnd) return cut;
+    for (let f = 0; f < devCount; f += 1) size += bytes[end + 1 + f * 3 + 1] ?? 0;
+    end = devEnd;
+    devFields = devCount;
+  }
+  definitions[header & 0x0f] = { globalNum, size, fields: fieldCount + devFields };
+  return end;
+}
+
+/** A data message: counted toward the bounds (every one becomes an object in the SDK, even one with no fields). */
+function countDataMessage(
+  at: number,
+  walkEnd: number,
+  definition: LocalDefinition | undefined,
+  segment: FitSegment,
+  tally: ScanTally,
+  limits: ScanBounds,
+): MessageStep {
+  if (definition === undefined) {
+    return { status: "malformed", problem: `data message without a definition at byte ${at}` };
+  }
+  const end = at + 1 + definition.size;
+  if (end > walkEnd) return { status: "truncated", problem: `message cut at byte ${at}` };
+  tally.dataMessages += 1;
+  tally.fields += definition.fields;
+  if (tally.dataMessages > limits.maxMessages || tally.fields > limits.maxFields) {
+    tally.exceeded = tally.dataMessages > limits.maxMessages ? "messages" : "fields";
+    return { status: "truncated", problem: `${tally.exceeded} limit exceeded` };
+  }
+  if (definition.globalNum === RECORD_MESG_NUM) {
+    segment.records += 1;
+    tally.records += 1;
+    if (tally.records > limits.maxRecords) {
+      tally.exceededRecords = true;
+      return { status: "truncated", problem: "record limit exceeded" };
+    }
+  }
+  return end;
 }
