@@ -14,7 +14,8 @@ import { LOG_LEVELS } from "../agent/src/config.ts";
 import { Cleanup } from "./demo/cleanup.ts";
 import { ApiStatusError, startDemoAgent } from "./demo/demoAgent.ts";
 import { startDemoChain } from "./demo/demoChain.ts";
-import { JourneyCheckError, runJourney } from "./demo/journey.ts";
+import { JourneyCheckError } from "./demo/chapter.ts";
+import { runJourney } from "./demo/journey.ts";
 import { runPoolChapter } from "./demo/poolChapter.ts";
 import { Report } from "./demo/report.ts";
 
