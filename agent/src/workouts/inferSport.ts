@@ -135,7 +135,6 @@ function quantile(bins: readonly number[], width: number, q: number, fromBin = 0
 
 export function sportFeatures(activity: InferSportParameters): SportFeatures {
   const s: SampleSummary = activity.samples;
-  const t = INFERENCE_THRESHOLDS;
   let movingSec = 0;
   for (let i = 1; i < s.speedSeconds.length; i += 1) movingSec += s.speedSeconds[i] ?? 0;
   const distanceM = Math.max(s.recordedDistanceM, s.pathM);
@@ -191,220 +190,247 @@ interface Candidate {
   doubt?: string;
 }
 
+const t = INFERENCE_THRESHOLDS;
+
 /** The candidates the rules find; the caller picks the best. */
 function candidatesOf(f: SportFeatures): Candidate[] {
-  const t = INFERENCE_THRESHOLDS;
-  const out: Candidate[] = [];
   const m = f.medianSpeedMps;
-  const heartRate =
-    f.heartRateMean !== undefined ? `heart rate ${Math.round(f.heartRateMean)} bpm` : undefined;
-  const withHeartRate = (basis: string[]) => (heartRate !== undefined ? [...basis, heartRate] : basis);
+  const stationary = !f.moved || m === undefined || f.movingSec < t.minMovingSec;
+  const found = [poolSwimCandidate(f), stationary ? stationaryCandidate(f) : movingCandidate(f, m)];
+  return found.filter((candidate): candidate is Candidate => candidate !== undefined);
+}
 
-  // Pool lengths: no GPS, the distance grows by one pool length per sample.
+function heartRatePhrase(f: SportFeatures): string | undefined {
+  return f.heartRateMean !== undefined ? `heart rate ${Math.round(f.heartRateMean)} bpm` : undefined;
+}
+
+function withHeartRate(f: SportFeatures, basis: string[]): string[] {
+  const heartRate = heartRatePhrase(f);
+  return heartRate !== undefined ? [...basis, heartRate] : basis;
+}
+
+/** Pool lengths: no GPS, the distance grows by one pool length per sample. */
+function poolSwimCandidate(f: SportFeatures): Candidate | undefined {
   const pool = f.poolLength;
+  const m = f.medianSpeedMps;
   if (
-    !f.gps &&
-    pool !== undefined &&
-    pool.lengths >= t.minPoolLengths &&
-    pool.share >= t.minPoolLengthShare &&
-    between(pool.lengthM, t.poolLengthM) &&
-    between(m, t.poolSpeedMps)
+    f.gps ||
+    pool === undefined ||
+    pool.lengths < t.minPoolLengths ||
+    pool.share < t.minPoolLengthShare ||
+    !between(pool.lengthM, t.poolLengthM) ||
+    !between(m, t.poolSpeedMps)
   ) {
-    out.push({
-      sport: "swim",
-      confidence: 0.9,
-      basis: [
-        `${pool.lengths} lengths, ${Math.round(pool.share * 100)}% of them ${pool.lengthM} m`,
-        speedPhrase("swim", m),
-        "no GPS",
-      ],
-    });
+    return undefined;
   }
+  return {
+    sport: "swim",
+    confidence: 0.9,
+    basis: [
+      `${pool.lengths} lengths, ${Math.round(pool.share * 100)}% of them ${pool.lengthM} m`,
+      speedPhrase("swim", m),
+      "no GPS",
+    ],
+  };
+}
 
-  if (!f.moved || m === undefined || f.movingSec < t.minMovingSec) {
-    // Stationary: a trainer (power, pedal cadence) or a strength session (heart rate swinging between sets).
-    if (f.power && between(f.cadence, t.pedalOrFootCadence) && f.cadenceKind !== "steps") {
-      out.push({
-        sport: "ride",
-        confidence: 0.75,
-        basis: ["power and pedal cadence", `cadence ${Math.round(f.cadence)} rpm`, "no movement (a trainer)"],
-      });
-    } else if (
-      !f.moved &&
-      !f.power &&
-      f.cadence === undefined &&
-      f.heartRateSec >= t.minStrengthHeartRateSec &&
-      f.heartRateMean !== undefined
-    ) {
-      const working =
-        f.heartRateMean >= t.minStrengthMeanHeartRate && f.heartRateMean <= t.maxStrengthMeanHeartRate;
-      const swinging = f.heartRateSwing !== undefined && f.heartRateSwing >= t.minStrengthHeartRateSwing;
-      out.push({
-        sport: "strength",
-        confidence: working && swinging ? 0.65 : 0.45,
-        basis: [
-          "no movement",
-          `heart rate ${Math.round(f.heartRateMean)} bpm, swinging ${Math.round(f.heartRateSwing ?? 0)} bpm`,
-          `${Math.round(f.heartRateSec / 60)} min`,
-        ],
-        ...(working && swinging
-          ? {}
-          : {
-              doubt: `a heart rate of ${Math.round(f.heartRateMean)} bpm swinging ${Math.round(f.heartRateSwing ?? 0)} bpm could be any session in one place`,
-            }),
-      });
-    }
-    return out;
+/** Stationary: a trainer (power, pedal cadence) or a strength session (heart rate swinging between sets). */
+function stationaryCandidate(f: SportFeatures): Candidate | undefined {
+  if (f.power && between(f.cadence, t.pedalOrFootCadence) && f.cadenceKind !== "steps") {
+    return {
+      sport: "ride",
+      confidence: 0.75,
+      basis: ["power and pedal cadence", `cadence ${Math.round(f.cadence)} rpm`, "no movement (a trainer)"],
+    };
   }
+  if (
+    f.moved ||
+    f.power ||
+    f.cadence !== undefined ||
+    f.heartRateSec < t.minStrengthHeartRateSec ||
+    f.heartRateMean === undefined
+  ) {
+    return undefined;
+  }
+  const working =
+    f.heartRateMean >= t.minStrengthMeanHeartRate && f.heartRateMean <= t.maxStrengthMeanHeartRate;
+  const swinging = f.heartRateSwing !== undefined && f.heartRateSwing >= t.minStrengthHeartRateSwing;
+  return {
+    sport: "strength",
+    confidence: working && swinging ? 0.65 : 0.45,
+    basis: [
+      "no movement",
+      `heart rate ${Math.round(f.heartRateMean)} bpm, swinging ${Math.round(f.heartRateSwing ?? 0)} bpm`,
+      `${Math.round(f.heartRateSec / 60)} min`,
+    ],
+    ...(working && swinging
+      ? {}
+      : {
+          doubt: `a heart rate of ${Math.round(f.heartRateMean)} bpm swinging ${Math.round(f.heartRateSwing ?? 0)} bpm could be any session in one place`,
+        }),
+  };
+}
 
+/** Moving at median speed `m`: too fast for a sport, else steps, strokes, pedal-or-foot cadence, or no cadence. */
+function movingCandidate(f: SportFeatures, m: number): Candidate | undefined {
   if (m > SPORT_LIMITS.ride.maxMedianSpeedMps) {
-    out.push({
+    return {
       sport: "other",
       confidence: 0,
       basis: [`median speed ${kmh(m)}`],
       doubt: `a median speed of ${kmh(m)} is faster than any sport the rules know`,
-    });
-    return out;
+    };
   }
-
   const p90 = f.p90SpeedMps ?? m;
   if (p90 > t.maxRideP90SpeedMps) {
-    out.push({
+    return {
       sport: "other",
       confidence: 0,
       basis: [`median speed ${kmh(m)}`, `a tenth of the time above ${kmh(p90)}`],
       doubt: `a tenth of the time faster than ${kmh(t.maxRideP90SpeedMps)}: a motor vehicle, not a sport`,
-    });
-    return out;
+    };
   }
   const runLike = p90 <= Math.max(t.maxRunP90SpeedMps, t.maxRunP90ToMedian * m);
   const cadence = f.cadence;
-  // Steps: the format says so, the laps carry a step cadence, or the value can only be steps of both feet.
-  const fullSteps =
-    f.cadenceKind === "steps" && cadence !== undefined
-      ? cadence < t.fullStepCadence[0]
-        ? cadence * 2
-        : cadence
-      : between(cadence, t.fullStepCadence) && f.cadenceKind !== "pedal"
-        ? cadence
-        : f.lapStepsPerMin;
-  if (fullSteps !== undefined) {
-    const spm = `cadence ${Math.round(fullSteps)} spm`;
-    if (between(m, t.walkSpeedMps)) {
-      out.push({ sport: "walk", confidence: 0.85, basis: withHeartRate([speedPhrase("walk", m), spm]) });
-    } else if (between(m, t.runSpeedMps)) {
-      out.push({ sport: "run", confidence: 0.85, basis: withHeartRate([speedPhrase("run", m), spm]) });
-    } else {
-      out.push({
-        sport: "other",
-        confidence: 0.3,
-        basis: [`median speed ${kmh(m)}`, spm],
-        doubt: `steps at ${kmh(m)} fit no sport on foot`,
-      });
-    }
-    return out;
-  }
-
+  const fullSteps = fullStepCadence(f);
+  if (fullSteps !== undefined) return stepsCandidate(f, m, fullSteps);
   if (between(cadence, t.strokeRate) && between(m, t.rowSpeedMps)) {
-    out.push({
+    return {
       sport: "row",
       confidence: f.power ? 0.8 : 0.7,
       basis: [`stroke rate ${Math.round(cadence)} /min`, `median split ${pace(m, 500)} /500 m`],
-    });
-    return out;
+    };
   }
   if (between(cadence, t.strokeRate) && m < t.swimStrokeSpeedMps[1] && m >= t.swimStrokeSpeedMps[0]) {
-    out.push({
+    return {
       sport: "swim",
       confidence: 0.65,
       basis: [`stroke rate ${Math.round(cadence)} /min`, speedPhrase("swim", m), ...(f.gps ? ["GPS"] : [])],
-    });
-    return out;
+    };
   }
+  if (between(cadence, t.pedalOrFootCadence)) return pedalOrFootCandidate(f, m, cadence, runLike);
+  return noCadenceCandidate(f, m, p90, runLike);
+}
 
-  if (between(cadence, t.pedalOrFootCadence)) {
-    // Pedal rpm or the steps of one foot: the format, a power meter at riding speed, or the speed decides
-    // (running power meters exist, so power at running speed decides nothing).
-    const pedal = f.cadenceKind === "pedal" || (f.power && m > t.ambiguousRideRunMps);
-    if (pedal && between(m, t.rideSpeedMps)) {
-      out.push({
-        sport: "ride",
-        confidence: 0.85,
-        basis: [speedPhrase("ride", m), `cadence ${Math.round(cadence)} rpm`, ...(f.power ? ["power"] : [])],
-      });
-    } else if (!pedal && between(m, t.runSpeedMps) && m <= t.ambiguousRideRunMps && runLike) {
-      out.push({
-        sport: "run",
-        confidence: 0.75,
-        basis: withHeartRate([speedPhrase("run", m), `cadence ${Math.round(cadence * 2)} spm`]),
-      });
-    } else if (!pedal && m > t.runSpeedMps[1]) {
-      out.push({
-        sport: "ride",
-        confidence: 0.8,
-        basis: [speedPhrase("ride", m), `cadence ${Math.round(cadence)} rpm`],
-      });
-    } else if (!pedal && between(m, t.walkSpeedMps) && cadence <= 70) {
-      out.push({
-        sport: "walk",
-        confidence: 0.7,
-        basis: withHeartRate([speedPhrase("walk", m), `cadence ${Math.round(cadence * 2)} spm`]),
-      });
-    } else {
-      out.push({
-        sport: pedal ? "ride" : "run",
-        confidence: 0.5,
-        basis: [`median speed ${kmh(m)}`, `cadence ${Math.round(cadence)}`],
-        doubt: `a cadence of ${Math.round(cadence)} at ${kmh(m)} fits pedalling as well as running`,
-      });
-    }
-    return out;
+/** Steps of both feet per minute: the format says so, the laps carry a step cadence, or the value can only be steps. */
+function fullStepCadence(f: SportFeatures): number | undefined {
+  const cadence = f.cadence;
+  if (f.cadenceKind === "steps" && cadence !== undefined) {
+    return cadence < t.fullStepCadence[0] ? cadence * 2 : cadence;
   }
+  return between(cadence, t.fullStepCadence) && f.cadenceKind !== "pedal" ? cadence : f.lapStepsPerMin;
+}
 
-  // No usable cadence: speed, power, climbing and heart rate.
-  if (f.power && between(m, t.rideSpeedMps)) {
-    out.push({ sport: "ride", confidence: 0.8, basis: [speedPhrase("ride", m), "power"] });
-  } else if (m > t.runSpeedMps[1]) {
-    out.push({
+function stepsCandidate(f: SportFeatures, m: number, fullSteps: number): Candidate {
+  const spm = `cadence ${Math.round(fullSteps)} spm`;
+  if (between(m, t.walkSpeedMps)) {
+    return { sport: "walk", confidence: 0.85, basis: withHeartRate(f, [speedPhrase("walk", m), spm]) };
+  }
+  if (between(m, t.runSpeedMps)) {
+    return { sport: "run", confidence: 0.85, basis: withHeartRate(f, [speedPhrase("run", m), spm]) };
+  }
+  return {
+    sport: "other",
+    confidence: 0.3,
+    basis: [`median speed ${kmh(m)}`, spm],
+    doubt: `steps at ${kmh(m)} fit no sport on foot`,
+  };
+}
+
+/**
+ * Pedal rpm or the steps of one foot: the format, a power meter at riding speed, or the speed decides (running
+ * power meters exist, so power at running speed decides nothing).
+ */
+function pedalOrFootCandidate(f: SportFeatures, m: number, cadence: number, runLike: boolean): Candidate {
+  const pedal = f.cadenceKind === "pedal" || (f.power && m > t.ambiguousRideRunMps);
+  if (pedal && between(m, t.rideSpeedMps)) {
+    return {
       sport: "ride",
-      confidence: heartRate !== undefined ? 0.75 : 0.65,
-      basis: withHeartRate([speedPhrase("ride", m), "faster than running"]),
-    });
-  } else if (m > t.ambiguousRideRunMps) {
-    out.push({
+      confidence: 0.85,
+      basis: [speedPhrase("ride", m), `cadence ${Math.round(cadence)} rpm`, ...(f.power ? ["power"] : [])],
+    };
+  }
+  if (!pedal && between(m, t.runSpeedMps) && m <= t.ambiguousRideRunMps && runLike) {
+    return {
+      sport: "run",
+      confidence: 0.75,
+      basis: withHeartRate(f, [speedPhrase("run", m), `cadence ${Math.round(cadence * 2)} spm`]),
+    };
+  }
+  if (!pedal && m > t.runSpeedMps[1]) {
+    return {
+      sport: "ride",
+      confidence: 0.8,
+      basis: [speedPhrase("ride", m), `cadence ${Math.round(cadence)} rpm`],
+    };
+  }
+  if (!pedal && between(m, t.walkSpeedMps) && cadence <= 70) {
+    return {
+      sport: "walk",
+      confidence: 0.7,
+      basis: withHeartRate(f, [speedPhrase("walk", m), `cadence ${Math.round(cadence * 2)} spm`]),
+    };
+  }
+  return {
+    sport: pedal ? "ride" : "run",
+    confidence: 0.5,
+    basis: [`median speed ${kmh(m)}`, `cadence ${Math.round(cadence)}`],
+    doubt: `a cadence of ${Math.round(cadence)} at ${kmh(m)} fits pedalling as well as running`,
+  };
+}
+
+/** No usable cadence: speed, power, climbing and heart rate. */
+function noCadenceCandidate(
+  f: SportFeatures,
+  m: number,
+  p90: number,
+  runLike: boolean,
+): Candidate | undefined {
+  if (f.power && between(m, t.rideSpeedMps)) {
+    return { sport: "ride", confidence: 0.8, basis: [speedPhrase("ride", m), "power"] };
+  }
+  if (m > t.runSpeedMps[1]) {
+    return {
+      sport: "ride",
+      confidence: heartRatePhrase(f) !== undefined ? 0.75 : 0.65,
+      basis: withHeartRate(f, [speedPhrase("ride", m), "faster than running"]),
+    };
+  }
+  if (m > t.ambiguousRideRunMps) {
+    return {
       sport: "run",
       confidence: 0.45,
       basis: [`median speed ${kmh(m)}`],
       doubt: `${kmh(m)} without cadence or power is a fast run or a slow ride`,
-    });
-  } else if (between(m, t.runSpeedMps)) {
+    };
+  }
+  if (between(m, t.runSpeedMps)) {
     const fastFinish = !runLike;
     const hard = f.heartRateMean !== undefined && f.heartRateMean >= t.runHeartRate;
-    out.push({
+    return {
       sport: "run",
       confidence: fastFinish ? 0.4 : hard ? 0.75 : 0.65,
-      basis: withHeartRate([speedPhrase("run", m), ...(f.gps ? ["GPS"] : [])]),
+      basis: withHeartRate(f, [speedPhrase("run", m), ...(f.gps ? ["GPS"] : [])]),
       ...(fastFinish
         ? { doubt: `a tenth of the time at ${kmh(p90)} or more: a ride more likely than a run` }
         : {}),
-    });
-  } else if (between(m, t.walkSpeedMps)) {
-    const hiking = f.climbPerKm !== undefined && f.climbPerKm >= t.hikeClimbPerKm;
-    out.push({
-      sport: "walk",
-      confidence: hiking ? 0.65 : 0.5,
-      basis: withHeartRate([
-        speedPhrase("walk", m),
-        ...(f.climbPerKm !== undefined ? [`climbing ${Math.round(f.climbPerKm)} m/km`] : []),
-      ]),
-      ...(hiking
-        ? {}
-        : {
-            doubt: `walking pace (${kmh(m)}) without step cadence or climbing could as well be paddling or a slow ride`,
-          }),
-    });
+    };
   }
-  return out;
+  if (!between(m, t.walkSpeedMps)) return undefined;
+  const hiking = f.climbPerKm !== undefined && f.climbPerKm >= t.hikeClimbPerKm;
+  return {
+    sport: "walk",
+    confidence: hiking ? 0.65 : 0.5,
+    basis: withHeartRate(f, [
+      speedPhrase("walk", m),
+      ...(f.climbPerKm !== undefined ? [`climbing ${Math.round(f.climbPerKm)} m/km`] : []),
+    ]),
+    ...(hiking
+      ? {}
+      : {
+          doubt: `walking pace (${kmh(m)}) without step cadence or climbing could as well be paddling or a slow ride`,
+        }),
+  };
 }
 
 export function inferSport(activity: InferSportParameters): InferSportReturnType {

@@ -2,10 +2,18 @@ import { ValidationError } from "../errors.ts";
 import { assembleActivity } from "./assembleActivity.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
-import { assertActivitiesWithinLimit, assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
+import { assertActivitiesWithinLimit, type ParserLimits } from "./parserLimits.ts";
 import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
-import { readXml } from "./xmlReader.ts";
+import {
+  addTrackSample,
+  parseNumberText,
+  type RecordingFile,
+  type RecordingTrack,
+  readTrackXml,
+  type SampleField,
+  setSampleField,
+} from "./trackXml.ts";
 
 /**
  * GPX 1.0 / 1.1 → one ParsedActivity per <trk> that has points (streamed, see xmlReader.ts).
@@ -24,16 +32,33 @@ import { readXml } from "./xmlReader.ts";
 export type ParseGpxParameters = Parameters<typeof parseGpx>;
 export type ParseGpxReturnType = ParsedActivity[];
 
-/** Leaf elements whose text we read, and where. */
-const POINT_FIELDS = new Set(["ele", "time", "hr", "heartrate", "speed", "cad", "cadence", "power", "watts"]);
+/** Leaf elements of a <trkpt> whose text is read, and the sample field each fills. */
+const POINT_FIELDS = new Map<string, SampleField>([
+  ["ele", "altitudeM"],
+  ["time", "time"],
+  ["hr", "heartRate"],
+  ["heartrate", "heartRate"],
+  ["speed", "speedMps"],
+  ["cad", "cadence"],
+  ["cadence", "cadence"],
+  ["power", "powerW"],
+  ["watts", "powerW"],
+]);
 
-interface TrackState {
-  builder: SampleSummaryBuilder;
+interface TrackState extends RecordingTrack {
   type?: string;
   /** OsmAnd's <osmand:activity> of the track. */
   activity?: string;
   name?: string;
-  points: number;
+}
+
+interface GpxReadState extends RecordingFile {
+  tracks: TrackState[];
+  track?: TrackState;
+  point?: SamplePoint;
+  fileTime?: number;
+  fileActivity?: string;
+  creator: string;
 }
 
 /** Runkeeper's track names: "<Activity> <m/d/yy> <h:mm> <am|pm>". */
@@ -52,124 +77,27 @@ function sportLabelOf(
   return undefined;
 }
 
-function number(text: string): number | undefined {
-  if (text.trim() === "") return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
-}
-
 export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
-  const path: string[] = [];
-  const tracks: TrackState[] = [];
-  let fileTime: number | undefined;
-  let fileActivity: string | undefined;
-  let creator = "";
-  let track: TrackState | undefined;
-  let point: SamplePoint | undefined;
-  let capture: string | undefined;
-  let totalPoints = 0;
-
-  readXml(text, {
-    open(name, attributes) {
-      const parent = path[path.length - 1];
-      path.push(name);
-      if (path.length === 1) {
-        if (name !== "gpx") {
-          throw new ValidationError({ code: "corrupt_file", message: "The root element is not <gpx>." });
-        }
-        creator = (attributes.creator ?? "").slice(0, 200);
-        return;
-      }
-      if (name === "trk" && parent === "gpx") {
-        track = { builder: new SampleSummaryBuilder(), points: 0 };
-        tracks.push(track);
-        assertActivitiesWithinLimit(tracks.length, limits);
-      } else if (track !== undefined && name === "trkseg" && parent === "trk") {
-        track.builder.breakSegment();
-      } else if (track !== undefined && name === "trkpt" && parent === "trkseg") {
-        const lat = attributes.lat !== undefined ? number(attributes.lat) : undefined;
-        const lon = attributes.lon !== undefined ? number(attributes.lon) : undefined;
-        point = { lat, lon };
-      } else if (point !== undefined && POINT_FIELDS.has(name)) {
-        capture = "";
-      } else if (
-        (name === "time" && (parent === "metadata" || parent === "gpx")) ||
-        ((name === "type" || name === "name") && parent === "trk") ||
-        (name === "activity" && parent === "extensions")
-      ) {
-        capture = "";
-      }
+  const state: GpxReadState = { limits, totalPoints: 0, tracks: [], creator: "" };
+  readTrackXml(text, "gpx", {
+    root(attributes) {
+      state.creator = (attributes.creator ?? "").slice(0, 200);
     },
-    text(value) {
-      if (capture !== undefined) capture += value;
-    },
-    close(name) {
-      path.pop();
-      const parent = path[path.length - 1];
-      const value = capture;
-      capture = undefined;
-      if (name === "trk" && parent === "gpx") {
-        track = undefined;
-        return;
-      }
-      if (point !== undefined && track !== undefined) {
-        if (name === "trkpt") {
-          track.builder.add(point);
-          track.points += 1;
-          totalPoints += 1;
-          assertPointsWithinLimit(totalPoints, limits);
-          point = undefined;
-          return;
-        }
-        if (value === undefined) return;
-        switch (name) {
-          case "ele":
-            point.altitudeM = number(value);
-            break;
-          case "time":
-            point.time = parseIsoTime(value);
-            break;
-          case "hr":
-          case "heartrate":
-            point.heartRate = number(value);
-            break;
-          case "speed":
-            point.speedMps = number(value);
-            break;
-          case "cad":
-          case "cadence":
-            point.cadence = number(value);
-            break;
-          case "power":
-          case "watts":
-            point.powerW = number(value);
-            break;
-        }
-        return;
-      }
-      if (value === undefined) return;
-      if (name === "time" && (parent === "metadata" || parent === "gpx")) fileTime ??= parseIsoTime(value);
-      if (name === "type" && parent === "trk" && track !== undefined) track.type = value.trim();
-      if (name === "name" && parent === "trk" && track !== undefined) track.name = value.trim().slice(0, 200);
-      if (name === "activity" && parent === "extensions") {
-        const grandparent = path[path.length - 2];
-        if (grandparent === "trk" && track !== undefined) track.activity = value.trim().slice(0, 100);
-        else if (grandparent === "metadata") fileActivity = value.trim().slice(0, 100);
-      }
-    },
+    open: (name, parent, attributes) => openGpxElement(state, name, parent, attributes),
+    close: (name, parent, value, path) => closeGpxElement(state, name, parent, value, path),
   });
 
-  const recorded = tracks.filter((t) => t.points > 0);
+  const recorded = state.tracks.filter((t) => t.points > 0);
   if (recorded.length === 0) {
     throw new ValidationError({
       code: "not_a_workout",
       message: "The GPX file contains no track points.",
-      details: { tracks: tracks.length },
+      details: { tracks: state.tracks.length },
     });
   }
   return recorded.map((t, index) => {
     const samples = t.builder.finish();
-    const label = sportLabelOf(t, fileActivity, creator);
+    const label = sportLabelOf(t, state.fileActivity, state.creator);
     return assembleActivity({
       source: "gpx",
       index,
@@ -178,8 +106,83 @@ export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
       samples,
       // The file's time is when the file was written, not when the activity started: it only places a track
       // whose points carry no time at all.
-      declared: { startTime: samples.timedPoints === 0 ? fileTime : undefined },
+      declared: { startTime: samples.timedPoints === 0 ? state.fileTime : undefined },
       problems: [],
     });
   });
+}
+
+/** Starts a track, a segment or a point; returns true for the elements whose text is read. */
+function openGpxElement(
+  state: GpxReadState,
+  name: string,
+  parent: string | undefined,
+  attributes: Readonly<Record<string, string>>,
+): boolean {
+  const track = state.track;
+  if (name === "trk" && parent === "gpx") {
+    state.track = { builder: new SampleSummaryBuilder(), points: 0 };
+    state.tracks.push(state.track);
+    assertActivitiesWithinLimit(state.tracks.length, state.limits);
+    return false;
+  }
+  if (track !== undefined && name === "trkseg" && parent === "trk") {
+    track.builder.breakSegment();
+    return false;
+  }
+  if (track !== undefined && name === "trkpt" && parent === "trkseg") {
+    const lat = attributes.lat !== undefined ? parseNumberText(attributes.lat) : undefined;
+    const lon = attributes.lon !== undefined ? parseNumberText(attributes.lon) : undefined;
+    state.point = { lat, lon };
+    return false;
+  }
+  if (state.point !== undefined && POINT_FIELDS.has(name)) return true;
+  return (
+    (name === "time" && (parent === "metadata" || parent === "gpx")) ||
+    ((name === "type" || name === "name") && parent === "trk") ||
+    (name === "activity" && parent === "extensions")
+  );
+}
+
+function closeGpxElement(
+  state: GpxReadState,
+  name: string,
+  parent: string | undefined,
+  value: string | undefined,
+  path: readonly string[],
+): void {
+  const { track, point } = state;
+  if (name === "trk" && parent === "gpx") {
+    state.track = undefined;
+    return;
+  }
+  if (point !== undefined && track !== undefined) {
+    if (name === "trkpt") {
+      addTrackSample(state, track, point);
+      state.point = undefined;
+      return;
+    }
+    const field = POINT_FIELDS.get(name);
+    if (value !== undefined && field !== undefined) setSampleField(point, field, value);
+    return;
+  }
+  if (value !== undefined) readFileField(state, name, parent, value, path[path.length - 2]);
+}
+
+/** The file's time, and a track's type, name and OsmAnd activity (or the file's). */
+function readFileField(
+  state: GpxReadState,
+  name: string,
+  parent: string | undefined,
+  value: string,
+  grandparent: string | undefined,
+): void {
+  const track = state.track;
+  if (name === "time" && (parent === "metadata" || parent === "gpx")) state.fileTime ??= parseIsoTime(value);
+  if (name === "type" && parent === "trk" && track !== undefined) track.type = value.trim();
+  if (name === "name" && parent === "trk" && track !== undefined) track.name = value.trim().slice(0, 200);
+  if (name === "activity" && parent === "extensions") {
+    if (grandparent === "trk" && track !== undefined) track.activity = value.trim().slice(0, 100);
+    else if (grandparent === "metadata") state.fileActivity = value.trim().slice(0, 100);
+  }
 }

@@ -2,10 +2,18 @@ import { ValidationError } from "../errors.ts";
 import { assembleActivity } from "./assembleActivity.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
-import { assertActivitiesWithinLimit, assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
+import { assertActivitiesWithinLimit, type ParserLimits } from "./parserLimits.ts";
 import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
-import { readXml } from "./xmlReader.ts";
+import {
+  addTrackSample,
+  parseNumberText,
+  type RecordingFile,
+  type RecordingTrack,
+  readTrackXml,
+  type SampleField,
+  setSampleField,
+} from "./trackXml.ts";
 
 /**
  * TCX (Garmin Training Center Database v2) → one ParsedActivity per <Activity>, whether listed directly under
@@ -23,8 +31,7 @@ import { readXml } from "./xmlReader.ts";
 export type ParseTcxParameters = Parameters<typeof parseTcx>;
 export type ParseTcxReturnType = ParsedActivity[];
 
-interface ActivityState {
-  builder: SampleSummaryBuilder;
+interface ActivityState extends RecordingTrack {
   sportLabel?: string;
   idTime?: number;
   firstLapStart?: number;
@@ -36,7 +43,6 @@ interface ActivityState {
   maxHeartRate?: number;
   lapTimeSec?: number;
   lapAvgHeartRate?: number;
-  points: number;
   /** "steps" when the trackpoints carry <RunCadence> (<Cadence> may be either: Polar writes a run's there). */
   cadenceKind?: "steps";
   /** Time-weighted sum of the laps' <LX><AvgRunCadence>, and the lap time it covers. */
@@ -45,11 +51,23 @@ interface ActivityState {
   lapStepCadence?: number;
 }
 
-function number(text: string): number | undefined {
-  if (text.trim() === "") return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
+interface TcxReadState extends RecordingFile {
+  activities: ActivityState[];
+  activity?: ActivityState;
+  point?: SamplePoint;
 }
+
+/** Trackpoint elements whose text is read, keyed by "parent/name", and the sample field each fills. */
+const TRACKPOINT_FIELDS = new Map<string, SampleField>([
+  ["Trackpoint/Time", "time"],
+  ["Trackpoint/AltitudeMeters", "altitudeM"],
+  ["Trackpoint/DistanceMeters", "distanceM"],
+  // Biking cadence by the schema, yet Polar writes a run's steps here: the speed decides.
+  ["Trackpoint/Cadence", "cadence"],
+  ["TPX/RunCadence", "cadence"],
+  ["TPX/Speed", "speedMps"],
+  ["TPX/Watts", "powerW"],
+]);
 
 /** Elements whose text is read, keyed by "parent/name". */
 const CAPTURED = new Set([
@@ -58,206 +76,188 @@ const CAPTURED = new Set([
   "Lap/DistanceMeters",
   "AverageHeartRateBpm/Value",
   "MaximumHeartRateBpm/Value",
-  "Trackpoint/Time",
   "Position/LatitudeDegrees",
   "Position/LongitudeDegrees",
-  "Trackpoint/AltitudeMeters",
-  "Trackpoint/DistanceMeters",
   "HeartRateBpm/Value",
-  "Trackpoint/Cadence",
-  "TPX/Speed",
-  "TPX/Watts",
-  "TPX/RunCadence",
   "LX/AvgRunCadence",
+  ...TRACKPOINT_FIELDS.keys(),
 ]);
 
 export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
-  const path: string[] = [];
-  const activities: ActivityState[] = [];
-  let activity: ActivityState | undefined;
-  let point: SamplePoint | undefined;
-  let capture: string | undefined;
-  let totalPoints = 0;
-
-  readXml(text, {
-    open(name, attributes) {
-      const parent = path[path.length - 1];
-      path.push(name);
-      if (path.length === 1) {
-        if (name !== "TrainingCenterDatabase") {
-          throw new ValidationError({
-            code: "corrupt_file",
-            message: "The root element is not <TrainingCenterDatabase>.",
-          });
-        }
-        return;
-      }
-      if (
-        name === "Activity" &&
-        (parent === "Activities" || parent === "FirstSport" || parent === "NextSport") &&
-        path.includes("Activities")
-      ) {
-        activity = {
-          builder: new SampleSummaryBuilder(),
-          sportLabel: attributes.Sport,
-          timerSec: 0,
-          laps: 0,
-          distanceM: 0,
-          heartRateTimeSum: 0,
-          heartRateTime: 0,
-          points: 0,
-          lapStepCadenceSum: 0,
-          lapStepCadenceTime: 0,
-        };
-        activities.push(activity);
-        assertActivitiesWithinLimit(activities.length, limits);
-        return;
-      }
-      if (activity === undefined) return;
-      if (name === "Lap" && parent === "Activity") {
-        activity.laps += 1;
-        activity.lapTimeSec = undefined;
-        activity.lapAvgHeartRate = undefined;
-        activity.lapStepCadence = undefined;
-        const start = attributes.StartTime !== undefined ? parseIsoTime(attributes.StartTime) : undefined;
-        if (activity.firstLapStart === undefined && start !== undefined) activity.firstLapStart = start;
-      } else if (name === "Trackpoint" && parent === "Track") {
-        point = {};
-      } else if (CAPTURED.has(`${parent}/${name}`)) {
-        capture = "";
-      }
-    },
-    text(value) {
-      if (capture !== undefined) capture += value;
-    },
-    close(name) {
-      path.pop();
-      const parent = path[path.length - 1];
-      const value = capture;
-      capture = undefined;
-      if (activity === undefined) return;
-      if (name === "Activity") {
-        activity = undefined;
-        return;
-      }
-      if (name === "Lap" && parent === "Activity") {
-        if (activity.lapAvgHeartRate !== undefined && activity.lapTimeSec !== undefined) {
-          activity.heartRateTimeSum += activity.lapAvgHeartRate * activity.lapTimeSec;
-          activity.heartRateTime += activity.lapTimeSec;
-        }
-        if (activity.lapStepCadence !== undefined && activity.lapTimeSec !== undefined) {
-          activity.lapStepCadenceSum += activity.lapStepCadence * activity.lapTimeSec;
-          activity.lapStepCadenceTime += activity.lapTimeSec;
-        }
-        return;
-      }
-      if (name === "Trackpoint" && point !== undefined) {
-        activity.builder.add(point);
-        activity.points += 1;
-        totalPoints += 1;
-        assertPointsWithinLimit(totalPoints, limits);
-        point = undefined;
-        return;
-      }
-      if (value === undefined) return;
-      const key = `${parent}/${name}`;
-      const grandparent = path[path.length - 2];
-      if (point !== undefined) {
-        switch (key) {
-          case "Trackpoint/Time":
-            point.time = parseIsoTime(value);
-            break;
-          case "Position/LatitudeDegrees":
-            point.lat = number(value);
-            break;
-          case "Position/LongitudeDegrees":
-            point.lon = number(value);
-            break;
-          case "Trackpoint/AltitudeMeters":
-            point.altitudeM = number(value);
-            break;
-          case "Trackpoint/DistanceMeters":
-            point.distanceM = number(value);
-            break;
-          case "HeartRateBpm/Value":
-            if (grandparent === "Trackpoint") point.heartRate = number(value);
-            break;
-          case "Trackpoint/Cadence":
-            // Biking cadence by the schema, yet Polar writes a run's steps here: the speed decides.
-            point.cadence = number(value);
-            break;
-          case "TPX/RunCadence":
-            point.cadence = number(value);
-            activity.cadenceKind ??= "steps";
-            break;
-          case "TPX/Speed":
-            point.speedMps = number(value);
-            break;
-          case "TPX/Watts":
-            point.powerW = number(value);
-            break;
-        }
-        return;
-      }
-      switch (key) {
-        case "Activity/Id":
-          activity.idTime = parseIsoTime(value);
-          break;
-        case "Lap/TotalTimeSeconds": {
-          const seconds = number(value);
-          if (seconds !== undefined && seconds > 0) {
-            activity.timerSec += seconds;
-            activity.lapTimeSec = seconds;
-          }
-          break;
-        }
-        case "Lap/DistanceMeters": {
-          const metres = number(value);
-          if (metres !== undefined && metres > 0) activity.distanceM += metres;
-          break;
-        }
-        case "LX/AvgRunCadence": {
-          const steps = number(value);
-          if (steps !== undefined && steps > 0) activity.lapStepCadence = steps;
-          break;
-        }
-        case "AverageHeartRateBpm/Value":
-          if (grandparent === "Lap") activity.lapAvgHeartRate = number(value);
-          break;
-        case "MaximumHeartRateBpm/Value": {
-          const bpm = number(value);
-          if (grandparent === "Lap" && bpm !== undefined) {
-            activity.maxHeartRate = Math.max(activity.maxHeartRate ?? 0, bpm);
-          }
-          break;
-        }
-      }
-    },
+  const state: TcxReadState = { limits, totalPoints: 0, activities: [] };
+  readTrackXml(text, "TrainingCenterDatabase", {
+    open: (name, parent, attributes, path) => openTcxElement(state, name, parent, attributes, path),
+    close: (name, parent, value, path) => closeTcxElement(state, name, parent, value, path),
   });
-
-  if (activities.length === 0) {
+  if (state.activities.length === 0) {
     throw new ValidationError({
       code: "not_a_workout",
       message: "The TCX file contains no activity.",
     });
   }
-  return activities.map((a, index) =>
-    assembleActivity({
-      source: "tcx",
-      index,
-      sport: mapSport({ sport: a.sportLabel, source: "tcx" }) ?? "other",
-      deviceSport: a.sportLabel,
-      samples: a.builder.finish(),
-      declared: {
-        startTime: a.firstLapStart ?? a.idTime,
-        timerSec: a.laps > 0 ? a.timerSec : undefined,
-        distanceM: a.distanceM > 0 ? a.distanceM : undefined,
-        avgHeartRate: a.heartRateTime > 0 ? Math.round(a.heartRateTimeSum / a.heartRateTime) : undefined,
-        maxHeartRate: a.maxHeartRate,
-      },
-      problems: [],
-      cadenceKind: a.cadenceKind,
-      lapStepCadence: a.lapStepCadenceTime > 0 ? a.lapStepCadenceSum / a.lapStepCadenceTime : undefined,
-    }),
-  );
+  return state.activities.map(toParsedActivity);
+}
+
+/** Starts an activity, a lap or a trackpoint; returns true for the elements whose text is read. */
+function openTcxElement(
+  state: TcxReadState,
+  name: string,
+  parent: string | undefined,
+  attributes: Readonly<Record<string, string>>,
+  path: readonly string[],
+): boolean {
+  if (
+    name === "Activity" &&
+    (parent === "Activities" || parent === "FirstSport" || parent === "NextSport") &&
+    path.includes("Activities")
+  ) {
+    state.activity = newActivity(attributes.Sport);
+    state.activities.push(state.activity);
+    assertActivitiesWithinLimit(state.activities.length, state.limits);
+    return false;
+  }
+  const activity = state.activity;
+  if (activity === undefined) return false;
+  if (name === "Lap" && parent === "Activity") {
+    openLap(activity, attributes.StartTime);
+    return false;
+  }
+  if (name === "Trackpoint" && parent === "Track") {
+    state.point = {};
+    return false;
+  }
+  return CAPTURED.has(`${parent}/${name}`);
+}
+
+function newActivity(sportLabel: string | undefined): ActivityState {
+  return {
+    builder: new SampleSummaryBuilder(),
+    sportLabel,
+    timerSec: 0,
+    laps: 0,
+    distanceM: 0,
+    heartRateTimeSum: 0,
+    heartRateTime: 0,
+    points: 0,
+    lapStepCadenceSum: 0,
+    lapStepCadenceTime: 0,
+  };
+}
+
+function openLap(activity: ActivityState, startTime: string | undefined): void {
+  activity.laps += 1;
+  activity.lapTimeSec = undefined;
+  activity.lapAvgHeartRate = undefined;
+  activity.lapStepCadence = undefined;
+  const start = startTime !== undefined ? parseIsoTime(startTime) : undefined;
+  if (activity.firstLapStart === undefined && start !== undefined) activity.firstLapStart = start;
+}
+
+/** A lap's averages count weighted by its time. */
+function closeLap(activity: ActivityState): void {
+  if (activity.lapAvgHeartRate !== undefined && activity.lapTimeSec !== undefined) {
+    activity.heartRateTimeSum += activity.lapAvgHeartRate * activity.lapTimeSec;
+    activity.heartRateTime += activity.lapTimeSec;
+  }
+  if (activity.lapStepCadence !== undefined && activity.lapTimeSec !== undefined) {
+    activity.lapStepCadenceSum += activity.lapStepCadence * activity.lapTimeSec;
+    activity.lapStepCadenceTime += activity.lapTimeSec;
+  }
+}
+
+function closeTcxElement(
+  state: TcxReadState,
+  name: string,
+  parent: string | undefined,
+  value: string | undefined,
+  path: readonly string[],
+): void {
+  const { activity, point } = state;
+  if (activity === undefined) return;
+  if (name === "Activity") {
+    state.activity = undefined;
+    return;
+  }
+  if (name === "Lap" && parent === "Activity") {
+    closeLap(activity);
+    return;
+  }
+  if (name === "Trackpoint" && point !== undefined) {
+    addTrackSample(state, activity, point);
+    state.point = undefined;
+    return;
+  }
+  if (value === undefined) return;
+  const key = `${parent}/${name}`;
+  const grandparent = path[path.length - 2];
+  if (point !== undefined) readTrackpointField(activity, point, key, value, grandparent);
+  else readActivityField(activity, key, value, grandparent);
+}
+
+function readTrackpointField(
+  activity: ActivityState,
+  point: SamplePoint,
+  key: string,
+  value: string,
+  grandparent: string | undefined,
+): void {
+  const field = TRACKPOINT_FIELDS.get(key);
+  if (field !== undefined) {
+    setSampleField(point, field, value);
+    if (key === "TPX/RunCadence") activity.cadenceKind ??= "steps";
+    return;
+  }
+  if (key === "Position/LatitudeDegrees") point.lat = parseNumberText(value);
+  else if (key === "Position/LongitudeDegrees") point.lon = parseNumberText(value);
+  else if (key === "HeartRateBpm/Value" && grandparent === "Trackpoint")
+    point.heartRate = parseNumberText(value);
+}
+
+/** Fields outside trackpoints: the activity's id and its laps' totals and heart rates. */
+function readActivityField(
+  activity: ActivityState,
+  key: string,
+  value: string,
+  grandparent: string | undefined,
+): void {
+  if (key === "Activity/Id") {
+    activity.idTime = parseIsoTime(value);
+    return;
+  }
+  if (key === "AverageHeartRateBpm/Value") {
+    if (grandparent === "Lap") activity.lapAvgHeartRate = parseNumberText(value);
+    return;
+  }
+  const amount = parseNumberText(value);
+  if (amount === undefined) return;
+  if (key === "Lap/TotalTimeSeconds" && amount > 0) {
+    activity.timerSec += amount;
+    activity.lapTimeSec = amount;
+  } else if (key === "Lap/DistanceMeters" && amount > 0) {
+    activity.distanceM += amount;
+  } else if (key === "LX/AvgRunCadence" && amount > 0) {
+    activity.lapStepCadence = amount;
+  } else if (key === "MaximumHeartRateBpm/Value" && grandparent === "Lap") {
+    activity.maxHeartRate = Math.max(activity.maxHeartRate ?? 0, amount);
+  }
+}
+
+function toParsedActivity(a: ActivityState, index: number): ParsedActivity {
+  return assembleActivity({
+    source: "tcx",
+    index,
+    sport: mapSport({ sport: a.sportLabel, source: "tcx" }) ?? "other",
+    deviceSport: a.sportLabel,
+    samples: a.builder.finish(),
+    declared: {
+      startTime: a.firstLapStart ?? a.idTime,
+      timerSec: a.laps > 0 ? a.timerSec : undefined,
+      distanceM: a.distanceM > 0 ? a.distanceM : undefined,
+      avgHeartRate: a.heartRateTime > 0 ? Math.round(a.heartRateTimeSum / a.heartRateTime) : undefined,
+      maxHeartRate: a.maxHeartRate,
+    },
+    problems: [],
+    cadenceKind: a.cadenceKind,
+    lapStepCadence: a.lapStepCadenceTime > 0 ? a.lapStepCadenceSum / a.lapStepCadenceTime : undefined,
+  });
 }

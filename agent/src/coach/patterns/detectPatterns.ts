@@ -73,8 +73,41 @@ function dayNumber(ms: number, timeZone: string): { day: number; weekday: number
   return { day: Math.floor(Date.UTC(p.year, p.month - 1, p.day) / DAY_MS), weekday: p.weekday, hour: p.hour };
 }
 
+/** The counted workouts, those in the lookback, and their local days, weekdays and hours. */
+interface History {
+  nowMs: number;
+  lookbackDays: number;
+  counted: readonly CountableWorkout[];
+  recent: readonly CountableWorkout[];
+  localized: readonly LocalizedWorkout[];
+  recentLocal: readonly LocalizedWorkout[];
+  today: number;
+}
+
+interface LocalizedWorkout {
+  day: number;
+  weekday: number;
+  hour: number;
+  startTime: number;
+}
+
 export function detectPatterns(parameters: DetectPatternsParameters): DetectPatternsReturnType {
-  const { rules, timeZone, nowMs, window } = parameters;
+  const { window } = parameters;
+  const history = historyOf(parameters);
+  const risk = window !== null ? riskPattern(history, window) : undefined;
+  const patterns = [
+    window !== null ? pacePattern(window, history.nowMs) : undefined,
+    streakPattern(history),
+    missedWeekdaysPattern(history),
+    timeOfDayPattern(history),
+    decliningTrendPattern(history),
+    risk?.pattern,
+  ].filter((pattern): pattern is Pattern => pattern !== undefined);
+  return { riskScore: risk?.riskScore ?? 0, patterns };
+}
+
+function historyOf(parameters: DetectPatternsParameters): History {
+  const { rules, timeZone, nowMs } = parameters;
   const lookbackDays = parameters.lookbackDays ?? 56;
   const counted = parameters.workouts
     .filter(
@@ -84,31 +117,38 @@ export function detectPatterns(parameters: DetectPatternsParameters): DetectPatt
         (rules === null || evaluateForMilestone(w, rules, ALWAYS).counts),
     )
     .sort((a, b) => a.startTime - b.startTime);
-  const patterns: Pattern[] = [];
   const lookbackStart = nowMs - lookbackDays * DAY_MS;
-  const recent = counted.filter((w) => w.startTime >= lookbackStart);
   const localized = counted.map((w) => ({ ...dayNumber(w.startTime, timeZone), startTime: w.startTime }));
-  const recentLocal = localized.filter((w) => w.startTime >= lookbackStart);
-  const today = dayNumber(nowMs, timeZone).day;
+  return {
+    nowMs,
+    lookbackDays,
+    counted,
+    recent: counted.filter((w) => w.startTime >= lookbackStart),
+    localized,
+    recentLocal: localized.filter((w) => w.startTime >= lookbackStart),
+    today: dayNumber(nowMs, timeZone).day,
+  };
+}
 
-  // Pace in the running window.
-  if (window !== null) {
-    const elapsed = Math.min(1, Math.max(0, (nowMs - window.startMs) / (window.endMs - window.startMs)));
-    const expectedByNow = Math.floor(window.required * elapsed);
-    const elapsedPercent = Math.round(elapsed * 100);
-    const status =
-      window.done >= window.required ? "met" : window.done >= expectedByNow ? "on_track" : "behind";
-    patterns.push({
-      kind: "pace",
-      summary:
-        status === "met"
-          ? `Requirement met: ${window.done} of ${window.required} done.`
-          : `${window.done} of ${window.required} done with ${elapsedPercent}% of the window gone (about ${expectedByNow} expected by now): ${status === "behind" ? "behind" : "on track"}.`,
-      evidence: { done: window.done, required: window.required, elapsedPercent, expectedByNow, status },
-    });
-  }
+/** Pace in the running window. */
+function pacePattern(window: RunningWindow, nowMs: number): Pattern {
+  const elapsed = Math.min(1, Math.max(0, (nowMs - window.startMs) / (window.endMs - window.startMs)));
+  const expectedByNow = Math.floor(window.required * elapsed);
+  const elapsedPercent = Math.round(elapsed * 100);
+  const status =
+    window.done >= window.required ? "met" : window.done >= expectedByNow ? "on_track" : "behind";
+  return {
+    kind: "pace",
+    summary:
+      status === "met"
+        ? `Requirement met: ${window.done} of ${window.required} done.`
+        : `${window.done} of ${window.required} done with ${elapsedPercent}% of the window gone (about ${expectedByNow} expected by now): ${status === "behind" ? "behind" : "on track"}.`,
+    evidence: { done: window.done, required: window.required, elapsedPercent, expectedByNow, status },
+  };
+}
 
-  // Streaks of consecutive local days with a counted workout.
+/** Streaks of consecutive local days with a counted workout. */
+function streakPattern({ localized, today }: History): Pattern {
   const days = [...new Set(localized.map((w) => w.day))].sort((a, b) => a - b);
   let longest = 0;
   let run = 0;
@@ -118,7 +158,7 @@ export function detectPatterns(parameters: DetectPatternsParameters): DetectPatt
   }
   const lastDay = days.at(-1);
   const currentStreak = lastDay !== undefined && today - lastDay <= 1 ? run : 0;
-  patterns.push({
+  return {
     kind: "streak",
     summary: `Current streak ${currentStreak} day(s), longest ${longest} day(s).`,
     evidence: {
@@ -126,53 +166,52 @@ export function detectPatterns(parameters: DetectPatternsParameters): DetectPatt
       longestDays: longest,
       lastWorkoutDaysAgo: lastDay === undefined ? null : today - lastDay,
     },
-  });
+  };
+}
 
-  // Weekdays usually missed (trained on in fewer than a quarter of the weeks looked at).
+/** Weekdays usually missed (trained on in fewer than a quarter of the weeks looked at). */
+function missedWeekdaysPattern({ nowMs, lookbackDays, recent, recentLocal }: History): Pattern | undefined {
   const weeks = Math.max(1, Math.floor(lookbackDays / 7));
   const weeksWith = new Array<Set<number>>(7).fill(new Set()).map(() => new Set<number>());
   for (const w of recentLocal) weeksWith[w.weekday]?.add(Math.floor((nowMs - w.startTime) / WEEK_MS));
   const perWeekday: Record<string, number> = {};
   for (let d = 0; d < 7; d += 1) perWeekday[weekdayName(d)] = weeksWith[d]?.size ?? 0;
-  if (recent.length >= 4 && weeks >= 4) {
-    const missed = Object.entries(perWeekday)
-      .filter(([, count]) => count / weeks < 0.25)
-      .map(([name]) => name);
-    if (missed.length > 0 && missed.length < 7) {
-      patterns.push({
-        kind: "missed_weekdays",
-        summary: `Usually no workout on ${missed.join(", ")} (over the last ${weeks} weeks).`,
-        evidence: { weekdays: missed, weeksWithWorkoutByWeekday: perWeekday, weeks },
-      });
-    }
-  }
+  if (recent.length < 4 || weeks < 4) return undefined;
+  const missed = Object.entries(perWeekday)
+    .filter(([, count]) => count / weeks < 0.25)
+    .map(([name]) => name);
+  if (missed.length === 0 || missed.length >= 7) return undefined;
+  return {
+    kind: "missed_weekdays",
+    summary: `Usually no workout on ${missed.join(", ")} (over the last ${weeks} weeks).`,
+    evidence: { weekdays: missed, weeksWithWorkoutByWeekday: perWeekday, weeks },
+  };
+}
 
-  // Time-of-day habit.
+function dayPart(hour: number): "morning" | "afternoon" | "evening" | "night" {
+  if (hour >= 5 && hour < 12) return "morning";
+  if (hour >= 12 && hour < 17) return "afternoon";
+  if (hour >= 17 && hour < 22) return "evening";
+  return "night";
+}
+
+/** Time-of-day habit: at least half of the recent workouts in one part of the day. */
+function timeOfDayPattern({ recentLocal }: History): Pattern | undefined {
   const buckets = { morning: 0, afternoon: 0, evening: 0, night: 0 };
-  for (const w of recentLocal) {
-    const bucket =
-      w.hour >= 5 && w.hour < 12
-        ? "morning"
-        : w.hour >= 12 && w.hour < 17
-          ? "afternoon"
-          : w.hour >= 17 && w.hour < 22
-            ? "evening"
-            : "night";
-    buckets[bucket] += 1;
-  }
-  if (recentLocal.length >= 3) {
-    const [bucket, count] = Object.entries(buckets).sort((a, b) => b[1] - a[1])[0] ?? ["morning", 0];
-    const sharePercent = Math.round((count / recentLocal.length) * 100);
-    if (sharePercent >= 50) {
-      patterns.push({
-        kind: "time_of_day",
-        summary: `Usually trains in the ${bucket}: ${count} of ${recentLocal.length} workouts (${sharePercent}%).`,
-        evidence: { bucket, count, total: recentLocal.length, sharePercent, byBucket: buckets },
-      });
-    }
-  }
+  for (const w of recentLocal) buckets[dayPart(w.hour)] += 1;
+  if (recentLocal.length < 3) return undefined;
+  const [bucket, count] = Object.entries(buckets).sort((a, b) => b[1] - a[1])[0] ?? ["morning", 0];
+  const sharePercent = Math.round((count / recentLocal.length) * 100);
+  if (sharePercent < 50) return undefined;
+  return {
+    kind: "time_of_day",
+    summary: `Usually trains in the ${bucket}: ${count} of ${recentLocal.length} workouts (${sharePercent}%).`,
+    evidence: { bucket, count, total: recentLocal.length, sharePercent, byBucket: buckets },
+  };
+}
 
-  // Declining trend: least-squares slope of the last 8 weekly counts, oldest first.
+/** Declining trend: least-squares slope of the last 8 weekly counts, oldest first. */
+function decliningTrendPattern({ counted, nowMs }: History): Pattern | undefined {
   const weeklyCounts = new Array<number>(8).fill(0);
   for (const w of counted) {
     const age = Math.floor((nowMs - w.startTime) / WEEK_MS);
@@ -189,28 +228,32 @@ export function detectPatterns(parameters: DetectPatternsParameters): DetectPatt
   const slope = round(num / den);
   const firstHalf = weeklyCounts.slice(0, 4).reduce((a, b) => a + b, 0);
   const secondHalf = weeklyCounts.slice(4).reduce((a, b) => a + b, 0);
-  if (slope <= -0.25 && secondHalf < firstHalf) {
-    patterns.push({
-      kind: "declining_trend",
-      summary: `Declining: ${firstHalf} workouts in weeks 8-5 ago, ${secondHalf} in the last 4 weeks (slope ${slope} per week).`,
-      evidence: { weeklyCounts, slopePerWeek: slope, firstHalf, secondHalf },
-    });
-  }
+  if (slope > -0.25 || secondHalf >= firstHalf) return undefined;
+  return {
+    kind: "declining_trend",
+    summary: `Declining: ${firstHalf} workouts in weeks 8-5 ago, ${secondHalf} in the last 4 weeks (slope ${slope} per week).`,
+    evidence: { weeklyCounts, slopePerWeek: slope, firstHalf, secondHalf },
+  };
+}
 
-  // Risk that the running window is missed.
-  let riskScore = 0;
-  if (window !== null) {
-    const remaining = Math.max(0, window.required - window.done);
-    const daysLeft = Math.max(0, (window.endMs - nowMs) / DAY_MS);
-    const firstStart = counted[0]?.startTime;
-    const historyDays =
-      firstStart === undefined
-        ? lookbackDays
-        : Math.max(7, Math.min(lookbackDays, (nowMs - firstStart) / DAY_MS));
-    const ratePerDay = recent.length / historyDays;
-    const expected = ratePerDay * daysLeft;
-    riskScore = remaining === 0 ? 0 : daysLeft === 0 ? 1 : round(poissonBelow(remaining, expected));
-    patterns.push({
+/** Risk that the running window is missed: Poisson at the recent rate over the time left. */
+function riskPattern(
+  { counted, recent, nowMs, lookbackDays }: History,
+  window: RunningWindow,
+): { riskScore: number; pattern: Pattern } {
+  const remaining = Math.max(0, window.required - window.done);
+  const daysLeft = Math.max(0, (window.endMs - nowMs) / DAY_MS);
+  const firstStart = counted[0]?.startTime;
+  const historyDays =
+    firstStart === undefined
+      ? lookbackDays
+      : Math.max(7, Math.min(lookbackDays, (nowMs - firstStart) / DAY_MS));
+  const ratePerDay = recent.length / historyDays;
+  const expected = ratePerDay * daysLeft;
+  const riskScore = remaining === 0 ? 0 : daysLeft === 0 ? 1 : round(poissonBelow(remaining, expected));
+  return {
+    riskScore,
+    pattern: {
       kind: "risk",
       summary: `Risk of missing this window: ${riskScore} on a scale of 0 to 1 (need ${remaining} more in ${round(daysLeft, 1)} days at ${round(ratePerDay * 7, 1)} per week).`,
       evidence: {
@@ -221,7 +264,6 @@ export function detectPatterns(parameters: DetectPatternsParameters): DetectPatt
         expectedInTimeLeft: round(expected, 1),
         historyDays: round(historyDays, 1),
       },
-    });
-  }
-  return { riskScore, patterns };
+    },
+  };
 }
