@@ -1,16 +1,28 @@
 /**
- * Regenerates deployments/abi.ts from the compiled artifacts (`npm run abi`), or with --check fails when the
- * committed module is out of date (part of `npm test`, so an ABI change cannot ship without it).
+ * Regenerates deployments/abi.ts and the vocabulary's contract constants
+ * (packages/vocabulary/src/generated/contractConstants.ts) from the compiled artifacts (`npm run abi`), or with
+ * --check fails when a committed module is out of date (part of `npm test`, so an ABI or constant change cannot
+ * ship without them).
  */
 import { readFileSync } from "node:fs";
+import { generateContractConstants } from "./lib/generateVocabulary.ts";
 import { generateAbiModule } from "./lib/writeDeployment.ts";
 
-const target = "deployments/abi.ts";
-const before = readFileSync(target, "utf8");
+const targets = ["deployments/abi.ts", "packages/vocabulary/src/generated/contractConstants.ts"];
+const read = (target: string) => {
+  try {
+    return readFileSync(target, "utf8");
+  } catch {
+    return undefined;
+  }
+};
+const before = targets.map(read);
 await generateAbiModule(process.cwd());
-const after = readFileSync(target, "utf8");
-if (process.argv.includes("--check") && before !== after) {
-  console.error(`${target} was out of date with the compiled contracts; it has been regenerated: commit it.`);
+await generateContractConstants(process.cwd());
+const stale = targets.filter((target, i) => read(target) !== before[i]);
+if (process.argv.includes("--check") && stale.length > 0) {
+  console.error(`${stale.join(", ")} out of date with the compiled contracts; regenerated: commit.`);
   process.exit(1);
 }
-console.log(`${target} ${before === after ? "is up to date" : "regenerated"}`);
+for (const target of targets)
+  console.log(`${target} ${stale.includes(target) ? "regenerated" : "is up to date"}`);

@@ -1,0 +1,157 @@
+/**
+ * Writes packages/vocabulary/src/generated/contractConstants.ts from the compiled contracts, so the limits the agent
+ * and the web app check (104 milestones, 1 hour windows, ...) and the milestone state names come from Solidity and
+ * nowhere else:
+ * - every public constant getter of the vault and the challenge pool (an upper-case, argument-less `view` with one
+ *   uint output) is called on the contract's runtime bytecode in an in-process Hardhat (EDR) chain (`hardhat_setCode`,
+ *   then `eth_call`): no constructor runs and no value is parsed from source;
+ * - the names of `ICommitmentVault.MilestoneState`, in declaration order, come from the compiler's AST (build info).
+ * Run by `npm run abi` and checked by `npm run abi:check` (scripts/generate-abi.ts).
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type Abi, type AbiFunction, decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
+
+const TARGET = ["packages", "vocabulary", "src", "generated", "contractConstants.ts"];
+const CONTRACTS = [
+  { name: "CommitmentVault", id: "commitmentVaultConstants" },
+  { name: "ChallengePool", id: "challengePoolConstants" },
+] as const;
+/** Where the runtime bytecode is installed; any address without code would do. */
+const SCRATCH_ADDRESS = "0x00000000000000000000000000000000c0ffee00";
+
+interface Artifact {
+  abi: Abi;
+  deployedBytecode: Hex;
+  buildInfoId: string;
+}
+
+interface Provider {
+  request(args: { method: string; params?: unknown[] }): Promise<unknown>;
+}
+
+interface AstNode {
+  nodeType?: string;
+  name?: string;
+  canonicalName?: string;
+  members?: { name: string }[];
+  [key: string]: unknown;
+}
+
+function readArtifact(root: string, name: string): Promise<Artifact> {
+  const path = join(root, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
+  return readFile(path, "utf8").then((text) => JSON.parse(text) as Artifact);
+}
+
+/** The upper-case, argument-less views with one uint output: Solidity's getters of `uint public constant`. */
+function constantGetters(abi: Abi): AbiFunction[] {
+  return abi.filter(
+    (item): item is AbiFunction =>
+      item.type === "function" &&
+      item.stateMutability === "view" &&
+      item.inputs.length === 0 &&
+      item.outputs.length === 1 &&
+      /^uint\d*$/.test(item.outputs[0]?.type ?? "") &&
+      /^[A-Z][A-Z0-9_]*$/.test(item.name),
+  );
+}
+
+async function readConstants(provider: Provider, artifact: Artifact): Promise<[string, bigint][]> {
+  await provider.request({ method: "hardhat_setCode", params: [SCRATCH_ADDRESS, artifact.deployedBytecode] });
+  const entries: [string, bigint][] = [];
+  for (const getter of constantGetters(artifact.abi)) {
+    const data = encodeFunctionData({ abi: [getter], functionName: getter.name });
+    const result = (await provider.request({
+      method: "eth_call",
+      params: [{ to: SCRATCH_ADDRESS, data }, "latest"],
+    })) as Hex;
+    const value: unknown = decodeFunctionResult({ abi: [getter], functionName: getter.name, data: result });
+    // viem decodes uint48 and narrower as a number, wider ones as a bigint.
+    if (typeof value !== "bigint" && typeof value !== "number")
+      throw new Error(`${getter.name}() is not a uint`);
+    entries.push([getter.name, BigInt(value)]);
+  }
+  return entries.sort(([a], [b]) => a.localeCompare(b));
+}
+
+function findEnum(node: unknown, canonicalName: string): string[] | undefined {
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      const found = findEnum(child, canonicalName);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (node === null || typeof node !== "object") return undefined;
+  const ast = node as AstNode;
+  if (ast.nodeType === "EnumDefinition" && ast.canonicalName === canonicalName) {
+    return (ast.members ?? []).map((member) => member.name);
+  }
+  for (const value of Object.values(ast)) {
+    const found = findEnum(value, canonicalName);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+async function readEnum(root: string, buildInfoId: string, canonicalName: string): Promise<string[]> {
+  const path = join(root, "artifacts", "build-info", `${buildInfoId}.output.json`);
+  const buildInfo = JSON.parse(await readFile(path, "utf8")) as {
+    output: { sources: Record<string, { ast: unknown }> };
+  };
+  for (const source of Object.values(buildInfo.output.sources)) {
+    const members = findEnum(source.ast, canonicalName);
+    if (members) return members;
+  }
+  throw new Error(`enum ${canonicalName} not found in build info ${buildInfoId}`);
+}
+
+function literal(value: bigint): string {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? value.toString() : `${value.toString()}n`;
+}
+
+/** Renders the module; pure, so a check can compare it with the committed file. */
+export function renderContractConstants(
+  constants: { id: string; name: string; entries: [string, bigint][] }[],
+  milestoneStates: string[],
+): string {
+  const parts = [
+    "// Autogenerated by scripts/lib/generateVocabulary.ts from the compiled contracts. Do not edit.",
+    "// Regenerate with `npm run abi`.",
+    "",
+  ];
+  for (const { id, name, entries } of constants) {
+    parts.push(`/** The public constants of ${name}, read from its bytecode. */`, `export const ${id} = {`);
+    for (const [key, value] of entries) parts.push(`  ${key}: ${literal(value)},`);
+    parts.push("} as const;", "");
+  }
+  parts.push(
+    "/** `ICommitmentVault.MilestoneState`, in declaration order (the uint8 on chain is the index). */",
+    `export const milestoneStateNames = ${JSON.stringify(milestoneStates).replaceAll(",", ", ")} as const;`,
+    "",
+  );
+  return parts.join("\n");
+}
+
+/** Regenerates the vocabulary's contract constants from the artifacts (which must be built). */
+export async function generateContractConstants(root: string): Promise<void> {
+  const hardhat = await import("hardhat");
+  const connection = await hardhat.network.connect();
+  const provider = connection.provider as Provider;
+  try {
+    const constants = [];
+    let buildInfoId = "";
+    for (const { name, id } of CONTRACTS) {
+      const artifact = await readArtifact(root, name);
+      if (name === "CommitmentVault") buildInfoId = artifact.buildInfoId;
+      constants.push({ id, name, entries: await readConstants(provider, artifact) });
+    }
+    const states = await readEnum(root, buildInfoId, "ICommitmentVault.MilestoneState");
+    const target = join(root, ...TARGET);
+    const content = renderContractConstants(constants, states);
+    const before = await readFile(target, "utf8").catch(() => undefined);
+    if (before !== content) await writeFile(target, content);
+  } finally {
+    await connection.close();
+  }
+}
