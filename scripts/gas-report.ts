@@ -25,19 +25,16 @@ interface Budget {
   value: (m: Record<string, number>) => number | undefined;
 }
 
+/** A budget on one measured case's median. */
+function budget(label: string, limit: number): Budget {
+  return { label, limit, value: (m) => m[label] };
+}
+
 /** Issue 13 budgets (median gas, the project's optimizer settings: 10,000 runs, prague). */
 const BUDGETS: Budget[] = [
-  { label: "createCommitment (ETH)", limit: 125_000, value: (m) => m["createCommitment (ETH)"] },
-  {
-    label: "createCommitment (ERC-20, approved)",
-    limit: 152_000,
-    value: (m) => m["createCommitment (ERC-20, approved)"],
-  },
-  {
-    label: "claimMilestone (ETH, 1 signature)",
-    limit: 58_000,
-    value: (m) => m["claimMilestone (ETH, 1 signature)"],
-  },
+  budget("createCommitment (ETH)", 125_000),
+  budget("createCommitment (ERC-20, approved)", 152_000),
+  budget("claimMilestone (ETH, 1 signature)", 58_000),
   {
     label: "each extra signature (2nd and 3rd, worst of the two)",
     limit: 6_500,
@@ -49,28 +46,16 @@ const BUDGETS: Budget[] = [
       return Math.max(two - one, three - two);
     },
   },
-  { label: "slash (ETH, first credit)", limit: 63_000, value: (m) => m["slash (ETH, first credit)"] },
-  { label: "slash (ETH, later credit)", limit: 45_500, value: (m) => m["slash (ETH, later credit)"] },
+  budget("slash (ETH, first credit)", 63_000),
+  budget("slash (ETH, later credit)", 45_500),
   // Issue 14 (ChallengePool): the vault's create plus the pool's seat, a cold read of the challenge and the pull.
-  { label: "join (ETH)", limit: 185_000, value: (m) => m["join (ETH)"] },
-  { label: "join (ERC-20, approved)", limit: 220_000, value: (m) => m["join (ERC-20, approved)"] },
-  {
-    label: "settleParticipant (8 milestones, finisher)",
-    limit: 65_000,
-    value: (m) => m["settleParticipant (8 milestones, finisher)"],
-  },
-  {
-    label: "settleParticipant (8 milestones, out)",
-    limit: 95_000,
-    value: (m) => m["settleParticipant (8 milestones, out)"],
-  },
-  { label: "claimWinnings (ETH)", limit: 56_000, value: (m) => m["claimWinnings (ETH)"] },
-  { label: "claimWinnings (ERC-20)", limit: 66_000, value: (m) => m["claimWinnings (ERC-20)"] },
-  {
-    label: "claimWinnings (ERC-20, pulls the pool's vault credits)",
-    limit: 95_000,
-    value: (m) => m["claimWinnings (ERC-20, pulls the pool's vault credits)"],
-  },
+  budget("join (ETH)", 185_000),
+  budget("join (ERC-20, approved)", 220_000),
+  budget("settleParticipant (8 milestones, finisher)", 65_000),
+  budget("settleParticipant (8 milestones, out)", 95_000),
+  budget("claimWinnings (ETH)", 56_000),
+  budget("claimWinnings (ERC-20)", 66_000),
+  budget("claimWinnings (ERC-20, pulls the pool's vault credits)", 95_000),
 ];
 
 /** EIP-170: the most runtime bytecode a contract may deploy. */

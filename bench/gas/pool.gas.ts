@@ -5,43 +5,21 @@
  * later ones pay from the pool's balance). Run through `npm run gas` (scripts/gas-report.ts), which also passes
  * --gas-stats. Writes the samples as JSON to $GAS_SAMPLES_OUT.
  */
-import { writeFileSync } from "node:fs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 import { deployChallengePool } from "../../scripts/lib/deployChallengePool.js";
 import { deployVault } from "../../scripts/lib/deployVault.js";
-import { challengeParams } from "../../test/helpers/pool.js";
+import { challengeParams, signPermit } from "../../test/helpers/pool.js";
 import { DAY, EVIDENCE_HASH, RULES_HASH, signSorted, WEEK } from "../../test/helpers/vault.js";
+import { GasSamples } from "./gasSamples.js";
 
 const { ethers, networkHelpers } = await network.create();
-const samples: Record<string, number[]> = {};
+const gas = new GasSamples();
 /** Fixed clock: signed data (validUntil, permit deadlines) and so calldata bytes are identical on every run. */
 const BASE_TIME = 2_000_000_000;
 const MILESTONES = 8;
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-async function measure(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
-  const receipt = await (await tx).wait();
-  if (receipt?.status !== 1) throw new Error(`${label}: transaction failed`);
-  const list = samples[label] ?? [];
-  list.push(Number(receipt.gasUsed));
-  samples[label] = list;
-}
-
 describe("gas scenario: ChallengePool", () => {
-  after(() => {
-    const out = process.env.GAS_SAMPLES_OUT;
-    if (out) writeFileSync(out, `${JSON.stringify(samples, null, 2)}\n`);
-  });
+  after(() => gas.write());
 
   it("measures createChallenge, join, settleParticipant and claimWinnings", async () => {
     const signers = await ethers.getSigners();
@@ -71,9 +49,12 @@ describe("gas scenario: ChallengePool", () => {
     const start = BASE_TIME + DAY;
     const f = { feeRecipient, fallback };
     const over = { milestones: MILESTONES, maxParticipants: 100 };
-    await measure("createChallenge", pool.connect(admin).createChallenge(challengeParams(start, f, over)));
+    await gas.measure(
+      "createChallenge",
+      pool.connect(admin).createChallenge(challengeParams(start, f, over)),
+    );
     const usdcOver = { ...over, token: usdcAddress, stake: 800_000_000n };
-    await measure(
+    await gas.measure(
       "createChallenge",
       pool.connect(admin).createChallenge(challengeParams(start, f, usdcOver)),
     );
@@ -84,24 +65,13 @@ describe("gas scenario: ChallengePool", () => {
     await (await pool.connect(admin).join(2)).wait();
 
     for (const s of people) {
-      await measure("join (ETH)", pool.connect(s).join(1, { value: 10n ** 18n }));
-      await measure("join (ERC-20, approved)", pool.connect(s).join(2));
+      await gas.measure("join (ETH)", pool.connect(s).join(1, { value: 10n ** 18n }));
+      await gas.measure("join (ERC-20, approved)", pool.connect(s).join(2));
     }
-    const { chainId } = await ethers.provider.getNetwork();
-    const domain = { name: "USD Coin (local)", version: "1", chainId, verifyingContract: usdcAddress };
     const deadline = BigInt(start);
     for (const s of permitPeople) {
-      const nonce = await usdc.nonces(s.address);
-      const value = 800_000_000n;
-      const raw = await s.signTypedData(domain, PERMIT_TYPES, {
-        owner: s.address,
-        spender: poolAddress,
-        value,
-        nonce,
-        deadline,
-      });
-      const sig = ethers.Signature.from(raw);
-      await measure(
+      const sig = await signPermit(ethers, s, usdc, poolAddress, 800_000_000n, deadline);
+      await gas.measure(
         "joinWithPermit (ERC-20)",
         pool.connect(s).joinWithPermit(2, deadline, sig.v, sig.r, sig.s),
       );
@@ -138,7 +108,7 @@ describe("gas scenario: ChallengePool", () => {
 
     for (const challengeId of [1n, 2n]) {
       for (const s of losers) {
-        await measure(
+        await gas.measure(
           "settleParticipant (8 milestones, out)",
           pool.connect(keeper).settleParticipant(challengeId, s),
         );
@@ -149,13 +119,13 @@ describe("gas scenario: ChallengePool", () => {
           k === joined.length - 1
             ? "settleParticipant (8 milestones, last: closes the challenge)"
             : "settleParticipant (8 milestones, finisher)";
-        await measure(label, pool.connect(keeper).settleParticipant(challengeId, s));
+        await gas.measure(label, pool.connect(keeper).settleParticipant(challengeId, s));
       }
       const unit = challengeId === 1n ? "ETH" : "ERC-20";
       for (const [k, s] of joined.entries()) {
         const label =
           k === 0 ? `claimWinnings (${unit}, pulls the pool's vault credits)` : `claimWinnings (${unit})`;
-        await measure(label, pool.connect(s).claimWinnings(challengeId));
+        await gas.measure(label, pool.connect(s).claimWinnings(challengeId));
       }
     }
   });

@@ -4,259 +4,298 @@
  * vs. a later one). Run through `npm run gas` (scripts/gas-report.ts), which also passes --gas-stats.
  * Writes the samples as JSON to $GAS_SAMPLES_OUT.
  */
-import { writeFileSync } from "node:fs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 import { deployVault } from "../../scripts/lib/deployVault.js";
-import type { CommitmentVault } from "../../types/ethers-contracts/index.js";
+import { signPermit } from "../../test/helpers/pool.js";
 import { DAY, EVIDENCE_HASH, params, signSorted, sortByAddress, WEEK } from "../../test/helpers/vault.js";
+import type { CommitmentVault, MockERC20Permit } from "../../types/ethers-contracts/index.js";
+import { GasSamples } from "./gasSamples.js";
 
 const { ethers, networkHelpers } = await network.create();
-const samples: Record<string, number[]> = {};
+const gas = new GasSamples();
 /** Fixed clock: signed data (start, validUntil) and so calldata bytes are identical on every run. */
 const BASE_TIME = 2_000_000_000;
+/** Every measured commitment starts a day after the fixed clock. */
+const START = BASE_TIME + DAY;
+/** The milestone the appeals are about (after the claims' and slashes' milestones). */
+const APPEAL_INDEX = 5n;
 
-async function measure(label: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
-  const receipt = await (await tx).wait();
-  if (receipt?.status !== 1) throw new Error(`${label}: transaction failed`);
-  const list = samples[label] ?? [];
-  list.push(Number(receipt.gasUsed));
-  samples[label] = list;
+/** The deployed vault and the people of the scenario. */
+interface Scenario {
+  vault: CommitmentVault;
+  usdc: MockERC20Permit;
+  usdcAddress: string;
+  admin: HardhatEthersSigner;
+  /** Sends claims, slashes and the arbiter's decisions. */
+  keeper: HardhatEthersSigner;
+  /** Three oracles, sorted by address (as the vault wants their signatures). */
+  oracles: HardhatEthersSigner[];
+  /** The first oracle by signer index: the EAS comparison's attester. */
+  attester: HardhatEthersSigner;
+  /** Eight stakers, each with USDC approved to the vault. */
+  stakers: HardhatEthersSigner[];
+  /** Six beneficiaries. */
+  charities: HardhatEthersSigner[];
+}
+
+/** The ids of the commitments measured: one in ETH and one in USDC per staker. */
+interface Commitments {
+  eth: bigint[];
+  usdc: bigint[];
 }
 
 describe("gas scenario: CommitmentVault", () => {
-  after(() => {
-    const out = process.env.GAS_SAMPLES_OUT;
-    if (out) writeFileSync(out, `${JSON.stringify(samples, null, 2)}\n`);
-  });
+  after(() => gas.write());
 
   it("measures create, claim (1..3 signatures), slash, cancel, withdraw and multicall", async () => {
-    const signers = await ethers.getSigners();
-    const [admin, keeper, o1, o2, o3] = signers;
-    if (!admin || !keeper || !o1 || !o2 || !o3) throw new Error("need signers");
-    const stakers = signers.slice(5, 13);
-    const charities = signers.slice(13, 19);
-    const oracles = sortByAddress([o1, o2, o3]);
-    const { vault, usdc } = await deployVault(ethers, {
-      admin: admin.address,
-      oracles: oracles.map((o) => o.address),
-      threshold: 1,
-      withMockUsdc: true,
-    });
-    if (!usdc) throw new Error("no usdc");
-    const usdcAddress = await usdc.getAddress();
-    for (const s of stakers) {
-      await (await usdc.mint(s.address, 10n ** 12n)).wait();
-      await (await usdc.connect(s).approve(await vault.getAddress(), 2n ** 255n)).wait();
+    const scenario = await setUp();
+    const ids = await measureCreates(scenario);
+    await measurePermitCreates(scenario);
+    await measureClaims(scenario, ids);
+    await measureSlashes(scenario, ids);
+    for (const c of scenario.charities) {
+      await gas.measure("withdraw (ETH)", scenario.vault.connect(c).withdraw(ethers.ZeroAddress));
     }
-    await networkHelpers.time.increaseTo(BASE_TIME);
-    // A first deposit so that the ERC-20 samples measure the steady state (vault balance already non-zero).
-    const warmStart = BASE_TIME + DAY;
-    await (
-      await vault
-        .connect(stakers[0] as HardhatEthersSigner)
-        .createCommitment(
-          params(warmStart, charities[0]?.address as string, { token: usdcAddress, amount: 8_000_000n }),
-        )
-    ).wait();
-
-    const start = BASE_TIME + DAY;
-    const ethIds: bigint[] = [];
-    const usdcIds: bigint[] = [];
-    for (const [i, s] of stakers.entries()) {
-      const beneficiary = charities[i % charities.length]?.address as string;
-      const ethParams = params(start, beneficiary);
-      await measure(
-        "createCommitment (ETH)",
-        vault.connect(s).createCommitment(ethParams, { value: ethParams.amount }),
-      );
-      ethIds.push(await vault.commitmentCount());
-      const usdcParams = params(start, beneficiary, { token: usdcAddress, amount: 200_000_000n });
-      await measure("createCommitment (ERC-20, approved)", vault.connect(s).createCommitment(usdcParams));
-      usdcIds.push(await vault.commitmentCount());
-    }
-    // Permit path.
-    for (const s of stakers.slice(0, 4)) {
-      await (await usdc.connect(s).approve(await vault.getAddress(), 0)).wait();
-      const p = params(start, charities[0]?.address as string, { token: usdcAddress, amount: 50_000_000n });
-      const deadline = BigInt(start + WEEK);
-      const sig = ethers.Signature.from(
-        await s.signTypedData(
-          { name: "USD Coin (local)", version: "1", chainId: 31337n, verifyingContract: usdcAddress },
-          {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
-          {
-            owner: s.address,
-            spender: await vault.getAddress(),
-            value: p.amount,
-            nonce: await usdc.nonces(s.address),
-            deadline,
-          },
-        ),
-      );
-      await measure(
-        "createCommitmentWithPermit",
-        vault.connect(s).createCommitmentWithPermit(p, deadline, sig.v, sig.r, sig.s),
-      );
-    }
-
-    const claim = async (label: string, v: CommitmentVault, id: bigint, index: bigint, quorum: number) => {
-      const validUntil = BigInt(start + (Number(index) + 1) * WEEK);
-      const p = await v.getCommitment(id);
-      const sigs = await signSorted(oracles.slice(0, quorum), v, {
-        commitmentId: id,
-        milestoneIndex: index,
-        rulesHash: p.rulesHash,
-        evidenceHash: EVIDENCE_HASH,
-        validUntil,
-      });
-      await measure(label, v.connect(keeper).claimMilestone(id, index, EVIDENCE_HASH, validUntil, sigs));
-    };
-    // Threshold 1, 2 and 3 on the same vault (only the quorum changes between rounds); round k claims
-    // milestone k, once its window has opened.
-    await networkHelpers.time.increaseTo(start + 1);
-    for (const id of ethIds) await claim("claimMilestone (ETH, 1 signature)", vault, id, 0n, 1);
-    for (const id of usdcIds) await claim("claimMilestone (ERC-20, 1 signature)", vault, id, 0n, 1);
-    await (
-      await vault.setOracles(
-        oracles.map((o) => o.address),
-        2,
-      )
-    ).wait();
-    await networkHelpers.time.increaseTo(start + WEEK + 1);
-    for (const id of ethIds) await claim("claimMilestone (ETH, 2 signatures)", vault, id, 1n, 2);
-    await (
-      await vault.setOracles(
-        oracles.map((o) => o.address),
-        3,
-      )
-    ).wait();
-    await networkHelpers.time.increaseTo(start + 2 * WEEK + 1);
-    for (const id of ethIds) await claim("claimMilestone (ETH, 3 signatures)", vault, id, 2n, 3);
-
-    // Slashes: milestone 3 of every commitment misses its deadline. Charities 0..5 get their first credit on
-    // their first slash (per token), later slashes add to an existing credit.
-    const fourthDeadline = Number(await vault.claimDeadline(ethIds[0] as bigint, 3n));
-    await networkHelpers.time.increaseTo(fourthDeadline);
-    const credited = new Set<string>();
-    for (const id of [...ethIds, ...usdcIds]) {
-      const c = await vault.getCommitment(id);
-      const key = `${c.beneficiary}:${c.token}`;
-      const asset = c.token === ethers.ZeroAddress ? "ETH" : "ERC-20";
-      const label = `slash (${asset}, ${credited.has(key) ? "later" : "first"} credit)`;
-      credited.add(key);
-      await measure(label, vault.connect(keeper).slash(id, 3n));
-    }
-    // A keeper batch of three slashes in one transaction.
-    const batch = ethIds.slice(0, 3).map((id) => vault.interface.encodeFunctionData("slash", [id, 4n]));
-    await networkHelpers.time.increaseTo(Number(await vault.claimDeadline(ethIds[0] as bigint, 4n)));
-    await measure("multicall (3 slashes)", vault.connect(keeper).multicall(batch));
-
-    for (const c of charities) {
-      await measure("withdraw (ETH)", vault.connect(c).withdraw(ethers.ZeroAddress));
-    }
-    // v2: appeals (bond posted, then upheld by the arbiter or expired), exit after 30 days paused, gifts.
-    await (await vault.grantRole(await vault.ARBITER_ROLE(), keeper.address)).wait();
-    const appealIndex = 5n;
-    await networkHelpers.time.increaseTo(start + 6 * WEEK + 1);
-    for (const [k, id] of ethIds.entries()) {
-      const owner = stakers[k] as HardhatEthersSigner;
-      const bond = await vault.appealBond(id, appealIndex);
-      await measure("appeal (ETH)", vault.connect(owner).appeal(id, appealIndex, { value: bond }));
-    }
-    for (const s of stakers) {
-      await (await usdc.connect(s).approve(await vault.getAddress(), 2n ** 255n)).wait();
-    }
-    for (const [k, id] of usdcIds.entries()) {
-      await measure(
-        "appeal (ERC-20)",
-        vault.connect(stakers[k] as HardhatEthersSigner).appeal(id, appealIndex),
-      );
-    }
-    for (const id of ethIds.slice(0, 4)) {
-      await measure(
-        "resolveAppeal (upheld, ETH)",
-        vault.connect(keeper).resolveAppeal(id, appealIndex, true),
-      );
-    }
-    for (const id of ethIds.slice(4, 8)) {
-      await measure(
-        "resolveAppeal (rejected, ETH)",
-        vault.connect(keeper).resolveAppeal(id, appealIndex, false),
-      );
-    }
-    await networkHelpers.time.increase(15 * DAY);
-    for (const id of usdcIds.slice(0, 4)) {
-      await measure("expireAppeal (ERC-20)", vault.connect(keeper).expireAppeal(id, appealIndex));
-    }
-    for (const [k, s] of stakers.slice(0, 4).entries()) {
-      const p = params(BigInt(await networkHelpers.time.latest()) + 100n, charities[k]?.address as string);
-      await measure(
-        "createCommitmentFor (ETH)",
-        vault.connect(keeper).createCommitmentFor(s.address, p, { value: p.amount }),
-      );
-    }
-    await measure("pause", vault.pause());
-    await networkHelpers.time.increase(30 * DAY);
-    for (const id of usdcIds.slice(4, 8)) {
-      await measure("exit (ERC-20, 8 milestones)", vault.connect(keeper).exit(id));
-    }
-    await measure("unpause", vault.unpause());
-
-    // The alternative design, measured in the same run: an EAS-style attestation per milestone whose resolver
-    // releases the share (contracts/mocks/EASLikeAttestationMock.sol).
-    const registry = await ethers.deployContract("MockSchemaRegistry");
-    const eas = await ethers.deployContract("MockEAS", [await registry.getAddress()]);
-    const owner = stakers[0] as HardhatEthersSigner;
-    const easShare = 10n ** 17n;
-    const resolver = await ethers.deployContract(
-      "MockMilestoneResolver",
-      [await eas.getAddress(), o1.address, owner.address, easShare],
-      { value: 8n * easShare },
-    );
-    await (
-      await registry.register(
-        "uint256 commitmentId,uint256 milestoneIndex",
-        await resolver.getAddress(),
-        false,
-      )
-    ).wait();
-    const schema = ethers.solidityPackedKeccak256(
-      ["string", "address", "bool"],
-      ["uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false],
-    );
-    for (let i = 0; i < 8; i++) {
-      const data = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [1, i]);
-      await measure(
-        "EAS attestation + resolver release (per milestone)",
-        eas.connect(o1).attest({
-          schema,
-          data: {
-            recipient: owner.address,
-            expirationTime: 0,
-            revocable: false,
-            refUID: ethers.ZeroHash,
-            data,
-            value: 0,
-          },
-        }),
-      );
-    }
-
-    // Cancel before start.
-    const later = (await networkHelpers.time.latest()) + 20 * WEEK;
-    for (const s of stakers.slice(0, 4)) {
-      const p = params(later, charities[0]?.address as string);
-      await (await vault.connect(s).createCommitment(p, { value: p.amount })).wait();
-      await measure("cancel (ETH)", vault.connect(s).cancel(await vault.commitmentCount()));
-    }
+    await measureAppeals(scenario, ids);
+    await measureCreateForAndPausedExit(scenario, ids);
+    await measureEasAlternative(scenario);
+    await measureCancel(scenario);
   });
 });
+
+function beneficiary({ charities }: Scenario, k: number): string {
+  return charities[k % charities.length]?.address as string;
+}
+
+/** Deploys the vault (threshold 1) with the mock USDC, funds the stakers, and makes a first ERC-20 deposit. */
+async function setUp(): Promise<Scenario> {
+  const signers = await ethers.getSigners();
+  const [admin, keeper, o1, o2, o3] = signers;
+  if (!admin || !keeper || !o1 || !o2 || !o3) throw new Error("need signers");
+  const stakers = signers.slice(5, 13);
+  const charities = signers.slice(13, 19);
+  const oracles = sortByAddress([o1, o2, o3]);
+  const { vault, usdc } = await deployVault(ethers, {
+    admin: admin.address,
+    oracles: oracles.map((o) => o.address),
+    threshold: 1,
+    withMockUsdc: true,
+  });
+  if (!usdc) throw new Error("no usdc");
+  const usdcAddress = await usdc.getAddress();
+  for (const s of stakers) {
+    await (await usdc.mint(s.address, 10n ** 12n)).wait();
+    await (await usdc.connect(s).approve(await vault.getAddress(), 2n ** 255n)).wait();
+  }
+  await networkHelpers.time.increaseTo(BASE_TIME);
+  const scenario = { vault, usdc, usdcAddress, admin, keeper, oracles, attester: o1, stakers, charities };
+  // A first deposit so that the ERC-20 samples measure the steady state (vault balance already non-zero).
+  await (
+    await vault
+      .connect(stakers[0] as HardhatEthersSigner)
+      .createCommitment(params(START, beneficiary(scenario, 0), { token: usdcAddress, amount: 8_000_000n }))
+  ).wait();
+  return scenario;
+}
+
+async function measureCreates(scenario: Scenario): Promise<Commitments> {
+  const { vault, usdcAddress, stakers } = scenario;
+  const ids: Commitments = { eth: [], usdc: [] };
+  for (const [i, s] of stakers.entries()) {
+    const ethParams = params(START, beneficiary(scenario, i));
+    await gas.measure(
+      "createCommitment (ETH)",
+      vault.connect(s).createCommitment(ethParams, { value: ethParams.amount }),
+    );
+    ids.eth.push(await vault.commitmentCount());
+    const usdcParams = params(START, beneficiary(scenario, i), { token: usdcAddress, amount: 200_000_000n });
+    await gas.measure("createCommitment (ERC-20, approved)", vault.connect(s).createCommitment(usdcParams));
+    ids.usdc.push(await vault.commitmentCount());
+  }
+  return ids;
+}
+
+/** The permit path: four stakers drop their approval and sign an EIP-2612 permit instead. */
+async function measurePermitCreates(scenario: Scenario): Promise<void> {
+  const { vault, usdc, usdcAddress, stakers } = scenario;
+  const vaultAddress = await vault.getAddress();
+  for (const s of stakers.slice(0, 4)) {
+    await (await usdc.connect(s).approve(vaultAddress, 0)).wait();
+    const p = params(START, beneficiary(scenario, 0), { token: usdcAddress, amount: 50_000_000n });
+    const deadline = BigInt(START + WEEK);
+    const sig = await signPermit(ethers, s, usdc, vaultAddress, p.amount, deadline);
+    await gas.measure(
+      "createCommitmentWithPermit",
+      vault.connect(s).createCommitmentWithPermit(p, deadline, sig.v, sig.r, sig.s),
+    );
+  }
+}
+
+/** Claims milestone `index` of commitment `id` with `quorum` oracle signatures, sent by the keeper. */
+async function claim(
+  { vault, keeper, oracles }: Scenario,
+  label: string,
+  id: bigint,
+  index: bigint,
+  quorum: number,
+): Promise<void> {
+  const validUntil = BigInt(START + (Number(index) + 1) * WEEK);
+  const p = await vault.getCommitment(id);
+  const sigs = await signSorted(oracles.slice(0, quorum), vault, {
+    commitmentId: id,
+    milestoneIndex: index,
+    rulesHash: p.rulesHash,
+    evidenceHash: EVIDENCE_HASH,
+    validUntil,
+  });
+  await gas.measure(label, vault.connect(keeper).claimMilestone(id, index, EVIDENCE_HASH, validUntil, sigs));
+}
+
+/**
+ * Threshold 1, 2 and 3 on the same vault (only the quorum changes between rounds); round k claims milestone k,
+ * once its window has opened.
+ */
+async function measureClaims(scenario: Scenario, ids: Commitments): Promise<void> {
+  const { vault, oracles } = scenario;
+  await networkHelpers.time.increaseTo(START + 1);
+  for (const id of ids.eth) await claim(scenario, "claimMilestone (ETH, 1 signature)", id, 0n, 1);
+  for (const id of ids.usdc) await claim(scenario, "claimMilestone (ERC-20, 1 signature)", id, 0n, 1);
+  for (const quorum of [2, 3]) {
+    await (
+      await vault.setOracles(
+        oracles.map((o) => o.address),
+        quorum,
+      )
+    ).wait();
+    await networkHelpers.time.increaseTo(START + (quorum - 1) * WEEK + 1);
+    const label = `claimMilestone (ETH, ${quorum} signatures)`;
+    for (const id of ids.eth) await claim(scenario, label, id, BigInt(quorum - 1), quorum);
+  }
+}
+
+/**
+ * Milestone 3 of every commitment misses its deadline. Charities 0..5 get their first credit on their first slash
+ * (per token), later slashes add to an existing credit. Then a keeper batch of three slashes in one transaction.
+ */
+async function measureSlashes({ vault, keeper }: Scenario, ids: Commitments): Promise<void> {
+  const fourthDeadline = Number(await vault.claimDeadline(ids.eth[0] as bigint, 3n));
+  await networkHelpers.time.increaseTo(fourthDeadline);
+  const credited = new Set<string>();
+  for (const id of [...ids.eth, ...ids.usdc]) {
+    const c = await vault.getCommitment(id);
+    const key = `${c.beneficiary}:${c.token}`;
+    const asset = c.token === ethers.ZeroAddress ? "ETH" : "ERC-20";
+    const label = `slash (${asset}, ${credited.has(key) ? "later" : "first"} credit)`;
+    credited.add(key);
+    await gas.measure(label, vault.connect(keeper).slash(id, 3n));
+  }
+  const batch = ids.eth.slice(0, 3).map((id) => vault.interface.encodeFunctionData("slash", [id, 4n]));
+  await networkHelpers.time.increaseTo(Number(await vault.claimDeadline(ids.eth[0] as bigint, 4n)));
+  await gas.measure("multicall (3 slashes)", vault.connect(keeper).multicall(batch));
+}
+
+/** v2 appeals: a bond posted (ETH, ERC-20), then upheld or rejected by the arbiter, or expired. */
+async function measureAppeals({ vault, usdc, keeper, stakers }: Scenario, ids: Commitments): Promise<void> {
+  await (await vault.grantRole(await vault.ARBITER_ROLE(), keeper.address)).wait();
+  await networkHelpers.time.increaseTo(START + 6 * WEEK + 1);
+  for (const [k, id] of ids.eth.entries()) {
+    const owner = stakers[k] as HardhatEthersSigner;
+    const bond = await vault.appealBond(id, APPEAL_INDEX);
+    await gas.measure("appeal (ETH)", vault.connect(owner).appeal(id, APPEAL_INDEX, { value: bond }));
+  }
+  for (const s of stakers) {
+    await (await usdc.connect(s).approve(await vault.getAddress(), 2n ** 255n)).wait();
+  }
+  for (const [k, id] of ids.usdc.entries()) {
+    await gas.measure(
+      "appeal (ERC-20)",
+      vault.connect(stakers[k] as HardhatEthersSigner).appeal(id, APPEAL_INDEX),
+    );
+  }
+  for (const id of ids.eth.slice(0, 4)) {
+    await gas.measure(
+      "resolveAppeal (upheld, ETH)",
+      vault.connect(keeper).resolveAppeal(id, APPEAL_INDEX, true),
+    );
+  }
+  for (const id of ids.eth.slice(4, 8)) {
+    await gas.measure(
+      "resolveAppeal (rejected, ETH)",
+      vault.connect(keeper).resolveAppeal(id, APPEAL_INDEX, false),
+    );
+  }
+  await networkHelpers.time.increase(15 * DAY);
+  for (const id of ids.usdc.slice(0, 4)) {
+    await gas.measure("expireAppeal (ERC-20)", vault.connect(keeper).expireAppeal(id, APPEAL_INDEX));
+  }
+}
+
+/** v2 gifts (a commitment created for someone else), then exit after 30 days paused. */
+async function measureCreateForAndPausedExit(scenario: Scenario, ids: Commitments): Promise<void> {
+  const { vault, keeper, stakers } = scenario;
+  for (const [k, s] of stakers.slice(0, 4).entries()) {
+    const p = params(BigInt(await networkHelpers.time.latest()) + 100n, beneficiary(scenario, k));
+    await gas.measure(
+      "createCommitmentFor (ETH)",
+      vault.connect(keeper).createCommitmentFor(s.address, p, { value: p.amount }),
+    );
+  }
+  await gas.measure("pause", vault.pause());
+  await networkHelpers.time.increase(30 * DAY);
+  for (const id of ids.usdc.slice(4, 8)) {
+    await gas.measure("exit (ERC-20, 8 milestones)", vault.connect(keeper).exit(id));
+  }
+  await gas.measure("unpause", vault.unpause());
+}
+
+/**
+ * The alternative design, measured in the same run: an EAS-style attestation per milestone whose resolver
+ * releases the share (contracts/mocks/EASLikeAttestationMock.sol).
+ */
+async function measureEasAlternative({ attester, stakers }: Scenario): Promise<void> {
+  const registry = await ethers.deployContract("MockSchemaRegistry");
+  const eas = await ethers.deployContract("MockEAS", [await registry.getAddress()]);
+  const owner = stakers[0] as HardhatEthersSigner;
+  const easShare = 10n ** 17n;
+  const resolver = await ethers.deployContract(
+    "MockMilestoneResolver",
+    [await eas.getAddress(), attester.address, owner.address, easShare],
+    { value: 8n * easShare },
+  );
+  await (
+    await registry.register("uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false)
+  ).wait();
+  const schema = ethers.solidityPackedKeccak256(
+    ["string", "address", "bool"],
+    ["uint256 commitmentId,uint256 milestoneIndex", await resolver.getAddress(), false],
+  );
+  for (let i = 0; i < 8; i++) {
+    const data = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [1, i]);
+    await gas.measure(
+      "EAS attestation + resolver release (per milestone)",
+      eas.connect(attester).attest({
+        schema,
+        data: {
+          recipient: owner.address,
+          expirationTime: 0,
+          revocable: false,
+          refUID: ethers.ZeroHash,
+          data,
+          value: 0,
+        },
+      }),
+    );
+  }
+}
+
+/** Cancel before start. */
+async function measureCancel(scenario: Scenario): Promise<void> {
+  const { vault, stakers } = scenario;
+  const later = (await networkHelpers.time.latest()) + 20 * WEEK;
+  for (const s of stakers.slice(0, 4)) {
+    const p = params(later, beneficiary(scenario, 0));
+    await (await vault.connect(s).createCommitment(p, { value: p.amount })).wait();
+    await gas.measure("cancel (ETH)", vault.connect(s).cancel(await vault.commitmentCount()));
+  }
+}
