@@ -1,0 +1,344 @@
+/**
+ * `startLoadStack()`: the production-shaped stack of the load test (issue 17) on this machine, and the switches of
+ * its faults. A Hardhat node behind an RPC gate (rpcGate.ts) with the vault, a mock USDC and the ChallengePool
+ * deployed; a private PostgreSQL and a private Redis (never the machine's shared ones); a TCP fault proxy in front of
+ * PostgreSQL, Redis and the RPC (tcpProxy.ts); N agent replicas on the same database, Redis, chain and operator key,
+ * each reaching its dependencies through the proxies. `close()` removes all of it, also on SIGINT/SIGTERM.
+ * The API is described in loadtest/stack/README.md; the faults in docs/reliability.md.
+ */
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Address } from "viem";
+import { type AgentReplica, createReplica, type ManagedReplica } from "./agents.ts";
+import {
+  type ChainAdmin,
+  chainAdmin,
+  type DeployedContracts,
+  deployContracts,
+  type KeyedAccount,
+  STACK_ACCOUNTS,
+  type StackChain,
+  startChainNode,
+} from "./chain.ts";
+import { type PrivatePostgres, startPrivatePostgres } from "./postgres.ts";
+import { sleep, treeRss } from "./processes.ts";
+import { type PrivateRedis, startPrivateRedis } from "./redis.ts";
+import { type ReorgResult, reorgChain } from "./reorg.ts";
+import { type RpcGate, startRpcGate } from "./rpcGate.ts";
+import { startTcpProxy, type TcpProxy } from "./tcpProxy.ts";
+
+export type { AgentReplica } from "./agents.ts";
+export { deepHealthy } from "./agents.ts";
+export type { ChainAdmin, KeyedAccount } from "./chain.ts";
+export type { ReorgResult } from "./reorg.ts";
+
+export interface LoadStackOptions {
+  /** Agent replicas (default 2). */
+  replicas?: number;
+  /** Progress lines of the stack and its faults. */
+  log?: (line: string) => void;
+  /** Parent of the stack's temporary directory (default the OS's); the directory is removed by `close()`. */
+  workDir?: string;
+  /** More environment for every replica; wins over the stack's defaults. */
+  agentEnv?: Record<string, string>;
+  /** Close the stack and exit (130/143) on SIGINT/SIGTERM (default true). */
+  handleSignals?: boolean;
+}
+
+export interface FaultControls {
+  /** The Redis proxy destroys live connections and resets new ones for `ms`. */
+  redisDown(ms: number): Promise<void>;
+  /** `pg_ctl restart -m fast` of the private instance: every agent loses its connections. */
+  postgresRestart(): Promise<void>;
+  /** `kill -9` of replica `index`'s process group; `downMs` later it starts again (same port, env); resolves on /health 200. */
+  killReplica(index: number, downMs: number): Promise<void>;
+  /** The agents' RPC proxy destroys live connections and resets new ones for `ms` (directRpcUrl stays up). */
+  rpcDown(ms: number): Promise<void>;
+  /** A reorg `depth` blocks deep (reorg.ts): the same transactions in new blocks. */
+  reorg(depth: number): Promise<ReorgResult>;
+  /** Restarts replica `index` (graceful) with its clock `ms` ahead (behind when negative); 0 restores it. */
+  skewClock(index: number, ms: number): Promise<void>;
+}
+
+export interface LoadStack {
+  chainId: number;
+  /** The chain for the load generator, the audit and time travel (through the RPC gate, never faulted). */
+  directRpcUrl: string;
+  /** The chain through the fault proxy (what the agents use). */
+  proxiedRpcUrl: string;
+  /** The private PostgreSQL, direct. */
+  databaseUrl: string;
+  /** The private Redis, direct. */
+  redisUrl: string;
+  agents: AgentReplica[];
+  contracts: {
+    vault: Address;
+    usdc: Address;
+    challengePool?: Address;
+    deploymentBlock: number;
+    challengePoolDeploymentBlock?: number;
+  };
+  accounts: { deployer: KeyedAccount; oracle: KeyedAccount; operator: KeyedAccount };
+  /** The origin the agents accept (send it as `Origin` on unsafe requests). */
+  webOrigin: string;
+  faults: FaultControls;
+  /** Test-only chain calls that a reorg replays (never call evm_snapshot/evm_revert yourself). */
+  chain: ChainAdmin;
+  /** Peak resident bytes per process tree (chain, agent-1.., postgres, redis), sampled every second. */
+  peakRss(): Record<string, number>;
+  /** The current pid of each process tree's root (chain, agent-1.., postgres, redis); undefined when not running. */
+  processIds(): Record<string, number | undefined>;
+  /** The stack's temporary directory (PostgreSQL's data, Redis's, the replicas' DATA_DIRs); gone after close(). */
+  workDir: string;
+  close(): Promise<void>;
+}
+
+const WEB_ORIGIN = "http://127.0.0.1:5173";
+/** How long the indexers get to read the blocks a reorg is about to replace (they poll every 500 ms). */
+const REORG_FOLLOW_MS = 1_500;
+
+function agentEnvironment(p: {
+  rpcUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  contracts: DeployedContracts;
+}): Record<string, string> {
+  return {
+    HOST: "127.0.0.1",
+    PUBLIC_ORIGIN: WEB_ORIGIN,
+    CHAIN_ID: "31337",
+    RPC_URL: p.rpcUrl,
+    DATABASE_URL: p.databaseUrl,
+    REDIS_URL: p.redisUrl,
+    VAULT_ADDRESS: p.contracts.vault,
+    VAULT_DEPLOYMENT_BLOCK: String(p.contracts.deploymentBlock),
+    ...(p.contracts.challengePool === undefined
+      ? {}
+      : {
+          CHALLENGE_POOL_ADDRESS: p.contracts.challengePool,
+          CHALLENGE_POOL_DEPLOYMENT_BLOCK: String(p.contracts.challengePoolDeploymentBlock ?? 0),
+        }),
+    ORACLE_PRIVATE_KEY: STACK_ACCOUNTS.oracle.key,
+    OPERATOR_PRIVATE_KEY: STACK_ACCOUNTS.operator.key,
+    RELAYER_ENABLED: "true",
+    KEEPER_ENABLED: "true",
+    KEEPER_INTERVAL_MS: "2000",
+    INDEXER_POLL_INTERVAL_MS: "500",
+    CLOCK_SOURCE: "chain",
+    COACH_PROVIDER: "rules",
+    COACH_TOKENS: `${p.contracts.usdc}:USDC:6`,
+    // The whole load comes from one IP (127.0.0.1): the per-IP limits would measure the limiter, not the agent.
+    RATE_LIMIT_API_POINTS: "1000000",
+    RATE_LIMIT_AGENT_POINTS: "1000000",
+    RATE_LIMIT_UPLOAD_POINTS: "1000000",
+    LOG_LEVEL: "warn",
+  };
+}
+
+export async function startLoadStack(options: LoadStackOptions = {}): Promise<LoadStack> {
+  const log = options.log ?? (() => {});
+  const replicaCount = options.replicas ?? 2;
+  const root = mkdtempSync(join(options.workDir ?? tmpdir(), "ra-loadtest-"));
+  // As root, PostgreSQL runs as the `postgres` user and must traverse this directory to reach its own.
+  chmodSync(root, 0o711);
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  const close = () => {
+    closing ??= (async () => {
+      if (sampler !== undefined) clearInterval(sampler);
+      for (const { name, close: closeOne } of closers.reverse()) {
+        try {
+          await closeOne();
+        } catch (error) {
+          log(`stack: closing ${name} failed: ${(error as Error).message}`);
+        }
+      }
+      rmSync(root, { recursive: true, force: true });
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      log("stack: closed");
+    })();
+    return closing;
+  };
+  const onSignal = (code: number) => {
+    log(`stack: signal, closing`);
+    void close().finally(() => process.exit(code));
+  };
+  const onSigint = () => onSignal(130);
+  const onSigterm = () => onSignal(143);
+  if (options.handleSignals ?? true) {
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+  }
+
+  try {
+    log("stack: starting the chain, PostgreSQL and Redis");
+    let chain: StackChain | undefined;
+    let postgres: PrivatePostgres | undefined;
+    let redis: PrivateRedis | undefined;
+    const started = await Promise.allSettled([
+      startChainNode().then(async (c) => {
+        chain = c;
+        closers.push({ name: "chain", close: () => stopNode(c) });
+        await c.node.ready(120_000);
+      }),
+      startPrivatePostgres(root).then((p) => {
+        postgres = p;
+        closers.push({ name: "postgres", close: () => p.close() });
+      }),
+      startPrivateRedis(root).then((r) => {
+        redis = r;
+        closers.push({ name: "redis", close: () => r.close() });
+      }),
+    ]);
+    for (const result of started) if (result.status === "rejected") throw result.reason;
+    if (chain === undefined || postgres === undefined || redis === undefined) throw new Error("unreachable");
+
+    log("stack: deploying the vault, the mock USDC and the ChallengePool");
+    const contracts = await deployContracts(chain.nodeUrl);
+
+    const gate: RpcGate = await startRpcGate({ host: "127.0.0.1", port: chain.nodePort });
+    closers.push({ name: "rpc gate", close: () => gate.close() });
+    const proxies: Record<"postgres" | "redis" | "rpc", TcpProxy> = {
+      postgres: await startTcpProxy({ host: "127.0.0.1", port: postgres.port }),
+      redis: await startTcpProxy({ host: "127.0.0.1", port: redis.port }),
+      rpc: await startTcpProxy({ host: "127.0.0.1", port: gate.port }),
+    };
+    for (const [name, proxy] of Object.entries(proxies)) {
+      closers.push({ name: `${name} proxy`, close: () => proxy.close() });
+    }
+    const proxiedRpcUrl = `http://127.0.0.1:${proxies.rpc.port}`;
+    const env = {
+      ...agentEnvironment({
+        rpcUrl: proxiedRpcUrl,
+        databaseUrl: `postgres://postgres@127.0.0.1:${proxies.postgres.port}/loadtest`,
+        redisUrl: `redis://127.0.0.1:${proxies.redis.port}`,
+        contracts,
+      }),
+      ...options.agentEnv,
+    };
+
+    const replicas: ManagedReplica[] = [];
+    for (let i = 1; i <= replicaCount; i++) {
+      const replica = await createReplica(`agent-${i}`, env, join(root, "agents"));
+      replicas.push(replica);
+      closers.push({ name: replica.name, close: () => replica.stop() });
+      // One after the other: the first applies the migrations, the others find them applied.
+      log(`stack: starting ${replica.name} on ${replica.url}`);
+      await replica.start();
+    }
+
+    const peaks: Record<string, number> = {};
+    const processIds = () => {
+      const roots: Record<string, number | undefined> = {
+        chain: chain?.node.child.pid,
+        postgres: postgres?.pid(),
+        redis: redis?.daemon.child.pid,
+      };
+      for (const replica of replicas) roots[replica.name] = replica.pid();
+      return roots;
+    };
+    const sample = () => {
+      for (const [name, bytes] of Object.entries(treeRss(processIds()))) {
+        peaks[name] = Math.max(peaks[name] ?? 0, bytes);
+      }
+    };
+    sample();
+    sampler = setInterval(sample, 1_000);
+    sampler.unref();
+
+    const replicaAt = (index: number) => {
+      const replica = replicas[index];
+      if (replica === undefined) throw new RangeError(`no replica ${index} (there are ${replicas.length})`);
+      return replica;
+    };
+    const outage = async (proxy: TcpProxy, name: string, ms: number) => {
+      log(`fault: ${name} down for ${ms / 1000} s`);
+      proxy.setDown(true);
+      try {
+        await sleep(ms);
+      } finally {
+        proxy.setDown(false);
+        log(`fault: ${name} back`);
+      }
+    };
+    const nodeUrl = chain.nodeUrl;
+    const faults: FaultControls = {
+      redisDown: (ms) => outage(proxies.redis, "redis", ms),
+      rpcDown: (ms) => outage(proxies.rpc, "the agents' RPC", ms),
+      async postgresRestart() {
+        log("fault: pg_ctl restart -m fast");
+        await postgres?.restart();
+        log("fault: postgres restarted");
+      },
+      async killReplica(index, downMs) {
+        const replica = replicaAt(index);
+        log(`fault: kill -9 ${replica.name} (pid ${replica.pid()}), down ${downMs / 1000} s`);
+        await replica.kill();
+        await sleep(downMs);
+        await replica.start();
+        log(`fault: ${replica.name} restarted (pid ${replica.pid()})`);
+      },
+      reorg: (depth) => {
+        log(`fault: reorg ${depth} blocks deep`);
+        return reorgChain({ nodeUrl, gate, depth, followMs: REORG_FOLLOW_MS, log });
+      },
+      async skewClock(index, ms) {
+        const replica = replicaAt(index);
+        log(`fault: ${replica.name} restarts with its clock ${ms >= 0 ? "+" : ""}${ms} ms`);
+        await replica.stop();
+        await replica.start(ms);
+      },
+    };
+
+    log("stack: ready");
+    return {
+      chainId: 31337,
+      directRpcUrl: gate.url,
+      proxiedRpcUrl,
+      databaseUrl: postgres.url,
+      redisUrl: redis.url,
+      agents: replicas.map(({ name, url, internalUrl, pid, recentLog }) => ({
+        name,
+        url,
+        internalUrl,
+        pid,
+        recentLog,
+      })),
+      contracts: {
+        vault: contracts.vault,
+        usdc: contracts.usdc,
+        challengePool: contracts.challengePool,
+        deploymentBlock: contracts.deploymentBlock,
+        challengePoolDeploymentBlock: contracts.challengePoolDeploymentBlock,
+      },
+      accounts: { ...STACK_ACCOUNTS },
+      webOrigin: WEB_ORIGIN,
+      faults,
+      chain: chainAdmin(gate.url),
+      peakRss: () => ({ ...peaks }),
+      processIds,
+      workDir: root,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Stops the Hardhat node's process group (SIGTERM, then SIGKILL for what is left). */
+async function stopNode(chain: StackChain): Promise<void> {
+  await chain.node.stop();
+  const pid = chain.node.child.pid;
+  if (pid !== undefined) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // the group is gone
+    }
+  }
+}
