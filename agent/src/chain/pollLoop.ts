@@ -104,3 +104,31 @@ export function createPollLoop({
     },
   };
 }
+
+/** A component's background side: `start(intervalMs)` a poll loop (once), `stop()` it. */
+export interface BackgroundTask {
+  /** Runs in the background every `intervalMs`; errors are logged and backed off. No-op when running. */
+  start(intervalMs: number): void;
+  /** Stops the loop after the current run. */
+  stop(): Promise<void>;
+}
+
+/** The indexers', keeper's, settler's and auto-settle's `start`/`stop`: a poll loop created on `start`. */
+export function createBackgroundTask({
+  sleep,
+  ...loop
+}: Omit<CreatePollLoopParameters, "intervalMs" | "sleep"> & { sleep?: Sleep | undefined }): BackgroundTask {
+  let current: PollLoop | undefined;
+  return {
+    start(intervalMs) {
+      if (current !== undefined) return;
+      current = createPollLoop({ ...loop, intervalMs, ...(sleep !== undefined ? { sleep } : {}) });
+      current.start();
+    },
+    async stop() {
+      const running = current;
+      current = undefined;
+      await running?.stop();
+    },
+  };
+}

@@ -1,0 +1,365 @@
+/**
+ * The engine both indexers run: follows one contract's logs block range by block range into cache rows, with
+ * the cursor (last processed block and its hash) moved in the SAME store transaction as the rows derived from
+ * its range, so a restart resumes exactly where the last committed range ended.
+ *
+ * - Bounded: `eth_getLogs` over at most `maxBlockRange` blocks (halved and retried when the RPC says the range
+ *   is too large), at most `maxRangesPerRun` ranges per run, only blocks `confirmations` behind the head.
+ * - Each range's end block hash is read before and after its reads: a reorg meanwhile ends the run (next run
+ *   retries).
+ * - Reorg safety: each run first compares the cursor's hash with the chain's block at that height; on a
+ *   mismatch it walks back to a remembered block whose hash still matches (`rememberBlocks`) or `reorgDepth`
+ *   blocks, has the source re-read at that block every row read above it, and moves the cursor back there.
+ * - Another process moving the cursor (checked under `FOR UPDATE`) stops the run.
+ *
+ * What the logs mean is the source's business (`LogFollowerSource`): which logs, what they make dirty, how
+ * rows are read and written.
+ */
+import type { Address, Hex } from "viem";
+import type { z } from "zod";
+import { ConflictError, DependencyError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Repositories, Store } from "../store/store.ts";
+import type { ChainClient } from "./chainClient.ts";
+import { isRangeTooLarge, rpcFailure } from "./chainErrors.ts";
+import { type BackgroundTask, createBackgroundTask } from "./pollLoop.ts";
+import { createSerializer } from "./serialize.ts";
+import type { Sleep } from "./sleep.ts";
+
+export interface WriteCounts {
+  /** Cache rows written. */
+  updated: number;
+  /** Cache rows deleted (taken away by a reorg). */
+  removed: number;
+}
+
+export interface BlockRange {
+  fromBlock: number;
+  toBlock: number;
+}
+
+/** What the follower asks of the contract-specific side. */
+export interface LogFollowerSource<TLog> {
+  /** The contract's followed events over the range (`eth_getLogs`; errors are the RPC's, not wrapped). */
+  getLogs(range: BlockRange): Promise<readonly TLog[]>;
+  /**
+   * Decodes a range's logs and reads what they touched AT `range.toBlock`; returns the writes to commit with
+   * the cursor and how many items were dirty (for the log).
+   */
+  readRange(
+    logs: readonly TLog[],
+    range: BlockRange,
+  ): Promise<{ write: (tx: Repositories) => Promise<WriteCounts>; dirty: number }>;
+  /** After a reorg: re-reads (or deletes) at `ancestorBlock` every cached row read above it. */
+  rewind(ancestorBlock: number): Promise<WriteCounts>;
+}
+
+export interface LogFollowerRunResult extends WriteCounts {
+  /** First block processed by this run, null when there was nothing new. */
+  fromBlock: number | null;
+  /** Last block processed (the cursor now), null when there was nothing new. */
+  toBlock: number | null;
+  /** A reorg was detected and repaired. */
+  reorg: boolean;
+  /** The cursor reached the confirmed head. */
+  caughtUp: boolean;
+}
+
+export interface LogFollower extends BackgroundTask {
+  /** One bounded pass; runs never overlap (a second call waits for the first). */
+  runOnce(): Promise<LogFollowerRunResult>;
+}
+
+export interface CreateLogFollowerParameters<TLog> {
+  /** The background loop's name (`indexer`, `challenge-indexer`). */
+  name: string;
+  client: Pick<ChainClient, "getBlockNumber" | "getBlock">;
+  store: Store;
+  log: Logger;
+  /** The cursor's key (`vault` is the followed contract's address). */
+  cursorKey: { chainId: number; vault: Address };
+  /** Where following starts when there is no cursor. */
+  deploymentBlock: number;
+  confirmations: number;
+  maxBlockRange: number;
+  maxRangesPerRun: number;
+  reorgDepth: number;
+  /** Remember committed blocks' hashes to find a reorg's common ancestor (else always `reorgDepth` back). */
+  rememberBlocks: boolean;
+  source: LogFollowerSource<TLog>;
+  sleep?: Sleep | undefined;
+}
+
+interface Cursor {
+  blockNumber: number;
+  blockHash: Hex;
+}
+
+const REMEMBERED_BLOCKS = 128;
+const MAX_RANGE_HALVINGS = 32;
+const REPAIR_PAGE = 200;
+/** 1 000 pages of 200: far more rows than `reorgDepth` blocks can touch. */
+const MAX_REPAIR_PAGES = 1_000;
+
+class CursorMovedError extends ConflictError {}
+
+export function createLogFollower<TLog>(parameters: CreateLogFollowerParameters<TLog>): LogFollower {
+  const serialize = createSerializer();
+  const run = runOf(parameters);
+  const task = createBackgroundTask({
+    name: parameters.name,
+    logger: parameters.log,
+    run: async () => ({ again: !(await serialize(run)).caughtUp }),
+    sleep: parameters.sleep,
+  });
+  return { runOnce: () => serialize(run), start: task.start, stop: task.stop };
+}
+
+/** One run: check the cursor (repairing a reorg), then follow ranges up to the confirmed head. */
+function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFollowerRunResult> {
+  const chain = blockHashes(p.client);
+  /** Hashes of blocks this process committed a cursor at (newest last), for finding a reorg's common ancestor. */
+  const remembered = new Map<number, Hex>();
+  const remember = (cursor: Cursor) => {
+    if (!p.rememberBlocks) return;
+    remembered.delete(cursor.blockNumber);
+    remembered.set(cursor.blockNumber, cursor.blockHash);
+    if (remembered.size > REMEMBERED_BLOCKS) {
+      const oldest = remembered.keys().next();
+      if (oldest.done !== true) remembered.delete(oldest.value);
+    }
+  };
+
+  /** The newest block at or below the cursor that is still on the chain (or `reorgDepth` back). */
+  const findAncestor = async (cursorBlock: number, head: number): Promise<Cursor> => {
+    const floor = Math.max(p.deploymentBlock - 1, 0);
+    const candidates = [...remembered.entries()]
+      .filter(([number]) => number < cursorBlock && number <= head && number >= floor)
+      .sort(([a], [b]) => b - a);
+    for (const [number, hash] of candidates) {
+      if ((await chain.hashAt(number)) === hash) return { blockNumber: number, blockHash: hash };
+    }
+    const fallback = Math.max(Math.min(cursorBlock - p.reorgDepth, head), floor);
+    return { blockNumber: fallback, blockHash: await chain.requireHash(fallback) };
+  };
+
+  /** After a reorg: the source re-reads every row read above the ancestor, then the cursor moves back there. */
+  const repair = async (stale: Cursor, ancestor: Cursor): Promise<WriteCounts> => {
+    const counts = await p.source.rewind(ancestor.blockNumber);
+    await commitWithCursor(p, stale, ancestor, async () => ({ updated: 0, removed: 0 }));
+    remember(ancestor);
+    p.log.warn(
+      { staleBlock: stale.blockNumber, ancestorBlock: ancestor.blockNumber, ...counts },
+      "reorg detected; cache rewound to the common ancestor",
+    );
+    return counts;
+  };
+
+  return async () => {
+    const result: LogFollowerRunResult = {
+      fromBlock: null,
+      toBlock: null,
+      updated: 0,
+      removed: 0,
+      reorg: false,
+      caughtUp: false,
+    };
+    const head = await chain.head();
+    const stored = await p.store.indexerCursor.get(p.cursorKey);
+    let cursor: Cursor | null =
+      stored === null ? null : { blockNumber: stored.blockNumber, blockHash: stored.blockHash };
+    if (cursor !== null) {
+      if ((await chain.hashAt(cursor.blockNumber)) === cursor.blockHash) {
+        remember(cursor);
+      } else {
+        result.reorg = true;
+        const ancestor = await findAncestor(cursor.blockNumber, head);
+        try {
+          addCounts(result, await repair(cursor, ancestor));
+        } catch (error) {
+          if (error instanceof CursorMovedError) return result;
+          throw error;
+        }
+        cursor = ancestor;
+      }
+    }
+    await followRanges(p, chain, { result, cursor, safeHead: head - p.confirmations, remember });
+    return result;
+  };
+}
+
+/** Ranges from the cursor up to `safeHead`, at most `maxRangesPerRun`, each committed with the cursor. */
+async function followRanges<TLog>(
+  p: CreateLogFollowerParameters<TLog>,
+  chain: BlockHashes,
+  state: {
+    result: LogFollowerRunResult;
+    cursor: Cursor | null;
+    safeHead: number;
+    remember: (cursor: Cursor) => void;
+  },
+): Promise<void> {
+  const { result, safeHead } = state;
+  let cursor = state.cursor;
+  let from = cursor === null ? p.deploymentBlock : cursor.blockNumber + 1;
+  let rangeSize = p.maxBlockRange;
+  let halvings = 0;
+  for (let ranges = 0; ranges < p.maxRangesPerRun && from <= safeHead; ) {
+    const range = { fromBlock: from, toBlock: Math.min(from + rangeSize - 1, safeHead) };
+    const to = range.toBlock;
+    const endHash = await chain.requireHash(to);
+    let logs: readonly TLog[];
+    try {
+      logs = await p.source.getLogs(range);
+    } catch (error) {
+      if (isRangeTooLarge(error) && to > from && halvings < MAX_RANGE_HALVINGS) {
+        halvings++;
+        rangeSize = Math.max(1, Math.floor((to - from + 1) / 2));
+        p.log.info({ fromBlock: from, toBlock: to, rangeSize }, "log range too large; halving it");
+        continue;
+      }
+      throw rpcFailure("eth_getLogs", error);
+    }
+    const { write, dirty } = await p.source.readRange(logs, range);
+    if ((await chain.hashAt(to)) !== endHash) {
+      p.log.warn({ toBlock: to }, "the chain reorganised during the run; retrying next run");
+      return;
+    }
+    const next: Cursor = { blockNumber: to, blockHash: endHash };
+    try {
+      addCounts(result, await commitWithCursor(p, cursor, next, write));
+    } catch (error) {
+      if (error instanceof CursorMovedError) {
+        p.log.info("another indexer moved the cursor; stopping this run");
+        return;
+      }
+      throw error;
+    }
+    state.remember(next);
+    result.fromBlock ??= from;
+    result.toBlock = to;
+    p.log.debug({ fromBlock: from, toBlock: to, logs: logs.length, dirty }, "range indexed");
+    cursor = next;
+    from = to + 1;
+    ranges++;
+  }
+  result.caughtUp = from > safeHead;
+}
+
+function addCounts(into: WriteCounts, counts: WriteCounts) {
+  into.updated += counts.updated;
+  into.removed += counts.removed;
+}
+
+/** Commits rows and the new cursor together, if the cursor is still where this run found it. */
+function commitWithCursor(
+  p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
+  expected: Cursor | null,
+  next: Cursor,
+  write: (tx: Repositories) => Promise<WriteCounts>,
+): Promise<WriteCounts> {
+  return p.store.transaction(async (tx) => {
+    const current = await tx.indexerCursor.get(p.cursorKey, { forUpdate: true });
+    const unchanged =
+      expected === null
+        ? current === null
+        : current !== null &&
+          current.blockNumber === expected.blockNumber &&
+          current.blockHash === expected.blockHash;
+    if (!unchanged) {
+      throw new CursorMovedError({
+        code: "indexer_cursor_moved",
+        message: "Another indexer moved the cursor; this run stops.",
+      });
+    }
+    const written = await write(tx);
+    await tx.indexerCursor.set({ ...p.cursorKey, ...next });
+    return written;
+  });
+}
+
+interface BlockHashes {
+  head(): Promise<number>;
+  /** The chain's hash at `blockNumber`, or null when it has no such block (any more). */
+  hashAt(blockNumber: number): Promise<Hex | null>;
+  requireHash(blockNumber: number): Promise<Hex>;
+}
+
+function blockHashes(client: CreateLogFollowerParameters<unknown>["client"]): BlockHashes {
+  const hashAt = async (blockNumber: number): Promise<Hex | null> => {
+    try {
+      const block = await client.getBlock({ blockNumber: BigInt(blockNumber) });
+      return block.hash === null ? null : (block.hash.toLowerCase() as Hex);
+    } catch (error) {
+      if ((error as { name?: unknown }).name === "BlockNotFoundError") return null;
+      throw rpcFailure("block lookup", error);
+    }
+  };
+  return {
+    async head() {
+      try {
+        return Number(await client.getBlockNumber({ cacheTime: 0 }));
+      } catch (error) {
+        throw rpcFailure("block number", error);
+      }
+    },
+    hashAt,
+    async requireHash(blockNumber) {
+      const hash = await hashAt(blockNumber);
+      if (hash === null) {
+        throw new DependencyError({
+          code: "chain_block_missing",
+          message: `The RPC has no block ${blockNumber} (it reported a higher head).`,
+          details: { blockNumber },
+        });
+      }
+      return hash;
+    },
+  };
+}
+
+/** Decodes each log with `schema`; a log that does not decode is the RPC's fault (DependencyError). */
+export function decodeLogs<S extends z.ZodType>(
+  schema: S,
+  logs: readonly unknown[],
+  range: BlockRange,
+  what: string,
+): z.output<S>[] {
+  return logs.map((entry) => {
+    const parsed = schema.safeParse(entry);
+    if (!parsed.success) {
+      throw new DependencyError({
+        code: "chain_invalid_response",
+        message: `The RPC returned a ${what} log that does not decode.`,
+        details: { what: "log", ...range },
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  });
+}
+
+/**
+ * Re-reads cached rows page by page (a reorg's repair): `list` pages through the rows read above a block,
+ * `rewrite` reads one page again and writes it; stops at the first empty page (bounded).
+ */
+export async function rewritePages<Row, After>({
+  list,
+  afterOf,
+  rewrite,
+}: {
+  list: (page: { limit: number; after: After | undefined }) => Promise<Row[]>;
+  afterOf: (last: Row) => After;
+  rewrite: (rows: Row[]) => Promise<WriteCounts>;
+}): Promise<WriteCounts> {
+  const total = { updated: 0, removed: 0 };
+  let after: After | undefined;
+  for (let page = 0; page < MAX_REPAIR_PAGES; page++) {
+    const rows = await list({ limit: REPAIR_PAGE, after });
+    const last = rows.at(-1);
+    if (last === undefined) break;
+    after = afterOf(last);
+    addCounts(total, await rewrite(rows));
+  }
+  return total;
+}
