@@ -15,6 +15,8 @@ const REPLAYED_METHODS = new Set([
   "hardhat_setStorageAt",
   "evm_increaseTime",
   "evm_setNextBlockTimestamp",
+  "evm_mine",
+  "hardhat_mine",
 ]);
 
 export interface RecordedCall {

@@ -178,6 +178,10 @@ try {
       `reorg: the indexer cursors are on the new branch after ${((Date.now() - followStart) / 1000).toFixed(1)} s`,
     );
     check(onNewBranch, "reorg: every indexer cursor follows the new branch");
+    const noticed = () => s.agents.some((a) => a.recentLog().some((line) => line.includes("reorg detected")));
+    const noticeStart = Date.now();
+    while (!noticed() && Date.now() - noticeStart < 30_000) await sleep(250);
+    check(noticed(), "reorg: an indexer logged that it detected the reorg and rewound");
   }
 
   recoveries.skew = await drive(
