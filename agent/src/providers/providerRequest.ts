@@ -150,149 +150,14 @@ export async function requestProviderJson<S extends z.ZodType>(
   deps: ProviderHttpDependencies,
   request: ProviderRequest<S>,
 ): RequestProviderJsonReturnType<S> {
-  const fetchImpl = deps.fetch ?? globalThis.fetch;
   const sleep = deps.sleep ?? ((ms: number) => delay(ms));
   const random = deps.random ?? Math.random;
   const policy = deps.retry;
   const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
   const { operation } = request;
-  const path = request.url.pathname;
-
-  const attempt = async (number: number): Promise<AttemptOutcome<z.output<S>>> => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
-    try {
-      let response: Response;
-      try {
-        response = await fetchImpl(request.url, {
-          method: request.method,
-          headers: {
-            accept: "application/json",
-            ...(request.form !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-            ...request.headers,
-          },
-          body: request.form !== undefined ? new URLSearchParams(request.form).toString() : undefined,
-          signal: controller.signal,
-          redirect: "error",
-        });
-      } catch (error) {
-        const timedOut = controller.signal.aborted;
-        return {
-          kind: "retry",
-          error: new DependencyError({
-            code: timedOut ? "provider_timeout" : "provider_unreachable",
-            message: timedOut
-              ? `The provider did not answer ${operation} within ${deps.timeoutMs} ms.`
-              : `The provider could not be reached for ${operation}.`,
-            details: { operation, attempts: number },
-            cause: timedOut ? undefined : error,
-          }),
-        };
-      }
-
-      const status = response.status;
-      if (status >= 200 && status < 300) {
-        let text: string;
-        try {
-          text = await readBody(response, deps.maxResponseBytes);
-        } catch (error) {
-          if (error instanceof TooLargeBody) {
-            return {
-              kind: "fail",
-              error: new DependencyError({
-                code: "provider_response_too_large",
-                message: `The provider's answer to ${operation} is larger than ${deps.maxResponseBytes} bytes.`,
-                details: { operation, limit: deps.maxResponseBytes },
-              }),
-            };
-          }
-          const timedOut = controller.signal.aborted;
-          return {
-            kind: "retry",
-            error: new DependencyError({
-              code: timedOut ? "provider_timeout" : "provider_unreachable",
-              message: `The provider's answer to ${operation} broke off.`,
-              details: { operation, attempts: number },
-              cause: timedOut ? undefined : error,
-            }),
-          };
-        }
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          return {
-            kind: "fail",
-            error: new DependencyError({
-              code: "provider_malformed_response",
-              message: `The provider's answer to ${operation} is not JSON.`,
-              details: { operation, status },
-            }),
-          };
-        }
-        const parsed = request.schema.safeParse(json);
-        if (!parsed.success) {
-          return {
-            kind: "fail",
-            error: new DependencyError({
-              code: "provider_malformed_response",
-              message: `The provider's answer to ${operation} does not have the documented shape.`,
-              details: {
-                operation,
-                status,
-                issues: parsed.error.issues
-                  .slice(0, 5)
-                  .map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-              },
-            }),
-          };
-        }
-        return { kind: "done", value: parsed.data };
-      }
-
-      const errorText = await readBody(response, ERROR_BODY_BYTES).catch(() => "");
-      const message = providerMessage(errorText);
-      if (status === 429 || status >= 500) {
-        const now = deps.clock.now();
-        const waitMs =
-          parseRetryAfter(response.headers.get("retry-after"), now) ??
-          (status === 429 ? deps.rateLimitWaitMs?.(response.headers, now) : undefined);
-        const limited = status === 429;
-        return {
-          kind: "retry",
-          status,
-          waitMs,
-          error: new DependencyError({
-            code: limited ? "provider_rate_limited" : "provider_unavailable",
-            message: limited
-              ? `The provider's rate limit stopped ${operation}.`
-              : `The provider failed ${operation} with HTTP ${status}.`,
-            details: {
-              operation,
-              status,
-              attempts: number,
-              ...(message !== undefined ? { providerMessage: message } : {}),
-              ...(waitMs !== undefined ? { retryAfterSeconds: Math.ceil(waitMs / 1000) } : {}),
-            },
-          }),
-        };
-      }
-      return {
-        kind: "fail",
-        error: new ProviderResponseError({
-          code: FINAL_STATUS_CODES[status] ?? "provider_rejected",
-          message: `The provider refused ${operation} with HTTP ${status}.`,
-          details: { operation, status, ...(message !== undefined ? { providerMessage: message } : {}) },
-          status,
-        }),
-      };
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   for (let number = 1; ; number += 1) {
-    const outcome = await attempt(number);
+    const outcome = await attemptRequest(deps, request, number);
     if (outcome.kind === "done") return outcome.value;
     if (outcome.kind === "fail") throw outcome.error;
     if (number >= maxAttempts) throw outcome.error;
@@ -303,9 +168,204 @@ export async function requestProviderJson<S extends z.ZodType>(
     const backoff = backoffDelayMs(number, policy, random);
     const waitMs = outcome.waitMs !== undefined ? Math.max(outcome.waitMs, backoff) : backoff;
     deps.logger.warn(
-      { operation, path, attempt: number, status: outcome.status, code: outcome.error.code, waitMs },
+      {
+        operation,
+        path: request.url.pathname,
+        attempt: number,
+        status: outcome.status,
+        code: outcome.error.code,
+        waitMs,
+      },
       "provider request failed; retrying",
     );
     await sleep(waitMs);
   }
+}
+
+/** One attempt under the timeout: send, then judge the answer by its status. */
+async function attemptRequest<S extends z.ZodType>(
+  deps: ProviderHttpDependencies,
+  request: ProviderRequest<S>,
+  number: number,
+): Promise<AttemptOutcome<z.output<S>>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await sendRequest(deps.fetch ?? globalThis.fetch, request, controller.signal);
+    } catch (error) {
+      const timedOut = controller.signal.aborted;
+      return retryUnanswered(
+        request.operation,
+        number,
+        timedOut,
+        error,
+        timedOut
+          ? `The provider did not answer ${request.operation} within ${deps.timeoutMs} ms.`
+          : `The provider could not be reached for ${request.operation}.`,
+      );
+    }
+    if (response.status >= 200 && response.status < 300) {
+      return await readAnswer(deps, request, response, number, controller.signal);
+    }
+    return await refusedAnswer(deps, request.operation, response, number);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sendRequest(
+  fetchImpl: typeof globalThis.fetch,
+  request: ProviderRequest<z.ZodType>,
+  signal: AbortSignal,
+): Promise<Response> {
+  return fetchImpl(request.url, {
+    method: request.method,
+    headers: {
+      accept: "application/json",
+      ...(request.form !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      ...request.headers,
+    },
+    body: request.form !== undefined ? new URLSearchParams(request.form).toString() : undefined,
+    signal,
+    redirect: "error",
+  });
+}
+
+/** A request that got no answer, or lost it halfway: retried, as a timeout or as an unreachable provider. */
+function retryUnanswered(
+  operation: string,
+  attempts: number,
+  timedOut: boolean,
+  cause: unknown,
+  message: string,
+): AttemptOutcome<never> {
+  return {
+    kind: "retry",
+    error: new DependencyError({
+      code: timedOut ? "provider_timeout" : "provider_unreachable",
+      message,
+      details: { operation, attempts },
+      cause: timedOut ? undefined : cause,
+    }),
+  };
+}
+
+/** A 2xx answer: read within the size limit, then parsed with the request's schema. */
+async function readAnswer<S extends z.ZodType>(
+  deps: ProviderHttpDependencies,
+  request: ProviderRequest<S>,
+  response: Response,
+  number: number,
+  signal: AbortSignal,
+): Promise<AttemptOutcome<z.output<S>>> {
+  const { operation } = request;
+  let text: string;
+  try {
+    text = await readBody(response, deps.maxResponseBytes);
+  } catch (error) {
+    if (error instanceof TooLargeBody) {
+      return {
+        kind: "fail",
+        error: new DependencyError({
+          code: "provider_response_too_large",
+          message: `The provider's answer to ${operation} is larger than ${deps.maxResponseBytes} bytes.`,
+          details: { operation, limit: deps.maxResponseBytes },
+        }),
+      };
+    }
+    return retryUnanswered(
+      operation,
+      number,
+      signal.aborted,
+      error,
+      `The provider's answer to ${operation} broke off.`,
+    );
+  }
+  return parseAnswer(request, text, response.status);
+}
+
+function parseAnswer<S extends z.ZodType>(
+  request: ProviderRequest<S>,
+  text: string,
+  status: number,
+): AttemptOutcome<z.output<S>> {
+  const { operation } = request;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {
+      kind: "fail",
+      error: new DependencyError({
+        code: "provider_malformed_response",
+        message: `The provider's answer to ${operation} is not JSON.`,
+        details: { operation, status },
+      }),
+    };
+  }
+  const parsed = request.schema.safeParse(json);
+  if (parsed.success) return { kind: "done", value: parsed.data };
+  return {
+    kind: "fail",
+    error: new DependencyError({
+      code: "provider_malformed_response",
+      message: `The provider's answer to ${operation} does not have the documented shape.`,
+      details: {
+        operation,
+        status,
+        issues: parsed.error.issues
+          .slice(0, 5)
+          .map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+      },
+    }),
+  };
+}
+
+/** A non-2xx answer: 429 and 5xx are retried (after Retry-After when given), anything else is final. */
+async function refusedAnswer(
+  deps: ProviderHttpDependencies,
+  operation: string,
+  response: Response,
+  number: number,
+): Promise<AttemptOutcome<never>> {
+  const status = response.status;
+  const errorText = await readBody(response, ERROR_BODY_BYTES).catch(() => "");
+  const message = providerMessage(errorText);
+  const providerDetails = message !== undefined ? { providerMessage: message } : {};
+  if (status !== 429 && status < 500) {
+    return {
+      kind: "fail",
+      error: new ProviderResponseError({
+        code: FINAL_STATUS_CODES[status] ?? "provider_rejected",
+        message: `The provider refused ${operation} with HTTP ${status}.`,
+        details: { operation, status, ...providerDetails },
+        status,
+      }),
+    };
+  }
+  const now = deps.clock.now();
+  const limited = status === 429;
+  const waitMs =
+    parseRetryAfter(response.headers.get("retry-after"), now) ??
+    (limited ? deps.rateLimitWaitMs?.(response.headers, now) : undefined);
+  return {
+    kind: "retry",
+    status,
+    waitMs,
+    error: new DependencyError({
+      code: limited ? "provider_rate_limited" : "provider_unavailable",
+      message: limited
+        ? `The provider's rate limit stopped ${operation}.`
+        : `The provider failed ${operation} with HTTP ${status}.`,
+      details: {
+        operation,
+        status,
+        attempts: number,
+        ...providerDetails,
+        ...(waitMs !== undefined ? { retryAfterSeconds: Math.ceil(waitMs / 1000) } : {}),
+      },
+    }),
+  };
 }

@@ -7,26 +7,21 @@
  */
 import type { Router } from "express";
 import type { Clock } from "../../clock.ts";
-import type { Config } from "../../config.ts";
 import { AgentError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import type { Repositories } from "../../store/store.ts";
 import { type BoundedWorkQueue, createBoundedWorkQueue } from "../boundedWorkQueue.ts";
 import type { ProviderActivitySink } from "../providerActivitySink.ts";
 import { createTokenCipher } from "../tokenCipher.ts";
 import { createStravaReconciler, type StravaReconciler } from "./reconcile.ts";
 import { createStravaActivityImporter } from "./stravaActivityImporter.ts";
 import { createStravaClient, type StravaClient } from "./stravaClient.ts";
-import { stravaRouter } from "./stravaRouter.ts";
+import { type StravaRouterParameters, stravaRouter } from "./stravaRouter.ts";
 import type { StravaWebhookEvent } from "./stravaSchemas.ts";
-import type { StravaSettings } from "./stravaSettings.ts";
 import { createStravaTokens, STRAVA_PROVIDER } from "./stravaTokens.ts";
 import { createStravaWebhookProcessor, type StravaWebhookProcessor } from "./stravaWebhookProcessor.ts";
 
-export interface CreateStravaIntegrationParameters {
-  settings: StravaSettings;
-  config: Pick<Config, "agentPublicUrl">;
-  store: Pick<Repositories, "providerAccounts" | "providerOauthStates" | "auditLog">;
+export interface CreateStravaIntegrationParameters
+  extends Pick<StravaRouterParameters, "settings" | "config" | "store"> {
   sink: ProviderActivitySink;
   clock: Clock;
   logger: Logger;

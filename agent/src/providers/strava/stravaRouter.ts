@@ -18,7 +18,7 @@
  */
 import { cookieOf } from "../../http/cookies.ts";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { type CookieOptions, type Request, Router } from "express";
+import { type CookieOptions, type Request, type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { optionalSessionOf, requireSession, sessionOf } from "../../auth/session.ts";
 import type { Config } from "../../config.ts";
@@ -73,25 +73,29 @@ function invalidState(): BadRequestError {
   });
 }
 
-export function stravaRouter({
-  settings,
-  config,
-  store,
-  client,
-  tokens,
-  queue,
-  logger,
-}: StravaRouterParameters): Router {
+export function stravaRouter(parameters: StravaRouterParameters): Router {
   const router = Router();
+  router.get("/", requireSession, accountStatus(parameters));
+  router.get("/connect", requireSession, connect(parameters));
+  router.get("/callback", callback(parameters));
+  router.delete("/", requireSession, unlink(parameters));
+  router.get("/webhook", webhookHandshake(parameters));
+  router.post("/webhook", webhookEvent(parameters));
+  return router;
+}
 
-  const cookieOptions = (req: Request): CookieOptions => ({
+function oauthCookieOptions(config: StravaRouterParameters["config"], req: Request): CookieOptions {
+  return {
     httpOnly: true,
     sameSite: "lax",
     secure: config.agentPublicUrl.startsWith("https:") || req.secure,
     path: `${req.baseUrl}/callback`,
-  });
+  };
+}
 
-  router.get("/", requireSession, async (req, res) => {
+/** `GET /`: the linked account as the web app shows it (never tokens). */
+function accountStatus({ store }: StravaRouterParameters): RequestHandler {
+  return async (req, res) => {
     const { address } = sessionOf(req);
     const account = await store.providerAccounts.getByOwner({ provider: STRAVA_PROVIDER, owner: address });
     res.setHeader("Cache-Control", "no-store");
@@ -104,9 +108,12 @@ export function stravaRouter({
       linkedAt: account?.createdAt.toISOString() ?? null,
       syncedUntil: account?.syncedUntil?.toISOString() ?? null,
     });
-  });
+  };
+}
 
-  router.get("/connect", requireSession, async (req, res) => {
+/** `GET /connect`: a fresh single-use state, bound to the wallet and to this browser's cookie. */
+function connect({ settings, config, store, client }: StravaRouterParameters): RequestHandler {
+  return async (req, res) => {
     const { address } = sessionOf(req);
     const state = randomBytes(32).toString("base64url");
     // Abandoned authorisations leave expired states behind: a bounded batch goes with every new one.
@@ -117,42 +124,26 @@ export function stravaRouter({
       owner: address,
       ttlMs: settings.stateTtlMs,
     });
-    res.cookie(OAUTH_COOKIE_NAME, state, { ...cookieOptions(req), maxAge: settings.stateTtlMs });
+    res.cookie(OAUTH_COOKIE_NAME, state, { ...oauthCookieOptions(config, req), maxAge: settings.stateTtlMs });
     res.setHeader("Cache-Control", "no-store");
     res.json({
       authorizeUrl: client.authorizeUrl({ state, redirectUri: settings.redirectUri, scope: settings.scope }),
     });
-  });
+  };
+}
 
-  router.get("/callback", async (req, res) => {
+type CallbackQuery = z.output<typeof callbackQuery>;
+
+/** `GET /callback`: checks the state and the grant, exchanges the code, links the account, back to the web app. */
+function callback(parameters: StravaRouterParameters): RequestHandler {
+  const { settings, config } = parameters;
+  return async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
     const query = parseQuery(req, callbackQuery);
     const bound = cookieOf(req, OAUTH_COOKIE_NAME);
-    res.clearCookie(OAUTH_COOKIE_NAME, cookieOptions(req));
-    // Consumed first, whatever follows: a state is good for one attempt only.
-    const record = await store.providerOauthStates.consume({ state: query.state, provider: STRAVA_PROVIDER });
-    if (record === null) throw invalidState();
-    const session = optionalSessionOf(req);
-    if (typeof bound !== "string" || !sameSecret(bound, query.state)) throw invalidState();
-    if (session !== null && session.address.toLowerCase() !== record.owner.toLowerCase())
-      throw invalidState();
-
-    if (query.error !== undefined) {
-      throw new BadRequestError({
-        code: "provider_access_denied",
-        message: "Strava access was not granted.",
-        details: { field: "query.error", error: query.error },
-      });
-    }
-    const granted = (query.scope ?? "").split(/[ ,]+/).filter((scope) => scope !== "");
-    if (!ACTIVITY_SCOPES.some((scope) => granted.includes(scope))) {
-      throw new BadRequestError({
-        code: "insufficient_scope",
-        message:
-          "Reading activities was not granted: allow activity access on Strava's page and connect again.",
-        details: { field: "query.scope", required: [...ACTIVITY_SCOPES], granted },
-      });
-    }
+    res.clearCookie(OAUTH_COOKIE_NAME, oauthCookieOptions(config, req));
+    const owner = await consumeState(parameters, req, query, bound);
+    const granted = grantedActivityScopes(query);
     if (query.code === undefined) {
       throw new BadRequestError({
         code: "invalid_request",
@@ -160,49 +151,105 @@ export function stravaRouter({
         details: { field: "query.code" },
       });
     }
-
-    let exchanged: Awaited<ReturnType<StravaClient["exchangeCode"]>>;
-    try {
-      exchanged = await client.exchangeCode(query.code);
-    } catch (error) {
-      // 400 is Strava's answer to a bad, expired or reused code; a 401 would be our own credentials (503).
-      if (error instanceof ProviderResponseError && error.status === 400) {
-        throw new BadRequestError({
-          code: "invalid_oauth_code",
-          message: "Strava did not accept the authorisation code (expired or already used); connect again.",
-          details: { field: "query.code" },
-        });
-      }
-      throw error;
-    }
-    const athleteId = String(exchanged.athlete.id);
-    const sealed = tokens.seal(athleteId, {
-      accessToken: exchanged.access_token,
-      refreshToken: exchanged.refresh_token,
-    });
-    const account = await store.providerAccounts.link({
-      provider: STRAVA_PROVIDER,
-      athleteId,
-      owner: record.owner,
-      accessToken: sealed.accessToken,
-      refreshToken: sealed.refreshToken,
-      expiresAt: new Date(exchanged.expires_at * 1000),
-      scope: granted.join(","),
-    });
-    await store.auditLog.append({
-      actor: account.owner,
-      action: "provider.linked",
-      subject: `provider:${STRAVA_PROVIDER}:athlete:${athleteId}`,
-      details: { provider: STRAVA_PROVIDER, athleteId, scope: account.scope },
-    });
-    logger.info({ provider: STRAVA_PROVIDER, athleteId, owner: account.owner }, "provider account linked");
+    const exchanged = await exchangeCode(parameters.client, query.code);
+    await linkAccount(parameters, owner, exchanged, granted);
     const target = new URL(settings.webRedirectUrl);
     target.searchParams.set("provider", STRAVA_PROVIDER);
     target.searchParams.set("status", "connected");
     res.redirect(302, target.toString());
-  });
+  };
+}
 
-  router.delete("/", requireSession, async (req, res) => {
+/**
+ * Consumes the state first, whatever follows (a state is good for one attempt only); it must match the
+ * browser's cookie and, when a session comes along, its wallet. Returns the wallet that started the request.
+ */
+async function consumeState(
+  { store }: StravaRouterParameters,
+  req: Request,
+  query: CallbackQuery,
+  bound: string | undefined,
+): Promise<string> {
+  const record = await store.providerOauthStates.consume({ state: query.state, provider: STRAVA_PROVIDER });
+  if (record === null) throw invalidState();
+  const session = optionalSessionOf(req);
+  if (typeof bound !== "string" || !sameSecret(bound, query.state)) throw invalidState();
+  if (session !== null && session.address.toLowerCase() !== record.owner.toLowerCase()) throw invalidState();
+  return record.owner;
+}
+
+/** The scopes granted on Strava's page; a refusal, or no activity scope among them, is a 400. */
+function grantedActivityScopes(query: CallbackQuery): string[] {
+  if (query.error !== undefined) {
+    throw new BadRequestError({
+      code: "provider_access_denied",
+      message: "Strava access was not granted.",
+      details: { field: "query.error", error: query.error },
+    });
+  }
+  const granted = (query.scope ?? "").split(/[ ,]+/).filter((scope) => scope !== "");
+  if (!ACTIVITY_SCOPES.some((scope) => granted.includes(scope))) {
+    throw new BadRequestError({
+      code: "insufficient_scope",
+      message:
+        "Reading activities was not granted: allow activity access on Strava's page and connect again.",
+      details: { field: "query.scope", required: [...ACTIVITY_SCOPES], granted },
+    });
+  }
+  return granted;
+}
+
+type ExchangedCode = Awaited<ReturnType<StravaClient["exchangeCode"]>>;
+
+async function exchangeCode(client: StravaClient, code: string): Promise<ExchangedCode> {
+  try {
+    return await client.exchangeCode(code);
+  } catch (error) {
+    // 400 is Strava's answer to a bad, expired or reused code; a 401 would be our own credentials (503).
+    if (error instanceof ProviderResponseError && error.status === 400) {
+      throw new BadRequestError({
+        code: "invalid_oauth_code",
+        message: "Strava did not accept the authorisation code (expired or already used); connect again.",
+        details: { field: "query.code" },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Seals the tokens, links the athlete to the wallet (409 when linked to another) and audits it. */
+async function linkAccount(
+  { store, tokens, logger }: StravaRouterParameters,
+  owner: string,
+  exchanged: ExchangedCode,
+  granted: string[],
+): Promise<void> {
+  const athleteId = String(exchanged.athlete.id);
+  const sealed = tokens.seal(athleteId, {
+    accessToken: exchanged.access_token,
+    refreshToken: exchanged.refresh_token,
+  });
+  const account = await store.providerAccounts.link({
+    provider: STRAVA_PROVIDER,
+    athleteId,
+    owner,
+    accessToken: sealed.accessToken,
+    refreshToken: sealed.refreshToken,
+    expiresAt: new Date(exchanged.expires_at * 1000),
+    scope: granted.join(","),
+  });
+  await store.auditLog.append({
+    actor: account.owner,
+    action: "provider.linked",
+    subject: `provider:${STRAVA_PROVIDER}:athlete:${athleteId}`,
+    details: { provider: STRAVA_PROVIDER, athleteId, scope: account.scope },
+  });
+  logger.info({ provider: STRAVA_PROVIDER, athleteId, owner: account.owner }, "provider account linked");
+}
+
+/** `DELETE /`: revokes access on Strava (best effort) and forgets the tokens. */
+function unlink({ store, tokens, client, logger }: StravaRouterParameters): RequestHandler {
+  return async (req, res) => {
     const { address } = sessionOf(req);
     const account = await store.providerAccounts.getByOwner({ provider: STRAVA_PROVIDER, owner: address });
     if (account === null) {
@@ -235,9 +282,12 @@ export function stravaRouter({
       details: { provider: STRAVA_PROVIDER, athleteId: account.athleteId },
     });
     res.status(204).end();
-  });
+  };
+}
 
-  router.get("/webhook", (req, res) => {
+/** `GET /webhook`: Strava's subscription validation. */
+function webhookHandshake({ settings }: StravaRouterParameters): RequestHandler {
+  return (req, res) => {
     const query = parseQuery(req, stravaWebhookHandshakeSchema);
     if (query["hub.mode"] !== "subscribe") {
       throw new BadRequestError({
@@ -255,9 +305,12 @@ export function stravaRouter({
     }
     res.setHeader("Cache-Control", "no-store");
     res.status(200).json({ "hub.challenge": query["hub.challenge"] });
-  });
+  };
+}
 
-  router.post("/webhook", (req, res) => {
+/** `POST /webhook`: answered at once; events of this subscription are queued (a full queue drops them). */
+function webhookEvent({ settings, queue, logger }: StravaRouterParameters): RequestHandler {
+  return (req, res) => {
     const event = parseJsonBody(req, stravaWebhookEventSchema);
     const fields = {
       provider: STRAVA_PROVIDER,
@@ -277,7 +330,5 @@ export function stravaRouter({
       logger.debug(fields, "webhook event queued");
     }
     res.status(200).json({ received: true });
-  });
-
-  return router;
+  };
 }
