@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { z } from "zod";
+import { Closer } from "../agent/src/lifecycle/closer.ts";
 import { rpcAnswers } from "./lib/localChain.ts";
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -74,22 +75,26 @@ if (await answers(webUrl)) {
   process.exit(1);
 }
 
-const children: { name: string; child: ChildProcess }[] = [];
-let stopping = false;
-function stop(code: number): void {
-  if (stopping) return;
-  stopping = true;
-  // The agent first (it stops following the chain), then the rest; each runs in its own process group.
-  for (const { child } of [...children].reverse()) {
-    if (child.pid && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    }
+// The agent first (it stops following the chain), then the rest; each runs in its own process group.
+const closer = new Closer({
+  onError: (name, error) =>
+    console.error(
+      `start: stopping the ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+});
+let exiting: Promise<never> | undefined;
+/** Stops every child (newest first) and exits; never returns. */
+function stop(code: number): Promise<never> {
+  exiting ??= closer.close().then(() => process.exit(code));
+  return exiting;
+}
+function terminateGroup(child: ChildProcess): void {
+  if (!child.pid || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // already gone
   }
-  process.exit(code);
 }
 function launch(
   name: string,
@@ -104,17 +109,17 @@ function launch(
     detached: true,
     env: { ...process.env, ...extraEnv },
   });
-  children.push({ name, child });
+  closer.add(name, () => terminateGroup(child));
   child.on("exit", (code) => {
-    if (!stopping) {
+    if (!closer.closing) {
       console.error(`start: the ${name} exited (code ${code})`);
-      stop(1);
+      void stop(1);
     }
   });
   return child;
 }
-process.on("SIGINT", () => stop(0));
-process.on("SIGTERM", () => stop(0));
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
 
 launch("chain", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(chainPort)]);
 
@@ -122,7 +127,7 @@ const deadline = Date.now() + 60_000;
 while (!(await rpcAnswers(rpcUrl))) {
   if (Date.now() > deadline) {
     console.error(`start: the chain did not answer on ${rpcUrl} within 60 s`);
-    stop(1);
+    await stop(1);
   }
   await new Promise((r) => setTimeout(r, 250));
 }
@@ -133,7 +138,7 @@ const deploy = spawnSync("npx", ["hardhat", "run", "scripts/deploy.ts", "--netwo
 });
 if (deploy.status !== 0) {
   process.stderr.write(deploy.stdout + deploy.stderr);
-  stop(1);
+  await stop(1);
 }
 const record = JSON.parse(readFileSync("deployments/localhost.json", "utf8")) as {
   vault: { address: string; deploymentBlock: number };
@@ -178,7 +183,7 @@ const agentDeadline = Date.now() + 90_000;
 while (!(await answers(`${agentUrl}/health`))) {
   if (Date.now() > agentDeadline) {
     console.error(`start: the agent did not answer on ${agentUrl}/health within 90 s`);
-    stop(1);
+    await stop(1);
   }
   await new Promise((r) => setTimeout(r, 250));
 }
@@ -194,7 +199,7 @@ const webDeadline = Date.now() + 90_000;
 while (!(await answers(webUrl))) {
   if (Date.now() > webDeadline) {
     console.error(`start: the web app did not answer on ${webUrl} within 90 s`);
-    stop(1);
+    await stop(1);
   }
   await new Promise((r) => setTimeout(r, 250));
 }

@@ -7,6 +7,9 @@
  *
  * Nothing periodic runs until `startBackground()`; `close()` stops it all in order (loops first, then the
  * transaction sender and the relayer, then Redis and the store).
+ *
+ * `assemble` lists the steps in the order their resources open; each registers its teardown with one `Closer`
+ * (lifecycle/closer.ts), which undoes them newest first when a later step fails or the agent closes.
  */
 import type { Express } from "express";
 import type { Redis } from "ioredis";
@@ -39,9 +42,10 @@ import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "./http/heal
 import { healthDetails } from "./http/healthDetails.ts";
 import type { HealthCheck } from "./http/healthRouter.ts";
 import { createInternalApp } from "./http/internalApp.ts";
-import { statusRouter } from "./http/statusRouter.ts";
 import { reviewRouter } from "./http/reviewRouter.ts";
+import { statusRouter } from "./http/statusRouter.ts";
 import { workoutsRouter } from "./http/workoutsRouter.ts";
+import { Closer } from "./lifecycle/closer.ts";
 import { createRateLimits } from "./limits/rateLimits.ts";
 import { createRedisClient, waitForRedis } from "./limits/redisClient.ts";
 import type { Logger } from "./logger.ts";
@@ -116,7 +120,6 @@ export async function assembleAgent({
   const chainClock =
     config.clockSource === "chain" ? createChainClock({ wall: wallClock, logger }) : undefined;
   const clock: Clock = chainClock ?? wallClock;
-  const metrics = createMetrics();
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -124,46 +127,82 @@ export async function assembleAgent({
     onChangeListenerError: (error) => logger.error({ err: error }, "a store change listener failed"),
   });
   // Undone in reverse when assembly fails half-way, and by close() once it succeeded.
-  const closers: { name: string; close: () => Promise<void> }[] = [
-    { name: "store", close: () => store.close() },
-  ];
-  const closeAll = async () => {
-    for (const { name, close } of closers.splice(0).reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        logger.error({ err: error, component: name }, "error while closing");
-      }
-    }
+  const closer = new Closer({
+    onError: (name, error) => logger.error({ err: error, component: name }, "error while closing"),
+  });
+  closer.add("store", () => store.close());
+  const assembly: Assembly = {
+    config,
+    clock,
+    logger,
+    metrics: createMetrics(),
+    store,
+    closer,
+    checks: { store: () => store.ping() },
+    background: [],
+    tasks: {},
   };
-
   try {
-    return await assemble({ config, clock, logger }, metrics, store, closers, closeAll, chainClock);
+    return await assemble(assembly, chainClock);
   } catch (error) {
-    await closeAll();
+    await closer.close();
     throw error;
   }
 }
 
+/** The parts every wiring step reads, and the lists they add to. */
+interface Assembly {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  store: Store;
+  /** Closes what the steps opened, newest first. */
+  closer: Closer;
+  /** `GET /health?deep=1`'s checks. */
+  checks: Record<string, HealthCheck>;
+  /** Started by `startBackground()`, in this order. */
+  background: BackgroundTask[];
+  tasks: AgentTasks;
+}
+
+/** The steps, in the order their resources open (and close in reverse). */
 async function assemble(
-  { config, clock, logger }: AssembleAgentParameters,
-  metrics: Metrics,
-  store: Store,
-  closers: { name: string; close: () => Promise<void> }[],
-  closeAll: () => Promise<void>,
+  assembly: Assembly,
   chainClock: ChainClock | undefined,
 ): Promise<AssembleAgentReturnType> {
-  const checks: Record<string, HealthCheck> = { store: () => store.ping() };
-  const background: BackgroundTask[] = [];
-  const tasks: AgentTasks = {};
+  const { logger } = assembly;
+  const { redis, sessions, nonces } = await connectRedis(assembly);
+  const views = commitmentViews(assembly, redis);
+  if (redis !== undefined && views !== undefined && !(await views.relayed(2_000))) {
+    logger.warn(
+      "store change relay not subscribed yet: cached commitment views rely on their TTL until it is",
+    );
+  }
+  const signer = oracleSigner(assembly);
+  const chain = await wireChain(assembly, { chainClock, redis, signer });
+  const coach = wireCoach(assembly, { redis, chain, signer });
+  const routes = apiRoutes(assembly, { signer, chain, coach, views: views?.cache });
+  scheduleHousekeeping(assembly);
+  scheduleOpsSampling(assembly, { signer, chain });
+  const { app, internalApp } = buildApps(assembly, { sessions, nonces, redis, routes, chain });
+  await recordStart(assembly, signer);
+  return agentHandle(assembly, { app, internalApp, oracle: signer?.address });
+}
 
+/** Redis when configured: sessions and SIWE nonces move there (else the store keeps them), behind the session cache. */
+async function connectRedis({ config, clock, logger, store, closer, checks }: Assembly): Promise<{
+  redis: Redis | undefined;
+  sessions: SessionStore;
+  nonces: NonceStore;
+}> {
   let sessions: SessionStore = store.sessions;
   let nonces: NonceStore = store.siweNonces;
   let redis: Redis | undefined;
   if (config.redisUrl) {
     const client = createRedisClient({ url: config.redisUrl, logger });
     redis = client;
-    closers.push({ name: "redis", close: async () => client.disconnect() });
+    closer.add("redis", async () => client.disconnect());
     if (!(await waitForRedis(client, 2_000))) {
       logger.warn("redis is not reachable yet: rate limits use memory until it is");
     }
@@ -174,221 +213,277 @@ async function assemble(
   if (config.session.cacheMs > 0) {
     sessions = cachedSessionStore({ sessions, clock, ttlMs: config.session.cacheMs });
   }
-  const views = commitmentViews({ config, clock, logger, store, redis, closers });
-  if (redis !== undefined && views !== undefined && !(await views.relayed(2_000))) {
+  return { redis, sessions, nonces };
+}
+
+/**
+ * The `GET /api/commitments/:id` cache (none when `COMMITMENT_VIEW_CACHE_SECONDS` is 0), kept true by this
+ * process's store changes and, with Redis, by the other replicas' (relayed over pub/sub).
+ */
+function commitmentViews(
+  { config, clock, logger, store, closer }: Assembly,
+  redis: Redis | undefined,
+): { cache: CommitmentViewCache; relayed: (timeoutMs: number) => Promise<boolean> } | undefined {
+  if (config.commitmentViewCacheMs === 0) return undefined;
+  const cache = createCommitmentViewCache({ clock, ttlMs: config.commitmentViewCacheMs });
+  const unsubscribe = store.changes.subscribe(cache.invalidate);
+  closer.add("commitment view cache", async () => unsubscribe());
+  if (redis === undefined) return { cache, relayed: async () => true };
+  const relay = redisChangeRelay({
+    redis,
+    keyPrefix: config.redisKeyPrefix,
+    changes: store.changes,
+    apply: cache.invalidate,
+    logger,
+  });
+  closer.add("store change relay", () => relay.close());
+  return { cache, relayed: (timeoutMs) => relay.ready(timeoutMs) };
+}
+
+function oracleSigner({ config, checks }: Assembly): AttestationSigner | undefined {
+  if (!config.oraclePrivateKey) return undefined;
+  const signer = privateKeySigner(config.oraclePrivateKey.reveal());
+  checks.signer = signerHealthCheck(signer);
+  return signer;
+}
+
+/** What the chain steps wired; each part is absent when its configuration is. */
+interface WiredChain {
+  target: ChainTarget | undefined;
+  /** Also verifies smart-wallet sign-ins (EIP-1271, ERC-6492). */
+  client?: ChainClient;
+  reader?: ViemVaultReader;
+  relayer?: ClaimRelayerService;
+  /** What the operations sampler reads (the alerts' gauges). */
+  sampled?: OpsSamplerChain;
+  operator?: Address;
+}
+
+/** One client, checked before anything reads it (wrong chain id or no vault code stops the boot); then the vault's followers and senders. */
+async function wireChain(
+  assembly: Assembly,
+  {
+    chainClock,
+    redis,
+    signer,
+  }: { chainClock: ChainClock | undefined; redis: Redis | undefined; signer: AttestationSigner | undefined },
+): Promise<WiredChain> {
+  const { config, closer, checks } = assembly;
+  const target: ChainTarget | undefined =
+    config.vault === undefined ? undefined : { chainId: config.chainId, vault: config.vault.address };
+  if (config.rpcUrl === undefined) return { target };
+  const client = createChainClient({ rpcUrl: config.rpcUrl, chainId: config.chainId });
+  checks.rpc = rpcHealthCheck(client, config.chainId);
+  await verifyChain({ client, chainId: config.chainId, vault: config.vault?.address });
+  if (chainClock !== undefined) {
+    await chainClock.follow(client);
+    closer.add("chain clock", async () => chainClock.stop());
+  }
+  if (config.vault === undefined) return { target, client };
+  const vault = config.vault.address;
+  const reader = createVaultReader({ client, chainId: config.chainId, vault });
+  followChain(assembly, { client, reader, vault, deploymentBlock: config.vault.deploymentBlock });
+  const operatorKey = config.operatorPrivateKey;
+  const operated =
+    operatorKey === undefined
+      ? {}
+      : await wireOperator(assembly, { client, reader, vault, redis, signer, operatorKey });
+  return { target, client, reader, sampled: { client, chainId: config.chainId, vault }, ...operated };
+}
+
+/** The indexers: the vault's events into the store, and the ChallengePool's when one is configured. */
+function followChain(
+  { config, logger, store, background, tasks }: Assembly,
+  {
+    client,
+    reader,
+    vault,
+    deploymentBlock,
+  }: { client: ChainClient; reader: ViemVaultReader; vault: Address; deploymentBlock: number },
+): void {
+  const { confirmations, maxBlockRange, pollIntervalMs } = config.indexer;
+  const indexer = createIndexer({
+    client,
+    reader,
+    store,
+    logger: logger.child({ component: "indexer" }),
+    chainId: config.chainId,
+    vault,
+    deploymentBlock,
+    confirmations,
+    maxBlockRange,
+  });
+  tasks.indexer = indexer;
+  background.push(loopTask("indexer", indexer, pollIntervalMs));
+  if (config.challengePool === undefined) return;
+  const challengeIndexer = createChallengeIndexer({
+    client,
+    store,
+    logger: logger.child({ component: "challenge-indexer" }),
+    chainId: config.chainId,
+    pool: config.challengePool.address,
+    deploymentBlock: config.challengePool.deploymentBlock,
+    confirmations,
+    maxBlockRange,
+  });
+  tasks.challengeIndexer = challengeIndexer;
+  background.push(loopTask("challenge indexer", challengeIndexer, pollIntervalMs));
+}
+
+interface OperatorParts {
+  client: ChainClient;
+  reader: ViemVaultReader;
+  vault: Address;
+  redis: Redis | undefined;
+  signer: AttestationSigner | undefined;
+}
+
+/** The operator key's transaction sender, and what sends through it: the keeper, the challenge settler, the claim relayer. */
+async function wireOperator(
+  assembly: Assembly,
+  { operatorKey, ...parts }: OperatorParts & { operatorKey: NonNullable<Config["operatorPrivateKey"]> },
+): Promise<{ operator: Address; relayer?: ClaimRelayerService }> {
+  const { config, clock, logger, store, closer } = assembly;
+  const lock = lockOf(assembly, parts.redis);
+  const sender = createTransactionSender({
+    client: parts.client,
+    account: operatorAccount(operatorKey.reveal()),
+    chainId: config.chainId,
+    transactions: store.chainTransactions,
+    clock,
+    logger: logger.child({ component: "sender" }),
+  });
+  if (config.keeper.enabled) await wireKeeper(assembly, { ...parts, sender, lock });
+  const relayer = config.relayer.enabled
+    ? wireRelayer(assembly, { vault: parts.vault, sender, lock })
+    : undefined;
+  // After the loops have stopped: stop following receipts, then wait for the relayer's claims.
+  closer.add("chain sender", async () => {
+    await sender.close();
+    await relayer?.close();
+  });
+  return { operator: sender.address, ...(relayer === undefined ? {} : { relayer }) };
+}
+
+type Sender = ReturnType<typeof createTransactionSender>;
+
+/** Slashes missed milestones; with a pool, also settles its participants whose milestones are all settled. */
+async function wireKeeper(
+  { config, logger, metrics, store, background, tasks }: Assembly,
+  { client, reader, vault, signer, sender, lock }: OperatorParts & { sender: Sender; lock: Lock },
+): Promise<void> {
+  // Batches through Multicall3 when the chain has it (one front-run slash then fails alone).
+  const multicall3 = await hasCode(client, config.keeper.multicall3);
+  if (!multicall3) {
     logger.warn(
-      "store change relay not subscribed yet: cached commitment views rely on their TTL until it is",
+      { multicall3: config.keeper.multicall3 },
+      "keeper: no Multicall3 on this chain; slash batches use the vault's all-or-nothing multicall",
     );
   }
+  const keeper = createKeeper({
+    chainId: config.chainId,
+    vault,
+    reader,
+    sender,
+    store,
+    lock,
+    logger: logger.child({ component: "keeper" }),
+    metrics,
+    maxPerTx: config.keeper.maxPerTx,
+    maxPerRun: config.keeper.maxPerRun,
+    ...(multicall3 ? { multicall3: config.keeper.multicall3 } : {}),
+    // Never slash what this agent attested or saw met (services/autoSettle.ts claims it before).
+    ...(signer === undefined
+      ? {}
+      : { withhold: slashGuardOf({ store, chain: { chainId: config.chainId, vault }, signer }) }),
+  });
+  tasks.keeper = keeper;
+  background.push(
+    resumeFirst(logger, "slashes", keeper, loopTask("keeper", keeper, config.keeper.intervalMs)),
+  );
+  if (config.challengePool === undefined) return;
+  // Settles pool participants whose milestones are all settled, so finishers can claim.
+  const settler = createChallengeSettler({
+    chainId: config.chainId,
+    vault,
+    pool: config.challengePool.address,
+    sender,
+    store,
+    lock,
+    logger: logger.child({ component: "challenge-settler" }),
+    maxPerRun: Math.min(config.keeper.maxPerRun, 50),
+  });
+  tasks.challengeSettler = settler;
+  background.push(
+    resumeFirst(
+      logger,
+      "settlements",
+      settler,
+      loopTask("challenge settler", settler, config.keeper.intervalMs),
+    ),
+  );
+}
 
-  let signer: AttestationSigner | undefined;
-  if (config.oraclePrivateKey) {
-    signer = privateKeySigner(config.oraclePrivateKey.reveal());
-    checks.signer = signerHealthCheck(signer);
-  }
+/** Sends owners' claims for them (`POST /api/commitments/:id/claims`); at start, follows the ones a crash left pending. */
+function wireRelayer(
+  { config, logger, metrics, store, background }: Assembly,
+  { vault, sender, lock }: { vault: Address; sender: Sender; lock: Lock },
+): ClaimRelayerService {
+  const relayer = createClaimRelayer({
+    chainId: config.chainId,
+    vault,
+    sender,
+    store,
+    lock,
+    logger: logger.child({ component: "relayer" }),
+    metrics,
+    responseWaitMs: Math.max(1_000, config.http.requestTimeoutMs - RELAYER_RESPONSE_MARGIN_MS),
+  });
+  // No loop: the relayer only answers requests.
+  background.push(
+    resumeFirst(logger, "claims", relayer, { name: "relayer", start: () => {}, stop: async () => {} }),
+  );
+  return relayer;
+}
 
-  // The chain: one client, checked before anything reads it (wrong chain id or no vault code stops the boot).
-  const chain: ChainTarget | undefined =
-    config.vault === undefined ? undefined : { chainId: config.chainId, vault: config.vault.address };
-  let reader: ViemVaultReader | undefined;
-  let relayer: ClaimRelayerService | undefined;
-  // What the operations sampler reads (the alerts' gauges), filled in as the chain is wired.
-  let sampledChain: OpsSamplerChain | undefined;
-  let operator: Address | undefined;
-  // Also verifies smart-wallet sign-ins (EIP-1271, ERC-6492).
-  let chainClient: ChainClient | undefined;
-  if (config.rpcUrl !== undefined) {
-    const client = createChainClient({ rpcUrl: config.rpcUrl, chainId: config.chainId });
-    chainClient = client;
-    checks.rpc = rpcHealthCheck(client, config.chainId);
-    await verifyChain({ client, chainId: config.chainId, vault: config.vault?.address });
-    if (chainClock !== undefined) {
-      await chainClock.follow(client);
-      closers.push({ name: "chain clock", close: async () => chainClock.stop() });
-    }
-    if (config.vault !== undefined) {
-      const vault = config.vault.address;
-      const vaultReader = createVaultReader({ client, chainId: config.chainId, vault });
-      reader = vaultReader;
-      sampledChain = { client, chainId: config.chainId, vault };
-      const indexer = createIndexer({
-        client,
-        reader: vaultReader,
-        store,
-        logger: logger.child({ component: "indexer" }),
-        chainId: config.chainId,
-        vault,
-        deploymentBlock: config.vault.deploymentBlock,
-        confirmations: config.indexer.confirmations,
-        maxBlockRange: config.indexer.maxBlockRange,
-      });
-      tasks.indexer = indexer;
-      background.push({
-        name: "indexer",
-        start: () => indexer.start(config.indexer.pollIntervalMs),
-        stop: () => indexer.stop(),
-      });
-      if (config.challengePool !== undefined) {
-        const challengeIndexer = createChallengeIndexer({
-          client,
-          store,
-          logger: logger.child({ component: "challenge-indexer" }),
-          chainId: config.chainId,
-          pool: config.challengePool.address,
-          deploymentBlock: config.challengePool.deploymentBlock,
-          confirmations: config.indexer.confirmations,
-          maxBlockRange: config.indexer.maxBlockRange,
-        });
-        tasks.challengeIndexer = challengeIndexer;
-        background.push({
-          name: "challenge indexer",
-          start: () => challengeIndexer.start(config.indexer.pollIntervalMs),
-          stop: () => challengeIndexer.stop(),
-        });
-      }
+/** Redis's lock when there is Redis (several replicas), else the store's. */
+function lockOf({ config, store }: Assembly, redis: Redis | undefined): Lock {
+  return redis
+    ? createRedisLock({ redis, keyPrefix: config.redisKeyPrefix })
+    : createStoreLock({ locks: store.locks });
+}
 
-      if (config.operatorPrivateKey !== undefined) {
-        const lock: Lock = redis
-          ? createRedisLock({ redis, keyPrefix: config.redisKeyPrefix })
-          : createStoreLock({ locks: store.locks });
-        const txSender = createTransactionSender({
-          client,
-          account: operatorAccount(config.operatorPrivateKey.reveal()),
-          chainId: config.chainId,
-          transactions: store.chainTransactions,
-          clock,
-          logger: logger.child({ component: "sender" }),
-        });
-        operator = txSender.address;
-        if (config.keeper.enabled) {
-          // Batches through Multicall3 when the chain has it (one front-run slash then fails alone).
-          const multicall3 = await hasCode(client, config.keeper.multicall3);
-          if (!multicall3) {
-            logger.warn(
-              { multicall3: config.keeper.multicall3 },
-              "keeper: no Multicall3 on this chain; slash batches use the vault's all-or-nothing multicall",
-            );
-          }
-          const keeper = createKeeper({
-            chainId: config.chainId,
-            vault,
-            reader: vaultReader,
-            sender: txSender,
-            store,
-            lock,
-            logger: logger.child({ component: "keeper" }),
-            metrics,
-            maxPerTx: config.keeper.maxPerTx,
-            maxPerRun: config.keeper.maxPerRun,
-            ...(multicall3 ? { multicall3: config.keeper.multicall3 } : {}),
-            // Never slash what this agent attested or saw met (services/autoSettle.ts claims it before).
-            ...(signer === undefined
-              ? {}
-              : { withhold: slashGuardOf({ store, chain: { chainId: config.chainId, vault }, signer }) }),
-          });
-          tasks.keeper = keeper;
-          background.push({
-            name: "keeper",
-            start: () => {
-              keeper.resumePending().then(
-                (resumed) => logger.info({ resumed }, "keeper: pending slashes followed"),
-                (error: unknown) => logger.error({ err: error }, "keeper: resuming pending slashes failed"),
-              );
-              keeper.start(config.keeper.intervalMs);
-            },
-            stop: () => keeper.stop(),
-          });
-          if (config.challengePool !== undefined) {
-            // Settles pool participants whose milestones are all settled, so finishers can claim.
-            const settler = createChallengeSettler({
-              chainId: config.chainId,
-              vault,
-              pool: config.challengePool.address,
-              sender: txSender,
-              store,
-              lock,
-              logger: logger.child({ component: "challenge-settler" }),
-              maxPerRun: Math.min(config.keeper.maxPerRun, 50),
-            });
-            tasks.challengeSettler = settler;
-            background.push({
-              name: "challenge settler",
-              start: () => {
-                settler.resumePending().then(
-                  (resumed) => logger.info({ resumed }, "challenge settler: pending settlements followed"),
-                  (error: unknown) =>
-                    logger.error({ err: error }, "challenge settler: resuming pending settlements failed"),
-                );
-                settler.start(config.keeper.intervalMs);
-              },
-              stop: () => settler.stop(),
-            });
-          }
-        }
-        if (config.relayer.enabled) {
-          const claimRelayer = createClaimRelayer({
-            chainId: config.chainId,
-            vault,
-            sender: txSender,
-            store,
-            lock,
-            logger: logger.child({ component: "relayer" }),
-            metrics,
-            responseWaitMs: Math.max(1_000, config.http.requestTimeoutMs - RELAYER_RESPONSE_MARGIN_MS),
-          });
-          relayer = claimRelayer;
-          background.push({
-            name: "relayer",
-            start: () => {
-              claimRelayer.resumePending().then(
-                (resumed) => logger.info({ resumed }, "relayer: pending claims followed"),
-                (error: unknown) => logger.error({ err: error }, "relayer: resuming pending claims failed"),
-              );
-            },
-            stop: async () => {},
-          });
-        }
-        // After the loops have stopped: stop following receipts, then wait for the relayer's claims.
-        closers.push({
-          name: "chain sender",
-          close: async () => {
-            await txSender.close();
-            await relayer?.close();
-          },
-        });
-      }
-    }
-  }
-
-  const services = { store, clock, metrics, logger, chain };
+/** The coach, and auto-settle (paid if you did it: met milestones claimed through the relayer, or the owner nudged to claim). */
+function wireCoach(
+  assembly: Assembly,
+  {
+    redis,
+    chain,
+    signer,
+  }: { redis: Redis | undefined; chain: WiredChain; signer: AttestationSigner | undefined },
+): Coach {
+  const { config, clock, logger, metrics, store, background, tasks } = assembly;
   const coach = createCoach({
     store,
     clock,
     logger,
     settings: config.coach,
-    chain: chain ?? null,
+    chain: chain.target ?? null,
     ...(redis === undefined ? {} : { redis, bullPrefix: `${config.redisKeyPrefix}bull` }),
     metrics,
   });
   tasks.coach = coach;
-  // Paid if you did it: met milestones claimed through the relayer, or the owner nudged to claim.
-  if (signer !== undefined && reader !== undefined && chain !== undefined) {
+  if (signer !== undefined && chain.reader !== undefined && chain.target !== undefined) {
     const autoSettle = createAutoSettle({
-      context: { store, clock, metrics, logger, chain },
+      context: { store, clock, metrics, logger, chain: chain.target },
       signer,
-      reader,
-      lock: redis
-        ? createRedisLock({ redis, keyPrefix: config.redisKeyPrefix })
-        : createStoreLock({ locks: store.locks }),
-      relayer,
+      reader: chain.reader,
+      lock: lockOf(assembly, redis),
+      relayer: chain.relayer,
       nudge: (parameters) => deployNudge(coach.deps, parameters),
     });
     tasks.autoSettle = autoSettle;
-    background.push({
-      name: "auto-settle",
-      start: () => autoSettle.start(config.keeper.intervalMs),
-      stop: () => autoSettle.stop(),
-    });
+    background.push(loopTask("auto-settle", autoSettle, config.keeper.intervalMs));
   }
   background.push({
     name: "coach",
@@ -399,10 +494,30 @@ async function assemble(
     },
     stop: () => coach.scheduler.stop(),
   });
+  return coach;
+}
 
+/** The `/api` routers, Strava's when it is configured (with its reconciliation loop). */
+function apiRoutes(
+  assembly: Assembly,
+  {
+    signer,
+    chain,
+    coach,
+    views,
+  }: {
+    signer: AttestationSigner | undefined;
+    chain: WiredChain;
+    coach: Coach;
+    views: CommitmentViewCache | undefined;
+  },
+): ApiRoute[] {
+  const { config, clock, logger, metrics, store, closer } = assembly;
+  const services = { store, clock, metrics, logger, chain: chain.target };
   // Uploads are parsed and hashed on worker threads (one per core, a bounded backlog: 503 when full).
   const parsePool = createWorkoutParsePool();
-  closers.push({ name: "workout parse pool", close: () => parsePool.close() });
+  closer.add("workout parse pool", () => parsePool.close());
+  const { relayer, reader } = chain;
   const routes: ApiRoute[] = [
     {
       path: "/workouts",
@@ -416,7 +531,7 @@ async function assemble(
         reader,
         relayer,
         idempotencyTtlMs: config.idempotencyTtlMs,
-        views: views?.cache,
+        views,
       }),
     },
     {
@@ -424,7 +539,7 @@ async function assemble(
       router: challengesRouter({
         store,
         clock,
-        chain,
+        chain: chain.target,
         pool:
           config.challengePool === undefined
             ? undefined
@@ -444,26 +559,36 @@ async function assemble(
     { path: "/", router: coach.router },
     { path: "/", router: reviewRouter({ ...services, operators: new Set(config.review.operators) }) },
   ];
+  const strava = wireStrava(assembly, services);
+  if (strava !== undefined) routes.push(strava);
+  return routes;
+}
 
-  if (config.strava !== undefined) {
-    const { settings, reconcileIntervalMs } = config.strava;
-    const strava = createStravaIntegration({
-      settings,
-      config,
-      store,
-      sink: providerIngestSink(services),
-      clock,
-      logger,
-    });
-    tasks.strava = strava.reconciler;
-    routes.push({ path: "/providers/strava", router: strava.router });
-    background.push({
-      name: "strava reconciliation",
-      start: () => strava.reconciler.start(reconcileIntervalMs),
-      stop: () => strava.close(),
-    });
-  }
+function wireStrava(
+  { config, clock, logger, store, background, tasks }: Assembly,
+  services: Parameters<typeof providerIngestSink>[0],
+): ApiRoute | undefined {
+  if (config.strava === undefined) return undefined;
+  const { settings, reconcileIntervalMs } = config.strava;
+  const strava = createStravaIntegration({
+    settings,
+    config,
+    store,
+    sink: providerIngestSink(services),
+    clock,
+    logger,
+  });
+  tasks.strava = strava.reconciler;
+  background.push({
+    name: "strava reconciliation",
+    start: () => strava.reconciler.start(reconcileIntervalMs),
+    stop: () => strava.close(),
+  });
+  return { path: "/providers/strava", router: strava.router };
+}
 
+/** Purges expired idempotency keys, sessions, SIWE nonces and OAuth states every `HOUSEKEEPING_INTERVAL_MS`. */
+function scheduleHousekeeping({ logger, store, background }: Assembly): void {
   const housekeeping = createPollLoop({
     name: "housekeeping",
     intervalMs: HOUSEKEEPING_INTERVAL_MS,
@@ -484,15 +609,21 @@ async function assemble(
     start: () => housekeeping.start(),
     stop: () => housekeeping.stop(),
   });
+}
 
+/** Samples the alerts' gauges (backlogs, operator balance, indexer lag, signer) every `OPS_SAMPLE_INTERVAL_MS`. */
+function scheduleOpsSampling(
+  { clock, logger, metrics, store, checks, background, tasks }: Assembly,
+  { signer, chain }: { signer: AttestationSigner | undefined; chain: WiredChain },
+): void {
   const probeSigner = checks.signer;
   const opsSampler = createOpsSampler({
     store,
     metrics,
     clock,
     logger,
-    chain: sampledChain,
-    operator,
+    chain: chain.sampled,
+    operator: chain.operator,
     signer:
       signer === undefined || probeSigner === undefined
         ? undefined
@@ -509,12 +640,26 @@ async function assemble(
       return undefined;
     },
   });
-  background.push({
-    name: "ops sampler",
-    start: () => opsSampling.start(),
-    stop: () => opsSampling.stop(),
-  });
+  background.push({ name: "ops sampler", start: () => opsSampling.start(), stop: () => opsSampling.stop() });
+}
 
+/** The public app (rate limits, sessions, the routes) and the internal one (`/metrics`, deep health). */
+function buildApps(
+  { config, clock, logger, metrics, store, checks }: Assembly,
+  {
+    sessions,
+    nonces,
+    redis,
+    routes,
+    chain,
+  }: {
+    sessions: SessionStore;
+    nonces: NonceStore;
+    redis: Redis | undefined;
+    routes: ApiRoute[];
+    chain: WiredChain;
+  },
+): { app: Express; internalApp: Express } {
   const limiter = createRateLimits({
     rules: config.rateLimits,
     redis,
@@ -533,7 +678,7 @@ async function assemble(
     store,
     health: { checks, details: healthDetails({ store, metrics }) },
     routes,
-    ...(chainClient === undefined ? {} : { chainClient }),
+    ...(chain.client === undefined ? {} : { chainClient: chain.client }),
   });
   const internalApp = createInternalApp({
     config,
@@ -541,7 +686,13 @@ async function assemble(
     metrics,
     health: { checks, details: healthDetails({ store, metrics }) },
   });
+  return { app, internalApp };
+}
 
+async function recordStart(
+  { config, store, background }: Assembly,
+  signer: AttestationSigner | undefined,
+): Promise<void> {
   await store.auditLog.append({
     actor: "system",
     action: "agent.started",
@@ -552,14 +703,19 @@ async function assemble(
       background: background.map((task) => task.name),
     },
   });
+}
 
+function agentHandle(
+  { logger, store, metrics, closer, background, tasks }: Assembly,
+  { app, internalApp, oracle }: { app: Express; internalApp: Express; oracle: string | undefined },
+): AssembleAgentReturnType {
   let started = false;
   return {
     app,
     internalApp,
     store,
     metrics,
-    oracle: signer?.address,
+    oracle,
     tasks,
     startBackground() {
       if (started) return;
@@ -577,42 +733,35 @@ async function assemble(
             .catch((error: unknown) => logger.error({ err: error, task: task.name }, "task failed to stop")),
         ),
       );
-      await closeAll();
+      await closer.close();
     },
   };
 }
 
-/**
- * The `GET /api/commitments/:id` cache (none when `COMMITMENT_VIEW_CACHE_SECONDS` is 0), kept true by this
- * process's store changes and, with Redis, by the other replicas' (relayed over pub/sub).
- */
-function commitmentViews({
-  config,
-  clock,
-  logger,
-  store,
-  redis,
-  closers,
-}: {
-  config: Config;
-  clock: Clock;
-  logger: Logger;
-  store: Store;
-  redis: Redis | undefined;
-  closers: { name: string; close: () => Promise<void> }[];
-}): { cache: CommitmentViewCache; relayed: (timeoutMs: number) => Promise<boolean> } | undefined {
-  if (config.commitmentViewCacheMs === 0) return undefined;
-  const cache = createCommitmentViewCache({ clock, ttlMs: config.commitmentViewCacheMs });
-  const unsubscribe = store.changes.subscribe(cache.invalidate);
-  closers.push({ name: "commitment view cache", close: async () => unsubscribe() });
-  if (redis === undefined) return { cache, relayed: async () => true };
-  const relay = redisChangeRelay({
-    redis,
-    keyPrefix: config.redisKeyPrefix,
-    changes: store.changes,
-    apply: cache.invalidate,
-    logger,
-  });
-  closers.push({ name: "store change relay", close: () => relay.close() });
-  return { cache, relayed: (timeoutMs) => relay.ready(timeoutMs) };
+/** A loop started with its interval, stopped after its current run. */
+function loopTask(
+  name: string,
+  loop: { start(intervalMs: number): void; stop(): Promise<void> },
+  intervalMs: number,
+): BackgroundTask {
+  return { name, start: () => loop.start(intervalMs), stop: () => loop.stop() };
+}
+
+/** A sender's task: at start, follows what a crash left pending first (logged, never awaited). */
+function resumeFirst(
+  logger: Logger,
+  pending: string,
+  service: { resumePending(): Promise<unknown> },
+  task: BackgroundTask,
+): BackgroundTask {
+  return {
+    ...task,
+    start: () => {
+      service.resumePending().then(
+        (resumed) => logger.info({ resumed }, `${task.name}: pending ${pending} followed`),
+        (error: unknown) => logger.error({ err: error }, `${task.name}: resuming pending ${pending} failed`),
+      );
+      task.start();
+    },
+  };
 }

@@ -14,6 +14,7 @@ const { systemClock } = await import("./clock.ts");
 const { ConfigError, loadConfig } = await import("./config.ts");
 const { startServer } = await import("./http/startServer.ts");
 const { createLogger } = await import("./logger.ts");
+const { Closer, CloserClosedError } = await import("./lifecycle/closer.ts");
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -34,32 +35,26 @@ const logger = createLogger({
 
 // Closers run in reverse order of start. Signal handlers come first, so a SIGTERM during boot (PGlite and other
 // libraries add signal listeners of their own, which disables Node's default exit) still stops the process.
-const closers: { name: string; close: () => Promise<void> }[] = [];
-let stopping = false;
+const closer = new Closer({
+  onError: (name, error) => logger.error({ err: error, component: name }, "error while shutting down"),
+});
 async function shutdown(reason: string, code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
+  if (closer.closing) return;
   logger.info({ reason }, "shutting down");
-  for (const { name, close } of closers.reverse()) {
-    try {
-      await close();
-    } catch (error) {
-      logger.error({ err: error, component: name }, "error while shutting down");
-    }
-  }
+  await closer.close();
   process.exit(code);
 }
 // Runs last: spans and error reports of the shutdown itself are exported too.
-closers.push({ name: "telemetry", close: () => telemetry.close(5_000) });
+closer.add("telemetry", () => telemetry.close(5_000));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 process.on("SIGINT", () => void shutdown("SIGINT", 0));
 
 try {
   const agent = await assembleAgent({ config, clock: systemClock, logger });
-  closers.push({ name: "agent", close: () => agent.close() });
-  if (!stopping) {
+  if (!closer.closing) {
+    closer.add("agent", () => agent.close());
     const server = await startServer({ app: agent.app, config, logger });
-    closers.push({ name: "http", close: () => server.close(10_000) });
+    closer.add("http", () => server.close(10_000));
     // /metrics and /health?deep=1 listen apart from the public port (http/internalApp.ts).
     const internal = await startServer({
       app: agent.internalApp,
@@ -69,7 +64,7 @@ try {
       host: config.internal.host,
       name: "internal listener",
     });
-    closers.push({ name: "internal http", close: () => internal.close(2_000) });
+    closer.add("internal http", () => internal.close(2_000));
     agent.startBackground();
     logger.info(
       { url: server.url, internalUrl: internal.url, oracle: agent.oracle ?? null },
@@ -77,8 +72,11 @@ try {
     );
   }
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  logger.fatal({ err: error }, `agent failed to start: ${message}`);
-  console.error(`agent: failed to start: ${message}`);
-  await shutdown("startup failure", 1);
+  // CloserClosedError: a signal came during start-up; the shutdown under way closes the rest and exits.
+  if (!(error instanceof CloserClosedError)) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: error }, `agent failed to start: ${message}`);
+    console.error(`agent: failed to start: ${message}`);
+    await shutdown("startup failure", 1);
+  }
 }

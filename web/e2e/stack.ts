@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { Closer } from "../../agent/src/lifecycle/closer.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 export const WEB_ROOT = resolve(import.meta.dirname, "..");
@@ -167,7 +168,6 @@ export async function startStack({
   const rpcUrl = `http://127.0.0.1:${chainPort}`;
   const agentUrl = `http://127.0.0.1:${agentPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
-  const children: ChildProcess[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), "ra-e2e-agent-"));
   const dist = outDir ?? mkdtempSync(join(tmpdir(), "ra-e2e-web-"));
   const deploymentFile = join(REPO_ROOT, "deployments", "localhost.json");
@@ -177,12 +177,17 @@ export async function startStack({
     else writeFileSync(deploymentFile, previousDeployment);
   };
 
-  const stop = async () => {
-    for (const child of children.reverse()) await stopDaemon(child);
-    restoreDeployment();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (outDir === undefined) rmSync(dist, { recursive: true, force: true });
-  };
+  // Newest first: the daemons (web, agent, chain), then the deployment record, the agent's data, the build.
+  const closer = new Closer({
+    onError: (name, error) =>
+      console.error(
+        `e2e: closing the ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+  });
+  if (outDir === undefined) closer.add("web build", () => rmSync(dist, { recursive: true, force: true }));
+  closer.add("agent data", () => rmSync(dataDir, { recursive: true, force: true }));
+  closer.add("deployment record", restoreDeployment);
+  const stop = () => closer.close();
 
   try {
     const node = startDaemon(
@@ -193,7 +198,7 @@ export async function startStack({
       {},
       log,
     );
-    children.push(node);
+    closer.add("chain", () => stopDaemon(node));
     await waitFor("the Hardhat node", () => rpcAnswers(rpcUrl), 90_000, node);
 
     await run("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], {
@@ -240,7 +245,7 @@ export async function startStack({
       },
       log,
     );
-    children.push(agent);
+    closer.add("agent", () => stopDaemon(agent));
     await waitFor("the agent", async () => (await fetch(`${agentUrl}/health`)).ok, 60_000, agent);
 
     const preview = startDaemon(
@@ -251,7 +256,7 @@ export async function startStack({
       {},
       log,
     );
-    children.push(preview);
+    closer.add("web", () => stopDaemon(preview));
     await waitFor("vite preview", async () => (await fetch(webUrl)).ok, 30_000, preview);
 
     return {
