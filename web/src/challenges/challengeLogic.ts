@@ -7,6 +7,13 @@ import { type Address, getAddress, type Hex, isAddress, zeroAddress } from "viem
 import type { ApiParticipant, ChallengePhase, Standing } from "../api/challengesClient.ts";
 import type { DeployedToken } from "../chain/deployments.ts";
 import {
+  type FlowEvent,
+  type FlowState,
+  type FlowStep,
+  type StepStatus,
+  stepFlowReducer,
+} from "../chain/stepFlow.ts";
+import {
   type CommitmentFormValues,
   type FormErrors as CommitmentFormErrors,
   type ValidCommitment,
@@ -256,16 +263,11 @@ export function checkJoinTarget(
     );
 }
 
-// --- Join: steps and state machine ---------------------------------------------------------------------------
+// --- Join: steps and state machine (chain/stepFlow.ts) -------------------------------------------------------
 
 export type JoinStepId = "permit" | "approve" | "join" | "confirm";
-export type JoinStepStatus = "todo" | "active" | "done" | "skipped";
-export interface JoinStep {
-  id: JoinStepId;
-  label: string;
-  status: JoinStepStatus;
-  detail?: string;
-}
+export type JoinStepStatus = StepStatus;
+export type JoinStep = FlowStep<JoinStepId>;
 
 export type JoinMethod = "eth" | "permit" | "approve";
 
@@ -293,56 +295,11 @@ export function plannedJoinSteps(method: JoinMethod, symbol: string): JoinStep[]
   return steps;
 }
 
-export type JoinState =
-  | { phase: "idle" }
-  | { phase: "running"; steps: JoinStep[] }
-  | { phase: "failed"; steps: JoinStep[]; error: unknown }
-  | { phase: "confirmed"; steps: JoinStep[]; commitmentId: bigint; txHash: Hex };
+export type JoinState = FlowState<JoinStepId>;
+export type JoinEvent = FlowEvent<JoinStepId>;
 
-export type JoinEvent =
-  | { type: "start"; steps: JoinStep[] }
-  | { type: "mark"; id: JoinStepId; status: JoinStepStatus; detail?: string }
-  | { type: "fail"; error: unknown }
-  | { type: "confirm"; commitmentId: bigint; txHash: Hex }
-  | { type: "reset" };
-
-/**
- * The join flow: idle → running (one step active at a time) → confirmed, or failed (the active step goes back to
- * "todo" so a retry starts there; steps already done stay done). Events that do not fit the phase are ignored.
- */
-export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
-  switch (event.type) {
-    case "start":
-      return state.phase === "running" ? state : { phase: "running", steps: event.steps };
-    case "mark":
-      if (state.phase !== "running") return state;
-      return {
-        phase: "running",
-        steps: state.steps.map((s) =>
-          s.id === event.id
-            ? { ...s, status: event.status, ...(event.detail !== undefined ? { detail: event.detail } : {}) }
-            : s,
-        ),
-      };
-    case "fail":
-      if (state.phase !== "running") return state;
-      return {
-        phase: "failed",
-        steps: state.steps.map((s) => (s.status === "active" ? { ...s, status: "todo" } : s)),
-        error: event.error,
-      };
-    case "confirm":
-      if (state.phase !== "running") return state;
-      return {
-        phase: "confirmed",
-        steps: state.steps.map((s) => (s.status === "active" ? { ...s, status: "done" } : s)),
-        commitmentId: event.commitmentId,
-        txHash: event.txHash,
-      };
-    case "reset":
-      return state.phase === "running" ? state : { phase: "idle" };
-  }
-}
+/** The join flow's state machine: the app's step flow (see `stepFlowReducer`) over the join steps. */
+export const joinReducer: (state: JoinState, event: JoinEvent) => JoinState = stepFlowReducer;
 
 /** `#/challenges/12` → 12n; the list (`#/challenges`) or anything else → undefined. */
 export function challengeIdOfHash(hash: string): bigint | undefined {

@@ -7,17 +7,15 @@
  *   owner);
  * - exit a commitment while the vault's `exitAvailable()` is true (anyone may; forfeited milestones go to the
  *   beneficiary, the rest back to the owner).
- * Every transaction is simulated first (a revert comes back as the decoded custom error before the wallet is
- * asked), then written and its receipt awaited (`mined`).
+ * Every transaction goes through chain/transactor.ts: simulated first (a revert comes back as the decoded custom
+ * error before the wallet is asked), then written and its receipt awaited.
  */
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type Address, erc20Abi, type Hex, zeroAddress } from "viem";
-import { useConfig } from "wagmi";
-import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import { type Address, zeroAddress } from "viem";
+import { readContract } from "wagmi/actions";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { Deployment } from "../chain/deployments.ts";
-
-type Config = ReturnType<typeof useConfig>;
+import { approve, readAllowance } from "../chain/tokenFunding.ts";
+import { transact, useWalletMutation } from "../chain/transactor.ts";
 
 export interface AppealPlan {
   /** The allowance to approve first (ERC-20 whose allowance is short), or null. */
@@ -41,13 +39,6 @@ export function planAppeal({
   return { approve: allowance >= bond ? null : bond, value: 0n };
 }
 
-/** Waits for a written transaction's receipt; throws when it reverted on chain. */
-async function mined(config: Config, chainId: number, hash: Hex): Promise<Hex> {
-  const receipt = await waitForTransactionReceipt(config, { chainId, hash });
-  if (receipt.status !== "success") throw new Error(`The transaction ${hash} was reverted.`);
-  return hash;
-}
-
 export interface AppealRef {
   commitmentId: bigint;
   index: number;
@@ -57,13 +48,11 @@ export interface AppealRef {
 
 /** Appeals one milestone: reads the bond from the vault, approves the token if needed, then appeals. */
 export function useAppealMilestone(deployment: Deployment, account: Address | undefined) {
-  const config = useConfig();
-  const queryClient = useQueryClient();
   const { chainId } = deployment;
   const vault = deployment.vault.address;
-  return useMutation({
-    mutationFn: async ({ commitmentId, index, token }: AppealRef) => {
-      if (account === undefined) throw new Error("Connect a wallet first.");
+  return useWalletMutation(
+    account,
+    async ({ config, account }, { commitmentId, index, token }: AppealRef) => {
       const bond = await readContract(config, {
         chainId,
         address: vault,
@@ -71,29 +60,11 @@ export function useAppealMilestone(deployment: Deployment, account: Address | un
         functionName: "appealBond",
         args: [commitmentId, BigInt(index)],
       });
-      const allowance =
-        token === zeroAddress
-          ? 0n
-          : await readContract(config, {
-              chainId,
-              address: token,
-              abi: erc20Abi,
-              functionName: "allowance",
-              args: [account, vault],
-            });
+      const funding = { chainId, token, owner: account, spender: vault };
+      const allowance = token === zeroAddress ? 0n : await readAllowance(config, funding);
       const plan = planAppeal({ token, bond, allowance });
-      if (plan.approve !== null) {
-        const approve = await simulateContract(config, {
-          chainId,
-          account,
-          address: token,
-          abi: erc20Abi,
-          functionName: "approve",
-          args: [vault, plan.approve],
-        });
-        await mined(config, chainId, await writeContract(config, approve.request));
-      }
-      const appeal = await simulateContract(config, {
+      if (plan.approve !== null) await approve(config, { ...funding, amount: plan.approve });
+      const { hash } = await transact(config, {
         chainId,
         account,
         address: vault,
@@ -102,21 +73,17 @@ export function useAppealMilestone(deployment: Deployment, account: Address | un
         args: [commitmentId, BigInt(index)],
         value: plan.value,
       });
-      const hash = await mined(config, chainId, await writeContract(config, appeal.request));
       return { hash, index, bond, approved: plan.approve !== null };
     },
-    onSettled: () => queryClient.invalidateQueries(),
-  });
+  );
 }
 
 /** Expires an appeal nobody ruled on in time: the share and the bond go back to the owner. */
 export function useExpireAppeal(deployment: Deployment, account: Address | undefined) {
-  const config = useConfig();
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: async ({ commitmentId, index }: { commitmentId: bigint; index: number }) => {
-      if (account === undefined) throw new Error("Connect a wallet first.");
-      const sim = await simulateContract(config, {
+  return useWalletMutation(
+    account,
+    async ({ config, account }, { commitmentId, index }: { commitmentId: bigint; index: number }) => {
+      const { hash } = await transact(config, {
         chainId: deployment.chainId,
         account,
         address: deployment.vault.address,
@@ -124,31 +91,22 @@ export function useExpireAppeal(deployment: Deployment, account: Address | undef
         functionName: "expireAppeal",
         args: [commitmentId, BigInt(index)],
       });
-      const hash = await mined(config, deployment.chainId, await writeContract(config, sim.request));
       return { hash, index };
     },
-    onSettled: () => queryClient.invalidateQueries(),
-  });
+  );
 }
 
 /** Exits a commitment while the vault's `exitAvailable()` is true. */
 export function useExitCommitment(deployment: Deployment, account: Address | undefined) {
-  const config = useConfig();
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: async (commitmentId: bigint) => {
-      if (account === undefined) throw new Error("Connect a wallet first.");
-      const sim = await simulateContract(config, {
-        chainId: deployment.chainId,
-        account,
-        address: deployment.vault.address,
-        abi: commitmentVaultAbi,
-        functionName: "exit",
-        args: [commitmentId],
-      });
-      const hash = await mined(config, deployment.chainId, await writeContract(config, sim.request));
-      return { hash, commitmentId };
-    },
-    onSettled: () => queryClient.invalidateQueries(),
+  return useWalletMutation(account, async ({ config, account }, commitmentId: bigint) => {
+    const { hash } = await transact(config, {
+      chainId: deployment.chainId,
+      account,
+      address: deployment.vault.address,
+      abi: commitmentVaultAbi,
+      functionName: "exit",
+      args: [commitmentId],
+    });
+    return { hash, commitmentId };
   });
 }

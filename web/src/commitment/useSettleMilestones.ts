@@ -2,15 +2,13 @@
  * Claims and slashes from the dashboard. Claim: gather the oracle quorum for each milestone from every oracle agent
  * of the deployment (oracles/quorum.ts: `threshold` signatures, sorted by signer), then submit `claimMilestone` —
  * several at once in one transaction through the vault's `multicall`. Slash: settle missed
- * windows (permissionless once the claim deadline passed), batched the same way. Each call is simulated first,
- * so a revert comes back as a decoded custom error.
+ * windows (permissionless once the claim deadline passed), batched the same way. Each batch goes through
+ * chain/transactor.ts: simulated first, so a revert comes back as a decoded custom error.
  */
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type Address, encodeFunctionData, type Hex } from "viem";
-import { useConfig } from "wagmi";
-import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { Deployment } from "../chain/deployments.ts";
+import { transact, useWalletMutation, type Wallet } from "../chain/transactor.ts";
 import { gatherMilestoneQuorum, quorumCalldata, readOracleSet } from "../oracles/quorumClaim.ts";
 
 export interface MilestoneRef {
@@ -43,13 +41,8 @@ export function slashCalldata(ref: MilestoneRef): Hex {
   });
 }
 
-async function sendBatch(
-  config: ReturnType<typeof useConfig>,
-  deployment: Deployment,
-  account: Address,
-  calls: Hex[],
-): Promise<Hex> {
-  const sim = await simulateContract(config, {
+async function sendBatch({ config, account }: Wallet, deployment: Deployment, calls: Hex[]): Promise<Hex> {
+  const { hash } = await transact(config, {
     chainId: deployment.chainId,
     account,
     address: deployment.vault.address,
@@ -57,49 +50,34 @@ async function sendBatch(
     functionName: "multicall",
     args: [calls],
   });
-  const hash = await writeContract(config, sim.request);
-  const receipt = await waitForTransactionReceipt(config, { chainId: deployment.chainId, hash });
-  if (receipt.status !== "success") throw new Error(`The transaction ${hash} was reverted.`);
   return hash;
 }
 
 export function useClaimMilestones(deployment: Deployment, account: Address | undefined) {
-  const config = useConfig();
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: async (refs: MilestoneRef[]) => {
-      if (account === undefined) throw new Error("Connect a wallet first.");
-      const batch = refs.slice(0, MAX_BATCH);
-      // Every oracle agent of the deployment is asked; `threshold` signatures over one attestation per milestone.
-      const set = await readOracleSet(config, deployment);
-      const quorums = [];
-      for (const ref of batch)
-        quorums.push(
-          await gatherMilestoneQuorum({
-            deployment,
-            set,
-            commitmentId: ref.commitmentId,
-            index: ref.index,
-            config,
-          }),
-        );
-      const hash = await sendBatch(config, deployment, account, quorums.map(quorumCalldata));
-      return { hash, count: batch.length };
-    },
-    onSettled: () => queryClient.invalidateQueries(),
+  return useWalletMutation(account, async (wallet, refs: MilestoneRef[]) => {
+    const batch = refs.slice(0, MAX_BATCH);
+    // Every oracle agent of the deployment is asked; `threshold` signatures over one attestation per milestone.
+    const set = await readOracleSet(wallet.config, deployment);
+    const quorums = [];
+    for (const ref of batch)
+      quorums.push(
+        await gatherMilestoneQuorum({
+          deployment,
+          set,
+          commitmentId: ref.commitmentId,
+          index: ref.index,
+          config: wallet.config,
+        }),
+      );
+    const hash = await sendBatch(wallet, deployment, quorums.map(quorumCalldata));
+    return { hash, count: batch.length };
   });
 }
 
 export function useSlashMilestones(deployment: Deployment, account: Address | undefined) {
-  const config = useConfig();
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: async (refs: MilestoneRef[]) => {
-      if (account === undefined) throw new Error("Connect a wallet first.");
-      const batch = refs.slice(0, MAX_BATCH);
-      const hash = await sendBatch(config, deployment, account, batch.map(slashCalldata));
-      return { hash, count: batch.length };
-    },
-    onSettled: () => queryClient.invalidateQueries(),
+  return useWalletMutation(account, async (wallet, refs: MilestoneRef[]) => {
+    const batch = refs.slice(0, MAX_BATCH);
+    const hash = await sendBatch(wallet, deployment, batch.map(slashCalldata));
+    return { hash, count: batch.length };
   });
 }

@@ -33,7 +33,7 @@ import {
   workoutsInWords,
 } from "../challenges/challengeLogic.ts";
 import { CreateChallengeForm } from "../challenges/CreateChallengeForm.tsx";
-import { Steps } from "../challenges/FormParts.tsx";
+import { Steps } from "../components/Steps.tsx";
 import { usePoolSeat } from "../challenges/challengeReads.ts";
 import {
   useClaimWinnings,

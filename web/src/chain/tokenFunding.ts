@@ -1,0 +1,105 @@
+/**
+ * Letting a contract (vault or challenge pool) take an ERC-20 stake from the owner: either one EIP-2612 permit
+ * signature (no transaction), or an `approve` transaction, skipped when the allowance already covers the amount.
+ */
+import { type Address, type Hex, parseSignature } from "viem";
+import type { Config } from "wagmi";
+import { readContract, signTypedData } from "wagmi/actions";
+import { mockERC20PermitAbi } from "../../../deployments/abi.ts";
+import { mined, simulateAndWrite } from "./transactor.ts";
+
+const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+export interface TokenFundingParameters {
+  chainId: number;
+  token: Address;
+  owner: Address;
+  spender: Address;
+  amount: bigint;
+}
+
+/** The permit's deadline and signature, split the way `…WithPermit(…, deadline, v, r, s)` takes them. */
+export interface PermitReturnType {
+  deadline: bigint;
+  v: number;
+  r: Hex;
+  s: Hex;
+}
+
+/** Signs an EIP-2612 permit valid for one hour, with the token's own EIP-712 domain and the owner's nonce. */
+export async function signPermit(
+  config: Config,
+  { chainId, token, owner, spender, amount }: TokenFundingParameters,
+): Promise<PermitReturnType> {
+  const [domain, nonce] = await Promise.all([
+    readContract(config, { chainId, address: token, abi: mockERC20PermitAbi, functionName: "eip712Domain" }),
+    readContract(config, {
+      chainId,
+      address: token,
+      abi: mockERC20PermitAbi,
+      functionName: "nonces",
+      args: [owner],
+    }),
+  ]);
+  const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+  const signature = await signTypedData(config, {
+    account: owner,
+    domain: { name: domain[1], version: domain[2], chainId: Number(domain[3]), verifyingContract: domain[4] },
+    types: PERMIT_TYPES,
+    primaryType: "Permit",
+    message: { owner, spender, value: amount, nonce, deadline },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return { deadline, v: Number(v ?? BigInt(27 + yParity)), r, s };
+}
+
+/** The owner's current allowance to the spender. */
+export function readAllowance(
+  config: Config,
+  { chainId, token, owner, spender }: Omit<TokenFundingParameters, "amount">,
+): Promise<bigint> {
+  return readContract(config, {
+    chainId,
+    address: token,
+    abi: mockERC20PermitAbi,
+    functionName: "allowance",
+    args: [owner, spender],
+  });
+}
+
+/** Sends `approve(spender, amount)` and waits until it is mined; `onSent` runs once the wallet has sent it. */
+export async function approve(
+  config: Config,
+  { chainId, token, owner, spender, amount }: TokenFundingParameters,
+  onSent?: () => void,
+): Promise<void> {
+  const hash = await simulateAndWrite(config, {
+    chainId,
+    account: owner,
+    address: token,
+    abi: mockERC20PermitAbi,
+    functionName: "approve",
+    args: [spender, amount],
+  });
+  onSent?.();
+  await mined(config, chainId, hash);
+}
+
+/** Approves only when the allowance is short of the amount; says which it did. */
+export async function approveIfShort(
+  config: Config,
+  parameters: TokenFundingParameters,
+  onSent?: () => void,
+): Promise<"approved" | "already-approved"> {
+  if ((await readAllowance(config, parameters)) >= parameters.amount) return "already-approved";
+  await approve(config, parameters, onSent);
+  return "approved";
+}
