@@ -3,6 +3,7 @@
  * `process.env`. A wrong value stops the boot with a `ConfigError` whose message is one line naming the
  * variable and what is wrong, never the value itself (it may be a secret).
  */
+import { isLocalChain, LOCAL_CHAIN_ID } from "@resolution-autopilot/vocabulary/chains";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
 import {
@@ -81,8 +82,8 @@ export interface Config {
   /** `multicall3`: where the keeper batches slashes through `aggregate3` (used only if code is there). */
   keeper: { enabled: boolean; intervalMs: number; maxPerTx: number; maxPerRun: number; multicall3: Address };
   /**
-   * `chain`: the agent's clock follows the local chain's time when it is moved forward (chain 31337 only; the
-   * demo, the browser tests, `npm start`). `system`: the wall clock.
+   * `chain`: the agent's clock follows the local chain's time when it is moved forward (`LOCAL_CHAIN_ID` only:
+   * the demo, the browser tests, `npm start`). `system`: the wall clock.
    */
   clockSource: "system" | "chain";
   /** Gasless claims (`POST .../claim`), off by default. */
@@ -151,7 +152,7 @@ const envSchema = z.object({
     })
     .optional(),
   CHAIN_ID: integer(1, Number.MAX_SAFE_INTEGER, "must be a positive whole number (EIP-155 chain id)").default(
-    31337,
+    LOCAL_CHAIN_ID,
   ),
   RPC_URL: urlWithProtocols(["http:", "https:", "ws:", "wss:"], "must be an http(s) or ws(s) URL").optional(),
   DATABASE_URL: urlWithProtocols(
@@ -294,10 +295,10 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
   if (e.RELAYER_ENABLED && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
     throw invalid("RELAYER_ENABLED", "needs RPC_URL, VAULT_ADDRESS and OPERATOR_PRIVATE_KEY");
   }
-  if (e.CLOCK_SOURCE === "chain" && (e.CHAIN_ID !== 31337 || e.RPC_URL === undefined)) {
+  if (e.CLOCK_SOURCE === "chain" && (!isLocalChain(e.CHAIN_ID) || e.RPC_URL === undefined)) {
     throw invalid(
       "CLOCK_SOURCE",
-      "chain is for a local development chain only (needs RPC_URL and CHAIN_ID=31337)",
+      `chain is for a local development chain only (needs RPC_URL and CHAIN_ID=${LOCAL_CHAIN_ID})`,
     );
   }
   if (e.KEEPER_ENABLED === true && (!chainReady || e.OPERATOR_PRIVATE_KEY === undefined)) {
@@ -340,7 +341,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
         : { address: e.CHALLENGE_POOL_ADDRESS, deploymentBlock: e.CHALLENGE_POOL_DEPLOYMENT_BLOCK },
     operatorPrivateKey: e.OPERATOR_PRIVATE_KEY,
     indexer: {
-      confirmations: e.INDEXER_CONFIRMATIONS ?? (e.CHAIN_ID === 31337 ? 0 : 2),
+      confirmations: e.INDEXER_CONFIRMATIONS ?? (isLocalChain(e.CHAIN_ID) ? 0 : 2),
       maxBlockRange: e.INDEXER_MAX_BLOCK_RANGE,
       pollIntervalMs: e.INDEXER_POLL_INTERVAL_MS,
     },

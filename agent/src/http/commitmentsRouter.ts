@@ -11,6 +11,7 @@
  * `:id` is a decimal uint256 and `:index` a milestone number (400 otherwise). Without a configured vault every route
  * answers 503 `vault_not_configured`. Both POSTs honour `Idempotency-Key`.
  */
+import { MAX_MILESTONES } from "@resolution-autopilot/vocabulary/contractLimits";
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import type { AttestationSigner } from "../attestation/signer.ts";
@@ -56,8 +57,6 @@ export interface CommitmentsRouterParameters {
 export type CommitmentsRouterReturnType = Router;
 
 const MAX_UINT256 = 2n ** 256n - 1n;
-/** The vault's upper bound on milestones per commitment. */
-const MAX_MILESTONES = 104;
 /** Most extra oracle signatures a claim may carry (the vault's oracle set is far smaller). */
 const MAX_EXTRA_SIGNATURES = 32;
 

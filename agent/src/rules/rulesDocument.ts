@@ -1,49 +1,17 @@
-import canonicalize from "canonicalize";
-import { type Hex, keccak256, toBytes } from "viem";
-import { z } from "zod";
+/**
+ * The agent's door to the shared rules document (packages/vocabulary): the schema and hash live there, once for
+ * agent, web app and scripts; this module turns an invalid document into the agent's `ValidationError`.
+ */
+import { hashRulesDocument, type RulesDocument, rulesDocumentSchema } from "@resolution-autopilot/vocabulary";
+import type { Hex } from "viem";
 import { ValidationError } from "../errors.ts";
 
-/** Sports a rules document can name (the Workout `sport` values). */
-export const SPORTS = ["run", "ride", "walk", "swim", "strength", "row", "other"] as const;
-export type Sport = (typeof SPORTS)[number];
-
-function isIanaTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The rules document a commitment's `rulesHash` commits to (PRODUCT.md, "Rules document"). Strict: unknown
- * keys are errors, so two people cannot hash "the same rules" with different extra fields by accident.
- */
-export const rulesDocumentSchema = z
-  .object({
-    version: z.literal(1),
-    timezone: z
-      .string()
-      .min(1)
-      .max(64)
-      .refine(isIanaTimeZone, "must be an IANA time zone, e.g. Europe/Berlin"),
-    perMilestone: z
-      .object({
-        minWorkouts: z.number().int().min(1).max(50),
-        minMinutes: z.number().int().min(0).max(600),
-        activities: z
-          .array(z.enum(SPORTS))
-          .min(1)
-          .max(SPORTS.length)
-          .refine((a) => new Set(a).size === a.length, "must not repeat an activity"),
-      })
-      .strict(),
-    evidence: z.enum(["device", "any"]),
-  })
-  .strict();
-
-export type RulesDocument = z.infer<typeof rulesDocumentSchema>;
+export {
+  type RulesDocument,
+  rulesDocumentSchema,
+  SPORTS,
+  type Sport,
+} from "@resolution-autopilot/vocabulary";
 
 export interface CanonicalRules {
   document: RulesDocument;
@@ -72,9 +40,5 @@ export function canonicalizeRules(input: unknown): CanonicalRules {
       },
     });
   }
-  const canonical = canonicalize(parsed.data);
-  if (canonical === undefined) {
-    throw new ValidationError({ code: "invalid_rules", message: "rules document cannot be serialised" });
-  }
-  return { document: parsed.data, canonical, rulesHash: keccak256(toBytes(canonical)) };
+  return { document: parsed.data, ...hashRulesDocument(parsed.data) };
 }

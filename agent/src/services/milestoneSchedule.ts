@@ -3,8 +3,15 @@
  * is `[start + i*period, start + (i+1)*period)`, its claim deadline (before any pause) is the window end plus
  * `grace`, and each milestone's share is `amount / milestones` with the remainder on the last one. PURE.
  */
-import type { MilestoneState } from "../store/schema.ts";
+import {
+  APPEAL_PERIOD_SECONDS,
+  appealBondOf as appealBondOfShare,
+  type MilestoneState,
+  milestoneShareOf as shareOf,
+} from "@resolution-autopilot/vocabulary";
 import type { MilestoneWindow } from "../workouts/index.ts";
+
+export { APPEAL_PERIOD_SECONDS };
 
 /** The commitment facts the schedule depends on (a cache row or an on-chain read both fit). */
 export interface CommitmentSchedule {
@@ -52,11 +59,9 @@ export function milestoneIndexAt(schedule: CommitmentSchedule, timeMs: number): 
   return index < schedule.milestones ? index : undefined;
 }
 
-/** Share of milestone `index`: `amount / milestones`, the last one takes the remainder. */
+/** Share of milestone `index`: `amount / milestones`, the last one takes the remainder (the vocabulary's formula). */
 export function milestoneShareOf(schedule: CommitmentSchedule, index: number): bigint {
-  const count = BigInt(schedule.milestones);
-  const each = schedule.amount / count;
-  return index === schedule.milestones - 1 ? schedule.amount - each * (count - 1n) : each;
+  return shareOf(schedule.amount, schedule.milestones, index);
 }
 
 /**
@@ -71,13 +76,9 @@ export function milestoneStateOf(
   return schedule.closed && (state === "Open" || state === "Appealed") ? "Refunded" : state;
 }
 
-/** The vault's `APPEAL_PERIOD` (v2): unpaused seconds after an appeal before anyone may `expireAppeal` it. */
-export const APPEAL_PERIOD_SECONDS = 14 * 24 * 3600;
-
 /** `appealBond(id, index)` (v2): a tenth of the milestone's share, at least 1 unit. */
 export function appealBondOf(schedule: CommitmentSchedule, index: number): bigint {
-  const bond = milestoneShareOf(schedule, index) / 10n;
-  return bond === 0n ? 1n : bond;
+  return appealBondOfShare(milestoneShareOf(schedule, index));
 }
 
 /**

@@ -11,6 +11,7 @@
  * - Tables are unqualified (no schema prefix) so a deployment or a test run can place them in any schema via
  *   `search_path`; for the same reason there are no foreign keys (drizzle-kit qualifies their targets).
  */
+import type { MilestoneState } from "@resolution-autopilot/vocabulary/milestoneState";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -62,9 +63,11 @@ export interface SportDetail {
   declared?: string;
 }
 
-/** On-chain `MilestoneState`, by name, in the contract's order (v2 appended `Appealed`). */
-export const milestoneStates = ["Open", "Released", "Slashed", "Refunded", "Appealed"] as const;
-export type MilestoneState = (typeof milestoneStates)[number];
+/** On-chain `MilestoneState`, by name, in the contract's order (generated from the contract: packages/vocabulary). */
+export {
+  MILESTONE_STATES as milestoneStates,
+  type MilestoneState,
+} from "@resolution-autopilot/vocabulary/milestoneState";
 
 /** An owner's appeal of a milestone, as the vault's `appealOf` reports it (v2). */
 export interface MilestoneAppeal {

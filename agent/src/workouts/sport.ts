@@ -3,8 +3,9 @@
  * strings and Strava's numeric GPX types) to the seven sports of the product. The GPX words of each exporter
  * (Strava, Garmin Connect, Komoot, Apple Health exporters, OsmAnd, Runkeeper) are listed in README.md.
  */
-export const SPORTS = ["run", "ride", "walk", "swim", "strength", "row", "other"] as const;
-export type Sport = (typeof SPORTS)[number];
+import type { Sport } from "@resolution-autopilot/vocabulary";
+
+export { SPORTS, type Sport } from "@resolution-autopilot/vocabulary";
 
 export interface MapSportParameters {
   /** The main sport label (FIT `sport`, TCX `Sport`, GPX `<type>`). */
