@@ -7,6 +7,10 @@
  *   (RFC 8785) JSON of the parsed body by default, or what `fingerprint` returns (uploads: the file's hash).
  * - First use: the request runs; a success is recorded before it is sent. Any other answer, 4xx or 5xx (and a
  *   request that never answers), releases the key instead, so a retry runs again.
+ * - The client leaving before the answer (its own timeout) does not release the key: the handler may still finish
+ *   (an upload stored stays stored), and a retry must get that answer replayed, not a second run's (which would
+ *   call the user's own workout a `duplicate`). Until the answer comes a retry gets 409 in progress; a handler
+ *   that never answers gives the key up after `abandonedReleaseMs`.
  * - Retry with the same request: the recorded status and body are replayed, with `Idempotent-Replayed: true`.
  * - Same key, different request → 422 `idempotency_key_reused`; the first request still running → 409
  *   `idempotency_key_in_progress`.
@@ -36,6 +40,8 @@ export interface IdempotencyParameters {
   ttlMs?: number;
   /** The body's fingerprint; default the canonical JSON of `req.body`. */
   fingerprint?: (req: Request) => string;
+  /** After the client left, how long the handler's answer is waited for before the key is given up, ms. Default 60 s. */
+  abandonedReleaseMs?: number;
 }
 
 function jsonFingerprint(req: Request): string {
@@ -95,6 +101,7 @@ export function idempotency({
   logger,
   ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS,
   fingerprint = jsonFingerprint,
+  abandonedReleaseMs = 60_000,
 }: IdempotencyParameters): RequestHandler {
   return async (req, res, next) => {
     const key = keyOf(req);
@@ -172,10 +179,14 @@ export function idempotency({
       },
     });
     res.once("close", () => {
-      if (!settled) {
-        settled = true;
-        void release();
-      }
+      if (settled) return;
+      // The client left first: the handler's answer (sent into the closed connection) still settles the key.
+      setTimeout(() => {
+        if (!settled) {
+          settled = true;
+          void release();
+        }
+      }, abandonedReleaseMs).unref();
     });
     next();
   };

@@ -228,3 +228,99 @@ describe("Idempotency-Key and the request timeout", function () {
     await finished;
   });
 });
+
+describe("Idempotency-Key when the client leaves before the answer", function () {
+  this.timeout(60_000);
+  let harness: RoutesHarness;
+  let cookie: string;
+  const account = newAccount();
+  let runs = 0;
+  let finished: Promise<void> = Promise.resolve();
+
+  before(async () => {
+    const slow = Router();
+    harness = await openRoutesHarness({});
+    const answerAfter = (ms: number, status: number) => (_req: Request, res: import("express").Response) => {
+      runs += 1;
+      const run = runs;
+      finished = new Promise((resolve) =>
+        setTimeout(() => {
+          if (status >= 400) res.status(status).json({ code: "failed" });
+          else res.status(status).json({ run });
+          resolve();
+        }, ms),
+      );
+    };
+    slow.post(
+      "/ok",
+      requireSession,
+      idempotency({ store: harness.store, logger: harness.logger }),
+      answerAfter(300, 201),
+    );
+    slow.post(
+      "/fails",
+      requireSession,
+      idempotency({ store: harness.store, logger: harness.logger }),
+      answerAfter(300, 500),
+    );
+    slow.post(
+      "/never",
+      requireSession,
+      idempotency({ store: harness.store, logger: harness.logger, abandonedReleaseMs: 200 }),
+      () => {
+        runs += 1;
+      },
+    );
+    harness.routes.use("/left", slow);
+    cookie = await cookieFor(harness, account);
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  const post = (path: string, key: string) =>
+    request(harness.app).post(`/api/left/${path}`).set("Cookie", cookie).set("Idempotency-Key", key);
+  const leave = async (path: string, key: string) => {
+    const error = await post(path, key)
+      .timeout(50)
+      .then(
+        () => undefined,
+        (e: unknown) => e as { timeout?: number },
+      );
+    expect(error?.timeout, "the client gave up").to.equal(50);
+  };
+
+  it("records the answer the handler gives after the client left, and replays it to the retry", async () => {
+    runs = 0;
+    await leave("ok", "left-1");
+    // While the handler still runs, a retry is told to come back.
+    const early = await post("ok", "left-1");
+    expect(early.status).to.equal(409);
+    expect(early.body.code).to.equal("idempotency_key_in_progress");
+    await finished;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const retry = await post("ok", "left-1");
+    expect(retry.status).to.equal(201);
+    expect(retry.headers["idempotent-replayed"]).to.equal("true");
+    expect(retry.body).to.deep.equal({ run: 1 });
+    expect(runs).to.equal(1);
+  });
+
+  it("releases the key when the handler fails after the client left, so a retry runs again", async () => {
+    runs = 0;
+    await leave("fails", "left-2");
+    await finished;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const retry = await post("fails", "left-2");
+    expect(retry.status).to.equal(500);
+    expect(retry.headers["idempotent-replayed"]).to.equal(undefined);
+    expect(runs).to.equal(2);
+  });
+
+  it("gives the key up when the handler never answers after the client left", async () => {
+    runs = 0;
+    await leave("never", "left-3");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await harness.store.idempotencyKeys.get({ owner: account.address, key: "left-3" })).to.equal(null);
+  });
+});
