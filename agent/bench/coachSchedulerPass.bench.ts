@@ -7,9 +7,6 @@
  * database: the bench seeds it). BENCH_CPU_PROFILE=<dir> writes a CPU profile of the first pass.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { Session } from "node:inspector/promises";
-import { join } from "node:path";
 import { createInAppChannel } from "../src/coach/channels/inAppChannel.ts";
 import type { CoachDependencies } from "../src/coach/coachDependencies.ts";
 import { runCoachPass } from "../src/coach/scheduler/runCoachPass.ts";
@@ -18,6 +15,7 @@ import { ManualClock } from "../src/clock.ts";
 import { createLogger } from "../src/logger.ts";
 import { canonicalizeRules } from "../src/rules/rulesDocument.ts";
 import { openStore } from "../src/store/openStore.ts";
+import { CpuProfile } from "./cpuProfile.ts";
 
 const args = process.argv.slice(2);
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 10_000);
@@ -90,22 +88,11 @@ const deps: CoachDependencies = {
 };
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const rssBefore = process.memoryUsage().rss;
-const profileDir = process.env.BENCH_CPU_PROFILE;
-const session = profileDir === undefined ? undefined : new Session();
-if (session !== undefined) {
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-}
+const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
 const start = performance.now();
 const result = await runCoachPass(deps, { maxCommitments: count + 1 });
 const passMs = performance.now() - start;
-if (session !== undefined && profileDir !== undefined) {
-  const { profile } = await session.post("Profiler.stop");
-  await mkdir(profileDir, { recursive: true });
-  await writeFile(join(profileDir, "coachPass.cpuprofile"), JSON.stringify(profile));
-  session.disconnect();
-}
+await profile?.stop("coachPass");
 const rssAfter = process.memoryUsage().rss;
 console.log(
   `coach scheduler pass, ${databaseUrl === undefined ? "PGlite in memory" : "PostgreSQL"}, Node ${process.versions.node} (seeding took ${(seedMs / 1000).toFixed(1)} s)`,

@@ -32,13 +32,13 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
-import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import express from "express";
 import { pino } from "pino";
+import type { Hex } from "viem";
 import { milestoneTypedData, signMilestoneAttestation } from "../src/attestation/milestoneAttestation.ts";
 import { privateKeySigner } from "../src/attestation/signer.ts";
 import { cachedSessionStore } from "../src/auth/sessionCache.ts";
@@ -66,6 +66,7 @@ import {
 } from "../test/http/routesHarness.ts";
 import { signIn } from "../test/http/signIn.ts";
 import { TEST_ENV } from "../test/http/testApp.ts";
+import { CpuProfile } from "./cpuProfile.ts";
 import { printTable } from "./printTable.ts";
 
 /** What the parent asks the load-generating child to run. */
@@ -230,13 +231,7 @@ async function runTarget(
   key: string,
   spec: LoadSpec,
 ): Promise<LoadResult & { peakRss: number; cpuMs: number }> {
-  const profileDir = process.env.BENCH_CPU_PROFILE;
-  const profiler = profileDir === undefined ? undefined : new Session();
-  if (profiler !== undefined) {
-    profiler.connect();
-    await profiler.post("Profiler.enable");
-    await profiler.post("Profiler.start");
-  }
+  const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
   let peakRss = process.memoryUsage().rss;
   const cpuStart = process.cpuUsage();
   const sampler = setInterval(() => {
@@ -259,11 +254,7 @@ async function runTarget(
   } finally {
     clearInterval(sampler);
     if (child.exitCode === null) child.kill();
-    if (profiler !== undefined && profileDir !== undefined) {
-      const { profile } = await profiler.post("Profiler.stop");
-      await writeFile(join(profileDir, `${key}.cpuprofile`), JSON.stringify(profile));
-      profiler.disconnect();
-    }
+    await profile?.stop(key);
   }
 }
 
@@ -295,24 +286,50 @@ async function perSecond(seconds: number, task: (i: number) => Promise<unknown>)
   return done / ((performance.now() - start) / 1000);
 }
 
-async function main(): Promise<void> {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
-  // BENCH_ONLY=get (or bare,get,post): run only these targets, e.g. under --cpu-prof.
-  const only = process.env.BENCH_ONLY?.split(",");
-  const rssAtStart = process.memoryUsage().rss;
+/** BENCH_* settings: seconds per target, interleaved rounds, connections, and which targets (all by default). */
+interface BenchSettings {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  /** BENCH_ONLY=get (or bare,get,post): run only these targets, e.g. under --cpu-prof. */
+  only: string[] | undefined;
+}
 
-  // The bare baseline.
+function benchSettings(): BenchSettings {
+  return {
+    seconds: Number(process.env.BENCH_SECONDS ?? 10),
+    rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+    only: process.env.BENCH_ONLY?.split(","),
+  };
+}
+
+/** The bare baseline: Express 5 answering `{ ok: true }`. */
+function startBareServer(): Promise<Listening> {
   const bareApp = express();
   bareApp.get("/", (_req, res) => {
     res.json({ ok: true });
   });
-  const bare = await listen(bareApp);
+  return listen(bareApp);
+}
 
-  // The agent's stack, wired as assembleAgent does without Redis (sessions and nonces in the store).
-  // A 28-day window so a run has ~38,000 distinct one-minute slots before "now" to log workouts into.
-  const period = 28 * DAY;
+type Listening = Awaited<ReturnType<typeof listen>>;
+
+/** The agent's stack and what the bench seeds and measures through it. */
+interface AgentStack {
+  server: Listening;
+  store: Awaited<ReturnType<typeof openStore>>;
+  clock: ManualClock;
+  app: express.Express;
+  /** The vault as the commitment routes read it (in memory). */
+  reader: MemoryVaultReader;
+}
+
+/**
+ * The agent's stack, wired as assembleAgent does without Redis (sessions and nonces in the store), with the
+ * commitment and workout routes; the clock stands at the last day of a `period`-long first window.
+ */
+async function startAgentStack(period: number): Promise<AgentStack> {
   const clock = new ManualClock((MONDAY + period - DAY) * 1000);
   const config = loadConfig({
     ...TEST_ENV,
@@ -363,8 +380,25 @@ async function main(): Promise<void> {
       },
     ],
   });
-  const full = await listen(app);
+  return { server: await listen(app), store, clock, app, reader };
+}
 
+/** A signed-in owner of commitment 1 with three workouts logged, and where the POST target logs its own. */
+interface SeededOwner {
+  headers: Record<string, string>;
+  rulesHash: Hex;
+  /** POST /api/workouts: the n-th manual log starts at `firstStartMs + n` minutes, for `slots` minutes. */
+  manual: { firstStartMs: number; slots: number };
+}
+
+/**
+ * Seeds commitment 1 (rules with `evidence: "any"`) for a new account, signs it in, and logs three workouts before
+ * the GET, so its progress has something to show (the POST target logs after them); checks the GET shows them.
+ */
+async function seedOwner(
+  { server, store, clock, app, reader }: AgentStack,
+  period: number,
+): Promise<SeededOwner> {
   const account = newAccount();
   const rules: RulesDocument = {
     version: 1,
@@ -377,12 +411,10 @@ async function main(): Promise<void> {
   reader.commitments.set(1n, onChainCommitment(terms));
   const cookie = await signIn({ app, clock, account });
   const headers = { cookie, "content-type": "application/json" };
-
-  // Three workouts before the GET, so its progress has something to show (the POST target logs after them).
   const firstStartMs = MONDAY * 1000;
   const slots = (period - 2 * DAY) / 60;
   for (let i = 0; i < 3; i += 1) {
-    const res = await fetch(`${full.origin}/api/workouts`, {
+    const res = await fetch(`${server.origin}/api/workouts`, {
       method: "POST",
       headers,
       body: JSON.stringify({
@@ -396,15 +428,28 @@ async function main(): Promise<void> {
       throw new Error(`seeding a workout: ${res.status} ${text}`);
     }
   }
-  const check = await fetch(`${full.origin}/api/commitments/1`, { headers });
+  const check = await fetch(`${server.origin}/api/commitments/1`, { headers });
   const view = (await check.json()) as { milestones?: { progress: { done: number } | null }[] };
   if (check.status !== 200 || view.milestones?.[0]?.progress?.done !== 3) {
     throw new Error(`GET /api/commitments/1: ${check.status} ${JSON.stringify(view)}`);
   }
+  return { headers, rulesHash: terms.rulesHash, manual: { firstStartMs, slots } };
+}
 
-  const rssIdle = process.memoryUsage().rss;
-  const load = { seconds, connections };
-  const targets: { key: string; name: string; spec: LoadSpec }[] = [
+interface Target {
+  key: string;
+  name: string;
+  spec: LoadSpec;
+}
+
+function loadTargets(
+  settings: BenchSettings,
+  bare: Listening,
+  full: Listening,
+  { headers, manual }: SeededOwner,
+): Target[] {
+  const load = { seconds: settings.seconds, connections: settings.connections };
+  return [
     {
       key: "bare",
       name: "bare Express 5, GET /",
@@ -423,56 +468,51 @@ async function main(): Promise<void> {
     {
       key: "post",
       name: "agent, POST /api/workouts",
-      spec: {
-        ...load,
-        url: `${full.origin}/api/workouts`,
-        method: "POST",
-        headers,
-        manual: { firstStartMs, slots },
-      },
+      spec: { ...load, url: `${full.origin}/api/workouts`, method: "POST", headers, manual },
     },
   ];
-  // The GET targets run in interleaved rounds (bare, session, get, bare, ...), so a slower stretch of a shared
-  // machine hits every target alike; each ratio is taken within a round and the median round is reported. The
-  // POST runs once, last (it adds workouts the GETs would otherwise see change under them).
-  const selected = targets.filter(({ key }) => only === undefined || only.includes(key));
+}
+
+/**
+ * The GET targets run in interleaved rounds (bare, session, get, bare, ...), so a slower stretch of a shared
+ * machine hits every target alike; each ratio is taken within a round and the median round is reported. The
+ * POST runs once, last (it adds workouts the GETs would otherwise see change under them).
+ */
+async function runTargets(targets: readonly Target[], rounds: number): Promise<Map<string, Measured[]>> {
   const results = new Map<string, Measured[]>();
   const record = (key: string, name: string, result: Omit<Measured, "name">) => {
     results.set(key, [...(results.get(key) ?? []), { name, ...result }]);
   };
   for (let round = 1; round <= rounds; round += 1) {
-    for (const { key, name, spec } of selected) {
+    for (const { key, name, spec } of targets) {
       if (key !== "post") record(key, name, await runTarget(`${key}-round${round}`, spec));
     }
   }
-  for (const { key, name, spec } of selected) {
+  for (const { key, name, spec } of targets) {
     if (key === "post") record(key, name, await runTarget(key, spec));
   }
-  bare.server.close();
-  full.server.close();
-  bare.server.closeAllConnections();
-  full.server.closeAllConnections();
-  await store.close();
+  return results;
+}
 
-  // Attestations: the EIP-712 signature alone, and the service's sign + recover check.
+/** Attestations per second: the EIP-712 signature alone, and the service's sign + recover check (2 s each). */
+async function measureAttestations(rulesHash: Hex): Promise<{ signed: number; checked: number }> {
   const signer = privateKeySigner(ORACLE_KEY);
   const attestation = (i: number) => ({
     chainId: CHAIN.chainId,
     vault: CHAIN.vault,
     commitmentId: BigInt(i + 1),
     milestoneIndex: 0n,
-    rulesHash: terms.rulesHash,
+    rulesHash,
     evidenceHash: `0x${(i + 1).toString(16).padStart(64, "0")}` as const,
     validUntil: 2_000_000_000n,
   });
-  const signsPerSecond = await perSecond(2, (i) => signer.signTypedData(milestoneTypedData(attestation(i))));
-  const checkedPerSecond = await perSecond(2, (i) => signMilestoneAttestation(signer, attestation(i)));
+  const signed = await perSecond(2, (i) => signer.signTypedData(milestoneTypedData(attestation(i))));
+  const checked = await perSecond(2, (i) => signMilestoneAttestation(signer, attestation(i)));
+  return { signed, checked };
+}
 
-  console.log(
-    `HTTP bench: ${seconds} s per target after a ${WARM_UP_SECONDS}-s warm-up, ${connections} connections, ` +
-      `${rounds} interleaved rounds of the GETs (the POST once), autocannon in a child process, ` +
-      `Node ${process.versions.node}; each row is the target's median round by req/s`,
-  );
+/** Each target's median round as a table row. */
+function printResultsTable(results: ReadonlyMap<string, Measured[]>): void {
   const rows: string[][] = [
     [
       "target",
@@ -506,27 +546,34 @@ async function main(): Promise<void> {
     ]);
   }
   printTable(rows);
-  const ratioLine = (key: string): { median: number; rounds: string } | undefined => {
-    const bareRuns = results.get("bare");
-    const runs = results.get(key);
-    if (bareRuns === undefined || runs === undefined) return undefined;
-    const ratios = runs.map(
-      (run, i) => run.requestsPerSecond / (bareRuns[i]?.requestsPerSecond ?? Number.NaN),
-    );
-    const sorted = [...ratios].sort((a, b) => a - b);
-    return {
-      median: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN,
-      rounds: ratios.map((ratio) => `${(ratio * 100).toFixed(1)} %`).join(", "),
-    };
+}
+
+/** A target's req/s over the bare baseline's in the same round: the median and every round's. */
+function ratioToBare(
+  results: ReadonlyMap<string, Measured[]>,
+  key: string,
+): { median: number; rounds: string } | undefined {
+  const bareRuns = results.get("bare");
+  const runs = results.get(key);
+  if (bareRuns === undefined || runs === undefined) return undefined;
+  const ratios = runs.map((run, i) => run.requestsPerSecond / (bareRuns[i]?.requestsPerSecond ?? Number.NaN));
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN,
+    rounds: ratios.map((ratio) => `${(ratio * 100).toFixed(1)} %`).join(", "),
   };
-  const session = ratioLine("session");
+}
+
+/** The lines under the table: the ratios to bare, the POST's answers. */
+function printRatios(results: ReadonlyMap<string, Measured[]>): void {
+  const session = ratioToBare(results, "session");
   if (session !== undefined) {
     console.log(
       `middleware stack (GET /api/auth/session) / bare: median ${(session.median * 100).toFixed(1)} % ` +
         `(rounds: ${session.rounds})`,
     );
   }
-  const get = ratioLine("get");
+  const get = ratioToBare(results, "get");
   if (get !== undefined) {
     console.log(
       `full-stack GET / bare: median ${(get.median * 100).toFixed(1)} % (rounds: ${get.rounds}; ` +
@@ -540,34 +587,66 @@ async function main(): Promise<void> {
         `${postResult.rejected} rejected`,
     );
   }
+}
+
+/** BENCH_RESULTS_FILE: each target's median req/s as JSON (what BENCH_TRACING=compare reads). */
+async function writeMedians(results: ReadonlyMap<string, Measured[]>, file: string): Promise<void> {
+  const medians = Object.fromEntries(
+    [...results.entries()].map(([key, runs]) => {
+      const r = medianRun(runs);
+      return [key, { name: r.name, requestsPerSecond: r.requestsPerSecond }];
+    }),
+  );
+  await writeFile(file, JSON.stringify(medians));
+}
+
+/** Any non-2xx answer, error or timeout (or a run without requests) fails the bench. */
+function exitOnFailures(results: ReadonlyMap<string, Measured[]>): void {
+  const failed = [...results.values()]
+    .flat()
+    .filter((r) => r.non2xx + r.errors + r.timeouts > 0 || r.total === 0);
+  if (failed.length === 0) return;
+  for (const r of failed) {
+    console.error(
+      `FAILED ${r.name}: ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`,
+    );
+  }
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const settings = benchSettings();
+  const rssAtStart = process.memoryUsage().rss;
+  const bare = await startBareServer();
+  // A 28-day window so a run has ~38,000 distinct one-minute slots before "now" to log workouts into.
+  const period = 28 * DAY;
+  const agent = await startAgentStack(period);
+  const owner = await seedOwner(agent, period);
+  const rssIdle = process.memoryUsage().rss;
+  const targets = loadTargets(settings, bare, agent.server, owner).filter(
+    ({ key }) => settings.only === undefined || settings.only.includes(key),
+  );
+  const results = await runTargets(targets, settings.rounds);
+  for (const { server } of [bare, agent.server]) server.close();
+  for (const { server } of [bare, agent.server]) server.closeAllConnections();
+  await agent.store.close();
+  const attestations = await measureAttestations(owner.rulesHash);
+
+  console.log(
+    `HTTP bench: ${settings.seconds} s per target after a ${WARM_UP_SECONDS}-s warm-up, ${settings.connections} connections, ` +
+      `${settings.rounds} interleaved rounds of the GETs (the POST once), autocannon in a child process, ` +
+      `Node ${process.versions.node}; each row is the target's median round by req/s`,
+  );
+  printResultsTable(results);
+  printRatios(results);
   console.log(
     `RSS: ${mib(rssAtStart)} MiB at start, ${mib(rssIdle)} MiB idle before load (servers up, store seeded)`,
   );
   console.log(
-    `attestations: ${signsPerSecond.toFixed(0)} signatures/s (privateKeySigner.signTypedData), ` +
-      `${checkedPerSecond.toFixed(0)}/s with the recover check (signMilestoneAttestation), 2 s each`,
+    `attestations: ${attestations.signed.toFixed(0)} signatures/s (privateKeySigner.signTypedData), ` +
+      `${attestations.checked.toFixed(0)}/s with the recover check (signMilestoneAttestation), 2 s each`,
   );
-
   const resultsFile = process.env.BENCH_RESULTS_FILE;
-  if (resultsFile !== undefined) {
-    const medians = Object.fromEntries(
-      [...results.entries()].map(([key, runs]) => {
-        const r = medianRun(runs);
-        return [key, { name: r.name, requestsPerSecond: r.requestsPerSecond }];
-      }),
-    );
-    await writeFile(resultsFile, JSON.stringify(medians));
-  }
-
-  const failed = [...results.values()]
-    .flat()
-    .filter((r) => r.non2xx + r.errors + r.timeouts > 0 || r.total === 0);
-  if (failed.length > 0) {
-    for (const r of failed) {
-      console.error(
-        `FAILED ${r.name}: ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`,
-      );
-    }
-    process.exit(1);
-  }
+  if (resultsFile !== undefined) await writeMedians(results, resultsFile);
+  exitOnFailures(results);
 }
