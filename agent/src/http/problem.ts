@@ -240,6 +240,8 @@ function problemForHttpLikeError(error: Error & HttpLikeError & { code?: unknown
 }
 
 const INTERNAL_DETAIL = "An unexpected error occurred. Quote the request id when reporting it.";
+/** `Retry-After` of a 503 whose error names no wait of its own, s. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /** The one mapping from anything thrown to the answer the client gets. */
 export function problemForError(error: unknown): MappedProblem {
@@ -257,6 +259,13 @@ export function problemForError(error: unknown): MappedProblem {
     const headers: Record<string, string> = {};
     const retryAfter = error.details.retryAfterSeconds;
     if (status === 429 && typeof retryAfter === "number") headers["Retry-After"] = String(retryAfter);
+    // Every 503 (a dependency down, a request timeout, a busy pool) says when to come back, so clients and
+    // load balancers back off instead of hammering a recovering replica (RFC 9110 §10.2.3).
+    if (status === 503) {
+      headers["Retry-After"] = String(
+        typeof retryAfter === "number" ? retryAfter : UNAVAILABLE_RETRY_AFTER_SECONDS,
+      );
+    }
     return { status, problem, headers, unexpected: false };
   }
   if (isZodError(error)) {

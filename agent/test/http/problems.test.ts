@@ -216,6 +216,8 @@ describe("problem documents", () => {
       expect(res.body.title).to.equal(title);
       expect(res.body.status).to.equal(status);
       expect(res.body.code).to.equal(code);
+      // Only a 503 tells the client when to come back.
+      expect(res.headers["retry-after"]).to.equal(status === 503 ? "2" : undefined);
     });
   }
 
@@ -319,6 +321,8 @@ describe("problem documents", () => {
   it("answers 503 request_timeout when a handler is too slow, aborts its signal and drops its late answer", async () => {
     const res = await request(app).get("/api/test/slow");
     expect(res.status).to.equal(503);
+    // A 503 says when to come back (found by the load test: timeouts under load answered without it).
+    expect(res.headers["retry-after"]).to.equal("2");
     expect(res.body).to.deep.equal({
       type: typeOf("request_timeout"),
       title: "Service Unavailable",
