@@ -19,7 +19,11 @@ export interface CreatePollLoopParameters {
   intervalMs: number;
   run: () => Promise<PollLoopRunResult | undefined>;
   logger: Logger;
-  /** Longest wait after failures. Default 60 000 ms (or `intervalMs` if larger). */
+  /**
+   * Longest wait after failures. Default 10 000 ms (or `intervalMs` if larger): a run after an outage costs a
+   * few requests, while a longer cap kept the indexer and keeper idle for up to a minute after the RPC or the
+   * database was back (issue 17's load test measured it).
+   */
   maxBackoffMs?: number;
   /** Most back-to-back runs (`again`) before waiting anyway. Default 100. */
   maxConsecutiveRuns?: number;
@@ -36,12 +40,15 @@ export interface PollLoop {
   readonly running: boolean;
 }
 
+/** The default cap of the failure backoff (see `maxBackoffMs`). */
+export const DEFAULT_MAX_BACKOFF_MS = 10_000;
+
 export function createPollLoop({
   name,
   intervalMs,
   run,
   logger,
-  maxBackoffMs = 60_000,
+  maxBackoffMs = DEFAULT_MAX_BACKOFF_MS,
   maxConsecutiveRuns = 100,
   sleep = realSleep,
   traced = true,
