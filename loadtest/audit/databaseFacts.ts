@@ -1,0 +1,72 @@
+/**
+ * What the agents' shared PostgreSQL says: the stored workouts of the simulated users, the chain transactions
+ * the relayer and keeper recorded, and the audit log's settlement entries.
+ */
+import pg from "pg";
+
+export interface DatabaseFacts {
+  /** `${owner}:${contentHash}` → stored rows (ids). */
+  workouts: Map<string, string[]>;
+  chainTransactions: {
+    kind: string;
+    commitmentId: string;
+    milestoneIndex: number;
+    nonce: number | null;
+    txHash: string | null;
+    status: string;
+  }[];
+  /** `${actor}:${commitmentId}:${milestoneIndex}` for the relayer's, keeper's and oracle's entries. */
+  auditEntries: Set<string>;
+}
+
+export async function readDatabaseFacts(databaseUrl: string, owners: string[]): Promise<DatabaseFacts> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const workouts = new Map<string, string[]>();
+    const rows = await client.query<{ id: string; owner: string; content_hash: string }>(
+      "select id, owner, content_hash from workouts where owner = any($1::text[])",
+      [owners.map((o) => o.toLowerCase())],
+    );
+    for (const row of rows.rows) {
+      const key = `${row.owner}:${row.content_hash}`;
+      workouts.set(key, [...(workouts.get(key) ?? []), row.id]);
+    }
+    const txs = await client.query<{
+      kind: string;
+      commitment_id: string;
+      milestone_index: number;
+      nonce: string | null;
+      tx_hash: string | null;
+      status: string;
+    }>("select kind, commitment_id::text, milestone_index, nonce, tx_hash, status from chain_transactions");
+    const audit = await client.query<{
+      actor: string;
+      subject: string | null;
+      cid: string | null;
+      idx: string | null;
+    }>(
+      `select actor, subject, details->>'commitmentId' as cid, details->>'milestoneIndex' as idx
+         from audit_log where actor in ('relayer', 'keeper', 'oracle')`,
+    );
+    const auditEntries = new Set<string>();
+    for (const row of audit.rows) {
+      const cid = row.cid ?? row.subject?.split(":").pop();
+      if (cid !== undefined && row.idx !== null) auditEntries.add(`${row.actor}:${cid}:${row.idx}`);
+    }
+    return {
+      workouts,
+      chainTransactions: txs.rows.map((r) => ({
+        kind: r.kind,
+        commitmentId: r.commitment_id,
+        milestoneIndex: r.milestone_index,
+        nonce: r.nonce === null ? null : Number(r.nonce),
+        txHash: r.tx_hash,
+        status: r.status,
+      })),
+      auditEntries,
+    };
+  } finally {
+    await client.end();
+  }
+}
