@@ -68,6 +68,20 @@ async function drive(
   );
   if (expectRed) check(sawRed, `${name}: deep health noticed the outage`);
   check(recovery !== undefined, `${name}: every replica is green again`);
+  // Green is not enough: the indexer must follow the chain again (a new block reaches every cursor).
+  await jsonRpc(stack.directRpcUrl, "evm_mine");
+  const head = Number(BigInt(await jsonRpc<string>(stack.directRpcUrl, "eth_blockNumber")));
+  const followFrom = Date.now();
+  let following = false;
+  while (!following && Date.now() - followFrom < 60_000) {
+    const cursors = await indexerCursors(stack.databaseUrl);
+    following = cursors.length > 0 && cursors.every((c) => c.block >= head);
+    if (!following) await sleep(250);
+  }
+  log(
+    `${name}: the indexers reach block ${head} ${((Date.now() - followFrom) / 1000).toFixed(1)} s after it was mined`,
+  );
+  check(following, `${name}: the indexers follow the chain again`);
   return recovery;
 }
 
