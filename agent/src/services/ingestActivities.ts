@@ -140,176 +140,29 @@ function firstReason(verdict: { reasons: readonly { code: string }[] }): string 
   return verdict.reasons[0]?.code ?? "none";
 }
 
+type IngestedActivity = VerifiableActivity | ManualActivity;
+
+/** What every step of one ingestion reads. */
+interface Batch {
+  owner: Address;
+  parameters: IngestActivitiesParameters;
+  /** The activities with their planned sport (files and provider data), in the order given. */
+  activities: readonly IngestedActivity[];
+  sportPlans: Map<unknown, PlannedSport>;
+  limits: VerifyLimits;
+  clock: IngestContext["clock"];
+}
+
+type IngestTransaction = Parameters<Parameters<IngestContext["store"]["transaction"]>[0]>[0];
+
 export async function ingestActivities(
   context: IngestContext,
   parameters: IngestActivitiesParameters,
 ): Promise<IngestActivitiesReturnType> {
-  const { store, clock, metrics, logger } = context;
-  const owner: Address = parseInput(addressSchema, parameters.owner, "owner");
-  const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.verifyLimits };
-  // Files and provider data: a sport the file left open is inferred or declared before verification.
-  const planned: readonly PlannedSport[] | undefined =
-    parameters.source === "manual"
-      ? undefined
-      : planWorkoutSports({ activities: parameters.activities, declaredSport: parameters.declaredSport });
-  const sportPlans = new Map<unknown, PlannedSport>(planned?.map((p) => [p.activity, p]));
-  const activities: readonly (VerifiableActivity | ManualActivity)[] =
-    planned?.map((p) => p.activity) ?? parameters.activities;
-  if (activities.length > INGEST_BATCH_MAX) {
-    throw new TooLargeError({
-      code: "too_many_activities",
-      message: `At most ${INGEST_BATCH_MAX} workouts can be ingested at once.`,
-      details: { limit: INGEST_BATCH_MAX, seen: activities.length },
-    });
-  }
-  const verify = (
-    activity: VerifiableActivity | ManualActivity,
-    acceptedExisting: ExistingWorkout[],
-  ): Verdict =>
-    parameters.source === "manual"
-      ? verifyManualWorkout(activity as ManualActivity, { clock, acceptedExisting, limits })
-      : verifyWorkout(activity as VerifiableActivity, { clock, acceptedExisting, limits });
-
-  const { slots, records } = await store.transaction(async (tx) => {
-    await tx.workouts.lockOwner(owner);
-    const hashes = [...new Set(activities.map((a) => a.contentHash.toLowerCase()))];
-    const stored = new Map<string, WorkoutRecord>();
-    for (const record of await tx.workouts.findByContentHashes(owner, hashes)) {
-      stored.set(record.contentHash.toLowerCase(), record);
-    }
-
-    // The accepted workouts each activity could overlap; only for credible times (the others are rejected
-    // anyway, and a "workout" spanning decades must not load a person's whole history).
-    const accepted = new Map<string, ExistingWorkout>();
-    const now = clock.now();
-    for (const activity of activities) {
-      const { start, end, elapsedSec } = timesOf(activity);
-      const credible =
-        start >= limits.minValidTime &&
-        elapsedSec <= limits.maxElapsedSec &&
-        start <= now + limits.futureSkewSec * 1000 &&
-        !stored.has(activity.contentHash.toLowerCase());
-      if (!credible) continue;
-      for (const record of await tx.workouts.acceptedOverlapping(owner, new Date(start), new Date(end))) {
-        accepted.set(record.id, {
-          contentHash: record.contentHash,
-          startTime: record.startTime.getTime(),
-          endTime: record.endTime.getTime(),
-        });
-      }
-    }
-
-    // Evidence counts once, whoever brings it: claim every new device activity's content (and the provider's
-    // activity id) for this owner; a key someone else holds makes the activity a `duplicate`. The claims table's
-    // primary key decides concurrent uploads; the answer never says who holds the claim.
-    // A provider's activity id is claimed whatever its kind (a Strava activity typed in by hand counts once too);
-    // a manual log's content is not (two people may honestly log the same "30 min run").
-    const claimsOf = (activity: VerifiableActivity | ManualActivity): string[] => [
-      ...(parameters.source === "manual" ? [] : [`content:${activity.contentHash.toLowerCase()}`]),
-      ...(parameters.provider !== undefined && parameters.providerActivityId !== undefined
-        ? [`${parameters.provider}:${parameters.providerActivityId}`]
-        : []),
-    ];
-    const claimKeys = activities
-      .filter((activity) => !stored.has(activity.contentHash.toLowerCase()))
-      .flatMap(claimsOf);
-    const taken = new Set(await tx.evidence.claim(owner, claimKeys));
-
-    const slots: Slot[] = [];
-    const batch = new Map<string, number>();
-    const batchAccepted: ExistingWorkout[] = [];
-    const toInsert: NewWorkout[] = [];
-    /** The track fingerprint of each workout of `toInsert` (same index), stored with it. */
-    const fingerprints: (TrackFingerprintOf | undefined)[] = [];
-    for (const activity of activities) {
-      const hash = activity.contentHash.toLowerCase();
-      const existing = stored.get(hash);
-      if (existing !== undefined) {
-        slots.push({ kind: "duplicate", record: existing });
-        continue;
-      }
-      const earlier = batch.get(hash);
-      if (earlier !== undefined) {
-        slots.push({ kind: "repeat", of: earlier });
-        continue;
-      }
-      let verdict = withReasons(
-        verify(activity, [...accepted.values(), ...batchAccepted]),
-        claimsOf(activity).some((key) => taken.has(key)) ? [ALREADY_CLAIMED] : [],
-      );
-      // A track with a usable timeline is looked up among every accepted track's fingerprint.
-      const fingerprint =
-        parameters.source === "manual"
-          ? undefined
-          : trackFingerprintOf((activity as VerifiableActivity).samples);
-      if (fingerprint !== undefined && !verdict.reasons.some((r) => TIMELINE_CODES.has(r.code))) {
-        const replay = await findReplay(tx.evidence, fingerprint);
-        if (replay.reason !== undefined) verdict = withReasons(verdict, [replay.reason]);
-      }
-      const times = timesOf(activity);
-      if (verdict.status === "accepted") {
-        batchAccepted.push({ contentHash: activity.contentHash, startTime: times.start, endTime: times.end });
-      }
-      toInsert.push({
-        owner,
-        source: parameters.source,
-        contentHash: hash,
-        sport: activity.sport,
-        startTime: new Date(times.start),
-        endTime: new Date(times.end),
-        durationSec: times.durationSec,
-        elapsedSec: times.elapsedSec,
-        distanceM: optionalMeasure(activity.distanceM),
-        avgHeartRate: optionalMeasure(activity.avgHeartRate),
-        verdict: { status: verdict.status, reasons: verdict.reasons.map((r) => ({ ...r })) },
-        provider: parameters.provider ?? null,
-        providerActivityId: parameters.providerActivityId ?? null,
-        notes: "notes" in activity && activity.notes !== undefined ? activity.notes : null,
-        sportOrigin: sportPlans.get(activity)?.sportOrigin ?? "named",
-        sportDetail: sportPlans.get(activity)?.sportDetail ?? null,
-      });
-      fingerprints.push(fingerprint);
-      batch.set(hash, toInsert.length - 1);
-      slots.push({ kind: "new", at: toInsert.length - 1 });
-    }
-    const records = await tx.workouts.insertMany(toInsert);
-    // Every stored track keeps its fingerprint (the lookup reads accepted workouts only, so a workout accepted
-    // later on review becomes findable at once).
-    for (const [index, record] of records.entries()) {
-      const fingerprint = fingerprints[index];
-      if (fingerprint === undefined) continue;
-      await tx.evidence.putFingerprint({ workoutId: record.id, ...fingerprint.stored }, fingerprint.hashes);
-    }
-
-    await tx.auditLog.append({
-      actor: owner,
-      action: "workout.upload",
-      subject: `owner:${owner}`,
-      details: {
-        source: parameters.source,
-        activities: activities.length,
-        stored: records.length,
-        duplicates: slots.length - records.length,
-        ...(parameters.provider !== undefined ? { provider: parameters.provider } : {}),
-        ...(parameters.providerActivityId !== undefined
-          ? { providerActivityId: parameters.providerActivityId }
-          : {}),
-      },
-    });
-    for (const record of records) {
-      await tx.auditLog.append({
-        actor: owner,
-        action: "workout.verdict",
-        subject: `workout:${record.id}`,
-        details: {
-          contentHash: record.contentHash,
-          status: record.verdict.status,
-          reasons: record.verdict.reasons.map((r) => r.code),
-        },
-      });
-    }
-    return { slots, records };
-  });
+  const { store, metrics, logger } = context;
+  const batch = batchOf(context, parameters);
+  const { owner } = batch;
+  const { slots, records } = await store.transaction((tx) => ingestInTransaction(tx, batch));
 
   for (const verdict of records.map((r) => r.verdict)) {
     metrics.workoutsVerified.inc({ status: verdict.status, reason: firstReason(verdict) });
@@ -318,30 +171,7 @@ export async function ingestActivities(
   if (duplicates > 0) metrics.workoutsVerified.inc({ status: "rejected", reason: "duplicate" }, duplicates);
 
   const commitments = await loadOwnerCommitments({ repositories: store, chain: context.chain, owner });
-  const duplicateVerdict = (record: WorkoutRecord) => ({
-    status: "rejected" as const,
-    reasons: [
-      {
-        code: "duplicate",
-        message: `This exact workout was already ${record.source === "manual" ? "logged" : "uploaded"} (workout ${record.id}).`,
-      },
-    ],
-  });
-  const workouts = slots.map((slot): WorkoutView => {
-    if (slot.kind === "duplicate") {
-      return workoutViewOf({
-        record: slot.record,
-        commitments,
-        verdictOverride: duplicateVerdict(slot.record),
-      });
-    }
-    const at = slot.kind === "new" ? slot.at : slot.of;
-    const record = records[at];
-    if (record === undefined) throw new Error("unreachable: every new workout was stored");
-    return slot.kind === "new"
-      ? workoutViewOf({ record, commitments })
-      : workoutViewOf({ record, commitments, verdictOverride: duplicateVerdict(record) });
-  });
+  const workouts = slots.map((slot) => viewOfSlot(slot, records, commitments));
   logger.info(
     {
       owner,
@@ -353,4 +183,253 @@ export async function ingestActivities(
     "workouts ingested",
   );
   return { workouts, stored: records.length, duplicates };
+}
+
+/** Parses the owner, plans the sports a file left open (inferred or declared) and bounds the batch. */
+function batchOf(context: IngestContext, parameters: IngestActivitiesParameters): Batch {
+  const owner: Address = parseInput(addressSchema, parameters.owner, "owner");
+  const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.verifyLimits };
+  const planned: readonly PlannedSport[] | undefined =
+    parameters.source === "manual"
+      ? undefined
+      : planWorkoutSports({ activities: parameters.activities, declaredSport: parameters.declaredSport });
+  const activities: readonly IngestedActivity[] = planned?.map((p) => p.activity) ?? parameters.activities;
+  if (activities.length > INGEST_BATCH_MAX) {
+    throw new TooLargeError({
+      code: "too_many_activities",
+      message: `At most ${INGEST_BATCH_MAX} workouts can be ingested at once.`,
+      details: { limit: INGEST_BATCH_MAX, seen: activities.length },
+    });
+  }
+  return {
+    owner,
+    parameters,
+    activities,
+    sportPlans: new Map<unknown, PlannedSport>(planned?.map((p) => [p.activity, p])),
+    limits,
+    clock: context.clock,
+  };
+}
+
+/** Steps 1 to 4 of the module comment, under the owner's lock. */
+async function ingestInTransaction(
+  tx: IngestTransaction,
+  batch: Batch,
+): Promise<{ slots: Slot[]; records: WorkoutRecord[] }> {
+  const { owner, activities } = batch;
+  await tx.workouts.lockOwner(owner);
+  const hashes = [...new Set(activities.map((a) => a.contentHash.toLowerCase()))];
+  const stored = new Map<string, WorkoutRecord>();
+  for (const record of await tx.workouts.findByContentHashes(owner, hashes)) {
+    stored.set(record.contentHash.toLowerCase(), record);
+  }
+  const accepted = await acceptedOverlapping(tx, batch, stored);
+  const claimKeys = activities
+    .filter((activity) => !stored.has(activity.contentHash.toLowerCase()))
+    .flatMap((activity) => claimsOf(batch.parameters, activity));
+  const taken = new Set(await tx.evidence.claim(owner, claimKeys));
+
+  const slots: Slot[] = [];
+  const seen = new Map<string, number>();
+  const batchAccepted: ExistingWorkout[] = [];
+  const toInsert: NewWorkout[] = [];
+  /** The track fingerprint of each workout of `toInsert` (same index), stored with it. */
+  const fingerprints: (TrackFingerprintOf | undefined)[] = [];
+  for (const activity of activities) {
+    const hash = activity.contentHash.toLowerCase();
+    const existing = stored.get(hash);
+    const earlier = seen.get(hash);
+    if (existing !== undefined) {
+      slots.push({ kind: "duplicate", record: existing });
+    } else if (earlier !== undefined) {
+      slots.push({ kind: "repeat", of: earlier });
+    } else {
+      const claimed = claimsOf(batch.parameters, activity).some((key) => taken.has(key));
+      const judged = await judge(tx, batch, activity, [...accepted.values(), ...batchAccepted], claimed);
+      const workout = newWorkoutOf(batch, activity, judged.verdict);
+      if (judged.verdict.status === "accepted") {
+        batchAccepted.push({
+          contentHash: activity.contentHash,
+          startTime: workout.startTime.getTime(),
+          endTime: workout.endTime.getTime(),
+        });
+      }
+      toInsert.push(workout);
+      fingerprints.push(judged.fingerprint);
+      seen.set(hash, toInsert.length - 1);
+      slots.push({ kind: "new", at: toInsert.length - 1 });
+    }
+  }
+  const records = await tx.workouts.insertMany(toInsert);
+  // Every stored track keeps its fingerprint (the lookup reads accepted workouts only, so a workout accepted
+  // later on review becomes findable at once).
+  for (const [index, record] of records.entries()) {
+    const fingerprint = fingerprints[index];
+    if (fingerprint === undefined) continue;
+    await tx.evidence.putFingerprint({ workoutId: record.id, ...fingerprint.stored }, fingerprint.hashes);
+  }
+  await auditIngest(tx, batch, slots.length, records);
+  return { slots, records };
+}
+
+/**
+ * The accepted workouts each activity could overlap; only for credible times (the others are rejected anyway,
+ * and a "workout" spanning decades must not load a person's whole history).
+ */
+async function acceptedOverlapping(
+  tx: IngestTransaction,
+  { owner, activities, limits, clock }: Batch,
+  stored: ReadonlyMap<string, WorkoutRecord>,
+): Promise<Map<string, ExistingWorkout>> {
+  const accepted = new Map<string, ExistingWorkout>();
+  const now = clock.now();
+  for (const activity of activities) {
+    const { start, end, elapsedSec } = timesOf(activity);
+    const credible =
+      start >= limits.minValidTime &&
+      elapsedSec <= limits.maxElapsedSec &&
+      start <= now + limits.futureSkewSec * 1000 &&
+      !stored.has(activity.contentHash.toLowerCase());
+    if (!credible) continue;
+    for (const record of await tx.workouts.acceptedOverlapping(owner, new Date(start), new Date(end))) {
+      accepted.set(record.id, {
+        contentHash: record.contentHash,
+        startTime: record.startTime.getTime(),
+        endTime: record.endTime.getTime(),
+      });
+    }
+  }
+  return accepted;
+}
+
+/**
+ * Evidence counts once, whoever brings it: every new device activity's content (and the provider's activity id)
+ * is claimed for this owner; a key someone else holds makes the activity a `duplicate`. The claims table's
+ * primary key decides concurrent uploads; the answer never says who holds the claim.
+ * A provider's activity id is claimed whatever its kind (a Strava activity typed in by hand counts once too);
+ * a manual log's content is not (two people may honestly log the same "30 min run").
+ */
+function claimsOf(parameters: IngestActivitiesParameters, activity: IngestedActivity): string[] {
+  return [
+    ...(parameters.source === "manual" ? [] : [`content:${activity.contentHash.toLowerCase()}`]),
+    ...(parameters.provider !== undefined && parameters.providerActivityId !== undefined
+      ? [`${parameters.provider}:${parameters.providerActivityId}`]
+      : []),
+  ];
+}
+
+/** Verifies a new activity; a track with a usable timeline is also looked up among every accepted track. */
+async function judge(
+  tx: IngestTransaction,
+  { parameters, clock, limits }: Batch,
+  activity: IngestedActivity,
+  acceptedExisting: ExistingWorkout[],
+  claimed: boolean,
+): Promise<{ verdict: Verdict; fingerprint: TrackFingerprintOf | undefined }> {
+  const verified =
+    parameters.source === "manual"
+      ? verifyManualWorkout(activity as ManualActivity, { clock, acceptedExisting, limits })
+      : verifyWorkout(activity as VerifiableActivity, { clock, acceptedExisting, limits });
+  let verdict = withReasons(verified, claimed ? [ALREADY_CLAIMED] : []);
+  const fingerprint =
+    parameters.source === "manual" ? undefined : trackFingerprintOf((activity as VerifiableActivity).samples);
+  if (fingerprint !== undefined && !verdict.reasons.some((r) => TIMELINE_CODES.has(r.code))) {
+    const replay = await findReplay(tx.evidence, fingerprint);
+    if (replay.reason !== undefined) verdict = withReasons(verdict, [replay.reason]);
+  }
+  return { verdict, fingerprint };
+}
+
+function newWorkoutOf(
+  { owner, parameters, sportPlans }: Batch,
+  activity: IngestedActivity,
+  verdict: Verdict,
+): NewWorkout {
+  const times = timesOf(activity);
+  return {
+    owner,
+    source: parameters.source,
+    contentHash: activity.contentHash.toLowerCase(),
+    sport: activity.sport,
+    startTime: new Date(times.start),
+    endTime: new Date(times.end),
+    durationSec: times.durationSec,
+    elapsedSec: times.elapsedSec,
+    distanceM: optionalMeasure(activity.distanceM),
+    avgHeartRate: optionalMeasure(activity.avgHeartRate),
+    verdict: { status: verdict.status, reasons: verdict.reasons.map((r) => ({ ...r })) },
+    provider: parameters.provider ?? null,
+    providerActivityId: parameters.providerActivityId ?? null,
+    notes: "notes" in activity && activity.notes !== undefined ? activity.notes : null,
+    sportOrigin: sportPlans.get(activity)?.sportOrigin ?? "named",
+    sportDetail: sportPlans.get(activity)?.sportDetail ?? null,
+  };
+}
+
+/** One audit entry for the upload, one per verdict. */
+async function auditIngest(
+  tx: IngestTransaction,
+  { owner, parameters, activities }: Batch,
+  answered: number,
+  records: readonly WorkoutRecord[],
+): Promise<void> {
+  await tx.auditLog.append({
+    actor: owner,
+    action: "workout.upload",
+    subject: `owner:${owner}`,
+    details: {
+      source: parameters.source,
+      activities: activities.length,
+      stored: records.length,
+      duplicates: answered - records.length,
+      ...(parameters.provider !== undefined ? { provider: parameters.provider } : {}),
+      ...(parameters.providerActivityId !== undefined
+        ? { providerActivityId: parameters.providerActivityId }
+        : {}),
+    },
+  });
+  for (const record of records) {
+    await tx.auditLog.append({
+      actor: owner,
+      action: "workout.verdict",
+      subject: `workout:${record.id}`,
+      details: {
+        contentHash: record.contentHash,
+        status: record.verdict.status,
+        reasons: record.verdict.reasons.map((r) => r.code),
+      },
+    });
+  }
+}
+
+function duplicateVerdict(record: WorkoutRecord) {
+  return {
+    status: "rejected" as const,
+    reasons: [
+      {
+        code: "duplicate",
+        message: `This exact workout was already ${record.source === "manual" ? "logged" : "uploaded"} (workout ${record.id}).`,
+      },
+    ],
+  };
+}
+
+/** The answer for one activity: its stored workout, or the workout it duplicates with a `duplicate` verdict. */
+function viewOfSlot(
+  slot: Slot,
+  records: readonly WorkoutRecord[],
+  commitments: Parameters<typeof workoutViewOf>[0]["commitments"],
+): WorkoutView {
+  if (slot.kind === "duplicate") {
+    return workoutViewOf({
+      record: slot.record,
+      commitments,
+      verdictOverride: duplicateVerdict(slot.record),
+    });
+  }
+  const record = records[slot.kind === "new" ? slot.at : slot.of];
+  if (record === undefined) throw new Error("unreachable: every new workout was stored");
+  return slot.kind === "new"
+    ? workoutViewOf({ record, commitments })
+    : workoutViewOf({ record, commitments, verdictOverride: duplicateVerdict(record) });
 }

@@ -1,4 +1,14 @@
 import { z } from "zod";
+import {
+  addToBin,
+  ClimbCounter,
+  DistanceSteps,
+  EvenSample,
+  FastestJumps,
+  IntervalHistogram,
+  PeakPowerWindow,
+  ValueRange,
+} from "./sampleStatistics.ts";
 
 /**
  * A bounded summary of an activity's samples (track points, FIT records), built in one pass with running
@@ -44,33 +54,8 @@ export const DISTANCE_STEP_ROUNDING_M = 0.5;
 /** Distinct distance-step sizes tracked; later sizes only count toward the total. */
 const MAX_DISTANCE_STEP_SIZES = 64;
 
-/**
- * Deliberately lenient constants of the cycling power model (they under-estimate the power a real rider needs,
- * so only physically impossible segments stand out): a light rider and bike, a time-trial drag area and
- * race-tyre rolling resistance.
- */
-const POWER_MODEL = {
-  /** Rider + bike mass, kg. */
-  massKg: 70,
-  /** Drag area CdA, m² (time-trial position; hoods are ~0.32). */
-  dragAreaM2: 0.25,
-  /** Air density at sea level, kg/m³. */
-  airDensity: 1.2,
-  /** Rolling resistance coefficient of good road tyres. */
-  rollingResistance: 0.003,
-  /** Standard gravity, m/s². */
-  gravity: 9.81,
-  /** Altitude steps larger than this between two samples are glitches and ignored, m. */
-  maxAltitudeStepM: 50,
-} as const;
-
 /** Pairs longer than this do not feed the power estimate (too coarse to say anything about 30 s). */
 const MAX_POWER_PAIR_SEC = 60;
-/** Log-scale bins for the sampling-interval histogram: 4 per doubling, from 1 ms up. */
-const INTERVAL_BINS_PER_OCTAVE = 4;
-const INTERVAL_BIN_MIN_SEC = 0.001;
-const INTERVAL_BINS = 120;
-
 /** One sample as a parser sees it; every field is optional because devices record very different things. */
 export interface SamplePoint {
   /** Milliseconds since the Unix epoch. */
@@ -217,187 +202,185 @@ interface PreviousSample {
   heartRate?: number;
 }
 
+/** Heart-rate readings: count, range and mean (time-weighted when samples are timed), and time per bin. */
+class HeartRateStats {
+  points = 0;
+  readonly range = new ValueRange();
+  #sum = 0;
+  #weightedSum = 0;
+  #weight = 0;
+  readonly seconds = new Array<number>(HEART_RATE_BINS).fill(0);
+
+  addReading(heartRate: number): void {
+    this.points += 1;
+    this.#sum += heartRate;
+    this.range.add(heartRate);
+  }
+
+  /** The reading that held for `dtSec` (the earlier sample's of a pair). */
+  addTime(heartRate: number, dtSec: number): void {
+    addToBin(this.seconds, heartRate, HEART_RATE_BIN_BPM, dtSec);
+    this.#weightedSum += heartRate * dtSec;
+    this.#weight += dtSec;
+  }
+
+  mean(): number | undefined {
+    if (this.points === 0) return undefined;
+    return this.#weight > 0 ? this.#weightedSum / this.#weight : this.#sum / this.points;
+  }
+}
+
+/** A sample's fields once checked: each one present only when finite and within its range. */
+interface CleanSample extends Omit<PreviousSample, "time"> {
+  time: number | undefined;
+  deviceSpeed: number | undefined;
+}
+
+/** A sample's fields once checked: each one present only when finite and within its range. */
+function isTimed(sample: CleanSample): sample is CleanSample & PreviousSample {
+  return sample.time !== undefined;
+}
+
+function cleanSample(point: SamplePoint): CleanSample {
+  const hasFix =
+    isFiniteNumber(point.lat) &&
+    isFiniteNumber(point.lon) &&
+    Math.abs(point.lat) <= 90 &&
+    Math.abs(point.lon) <= 180;
+  return {
+    time: isFiniteNumber(point.time) ? point.time : undefined,
+    lat: hasFix ? point.lat : undefined,
+    lon: hasFix ? point.lon : undefined,
+    altitudeM: isFiniteNumber(point.altitudeM) ? point.altitudeM : undefined,
+    distanceM: isFiniteNumber(point.distanceM) && point.distanceM >= 0 ? point.distanceM : undefined,
+    heartRate: isFiniteNumber(point.heartRate) && point.heartRate > 0 ? point.heartRate : undefined,
+    cadence: isFiniteNumber(point.cadence) && point.cadence > 0 ? point.cadence : undefined,
+    deviceSpeed: isFiniteNumber(point.speedMps) && point.speedMps >= 0 ? point.speedMps : undefined,
+  };
+}
+
 /** Streaming builder: `add` every sample in file order, `breakSegment` at a track-segment boundary, then `finish`. */
 export class SampleSummaryBuilder {
   #points = 0;
   #timedPoints = 0;
   #firstTime: number | undefined;
   #lastTime: number | undefined;
-  #minTime = Number.POSITIVE_INFINITY;
-  #maxTime = Number.NEGATIVE_INFINITY;
+  readonly #time = new ValueRange();
   #backwardSteps = 0;
   #maxBackwardSec = 0;
   #repeatedTimes = 0;
-  #intervalCounts = new Array<number>(INTERVAL_BINS).fill(0);
-  #intervalSums = new Array<number>(INTERVAL_BINS).fill(0);
+  readonly #intervals = new IntervalHistogram();
   #positionedPoints = 0;
   #pathM = 0;
-  #minLat = Number.POSITIVE_INFINITY;
-  #maxLat = Number.NEGATIVE_INFINITY;
-  #minLon = Number.POSITIVE_INFINITY;
-  #maxLon = Number.NEGATIVE_INFINITY;
-  #minDistance = Number.POSITIVE_INFINITY;
-  #maxDistance = Number.NEGATIVE_INFINITY;
-  #heartRatePoints = 0;
-  #heartRateMin = Number.POSITIVE_INFINITY;
-  #heartRateMax = Number.NEGATIVE_INFINITY;
-  #heartRateSum = 0;
-  #heartRateWeightedSum = 0;
-  #heartRateWeight = 0;
+  readonly #lat = new ValueRange();
+  readonly #lon = new ValueRange();
+  readonly #distance = new ValueRange();
+  readonly #heartRate = new HeartRateStats();
   #powerPoints = 0;
   #cadencePoints = 0;
-  #cadenceSeconds = new Array<number>(CADENCE_BINS).fill(0);
-  #climbM = 0;
-  /** Altitude of the last turning point of the climb counter. */
-  #climbReference: number | undefined;
-  #distanceStepCount = 0;
-  #distanceStepSizes = new Map<number, number>();
-  #speedSeconds = new Array<number>(SPEED_BINS).fill(0);
-  #heartRateSeconds = new Array<number>(HEART_RATE_BINS).fill(0);
-  #jumps: SampleJump[] = [];
-  #peakPowerW: number | undefined;
-  #preview: SamplePreviewPoint[] = [];
-  #previewStride = 1;
-  #previewCounter = 0;
-  #track: SampleTrackPoint[] = [];
-  #trackStride = 1;
-  #trackCounter = 0;
+  readonly #cadenceSeconds = new Array<number>(CADENCE_BINS).fill(0);
+  readonly #speedSeconds = new Array<number>(SPEED_BINS).fill(0);
+  readonly #climb = new ClimbCounter(CLIMB_HYSTERESIS_M);
+  readonly #distanceSteps = new DistanceSteps(DISTANCE_STEP_ROUNDING_M, MAX_DISTANCE_STEP_SIZES);
+  readonly #jumps = new FastestJumps<SampleJump>(MAX_JUMPS);
+  readonly #power = new PeakPowerWindow(POWER_WINDOW_SEC);
+  readonly #preview = new EvenSample<SamplePreviewPoint>(MAX_PREVIEW_POINTS);
+  readonly #track = new EvenSample<SampleTrackPoint>(MAX_TRACK_POINTS);
   /** Last timed sample of the current segment. */
   #previous: PreviousSample | undefined;
   /** Last positioned sample of the current segment (timed or not), for the path length. */
   #previousFix: { lat: number; lon: number } | undefined;
-  /** Power window: cumulative (seconds, joules) marks since the last reset, and the previous pair's speed. */
-  #powerMarks: { t: number; e: number }[] = [];
-  #powerHead = 0;
-  #powerSeconds = 0;
-  #powerJoules = 0;
-  #powerPreviousSpeed: number | undefined;
 
   add(point: SamplePoint): void {
     this.#points += 1;
-    const time = isFiniteNumber(point.time) ? point.time : undefined;
-    const hasFix =
-      isFiniteNumber(point.lat) &&
-      isFiniteNumber(point.lon) &&
-      Math.abs(point.lat) <= 90 &&
-      Math.abs(point.lon) <= 180;
-    const lat = hasFix ? point.lat : undefined;
-    const lon = hasFix ? point.lon : undefined;
-    const heartRate = isFiniteNumber(point.heartRate) && point.heartRate > 0 ? point.heartRate : undefined;
-    const altitudeM = isFiniteNumber(point.altitudeM) ? point.altitudeM : undefined;
-    const distanceM = isFiniteNumber(point.distanceM) && point.distanceM >= 0 ? point.distanceM : undefined;
-    const deviceSpeed = isFiniteNumber(point.speedMps) && point.speedMps >= 0 ? point.speedMps : undefined;
-
-    if (lat !== undefined && lon !== undefined) {
-      this.#positionedPoints += 1;
-      this.#minLat = Math.min(this.#minLat, lat);
-      this.#maxLat = Math.max(this.#maxLat, lat);
-      this.#minLon = Math.min(this.#minLon, lon);
-      this.#maxLon = Math.max(this.#maxLon, lon);
-      if (this.#previousFix !== undefined) {
-        this.#pathM += haversineM(this.#previousFix.lat, this.#previousFix.lon, lat, lon);
-      }
-      this.#previousFix = { lat, lon };
-    }
-    if (distanceM !== undefined) {
-      this.#minDistance = Math.min(this.#minDistance, distanceM);
-      this.#maxDistance = Math.max(this.#maxDistance, distanceM);
-    }
-    if (heartRate !== undefined) {
-      this.#heartRatePoints += 1;
-      this.#heartRateSum += heartRate;
-      this.#heartRateMin = Math.min(this.#heartRateMin, heartRate);
-      this.#heartRateMax = Math.max(this.#heartRateMax, heartRate);
-    }
+    const sample = cleanSample(point);
+    const { time, lat, lon, altitudeM, distanceM, heartRate, cadence, deviceSpeed } = sample;
+    if (lat !== undefined && lon !== undefined) this.#addFix(lat, lon);
+    if (distanceM !== undefined) this.#distance.add(distanceM);
+    if (heartRate !== undefined) this.#heartRate.addReading(heartRate);
     if (isFiniteNumber(point.powerW) && point.powerW > 0) this.#powerPoints += 1;
-    const cadence = isFiniteNumber(point.cadence) && point.cadence > 0 ? point.cadence : undefined;
     if (cadence !== undefined) this.#cadencePoints += 1;
-    if (altitudeM !== undefined) this.#addAltitude(altitudeM);
+    if (altitudeM !== undefined) this.#climb.add(altitudeM);
 
     let pairSpeed: number | undefined;
-    if (time !== undefined) {
-      this.#timedPoints += 1;
-      this.#firstTime ??= time;
-      this.#lastTime = time;
-      this.#minTime = Math.min(this.#minTime, time);
-      this.#maxTime = Math.max(this.#maxTime, time);
-      const previous = this.#previous;
-      if (previous !== undefined) {
-        pairSpeed = this.#addPair(
-          previous,
-          { time, lat, lon, altitudeM, distanceM, heartRate, cadence },
-          deviceSpeed,
-        );
-      }
-      this.#previous = { time, lat, lon, altitudeM, distanceM, heartRate, cadence };
-      if (lat !== undefined && lon !== undefined) this.#addTrack({ time, lat, lon });
-    }
-    this.#addPreview({
-      time,
-      lat,
-      lon,
-      heartRate,
-      speedMps: deviceSpeed ?? pairSpeed,
-    });
+    if (isTimed(sample)) pairSpeed = this.#addTimed(sample, deviceSpeed);
+    if (this.#preview.takesNext())
+      this.#preview.push(previewPoint(time, lat, lon, heartRate, deviceSpeed ?? pairSpeed));
   }
 
   /** The next sample starts a new segment: it is not paired with the previous one (GPX <trkseg>, FIT sessions). */
   breakSegment(): void {
     this.#previous = undefined;
     this.#previousFix = undefined;
-    this.#resetPower();
+    this.#power.reset();
   }
 
   finish(): SampleSummary {
-    const medianIntervalSec = this.#medianInterval();
+    const medianIntervalSec = this.#intervals.median();
     const cap = Math.min(MAX_PAIR_GAP_SEC, Math.max(MIN_MOVING_GAP_CAP_SEC, 4 * (medianIntervalSec ?? 0)));
-    let movingSec = 0;
-    for (let bin = 0; bin < INTERVAL_BINS; bin += 1) {
-      const count = this.#intervalCounts[bin] ?? 0;
-      if (count === 0) continue;
-      const lower = INTERVAL_BIN_MIN_SEC * 2 ** (bin / INTERVAL_BINS_PER_OCTAVE);
-      // Bins entirely above the cap are pauses; the one straddling it contributes at most count x cap.
-      if (lower > cap) continue;
-      movingSec += Math.min(this.#intervalSums[bin] ?? 0, count * cap);
-    }
-    const hasHeartRate = this.#heartRatePoints > 0;
+    const heartRate = this.#heartRate;
+    const hasHeartRate = heartRate.points > 0;
+    const timed = this.#timedPoints > 0;
     return {
       points: this.#points,
       timedPoints: this.#timedPoints,
       firstTime: this.#firstTime,
       lastTime: this.#lastTime,
-      minTime: this.#timedPoints > 0 ? this.#minTime : undefined,
-      maxTime: this.#timedPoints > 0 ? this.#maxTime : undefined,
+      minTime: timed ? this.#time.min : undefined,
+      maxTime: timed ? this.#time.max : undefined,
       backwardSteps: this.#backwardSteps,
       maxBackwardSec: this.#maxBackwardSec,
       repeatedTimes: this.#repeatedTimes,
       medianIntervalSec,
-      movingSec,
+      movingSec: this.#intervals.coveredSec(cap),
       positionedPoints: this.#positionedPoints,
       pathM: this.#pathM,
       extentM:
-        this.#positionedPoints > 0 ? haversineM(this.#minLat, this.#minLon, this.#maxLat, this.#maxLon) : 0,
-      recordedDistanceM: this.#maxDistance >= this.#minDistance ? this.#maxDistance - this.#minDistance : 0,
-      heartRatePoints: this.#heartRatePoints,
-      heartRateMin: hasHeartRate ? this.#heartRateMin : undefined,
-      heartRateMax: hasHeartRate ? this.#heartRateMax : undefined,
-      heartRateMean: !hasHeartRate
-        ? undefined
-        : this.#heartRateWeight > 0
-          ? this.#heartRateWeightedSum / this.#heartRateWeight
-          : this.#heartRateSum / this.#heartRatePoints,
+        this.#positionedPoints > 0
+          ? haversineM(this.#lat.min, this.#lon.min, this.#lat.max, this.#lon.max)
+          : 0,
+      recordedDistanceM: this.#distance.empty ? 0 : this.#distance.max - this.#distance.min,
+      heartRatePoints: heartRate.points,
+      heartRateMin: hasHeartRate ? heartRate.range.min : undefined,
+      heartRateMax: hasHeartRate ? heartRate.range.max : undefined,
+      heartRateMean: heartRate.mean(),
       powerPoints: this.#powerPoints,
       cadencePoints: this.#cadencePoints,
       speedSeconds: [...this.#speedSeconds],
-      heartRateSeconds: [...this.#heartRateSeconds],
-      jumps: this.#jumps.map((jump) => ({ ...jump })),
-      peakPowerW: this.#peakPowerW,
+      heartRateSeconds: [...heartRate.seconds],
+      jumps: this.#jumps.copy(),
+      peakPowerW: this.#power.peakW,
       cadenceSeconds: [...this.#cadenceSeconds],
-      climbM: Math.round(this.#climbM * 10) / 10,
-      distanceSteps: this.#distanceStepSummary(),
-      preview: this.#preview.map((point) => ({ ...point })),
-      ...(this.#track.length > 0 ? { track: this.#track.map((point) => ({ ...point })) } : {}),
+      climbM: Math.round(this.#climb.climbM * 10) / 10,
+      distanceSteps: this.#distanceSteps.summary(),
+      preview: this.#preview.copy(),
+      ...(this.#track.length > 0 ? { track: this.#track.copy() } : {}),
     };
+  }
+
+  #addFix(lat: number, lon: number): void {
+    this.#positionedPoints += 1;
+    this.#lat.add(lat);
+    this.#lon.add(lon);
+    if (this.#previousFix !== undefined) {
+      this.#pathM += haversineM(this.#previousFix.lat, this.#previousFix.lon, lat, lon);
+    }
+    this.#previousFix = { lat, lon };
+  }
+
+  /** A timed sample: time coverage, the pair it closes with the previous one, the track; returns the pair's speed. */
+  #addTimed(current: PreviousSample, deviceSpeed: number | undefined): number | undefined {
+    const { time, lat, lon } = current;
+    this.#timedPoints += 1;
+    this.#firstTime ??= time;
+    this.#lastTime = time;
+    this.#time.add(time);
+    const previous = this.#previous;
+    const pairSpeed = previous !== undefined ? this.#addPair(previous, current, deviceSpeed) : undefined;
+    this.#previous = current;
+    if (lat !== undefined && lon !== undefined && this.#track.takesNext())
+      this.#track.push({ time, lat, lon });
+    return pairSpeed;
   }
 
   /** Statistics of one pair of consecutive timed samples; returns the pair's speed when it has one. */
@@ -410,218 +393,92 @@ export class SampleSummaryBuilder {
     if (dtSec < 0) {
       this.#backwardSteps += 1;
       this.#maxBackwardSec = Math.max(this.#maxBackwardSec, -dtSec);
-      this.#resetPower();
+      this.#power.reset();
       return undefined;
     }
     if (dtSec === 0) this.#repeatedTimes += 1;
-
-    let fixDistance: number | undefined;
-    if (
-      previous.lat !== undefined &&
-      previous.lon !== undefined &&
-      current.lat !== undefined &&
-      current.lon !== undefined
-    ) {
-      fixDistance = haversineM(previous.lat, previous.lon, current.lat, current.lon);
-      if (fixDistance >= JUMP_MIN_DISTANCE_M)
-        this.#addJump({ time: current.time, distanceM: fixDistance, dtSec });
-    }
+    const fixDistance = this.#addJump(previous, current, dtSec);
     if (dtSec === 0) return undefined;
-
-    const bin = Math.min(
-      INTERVAL_BINS - 1,
-      Math.max(0, Math.floor(Math.log2(dtSec / INTERVAL_BIN_MIN_SEC) * INTERVAL_BINS_PER_OCTAVE)),
-    );
-    this.#intervalCounts[bin] = (this.#intervalCounts[bin] ?? 0) + 1;
-    this.#intervalSums[bin] = (this.#intervalSums[bin] ?? 0) + dtSec;
+    this.#intervals.add(dtSec);
     if (dtSec > MAX_PAIR_GAP_SEC) {
-      this.#resetPower();
+      this.#power.reset();
       return undefined;
     }
-
-    // The device's cumulative distance is smoothed and works indoors; GPS fixes are the fallback, then the
-    // device's instantaneous speed.
-    let speed: number | undefined;
-    let groundDistance: number | undefined;
-    if (
-      previous.distanceM !== undefined &&
-      current.distanceM !== undefined &&
-      current.distanceM >= previous.distanceM
-    ) {
-      groundDistance = current.distanceM - previous.distanceM;
-    } else if (fixDistance !== undefined) {
-      groundDistance = fixDistance;
-    }
-    if (groundDistance !== undefined) speed = groundDistance / dtSec;
-    else if (deviceSpeed !== undefined) speed = deviceSpeed;
-
-    if (speed !== undefined) {
-      const speedBin = Math.min(SPEED_BINS - 1, Math.floor(speed / SPEED_BIN_MPS));
-      this.#speedSeconds[speedBin] = (this.#speedSeconds[speedBin] ?? 0) + dtSec;
-    }
-    if (previous.heartRate !== undefined) {
-      const hrBin = Math.min(HEART_RATE_BINS - 1, Math.floor(previous.heartRate / HEART_RATE_BIN_BPM));
-      this.#heartRateSeconds[hrBin] = (this.#heartRateSeconds[hrBin] ?? 0) + dtSec;
-      this.#heartRateWeightedSum += previous.heartRate * dtSec;
-      this.#heartRateWeight += dtSec;
-    }
-    if (previous.cadence !== undefined) {
-      const cadenceBin = Math.min(CADENCE_BINS - 1, Math.floor(previous.cadence / CADENCE_BIN_PER_MIN));
-      this.#cadenceSeconds[cadenceBin] = (this.#cadenceSeconds[cadenceBin] ?? 0) + dtSec;
-    }
+    const speed = pairSpeedOf(previous, current, dtSec, fixDistance, deviceSpeed);
+    if (speed !== undefined) addToBin(this.#speedSeconds, speed, SPEED_BIN_MPS, dtSec);
+    if (previous.heartRate !== undefined) this.#heartRate.addTime(previous.heartRate, dtSec);
+    if (previous.cadence !== undefined)
+      addToBin(this.#cadenceSeconds, previous.cadence, CADENCE_BIN_PER_MIN, dtSec);
     if (
       previous.distanceM !== undefined &&
       current.distanceM !== undefined &&
       current.distanceM > previous.distanceM
     ) {
-      this.#addDistanceStep(current.distanceM - previous.distanceM);
+      this.#distanceSteps.add(current.distanceM - previous.distanceM);
     }
     if (speed !== undefined && dtSec <= MAX_POWER_PAIR_SEC) {
-      this.#addPower(speed, dtSec, previous.altitudeM, current.altitudeM);
+      this.#power.add(speed, dtSec, previous.altitudeM, current.altitudeM);
     } else {
-      this.#resetPower();
+      this.#power.reset();
     }
     return speed;
   }
 
-  /** Ascent with hysteresis: a rise counts once it exceeds CLIMB_HYSTERESIS_M above the last low point. */
-  #addAltitude(altitudeM: number): void {
-    if (this.#climbReference === undefined) {
-      this.#climbReference = altitudeM;
-      return;
+  /** The distance between the pair's fixes, when both have one; a long one is kept as a jump. */
+  #addJump(previous: PreviousSample, current: PreviousSample, dtSec: number): number | undefined {
+    if (
+      previous.lat === undefined ||
+      previous.lon === undefined ||
+      current.lat === undefined ||
+      current.lon === undefined
+    ) {
+      return undefined;
     }
-    const rise = altitudeM - this.#climbReference;
-    if (rise >= CLIMB_HYSTERESIS_M) {
-      this.#climbM += rise;
-      this.#climbReference = altitudeM;
-    } else if (rise <= -CLIMB_HYSTERESIS_M) {
-      this.#climbReference = altitudeM;
-    }
+    const distanceM = haversineM(previous.lat, previous.lon, current.lat, current.lon);
+    if (distanceM >= JUMP_MIN_DISTANCE_M) this.#jumps.add({ time: current.time, distanceM, dtSec });
+    return distanceM;
   }
+}
 
-  #addDistanceStep(stepM: number): void {
-    this.#distanceStepCount += 1;
-    const size = Math.round(stepM / DISTANCE_STEP_ROUNDING_M) * DISTANCE_STEP_ROUNDING_M;
-    const seen = this.#distanceStepSizes.get(size);
-    if (seen !== undefined) this.#distanceStepSizes.set(size, seen + 1);
-    else if (this.#distanceStepSizes.size < MAX_DISTANCE_STEP_SIZES) this.#distanceStepSizes.set(size, 1);
+/**
+ * A pair's speed: the device's cumulative distance (smoothed, works indoors) first, then the GPS fixes, then the
+ * device's instantaneous speed.
+ */
+function pairSpeedOf(
+  previous: PreviousSample,
+  current: PreviousSample,
+  dtSec: number,
+  fixDistance: number | undefined,
+  deviceSpeed: number | undefined,
+): number | undefined {
+  let groundDistance: number | undefined;
+  if (
+    previous.distanceM !== undefined &&
+    current.distanceM !== undefined &&
+    current.distanceM >= previous.distanceM
+  ) {
+    groundDistance = current.distanceM - previous.distanceM;
+  } else if (fixDistance !== undefined) {
+    groundDistance = fixDistance;
   }
+  if (groundDistance !== undefined) return groundDistance / dtSec;
+  return deviceSpeed;
+}
 
-  #distanceStepSummary(): { count: number; modeM: number; modeCount: number } {
-    let modeM = 0;
-    let modeCount = 0;
-    for (const [size, count] of this.#distanceStepSizes) {
-      if (count > modeCount) {
-        modeM = size;
-        modeCount = count;
-      }
-    }
-    return { count: this.#distanceStepCount, modeM, modeCount };
+function previewPoint(
+  time: number | undefined,
+  lat: number | undefined,
+  lon: number | undefined,
+  heartRate: number | undefined,
+  speedMps: number | undefined,
+): SamplePreviewPoint {
+  const clean: SamplePreviewPoint = {};
+  if (time !== undefined) clean.time = time;
+  if (lat !== undefined && lon !== undefined) {
+    clean.lat = lat;
+    clean.lon = lon;
   }
-
-  #addJump(jump: SampleJump): void {
-    const speedOf = (j: SampleJump) => j.distanceM / Math.max(j.dtSec, 0.001);
-    const speed = speedOf(jump);
-    const last = this.#jumps[this.#jumps.length - 1];
-    if (this.#jumps.length >= MAX_JUMPS && last !== undefined && speedOf(last) >= speed) return;
-    let index = this.#jumps.findIndex((j) => speedOf(j) < speed);
-    if (index === -1) index = this.#jumps.length;
-    this.#jumps.splice(index, 0, jump);
-    if (this.#jumps.length > MAX_JUMPS) this.#jumps.pop();
-  }
-
-  /**
-   * Power a rider would need for this pair: rolling resistance and air drag over the pair, plus the change in
-   * potential and kinetic energy (these two telescope over a window, so GPS noise in altitude or speed cancels
-   * out instead of adding up).
-   */
-  #addPower(
-    speed: number,
-    dtSec: number,
-    altitudeFrom: number | undefined,
-    altitudeTo: number | undefined,
-  ): void {
-    const m = POWER_MODEL;
-    let joules =
-      (m.massKg * m.gravity * m.rollingResistance * speed + 0.5 * m.airDensity * m.dragAreaM2 * speed ** 3) *
-      dtSec;
-    if (altitudeFrom !== undefined && altitudeTo !== undefined) {
-      const climb = altitudeTo - altitudeFrom;
-      if (Math.abs(climb) <= m.maxAltitudeStepM) joules += m.massKg * m.gravity * climb;
-    }
-    if (this.#powerPreviousSpeed !== undefined) {
-      joules += 0.5 * m.massKg * (speed ** 2 - this.#powerPreviousSpeed ** 2);
-    }
-    this.#powerPreviousSpeed = speed;
-    if (this.#powerMarks.length === 0) this.#powerMarks.push({ t: 0, e: 0 });
-    this.#powerSeconds += dtSec;
-    this.#powerJoules += joules;
-    const now = this.#powerSeconds;
-    // Keep the latest mark that is still at least one window old at the head.
-    while (this.#powerHead + 1 < this.#powerMarks.length) {
-      const next = this.#powerMarks[this.#powerHead + 1];
-      if (next === undefined || now - next.t < POWER_WINDOW_SEC) break;
-      this.#powerHead += 1;
-    }
-    const head = this.#powerMarks[this.#powerHead];
-    if (head !== undefined && now - head.t >= POWER_WINDOW_SEC) {
-      const average = (this.#powerJoules - head.e) / (now - head.t);
-      this.#peakPowerW = Math.max(this.#peakPowerW ?? Number.NEGATIVE_INFINITY, average);
-    }
-    this.#powerMarks.push({ t: now, e: this.#powerJoules });
-    // Compact the queue now and then so it stays bounded by the samples of one window.
-    if (this.#powerHead > 1024) {
-      this.#powerMarks = this.#powerMarks.slice(this.#powerHead);
-      this.#powerHead = 0;
-    }
-  }
-
-  #resetPower(): void {
-    this.#powerMarks = [];
-    this.#powerHead = 0;
-    this.#powerSeconds = 0;
-    this.#powerJoules = 0;
-    this.#powerPreviousSpeed = undefined;
-  }
-
-  #addPreview(point: SamplePreviewPoint): void {
-    this.#previewCounter += 1;
-    if ((this.#previewCounter - 1) % this.#previewStride !== 0) return;
-    const clean: SamplePreviewPoint = {};
-    if (point.time !== undefined) clean.time = point.time;
-    if (point.lat !== undefined && point.lon !== undefined) {
-      clean.lat = point.lat;
-      clean.lon = point.lon;
-    }
-    if (point.heartRate !== undefined) clean.heartRate = point.heartRate;
-    if (point.speedMps !== undefined && Number.isFinite(point.speedMps)) clean.speedMps = point.speedMps;
-    this.#preview.push(clean);
-    if (this.#preview.length >= MAX_PREVIEW_POINTS) {
-      // Halve the preview and the sampling rate: it stays evenly spread over the whole activity.
-      this.#preview = this.#preview.filter((_, index) => index % 2 === 0);
-      this.#previewStride *= 2;
-    }
-  }
-
-  #addTrack(point: SampleTrackPoint): void {
-    this.#trackCounter += 1;
-    if ((this.#trackCounter - 1) % this.#trackStride !== 0) return;
-    this.#track.push(point);
-    if (this.#track.length >= MAX_TRACK_POINTS) {
-      this.#track = this.#track.filter((_, index) => index % 2 === 0);
-      this.#trackStride *= 2;
-    }
-  }
-
-  #medianInterval(): number | undefined {
-    const total = this.#intervalCounts.reduce((sum, count) => sum + count, 0);
-    if (total === 0) return undefined;
-    let seen = 0;
-    for (let bin = 0; bin < INTERVAL_BINS; bin += 1) {
-      const count = this.#intervalCounts[bin] ?? 0;
-      seen += count;
-      if (seen * 2 >= total) return (this.#intervalSums[bin] ?? 0) / count;
-    }
-    return undefined;
-  }
+  if (heartRate !== undefined) clean.heartRate = heartRate;
+  if (speedMps !== undefined && Number.isFinite(speedMps)) clean.speedMps = speedMps;
+  return clean;
 }
