@@ -45,8 +45,8 @@ export type Session = z.infer<typeof sessionSchema>;
 
 export const rulesHashSchema = z.object({ rulesHash: bytes32, canonical: z.string().optional() });
 
-export const SPORTS = ["run", "ride", "walk", "swim", "strength", "row", "other"] as const;
-export type Sport = (typeof SPORTS)[number];
+/** The seven sports (the shared vocabulary: agent, web app and rules document use the same list). */
+export { SPORTS, type Sport } from "@resolution-autopilot/vocabulary";
 
 const reasonSchema = z.object({ code: z.string(), message: z.string() });
 export type Reason = z.infer<typeof reasonSchema>;

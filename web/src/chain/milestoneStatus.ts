@@ -3,6 +3,7 @@
  * released, slashed, refunded, appealed (v2: the owner posted a bond; no slash until the arbiter rules, a late
  * quorum claims it or the appeal expires), missed (deadline passed, not yet slashed), in grace, open, upcoming.
  */
+import { APPEAL_PERIOD_SECONDS } from "@resolution-autopilot/vocabulary/contractLimits";
 
 /** `MilestoneState` of the vault: Open, Released, Slashed, Refunded, Appealed (v2, appended last). */
 export const MILESTONE_STATES = ["open", "released", "slashed", "refunded", "appealed"] as const;
@@ -19,7 +20,7 @@ export type MilestoneStatus =
   | "upcoming";
 
 /** The vault's `APPEAL_PERIOD`: unpaused seconds after an appeal before anyone may expire it. */
-export const APPEAL_PERIOD_SECONDS = 14 * 24 * 3600;
+export { APPEAL_PERIOD_SECONDS };
 
 export interface MilestoneTimes {
   /** Unix seconds. */

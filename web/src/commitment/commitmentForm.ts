@@ -3,11 +3,20 @@
  * `CommitmentParams` and the rules document, with one message per wrong field (the form shows them inline and
  * keeps what was typed).
  */
+import {
+  MAX_GRACE_SECONDS,
+  MAX_MILESTONES,
+  MAX_PERIOD_SECONDS,
+  MAX_START_DELAY_SECONDS,
+  MIN_PERIOD_SECONDS,
+  type RulesDocument,
+  rulesDocumentSchema,
+  SPORTS,
+  type Sport,
+} from "@resolution-autopilot/vocabulary";
 import { type Address, getAddress, isAddress, zeroAddress } from "viem";
-import { SPORTS, type Sport } from "../api/schemas.ts";
 import type { DeployedToken } from "../chain/deployments.ts";
 import { parseAmount } from "../format/amount.ts";
-import { type RulesDocument, rulesDocumentSchema } from "../rules/rulesHash.ts";
 
 export const PERIOD_UNITS = { hours: 3600, days: 86_400, weeks: 604_800 } as const;
 export type PeriodUnit = keyof typeof PERIOD_UNITS;
@@ -62,7 +71,6 @@ export interface ValidateParameters {
 
 /** Seconds the start must lie ahead of the chain's clock, so the transaction still fits once mined. */
 export const START_MARGIN_SEC = 30;
-const MAX_START_DELAY_SEC = 365 * 86_400;
 
 function wholeNumber(text: string, min: number, max: number): number | undefined {
   if (!/^\d{1,9}$/.test(text.trim())) return undefined;
@@ -110,17 +118,20 @@ export function validateCommitment({
   const start = Number.isNaN(startMs) ? undefined : Math.floor(startMs / 1000);
   if (start === undefined) errors.start = "Choose a start date and time.";
   else if (start < chainNow + START_MARGIN_SEC) errors.start = "The start must be in the future.";
-  else if (start > chainNow + MAX_START_DELAY_SEC) errors.start = "The start must be within a year from now.";
+  else if (start > chainNow + MAX_START_DELAY_SECONDS)
+    errors.start = "The start must be within a year from now.";
 
   const count = wholeNumber(values.periodCount, 1, 100_000);
   const period = count === undefined ? undefined : count * PERIOD_UNITS[values.periodUnit];
-  if (period === undefined || period < 3600 || period > 366 * 86_400) {
-    errors.periodCount = "A window lasts from 1 hour to 366 days.";
+  if (period === undefined || period < MIN_PERIOD_SECONDS || period > MAX_PERIOD_SECONDS) {
+    errors.periodCount = `A window lasts from ${MIN_PERIOD_SECONDS / PERIOD_UNITS.hours} hour to ${MAX_PERIOD_SECONDS / PERIOD_UNITS.days} days.`;
   }
-  const milestones = wholeNumber(values.milestones, 1, 104);
-  if (milestones === undefined) errors.milestones = "Choose 1 to 104 milestones.";
-  const graceHours = wholeNumber(values.graceHours, 0, 168);
-  if (graceHours === undefined) errors.graceHours = "Grace is 0 to 168 hours (7 days).";
+  const milestones = wholeNumber(values.milestones, 1, MAX_MILESTONES);
+  if (milestones === undefined) errors.milestones = `Choose 1 to ${MAX_MILESTONES} milestones.`;
+  const graceHours = wholeNumber(values.graceHours, 0, MAX_GRACE_SECONDS / PERIOD_UNITS.hours);
+  if (graceHours === undefined) {
+    errors.graceHours = `Grace is 0 to ${MAX_GRACE_SECONDS / PERIOD_UNITS.hours} hours (${MAX_GRACE_SECONDS / PERIOD_UNITS.days} days).`;
+  }
 
   const b = values.beneficiary.trim();
   if (!isAddress(b, { strict: false })) errors.beneficiary = "Enter a 0x address (42 characters).";
@@ -152,7 +163,7 @@ export function validateCommitment({
       start,
       period,
       milestones,
-      grace: graceHours * 3600,
+      grace: graceHours * PERIOD_UNITS.hours,
       beneficiary: getAddress(b),
     },
   };
