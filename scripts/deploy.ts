@@ -21,6 +21,7 @@
  *   DEPLOYMENTS_DIR  where <network>.json goes (default deployments/; a rehearsal points it at a temporary
  *                 directory). deployments/abi.ts is always regenerated in place.
  */
+import { LOCAL_CHAIN_ID } from "@resolution-autopilot/vocabulary/chains";
 import { network } from "hardhat";
 import { z } from "zod";
 import { deployChallengePool } from "./lib/deployChallengePool.ts";
@@ -28,7 +29,6 @@ import { deployVault, MOCK_USDC_CONSTRUCTOR_ARGS } from "./lib/deployVault.ts";
 import { installMulticall3, MULTICALL3_ADDRESS } from "./lib/multicall3.ts";
 import { type DeploymentRecord, writeDeployment } from "./lib/writeDeployment.ts";
 
-const LOCAL_CHAIN_ID = 31337;
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
 const addressList = z
   .string()

@@ -17,8 +17,9 @@
  */
 import { join } from "node:path";
 import { verifyContract } from "@nomicfoundation/hardhat-verify/verify";
+import { LOCAL_CHAIN_ID } from "@resolution-autopilot/vocabulary/chains";
 import hre from "hardhat";
-import { LOCAL_CHAIN_ID, verificationProviders, verificationRequests } from "./lib/verification.ts";
+import { verificationProviders, verificationRequests } from "./lib/verification.ts";
 import { deploymentsDir, readDeployment } from "./lib/writeDeployment.ts";
 
 function fail(message: string): never {

@@ -22,9 +22,6 @@ export interface VerificationRequest {
   constructorArgs: unknown[];
 }
 
-/** Hardhat's local chain: explorers do not index it, so there is nothing to verify there. */
-export const LOCAL_CHAIN_ID = 31337;
-
 export function verificationRequests(record: DeploymentRecord): VerificationRequest[] {
   const requests: VerificationRequest[] = [
     {
