@@ -21,6 +21,7 @@ import {
   type VerifyLimits,
 } from "../workouts/index.ts";
 import { SPORT_LIMITS } from "../workouts/sportLimits.ts";
+import { iso, overlapReason } from "../workouts/verifyWorkout.ts";
 
 /** A workout known only from what was entered: no samples. */
 export interface ManualActivity {
@@ -45,11 +46,6 @@ export interface VerifyManualWorkoutContext {
 
 export type VerifyManualWorkoutParameters = Parameters<typeof verifyManualWorkout>;
 export type VerifyManualWorkoutReturnType = Verdict;
-
-function iso(ms: number): string {
-  const date = new Date(ms);
-  return Number.isFinite(date.getTime()) ? date.toISOString() : String(ms);
-}
 
 export function verifyManualWorkout(activity: ManualActivity, context: VerifyManualWorkoutContext): Verdict {
   const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.limits };
@@ -93,17 +89,11 @@ export function verifyManualWorkout(activity: ManualActivity, context: VerifyMan
   if (context.acceptedExisting.some((w) => w.contentHash === activity.contentHash)) {
     reasons.push({ code: "duplicate", message: "This exact workout was already logged." });
   }
-  const tolerance = limits.overlapToleranceSec * 1000;
-  const overlapping = context.acceptedExisting.find(
-    (w) =>
-      w.contentHash !== activity.contentHash &&
-      Math.min(end, w.endTime) - Math.max(start, w.startTime) > tolerance,
+  const overlap = overlapReason(
+    context.acceptedExisting,
+    { contentHash: activity.contentHash, startMs: start, endMs: end },
+    limits.overlapToleranceSec,
   );
-  if (overlapping !== undefined) {
-    reasons.push({
-      code: "overlaps_existing",
-      message: `It overlaps an accepted workout (${iso(overlapping.startTime)} to ${iso(overlapping.endTime)}).`,
-    });
-  }
+  if (overlap !== undefined) reasons.push(overlap);
   return { status: reasons.length === 0 ? "accepted" : "rejected", reasons };
 }

@@ -77,9 +77,32 @@ const MAX_BACKWARD_SEC = 60;
 /** Share of consecutive samples with the very same timestamp beyond which time does not advance. */
 const MAX_REPEATED_SHARE = 0.5;
 
-function iso(ms: number): string {
+/** An instant as ISO 8601 for a message; the raw number when it is no date. */
+export function iso(ms: number): string {
   const date = new Date(ms);
   return Number.isFinite(date.getTime()) ? date.toISOString() : String(ms);
+}
+
+/**
+ * `overlaps_existing` when an accepted workout other than this content overlaps [start, end] by more than the
+ * tolerance; undefined otherwise. Shared by file and manual verification.
+ */
+export function overlapReason(
+  acceptedExisting: readonly ExistingWorkout[],
+  activity: { contentHash: Hex; startMs: number; endMs: number },
+  toleranceSec: number,
+): Reason<RejectionCode> | undefined {
+  const tolerance = toleranceSec * 1000;
+  const overlapping = acceptedExisting.find(
+    (w) =>
+      w.contentHash !== activity.contentHash &&
+      Math.min(activity.endMs, w.endTime) - Math.max(activity.startMs, w.startTime) > tolerance,
+  );
+  if (overlapping === undefined) return undefined;
+  return {
+    code: "overlaps_existing",
+    message: `It overlaps an accepted workout (${iso(overlapping.startTime)} to ${iso(overlapping.endTime)}).`,
+  };
 }
 
 function sumBins(bins: readonly number[], fromBin: number, toBin = bins.length): number {
@@ -279,20 +302,13 @@ export function verifyWorkout(activity: VerifiableActivity, context: VerifyWorko
     add({ code: "duplicate", message: "This exact file was already accepted." });
   }
   if (!unreadable) {
-    const start = activity.startTime;
-    const end = start + activity.elapsedSec * 1000;
-    const tolerance = limits.overlapToleranceSec * 1000;
-    const overlapping = context.acceptedExisting.find(
-      (w) =>
-        w.contentHash !== activity.contentHash &&
-        Math.min(end, w.endTime) - Math.max(start, w.startTime) > tolerance,
+    const startMs = activity.startTime;
+    const overlap = overlapReason(
+      context.acceptedExisting,
+      { contentHash: activity.contentHash, startMs, endMs: startMs + activity.elapsedSec * 1000 },
+      limits.overlapToleranceSec,
     );
-    if (overlapping !== undefined) {
-      add({
-        code: "overlaps_existing",
-        message: `It overlaps an accepted workout (${iso(overlapping.startTime)} to ${iso(overlapping.endTime)}).`,
-      });
-    }
+    if (overlap !== undefined) add(overlap);
   }
   return { status: reasons.length === 0 ? "accepted" : "rejected", reasons };
 }

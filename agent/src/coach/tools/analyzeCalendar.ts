@@ -6,9 +6,8 @@ import { z } from "zod";
 import { ValidationError } from "../../errors.ts";
 import { findFreeSlots } from "../calendar/findFreeSlots.ts";
 import type { FreeSlot } from "../calendar/freeSlots.ts";
-import { loadOwnerContext } from "../ownerContext.ts";
 import { startOfLocalDay } from "../zonedTime.ts";
-import { defineTool } from "./coachTool.ts";
+import { defineOwnerTool } from "./coachTool.ts";
 import { isoInstantArgument } from "./toolArguments.ts";
 
 const DAY_MS = 86_400_000;
@@ -54,14 +53,12 @@ export function resolveRange(
   }
 }
 
-export const analyzeCalendar = defineTool({
+export const analyzeCalendar = defineOwnerTool({
   name: "analyzeCalendar",
   description:
     "Free time slots in the user's calendar for a range (default the next 7 days), outside quiet hours, in the user's time zone.",
   parameters: analyzeCalendarArguments,
-  run: async (args, { owner, deps }): Promise<AnalyzeCalendarReturnType> => {
-    const nowMs = deps.clock.now();
-    const context = await loadOwnerContext(deps, owner);
+  run: async (args, { owner, deps, context, nowMs }): Promise<AnalyzeCalendarReturnType> => {
     let [fromMs, toMs] = resolveRange(args.range ?? "next_7_days", nowMs, context.timeZone);
     if (args.from !== undefined || args.to !== undefined) {
       fromMs = args.from === undefined ? nowMs : Date.parse(args.from);

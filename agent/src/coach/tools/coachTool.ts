@@ -8,6 +8,7 @@ import type { Address } from "viem";
 import { z } from "zod";
 import { AgentError } from "../../errors.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
+import { loadOwnerContext, type OwnerContext } from "../ownerContext.ts";
 
 export interface ToolContext {
   owner: Address;
@@ -29,6 +30,26 @@ export interface CoachTool<S extends z.ZodType = z.ZodType, R = unknown> {
 /** Keeps the argument type of `run` tied to the schema. */
 export function defineTool<S extends z.ZodType, R>(tool: CoachTool<S, R>): CoachTool<S, R> {
   return tool;
+}
+
+/** What a tool about the owner's training gets besides its arguments: the owner's context, and the time. */
+export interface OwnerToolContext extends ToolContext {
+  context: OwnerContext;
+  nowMs: number;
+}
+
+/** A tool that reads the owner's context (time zone, commitments): the clock is read and the context loaded first. */
+export function defineOwnerTool<S extends z.ZodType, R>(
+  tool: Omit<CoachTool<S, R>, "run"> & { run(args: z.output<S>, context: OwnerToolContext): Promise<R> },
+): CoachTool<S, R> {
+  return {
+    ...tool,
+    run: async (args, toolContext) => {
+      const nowMs = toolContext.deps.clock.now();
+      const context = await loadOwnerContext(toolContext.deps, toolContext.owner);
+      return tool.run(args, { ...toolContext, context, nowMs });
+    },
+  };
 }
 
 export type ToolOutcome =

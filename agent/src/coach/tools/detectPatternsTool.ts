@@ -5,9 +5,8 @@
  */
 import { z } from "zod";
 import { loadProgress, toCountable } from "../commitmentProgress.ts";
-import { loadOwnerContext } from "../ownerContext.ts";
 import { type DetectPatternsReturnType, detectPatterns } from "../patterns/detectPatterns.ts";
-import { defineTool } from "./coachTool.ts";
+import { defineOwnerTool } from "./coachTool.ts";
 import { commitmentIdArgument, ownCommitment } from "./toolArguments.ts";
 
 const DAY_MS = 86_400_000;
@@ -22,14 +21,12 @@ export interface DetectPatternsToolReturnType extends DetectPatternsReturnType {
   timeZone: string;
 }
 
-export const detectPatternsTool = defineTool({
+export const detectPatternsTool = defineOwnerTool({
   name: "detectPatterns",
   description:
     "Patterns in the user's training (pace in the current window, streaks, weekdays usually missed, time-of-day habit, declining trend) and a 0..1 risk of missing the current milestone, each with evidence.",
   parameters: detectPatternsArguments,
-  run: async (args, { owner, deps }): Promise<DetectPatternsToolReturnType> => {
-    const nowMs = deps.clock.now();
-    const context = await loadOwnerContext(deps, owner);
+  run: async (args, { owner, deps, context, nowMs }): Promise<DetectPatternsToolReturnType> => {
     const commitment =
       args.commitmentId === undefined
         ? context.active[0]

@@ -9,9 +9,8 @@ import { z } from "zod";
 import { type ChallengeFacts, loadChallengeFacts } from "../challengeContext.ts";
 import type { CommitmentProgress } from "../commitmentProgress.ts";
 import { loadProgress, windowAt } from "../commitmentProgress.ts";
-import { loadOwnerContext } from "../ownerContext.ts";
 import { formatLocal } from "../zonedTime.ts";
-import { defineTool } from "./coachTool.ts";
+import { defineOwnerTool } from "./coachTool.ts";
 import { commitmentIdArgument, ownCommitment } from "./toolArguments.ts";
 
 export const getCommitmentStatusArguments = z.strictObject({ commitmentId: commitmentIdArgument.optional() });
@@ -33,13 +32,12 @@ export interface GetCommitmentStatusReturnType {
   note?: string;
 }
 
-export const getCommitmentStatus = defineTool({
+export const getCommitmentStatus = defineOwnerTool({
   name: "getCommitmentStatus",
   description:
     "Progress of the user's commitment(s) in the current milestone window: workouts done and required, hours left, money at stake now, claim deadline. Omit commitmentId for all running ones.",
   parameters: getCommitmentStatusArguments,
-  run: async (args, { owner, deps }): Promise<GetCommitmentStatusReturnType> => {
-    const context = await loadOwnerContext(deps, owner);
+  run: async (args, { owner, deps, context, nowMs }): Promise<GetCommitmentStatusReturnType> => {
     const chosen =
       args.commitmentId === undefined
         ? context.active
@@ -49,7 +47,7 @@ export const getCommitmentStatus = defineTool({
       const loaded = await loadProgress({
         store: deps.store,
         commitment,
-        nowMs: deps.clock.now(),
+        nowMs,
         tokens: deps.tokens,
       });
       if (loaded === null) continue;

@@ -9,9 +9,8 @@ import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { WorkoutRecord } from "../../store/workoutsRepository.ts";
 import { evaluateForMilestone, type MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
 import { loadRules, toCountable, windowAt } from "../commitmentProgress.ts";
-import { loadOwnerContext } from "../ownerContext.ts";
 import { formatLocal } from "../zonedTime.ts";
-import { defineTool } from "./coachTool.ts";
+import { defineOwnerTool } from "./coachTool.ts";
 import { isoInstantArgument } from "./toolArguments.ts";
 
 const DAY_MS = 86_400_000;
@@ -59,17 +58,15 @@ export interface GetWorkoutHistoryReturnType {
   workouts: WorkoutSummary[];
 }
 
-export const getWorkoutHistory = defineTool({
+export const getWorkoutHistory = defineOwnerTool({
   name: "getWorkoutHistory",
   description:
     "The user's workouts in a range (default the last 14 days), newest first, with verdicts, which milestones each counts for and why one does not count.",
   parameters: getWorkoutHistoryArguments,
-  run: async (args, { owner, deps }): Promise<GetWorkoutHistoryReturnType> => {
-    const now = deps.clock.now();
+  run: async (args, { owner, deps, context, nowMs: now }): Promise<GetWorkoutHistoryReturnType> => {
     const toMs = args.to === undefined ? now : Date.parse(args.to);
     const fromMs = args.from === undefined ? toMs - (args.days ?? 14) * DAY_MS : Date.parse(args.from);
     const limit = args.limit ?? 20;
-    const context = await loadOwnerContext(deps, owner);
 
     const found: WorkoutRecord[] = [];
     let cursor: string | undefined;

@@ -9,9 +9,8 @@ import { ValidationError } from "../../errors.ts";
 import { nudgeChannels } from "../../store/schema.ts";
 import { REMINDER_KEY_PREFIX } from "../../store/nudgesRepository.ts";
 import { isQuietAt } from "../quietHours.ts";
-import { loadOwnerContext } from "../ownerContext.ts";
 import { formatLocal, localParts, zonedToEpoch } from "../zonedTime.ts";
-import { defineTool } from "./coachTool.ts";
+import { defineOwnerTool } from "./coachTool.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -37,13 +36,11 @@ export interface ScheduleReminderReturnType {
   message: string;
 }
 
-export const scheduleReminder = defineTool({
+export const scheduleReminder = defineOwnerTool({
   name: "scheduleReminder",
   description: "Schedule a reminder for the user at a local day and time (e.g. tomorrow at 07:00).",
   parameters: scheduleReminderArguments,
-  run: async (args, { owner, deps }): Promise<ScheduleReminderReturnType> => {
-    const nowMs = deps.clock.now();
-    const context = await loadOwnerContext(deps, owner);
+  run: async (args, { owner, deps, context, nowMs }): Promise<ScheduleReminderReturnType> => {
     const { timeZone, preferences } = context;
     const today = localParts(nowMs, timeZone);
     const [hour, minute] = args.time.split(":").map(Number) as [number, number];
