@@ -1,0 +1,190 @@
+/**
+ * The fields the new-commitment and new-challenge forms share, with the same labels and ids: the rules
+ * (workouts, minutes, activities, time zone, evidence), the asset, the window length unit, a text input in a
+ * labelled `Field`, and the "check the highlighted fields" summary.
+ */
+import { SPORTS, type Sport } from "../api/schemas.ts";
+import type { DeployedToken } from "../chain/deployments.ts";
+import { Field } from "../components/Field.tsx";
+import {
+  type CommitmentFormValues,
+  type FormErrors,
+  type FormField,
+  PERIOD_UNITS,
+  type PeriodUnit,
+} from "./commitmentForm.ts";
+
+const SPORT_LABEL: Record<Sport, string> = {
+  run: "Run",
+  ride: "Ride",
+  walk: "Walk",
+  swim: "Swim",
+  strength: "Strength",
+  row: "Row",
+  other: "Other",
+};
+
+/** What the shared fields need from a form (commitment/useValidatedForm.ts) whose values extend the commitment's. */
+export interface StakeForm {
+  uid: string;
+  values: CommitmentFormValues;
+  shown: FormErrors;
+  fid: (name: FormField) => string;
+  // A method, so a form whose values extend the commitment's (the challenge form) fits as well.
+  set<K extends FormField>(key: K, value: CommitmentFormValues[K]): void;
+  bind: (name: FormField) => {
+    id: string;
+    error: string | undefined;
+    value: string;
+    onChange: (value: string) => void;
+  };
+}
+
+type InputFieldProps = {
+  id: string;
+  label: string;
+  error: string | undefined;
+  hint?: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+} & Pick<
+  React.InputHTMLAttributes<HTMLInputElement>,
+  "type" | "inputMode" | "autoComplete" | "spellCheck" | "placeholder"
+>;
+
+/** A text input in a labelled `Field`. */
+export function InputField({ id, label, error, hint, value, onChange, ...input }: InputFieldProps) {
+  return (
+    <Field id={id} label={label} error={error} {...(hint ? { hint } : {})}>
+      {(aria) => <input {...aria} {...input} value={value} onChange={(e) => onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
+export function ErrorSummary({ count, id }: { count: number; id?: string }) {
+  if (count === 0) return null;
+  return (
+    <div className="alert error" role="alert" id={id}>
+      <p>
+        <strong>Check the highlighted fields.</strong> {count} need a change.
+      </p>
+    </div>
+  );
+}
+
+function ActivitiesField({ form }: { form: StakeForm }) {
+  const { values, shown, fid, set } = form;
+  const errorId = `${fid("activities")}-error`;
+  return (
+    <fieldset aria-describedby={shown.activities ? errorId : undefined}>
+      <legend>Activities that count</legend>
+      <div className="choices" id={fid("activities")} tabIndex={-1}>
+        {SPORTS.map((s) => (
+          <label key={s}>
+            <input
+              type="checkbox"
+              checked={values.activities.includes(s)}
+              onChange={(e) =>
+                set(
+                  "activities",
+                  e.target.checked ? [...values.activities, s] : values.activities.filter((a) => a !== s),
+                )
+              }
+            />
+            {SPORT_LABEL[s]}
+          </label>
+        ))}
+      </div>
+      {shown.activities ? (
+        <p className="field-error" id={errorId}>
+          {shown.activities}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function EvidenceField({ form }: { form: StakeForm }) {
+  const { uid, values, set } = form;
+  return (
+    <fieldset>
+      <legend>Evidence</legend>
+      <div className="choices">
+        <label>
+          <input
+            type="radio"
+            name={`${uid}-evidence`}
+            checked={values.evidence === "device"}
+            onChange={() => set("evidence", "device")}
+          />
+          Device files only
+        </label>
+        <label>
+          <input
+            type="radio"
+            name={`${uid}-evidence`}
+            checked={values.evidence === "any"}
+            onChange={() => set("evidence", "any")}
+          />
+          Manual logs count too
+        </label>
+      </div>
+    </fieldset>
+  );
+}
+
+/** The rules fieldset; `timezone` is the form's own time-zone field (a list, or free text). */
+export function RulesFieldset({ form, timezone }: { form: StakeForm; timezone: React.ReactNode }) {
+  return (
+    <fieldset>
+      <legend>Rules</legend>
+      <div className="row">
+        <InputField label="Workouts per window" inputMode="numeric" {...form.bind("minWorkouts")} />
+        <InputField label="Minutes per workout (at least)" inputMode="numeric" {...form.bind("minMinutes")} />
+      </div>
+      <ActivitiesField form={form} />
+      <div className="row">
+        {timezone}
+        <EvidenceField form={form} />
+      </div>
+    </fieldset>
+  );
+}
+
+export function AssetField({ form, tokens }: { form: StakeForm; tokens: readonly DeployedToken[] }) {
+  return (
+    <Field id={form.fid("asset")} label="Asset" error={form.shown.asset}>
+      {(aria) => (
+        <select {...aria} value={form.values.asset} onChange={(e) => form.set("asset", e.target.value)}>
+          <option value="ETH">ETH</option>
+          {tokens.map((t) => (
+            <option key={t.address} value={t.address}>
+              {t.symbol}
+              {t.permit ? " (permit)" : ""}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+export function PeriodUnitField({ form }: { form: StakeForm }) {
+  return (
+    <Field id={form.fid("periodUnit")} label="Window length unit" error={undefined}>
+      {(aria) => (
+        <select
+          {...aria}
+          value={form.values.periodUnit}
+          onChange={(e) => form.set("periodUnit", e.target.value as PeriodUnit)}
+        >
+          {Object.keys(PERIOD_UNITS).map((u) => (
+            <option key={u} value={u}>
+              {u}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
