@@ -21,3 +21,14 @@ export async function readPage<T>(read: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** A listing query's paging options, only those the client gave (the services take no `undefined` for them). */
+export function pageOptionsOf(query: { limit?: number | undefined; cursor?: string | undefined }): {
+  limit?: number;
+  cursor?: string;
+} {
+  return {
+    ...(query.limit !== undefined ? { limit: query.limit } : {}),
+    ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+  };
+}

@@ -21,7 +21,7 @@ import {
 } from "../services/workoutReviews.ts";
 import { reviewStatuses } from "../store/schema.ts";
 import { REVIEW_NOTE_MAX, REVIEWS_PAGE_MAX } from "../store/workoutReviewsRepository.ts";
-import { readPage } from "./pageCursor.ts";
+import { pageOptionsOf, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 
 export type ReviewRouterParameters = ReviewContext;
@@ -100,8 +100,7 @@ export function reviewRouter(context: ReviewRouterParameters): Router {
         listWorkoutReviews(context, {
           operator: address,
           ...(query.status !== undefined ? { status: query.status } : {}),
-          ...(query.limit !== undefined ? { limit: query.limit } : {}),
-          ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+          ...pageOptionsOf(query),
         }),
       ),
     );

@@ -39,7 +39,7 @@ import {
 } from "../workouts/index.ts";
 import { ServiceBusyError, type WorkoutParsePool } from "../workouts/workoutParsePool.ts";
 import { idempotency } from "./idempotency.ts";
-import { readPage } from "./pageCursor.ts";
+import { pageOptionsOf, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
 import { closeIfBodyUnread, uploadedFieldsOf, uploadedFileOf, uploadFile } from "./uploadFile.ts";
@@ -194,8 +194,7 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
       await readPage(() =>
         listWorkouts(context, {
           owner: address,
-          ...(query.limit !== undefined ? { limit: query.limit } : {}),
-          ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+          ...pageOptionsOf(query),
         }),
       ),
     );

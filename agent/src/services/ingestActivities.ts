@@ -40,6 +40,7 @@ import { type PlannedSport, planWorkoutSports } from "./workoutSport.ts";
 import { findReplay, type TrackFingerprintOf, trackFingerprintOf } from "./trackReplay.ts";
 import { type ManualActivity, verifyManualWorkout } from "./verifyManualWorkout.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
+import { auditWorkout } from "./workoutAudit.ts";
 
 /** Most activities in one call (a provider back-fill is split by the caller). */
 export const INGEST_BATCH_MAX = CONTENT_HASH_LOOKUP_MAX;
@@ -389,15 +390,10 @@ async function auditIngest(
     },
   });
   for (const record of records) {
-    await tx.auditLog.append({
-      actor: owner,
-      action: "workout.verdict",
-      subject: `workout:${record.id}`,
-      details: {
-        contentHash: record.contentHash,
-        status: record.verdict.status,
-        reasons: record.verdict.reasons.map((r) => r.code),
-      },
+    await auditWorkout(tx.auditLog, owner, "workout.verdict", record.id, {
+      contentHash: record.contentHash,
+      status: record.verdict.status,
+      reasons: record.verdict.reasons.map((r) => r.code),
     });
   }
 }

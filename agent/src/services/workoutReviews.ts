@@ -19,6 +19,7 @@ import type { WorkoutRecord } from "../store/workoutsRepository.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
+import { auditWorkout } from "./workoutAudit.ts";
 
 export interface ReviewContext extends ServiceContext {
   /** Addresses allowed to list and decide reviews (`REVIEW_OPERATORS`), lower-case. */
@@ -38,20 +39,15 @@ export interface WorkoutReviewView {
 /** A review as an operator sees it: with the workout and its owner. */
 export interface OperatorReviewView extends WorkoutReviewView {
   owner: Address;
-  workout: {
-    id: string;
-    source: string;
-    sport: string;
-    startTime: string;
-    durationSec: number;
-    elapsedSec: number;
-    distanceM: number | null;
-    avgHeartRate: number | null;
-    verdict: {
-      status: "accepted" | "rejected";
-      reasons: { code: string; message: string }[];
-    };
-  } | null;
+  workout:
+    | (Pick<
+        WorkoutView,
+        "id" | "sport" | "startTime" | "durationSec" | "elapsedSec" | "distanceM" | "avgHeartRate"
+      > & {
+        source: string;
+        verdict: Pick<WorkoutView["verdict"], "status"> & { reasons: { code: string; message: string }[] };
+      })
+    | null;
 }
 
 function reviewView(review: WorkoutReviewRecord): WorkoutReviewView {
@@ -138,15 +134,10 @@ export async function requestWorkoutReview(
       owner: ownerAddress,
       note,
     });
-    await tx.auditLog.append({
-      actor: ownerAddress,
-      action: "workout.review_requested",
-      subject: `workout:${workout.id}`,
-      details: {
-        reviewId: stored.id,
-        reasons: workout.verdict.reasons.map((r) => r.code),
-        note,
-      },
+    await auditWorkout(tx.auditLog, ownerAddress, "workout.review_requested", workout.id, {
+      reviewId: stored.id,
+      reasons: workout.verdict.reasons.map((r) => r.code),
+      note,
     });
     return stored;
   });
@@ -234,21 +225,16 @@ export async function decideWorkoutReview(
         message: "The workout's verdict changed meanwhile.",
       });
     }
-    await tx.auditLog.append({
-      actor: operatorAddress,
-      action: "workout.review_decided",
-      subject: `workout:${before.id}`,
-      details: {
-        reviewId: decided.id,
-        decision,
-        note,
-        owner: before.owner.toLowerCase(),
-        from: {
-          status: before.verdict.status,
-          reasons: before.verdict.reasons.map((r) => r.code),
-        },
-        to: { status: after.verdict.status },
+    await auditWorkout(tx.auditLog, operatorAddress, "workout.review_decided", before.id, {
+      reviewId: decided.id,
+      decision,
+      note,
+      owner: before.owner.toLowerCase(),
+      from: {
+        status: before.verdict.status,
+        reasons: before.verdict.reasons.map((r) => r.code),
       },
+      to: { status: after.verdict.status },
     });
     return { review: decided, workout: after };
   });

@@ -24,6 +24,7 @@ import { plausibility, type VerifiableActivity } from "../workouts/verifyWorkout
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
+import { auditWorkout } from "./workoutAudit.ts";
 
 export interface PlannedSport {
   activity: VerifiableActivity;
@@ -150,18 +151,13 @@ export async function declareWorkoutSport(
       sportDetail: { ...detail, declared: sport },
     });
     if (updated === null) throw notFound();
-    await tx.auditLog.append({
-      actor: ownerAddress,
-      action: "workout.sport_declared",
-      subject: `workout:${current.id}`,
-      details: {
-        from: current.sport,
-        fromOrigin: current.sportOrigin,
-        to: sport,
-        inferred: detail.inference.sport,
-        confidence: detail.inference.confidence,
-        status: current.verdict.status,
-      },
+    await auditWorkout(tx.auditLog, ownerAddress, "workout.sport_declared", current.id, {
+      from: current.sport,
+      fromOrigin: current.sportOrigin,
+      to: sport,
+      inferred: detail.inference.sport,
+      confidence: detail.inference.confidence,
+      status: current.verdict.status,
     });
     return updated;
   });
