@@ -3,6 +3,7 @@
  * the demo when something it shows does not hold, the calendar (time units, the next Monday morning, time travel
  * that moves the agent's clock along), the indexers' catch-up, and the vault reads and writes both chapters make.
  */
+import { type MilestoneState, milestoneStateFromIndex } from "@resolution-autopilot/vocabulary";
 import type { Address, Hex } from "viem";
 import type { AttestationView } from "../../agent/src/services/issueAttestation.ts";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
@@ -22,9 +23,6 @@ export const DEMO_RULES = {
   perMilestone: { minWorkouts: 3, minMinutes: 30, activities: ["run", "ride", "strength"] },
   evidence: "device",
 } as const;
-
-/** The vault's `MilestoneState` enum, by value. */
-const MILESTONE_STATES = ["Open", "Released", "Slashed", "Refunded"] as const;
 
 /** What a chapter runs on and writes to. */
 export interface JourneyParameters {
@@ -80,15 +78,19 @@ export async function catchUp(indexers: readonly Follower[], what: string): Prom
   throw new JourneyCheckError(`${what} did not catch up with the chain in 20 runs`);
 }
 
-/** A milestone's state on chain, by name (`Open`, `Released`, `Slashed`, `Refunded`). */
-export async function milestoneState(chain: DemoChain, commitmentId: bigint, index: number): Promise<string> {
+/** A milestone's state on chain, by name (`Open`, `Released`, `Slashed`, …). */
+export async function milestoneState(
+  chain: DemoChain,
+  commitmentId: bigint,
+  index: number,
+): Promise<MilestoneState> {
   const state = await chain.client.readContract({
     address: chain.vault,
     abi: commitmentVaultAbi,
     functionName: "milestoneState",
     args: [commitmentId, BigInt(index)],
   });
-  return MILESTONE_STATES[state] ?? `state ${state}`;
+  return milestoneStateFromIndex(state);
 }
 
 /** The states of a commitment's first `count` milestones, read one after the other. */
@@ -96,8 +98,8 @@ export async function milestoneStates(
   chain: DemoChain,
   commitmentId: bigint,
   count: number,
-): Promise<string[]> {
-  const states: string[] = [];
+): Promise<MilestoneState[]> {
+  const states: MilestoneState[] = [];
   for (let i = 0; i < count; i += 1) states.push(await milestoneState(chain, commitmentId, i));
   return states;
 }

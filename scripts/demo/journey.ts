@@ -9,6 +9,7 @@
  *
  * `runJourney` is the list of steps; each step below is one numbered section of the report.
  */
+import { eip2612PermitTypedData } from "@resolution-autopilot/vocabulary";
 import {
   type Address,
   type Hex,
@@ -45,7 +46,6 @@ import {
 } from "./chapter.ts";
 import { type AgentSession, expectStatus, type Problem, signIn } from "./demoAgent.ts";
 import type { DemoAccount, DemoChain, MinedTransaction } from "./demoChain.ts";
-import { eip2612PermitTypedData } from "./permit.ts";
 import { amount, type Asset, type BalanceChange, ETH, shortHash } from "./report.ts";
 import { aliceWeekFiles } from "./workoutFiles.ts";
 

@@ -2,21 +2,12 @@
  * Letting a contract (vault or challenge pool) take an ERC-20 stake from the owner: either one EIP-2612 permit
  * signature (no transaction), or an `approve` transaction, skipped when the allowance already covers the amount.
  */
+import { EIP2612_PERMIT_TYPES } from "@resolution-autopilot/vocabulary";
 import { type Address, type Hex, parseSignature } from "viem";
 import type { Config } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 import { mockERC20PermitAbi } from "../../../deployments/abi.ts";
 import { mined, simulateAndWrite } from "./transactor.ts";
-
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
 
 export interface TokenFundingParameters {
   chainId: number;
@@ -53,7 +44,7 @@ export async function signPermit(
   const signature = await signTypedData(config, {
     account: owner,
     domain: { name: domain[1], version: domain[2], chainId: Number(domain[3]), verifyingContract: domain[4] },
-    types: PERMIT_TYPES,
+    types: EIP2612_PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner, spender, value: amount, nonce, deadline },
   });

@@ -1,7 +1,7 @@
 /**
  * EIP-2612 permits as viem typed data: what an owner signs off chain so that `spender` may pull `value` of the
  * token in the same transaction that uses it (the vault's `createCommitmentWithPermit`, the pool's
- * `joinWithPermit`).
+ * `joinWithPermit`). The web app's wallet flow and the demo sign the same structure.
  */
 import type { Address } from "viem";
 
