@@ -22,9 +22,7 @@ import {
   challengeIdOfHash,
   formatFee,
   joinMethod,
-  myStanding,
   PHASE_LABEL,
-  STANDING_HINT,
   STANDING_LABEL,
   seatsLeft,
   shortAddress,
@@ -33,13 +31,7 @@ import {
   workoutsInWords,
 } from "../challenges/challengeLogic.ts";
 import { CreateChallengeForm } from "../challenges/CreateChallengeForm.tsx";
-import { Steps } from "../components/Steps.tsx";
-import { usePoolSeat } from "../challenges/challengeReads.ts";
-import {
-  useClaimWinnings,
-  useJoinChallenge,
-  useWithdrawPoolCredits,
-} from "../challenges/useChallengeActions.ts";
+import { YourStanding } from "../challenges/YourStanding.tsx";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { formatAmount } from "../format/amount.ts";
@@ -208,6 +200,32 @@ function Leaderboard({
   );
 }
 
+function PotSection({ c, fmt }: { c: ApiChallengeDetail; fmt: (value: bigint) => string }) {
+  const closed = c.participantCount > 0 && c.settledCount === c.participantCount;
+  const split = splitPot(c.pot, c.feeBps, c.finisherCount);
+  return (
+    <section className="card" aria-labelledby="challenge-pot">
+      <h2 id="challenge-pot">Pot</h2>
+      <dl className="terms">
+        <dt>Pot of slashed stakes</dt>
+        <dd data-testid="challenge-pot">{fmt(c.pot)}</dd>
+        <dt>Settled</dt>
+        <dd>
+          {c.settledCount} of {c.participantCount} participants · {c.finisherCount} finished
+        </dd>
+        <dt>Winnings each</dt>
+        <dd data-testid="winnings-each">
+          {closed
+            ? c.finisherCount > 0
+              ? fmt(c.winningsEach ?? split.winningsEach)
+              : `nobody finished: the pot goes to the fallback beneficiary`
+            : "known once every participant is settled"}
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
 function ChallengeDetail({ deployment, id }: { deployment: Deployment; id: bigint }) {
   const { address } = useConnection();
   const detail = useQuery({
@@ -217,10 +235,6 @@ function ChallengeDetail({ deployment, id }: { deployment: Deployment; id: bigin
     refetchInterval: 4000,
   });
   const c = detail.data;
-  const seat = usePoolSeat(deployment, id, c?.token, address);
-  const join = useJoinChallenge(deployment, address);
-  const claim = useClaimWinnings(deployment, address);
-  const withdraw = useWithdrawPoolCredits(deployment, address);
 
   if (detail.isPending) return <p role="status">Loading the challenge…</p>;
   if (c === undefined) {
@@ -237,17 +251,6 @@ function ChallengeDetail({ deployment, id }: { deployment: Deployment; id: bigin
   const meta = tokenMeta(deployment, c.token);
   const fmt = (value: bigint) => formatAmount({ value, symbol: meta.symbol, decimals: meta.decimals });
   const mine = c.you ?? c.participants.find((p) => address !== undefined && p.address === address) ?? null;
-  const standing = myStanding({
-    you: mine,
-    claimable: seat.data?.winnings ?? 0n,
-    settledCount: c.settledCount,
-    participantCount: c.participantCount,
-  });
-  const closed = c.participantCount > 0 && c.settledCount === c.participantCount;
-  const split = splitPot(c.pot, c.feeBps, c.finisherCount);
-  const method = joinMethod(c.token, meta.info);
-  const canJoin = standing.kind === "not_joined" && c.phase === "open" && seatsLeft(c) > 0;
-  const busy = join.state.phase === "running" || claim.isPending || withdraw.isPending;
 
   return (
     <>
@@ -259,138 +262,16 @@ function ChallengeDetail({ deployment, id }: { deployment: Deployment; id: bigin
         <h2 id="challenge-terms">Terms</h2>
         <Terms deployment={deployment} c={c} />
       </section>
-      <section className="card" aria-labelledby="challenge-pot">
-        <h2 id="challenge-pot">Pot</h2>
-        <dl className="terms">
-          <dt>Pot of slashed stakes</dt>
-          <dd data-testid="challenge-pot">{fmt(c.pot)}</dd>
-          <dt>Settled</dt>
-          <dd>
-            {c.settledCount} of {c.participantCount} participants · {c.finisherCount} finished
-          </dd>
-          <dt>Winnings each</dt>
-          <dd data-testid="winnings-each">
-            {closed
-              ? c.finisherCount > 0
-                ? fmt(c.winningsEach ?? split.winningsEach)
-                : `nobody finished: the pot goes to the fallback beneficiary`
-              : "known once every participant is settled"}
-          </dd>
-        </dl>
-      </section>
-      <section className="card" aria-labelledby="challenge-you">
-        <h2 id="challenge-you">Your standing</h2>
-        <div aria-live="polite" data-testid="my-standing" data-kind={standing.kind}>
-          {standing.kind === "not_joined" ? (
-            <p>
-              {join.state.phase === "confirmed"
-                ? "Joined: your seat shows here once the agent has seen the transaction."
-                : canJoin
-                  ? "You have not joined."
-                  : "You are not in this challenge."}
-            </p>
-          ) : standing.kind === "in" ? (
-            <p>
-              <strong>{STANDING_LABEL[standing.standing]}</strong>: {STANDING_HINT[standing.standing]}.
-            </p>
-          ) : standing.kind === "claimable" ? (
-            <p>
-              <strong>Finished.</strong> Your winnings:{" "}
-              <span data-testid="my-winnings">{fmt(standing.amount)}</span>.
-            </p>
-          ) : standing.kind === "waiting_for_others" ? (
-            <p>
-              <strong>Finished.</strong> Winnings can be claimed once everyone is settled ({standing.settled}{" "}
-              of {standing.of} so far).
-            </p>
-          ) : standing.kind === "claimed" ? (
-            <p>
-              <strong>Finished.</strong> Your winnings are claimed.
-            </p>
-          ) : (
-            <p>
-              <strong>Out.</strong> {STANDING_HINT.out}.
-            </p>
-          )}
-          {mine !== null ? (
-            <p>
-              Your stake is <a href="#/">commitment #{mine.commitmentId.toString()} on your dashboard</a>:
-              claim its windows there as usual.
-            </p>
-          ) : null}
-        </div>
-        {canJoin && join.state.phase !== "confirmed" ? (
-          <p>
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() =>
-                void join.run({
-                  challengeId: c.id,
-                  token: c.token,
-                  stake: c.stake,
-                  symbol: meta.symbol,
-                  method,
-                })
-              }
-            >
-              {method === "eth"
-                ? `Join with ${fmt(c.stake)}`
-                : method === "permit"
-                  ? `Join with ${fmt(c.stake)} (one signature)`
-                  : `Approve and join with ${fmt(c.stake)}`}
-            </button>
-          </p>
-        ) : null}
-        {join.state.phase !== "idle" ? <Steps steps={join.state.steps} label="Joining" /> : null}
-        {join.state.phase === "confirmed" ? (
-          <div className="alert ok" role="status" data-testid="joined">
-            <p>
-              <strong>Joined.</strong> Your stake is commitment #{join.state.commitmentId.toString()}.
-            </p>
-          </div>
-        ) : null}
-        {join.state.phase === "failed" ? <ErrorAlert error={join.state.error} /> : null}
-        {standing.kind === "claimable" ? (
-          <p>
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() => claim.mutate({ challengeId: c.id, amount: standing.amount })}
-            >
-              Claim winnings ({fmt(standing.amount)})
-            </button>
-          </p>
-        ) : null}
-        {claim.isPending ? <p role="status">Claiming your winnings…</p> : null}
-        {claim.isSuccess ? (
-          <div className="alert ok" role="status" data-testid="winnings-claimed">
-            <p>Claimed {fmt(claim.data.amount)}: it is in your wallet.</p>
-          </div>
-        ) : null}
-        <ErrorAlert error={claim.error} />
-        {seat.data && seat.data.credits > 0n ? (
-          <p>
-            <button
-              type="button"
-              className="secondary"
-              disabled={busy}
-              onClick={() => {
-                if (seat.data) withdraw.mutate({ token: c.token, amount: seat.data.credits });
-              }}
-            >
-              Withdraw {fmt(seat.data.credits)} of pool credits
-            </button>{" "}
-            <span className="hint">(fee, rounding dust, or a pot nobody won, owed to you as recipient)</span>
-          </p>
-        ) : null}
-        {withdraw.isSuccess ? (
-          <div className="alert ok" role="status">
-            <p>Withdrew {fmt(withdraw.data.amount)}.</p>
-          </div>
-        ) : null}
-        <ErrorAlert error={withdraw.error} />
-      </section>
+      <PotSection c={c} fmt={fmt} />
+      <YourStanding
+        deployment={deployment}
+        c={c}
+        mine={mine}
+        address={address}
+        method={joinMethod(c.token, meta.info)}
+        symbol={meta.symbol}
+        fmt={fmt}
+      />
       <section className="card" aria-labelledby="challenge-board">
         <h2 id="challenge-board">Leaderboard</h2>
         <Leaderboard deployment={deployment} c={c} me={address} />
