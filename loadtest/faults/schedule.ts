@@ -4,7 +4,7 @@
  * from its start until every replica's deep health (/health?deep=1) is green again; the time from the end of the
  * fault itself to that moment is its recovery time, a finding of the run.
  */
-import { deepHealthy, type LoadStack } from "../stack/index.ts";
+import { deepHealth, type LoadStack } from "../stack/index.ts";
 
 export type FaultName = "redis" | "postgres" | "replica" | "rpc" | "reorg" | "skew";
 export const ALL_FAULTS: readonly FaultName[] = ["redis", "postgres", "replica", "rpc", "reorg", "skew"];
@@ -93,18 +93,20 @@ export function plannedDurationMs(
   return faults.reduce((sum, f, i) => sum + actionMs(f, d) + 5_000 + (i > 0 ? spacingMs : 0), startAfterMs);
 }
 
-async function allHealthy(stack: LoadStack): Promise<boolean> {
-  const answers = await Promise.all(stack.agents.map((agent) => deepHealthy(agent)));
-  return answers.every(Boolean);
-}
-
-async function waitForRecovery(stack: LoadStack, timeoutMs: number): Promise<boolean> {
+/** Waits until every replica's deep health is green; else answers the failing checks of the last look. */
+async function waitForRecovery(stack: LoadStack, timeoutMs: number): Promise<true | string> {
   const deadline = Date.now() + timeoutMs;
+  let last = "";
   while (Date.now() < deadline) {
-    if (await allHealthy(stack)) return true;
+    const answers = await Promise.all(stack.agents.map((agent) => deepHealth(agent)));
+    if (answers.every((a) => a.ok)) return true;
+    last = answers
+      .map((a, i) => (a.ok ? "" : `${stack.agents[i]?.name}: ${a.failing.join(", ")}`))
+      .filter((text) => text !== "")
+      .join("; ");
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return false;
+  return last;
 }
 
 async function runFault(stack: LoadStack, fault: FaultName, d: FaultDurations): Promise<string | undefined> {
@@ -155,7 +157,8 @@ export function runFaultSchedule(stack: LoadStack, options: RunFaultScheduleOpti
         failure = `${fault}: ${(error as Error).message}`;
       }
       const actionEnd = Date.now();
-      const recovered = await waitForRecovery(stack, d.recoveryTimeoutMs);
+      const recovery = await waitForRecovery(stack, d.recoveryTimeoutMs);
+      const recovered = recovery === true;
       const endMs = Date.now();
       const window: FaultWindow = {
         fault,
@@ -171,12 +174,14 @@ export function runFaultSchedule(stack: LoadStack, options: RunFaultScheduleOpti
         `fault ${fault}: ${seconds(actionEnd - startMs)} s, ${
           recovered
             ? `recovers in ${seconds(endMs - actionEnd)} s`
-            : `NOT recovered after ${seconds(d.recoveryTimeoutMs)} s`
+            : `NOT recovered after ${seconds(d.recoveryTimeoutMs)} s: ${recovery}`
         }${detail === undefined ? "" : ` (${detail})`}`,
       );
       if (failure !== undefined) unrecovered.push(failure);
       else if (!recovered)
-        unrecovered.push(`${fault}: not healthy ${seconds(d.recoveryTimeoutMs)} s after the fault`);
+        unrecovered.push(
+          `${fault}: not healthy ${seconds(d.recoveryTimeoutMs)} s after the fault (${recovery})`,
+        );
     }
     if (unrecovered.length > 0)
       throw new Error(`faults the stack did not recover from: ${unrecovered.join("; ")}`);

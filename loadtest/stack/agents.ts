@@ -39,8 +39,24 @@ async function answers(url: string): Promise<boolean> {
 }
 
 /** True when the replica's deep health (database, Redis, RPC, signer) is all green. */
-export function deepHealthy(replica: AgentReplica): Promise<boolean> {
-  return answers(`${replica.internalUrl}/health?deep=1`).catch(() => false);
+export async function deepHealthy(replica: AgentReplica): Promise<boolean> {
+  return (await deepHealth(replica)).ok;
+}
+
+/** The replica's deep health, with the names of the checks that failed (or why there was no answer). */
+export async function deepHealth(replica: AgentReplica): Promise<{ ok: boolean; failing: string[] }> {
+  try {
+    const res = await fetch(`${replica.internalUrl}/health?deep=1`, { signal: AbortSignal.timeout(5_000) });
+    const body = (await res.json().catch(() => ({}))) as {
+      checks?: Record<string, { status?: string; error?: string }>;
+    };
+    const failing = Object.entries(body.checks ?? {})
+      .filter(([, check]) => check.status !== "ok")
+      .map(([name, check]) => `${name}: ${check.error ?? "error"}`);
+    return { ok: res.ok, failing: res.ok ? [] : failing.length > 0 ? failing : [`HTTP ${res.status}`] };
+  } catch (error) {
+    return { ok: false, failing: [`no answer: ${(error as Error).message}`] };
+  }
 }
 
 export async function createReplica(

@@ -29,7 +29,7 @@ import { type RpcGate, startRpcGate } from "./rpcGate.ts";
 import { startTcpProxy, type TcpProxy } from "./tcpProxy.ts";
 
 export type { AgentReplica } from "./agents.ts";
-export { deepHealthy } from "./agents.ts";
+export { deepHealth, deepHealthy } from "./agents.ts";
 export type { ChainAdmin, KeyedAccount } from "./chain.ts";
 export type { ReorgResult } from "./reorg.ts";
 
@@ -145,10 +145,13 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
   const closers: { name: string; close: () => Promise<void> }[] = [];
   let sampler: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
+  /** The dependencies being started: a close() meanwhile (Ctrl-C) waits for them, so none is left running. */
+  let starting: Promise<unknown> = Promise.resolve();
 
   const close = () => {
     closing ??= (async () => {
       if (sampler !== undefined) clearInterval(sampler);
+      await starting;
       for (const { name, close: closeOne } of closers.reverse()) {
         try {
           await closeOne();
@@ -179,7 +182,7 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
     let chain: StackChain | undefined;
     let postgres: PrivatePostgres | undefined;
     let redis: PrivateRedis | undefined;
-    const started = await Promise.allSettled([
+    const startingAll = Promise.allSettled([
       startChainNode().then(async (c) => {
         chain = c;
         closers.push({ name: "chain", close: () => stopNode(c) });
@@ -194,12 +197,18 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
         closers.push({ name: "redis", close: () => r.close() });
       }),
     ]);
-    for (const result of started) if (result.status === "rejected") throw result.reason;
+    starting = startingAll;
+    for (const result of await startingAll) if (result.status === "rejected") throw result.reason;
+    const stillWanted = () => {
+      if (closing !== undefined) throw new Error("the load stack was closed during its start-up");
+    };
+    stillWanted();
     if (chain === undefined || postgres === undefined || redis === undefined) throw new Error("unreachable");
 
     log("stack: deploying the vault, the mock USDC and the ChallengePool");
     const contracts = await deployContracts(chain.nodeUrl);
 
+    stillWanted();
     const gate: RpcGate = await startRpcGate({ host: "127.0.0.1", port: chain.nodePort });
     closers.push({ name: "rpc gate", close: () => gate.close() });
     const proxies: Record<"postgres" | "redis" | "rpc", TcpProxy> = {
@@ -226,6 +235,7 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
       const replica = await createReplica(`agent-${i}`, env, join(root, "agents"));
       replicas.push(replica);
       closers.push({ name: replica.name, close: () => replica.stop() });
+      stillWanted();
       // One after the other: the first applies the migrations, the others find them applied.
       log(`stack: starting ${replica.name} on ${replica.url}`);
       await replica.start();

@@ -12,7 +12,7 @@
  */
 import { existsSync } from "node:fs";
 import pg from "pg";
-import { deepHealthy, type LoadStack, startLoadStack } from "./index.ts";
+import { deepHealth, deepHealthy, type LoadStack, startLoadStack } from "./index.ts";
 import { jsonRpc } from "./chain.ts";
 
 const full = process.argv.includes("--full");
@@ -52,14 +52,20 @@ async function drive(
   sampling = false;
   await sampler;
   let recoveredAt: number | undefined;
+  let lastRed = "";
   while (Date.now() - actionEnd < 120_000) {
-    if (await allGreen(stack)) {
+    const answers = await Promise.all(stack.agents.map((a) => deepHealth(a)));
+    if (answers.every((a) => a.ok)) {
       recoveredAt = Date.now();
       break;
     }
+    lastRed = answers
+      .flatMap((a, i) => (a.ok ? [] : [`${stack.agents[i]?.name}: ${a.failing.join(", ")}`]))
+      .join("; ");
     sawRed = true;
     await sleep(250);
   }
+  if (recoveredAt === undefined) log(`${name}: still red: ${lastRed}`);
   const recovery = recoveredAt === undefined ? undefined : recoveredAt - actionEnd;
   log(
     `fault ${name}: ${((actionEnd - begin) / 1000).toFixed(1)} s, ${
