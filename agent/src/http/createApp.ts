@@ -26,7 +26,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Repositories } from "../store/store.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
-import { type HealthCheck, healthRouter } from "./healthRouter.ts";
+import { appHealthRouter, type HealthCheck } from "./healthRouter.ts";
 import { inSeries } from "./inSeries.ts";
 import { originGuard } from "./originGuard.ts";
 import { httpMetrics } from "./metricsRoute.ts";
@@ -143,16 +143,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
   for (const route of deps.routes ?? [])
     app.use(route.path === "/" ? "/api" : `/api${route.path}`, route.router);
 
-  app.use(
-    "/health",
-    healthRouter({
-      checks: deps.health.checks,
-      timeoutMs: config.http.healthCheckTimeoutMs,
-      logger,
-      ...(deps.health.details === undefined ? {} : { details: deps.health.details }),
-      deep: false,
-    }),
-  );
+  app.use("/health", appHealthRouter(deps, false));
 
   app.use(notFound);
   app.use(errorHandler);

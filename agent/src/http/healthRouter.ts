@@ -121,3 +121,21 @@ export function healthRouter({
   });
   return router;
 }
+
+/** What an app's `/health` is built from: its checks and details, the logger, the timeout in the HTTP config. */
+export interface AppHealthDependencies {
+  config: { http: { healthCheckTimeoutMs: number } };
+  logger: Logger;
+  health: { checks: Readonly<Record<string, HealthCheck>>; details?: () => Record<string, unknown> };
+}
+
+/** An app's `/health`: liveness, and the deep report too where `deep` (the internal listener). */
+export function appHealthRouter(deps: AppHealthDependencies, deep: boolean): Router {
+  return healthRouter({
+    checks: deps.health.checks,
+    timeoutMs: deps.config.http.healthCheckTimeoutMs,
+    logger: deps.logger,
+    ...(deps.health.details === undefined ? {} : { details: deps.health.details }),
+    deep,
+  });
+}

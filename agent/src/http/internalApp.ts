@@ -12,7 +12,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
-import { type HealthCheck, healthRouter } from "./healthRouter.ts";
+import { appHealthRouter, type HealthCheck } from "./healthRouter.ts";
 import { metricsHandler } from "./metricsRoute.ts";
 
 export interface InternalAppDependencies {
@@ -25,19 +25,11 @@ export interface InternalAppDependencies {
 export type CreateInternalAppReturnType = Express;
 
 export function createInternalApp(deps: InternalAppDependencies): CreateInternalAppReturnType {
-  const { config, logger, metrics } = deps;
+  const { metrics } = deps;
   const app = express();
   app.set("x-powered-by", false);
   app.set("etag", false);
-  app.use(
-    "/health",
-    healthRouter({
-      checks: deps.health.checks,
-      timeoutMs: config.http.healthCheckTimeoutMs,
-      logger,
-      ...(deps.health.details === undefined ? {} : { details: deps.health.details }),
-    }),
-  );
+  app.use("/health", appHealthRouter(deps, true));
   app.get("/metrics", metricsHandler(metrics));
   app.use(notFound);
   app.use(errorHandler);

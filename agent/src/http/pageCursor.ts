@@ -2,6 +2,7 @@
  * A listing's page cursor comes back from the client as `?cursor=`: a store that cannot read it says
  * `invalid_cursor` (a domain error); to the caller that is a bad query parameter, named as such.
  */
+import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { BadRequestError } from "./httpErrors.ts";
 
@@ -30,5 +31,18 @@ export function pageOptionsOf(query: { limit?: number | undefined; cursor?: stri
   return {
     ...(query.limit !== undefined ? { limit: query.limit } : {}),
     ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+  };
+}
+
+/** The paging fields of a listing's query schema: `limit` (1 to `max`) and an opaque `cursor`. */
+export function pageQueryFields(max: number) {
+  return {
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${max}`)
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= max, `must be a whole number from 1 to ${max}`)
+      .optional(),
+    cursor: z.string().min(1).max(512).optional(),
   };
 }

@@ -21,7 +21,7 @@ import {
 } from "../services/workoutReviews.ts";
 import { reviewStatuses } from "../store/schema.ts";
 import { REVIEW_NOTE_MAX, REVIEWS_PAGE_MAX } from "../store/workoutReviewsRepository.ts";
-import { pageOptionsOf, readPage } from "./pageCursor.ts";
+import { pageOptionsOf, pageQueryFields, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 
 export type ReviewRouterParameters = ReviewContext;
@@ -55,13 +55,7 @@ export const listQuery = z.strictObject({
       error: `must be one of ${reviewStatuses.join(", ")}`,
     })
     .optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${REVIEWS_PAGE_MAX}`)
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= REVIEWS_PAGE_MAX, `must be a whole number from 1 to ${REVIEWS_PAGE_MAX}`)
-    .optional(),
-  cursor: z.string().min(1).max(512).optional(),
+  ...pageQueryFields(REVIEWS_PAGE_MAX),
 });
 
 export function reviewRouter(context: ReviewRouterParameters): Router {

@@ -39,7 +39,7 @@ import {
 } from "../workouts/index.ts";
 import { ServiceBusyError, type WorkoutParsePool } from "../workouts/workoutParsePool.ts";
 import { idempotency } from "./idempotency.ts";
-import { pageOptionsOf, readPage } from "./pageCursor.ts";
+import { pageOptionsOf, pageQueryFields, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
 import { closeIfBodyUnread, uploadedFieldsOf, uploadedFileOf, uploadFile } from "./uploadFile.ts";
@@ -64,13 +64,7 @@ export interface WorkoutsRouterParameters {
 export type WorkoutsRouterReturnType = Router;
 
 export const listQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${WORKOUTS_PAGE_MAX}`)
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= WORKOUTS_PAGE_MAX, `must be a whole number from 1 to ${WORKOUTS_PAGE_MAX}`)
-    .optional(),
-  cursor: z.string().min(1).max(512).optional(),
+  ...pageQueryFields(WORKOUTS_PAGE_MAX),
 });
 
 /** `PATCH /:id` body, and the upload's optional `sport` field: one of the product's sports. */

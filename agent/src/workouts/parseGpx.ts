@@ -2,8 +2,8 @@ import { ValidationError } from "../errors.ts";
 import { assembleActivity } from "./assembleActivity.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
-import { assertActivitiesWithinLimit, type ParserLimits } from "./parserLimits.ts";
-import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
+import type { ParserLimits } from "./parserLimits.ts";
+import type { SamplePoint } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
 import {
   addTrackSample,
@@ -13,6 +13,7 @@ import {
   readTrackXml,
   type SampleField,
   setSampleField,
+  startTrack,
 } from "./trackXml.ts";
 
 /**
@@ -121,9 +122,7 @@ function openGpxElement(
 ): boolean {
   const track = state.track;
   if (name === "trk" && parent === "gpx") {
-    state.track = { builder: new SampleSummaryBuilder(), points: 0 };
-    state.tracks.push(state.track);
-    assertActivitiesWithinLimit(state.tracks.length, state.limits);
+    state.track = startTrack(state, state.tracks, {});
     return false;
   }
   if (track !== undefined && name === "trkseg" && parent === "trk") {

@@ -2,8 +2,8 @@ import { ValidationError } from "../errors.ts";
 import { assembleActivity } from "./assembleActivity.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
-import { assertActivitiesWithinLimit, type ParserLimits } from "./parserLimits.ts";
-import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
+import type { ParserLimits } from "./parserLimits.ts";
+import type { SamplePoint } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
 import {
   addTrackSample,
@@ -13,6 +13,7 @@ import {
   readTrackXml,
   type SampleField,
   setSampleField,
+  startTrack,
 } from "./trackXml.ts";
 
 /**
@@ -111,9 +112,16 @@ function openTcxElement(
     (parent === "Activities" || parent === "FirstSport" || parent === "NextSport") &&
     path.includes("Activities")
   ) {
-    state.activity = newActivity(attributes.Sport);
-    state.activities.push(state.activity);
-    assertActivitiesWithinLimit(state.activities.length, state.limits);
+    state.activity = startTrack(state, state.activities, {
+      sportLabel: attributes.Sport,
+      timerSec: 0,
+      laps: 0,
+      distanceM: 0,
+      heartRateTimeSum: 0,
+      heartRateTime: 0,
+      lapStepCadenceSum: 0,
+      lapStepCadenceTime: 0,
+    });
     return false;
   }
   const activity = state.activity;
@@ -127,21 +135,6 @@ function openTcxElement(
     return false;
   }
   return CAPTURED.has(`${parent}/${name}`);
-}
-
-function newActivity(sportLabel: string | undefined): ActivityState {
-  return {
-    builder: new SampleSummaryBuilder(),
-    sportLabel,
-    timerSec: 0,
-    laps: 0,
-    distanceM: 0,
-    heartRateTimeSum: 0,
-    heartRateTime: 0,
-    points: 0,
-    lapStepCadenceSum: 0,
-    lapStepCadenceTime: 0,
-  };
 }
 
 function openLap(activity: ActivityState, startTime: string | undefined): void {

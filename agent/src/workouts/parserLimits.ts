@@ -45,21 +45,25 @@ export type AssertPointsWithinLimitParameters = Parameters<typeof assertPointsWi
 export type AssertActivitiesWithinLimitParameters = Parameters<typeof assertActivitiesWithinLimit>;
 
 export function assertPointsWithinLimit(points: number, limits: ParserLimits): void {
-  if (points > limits.maxPoints) {
-    throw new TooLargeError({
-      code: "too_many_points",
-      message: `The file holds more than ${limits.maxPoints} samples.`,
-      details: { limit: limits.maxPoints, seen: points },
-    });
-  }
+  assertCountWithin(points, limits.maxPoints, "too_many_points", "samples");
 }
 
 export function assertActivitiesWithinLimit(activities: number, limits: ParserLimits): void {
-  if (activities > limits.maxActivities) {
+  assertCountWithin(activities, limits.maxActivities, "too_many_activities", "activities");
+}
+
+/** TooLargeError `code` once `seen` things of the file (`what`) pass `limit`. */
+function assertCountWithin(
+  seen: number,
+  limit: number,
+  code: "too_many_points" | "too_many_activities",
+  what: string,
+): void {
+  if (seen > limit) {
     throw new TooLargeError({
-      code: "too_many_activities",
-      message: `The file holds more than ${limits.maxActivities} activities.`,
-      details: { limit: limits.maxActivities, seen: activities },
+      code,
+      message: `The file holds more than ${limit} ${what}.`,
+      details: { limit, seen },
     });
   }
 }

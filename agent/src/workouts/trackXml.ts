@@ -1,7 +1,7 @@
 import { ValidationError } from "../errors.ts";
 import { parseIsoTime } from "./isoTime.ts";
-import { assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
-import type { SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
+import { assertActivitiesWithinLimit, assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
+import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
 import { readXml } from "./xmlReader.ts";
 
 /**
@@ -90,4 +90,16 @@ export function addTrackSample(file: RecordingFile, track: RecordingTrack, point
   track.points += 1;
   file.totalPoints += 1;
   assertPointsWithinLimit(file.totalPoints, file.limits);
+}
+
+/** Starts a track of the file (`fields` and a fresh summary); past `limits.maxActivities` tracks, TooLargeError. */
+export function startTrack<T extends RecordingTrack>(
+  file: RecordingFile,
+  tracks: T[],
+  fields: Omit<T, keyof RecordingTrack>,
+): T {
+  const track = { ...fields, builder: new SampleSummaryBuilder(), points: 0 } as T;
+  tracks.push(track);
+  assertActivitiesWithinLimit(tracks.length, file.limits);
+  return track;
 }

@@ -15,9 +15,9 @@ import { createTokenCipher } from "../tokenCipher.ts";
 import { createStravaReconciler, type StravaReconciler } from "./reconcile.ts";
 import { createStravaActivityImporter } from "./stravaActivityImporter.ts";
 import { createStravaClient, type StravaClient } from "./stravaClient.ts";
-import { type StravaRouterParameters, stravaRouter } from "./stravaRouter.ts";
+import { type StravaRouterParameters, stravaRouter, webhookEventLogFields } from "./stravaRouter.ts";
 import type { StravaWebhookEvent } from "./stravaSchemas.ts";
-import { createStravaTokens, STRAVA_PROVIDER } from "./stravaTokens.ts";
+import { createStravaTokens } from "./stravaTokens.ts";
 import { createStravaWebhookProcessor, type StravaWebhookProcessor } from "./stravaWebhookProcessor.ts";
 
 export interface CreateStravaIntegrationParameters
@@ -87,13 +87,7 @@ export function createStravaIntegration({
     capacity: settings.webhookQueueCapacity,
     logger,
     handle: async (event) => {
-      const fields = {
-        provider: STRAVA_PROVIDER,
-        objectType: event.object_type,
-        aspectType: event.aspect_type,
-        objectId: event.object_id,
-        athleteId: event.owner_id,
-      };
+      const fields = webhookEventLogFields(event);
       try {
         const outcome = await processor.process(event);
         logger.info({ ...fields, outcome }, "webhook event processed");

@@ -312,13 +312,7 @@ function webhookHandshake({ settings }: StravaRouterParameters): RequestHandler 
 function webhookEvent({ settings, queue, logger }: StravaRouterParameters): RequestHandler {
   return (req, res) => {
     const event = parseJsonBody(req, stravaWebhookEventSchema);
-    const fields = {
-      provider: STRAVA_PROVIDER,
-      objectType: event.object_type,
-      aspectType: event.aspect_type,
-      objectId: event.object_id,
-      athleteId: event.owner_id,
-    };
+    const fields = webhookEventLogFields(event);
     if (settings.subscriptionId === undefined || event.subscription_id !== settings.subscriptionId) {
       logger.warn(
         { ...fields, subscriptionId: event.subscription_id },
@@ -330,5 +324,16 @@ function webhookEvent({ settings, queue, logger }: StravaRouterParameters): Requ
       logger.debug(fields, "webhook event queued");
     }
     res.status(200).json({ received: true });
+  };
+}
+
+/** What a log line says of a webhook event: the provider, the object and its aspect, the athlete. */
+export function webhookEventLogFields(event: StravaWebhookEvent): Record<string, unknown> {
+  return {
+    provider: STRAVA_PROVIDER,
+    objectType: event.object_type,
+    aspectType: event.aspect_type,
+    objectId: event.object_id,
+    athleteId: event.owner_id,
   };
 }
