@@ -99,6 +99,170 @@ function rowsOf(
   return rows;
 }
 
+function VerdictTable({
+  rows,
+  states,
+  threshold,
+}: {
+  rows: Row[];
+  states: OracleState[];
+  threshold: number;
+}) {
+  if (rows.length === 0) return <p>No open milestone with workouts yet.</p>;
+  return (
+    <section
+      className="table-scroll"
+      style={{ overflowX: "auto" }}
+      aria-label="Verdicts per milestone, scrollable"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways on a phone must take keyboard focus (axe: scrollable-region-focusable)
+      tabIndex={0}
+    >
+      <table aria-label="Verdicts per milestone" data-testid="verdicts">
+        <thead>
+          <tr>
+            <th scope="col">Milestone</th>
+            {states.map((s) => (
+              <th scope="col" key={s.agent.url}>
+                {s.agent.label}
+              </th>
+            ))}
+            <th scope="col">Quorum</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.commitmentId}-${r.index}`} data-testid="verdict-row" data-enough={r.enough}>
+              <th scope="row">
+                #{r.commitmentId} · {r.index + 1}
+              </th>
+              {r.verdicts.map((v, i) => (
+                <td key={states[i]?.agent.url ?? i} data-verdict={v.kind}>
+                  {verdictText(v)}
+                </td>
+              ))}
+              <td>
+                {r.met} of {threshold} needed
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** With no relayer on, nobody claims for the owner: one banner per claimable milestone with its deadline. */
+function ClaimBanners({ rows }: { rows: Row[] }) {
+  return rows
+    .filter((r) => r.enough)
+    .map((r) => (
+      <div
+        key={`${r.commitmentId}-${r.index}`}
+        className="alert warn"
+        role="status"
+        data-testid="claim-banner"
+      >
+        <p>
+          <strong>Claim before {formatDateTime(new Date(r.claimDeadline))}</strong> — commitment #
+          {r.commitmentId}, milestone {r.index + 1}: no oracle agent claims it for you, and after that time it
+          can be slashed.
+        </p>
+      </div>
+    ));
+}
+
+interface ClaimActions {
+  claim: ReturnType<typeof useClaimMilestones>;
+  gasless: ReturnType<typeof useGaslessClaims>;
+  relayerOn: boolean;
+  busy: boolean;
+}
+
+function ClaimSection({
+  rows,
+  claimable,
+  actions,
+}: {
+  rows: Row[];
+  claimable: MilestoneRef[];
+  actions: ClaimActions;
+}) {
+  const { claim, gasless, relayerOn, busy } = actions;
+  return (
+    <section className="card" aria-labelledby="claim-h">
+      <h2 id="claim-h">Claim</h2>
+      {!relayerOn ? <ClaimBanners rows={rows} /> : null}
+      <ul className="choices" aria-label="Claimable milestones">
+        {claimable.map((ref) => (
+          <li key={`${ref.commitmentId}-${ref.index}`}>
+            <button type="button" onClick={() => claim.mutate([ref])} disabled={busy}>
+              Claim #{ref.commitmentId.toString()} milestone {ref.index + 1}
+            </button>{" "}
+            {relayerOn ? (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => gasless.mutate([ref])}
+                disabled={busy}
+              >
+                Gasless claim #{ref.commitmentId.toString()} milestone {ref.index + 1}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {claimable.length > 1 ? (
+        <p>
+          <button type="button" onClick={() => claim.mutate(claimable)} disabled={busy}>
+            Claim all {claimable.length} in one transaction
+          </button>{" "}
+          {relayerOn ? (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => gasless.mutate(claimable)}
+              disabled={busy}
+            >
+              Claim all {claimable.length} gasless
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function ClaimNotices({ actions, threshold }: { actions: ClaimActions; threshold: number }) {
+  const { claim, gasless } = actions;
+  return (
+    <>
+      <div aria-live="polite">
+        {claim.isPending ? <p role="status">Gathering {threshold} oracle signatures and claiming…</p> : null}
+        {gasless.isPending ? <p role="status">Gathering signatures; the relayer submits the claim…</p> : null}
+        {claim.isSuccess ? (
+          <div className="alert ok" role="status" data-testid="claim-done">
+            <p>
+              Claimed {claim.data.count} milestone{claim.data.count === 1 ? "" : "s"} with {threshold} oracle
+              signature{threshold === 1 ? "" : "s"} each: the share is back in your wallet.
+            </p>
+          </div>
+        ) : null}
+        {gasless.isSuccess ? (
+          <div className="alert ok" role="status" data-testid="gasless-done">
+            <p>
+              The relayer {gasless.data.every((r) => r.status === "confirmed") ? "claimed" : "is claiming"}{" "}
+              {gasless.data.length} milestone{gasless.data.length === 1 ? "" : "s"} for you, without gas from
+              your wallet.
+            </p>
+          </div>
+        ) : null}
+      </div>
+      <ErrorAlert error={claim.error} />
+      <ErrorAlert error={gasless.error} />
+    </>
+  );
+}
+
 export default function Claims({ deployment }: { deployment: Deployment }) {
   const { address } = useConnection();
   const config = useConfig();
@@ -131,6 +295,7 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
     .map((r) => ({ commitmentId: BigInt(r.commitmentId), index: r.index }));
   const signedOut = states.filter((s) => s.reachable && !s.signedIn);
   const busy = claim.isPending || gasless.isPending || signIn.isPending;
+  const actions: ClaimActions = { claim, gasless, relayerOn, busy };
 
   return (
     <>
@@ -164,132 +329,11 @@ export default function Claims({ deployment }: { deployment: Deployment }) {
 
       <section className="card" aria-labelledby="verdicts-h">
         <h2 id="verdicts-h">Each oracle's verdict</h2>
-        {rows.length === 0 ? (
-          <p>No open milestone with workouts yet.</p>
-        ) : (
-          <section
-            className="table-scroll"
-            style={{ overflowX: "auto" }}
-            aria-label="Verdicts per milestone, scrollable"
-            // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways on a phone must take keyboard focus (axe: scrollable-region-focusable)
-            tabIndex={0}
-          >
-            <table aria-label="Verdicts per milestone" data-testid="verdicts">
-              <thead>
-                <tr>
-                  <th scope="col">Milestone</th>
-                  {states.map((s) => (
-                    <th scope="col" key={s.agent.url}>
-                      {s.agent.label}
-                    </th>
-                  ))}
-                  <th scope="col">Quorum</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={`${r.commitmentId}-${r.index}`} data-testid="verdict-row" data-enough={r.enough}>
-                    <th scope="row">
-                      #{r.commitmentId} · {r.index + 1}
-                    </th>
-                    {r.verdicts.map((v, i) => (
-                      <td key={states[i]?.agent.url ?? i} data-verdict={v.kind}>
-                        {verdictText(v)}
-                      </td>
-                    ))}
-                    <td>
-                      {r.met} of {threshold} needed
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        )}
+        <VerdictTable rows={rows} states={states} threshold={threshold} />
       </section>
 
-      {claimable.length > 0 ? (
-        <section className="card" aria-labelledby="claim-h">
-          <h2 id="claim-h">Claim</h2>
-          {!relayerOn
-            ? rows
-                .filter((r) => r.enough)
-                .map((r) => (
-                  <div
-                    key={`${r.commitmentId}-${r.index}`}
-                    className="alert warn"
-                    role="status"
-                    data-testid="claim-banner"
-                  >
-                    <p>
-                      <strong>Claim before {formatDateTime(new Date(r.claimDeadline))}</strong> — commitment #
-                      {r.commitmentId}, milestone {r.index + 1}: no oracle agent claims it for you, and after
-                      that time it can be slashed.
-                    </p>
-                  </div>
-                ))
-            : null}
-          <ul className="choices" aria-label="Claimable milestones">
-            {claimable.map((ref) => (
-              <li key={`${ref.commitmentId}-${ref.index}`}>
-                <button type="button" onClick={() => claim.mutate([ref])} disabled={busy}>
-                  Claim #{ref.commitmentId.toString()} milestone {ref.index + 1}
-                </button>{" "}
-                {relayerOn ? (
-                  <button
-                    type="button"
-                    className="secondary"
-                    onClick={() => gasless.mutate([ref])}
-                    disabled={busy}
-                  >
-                    Gasless claim #{ref.commitmentId.toString()} milestone {ref.index + 1}
-                  </button>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-          {claimable.length > 1 ? (
-            <p>
-              <button type="button" onClick={() => claim.mutate(claimable)} disabled={busy}>
-                Claim all {claimable.length} in one transaction
-              </button>{" "}
-              {relayerOn ? (
-                <button
-                  type="button"
-                  className="secondary"
-                  onClick={() => gasless.mutate(claimable)}
-                  disabled={busy}
-                >
-                  Claim all {claimable.length} gasless
-                </button>
-              ) : null}
-            </p>
-          ) : null}
-        </section>
-      ) : null}
-      <div aria-live="polite">
-        {claim.isPending ? <p role="status">Gathering {threshold} oracle signatures and claiming…</p> : null}
-        {gasless.isPending ? <p role="status">Gathering signatures; the relayer submits the claim…</p> : null}
-        {claim.isSuccess ? (
-          <div className="alert ok" role="status" data-testid="claim-done">
-            <p>
-              Claimed {claim.data.count} milestone{claim.data.count === 1 ? "" : "s"} with {threshold} oracle
-              signature{threshold === 1 ? "" : "s"} each: the share is back in your wallet.
-            </p>
-          </div>
-        ) : null}
-        {gasless.isSuccess ? (
-          <div className="alert ok" role="status" data-testid="gasless-done">
-            <p>
-              The relayer {gasless.data.every((r) => r.status === "confirmed") ? "claimed" : "is claiming"}{" "}
-              {gasless.data.length} milestone{gasless.data.length === 1 ? "" : "s"} for you, without gas from
-              your wallet.
-            </p>
-          </div>
-        ) : null}
-      </div>
-      <ErrorAlert error={claim.error} />
-      <ErrorAlert error={gasless.error} />
+      {claimable.length > 0 ? <ClaimSection rows={rows} claimable={claimable} actions={actions} /> : null}
+      <ClaimNotices actions={actions} threshold={threshold} />
     </>
   );
 }
