@@ -35,6 +35,39 @@ export interface RelayMilestoneClaimParameters extends IssueAttestationParameter
 
 export type RelayMilestoneClaimReturnType = RelayClaimReturnType;
 
+/**
+ * Relays in flight, per relayer and milestone. The relayer's lease is held per process (a Redis or store lock whose
+ * owner is the process renews itself), so two callers in ONE replica — the owner's POST .../claim and an
+ * auto-settle run — both passed it, both found the milestone's row not yet signed and both sent a claim: the second
+ * reverted, a transaction sent twice for one milestone (found by the load test). A second caller now waits for
+ * the first and answers as the relayer does for a milestone already sent; if the first failed, it tries itself.
+ */
+const relaysInFlight = new WeakMap<ClaimRelayer, Map<string, Promise<RelayClaimReturnType>>>();
+
+async function relayOnce(
+  relayer: ClaimRelayer,
+  key: string,
+  relay: () => Promise<RelayClaimReturnType>,
+): Promise<RelayClaimReturnType> {
+  let running = relaysInFlight.get(relayer);
+  if (running === undefined) {
+    running = new Map();
+    relaysInFlight.set(relayer, running);
+  }
+  const first = running.get(key);
+  if (first !== undefined) {
+    const answer = await first.catch(() => undefined);
+    if (answer !== undefined) return { ...answer, submitted: false };
+  }
+  const attempt = relay();
+  running.set(key, attempt);
+  try {
+    return await attempt;
+  } finally {
+    if (running.get(key) === attempt) running.delete(key);
+  }
+}
+
 export async function relayMilestoneClaim(
   context: ServiceContext & { chain: ChainTarget },
   parameters: RelayMilestoneClaimParameters,
@@ -108,13 +141,18 @@ export async function relayMilestoneClaim(
       },
     });
   }
-  const result = await relayer.relayClaim({
-    commitmentId: parameters.commitmentId,
-    milestoneIndex: parameters.milestoneIndex,
-    evidenceHash: attestation.evidenceHash,
-    validUntil: attestation.validUntil,
-    signatures: signers.map((s) => collected.get(s) as Hex),
-  });
+  const result = await relayOnce(
+    relayer,
+    `${chain.chainId}:${chain.vault.toLowerCase()}:${parameters.commitmentId}:${parameters.milestoneIndex}`,
+    () =>
+      relayer.relayClaim({
+        commitmentId: parameters.commitmentId,
+        milestoneIndex: parameters.milestoneIndex,
+        evidenceHash: attestation.evidenceHash,
+        validUntil: attestation.validUntil,
+        signatures: signers.map((s) => collected.get(s) as Hex),
+      }),
+  );
   await context.store.auditLog.append({
     actor: parameters.actor ?? commitment.owner,
     action: "claim.requested",

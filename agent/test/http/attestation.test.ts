@@ -9,6 +9,7 @@ import request from "supertest";
 import { type Hex, recoverTypedDataAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { evidenceHash, milestoneTypedData } from "../../src/attestation/milestoneAttestation.ts";
+import type { RelayClaimParameters, RelayClaimReturnType } from "../../src/chain/ports.ts";
 import { storeDrivers } from "../store/storeDrivers.ts";
 import { oneHourRunFit, pausedRideFit, strengthFit } from "../workouts/fixtures.ts";
 import {
@@ -516,5 +517,39 @@ describe("POST .../claim without a relayer", function () {
     } finally {
       await harness.close();
     }
+  });
+});
+
+describe("POST .../claim twice at once on one replica", function () {
+  this.timeout(60_000);
+  /** A relayer that takes a while to send, as a real one does (simulate, sign, broadcast). */
+  class SlowRelayer extends RecordingRelayer {
+    override async relayClaim(parameters: RelayClaimParameters): Promise<RelayClaimReturnType> {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return super.relayClaim(parameters);
+    }
+  }
+  const reader = new MemoryVaultReader();
+  const relayer = new SlowRelayer();
+  let s: Setup;
+
+  before(async () => {
+    s = await setUp(await openRoutesHarness({ reader, relayer }));
+    await upload(s.harness, s.cookie, strengthFit(MONDAY_MS + 60 * HOUR_MS));
+    const cached = await s.harness.store.commitments.get({ ...CHAIN, commitmentId: 1n });
+    if (cached === null) throw new Error("seeded");
+    reader.commitments.set(1n, cached);
+  });
+  after(async () => {
+    await s?.harness.close();
+  });
+
+  it("relays the milestone once: the second request waits for the first and says submitted: false", async () => {
+    const claim = () =>
+      request(s.harness.app).post("/api/commitments/1/milestones/0/claim").set("Cookie", s.cookie);
+    const answers = await Promise.all([claim(), claim()]);
+    expect(answers.map((res) => res.status)).to.deep.equal([202, 202]);
+    expect(answers.map((res) => res.body.submitted).sort()).to.deep.equal([false, true]);
+    expect(relayer.calls).to.have.length(1);
   });
 });
