@@ -16,10 +16,11 @@ import { ConflictError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { ParticipantRecord } from "../store/challengesRepository.ts";
 import type { Store } from "../store/store.ts";
-import type { Lock } from "./lock.ts";
-import { createPollLoop, type PollLoop } from "./pollLoop.ts";
+import { type Lock, withLease } from "./lock.ts";
+import { createBackgroundTask } from "./pollLoop.ts";
+import { claimRow, noneResumed } from "./settlementRows.ts";
 import type { Sleep } from "./sleep.ts";
-import type { ResumePendingResult, TransactionSender } from "./transactionSender.ts";
+import type { ResumePendingResult, TransactionSender } from "./transactionTypes.ts";
 
 export interface CreateChallengeSettlerParameters {
   chainId: number;
@@ -67,6 +68,19 @@ export interface ChallengeSettler {
 
 const SETTLED_STATES: ReadonlySet<string> = new Set(["Released", "Slashed", "Refunded"]);
 
+/** What the settler's steps share. */
+interface SettlerContext {
+  chainId: number;
+  vault: Address;
+  pool: Address;
+  sender: TransactionSender;
+  store: Store;
+  log: Logger;
+  maxPerRun: number;
+  scanPageSize: number;
+  maxScanPages: number;
+}
+
 export function createChallengeSettler({
   chainId,
   vault,
@@ -82,154 +96,155 @@ export function createChallengeSettler({
   sleep,
 }: CreateChallengeSettlerParameters): ChallengeSettler {
   const log = logger.child({ component: "challenge-settler", chainId, pool });
-  const lockName = `challenge-settler:${chainId}:${pool.toLowerCase()}`;
-  let loop: PollLoop | undefined;
-
-  /** Joined participants whose every milestone is settled in the cache, at most `maxPerRun`. */
-  const scan = async (): Promise<ParticipantRecord[]> => {
-    const due: ParticipantRecord[] = [];
-    let after: { challengeId: bigint; participant: string } | undefined;
-    for (let page = 0; page < maxScanPages && due.length < maxPerRun; page++) {
-      const rows = await store.challenges.listJoined({
-        chainId,
-        pool,
-        limit: scanPageSize,
-        ...(after !== undefined ? { after } : {}),
-      });
-      const last = rows.at(-1);
-      if (last === undefined) break;
-      after = { challengeId: last.challengeId, participant: last.participant };
-      for (const row of rows) {
-        const commitment = await store.commitments.get({ chainId, vault, commitmentId: row.commitmentId });
-        if (commitment === null) continue;
-        if (!commitment.milestoneStates.every((state) => SETTLED_STATES.has(state))) continue;
-        due.push(row);
-        if (due.length >= maxPerRun) break;
-      }
-      if (rows.length < scanPageSize) break;
-    }
-    return due;
+  const s: SettlerContext = {
+    chainId,
+    vault,
+    pool,
+    sender,
+    store,
+    log,
+    maxPerRun,
+    scanPageSize,
+    maxScanPages,
   };
-
-  const run = async (): Promise<ChallengeSettlerRunResult> => {
-    const result: ChallengeSettlerRunResult = {
-      skipped: null,
-      due: 0,
-      settled: 0,
-      dropped: [],
-      unconfirmed: 0,
-      transactions: [],
-    };
-    if (!(await lock.tryAcquire(lockName, lockTtlMs))) return { ...result, skipped: "locked" };
-    try {
-      const due = await scan();
-      result.due = due.length;
-      for (const participant of due) {
-        const drop = (reason: string) =>
-          result.dropped.push({
-            challengeId: participant.challengeId,
-            participant: participant.participant,
-            reason,
-          });
-        const request = {
-          to: pool,
-          data: encodeFunctionData({
-            abi: challengePoolAbi,
-            functionName: "settleParticipant",
-            args: [participant.challengeId, participant.participant],
-          }),
-          operation: "settleParticipant",
-        };
-        try {
-          await sender.simulate(request);
-        } catch (error) {
-          if (!(error instanceof ConflictError)) throw error;
-          drop((error as { errorName?: string }).errorName ?? error.code);
-          continue;
-        }
-        const key = {
-          chainId,
-          vault: pool,
-          kind: "settle" as const,
-          commitmentId: participant.commitmentId,
-          milestoneIndex: 0,
-        };
-        const { created, record } = await store.chainTransactions.insertIfAbsent({
-          ...key,
-          fromAddress: sender.address,
-          details: { challengeId: participant.challengeId.toString(), participant: participant.participant },
-        });
-        const row = created
-          ? record
-          : record.status === "failed" || record.status === "reverted"
-            ? await store.chainTransactions.reopen(key)
-            : null;
-        if (row === null) {
-          drop("taken");
-          continue;
-        }
-        const outcome = await sender.send({ ...request, rowIds: [row.id] });
-        if (outcome.txHash !== null) result.transactions.push(outcome.txHash);
-        if (outcome.status === "confirmed") result.settled++;
-        else result.unconfirmed++;
-        log.info(
-          {
-            challengeId: participant.challengeId.toString(),
-            participant: participant.participant,
-            status: outcome.status,
-            txHash: outcome.txHash,
-          },
-          "participant settlement sent",
-        );
-      }
-      return result;
-    } finally {
-      await lock.release(lockName);
-    }
-  };
-
-  const resumePending = async (): Promise<ResumePendingResult> => {
-    const summary: ResumePendingResult = { checked: 0, confirmed: 0, reverted: 0, failed: 0, pending: 0 };
-    if (!(await lock.tryAcquire(lockName, lockTtlMs))) return summary;
-    try {
-      const rows = await store.chainTransactions.listPending({
-        chainId,
-        vault: pool,
-        kind: "settle",
-        limit: 500,
-      });
-      for (const row of rows) {
-        const outcome = await sender.resume([row]);
-        summary.checked++;
-        summary[outcome.status]++;
-      }
-      return summary;
-    } finally {
-      await lock.release(lockName);
-    }
-  };
-
+  const lease = { lock, name: `challenge-settler:${chainId}:${pool.toLowerCase()}`, ttlMs: lockTtlMs, log };
+  const runOnce = () =>
+    withLease(
+      lease,
+      () => settleDue(s),
+      (): ChallengeSettlerRunResult => ({ ...emptyRun(), skipped: "locked" }),
+    );
+  const task = createBackgroundTask({
+    name: "challenge-settler",
+    logger: log,
+    run: async () => {
+      await runOnce();
+      return { again: false };
+    },
+    sleep,
+  });
   return {
-    runOnce: run,
-    resumePending,
-    start(intervalMs) {
-      if (loop !== undefined) return;
-      loop = createPollLoop({
-        name: "challenge-settler",
-        intervalMs,
-        logger: log,
-        run: async () => {
-          await run();
-          return { again: false };
-        },
-        ...(sleep !== undefined ? { sleep } : {}),
-      });
-      loop.start();
-    },
-    async stop() {
-      const current = loop;
-      loop = undefined;
-      await current?.stop();
-    },
+    runOnce,
+    resumePending: () => withLease(lease, () => resumeSettlements(s), noneResumed),
+    start: task.start,
+    stop: task.stop,
   };
+}
+
+const emptyRun = (): ChallengeSettlerRunResult => ({
+  skipped: null,
+  due: 0,
+  settled: 0,
+  dropped: [],
+  unconfirmed: 0,
+  transactions: [],
+});
+
+/** Joined participants whose every milestone is settled in the cache, at most `maxPerRun`. */
+async function scan(s: SettlerContext): Promise<ParticipantRecord[]> {
+  const { store, chainId, vault, pool } = s;
+  const due: ParticipantRecord[] = [];
+  let after: { challengeId: bigint; participant: string } | undefined;
+  for (let page = 0; page < s.maxScanPages && due.length < s.maxPerRun; page++) {
+    const rows = await store.challenges.listJoined({
+      chainId,
+      pool,
+      limit: s.scanPageSize,
+      ...(after !== undefined ? { after } : {}),
+    });
+    const last = rows.at(-1);
+    if (last === undefined) break;
+    after = { challengeId: last.challengeId, participant: last.participant };
+    for (const row of rows) {
+      const commitment = await store.commitments.get({ chainId, vault, commitmentId: row.commitmentId });
+      if (commitment === null) continue;
+      if (!commitment.milestoneStates.every((state) => SETTLED_STATES.has(state))) continue;
+      due.push(row);
+      if (due.length >= s.maxPerRun) break;
+    }
+    if (rows.length < s.scanPageSize) break;
+  }
+  return due;
+}
+
+async function settleDue(s: SettlerContext): Promise<ChallengeSettlerRunResult> {
+  const result = emptyRun();
+  const due = await scan(s);
+  result.due = due.length;
+  for (const participant of due) await settleOne(s, participant, result);
+  return result;
+}
+
+/** Simulates, claims the participant's `settle` row and sends; the outcome goes into `result`. */
+async function settleOne(
+  s: SettlerContext,
+  participant: ParticipantRecord,
+  result: ChallengeSettlerRunResult,
+) {
+  const drop = (reason: string) =>
+    result.dropped.push({
+      challengeId: participant.challengeId,
+      participant: participant.participant,
+      reason,
+    });
+  const request = {
+    to: s.pool,
+    data: encodeFunctionData({
+      abi: challengePoolAbi,
+      functionName: "settleParticipant",
+      args: [participant.challengeId, participant.participant],
+    }),
+    operation: "settleParticipant",
+  };
+  try {
+    await s.sender.simulate(request);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    drop((error as { errorName?: string }).errorName ?? error.code);
+    return;
+  }
+  const key = {
+    chainId: s.chainId,
+    vault: s.pool,
+    kind: "settle" as const,
+    commitmentId: participant.commitmentId,
+    milestoneIndex: 0,
+  };
+  const { row } = await claimRow(s.store.chainTransactions, key, {
+    fromAddress: s.sender.address,
+    details: { challengeId: participant.challengeId.toString(), participant: participant.participant },
+  });
+  if (row === null) {
+    drop("taken");
+    return;
+  }
+  const outcome = await s.sender.send({ ...request, rowIds: [row.id] });
+  if (outcome.txHash !== null) result.transactions.push(outcome.txHash);
+  if (outcome.status === "confirmed") result.settled++;
+  else result.unconfirmed++;
+  s.log.info(
+    {
+      challengeId: participant.challengeId.toString(),
+      participant: participant.participant,
+      status: outcome.status,
+      txHash: outcome.txHash,
+    },
+    "participant settlement sent",
+  );
+}
+
+async function resumeSettlements(s: SettlerContext): Promise<ResumePendingResult> {
+  const summary = noneResumed();
+  const rows = await s.store.chainTransactions.listPending({
+    chainId: s.chainId,
+    vault: s.pool,
+    kind: "settle",
+    limit: 500,
+  });
+  for (const row of rows) {
+    const outcome = await s.sender.resume([row]);
+    summary.checked++;
+    summary[outcome.status]++;
+  }
+  return summary;
 }

@@ -23,12 +23,24 @@ import type { Metrics } from "../metrics.ts";
 import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chainTransactionsRepository.ts";
 import type { Store } from "../store/store.ts";
 import { inSpan } from "../telemetry/spans.ts";
-import { ContractRevertedError, toJsonSafe } from "./chainErrors.ts";
+import { ContractRevertedError } from "./chainErrors.ts";
 import type { Lock } from "./lock.ts";
 import { mapBounded } from "./mapBounded.ts";
 import type { ClaimRelayer, RelayClaimParameters, RelayClaimReturnType } from "./ports.ts";
+import {
+  claimRow,
+  giveBackRows,
+  type MilestoneRef,
+  milestoneAuditor,
+  noneResumed,
+} from "./settlementRows.ts";
 import { realSleep, type Sleep } from "./sleep.ts";
-import type { ResumePendingResult, TransactionOutcome, TransactionSender } from "./transactionSender.ts";
+import type {
+  ResumePendingResult,
+  Submission,
+  TransactionOutcome,
+  TransactionSender,
+} from "./transactionTypes.ts";
 
 export interface CreateClaimRelayerParameters {
   chainId: number;
@@ -84,6 +96,23 @@ const parametersSchema = z.object({
     .max(16),
 });
 
+/** What the relayer's steps share. */
+interface RelayerContext {
+  chainId: number;
+  vault: Address;
+  sender: TransactionSender;
+  store: Store;
+  lock: Lock;
+  log: Logger;
+  metrics: CreateClaimRelayerParameters["metrics"];
+  lockTtlMs: number;
+  responseWaitMs: number;
+  sleep: Sleep;
+  audit: ReturnType<typeof milestoneAuditor>;
+  /** Claims whose outcome is still being recorded (for `close`). */
+  following: Set<Promise<unknown>>;
+}
+
 export function createClaimRelayer({
   chainId,
   vault,
@@ -99,209 +128,17 @@ export function createClaimRelayer({
   sleep = realSleep,
 }: CreateClaimRelayerParameters): CreateClaimRelayerReturnType {
   const log = logger.child({ component: "claimRelayer", chainId, vault });
-  const following = new Set<Promise<unknown>>();
-
-  const keyOf = (commitmentId: bigint, milestoneIndex: number): ChainTransactionKey => ({
+  const audit = milestoneAuditor({
+    auditLog: store.auditLog,
+    actor: "relayer",
     chainId,
     vault,
-    kind: "claim",
-    commitmentId,
-    milestoneIndex,
+    from: sender.address,
   });
-  const lockNameOf = (commitmentId: bigint, milestoneIndex: number) =>
-    `claim:${chainId}:${vault.toLowerCase()}:${commitmentId}:${milestoneIndex}`;
-
-  const audit = async (
-    action: string,
-    commitmentId: bigint,
-    milestoneIndex: number,
-    details: Record<string, unknown>,
-  ) => {
-    await store.auditLog.append({
-      actor: "relayer",
-      action,
-      subject: `commitment:${commitmentId}`,
-      details: toJsonSafe({
-        chainId,
-        vault,
-        commitmentId,
-        milestoneIndex,
-        from: sender.address,
-        ...details,
-      }) as Record<string, unknown>,
-    });
+  const r: RelayerContext = {
+    ...{ chainId, vault, sender, store, lock, log, metrics, audit },
+    ...{ lockTtlMs, responseWaitMs, sleep, following: new Set() },
   };
-
-  const recordOutcome = async (
-    row: Pick<ChainTransactionRecord, "commitmentId" | "milestoneIndex">,
-    outcome: TransactionOutcome,
-  ) => {
-    if (outcome.status === "pending") return;
-    if (outcome.status !== "confirmed") metrics.claimsRelayed.inc({ outcome: "failed" });
-    await audit(`relayer.claim_${outcome.status}`, row.commitmentId, row.milestoneIndex, {
-      txHash: outcome.txHash,
-      blockNumber: outcome.blockNumber,
-      error: outcome.error,
-    });
-  };
-
-  const releaseLock = (name: string) =>
-    lock
-      .release(name)
-      .catch((err: unknown) => log.warn({ err, lock: name }, "releasing a claim lease failed"));
-
-  /** Nothing (more) will be sent for this row: delete it if nothing was ever signed, else mark it failed. */
-  const giveBack = async (row: ChainTransactionRecord, reason: string) => {
-    if (!(await store.chainTransactions.deleteUnsent(row.id))) {
-      await store.chainTransactions.setStatus({ ids: [row.id], status: "failed", lastError: reason });
-    }
-  };
-
-  /**
-   * Records the outcome when it comes and then releases the lease (in the background); waits for it at most
-   * `responseWaitMs` (null when it has not come by then).
-   */
-  const follow = async (
-    outcome: Promise<TransactionOutcome>,
-    row: Pick<ChainTransactionRecord, "commitmentId" | "milestoneIndex">,
-    lockName: string,
-  ): Promise<TransactionOutcome | null> => {
-    const finished = outcome
-      .then(async (result) => {
-        await recordOutcome(row, result).catch((err: unknown) =>
-          log.error({ err }, "auditing a claim failed"),
-        );
-        return result;
-      })
-      .finally(() => releaseLock(lockName));
-    following.add(finished);
-    const forget = () => following.delete(finished);
-    void finished.then(forget, forget);
-    const stopWaiting = new AbortController();
-    const result = await Promise.race([finished, sleep(responseWaitMs, stopWaiting.signal).then(() => null)]);
-    stopWaiting.abort();
-    return result;
-  };
-
-  const relayClaim = async (parameters: RelayClaimParameters): Promise<RelayClaimReturnType> => {
-    const parsed = parametersSchema.safeParse(parameters);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ValidationError({
-        code: "invalid_claim",
-        message: `Invalid claim: ${issue?.path.join(".") ?? "input"} ${issue?.message ?? ""}`.trim(),
-        details: { field: String(issue?.path[0] ?? "") },
-        cause: parsed.error,
-      });
-    }
-    const p = parsed.data;
-    const key = keyOf(p.commitmentId, p.milestoneIndex);
-    const lockName = lockNameOf(p.commitmentId, p.milestoneIndex);
-
-    if (!(await lock.tryAcquire(lockName, lockTtlMs))) {
-      // Another call (here or on another replica) is submitting this milestone right now.
-      const existing = await store.chainTransactions.get(key);
-      return { status: existing?.status ?? "pending", txHash: existing?.txHash ?? null, submitted: false };
-    }
-    let releaseOnReturn = true;
-    try {
-      const { created, record } = await store.chainTransactions.insertIfAbsent({
-        ...key,
-        fromAddress: sender.address,
-        details: { evidenceHash: p.evidenceHash, validUntil: p.validUntil },
-      });
-      let row: ChainTransactionRecord | null = created ? record : null;
-      if (!created && (record.status === "failed" || record.status === "reverted")) {
-        row = await store.chainTransactions.reopen(key);
-      } else if (!created && record.status === "pending") {
-        // This call holds the lease, so nobody follows this row: a crash or a receipt timeout left it behind.
-        if (record.txHash === null) {
-          row = record; // never signed: this call sends it
-        } else {
-          releaseOnReturn = false;
-          const outcome = await follow(sender.resume([record]), record, lockName);
-          return {
-            status: outcome?.status ?? "pending",
-            txHash: outcome?.txHash ?? record.txHash,
-            submitted: false,
-          };
-        }
-      }
-      if (row === null) return { status: record.status, txHash: record.txHash, submitted: false };
-
-      let submission: Awaited<ReturnType<TransactionSender["submit"]>>;
-      try {
-        submission = await sender.submit({
-          to: vault,
-          data: encodeFunctionData({
-            abi: commitmentVaultAbi,
-            functionName: "claimMilestone",
-            args: [
-              p.commitmentId,
-              BigInt(p.milestoneIndex),
-              p.evidenceHash,
-              BigInt(p.validUntil),
-              p.signatures,
-            ],
-          }),
-          operation: "claimMilestone",
-          rowIds: [row.id],
-        });
-      } catch (error) {
-        const reason = error instanceof ContractRevertedError ? error.errorName : (error as Error).message;
-        await giveBack(row, reason);
-        metrics.claimsRelayed.inc({ outcome: "failed" });
-        await audit("relayer.claim_rejected", p.commitmentId, p.milestoneIndex, {
-          code: error instanceof AgentError ? error.code : "error",
-          ...(error instanceof ContractRevertedError ? { errorName: error.errorName, args: error.args } : {}),
-        });
-        throw error;
-      }
-      metrics.claimsRelayed.inc({ outcome: "submitted" });
-      await audit("relayer.claim_submitted", p.commitmentId, p.milestoneIndex, {
-        txHash: submission.txHash,
-        nonce: submission.nonce,
-      });
-
-      releaseOnReturn = false;
-      const outcome = await follow(submission.outcome, row, lockName);
-      return {
-        status: outcome?.status ?? "pending",
-        txHash: outcome?.txHash ?? submission.txHash,
-        submitted: true,
-      };
-    } finally {
-      if (releaseOnReturn) await releaseLock(lockName);
-    }
-  };
-
-  const resumePending = async (): Promise<ResumePendingResult> => {
-    const summary: ResumePendingResult = { checked: 0, confirmed: 0, reverted: 0, failed: 0, pending: 0 };
-    const rows = await store.chainTransactions.listPending({
-      chainId,
-      vault,
-      kind: "claim",
-      limit: resumeLimit,
-    });
-    await mapBounded(rows, resumeConcurrency, async (row) => {
-      const lockName = lockNameOf(row.commitmentId, row.milestoneIndex);
-      summary.checked++;
-      if (!(await lock.tryAcquire(lockName, lockTtlMs))) {
-        summary.pending++;
-        return;
-      }
-      try {
-        const outcome = await sender.resume([row]);
-        await recordOutcome(row, outcome);
-        summary[outcome.status]++;
-      } finally {
-        await releaseLock(lockName);
-      }
-    });
-    if (summary.checked > 0) log.info({ ...summary }, "pending claims resumed");
-    return summary;
-  };
-
   return {
     relayClaim: (parameters) =>
       inSpan(
@@ -312,15 +149,197 @@ export function createClaimRelayer({
           "relayer.signatures": parameters.signatures.length,
         },
         async (span) => {
-          const result = await relayClaim(parameters);
+          const result = await relayClaim(r, parameters);
           span?.setAttributes({ "relayer.status": result.status, "relayer.submitted": result.submitted });
           if (result.txHash !== null) span?.setAttribute("tx.hash", result.txHash);
           return result;
         },
       ),
-    resumePending: () => inSpan("relayer.resume", {}, () => resumePending()),
+    resumePending: () => inSpan("relayer.resume", {}, () => resumeClaims(r, resumeLimit, resumeConcurrency)),
     close: async () => {
-      await Promise.allSettled([...following]);
+      await Promise.allSettled([...r.following]);
     },
   };
+}
+
+const claimKey = (r: RelayerContext, m: MilestoneRef): ChainTransactionKey => ({
+  chainId: r.chainId,
+  vault: r.vault,
+  kind: "claim",
+  commitmentId: m.commitmentId,
+  milestoneIndex: m.milestoneIndex,
+});
+const leaseName = (r: RelayerContext, m: MilestoneRef) =>
+  `claim:${r.chainId}:${r.vault.toLowerCase()}:${m.commitmentId}:${m.milestoneIndex}`;
+
+const releaseLease = (r: RelayerContext, name: string) =>
+  r.lock
+    .release(name)
+    .catch((err: unknown) => r.log.warn({ err, lock: name }, "releasing a claim lease failed"));
+
+async function recordOutcome(r: RelayerContext, row: MilestoneRef, outcome: TransactionOutcome) {
+  if (outcome.status === "pending") return;
+  if (outcome.status !== "confirmed") r.metrics.claimsRelayed.inc({ outcome: "failed" });
+  await r.audit(`relayer.claim_${outcome.status}`, row, {
+    txHash: outcome.txHash,
+    blockNumber: outcome.blockNumber,
+    error: outcome.error,
+  });
+}
+
+/**
+ * Records the outcome when it comes and then releases the lease (in the background); waits for it at most
+ * `responseWaitMs` (null when it has not come by then).
+ */
+async function follow(
+  r: RelayerContext,
+  outcome: Promise<TransactionOutcome>,
+  row: MilestoneRef,
+  lockName: string,
+): Promise<TransactionOutcome | null> {
+  const finished = outcome
+    .then(async (result) => {
+      await recordOutcome(r, row, result).catch((err: unknown) =>
+        r.log.error({ err }, "auditing a claim failed"),
+      );
+      return result;
+    })
+    .finally(() => releaseLease(r, lockName));
+  r.following.add(finished);
+  const forget = () => r.following.delete(finished);
+  void finished.then(forget, forget);
+  const stopWaiting = new AbortController();
+  const result = await Promise.race([
+    finished,
+    r.sleep(r.responseWaitMs, stopWaiting.signal).then(() => null),
+  ]);
+  stopWaiting.abort();
+  return result;
+}
+
+function parseClaim(parameters: RelayClaimParameters): z.output<typeof parametersSchema> {
+  const parsed = parametersSchema.safeParse(parameters);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ValidationError({
+    code: "invalid_claim",
+    message: `Invalid claim: ${issue?.path.join(".") ?? "input"} ${issue?.message ?? ""}`.trim(),
+    details: { field: String(issue?.path[0] ?? "") },
+    cause: parsed.error,
+  });
+}
+
+async function relayClaim(
+  r: RelayerContext,
+  parameters: RelayClaimParameters,
+): Promise<RelayClaimReturnType> {
+  const p = parseClaim(parameters);
+  const milestone = { commitmentId: p.commitmentId, milestoneIndex: p.milestoneIndex };
+  const key = claimKey(r, milestone);
+  const lockName = leaseName(r, milestone);
+
+  if (!(await r.lock.tryAcquire(lockName, r.lockTtlMs))) {
+    // Another call (here or on another replica) is submitting this milestone right now.
+    const existing = await r.store.chainTransactions.get(key);
+    return { status: existing?.status ?? "pending", txHash: existing?.txHash ?? null, submitted: false };
+  }
+  let releaseOnReturn = true;
+  try {
+    const claimed = await claimRow(r.store.chainTransactions, key, {
+      fromAddress: r.sender.address,
+      details: { evidenceHash: p.evidenceHash, validUntil: p.validUntil },
+    });
+    const { record } = claimed;
+    let row = claimed.row;
+    if (row === null && record.status === "pending") {
+      // This call holds the lease, so nobody follows this row: a crash or a receipt timeout left it behind.
+      if (record.txHash === null) {
+        row = record; // never signed: this call sends it
+      } else {
+        releaseOnReturn = false;
+        const outcome = await follow(r, r.sender.resume([record]), record, lockName);
+        return {
+          status: outcome?.status ?? "pending",
+          txHash: outcome?.txHash ?? record.txHash,
+          submitted: false,
+        };
+      }
+    }
+    if (row === null) return { status: record.status, txHash: record.txHash, submitted: false };
+    const submission = await submitClaim(r, p, row);
+    releaseOnReturn = false;
+    const outcome = await follow(r, submission.outcome, row, lockName);
+    return {
+      status: outcome?.status ?? "pending",
+      txHash: outcome?.txHash ?? submission.txHash,
+      submitted: true,
+    };
+  } finally {
+    if (releaseOnReturn) await releaseLease(r, lockName);
+  }
+}
+
+/** Sends `claimMilestone` for the row (a refusal gives the row back, is counted and audited, and is thrown). */
+async function submitClaim(
+  r: RelayerContext,
+  p: z.output<typeof parametersSchema>,
+  row: ChainTransactionRecord,
+): Promise<Submission> {
+  let submission: Submission;
+  try {
+    submission = await r.sender.submit({
+      to: r.vault,
+      data: encodeFunctionData({
+        abi: commitmentVaultAbi,
+        functionName: "claimMilestone",
+        args: [p.commitmentId, BigInt(p.milestoneIndex), p.evidenceHash, BigInt(p.validUntil), p.signatures],
+      }),
+      operation: "claimMilestone",
+      rowIds: [row.id],
+    });
+  } catch (error) {
+    const reason = error instanceof ContractRevertedError ? error.errorName : (error as Error).message;
+    await giveBackRows(r.store.chainTransactions, [row], reason);
+    r.metrics.claimsRelayed.inc({ outcome: "failed" });
+    await r.audit("relayer.claim_rejected", p, {
+      code: error instanceof AgentError ? error.code : "error",
+      ...(error instanceof ContractRevertedError ? { errorName: error.errorName, args: error.args } : {}),
+    });
+    throw error;
+  }
+  r.metrics.claimsRelayed.inc({ outcome: "submitted" });
+  await r.audit("relayer.claim_submitted", p, { txHash: submission.txHash, nonce: submission.nonce });
+  return submission;
+}
+
+/** Pending claim rows no replica holds a lease on: checked, rebroadcast or bumped through `sender.resume`. */
+async function resumeClaims(
+  r: RelayerContext,
+  limit: number,
+  concurrency: number,
+): Promise<ResumePendingResult> {
+  const summary = noneResumed();
+  const rows = await r.store.chainTransactions.listPending({
+    chainId: r.chainId,
+    vault: r.vault,
+    kind: "claim",
+    limit,
+  });
+  await mapBounded(rows, concurrency, async (row) => {
+    const lockName = leaseName(r, row);
+    summary.checked++;
+    if (!(await r.lock.tryAcquire(lockName, r.lockTtlMs))) {
+      summary.pending++;
+      return;
+    }
+    try {
+      const outcome = await r.sender.resume([row]);
+      await recordOutcome(r, row, outcome);
+      summary[outcome.status]++;
+    } finally {
+      await releaseLease(r, lockName);
+    }
+  });
+  if (summary.checked > 0) r.log.info({ ...summary }, "pending claims resumed");
+  return summary;
 }

@@ -33,12 +33,26 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chainTransactionsRepository.ts";
 import type { Store } from "../store/store.ts";
-import { ContractRevertedError, toJsonSafe } from "./chainErrors.ts";
-import type { Lock } from "./lock.ts";
+import { ContractRevertedError } from "./chainErrors.ts";
+import { type Lock, withLease } from "./lock.ts";
 import { decodeAggregate3, encodeAggregate3 } from "./multicall3.ts";
-import { createPollLoop, type PollLoop } from "./pollLoop.ts";
+import { createBackgroundTask } from "./pollLoop.ts";
+import {
+  claimRow,
+  giveBackRows,
+  type MilestoneRef,
+  milestoneAuditor,
+  milestoneKey,
+  noneResumed,
+} from "./settlementRows.ts";
 import type { Sleep } from "./sleep.ts";
-import type { ResumePendingResult, TransactionOutcome, TransactionSender } from "./transactionSender.ts";
+import type {
+  ResumePendingResult,
+  Submission,
+  TransactionOutcome,
+  TransactionSender,
+} from "./transactionTypes.ts";
+import { unsettledPages } from "./unsettledScan.ts";
 import type { ViemVaultReader } from "./vaultReader.ts";
 
 export interface CreateKeeperParameters {
@@ -133,6 +147,24 @@ function emptyResult(skipped: KeeperRunResult["skipped"] = null): KeeperRunResul
   return { skipped, due: 0, slashed: 0, unconfirmed: 0, dropped: [], transactions: [] };
 }
 
+/** What the keeper's steps share. */
+interface KeeperContext {
+  chainId: number;
+  vault: Address;
+  reader: CreateKeeperParameters["reader"];
+  sender: TransactionSender;
+  store: Store;
+  log: Logger;
+  metrics: CreateKeeperParameters["metrics"];
+  multicall3: Address | undefined;
+  withhold: CreateKeeperParameters["withhold"];
+  maxPerTx: number;
+  maxPerRun: number;
+  scanPageSize: number;
+  maxScanPages: number;
+  audit: ReturnType<typeof milestoneAuditor>;
+}
+
 export function createKeeper({
   chainId,
   vault,
@@ -152,321 +184,25 @@ export function createKeeper({
   sleep,
 }: CreateKeeperParameters): CreateKeeperReturnType {
   const log = logger.child({ component: "keeper", chainId, vault });
-  const lockName = `keeper:${chainId}:${vault.toLowerCase()}`;
-  let loop: PollLoop | undefined;
-
-  const keyOf = (m: { commitmentId: bigint; milestoneIndex: number }): ChainTransactionKey => ({
+  const audit = milestoneAuditor({
+    auditLog: store.auditLog,
+    actor: "keeper",
     chainId,
     vault,
-    kind: "slash",
-    commitmentId: m.commitmentId,
-    milestoneIndex: m.milestoneIndex,
+    from: sender.address,
   });
-  const slashCall = (m: DueMilestone): Hex =>
-    encodeFunctionData({
-      abi: commitmentVaultAbi,
-      functionName: "slash",
-      args: [m.commitmentId, BigInt(m.milestoneIndex)],
-    });
-  const vaultBatchCall = (items: readonly DueMilestone[]): Hex =>
-    encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [items.map(slashCall)] });
-  const aggregateCall = (items: readonly DueMilestone[]): Hex =>
-    encodeAggregate3(items.map((item) => ({ target: vault, callData: slashCall(item) })));
-  /** The transaction that slashes `items`: one slash alone, else a batch (through Multicall3 when there is one). */
-  const requestFor = (items: readonly DueMilestone[]): { to: Address; data: Hex; operation: string } => {
-    if (items.length === 1)
-      return { to: vault, data: slashCall(items[0] as DueMilestone), operation: "slash" };
-    if (multicall3 !== undefined)
-      return { to: multicall3, data: aggregateCall(items), operation: "slash batch" };
-    return { to: vault, data: vaultBatchCall(items), operation: "slash batch" };
+  const k: KeeperContext = {
+    ...{ chainId, vault, reader, sender, store, log, metrics, multicall3, withhold, audit },
+    ...{ maxPerTx, maxPerRun, scanPageSize, maxScanPages },
   };
-  const keyString = (m: { commitmentId: bigint; milestoneIndex: number }) =>
-    `${m.commitmentId}:${m.milestoneIndex}`;
-  /** The items a mined transaction slashed, from its `MilestoneSlashed` events. */
-  const slashedBy = (logs: readonly Log[]): Set<string> =>
-    new Set(
-      parseEventLogs({
-        abi: commitmentVaultAbi,
-        logs: logs.filter((log) => log.address.toLowerCase() === vault.toLowerCase()) as Log[],
-        eventName: "MilestoneSlashed",
-      }).map((log) => `${log.args.id}:${log.args.index}`),
-    );
-  const dropItem = (dropped: DroppedMilestone[], item: DueMilestone, reason: string) => {
-    dropped.push({ commitmentId: item.commitmentId, milestoneIndex: item.milestoneIndex, reason });
-    log.info(
-      { commitmentId: item.commitmentId.toString(), milestoneIndex: item.milestoneIndex, reason },
-      "slash dropped",
-    );
-  };
-
-  const audit = async (
-    action: string,
-    m: { commitmentId: bigint; milestoneIndex: number },
-    details: Record<string, unknown>,
-  ) => {
-    await store.auditLog.append({
-      actor: "keeper",
-      action,
-      subject: `commitment:${m.commitmentId}`,
-      details: toJsonSafe({
-        chainId,
-        vault,
-        commitmentId: m.commitmentId,
-        milestoneIndex: m.milestoneIndex,
-        from: sender.address,
-        ...details,
-      }) as Record<string, unknown>,
-    });
-  };
-
-  const scan = async (): Promise<DueMilestone[]> => {
-    const now = await reader.latestTimestamp();
-    const candidates: { commitmentId: bigint; milestoneIndex: number }[] = [];
-    let afterId: bigint | undefined;
-    // Collect more than a run can send: some will be settled on chain already or taken by a pending row.
-    const collectLimit = maxPerRun * 2;
-    for (let page = 0; page < maxScanPages && candidates.length < collectLimit; page++) {
-      const rows = await store.commitments.listUnsettled({
-        chainId,
-        vault,
-        limit: scanPageSize,
-        ...(afterId !== undefined ? { afterId } : {}),
-      });
-      const last = rows.at(-1);
-      if (last === undefined) break;
-      afterId = last.commitmentId;
-      const taken = new Set(
-        (
-          await store.chainTransactions.listForCommitments({
-            chainId,
-            vault,
-            kind: "slash",
-            commitmentIds: rows.map((row) => row.commitmentId),
-          })
-        )
-          .filter((row) => row.status === "pending" || row.status === "confirmed")
-          .map((row) => `${row.commitmentId}:${row.milestoneIndex}`),
-      );
-      for (const row of rows) {
-        for (const [index, state] of row.milestoneStates.entries()) {
-          // The nominal deadline is a lower bound (a pause only extends it), so later ones are not due.
-          const nominalDeadline = row.start + (index + 1) * row.period + row.grace;
-          if (state !== OPEN || nominalDeadline > now || taken.has(`${row.commitmentId}:${index}`)) continue;
-          candidates.push({ commitmentId: row.commitmentId, milestoneIndex: index });
-        }
-      }
-      if (rows.length < scanPageSize) break;
-    }
-    const statuses = await reader.readMilestones(candidates.slice(0, collectLimit));
-    const due: DueMilestone[] = [];
-    for (const [i, status] of statuses.entries()) {
-      const candidate = candidates[i];
-      if (candidate === undefined || status === null) continue;
-      if (status.state !== OPEN || status.claimDeadline > now) continue;
-      if (withhold !== undefined && (await withhold(candidate))) {
-        log.info(
-          { commitmentId: candidate.commitmentId.toString(), milestoneIndex: candidate.milestoneIndex },
-          "slash withheld: this agent attested the milestone or its requirement was met",
-        );
-        continue;
-      }
-      due.push({ ...candidate, claimDeadline: status.claimDeadline });
-      if (due.length >= maxPerRun) break;
-    }
-    return due;
-  };
-
-  /** Items whose slash would succeed now, by one `aggregate3` simulation when there is Multicall3. */
-  const simulateAggregate = async (
-    target: Address,
-    items: readonly DueMilestone[],
-    dropped: DroppedMilestone[],
-  ): Promise<DueMilestone[]> => {
-    const { returnData } = await sender.simulate({
-      to: target,
-      data: aggregateCall(items),
-      operation: "slash batch",
-    });
-    const results = decodeAggregate3(returnData);
-    const passing: DueMilestone[] = [];
-    for (const [i, item] of items.entries()) {
-      const result = results[i];
-      if (result?.success === true) passing.push(item);
-      else dropItem(dropped, item, result === undefined ? "unknown" : revertName(result.returnData));
-    }
-    return passing;
-  };
-
-  /** Items whose slash would succeed now: the batch when it simulates, else each one tried on its own. */
-  const simulateBatch = async (items: readonly DueMilestone[], dropped: DroppedMilestone[]) => {
-    if (multicall3 !== undefined && items.length > 1) return simulateAggregate(multicall3, items, dropped);
-    try {
-      await sender.simulate({
-        to: vault,
-        data: items.length === 1 ? slashCall(items[0] as DueMilestone) : vaultBatchCall(items),
-        operation: "slash batch",
-      });
-      return [...items];
-    } catch (error) {
-      if (!(error instanceof ContractRevertedError)) throw error;
-    }
-    const passing: DueMilestone[] = [];
-    for (const item of items) {
-      try {
-        await sender.simulate({ to: vault, data: slashCall(item), operation: "slash" });
-        passing.push(item);
-      } catch (error) {
-        if (!(error instanceof ContractRevertedError)) throw error;
-        dropItem(dropped, item, error.errorName);
-      }
-    }
-    return passing;
-  };
-
-  /** Inserts (or reopens) each item's row; returns the items this keeper now owns, with their rows. */
-  const claimRows = async (items: readonly DueMilestone[], dropped: DroppedMilestone[]) => {
-    const owned: { item: DueMilestone; row: ChainTransactionRecord }[] = [];
-    for (const item of items) {
-      const { created, record } = await store.chainTransactions.insertIfAbsent({
-        ...keyOf(item),
-        fromAddress: sender.address,
-        details: { claimDeadline: item.claimDeadline },
-      });
-      let row: ChainTransactionRecord | null = created ? record : null;
-      // A slash that failed or reverted before may be sent again (the chain still says Open and due).
-      if (!created && (record.status === "failed" || record.status === "reverted")) {
-        row = await store.chainTransactions.reopen(keyOf(item));
-      }
-      if (row === null) {
-        dropped.push({
-          commitmentId: item.commitmentId,
-          milestoneIndex: item.milestoneIndex,
-          reason: "taken",
-        });
-        continue;
-      }
-      owned.push({ item, row });
-    }
-    return owned;
-  };
-
-  /** Gives back rows nothing was sent for (so a later run can try again). */
-  const releaseRows = async (rows: readonly ChainTransactionRecord[], reason: string) => {
-    for (const row of rows) {
-      if (!(await store.chainTransactions.deleteUnsent(row.id))) {
-        await store.chainTransactions.setStatus({ ids: [row.id], status: "failed", lastError: reason });
-      }
-    }
-  };
-
-  /**
-   * Counts and audits a final outcome (a still-pending one is audited when `resumePending` settles it). A mined
-   * batch may hold items another transaction settled first (their `aggregate3` call failed alone): the receipt
-   * has no `MilestoneSlashed` for them, so their rows become `failed` (`settled_meanwhile`) and they are
-   * returned as `missed`, never counted as slashed by this keeper.
-   */
-  const recordOutcome = async (
-    sent: readonly { item: DueMilestone; rowId: string }[],
-    outcome: TransactionOutcome,
-  ): Promise<{ applied: DueMilestone[]; missed: DueMilestone[] }> => {
-    if (outcome.status === "pending") return { applied: [], missed: [] };
-    if (outcome.status === "reverted" || outcome.status === "failed") {
-      metrics.slashesSent.inc({ outcome: "failed" }, sent.length);
-    }
-    const slashed =
-      outcome.status === "confirmed" && outcome.logs !== undefined ? slashedBy(outcome.logs) : null;
-    const missed = slashed === null ? [] : sent.filter(({ item }) => !slashed.has(keyString(item)));
-    if (missed.length > 0) {
-      await store.chainTransactions.setStatus({
-        ids: missed.map(({ rowId }) => rowId),
-        status: "failed",
-        lastError: SETTLED_MEANWHILE,
-      });
-      metrics.slashesSent.inc({ outcome: SETTLED_MEANWHILE }, missed.length);
-    }
-    const missedKeys = new Set(missed.map(({ item }) => keyString(item)));
-    for (const { item } of sent) {
-      const action = missedKeys.has(keyString(item)) ? SETTLED_MEANWHILE : outcome.status;
-      await audit(`keeper.slash_${action}`, item, {
-        txHash: outcome.txHash,
-        blockNumber: outcome.blockNumber,
-        error: outcome.error,
-      });
-    }
-    return {
-      applied: sent.filter(({ item }) => !missedKeys.has(keyString(item))).map(({ item }) => item),
-      missed: missed.map(({ item }) => item),
-    };
-  };
-
-  const settle = async (
-    milestones: readonly DueMilestone[],
-    renew: () => Promise<boolean> = async () => true,
-  ): Promise<KeeperRunResult> => {
-    const result = emptyResult();
-    result.due = milestones.length;
-    const capped = milestones.slice(0, maxPerRun);
-    for (let offset = 0; offset < capped.length; offset += maxPerTx) {
-      if (!(await renew())) {
-        log.warn("keeper lease lost; stopping this run");
-        break;
-      }
-      const batch = capped.slice(offset, offset + maxPerTx);
-      const passing = await simulateBatch(batch, result.dropped);
-      const owned = await claimRows(passing, result.dropped);
-      if (owned.length === 0) continue;
-      const items = owned.map(({ item }) => item);
-      const rows = owned.map(({ row }) => row);
-      let submission: Awaited<ReturnType<TransactionSender["submit"]>>;
-      try {
-        submission = await sender.submit({ ...requestFor(items), rowIds: rows.map((row) => row.id) });
-      } catch (error) {
-        if (error instanceof ContractRevertedError) {
-          // Settled between the simulation and the send: give the rows back, the next run re-scans.
-          await releaseRows(rows, error.errorName);
-          for (const item of items) {
-            result.dropped.push({ ...item, reason: error.errorName });
-          }
-          continue;
-        }
-        await releaseRows(rows, (error as Error).message);
-        metrics.slashesSent.inc({ outcome: "failed" }, items.length);
-        throw error;
-      }
-      metrics.slashesSent.inc({ outcome: "submitted" }, items.length);
-      for (const item of items) {
-        await audit("keeper.slash_submitted", item, { txHash: submission.txHash, nonce: submission.nonce });
-      }
-      result.transactions.push(submission.txHash);
-      const outcome = await submission.outcome;
-      const { applied, missed } = await recordOutcome(
-        owned.map(({ item, row }) => ({ item, rowId: row.id })),
-        outcome,
-      );
-      for (const item of missed) dropItem(result.dropped, item, SETTLED_MEANWHILE);
-      if (outcome.status === "confirmed") result.slashed += applied.length;
-      else result.unconfirmed += items.length;
-    }
-    return result;
-  };
-
-  const withLease = async <T>(work: () => Promise<T>, skipped: () => T): Promise<T> => {
-    if (!(await lock.tryAcquire(lockName, lockTtlMs))) return skipped();
-    try {
-      return await work();
-    } finally {
-      await lock
-        .release(lockName)
-        .catch((err: unknown) => log.warn({ err }, "releasing the keeper lease failed"));
-    }
-  };
+  const lease = { lock, name: `keeper:${chainId}:${vault.toLowerCase()}`, ttlMs: lockTtlMs, log };
 
   const runOnce = () =>
     withLease(
+      lease,
       async () => {
         if (await reader.isPaused()) return emptyResult("paused");
-        const due = await scan();
-        const result = await settle(due, () => lock.tryAcquire(lockName, lockTtlMs));
+        const result = await settle(k, await scan(k), () => lock.tryAcquire(lease.name, lockTtlMs));
         if (result.transactions.length > 0 || result.dropped.length > 0) {
           log.info(
             {
@@ -484,57 +220,315 @@ export function createKeeper({
       () => emptyResult("locked"),
     );
 
-  const resumePending = () =>
-    withLease(
-      async () => {
-        const summary: ResumePendingResult = { checked: 0, confirmed: 0, reverted: 0, failed: 0, pending: 0 };
-        const rows = await store.chainTransactions.listPending({ chainId, vault, kind: "slash", limit: 500 });
-        // A batch is one transaction for several rows: resume each transaction once.
-        const byTransaction = new Map<string, ChainTransactionRecord[]>();
-        for (const row of rows) {
-          const group = row.txHash ?? `unsent:${row.id}`;
-          byTransaction.set(group, [...(byTransaction.get(group) ?? []), row]);
-        }
-        for (const group of byTransaction.values()) {
-          const outcome = await sender.resume(group);
-          const sent = group.map((row) => ({
-            item: { commitmentId: row.commitmentId, milestoneIndex: row.milestoneIndex, claimDeadline: 0 },
-            rowId: row.id,
-          }));
-          const { missed } = await recordOutcome(sent, outcome);
-          summary.checked += group.length;
-          summary[outcome.status] += group.length - missed.length;
-          summary.failed += missed.length;
-        }
-        return summary;
-      },
-      () => ({ checked: 0, confirmed: 0, reverted: 0, failed: 0, pending: 0 }),
-    );
+  const task = createBackgroundTask({
+    name: "keeper",
+    logger: log,
+    run: async () => {
+      const result = await runOnce();
+      // A full run means more may be due.
+      return { again: result.due >= maxPerRun && result.slashed > 0 };
+    },
+    sleep,
+  });
 
   return {
     runOnce,
-    scan,
-    settle: (milestones) => settle(milestones),
-    resumePending,
-    start(intervalMs) {
-      if (loop !== undefined) return;
-      loop = createPollLoop({
-        name: "keeper",
-        intervalMs,
-        logger: log,
-        run: async () => {
-          const result = await runOnce();
-          // A full run means more may be due.
-          return { again: result.due >= maxPerRun && result.slashed > 0 };
-        },
-        ...(sleep !== undefined ? { sleep } : {}),
-      });
-      loop.start();
-    },
-    async stop() {
-      const current = loop;
-      loop = undefined;
-      await current?.stop();
-    },
+    scan: () => scan(k),
+    settle: (milestones) => settle(k, milestones),
+    resumePending: () => withLease(lease, () => resumeSlashes(k), noneResumed),
+    start: task.start,
+    stop: task.stop,
   };
+}
+
+const slashCall = (m: MilestoneRef): Hex =>
+  encodeFunctionData({
+    abi: commitmentVaultAbi,
+    functionName: "slash",
+    args: [m.commitmentId, BigInt(m.milestoneIndex)],
+  });
+const vaultBatchCall = (items: readonly DueMilestone[]): Hex =>
+  encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [items.map(slashCall)] });
+const aggregateCall = (vault: Address, items: readonly DueMilestone[]): Hex =>
+  encodeAggregate3(items.map((item) => ({ target: vault, callData: slashCall(item) })));
+
+/** The transaction that slashes `items`: one slash alone, else a batch (through Multicall3 when there is one). */
+function requestFor(
+  k: Pick<KeeperContext, "vault" | "multicall3">,
+  items: readonly DueMilestone[],
+): { to: Address; data: Hex; operation: string } {
+  if (items.length === 1)
+    return { to: k.vault, data: slashCall(items[0] as DueMilestone), operation: "slash" };
+  if (k.multicall3 !== undefined)
+    return { to: k.multicall3, data: aggregateCall(k.vault, items), operation: "slash batch" };
+  return { to: k.vault, data: vaultBatchCall(items), operation: "slash batch" };
+}
+
+/** The items a mined transaction slashed, from its `MilestoneSlashed` events. */
+function slashedBy(vault: Address, logs: readonly Log[]): Set<string> {
+  return new Set(
+    parseEventLogs({
+      abi: commitmentVaultAbi,
+      logs: logs.filter((log) => log.address.toLowerCase() === vault.toLowerCase()) as Log[],
+      eventName: "MilestoneSlashed",
+    }).map((log) => `${log.args.id}:${log.args.index}`),
+  );
+}
+
+function dropItem(
+  k: Pick<KeeperContext, "log">,
+  dropped: DroppedMilestone[],
+  item: MilestoneRef,
+  reason: string,
+) {
+  dropped.push({ commitmentId: item.commitmentId, milestoneIndex: item.milestoneIndex, reason });
+  k.log.info(
+    { commitmentId: item.commitmentId.toString(), milestoneIndex: item.milestoneIndex, reason },
+    "slash dropped",
+  );
+}
+
+/** Due milestones: Open in the cache and nominally due, not taken, then confirmed on chain; at most `maxPerRun`. */
+async function scan(k: KeeperContext): Promise<DueMilestone[]> {
+  const now = await k.reader.latestTimestamp();
+  const candidates: MilestoneRef[] = [];
+  // Collect more than a run can send: some will be settled on chain already or taken by a pending row.
+  const collectLimit = k.maxPerRun * 2;
+  const pages = unsettledPages({
+    store: k.store,
+    chainId: k.chainId,
+    vault: k.vault,
+    kind: "slash",
+    pageSize: k.scanPageSize,
+    maxPages: k.maxScanPages,
+  });
+  for await (const { rows, taken } of pages) {
+    for (const row of rows) {
+      for (const [index, state] of row.milestoneStates.entries()) {
+        // The nominal deadline is a lower bound (a pause only extends it), so later ones are not due.
+        const nominalDeadline = row.start + (index + 1) * row.period + row.grace;
+        const candidate = { commitmentId: row.commitmentId, milestoneIndex: index };
+        if (state !== OPEN || nominalDeadline > now || taken.has(milestoneKey(candidate))) continue;
+        candidates.push(candidate);
+      }
+    }
+    if (candidates.length >= collectLimit) break;
+  }
+  const statuses = await k.reader.readMilestones(candidates.slice(0, collectLimit));
+  const due: DueMilestone[] = [];
+  for (const [i, status] of statuses.entries()) {
+    const candidate = candidates[i];
+    if (candidate === undefined || status === null) continue;
+    if (status.state !== OPEN || status.claimDeadline > now) continue;
+    if (k.withhold !== undefined && (await k.withhold(candidate))) {
+      k.log.info(
+        { commitmentId: candidate.commitmentId.toString(), milestoneIndex: candidate.milestoneIndex },
+        "slash withheld: this agent attested the milestone or its requirement was met",
+      );
+      continue;
+    }
+    due.push({ ...candidate, claimDeadline: status.claimDeadline });
+    if (due.length >= k.maxPerRun) break;
+  }
+  return due;
+}
+
+/** Items whose slash would succeed now, by one `aggregate3` simulation through Multicall3. */
+async function simulateAggregate(
+  k: KeeperContext,
+  target: Address,
+  items: readonly DueMilestone[],
+  dropped: DroppedMilestone[],
+): Promise<DueMilestone[]> {
+  const { returnData } = await k.sender.simulate({
+    to: target,
+    data: aggregateCall(k.vault, items),
+    operation: "slash batch",
+  });
+  const results = decodeAggregate3(returnData);
+  const passing: DueMilestone[] = [];
+  for (const [i, item] of items.entries()) {
+    const result = results[i];
+    if (result?.success === true) passing.push(item);
+    else dropItem(k, dropped, item, result === undefined ? "unknown" : revertName(result.returnData));
+  }
+  return passing;
+}
+
+/** Items whose slash would succeed now: the batch when it simulates, else each one tried on its own. */
+async function simulateBatch(k: KeeperContext, items: readonly DueMilestone[], dropped: DroppedMilestone[]) {
+  if (k.multicall3 !== undefined && items.length > 1)
+    return simulateAggregate(k, k.multicall3, items, dropped);
+  try {
+    await k.sender.simulate({
+      to: k.vault,
+      data: items.length === 1 ? slashCall(items[0] as DueMilestone) : vaultBatchCall(items),
+      operation: "slash batch",
+    });
+    return [...items];
+  } catch (error) {
+    if (!(error instanceof ContractRevertedError)) throw error;
+  }
+  const passing: DueMilestone[] = [];
+  for (const item of items) {
+    try {
+      await k.sender.simulate({ to: k.vault, data: slashCall(item), operation: "slash" });
+      passing.push(item);
+    } catch (error) {
+      if (!(error instanceof ContractRevertedError)) throw error;
+      dropItem(k, dropped, item, error.errorName);
+    }
+  }
+  return passing;
+}
+
+/** Inserts (or reopens) each item's row; returns the items this keeper now owns, with their rows. */
+async function claimRows(k: KeeperContext, items: readonly DueMilestone[], dropped: DroppedMilestone[]) {
+  const owned: { item: DueMilestone; row: ChainTransactionRecord }[] = [];
+  for (const item of items) {
+    // A slash that failed or reverted before may be sent again (the chain still says Open and due).
+    const { row } = await claimRow(k.store.chainTransactions, slashKey(k, item), {
+      fromAddress: k.sender.address,
+      details: { claimDeadline: item.claimDeadline },
+    });
+    if (row === null) {
+      dropped.push({ commitmentId: item.commitmentId, milestoneIndex: item.milestoneIndex, reason: "taken" });
+      continue;
+    }
+    owned.push({ item, row });
+  }
+  return owned;
+}
+
+const slashKey = (k: Pick<KeeperContext, "chainId" | "vault">, m: MilestoneRef): ChainTransactionKey => ({
+  chainId: k.chainId,
+  vault: k.vault,
+  kind: "slash",
+  commitmentId: m.commitmentId,
+  milestoneIndex: m.milestoneIndex,
+});
+
+/**
+ * Counts and audits a final outcome (a still-pending one is audited when `resumePending` settles it). A mined
+ * batch may hold items another transaction settled first (their `aggregate3` call failed alone): the receipt
+ * has no `MilestoneSlashed` for them, so their rows become `failed` (`settled_meanwhile`) and they are
+ * returned as `missed`, never counted as slashed by this keeper.
+ */
+async function recordOutcome(
+  k: KeeperContext,
+  sent: readonly { item: MilestoneRef; rowId: string }[],
+  outcome: TransactionOutcome,
+): Promise<{ applied: MilestoneRef[]; missed: MilestoneRef[] }> {
+  if (outcome.status === "pending") return { applied: [], missed: [] };
+  if (outcome.status === "reverted" || outcome.status === "failed") {
+    k.metrics.slashesSent.inc({ outcome: "failed" }, sent.length);
+  }
+  const slashed =
+    outcome.status === "confirmed" && outcome.logs !== undefined ? slashedBy(k.vault, outcome.logs) : null;
+  const missed = slashed === null ? [] : sent.filter(({ item }) => !slashed.has(milestoneKey(item)));
+  if (missed.length > 0) {
+    await k.store.chainTransactions.setStatus({
+      ids: missed.map(({ rowId }) => rowId),
+      status: "failed",
+      lastError: SETTLED_MEANWHILE,
+    });
+    k.metrics.slashesSent.inc({ outcome: SETTLED_MEANWHILE }, missed.length);
+  }
+  const missedKeys = new Set(missed.map(({ item }) => milestoneKey(item)));
+  for (const { item } of sent) {
+    const action = missedKeys.has(milestoneKey(item)) ? SETTLED_MEANWHILE : outcome.status;
+    await k.audit(`keeper.slash_${action}`, item, {
+      txHash: outcome.txHash,
+      blockNumber: outcome.blockNumber,
+      error: outcome.error,
+    });
+  }
+  return {
+    applied: sent.filter(({ item }) => !missedKeys.has(milestoneKey(item))).map(({ item }) => item),
+    missed: missed.map(({ item }) => item),
+  };
+}
+
+/** Sends the slashes in batches of `maxPerTx` (at most `maxPerRun`), renewing the lease before each. */
+async function settle(
+  k: KeeperContext,
+  milestones: readonly DueMilestone[],
+  renew: () => Promise<boolean> = async () => true,
+): Promise<KeeperRunResult> {
+  const result = emptyResult();
+  result.due = milestones.length;
+  const capped = milestones.slice(0, k.maxPerRun);
+  for (let offset = 0; offset < capped.length; offset += k.maxPerTx) {
+    if (!(await renew())) {
+      k.log.warn("keeper lease lost; stopping this run");
+      break;
+    }
+    await sendBatch(k, capped.slice(offset, offset + k.maxPerTx), result);
+  }
+  return result;
+}
+
+/** One batch: simulate, claim the rows, send, wait for the outcome and record it into `result`. */
+async function sendBatch(k: KeeperContext, batch: readonly DueMilestone[], result: KeeperRunResult) {
+  const passing = await simulateBatch(k, batch, result.dropped);
+  const owned = await claimRows(k, passing, result.dropped);
+  if (owned.length === 0) return;
+  const items = owned.map(({ item }) => item);
+  const rows = owned.map(({ row }) => row);
+  let submission: Submission;
+  try {
+    submission = await k.sender.submit({ ...requestFor(k, items), rowIds: rows.map((row) => row.id) });
+  } catch (error) {
+    if (error instanceof ContractRevertedError) {
+      // Settled between the simulation and the send: give the rows back, the next run re-scans.
+      await giveBackRows(k.store.chainTransactions, rows, error.errorName);
+      for (const item of items) result.dropped.push({ ...item, reason: error.errorName });
+      return;
+    }
+    await giveBackRows(k.store.chainTransactions, rows, (error as Error).message);
+    k.metrics.slashesSent.inc({ outcome: "failed" }, items.length);
+    throw error;
+  }
+  k.metrics.slashesSent.inc({ outcome: "submitted" }, items.length);
+  for (const item of items) {
+    await k.audit("keeper.slash_submitted", item, { txHash: submission.txHash, nonce: submission.nonce });
+  }
+  result.transactions.push(submission.txHash);
+  const outcome = await submission.outcome;
+  const { applied, missed } = await recordOutcome(
+    k,
+    owned.map(({ item, row }) => ({ item, rowId: row.id })),
+    outcome,
+  );
+  for (const item of missed) dropItem(k, result.dropped, item, SETTLED_MEANWHILE);
+  if (outcome.status === "confirmed") result.slashed += applied.length;
+  else result.unconfirmed += items.length;
+}
+
+/** Follows slash transactions left pending; a batch is one transaction for several rows, resumed once. */
+async function resumeSlashes(k: KeeperContext): Promise<ResumePendingResult> {
+  const summary = noneResumed();
+  const rows = await k.store.chainTransactions.listPending({
+    chainId: k.chainId,
+    vault: k.vault,
+    kind: "slash",
+    limit: 500,
+  });
+  const byTransaction = new Map<string, ChainTransactionRecord[]>();
+  for (const row of rows) {
+    const group = row.txHash ?? `unsent:${row.id}`;
+    byTransaction.set(group, [...(byTransaction.get(group) ?? []), row]);
+  }
+  for (const group of byTransaction.values()) {
+    const outcome = await k.sender.resume(group);
+    const sent = group.map((row) => ({
+      item: { commitmentId: row.commitmentId, milestoneIndex: row.milestoneIndex },
+      rowId: row.id,
+    }));
+    const { missed } = await recordOutcome(k, sent, outcome);
+    summary.checked += group.length;
+    summary[outcome.status] += group.length - missed.length;
+    summary.failed += missed.length;
+  }
+  return summary;
 }

@@ -21,10 +21,13 @@
  */
 import type { Hex } from "viem";
 import type { AttestationSigner } from "../attestation/signer.ts";
-import type { Lock } from "../chain/lock.ts";
-import { createPollLoop, type PollLoop } from "../chain/pollLoop.ts";
+import { type Lock, withLease } from "../chain/lock.ts";
+import { createBackgroundTask } from "../chain/pollLoop.ts";
 import type { ClaimRelayer, PauseTimes, VaultReader } from "../chain/ports.ts";
+import { milestoneKey } from "../chain/settlementRows.ts";
+import { unsettledPages } from "../chain/unsettledScan.ts";
 import { AgentError, ConflictError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { NudgeChannelKind } from "../store/schema.ts";
 import { createRulesLookup } from "./commitmentRules.ts";
@@ -145,6 +148,19 @@ export function claimNudgeMessage(commitmentId: bigint, milestoneIndex: number, 
   return `You met milestone ${milestoneIndex + 1} of commitment ${commitmentId}: claim it before ${isoTime(deadlineMs)} to get its share back.`;
 }
 
+/** What the automatic settlement's steps share. */
+interface AutoSettleContext {
+  context: CreateAutoSettleParameters["context"];
+  signer: AttestationSigner;
+  reader: VaultReader;
+  relayer: ClaimRelayer | undefined;
+  nudge: ClaimNudgeSender | undefined;
+  log: Logger;
+  maxPerRun: number;
+  scanPageSize: number;
+  maxScanPages: number;
+}
+
 export function createAutoSettle({
   context,
   signer,
@@ -157,191 +173,181 @@ export function createAutoSettle({
   maxScanPages = 50,
   lockTtlMs = 600_000,
 }: CreateAutoSettleParameters): CreateAutoSettleReturnType {
-  const { store, clock, chain } = context;
+  const { store, chain } = context;
   const log = context.logger.child({ component: "autoSettle", chainId: chain.chainId, vault: chain.vault });
-  const lockName = `auto-settle:${chain.chainId}:${chain.vault.toLowerCase()}`;
-  let loop: PollLoop | undefined;
-
-  /**
-   * Open milestones whose window started and whose nominal deadline is ahead, and Appealed ones. A pause moves
-   * deadlines (by the paused time it overlaps, and to at least an hour after the unpause): an Open milestone whose
-   * nominal deadline passed is a candidate too when the last unpause came after its window ended or less than an
-   * hour before its nominal deadline; the claim itself then checks the vault's real `claimDeadline`.
-   */
-  const candidatesOf = (row: CommitmentRecord, nowSec: number, pause: PauseTimes): number[] => {
-    const indices: number[] = [];
-    for (let index = 0; index < row.milestones; index++) {
-      const state = milestoneStateOf(row, index);
-      if (state === "Appealed") indices.push(index);
-      if (state !== "Open") continue;
-      const window = milestoneWindowOf(row, index);
-      if (window.startMs > nowSec * 1000) break;
-      const nominal = baseClaimDeadlineOf(row, index);
-      if (nominal > nowSec) indices.push(index);
-      else if (mayHaveMoved(pause, window.endMs / 1000, nominal)) indices.push(index);
-    }
-    return indices;
+  const a: AutoSettleContext = {
+    ...{ context, signer, reader, relayer, nudge, log },
+    ...{ maxPerRun, scanPageSize, maxScanPages },
   };
-
-  /** The vault's pause times, or "never paused" when they cannot be read (then only nominal deadlines count). */
-  const pauseTimesNow = async (): Promise<PauseTimes> => {
-    try {
-      return await reader.pauseTimes();
-    } catch (err) {
-      log.warn({ err }, "reading the vault's pause times failed");
-      return { pausedAt: 0, lastUnpausedAt: 0 };
-    }
+  const lease = {
+    lock,
+    name: `auto-settle:${chain.chainId}:${chain.vault.toLowerCase()}`,
+    ttlMs: lockTtlMs,
+    log,
   };
-
-  const nudgeOwner = async (row: CommitmentRecord, index: number): Promise<boolean> => {
-    // An appeal is settled by a late quorum or expires on its own: there is no deadline to remind of.
-    if (nudge === undefined || milestoneStateOf(row, index) !== "Open") return false;
-    const deadline = await reader.claimDeadline(row.commitmentId, index);
-    const message = claimNudgeMessage(row.commitmentId, index, deadline * 1000);
-    const dedupeKey = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${row.commitmentId}:${index}`;
-    let delivered = false;
-    for (const channel of NUDGE_CHANNELS) {
-      const { status } = await nudge({ owner: row.owner, channel, reason: "claim_due", message, dedupeKey });
-      if (status === "delivered" && channel === "inApp") delivered = true;
-    }
-    return delivered;
-  };
-
-  const settleOne = async (row: CommitmentRecord, index: number, result: AutoSettleRunResult) => {
-    const parameters = {
-      owner: row.owner,
-      commitmentId: row.commitmentId,
-      milestoneIndex: index,
-      signer,
-      reader,
-    };
-    const milestone = { commitmentId: row.commitmentId, milestoneIndex: index };
-    try {
-      if (relayer !== undefined) {
-        const answer = await relayMilestoneClaim(context, {
-          ...parameters,
-          relayer,
-          signatures: [],
-          actor: "agent",
-        });
-        result.claimed.push({ ...milestone, status: answer.status, txHash: answer.txHash });
-        log.info(
-          { ...milestone, commitmentId: row.commitmentId.toString(), ...answer },
-          "claimed automatically",
-        );
-        return;
-      }
-      await issueAttestation(context, parameters);
-    } catch (error) {
-      const code = error instanceof AgentError ? error.code : undefined;
-      if (code === "requirement_not_met") {
-        result.notMet += 1;
-        return;
-      }
-      if (error instanceof ConflictError && code !== "quorum_not_met") {
-        // Not (or no longer) claimable here: rules unknown to this agent, settled meanwhile, deadline passed.
-        log.debug(
-          { ...milestone, commitmentId: row.commitmentId.toString(), code },
-          "not settled automatically",
-        );
-        return;
-      }
-      if (code !== "quorum_not_met") throw error;
-    }
-    // Met, but this agent cannot settle it alone: the owner claims (web app, other oracles' signatures).
-    if (await nudgeOwner(row, index)) {
-      result.nudged.push(milestone);
-      await store.auditLog.append({
-        actor: "agent",
-        action: "claim.nudged",
-        subject: commitmentSubject(chain, row.commitmentId),
-        details: { owner: row.owner, milestoneIndex: index },
-      });
-    }
-  };
-
-  const scanAndSettle = async (): Promise<AutoSettleRunResult> => {
-    const result: AutoSettleRunResult = { skipped: null, claimed: [], nudged: [], notMet: 0 };
-    const nowSec = Math.floor(clock.now() / 1000);
-    const pause = await pauseTimesNow();
-    let handled = 0;
-    let afterId: bigint | undefined;
-    for (let page = 0; page < maxScanPages && handled < maxPerRun; page++) {
-      const rows = await store.commitments.listUnsettled({
-        chainId: chain.chainId,
-        vault: chain.vault,
-        limit: scanPageSize,
-        ...(afterId !== undefined ? { afterId } : {}),
-      });
-      const last = rows.at(-1);
-      if (last === undefined) break;
-      afterId = last.commitmentId;
-      const sent = new Set(
-        (
-          await store.chainTransactions.listForCommitments({
-            chainId: chain.chainId,
-            vault: chain.vault,
-            kind: "claim",
-            commitmentIds: rows.map((row) => row.commitmentId),
-          })
-        )
-          .filter((tx) => tx.status === "pending" || tx.status === "confirmed")
-          .map((tx) => `${tx.commitmentId}:${tx.milestoneIndex}`),
-      );
-      for (const row of rows) {
-        for (const index of candidatesOf(row, nowSec, pause)) {
-          if (handled >= maxPerRun) break;
-          if (sent.has(`${row.commitmentId}:${index}`)) continue;
-          handled += 1;
-          try {
-            await settleOne(row, index, result);
-          } catch (err) {
-            // One milestone's failure (rules unknown, a revert, the RPC) never stops the others.
-            log.warn(
-              { err, commitmentId: row.commitmentId.toString(), milestoneIndex: index },
-              "automatic settlement failed",
-            );
-          }
-        }
-      }
-      if (rows.length < scanPageSize) break;
-    }
-    return result;
-  };
-
-  const runOnce = async (): Promise<AutoSettleRunResult> => {
-    if (!(await lock.tryAcquire(lockName, lockTtlMs))) {
-      return { skipped: "locked", claimed: [], nudged: [], notMet: 0 };
-    }
-    try {
-      return await scanAndSettle();
-    } finally {
-      await lock.release(lockName).catch((err: unknown) => log.warn({ err }, "releasing the lease failed"));
-    }
-  };
-
-  const withholdSlash = slashGuardOf({ store, chain, signer });
-
+  const runOnce = () =>
+    withLease(
+      lease,
+      () => scanAndSettle(a),
+      (): AutoSettleRunResult => ({ ...emptyRun(), skipped: "locked" }),
+    );
+  const task = createBackgroundTask({
+    name: "auto-settle",
+    logger: log,
+    run: async () => {
+      await runOnce();
+      return undefined;
+    },
+  });
   return {
     runOnce,
-    withholdSlash,
-    start(intervalMs) {
-      if (loop !== undefined) return;
-      loop = createPollLoop({
-        name: "auto-settle",
-        intervalMs,
-        logger: log,
-        run: async () => {
-          await runOnce();
-          return undefined;
-        },
-      });
-      loop.start();
-    },
-    async stop() {
-      const current = loop;
-      loop = undefined;
-      await current?.stop();
-    },
+    withholdSlash: slashGuardOf({ store, chain, signer }),
+    start: task.start,
+    stop: task.stop,
   };
+}
+
+const emptyRun = (): AutoSettleRunResult => ({ skipped: null, claimed: [], nudged: [], notMet: 0 });
+
+/**
+ * Open milestones whose window started and whose nominal deadline is ahead, and Appealed ones. A pause moves
+ * deadlines (by the paused time it overlaps, and to at least an hour after the unpause): an Open milestone whose
+ * nominal deadline passed is a candidate too when the last unpause came after its window ended or less than an
+ * hour before its nominal deadline; the claim itself then checks the vault's real `claimDeadline`.
+ */
+function candidatesOf(row: CommitmentRecord, nowSec: number, pause: PauseTimes): number[] {
+  const indices: number[] = [];
+  for (let index = 0; index < row.milestones; index++) {
+    const state = milestoneStateOf(row, index);
+    if (state === "Appealed") indices.push(index);
+    if (state !== "Open") continue;
+    const window = milestoneWindowOf(row, index);
+    if (window.startMs > nowSec * 1000) break;
+    const nominal = baseClaimDeadlineOf(row, index);
+    if (nominal > nowSec) indices.push(index);
+    else if (mayHaveMoved(pause, window.endMs / 1000, nominal)) indices.push(index);
+  }
+  return indices;
+}
+
+/** The vault's pause times, or "never paused" when they cannot be read (then only nominal deadlines count). */
+async function pauseTimesNow(a: AutoSettleContext): Promise<PauseTimes> {
+  try {
+    return await a.reader.pauseTimes();
+  } catch (err) {
+    a.log.warn({ err }, "reading the vault's pause times failed");
+    return { pausedAt: 0, lastUnpausedAt: 0 };
+  }
+}
+
+async function nudgeOwner(a: AutoSettleContext, row: CommitmentRecord, index: number): Promise<boolean> {
+  const { nudge } = a;
+  const { chain } = a.context;
+  // An appeal is settled by a late quorum or expires on its own: there is no deadline to remind of.
+  if (nudge === undefined || milestoneStateOf(row, index) !== "Open") return false;
+  const deadline = await a.reader.claimDeadline(row.commitmentId, index);
+  const message = claimNudgeMessage(row.commitmentId, index, deadline * 1000);
+  const dedupeKey = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${row.commitmentId}:${index}`;
+  let delivered = false;
+  for (const channel of NUDGE_CHANNELS) {
+    const { status } = await nudge({ owner: row.owner, channel, reason: "claim_due", message, dedupeKey });
+    if (status === "delivered" && channel === "inApp") delivered = true;
+  }
+  return delivered;
+}
+
+/** Claims the milestone (relayer) or attests it; when this agent cannot settle it alone, nudges the owner. */
+async function settleOne(
+  a: AutoSettleContext,
+  row: CommitmentRecord,
+  index: number,
+  result: AutoSettleRunResult,
+) {
+  const { context, relayer, log } = a;
+  const parameters = {
+    owner: row.owner,
+    commitmentId: row.commitmentId,
+    milestoneIndex: index,
+    signer: a.signer,
+    reader: a.reader,
+  };
+  const milestone = { commitmentId: row.commitmentId, milestoneIndex: index };
+  try {
+    if (relayer !== undefined) {
+      const answer = await relayMilestoneClaim(context, {
+        ...parameters,
+        relayer,
+        signatures: [],
+        actor: "agent",
+      });
+      result.claimed.push({ ...milestone, status: answer.status, txHash: answer.txHash });
+      log.info(
+        { ...milestone, commitmentId: row.commitmentId.toString(), ...answer },
+        "claimed automatically",
+      );
+      return;
+    }
+    await issueAttestation(context, parameters);
+  } catch (error) {
+    const code = error instanceof AgentError ? error.code : undefined;
+    if (code === "requirement_not_met") {
+      result.notMet += 1;
+      return;
+    }
+    if (error instanceof ConflictError && code !== "quorum_not_met") {
+      // Not (or no longer) claimable here: rules unknown to this agent, settled meanwhile, deadline passed.
+      log.debug(
+        { ...milestone, commitmentId: row.commitmentId.toString(), code },
+        "not settled automatically",
+      );
+      return;
+    }
+    if (code !== "quorum_not_met") throw error;
+  }
+  // Met, but this agent cannot settle it alone: the owner claims (web app, other oracles' signatures).
+  if (await nudgeOwner(a, row, index)) {
+    result.nudged.push(milestone);
+    await context.store.auditLog.append({
+      actor: "agent",
+      action: "claim.nudged",
+      subject: commitmentSubject(context.chain, row.commitmentId),
+      details: { owner: row.owner, milestoneIndex: index },
+    });
+  }
+}
+
+async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult> {
+  const { store, clock, chain } = a.context;
+  const result = emptyRun();
+  const nowSec = Math.floor(clock.now() / 1000);
+  const pause = await pauseTimesNow(a);
+  let handled = 0;
+  const pages = unsettledPages({
+    store,
+    chainId: chain.chainId,
+    vault: chain.vault,
+    kind: "claim",
+    pageSize: a.scanPageSize,
+    maxPages: a.maxScanPages,
+  });
+  for await (const { rows, taken } of pages) {
+    for (const row of rows) {
+      for (const index of candidatesOf(row, nowSec, pause)) {
+        if (handled >= a.maxPerRun) break;
+        if (taken.has(milestoneKey({ commitmentId: row.commitmentId, milestoneIndex: index }))) continue;
+        handled += 1;
+        try {
+          await settleOne(a, row, index, result);
+        } catch (err) {
+          // One milestone's failure (rules unknown, a revert, the RPC) never stops the others.
+          a.log.warn(
+            { err, commitmentId: row.commitmentId.toString(), milestoneIndex: index },
+            "automatic settlement failed",
+          );
+        }
+      }
+    }
+    if (handled >= a.maxPerRun) break;
+  }
+  return result;
 }

@@ -1,0 +1,57 @@
+/**
+ * Pages through the cached commitments that still have unsettled milestones (the keeper's and automatic
+ * settlement's scan), each page with the milestones a transaction of `kind` already covers (a `pending` or
+ * `confirmed` row), which neither sends again. Bounded: `maxPages` pages of `pageSize`; the caller stops
+ * early by leaving the loop.
+ */
+import type { Address } from "viem";
+import type { ChainTransactionKey } from "../store/chainTransactionsRepository.ts";
+import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
+import type { Repositories } from "../store/store.ts";
+import { milestoneKey } from "./settlementRows.ts";
+
+export interface UnsettledPage {
+  rows: CommitmentRecord[];
+  /** `milestoneKey`s with a pending or confirmed transaction of the kind. */
+  taken: ReadonlySet<string>;
+}
+
+export async function* unsettledPages({
+  store,
+  chainId,
+  vault,
+  kind,
+  pageSize,
+  maxPages,
+}: {
+  store: Pick<Repositories, "commitments" | "chainTransactions">;
+  chainId: number;
+  vault: Address;
+  kind: ChainTransactionKey["kind"];
+  pageSize: number;
+  maxPages: number;
+}): AsyncGenerator<UnsettledPage> {
+  let afterId: bigint | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const rows = await store.commitments.listUnsettled({
+      chainId,
+      vault,
+      limit: pageSize,
+      ...(afterId !== undefined ? { afterId } : {}),
+    });
+    const last = rows.at(-1);
+    if (last === undefined) return;
+    afterId = last.commitmentId;
+    const sent = await store.chainTransactions.listForCommitments({
+      chainId,
+      vault,
+      kind,
+      commitmentIds: rows.map((row) => row.commitmentId),
+    });
+    const taken = new Set(
+      sent.filter((tx) => tx.status === "pending" || tx.status === "confirmed").map(milestoneKey),
+    );
+    yield { rows, taken };
+    if (rows.length < pageSize) return;
+  }
+}
