@@ -306,7 +306,7 @@ function followChain(
     client,
     reader,
     store,
-    logger: logger.child({ component: "indexer" }),
+    logger,
     chainId: config.chainId,
     vault,
     deploymentBlock,
@@ -319,7 +319,7 @@ function followChain(
   const challengeIndexer = createChallengeIndexer({
     client,
     store,
-    logger: logger.child({ component: "challenge-indexer" }),
+    logger,
     chainId: config.chainId,
     pool: config.challengePool.address,
     deploymentBlock: config.challengePool.deploymentBlock,
@@ -351,7 +351,7 @@ async function wireOperator(
     chainId: config.chainId,
     transactions: store.chainTransactions,
     clock,
-    logger: logger.child({ component: "sender" }),
+    logger,
   });
   if (config.keeper.enabled) await wireKeeper(assembly, { ...parts, sender, lock });
   const relayer = config.relayer.enabled
@@ -387,7 +387,7 @@ async function wireKeeper(
     sender,
     store,
     lock,
-    logger: logger.child({ component: "keeper" }),
+    logger,
     metrics,
     maxPerTx: config.keeper.maxPerTx,
     maxPerRun: config.keeper.maxPerRun,
@@ -410,7 +410,7 @@ async function wireKeeper(
     sender,
     store,
     lock,
-    logger: logger.child({ component: "challenge-settler" }),
+    logger,
     maxPerRun: Math.min(config.keeper.maxPerRun, 50),
   });
   tasks.challengeSettler = settler;
@@ -435,7 +435,7 @@ function wireRelayer(
     sender,
     store,
     lock,
-    logger: logger.child({ component: "relayer" }),
+    logger,
     metrics,
     responseWaitMs: Math.max(1_000, config.http.requestTimeoutMs - RELAYER_RESPONSE_MARGIN_MS),
   });
