@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, milestoneShares, parseAmount } from "./amount.ts";
+import { formatAmount, parseAmount } from "./amount.ts";
 
 describe("formatAmount", () => {
   it("drops trailing zeros and groups thousands", () => {
@@ -30,28 +30,5 @@ describe("parseAmount", () => {
       error: "At most 6 digits after the decimal point.",
     });
     expect(parseAmount("1".repeat(40), 0)).toEqual({ ok: false, error: "That amount is too large." });
-  });
-});
-
-describe("milestoneShares", () => {
-  it("splits like the vault: equal shares, the last takes the remainder", () => {
-    expect(milestoneShares(100n, 3)).toEqual([33n, 33n, 34n]);
-    expect(milestoneShares(10n ** 17n, 8)).toEqual(Array(8).fill(12_500_000_000_000_000n));
-    expect(milestoneShares(5n, 1)).toEqual([5n]);
-  });
-  it("always sums to the amount", () => {
-    for (const [amount, n] of [
-      [1n, 7],
-      [999_999_999_999n, 104],
-      [7n, 3],
-    ] as const) {
-      const shares = milestoneShares(amount, n);
-      expect(shares).toHaveLength(n);
-      expect(shares.reduce((a, b) => a + b, 0n)).toBe(amount);
-    }
-  });
-  it("gives nothing for an invalid count", () => {
-    expect(milestoneShares(100n, 0)).toEqual([]);
-    expect(milestoneShares(100n, 1.5)).toEqual([]);
   });
 });

@@ -45,16 +45,3 @@ export function parseAmount(text: string, decimals: number): ParseAmountReturnTy
   if (value >= 2n ** 128n) return { ok: false, error: "That amount is too large." };
   return { ok: true, value };
 }
-
-/**
- * Each milestone's share exactly as the vault computes it: `amount / milestones`, the last one takes the
- * remainder, so the shares always sum to `amount`.
- */
-export function milestoneShares(amount: bigint, milestones: number): bigint[] {
-  if (!Number.isInteger(milestones) || milestones < 1) return [];
-  const n = BigInt(milestones);
-  const share = amount / n;
-  const shares = Array.from({ length: milestones }, () => share);
-  shares[milestones - 1] = amount - share * (n - 1n);
-  return shares;
-}
