@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     chart: { type: "string", default: "loadtest/report.svg" },
     requests: { type: "string", default: "loadtest/requests.ndjson" },
     outcomes: { type: "string", default: "loadtest/users.ndjson" },
+    "agent-log": { type: "string", default: "loadtest/agents.log" },
   },
 });
 
@@ -90,6 +91,12 @@ say(
 );
 const stack = await startLoadStack({ log: (line) => say(`stack: ${line}`) });
 const tStack = Date.now();
+/** The replicas' last lines (the stack keeps 400 each), beside the requests: what a failed run is read from. */
+const writeAgentLogs = () =>
+  writeFileSync(
+    resolve(ROOT, args["agent-log"]),
+    stack.agents.flatMap((a) => a.recentLog().map((line) => `[${a.name}] ${line}`)).join("\n"),
+  );
 const requestsPath = resolve(ROOT, args.requests);
 mkdirSync(dirname(requestsPath), { recursive: true });
 const log = new RequestLog(requestsPath);
@@ -156,6 +163,7 @@ try {
   });
   const outcomes = await Promise.all(journeys);
   const faultFailure = await faultsDone;
+  writeAgentLogs();
   writeFileSync(
     resolve(ROOT, args.outcomes),
     outcomes.map((o) => JSON.stringify(o, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).join("\n"),
@@ -293,6 +301,7 @@ try {
   exitCode = result.violations.length === 0 ? 0 : 1;
 } catch (error) {
   say(`run failed: ${(error as Error).stack ?? String(error)}`);
+  writeAgentLogs();
   for (const agent of stack.agents)
     for (const line of agent.recentLog().slice(-20)) say(`${agent.name}: ${line}`);
 } finally {

@@ -33,6 +33,8 @@ export interface LoadReport {
     errors: Record<string, number>;
   }[];
   errorsOutsideWindows: Record<string, number>;
+  /** Uploads answered 503 server_busy (the parser pool's back-pressure) and retried by the client. */
+  shedUploads: number;
   journeys: {
     finished: number;
     failed: number;
@@ -125,6 +127,7 @@ export function buildReport(p: BuildReportParameters): LoadReport {
     routes,
     errorsByFaultWindow,
     errorsOutsideWindows,
+    shedUploads: p.log.failures.filter((f) => f.code === "server_busy").length,
     journeys: {
       finished: p.users.filter((u) => u.failedAt === undefined).length,
       failed: p.users.filter((u) => u.failedAt !== undefined).length,
