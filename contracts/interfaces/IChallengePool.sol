@@ -362,8 +362,10 @@ interface IChallengePool {
     function liabilities(address token) external view returns (uint256);
 
     /// @notice The last challenge id issued (0 before the first).
+    /// @return The number of challenges created so far.
     function challengeCount() external view returns (uint256);
 
     /// @notice The vault the pool stakes into.
+    /// @return The CommitmentVault's address, fixed at construction.
     function vault() external view returns (address);
 }
