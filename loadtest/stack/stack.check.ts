@@ -3,6 +3,7 @@
  *
  *   node loadtest/stack/stack.check.ts            short faults (Redis and RPC 5 s)
  *   node loadtest/stack/stack.check.ts --full     the issue's durations (Redis 20 s, RPC 30 s)
+ *   node loadtest/stack/stack.check.ts --schedule runFaultSchedule (all faults, short) instead, as the load test does
  *
  * Starts the stack; checks both replicas' /health and /health?deep=1; drives each fault once, checks that deep
  * health went red during the outages that should turn it red, and measures how long every replica takes to be
@@ -13,6 +14,7 @@
 import { existsSync } from "node:fs";
 import pg from "pg";
 import { deepHealth, deepHealthy, type LoadStack, startLoadStack } from "./index.ts";
+import { ALL_FAULTS, runFaultSchedule } from "../faults/schedule.ts";
 import { jsonRpc } from "./chain.ts";
 
 const full = process.argv.includes("--full");
@@ -140,95 +142,125 @@ try {
     check(await deepHealthy(agent), `${agent.name} /health?deep=1 answers 200`);
   }
 
-  recoveries.redis = await drive(stack, "redis", () => s.faults.redisDown(outageMs.redis), true);
-  recoveries.postgres = await drive(stack, "postgres", () => s.faults.postgresRestart(), false);
-  const victim = stack.agents.length - 1;
-  const oldPid = stack.agents[victim]?.pid();
-  recoveries.replica = await drive(stack, "replica", () => s.faults.killReplica(victim, 2_000), false);
-  check(stack.agents[victim]?.pid() !== oldPid, "the killed replica runs as a new process");
-  recoveries.rpc = await drive(stack, "rpc", () => s.faults.rpcDown(outageMs.rpc), true);
-
-  const traffic = trickle(stack);
-  await sleep(500);
-  let reorg: Awaited<ReturnType<LoadStack["faults"]["reorg"]>> | undefined;
-  recoveries.reorg = await drive(
-    stack,
-    "reorg",
-    async () => {
-      reorg = await s.faults.reorg(3);
-    },
-    false,
-  );
-  const hashes = await traffic.stop();
-  if (reorg !== undefined) {
-    const replaced = await jsonRpc<{ hash: string }>(stack.directRpcUrl, "eth_getBlockByNumber", [
-      `0x${reorg.oldHead.number.toString(16)}`,
-      false,
-    ]);
-    check(replaced.hash !== reorg.oldHead.hash, `reorg: block ${reorg.oldHead.number} has a new hash`);
-    check(reorg.replayErrors.length === 0, `reorg: every recorded call replayed (${reorg.replayed})`);
-    let mined = 0;
-    for (const hash of hashes) {
-      const receipt = await jsonRpc<{ status: string } | null>(
-        stack.directRpcUrl,
-        "eth_getTransactionReceipt",
-        [hash],
-      );
-      if (receipt?.status === "0x1") mined++;
-    }
-    check(mined === hashes.length, `reorg: ${mined}/${hashes.length} transfers sent around it are mined`);
-    // The indexers follow the new branch: every cursor at or past the new head, on a block of the new chain.
-    const followStart = Date.now();
-    let onNewBranch = false;
-    while (Date.now() - followStart < 60_000 && !onNewBranch) {
-      const cursors = await indexerCursors(stack.databaseUrl);
-      const checks = await Promise.all(
-        cursors.map(async (c) => {
-          const block = await jsonRpc<{ hash: string } | null>(s.directRpcUrl, "eth_getBlockByNumber", [
-            `0x${c.block.toString(16)}`,
-            false,
-          ]);
-          return c.block >= (reorg?.newHead.number ?? 0) && block?.hash === c.hash;
-        }),
-      );
-      onNewBranch = cursors.length > 0 && checks.every(Boolean);
-      if (!onNewBranch) await sleep(250);
-    }
-    log(
-      `reorg: the indexer cursors are on the new branch after ${((Date.now() - followStart) / 1000).toFixed(1)} s`,
+  if (process.argv.includes("--schedule")) {
+    // The schedule as the load test runs it (short outages), instead of the faults one by one.
+    const schedule = runFaultSchedule(s, {
+      faults: ALL_FAULTS,
+      startAfterMs: 0,
+      spacingMs: 1_000,
+      log,
+      durations: { redisMs: 5_000, rpcMs: 5_000, replicaDownMs: 2_000, skewHoldMs: 3_000 },
+    });
+    const outcome = await schedule.done.then(
+      () => "",
+      (error: unknown) => (error as Error).message,
     );
-    check(onNewBranch, "reorg: every indexer cursor follows the new branch");
-    const noticed = () => s.agents.some((a) => a.recentLog().some((line) => line.includes("reorg detected")));
-    const noticeStart = Date.now();
-    while (!noticed() && Date.now() - noticeStart < 30_000) await sleep(250);
-    check(noticed(), "reorg: an indexer logged that it detected the reorg and rewound");
-  }
+    check(outcome === "", `schedule: done resolves ${outcome}`);
+    const windows = schedule.windows();
+    check(
+      windows.map((w) => w.fault).join(",") === ALL_FAULTS.join(","),
+      `schedule: one window per fault, in order (${windows.map((w) => w.fault).join(",")})`,
+    );
+    for (const w of windows) {
+      recoveries[w.fault] = w.recoveryMs;
+      check(
+        w.endMs > w.startMs && w.recoveryMs !== undefined,
+        `schedule: ${w.fault} window closed, recovered`,
+      );
+    }
+    for (const pid of Object.values(s.processIds())) if (pid !== undefined) pids.push(pid);
+  } else {
+    recoveries.redis = await drive(stack, "redis", () => s.faults.redisDown(outageMs.redis), true);
+    recoveries.postgres = await drive(stack, "postgres", () => s.faults.postgresRestart(), false);
+    const victim = stack.agents.length - 1;
+    const oldPid = stack.agents[victim]?.pid();
+    recoveries.replica = await drive(stack, "replica", () => s.faults.killReplica(victim, 2_000), false);
+    check(stack.agents[victim]?.pid() !== oldPid, "the killed replica runs as a new process");
+    recoveries.rpc = await drive(stack, "rpc", () => s.faults.rpcDown(outageMs.rpc), true);
 
-  recoveries.skew = await drive(
-    stack,
-    "skew",
-    async () => {
-      await s.faults.skewClock(victim, 2_000);
-      const skewedAt = await fetch(`${s.agents[victim]?.url}/health`);
-      check(skewedAt.ok, "skew: the skewed replica serves");
-      await sleep(3_000);
-      await s.faults.skewClock(victim, 0);
-    },
-    false,
-  );
+    const traffic = trickle(stack);
+    await sleep(500);
+    let reorg: Awaited<ReturnType<LoadStack["faults"]["reorg"]>> | undefined;
+    recoveries.reorg = await drive(
+      stack,
+      "reorg",
+      async () => {
+        reorg = await s.faults.reorg(3);
+      },
+      false,
+    );
+    const hashes = await traffic.stop();
+    if (reorg !== undefined) {
+      const replaced = await jsonRpc<{ hash: string }>(stack.directRpcUrl, "eth_getBlockByNumber", [
+        `0x${reorg.oldHead.number.toString(16)}`,
+        false,
+      ]);
+      check(replaced.hash !== reorg.oldHead.hash, `reorg: block ${reorg.oldHead.number} has a new hash`);
+      check(reorg.replayErrors.length === 0, `reorg: every recorded call replayed (${reorg.replayed})`);
+      let mined = 0;
+      for (const hash of hashes) {
+        const receipt = await jsonRpc<{ status: string } | null>(
+          stack.directRpcUrl,
+          "eth_getTransactionReceipt",
+          [hash],
+        );
+        if (receipt?.status === "0x1") mined++;
+      }
+      check(mined === hashes.length, `reorg: ${mined}/${hashes.length} transfers sent around it are mined`);
+      // The indexers follow the new branch: every cursor at or past the new head, on a block of the new chain.
+      const followStart = Date.now();
+      let onNewBranch = false;
+      while (Date.now() - followStart < 60_000 && !onNewBranch) {
+        const cursors = await indexerCursors(stack.databaseUrl);
+        const checks = await Promise.all(
+          cursors.map(async (c) => {
+            const block = await jsonRpc<{ hash: string } | null>(s.directRpcUrl, "eth_getBlockByNumber", [
+              `0x${c.block.toString(16)}`,
+              false,
+            ]);
+            return c.block >= (reorg?.newHead.number ?? 0) && block?.hash === c.hash;
+          }),
+        );
+        onNewBranch = cursors.length > 0 && checks.every(Boolean);
+        if (!onNewBranch) await sleep(250);
+      }
+      log(
+        `reorg: the indexer cursors are on the new branch after ${((Date.now() - followStart) / 1000).toFixed(1)} s`,
+      );
+      check(onNewBranch, "reorg: every indexer cursor follows the new branch");
+      const noticed = () =>
+        s.agents.some((a) => a.recentLog().some((line) => line.includes("reorg detected")));
+      const noticeStart = Date.now();
+      while (!noticed() && Date.now() - noticeStart < 30_000) await sleep(250);
+      check(noticed(), "reorg: an indexer logged that it detected the reorg and rewound");
+    }
 
-  const rss = stack.peakRss();
-  log(
-    `peak RSS (MB): ${Object.entries(rss)
-      .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`)
-      .join(", ")}`,
-  );
-  check(Object.keys(rss).length >= 3 + stack.agents.length, "peak RSS sampled for every process");
-  for (const pid of Object.values(stack.processIds())) if (pid !== undefined) pids.push(pid);
-  for (const agent of stack.agents) {
-    const errors = agent.recentLog().filter((line) => /"level":(50|60)/.test(line));
-    log(`${agent.name}: ${errors.length} error lines in its last ${agent.recentLog().length}`);
-    for (const line of errors.slice(-8)) log(`  ${line.slice(0, 400)}`);
+    recoveries.skew = await drive(
+      stack,
+      "skew",
+      async () => {
+        await s.faults.skewClock(victim, 2_000);
+        const skewedAt = await fetch(`${s.agents[victim]?.url}/health`);
+        check(skewedAt.ok, "skew: the skewed replica serves");
+        await sleep(3_000);
+        await s.faults.skewClock(victim, 0);
+      },
+      false,
+    );
+
+    const rss = stack.peakRss();
+    log(
+      `peak RSS (MB): ${Object.entries(rss)
+        .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`)
+        .join(", ")}`,
+    );
+    check(Object.keys(rss).length >= 3 + stack.agents.length, "peak RSS sampled for every process");
+    for (const pid of Object.values(stack.processIds())) if (pid !== undefined) pids.push(pid);
+    for (const agent of stack.agents) {
+      const errors = agent.recentLog().filter((line) => /"level":(50|60)/.test(line));
+      log(`${agent.name}: ${errors.length} error lines in its last ${agent.recentLog().length}`);
+      for (const line of errors.slice(-8)) log(`  ${line.slice(0, 400)}`);
+    }
   }
 } catch (error) {
   failures.push(`unexpected: ${(error as Error).stack ?? String(error)}`);
