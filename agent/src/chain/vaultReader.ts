@@ -127,348 +127,364 @@ type BatchOutcome =
       appeals: MilestoneAppeal[];
     };
 
+/** The vault a reader reads, through which client. */
+interface VaultCalls {
+  client: CreateVaultReaderParameters["client"];
+  vault: Address;
+}
+
+const atBlock = (options: ReadOptions) =>
+  options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {};
+
 export function createVaultReader({
   client,
   chainId,
   vault,
   countCacheSize = 10_000,
 }: CreateVaultReaderParameters): CreateVaultReaderReturnType {
-  const counts = new Map<bigint, number>();
-  const remember = (id: bigint, count: number) => {
-    counts.delete(id);
-    counts.set(id, count);
-    if (counts.size > countCacheSize) {
-      const oldest = counts.keys().next();
-      if (oldest.done !== true) counts.delete(oldest.value);
-    }
-  };
-
-  const multicall = async (
-    calls: Hex[],
+  const v: VaultCalls = { client, vault };
+  const counts = createCountCache(countCacheSize);
+  const view = <S extends z.ZodType>(
+    functionName: "exitAvailable" | "paused",
+    schema: S,
     options: ReadOptions,
-    operation: string,
-  ): Promise<readonly Hex[]> => {
-    let returned: Hex | undefined;
-    try {
-      // `multicall` is not a view in the ABI (it also batches writes), so it is called with eth_call directly.
-      ({ data: returned } = await client.call({
-        to: vault,
-        data: encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [calls] }),
-        ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
-      }));
-    } catch (error) {
-      throw chainFailure(operation, error);
-    }
-    if (returned === undefined) throw invalidResponse("multicall result", undefined);
-    try {
-      return decodeFunctionResult({ abi: commitmentVaultAbi, functionName: "multicall", data: returned });
-    } catch (cause) {
-      throw invalidResponse("multicall result", cause);
-    }
-  };
-
-  const decodeCommitment = (data: Hex) =>
-    parseChainValue(commitmentSchema, decodeResult("getCommitment", data), "getCommitment result");
-
-  /** getCommitment plus `count` milestoneState and `count` appealOf calls in one eth_call. */
-  const readBatch = async (id: bigint, count: number, options: ReadOptions): Promise<BatchOutcome> => {
-    const calls: Hex[] = [
-      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "getCommitment", args: [id] }),
-    ];
-    for (let index = 0; index < count; index++) {
-      calls.push(
-        encodeFunctionData({
+  ): Promise<z.output<S>> =>
+    chainRead(functionName, async () =>
+      parseChainValue(
+        schema,
+        await client.readContract({
+          address: vault,
           abi: commitmentVaultAbi,
-          functionName: "milestoneState",
-          args: [id, BigInt(index)],
+          functionName,
+          ...atBlock(options),
         }),
-      );
-    }
-    for (let index = 0; index < count; index++) {
-      calls.push(
-        encodeFunctionData({ abi: commitmentVaultAbi, functionName: "appealOf", args: [id, BigInt(index)] }),
-      );
-    }
-    let results: readonly Hex[];
-    try {
-      results = await multicall(calls, options, "getCommitment");
-    } catch (error) {
-      const revert = decodeRevert(error);
-      if (revert?.errorName === "CommitmentNotFound") return { kind: "notFound" };
-      if (revert?.errorName === "MilestoneOutOfRange") return { kind: "staleCount" };
-      throw error;
-    }
-    if (results.length !== calls.length) throw invalidResponse("multicall result", undefined);
-    const [first, ...rest] = results;
-    if (first === undefined) throw invalidResponse("multicall result", undefined);
-    const commitment = decodeCommitment(first);
-    if (commitment.milestones !== count) return { kind: "staleCount" };
-    const states = rest
-      .slice(0, count)
-      .map((data) => parseChainValue(stateSchema, decodeResult("milestoneState", data), "state"));
-    const appeals: MilestoneAppeal[] = [];
-    for (const [index, data] of rest.slice(count).entries()) {
-      const [appealedAt, bond] = parseChainValue(appealSchema, decodeResult("appealOf", data), "appealOf");
-      if (appealedAt > 0) appeals.push({ index, appealedAt, bond: bond.toString() });
-    }
-    return { kind: "ok", commitment, states, appeals };
-  };
-
-  /** getCommitment alone (to learn the milestone count); null when the id is unknown. */
-  const readCount = async (id: bigint, options: ReadOptions): Promise<number | null> => {
-    let value: unknown;
-    try {
-      value = await client.readContract({
-        address: vault,
-        abi: commitmentVaultAbi,
-        functionName: "getCommitment",
-        args: [id],
-        ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
-      });
-    } catch (error) {
-      if (decodeRevert(error)?.errorName === "CommitmentNotFound") return null;
-      throw chainFailure("getCommitment", error);
-    }
-    return parseChainValue(commitmentSchema, value, "getCommitment result").milestones;
-  };
-
-  const readCommitment = async (
-    commitmentId: bigint,
-    options: ReadCommitmentOptions = {},
-  ): Promise<OnChainCommitment | null> => {
-    const id = parseArgument(z.bigint().min(0n), commitmentId, "commitmentId");
-    let count = options.milestones ?? counts.get(id);
-    // Bounded: a wrong count costs one extra round; a count that keeps changing means the chain is reorging.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (count === undefined) {
-        const learned = await readCount(id, options);
-        if (learned === null) {
-          counts.delete(id);
-          return null;
-        }
-        count = learned;
-      }
-      const outcome = await readBatch(id, count, options);
-      if (outcome.kind === "notFound") {
-        counts.delete(id);
-        return null;
-      }
-      if (outcome.kind === "staleCount") {
-        count = undefined;
-        continue;
-      }
-      const { commitment, states, appeals } = outcome;
-      if (commitment.owner === ZERO_ADDRESS) return null;
-      remember(id, commitment.milestones);
-      return {
-        chainId,
-        vault,
-        commitmentId: id,
-        owner: commitment.owner,
-        token: commitment.token,
-        amount: commitment.amount,
-        start: commitment.start,
-        period: commitment.period,
-        milestones: commitment.milestones,
-        grace: commitment.grace,
-        beneficiary: commitment.beneficiary,
-        rulesHash: commitment.rulesHash,
-        closed: commitment.closed,
-        milestoneStates: states,
-        appeals,
-      };
-    }
-    throw new DependencyError({
-      code: "chain_inconsistent_read",
-      message: "The commitment's milestone count kept changing between reads (is the chain reorganising?).",
-      details: { commitmentId: id.toString() },
-    });
-  };
-
-  const milestoneCalls = (ref: MilestoneRef): Hex[] => [
-    encodeFunctionData({
-      abi: commitmentVaultAbi,
-      functionName: "milestoneState",
-      args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
-    }),
-    encodeFunctionData({
-      abi: commitmentVaultAbi,
-      functionName: "claimDeadline",
-      args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
-    }),
-  ];
-
-  const decodeStatus = (stateData: Hex | undefined, deadlineData: Hex | undefined): MilestoneStatus => {
-    if (stateData === undefined || deadlineData === undefined)
-      throw invalidResponse("multicall result", undefined);
-    return {
-      state: parseChainValue(stateSchema, decodeResult("milestoneState", stateData), "state"),
-      claimDeadline: parseChainValue(
-        deadlineSchema,
-        decodeResult("claimDeadline", deadlineData),
-        "claimDeadline",
+        functionName,
       ),
-    };
-  };
-
-  const milestoneRefSchema = z.object({
-    commitmentId: z.bigint().min(0n),
-    milestoneIndex: z.number().int().min(0).max(103),
-  });
+    );
 
   return {
     chainId,
     vault,
-    readCommitment,
-
-    claimDeadline: async (commitmentId, milestoneIndex, options = {}) => {
-      const ref = parseArgument(milestoneRefSchema, { commitmentId, milestoneIndex }, "milestone");
-      try {
-        const value = await client.readContract({
-          address: vault,
-          abi: commitmentVaultAbi,
-          functionName: "claimDeadline",
-          args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
-          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
-        });
-        return parseChainValue(deadlineSchema, value, "claimDeadline");
-      } catch (error) {
-        const revert = decodeRevert(error);
-        if (revert?.errorName === "CommitmentNotFound") {
-          throw new NotFoundError({
-            code: "commitment_not_found",
-            message: `No commitment ${ref.commitmentId} on the vault.`,
-            details: { field: "commitmentId" },
-          });
-        }
-        if (revert?.errorName === "MilestoneOutOfRange") {
-          throw new ValidationError({
-            code: "milestone_out_of_range",
-            message: `Commitment ${ref.commitmentId} has no milestone ${ref.milestoneIndex}.`,
-            details: { field: "milestoneIndex" },
-          });
-        }
-        throw chainFailure("claimDeadline", error);
-      }
-    },
-
-    oracleSet: async (options = {}) => {
-      const results = await multicall(
-        [
-          encodeFunctionData({ abi: commitmentVaultAbi, functionName: "oracles" }),
-          encodeFunctionData({ abi: commitmentVaultAbi, functionName: "threshold" }),
-        ],
-        options,
-        "oracle set",
-      );
-      const [oraclesData, thresholdData] = results;
-      if (oraclesData === undefined || thresholdData === undefined) {
-        throw invalidResponse("multicall result", undefined);
-      }
-      let oracles: unknown;
-      let threshold: unknown;
-      try {
-        oracles = decodeFunctionResult({
-          abi: commitmentVaultAbi,
-          functionName: "oracles",
-          data: oraclesData,
-        });
-        threshold = decodeFunctionResult({
-          abi: commitmentVaultAbi,
-          functionName: "threshold",
-          data: thresholdData,
-        });
-      } catch (cause) {
-        throw invalidResponse("oracle set", cause);
-      }
-      return parseChainValue(oracleSetSchema, { oracles, threshold }, "oracle set");
-    },
-
-    latestTimestamp: async () => {
-      try {
+    readCommitment: (commitmentId, options = {}) => readCommitment(v, chainId, counts, commitmentId, options),
+    claimDeadline: (commitmentId, milestoneIndex, options = {}) =>
+      readClaimDeadline(v, { commitmentId, milestoneIndex }, options),
+    oracleSet: (options = {}) => readOracleSet(v, options),
+    latestTimestamp: () =>
+      chainRead("latest block", async () => {
         const block = await client.getBlock({ blockTag: "latest" });
         return parseChainValue(deadlineSchema, block.timestamp, "block timestamp");
-      } catch (error) {
-        throw chainFailure("latest block", error);
-      }
-    },
-
-    readMilestones: async (milestones, options = {}) => {
-      const refs = parseArgument(z.array(milestoneRefSchema).max(10_000), milestones, "milestones");
-      const statuses: (MilestoneStatus | null)[] = [];
-      for (let offset = 0; offset < refs.length; offset += MILESTONES_PER_CALL) {
-        const chunk = refs.slice(offset, offset + MILESTONES_PER_CALL);
-        try {
-          const results = await multicall(chunk.flatMap(milestoneCalls), options, "milestone statuses");
-          chunk.forEach((_, i) => {
-            statuses.push(decodeStatus(results[2 * i], results[2 * i + 1]));
-          });
-        } catch (error) {
-          if (decodeRevert(error) === undefined) throw error;
-          // One unreadable milestone sinks the batch: read this chunk one by one instead.
-          for (const ref of chunk) {
-            try {
-              const [stateData, deadlineData] = await multicall(
-                milestoneCalls(ref),
-                options,
-                "milestone status",
-              );
-              statuses.push(decodeStatus(stateData, deadlineData));
-            } catch (itemError) {
-              if (decodeRevert(itemError) === undefined) throw itemError;
-              statuses.push(null);
-            }
-          }
-        }
-      }
-      return statuses;
-    },
-
-    exitAvailable: async (options = {}) => {
-      try {
-        const available = await client.readContract({
-          address: vault,
-          abi: commitmentVaultAbi,
-          functionName: "exitAvailable",
-          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
-        });
-        return parseChainValue(z.boolean(), available, "exitAvailable");
-      } catch (error) {
-        throw chainFailure("exitAvailable", error);
-      }
-    },
-
-    pauseTimes: async (options = {}) => {
-      try {
+      }),
+    readMilestones: (milestones, options = {}) => readMilestoneStatuses(v, milestones, options),
+    exitAvailable: (options = {}) => view("exitAvailable", z.boolean(), options),
+    pauseTimes: (options = {}) =>
+      chainRead("pauseState", async () => {
         const [pausedAt, lastUnpausedAt] = await client.readContract({
           address: vault,
           abi: commitmentVaultAbi,
           functionName: "pauseState",
-          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
+          ...atBlock(options),
         });
         return {
           pausedAt: parseChainValue(deadlineSchema, pausedAt, "pauseState.pausedAt"),
           lastUnpausedAt: parseChainValue(deadlineSchema, lastUnpausedAt, "pauseState.lastUnpausedAt"),
         };
-      } catch (error) {
-        throw chainFailure("pauseState", error);
-      }
-    },
+      }),
+    isPaused: (options = {}) => view("paused", z.boolean(), options),
+  };
+}
 
-    isPaused: async (options = {}) => {
-      try {
-        const paused = await client.readContract({
-          address: vault,
-          abi: commitmentVaultAbi,
-          functionName: "paused",
-          ...(options.blockNumber !== undefined ? { blockNumber: options.blockNumber } : {}),
-        });
-        return parseChainValue(z.boolean(), paused, "paused");
-      } catch (error) {
-        throw chainFailure("paused", error);
+/** Runs a read; any failure (an invalid response included) becomes the chain failure of `operation`. */
+async function chainRead<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw chainFailure(operation, error);
+  }
+}
+
+/** Milestone counts by commitment id, the oldest forgotten first past `size`. */
+function createCountCache(size: number) {
+  const counts = new Map<bigint, number>();
+  return {
+    get: (id: bigint) => counts.get(id),
+    forget: (id: bigint) => counts.delete(id),
+    remember(id: bigint, count: number) {
+      counts.delete(id);
+      counts.set(id, count);
+      if (counts.size > size) {
+        const oldest = counts.keys().next();
+        if (oldest.done !== true) counts.delete(oldest.value);
       }
     },
   };
+}
+type CountCache = ReturnType<typeof createCountCache>;
+
+/** The vault's `multicall` over `calls` in one `eth_call`, decoded into each call's return data. */
+async function vaultMulticall(
+  v: VaultCalls,
+  calls: Hex[],
+  options: ReadOptions,
+  operation: string,
+): Promise<readonly Hex[]> {
+  let returned: Hex | undefined;
+  try {
+    // `multicall` is not a view in the ABI (it also batches writes), so it is called with eth_call directly.
+    ({ data: returned } = await v.client.call({
+      to: v.vault,
+      data: encodeFunctionData({ abi: commitmentVaultAbi, functionName: "multicall", args: [calls] }),
+      ...atBlock(options),
+    }));
+  } catch (error) {
+    throw chainFailure(operation, error);
+  }
+  if (returned === undefined) throw invalidResponse("multicall result", undefined);
+  try {
+    return decodeFunctionResult({ abi: commitmentVaultAbi, functionName: "multicall", data: returned });
+  } catch (cause) {
+    throw invalidResponse("multicall result", cause);
+  }
+}
+
+const decodeCommitment = (data: Hex) =>
+  parseChainValue(commitmentSchema, decodeResult("getCommitment", data), "getCommitment result");
+
+/** getCommitment plus `count` milestoneState and `count` appealOf calls in one eth_call. */
+async function readBatch(
+  v: VaultCalls,
+  id: bigint,
+  count: number,
+  options: ReadOptions,
+): Promise<BatchOutcome> {
+  const calls: Hex[] = [
+    encodeFunctionData({ abi: commitmentVaultAbi, functionName: "getCommitment", args: [id] }),
+  ];
+  for (let index = 0; index < count; index++) {
+    calls.push(
+      encodeFunctionData({
+        abi: commitmentVaultAbi,
+        functionName: "milestoneState",
+        args: [id, BigInt(index)],
+      }),
+    );
+  }
+  for (let index = 0; index < count; index++) {
+    calls.push(
+      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "appealOf", args: [id, BigInt(index)] }),
+    );
+  }
+  let results: readonly Hex[];
+  try {
+    results = await vaultMulticall(v, calls, options, "getCommitment");
+  } catch (error) {
+    const revert = decodeRevert(error);
+    if (revert?.errorName === "CommitmentNotFound") return { kind: "notFound" };
+    if (revert?.errorName === "MilestoneOutOfRange") return { kind: "staleCount" };
+    throw error;
+  }
+  if (results.length !== calls.length) throw invalidResponse("multicall result", undefined);
+  const [first, ...rest] = results;
+  if (first === undefined) throw invalidResponse("multicall result", undefined);
+  const commitment = decodeCommitment(first);
+  if (commitment.milestones !== count) return { kind: "staleCount" };
+  const states = rest
+    .slice(0, count)
+    .map((data) => parseChainValue(stateSchema, decodeResult("milestoneState", data), "state"));
+  const appeals: MilestoneAppeal[] = [];
+  for (const [index, data] of rest.slice(count).entries()) {
+    const [appealedAt, bond] = parseChainValue(appealSchema, decodeResult("appealOf", data), "appealOf");
+    if (appealedAt > 0) appeals.push({ index, appealedAt, bond: bond.toString() });
+  }
+  return { kind: "ok", commitment, states, appeals };
+}
+
+/** getCommitment alone (to learn the milestone count); null when the id is unknown. */
+async function readCount(v: VaultCalls, id: bigint, options: ReadOptions): Promise<number | null> {
+  let value: unknown;
+  try {
+    value = await v.client.readContract({
+      address: v.vault,
+      abi: commitmentVaultAbi,
+      functionName: "getCommitment",
+      args: [id],
+      ...atBlock(options),
+    });
+  } catch (error) {
+    if (decodeRevert(error)?.errorName === "CommitmentNotFound") return null;
+    throw chainFailure("getCommitment", error);
+  }
+  return parseChainValue(commitmentSchema, value, "getCommitment result").milestones;
+}
+
+async function readCommitment(
+  v: VaultCalls,
+  chainId: number,
+  counts: CountCache,
+  commitmentId: bigint,
+  options: ReadCommitmentOptions,
+): Promise<OnChainCommitment | null> {
+  const id = parseArgument(z.bigint().min(0n), commitmentId, "commitmentId");
+  let count = options.milestones ?? counts.get(id);
+  // Bounded: a wrong count costs one extra round; a count that keeps changing means the chain is reorging.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (count === undefined) {
+      const learned = await readCount(v, id, options);
+      if (learned === null) {
+        counts.forget(id);
+        return null;
+      }
+      count = learned;
+    }
+    const outcome = await readBatch(v, id, count, options);
+    if (outcome.kind === "notFound") {
+      counts.forget(id);
+      return null;
+    }
+    if (outcome.kind === "staleCount") {
+      count = undefined;
+      continue;
+    }
+    const { commitment, states, appeals } = outcome;
+    if (commitment.owner === ZERO_ADDRESS) return null;
+    counts.remember(id, commitment.milestones);
+    return { chainId, vault: v.vault, commitmentId: id, ...commitment, milestoneStates: states, appeals };
+  }
+  throw new DependencyError({
+    code: "chain_inconsistent_read",
+    message: "The commitment's milestone count kept changing between reads (is the chain reorganising?).",
+    details: { commitmentId: id.toString() },
+  });
+}
+
+const milestoneRefSchema = z.object({
+  commitmentId: z.bigint().min(0n),
+  milestoneIndex: z.number().int().min(0).max(103),
+});
+
+async function readClaimDeadline(
+  v: VaultCalls,
+  milestone: MilestoneRef,
+  options: ReadOptions,
+): Promise<number> {
+  const ref = parseArgument(milestoneRefSchema, milestone, "milestone");
+  try {
+    const value = await v.client.readContract({
+      address: v.vault,
+      abi: commitmentVaultAbi,
+      functionName: "claimDeadline",
+      args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
+      ...atBlock(options),
+    });
+    return parseChainValue(deadlineSchema, value, "claimDeadline");
+  } catch (error) {
+    const revert = decodeRevert(error);
+    if (revert?.errorName === "CommitmentNotFound") {
+      throw new NotFoundError({
+        code: "commitment_not_found",
+        message: `No commitment ${ref.commitmentId} on the vault.`,
+        details: { field: "commitmentId" },
+      });
+    }
+    if (revert?.errorName === "MilestoneOutOfRange") {
+      throw new ValidationError({
+        code: "milestone_out_of_range",
+        message: `Commitment ${ref.commitmentId} has no milestone ${ref.milestoneIndex}.`,
+        details: { field: "milestoneIndex" },
+      });
+    }
+    throw chainFailure("claimDeadline", error);
+  }
+}
+
+async function readOracleSet(v: VaultCalls, options: ReadOptions) {
+  const results = await vaultMulticall(
+    v,
+    [
+      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "oracles" }),
+      encodeFunctionData({ abi: commitmentVaultAbi, functionName: "threshold" }),
+    ],
+    options,
+    "oracle set",
+  );
+  const [oraclesData, thresholdData] = results;
+  if (oraclesData === undefined || thresholdData === undefined) {
+    throw invalidResponse("multicall result", undefined);
+  }
+  let oracles: unknown;
+  let threshold: unknown;
+  try {
+    oracles = decodeFunctionResult({ abi: commitmentVaultAbi, functionName: "oracles", data: oraclesData });
+    threshold = decodeFunctionResult({
+      abi: commitmentVaultAbi,
+      functionName: "threshold",
+      data: thresholdData,
+    });
+  } catch (cause) {
+    throw invalidResponse("oracle set", cause);
+  }
+  return parseChainValue(oracleSetSchema, { oracles, threshold }, "oracle set");
+}
+
+const milestoneCalls = (ref: MilestoneRef): Hex[] => [
+  encodeFunctionData({
+    abi: commitmentVaultAbi,
+    functionName: "milestoneState",
+    args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
+  }),
+  encodeFunctionData({
+    abi: commitmentVaultAbi,
+    functionName: "claimDeadline",
+    args: [ref.commitmentId, BigInt(ref.milestoneIndex)],
+  }),
+];
+
+function decodeStatus(stateData: Hex | undefined, deadlineData: Hex | undefined): MilestoneStatus {
+  if (stateData === undefined || deadlineData === undefined)
+    throw invalidResponse("multicall result", undefined);
+  return {
+    state: parseChainValue(stateSchema, decodeResult("milestoneState", stateData), "state"),
+    claimDeadline: parseChainValue(
+      deadlineSchema,
+      decodeResult("claimDeadline", deadlineData),
+      "claimDeadline",
+    ),
+  };
+}
+
+async function readMilestoneStatuses(
+  v: VaultCalls,
+  milestones: readonly MilestoneRef[],
+  options: ReadOptions,
+): Promise<(MilestoneStatus | null)[]> {
+  const refs = parseArgument(z.array(milestoneRefSchema).max(10_000), milestones, "milestones");
+  const statuses: (MilestoneStatus | null)[] = [];
+  for (let offset = 0; offset < refs.length; offset += MILESTONES_PER_CALL) {
+    const chunk = refs.slice(offset, offset + MILESTONES_PER_CALL);
+    try {
+      const results = await vaultMulticall(v, chunk.flatMap(milestoneCalls), options, "milestone statuses");
+      chunk.forEach((_, i) => {
+        statuses.push(decodeStatus(results[2 * i], results[2 * i + 1]));
+      });
+    } catch (error) {
+      if (decodeRevert(error) === undefined) throw error;
+      // One unreadable milestone sinks the batch: read this chunk one by one instead.
+      for (const ref of chunk) {
+        try {
+          const [stateData, deadlineData] = await vaultMulticall(
+            v,
+            milestoneCalls(ref),
+            options,
+            "milestone status",
+          );
+          statuses.push(decodeStatus(stateData, deadlineData));
+        } catch (itemError) {
+          if (decodeRevert(itemError) === undefined) throw itemError;
+          statuses.push(null);
+        }
+      }
+    }
+  }
+  return statuses;
 }
 
 /** A view's return value from its ABI-encoded result (throws DependencyError when it does not decode). */
