@@ -26,32 +26,20 @@ import {
   createLogFollower,
   decodeLogs,
   type LogFollower,
+  type LogFollowerOptions,
   type LogFollowerRunResult,
   rewritePages,
+  withFollowDefaults,
   type WriteCounts,
 } from "./logFollower.ts";
 import { mapBounded } from "./mapBounded.ts";
-import type { Sleep } from "./sleep.ts";
 
-export interface CreateChallengeIndexerParameters {
+export interface CreateChallengeIndexerParameters extends LogFollowerOptions {
   client: Pick<ChainClient, "getBlockNumber" | "getBlock" | "getLogs" | "readContract">;
   store: Store;
   logger: Logger;
   chainId: number;
   pool: Address;
-  /** The pool's deployment block: where indexing starts when there is no cursor. */
-  deploymentBlock: number;
-  /** Default 2. */
-  confirmations?: number;
-  /** Default 2 000. */
-  maxBlockRange?: number;
-  /** Default 10. */
-  maxRangesPerRun?: number;
-  /** Default 64. */
-  reorgDepth?: number;
-  /** Reads in parallel. Default 8. */
-  readConcurrency?: number;
-  sleep?: Sleep;
 }
 
 /** What one run did; `updated`/`removed` count challenge and participant rows. */
@@ -105,35 +93,19 @@ interface Writes {
   participants: { challengeId: bigint; participant: Address; read: ParticipantRead }[];
 }
 
-export function createChallengeIndexer({
-  client,
-  store,
-  logger,
-  chainId,
-  pool,
-  deploymentBlock,
-  confirmations = 2,
-  maxBlockRange = 2_000,
-  maxRangesPerRun = 10,
-  reorgDepth = 64,
-  readConcurrency = 8,
-  sleep,
-}: CreateChallengeIndexerParameters): ChallengeIndexer {
-  const context: Pool = { client, store, chainId, pool, deploymentBlock, readConcurrency };
+export function createChallengeIndexer(parameters: CreateChallengeIndexerParameters): ChallengeIndexer {
+  const { client, store, logger, chainId, pool } = parameters;
+  const tuning = withFollowDefaults(parameters);
+  const context: Pool = { client, store, chainId, pool, ...tuning };
   return createLogFollower<PoolLog>({
     name: "challenge-indexer",
     client,
     store,
     log: logger.child({ component: "challenge-indexer", chainId, pool }),
     cursorKey: { chainId, vault: pool },
-    deploymentBlock,
-    confirmations,
-    maxBlockRange,
-    maxRangesPerRun,
-    reorgDepth,
+    ...tuning,
     // A reorg always goes back `reorgDepth` blocks.
     rememberBlocks: false,
-    sleep,
     source: {
       getLogs: ({ fromBlock, toBlock }) =>
         client.getLogs({

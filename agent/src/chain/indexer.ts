@@ -22,36 +22,23 @@ import {
   createLogFollower,
   decodeLogs,
   type LogFollower,
+  type LogFollowerOptions,
   type LogFollowerRunResult,
   rewritePages,
+  withFollowDefaults,
   type WriteCounts,
 } from "./logFollower.ts";
 import { mapBounded } from "./mapBounded.ts";
 import type { OnChainCommitment } from "./ports.ts";
-import type { Sleep } from "./sleep.ts";
 import type { ViemVaultReader } from "./vaultReader.ts";
 
-export interface CreateIndexerParameters {
+export interface CreateIndexerParameters extends LogFollowerOptions {
   client: Pick<ChainClient, "getBlockNumber" | "getBlock" | "getLogs">;
   reader: Pick<ViemVaultReader, "readCommitment">;
   store: Store;
   logger: Logger;
   chainId: number;
   vault: Address;
-  /** The vault's deployment block: where indexing starts when there is no cursor. */
-  deploymentBlock: number;
-  /** Blocks behind the head that are not processed yet. Default 2 (0 is fine on a local chain). */
-  confirmations?: number;
-  /** Most blocks per `eth_getLogs`. Default 2 000. */
-  maxBlockRange?: number;
-  /** Most ranges per `runOnce`. Default 10. */
-  maxRangesPerRun?: number;
-  /** How far back a reorg is assumed to reach when no remembered block matches. Default 64. */
-  reorgDepth?: number;
-  /** Commitments read in parallel. Default 8. */
-  readConcurrency?: number;
-  /** For the background loop's waits. */
-  sleep?: Sleep;
 }
 
 /** What one run did (see `LogFollowerRunResult`). */
@@ -91,36 +78,19 @@ const logSchema = z.object({
 type VaultLog = Awaited<ReturnType<Pick<ChainClient, "getLogs">["getLogs"]>>[number];
 type DirtyCommitment = { id: bigint; milestones?: number };
 
-export function createIndexer({
-  client,
-  reader,
-  store,
-  logger,
-  chainId,
-  vault,
-  deploymentBlock,
-  confirmations = 2,
-  maxBlockRange = 2_000,
-  maxRangesPerRun = 10,
-  reorgDepth = 64,
-  readConcurrency = 8,
-  sleep,
-}: CreateIndexerParameters): CreateIndexerReturnType {
+export function createIndexer(parameters: CreateIndexerParameters): CreateIndexerReturnType {
+  const { client, reader, store, logger, chainId, vault } = parameters;
+  const tuning = withFollowDefaults(parameters);
   const log = logger.child({ component: "indexer", chainId, vault });
-  const rows = commitmentRows({ reader, store, chainId, vault, deploymentBlock, readConcurrency });
+  const rows = commitmentRows({ reader, store, chainId, vault, ...tuning });
   return createLogFollower<VaultLog>({
     name: "indexer",
     client,
     store,
     log,
     cursorKey: { chainId, vault },
-    deploymentBlock,
-    confirmations,
-    maxBlockRange,
-    maxRangesPerRun,
-    reorgDepth,
+    ...tuning,
     rememberBlocks: true,
-    sleep,
     source: {
       getLogs: ({ fromBlock, toBlock }) =>
         client.getLogs({

@@ -54,6 +54,37 @@ export interface LogFollowerSource<TLog> {
   rewind(ancestorBlock: number): Promise<WriteCounts>;
 }
 
+/** How an indexer follows its contract (every indexer's parameters). */
+export interface LogFollowerOptions {
+  /** The contract's deployment block: where indexing starts when there is no cursor. */
+  deploymentBlock: number;
+  /** Blocks behind the head that are not processed yet. Default 2 (0 is fine on a local chain). */
+  confirmations?: number;
+  /** Most blocks per `eth_getLogs`. Default 2 000. */
+  maxBlockRange?: number;
+  /** Most ranges per `runOnce`. Default 10. */
+  maxRangesPerRun?: number;
+  /** How far back a reorg is assumed to reach when no remembered block matches. Default 64. */
+  reorgDepth?: number;
+  /** Cached items read in parallel. Default 8. */
+  readConcurrency?: number;
+  /** For the background loop's waits. */
+  sleep?: Sleep;
+}
+
+/** The options with their defaults. */
+export function withFollowDefaults(options: LogFollowerOptions) {
+  return {
+    deploymentBlock: options.deploymentBlock,
+    confirmations: options.confirmations ?? 2,
+    maxBlockRange: options.maxBlockRange ?? 2_000,
+    maxRangesPerRun: options.maxRangesPerRun ?? 10,
+    reorgDepth: options.reorgDepth ?? 64,
+    readConcurrency: options.readConcurrency ?? 8,
+    sleep: options.sleep,
+  };
+}
+
 export interface LogFollowerRunResult extends WriteCounts {
   /** First block processed by this run, null when there was nothing new. */
   fromBlock: number | null;
