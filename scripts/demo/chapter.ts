@@ -4,9 +4,9 @@
  * that moves the agent's clock along), the indexers' catch-up, and the vault reads and writes both chapters make.
  */
 import { type MilestoneState, milestoneStateFromIndex } from "@resolution-autopilot/vocabulary";
-import type { Address, Hex } from "viem";
+import { type Address, getContract, type Hex } from "viem";
 import type { AttestationView } from "../../agent/src/services/issueAttestation.ts";
-import { commitmentVaultAbi } from "../../deployments/abi.ts";
+import { commitmentVaultAbi, mockERC20PermitAbi } from "../../deployments/abi.ts";
 import { type AgentSession, type DemoAgent, expectStatus } from "./demoAgent.ts";
 import type { DemoAccount, DemoChain, MinedTransaction } from "./demoChain.ts";
 import type { Report } from "./report.ts";
@@ -63,6 +63,26 @@ export async function minedAndSynced(
   return tx;
 }
 
+/** The vault, for reads. */
+export function vaultContract(chain: DemoChain) {
+  return getContract({ address: chain.vault, abi: commitmentVaultAbi, client: chain.client });
+}
+
+/** The vault as `who` sends to it from their wallet. */
+export function vaultAs(chain: DemoChain, who: DemoAccount) {
+  return getContract({ address: chain.vault, abi: commitmentVaultAbi, client: chain.wallet(who) });
+}
+
+/** The mock USDC, for reads. */
+export function usdcContract(chain: DemoChain) {
+  return getContract({ address: chain.usdc, abi: mockERC20PermitAbi, client: chain.client });
+}
+
+/** The mock USDC as `who` sends to it from their wallet. */
+export function usdcAs(chain: DemoChain, who: DemoAccount) {
+  return getContract({ address: chain.usdc, abi: mockERC20PermitAbi, client: chain.wallet(who) });
+}
+
 /** Something that follows the chain a batch of blocks at a time (the vault's or the pool's indexer). */
 interface Follower {
   runOnce(): Promise<{ caughtUp: boolean }>;
@@ -84,12 +104,7 @@ export async function milestoneState(
   commitmentId: bigint,
   index: number,
 ): Promise<MilestoneState> {
-  const state = await chain.client.readContract({
-    address: chain.vault,
-    abi: commitmentVaultAbi,
-    functionName: "milestoneState",
-    args: [commitmentId, BigInt(index)],
-  });
+  const state = await vaultContract(chain).read.milestoneState([commitmentId, BigInt(index)]);
   return milestoneStateFromIndex(state);
 }
 
@@ -106,22 +121,12 @@ export async function milestoneStates(
 
 /** The share a milestone pays (the vault's own arithmetic). */
 export function milestoneAmount(chain: DemoChain, commitmentId: bigint, index: number): Promise<bigint> {
-  return chain.client.readContract({
-    address: chain.vault,
-    abi: commitmentVaultAbi,
-    functionName: "milestoneAmount",
-    args: [commitmentId, BigInt(index)],
-  });
+  return vaultContract(chain).read.milestoneAmount([commitmentId, BigInt(index)]);
 }
 
 /** What the vault owes `who` in `token` (the zero address for ETH). */
 export function vaultCredits(chain: DemoChain, who: Address, token: Address): Promise<bigint> {
-  return chain.client.readContract({
-    address: chain.vault,
-    abi: commitmentVaultAbi,
-    functionName: "credits",
-    args: [who, token],
-  });
+  return vaultContract(chain).read.credits([who, token]);
 }
 
 /** Asks the agent's oracle for a milestone's attestation as the commitment's owner. */
@@ -143,16 +148,11 @@ export function claimMilestone(
   index: number,
   attestation: AttestationView,
 ): Promise<Hex> {
-  return chain.wallet(who).writeContract({
-    address: chain.vault,
-    abi: commitmentVaultAbi,
-    functionName: "claimMilestone",
-    args: [
-      commitmentId,
-      BigInt(index),
-      attestation.evidenceHash,
-      BigInt(attestation.validUntil),
-      [attestation.signature],
-    ],
-  });
+  return vaultAs(chain, who).write.claimMilestone([
+    commitmentId,
+    BigInt(index),
+    attestation.evidenceHash,
+    BigInt(attestation.validUntil),
+    [attestation.signature],
+  ]);
 }

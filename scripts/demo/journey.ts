@@ -25,7 +25,7 @@ import {
 import type { CommitmentView } from "../../agent/src/services/describeCommitment.ts";
 import type { AttestationView } from "../../agent/src/services/issueAttestation.ts";
 import type { WorkoutView } from "../../agent/src/services/workoutView.ts";
-import { commitmentVaultAbi, mockERC20PermitAbi } from "../../deployments/abi.ts";
+import { commitmentVaultAbi } from "../../deployments/abi.ts";
 import {
   catchUp,
   check,
@@ -41,12 +41,16 @@ import {
   nextMondayMorning,
   requestAttestation,
   travelTo,
+  usdcAs,
+  usdcContract,
+  vaultAs,
+  vaultContract,
   vaultCredits,
   WEEK,
 } from "./chapter.ts";
 import { type AgentSession, expectStatus, type Problem, signIn } from "./demoAgent.ts";
 import type { DemoAccount, DemoChain, MinedTransaction } from "./demoChain.ts";
-import { amount, type Asset, type BalanceChange, ETH, shortHash } from "./report.ts";
+import { type Asset, amount, type BalanceChange, ETH, shortHash } from "./report.ts";
 import { aliceWeekFiles } from "./workoutFiles.ts";
 
 const MILESTONES = 3;
@@ -114,10 +118,13 @@ function index(chapter: SoloChapter): Promise<void> {
   return catchUp([chapter.indexer], "the indexer");
 }
 
+/** Someone whose balance the report shows: a person or a contract. */
+type Party = Pick<DemoAccount, "name" | "address">;
+
 /** Sends one transaction (`send` returns its hash), waits for it, and reads `parties`' balances around it. */
 async function watch(
   { chain, agent }: SoloChapter,
-  parties: readonly [DemoAccount | { name: string; address: Address }, Asset][],
+  parties: readonly [Party, Asset][],
   send: () => Promise<Hex>,
 ): Promise<{ tx: MinedTransaction; changes: BalanceChange[] }> {
   const before = await Promise.all(parties.map(([p, asset]) => chain.balanceOf(p.address, asset.token)));
@@ -135,8 +142,12 @@ async function watch(
   };
 }
 
-function vaultParty(chain: DemoChain) {
-  return { name: "Vault", address: chain.vault };
+/** `who` and the vault, each with `asset`: the parties a transaction between them moves. */
+function withVault(chain: DemoChain, who: DemoAccount, asset: Asset): [Party, Asset][] {
+  return [
+    [who, asset],
+    [{ name: "Vault", address: chain.vault }, asset],
+  ];
 }
 
 async function showTheLocalStack({ chain, agent, report }: SoloChapter): Promise<void> {
@@ -182,12 +193,7 @@ async function bobGetsUsdc(chapter: SoloChapter): Promise<bigint> {
   report.step("Bob gets 300 USDC from the mock token's faucet", await chain.latestTimestamp());
   const bobStake = parseUnits("300", 6);
   const mint = await watch(chapter, [[bob, USDC]], () =>
-    chain.wallet(bob).writeContract({
-      address: chain.usdc,
-      abi: mockERC20PermitAbi,
-      functionName: "mint",
-      args: [bob.address, bobStake],
-    }),
+    usdcAs(chain, bob).write.mint([bob.address, bobStake]),
   );
   report.transaction("USDC.mint (faucet)", bob.name, mint.tx);
   report.balances(mint.changes);
@@ -246,6 +252,26 @@ function createdId(tx: MinedTransaction): bigint {
   return created.args.id;
 }
 
+/**
+ * Sends the staker's create transaction (`send`), reports the new commitment, the transaction and the staker's
+ * and the vault's balances around it.
+ */
+async function createCommitment(
+  chapter: SoloChapter,
+  staker: Omit<Staker, "id">,
+  what: string,
+  send: () => Promise<Hex>,
+): Promise<Staker> {
+  const { chain, report } = chapter;
+  const { who, stake, asset } = staker;
+  const create = await watch(chapter, withVault(chain, who, asset), send);
+  const id = createdId(create.tx);
+  report.field("commitment", `#${id}: ${amount(stake, asset)}, ${MILESTONES} × 1 week, grace 2 days`);
+  report.transaction(what, who.name, create.tx);
+  report.balances(create.changes);
+  return { ...staker, id };
+}
+
 async function aliceStakesEth(
   chapter: SoloChapter,
   terms: Terms,
@@ -256,26 +282,11 @@ async function aliceStakesEth(
   const { alice } = chain.accounts;
   report.step("Alice stakes 0.3 ETH: 3 weekly milestones from next Monday, Charity as beneficiary", now);
   const stake = parseEther("0.3");
-  const create = await watch(
-    chapter,
-    [
-      [alice, ETH],
-      [vaultParty(chain), ETH],
-    ],
-    () =>
-      chain.wallet(alice).writeContract({
-        address: chain.vault,
-        abi: commitmentVaultAbi,
-        functionName: "createCommitment",
-        args: [commitmentParams(chain, terms, zeroAddress, stake)],
-        value: stake,
-      }),
+  return createCommitment(chapter, { who: alice, api, stake, asset: ETH }, "createCommitment (ETH)", () =>
+    vaultAs(chain, alice).write.createCommitment([commitmentParams(chain, terms, zeroAddress, stake)], {
+      value: stake,
+    }),
   );
-  const id = createdId(create.tx);
-  report.field("commitment", `#${id}: ${amount(stake, ETH)}, ${MILESTONES} × 1 week, grace 2 days`);
-  report.transaction("createCommitment (ETH)", alice.name, create.tx);
-  report.balances(create.changes);
-  return { who: alice, api, id, stake, asset: ETH };
 }
 
 async function bobStakesUsdcWithPermit(
@@ -290,17 +301,8 @@ async function bobStakesUsdcWithPermit(
     "Bob stakes 300 USDC with an EIP-2612 permit (one transaction, no approve)",
     await chain.latestTimestamp(),
   );
-  const [, tokenName, tokenVersion] = await chain.client.readContract({
-    address: chain.usdc,
-    abi: mockERC20PermitAbi,
-    functionName: "eip712Domain",
-  });
-  const permitNonce = await chain.client.readContract({
-    address: chain.usdc,
-    abi: mockERC20PermitAbi,
-    functionName: "nonces",
-    args: [bob.address],
-  });
+  const [, tokenName, tokenVersion] = await usdcContract(chain).read.eip712Domain();
+  const permitNonce = await usdcContract(chain).read.nonces([bob.address]);
   const permitDeadline = BigInt((await chain.latestTimestamp()) + HOUR);
   const permit = parseSignature(
     await bob.account.signTypedData(
@@ -315,31 +317,16 @@ async function bobStakesUsdcWithPermit(
     ),
   );
   report.field("permit", `signed off chain by Bob (nonce ${permitNonce}, value ${amount(stake, USDC)})`);
-  const create = await watch(
-    chapter,
-    [
-      [bob, USDC],
-      [vaultParty(chain), USDC],
-    ],
-    () =>
-      chain.wallet(bob).writeContract({
-        address: chain.vault,
-        abi: commitmentVaultAbi,
-        functionName: "createCommitmentWithPermit",
-        args: [
-          commitmentParams(chain, terms, chain.usdc, stake),
-          permitDeadline,
-          Number(permit.v ?? 27n + BigInt(permit.yParity)),
-          permit.r,
-          permit.s,
-        ],
-      }),
+  const staker = { who: bob, api, stake, asset: USDC };
+  return createCommitment(chapter, staker, "createCommitmentWithPermit (USDC)", () =>
+    vaultAs(chain, bob).write.createCommitmentWithPermit([
+      commitmentParams(chain, terms, chain.usdc, stake),
+      permitDeadline,
+      Number(permit.v ?? 27n + BigInt(permit.yParity)),
+      permit.r,
+      permit.s,
+    ]),
   );
-  const id = createdId(create.tx);
-  report.field("commitment", `#${id}: ${amount(stake, USDC)}, ${MILESTONES} × 1 week, grace 2 days`);
-  report.transaction("createCommitmentWithPermit (USDC)", bob.name, create.tx);
-  report.balances(create.changes);
-  return { who: bob, api, id, stake, asset: USDC };
 }
 
 async function commitmentView({ api, id }: Staker): Promise<CommitmentView> {
@@ -494,12 +481,12 @@ async function oracleAttestsAlicesWeek(
   report.field("evidenceHash", attestation.evidenceHash);
   report.field("validUntil", `${attestation.validUntil} (the claim deadline minus one second)`);
   report.field("signature", shortHash(attestation.signature));
-  const digest = await chain.client.readContract({
-    address: chain.vault,
-    abi: commitmentVaultAbi,
-    functionName: "hashAttestation",
-    args: [alice.id, 0n, attestation.evidenceHash, BigInt(attestation.validUntil)],
-  });
+  const digest = await vaultContract(chain).read.hashAttestation([
+    alice.id,
+    0n,
+    attestation.evidenceHash,
+    BigInt(attestation.validUntil),
+  ]);
   const recovered = await recoverAddress({ hash: digest, signature: attestation.signature });
   check(
     recovered === oracle.address,
@@ -517,13 +504,8 @@ async function aliceClaimsWeek1(
   const { chain, report } = chapter;
   report.step("Alice claims week 1 from her wallet", await chain.latestTimestamp());
   const share = await milestoneAmount(chain, alice.id, 0);
-  const claim = await watch(
-    chapter,
-    [
-      [alice.who, ETH],
-      [vaultParty(chain), ETH],
-    ],
-    () => claimMilestone(chain, alice.who, alice.id, 0, attestation),
+  const claim = await watch(chapter, withVault(chain, alice.who, ETH), () =>
+    claimMilestone(chain, alice.who, alice.id, 0, attestation),
   );
   report.transaction("claimMilestone (week 1)", alice.who.name, claim.tx);
   report.balances(claim.changes);
@@ -600,19 +582,8 @@ async function charityWithdraws(chapter: SoloChapter, credit: bigint): Promise<v
   const { chain, report, USDC } = chapter;
   const { charity } = chain.accounts;
   report.step("Charity withdraws its credit", await chain.latestTimestamp());
-  const withdrawal = await watch(
-    chapter,
-    [
-      [charity, USDC],
-      [vaultParty(chain), USDC],
-    ],
-    () =>
-      chain.wallet(charity).writeContract({
-        address: chain.vault,
-        abi: commitmentVaultAbi,
-        functionName: "withdraw",
-        args: [chain.usdc],
-      }),
+  const withdrawal = await watch(chapter, withVault(chain, charity, USDC), () =>
+    vaultAs(chain, charity).write.withdraw([chain.usdc]),
   );
   report.transaction("withdraw (USDC)", charity.name, withdrawal.tx);
   report.balances(withdrawal.changes);

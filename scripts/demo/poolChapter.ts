@@ -11,7 +11,15 @@
  * `runPoolChapter` is the list of steps; each step below is one numbered section of the report (a pool week is
  * two: the uploads, then the attestations and claims).
  */
-import { type Address, formatEther, type Hex, parseEther, parseEventLogs, zeroAddress } from "viem";
+import {
+  type Address,
+  formatEther,
+  getContract,
+  type Hex,
+  parseEther,
+  parseEventLogs,
+  zeroAddress,
+} from "viem";
 import type { WorkoutView } from "../../agent/src/services/workoutView.ts";
 import { challengePoolAbi } from "../../deployments/abi.ts";
 import {
@@ -160,14 +168,19 @@ function commitmentOf(challenge: Challenge, who: DemoAccount): bigint {
   return id;
 }
 
+/** The ChallengePool, for reads. */
+function poolContract(chain: DemoChain) {
+  return getContract({ address: chain.pool, abi: challengePoolAbi, client: chain.client });
+}
+
+/** The ChallengePool as `who` sends to it from their wallet. */
+function poolAs(chain: DemoChain, who: DemoAccount) {
+  return getContract({ address: chain.pool, abi: challengePoolAbi, client: chain.wallet(who) });
+}
+
 /** What the pool owes `who` in ETH. */
 function poolCredits(chain: DemoChain, who: Address): Promise<bigint> {
-  return chain.client.readContract({
-    address: chain.pool,
-    abi: challengePoolAbi,
-    functionName: "credits",
-    args: [who, zeroAddress],
-  });
+  return poolContract(chain).read.credits([who, zeroAddress]);
 }
 
 async function challengeDetail(challenge: Challenge, who: DemoAccount): Promise<ChallengeDetail> {
@@ -194,27 +207,22 @@ async function hostCreatesChallenge(chapter: PoolChapter): Promise<Challenge> {
   const start = nextMondayMorning(now);
   const created = await minedAndSynced(
     chapter,
-    chain.wallet(host).writeContract({
-      address: chain.pool,
-      abi: challengePoolAbi,
-      functionName: "createChallenge",
-      args: [
-        {
-          token: zeroAddress,
-          stake: POOL_STAKE,
-          start: BigInt(start),
-          period: WEEK,
-          milestones: POOL_WEEKS,
-          grace: POOL_GRACE,
-          rulesHash: rules.rulesHash,
-          joinDeadline: BigInt(start),
-          maxParticipants: 10,
-          feeBps: POOL_FEE_BPS,
-          feeRecipient: host.address,
-          fallbackBeneficiary: charity.address,
-        },
-      ],
-    }),
+    poolAs(chain, host).write.createChallenge([
+      {
+        token: zeroAddress,
+        stake: POOL_STAKE,
+        start: BigInt(start),
+        period: WEEK,
+        milestones: POOL_WEEKS,
+        grace: POOL_GRACE,
+        rulesHash: rules.rulesHash,
+        joinDeadline: BigInt(start),
+        maxParticipants: 10,
+        feeBps: POOL_FEE_BPS,
+        feeRecipient: host.address,
+        fallbackBeneficiary: charity.address,
+      },
+    ]),
   );
   const [createdEvent] = parseEventLogs({
     abi: challengePoolAbi,
@@ -244,20 +252,9 @@ async function participantsJoin(chapter: PoolChapter, challenge: Challenge): Pro
   for (const { who } of plans) {
     const joined = await minedAndSynced(
       chapter,
-      chain.wallet(who).writeContract({
-        address: chain.pool,
-        abi: challengePoolAbi,
-        functionName: "join",
-        args: [challenge.id],
-        value: POOL_STAKE,
-      }),
+      poolAs(chain, who).write.join([challenge.id], { value: POOL_STAKE }),
     );
-    const commitmentId = await chain.client.readContract({
-      address: chain.pool,
-      abi: challengePoolAbi,
-      functionName: "commitmentOf",
-      args: [challenge.id, who.address],
-    });
+    const commitmentId = await poolContract(chain).read.commitmentOf([challenge.id, who.address]);
     challenge.commitments.set(who.address, commitmentId);
     report.field(
       `${who.name} joins`,
@@ -492,12 +489,9 @@ async function settlerSettlesEveryone(
     "settler run",
     `due ${settled.due}, settled ${settled.settled}, dropped ${settled.dropped.length}`,
   );
-  const [, participants, settledCount, finishers, pot] = await chain.client.readContract({
-    address: chain.pool,
-    abi: challengePoolAbi,
-    functionName: "challenge",
-    args: [challenge.id],
-  });
+  const [, participants, settledCount, finishers, pot] = await poolContract(chain).read.challenge([
+    challenge.id,
+  ]);
   check(
     settledCount === participants && participants === plans.length,
     `${settledCount} of ${participants} participants settled, expected all ${plans.length}`,
@@ -525,15 +519,7 @@ async function finishersClaimAndHostWithdraws(
   report.step("Carol and Dave claim their winnings; Host withdraws the fee", await chain.latestTimestamp());
   for (const who of [carol, dave]) {
     const before = await chain.balanceOf(who.address);
-    const claimed = await minedAndSynced(
-      chapter,
-      chain.wallet(who).writeContract({
-        address: chain.pool,
-        abi: challengePoolAbi,
-        functionName: "claimWinnings",
-        args: [challenge.id],
-      }),
-    );
+    const claimed = await minedAndSynced(chapter, poolAs(chain, who).write.claimWinnings([challenge.id]));
     const [event] = parseEventLogs({
       abi: challengePoolAbi,
       logs: claimed.receipt.logs,
@@ -555,15 +541,7 @@ async function finishersClaimAndHostWithdraws(
   }
   const hostCredit = await poolCredits(chain, host.address);
   check(hostCredit === fee, `Host's credit in the pool is ${hostCredit}, expected the fee ${fee}`);
-  const withdrawn = await minedAndSynced(
-    chapter,
-    chain.wallet(host).writeContract({
-      address: chain.pool,
-      abi: challengePoolAbi,
-      functionName: "withdraw",
-      args: [zeroAddress],
-    }),
-  );
+  const withdrawn = await minedAndSynced(chapter, poolAs(chain, host).write.withdraw([zeroAddress]));
   report.field("Host", `withdraw: +${amount(hostCredit, ETH)} fee (tx ${shortHash(withdrawn.hash)})`);
   report.transaction("withdraw fee (Host)", host.name, withdrawn);
   const fallback = await poolCredits(chain, charity.address);
