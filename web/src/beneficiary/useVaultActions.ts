@@ -6,7 +6,7 @@
  * - `cancel(id)`: the owner takes the whole stake back before the first window opens.
  */
 import type { Address } from "viem";
-import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { vaultContract } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { transact, useWalletMutation } from "../chain/transactor.ts";
 import { withdrawnAmount } from "./credits.ts";
@@ -16,17 +16,15 @@ export function useWithdrawCredit(deployment: Deployment, account: Address | und
   return useWalletMutation(
     account,
     async ({ config, account }, { token, amount }: { token: Address; amount: bigint }) => {
-      const vault = deployment.vault.address;
+      const vault = vaultContract(deployment);
       const { hash, receipt } = await transact(config, {
-        chainId: deployment.chainId,
+        ...vault,
         account,
-        address: vault,
-        abi: commitmentVaultAbi,
         functionName: "withdraw",
         args: [token],
       });
       // What was really paid (the credit may have grown since it was shown), and to whom (see BeneficiaryCredits).
-      const paid = withdrawnAmount(receipt.logs, vault, account, token);
+      const paid = withdrawnAmount(receipt.logs, vault.address, account, token);
       return { hash, token, amount: paid ?? amount, account };
     },
   );
@@ -38,10 +36,8 @@ export function useCancelCommitment(deployment: Deployment, account: Address | u
     account,
     async ({ config, account }, { commitmentId, amount }: { commitmentId: bigint; amount: bigint }) => {
       const { hash } = await transact(config, {
-        chainId: deployment.chainId,
+        ...vaultContract(deployment),
         account,
-        address: deployment.vault.address,
-        abi: commitmentVaultAbi,
         functionName: "cancel",
         args: [commitmentId],
       });

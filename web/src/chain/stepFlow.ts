@@ -34,6 +34,11 @@ export type FlowEvent<Id extends string = string> =
   | ({ type: "confirm" } & FlowResult)
   | { type: "reset" };
 
+/** The step still active when the flow ends: back to "todo" on a failure, "done" on a confirmation. */
+function settleActive<Id extends string>(steps: FlowStep<Id>[], to: "todo" | "done"): FlowStep<Id>[] {
+  return steps.map((s) => (s.status === "active" ? { ...s, status: to } : s));
+}
+
 export function stepFlowReducer<Id extends string>(
   state: FlowState<Id>,
   event: FlowEvent<Id>,
@@ -53,16 +58,12 @@ export function stepFlowReducer<Id extends string>(
       };
     case "fail":
       if (state.phase !== "running") return state;
-      return {
-        phase: "failed",
-        steps: state.steps.map((s) => (s.status === "active" ? { ...s, status: "todo" } : s)),
-        error: event.error,
-      };
+      return { phase: "failed", steps: settleActive(state.steps, "todo"), error: event.error };
     case "confirm":
       if (state.phase !== "running") return state;
       return {
         phase: "confirmed",
-        steps: state.steps.map((s) => (s.status === "active" ? { ...s, status: "done" } : s)),
+        steps: settleActive(state.steps, "done"),
         commitmentId: event.commitmentId,
         txHash: event.txHash,
       };

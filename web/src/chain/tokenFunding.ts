@@ -7,6 +7,7 @@ import { type Address, type Hex, parseSignature } from "viem";
 import type { Config } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 import { mockERC20PermitAbi } from "../../../deployments/abi.ts";
+import type { StepStatus } from "./stepFlow.ts";
 import { mined, simulateAndWrite } from "./transactor.ts";
 
 export interface TokenFundingParameters {
@@ -93,4 +94,32 @@ export async function approveIfShort(
   if ((await readAllowance(config, parameters)) >= parameters.amount) return "already-approved";
   await approve(config, parameters, onSent);
   return "approved";
+}
+
+type MarkFundingStep<Id extends "permit" | "approve"> = (id: Id, status: StepStatus, detail?: string) => void;
+
+/** `signPermit` as the "permit" step of a flow (chain/stepFlow.ts). */
+export async function permitStep(
+  config: Config,
+  parameters: TokenFundingParameters,
+  mark: MarkFundingStep<"permit">,
+): Promise<PermitReturnType> {
+  mark("permit", "active");
+  const permit = await signPermit(config, parameters);
+  mark("permit", "done");
+  return permit;
+}
+
+/** `approveIfShort` as the "approve" step of a flow: skipped with "Already approved", or done once mined. */
+export async function approveStep(
+  config: Config,
+  parameters: TokenFundingParameters,
+  mark: MarkFundingStep<"approve">,
+): Promise<void> {
+  mark("approve", "active");
+  const approval = await approveIfShort(config, parameters, () =>
+    mark("approve", "active", "Waiting for the approval to be confirmed…"),
+  );
+  if (approval === "already-approved") mark("approve", "skipped", "Already approved");
+  else mark("approve", "done");
 }

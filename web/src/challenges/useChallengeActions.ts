@@ -15,9 +15,10 @@ import { type Config, useConfig } from "wagmi";
 import { readContract } from "wagmi/actions";
 import { challengePoolAbi } from "../../../deployments/abi.ts";
 import { registerRulesChecked } from "../api/registerRulesChecked.ts";
+import { poolContract, poolOf } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { type MarkStep, useStepFlow } from "../chain/stepFlow.ts";
-import { approveIfShort, signPermit } from "../chain/tokenFunding.ts";
+import { approveStep, permitStep } from "../chain/tokenFunding.ts";
 import { mined, simulateAndWrite, transact, useWalletMutation } from "../chain/transactor.ts";
 import {
   challengeParams,
@@ -28,19 +29,14 @@ import {
   type ValidChallenge,
 } from "./challengeLogic.ts";
 
-export function poolOf(deployment: Deployment): Address {
-  if (deployment.challengePool === undefined) throw new Error("This deployment has no challenge pool.");
-  return deployment.challengePool.address;
-}
+export { poolOf };
 
 export function useCreateChallenge(deployment: Deployment, account: Address | undefined) {
   return useWalletMutation(account, async ({ config, account }, c: ValidChallenge) => {
     const rulesHash = await registerRulesChecked(c.rules);
     const { receipt } = await transact(config, {
-      chainId: deployment.chainId,
+      ...poolContract(deployment),
       account,
-      address: poolOf(deployment),
-      abi: challengePoolAbi,
       functionName: "createChallenge",
       args: [challengeParams(c, rulesHash)],
     });
@@ -76,9 +72,7 @@ async function sendJoin(
     return simulateAndWrite(config, { ...join, functionName: "join", args: [t.challengeId], value: t.stake });
   }
   if (t.method === "permit") {
-    mark("permit", "active");
-    const { deadline, v, r, s } = await signPermit(config, funding);
-    mark("permit", "done");
+    const { deadline, v, r, s } = await permitStep(config, funding, mark);
     mark("join", "active");
     return simulateAndWrite(config, {
       ...join,
@@ -86,12 +80,7 @@ async function sendJoin(
       args: [t.challengeId, deadline, v, r, s],
     });
   }
-  mark("approve", "active");
-  const approval = await approveIfShort(config, funding, () =>
-    mark("approve", "active", "Waiting for the approval to be confirmed…"),
-  );
-  if (approval === "already-approved") mark("approve", "skipped", "Already approved");
-  else mark("approve", "done");
+  await approveStep(config, funding, mark);
   mark("join", "active");
   return simulateAndWrite(config, { ...join, functionName: "join", args: [t.challengeId] });
 }
@@ -138,10 +127,8 @@ export function useClaimWinnings(deployment: Deployment, account: Address | unde
     account,
     async ({ config, account }, { challengeId, amount }: { challengeId: bigint; amount: bigint }) => {
       const { hash } = await transact(config, {
-        chainId: deployment.chainId,
+        ...poolContract(deployment),
         account,
-        address: poolOf(deployment),
-        abi: challengePoolAbi,
         functionName: "claimWinnings",
         args: [challengeId],
       });
@@ -156,10 +143,8 @@ export function useWithdrawPoolCredits(deployment: Deployment, account: Address 
     account,
     async ({ config, account }, { token, amount }: { token: Address; amount: bigint }) => {
       const { hash } = await transact(config, {
-        chainId: deployment.chainId,
+        ...poolContract(deployment),
         account,
-        address: poolOf(deployment),
-        abi: challengePoolAbi,
         functionName: "withdraw",
         args: [token],
       });

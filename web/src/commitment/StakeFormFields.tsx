@@ -104,30 +104,28 @@ function ActivitiesField({ form }: { form: StakeForm }) {
   );
 }
 
+const EVIDENCE_CHOICES = [
+  { value: "device", label: "Device files only" },
+  { value: "any", label: "Manual logs count too" },
+] as const satisfies readonly { value: CommitmentFormValues["evidence"]; label: string }[];
+
 function EvidenceField({ form }: { form: StakeForm }) {
   const { uid, values, set } = form;
   return (
     <fieldset>
       <legend>Evidence</legend>
       <div className="choices">
-        <label>
-          <input
-            type="radio"
-            name={`${uid}-evidence`}
-            checked={values.evidence === "device"}
-            onChange={() => set("evidence", "device")}
-          />
-          Device files only
-        </label>
-        <label>
-          <input
-            type="radio"
-            name={`${uid}-evidence`}
-            checked={values.evidence === "any"}
-            onChange={() => set("evidence", "any")}
-          />
-          Manual logs count too
-        </label>
+        {EVIDENCE_CHOICES.map((choice) => (
+          <label key={choice.value}>
+            <input
+              type="radio"
+              name={`${uid}-evidence`}
+              checked={values.evidence === choice.value}
+              onChange={() => set("evidence", choice.value)}
+            />
+            {choice.label}
+          </label>
+        ))}
       </div>
     </fieldset>
   );

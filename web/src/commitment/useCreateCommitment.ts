@@ -11,6 +11,7 @@ import { type Address, type Hex, parseEventLogs } from "viem";
 import { type Config, useConfig } from "wagmi";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import { registerRulesChecked } from "../api/registerRulesChecked.ts";
+import { vaultContract } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import {
   type FlowState as StepFlowState,
@@ -19,7 +20,7 @@ import {
   type StepStatus as StepFlowStatus,
   useStepFlow,
 } from "../chain/stepFlow.ts";
-import { approveIfShort, signPermit } from "../chain/tokenFunding.ts";
+import { approveStep, permitStep } from "../chain/tokenFunding.ts";
 import { mined, simulateAndWrite } from "../chain/transactor.ts";
 import type { ValidCommitment } from "./commitmentForm.ts";
 
@@ -52,13 +53,7 @@ async function sendCreate(
   rulesHash: Hex,
   mark: MarkStep<StepId>,
 ): Promise<Hex> {
-  const vault = deployment.vault.address;
-  const create = {
-    chainId: deployment.chainId,
-    account: owner,
-    address: vault,
-    abi: commitmentVaultAbi,
-  } as const;
+  const create = { ...vaultContract(deployment), account: owner } as const;
   const params = {
     token: c.token,
     amount: c.amount,
@@ -82,13 +77,11 @@ async function sendCreate(
     chainId: deployment.chainId,
     token: c.tokenInfo.address,
     owner,
-    spender: vault,
+    spender: create.address,
     amount: c.amount,
   };
   if (c.tokenInfo.permit) {
-    mark("permit", "active");
-    const { deadline, v, r, s } = await signPermit(config, funding);
-    mark("permit", "done");
+    const { deadline, v, r, s } = await permitStep(config, funding, mark);
     mark("create", "active");
     return simulateAndWrite(config, {
       ...create,
@@ -96,12 +89,7 @@ async function sendCreate(
       args: [params, deadline, v, r, s],
     });
   }
-  mark("approve", "active");
-  const approval = await approveIfShort(config, funding, () =>
-    mark("approve", "active", "Waiting for the approval to be confirmed…"),
-  );
-  if (approval === "already-approved") mark("approve", "skipped", "Already approved");
-  else mark("approve", "done");
+  await approveStep(config, funding, mark);
   mark("create", "active");
   return simulateAndWrite(config, { ...create, functionName: "createCommitment", args: [params] });
 }

@@ -12,7 +12,7 @@
  */
 import { type Address, zeroAddress } from "viem";
 import { readContract } from "wagmi/actions";
-import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { vaultContract } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { approve, readAllowance } from "../chain/tokenFunding.ts";
 import { transact, useWalletMutation } from "../chain/transactor.ts";
@@ -48,29 +48,21 @@ export interface AppealRef {
 
 /** Appeals one milestone: reads the bond from the vault, approves the token if needed, then appeals. */
 export function useAppealMilestone(deployment: Deployment, account: Address | undefined) {
-  const { chainId } = deployment;
-  const vault = deployment.vault.address;
+  const vault = vaultContract(deployment);
   return useWalletMutation(
     account,
     async ({ config, account }, { commitmentId, index, token }: AppealRef) => {
-      const bond = await readContract(config, {
-        chainId,
-        address: vault,
-        abi: commitmentVaultAbi,
-        functionName: "appealBond",
-        args: [commitmentId, BigInt(index)],
-      });
-      const funding = { chainId, token, owner: account, spender: vault };
+      const milestone = [commitmentId, BigInt(index)] as const;
+      const bond = await readContract(config, { ...vault, functionName: "appealBond", args: milestone });
+      const funding = { chainId: vault.chainId, token, owner: account, spender: vault.address };
       const allowance = token === zeroAddress ? 0n : await readAllowance(config, funding);
       const plan = planAppeal({ token, bond, allowance });
       if (plan.approve !== null) await approve(config, { ...funding, amount: plan.approve });
       const { hash } = await transact(config, {
-        chainId,
+        ...vault,
         account,
-        address: vault,
-        abi: commitmentVaultAbi,
         functionName: "appeal",
-        args: [commitmentId, BigInt(index)],
+        args: milestone,
         value: plan.value,
       });
       return { hash, index, bond, approved: plan.approve !== null };
@@ -84,10 +76,8 @@ export function useExpireAppeal(deployment: Deployment, account: Address | undef
     account,
     async ({ config, account }, { commitmentId, index }: { commitmentId: bigint; index: number }) => {
       const { hash } = await transact(config, {
-        chainId: deployment.chainId,
+        ...vaultContract(deployment),
         account,
-        address: deployment.vault.address,
-        abi: commitmentVaultAbi,
         functionName: "expireAppeal",
         args: [commitmentId, BigInt(index)],
       });
@@ -100,10 +90,8 @@ export function useExpireAppeal(deployment: Deployment, account: Address | undef
 export function useExitCommitment(deployment: Deployment, account: Address | undefined) {
   return useWalletMutation(account, async ({ config, account }, commitmentId: bigint) => {
     const { hash } = await transact(config, {
-      chainId: deployment.chainId,
+      ...vaultContract(deployment),
       account,
-      address: deployment.vault.address,
-      abi: commitmentVaultAbi,
       functionName: "exit",
       args: [commitmentId],
     });

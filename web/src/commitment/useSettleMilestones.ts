@@ -7,6 +7,7 @@
  */
 import { type Address, encodeFunctionData, type Hex } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import { vaultContract } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { transact, useWalletMutation, type Wallet } from "../chain/transactor.ts";
 import { gatherMilestoneQuorum, quorumCalldata, readOracleSet } from "../oracles/quorumClaim.ts";
@@ -43,10 +44,8 @@ export function slashCalldata(ref: MilestoneRef): Hex {
 
 async function sendBatch({ config, account }: Wallet, deployment: Deployment, calls: Hex[]): Promise<Hex> {
   const { hash } = await transact(config, {
-    chainId: deployment.chainId,
+    ...vaultContract(deployment),
     account,
-    address: deployment.vault.address,
-    abi: commitmentVaultAbi,
     functionName: "multicall",
     args: [calls],
   });
