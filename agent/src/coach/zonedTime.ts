@@ -131,3 +131,12 @@ export function formatMinuteOfDay(minute: number): string {
 export function weekdayName(weekday: number): string {
   return WEEKDAYS[weekday] ?? "?";
 }
+
+/** A range as a tool reports it: the owner's time zone, and both instants in ISO 8601 (UTC). */
+export function rangeInZone(
+  timeZone: string,
+  fromMs: number,
+  toMs: number,
+): { timeZone: string; from: string; to: string } {
+  return { timeZone, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+}

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ValidationError } from "../../errors.ts";
 import { findFreeSlots } from "../calendar/findFreeSlots.ts";
 import type { FreeSlot } from "../calendar/freeSlots.ts";
-import { startOfLocalDay } from "../zonedTime.ts";
+import { rangeInZone, startOfLocalDay } from "../zonedTime.ts";
 import { defineOwnerTool } from "./coachTool.ts";
 import { isoInstantArgument } from "./toolArguments.ts";
 
@@ -83,9 +83,7 @@ export const analyzeCalendar = defineOwnerTool({
       maxSlots: 20,
     });
     return {
-      timeZone: context.timeZone,
-      from: new Date(fromMs).toISOString(),
-      to: new Date(toMs).toISOString(),
+      ...rangeInZone(context.timeZone, fromMs, toMs),
       calendar: found.calendar,
       busyIntervals: found.busyIntervals,
       minMinutes,

@@ -9,7 +9,7 @@ import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { WorkoutRecord } from "../../store/workoutsRepository.ts";
 import { evaluateForMilestone, type MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
 import { loadRules, toCountable, windowAt } from "../commitmentProgress.ts";
-import { formatLocal } from "../zonedTime.ts";
+import { formatLocal, rangeInZone } from "../zonedTime.ts";
 import { defineOwnerTool } from "./coachTool.ts";
 import { isoInstantArgument } from "./toolArguments.ts";
 
@@ -122,9 +122,7 @@ export const getWorkoutHistory = defineOwnerTool({
     });
     const accepted = workouts.filter((w) => w.status === "accepted");
     return {
-      timeZone: context.timeZone,
-      from: new Date(fromMs).toISOString(),
-      to: new Date(toMs).toISOString(),
+      ...rangeInZone(context.timeZone, fromMs, toMs),
       total: workouts.length,
       accepted: accepted.length,
       totalMinutes: accepted.reduce((sum, w) => sum + w.durationMin, 0),
