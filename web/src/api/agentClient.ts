@@ -185,6 +185,15 @@ export async function request<T extends z.ZodType>(
 ): Promise<z.infer<T>> {
   const res = await sendWithRetries(path, options);
   if (!res.ok) throw await errorFrom(res);
+  return parseAnswer(res, path, schema);
+}
+
+/** A successful answer's JSON body (`{}` for 204) parsed with `schema`; `BadResponseError` when it is not. */
+export async function parseAnswer<T extends z.ZodType>(
+  res: Response,
+  path: string,
+  schema: T,
+): Promise<z.infer<T>> {
   let raw: unknown;
   try {
     raw = res.status === 204 ? {} : await res.json();

@@ -5,7 +5,7 @@
  */
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import { AgentUnreachableError, BadResponseError, ProblemError } from "../api/agentClient.ts";
+import { AgentUnreachableError, ProblemError, parseAnswer } from "../api/agentClient.ts";
 import {
   type ApiCommitment,
   type Attestation,
@@ -90,15 +90,7 @@ export async function agentRequest<T extends z.ZodType>(
     const problem = problemSchema.safeParse(raw);
     throw new ProblemError(res.status, problem.success ? problem.data : {});
   }
-  let raw: unknown;
-  try {
-    raw = res.status === 204 ? {} : await res.json();
-  } catch (error) {
-    throw new BadResponseError(path, error);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new BadResponseError(path, parsed.error);
-  return parsed.data;
+  return parseAnswer(res, path, schema);
 }
 
 export function fetchAgentStatus(baseUrl: string): Promise<AgentStatus> {

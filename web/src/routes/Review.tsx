@@ -14,6 +14,7 @@ import {
 } from "../api/reviewClient.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
+import { VerdictReasons } from "../components/VerdictReasons.tsx";
 import { formatCountdown, formatDateTime } from "../format/time.ts";
 
 const QUERY_KEY = ["reviews", "pending"] as const;
@@ -40,15 +41,7 @@ function ReviewItem({ review }: { review: OperatorReview }) {
         {w?.distanceM ? `, ${(w.distanceM / 1000).toFixed(2)} km` : ""} — by <code>{review.owner}</code>,
         asked {formatDateTime(new Date(review.requestedAt))}
       </p>
-      {w !== null && w.verdict.reasons.length > 0 ? (
-        <ul>
-          {w.verdict.reasons.map((r) => (
-            <li key={r.code}>
-              {r.message} <span className="hint">({r.code})</span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {w !== null ? <VerdictReasons reasons={w.verdict.reasons} /> : null}
       <blockquote>{review.note}</blockquote>
       <label htmlFor={noteId}>Decision note (kept in the audit log)</label>
       <textarea

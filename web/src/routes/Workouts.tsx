@@ -10,6 +10,7 @@ import { listCommitments, listWorkouts, logManualWorkout, uploadWorkoutFile } fr
 import { SPORTS, type Sport, type Workout } from "../api/schemas.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
+import { VerdictReasons } from "../components/VerdictReasons.tsx";
 import { WorkoutSport } from "../components/WorkoutSport.tsx";
 import { describeError } from "../errors/describeError.ts";
 import { heatmapDays } from "../format/heatmap.ts";
@@ -54,15 +55,7 @@ function WorkoutVerdict({ w: received }: { w: Workout }) {
       ) : w.verdict.status === "accepted" ? (
         <p>It does not count for any open milestone.</p>
       ) : null}
-      {w.verdict.reasons.length > 0 ? (
-        <ul>
-          {w.verdict.reasons.map((r) => (
-            <li key={r.code}>
-              {r.message} <span className="hint">({r.code})</span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <VerdictReasons reasons={w.verdict.reasons} />
       {w.review !== undefined ? (
         <p data-testid="review-status">{REVIEW_STATUS_TEXT[w.review.status]}</p>
       ) : w.verdict.status === "rejected" ? (
