@@ -21,16 +21,17 @@ import {
   type StackChain,
   startChainNode,
 } from "./chain.ts";
+import { createFaultControls, type FaultControls } from "./faultControls.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "./postgres.ts";
-import { sleep, treeRss } from "./processes.ts";
+import { treeRss } from "./processes.ts";
 import { type PrivateRedis, startPrivateRedis } from "./redis.ts";
-import { type ReorgResult, reorgChain } from "./reorg.ts";
 import { type RpcGate, startRpcGate } from "./rpcGate.ts";
 import { startTcpProxy, type TcpProxy } from "./tcpProxy.ts";
 
 export type { AgentReplica } from "./agents.ts";
 export { deepHealth, deepHealthy } from "./agents.ts";
 export type { ChainAdmin, KeyedAccount } from "./chain.ts";
+export type { FaultControls } from "./faultControls.ts";
 export type { ReorgResult } from "./reorg.ts";
 
 export interface LoadStackOptions {
@@ -44,21 +45,6 @@ export interface LoadStackOptions {
   agentEnv?: Record<string, string>;
   /** Close the stack and exit (130/143) on SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
-}
-
-export interface FaultControls {
-  /** The Redis proxy destroys live connections and resets new ones for `ms`. */
-  redisDown(ms: number): Promise<void>;
-  /** `pg_ctl restart -m fast` of the private instance: every agent loses its connections. */
-  postgresRestart(): Promise<void>;
-  /** `kill -9` of replica `index`'s process group; `downMs` later it starts again (same port, env); resolves on /health 200. */
-  killReplica(index: number, downMs: number): Promise<void>;
-  /** The agents' RPC proxy destroys live connections and resets new ones for `ms` (directRpcUrl stays up). */
-  rpcDown(ms: number): Promise<void>;
-  /** A reorg `depth` blocks deep (reorg.ts): the same transactions in new blocks. */
-  reorg(depth: number): Promise<ReorgResult>;
-  /** Restarts replica `index` (graceful) with its clock `ms` ahead (behind when negative); 0 restores it. */
-  skewClock(index: number, ms: number): Promise<void>;
 }
 
 export interface LoadStack {
@@ -95,8 +81,6 @@ export interface LoadStack {
 }
 
 const WEB_ORIGIN = "http://127.0.0.1:5173";
-/** How long the indexers get to read the blocks a reorg is about to replace (they poll every 500 ms). */
-const REORG_FOLLOW_MS = 1_500;
 
 function agentEnvironment(p: {
   rpcUrl: string;
@@ -143,14 +127,14 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
   // As root, PostgreSQL runs as the `postgres` user and must traverse this directory to reach its own.
   chmodSync(root, 0o711);
   const closers: { name: string; close: () => Promise<void> }[] = [];
-  let sampler: NodeJS.Timeout | undefined;
+  let stopSampler = () => {};
   let closing: Promise<void> | undefined;
   /** The dependencies being started: a close() meanwhile (Ctrl-C) waits for them, so none is left running. */
   let starting: Promise<unknown> = Promise.resolve();
 
   const close = () => {
     closing ??= (async () => {
-      if (sampler !== undefined) clearInterval(sampler);
+      stopSampler();
       await starting;
       for (const { name, close: closeOne } of closers.reverse()) {
         try {
@@ -211,14 +195,10 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
     stillWanted();
     const gate: RpcGate = await startRpcGate({ host: "127.0.0.1", port: chain.nodePort });
     closers.push({ name: "rpc gate", close: () => gate.close() });
-    const proxies: Record<"postgres" | "redis" | "rpc", TcpProxy> = {
-      postgres: await startTcpProxy({ host: "127.0.0.1", port: postgres.port }),
-      redis: await startTcpProxy({ host: "127.0.0.1", port: redis.port }),
-      rpc: await startTcpProxy({ host: "127.0.0.1", port: gate.port }),
-    };
-    for (const [name, proxy] of Object.entries(proxies)) {
-      closers.push({ name: `${name} proxy`, close: () => proxy.close() });
-    }
+    const proxies = await startProxies(
+      { postgres: postgres.port, redis: redis.port, rpc: gate.port },
+      closers,
+    );
     const proxiedRpcUrl = `http://127.0.0.1:${proxies.rpc.port}`;
     const env = {
       ...agentEnvironment({
@@ -241,7 +221,6 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
       await replica.start();
     }
 
-    const peaks: Record<string, number> = {};
     const processIds = () => {
       const roots: Record<string, number | undefined> = {
         chain: chain?.node.child.pid,
@@ -251,58 +230,9 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
       for (const replica of replicas) roots[replica.name] = replica.pid();
       return roots;
     };
-    const sample = () => {
-      for (const [name, bytes] of Object.entries(treeRss(processIds()))) {
-        peaks[name] = Math.max(peaks[name] ?? 0, bytes);
-      }
-    };
-    sample();
-    sampler = setInterval(sample, 1_000);
-    sampler.unref();
-
-    const replicaAt = (index: number) => {
-      const replica = replicas[index];
-      if (replica === undefined) throw new RangeError(`no replica ${index} (there are ${replicas.length})`);
-      return replica;
-    };
-    const outage = async (proxy: TcpProxy, name: string, ms: number) => {
-      log(`fault: ${name} down for ${ms / 1000} s`);
-      proxy.setDown(true);
-      try {
-        await sleep(ms);
-      } finally {
-        proxy.setDown(false);
-        log(`fault: ${name} back`);
-      }
-    };
-    const nodeUrl = chain.nodeUrl;
-    const faults: FaultControls = {
-      redisDown: (ms) => outage(proxies.redis, "redis", ms),
-      rpcDown: (ms) => outage(proxies.rpc, "the agents' RPC", ms),
-      async postgresRestart() {
-        log("fault: pg_ctl restart -m fast");
-        await postgres?.restart();
-        log("fault: postgres restarted");
-      },
-      async killReplica(index, downMs) {
-        const replica = replicaAt(index);
-        log(`fault: kill -9 ${replica.name} (pid ${replica.pid()}), down ${downMs / 1000} s`);
-        await replica.kill();
-        await sleep(downMs);
-        await replica.start();
-        log(`fault: ${replica.name} restarted (pid ${replica.pid()})`);
-      },
-      reorg: (depth) => {
-        log(`fault: reorg ${depth} blocks deep`);
-        return reorgChain({ nodeUrl, gate, depth, followMs: REORG_FOLLOW_MS, log });
-      },
-      async skewClock(index, ms) {
-        const replica = replicaAt(index);
-        log(`fault: ${replica.name} restarts with its clock ${ms >= 0 ? "+" : ""}${ms} ms`);
-        await replica.stop();
-        await replica.start(ms);
-      },
-    };
+    const rss = startRssSampler(processIds);
+    stopSampler = rss.stop;
+    const faults = createFaultControls({ proxies, postgres, replicas, nodeUrl: chain.nodeUrl, gate, log });
 
     log("stack: ready");
     return {
@@ -329,7 +259,7 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
       webOrigin: WEB_ORIGIN,
       faults,
       chain: chainAdmin(gate.url),
-      peakRss: () => ({ ...peaks }),
+      peakRss: rss.peaks,
       processIds,
       workDir: root,
       close,
@@ -338,6 +268,34 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
     await close();
     throw error;
   }
+}
+
+/** One fault proxy in front of each upstream port, each registered with the closers. */
+async function startProxies(
+  upstreams: Record<"postgres" | "redis" | "rpc", number>,
+  closers: { name: string; close: () => Promise<void> }[],
+): Promise<Record<"postgres" | "redis" | "rpc", TcpProxy>> {
+  const proxies: Partial<Record<"postgres" | "redis" | "rpc", TcpProxy>> = {};
+  for (const name of ["postgres", "redis", "rpc"] as const) {
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: upstreams[name] });
+    proxies[name] = proxy;
+    closers.push({ name: `${name} proxy`, close: () => proxy.close() });
+  }
+  return proxies as Record<"postgres" | "redis" | "rpc", TcpProxy>;
+}
+
+/** Samples the resident memory of each process tree every second and keeps the peaks. */
+function startRssSampler(processIds: () => Record<string, number | undefined>) {
+  const peaks: Record<string, number> = {};
+  const sample = () => {
+    for (const [name, bytes] of Object.entries(treeRss(processIds()))) {
+      peaks[name] = Math.max(peaks[name] ?? 0, bytes);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 1_000);
+  timer.unref();
+  return { peaks: () => ({ ...peaks }), stop: () => clearInterval(timer) };
 }
 
 /** Stops the Hardhat node's process group (SIGTERM, then SIGKILL for what is left). */
