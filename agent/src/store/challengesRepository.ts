@@ -3,12 +3,12 @@
  * participant (`commitmentOf`, `statusOf`, `winningsOf`), each read at `updatedBlock`. Upserts are idempotent;
  * after a reorg the indexer reads again every row updated above the common ancestor.
  */
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, or, type SQL, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import {
   type ChallengeParticipantStatus,
   challengeParticipantStatuses,
@@ -20,7 +20,6 @@ import {
   addressSchema,
   bytes32Schema,
   chainIdSchema,
-  parseInput,
   safeUintSchema,
   toAddress,
   toHex,
@@ -270,246 +269,215 @@ function toParticipant(row: typeof challengeParticipantsCache.$inferSelect): Par
   return { ...row, pool: toAddress(row.pool), participant: toAddress(row.participant) };
 }
 
+const c = challengesCache;
+const p = challengeParticipantsCache;
+
+function challengeWhere(key: z.output<typeof keySchema>) {
+  return and(eq(c.chainId, key.chainId), eq(c.pool, key.pool), eq(c.challengeId, key.challengeId));
+}
+
+function participantsOf(key: z.output<typeof keySchema>) {
+  return and(eq(p.chainId, key.chainId), eq(p.pool, key.pool), eq(p.challengeId, key.challengeId));
+}
+
+function participantWhere(key: z.output<typeof participantKeySchema>) {
+  return and(participantsOf(key), eq(p.participant, key.participant));
+}
+
+/** Keyset pagination over (challenge id, participant address). */
+function afterParticipantKey(after: { challengeId: bigint; participant: Address } | undefined) {
+  return after === undefined
+    ? undefined
+    : or(
+        gt(p.challengeId, after.challengeId),
+        and(eq(p.challengeId, after.challengeId), gt(p.participant, after.participant)),
+      );
+}
+
 export function createChallengesRepository(db: DatabaseExecutor, clock: Clock): ChallengesRepository {
-  const c = challengesCache;
-  const p = challengeParticipantsCache;
-  const challengeWhere = (key: z.output<typeof keySchema>) =>
-    and(eq(c.chainId, key.chainId), eq(c.pool, key.pool), eq(c.challengeId, key.challengeId));
-  const participantWhere = (key: z.output<typeof participantKeySchema>) =>
-    and(
-      eq(p.chainId, key.chainId),
-      eq(p.pool, key.pool),
-      eq(p.challengeId, key.challengeId),
-      eq(p.participant, key.participant),
-    );
   return {
-    upsert: async (challenge) => {
-      const input = parseInput(challengeSchema, challenge, "challenge");
-      await withDatabaseErrors("challenge upsert", async () => {
-        const { chainId: _c, pool: _p, challengeId: _i, ...rest } = input;
+    ...challengeRowMethods(db, clock),
+    ...participantRowMethods(db, clock),
+    tally: parsedMethod(tallySchema, "challenge tally", "challenge tally", (input) =>
+      tallyChallenge(db, input),
+    ),
+  };
+}
+
+/** The `challenges_cache` rows. */
+function challengeRowMethods(
+  db: DatabaseExecutor,
+  clock: Clock,
+): Pick<ChallengesRepository, "upsert" | "delete" | "get" | "list" | "listUpdatedAfter"> {
+  const listWhere = (input: z.output<typeof updatedSchema> | z.output<typeof listSchema>) =>
+    and(
+      eq(c.chainId, input.chainId),
+      eq(c.pool, input.pool),
+      "block" in input ? gt(c.updatedBlock, input.block) : undefined,
+      input.afterId === undefined ? undefined : gt(c.challengeId, input.afterId),
+    );
+  const listChallenges = async (input: z.output<typeof updatedSchema> | z.output<typeof listSchema>) => {
+    const rows = await db
+      .select()
+      .from(c)
+      .where(listWhere(input))
+      .orderBy(asc(c.challengeId))
+      .limit(input.limit);
+    return rows.map(toChallenge);
+  };
+  return {
+    upsert: parsedMethod(challengeSchema, "challenge", "challenge upsert", async (input) => {
+      const { chainId: _c, pool: _p, challengeId: _i, ...rest } = input;
+      const updatedAt = new Date(clock.now());
+      await db
+        .insert(c)
+        .values({ ...input, updatedAt })
+        .onConflictDoUpdate({ target: [c.chainId, c.pool, c.challengeId], set: { ...rest, updatedAt } });
+    }),
+    delete: parsedMethod(keySchema, "challenge key", "challenge delete", async (input) => {
+      await db.delete(p).where(participantsOf(input));
+      const rows = await db.delete(c).where(challengeWhere(input)).returning({ id: c.challengeId });
+      return rows.length > 0;
+    }),
+    get: parsedMethod(keySchema, "challenge key", "challenge lookup", async (input) =>
+      firstOrNull(await db.select().from(c).where(challengeWhere(input)).limit(1), toChallenge),
+    ),
+    list: parsedMethod(listSchema, "challenge list", "challenge list", listChallenges),
+    listUpdatedAfter: parsedMethod(updatedSchema, "challenge list", "challenge list", listChallenges),
+  };
+}
+
+/** The `challenge_participants_cache` rows. */
+function participantRowMethods(
+  db: DatabaseExecutor,
+  clock: Clock,
+): Omit<ChallengesRepository, "upsert" | "delete" | "get" | "list" | "listUpdatedAfter" | "tally"> {
+  const what = "challenge participant list";
+  const selectParticipants = async (where: SQL | undefined, order: SQL[], limit: number) => {
+    const rows = await db
+      .select()
+      .from(p)
+      .where(where)
+      .orderBy(...order)
+      .limit(limit);
+    return rows.map(toParticipant);
+  };
+  const byChallengeThenAddress = [asc(p.challengeId), asc(p.participant)];
+  return {
+    upsertParticipant: parsedMethod(
+      participantSchema,
+      "challenge participant",
+      "challenge participant upsert",
+      async (input) => {
         const updatedAt = new Date(clock.now());
-        await db
-          .insert(c)
-          .values({ ...input, updatedAt })
-          .onConflictDoUpdate({ target: [c.chainId, c.pool, c.challengeId], set: { ...rest, updatedAt } });
-      });
-    },
-    delete: async (key) => {
-      const input = parseInput(keySchema, key, "challenge key");
-      return withDatabaseErrors("challenge delete", async () => {
-        await db
-          .delete(p)
-          .where(
-            and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.challengeId, input.challengeId)),
-          );
-        const rows = await db.delete(c).where(challengeWhere(input)).returning({ id: c.challengeId });
-        return rows.length > 0;
-      });
-    },
-    get: async (key) => {
-      const input = parseInput(keySchema, key, "challenge key");
-      return withDatabaseErrors("challenge lookup", async () => {
-        const rows = await db.select().from(c).where(challengeWhere(input)).limit(1);
-        return rows[0] === undefined ? null : toChallenge(rows[0]);
-      });
-    },
-    list: async (query) => {
-      const input = parseInput(listSchema, query, "challenge list");
-      return withDatabaseErrors("challenge list", async () => {
-        const rows = await db
-          .select()
-          .from(c)
-          .where(
-            and(
-              eq(c.chainId, input.chainId),
-              eq(c.pool, input.pool),
-              input.afterId === undefined ? undefined : gt(c.challengeId, input.afterId),
-            ),
-          )
-          .orderBy(asc(c.challengeId))
-          .limit(input.limit);
-        return rows.map(toChallenge);
-      });
-    },
-    listUpdatedAfter: async (query) => {
-      const input = parseInput(updatedSchema, query, "challenge list");
-      return withDatabaseErrors("challenge list", async () => {
-        const rows = await db
-          .select()
-          .from(c)
-          .where(
-            and(
-              eq(c.chainId, input.chainId),
-              eq(c.pool, input.pool),
-              gt(c.updatedBlock, input.block),
-              input.afterId === undefined ? undefined : gt(c.challengeId, input.afterId),
-            ),
-          )
-          .orderBy(asc(c.challengeId))
-          .limit(input.limit);
-        return rows.map(toChallenge);
-      });
-    },
-    upsertParticipant: async (participant) => {
-      const input = parseInput(participantSchema, participant, "challenge participant");
-      await withDatabaseErrors("challenge participant upsert", async () => {
-        const updatedAt = new Date(clock.now());
+        const { commitmentId, status, winnings, updatedBlock } = input;
         await db
           .insert(p)
           .values({ ...input, updatedAt })
           .onConflictDoUpdate({
             target: [p.chainId, p.pool, p.challengeId, p.participant],
-            set: {
-              commitmentId: input.commitmentId,
-              status: input.status,
-              winnings: input.winnings,
-              updatedBlock: input.updatedBlock,
-              updatedAt,
-            },
+            set: { commitmentId, status, winnings, updatedBlock, updatedAt },
           });
-      });
-    },
-    deleteParticipant: async (key) => {
-      const input = parseInput(participantKeySchema, key, "challenge participant key");
-      return withDatabaseErrors("challenge participant delete", async () => {
+      },
+    ),
+    deleteParticipant: parsedMethod(
+      participantKeySchema,
+      "challenge participant key",
+      "challenge participant delete",
+      async (input) => {
         const rows = await db.delete(p).where(participantWhere(input)).returning({ id: p.challengeId });
         return rows.length > 0;
-      });
-    },
-    getParticipant: async (key) => {
-      const input = parseInput(participantKeySchema, key, "challenge participant key");
-      return withDatabaseErrors("challenge participant lookup", async () => {
-        const rows = await db.select().from(p).where(participantWhere(input)).limit(1);
-        return rows[0] === undefined ? null : toParticipant(rows[0]);
-      });
-    },
-    listParticipants: async (query) => {
-      const input = parseInput(participantsSchema, query, "challenge participant list");
-      return withDatabaseErrors("challenge participant list", async () => {
-        const rows = await db
-          .select()
-          .from(p)
-          .where(
-            and(
-              eq(p.chainId, input.chainId),
-              eq(p.pool, input.pool),
-              eq(p.challengeId, input.challengeId),
-              input.afterParticipant === undefined ? undefined : gt(p.participant, input.afterParticipant),
-            ),
-          )
-          .orderBy(asc(p.participant))
-          .limit(input.limit);
-        return rows.map(toParticipant);
-      });
-    },
-    listByParticipant: async (query) => {
-      const input = parseInput(byParticipantSchema, query, "challenge participant list");
-      return withDatabaseErrors("challenge participant list", async () => {
-        const rows = await db
-          .select()
-          .from(p)
-          .where(
-            and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.participant, input.participant)),
-          )
-          .orderBy(asc(p.challengeId))
-          .limit(input.limit);
-        return rows.map(toParticipant);
-      });
-    },
-    tally: async (query) => {
-      const input = parseInput(tallySchema, query, "challenge tally");
-      return withDatabaseErrors("challenge tally", async () => {
-        const m = commitmentsCache;
-        const states = m.milestoneStates;
-        const joined = sql`${p.status} = 'joined'`;
-        const lost = sql`coalesce(${states} @> '["Slashed"]'::jsonb or ${states} @> '["Refunded"]'::jsonb, false)`;
-        const behind = sql`exists (select 1 from jsonb_array_elements_text(${states}) with ordinality as e(state, n)
-          where e.n <= ${input.endedMilestones} and e.state <> 'Released')`;
-        const slashedBeforeLast = sql`(select count(*) from jsonb_array_elements_text(${states}) with ordinality as e(state, n)
-          where e.n < jsonb_array_length(${states}) and e.state = 'Slashed')`;
-        const lastSlashed = sql`${states} ->> (jsonb_array_length(${states}) - 1) = 'Slashed'`;
-        const [row] = await db
-          .select({
-            participants: sql<number>`count(*)::int`,
-            finished: sql<number>`(count(*) filter (where ${p.status} in ('finished', 'claimed')))::int`,
-            out: sql<number>`(count(*) filter (where ${p.status} = 'out' or (${joined} and ${lost})))::int`,
-            behind: sql<number>`(count(*) filter (where ${joined} and not ${lost} and ${behind}))::int`,
-            unsettledSlashed: sql<number>`coalesce(sum(${slashedBeforeLast}) filter (where ${joined}), 0)::int`,
-            unsettledSlashedLast: sql<number>`(count(*) filter (where ${joined} and ${lastSlashed}))::int`,
-          })
-          .from(p)
-          .leftJoin(
-            m,
-            and(eq(m.chainId, p.chainId), eq(m.vault, input.vault), eq(m.commitmentId, p.commitmentId)),
-          )
-          .where(
-            and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.challengeId, input.challengeId)),
-          );
-        const count = (value: unknown) => Number(value ?? 0);
-        const participants = count(row?.participants);
-        const finished = count(row?.finished);
-        const out = count(row?.out);
-        const behindCount = count(row?.behind);
-        return {
-          participants,
-          onTrack: participants - finished - out - behindCount,
-          behind: behindCount,
-          finished,
-          out,
-          unsettledSlashed: count(row?.unsettledSlashed),
-          unsettledSlashedLast: count(row?.unsettledSlashedLast),
-        };
-      });
-    },
-    listJoined: async (query) => {
-      const input = parseInput(joinedSchema, query, "challenge participant list");
-      return withDatabaseErrors("challenge participant list", async () => {
-        const after = input.after;
-        const rows = await db
-          .select()
-          .from(p)
-          .where(
-            and(
-              eq(p.chainId, input.chainId),
-              eq(p.pool, input.pool),
-              eq(p.status, "joined"),
-              after === undefined
-                ? undefined
-                : or(
-                    gt(p.challengeId, after.challengeId),
-                    and(eq(p.challengeId, after.challengeId), gt(p.participant, after.participant)),
-                  ),
-            ),
-          )
-          .orderBy(asc(p.challengeId), asc(p.participant))
-          .limit(input.limit);
-        return rows.map(toParticipant);
-      });
-    },
-    listParticipantsUpdatedAfter: async (query) => {
-      const input = parseInput(participantsUpdatedSchema, query, "challenge participant list");
-      return withDatabaseErrors("challenge participant list", async () => {
-        const after = input.after;
-        const rows = await db
-          .select()
-          .from(p)
-          .where(
-            and(
-              eq(p.chainId, input.chainId),
-              eq(p.pool, input.pool),
-              gt(p.updatedBlock, input.block),
-              after === undefined
-                ? undefined
-                : or(
-                    gt(p.challengeId, after.challengeId),
-                    and(eq(p.challengeId, after.challengeId), gt(p.participant, after.participant)),
-                  ),
-            ),
-          )
-          .orderBy(asc(p.challengeId), asc(p.participant))
-          .limit(input.limit);
-        return rows.map(toParticipant);
-      });
-    },
+      },
+    ),
+    getParticipant: parsedMethod(
+      participantKeySchema,
+      "challenge participant key",
+      "challenge participant lookup",
+      async (input) =>
+        firstOrNull(await db.select().from(p).where(participantWhere(input)).limit(1), toParticipant),
+    ),
+    listParticipants: parsedMethod(participantsSchema, what, what, (input) =>
+      selectParticipants(
+        and(
+          participantsOf(input),
+          input.afterParticipant === undefined ? undefined : gt(p.participant, input.afterParticipant),
+        ),
+        [asc(p.participant)],
+        input.limit,
+      ),
+    ),
+    listByParticipant: parsedMethod(byParticipantSchema, what, what, (input) =>
+      selectParticipants(
+        and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.participant, input.participant)),
+        [asc(p.challengeId)],
+        input.limit,
+      ),
+    ),
+    listJoined: parsedMethod(joinedSchema, what, what, (input) =>
+      selectParticipants(
+        and(
+          eq(p.chainId, input.chainId),
+          eq(p.pool, input.pool),
+          eq(p.status, "joined"),
+          afterParticipantKey(input.after),
+        ),
+        byChallengeThenAddress,
+        input.limit,
+      ),
+    ),
+    listParticipantsUpdatedAfter: parsedMethod(participantsUpdatedSchema, what, what, (input) =>
+      selectParticipants(
+        and(
+          eq(p.chainId, input.chainId),
+          eq(p.pool, input.pool),
+          gt(p.updatedBlock, input.block),
+          afterParticipantKey(input.after),
+        ),
+        byChallengeThenAddress,
+        input.limit,
+      ),
+    ),
+  };
+}
+
+/** `ChallengeTally` in one query (see its comment). */
+async function tallyChallenge(
+  db: DatabaseExecutor,
+  input: z.output<typeof tallySchema>,
+): Promise<ChallengeTally> {
+  const m = commitmentsCache;
+  const states = m.milestoneStates;
+  const joined = sql`${p.status} = 'joined'`;
+  const lost = sql`coalesce(${states} @> '["Slashed"]'::jsonb or ${states} @> '["Refunded"]'::jsonb, false)`;
+  const behind = sql`exists (select 1 from jsonb_array_elements_text(${states}) with ordinality as e(state, n)
+    where e.n <= ${input.endedMilestones} and e.state <> 'Released')`;
+  const slashedBeforeLast = sql`(select count(*) from jsonb_array_elements_text(${states}) with ordinality as e(state, n)
+    where e.n < jsonb_array_length(${states}) and e.state = 'Slashed')`;
+  const lastSlashed = sql`${states} ->> (jsonb_array_length(${states}) - 1) = 'Slashed'`;
+  const [row] = await db
+    .select({
+      participants: sql<number>`count(*)::int`,
+      finished: sql<number>`(count(*) filter (where ${p.status} in ('finished', 'claimed')))::int`,
+      out: sql<number>`(count(*) filter (where ${p.status} = 'out' or (${joined} and ${lost})))::int`,
+      behind: sql<number>`(count(*) filter (where ${joined} and not ${lost} and ${behind}))::int`,
+      unsettledSlashed: sql<number>`coalesce(sum(${slashedBeforeLast}) filter (where ${joined}), 0)::int`,
+      unsettledSlashedLast: sql<number>`(count(*) filter (where ${joined} and ${lastSlashed}))::int`,
+    })
+    .from(p)
+    .leftJoin(m, and(eq(m.chainId, p.chainId), eq(m.vault, input.vault), eq(m.commitmentId, p.commitmentId)))
+    .where(participantsOf(input));
+  const count = (value: unknown) => Number(value ?? 0);
+  const participants = count(row?.participants);
+  const finished = count(row?.finished);
+  const out = count(row?.out);
+  const behindCount = count(row?.behind);
+  return {
+    participants,
+    onTrack: participants - finished - out - behindCount,
+    behind: behindCount,
+    finished,
+    out,
+    unsettledSlashed: count(row?.unsettledSlashed),
+    unsettledSlashedLast: count(row?.unsettledSlashedLast),
   };
 }

@@ -11,8 +11,9 @@ import type { Clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { purgeInBatches } from "./repositoryMethods.ts";
 import { type IdempotencyState, idempotencyKeys } from "./schema.ts";
-import { addressSchema, boundedLimit, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
 
 export const PURGE_BATCH_DEFAULT = 500;
 export const PURGE_BATCH_MAX = 10_000;
@@ -204,21 +205,13 @@ export function createIdempotencyKeysRepository(
       });
     },
 
-    purgeExpired: async (parameters = {}) => {
-      const limit = boundedLimit(parameters.limit, { fallback: PURGE_BATCH_DEFAULT, max: PURGE_BATCH_MAX });
-      return withDatabaseErrors("idempotency purge", async () => {
-        const now = new Date(clock.now());
-        const batch = db
-          .select({ owner: idempotencyKeys.owner, key: idempotencyKeys.key })
-          .from(idempotencyKeys)
-          .where(lte(idempotencyKeys.expiresAt, now))
-          .limit(limit);
-        const rows = await db
-          .delete(idempotencyKeys)
-          .where(sql`(${idempotencyKeys.owner}, ${idempotencyKeys.key}) in (${batch})`)
-          .returning({ key: idempotencyKeys.key });
-        return rows.length;
-      });
-    },
+    purgeExpired: purgeInBatches({
+      db,
+      table: idempotencyKeys,
+      key: [idempotencyKeys.owner, idempotencyKeys.key],
+      expired: () => lte(idempotencyKeys.expiresAt, new Date(clock.now())),
+      operation: "idempotency purge",
+      bounds: { fallback: PURGE_BATCH_DEFAULT, max: PURGE_BATCH_MAX },
+    }),
   };
 }

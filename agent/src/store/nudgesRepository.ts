@@ -3,14 +3,15 @@
  * exists (then null: the intervention was already sent on that channel), so two replicas can never deliver
  * one intervention twice. The in-app feed is the owner's delivered `inApp` nudges, newest first.
  */
-import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, notLike, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, notLike } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import { ValidationError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { advisoryTransactionLock, firstOrNull } from "./repositoryMethods.ts";
 import { type NudgeChannelKind, type NudgeStatus, nudgeChannels, nudges } from "./schema.ts";
+import { timeKeyset } from "./timeKeyset.ts";
 import { addressSchema, boundedLimit, dateSchema, parseInput, toAddress } from "./values.ts";
 
 export const NUDGES_PAGE_DEFAULT = 20;
@@ -100,25 +101,27 @@ const outcomeSchema = z.object({
   lastError: z.string().max(2000).nullable(),
 });
 
-const cursorSchema = z.object({ dueAt: z.iso.datetime(), id: uuidSchema });
-
 type NudgeRow = typeof nudges.$inferSelect;
 
 function toRecord(row: NudgeRow): NudgeRecord {
   return { ...row, owner: toAddress(row.owner) };
 }
 
-function decodeCursor(cursor: string): { dueAt: string; id: string } {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-  } catch (error) {
-    throw new ValidationError({ code: "invalid_cursor", message: "Invalid page cursor.", cause: error });
-  }
-}
+const pages = timeKeyset<NudgeRow>({
+  field: "dueAt",
+  at: nudges.dueAt,
+  id: nudges.id,
+  order: "desc",
+  timeOf: (row) => row.dueAt,
+});
 
-function encodeCursor(row: NudgeRow): string {
-  return Buffer.from(JSON.stringify({ dueAt: row.dueAt.toISOString(), id: row.id })).toString("base64url");
-}
+const ownersSinceSchema = z.object({ owners: z.array(addressSchema).max(1000), since: dateSchema });
+const nudgeKeySchema = z.object({
+  owner: addressSchema,
+  channel: z.enum(nudgeChannels),
+  dedupeKey: keySchema,
+});
+const ownerBetweenSchema = z.object({ owner: addressSchema, from: dateSchema, to: dateSchema });
 
 export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): NudgesRepository {
   return {
@@ -131,16 +134,12 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .values({ ...input, attempts: 0, lastError: null, createdAt: now, updatedAt: now })
           .onConflictDoNothing({ target: [nudges.owner, nudges.channel, nudges.dedupeKey] })
           .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 
     coachInterventionsSince: async (owners, since) => {
-      const input = parseInput(
-        z.object({ owners: z.array(addressSchema).max(1000), since: dateSchema }),
-        { owners, since },
-        "nudge owners",
-      );
+      const input = parseInput(ownersSinceSchema, { owners, since }, "nudge owners");
       if (input.owners.length === 0) return [];
       return withDatabaseErrors("nudge lookup", async () => {
         const rows = await db
@@ -159,33 +158,19 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
     },
 
     find: async (owner, channel, dedupeKey) => {
-      const input = parseInput(
-        z.object({ owner: addressSchema, channel: z.enum(nudgeChannels), dedupeKey: keySchema }),
-        { owner, channel, dedupeKey },
-        "nudge key",
-      );
+      const input = parseInput(nudgeKeySchema, { owner, channel, dedupeKey }, "nudge key");
       return withDatabaseErrors("nudge lookup", async () => {
-        const rows = await db
-          .select()
-          .from(nudges)
-          .where(
-            and(
-              eq(nudges.owner, input.owner),
-              eq(nudges.channel, input.channel),
-              eq(nudges.dedupeKey, input.dedupeKey),
-            ),
-          )
-          .limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        const where = and(
+          eq(nudges.owner, input.owner),
+          eq(nudges.channel, input.channel),
+          eq(nudges.dedupeKey, input.dedupeKey),
+        );
+        return firstOrNull(await db.select().from(nudges).where(where).limit(1), toRecord);
       });
     },
 
     interventionKeysBetween: async (owner, from, to) => {
-      const input = parseInput(
-        z.object({ owner: addressSchema, from: dateSchema, to: dateSchema }),
-        { owner, from, to },
-        "nudge count query",
-      );
+      const input = parseInput(ownerBetweenSchema, { owner, from, to }, "nudge count query");
       return withDatabaseErrors("nudge count", async () => {
         const rows = await db
           .selectDistinct({ key: nudges.dedupeKey })
@@ -242,14 +227,14 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .set({ status: "pending", updatedAt: new Date(clock.now()) })
           .where(and(eq(nudges.id, nudgeId), eq(nudges.status, "scheduled")))
           .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 
     listFeed: async (owner, parameters = {}) => {
       const value = parseInput(addressSchema, owner, "owner");
       const limit = boundedLimit(parameters.limit, { fallback: NUDGES_PAGE_DEFAULT, max: NUDGES_PAGE_MAX });
-      const after = parameters.cursor === undefined ? undefined : decodeCursor(parameters.cursor);
+      const after = pages.decode(parameters.cursor);
       return withDatabaseErrors("nudge feed", async () => {
         const rows = await db
           .select()
@@ -259,19 +244,12 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
               eq(nudges.owner, value),
               eq(nudges.channel, "inApp"),
               eq(nudges.status, "delivered"),
-              after === undefined
-                ? undefined
-                : sql`(${nudges.dueAt}, ${nudges.id}) < (${after.dueAt}::timestamptz, ${after.id}::uuid)`,
+              pages.after(after),
             ),
           )
           .orderBy(desc(nudges.dueAt), desc(nudges.id))
           .limit(limit + 1);
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toRecord),
-          nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null,
-        };
+        return pages.page(rows, limit, toRecord);
       });
     },
 
@@ -289,11 +267,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
       });
     },
 
-    lockOwner: async (owner) => {
-      const value = parseInput(addressSchema, owner, "owner");
-      await withDatabaseErrors("nudge owner lock", async () => {
-        await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`nudges:${value}`}))`);
-      });
-    },
+    lockOwner: async (owner) =>
+      advisoryTransactionLock(db, `nudges:${parseInput(addressSchema, owner, "owner")}`, "nudge owner lock"),
   };
 }

@@ -13,6 +13,7 @@ import { Secret } from "../configValues.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { providerAccounts, workouts } from "./schema.ts";
 import { addressSchema, boundedLimit, dateSchema, parseInput, toAddress } from "./values.ts";
 
@@ -163,170 +164,61 @@ function linkConflict(kind: "athlete" | "owner", provider: string): ConflictErro
       });
 }
 
+const byAthleteKey = (provider: string, athleteId: string) =>
+  and(eq(providerAccounts.provider, provider), eq(providerAccounts.athleteId, athleteId));
+const byOwnerKey = (provider: string, owner: string) =>
+  and(eq(providerAccounts.provider, provider), eq(providerAccounts.owner, owner));
+
 export function createProviderAccountsRepository(
   db: DatabaseExecutor,
   clock: Clock,
 ): ProviderAccountsRepository {
-  const selectOne = async (where: ReturnType<typeof and>): Promise<ProviderAccountRecord | null> => {
-    const rows = await db.select().from(providerAccounts).where(where).limit(1);
-    return rows[0] === undefined ? null : toRecord(rows[0]);
-  };
+  const selectOne = async (where: ReturnType<typeof and>): Promise<ProviderAccountRecord | null> =>
+    firstOrNull(await db.select().from(providerAccounts).where(where).limit(1), toRecord);
 
   return {
-    link: async (parameters) => {
-      const input = parseInput(linkSchema, parameters, "provider account");
-      try {
-        return await withDatabaseErrors("provider account link", () =>
-          db.transaction(async (tx) => {
-            const now = new Date(clock.now());
-            const byAthlete = await tx
-              .select()
-              .from(providerAccounts)
-              .where(
-                and(
-                  eq(providerAccounts.provider, input.provider),
-                  eq(providerAccounts.athleteId, input.athleteId),
-                ),
-              )
-              .for("update");
-            const athleteRow = byAthlete[0];
-            if (athleteRow !== undefined && athleteRow.owner !== input.owner) {
-              throw linkConflict("athlete", input.provider);
-            }
-            if (athleteRow === undefined) {
-              const byOwner = await tx
-                .select()
-                .from(providerAccounts)
-                .where(
-                  and(eq(providerAccounts.provider, input.provider), eq(providerAccounts.owner, input.owner)),
-                )
-                .for("update");
-              const ownerRow = byOwner[0];
-              if (ownerRow !== undefined) {
-                if (ownerRow.revokedAt === null) throw linkConflict("owner", input.provider);
-                await tx
-                  .delete(providerAccounts)
-                  .where(
-                    and(
-                      eq(providerAccounts.provider, ownerRow.provider),
-                      eq(providerAccounts.athleteId, ownerRow.athleteId),
-                    ),
-                  );
-              }
-            }
-            const rows = await tx
-              .insert(providerAccounts)
-              .values({
-                provider: input.provider,
-                athleteId: input.athleteId,
-                owner: input.owner,
-                accessToken: input.accessToken,
-                refreshToken: input.refreshToken,
-                expiresAt: input.expiresAt,
-                scope: input.scope ?? null,
-                syncedUntil: null,
-                revokedAt: null,
-                createdAt: now,
-                updatedAt: now,
-              })
-              .onConflictDoUpdate({
-                target: [providerAccounts.provider, providerAccounts.athleteId],
-                set: {
-                  accessToken: input.accessToken,
-                  refreshToken: input.refreshToken,
-                  expiresAt: input.expiresAt,
-                  scope: input.scope ?? null,
-                  revokedAt: null,
-                  updatedAt: now,
-                },
-                // Only the same wallet's link is refreshed; a concurrent link by another wallet stays.
-                setWhere: eq(providerAccounts.owner, input.owner),
-              })
-              .returning();
-            if (rows[0] === undefined) throw linkConflict("athlete", input.provider);
-            return toRecord(rows[0]);
-          }),
-        );
-      } catch (error) {
-        // A concurrent link that slipped between the checks and the insert hits a unique index instead.
-        if (error instanceof ConflictError && error.details.table === "provider_accounts") {
-          throw linkConflict(
-            error.details.constraint === "provider_accounts_owner_key" ? "owner" : "athlete",
-            input.provider,
-          );
-        }
-        throw error;
-      }
-    },
+    link: async (parameters) =>
+      linkAccount(db, clock, parseInput(linkSchema, parameters, "provider account")),
 
-    getByAthlete: async (parameters) => {
-      const key = parseInput(athleteKeySchema, parameters, "provider account key");
-      return withDatabaseErrors("provider account lookup", () =>
-        selectOne(
-          and(eq(providerAccounts.provider, key.provider), eq(providerAccounts.athleteId, key.athleteId)),
-        ),
-      );
-    },
+    getByAthlete: parsedMethod(athleteKeySchema, "provider account key", "provider account lookup", (key) =>
+      selectOne(byAthleteKey(key.provider, key.athleteId)),
+    ),
 
-    getByOwner: async (parameters) => {
-      const key = parseInput(ownerKeySchema, parameters, "provider account key");
-      return withDatabaseErrors("provider account lookup", () =>
-        selectOne(and(eq(providerAccounts.provider, key.provider), eq(providerAccounts.owner, key.owner))),
-      );
-    },
+    getByOwner: parsedMethod(ownerKeySchema, "provider account key", "provider account lookup", (key) =>
+      selectOne(byOwnerKey(key.provider, key.owner)),
+    ),
 
-    updateTokens: async (parameters) => {
-      const input = parseInput(tokensSchema, parameters, "provider tokens");
-      return withDatabaseErrors("provider token update", async () => {
-        const rows = await db
-          .update(providerAccounts)
-          .set({
-            accessToken: input.accessToken,
-            refreshToken: input.refreshToken,
-            expiresAt: input.expiresAt,
-            updatedAt: new Date(clock.now()),
-          })
-          .where(
-            and(
-              eq(providerAccounts.provider, input.provider),
-              eq(providerAccounts.athleteId, input.athleteId),
-              isNull(providerAccounts.revokedAt),
-            ),
-          )
-          .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
-    },
+    updateTokens: parsedMethod(tokensSchema, "provider tokens", "provider token update", async (input) => {
+      const { accessToken, refreshToken, expiresAt } = input;
+      const rows = await db
+        .update(providerAccounts)
+        .set({ accessToken, refreshToken, expiresAt, updatedAt: new Date(clock.now()) })
+        .where(and(byAthleteKey(input.provider, input.athleteId), isNull(providerAccounts.revokedAt)))
+        .returning();
+      return firstOrNull(rows, toRecord);
+    }),
 
-    markRevoked: async (parameters) => {
-      const key = parseInput(athleteKeySchema, parameters, "provider account key");
-      return withDatabaseErrors("provider account revocation", async () => {
+    markRevoked: parsedMethod(
+      athleteKeySchema,
+      "provider account key",
+      "provider account revocation",
+      async (key) => {
         const now = new Date(clock.now());
         const rows = await db
           .update(providerAccounts)
           .set({ accessToken: "", refreshToken: "", expiresAt: now, revokedAt: now, updatedAt: now })
-          .where(
-            and(
-              eq(providerAccounts.provider, key.provider),
-              eq(providerAccounts.athleteId, key.athleteId),
-              isNull(providerAccounts.revokedAt),
-            ),
-          )
+          .where(and(byAthleteKey(key.provider, key.athleteId), isNull(providerAccounts.revokedAt)))
           .returning({ athleteId: providerAccounts.athleteId });
         return rows.length === 1;
-      });
-    },
+      },
+    ),
 
-    remove: async (parameters) => {
-      const key = parseInput(ownerKeySchema, parameters, "provider account key");
-      return withDatabaseErrors("provider account removal", async () => {
-        const rows = await db
-          .delete(providerAccounts)
-          .where(and(eq(providerAccounts.provider, key.provider), eq(providerAccounts.owner, key.owner)))
-          .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
-    },
+    remove: parsedMethod(ownerKeySchema, "provider account key", "provider account removal", async (key) =>
+      firstOrNull(
+        await db.delete(providerAccounts).where(byOwnerKey(key.provider, key.owner)).returning(),
+        toRecord,
+      ),
+    ),
 
     listActive: async (parameters) => {
       const input = parseInput(
@@ -354,13 +246,11 @@ export function createProviderAccountsRepository(
       });
     },
 
-    advanceSyncedUntil: async (parameters) => {
-      const input = parseInput(
-        athleteKeySchema.extend({ syncedUntil: dateSchema }),
-        parameters,
-        "provider sync position",
-      );
-      return withDatabaseErrors("provider sync update", async () => {
+    advanceSyncedUntil: parsedMethod(
+      athleteKeySchema.extend({ syncedUntil: dateSchema }),
+      "provider sync position",
+      "provider sync update",
+      async (input) => {
         const at = input.syncedUntil.toISOString();
         const rows = await db
           .update(providerAccounts)
@@ -368,27 +258,14 @@ export function createProviderAccountsRepository(
             syncedUntil: sql`greatest(coalesce(${providerAccounts.syncedUntil}, ${at}::timestamptz), ${at}::timestamptz)`,
             updatedAt: new Date(clock.now()),
           })
-          .where(
-            and(
-              eq(providerAccounts.provider, input.provider),
-              eq(providerAccounts.athleteId, input.athleteId),
-            ),
-          )
+          .where(byAthleteKey(input.provider, input.athleteId))
           .returning({ athleteId: providerAccounts.athleteId });
         return rows.length === 1;
-      });
-    },
+      },
+    ),
 
     storedActivityIds: async (parameters) => {
-      const input = parseInput(
-        z.object({
-          provider: providerSchema,
-          owner: addressSchema,
-          activityIds: z.array(z.string().min(1).max(256)).max(500),
-        }),
-        parameters,
-        "provider activity ids",
-      );
+      const input = parseInput(storedActivitySchema, parameters, "provider activity ids");
       if (input.activityIds.length === 0) return new Set();
       return withDatabaseErrors("provider activity lookup", async () => {
         const rows = await db
@@ -405,4 +282,84 @@ export function createProviderAccountsRepository(
       });
     },
   };
+}
+
+const storedActivitySchema = z.object({
+  provider: providerSchema,
+  owner: addressSchema,
+  activityIds: z.array(z.string().min(1).max(256)).max(500),
+});
+
+/**
+ * `link` in one transaction: the athlete's row locked first (another wallet's → conflict), else this wallet's
+ * row for the provider (a live one → conflict; a revoked one is replaced), then the upsert.
+ */
+async function linkAccount(
+  db: DatabaseExecutor,
+  clock: Clock,
+  input: z.output<typeof linkSchema>,
+): Promise<ProviderAccountRecord> {
+  try {
+    return await withDatabaseErrors("provider account link", () =>
+      db.transaction(async (tx) => {
+        const now = new Date(clock.now());
+        const [athleteRow] = await tx
+          .select()
+          .from(providerAccounts)
+          .where(byAthleteKey(input.provider, input.athleteId))
+          .for("update");
+        if (athleteRow !== undefined && athleteRow.owner !== input.owner) {
+          throw linkConflict("athlete", input.provider);
+        }
+        if (athleteRow === undefined) {
+          const [ownerRow] = await tx
+            .select()
+            .from(providerAccounts)
+            .where(byOwnerKey(input.provider, input.owner))
+            .for("update");
+          if (ownerRow !== undefined) {
+            if (ownerRow.revokedAt === null) throw linkConflict("owner", input.provider);
+            await tx.delete(providerAccounts).where(byAthleteKey(ownerRow.provider, ownerRow.athleteId));
+          }
+        }
+        const tokens = {
+          accessToken: input.accessToken,
+          refreshToken: input.refreshToken,
+          expiresAt: input.expiresAt,
+          scope: input.scope ?? null,
+          revokedAt: null,
+          updatedAt: now,
+        };
+        const rows = await tx
+          .insert(providerAccounts)
+          .values({
+            provider: input.provider,
+            athleteId: input.athleteId,
+            owner: input.owner,
+            ...tokens,
+            syncedUntil: null,
+            createdAt: now,
+          })
+          .onConflictDoUpdate({
+            target: [providerAccounts.provider, providerAccounts.athleteId],
+            set: tokens,
+            // Only the same wallet's link is refreshed; a concurrent link by another wallet stays.
+            setWhere: eq(providerAccounts.owner, input.owner),
+          })
+          .returning();
+        const linked = firstOrNull(rows, toRecord);
+        if (linked === null) throw linkConflict("athlete", input.provider);
+        return linked;
+      }),
+    );
+  } catch (error) {
+    // A concurrent link that slipped between the checks and the insert hits a unique index instead.
+    if (error instanceof ConflictError && error.details.table === "provider_accounts") {
+      throw linkConflict(
+        error.details.constraint === "provider_accounts_owner_key" ? "owner" : "athlete",
+        input.provider,
+      );
+    }
+    throw error;
+  }
 }

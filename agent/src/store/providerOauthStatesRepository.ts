@@ -4,14 +4,15 @@
  * so two concurrent callbacks with the same state cannot both get it) and reports it only while unexpired.
  * A state is usable strictly before `expiresAt`.
  */
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, lte } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { purgeInBatches } from "./repositoryMethods.ts";
 import { providerOauthStates } from "./schema.ts";
-import { addressSchema, boundedLimit, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
 
 export interface ProviderOauthStateRecord {
   state: string;
@@ -111,20 +112,12 @@ export function createProviderOauthStatesRepository(
       });
     },
 
-    purgeExpired: async (parameters = {}) => {
-      const limit = boundedLimit(parameters.limit, { fallback: 500, max: 10_000 });
-      return withDatabaseErrors("oauth state purge", async () => {
-        const batch = db
-          .select({ state: providerOauthStates.state })
-          .from(providerOauthStates)
-          .where(lte(providerOauthStates.expiresAt, new Date(clock.now())))
-          .limit(limit);
-        const rows = await db
-          .delete(providerOauthStates)
-          .where(sql`${providerOauthStates.state} in (${batch})`)
-          .returning({ state: providerOauthStates.state });
-        return rows.length;
-      });
-    },
+    purgeExpired: purgeInBatches({
+      db,
+      table: providerOauthStates,
+      key: [providerOauthStates.state],
+      expired: () => lte(providerOauthStates.expiresAt, new Date(clock.now())),
+      operation: "oauth state purge",
+    }),
   };
 }

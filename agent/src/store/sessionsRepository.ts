@@ -8,8 +8,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { purgeInBatches } from "./repositoryMethods.ts";
 import { sessions } from "./schema.ts";
-import { addressSchema, boundedLimit, chainIdSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, chainIdSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
 
 export interface CreateSessionParameters {
   id: string;
@@ -91,20 +92,12 @@ export function createSessionsRepository(db: DatabaseExecutor, clock: Clock): Se
       });
     },
 
-    purgeExpired: async (parameters = {}) => {
-      const limit = boundedLimit(parameters.limit, { fallback: 500, max: 10_000 });
-      return withDatabaseErrors("session purge", async () => {
-        const batch = db
-          .select({ id: sessions.id })
-          .from(sessions)
-          .where(lte(sessions.expiresAt, new Date(clock.now())))
-          .limit(limit);
-        const rows = await db
-          .delete(sessions)
-          .where(sql`${sessions.id} in (${batch})`)
-          .returning({ id: sessions.id });
-        return rows.length;
-      });
-    },
+    purgeExpired: purgeInBatches({
+      db,
+      table: sessions,
+      key: [sessions.id],
+      expired: () => lte(sessions.expiresAt, new Date(clock.now())),
+      operation: "session purge",
+    }),
   };
 }

@@ -8,8 +8,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { purgeInBatches } from "./repositoryMethods.ts";
 import { siweNonces } from "./schema.ts";
-import { boundedLimit, parseInput, ttlMsSchema } from "./values.ts";
+import { parseInput, ttlMsSchema } from "./values.ts";
 
 export interface SiweNonceRecord {
   nonce: string;
@@ -75,20 +76,12 @@ export function createSiweNoncesRepository(db: DatabaseExecutor, clock: Clock): 
       });
     },
 
-    purgeExpired: async (parameters = {}) => {
-      const limit = boundedLimit(parameters.limit, { fallback: 500, max: 10_000 });
-      return withDatabaseErrors("nonce purge", async () => {
-        const batch = db
-          .select({ nonce: siweNonces.nonce })
-          .from(siweNonces)
-          .where(or(isNotNull(siweNonces.usedAt), lte(siweNonces.expiresAt, new Date(clock.now()))))
-          .limit(limit);
-        const rows = await db
-          .delete(siweNonces)
-          .where(sql`${siweNonces.nonce} in (${batch})`)
-          .returning({ nonce: siweNonces.nonce });
-        return rows.length;
-      });
-    },
+    purgeExpired: purgeInBatches({
+      db,
+      table: siweNonces,
+      key: [siweNonces.nonce],
+      expired: () => or(isNotNull(siweNonces.usedAt), lte(siweNonces.expiresAt, new Date(clock.now()))),
+      operation: "nonce purge",
+    }),
   };
 }

@@ -3,15 +3,14 @@
  * runs on PGlite and PostgreSQL. Failures surface as the agent's typed errors (see `databaseErrors.ts`).
  */
 import type { Clock } from "../clock.ts";
-import type { Repositories } from "./repositories.ts";
 import { createActiveCommitmentsRepository } from "./activeCommitmentsRepository.ts";
 import { createAttestationsRepository } from "./attestationsRepository.ts";
 import { createAuditLogRepository } from "./auditLogRepository.ts";
 import { createChainTransactionsRepository } from "./chainTransactionsRepository.ts";
+import { createChallengesRepository } from "./challengesRepository.ts";
 import { createCoachCalendarsRepository } from "./coachCalendarsRepository.ts";
 import { createCoachConversationsRepository } from "./coachConversationsRepository.ts";
 import { createCoachPreferencesRepository } from "./coachPreferencesRepository.ts";
-import { createChallengesRepository } from "./challengesRepository.ts";
 import { createCommitmentsRepository } from "./commitmentsRepository.ts";
 import type { Database, DatabaseDriver, DatabaseExecutor, PoolStats } from "./database.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
@@ -22,6 +21,7 @@ import { createLocksRepository } from "./locksRepository.ts";
 import { createNudgesRepository } from "./nudgesRepository.ts";
 import { createProviderAccountsRepository } from "./providerAccountsRepository.ts";
 import { createProviderOauthStatesRepository } from "./providerOauthStatesRepository.ts";
+import type { Repositories } from "./repositories.ts";
 import { createRulesDocumentsRepository } from "./rulesDocumentsRepository.ts";
 import { createSessionsRepository } from "./sessionsRepository.ts";
 import { createSiweNoncesRepository } from "./siweNoncesRepository.ts";

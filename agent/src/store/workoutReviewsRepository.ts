@@ -4,14 +4,16 @@
  * `review_exists`; a decision applies only to a pending review (`decide` returns null otherwise), so two operators
  * cannot both decide.
  */
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import { ConflictError, ValidationError } from "../errors.ts";
+import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull } from "./repositoryMethods.ts";
 import { type ReviewStatus, reviewStatuses, workoutReviews } from "./schema.ts";
+import { timeKeyset } from "./timeKeyset.ts";
 import { addressSchema, boundedLimit, parseInput, toAddress } from "./values.ts";
 
 /** Longest note of a request or a decision, characters. */
@@ -59,11 +61,6 @@ export interface WorkoutReviewsRepository {
 
 const uuidSchema = z.uuid();
 const noteSchema = z.string().max(REVIEW_NOTE_MAX);
-const cursorSchema = z.object({
-  requestedAt: z.iso.datetime(),
-  id: uuidSchema,
-});
-
 type Row = typeof workoutReviews.$inferSelect;
 
 function toRecord(row: Row): WorkoutReviewRecord {
@@ -80,24 +77,22 @@ function toRecord(row: Row): WorkoutReviewRecord {
   };
 }
 
-function decodeCursor(cursor: string): { requestedAt: string; id: string } {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-  } catch (error) {
-    throw new ValidationError({
-      code: "invalid_cursor",
-      message: "Invalid page cursor.",
-      cause: error,
-    });
-  }
-}
+const pages = timeKeyset<Row>({
+  field: "requestedAt",
+  at: workoutReviews.requestedAt,
+  id: workoutReviews.id,
+  order: "asc",
+  timeOf: (row) => row.requestedAt,
+});
 
 export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Clock): WorkoutReviewsRepository {
   const byColumn = async (column: typeof workoutReviews.id | typeof workoutReviews.workoutId, id: string) => {
     if (!uuidSchema.safeParse(id).success) return null;
     return withDatabaseErrors("workout review lookup", async () => {
-      const rows = await db.select().from(workoutReviews).where(eq(column, id.toLowerCase())).limit(1);
-      return rows[0] === undefined ? null : toRecord(rows[0]);
+      return firstOrNull(
+        await db.select().from(workoutReviews).where(eq(column, id.toLowerCase())).limit(1),
+        toRecord,
+      );
     });
   };
   return {
@@ -161,35 +156,15 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
         fallback: REVIEWS_PAGE_DEFAULT,
         max: REVIEWS_PAGE_MAX,
       });
-      const after = parameters.cursor === undefined ? undefined : decodeCursor(parameters.cursor);
+      const after = pages.decode(parameters.cursor);
       return withDatabaseErrors("workout review list", async () => {
         const rows = await db
           .select()
           .from(workoutReviews)
-          .where(
-            and(
-              eq(workoutReviews.status, status),
-              after === undefined
-                ? undefined
-                : sql`(${workoutReviews.requestedAt}, ${workoutReviews.id}) > (${after.requestedAt}::timestamptz, ${after.id}::uuid)`,
-            ),
-          )
+          .where(and(eq(workoutReviews.status, status), pages.after(after)))
           .orderBy(asc(workoutReviews.requestedAt), asc(workoutReviews.id))
           .limit(limit + 1);
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toRecord),
-          nextCursor:
-            rows.length > limit && last !== undefined
-              ? Buffer.from(
-                  JSON.stringify({
-                    requestedAt: last.requestedAt.toISOString(),
-                    id: last.id,
-                  }),
-                ).toString("base64url")
-              : null,
-        };
+        return pages.page(rows, limit, toRecord);
       });
     },
 

@@ -3,13 +3,14 @@
  * first (and does not store them), the database enforces it anyway, and a violation surfaces as
  * ConflictError code `duplicate`.
  */
-import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import { ConflictError, ValidationError } from "../errors.ts";
+import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { advisoryTransactionLock, firstOrNull } from "./repositoryMethods.ts";
 import {
   type SportDetail,
   type SportOrigin,
@@ -20,6 +21,7 @@ import {
   workoutSources,
   workouts,
 } from "./schema.ts";
+import { timeKeyset } from "./timeKeyset.ts";
 import {
   addressSchema,
   boundedLimit,
@@ -187,8 +189,6 @@ const newWorkoutSchema = z
     path: ["endTime"],
   });
 
-const cursorSchema = z.object({ startTime: z.iso.datetime(), id: uuidSchema });
-
 type WorkoutRow = typeof workouts.$inferSelect;
 
 function toRecord(row: WorkoutRow): WorkoutRecord {
@@ -214,70 +214,67 @@ function toRecord(row: WorkoutRow): WorkoutRecord {
   };
 }
 
-function encodeCursor(row: { startTime: Date; id: string }): string {
-  return Buffer.from(JSON.stringify({ startTime: row.startTime.toISOString(), id: row.id })).toString(
-    "base64url",
+const pages = timeKeyset<typeof workouts.$inferSelect>({
+  field: "startTime",
+  at: workouts.startTime,
+  id: workouts.id,
+  order: "desc",
+  timeOf: (row) => row.startTime,
+  idSchema: uuidSchema,
+});
+
+const overlapSchema = z.object({ owner: addressSchema, start: dateSchema, end: dateSchema });
+const ownersOverlapSchema = z.object({
+  owners: z.array(addressSchema).max(OWNERS_LOOKUP_MAX),
+  start: dateSchema,
+  end: dateSchema,
+});
+const contentHashLookupSchema = z.object({
+  owner: addressSchema,
+  contentHashes: z.array(bytes32Schema).max(CONTENT_HASH_LOOKUP_MAX),
+});
+const sportDeclarationSchema = z.object({
+  sport: z.string().min(1).max(64),
+  expectedSport: z.string().min(1).max(64),
+  sportDetail: z.custom<SportDetail>((value) => typeof value === "object" && value !== null),
+});
+const verdictUpdateSchema = z.object({
+  expectedStatus: z.enum(["accepted", "rejected"]),
+  verdict: z.object({
+    status: z.enum(["accepted", "rejected"]),
+    reasons: z.array(z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) })).max(100),
+  }),
+});
+
+/** Accepted workouts of the owners `owned` selects that overlap `[start, end)`. */
+function acceptedOverlap(owned: SQL | undefined, range: { start: Date; end: Date }) {
+  return and(
+    owned,
+    eq(workouts.verdictStatus, "accepted"),
+    lt(workouts.startTime, range.end),
+    gt(workouts.endTime, range.start),
   );
 }
 
-function decodeCursor(cursor: string): { startTime: string; id: string } {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-  } catch (error) {
-    throw new ValidationError({ code: "invalid_cursor", message: "Invalid page cursor.", cause: error });
-  }
-}
-
 export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): WorkoutsRepository {
-  const insertMany = async (input: readonly NewWorkout[]): Promise<WorkoutRecord[]> => {
-    const parsed = parseInput(z.array(newWorkoutSchema).max(1000), input, "workouts");
-    if (parsed.length === 0) return [];
-    return withDatabaseErrors("workout insert", () =>
-      db.transaction(async (tx) => {
-        const createdAt = new Date(clock.now());
-        const stored: WorkoutRecord[] = [];
-        // One statement per workout, so a duplicate is reported with the content hash that caused it.
-        for (const workout of parsed) {
-          const values = {
-            ...(workout.id !== undefined ? { id: workout.id } : {}),
-            owner: workout.owner,
-            source: workout.source,
-            contentHash: workout.contentHash,
-            sport: workout.sport,
-            startTime: workout.startTime,
-            endTime: workout.endTime,
-            durationSec: workout.durationSec,
-            elapsedSec: workout.elapsedSec,
-            distanceM: workout.distanceM ?? null,
-            avgHeartRate: workout.avgHeartRate ?? null,
-            verdictStatus: workout.verdict.status,
-            verdictReasons: workout.verdict.reasons,
-            provider: workout.provider ?? null,
-            providerActivityId: workout.providerActivityId ?? null,
-            notes: workout.notes ?? null,
-            createdAt,
-            sportOrigin: workout.sportOrigin ?? "named",
-            sportDetail: workout.sportDetail ?? null,
-          };
-          const inserted = await tx
-            .insert(workouts)
-            .values(values)
-            .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
-            .returning();
-          const row = inserted[0];
-          if (row === undefined) {
-            throw new ConflictError({
-              code: "duplicate",
-              message: "This workout was already stored for this owner (same content hash).",
-              details: { owner: toAddress(workout.owner), contentHash: workout.contentHash },
-            });
-          }
-          stored.push(toRecord(row));
-        }
-        return stored;
-      }),
+  const insertMany = (input: readonly NewWorkout[]) => insertWorkouts(db, clock, input);
+  /** Updates the workout `id` where `where` also holds; the updated record, or null (no such id, or `where` failed). */
+  const updateOne = async (
+    operation: string,
+    id: string,
+    set: Partial<typeof workouts.$inferInsert>,
+    where: SQL | undefined,
+  ) =>
+    withDatabaseErrors(operation, async () =>
+      firstOrNull(
+        await db
+          .update(workouts)
+          .set(set)
+          .where(and(eq(workouts.id, id.toLowerCase()), where))
+          .returning(),
+        toRecord,
+      ),
     );
-  };
 
   return {
     insert: async (workout) => {
@@ -290,102 +287,43 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
 
     getById: async (id) => {
       if (!uuidSchema.safeParse(id).success) return null;
-      return withDatabaseErrors("workout lookup", async () => {
-        const rows = await db.select().from(workouts).where(eq(workouts.id, id.toLowerCase())).limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
+      return withDatabaseErrors("workout lookup", async () =>
+        firstOrNull(
+          await db.select().from(workouts).where(eq(workouts.id, id.toLowerCase())).limit(1),
+          toRecord,
+        ),
+      );
     },
 
-    listByOwner: async (owner, parameters = {}) => {
-      const ownerValue = parseInput(addressSchema, owner, "owner");
-      const limit = boundedLimit(parameters.limit, {
-        fallback: WORKOUTS_PAGE_DEFAULT,
-        max: WORKOUTS_PAGE_MAX,
-      });
-      const after = parameters.cursor === undefined ? undefined : decodeCursor(parameters.cursor);
-      return withDatabaseErrors("workout list", async () => {
-        const rows = await db
-          .select()
-          .from(workouts)
-          .where(
-            and(
-              eq(workouts.owner, ownerValue),
-              after === undefined
-                ? undefined
-                : sql`(${workouts.startTime}, ${workouts.id}) < (${after.startTime}::timestamptz, ${after.id}::uuid)`,
-            ),
-          )
-          .orderBy(desc(workouts.startTime), desc(workouts.id))
-          .limit(limit + 1);
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toRecord),
-          nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null,
-        };
-      });
-    },
+    listByOwner: async (owner, parameters = {}) => listWorkoutsByOwner(db, owner, parameters),
 
     acceptedOverlapping: async (owner, start, end) => {
-      const range = parseInput(
-        z.object({ owner: addressSchema, start: dateSchema, end: dateSchema }),
-        { owner, start, end },
-        "overlap query",
-      );
+      const range = parseInput(overlapSchema, { owner, start, end }, "overlap query");
       return withDatabaseErrors("workout overlap query", async () => {
         const rows = await db
           .select()
           .from(workouts)
-          .where(
-            and(
-              eq(workouts.owner, range.owner),
-              eq(workouts.verdictStatus, "accepted"),
-              lt(workouts.startTime, range.end),
-              gt(workouts.endTime, range.start),
-            ),
-          )
+          .where(acceptedOverlap(eq(workouts.owner, range.owner), range))
           .orderBy(asc(workouts.startTime), asc(workouts.id));
         return rows.map(toRecord);
       });
     },
 
     acceptedOverlappingOwners: async (owners, start, end) => {
-      const range = parseInput(
-        z.object({
-          owners: z.array(addressSchema).max(OWNERS_LOOKUP_MAX),
-          start: dateSchema,
-          end: dateSchema,
-        }),
-        { owners, start, end },
-        "overlap query",
-      );
+      const range = parseInput(ownersOverlapSchema, { owners, start, end }, "overlap query");
       if (range.owners.length === 0) return [];
       return withDatabaseErrors("workout overlap query", async () => {
         const rows = await db
           .select()
           .from(workouts)
-          .where(
-            and(
-              inArray(workouts.owner, [...new Set(range.owners)]),
-              eq(workouts.verdictStatus, "accepted"),
-              lt(workouts.startTime, range.end),
-              gt(workouts.endTime, range.start),
-            ),
-          )
+          .where(acceptedOverlap(inArray(workouts.owner, [...new Set(range.owners)]), range))
           .orderBy(asc(workouts.owner), asc(workouts.startTime), asc(workouts.id));
         return rows.map(toRecord);
       });
     },
 
     findByContentHashes: async (owner, contentHashes) => {
-      const query = parseInput(
-        z.object({
-          owner: addressSchema,
-          contentHashes: z.array(bytes32Schema).max(CONTENT_HASH_LOOKUP_MAX),
-        }),
-        { owner, contentHashes },
-        "content hash lookup",
-      );
+      const query = parseInput(contentHashLookupSchema, { owner, contentHashes }, "content hash lookup");
       if (query.contentHashes.length === 0) return [];
       return withDatabaseErrors("workout content hash lookup", async () => {
         const rows = await db
@@ -398,61 +336,117 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
 
     declareSport: async (id, parameters) => {
       if (!uuidSchema.safeParse(id).success) return null;
-      const input = parseInput(
-        z.object({
-          sport: z.string().min(1).max(64),
-          expectedSport: z.string().min(1).max(64),
-          sportDetail: z.custom<SportDetail>((value) => typeof value === "object" && value !== null),
-        }),
-        parameters,
-        "sport declaration",
+      const input = parseInput(sportDeclarationSchema, parameters, "sport declaration");
+      return updateOne(
+        "workout sport declaration",
+        id,
+        { sport: input.sport, sportOrigin: "declared", sportDetail: input.sportDetail },
+        and(
+          eq(workouts.sport, input.expectedSport),
+          inArray(workouts.sportOrigin, ["inferred", "unknown", "declared"]),
+        ),
       );
-      return withDatabaseErrors("workout sport declaration", async () => {
-        const rows = await db
-          .update(workouts)
-          .set({ sport: input.sport, sportOrigin: "declared", sportDetail: input.sportDetail })
-          .where(
-            and(
-              eq(workouts.id, id.toLowerCase()),
-              eq(workouts.sport, input.expectedSport),
-              inArray(workouts.sportOrigin, ["inferred", "unknown", "declared"]),
-            ),
-          )
-          .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
     },
 
     setVerdict: async (id, parameters) => {
       if (!uuidSchema.safeParse(id).success) return null;
-      const input = parseInput(
-        z.object({
-          expectedStatus: z.enum(["accepted", "rejected"]),
-          verdict: z.object({
-            status: z.enum(["accepted", "rejected"]),
-            reasons: z
-              .array(z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) }))
-              .max(100),
-          }),
-        }),
-        parameters,
-        "verdict",
+      const input = parseInput(verdictUpdateSchema, parameters, "verdict");
+      return updateOne(
+        "workout verdict update",
+        id,
+        { verdictStatus: input.verdict.status, verdictReasons: input.verdict.reasons },
+        eq(workouts.verdictStatus, input.expectedStatus),
       );
-      return withDatabaseErrors("workout verdict update", async () => {
-        const rows = await db
-          .update(workouts)
-          .set({ verdictStatus: input.verdict.status, verdictReasons: input.verdict.reasons })
-          .where(and(eq(workouts.id, id.toLowerCase()), eq(workouts.verdictStatus, input.expectedStatus)))
-          .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
     },
 
-    lockOwner: async (owner) => {
-      const ownerValue = parseInput(addressSchema, owner, "owner");
-      await withDatabaseErrors("workout owner lock", async () => {
-        await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`workouts:${ownerValue}`}))`);
-      });
-    },
+    lockOwner: async (owner) =>
+      advisoryTransactionLock(
+        db,
+        `workouts:${parseInput(addressSchema, owner, "owner")}`,
+        "workout owner lock",
+      ),
   };
+}
+
+/** One statement per workout, in one transaction, so a duplicate is reported with the content hash that caused it. */
+async function insertWorkouts(
+  db: DatabaseExecutor,
+  clock: Clock,
+  input: readonly NewWorkout[],
+): Promise<WorkoutRecord[]> {
+  const parsed = parseInput(z.array(newWorkoutSchema).max(1000), input, "workouts");
+  if (parsed.length === 0) return [];
+  return withDatabaseErrors("workout insert", () =>
+    db.transaction(async (tx) => {
+      const createdAt = new Date(clock.now());
+      const stored: WorkoutRecord[] = [];
+      for (const workout of parsed) {
+        const inserted = await tx
+          .insert(workouts)
+          .values(workoutRow(workout, createdAt))
+          .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
+          .returning();
+        const row = inserted[0];
+        if (row === undefined) {
+          throw new ConflictError({
+            code: "duplicate",
+            message: "This workout was already stored for this owner (same content hash).",
+            details: { owner: toAddress(workout.owner), contentHash: workout.contentHash },
+          });
+        }
+        stored.push(toRecord(row));
+      }
+      return stored;
+    }),
+  );
+}
+
+function workoutRow(
+  workout: z.output<typeof newWorkoutSchema>,
+  createdAt: Date,
+): typeof workouts.$inferInsert {
+  return {
+    ...(workout.id !== undefined ? { id: workout.id } : {}),
+    owner: workout.owner,
+    source: workout.source,
+    contentHash: workout.contentHash,
+    sport: workout.sport,
+    startTime: workout.startTime,
+    endTime: workout.endTime,
+    durationSec: workout.durationSec,
+    elapsedSec: workout.elapsedSec,
+    distanceM: workout.distanceM ?? null,
+    avgHeartRate: workout.avgHeartRate ?? null,
+    verdictStatus: workout.verdict.status,
+    verdictReasons: workout.verdict.reasons,
+    provider: workout.provider ?? null,
+    providerActivityId: workout.providerActivityId ?? null,
+    notes: workout.notes ?? null,
+    createdAt,
+    sportOrigin: workout.sportOrigin ?? "named",
+    sportDetail: workout.sportDetail ?? null,
+  };
+}
+
+/** A page of the owner's workouts, newest first, after the opaque `cursor`. */
+async function listWorkoutsByOwner(
+  db: DatabaseExecutor,
+  owner: string,
+  parameters: ListWorkoutsParameters,
+): Promise<WorkoutsPage> {
+  const ownerValue = parseInput(addressSchema, owner, "owner");
+  const limit = boundedLimit(parameters.limit, {
+    fallback: WORKOUTS_PAGE_DEFAULT,
+    max: WORKOUTS_PAGE_MAX,
+  });
+  const after = pages.decode(parameters.cursor);
+  return withDatabaseErrors("workout list", async () => {
+    const rows = await db
+      .select()
+      .from(workouts)
+      .where(and(eq(workouts.owner, ownerValue), pages.after(after)))
+      .orderBy(desc(workouts.startTime), desc(workouts.id))
+      .limit(limit + 1);
+    return pages.page(rows, limit, toRecord);
+  });
 }

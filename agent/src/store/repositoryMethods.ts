@@ -1,0 +1,83 @@
+/**
+ * The boilerplate every repository shares, once: a method that parses its input then runs with driver errors
+ * mapped, "the first row or null", and the bounded purge of expired rows.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { z } from "zod";
+import type { DatabaseExecutor } from "./database.ts";
+import { withDatabaseErrors } from "./databaseErrors.ts";
+import { boundedLimit, parseInput } from "./values.ts";
+
+/**
+ * A repository method: parses its argument with `schema` (`ValidationError` naming `what` when invalid), then runs
+ * `run` on the parsed value only, driver failures mapped by `withDatabaseErrors(operation)`. Always async: an
+ * invalid argument rejects, it does not throw.
+ */
+export function parsedMethod<S extends z.ZodType, R>(
+  schema: S,
+  what: string,
+  operation: string,
+  run: (input: z.output<S>) => Promise<R>,
+): (value: unknown) => Promise<R> {
+  return async (value) => {
+    const input = parseInput(schema, value, what);
+    return withDatabaseErrors(operation, () => run(input));
+  };
+}
+
+/** The first row through `map`, or null when there is none (a `.limit(1)` lookup). */
+export function firstOrNull<Row, T>(rows: readonly Row[], map: (row: Row) => T): T | null {
+  const row = rows[0];
+  return row === undefined ? null : map(row);
+}
+
+/** How a purge of expired rows deletes: in batches of `fallback` rows unless asked, never more than `max`. */
+export interface PurgeBounds {
+  fallback: number;
+  max: number;
+}
+
+export const DEFAULT_PURGE_BOUNDS: PurgeBounds = { fallback: 500, max: 10_000 };
+
+/**
+ * `purgeExpired({ limit })`: deletes at most one batch of the rows `expired()` selects (identified by their `key`
+ * columns) and returns how many it deleted. The condition is built at each call (it reads the clock).
+ */
+export function purgeInBatches({
+  db,
+  table,
+  key,
+  expired,
+  operation,
+  bounds = DEFAULT_PURGE_BOUNDS,
+}: {
+  db: DatabaseExecutor;
+  table: PgTable;
+  key: readonly [PgColumn, ...PgColumn[]];
+  expired: () => SQL | undefined;
+  operation: string;
+  bounds?: PurgeBounds;
+}): (parameters?: { limit?: number }) => Promise<number> {
+  return async (parameters = {}) => {
+    const limit = boundedLimit(parameters.limit, bounds);
+    return withDatabaseErrors(operation, async () => {
+      const selection = Object.fromEntries(key.map((column, index) => [`k${index}`, column]));
+      const batch = db.select(selection).from(table).where(expired()).limit(limit);
+      const keyTuple = key.length === 1 ? sql`${key[0]}` : sql`(${sql.join([...key], sql`, `)})`;
+      const rows = await db.delete(table).where(sql`${keyTuple} in (${batch})`).returning({ k0: key[0] });
+      return rows.length;
+    });
+  };
+}
+
+/** Takes the transaction-scoped advisory lock named `name` (one writer per owner, across replicas). */
+export async function advisoryTransactionLock(
+  db: DatabaseExecutor,
+  name: string,
+  operation: string,
+): Promise<void> {
+  await withDatabaseErrors(operation, async () => {
+    await db.execute(sql`select pg_advisory_xact_lock(hashtext(${name}))`);
+  });
+}
