@@ -37,7 +37,7 @@ export interface CreateChallengeSettlerParameters {
   scanPageSize?: number;
   /** Most scan pages per run. Default 10. */
   maxScanPages?: number;
-  /** The run lease. Default 10 minutes. */
+  /** The run lease, renewed while the run lasts (`withLease`). Default 30 s. */
   lockTtlMs?: number;
   sleep?: Sleep;
 }
@@ -92,7 +92,7 @@ export function createChallengeSettler({
   maxPerRun = 20,
   scanPageSize = 200,
   maxScanPages = 10,
-  lockTtlMs = 600_000,
+  lockTtlMs = 30_000,
   sleep,
 }: CreateChallengeSettlerParameters): ChallengeSettler {
   const log = logger.child({ component: "challenge-settler", chainId, pool });

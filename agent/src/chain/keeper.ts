@@ -79,7 +79,7 @@ export interface CreateKeeperParameters {
   scanPageSize?: number;
   /** Most scan pages per run. Default 50. */
   maxScanPages?: number;
-  /** The run lease; renewed before each batch. Default 10 minutes (longer than a batch's receipt wait). */
+  /** The run lease; renewed while the run lasts (`withLease`) and before each batch. Default 30 s. */
   lockTtlMs?: number;
   sleep?: Sleep;
 }
@@ -180,7 +180,7 @@ export function createKeeper({
   maxPerRun = 200,
   scanPageSize = 200,
   maxScanPages = 50,
-  lockTtlMs = 600_000,
+  lockTtlMs = 30_000,
   sleep,
 }: CreateKeeperParameters): CreateKeeperReturnType {
   const log = logger.child({ component: "keeper", chainId, vault });

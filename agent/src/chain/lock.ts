@@ -16,8 +16,11 @@ export interface Lock {
 }
 
 /**
- * Runs `work` holding the lease `name` (answers `skipped()` when another owner holds it); releases it after,
- * logging (not throwing) a failed release.
+ * Runs `work` holding the lease `name` (answers `skipped()` when another owner holds it); renews it every third
+ * of its TTL while the work runs, so the TTL can be short: a replica that dies holding it (kill -9, a crash)
+ * blocks the others for one short TTL, not for as long as the longest run could last (the load test saw 10-minute
+ * leases of a killed replica stop auto-settle and the keeper on the survivor). Releases it after, logging (not
+ * throwing) a failed renewal or release.
  */
 export async function withLease<T>(
   lease: { lock: Lock; name: string; ttlMs: number; log: Pick<Logger, "warn"> },
@@ -25,9 +28,18 @@ export async function withLease<T>(
   skipped: () => T,
 ): Promise<T> {
   if (!(await lease.lock.tryAcquire(lease.name, lease.ttlMs))) return skipped();
+  const renewal = setInterval(
+    () =>
+      void lease.lock
+        .tryAcquire(lease.name, lease.ttlMs)
+        .catch((err: unknown) => lease.log.warn({ err, lock: lease.name }, "renewing the lease failed")),
+    Math.max(100, Math.floor(lease.ttlMs / 3)),
+  );
+  renewal.unref();
   try {
     return await work();
   } finally {
+    clearInterval(renewal);
     await lease.lock
       .release(lease.name)
       .catch((err: unknown) => lease.log.warn({ err, lock: lease.name }, "releasing the lease failed"));

@@ -62,7 +62,7 @@ export interface CreateAutoSettleParameters {
   scanPageSize?: number;
   /** Most scan pages per run. Default 50. */
   maxScanPages?: number;
-  /** The run lease. Default 10 minutes. */
+  /** The run lease, renewed while the run lasts (`withLease`). Default 30 s. */
   lockTtlMs?: number;
 }
 
@@ -171,7 +171,7 @@ export function createAutoSettle({
   maxPerRun = 100,
   scanPageSize = 200,
   maxScanPages = 50,
-  lockTtlMs = 600_000,
+  lockTtlMs = 30_000,
 }: CreateAutoSettleParameters): CreateAutoSettleReturnType {
   const { store, chain } = context;
   const log = context.logger.child({ component: "autoSettle", chainId: chain.chainId, vault: chain.vault });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Redis } from "ioredis";
-import type { Lock } from "../../src/chain/lock.ts";
+import { type Lock, withLease } from "../../src/chain/lock.ts";
 import { createRedisLock } from "../../src/chain/redisLock.ts";
 import { createStoreLock } from "../../src/chain/storeLock.ts";
 import { ManualClock } from "../../src/clock.ts";
@@ -117,5 +117,48 @@ describe("chain: Redis lock", () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe("chain: withLease", () => {
+  /** An in-memory lease table with real time: what a Redis or store lock does, without the backend. */
+  function memoryLocks(): [Lock, Lock] {
+    const leases = new Map<string, { owner: string; until: number }>();
+    const lock = (owner: string): Lock => ({
+      owner,
+      tryAcquire: async (name, ttlMs) => {
+        const held = leases.get(name);
+        if (held !== undefined && held.owner !== owner && held.until > Date.now()) return false;
+        leases.set(name, { owner, until: Date.now() + ttlMs });
+        return true;
+      },
+      release: async (name) => {
+        if (leases.get(name)?.owner === owner) leases.delete(name);
+      },
+    });
+    return [lock("replica-1"), lock("replica-2")];
+  }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const log = createLogger({ level: "silent" });
+
+  it("renews a short lease while the work runs longer than its TTL, and releases it after", async () => {
+    const [a, b] = memoryLocks();
+    const lease = { lock: a, name: "keeper:31337", ttlMs: 300, log };
+    const probes: boolean[] = [];
+    const result = await withLease(
+      lease,
+      async () => {
+        for (let i = 0; i < 4; i += 1) {
+          await sleep(250);
+          probes.push(await b.tryAcquire("keeper:31337", 300));
+        }
+        return "done";
+      },
+      () => "skipped",
+    );
+    expect(result).to.equal("done");
+    // A second replica never got the lease while the first worked (1 s, past three TTLs).
+    expect(probes).to.deep.equal([false, false, false, false]);
+    expect(await b.tryAcquire("keeper:31337", 300)).to.equal(true);
   });
 });
