@@ -11,8 +11,8 @@ import {
   AssetField,
   ErrorSummary,
   InputField,
-  PeriodUnitField,
   RulesFieldset,
+  WindowLengthFields,
 } from "../commitment/StakeFormFields.tsx";
 import { useValidatedForm } from "../commitment/useValidatedForm.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
@@ -73,8 +73,7 @@ function StakeAndScheduleFieldset({ form, deployment }: { form: ChallengeForm; d
         />
       </div>
       <div className="row">
-        <InputField label="Window length" inputMode="decimal" {...form.bind("periodCount")} />
-        <PeriodUnitField form={form} />
+        <WindowLengthFields form={form} inputMode="decimal" />
         <InputField label="Windows (milestones)" inputMode="decimal" {...form.bind("milestones")} />
         <InputField label="Grace to claim (hours)" inputMode="decimal" {...form.bind("graceHours")} />
       </div>

@@ -167,7 +167,7 @@ export function AssetField({ form, tokens }: { form: StakeForm; tokens: readonly
   );
 }
 
-export function PeriodUnitField({ form }: { form: StakeForm }) {
+function PeriodUnitField({ form }: { form: StakeForm }) {
   return (
     <Field id={form.fid("periodUnit")} label="Window length unit" error={undefined}>
       {(aria) => (
@@ -184,5 +184,21 @@ export function PeriodUnitField({ form }: { form: StakeForm }) {
         </select>
       )}
     </Field>
+  );
+}
+
+/** The window length: a count and its unit (hours, days, weeks). */
+export function WindowLengthFields({
+  form,
+  inputMode,
+}: {
+  form: StakeForm;
+  inputMode: "numeric" | "decimal";
+}) {
+  return (
+    <>
+      <InputField label="Window length" inputMode={inputMode} {...form.bind("periodCount")} />
+      <PeriodUnitField form={form} />
+    </>
   );
 }

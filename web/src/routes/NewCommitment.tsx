@@ -13,9 +13,9 @@ import {
   AssetField,
   ErrorSummary,
   InputField,
-  PeriodUnitField,
   RulesFieldset,
   type StakeForm,
+  WindowLengthFields,
 } from "../commitment/StakeFormFields.tsx";
 import { type StakeBalance, useStakeBalance } from "../commitment/useStakeBalance.ts";
 import { useCreateCommitment } from "../commitment/useCreateCommitment.ts";
@@ -121,8 +121,7 @@ function ScheduleFieldset({ form }: { form: StakeForm }) {
         <InputField label="Number of windows (milestones)" inputMode="numeric" {...form.bind("milestones")} />
       </div>
       <div className="row">
-        <InputField label="Window length" inputMode="numeric" {...form.bind("periodCount")} />
-        <PeriodUnitField form={form} />
+        <WindowLengthFields form={form} inputMode="numeric" />
         <InputField
           label="Grace (hours)"
           hint="Time after a window closes during which it can still be claimed."
