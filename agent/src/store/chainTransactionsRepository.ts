@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import {
   type ChainTransactionKind,
   type ChainTransactionStatus,
@@ -207,51 +208,55 @@ function keyCondition(key: z.output<typeof keySchema>) {
   );
 }
 
+async function selectByKey(db: DatabaseExecutor, key: z.output<typeof keySchema>) {
+  return firstOrNull(await db.select().from(chainTransactions).where(keyCondition(key)).limit(1), toRecord);
+}
+
+/** `insertIfAbsent`: the new pending row, or the one already there for the same action. */
+async function insertIfAbsent(
+  db: DatabaseExecutor,
+  clock: Clock,
+  input: z.output<typeof newSchema>,
+): Promise<{ created: boolean; record: ChainTransactionRecord }> {
+  // Bounded: a row can vanish between the conflict and the lookup only through `deleteUnsent`.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = new Date(clock.now());
+    const rows = await db
+      .insert(chainTransactions)
+      .values({
+        chainId: input.chainId,
+        vault: input.vault,
+        kind: input.kind,
+        commitmentId: input.commitmentId,
+        milestoneIndex: input.milestoneIndex,
+        fromAddress: input.fromAddress,
+        status: "pending",
+        attempts: 0,
+        details: input.details ?? {},
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (rows[0] !== undefined) return { created: true, record: toRecord(rows[0]) };
+    const existing = await selectByKey(db, input);
+    if (existing !== null) return { created: false, record: existing };
+  }
+  throw new Error("chain transaction row kept appearing and disappearing");
+}
+
 export function createChainTransactionsRepository(
   db: DatabaseExecutor,
   clock: Clock,
 ): ChainTransactionsRepository {
-  const select = async (key: z.output<typeof keySchema>) => {
-    const rows = await db.select().from(chainTransactions).where(keyCondition(key)).limit(1);
-    return rows[0] === undefined ? null : toRecord(rows[0]);
-  };
-
   return {
-    insertIfAbsent: async (transaction) => {
-      const input = parseInput(newSchema, transaction, "chain transaction");
-      return withDatabaseErrors("chain transaction insert", async () => {
-        // Bounded: a row can vanish between the conflict and the lookup only through `deleteUnsent`.
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const now = new Date(clock.now());
-          const rows = await db
-            .insert(chainTransactions)
-            .values({
-              chainId: input.chainId,
-              vault: input.vault,
-              kind: input.kind,
-              commitmentId: input.commitmentId,
-              milestoneIndex: input.milestoneIndex,
-              fromAddress: input.fromAddress,
-              status: "pending",
-              attempts: 0,
-              details: input.details ?? {},
-              createdAt: now,
-              updatedAt: now,
-            })
-            .onConflictDoNothing()
-            .returning();
-          if (rows[0] !== undefined) return { created: true, record: toRecord(rows[0]) };
-          const existing = await select(input);
-          if (existing !== null) return { created: false, record: existing };
-        }
-        throw new Error("chain transaction row kept appearing and disappearing");
-      });
-    },
+    insertIfAbsent: parsedMethod(newSchema, "chain transaction", "chain transaction insert", (input) =>
+      insertIfAbsent(db, clock, input),
+    ),
 
-    get: async (key) => {
-      const input = parseInput(keySchema, key, "chain transaction key");
-      return withDatabaseErrors("chain transaction lookup", () => select(input));
-    },
+    get: parsedMethod(keySchema, "chain transaction key", "chain transaction lookup", (input) =>
+      selectByKey(db, input),
+    ),
 
     recordAttempt: async (parameters) => {
       const input = parseInput(attemptSchema, parameters, "chain transaction attempt");
@@ -290,23 +295,20 @@ export function createChainTransactionsRepository(
       });
     },
 
-    reopen: async (key) => {
-      const input = parseInput(keySchema, key, "chain transaction key");
-      return withDatabaseErrors("chain transaction reopen", async () => {
-        const rows = await db
-          .update(chainTransactions)
-          .set({
-            status: "pending",
-            nonce: null,
-            txHash: null,
-            lastError: null,
-            updatedAt: new Date(clock.now()),
-          })
-          .where(and(keyCondition(input), inArray(chainTransactions.status, ["failed", "reverted"])))
-          .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
-    },
+    reopen: parsedMethod(keySchema, "chain transaction key", "chain transaction reopen", async (input) => {
+      const rows = await db
+        .update(chainTransactions)
+        .set({
+          status: "pending",
+          nonce: null,
+          txHash: null,
+          lastError: null,
+          updatedAt: new Date(clock.now()),
+        })
+        .where(and(keyCondition(input), inArray(chainTransactions.status, ["failed", "reverted"])))
+        .returning();
+      return firstOrNull(rows, toRecord);
+    }),
 
     deleteUnsent: async (id) => {
       const input = parseInput(z.uuid(), id, "chain transaction id");
