@@ -63,6 +63,8 @@ export async function createReplica(
   name: string,
   env: Record<string, string>,
   dataRoot: string,
+  /** Also append its whole output to `${logDir}/${name}.log`; unexpected exits are reported to `onExit`. */
+  extra: { logDir?: string | undefined; onExit?: (line: string) => void } = {},
 ): Promise<ManagedReplica> {
   const [port, internalPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
@@ -70,6 +72,7 @@ export async function createReplica(
   const dataDir = join(dataRoot, name);
   mkdirSync(dataDir, { recursive: true });
   let daemon: Daemon | undefined;
+  let expectExit = false;
   const lastLog: string[] = [];
   const remember = (d: Daemon | undefined) => {
     if (d === undefined) return;
@@ -97,6 +100,11 @@ export async function createReplica(
           DATA_DIR: dataDir,
           LOADTEST_CLOCK_SKEW_MS: String(skewMs),
         },
+        ...(extra.logDir === undefined ? {} : { logFile: join(extra.logDir, `${name}.log`) }),
+      });
+      expectExit = false;
+      started.child.once("exit", (code, signal) => {
+        if (!expectExit) extra.onExit?.(`${name} exited by itself (code ${code}, signal ${signal})`);
       });
       daemon = started;
       const deadline = Date.now() + 90_000;
@@ -109,11 +117,13 @@ export async function createReplica(
       }
     },
     async kill() {
+      expectExit = true;
       if (daemon === undefined) return;
       signalGroup(daemon, "SIGKILL");
       await daemon.exited;
     },
     async stop() {
+      expectExit = true;
       if (daemon !== undefined) await stopDaemon(daemon, 10_000);
     },
   };

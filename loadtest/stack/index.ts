@@ -43,6 +43,8 @@ export interface LoadStackOptions {
   workDir?: string;
   /** More environment for every replica; wins over the stack's defaults. */
   agentEnv?: Record<string, string>;
+  /** Append each replica's whole output to `<logDir>/agent-N.log` (kept after close); default none. */
+  logDir?: string;
   /** Close the stack and exit (130/143) on SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
 }
@@ -212,7 +214,11 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
 
     const replicas: ManagedReplica[] = [];
     for (let i = 1; i <= replicaCount; i++) {
-      const replica = await createReplica(`agent-${i}`, env, join(root, "agents"));
+      const onExit = (line: string) => log(`stack: ${line}`);
+      const replica = await createReplica(`agent-${i}`, env, join(root, "agents"), {
+        logDir: options.logDir,
+        onExit,
+      });
       replicas.push(replica);
       closers.push({ name: replica.name, close: () => replica.stop() });
       stillWanted();
@@ -241,13 +247,7 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
       proxiedRpcUrl,
       databaseUrl: postgres.url,
       redisUrl: redis.url,
-      agents: replicas.map(({ name, url, internalUrl, pid, recentLog }) => ({
-        name,
-        url,
-        internalUrl,
-        pid,
-        recentLog,
-      })),
+      agents: replicas.map(publicReplica),
       contracts: {
         vault: contracts.vault,
         usdc: contracts.usdc,
@@ -268,6 +268,11 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
     await close();
     throw error;
   }
+}
+
+/** What callers see of a replica (not its start/kill/stop switches: those are the faults'). */
+function publicReplica({ name, url, internalUrl, pid, recentLog }: ManagedReplica): AgentReplica {
+  return { name, url, internalUrl, pid, recentLog };
 }
 
 /** One fault proxy in front of each upstream port, each registered with the closers. */

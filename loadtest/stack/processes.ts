@@ -4,7 +4,7 @@
  * tree, read from /proc.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync } from "node:fs";
 
 export interface Daemon {
   name: string;
@@ -19,7 +19,7 @@ export function startDaemon(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; keepLines?: number },
+  options: { cwd: string; env: NodeJS.ProcessEnv; keepLines?: number; logFile?: string },
 ): Daemon {
   const keep = options.keepLines ?? 400;
   const lines: string[] = [];
@@ -38,6 +38,13 @@ export function startDaemon(
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
+  if (options.logFile !== undefined) {
+    // Every line, appended (a restarted process continues the same file), for a post-mortem.
+    const file = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    child.once("exit", (code, signal) => file.end(`[${name} exited: code ${code} signal ${signal}]\n`));
+  }
   const exited = new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     child.once("error", (error) => {
