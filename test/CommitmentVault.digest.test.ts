@@ -1,3 +1,4 @@
+import { MILESTONE_ATTESTATION_TYPES } from "@resolution-autopilot/vocabulary";
 import { expect } from "chai";
 import { HDNodeWallet, TypedDataEncoder } from "ethers";
 import { network } from "hardhat";
@@ -29,17 +30,6 @@ const ATTESTATION_TYPE_STRING =
   "MilestoneAttestation(uint256 commitmentId,uint256 milestoneIndex,bytes32 rulesHash,bytes32 evidenceHash,uint64 validUntil)";
 const MAX_UINT64 = 2n ** 64n - 1n;
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
-
-/** viem's view of the attestation type (same fields as the helper's ethers types). */
-const VIEM_TYPES = {
-  MilestoneAttestation: [
-    { name: "commitmentId", type: "uint256" },
-    { name: "milestoneIndex", type: "uint256" },
-    { name: "rulesHash", type: "bytes32" },
-    { name: "evidenceHash", type: "bytes32" },
-    { name: "validUntil", type: "uint64" },
-  ],
-} as const;
 
 /** Three rules documents, so that a digest taking rulesHash from the wrong place would show. */
 const RULES_HASHES: Hex[] = [
@@ -114,7 +104,7 @@ describe("CommitmentVault: EIP-712 digest", () => {
       const message = await viemMessage(f.vault, id, index, evidenceHash, validUntil);
       const expected = hashTypedData({
         domain: f.domain,
-        types: VIEM_TYPES,
+        types: MILESTONE_ATTESTATION_TYPES,
         primaryType: "MilestoneAttestation",
         message,
       });
@@ -134,7 +124,7 @@ describe("CommitmentVault: EIP-712 digest", () => {
     // Commitment 1's digest computed with commitment 2's rulesHash is not commitment 1's digest.
     const wrongRules = hashTypedData({
       domain: f.domain,
-      types: VIEM_TYPES,
+      types: MILESTONE_ATTESTATION_TYPES,
       primaryType: "MilestoneAttestation",
       message: {
         commitmentId: 1n,
@@ -188,14 +178,14 @@ describe("CommitmentVault: EIP-712 digest", () => {
     const message = await viemMessage(f.vault, 1n, 0n, EVIDENCE_HASH as Hex, validUntil);
     const signature = await account.signTypedData({
       domain: f.domain,
-      types: VIEM_TYPES,
+      types: MILESTONE_ATTESTATION_TYPES,
       primaryType: "MilestoneAttestation",
       message,
     });
     expect(
       await recoverTypedDataAddress({
         domain: f.domain,
-        types: VIEM_TYPES,
+        types: MILESTONE_ATTESTATION_TYPES,
         primaryType: "MilestoneAttestation",
         message,
         signature,
@@ -236,7 +226,7 @@ describe("CommitmentVault: EIP-712 digest", () => {
       accounts.map((a) =>
         a.signTypedData({
           domain: f.domain,
-          types: VIEM_TYPES,
+          types: MILESTONE_ATTESTATION_TYPES,
           primaryType: "MilestoneAttestation",
           message,
         }),

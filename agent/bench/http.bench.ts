@@ -39,7 +39,8 @@ import autocannon from "autocannon";
 import express from "express";
 import { pino } from "pino";
 import type { Hex } from "viem";
-import { milestoneTypedData, signMilestoneAttestation } from "../src/attestation/milestoneAttestation.ts";
+import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
+import { signMilestoneAttestation } from "../src/attestation/milestoneAttestation.ts";
 import { privateKeySigner } from "../src/attestation/signer.ts";
 import { cachedSessionStore } from "../src/auth/sessionCache.ts";
 import { ManualClock } from "../src/clock.ts";
@@ -506,7 +507,9 @@ async function measureAttestations(rulesHash: Hex): Promise<{ signed: number; ch
     evidenceHash: `0x${(i + 1).toString(16).padStart(64, "0")}` as const,
     validUntil: 2_000_000_000n,
   });
-  const signed = await perSecond(2, (i) => signer.signTypedData(milestoneTypedData(attestation(i))));
+  const signed = await perSecond(2, (i) =>
+    signer.signTypedData(milestoneAttestationTypedData(attestation(i))),
+  );
   const checked = await perSecond(2, (i) => signMilestoneAttestation(signer, attestation(i)));
   return { signed, checked };
 }

@@ -9,6 +9,7 @@
  * chain and the database.
  */
 import { randomUUID } from "node:crypto";
+import { eip2612PermitTypedData } from "@resolution-autopilot/vocabulary";
 import {
   type Address,
   type Chain,
@@ -190,25 +191,16 @@ async function createCommitment(
           args: [account.address],
         });
         const deadline = BigInt(ctx.time.now() + 24 * 3600);
-        const signature = await account.signTypedData({
-          domain: {
-            name: "USD Coin (local)",
-            version: "1",
-            chainId: ctx.chain.id,
-            verifyingContract: ctx.usdc,
-          },
-          types: {
-            Permit: [
-              { name: "owner", type: "address" },
-              { name: "spender", type: "address" },
-              { name: "value", type: "uint256" },
-              { name: "nonce", type: "uint256" },
-              { name: "deadline", type: "uint256" },
-            ],
-          },
-          primaryType: "Permit",
-          message: { owner: account.address, spender: ctx.vault, value: amount, nonce, deadline },
-        });
+        const signature = await account.signTypedData(
+          eip2612PermitTypedData({
+            token: { name: "USD Coin (local)", version: "1", chainId: ctx.chain.id, address: ctx.usdc },
+            owner: account.address,
+            spender: ctx.vault,
+            value: amount,
+            nonce,
+            deadline,
+          }),
+        );
         const { r, s, v } = parseSignature(signature);
         hash = await wallet.writeContract({
           address: ctx.vault,

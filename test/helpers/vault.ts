@@ -1,4 +1,5 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { ATTESTATION_DOMAIN, MILESTONE_ATTESTATION_TYPES } from "@resolution-autopilot/vocabulary";
 import type { TypedDataField } from "ethers";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import { deployVault } from "../../scripts/lib/deployVault.js";
@@ -14,13 +15,7 @@ export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd
 
 /** EIP-712 types of the attestation (mutable arrays: ethers' signTypedData does not take readonly ones). */
 export const ATTESTATION_TYPES: Record<string, TypedDataField[]> = {
-  MilestoneAttestation: [
-    { name: "commitmentId", type: "uint256" },
-    { name: "milestoneIndex", type: "uint256" },
-    { name: "rulesHash", type: "bytes32" },
-    { name: "evidenceHash", type: "bytes32" },
-    { name: "validUntil", type: "uint64" },
-  ],
+  MilestoneAttestation: MILESTONE_ATTESTATION_TYPES.MilestoneAttestation.map((field) => ({ ...field })),
 };
 
 export interface Attestation {
@@ -40,8 +35,7 @@ export async function signAttestation(
 ): Promise<string> {
   if (!signer.provider) throw new Error("signer has no provider");
   const domain = {
-    name: "ResolutionAutopilot",
-    version: "1",
+    ...ATTESTATION_DOMAIN,
     chainId: chainId ?? (await signer.provider.getNetwork()).chainId,
     verifyingContract: await vault.getAddress(),
   };

@@ -1,4 +1,9 @@
 import {
+  hasHighS,
+  type MilestoneAttestationParameters,
+  milestoneAttestationTypedData,
+} from "@resolution-autopilot/vocabulary";
+import {
   type Address,
   encodePacked,
   type Hex,
@@ -6,31 +11,9 @@ import {
   hexToBigInt,
   keccak256,
   recoverTypedDataAddress,
-  type TypedDataDefinition,
 } from "viem";
 import { DependencyError } from "../errors.ts";
 import type { AttestationSigner } from "./signer.ts";
-
-/** The EIP-712 types the vault verifies (PRODUCT.md; identical to CommitmentVault.ATTESTATION_TYPEHASH). */
-export const MILESTONE_ATTESTATION_TYPES = {
-  MilestoneAttestation: [
-    { name: "commitmentId", type: "uint256" },
-    { name: "milestoneIndex", type: "uint256" },
-    { name: "rulesHash", type: "bytes32" },
-    { name: "evidenceHash", type: "bytes32" },
-    { name: "validUntil", type: "uint64" },
-  ],
-} as const;
-
-export interface MilestoneAttestationParameters {
-  chainId: number;
-  vault: Address;
-  commitmentId: bigint;
-  milestoneIndex: bigint;
-  rulesHash: Hex;
-  evidenceHash: Hex;
-  validUntil: bigint;
-}
 
 export interface SignedMilestoneAttestation {
   commitmentId: bigint;
@@ -41,24 +24,6 @@ export interface SignedMilestoneAttestation {
   signature: Hex;
   /** The EIP-712 digest: equals `vault.hashAttestation(commitmentId, milestoneIndex, evidenceHash, validUntil)`. */
   digest: Hex;
-}
-
-/** half the secp256k1 order: the vault (OpenZeppelin ECDSA) rejects signatures with s above it. */
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-
-export function milestoneTypedData(p: MilestoneAttestationParameters): TypedDataDefinition {
-  return {
-    domain: { name: "ResolutionAutopilot", version: "1", chainId: p.chainId, verifyingContract: p.vault },
-    types: MILESTONE_ATTESTATION_TYPES,
-    primaryType: "MilestoneAttestation",
-    message: {
-      commitmentId: p.commitmentId,
-      milestoneIndex: p.milestoneIndex,
-      rulesHash: p.rulesHash,
-      evidenceHash: p.evidenceHash,
-      validUntil: p.validUntil,
-    },
-  } as TypedDataDefinition;
 }
 
 /**
@@ -77,10 +42,9 @@ export async function signMilestoneAttestation(
   signer: AttestationSigner,
   p: MilestoneAttestationParameters,
 ): Promise<SignedMilestoneAttestation> {
-  const typedData = milestoneTypedData(p);
+  const typedData = milestoneAttestationTypedData(p);
   const signature = await signer.signTypedData(typedData);
-  const s = hexToBigInt(`0x${signature.slice(66, 130)}`);
-  if (signature.length !== 132 || s > HALF_N) {
+  if (signature.length !== 132 || hasHighS(signature)) {
     throw new DependencyError({
       code: "signer_bad_signature",
       message: "the oracle signer returned a signature the vault would reject (not 65 bytes, or high s)",

@@ -9,15 +9,12 @@
  * which evidence hash and validUntil the other oracles must sign). The relayer answers `{ status, txHash,
  * submitted }` (`submitted: false` when this milestone had already been sent).
  */
+import { hasHighS, milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
 import { type Address, type Hex, hexToBigInt, recoverTypedDataAddress } from "viem";
-import { milestoneTypedData } from "../attestation/milestoneAttestation.ts";
 import type { ClaimRelayer, RelayClaimReturnType, VaultReader } from "../chain/ports.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import { type IssueAttestationParameters, issueAttestation } from "./issueAttestation.ts";
 import { type ChainTarget, commitmentSubject, type ServiceContext } from "./serviceContext.ts";
-
-/** Half the secp256k1 order: the vault rejects signatures whose s lies above it. */
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
 export interface OracleSignature {
   signer: Address;
@@ -77,7 +74,7 @@ export async function relayMilestoneClaim(
   const { attestation, commitment } = await issueAttestation(context, parameters);
   const { oracles, threshold } = await reader.oracleSet();
   const current = new Set(oracles.map((o) => o.toLowerCase()));
-  const typedData = milestoneTypedData({
+  const typedData = milestoneAttestationTypedData({
     chainId: chain.chainId,
     vault: chain.vault,
     commitmentId: parameters.commitmentId,
@@ -103,8 +100,7 @@ export async function relayMilestoneClaim(
         },
         cause,
       });
-    if (hexToBigInt(`0x${signature.slice(66, 130)}`) > HALF_N)
-      throw invalid("high-s signatures are rejected");
+    if (hasHighS(signature)) throw invalid("high-s signatures are rejected");
     let recovered: Address;
     try {
       recovered = await recoverTypedDataAddress({ ...typedData, signature });

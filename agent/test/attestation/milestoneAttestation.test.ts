@@ -1,10 +1,7 @@
 import { expect } from "chai";
 import { encodePacked, type Hex, hashTypedData, hexToBigInt, keccak256, recoverTypedDataAddress } from "viem";
-import {
-  evidenceHash,
-  milestoneTypedData,
-  signMilestoneAttestation,
-} from "../../src/attestation/milestoneAttestation.ts";
+import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
+import { evidenceHash, signMilestoneAttestation } from "../../src/attestation/milestoneAttestation.ts";
 import { privateKeySigner } from "../../src/attestation/signer.ts";
 import { DependencyError, ValidationError } from "../../src/errors.ts";
 
@@ -46,7 +43,7 @@ describe("signMilestoneAttestation", () => {
     expect(signed.signer).to.equal(ADDRESS);
     expect(signed.signature).to.match(/^0x[0-9a-f]{130}$/);
     expect(hexToBigInt(`0x${signed.signature.slice(66, 130)}`) <= HALF_N).to.equal(true);
-    const typedData = milestoneTypedData(PARAMS);
+    const typedData = milestoneAttestationTypedData(PARAMS);
     expect(signed.digest).to.equal(hashTypedData(typedData));
     expect(await recoverTypedDataAddress({ ...typedData, signature: signed.signature })).to.equal(ADDRESS);
   });
@@ -58,7 +55,7 @@ describe("signMilestoneAttestation", () => {
   });
 
   it("binds every field: changing any one changes the digest", async () => {
-    const base = hashTypedData(milestoneTypedData(PARAMS));
+    const base = hashTypedData(milestoneAttestationTypedData(PARAMS));
     const variants = [
       { chainId: 1 },
       { vault: "0x0000000000000000000000000000000000000001" as const },
@@ -68,7 +65,7 @@ describe("signMilestoneAttestation", () => {
       { evidenceHash: h("ce") },
       { validUntil: 2_000_000_001n },
     ];
-    const digests = variants.map((v) => hashTypedData(milestoneTypedData({ ...PARAMS, ...v })));
+    const digests = variants.map((v) => hashTypedData(milestoneAttestationTypedData({ ...PARAMS, ...v })));
     expect(new Set([base, ...digests]).size).to.equal(variants.length + 1);
   });
 

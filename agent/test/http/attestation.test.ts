@@ -1,14 +1,15 @@
 /**
  * `POST /api/commitments/:id/milestones/:index/attestation` and `.../claim`, end to end through the routes:
  * workouts uploaded as files, the commitment seeded as the indexer would, the oracle's signature checked against
- * `milestoneTypedData`. The attestation suite runs on every store driver (PGlite, PostgreSQL); the claim suite on
+ * `milestoneAttestationTypedData`. The attestation suite runs on every store driver (PGlite, PostgreSQL); the claim suite on
  * PGlite, with an in-memory VaultReader and a recording relayer.
  */
 import { expect } from "chai";
 import request from "supertest";
 import { type Hex, recoverTypedDataAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { evidenceHash, milestoneTypedData } from "../../src/attestation/milestoneAttestation.ts";
+import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
+import { evidenceHash } from "../../src/attestation/milestoneAttestation.ts";
 import type { RelayClaimParameters, RelayClaimReturnType } from "../../src/chain/ports.ts";
 import { storeDrivers } from "../store/storeDrivers.ts";
 import { oneHourRunFit, pausedRideFit, strengthFit } from "../workouts/fixtures.ts";
@@ -150,7 +151,7 @@ for (const driver of storeDrivers) {
       };
       expect(res.body).to.deep.include(expected);
       expect(Object.keys(res.body).sort()).to.deep.equal([...Object.keys(expected), "signature"].sort());
-      const typedData = milestoneTypedData({
+      const typedData = milestoneAttestationTypedData({
         chainId: CHAIN.chainId,
         vault: CHAIN.vault,
         commitmentId: 1n,
@@ -355,7 +356,7 @@ describe("POST /api/commitments/:id/milestones/:index/claim", function () {
   const reader = new MemoryVaultReader();
   const relayer = new RecordingRelayer();
   let s: Setup;
-  let typedData: ReturnType<typeof milestoneTypedData>;
+  let typedData: ReturnType<typeof milestoneAttestationTypedData>;
   let ours: { evidenceHash: Hex; validUntil: number; signature: Hex };
 
   before(async () => {
@@ -369,7 +370,7 @@ describe("POST /api/commitments/:id/milestones/:index/claim", function () {
       .set("Cookie", s.cookie);
     expect(res.status).to.equal(200);
     ours = res.body;
-    typedData = milestoneTypedData({
+    typedData = milestoneAttestationTypedData({
       chainId: CHAIN.chainId,
       vault: CHAIN.vault,
       commitmentId: 1n,
@@ -405,7 +406,7 @@ describe("POST /api/commitments/:id/milestones/:index/claim", function () {
 
   it("refuses a signature over other evidence, and one by an address that is not an oracle", async () => {
     const otherEvidence = await second.signTypedData(
-      milestoneTypedData({
+      milestoneAttestationTypedData({
         chainId: CHAIN.chainId,
         vault: CHAIN.vault,
         commitmentId: 1n,

@@ -32,7 +32,7 @@ import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { commitmentVaultAbi, mockERC20PermitAbi } from "../../../deployments/abi.ts";
 import { installMulticall3, MULTICALL3_ADDRESS } from "../../../scripts/lib/multicall3.ts";
-import { milestoneTypedData } from "../../src/attestation/milestoneAttestation.ts";
+import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
 
 /** Hardhat's default development mnemonic: its accounts are funded with 10 000 ETH each. */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
@@ -276,7 +276,7 @@ export async function createHardhatChain(): Promise<HardhatChain> {
       functionName: "getCommitment",
       args: [options.commitmentId],
     });
-    const typedData = milestoneTypedData({
+    const typedData = milestoneAttestationTypedData({
       chainId: chain.id,
       vault,
       commitmentId: options.commitmentId,

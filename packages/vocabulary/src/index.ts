@@ -6,6 +6,7 @@ export * from "./chains.ts";
 export * from "./contractLimits.ts";
 export * from "./eip2612Permit.ts";
 export * from "./generated/contractConstants.ts";
+export * from "./milestoneAttestation.ts";
 export * from "./milestoneShare.ts";
 export * from "./milestoneState.ts";
 export * from "./reasonCodes.ts";
