@@ -50,7 +50,8 @@ export function renderChart({ seconds, windows, title }: ChartParameters): strin
       .join("");
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" role="img" aria-labelledby="chart-title">`,
+    `<title id="chart-title">${escapeXml(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${M.left}" y="24" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   );
