@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ExecutingAccountMock} from "./ExecutingAccountMock.sol";
+
 /// @notice A smart account that, when it receives ETH, calls back into `reentryTarget` with preset calldata and
 /// records whether that nested call succeeded and the hash of what it reverted with (one slot, so the hook stays
 /// within the vault's PUSH_GAS even for revert data with arguments).
-contract ReentrantReceiver {
+contract ReentrantReceiver is ExecutingAccountMock {
     address public reentryTarget;
     bytes public reentryData;
     bool public attempted;
@@ -15,17 +17,6 @@ contract ReentrantReceiver {
         reentryTarget = target_;
         reentryData = data;
         attempted = false;
-    }
-
-    /// @notice Calls `target_` with `data` and `msg.value`, bubbling up any revert.
-    function execute(address target_, bytes calldata data) external payable returns (bytes memory result) {
-        bool ok;
-        (ok, result) = target_.call{value: msg.value}(data);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 0x20), mload(result))
-            }
-        }
     }
 
     // Re-entering from receive() is the point of this mock.
