@@ -209,8 +209,18 @@ async function openPostgres(parameters: {
     idleTimeoutMillis: parameters.pool.idleTimeoutMs ?? 30_000,
     statement_timeout: parameters.pool.statementTimeoutMs ?? 10_000,
   });
-  // Without a listener, an idle connection dropped by the server would crash the process.
-  pool.on("error", (error) => parameters.onPoolError?.(error));
+  // Without a listener, a connection dropped by the server (a restart ends every session: 57P01) is an
+  // unhandled 'error' event that ends the process. The pool listens on idle connections only; a checked-out
+  // one (a transaction between two statements) needs its own. Its next query fails (mapped to a
+  // DependencyError) and the pool drops it on release. Each error is reported once.
+  const reported = new WeakSet<Error>();
+  const report = (error: Error) => {
+    if (reported.has(error)) return;
+    reported.add(error);
+    parameters.onPoolError?.(error);
+  };
+  pool.on("error", report);
+  pool.on("connect", (client) => client.on("error", report));
   const db = drizzleNodePostgres({ client: pool });
 
   // A dedicated connection (outside the pool, no statement timeout) holds an advisory lock while migrating,

@@ -201,6 +201,41 @@ describe("openStore", () => {
       }
     });
 
+    it("survives the server ending a connection held by a transaction (a restart): the transaction fails, the pool goes on", async () => {
+      const errors: Error[] = [];
+      const database = await openDatabase({
+        databaseUrl: TEST_DATABASE_URL,
+        schema: opened?.migrationsSchema ?? "",
+        pool: { max: 2 },
+        onPoolError: (error) => errors.push(error),
+      });
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await admin.connect();
+      try {
+        const outcome = await database.db
+          .transaction(async (tx) => {
+            const result = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown;
+            const [row] = (result as { rows: { pid: number }[] }).rows;
+            // Terminated between two statements: no query is running on it when the server's FATAL arrives.
+            await admin.query("select pg_terminate_backend($1)", [row?.pid]);
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            await tx.execute(sql`select 1`);
+          })
+          .then(
+            () => "committed",
+            (error: unknown) => error,
+          );
+        expect(outcome).to.be.instanceOf(Error);
+        // Reported, not thrown: the server's FATAL (then the socket's end).
+        expect((errors[0] as { code?: string } | undefined)?.code).to.equal("57P01");
+        const [after] = await queryRows<{ one: number }>(database, sql`select 1 as one`);
+        expect(after?.one).to.equal(1);
+      } finally {
+        await admin.end();
+        await database.close();
+      }
+    });
+
     it("lets several instances start at once on an empty schema: each migration applied once", async () => {
       const schema = `agent_store_test_${process.pid}_${randomBytes(4).toString("hex")}`;
       extraSchemas.push(schema);
