@@ -4,7 +4,7 @@
  * variable and what is wrong, never the value itself (it may be a secret).
  */
 import { isLocalChain, LOCAL_CHAIN_ID } from "@resolution-autopilot/vocabulary/chains";
-import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { type Address, type Hex, isAddress } from "viem";
 import { z } from "zod";
 import {
   boolean,
@@ -13,6 +13,7 @@ import {
   LOG_LEVELS,
   type LogLevel,
   integer,
+  nonZeroAddress,
   parseUrl,
   privateKey,
   Secret,
@@ -166,23 +167,9 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 characters from A-Z a-z 0-9 : _ -")
     .default("ra:"),
   ORACLE_PRIVATE_KEY: privateKey.optional(),
-  VAULT_ADDRESS: z
-    .string()
-    .refine(
-      (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
-      "must be a non-zero 0x address",
-    )
-    .transform((raw) => getAddress(raw))
-    .optional(),
+  VAULT_ADDRESS: nonZeroAddress.optional(),
   VAULT_DEPLOYMENT_BLOCK: integer(0, Number.MAX_SAFE_INTEGER, "must be a block number").default(0),
-  CHALLENGE_POOL_ADDRESS: z
-    .string()
-    .refine(
-      (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
-      "must be a non-zero 0x address",
-    )
-    .transform((raw) => getAddress(raw))
-    .optional(),
+  CHALLENGE_POOL_ADDRESS: nonZeroAddress.optional(),
   CHALLENGE_POOL_DEPLOYMENT_BLOCK: integer(0, Number.MAX_SAFE_INTEGER, "must be a block number").default(0),
   OPERATOR_PRIVATE_KEY: privateKey.optional(),
   INDEXER_CONFIRMATIONS: integer(0, 1_000, "must be a whole number of blocks from 0 to 1000").optional(),
@@ -192,14 +179,7 @@ const envSchema = z.object({
   KEEPER_INTERVAL_MS: integer(1_000, 86_400_000).default(30_000),
   KEEPER_MAX_PER_TX: integer(1, 200).default(20),
   KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
-  KEEPER_MULTICALL3_ADDRESS: z
-    .string()
-    .refine(
-      (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
-      "must be a non-zero 0x address",
-    )
-    .transform((raw) => getAddress(raw))
-    .default(MULTICALL3_ADDRESS),
+  KEEPER_MULTICALL3_ADDRESS: nonZeroAddress.default(MULTICALL3_ADDRESS),
   RELAYER_ENABLED: boolean.default(false),
   CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
   TRUST_PROXY: integer(0, 32, "must be a whole number of proxy hops from 0 to 32 (not true/false)").default(

@@ -4,7 +4,7 @@
  * expected, never the value (it may be a secret).
  */
 import { inspect } from "node:util";
-import type { Hex } from "viem";
+import { getAddress, type Hex, isAddress } from "viem";
 import { z } from "zod";
 
 /** pino's levels; `LOG_LEVEL` must be one of them. */
@@ -86,6 +86,15 @@ export const privateKey = z.string().transform((raw, ctx) => {
   if (scalar === 0n || scalar >= SECP256K1_N) return fail(ctx, "is not a valid secp256k1 private key");
   return new Secret(raw as Hex);
 });
+
+/** A contract address: any 0x address but the zero one, checksummed. */
+export const nonZeroAddress = z
+  .string()
+  .refine(
+    (raw) => isAddress(raw, { strict: false }) && !/^0x0{40}$/i.test(raw),
+    "must be a non-zero 0x address",
+  )
+  .transform((raw) => getAddress(raw));
 
 export const boolean = z
   .enum(["true", "false"], { error: "must be true or false" })
