@@ -10,8 +10,14 @@
  */
 import { BlockList, isIP } from "node:net";
 
-const refusedV4 = new BlockList();
-for (const [network, prefix] of [
+/** A BlockList of `family` holding each (network, prefix length) subnet. */
+function blockListOf(family: "ipv4" | "ipv6", subnets: ReadonlyArray<readonly [string, number]>): BlockList {
+  const list = new BlockList();
+  for (const [network, prefix] of subnets) list.addSubnet(network, prefix, family);
+  return list;
+}
+
+const refusedV4 = blockListOf("ipv4", [
   ["0.0.0.0", 8],
   ["10.0.0.0", 8],
   ["100.64.0.0", 10],
@@ -27,12 +33,9 @@ for (const [network, prefix] of [
   ["203.0.113.0", 24],
   ["224.0.0.0", 4],
   ["240.0.0.0", 4],
-] as const) {
-  refusedV4.addSubnet(network, prefix, "ipv4");
-}
+] as const);
 
-const refusedV6 = new BlockList();
-for (const [network, prefix] of [
+const refusedV6 = blockListOf("ipv6", [
   ["::", 128],
   ["::1", 128],
   ["64:ff9b:1::", 48],
@@ -43,9 +46,7 @@ for (const [network, prefix] of [
   ["fe80::", 10],
   ["fec0::", 10],
   ["ff00::", 8],
-] as const) {
-  refusedV6.addSubnet(network, prefix, "ipv6");
-}
+] as const);
 
 /** Expands an IPv6 text into its 8 groups (numbers), or null. */
 function ipv6Groups(address: string): number[] | null {
