@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { attestations } from "./schema.ts";
 import {
   addressSchema,
@@ -112,82 +113,73 @@ export function createAttestationsRepository(db: DatabaseExecutor, clock: Clock)
         ),
       )
       .limit(1);
-    return rows[0] === undefined ? null : toRecord(rows[0]);
+    return firstOrNull(rows, toRecord);
   };
 
   return {
-    getOrCreate: async (attestation) => {
-      const input = parseInput(newAttestationSchema, attestation, "attestation");
-      return withDatabaseErrors("attestation insert", async () => {
-        // ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, so the select that follows a
-        // conflict always finds the winner's row.
-        const inserted = await db
-          .insert(attestations)
-          .values({ ...input, createdAt: new Date(clock.now()) })
-          .onConflictDoNothing()
-          .returning();
-        if (inserted[0] !== undefined) return { attestation: toRecord(inserted[0]), created: true };
-        const existing = await selectOne(input);
-        if (existing === null) throw new Error("unreachable: conflicting attestation vanished");
-        return { attestation: existing, created: false };
-      });
-    },
+    getOrCreate: parsedMethod(newAttestationSchema, "attestation", "attestation insert", async (input) => {
+      // ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, so the select that follows a
+      // conflict always finds the winner's row.
+      const inserted = await db
+        .insert(attestations)
+        .values({ ...input, createdAt: new Date(clock.now()) })
+        .onConflictDoNothing()
+        .returning();
+      if (inserted[0] !== undefined) return { attestation: toRecord(inserted[0]), created: true };
+      const existing = await selectOne(input);
+      if (existing === null) throw new Error("unreachable: conflicting attestation vanished");
+      return { attestation: existing, created: false };
+    }),
 
-    put: async (attestation) => {
-      const input = parseInput(newAttestationSchema, attestation, "attestation");
-      return withDatabaseErrors("attestation upsert", async () => {
-        const existing = await selectOne(input);
-        if (
-          existing !== null &&
-          existing.evidenceHash === input.evidenceHash &&
-          existing.validUntil === input.validUntil
-        ) {
-          return { attestation: existing, created: false };
-        }
-        const { evidenceHash, validUntil, signature } = input;
-        const createdAt = new Date(clock.now());
-        const [row] = await db
-          .insert(attestations)
-          .values({ ...input, createdAt })
-          .onConflictDoUpdate({
-            target: [
-              attestations.chainId,
-              attestations.vault,
-              attestations.commitmentId,
-              attestations.milestoneIndex,
-              attestations.signer,
-            ],
-            set: { evidenceHash, validUntil, signature, createdAt },
-          })
-          .returning();
-        if (row === undefined) throw new Error("unreachable: upsert returned no row");
-        return { attestation: toRecord(row), created: true };
-      });
-    },
+    put: parsedMethod(newAttestationSchema, "attestation", "attestation upsert", async (input) => {
+      const existing = await selectOne(input);
+      if (
+        existing !== null &&
+        existing.evidenceHash === input.evidenceHash &&
+        existing.validUntil === input.validUntil
+      ) {
+        return { attestation: existing, created: false };
+      }
+      const { evidenceHash, validUntil, signature } = input;
+      const createdAt = new Date(clock.now());
+      const [row] = await db
+        .insert(attestations)
+        .values({ ...input, createdAt })
+        .onConflictDoUpdate({
+          target: [
+            attestations.chainId,
+            attestations.vault,
+            attestations.commitmentId,
+            attestations.milestoneIndex,
+            attestations.signer,
+          ],
+          set: { evidenceHash, validUntil, signature, createdAt },
+        })
+        .returning();
+      if (row === undefined) throw new Error("unreachable: upsert returned no row");
+      return { attestation: toRecord(row), created: true };
+    }),
 
     get: async (key) => {
       const input = parseInput(attestationKeySchema, key, "attestation key");
       return withDatabaseErrors("attestation lookup", () => selectOne(input));
     },
 
-    listForMilestone: async (key) => {
-      const input = parseInput(milestoneKeySchema, key, "milestone key");
-      return withDatabaseErrors("attestation list", async () => {
-        const rows = await db
-          .select()
-          .from(attestations)
-          .where(
-            and(
-              eq(attestations.chainId, input.chainId),
-              eq(attestations.vault, input.vault),
-              eq(attestations.commitmentId, input.commitmentId),
-              eq(attestations.milestoneIndex, input.milestoneIndex),
-            ),
-          )
-          // Byte order (fixed-length lower-case hex), whatever the database collation.
-          .orderBy(asc(sql`${attestations.signer} collate "C"`));
-        return rows.map(toRecord);
-      });
-    },
+    listForMilestone: parsedMethod(milestoneKeySchema, "milestone key", "attestation list", async (input) => {
+      const rows = await db
+        .select()
+        .from(attestations)
+        .where(
+          and(
+            eq(attestations.chainId, input.chainId),
+            eq(attestations.vault, input.vault),
+            eq(attestations.commitmentId, input.commitmentId),
+            eq(attestations.milestoneIndex, input.milestoneIndex),
+          ),
+        )
+        // Byte order (fixed-length lower-case hex), whatever the database collation.
+        .orderBy(asc(sql`${attestations.signer} collate "C"`));
+      return rows.map(toRecord);
+    }),
   };
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { parsedMethod } from "./repositoryMethods.ts";
 import { auditLog } from "./schema.ts";
 import { boundedLimit, jsonObjectSchema, labelSchema, parseInput } from "./values.ts";
 
@@ -61,23 +62,20 @@ const listSchema = z.object({
 
 export function createAuditLogRepository(db: DatabaseExecutor, clock: Clock): AuditLogRepository {
   return {
-    append: async (entry) => {
-      const input = parseInput(entrySchema, entry, "audit entry");
-      return withDatabaseErrors("audit append", async () => {
-        const rows = await db
-          .insert(auditLog)
-          .values({
-            at: new Date(clock.now()),
-            actor: input.actor,
-            action: input.action,
-            subject: input.subject ?? null,
-            details: input.details ?? {},
-          })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
-        return rows[0];
-      });
-    },
+    append: parsedMethod(entrySchema, "audit entry", "audit append", async (input) => {
+      const rows = await db
+        .insert(auditLog)
+        .values({
+          at: new Date(clock.now()),
+          actor: input.actor,
+          action: input.action,
+          subject: input.subject ?? null,
+          details: input.details ?? {},
+        })
+        .returning();
+      if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
+      return rows[0];
+    }),
 
     list: async (parameters = {}) => {
       const { beforeId, subject } = parseInput(listSchema, parameters, "audit list query");

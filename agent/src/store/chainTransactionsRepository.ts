@@ -258,9 +258,11 @@ export function createChainTransactionsRepository(
       selectByKey(db, input),
     ),
 
-    recordAttempt: async (parameters) => {
-      const input = parseInput(attemptSchema, parameters, "chain transaction attempt");
-      return withDatabaseErrors("chain transaction attempt", async () => {
+    recordAttempt: parsedMethod(
+      attemptSchema,
+      "chain transaction attempt",
+      "chain transaction attempt",
+      async (input) => {
         const rows = await db
           .update(chainTransactions)
           .set({
@@ -275,12 +277,14 @@ export function createChainTransactionsRepository(
           .where(inArray(chainTransactions.id, input.ids))
           .returning();
         return rows.map(toRecord);
-      });
-    },
+      },
+    ),
 
-    setStatus: async (parameters) => {
-      const input = parseInput(statusSchema, parameters, "chain transaction status");
-      return withDatabaseErrors("chain transaction status update", async () => {
+    setStatus: parsedMethod(
+      statusSchema,
+      "chain transaction status",
+      "chain transaction status update",
+      async (input) => {
         const rows = await db
           .update(chainTransactions)
           .set({
@@ -292,8 +296,8 @@ export function createChainTransactionsRepository(
           .where(inArray(chainTransactions.id, input.ids))
           .returning();
         return rows.map(toRecord);
-      });
-    },
+      },
+    ),
 
     reopen: parsedMethod(keySchema, "chain transaction key", "chain transaction reopen", async (input) => {
       const rows = await db

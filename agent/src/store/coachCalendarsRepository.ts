@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
 import { coachCalendars } from "./schema.ts";
 import { addressSchema, dateSchema, parseInput, toAddress } from "./values.ts";
 
@@ -50,23 +51,19 @@ export function createCoachCalendarsRepository(db: DatabaseExecutor, clock: Cloc
       const value = parseInput(addressSchema, owner, "owner");
       return withDatabaseErrors("calendar lookup", async () => {
         const rows = await db.select().from(coachCalendars).where(eq(coachCalendars.owner, value)).limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 
-    put: async (calendar) => {
-      const input = parseInput(inputSchema, calendar, "calendar");
-      return withDatabaseErrors("calendar upsert", async () => {
-        const { owner, ...fields } = input;
-        const updatedAt = new Date(clock.now());
-        const rows = await db
-          .insert(coachCalendars)
-          .values({ ...input, updatedAt })
-          .onConflictDoUpdate({ target: coachCalendars.owner, set: { ...fields, updatedAt } })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
-        return toRecord(rows[0]);
-      });
-    },
+    put: parsedMethod(inputSchema, "calendar", "calendar upsert", async (input) => {
+      const { owner, ...fields } = input;
+      const updatedAt = new Date(clock.now());
+      const rows = await db
+        .insert(coachCalendars)
+        .values({ ...input, updatedAt })
+        .onConflictDoUpdate({ target: coachCalendars.owner, set: { ...fields, updatedAt } })
+        .returning();
+      return onlyRow(rows, toRecord);
+    }),
   };
 }

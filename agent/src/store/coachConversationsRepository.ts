@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, onlyRow } from "./repositoryMethods.ts";
 import { coachConversations } from "./schema.ts";
 import { addressSchema, parseInput, toAddress } from "./values.ts";
 
@@ -67,7 +68,7 @@ export function createCoachConversationsRepository(
         .from(coachConversations)
         .where(and(eq(coachConversations.id, key.id.toLowerCase()), eq(coachConversations.owner, key.owner)))
         .limit(1);
-      return rows[0] === undefined ? null : toRecord(rows[0]);
+      return firstOrNull(rows, toRecord);
     });
   };
 
@@ -90,8 +91,7 @@ export function createCoachConversationsRepository(
           .insert(coachConversations)
           .values({ owner: value, messages: [], createdAt: now, updatedAt: now })
           .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
-        return toRecord(rows[0]);
+        return onlyRow(rows, toRecord);
       });
     },
 
@@ -108,7 +108,7 @@ export function createCoachConversationsRepository(
           .set({ messages: kept, updatedAt: new Date(clock.now()) })
           .where(eq(coachConversations.id, current.id))
           .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
   };

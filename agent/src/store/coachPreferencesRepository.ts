@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
 import { coachPreferences, type NudgeChannelKind, nudgeChannels } from "./schema.ts";
 import { addressSchema, parseInput, toAddress } from "./values.ts";
 
@@ -66,7 +67,7 @@ export function createCoachPreferencesRepository(
           .from(coachPreferences)
           .where(eq(coachPreferences.owner, value))
           .limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 
@@ -82,22 +83,18 @@ export function createCoachPreferencesRepository(
       });
     },
 
-    put: async (preferences) => {
-      const input = parseInput(inputSchema, preferences, "coach preferences");
-      return withDatabaseErrors("coach preferences upsert", async () => {
-        const { owner, ...fields } = input;
-        const values = { ...input, updatedAt: new Date(clock.now()) };
-        const rows = await db
-          .insert(coachPreferences)
-          .values(values)
-          .onConflictDoUpdate({
-            target: coachPreferences.owner,
-            set: { ...fields, updatedAt: values.updatedAt },
-          })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
-        return toRecord(rows[0]);
-      });
-    },
+    put: parsedMethod(inputSchema, "coach preferences", "coach preferences upsert", async (input) => {
+      const { owner, ...fields } = input;
+      const values = { ...input, updatedAt: new Date(clock.now()) };
+      const rows = await db
+        .insert(coachPreferences)
+        .values(values)
+        .onConflictDoUpdate({
+          target: coachPreferences.owner,
+          set: { ...fields, updatedAt: values.updatedAt },
+        })
+        .returning();
+      return onlyRow(rows, toRecord);
+    }),
   };
 }

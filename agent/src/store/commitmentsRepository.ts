@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
 import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
 import {
   addressSchema,
@@ -199,23 +200,19 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
     });
 
   return {
-    upsert: async (commitment) => {
-      const input = parseInput(commitmentSchema, commitment, "commitment");
-      return withDatabaseErrors("commitment upsert", async () => {
-        const { chainId, vault, commitmentId, ...fields } = input;
-        const values = { ...input, updatedAt: new Date(clock.now()) };
-        const rows = await db
-          .insert(commitmentsCache)
-          .values(values)
-          .onConflictDoUpdate({
-            target: [commitmentsCache.chainId, commitmentsCache.vault, commitmentsCache.commitmentId],
-            set: { ...fields, updatedAt: values.updatedAt },
-          })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
-        return toRecord(rows[0]);
-      });
-    },
+    upsert: parsedMethod(commitmentSchema, "commitment", "commitment upsert", async (input) => {
+      const { chainId, vault, commitmentId, ...fields } = input;
+      const values = { ...input, updatedAt: new Date(clock.now()) };
+      const rows = await db
+        .insert(commitmentsCache)
+        .values(values)
+        .onConflictDoUpdate({
+          target: [commitmentsCache.chainId, commitmentsCache.vault, commitmentsCache.commitmentId],
+          set: { ...fields, updatedAt: values.updatedAt },
+        })
+        .returning();
+      return onlyRow(rows, toRecord);
+    }),
 
     get: async (key) => {
       const { chainId, vault, commitmentId } = parseInput(keySchema, key, "commitment key");
@@ -225,7 +222,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
           .from(commitmentsCache)
           .where(onVault(chainId, vault, commitmentId))
           .limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 

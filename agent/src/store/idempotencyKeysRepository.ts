@@ -10,10 +10,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
-import { purgeInBatches } from "./repositoryMethods.ts";
+import { firstOrNull, parsedMethod, purgeInBatches } from "./repositoryMethods.ts";
 import { type IdempotencyState, idempotencyKeys } from "./schema.ts";
-import { addressSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, toAddress, ttlMsSchema } from "./values.ts";
 
 export const PURGE_BATCH_DEFAULT = 500;
 export const PURGE_BATCH_MAX = 10_000;
@@ -98,61 +97,60 @@ export function createIdempotencyKeysRepository(
     );
 
   return {
-    claim: async (parameters) => {
-      const input = parseInput(claimSchema, parameters, "idempotency claim");
-      return withDatabaseErrors("idempotency claim", async () => {
-        // A live key can be released by its holder between our two statements; then the claim is retried.
-        for (let attempt = 0; ; attempt++) {
-          const now = new Date(clock.now());
-          const fresh = {
-            owner: input.owner,
-            key: input.key,
-            requestHash: input.requestHash,
-            state: "pending" as const,
-            responseStatus: null,
-            responseBody: null,
-            createdAt: now,
-            expiresAt: new Date(now.getTime() + input.ttlMs),
-          };
-          // Insert, or take over an expired row; a live row is left alone (and nothing is returned).
-          const claimed = await db
-            .insert(idempotencyKeys)
-            .values(fresh)
-            .onConflictDoUpdate({
-              target: [idempotencyKeys.owner, idempotencyKeys.key],
-              set: fresh,
-              setWhere: lte(idempotencyKeys.expiresAt, now),
-            })
-            .returning();
-          if (claimed[0] !== undefined) return { outcome: "claimed", record: toRecord(claimed[0]) };
-          const rows = await db.select().from(idempotencyKeys).where(live(input, now)).limit(1);
-          const existing = rows[0];
-          if (existing === undefined) {
-            if (attempt < 2) continue;
-            throw new ConflictError({
-              code: "idempotency_key_contended",
-              message: "This idempotency key is being claimed and released concurrently; retry.",
-              details: { key: input.key },
-            });
-          }
-          if (existing.requestHash !== input.requestHash) {
-            throw new ConflictError({
-              code: "idempotency_key_reused",
-              message: "This idempotency key was already used for a different request.",
-              details: { key: input.key },
-            });
-          }
-          return {
-            outcome: existing.state === "completed" ? "completed" : "in_progress",
-            record: toRecord(existing),
-          };
+    claim: parsedMethod(claimSchema, "idempotency claim", "idempotency claim", async (input) => {
+      // A live key can be released by its holder between our two statements; then the claim is retried.
+      for (let attempt = 0; ; attempt++) {
+        const now = new Date(clock.now());
+        const fresh = {
+          owner: input.owner,
+          key: input.key,
+          requestHash: input.requestHash,
+          state: "pending" as const,
+          responseStatus: null,
+          responseBody: null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + input.ttlMs),
+        };
+        // Insert, or take over an expired row; a live row is left alone (and nothing is returned).
+        const claimed = await db
+          .insert(idempotencyKeys)
+          .values(fresh)
+          .onConflictDoUpdate({
+            target: [idempotencyKeys.owner, idempotencyKeys.key],
+            set: fresh,
+            setWhere: lte(idempotencyKeys.expiresAt, now),
+          })
+          .returning();
+        if (claimed[0] !== undefined) return { outcome: "claimed", record: toRecord(claimed[0]) };
+        const rows = await db.select().from(idempotencyKeys).where(live(input, now)).limit(1);
+        const existing = rows[0];
+        if (existing === undefined) {
+          if (attempt < 2) continue;
+          throw new ConflictError({
+            code: "idempotency_key_contended",
+            message: "This idempotency key is being claimed and released concurrently; retry.",
+            details: { key: input.key },
+          });
         }
-      });
-    },
+        if (existing.requestHash !== input.requestHash) {
+          throw new ConflictError({
+            code: "idempotency_key_reused",
+            message: "This idempotency key was already used for a different request.",
+            details: { key: input.key },
+          });
+        }
+        return {
+          outcome: existing.state === "completed" ? "completed" : "in_progress",
+          record: toRecord(existing),
+        };
+      }
+    }),
 
-    complete: async (parameters) => {
-      const input = parseInput(completeSchema, parameters, "idempotency completion");
-      return withDatabaseErrors("idempotency completion", async () => {
+    complete: parsedMethod(
+      completeSchema,
+      "idempotency completion",
+      "idempotency completion",
+      async (input) => {
         const now = new Date(clock.now());
         const rows = await db
           .update(idempotencyKeys)
@@ -173,37 +171,31 @@ export function createIdempotencyKeysRepository(
           message: "This idempotency key already has a response.",
           details: { key: input.key },
         });
-      });
-    },
+      },
+    ),
 
-    release: async (ref) => {
-      const input = parseInput(refSchema, ref, "idempotency key");
-      return withDatabaseErrors("idempotency release", async () => {
-        const rows = await db
-          .delete(idempotencyKeys)
-          .where(
-            and(
-              eq(idempotencyKeys.owner, input.owner),
-              eq(idempotencyKeys.key, input.key),
-              eq(idempotencyKeys.state, "pending"),
-            ),
-          )
-          .returning({ key: idempotencyKeys.key });
-        return rows.length > 0;
-      });
-    },
+    release: parsedMethod(refSchema, "idempotency key", "idempotency release", async (input) => {
+      const rows = await db
+        .delete(idempotencyKeys)
+        .where(
+          and(
+            eq(idempotencyKeys.owner, input.owner),
+            eq(idempotencyKeys.key, input.key),
+            eq(idempotencyKeys.state, "pending"),
+          ),
+        )
+        .returning({ key: idempotencyKeys.key });
+      return rows.length > 0;
+    }),
 
-    get: async (ref) => {
-      const input = parseInput(refSchema, ref, "idempotency key");
-      return withDatabaseErrors("idempotency lookup", async () => {
-        const rows = await db
-          .select()
-          .from(idempotencyKeys)
-          .where(live(input, new Date(clock.now())))
-          .limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
-      });
-    },
+    get: parsedMethod(refSchema, "idempotency key", "idempotency lookup", async (input) => {
+      const rows = await db
+        .select()
+        .from(idempotencyKeys)
+        .where(live(input, new Date(clock.now())))
+        .limit(1);
+      return firstOrNull(rows, toRecord);
+    }),
 
     purgeExpired: purgeInBatches({
       db,

@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
 import { indexerCursor } from "./schema.ts";
 import {
   addressSchema,
@@ -73,25 +74,21 @@ export function createIndexerCursorRepository(db: DatabaseExecutor, clock: Clock
           .where(and(eq(indexerCursor.chainId, chainId), eq(indexerCursor.vault, vault)))
           .limit(1);
         const rows = options.forUpdate === true ? await query.for("update") : await query;
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 
-    set: async (cursor) => {
-      const input = parseInput(cursorSchema, cursor, "indexer cursor");
-      return withDatabaseErrors("indexer cursor update", async () => {
-        const updatedAt = new Date(clock.now());
-        const rows = await db
-          .insert(indexerCursor)
-          .values({ ...input, updatedAt })
-          .onConflictDoUpdate({
-            target: [indexerCursor.chainId, indexerCursor.vault],
-            set: { blockNumber: input.blockNumber, blockHash: input.blockHash, updatedAt },
-          })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: upsert returned no row");
-        return toRecord(rows[0]);
-      });
-    },
+    set: parsedMethod(cursorSchema, "indexer cursor", "indexer cursor update", async (input) => {
+      const updatedAt = new Date(clock.now());
+      const rows = await db
+        .insert(indexerCursor)
+        .values({ ...input, updatedAt })
+        .onConflictDoUpdate({
+          target: [indexerCursor.chainId, indexerCursor.vault],
+          set: { blockNumber: input.blockNumber, blockHash: input.blockHash, updatedAt },
+        })
+        .returning();
+      return onlyRow(rows, toRecord);
+    }),
   };
 }

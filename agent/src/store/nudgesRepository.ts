@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { advisoryTransactionLock, firstOrNull } from "./repositoryMethods.ts";
+import { advisoryTransactionLock, firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { type NudgeChannelKind, type NudgeStatus, nudgeChannels, nudges } from "./schema.ts";
 import { timeKeyset } from "./timeKeyset.ts";
 import { addressSchema, boundedLimit, dateSchema, parseInput, toAddress } from "./values.ts";
@@ -125,18 +125,15 @@ const ownerBetweenSchema = z.object({ owner: addressSchema, from: dateSchema, to
 
 export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): NudgesRepository {
   return {
-    reserve: async (nudge) => {
-      const input = parseInput(newNudgeSchema, nudge, "nudge");
-      return withDatabaseErrors("nudge insert", async () => {
-        const now = new Date(clock.now());
-        const rows = await db
-          .insert(nudges)
-          .values({ ...input, attempts: 0, lastError: null, createdAt: now, updatedAt: now })
-          .onConflictDoNothing({ target: [nudges.owner, nudges.channel, nudges.dedupeKey] })
-          .returning();
-        return firstOrNull(rows, toRecord);
-      });
-    },
+    reserve: parsedMethod(newNudgeSchema, "nudge", "nudge insert", async (input) => {
+      const now = new Date(clock.now());
+      const rows = await db
+        .insert(nudges)
+        .values({ ...input, attempts: 0, lastError: null, createdAt: now, updatedAt: now })
+        .onConflictDoNothing({ target: [nudges.owner, nudges.channel, nudges.dedupeKey] })
+        .returning();
+      return firstOrNull(rows, toRecord);
+    }),
 
     coachInterventionsSince: async (owners, since) => {
       const input = parseInput(ownersSinceSchema, { owners, since }, "nudge owners");

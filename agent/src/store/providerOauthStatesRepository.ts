@@ -10,9 +10,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { purgeInBatches } from "./repositoryMethods.ts";
+import { onlyRow, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { providerOauthStates } from "./schema.ts";
-import { addressSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, toAddress, ttlMsSchema } from "./values.ts";
 
 export interface ProviderOauthStateRecord {
   state: string;
@@ -78,24 +78,14 @@ export function createProviderOauthStatesRepository(
   clock: Clock,
 ): ProviderOauthStatesRepository {
   return {
-    issue: async (parameters) => {
-      const input = parseInput(issueSchema, parameters, "oauth state");
-      return withDatabaseErrors("oauth state issue", async () => {
-        const createdAt = new Date(clock.now());
-        const rows = await db
-          .insert(providerOauthStates)
-          .values({
-            state: input.state,
-            provider: input.provider,
-            owner: input.owner,
-            createdAt,
-            expiresAt: new Date(createdAt.getTime() + input.ttlMs),
-          })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
-        return toRecord(rows[0]);
-      });
-    },
+    issue: parsedMethod(issueSchema, "oauth state", "oauth state issue", async (input) => {
+      const { state, provider, owner } = input;
+      const rows = await db
+        .insert(providerOauthStates)
+        .values({ state, provider, owner, ...ttlWindow(clock, input.ttlMs) })
+        .returning();
+      return onlyRow(rows, toRecord);
+    }),
 
     consume: async ({ state, provider }) => {
       if (!oauthStateSchema.safeParse(state).success || !providerSchema.safeParse(provider).success) {

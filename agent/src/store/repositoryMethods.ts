@@ -1,10 +1,12 @@
 /**
  * The boilerplate every repository shares, once: a method that parses its input then runs with driver errors
- * mapped, "the first row or null", and the bounded purge of expired rows.
+ * mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
+ * expired rows.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
+import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { boundedLimit, parseInput } from "./values.ts";
@@ -30,6 +32,19 @@ export function parsedMethod<S extends z.ZodType, R>(
 export function firstOrNull<Row, T>(rows: readonly Row[], map: (row: Row) => T): T | null {
   const row = rows[0];
   return row === undefined ? null : map(row);
+}
+
+/** The one row an insert or upsert `.returning()` always yields, through `map`. */
+export function onlyRow<Row, T>(rows: readonly Row[], map: (row: Row) => T): T {
+  const row = rows[0];
+  if (row === undefined) throw new Error("unreachable: a returning write gave no row");
+  return map(row);
+}
+
+/** The `createdAt`/`expiresAt` pair of a row that lives `ttlMs` from now. */
+export function ttlWindow(clock: Clock, ttlMs: number): { createdAt: Date; expiresAt: Date } {
+  const createdAt = new Date(clock.now());
+  return { createdAt, expiresAt: new Date(createdAt.getTime() + ttlMs) };
 }
 
 /** How a purge of expired rows deletes: in batches of `fallback` rows unless asked, never more than `max`. */

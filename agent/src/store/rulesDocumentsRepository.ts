@@ -10,6 +10,7 @@ import type { Clock } from "../clock.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { firstOrNull } from "./repositoryMethods.ts";
 import { rulesDocuments } from "./schema.ts";
 import { bytes32Schema, parseInput, toHex } from "./values.ts";
 
@@ -39,7 +40,7 @@ export function createRulesDocumentsRepository(db: DatabaseExecutor, clock: Cloc
     const hash = parseInput(bytes32Schema, rulesHash, "rules hash");
     return withDatabaseErrors("rules document lookup", async () => {
       const rows = await db.select().from(rulesDocuments).where(eq(rulesDocuments.rulesHash, hash)).limit(1);
-      return rows[0] === undefined ? null : toRecord(rows[0]);
+      return firstOrNull(rows, toRecord);
     });
   };
 

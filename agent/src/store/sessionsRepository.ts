@@ -8,9 +8,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { purgeInBatches } from "./repositoryMethods.ts";
+import { firstOrNull, onlyRow, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { sessions } from "./schema.ts";
-import { addressSchema, chainIdSchema, parseInput, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, chainIdSchema, toAddress, ttlMsSchema } from "./values.ts";
 
 export interface CreateSessionParameters {
   id: string;
@@ -52,24 +52,18 @@ function toRecord(row: typeof sessions.$inferSelect): SessionRecord {
 
 export function createSessionsRepository(db: DatabaseExecutor, clock: Clock): SessionsRepository {
   return {
-    create: async (parameters) => {
-      const input = parseInput(createSchema, parameters, "session");
-      return withDatabaseErrors("session creation", async () => {
-        const createdAt = new Date(clock.now());
-        const rows = await db
-          .insert(sessions)
-          .values({
-            id: input.id,
-            address: input.address,
-            chainId: input.chainId,
-            createdAt,
-            expiresAt: new Date(createdAt.getTime() + input.ttlMs),
-          })
-          .returning();
-        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
-        return toRecord(rows[0]);
-      });
-    },
+    create: parsedMethod(createSchema, "session", "session creation", async (input) => {
+      const rows = await db
+        .insert(sessions)
+        .values({
+          id: input.id,
+          address: input.address,
+          chainId: input.chainId,
+          ...ttlWindow(clock, input.ttlMs),
+        })
+        .returning();
+      return onlyRow(rows, toRecord);
+    }),
 
     get: async (id) => {
       if (!idSchema.safeParse(id).success) return null;
@@ -80,7 +74,7 @@ export function createSessionsRepository(db: DatabaseExecutor, clock: Clock): Se
           .from(sessions)
           .where(and(eq(sessions.id, id), sql`${sessions.expiresAt} > ${now}::timestamptz`))
           .limit(1);
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { purgeInBatches } from "./repositoryMethods.ts";
+import { onlyRow, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { siweNonces } from "./schema.ts";
 import { parseInput, ttlMsSchema } from "./values.ts";
 
@@ -43,17 +43,15 @@ export function createSiweNoncesRepository(db: DatabaseExecutor, clock: Clock): 
         "nonce",
       );
       return withDatabaseErrors("nonce issue", async () => {
-        const createdAt = new Date(clock.now());
         const rows = await db
           .insert(siweNonces)
-          .values({ nonce: input.nonce, createdAt, expiresAt: new Date(createdAt.getTime() + input.ttlMs) })
+          .values({ nonce: input.nonce, ...ttlWindow(clock, input.ttlMs) })
           .returning({
             nonce: siweNonces.nonce,
             createdAt: siweNonces.createdAt,
             expiresAt: siweNonces.expiresAt,
           });
-        if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
-        return rows[0];
+        return onlyRow(rows, (row) => row);
       });
     },
 

@@ -11,7 +11,7 @@ import type { Clock } from "../clock.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull } from "./repositoryMethods.ts";
+import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { type ReviewStatus, reviewStatuses, workoutReviews } from "./schema.ts";
 import { timeKeyset } from "./timeKeyset.ts";
 import { addressSchema, boundedLimit, parseInput, toAddress } from "./values.ts";
@@ -96,17 +96,15 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
     });
   };
   return {
-    request: async (parameters) => {
-      const input = parseInput(
-        z.object({
-          workoutId: uuidSchema,
-          owner: addressSchema,
-          note: noteSchema,
-        }),
-        parameters,
-        "review request",
-      );
-      return withDatabaseErrors("workout review request", async () => {
+    request: parsedMethod(
+      z.object({
+        workoutId: uuidSchema,
+        owner: addressSchema,
+        note: noteSchema,
+      }),
+      "review request",
+      "workout review request",
+      async (input) => {
         const rows = await db
           .insert(workoutReviews)
           .values({
@@ -127,8 +125,8 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
           });
         }
         return toRecord(row);
-      });
-    },
+      },
+    ),
 
     getById: (id) => byColumn(workoutReviews.id, id),
     getByWorkoutId: (workoutId) => byColumn(workoutReviews.workoutId, workoutId),
@@ -190,7 +188,7 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
           })
           .where(and(eq(workoutReviews.id, id.toLowerCase()), eq(workoutReviews.status, "pending")))
           .returning();
-        return rows[0] === undefined ? null : toRecord(rows[0]);
+        return firstOrNull(rows, toRecord);
       });
     },
   };
