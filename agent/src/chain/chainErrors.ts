@@ -138,3 +138,16 @@ export function isNonceConflict(error: unknown): boolean {
     messagesOf(error),
   );
 }
+
+/**
+ * The node answered the request with a JSON-RPC error: it saw the request and refused it. A transport failure
+ * (connection reset or refused, a timeout, an HTTP error without a JSON-RPC answer) is not one: the request may
+ * have reached the node all the same. viem's catch-all `UnknownRpcError` (code -1) wraps such failures.
+ */
+export function isNodeRejection(error: unknown): boolean {
+  if (isNonceConflict(error)) return true;
+  return causeChain(error).some((link) => {
+    const code = (link as { code?: unknown }).code;
+    return typeof code === "number" && code !== -1;
+  });
+}

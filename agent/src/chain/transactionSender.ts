@@ -9,6 +9,9 @@
  *   transaction), so after a crash `resume` can find, rebroadcast or bump it;
  * - when not mined after `bumpAfterMs` it is replaced with the same nonce and fees x1.125 (or the network's
  *   current fees if higher), at most `maxBumps` times, then rebroadcast as is until `receiptTimeoutMs`;
+ * - a broadcast lost in transit (no answer from the node, which may have it all the same) is "maybe sent": it
+ *   stays pending and is followed like a sent one, re-checked by hash and nonce before it is sent again with the
+ *   same nonce (never `failed`, which would let its rows be sent again with another nonce);
  * - the outcome is written back to the rows: `confirmed`/`reverted` when mined, `failed` when the nonce was
  *   used by another transaction, still `pending` (last_error `receipt_timeout`) when the wait timed out.
  */
@@ -23,7 +26,7 @@ import type {
   ChainTransactionsRepository,
 } from "../store/chainTransactionsRepository.ts";
 import type { ChainClient } from "./chainClient.ts";
-import { chainFailure, isNonceConflict, rpcFailure } from "./chainErrors.ts";
+import { chainFailure, isNodeRejection, isNonceConflict, rpcFailure } from "./chainErrors.ts";
 import { createFeeBumper } from "./feeBumper.ts";
 import { createNonceManager, type NonceManager } from "./nonceManager.ts";
 import { createSerializer } from "./serialize.ts";
@@ -237,17 +240,28 @@ async function signAndBroadcast(steps: SendSteps, unsigned: Unsigned): Promise<S
     });
     try {
       await wire.broadcast(raw);
+      tracked.lastSentAt = steps.clock.now();
     } catch (error) {
-      nonces.resync();
-      if (isNonceConflict(error) && attempt < 2) {
-        log.warn({ err: error, nonce }, "nonce conflict; resyncing the nonce");
-        continue;
+      if (!isNodeRejection(error)) {
+        // Lost in transit: the node may have it. Not `failed` (that would let the milestone be sent again with
+        // another nonce): the row stays pending with its hash and the monitor checks the hash and the nonce
+        // before sending it again with the same nonce (lastSentAt 0: at its first poll).
+        log.warn(
+          { err: error, nonce, txHash: hash },
+          "broadcast failed in transit; following it as maybe sent",
+        );
+        tracked.lastSentAt = 0;
+      } else {
+        nonces.resync();
+        if (isNonceConflict(error) && attempt < 2) {
+          log.warn({ err: error, nonce }, "nonce conflict; resyncing the nonce");
+          continue;
+        }
+        await transactions.setStatus({ ids: unsigned.rowIds, status: "failed", lastError: errorText(error) });
+        throw chainFailure(unsigned.operation, error);
       }
-      await transactions.setStatus({ ids: unsigned.rowIds, status: "failed", lastError: errorText(error) });
-      throw chainFailure(unsigned.operation, error);
     }
     nonces.used(nonce);
-    tracked.lastSentAt = steps.clock.now();
     log.info(
       { operation: unsigned.operation, nonce, txHash: hash, rows: unsigned.rowIds.length },
       "transaction sent",

@@ -4,6 +4,7 @@ import {
   type Address,
   createPublicClient,
   type Hex,
+  HttpRequestError,
   keccak256,
   parseEventLogs,
   parseTransaction,
@@ -452,6 +453,43 @@ for (const driver of storeDrivers) {
       expect(result.status).to.equal("confirmed");
       expect((await store.chainTransactions.get(claimKey(fourth, 0)))?.nonce).to.equal(4);
     });
+
+    /**
+     * A sender whose first broadcast fails in transit: `delivered` says whether the node got it before the
+     * connection broke (the answer was lost) or not (the request was).
+     */
+    function senderLosingFirstBroadcast(delivered: boolean): TransactionSender {
+      let lost = false;
+      const client: CreateTransactionSenderParameters["client"] = {
+        ...chain.client,
+        sendRawTransaction: async (parameters) => {
+          if (lost) return chain.client.sendRawTransaction(parameters);
+          lost = true;
+          if (delivered) await chain.client.sendRawTransaction(parameters);
+          throw new HttpRequestError({ url: "http://rpc.invalid", details: "socket hang up" });
+        },
+      };
+      return sender(chain.accounts.operator, { client });
+    }
+
+    for (const delivered of [true, false]) {
+      it(`a broadcast lost in transit (${delivered ? "the answer" : "the request"}) is maybe sent: followed and sent again with the same nonce, mined once, no nonce gap`, async () => {
+        const id = await openCommitment();
+        const through = relayer(senderLosingFirstBroadcast(delivered));
+        const result = await through.relayClaim(await claimParameters(id));
+        expect(result).to.include({ status: "confirmed", submitted: true });
+        const row = await store.chainTransactions.get(claimKey(id, 0));
+        expect(row).to.include({ status: "confirmed", nonce: 0, txHash: result.txHash });
+        expect(await releases(id, 0)).to.have.length(1);
+        expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
+        // Asking again sends nothing, and the next milestone's claim takes the next nonce.
+        expect(await through.relayClaim(await claimParameters(id))).to.include({ submitted: false });
+        const next = await openCommitment();
+        expect(await through.relayClaim(await claimParameters(next))).to.include({ status: "confirmed" });
+        expect((await store.chainTransactions.get(claimKey(next, 0)))?.nonce).to.equal(1);
+        expect(await nonceOf(chain.accounts.operator.address)).to.equal(2);
+      });
+    }
 
     /** As if the dead process's leases had expired. */
     async function resetLocks() {
