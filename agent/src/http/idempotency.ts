@@ -25,6 +25,7 @@ import type { Repositories } from "../store/store.ts";
 import { BadRequestError } from "./httpErrors.ts";
 import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
 import { requestSignal } from "./requestTimeout.ts";
+import { rethrowAs } from "./rethrowAs.ts";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed";
@@ -108,20 +109,17 @@ export function idempotency({
     if (key === undefined) return next();
     const owner = sessionOf(req).address;
     const requestHash = requestHashOf(req, fingerprint(req));
-    let claim: Awaited<ReturnType<typeof store.idempotencyKeys.claim>>;
-    try {
-      claim = await store.idempotencyKeys.claim({ owner, key, requestHash, ttlMs });
-    } catch (error) {
-      if (error instanceof ConflictError && error.code === "idempotency_key_reused") {
-        throw new ValidationError({
+    const claim = await rethrowAs(() => store.idempotencyKeys.claim({ owner, key, requestHash, ttlMs }), {
+      errorClass: ConflictError,
+      code: "idempotency_key_reused",
+      as: (cause) =>
+        new ValidationError({
           code: "idempotency_key_reused",
           message: "This Idempotency-Key was already used for a different request; use a new key.",
           details: { field: "idempotency-key" },
-          cause: error,
-        });
-      }
-      throw error;
-    }
+          cause,
+        }),
+    });
     if (claim.outcome === "completed") {
       replay(res, claim.record.responseStatus ?? 200, claim.record.responseBody);
       return;

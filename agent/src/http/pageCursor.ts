@@ -5,22 +5,21 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { BadRequestError } from "./httpErrors.ts";
+import { rethrowAs } from "./rethrowAs.ts";
 
 /** Runs one page read; an unreadable cursor becomes a 400 naming `query.cursor`. */
-export async function readPage<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof ValidationError && error.code === "invalid_cursor") {
-      throw new BadRequestError({
+export function readPage<T>(read: () => Promise<T>): Promise<T> {
+  return rethrowAs(read, {
+    errorClass: ValidationError,
+    code: "invalid_cursor",
+    as: (cause) =>
+      new BadRequestError({
         code: "invalid_request",
         message: "query.cursor: is not a cursor this API returned",
         details: { field: "query.cursor" },
-        cause: error,
-      });
-    }
-    throw error;
-  }
+        cause,
+      }),
+  });
 }
 
 /** A listing query's paging options, only those the client gave (the services take no `undefined` for them). */
