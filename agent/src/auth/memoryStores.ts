@@ -43,8 +43,9 @@ class ExpiringMap<V> {
     return entry.value;
   }
 
-  /** Inserts a new key (callers check for duplicates first). */
-  insert(key: string, value: V, expiresAt: number): void {
+  /** Inserts a new key; a live one already there throws `taken()` instead. */
+  insertNew(key: string, value: V, expiresAt: number, taken: () => Error): void {
+    if (this.has(key)) throw taken();
     this.#sweepOldest();
     if (this.#entries.size >= this.#maxEntries) this.#sweepAll();
     while (this.#entries.size >= this.#maxEntries) {
@@ -88,10 +89,12 @@ export function createMemoryNonceStore({
       return nonces.size;
     },
     issue: async (nonce, ttlMs) => {
-      if (nonces.has(nonce)) {
-        throw new ConflictError({ code: "nonce_exists", message: "This nonce was already issued." });
-      }
-      nonces.insert(nonce, true, clock.now() + ttlMs);
+      nonces.insertNew(
+        nonce,
+        true,
+        clock.now() + ttlMs,
+        () => new ConflictError({ code: "nonce_exists", message: "This nonce was already issued." }),
+      );
     },
     consume: async (nonce) => {
       const live = nonces.get(nonce) !== undefined;
@@ -113,9 +116,6 @@ export function createMemorySessionStore({
       return sessions.size;
     },
     create: async ({ id, address, chainId, ttlMs }: CreateSessionParameters) => {
-      if (sessions.has(id)) {
-        throw new ConflictError({ code: "session_exists", message: "This session id is already taken." });
-      }
       const now = clock.now();
       const session: Session = {
         id,
@@ -124,7 +124,12 @@ export function createMemorySessionStore({
         createdAt: new Date(now),
         expiresAt: new Date(now + ttlMs),
       };
-      sessions.insert(id, session, now + ttlMs);
+      sessions.insertNew(
+        id,
+        session,
+        now + ttlMs,
+        () => new ConflictError({ code: "session_exists", message: "This session id is already taken." }),
+      );
       return { ...session };
     },
     get: async (id) => {
