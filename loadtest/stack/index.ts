@@ -221,11 +221,12 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
       });
       replicas.push(replica);
       closers.push({ name: replica.name, close: () => replica.stop() });
-      stillWanted();
-      // One after the other: the first applies the migrations, the others find them applied.
-      log(`stack: starting ${replica.name} on ${replica.url}`);
-      await replica.start();
     }
+    stillWanted();
+    // All at once (start-up is mostly CPU: module loading): the product's advisory lock has one of them apply
+    // the migrations while the others wait for it and find them applied.
+    for (const replica of replicas) log(`stack: starting ${replica.name} on ${replica.url}`);
+    await Promise.all(replicas.map((replica) => replica.start()));
 
     const processIds = () => {
       const roots: Record<string, number | undefined> = {
