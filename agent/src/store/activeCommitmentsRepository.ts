@@ -8,6 +8,7 @@ import type { Clock } from "../clock.ts";
 import type { CommitmentRecord } from "./commitmentsRepository.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
+import { onVault } from "./repositoryMethods.ts";
 import { commitmentsCache } from "./schema.ts";
 import {
   addressSchema,
@@ -59,8 +60,7 @@ export function createActiveCommitmentsRepository(
           .from(c)
           .where(
             and(
-              eq(c.chainId, input.chainId),
-              eq(c.vault, input.vault),
+              onVault(c, input),
               eq(c.closed, false),
               lte(c.start, input.at),
               sql`${c.start} + ${c.milestones}::bigint * ${c.period} > ${input.at}`,

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onVault, parsedMethod } from "./repositoryMethods.ts";
 import { attestations } from "./schema.ts";
 import {
   addressSchema,
@@ -103,15 +103,7 @@ export function createAttestationsRepository(db: DatabaseExecutor, clock: Clock)
     const rows = await db
       .select()
       .from(attestations)
-      .where(
-        and(
-          eq(attestations.chainId, key.chainId),
-          eq(attestations.vault, key.vault),
-          eq(attestations.commitmentId, key.commitmentId),
-          eq(attestations.milestoneIndex, key.milestoneIndex),
-          eq(attestations.signer, key.signer),
-        ),
-      )
+      .where(and(onVault(attestations, key), eq(attestations.signer, key.signer)))
       .limit(1);
     return firstOrNull(rows, toRecord);
   };
@@ -169,14 +161,7 @@ export function createAttestationsRepository(db: DatabaseExecutor, clock: Clock)
       const rows = await db
         .select()
         .from(attestations)
-        .where(
-          and(
-            eq(attestations.chainId, input.chainId),
-            eq(attestations.vault, input.vault),
-            eq(attestations.commitmentId, input.commitmentId),
-            eq(attestations.milestoneIndex, input.milestoneIndex),
-          ),
-        )
+        .where(onVault(attestations, input))
         // Byte order (fixed-length lower-case hex), whatever the database collation.
         .orderBy(asc(sql`${attestations.signer} collate "C"`));
       return rows.map(toRecord);

@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onVault, parsedMethod } from "./repositoryMethods.ts";
 import {
   type ChainTransactionKind,
   type ChainTransactionStatus,
@@ -199,13 +199,7 @@ function toRecord(row: typeof chainTransactions.$inferSelect): ChainTransactionR
 }
 
 function keyCondition(key: z.output<typeof keySchema>) {
-  return and(
-    eq(chainTransactions.chainId, key.chainId),
-    eq(chainTransactions.vault, key.vault),
-    eq(chainTransactions.kind, key.kind),
-    eq(chainTransactions.commitmentId, key.commitmentId),
-    eq(chainTransactions.milestoneIndex, key.milestoneIndex),
-  );
+  return and(onVault(chainTransactions, key), eq(chainTransactions.kind, key.kind));
 }
 
 async function selectByKey(db: DatabaseExecutor, key: z.output<typeof keySchema>) {
@@ -338,8 +332,7 @@ export function createChainTransactionsRepository(
           .where(
             and(
               eq(chainTransactions.status, "pending"),
-              eq(chainTransactions.chainId, input.chainId),
-              eq(chainTransactions.vault, input.vault),
+              onVault(chainTransactions, input),
               input.kind === undefined ? undefined : eq(chainTransactions.kind, input.kind),
               input.updatedBefore === undefined
                 ? undefined
@@ -361,8 +354,7 @@ export function createChainTransactionsRepository(
           .from(chainTransactions)
           .where(
             and(
-              eq(chainTransactions.chainId, input.chainId),
-              eq(chainTransactions.vault, input.vault),
+              onVault(chainTransactions, input),
               eq(chainTransactions.kind, input.kind),
               inArray(chainTransactions.commitmentId, input.commitmentIds),
             ),

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onlyRow, onVault, parsedMethod } from "./repositoryMethods.ts";
 import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
 import {
   addressSchema,
@@ -173,15 +173,6 @@ function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
   };
 }
 
-/** Rows of one vault (and, with `commitmentId`, one commitment). */
-function onVault(chainId: number, vault: string, commitmentId?: bigint): SQL | undefined {
-  return and(
-    eq(commitmentsCache.chainId, chainId),
-    eq(commitmentsCache.vault, vault),
-    commitmentId === undefined ? undefined : eq(commitmentsCache.commitmentId, commitmentId),
-  );
-}
-
 function pageLimit(limit: number | undefined): number {
   return boundedLimit(limit, { fallback: COMMITMENTS_PAGE_DEFAULT, max: COMMITMENTS_PAGE_MAX });
 }
@@ -220,7 +211,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
         const rows = await db
           .select()
           .from(commitmentsCache)
-          .where(onVault(chainId, vault, commitmentId))
+          .where(onVault(commitmentsCache, { chainId, vault, commitmentId }))
           .limit(1);
         return firstOrNull(rows, toRecord);
       });
@@ -235,7 +226,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       return page(
         "unsettled commitment list",
         and(
-          onVault(chainId, vault),
+          onVault(commitmentsCache, { chainId, vault }),
           eq(commitmentsCache.closed, false),
           sql`${commitmentsCache.milestoneStates} @> '["Open"]'::jsonb`,
           afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
@@ -258,7 +249,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       return page(
         "commitments updated after list",
         and(
-          onVault(chainId, vault),
+          onVault(commitmentsCache, { chainId, vault }),
           gt(commitmentsCache.updatedBlock, block),
           afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
         ),
@@ -271,7 +262,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       return withDatabaseErrors("commitment delete", async () => {
         const rows = await db
           .delete(commitmentsCache)
-          .where(onVault(chainId, vault, commitmentId))
+          .where(onVault(commitmentsCache, { chainId, vault, commitmentId }))
           .returning({ commitmentId: commitmentsCache.commitmentId });
         return rows.length === 1;
       });
@@ -285,7 +276,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       );
       return page(
         "commitment list",
-        and(onVault(chainId, vault), eq(commitmentsCache.owner, owner)),
+        and(onVault(commitmentsCache, { chainId, vault }), eq(commitmentsCache.owner, owner)),
         pageLimit(parameters.limit),
       );
     },

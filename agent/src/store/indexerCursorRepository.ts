@@ -3,13 +3,12 @@
  * run the indexer compares that hash with the chain's block at the same height to detect a reorg. Set it in
  * the same `store.transaction` as the rows derived from those blocks, so both move together or not at all.
  */
-import { and, eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onlyRow, onVault, parsedMethod } from "./repositoryMethods.ts";
 import { indexerCursor } from "./schema.ts";
 import {
   addressSchema,
@@ -71,7 +70,7 @@ export function createIndexerCursorRepository(db: DatabaseExecutor, clock: Clock
         const query = db
           .select()
           .from(indexerCursor)
-          .where(and(eq(indexerCursor.chainId, chainId), eq(indexerCursor.vault, vault)))
+          .where(onVault(indexerCursor, { chainId, vault }))
           .limit(1);
         const rows = options.forUpdate === true ? await query.for("update") : await query;
         return firstOrNull(rows, toRecord);

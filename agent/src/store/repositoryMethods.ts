@@ -3,7 +3,7 @@
  * mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
  * expired rows.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -45,6 +45,35 @@ export function onlyRow<Row, T>(rows: readonly Row[], map: (row: Row) => T): T {
 export function ttlWindow(clock: Clock, ttlMs: number): { createdAt: Date; expiresAt: Date } {
   const createdAt = new Date(clock.now());
   return { createdAt, expiresAt: new Date(createdAt.getTime() + ttlMs) };
+}
+
+/** The key columns of a table mirroring a vault: the chain, the vault, and for some the commitment and milestone. */
+export interface VaultColumns {
+  chainId: PgColumn;
+  vault: PgColumn;
+  commitmentId?: PgColumn;
+  milestoneIndex?: PgColumn;
+}
+
+/**
+ * The rows of `table` in one vault on one chain, narrowed to one commitment and one milestone when `scope` names
+ * them (and the table has the columns).
+ */
+export function onVault(
+  table: VaultColumns,
+  scope: { chainId: number; vault: string; commitmentId?: bigint; milestoneIndex?: number },
+): SQL | undefined {
+  const { commitmentId, milestoneIndex } = table;
+  return and(
+    eq(table.chainId, scope.chainId),
+    eq(table.vault, scope.vault),
+    commitmentId === undefined || scope.commitmentId === undefined
+      ? undefined
+      : eq(commitmentId, scope.commitmentId),
+    milestoneIndex === undefined || scope.milestoneIndex === undefined
+      ? undefined
+      : eq(milestoneIndex, scope.milestoneIndex),
+  );
 }
 
 /** How a purge of expired rows deletes: in batches of `fallback` rows unless asked, never more than `max`. */
