@@ -2,18 +2,11 @@
  * The preferences the coach acts on: what the owner saved, else the defaults; and the time zone to use (the
  * saved one, else the rules document's, else UTC).
  */
-import type { CoachPreferencesRecord } from "../store/coachPreferencesRepository.ts";
+import type { CoachPreferencesInput, CoachPreferencesRecord } from "../store/coachPreferencesRepository.ts";
 import type { Repositories } from "../store/store.ts";
-import type { NudgeChannelKind } from "../store/schema.ts";
 
-export interface EffectivePreferences {
-  timezone: string | null;
-  quietStartMin: number;
-  quietEndMin: number;
-  channels: NudgeChannelKind[];
-  dailyCap: number;
-  email: string | null;
-  webhookUrl: string | null;
+/** The saved preferences' fields (`CoachPreferencesInput` without the owner). */
+export interface EffectivePreferences extends Omit<CoachPreferencesInput, "owner"> {
   /** False when these are the defaults (nothing saved). */
   saved: boolean;
 }
