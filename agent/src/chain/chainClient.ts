@@ -77,6 +77,33 @@ export function tracedTransport(transport: Transport, chainId: number): Transpor
   }) as Transport;
 }
 
+/**
+ * Throws DependencyError `rpc_unavailable` when the RPC endpoint does not answer, `rpc_wrong_chain` when it
+ * serves another chain than `expectedChainId` (startup's `verifyChain` and the `/health` RPC check).
+ */
+export async function expectChainId(
+  client: { getChainId(): Promise<number> },
+  expectedChainId: number,
+): Promise<void> {
+  let chainId: number;
+  try {
+    chainId = await client.getChainId();
+  } catch (cause) {
+    throw new DependencyError({
+      code: "rpc_unavailable",
+      message: "the RPC endpoint does not answer",
+      cause,
+    });
+  }
+  if (chainId !== expectedChainId) {
+    throw new DependencyError({
+      code: "rpc_wrong_chain",
+      message: `the RPC endpoint serves chain ${chainId}, expected ${expectedChainId}`,
+      details: { chainId, expectedChainId },
+    });
+  }
+}
+
 export interface VerifyChainParameters {
   client: Pick<ChainClient, "getChainId" | "getCode">;
   chainId: number;
@@ -89,23 +116,7 @@ export interface VerifyChainParameters {
  * `vault_not_deployed` (no code at the vault address). Run it at startup, before anything reads the chain.
  */
 export async function verifyChain({ client, chainId, vault }: VerifyChainParameters): Promise<void> {
-  let actual: number;
-  try {
-    actual = await client.getChainId();
-  } catch (cause) {
-    throw new DependencyError({
-      code: "rpc_unavailable",
-      message: "the RPC endpoint does not answer",
-      cause,
-    });
-  }
-  if (actual !== chainId) {
-    throw new DependencyError({
-      code: "rpc_wrong_chain",
-      message: `the RPC endpoint serves chain ${actual}, expected ${chainId}`,
-      details: { chainId: actual, expectedChainId: chainId },
-    });
-  }
+  await expectChainId(client, chainId);
   if (vault === undefined) return;
   let code: string | undefined;
   try {

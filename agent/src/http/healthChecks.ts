@@ -3,6 +3,7 @@
  * store (anything `(signal) => Promise<void>` fits).
  */
 import type { Hex } from "viem";
+import { expectChainId } from "../chain/chainClient.ts";
 import { DependencyError } from "../errors.ts";
 import type { HealthCheck } from "./healthRouter.ts";
 
@@ -22,25 +23,7 @@ export function rpcHealthCheck(
   client: { getChainId(): Promise<number> },
   expectedChainId: number,
 ): HealthCheck {
-  return async () => {
-    let chainId: number;
-    try {
-      chainId = await client.getChainId();
-    } catch (cause) {
-      throw new DependencyError({
-        code: "rpc_unavailable",
-        message: "the RPC endpoint does not answer",
-        cause,
-      });
-    }
-    if (chainId !== expectedChainId) {
-      throw new DependencyError({
-        code: "rpc_wrong_chain",
-        message: `the RPC endpoint serves chain ${chainId}, expected ${expectedChainId}`,
-        details: { chainId, expectedChainId },
-      });
-    }
-  };
+  return () => expectChainId(client, expectedChainId);
 }
 
 /** The oracle signer can sign (a local key always can; a remote signer may be unreachable). */
