@@ -167,6 +167,32 @@ describe("automatic settlement: a user meets the week and never clicks anything"
     });
   });
 
+  describe("with the relayer on and a claim row left unsigned (a replica died between recording and signing)", () => {
+    let s: Scenario;
+    before(async () => {
+      s = await scenario({ RELAYER_ENABLED: "true" });
+    });
+    after(async () => s?.close());
+
+    it("claims the met milestone all the same: the unsigned row is sent, not taken as pending", async () => {
+      await s.agent.store.chainTransactions.insertIfAbsent({
+        chainId: s.chain.chainId,
+        vault: s.chain.vault,
+        kind: "claim",
+        commitmentId: s.commitmentId,
+        milestoneIndex: 0,
+        fromAddress: s.chain.accounts.operator.address,
+      });
+      await s.travelTo(s.start + DAY + 5 * MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const result = await s.agent.tasks.autoSettle?.runOnce();
+      expect(result?.claimed.map((c) => [c.commitmentId, c.milestoneIndex, c.status])).to.deep.equal([
+        [s.commitmentId, 0, "confirmed"],
+      ]);
+      expect(await s.state(0)).to.equal(RELEASED);
+    });
+  });
+
   describe("with the relayer on and a pause across the deadline", () => {
     let s: Scenario;
     before(async () => {

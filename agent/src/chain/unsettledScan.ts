@@ -48,10 +48,19 @@ export async function* unsettledPages({
       kind,
       commitmentIds: rows.map((row) => row.commitmentId),
     });
-    const taken = new Set(
-      sent.filter((tx) => tx.status === "pending" || tx.status === "confirmed").map(milestoneKey),
-    );
+    const taken = new Set(sent.filter((tx) => isTaken(kind, tx)).map(milestoneKey));
     yield { rows, taken };
     if (rows.length < pageSize) return;
   }
+}
+
+/**
+ * A pending or confirmed transaction takes its milestone; except a claim row never signed (its replica died, or
+ * could not give it back, between recording and signing): nobody follows it, and the relayer sends such a row
+ * itself under its lease, so the scan must offer the milestone again (else it stays Open for good: the keeper
+ * withholds a met milestone's slash).
+ */
+function isTaken(kind: string, tx: { status: string; txHash: string | null }): boolean {
+  if (tx.status === "confirmed") return true;
+  return tx.status === "pending" && !(kind === "claim" && tx.txHash === null);
 }
