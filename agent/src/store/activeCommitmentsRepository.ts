@@ -7,19 +7,9 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { CommitmentRecord } from "./commitmentsRepository.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
-import { onVault } from "./repositoryMethods.ts";
+import { onVault, parsedPageMethod } from "./repositoryMethods.ts";
 import { commitmentsCache } from "./schema.ts";
-import {
-  addressSchema,
-  boundedLimit,
-  chainIdSchema,
-  parseInput,
-  safeUintSchema,
-  toAddress,
-  toHex,
-  uint256Schema,
-} from "./values.ts";
+import { addressSchema, chainIdSchema, safeUintSchema, toAddress, toHex, uint256Schema } from "./values.ts";
 
 export const ACTIVE_COMMITMENTS_PAGE_MAX = 1000;
 
@@ -50,10 +40,12 @@ export function createActiveCommitmentsRepository(
   _clock: Clock,
 ): ActiveCommitmentsRepository {
   return {
-    list: async (parameters) => {
-      const input = parseInput(parametersSchema, parameters, "active commitments query");
-      const limit = boundedLimit(parameters.limit, { fallback: 500, max: ACTIVE_COMMITMENTS_PAGE_MAX });
-      return withDatabaseErrors("active commitments list", async () => {
+    list: parsedPageMethod(
+      parametersSchema,
+      "active commitments query",
+      "active commitments list",
+      { fallback: 500, max: ACTIVE_COMMITMENTS_PAGE_MAX },
+      async (input, limit) => {
         const c = commitmentsCache;
         const rows = await db
           .select()
@@ -77,7 +69,7 @@ export function createActiveCommitmentsRepository(
           beneficiary: toAddress(row.beneficiary),
           rulesHash: toHex(row.rulesHash),
         }));
-      });
-    },
+      },
+    ),
   };
 }

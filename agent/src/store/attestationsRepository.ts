@@ -8,7 +8,6 @@ import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
 import { firstOrNull, onVault, parsedMethod } from "./repositoryMethods.ts";
 import { attestations } from "./schema.ts";
 import {
@@ -16,7 +15,6 @@ import {
   bytes32Schema,
   chainIdSchema,
   hexBytesSchema,
-  parseInput,
   safeUintSchema,
   toAddress,
   toHex,
@@ -152,10 +150,7 @@ export function createAttestationsRepository(db: DatabaseExecutor, clock: Clock)
       return { attestation: toRecord(row), created: true };
     }),
 
-    get: async (key) => {
-      const input = parseInput(attestationKeySchema, key, "attestation key");
-      return withDatabaseErrors("attestation lookup", () => selectOne(input));
-    },
+    get: parsedMethod(attestationKeySchema, "attestation key", "attestation lookup", selectOne),
 
     listForMilestone: parsedMethod(milestoneKeySchema, "milestone key", "attestation list", async (input) => {
       const rows = await db

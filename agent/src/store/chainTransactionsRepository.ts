@@ -10,8 +10,7 @@ import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, onVault, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onVault, parsedMethod, parsedPageMethod } from "./repositoryMethods.ts";
 import {
   type ChainTransactionKind,
   type ChainTransactionStatus,
@@ -21,12 +20,10 @@ import {
 } from "./schema.ts";
 import {
   addressSchema,
-  boundedLimit,
   bytes32Schema,
   chainIdSchema,
   dateSchema,
   jsonObjectSchema,
-  parseInput,
   safeUintSchema,
   toAddress,
   toHex,
@@ -308,24 +305,20 @@ export function createChainTransactionsRepository(
       return firstOrNull(rows, toRecord);
     }),
 
-    deleteUnsent: async (id) => {
-      const input = parseInput(z.uuid(), id, "chain transaction id");
-      return withDatabaseErrors("chain transaction delete", async () => {
-        const rows = await db
-          .delete(chainTransactions)
-          .where(and(eq(chainTransactions.id, input), eq(chainTransactions.attempts, 0)))
-          .returning({ id: chainTransactions.id });
-        return rows.length === 1;
-      });
-    },
+    deleteUnsent: parsedMethod(z.uuid(), "chain transaction id", "chain transaction delete", async (id) => {
+      const rows = await db
+        .delete(chainTransactions)
+        .where(and(eq(chainTransactions.id, id), eq(chainTransactions.attempts, 0)))
+        .returning({ id: chainTransactions.id });
+      return rows.length === 1;
+    }),
 
-    listPending: async (parameters) => {
-      const input = parseInput(listPendingSchema, parameters, "pending chain transactions query");
-      const limit = boundedLimit(parameters.limit, {
-        fallback: CHAIN_TRANSACTIONS_PAGE_DEFAULT,
-        max: CHAIN_TRANSACTIONS_PAGE_MAX,
-      });
-      return withDatabaseErrors("pending chain transactions list", async () => {
+    listPending: parsedPageMethod(
+      listPendingSchema,
+      "pending chain transactions query",
+      "pending chain transactions list",
+      { fallback: CHAIN_TRANSACTIONS_PAGE_DEFAULT, max: CHAIN_TRANSACTIONS_PAGE_MAX },
+      async (input, limit) => {
         const rows = await db
           .select()
           .from(chainTransactions)
@@ -342,13 +335,15 @@ export function createChainTransactionsRepository(
           .orderBy(asc(chainTransactions.updatedAt), asc(chainTransactions.id))
           .limit(limit);
         return rows.map(toRecord);
-      });
-    },
+      },
+    ),
 
-    listForCommitments: async (parameters) => {
-      const input = parseInput(listForCommitmentsSchema, parameters, "chain transactions query");
-      if (input.commitmentIds.length === 0) return [];
-      return withDatabaseErrors("chain transactions list", async () => {
+    listForCommitments: parsedMethod(
+      listForCommitmentsSchema,
+      "chain transactions query",
+      "chain transactions list",
+      async (input) => {
+        if (input.commitmentIds.length === 0) return [];
         const rows = await db
           .select()
           .from(chainTransactions)
@@ -363,7 +358,7 @@ export function createChainTransactionsRepository(
           // One row per milestone: at most 104 per commitment.
           .limit(input.commitmentIds.length * 104);
         return rows.map(toRecord);
-      });
-    },
+      },
+    ),
   };
 }

@@ -8,15 +8,12 @@ import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, onlyRow, onVault, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onlyRow, onVault, parsedMethod, parsedPageMethod } from "./repositoryMethods.ts";
 import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
 import {
   addressSchema,
-  boundedLimit,
   bytes32Schema,
   chainIdSchema,
-  parseInput,
   safeUintSchema,
   toAddress,
   toHex,
@@ -173,22 +170,19 @@ function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
   };
 }
 
-function pageLimit(limit: number | undefined): number {
-  return boundedLimit(limit, { fallback: COMMITMENTS_PAGE_DEFAULT, max: COMMITMENTS_PAGE_MAX });
-}
+const PAGE_BOUNDS = { fallback: COMMITMENTS_PAGE_DEFAULT, max: COMMITMENTS_PAGE_MAX };
 
 export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock): CommitmentsRepository {
   /** One keyset page of the rows matching `where`, by ascending id. */
-  const page = (label: string, where: SQL | undefined, limit: number) =>
-    withDatabaseErrors(label, async () => {
-      const rows = await db
-        .select()
-        .from(commitmentsCache)
-        .where(where)
-        .orderBy(asc(commitmentsCache.commitmentId))
-        .limit(limit);
-      return rows.map(toRecord);
-    });
+  const page = async (where: SQL | undefined, limit: number) => {
+    const rows = await db
+      .select()
+      .from(commitmentsCache)
+      .where(where)
+      .orderBy(asc(commitmentsCache.commitmentId))
+      .limit(limit);
+    return rows.map(toRecord);
+  };
 
   return {
     upsert: parsedMethod(commitmentSchema, "commitment", "commitment upsert", async (input) => {
@@ -205,80 +199,64 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       return onlyRow(rows, toRecord);
     }),
 
-    get: async (key) => {
-      const { chainId, vault, commitmentId } = parseInput(keySchema, key, "commitment key");
-      return withDatabaseErrors("commitment lookup", async () => {
-        const rows = await db
-          .select()
-          .from(commitmentsCache)
-          .where(onVault(commitmentsCache, { chainId, vault, commitmentId }))
-          .limit(1);
-        return firstOrNull(rows, toRecord);
-      });
-    },
+    get: parsedMethod(keySchema, "commitment key", "commitment lookup", async (key) => {
+      const rows = await db.select().from(commitmentsCache).where(onVault(commitmentsCache, key)).limit(1);
+      return firstOrNull(rows, toRecord);
+    }),
 
-    listUnsettled: async (parameters) => {
-      const { chainId, vault, afterId } = parseInput(
-        z.object({ chainId: chainIdSchema, vault: addressSchema, afterId: uint256Schema.optional() }),
-        parameters,
-        "unsettled commitment list query",
-      );
-      return page(
-        "unsettled commitment list",
-        and(
-          onVault(commitmentsCache, { chainId, vault }),
-          eq(commitmentsCache.closed, false),
-          sql`${commitmentsCache.milestoneStates} @> '["Open"]'::jsonb`,
-          afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+    listUnsettled: parsedPageMethod(
+      z.object({ chainId: chainIdSchema, vault: addressSchema, afterId: uint256Schema.optional() }),
+      "unsettled commitment list query",
+      "unsettled commitment list",
+      PAGE_BOUNDS,
+      ({ chainId, vault, afterId }, limit) =>
+        page(
+          and(
+            onVault(commitmentsCache, { chainId, vault }),
+            eq(commitmentsCache.closed, false),
+            sql`${commitmentsCache.milestoneStates} @> '["Open"]'::jsonb`,
+            afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+          ),
+          limit,
         ),
-        pageLimit(parameters.limit),
-      );
-    },
+    ),
 
-    listUpdatedAfter: async (parameters) => {
-      const { chainId, vault, block, afterId } = parseInput(
-        z.object({
-          chainId: chainIdSchema,
-          vault: addressSchema,
-          block: safeUintSchema,
-          afterId: uint256Schema.optional(),
-        }),
-        parameters,
-        "commitments updated after query",
-      );
-      return page(
-        "commitments updated after list",
-        and(
-          onVault(commitmentsCache, { chainId, vault }),
-          gt(commitmentsCache.updatedBlock, block),
-          afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+    listUpdatedAfter: parsedPageMethod(
+      z.object({
+        chainId: chainIdSchema,
+        vault: addressSchema,
+        block: safeUintSchema,
+        afterId: uint256Schema.optional(),
+      }),
+      "commitments updated after query",
+      "commitments updated after list",
+      PAGE_BOUNDS,
+      ({ chainId, vault, block, afterId }, limit) =>
+        page(
+          and(
+            onVault(commitmentsCache, { chainId, vault }),
+            gt(commitmentsCache.updatedBlock, block),
+            afterId === undefined ? undefined : gt(commitmentsCache.commitmentId, afterId),
+          ),
+          limit,
         ),
-        pageLimit(parameters.limit),
-      );
-    },
+    ),
 
-    delete: async (key) => {
-      const { chainId, vault, commitmentId } = parseInput(keySchema, key, "commitment key");
-      return withDatabaseErrors("commitment delete", async () => {
-        const rows = await db
-          .delete(commitmentsCache)
-          .where(onVault(commitmentsCache, { chainId, vault, commitmentId }))
-          .returning({ commitmentId: commitmentsCache.commitmentId });
-        return rows.length === 1;
-      });
-    },
+    delete: parsedMethod(keySchema, "commitment key", "commitment delete", async (key) => {
+      const rows = await db
+        .delete(commitmentsCache)
+        .where(onVault(commitmentsCache, key))
+        .returning({ commitmentId: commitmentsCache.commitmentId });
+      return rows.length === 1;
+    }),
 
-    listByOwner: async (parameters) => {
-      const { chainId, vault, owner } = parseInput(
-        z.object({ chainId: chainIdSchema, vault: addressSchema, owner: addressSchema }),
-        parameters,
-        "commitment list query",
-      );
-      return page(
-        "commitment list",
-        and(onVault(commitmentsCache, { chainId, vault }), eq(commitmentsCache.owner, owner)),
-        pageLimit(parameters.limit),
-      );
-    },
+    listByOwner: parsedPageMethod(
+      z.object({ chainId: chainIdSchema, vault: addressSchema, owner: addressSchema }),
+      "commitment list query",
+      "commitment list",
+      PAGE_BOUNDS,
+      ({ chainId, vault, owner }, limit) =>
+        page(and(onVault(commitmentsCache, { chainId, vault }), eq(commitmentsCache.owner, owner)), limit),
+    ),
   };
 }

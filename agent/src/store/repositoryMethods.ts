@@ -1,6 +1,6 @@
 /**
- * The boilerplate every repository shares, once: a method that parses its input then runs with driver errors
- * mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
+ * The boilerplate every repository shares, once: a method that parses its input (and clamps a page's limit) then
+ * runs with driver errors mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
  * expired rows.
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
@@ -25,6 +25,30 @@ export function parsedMethod<S extends z.ZodType, R>(
   return async (value) => {
     const input = parseInput(schema, value, what);
     return withDatabaseErrors(operation, () => run(input));
+  };
+}
+
+/** How a page query clamps the caller's `limit`: `fallback` rows when it names none, never more than `max`. */
+export interface PageBounds {
+  fallback: number;
+  max: number;
+}
+
+/**
+ * `parsedMethod` for a page query: parses `value` with `schema`, then clamps its `limit` by `bounds` (a
+ * non-integer limit is a `ValidationError` too) and runs `run` on both, driver failures mapped.
+ */
+export function parsedPageMethod<S extends z.ZodType, R>(
+  schema: S,
+  what: string,
+  operation: string,
+  bounds: PageBounds,
+  run: (input: z.output<S>, limit: number) => Promise<R>,
+): (value: { limit?: number }) => Promise<R> {
+  return async (value) => {
+    const input = parseInput(schema, value, what);
+    const limit = boundedLimit(value.limit, bounds);
+    return withDatabaseErrors(operation, () => run(input, limit));
   };
 }
 
@@ -77,10 +101,7 @@ export function onVault(
 }
 
 /** How a purge of expired rows deletes: in batches of `fallback` rows unless asked, never more than `max`. */
-export interface PurgeBounds {
-  fallback: number;
-  max: number;
-}
+export type PurgeBounds = PageBounds;
 
 export const DEFAULT_PURGE_BOUNDS: PurgeBounds = { fallback: 500, max: 10_000 };
 
