@@ -16,8 +16,8 @@ import { ConflictError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { ParticipantRecord } from "../store/challengesRepository.ts";
 import type { Store } from "../store/store.ts";
+import { createLeasedTask } from "./leasedTask.ts";
 import { type Lock, withLease } from "./lock.ts";
-import { createBackgroundTask } from "./pollLoop.ts";
 import { claimRow, noneResumed } from "./settlementRows.ts";
 import type { Sleep } from "./sleep.ts";
 import type { ResumePendingResult, TransactionSender } from "./transactionTypes.ts";
@@ -108,23 +108,15 @@ export function createChallengeSettler({
     maxScanPages,
   };
   const lease = { lock, name: `challenge-settler:${chainId}:${pool.toLowerCase()}`, ttlMs: lockTtlMs, log };
-  const runOnce = () =>
-    withLease(
-      lease,
-      () => settleDue(s),
-      (): ChallengeSettlerRunResult => ({ ...emptyRun(), skipped: "locked" }),
-    );
-  const task = createBackgroundTask({
+  const task = createLeasedTask({
     name: "challenge-settler",
-    logger: log,
-    run: async () => {
-      await runOnce();
-      return { again: false };
-    },
+    lease,
+    work: () => settleDue(s),
+    skipped: (): ChallengeSettlerRunResult => ({ ...emptyRun(), skipped: "locked" }),
     sleep,
   });
   return {
-    runOnce,
+    runOnce: task.runOnce,
     resumePending: () => withLease(lease, () => resumeSettlements(s), noneResumed),
     start: task.start,
     stop: task.stop,

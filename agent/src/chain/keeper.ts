@@ -34,9 +34,9 @@ import type { Metrics } from "../metrics.ts";
 import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chainTransactionsRepository.ts";
 import type { Store } from "../store/store.ts";
 import { ContractRevertedError } from "./chainErrors.ts";
+import { createLeasedTask } from "./leasedTask.ts";
 import { type Lock, withLease } from "./lock.ts";
 import { decodeAggregate3, encodeAggregate3 } from "./multicall3.ts";
-import { createBackgroundTask } from "./pollLoop.ts";
 import {
   claimRow,
   giveBackRows,
@@ -197,42 +197,34 @@ export function createKeeper({
   };
   const lease = { lock, name: `keeper:${chainId}:${vault.toLowerCase()}`, ttlMs: lockTtlMs, log };
 
-  const runOnce = () =>
-    withLease(
-      lease,
-      async () => {
-        if (await reader.isPaused()) return emptyResult("paused");
-        const result = await settle(k, await scan(k), () => lock.tryAcquire(lease.name, lockTtlMs));
-        if (result.transactions.length > 0 || result.dropped.length > 0) {
-          log.info(
-            {
-              due: result.due,
-              slashed: result.slashed,
-              unconfirmed: result.unconfirmed,
-              dropped: result.dropped.length,
-              transactions: result.transactions.length,
-            },
-            "keeper run done",
-          );
-        }
-        return result;
-      },
-      () => emptyResult("locked"),
-    );
-
-  const task = createBackgroundTask({
+  const task = createLeasedTask({
     name: "keeper",
-    logger: log,
-    run: async () => {
-      const result = await runOnce();
-      // A full run means more may be due.
-      return { again: result.due >= maxPerRun && result.slashed > 0 };
+    lease,
+    work: async () => {
+      if (await reader.isPaused()) return emptyResult("paused");
+      const result = await settle(k, await scan(k), () => lock.tryAcquire(lease.name, lockTtlMs));
+      if (result.transactions.length > 0 || result.dropped.length > 0) {
+        log.info(
+          {
+            due: result.due,
+            slashed: result.slashed,
+            unconfirmed: result.unconfirmed,
+            dropped: result.dropped.length,
+            transactions: result.transactions.length,
+          },
+          "keeper run done",
+        );
+      }
+      return result;
     },
+    skipped: () => emptyResult("locked"),
+    // A full run means more may be due.
+    again: (result) => result.due >= maxPerRun && result.slashed > 0,
     sleep,
   });
 
   return {
-    runOnce,
+    runOnce: task.runOnce,
     scan: () => scan(k),
     settle: (milestones) => settle(k, milestones),
     resumePending: () => withLease(lease, () => resumeSlashes(k), noneResumed),

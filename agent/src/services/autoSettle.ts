@@ -21,8 +21,8 @@
  */
 import type { Hex } from "viem";
 import type { AttestationSigner } from "../attestation/signer.ts";
-import { type Lock, withLease } from "../chain/lock.ts";
-import { createBackgroundTask } from "../chain/pollLoop.ts";
+import { createLeasedTask } from "../chain/leasedTask.ts";
+import type { Lock } from "../chain/lock.ts";
 import type { ClaimRelayer, PauseTimes, VaultReader } from "../chain/ports.ts";
 import { milestoneKey } from "../chain/settlementRows.ts";
 import { unsettledPages } from "../chain/unsettledScan.ts";
@@ -185,22 +185,14 @@ export function createAutoSettle({
     ttlMs: lockTtlMs,
     log,
   };
-  const runOnce = () =>
-    withLease(
-      lease,
-      () => scanAndSettle(a),
-      (): AutoSettleRunResult => ({ ...emptyRun(), skipped: "locked" }),
-    );
-  const task = createBackgroundTask({
+  const task = createLeasedTask({
     name: "auto-settle",
-    logger: log,
-    run: async () => {
-      await runOnce();
-      return undefined;
-    },
+    lease,
+    work: () => scanAndSettle(a),
+    skipped: (): AutoSettleRunResult => ({ ...emptyRun(), skipped: "locked" }),
   });
   return {
-    runOnce,
+    runOnce: task.runOnce,
     withholdSlash: slashGuardOf({ store, chain, signer }),
     start: task.start,
     stop: task.stop,
