@@ -7,7 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { usePublicClient } from "wagmi";
 import type { Deployment } from "../chain/deployments.ts";
-import { ErrorAlert } from "../components/ErrorAlert.tsx";
+import { ErrorAlerts } from "../components/ErrorAlert.tsx";
 import { formatAmount } from "../format/amount.ts";
 import { readCredits } from "./credits.ts";
 import { useWithdrawCredit } from "./useVaultActions.ts";
@@ -76,8 +76,7 @@ export function BeneficiaryCredits({
           </div>
         ) : null}
       </div>
-      <ErrorAlert error={withdraw.error} />
-      <ErrorAlert error={credits.error} />
+      <ErrorAlerts errors={[withdraw.error, credits.error]} />
     </section>
   );
 }

@@ -19,3 +19,16 @@ export function ErrorAlert({ error, children }: ErrorAlertProps) {
     </div>
   );
 }
+
+/** The errors of a panel's several actions, each in its own alert, in the order given (nothing for those unset). */
+export function ErrorAlerts({ errors }: { errors: readonly unknown[] }) {
+  return (
+    <>
+      {errors.map((error, position) => (
+        // The list is fixed per call site, so a position identifies each action's alert.
+        // biome-ignore lint/suspicious/noArrayIndexKey: one fixed slot per action
+        <ErrorAlert key={position} error={error} />
+      ))}
+    </>
+  );
+}

@@ -10,7 +10,7 @@ import { useConfig, useConnection } from "wagmi";
 import type { ApiCommitment } from "../api/schemas.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { type MilestoneRef, useClaimMilestones } from "../commitment/useSettleMilestones.ts";
-import { ErrorAlert } from "../components/ErrorAlert.tsx";
+import { ErrorAlert, ErrorAlerts } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { formatDateTime } from "../format/time.ts";
 import { summarizeVerdicts, VERDICT_LABEL, type Verdict } from "../oracles/quorum.ts";
@@ -257,8 +257,7 @@ function ClaimNotices({ actions, threshold }: { actions: ClaimActions; threshold
           </div>
         ) : null}
       </div>
-      <ErrorAlert error={claim.error} />
-      <ErrorAlert error={gasless.error} />
+      <ErrorAlerts errors={[claim.error, gasless.error]} />
     </>
   );
 }

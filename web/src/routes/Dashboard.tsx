@@ -23,7 +23,7 @@ import {
   useClaimMilestones,
   useSlashMilestones,
 } from "../commitment/useSettleMilestones.ts";
-import { ErrorAlert } from "../components/ErrorAlert.tsx";
+import { ErrorAlert, ErrorAlerts } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { describeError } from "../errors/describeError.ts";
 import { formatAmount } from "../format/amount.ts";
@@ -176,11 +176,7 @@ function TransactionNotices({ m }: { m: Mutations }) {
           </div>
         ) : null}
       </div>
-      <ErrorAlert error={claim.error} />
-      <ErrorAlert error={slash.error} />
-      <ErrorAlert error={appeal.error} />
-      <ErrorAlert error={expireAppeal.error} />
-      <ErrorAlert error={exit.error} />
+      <ErrorAlerts errors={[claim.error, slash.error, appeal.error, expireAppeal.error, exit.error]} />
     </>
   );
 }
