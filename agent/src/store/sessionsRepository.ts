@@ -3,8 +3,8 @@
  * cookie token as `id`, never the token itself. A session is valid strictly before `expiresAt`.
  */
 import { and, eq, lte, sql } from "drizzle-orm";
-import type { Address } from "viem";
 import { z } from "zod";
+import type { Session } from "../auth/stores.ts";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
@@ -19,13 +19,8 @@ export interface CreateSessionParameters {
   ttlMs: number;
 }
 
-export interface SessionRecord {
-  id: string;
-  address: Address;
-  chainId: number;
-  createdAt: Date;
-  expiresAt: Date;
-}
+/** A stored session: the sign-in port's `Session`, which this repository implements. */
+export type SessionRecord = Session;
 
 export interface SessionsRepository {
   /** An id already taken → ConflictError `session_exists`. */
