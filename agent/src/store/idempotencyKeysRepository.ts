@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { firstOrNull, parsedMethod, purgeInBatches } from "./repositoryMethods.ts";
+import { firstOrNull, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { type IdempotencyState, idempotencyKeys } from "./schema.ts";
 import { addressSchema, toAddress, ttlMsSchema } from "./values.ts";
 
@@ -100,7 +100,8 @@ export function createIdempotencyKeysRepository(
     claim: parsedMethod(claimSchema, "idempotency claim", "idempotency claim", async (input) => {
       // A live key can be released by its holder between our two statements; then the claim is retried.
       for (let attempt = 0; ; attempt++) {
-        const now = new Date(clock.now());
+        const lifetime = ttlWindow(clock, input.ttlMs);
+        const now = lifetime.createdAt;
         const fresh = {
           owner: input.owner,
           key: input.key,
@@ -108,8 +109,7 @@ export function createIdempotencyKeysRepository(
           state: "pending" as const,
           responseStatus: null,
           responseBody: null,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + input.ttlMs),
+          ...lifetime,
         };
         // Insert, or take over an expired row; a live row is left alone (and nothing is returned).
         const claimed = await db

@@ -8,9 +8,9 @@ import { and, eq, lte, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { withDatabaseErrors } from "./databaseErrors.ts";
+import { parsedMethod, ttlWindow } from "./repositoryMethods.ts";
 import { locks } from "./schema.ts";
-import { labelSchema, parseInput, ttlMsSchema } from "./values.ts";
+import { labelSchema, ttlMsSchema } from "./values.ts";
 
 export interface LocksRepository {
   /** True when `owner` now holds `name` for `ttlMs` (newly, or renewed because it already held it). */
@@ -23,39 +23,31 @@ const acquireSchema = z.object({ name: labelSchema, owner: labelSchema, ttlMs: t
 const releaseSchema = z.object({ name: labelSchema, owner: labelSchema });
 
 export function createLocksRepository(db: DatabaseExecutor, clock: Clock): LocksRepository {
-  return {
-    tryAcquire: async (name, owner, ttlMs) => {
-      const input = parseInput(acquireSchema, { name, owner, ttlMs }, "lock");
-      return withDatabaseErrors("lock acquisition", async () => {
-        const now = new Date(clock.now());
-        const lease = {
-          name: input.name,
-          owner: input.owner,
-          acquiredAt: now,
-          expiresAt: new Date(now.getTime() + input.ttlMs),
-        };
-        const rows = await db
-          .insert(locks)
-          .values(lease)
-          .onConflictDoUpdate({
-            target: locks.name,
-            set: lease,
-            setWhere: or(lte(locks.expiresAt, now), eq(locks.owner, input.owner)),
-          })
-          .returning({ owner: locks.owner });
-        return rows.length === 1;
-      });
-    },
+  const acquire = parsedMethod(acquireSchema, "lock", "lock acquisition", async (input) => {
+    const { createdAt: now, expiresAt } = ttlWindow(clock, input.ttlMs);
+    const lease = { name: input.name, owner: input.owner, acquiredAt: now, expiresAt };
+    const rows = await db
+      .insert(locks)
+      .values(lease)
+      .onConflictDoUpdate({
+        target: locks.name,
+        set: lease,
+        setWhere: or(lte(locks.expiresAt, now), eq(locks.owner, input.owner)),
+      })
+      .returning({ owner: locks.owner });
+    return rows.length === 1;
+  });
 
-    release: async (name, owner) => {
-      const input = parseInput(releaseSchema, { name, owner }, "lock");
-      return withDatabaseErrors("lock release", async () => {
-        const rows = await db
-          .delete(locks)
-          .where(and(eq(locks.name, input.name), eq(locks.owner, input.owner)))
-          .returning({ name: locks.name });
-        return rows.length === 1;
-      });
-    },
+  const release = parsedMethod(releaseSchema, "lock", "lock release", async (input) => {
+    const rows = await db
+      .delete(locks)
+      .where(and(eq(locks.name, input.name), eq(locks.owner, input.owner)))
+      .returning({ name: locks.name });
+    return rows.length === 1;
+  });
+
+  return {
+    tryAcquire: (name, owner, ttlMs) => acquire({ name, owner, ttlMs }),
+    release: (name, owner) => release({ name, owner }),
   };
 }
