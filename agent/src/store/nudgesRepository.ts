@@ -124,6 +124,59 @@ const nudgeKeySchema = z.object({
 const ownerBetweenSchema = z.object({ owner: addressSchema, from: dateSchema, to: dateSchema });
 
 export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): NudgesRepository {
+  const coachInterventionsSince = parsedMethod(
+    ownersSinceSchema,
+    "nudge owners",
+    "nudge lookup",
+    async (input) => {
+      if (input.owners.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(nudges)
+        .where(
+          and(
+            inArray(nudges.owner, [...new Set(input.owners)]),
+            like(nudges.dedupeKey, "coach:%"),
+            gte(nudges.createdAt, input.since),
+          ),
+        )
+        .limit(10_000);
+      return rows.map(toRecord);
+    },
+  );
+
+  const find = parsedMethod(nudgeKeySchema, "nudge key", "nudge lookup", async (input) => {
+    const where = and(
+      eq(nudges.owner, input.owner),
+      eq(nudges.channel, input.channel),
+      eq(nudges.dedupeKey, input.dedupeKey),
+    );
+    return firstOrNull(await db.select().from(nudges).where(where).limit(1), toRecord);
+  });
+
+  const interventionKeysBetween = parsedMethod(
+    ownerBetweenSchema,
+    "nudge count query",
+    "nudge count",
+    async (input) => {
+      const rows = await db
+        .selectDistinct({ key: nudges.dedupeKey })
+        .from(nudges)
+        .where(
+          and(
+            eq(nudges.owner, input.owner),
+            gte(nudges.createdAt, input.from),
+            lt(nudges.createdAt, input.to),
+            ne(nudges.status, "scheduled"),
+            notLike(nudges.dedupeKey, `${REMINDER_KEY_PREFIX}%`),
+          ),
+        )
+        .orderBy(asc(nudges.dedupeKey))
+        .limit(100);
+      return rows.map((row) => row.key);
+    },
+  );
+
   return {
     reserve: parsedMethod(newNudgeSchema, "nudge", "nudge insert", async (input) => {
       const now = new Date(clock.now());
@@ -135,57 +188,9 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
       return firstOrNull(rows, toRecord);
     }),
 
-    coachInterventionsSince: async (owners, since) => {
-      const input = parseInput(ownersSinceSchema, { owners, since }, "nudge owners");
-      if (input.owners.length === 0) return [];
-      return withDatabaseErrors("nudge lookup", async () => {
-        const rows = await db
-          .select()
-          .from(nudges)
-          .where(
-            and(
-              inArray(nudges.owner, [...new Set(input.owners)]),
-              like(nudges.dedupeKey, "coach:%"),
-              gte(nudges.createdAt, input.since),
-            ),
-          )
-          .limit(10_000);
-        return rows.map(toRecord);
-      });
-    },
-
-    find: async (owner, channel, dedupeKey) => {
-      const input = parseInput(nudgeKeySchema, { owner, channel, dedupeKey }, "nudge key");
-      return withDatabaseErrors("nudge lookup", async () => {
-        const where = and(
-          eq(nudges.owner, input.owner),
-          eq(nudges.channel, input.channel),
-          eq(nudges.dedupeKey, input.dedupeKey),
-        );
-        return firstOrNull(await db.select().from(nudges).where(where).limit(1), toRecord);
-      });
-    },
-
-    interventionKeysBetween: async (owner, from, to) => {
-      const input = parseInput(ownerBetweenSchema, { owner, from, to }, "nudge count query");
-      return withDatabaseErrors("nudge count", async () => {
-        const rows = await db
-          .selectDistinct({ key: nudges.dedupeKey })
-          .from(nudges)
-          .where(
-            and(
-              eq(nudges.owner, input.owner),
-              gte(nudges.createdAt, input.from),
-              lt(nudges.createdAt, input.to),
-              ne(nudges.status, "scheduled"),
-              notLike(nudges.dedupeKey, `${REMINDER_KEY_PREFIX}%`),
-            ),
-          )
-          .orderBy(asc(nudges.dedupeKey))
-          .limit(100);
-        return rows.map((row) => row.key);
-      });
-    },
+    coachInterventionsSince: (owners, since) => coachInterventionsSince({ owners, since }),
+    find: (owner, channel, dedupeKey) => find({ owner, channel, dedupeKey }),
+    interventionKeysBetween: (owner, from, to) => interventionKeysBetween({ owner, from, to }),
 
     setOutcome: async (id, outcome) => {
       const nudgeId = parseInput(uuidSchema, id, "nudge id");
