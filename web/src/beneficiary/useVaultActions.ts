@@ -8,7 +8,7 @@
 import type { Address } from "viem";
 import { vaultContract } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
-import { transact, useWalletMutation } from "../chain/transactor.ts";
+import { transact, useContractCall, useWalletMutation } from "../chain/transactor.ts";
 import { withdrawnAmount } from "./credits.ts";
 
 /** Withdraws the account's whole credit in one token (`zeroAddress` for ETH). */
@@ -32,16 +32,14 @@ export function useWithdrawCredit(deployment: Deployment, account: Address | und
 
 /** Cancels a commitment before its first window opens: the whole stake goes back to the owner. */
 export function useCancelCommitment(deployment: Deployment, account: Address | undefined) {
-  return useWalletMutation(
+  return useContractCall(
     account,
-    async ({ config, account }, { commitmentId, amount }: { commitmentId: bigint; amount: bigint }) => {
-      const { hash } = await transact(config, {
-        ...vaultContract(deployment),
-        account,
-        functionName: "cancel",
-        args: [commitmentId],
-      });
-      return { hash, commitmentId, amount };
-    },
+    ({ commitmentId }: { commitmentId: bigint; amount: bigint }, account) => ({
+      ...vaultContract(deployment),
+      account,
+      functionName: "cancel",
+      args: [commitmentId],
+    }),
+    (hash, { commitmentId, amount }) => ({ hash, commitmentId, amount }),
   );
 }

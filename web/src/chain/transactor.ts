@@ -77,3 +77,24 @@ export function useWalletMutation<Variables, Result>(
     onSettled: () => queryClient.invalidateQueries(),
   });
 }
+
+/**
+ * A wallet mutation that sends the one contract call `call` makes of its variables and the connected account (see
+ * transact), and resolves with what `result` makes of the transaction hash and those variables.
+ */
+export function useContractCall<
+  Variables,
+  Result,
+  const abi extends Abi | readonly unknown[],
+  functionName extends ContractFunctionName<abi, WriteMutability>,
+  const args extends ContractFunctionArgs<abi, WriteMutability, functionName>,
+>(
+  account: Address | undefined,
+  call: (variables: Variables, account: Address) => TransactParameters<abi, functionName, args>,
+  result: (hash: Hex, variables: Variables) => Result,
+) {
+  return useWalletMutation(account, async ({ config, account }, variables: Variables) => {
+    const { hash } = await transact(config, call(variables, account));
+    return result(hash, variables);
+  });
+}

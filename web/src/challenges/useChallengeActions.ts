@@ -19,7 +19,13 @@ import { poolContract, poolOf } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { type MarkStep, useStepFlow } from "../chain/stepFlow.ts";
 import { approveStep, permitStep } from "../chain/tokenFunding.ts";
-import { mined, simulateAndWrite, transact, useWalletMutation } from "../chain/transactor.ts";
+import {
+  mined,
+  simulateAndWrite,
+  transact,
+  useContractCall,
+  useWalletMutation,
+} from "../chain/transactor.ts";
 import {
   challengeParams,
   checkJoinTarget,
@@ -123,32 +129,28 @@ export function useJoinChallenge(deployment: Deployment, account: Address | unde
 
 /** `claimWinnings(challengeId)`: a finisher's share of the pot, once every participant is settled. */
 export function useClaimWinnings(deployment: Deployment, account: Address | undefined) {
-  return useWalletMutation(
+  return useContractCall(
     account,
-    async ({ config, account }, { challengeId, amount }: { challengeId: bigint; amount: bigint }) => {
-      const { hash } = await transact(config, {
-        ...poolContract(deployment),
-        account,
-        functionName: "claimWinnings",
-        args: [challengeId],
-      });
-      return { hash, amount };
-    },
+    ({ challengeId }: { challengeId: bigint; amount: bigint }, account) => ({
+      ...poolContract(deployment),
+      account,
+      functionName: "claimWinnings",
+      args: [challengeId],
+    }),
+    (hash, { amount }) => ({ hash, amount }),
   );
 }
 
 /** `withdraw(token)`: the caller's pool credits (fee and dust, or a pot nobody won for the fallback beneficiary). */
 export function useWithdrawPoolCredits(deployment: Deployment, account: Address | undefined) {
-  return useWalletMutation(
+  return useContractCall(
     account,
-    async ({ config, account }, { token, amount }: { token: Address; amount: bigint }) => {
-      const { hash } = await transact(config, {
-        ...poolContract(deployment),
-        account,
-        functionName: "withdraw",
-        args: [token],
-      });
-      return { hash, amount };
-    },
+    ({ token }: { token: Address; amount: bigint }, account) => ({
+      ...poolContract(deployment),
+      account,
+      functionName: "withdraw",
+      args: [token],
+    }),
+    (hash, { amount }) => ({ hash, amount }),
   );
 }

@@ -15,7 +15,7 @@ import { readContract } from "wagmi/actions";
 import { vaultContract } from "../chain/contracts.ts";
 import type { Deployment } from "../chain/deployments.ts";
 import { approve, readAllowance } from "../chain/tokenFunding.ts";
-import { transact, useWalletMutation } from "../chain/transactor.ts";
+import { transact, useContractCall, useWalletMutation } from "../chain/transactor.ts";
 
 export interface AppealPlan {
   /** The allowance to approve first (ERC-20 whose allowance is short), or null. */
@@ -72,29 +72,28 @@ export function useAppealMilestone(deployment: Deployment, account: Address | un
 
 /** Expires an appeal nobody ruled on in time: the share and the bond go back to the owner. */
 export function useExpireAppeal(deployment: Deployment, account: Address | undefined) {
-  return useWalletMutation(
+  return useContractCall(
     account,
-    async ({ config, account }, { commitmentId, index }: { commitmentId: bigint; index: number }) => {
-      const { hash } = await transact(config, {
-        ...vaultContract(deployment),
-        account,
-        functionName: "expireAppeal",
-        args: [commitmentId, BigInt(index)],
-      });
-      return { hash, index };
-    },
+    ({ commitmentId, index }: { commitmentId: bigint; index: number }, account) => ({
+      ...vaultContract(deployment),
+      account,
+      functionName: "expireAppeal",
+      args: [commitmentId, BigInt(index)],
+    }),
+    (hash, { index }) => ({ hash, index }),
   );
 }
 
 /** Exits a commitment while the vault's `exitAvailable()` is true. */
 export function useExitCommitment(deployment: Deployment, account: Address | undefined) {
-  return useWalletMutation(account, async ({ config, account }, commitmentId: bigint) => {
-    const { hash } = await transact(config, {
+  return useContractCall(
+    account,
+    (commitmentId: bigint, account) => ({
       ...vaultContract(deployment),
       account,
       functionName: "exit",
       args: [commitmentId],
-    });
-    return { hash, commitmentId };
-  });
+    }),
+    (hash, commitmentId) => ({ hash, commitmentId }),
+  );
 }
