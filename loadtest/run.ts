@@ -47,21 +47,43 @@ const BENEFICIARY = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 /** Answers this long after a fault window's end still count as inside it (the client's own retry in flight). */
 const SLACK_MS = 5_000;
 
-const { values: args } = parseArgs({
-  options: {
-    users: { type: "string", default: "200" },
-    faults: { type: "string", default: "all" },
-    speedup: { type: "string", default: "120" },
-    "arrival-sec": { type: "string" },
-    out: { type: "string", default: "loadtest/report.json" },
-    chart: { type: "string", default: "loadtest/report.svg" },
-    requests: { type: "string", default: "loadtest/requests.ndjson" },
-    outcomes: { type: "string", default: "loadtest/users.ndjson" },
-    "agent-log": { type: "string", default: "loadtest/agents.log" },
-    /** Each replica's whole output goes to `<log-dir>/agent-N.log` (what a replica that exits is read from). */
-    "log-dir": { type: "string", default: "loadtest/logs" },
-  },
-});
+const USAGE =
+  "usage: npm run loadtest -- [--users N] [--faults all|none|redis,postgres,replica,rpc,reorg,skew] [--speedup X]\n" +
+  "  [--arrival-sec S] [--out FILE] [--chart FILE] [--requests FILE] [--outcomes FILE] [--agent-log FILE] [--log-dir DIR]";
+
+/** Bad flags end the run with one line naming the flag and the usage, never a stack trace. */
+function fail(message: string): never {
+  process.stderr.write(`loadtest: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const { values: args } = parseCommandLine();
+
+function parseCommandLine() {
+  try {
+    return parseLoadtestArgs();
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseLoadtestArgs() {
+  return parseArgs({
+    options: {
+      users: { type: "string", default: "200" },
+      faults: { type: "string", default: "all" },
+      speedup: { type: "string", default: "120" },
+      "arrival-sec": { type: "string" },
+      out: { type: "string", default: "loadtest/report.json" },
+      chart: { type: "string", default: "loadtest/report.svg" },
+      requests: { type: "string", default: "loadtest/requests.ndjson" },
+      outcomes: { type: "string", default: "loadtest/users.ndjson" },
+      "agent-log": { type: "string", default: "loadtest/agents.log" },
+      /** Each replica's whole output goes to `<log-dir>/agent-N.log` (what a replica that exits is read from). */
+      "log-dir": { type: "string", default: "loadtest/logs" },
+    },
+  });
+}
 
 const users = Number(args.users);
 const speedup = Number(args.speedup);
@@ -72,8 +94,11 @@ const faults: FaultName[] =
       ? []
       : (args.faults.split(",").map((f) => f.trim()) as FaultName[]);
 for (const f of faults)
-  if (!ALL_FAULTS.includes(f)) throw new Error(`unknown fault ${f}; one of ${ALL_FAULTS.join(", ")}`);
-if (!Number.isInteger(users) || users < 1) throw new Error("--users must be a positive integer");
+  if (!ALL_FAULTS.includes(f)) fail(`--faults: unknown fault "${f}"; one of ${ALL_FAULTS.join(", ")}`);
+if (!Number.isInteger(users) || users < 1)
+  fail(`--users must be a positive whole number, got "${args.users}"`);
+if (!Number.isFinite(speedup) || speedup <= 0)
+  fail(`--speedup must be a positive number, got "${args.speedup}"`);
 
 const t0 = Date.now();
 const say = (line: string) =>
