@@ -18,6 +18,22 @@ const STATUS_WORDS: Record<ChartWindowStatus, string> = {
   upcoming: "not started",
 };
 
+/** A line from the chart's top down to its time axis at `x` (the value axis, a window's end, today). */
+function VerticalLine(props: { x: number; top: number; stroke: string; width: string; testId?: string }) {
+  const { x, top, stroke, width, testId } = props;
+  return (
+    <line
+      x1={x}
+      y1={top}
+      x2={x}
+      y2={BOX.height - BOX.pad}
+      stroke={stroke}
+      strokeWidth={width}
+      data-testid={testId}
+    />
+  );
+}
+
 function describe(data: ProgressChartData): string {
   const current = data.rows.find((r) => r.status === "on-track" || r.status === "behind");
   const met = data.rows.filter((r) => r.status === "met" || r.status === "on-track").length;
@@ -57,27 +73,10 @@ export function ProgressChart({ commitmentId, data }: { commitmentId: bigint; da
           stroke="#6b7280"
           strokeWidth="1"
         />
-        <line
-          x1={BOX.pad}
-          y1={top.y}
-          x2={BOX.pad}
-          y2={BOX.height - BOX.pad}
-          stroke="#6b7280"
-          strokeWidth="1"
-        />
+        <VerticalLine x={BOX.pad} top={top.y} stroke="#6b7280" width="1" />
         {data.rows.map((r) => {
           const { x } = toSvg({ t: r.end, value: 0 }, data, BOX);
-          return (
-            <line
-              key={r.window}
-              x1={x}
-              y1={top.y}
-              x2={x}
-              y2={BOX.height - BOX.pad}
-              stroke="#e3e8e6"
-              strokeWidth="1"
-            />
-          );
+          return <VerticalLine key={r.window} x={x} top={top.y} stroke="#e3e8e6" width="1" />;
         })}
         <polyline
           points={line(data.road)}
@@ -99,15 +98,7 @@ export function ProgressChart({ commitmentId, data }: { commitmentId: bigint; da
           return <circle key={p.t} cx={x} cy={y} r="3" fill="#0b6e4f" />;
         })}
         {data.today.inside ? (
-          <line
-            x1={today.x}
-            y1={top.y}
-            x2={today.x}
-            y2={BOX.height - BOX.pad}
-            stroke="#1d4ed8"
-            strokeWidth="1.5"
-            data-testid="chart-today"
-          />
+          <VerticalLine x={today.x} top={top.y} stroke="#1d4ed8" width="1.5" testId="chart-today" />
         ) : null}
       </svg>
       <figcaption className="hint">
