@@ -3,25 +3,16 @@
  * this file (`vaultReader.ts`, `claimRelayer.ts`); routes depend only on these shapes, so they are built and
  * tested with any implementation (the tests use the real one against an in-process Hardhat chain).
  */
+import type { CommitmentTerms } from "@resolution-autopilot/vocabulary";
 import type { Address, Hex } from "viem";
 import type { MilestoneAppeal, MilestoneState } from "../store/schema.ts";
 
 /** A commitment as the vault reports it (`getCommitment` plus every milestone's state). */
-export interface OnChainCommitment {
+export interface OnChainCommitment extends CommitmentTerms {
   chainId: number;
   vault: Address;
   commitmentId: bigint;
   owner: Address;
-  token: Address;
-  amount: bigint;
-  /** Unix seconds. */
-  start: number;
-  /** Seconds. */
-  period: number;
-  milestones: number;
-  /** Seconds. */
-  grace: number;
-  beneficiary: Address;
   rulesHash: Hex;
   closed: boolean;
   /** `milestoneStates[i]` is the state of milestone `i`. */

@@ -4,8 +4,8 @@
  * a reorg makes it go back), so ordering is the indexer's job.
  */
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
-import type { Address, Hex } from "viem";
 import { z } from "zod";
+import type { OnChainCommitment } from "../chain/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { firstOrNull, onlyRow, onVault, parsedMethod, parsedPageMethod } from "./repositoryMethods.ts";
@@ -50,23 +50,8 @@ export interface CommitmentInput extends CommitmentKey {
   updatedBlock: number;
 }
 
-export interface CommitmentRecord {
-  chainId: number;
-  vault: Address;
-  commitmentId: bigint;
-  owner: Address;
-  token: Address;
-  amount: bigint;
-  start: number;
-  period: number;
-  milestones: number;
-  grace: number;
-  beneficiary: Address;
-  rulesHash: Hex;
-  closed: boolean;
-  milestoneStates: MilestoneState[];
-  /** The milestones' appeals (v2), by ascending index. */
-  appeals: MilestoneAppeal[];
+/** A commitment as the store keeps it: what the vault reported, and the block and time it was read at. */
+export interface CommitmentRecord extends OnChainCommitment {
   updatedBlock: number;
   updatedAt: Date;
 }

@@ -3,6 +3,7 @@
  * numbers and state names come from src/generated/, written from the compiled contracts by `npm run abi`.
  */
 export * from "./chains.ts";
+export * from "./commitmentTerms.ts";
 export * from "./contractLimits.ts";
 export * from "./eip2612Permit.ts";
 export * from "./generated/contractConstants.ts";

@@ -4,6 +4,7 @@
  * keeps what was typed).
  */
 import {
+  type CommitmentTerms,
   MAX_GRACE_SECONDS,
   MAX_MILESTONES,
   MAX_PERIOD_SECONDS,
@@ -42,18 +43,11 @@ export interface CommitmentFormValues {
 export type FormField = keyof CommitmentFormValues;
 export type FormErrors = Partial<Record<FormField, string>>;
 
-export interface ValidCommitment {
+export interface ValidCommitment extends CommitmentTerms {
   rules: RulesDocument;
-  token: Address;
   tokenInfo: DeployedToken | undefined;
   decimals: number;
   symbol: string;
-  amount: bigint;
-  start: number;
-  period: number;
-  milestones: number;
-  grace: number;
-  beneficiary: Address;
 }
 
 export type ValidateReturnType = { ok: true; value: ValidCommitment } | { ok: false; errors: FormErrors };
