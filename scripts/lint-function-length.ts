@@ -7,12 +7,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const DEFAULT_MAX_LINES = 150;
 
 /** Paths that are tests, fixtures or generated, where the limit does not apply. */
-const EXEMPT = [
+export const EXEMPT = [
   /(^|\/)test\//,
   /(^|\/)e2e\//,
   /\.test\.tsx?$/,
@@ -21,7 +22,7 @@ const EXEMPT = [
   /(^|\/)generated\//,
 ];
 
-interface LongFunction {
+export interface LongFunction {
   file: string;
   name: string;
   line: number;
@@ -62,8 +63,8 @@ function isFunctionLike(node: ts.Node): boolean {
   );
 }
 
-function longFunctionsIn(file: string, maxLines: number): LongFunction[] {
-  const text = readFileSync(file, "utf8");
+/** The functions in `text` (the source of `file`, TSX when the name ends in x) longer than `maxLines`. */
+export function longFunctionsIn(file: string, text: string, maxLines: number): LongFunction[] {
   const kind = file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
   const found: LongFunction[] = [];
@@ -89,7 +90,7 @@ function main(): void {
     process.exit(2);
   }
   const long = sourceFiles()
-    .flatMap((file) => longFunctionsIn(file, maxLines))
+    .flatMap((file) => longFunctionsIn(file, readFileSync(file, "utf8"), maxLines))
     .sort((a, b) => b.lines - a.lines);
   for (const fn of long) console.log(`${fn.lines} lines  ${fn.file}:${fn.line}  ${fn.name}`);
   if (long.length > 0) {
@@ -99,4 +100,4 @@ function main(): void {
   console.log(`function length: every function outside tests is at most ${maxLines} lines`);
 }
 
-main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();
