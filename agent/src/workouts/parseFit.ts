@@ -116,16 +116,25 @@ function runningWithin(intervals: [number, number][], from: number, to: number):
   return total / 1000;
 }
 
-function samplePoint(record: Message): SamplePoint {
+/**
+ * A record's sample. With component expansion the SDK copies a valid 16-bit `altitude` / `speed` into
+ * `enhancedAltitude` / `enhancedSpeed` (the same value, overwriting a native one); without it the 16-bit field
+ * is read first, which gives the same value.
+ */
+function samplePoint(record: Message, expanded: boolean): SamplePoint {
   const lat = num(record.positionLat);
   const lon = num(record.positionLong);
   return {
     time: ms(record.timestamp),
     lat: lat !== undefined ? lat * SEMICIRCLE_TO_DEGREES : undefined,
     lon: lon !== undefined ? lon * SEMICIRCLE_TO_DEGREES : undefined,
-    altitudeM: num(record.enhancedAltitude) ?? num(record.altitude),
+    altitudeM: expanded
+      ? (num(record.enhancedAltitude) ?? num(record.altitude))
+      : (num(record.altitude) ?? num(record.enhancedAltitude)),
     distanceM: num(record.distance),
-    speedMps: num(record.enhancedSpeed) ?? num(record.speed),
+    speedMps: expanded
+      ? (num(record.enhancedSpeed) ?? num(record.speed))
+      : (num(record.speed) ?? num(record.enhancedSpeed)),
     heartRate: num(record.heartRate),
     powerW: num(record.power),
     cadence: num(record.cadence),
@@ -186,10 +195,22 @@ function deviceSportLabel(sport: unknown, subSport: unknown): string | undefined
   return sub !== undefined && sub !== "generic" ? `${main}/${sub}` : main;
 }
 
-export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivity[] {
+/**
+ * How the SDK decodes: `auto` skips its component expansion (a third of its work on some files) when the scan
+ * found nothing the parser reads that only the expansion provides (scanFit's `needsComponents`); `full` always
+ * expands (the tests compare both on every device file).
+ */
+export type FitDecodeMode = "auto" | "full";
+
+export function parseFit(
+  bytes: Uint8Array,
+  limits: ParserLimits,
+  decodeMode: FitDecodeMode = "auto",
+): ParsedActivity[] {
   const scan = scanWithinLimits(bytes, limits);
   const problems = damageProblems(scan);
-  const decoded = decodeTrusted(bytes, scan, problems);
+  const expanded = decodeMode === "full" || scan.needsComponents;
+  const decoded = decodeTrusted(bytes, scan, problems, expanded);
   assertActivityFile(decoded);
 
   const records = messagesOf(decoded, "recordMesgs");
@@ -206,7 +227,7 @@ export function parseFit(bytes: Uint8Array, limits: ParserLimits): ParsedActivit
       ? [planWithoutSession(sportMesgs[0] ?? messagesOf(decoded, "lapMesgs")[0] ?? {})]
       : sessions.map(({ message, start }, i) => planOfSession(message, start, sportMesgs[i]));
   assertActivitiesWithinLimit(plans.filter((p) => p.sport !== undefined).length, limits);
-  assignRecords(plans, records, sessions.length > 0);
+  assignRecords(plans, records, sessions.length > 0, expanded);
   return assemblePlans(plans, intervals, problems);
 }
 
@@ -249,12 +270,16 @@ function decodeTrusted(
   bytes: Uint8Array,
   scan: ScanFitReturnType,
   problems: Reason<ParseProblemCode>[],
+  expandComponents: boolean,
 ): Record<string, unknown> {
   // An intact file (every segment walked to its declared end, CRCs checked by the scan, nothing after it) is
   // decoded as it is: rebuilding it would copy it and compute its CRC a second time for the same bytes.
   const asIs = scan.trailingBytes === 0 && scan.segments.every((s) => s.status === "intact");
   const decoder = new Decoder(Stream.fromByteArray(asIs ? bytes : trustedBytes(bytes, scan.segments)));
-  const { messages, errors } = decoder.read();
+  const { messages, errors } = decoder.read(
+    // Merging heart-rate messages needs the expansion; without it there is nothing to merge (needsComponents).
+    expandComponents ? {} : { expandComponents: false, mergeHeartRates: false },
+  );
   if (errors.length > 0 && problems.length === 0) {
     problems.push({
       code: "corrupt_file",
@@ -357,10 +382,15 @@ function planOfSession(
 }
 
 /** Feeds each record to the session it belongs to; records outside every session are not evidence for any. */
-function assignRecords(plans: SessionPlan[], records: Message[], hasSessions: boolean): void {
+function assignRecords(
+  plans: SessionPlan[],
+  records: Message[],
+  hasSessions: boolean,
+  expanded: boolean,
+): void {
   let current = 0;
   for (const record of records) {
-    const point = samplePoint(record);
+    const point = samplePoint(record, expanded);
     let target: SessionPlan | undefined;
     if (!hasSessions) {
       target = plans[0];

@@ -54,10 +54,18 @@ export interface ScanFitReturnType {
   fields: number;
   /** Set when the scan stopped early because a bound of `ScanFitBounds` was exceeded. */
   exceeded?: "messages" | "fields";
+  /**
+   * True when a value the parser reads exists only through the SDK's component expansion: heart-rate messages
+   * (global 132, merged into the records) or records with compressed speed/distance (field 8). Otherwise the
+   * file can be decoded without component expansion (see parseFit.ts).
+   */
+  needsComponents: boolean;
 }
 export type ScanFitParameters = Parameters<typeof scanFit>;
 
 const RECORD_MESG_NUM = 20;
+const HR_MESG_NUM = 132;
+const COMPRESSED_SPEED_DISTANCE_FIELD = 8;
 const MAX_BASE_TYPE = 0x10;
 
 interface LocalDefinition {
@@ -90,6 +98,7 @@ interface ScanTally {
   dataMessages: number;
   fields: number;
   exceeded?: "messages" | "fields";
+  needsComponents: boolean;
 }
 
 interface ScanBounds extends ScanFitBounds {
@@ -105,7 +114,13 @@ export function scanFit(
   bounds: ScanFitBounds = { maxMessages: Number.POSITIVE_INFINITY, maxFields: Number.POSITIVE_INFINITY },
 ): ScanFitReturnType {
   const segments: FitSegment[] = [];
-  const tally: ScanTally = { records: 0, exceededRecords: false, dataMessages: 0, fields: 0 };
+  const tally: ScanTally = {
+    records: 0,
+    exceededRecords: false,
+    dataMessages: 0,
+    fields: 0,
+    needsComponents: false,
+  };
   const limits: ScanBounds = { ...bounds, maxRecords };
   let offset = 0;
   while (offset < bytes.length && isFitHeader(bytes, offset)) {
@@ -126,6 +141,7 @@ function scanResult(segments: FitSegment[], tally: ScanTally, trailingBytes: num
     exceededRecords: tally.exceededRecords,
     dataMessages: tally.dataMessages,
     fields: tally.fields,
+    needsComponents: tally.needsComponents,
     ...(tally.exceeded === undefined ? {} : { exceeded: tally.exceeded }),
   };
 }
@@ -213,7 +229,7 @@ function walkMessages(
       (header & 0x80) !== 0
         ? { status: "unsupported", problem: `compressed-timestamp message at byte ${at}` }
         : (header & 0x40) !== 0
-          ? readDefinition(bytes, at, walkEnd, header, definitions)
+          ? readDefinition(bytes, at, walkEnd, header, definitions, tally)
           : countDataMessage(at, walkEnd, definitions[header & 0x0f], segment, tally, limits);
     if (typeof step !== "number") return { at, stop: step };
     at = step;
@@ -233,6 +249,7 @@ function readDefinition(
   walkEnd: number,
   header: number,
   definitions: (LocalDefinition | undefined)[],
+  tally: ScanTally,
 ): MessageStep {
   const cut: ScanStop = { status: "truncated", problem: `definition cut at byte ${at}` };
   if (at + 6 > walkEnd) return cut;
@@ -246,10 +263,14 @@ function readDefinition(
   if (end > walkEnd) return cut;
   let size = 0;
   let badBaseType = false;
+  let compressedSpeedDistance = false;
   for (let f = 0; f < fieldCount; f += 1) {
+    if (bytes[at + 6 + f * 3] === COMPRESSED_SPEED_DISTANCE_FIELD) compressedSpeedDistance = true;
     size += bytes[at + 6 + f * 3 + 1] ?? 0;
     if (((bytes[at + 6 + f * 3 + 2] ?? 0) & 0x1f) > MAX_BASE_TYPE) badBaseType = true;
   }
+  if (globalNum === HR_MESG_NUM || (globalNum === RECORD_MESG_NUM && compressedSpeedDistance))
+    tally.needsComponents = true;
   if (badBaseType) return { status: "malformed", problem: `unknown base type in definition at byte ${at}` };
   let devFields = 0;
   if ((header & 0x20) !== 0) {

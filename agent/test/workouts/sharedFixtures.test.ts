@@ -3,8 +3,14 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { ManualClock } from "../../src/clock.ts";
 import { AgentError } from "../../src/errors.ts";
-import { type ParsedWorkout, parseWorkoutFile } from "../../src/workouts/parseWorkoutFile.ts";
+import { type FitDecodeMode, parseFit } from "../../src/workouts/parseFit.ts";
+import {
+  DEFAULT_WORKOUT_FILE_LIMITS,
+  type ParsedWorkout,
+  parseWorkoutFile,
+} from "../../src/workouts/parseWorkoutFile.ts";
 import type { RejectionCode } from "../../src/workouts/reasons.ts";
+import { scanFit } from "../../src/workouts/scanFit.ts";
 import type { Sport } from "../../src/workouts/sport.ts";
 import { type ExistingWorkout, verifyWorkout } from "../../src/workouts/verifyWorkout.ts";
 
@@ -177,6 +183,25 @@ describe("shared fixtures (real device files)", () => {
   it("has an expected outcome for every file in the folder, and a file for every expectation", () => {
     expect(files.filter((f) => EXPECTED[f] === undefined)).to.deep.equal([]);
     expect(Object.keys(EXPECTED).filter((f) => !files.includes(f))).to.deep.equal([]);
+  });
+
+  it("gives the same activities for every FIT file whether or not the SDK expands components", () => {
+    // parseFit skips the SDK's component expansion when the scan finds nothing it reads that needs it; the
+    // result must be exactly what the full decode gives (deep equality of every activity, or the same error).
+    const outcome = (file: string, mode: FitDecodeMode) => {
+      try {
+        return parseFit(readFileSync(FIXTURES + file), DEFAULT_WORKOUT_FILE_LIMITS, mode);
+      } catch (error) {
+        return { error: String(error), code: error instanceof AgentError ? error.code : undefined };
+      }
+    };
+    const fitFiles = files.filter((f) => f.endsWith(".fit"));
+    for (const file of fitFiles) expect(outcome(file, "auto"), file).to.deep.equal(outcome(file, "full"));
+    // Both paths are exercised: heart-rate messages or compressed speed/distance need the expansion.
+    const needing = fitFiles.filter(
+      (f) => scanFit(new Uint8Array(readFileSync(FIXTURES + f)), Number.MAX_SAFE_INTEGER).needsComponents,
+    );
+    expect(needing.length).to.be.within(1, fitFiles.length - 1);
   });
 
   for (const [file, expected] of Object.entries(EXPECTED)) {
