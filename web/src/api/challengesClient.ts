@@ -7,19 +7,11 @@
  *   standing, and the caller's seat (`you`);
  * - `GET /api/rules/:hash` → the rules document registered under a hash (404 when the agent never saw it).
  */
-import { getAddress } from "viem";
 import { z } from "zod";
 import { rulesDocumentSchema } from "../rules/rulesHash.ts";
 import { ProblemError, request } from "./agentClient.ts";
+import { address, bytes32 } from "./schemas.ts";
 
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/)
-  .transform((a) => getAddress(a));
-const bytes32 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/)
-  .transform((s) => s as `0x${string}`);
 const uint = z
   .string()
   .regex(/^\d{1,78}$/)

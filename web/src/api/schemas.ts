@@ -9,11 +9,13 @@ const hex = z
   .string()
   .regex(/^0x[0-9a-fA-F]*$/)
   .transform((s) => s as `0x${string}`);
-const bytes32 = z
+/** A 32-byte hex value (a hash), as `0x…`. */
+export const bytes32 = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/)
   .transform((s) => s as `0x${string}`);
-const address = z
+/** An address, checksummed. */
+export const address = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/)
   .transform((a) => getAddress(a));

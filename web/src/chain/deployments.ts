@@ -2,13 +2,8 @@
  * The vault deployments this build knows, read from `deployments/<network>.json` at build time. A missing file
  * (e.g. the git-ignored localhost.json on a clean clone) simply means "no deployment for that chain".
  */
-import { getAddress } from "viem";
 import { z } from "zod";
-
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/)
-  .transform((a) => getAddress(a));
+import { address } from "../api/schemas.ts";
 
 export const deploymentSchema = z.object({
   network: z.string(),
