@@ -9,26 +9,26 @@ import type { RulesDocument } from "../rules/rulesHash.ts";
 import {
   type AgentReply,
   type ApiCommitment,
-  agentProvidersSchema,
   type Attestation,
+  agentProvidersSchema,
   agentReplySchema,
   attestationSchema,
   calendarSchema,
   commitmentListSchema,
   commitmentSchema,
   declaredWorkoutSchema,
+  noContentSchema,
   nonceSchema,
   nudgeListSchema,
-  noContentSchema,
   type Problem,
   preferencesSchema,
   problemSchema,
   rulesHashSchema,
   type SavedPreferences,
   type Session,
+  type Sport,
   type StravaLink,
   savedPreferencesSchema,
-  type Sport,
   sessionSchema,
   stravaConnectSchema,
   stravaLinkSchema,
@@ -108,7 +108,11 @@ function methodOf(options: RequestOptions): NonNullable<RequestOptions["method"]
   return options.method ?? (hasBody ? "POST" : "GET");
 }
 
-async function send(path: string, options: RequestOptions): Promise<Response> {
+/**
+ * Sends one request, without retries, to the agent at `baseUrl` (this app's own, or an oracle's: see
+ * oracles/oracleClient.ts) with the session cookie, an Idempotency-Key when it mutates and a timeout.
+ */
+export async function sendTo(baseUrl: string, path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
   let body: BodyInit | undefined;
   if (options.json !== undefined) {
@@ -123,7 +127,7 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   const method = methodOf(options);
   if (method !== "GET") headers["idempotency-key"] = options.idempotencyKey ?? newIdempotencyKey();
   try {
-    return await fetch(`${agentUrl}${path}`, {
+    return await fetch(`${baseUrl}${path}`, {
       method,
       headers,
       body,
@@ -135,7 +139,12 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   }
 }
 
-async function errorFrom(res: Response): Promise<ProblemError> {
+function send(path: string, options: RequestOptions): Promise<Response> {
+  return sendTo(agentUrl, path, options);
+}
+
+/** The `ProblemError` of an error answer (its problem+json body, or just its status). */
+export async function errorFrom(res: Response): Promise<ProblemError> {
   let raw: unknown = {};
   try {
     raw = await res.json();

@@ -5,14 +5,13 @@
  */
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import { AgentUnreachableError, ProblemError, parseAnswer } from "../api/agentClient.ts";
+import { errorFrom, ProblemError, parseAnswer, sendTo } from "../api/agentClient.ts";
 import {
   type ApiCommitment,
   type Attestation,
   attestationSchema,
   commitmentSchema,
   nonceSchema,
-  problemSchema,
   type Session,
   type Sport,
   sessionSchema,
@@ -47,11 +46,6 @@ export const relayResultSchema = z.object({
 });
 export type RelayResult = z.infer<typeof relayResultSchema>;
 
-function idempotencyKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 interface Call {
   method?: "GET" | "POST";
   json?: unknown;
@@ -65,31 +59,8 @@ export async function agentRequest<T extends z.ZodType>(
   schema: T,
   call: Call = {},
 ): Promise<z.infer<T>> {
-  const method = call.method ?? (call.json !== undefined || call.form !== undefined ? "POST" : "GET");
-  const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
-  let body: BodyInit | undefined;
-  if (call.json !== undefined) {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(call.json);
-  } else if (call.form !== undefined) body = call.form;
-  if (method !== "GET") headers["idempotency-key"] = idempotencyKey();
-  let res: Response;
-  try {
-    res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      body,
-      credentials: "include",
-      signal: AbortSignal.timeout(call.timeoutMs ?? TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new AgentUnreachableError(error);
-  }
-  if (!res.ok) {
-    const raw: unknown = await res.json().catch(() => ({}));
-    const problem = problemSchema.safeParse(raw);
-    throw new ProblemError(res.status, problem.success ? problem.data : {});
-  }
+  const res = await sendTo(baseUrl, path, { ...call, timeoutMs: call.timeoutMs ?? TIMEOUT_MS });
+  if (!res.ok) throw await errorFrom(res);
   return parseAnswer(res, path, schema);
 }
 
