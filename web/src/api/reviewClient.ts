@@ -32,10 +32,8 @@ const operatorReviewSchema = reviewSchema.extend({
       elapsedSec: z.number(),
       distanceM: z.number().nullable(),
       avgHeartRate: z.number().nullable(),
-      verdict: z.object({
-        status: z.enum(["accepted", "rejected"]),
-        reasons: z.array(z.object({ code: z.string(), message: z.string() })),
-      }),
+      /** The verdict's status and reasons, as in the app's workouts. */
+      verdict: workoutSchema.shape.verdict.pick({ status: true, reasons: true }),
     })
     .nullable(),
 });

@@ -14,8 +14,8 @@ import {
   stepFlowReducer,
 } from "../chain/stepFlow.ts";
 import {
-  type CommitmentFormValues,
   type FormErrors as CommitmentFormErrors,
+  type CommitmentFormValues,
   type ValidCommitment,
   validateCommitment,
 } from "../commitment/commitmentForm.ts";
@@ -136,8 +136,7 @@ export interface ChallengeFormValues extends CommitmentFormValues {
   feeRecipient: string;
 }
 
-export type ChallengeFormField = keyof ChallengeFormValues;
-export type ChallengeFormErrors = Partial<Record<ChallengeFormField, string>>;
+export type ChallengeFormErrors = Partial<Record<keyof ChallengeFormValues, string>>;
 
 export interface ValidChallenge extends Omit<ValidCommitment, "beneficiary" | "amount"> {
   stake: bigint;
