@@ -7,8 +7,10 @@
 import type { Address } from "viem";
 import { z } from "zod";
 import { AgentError } from "../../errors.ts";
+import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
 import { loadOwnerContext, type OwnerContext } from "../ownerContext.ts";
+import { ownCommitment } from "./toolArguments.ts";
 
 export interface ToolContext {
   owner: Address;
@@ -50,6 +52,28 @@ export function defineOwnerTool<S extends z.ZodType, R>(
       return tool.run(args, { ...toolContext, context, nowMs });
     },
   };
+}
+
+/** What a tool about one or more of the owner's commitments gets: also the commitments it is about. */
+export interface CommitmentToolContext extends OwnerToolContext {
+  /** The owner's commitment `commitmentId` names (else NotFoundError), or without one those with a running window. */
+  chosen: CommitmentRecord[];
+}
+
+/** An owner tool with an optional `commitmentId` argument: the commitments it names are looked up first. */
+export function defineCommitmentTool<S extends z.ZodType<{ commitmentId?: string | undefined }>, R>(
+  tool: Omit<CoachTool<S, R>, "run"> & { run(args: z.output<S>, context: CommitmentToolContext): Promise<R> },
+): CoachTool<S, R> {
+  return defineOwnerTool({
+    ...tool,
+    run: (args, toolContext) => {
+      const { commitmentId } = args as { commitmentId?: string | undefined };
+      const { context } = toolContext;
+      const chosen =
+        commitmentId === undefined ? context.active : [ownCommitment(context.commitments, commitmentId)];
+      return tool.run(args, { ...toolContext, chosen });
+    },
+  });
 }
 
 export type ToolOutcome =

@@ -6,8 +6,8 @@
 import { z } from "zod";
 import { loadProgress, toCountable } from "../commitmentProgress.ts";
 import { type DetectPatternsReturnType, detectPatterns } from "../patterns/detectPatterns.ts";
-import { defineOwnerTool } from "./coachTool.ts";
-import { commitmentIdArgument, ownCommitment } from "./toolArguments.ts";
+import { defineCommitmentTool } from "./coachTool.ts";
+import { commitmentIdArgument } from "./toolArguments.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -21,16 +21,15 @@ export interface DetectPatternsToolReturnType extends DetectPatternsReturnType {
   timeZone: string;
 }
 
-export const detectPatternsTool = defineOwnerTool({
+export const detectPatternsTool = defineCommitmentTool({
   name: "detectPatterns",
   description:
     "Patterns in the user's training (pace in the current window, streaks, weekdays usually missed, time-of-day habit, declining trend) and a 0..1 risk of missing the current milestone, each with evidence.",
   parameters: detectPatternsArguments,
-  run: async (args, { owner, deps, context, nowMs }): Promise<DetectPatternsToolReturnType> => {
-    const commitment =
-      args.commitmentId === undefined
-        ? context.active[0]
-        : ownCommitment(context.commitments, args.commitmentId);
+  run: async (
+    args,
+    { owner, deps, context, nowMs, chosen: [commitment] },
+  ): Promise<DetectPatternsToolReturnType> => {
     const loaded =
       commitment === undefined
         ? null

@@ -10,8 +10,8 @@ import { type ChallengeFacts, loadChallengeFacts } from "../challengeContext.ts"
 import type { CommitmentProgress } from "../commitmentProgress.ts";
 import { loadProgress, windowAt } from "../commitmentProgress.ts";
 import { formatLocal } from "../zonedTime.ts";
-import { defineOwnerTool } from "./coachTool.ts";
-import { commitmentIdArgument, ownCommitment } from "./toolArguments.ts";
+import { defineCommitmentTool } from "./coachTool.ts";
+import { commitmentIdArgument } from "./toolArguments.ts";
 
 export const getCommitmentStatusArguments = z.strictObject({ commitmentId: commitmentIdArgument.optional() });
 
@@ -32,16 +32,12 @@ export interface GetCommitmentStatusReturnType {
   note?: string;
 }
 
-export const getCommitmentStatus = defineOwnerTool({
+export const getCommitmentStatus = defineCommitmentTool({
   name: "getCommitmentStatus",
   description:
     "Progress of the user's commitment(s) in the current milestone window: workouts done and required, hours left, money at stake now, claim deadline. Omit commitmentId for all running ones.",
   parameters: getCommitmentStatusArguments,
-  run: async (args, { owner, deps, context, nowMs }): Promise<GetCommitmentStatusReturnType> => {
-    const chosen =
-      args.commitmentId === undefined
-        ? context.active
-        : [ownCommitment(context.commitments, args.commitmentId)];
+  run: async (args, { owner, deps, context, nowMs, chosen }): Promise<GetCommitmentStatusReturnType> => {
     const commitments: CommitmentStatus[] = [];
     for (const commitment of chosen.slice(0, 20)) {
       const loaded = await loadProgress({
