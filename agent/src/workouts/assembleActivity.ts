@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.ts";
 import type { ActivitySource, ParsedActivity } from "./parsedActivity.ts";
-import { parsedActivitySchema } from "./parsedActivity.ts";
+import { assembledActivitySchema } from "./parsedActivity.ts";
 import type { ParseProblemCode, Reason } from "./reasons.ts";
 import type { SampleSummary } from "./sampleSummary.ts";
 import type { Sport } from "./sport.ts";
@@ -164,7 +164,7 @@ export function assembleActivity({
     (samples.heartRateMean !== undefined ? Math.round(samples.heartRateMean) : undefined);
   const maxHeartRate = positive(declared.maxHeartRate) ?? samples.heartRateMax;
   // Parse, then use only the parsed value: a NaN or a wrong enum here is a parser bug or a hostile file.
-  return parsedActivitySchema.parse({
+  return assembledActivitySchema.parse({
     source,
     index,
     sport,

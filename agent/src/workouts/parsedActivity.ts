@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PARSE_PROBLEM_CODES } from "./reasons.ts";
-import { sampleSummarySchema } from "./sampleSummary.ts";
+import { builtSampleSummarySchema, sampleSummarySchema } from "./sampleSummary.ts";
 import { SPORTS } from "./sport.ts";
 
 /**
@@ -41,3 +41,6 @@ export const parsedActivitySchema = z.object({
 });
 
 export type ParsedActivity = z.infer<typeof parsedActivitySchema>;
+
+/** What the parsers' assembleActivity checks: the same rules, the builder's track and preview checked by a loop. */
+export const assembledActivitySchema = parsedActivitySchema.extend({ samples: builtSampleSummarySchema });

@@ -167,6 +167,49 @@ export type SampleJump = z.infer<typeof jumpSchema>;
 export type SamplePreviewPoint = z.infer<typeof previewPointSchema>;
 export type SampleTrackPoint = z.infer<typeof trackPointSchema>;
 
+/** A finite number within [min, max] (what `z.number().min(min).max(max)` accepts). */
+function within(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max;
+}
+
+function optionalWithin(value: unknown, min: number, max: number): boolean {
+  return value === undefined || within(value, min, max);
+}
+
+function isTrackPoint(point: SampleTrackPoint): boolean {
+  return (
+    within(point.time, -Infinity, Infinity) && within(point.lat, -90, 90) && within(point.lon, -180, 180)
+  );
+}
+
+function isPreviewPoint(point: SamplePreviewPoint): boolean {
+  return (
+    optionalWithin(point.time, -Infinity, Infinity) &&
+    optionalWithin(point.lat, -90, 90) &&
+    optionalWithin(point.lon, -180, 180) &&
+    optionalWithin(point.heartRate, 0, Infinity) &&
+    optionalWithin(point.speedMps, 0, Infinity)
+  );
+}
+
+function listOf<T extends object>(max: number, isItem: (item: T) => boolean) {
+  return (value: unknown): boolean =>
+    Array.isArray(value) &&
+    value.length <= max &&
+    value.every((item) => typeof item === "object" && item !== null && isItem(item));
+}
+
+/**
+ * A summary SampleSummaryBuilder made: the checks of sampleSummarySchema, but its track and preview (up to
+ * 8,448 small objects the builder made itself, in the schema's key order) are checked by a loop and kept as they
+ * are instead of zod rebuilding every point. Data from outside (stored rows, providers) goes through
+ * sampleSummarySchema.
+ */
+export const builtSampleSummarySchema = sampleSummarySchema.extend({
+  preview: z.custom<SamplePreviewPoint[]>(listOf(MAX_PREVIEW_POINTS, isPreviewPoint)),
+  track: z.custom<SampleTrackPoint[]>(listOf(MAX_TRACK_POINTS, isTrackPoint)).optional(),
+});
+
 export type BuildSampleSummaryParameters = Iterable<SamplePoint>;
 export type BuildSampleSummaryReturnType = SampleSummary;
 

@@ -1,11 +1,13 @@
 import { expect } from "chai";
 import {
   buildSampleSummary,
+  builtSampleSummarySchema,
   haversineM,
   MAX_JUMPS,
   MAX_PREVIEW_POINTS,
   SampleSummaryBuilder,
   SPEED_BIN_MPS,
+  sampleSummarySchema,
 } from "../../src/workouts/sampleSummary.ts";
 import { METRES_PER_DEGREE_LAT, samplePoints, T0, track } from "./fixtures.ts";
 
@@ -142,5 +144,39 @@ describe("sampleSummary", () => {
     expect(s.heartRatePoints).to.equal(0);
     expect(s.positionedPoints).to.equal(0);
     expect(s.heartRateMean).to.equal(undefined);
+  });
+
+  it("checks a built summary's track and preview like the full schema, and keeps them as they are", () => {
+    const built = buildSampleSummary(samplePoints(track({ start: T0, seconds: 600, speedMps: 3 })));
+    expect(builtSampleSummarySchema.parse(built)).to.deep.equal(sampleSummarySchema.parse(built));
+    expect(builtSampleSummarySchema.parse(built).track).to.equal(built.track);
+    const track0 = built.track?.[0] ?? expect.fail("no track");
+    const preview0 = built.preview[0] ?? expect.fail("no preview");
+    const broken = [
+      { track: [{ ...track0, lat: 90.5 }] },
+      { track: [{ ...track0, lon: -181 }] },
+      { track: [{ ...track0, time: Number.NaN }] },
+      { track: [{ lat: 1, lon: 1 }] },
+      { track: [null] },
+      { track: new Array(9000).fill(track0) },
+      { preview: [{ ...preview0, speedMps: -1 }] },
+      { preview: [{ ...preview0, heartRate: Number.POSITIVE_INFINITY }] },
+      { preview: [{ ...preview0, lat: -91 }] },
+      { preview: new Array(300).fill(preview0) },
+      { preview: undefined },
+    ];
+    for (const change of broken) {
+      const summary = { ...built, ...change };
+      expect(sampleSummarySchema.safeParse(summary).success, JSON.stringify(change).slice(0, 80)).to.equal(
+        false,
+      );
+      expect(
+        builtSampleSummarySchema.safeParse(summary).success,
+        JSON.stringify(change).slice(0, 80),
+      ).to.equal(false);
+    }
+    // Optional preview fields may be absent; the track may be absent.
+    const sparse = { ...built, preview: [{}, { time: T0 }], track: undefined };
+    expect(builtSampleSummarySchema.parse(sparse)).to.deep.equal(sampleSummarySchema.parse(sparse));
   });
 });
