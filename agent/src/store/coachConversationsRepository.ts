@@ -11,7 +11,7 @@ import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { firstOrNull, onlyRow } from "./repositoryMethods.ts";
 import { coachConversations } from "./schema.ts";
-import { addressSchema, parseInput, toAddress } from "./values.ts";
+import { addressSchema, parseInput, withOwnerAddress } from "./values.ts";
 
 export const MAX_CONVERSATION_MESSAGES = 20;
 export const MAX_CONVERSATIONS_PER_OWNER = 20;
@@ -51,10 +51,6 @@ const messageSchema = z.object({
 
 const keySchema = z.object({ id: z.string(), owner: addressSchema });
 
-function toRecord(row: typeof coachConversations.$inferSelect): ConversationRecord {
-  return { ...row, owner: toAddress(row.owner) };
-}
-
 export function createCoachConversationsRepository(
   db: DatabaseExecutor,
   clock: Clock,
@@ -68,7 +64,7 @@ export function createCoachConversationsRepository(
         .from(coachConversations)
         .where(and(eq(coachConversations.id, key.id.toLowerCase()), eq(coachConversations.owner, key.owner)))
         .limit(1);
-      return firstOrNull(rows, toRecord);
+      return firstOrNull(rows, withOwnerAddress);
     });
   };
 
@@ -91,7 +87,7 @@ export function createCoachConversationsRepository(
           .insert(coachConversations)
           .values({ owner: value, messages: [], createdAt: now, updatedAt: now })
           .returning();
-        return onlyRow(rows, toRecord);
+        return onlyRow(rows, withOwnerAddress);
       });
     },
 
@@ -108,7 +104,7 @@ export function createCoachConversationsRepository(
           .set({ messages: kept, updatedAt: new Date(clock.now()) })
           .where(eq(coachConversations.id, current.id))
           .returning();
-        return firstOrNull(rows, toRecord);
+        return firstOrNull(rows, withOwnerAddress);
       });
     },
   };

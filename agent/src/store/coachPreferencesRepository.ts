@@ -11,7 +11,7 @@ import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
 import { coachPreferences, type NudgeChannelKind, nudgeChannels } from "./schema.ts";
-import { addressSchema, parseInput, toAddress } from "./values.ts";
+import { addressSchema, parseInput, withOwnerAddress } from "./values.ts";
 
 export interface CoachPreferencesInput {
   owner: string;
@@ -50,10 +50,6 @@ const inputSchema = z.object({
   webhookUrl: z.string().max(2048).nullable(),
 });
 
-function toRecord(row: typeof coachPreferences.$inferSelect): CoachPreferencesRecord {
-  return { ...row, owner: toAddress(row.owner) };
-}
-
 export function createCoachPreferencesRepository(
   db: DatabaseExecutor,
   clock: Clock,
@@ -67,7 +63,7 @@ export function createCoachPreferencesRepository(
           .from(coachPreferences)
           .where(eq(coachPreferences.owner, value))
           .limit(1);
-        return firstOrNull(rows, toRecord);
+        return firstOrNull(rows, withOwnerAddress);
       });
     },
 
@@ -79,7 +75,7 @@ export function createCoachPreferencesRepository(
           .select()
           .from(coachPreferences)
           .where(inArray(coachPreferences.owner, [...new Set(values)]));
-        return new Map(rows.map((row) => [row.owner.toLowerCase(), toRecord(row)]));
+        return new Map(rows.map((row) => [row.owner.toLowerCase(), withOwnerAddress(row)]));
       });
     },
 
@@ -94,7 +90,7 @@ export function createCoachPreferencesRepository(
           set: { ...fields, updatedAt: values.updatedAt },
         })
         .returning();
-      return onlyRow(rows, toRecord);
+      return onlyRow(rows, withOwnerAddress);
     }),
   };
 }

@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { firstOrNull, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { type IdempotencyState, idempotencyKeys } from "./schema.ts";
-import { addressSchema, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, ttlMsSchema, withOwnerAddress } from "./values.ts";
 
 export const PURGE_BATCH_DEFAULT = 500;
 export const PURGE_BATCH_MAX = 10_000;
@@ -81,10 +81,6 @@ const completeSchema = refSchema.extend({
   responseBody: z.json(),
 });
 
-function toRecord(row: typeof idempotencyKeys.$inferSelect): IdempotencyRecord {
-  return { ...row, owner: toAddress(row.owner) };
-}
-
 export function createIdempotencyKeysRepository(
   db: DatabaseExecutor,
   clock: Clock,
@@ -121,7 +117,7 @@ export function createIdempotencyKeysRepository(
             setWhere: lte(idempotencyKeys.expiresAt, now),
           })
           .returning();
-        if (claimed[0] !== undefined) return { outcome: "claimed", record: toRecord(claimed[0]) };
+        if (claimed[0] !== undefined) return { outcome: "claimed", record: withOwnerAddress(claimed[0]) };
         const rows = await db.select().from(idempotencyKeys).where(live(input, now)).limit(1);
         const existing = rows[0];
         if (existing === undefined) {
@@ -141,7 +137,7 @@ export function createIdempotencyKeysRepository(
         }
         return {
           outcome: existing.state === "completed" ? "completed" : "in_progress",
-          record: toRecord(existing),
+          record: withOwnerAddress(existing),
         };
       }
     }),
@@ -157,7 +153,7 @@ export function createIdempotencyKeysRepository(
           .set({ state: "completed", responseStatus: input.responseStatus, responseBody: input.responseBody })
           .where(and(live(input, now), eq(idempotencyKeys.state, "pending")))
           .returning();
-        if (rows[0] !== undefined) return toRecord(rows[0]);
+        if (rows[0] !== undefined) return withOwnerAddress(rows[0]);
         const existing = await db.select().from(idempotencyKeys).where(live(input, now)).limit(1);
         if (existing[0] === undefined) {
           throw new NotFoundError({
@@ -194,7 +190,7 @@ export function createIdempotencyKeysRepository(
         .from(idempotencyKeys)
         .where(live(input, new Date(clock.now())))
         .limit(1);
-      return firstOrNull(rows, toRecord);
+      return firstOrNull(rows, withOwnerAddress);
     }),
 
     purgeExpired: purgeInBatches({

@@ -15,7 +15,7 @@ import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { providerAccounts, workouts } from "./schema.ts";
-import { addressSchema, boundedLimit, dateSchema, parseInput, toAddress } from "./values.ts";
+import { addressSchema, boundedLimit, dateSchema, parseInput, withOwnerAddress } from "./values.ts";
 
 export interface ProviderAccountRecord {
   provider: string;
@@ -135,17 +135,9 @@ type AccountRow = typeof providerAccounts.$inferSelect;
 
 function toRecord(row: AccountRow): ProviderAccountRecord {
   return {
-    provider: row.provider,
-    athleteId: row.athleteId,
-    owner: toAddress(row.owner),
+    ...withOwnerAddress(row),
     accessToken: new Secret(row.accessToken),
     refreshToken: new Secret(row.refreshToken),
-    expiresAt: row.expiresAt,
-    scope: row.scope,
-    syncedUntil: row.syncedUntil,
-    revokedAt: row.revokedAt,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
   };
 }
 

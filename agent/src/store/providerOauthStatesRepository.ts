@@ -12,7 +12,7 @@ import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { onlyRow, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { providerOauthStates } from "./schema.ts";
-import { addressSchema, toAddress, ttlMsSchema } from "./values.ts";
+import { addressSchema, ttlMsSchema, withOwnerAddress } from "./values.ts";
 
 export interface ProviderOauthStateRecord {
   state: string;
@@ -61,18 +61,6 @@ const issueSchema = z.object({
   ttlMs: ttlMsSchema,
 });
 
-type StateRow = typeof providerOauthStates.$inferSelect;
-
-function toRecord(row: StateRow): ProviderOauthStateRecord {
-  return {
-    state: row.state,
-    provider: row.provider,
-    owner: toAddress(row.owner),
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-  };
-}
-
 export function createProviderOauthStatesRepository(
   db: DatabaseExecutor,
   clock: Clock,
@@ -84,7 +72,7 @@ export function createProviderOauthStatesRepository(
         .insert(providerOauthStates)
         .values({ state, provider, owner, ...ttlWindow(clock, input.ttlMs) })
         .returning();
-      return onlyRow(rows, toRecord);
+      return onlyRow(rows, withOwnerAddress);
     }),
 
     consume: async ({ state, provider }) => {
@@ -98,7 +86,7 @@ export function createProviderOauthStatesRepository(
           .returning();
         const row = rows[0];
         if (row === undefined || row.expiresAt.getTime() <= clock.now()) return null;
-        return toRecord(row);
+        return withOwnerAddress(row);
       });
     },
 

@@ -88,6 +88,13 @@ export function toAddress(stored: string): Address {
   return getAddress(stored);
 }
 
+/** A row as its record: every column as stored, the lower-case `owner` checksummed (EIP-55). */
+export function withOwnerAddress<Row extends { owner: string }>(
+  row: Row,
+): Omit<Row, "owner"> & { owner: Address } {
+  return { ...row, owner: toAddress(row.owner) };
+}
+
 export function toHex(stored: string): Hex {
   return stored as Hex;
 }
