@@ -65,6 +65,15 @@ try {
       name: "internal listener",
     });
     closer.add("internal http", () => internal.close(2_000));
+    // A promise some library (or the agent) started and never handled must not end a replica that is serving:
+    // Node's default exits on it (ioredis's resubscription after a Redis outage did, docs/reliability.md). The
+    // rejection is logged as the bug it is; start-up failures still end the process (above, and the catch below).
+    process.on("unhandledRejection", (reason) =>
+      logger.error(
+        { err: reason, event: "unhandled_rejection" },
+        "unhandled promise rejection; still serving",
+      ),
+    );
     agent.startBackground();
     logger.info(
       { url: server.url, internalUrl: internal.url, oracle: agent.oracle ?? null },

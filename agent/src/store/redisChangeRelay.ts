@@ -24,6 +24,9 @@ const changeSchema: z.ZodType<StoreChange> = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("rulesDocument"), rulesHash: bytes32Schema }),
 ]);
 
+/** How long Redis may take to confirm a subscription before the relay reconnects to try again. */
+const SUBSCRIBE_TIMEOUT_MS = 5_000;
+
 const messageSchema = z.strictObject({ origin: z.string().min(1).max(64), change: changeSchema });
 
 export interface RedisChangeRelayParameters {
@@ -53,8 +56,11 @@ export function redisChangeRelay({
   const channel = `${keyPrefix}store-changes`;
   const origin = randomUUID();
   // A subscribed connection can do nothing else, so the relay has its own, which (like the main client) does not
-  // queue commands while away: it subscribes each time it is ready, the first time and after every reconnect.
-  const subscriber = redis.duplicate();
+  // queue commands while away. It subscribes each time it is ready, the first time and after every reconnect, and
+  // ioredis's own resubscription is off: that one's promise is never handled, so a SUBSCRIBE that failed (the
+  // connection dropped again, or Redis stalled) was an unhandled rejection that ended the process. A subscription
+  // that fails on a live connection reconnects it, to subscribe again.
+  const subscriber = redis.duplicate({ autoResubscribe: false, commandTimeout: SUBSCRIBE_TIMEOUT_MS });
   subscriber.on("error", () => {
     // The main client already logs an outage once; this connection retries alongside it.
   });
@@ -62,14 +68,16 @@ export function redisChangeRelay({
   const subscribed = new Promise<boolean>((resolve) => {
     markSubscribed = resolve;
   });
+  let closed = false;
   subscriber.on("ready", () => {
     subscriber.subscribe(channel).then(
       () => markSubscribed(true),
       (error: unknown) => {
         logger.warn(
           { err: error, channel },
-          "store change relay: subscribing failed; caches rely on their TTL",
+          "store change relay: subscribing failed; caches rely on their TTL until it is retried",
         );
+        if (!closed && subscriber.status === "ready") subscriber.disconnect(true);
       },
     );
   });
@@ -113,6 +121,7 @@ export function redisChangeRelay({
         new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref()),
       ]),
     close: async () => {
+      closed = true;
       unsubscribe();
       subscriber.disconnect();
     },

@@ -2,15 +2,16 @@
  * Store changes relayed between two "replicas" over a real Redis: delivered to the other replica only, malformed
  * messages ignored, and the relay back at work after Redis is killed and restarted.
  */
+import { connect, createServer, type Socket } from "node:net";
 import { expect } from "chai";
 import type { Redis } from "ioredis";
 import { createRedisClient, waitForRedis } from "../../src/limits/redisClient.ts";
+import { type RedisChangeRelay, redisChangeRelay } from "../../src/store/redisChangeRelay.ts";
 import {
   createStoreChangeFeed,
   type StoreChange,
   type StoreChangeFeed,
 } from "../../src/store/storeChanges.ts";
-import { type RedisChangeRelay, redisChangeRelay } from "../../src/store/redisChangeRelay.ts";
 import { collectLogs } from "../http/testApp.ts";
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from "../limits/redisTestSupport.ts";
 
@@ -129,5 +130,121 @@ describe(SUITE, function () {
       10_000,
     );
     expect(b.applied.at(-1)).to.deep.equal({ kind: "workouts", owner: ALICE.toLowerCase() });
+  });
+});
+
+/**
+ * A TCP proxy in front of Redis that can drop every SUBSCRIBE on its way (Redis never answers it, as when Redis
+ * or the agent stalls right after a reconnect) and reset every connection (an outage's end).
+ */
+async function subscribeDroppingProxy(upstreamPort: number) {
+  let dropping = false;
+  const live = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(upstreamPort, "127.0.0.1");
+    live.add(client);
+    const drop = () => {
+      live.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      socket.on("error", drop);
+      socket.on("close", drop);
+    }
+    client.on("data", (chunk: Buffer) => {
+      if (dropping && /subscribe/i.test(chunk.toString("latin1"))) return;
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address !== "object") throw new Error("the proxy has no port");
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    dropSubscribes(value: boolean) {
+      dropping = value;
+    },
+    resetAll() {
+      for (const socket of live) socket.resetAndDestroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of live) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe(`${SUITE}: a subscription Redis does not confirm after a reconnect`, function () {
+  this.timeout(60_000);
+  let server: PrivateRedis | undefined;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  before(async function () {
+    server = await startPrivateRedis(this, SUITE);
+    process.on("unhandledRejection", onUnhandled);
+  });
+
+  after(async () => {
+    process.off("unhandledRejection", onUnhandled);
+    await server?.kill();
+  });
+
+  it("neither rejects unhandled (the process would exit) nor stays unsubscribed", async () => {
+    if (server === undefined) throw new Error("no redis");
+    const proxy = await subscribeDroppingProxy(Number(new URL(server.url).port));
+    const { lines, logger } = collectLogs("debug");
+    const keyPrefix = uniquePrefix();
+    const subscriberSide = createRedisClient({ url: proxy.url, logger });
+    const publisher = createRedisClient({ url: server.url, logger });
+    const relay = redisChangeRelay({
+      redis: subscriberSide,
+      keyPrefix,
+      changes: createStoreChangeFeed(() => {}),
+      apply: (change) => applied.push(change),
+      logger,
+    });
+    const applied: StoreChange[] = [];
+    const feed = createStoreChangeFeed(() => {});
+    const publishing = redisChangeRelay({
+      redis: publisher,
+      keyPrefix,
+      changes: feed,
+      apply: () => {},
+      logger,
+    });
+    try {
+      expect(await relay.ready(5_000)).to.equal(true);
+      expect(await waitForRedis(publisher, 5_000)).to.equal(true);
+      proxy.dropSubscribes(true);
+      proxy.resetAll();
+      await until(
+        () => lines.some((line) => String(line.msg).startsWith("store change relay: subscribing failed")),
+        "the failed subscription to be logged",
+        15_000,
+      );
+      // ioredis's own resubscription (off now) had the same fate, and nothing handled its promise.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(unhandled).to.deep.equal([]);
+      proxy.dropSubscribes(false);
+      await until(
+        () => {
+          if (applied.length === 0) feed.publish({ kind: "workouts", owner: ALICE });
+          return applied.length > 0;
+        },
+        "a change relayed once subscriptions go through again",
+        20_000,
+      );
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      await relay.close();
+      await publishing.close();
+      subscriberSide.disconnect();
+      publisher.disconnect();
+      await proxy.close();
+    }
   });
 });

@@ -50,6 +50,8 @@ export function createBullmqCoachScheduler(parameters: CreateBullmqCoachSchedule
       const workerConnection = connection();
       connections.push(queueConnection, workerConnection);
       queue = new Queue(queueName, { connection: queueConnection, prefix });
+      // Without a listener BullMQ prints every connection error of the queue to stderr, unformatted.
+      queue.on("error", (error) => logger.warn({ err: error }, "coach scheduler queue error"));
       await queue.upsertJobScheduler(
         COACH_SCHEDULER_ID,
         parameters.pattern !== undefined
