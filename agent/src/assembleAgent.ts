@@ -200,7 +200,11 @@ async function connectRedis({ config, clock, logger, store, closer, checks }: As
   let nonces: NonceStore = store.siweNonces;
   let redis: Redis | undefined;
   if (config.redisUrl) {
-    const client = createRedisClient({ url: config.redisUrl, logger });
+    const client = createRedisClient({
+      url: config.redisUrl,
+      logger,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+    });
     redis = client;
     closer.add("redis", async () => client.disconnect());
     if (!(await waitForRedis(client, 2_000))) {

@@ -6,22 +6,22 @@
 import { isLocalChain, LOCAL_CHAIN_ID } from "@resolution-autopilot/vocabulary/chains";
 import { type Address, type Hex, isAddress } from "viem";
 import { z } from "zod";
+import { MULTICALL3_ADDRESS } from "./chain/multicall3.ts";
+import { coachEnvShape, coachSettingsFromEnv, redactedCoachSettings } from "./coach/coachConfig.ts";
+import type { CoachSettings } from "./coach/coachSettings.ts";
 import {
   boolean,
   fail,
   httpOrigin,
+  integer,
   LOG_LEVELS,
   type LogLevel,
-  integer,
   nonZeroAddress,
   parseUrl,
   privateKey,
   Secret,
   urlWithProtocols,
 } from "./configValues.ts";
-import { coachEnvShape, coachSettingsFromEnv, redactedCoachSettings } from "./coach/coachConfig.ts";
-import type { CoachSettings } from "./coach/coachSettings.ts";
-import { MULTICALL3_ADDRESS } from "./chain/multicall3.ts";
 import { AgentError } from "./errors.ts";
 import { type StravaConfig, stravaConfigFromEnv, stravaEnvShape } from "./providers/strava/stravaConfig.ts";
 import {
@@ -66,6 +66,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of every Redis key the agent writes (rate limits, nonces, sessions). */
   redisKeyPrefix: string;
+  /** How long Redis may take to answer one command, in the agent's running time (limits/redisClient.ts). */
+  redisCommandTimeoutMs: number;
   oraclePrivateKey: Secret<Hex> | undefined;
   /** The vault this agent serves, or undefined: then commitment routes answer 503 and nothing follows the chain. */
   vault: { address: Address; deploymentBlock: number } | undefined;
@@ -166,6 +168,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 characters from A-Z a-z 0-9 : _ -")
     .default("ra:"),
+  REDIS_COMMAND_TIMEOUT_MS: integer(50, 60_000).default(1_000),
   ORACLE_PRIVATE_KEY: privateKey.optional(),
   VAULT_ADDRESS: nonZeroAddress.optional(),
   VAULT_DEPLOYMENT_BLOCK: integer(0, Number.MAX_SAFE_INTEGER, "must be a block number").default(0),
@@ -310,6 +313,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     oraclePrivateKey: e.ORACLE_PRIVATE_KEY,
     vault:
       e.VAULT_ADDRESS === undefined
@@ -390,6 +394,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     dataDir: config.dataDir,
     redisUrl: redactUrl(config.redisUrl, true),
     redisKeyPrefix: config.redisKeyPrefix,
+    redisCommandTimeoutMs: config.redisCommandTimeoutMs,
     oraclePrivateKey: config.oraclePrivateKey === undefined ? "unset" : "set",
     vault: config.vault === undefined ? null : { ...config.vault },
     operatorPrivateKey: config.operatorPrivateKey === undefined ? "unset" : "set",

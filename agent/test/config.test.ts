@@ -46,6 +46,7 @@ describe("loadConfig", () => {
       chainId: 31337,
       dataDir: "./data",
       redisKeyPrefix: "ra:",
+      redisCommandTimeoutMs: 1000,
       indexer: { confirmations: 0, maxBlockRange: 2000, pollIntervalMs: 2000 },
       keeper: {
         enabled: false,
