@@ -121,24 +121,22 @@ function runningWithin(intervals: [number, number][], from: number, to: number):
  * `enhancedAltitude` / `enhancedSpeed` (the same value, overwriting a native one); without it the 16-bit field
  * is read first, which gives the same value.
  */
-function samplePoint(record: Message, expanded: boolean): SamplePoint {
+function samplePoint(record: Message, expanded: boolean, point: SamplePoint): void {
   const lat = num(record.positionLat);
   const lon = num(record.positionLong);
-  return {
-    time: ms(record.timestamp),
-    lat: lat !== undefined ? lat * SEMICIRCLE_TO_DEGREES : undefined,
-    lon: lon !== undefined ? lon * SEMICIRCLE_TO_DEGREES : undefined,
-    altitudeM: expanded
-      ? (num(record.enhancedAltitude) ?? num(record.altitude))
-      : (num(record.altitude) ?? num(record.enhancedAltitude)),
-    distanceM: num(record.distance),
-    speedMps: expanded
-      ? (num(record.enhancedSpeed) ?? num(record.speed))
-      : (num(record.speed) ?? num(record.enhancedSpeed)),
-    heartRate: num(record.heartRate),
-    powerW: num(record.power),
-    cadence: num(record.cadence),
-  };
+  point.time = ms(record.timestamp);
+  point.lat = lat !== undefined ? lat * SEMICIRCLE_TO_DEGREES : undefined;
+  point.lon = lon !== undefined ? lon * SEMICIRCLE_TO_DEGREES : undefined;
+  point.altitudeM = expanded
+    ? (num(record.enhancedAltitude) ?? num(record.altitude))
+    : (num(record.altitude) ?? num(record.enhancedAltitude));
+  point.distanceM = num(record.distance);
+  point.speedMps = expanded
+    ? (num(record.enhancedSpeed) ?? num(record.speed))
+    : (num(record.speed) ?? num(record.enhancedSpeed));
+  point.heartRate = num(record.heartRate);
+  point.powerW = num(record.power);
+  point.cadence = num(record.cadence);
 }
 
 interface SessionPlan {
@@ -389,8 +387,20 @@ function assignRecords(
   expanded: boolean,
 ): void {
   let current = 0;
+  // One point object refilled per record: the builder reads it and keeps nothing of it.
+  const point: SamplePoint = {
+    time: undefined,
+    lat: undefined,
+    lon: undefined,
+    altitudeM: undefined,
+    distanceM: undefined,
+    speedMps: undefined,
+    heartRate: undefined,
+    powerW: undefined,
+    cadence: undefined,
+  };
   for (const record of records) {
-    const point = samplePoint(record, expanded);
+    samplePoint(record, expanded, point);
     let target: SessionPlan | undefined;
     if (!hasSessions) {
       target = plans[0];

@@ -222,7 +222,9 @@ const POWER_MODEL = {
 export class PeakPowerWindow {
   readonly #windowSec: number;
   /** Cumulative (seconds, joules) marks since the last reset, and the previous pair's speed. */
-  #marks: { t: number; e: number }[] = [];
+  /** Marks (elapsed seconds, cumulative joules) as two parallel arrays: no object per pair. */
+  #markT: number[] = [];
+  #markE: number[] = [];
   #head = 0;
   #seconds = 0;
   #joules = 0;
@@ -255,32 +257,40 @@ export class PeakPowerWindow {
       joules += 0.5 * m.massKg * (speed ** 2 - this.#previousSpeed ** 2);
     }
     this.#previousSpeed = speed;
-    if (this.#marks.length === 0) this.#marks.push({ t: 0, e: 0 });
+    if (this.#markT.length === 0) {
+      this.#markT.push(0);
+      this.#markE.push(0);
+    }
     this.#seconds += dtSec;
     this.#joules += joules;
     const now = this.#seconds;
     // Keep the latest mark that is still at least one window old at the head.
-    while (this.#head + 1 < this.#marks.length) {
-      const next = this.#marks[this.#head + 1];
-      if (next === undefined || now - next.t < this.#windowSec) break;
+    const markT = this.#markT;
+    while (this.#head + 1 < markT.length) {
+      const nextT = markT[this.#head + 1];
+      if (nextT === undefined || now - nextT < this.#windowSec) break;
       this.#head += 1;
     }
-    const head = this.#marks[this.#head];
-    if (head !== undefined && now - head.t >= this.#windowSec) {
-      const average = (this.#joules - head.e) / (now - head.t);
+    const headT = markT[this.#head];
+    const headE = this.#markE[this.#head];
+    if (headT !== undefined && headE !== undefined && now - headT >= this.#windowSec) {
+      const average = (this.#joules - headE) / (now - headT);
       this.#peakW = Math.max(this.#peakW ?? Number.NEGATIVE_INFINITY, average);
     }
-    this.#marks.push({ t: now, e: this.#joules });
+    markT.push(now);
+    this.#markE.push(this.#joules);
     // Compact the queue now and then so it stays bounded by the samples of one window.
     if (this.#head > 1024) {
-      this.#marks = this.#marks.slice(this.#head);
+      this.#markT = markT.slice(this.#head);
+      this.#markE = this.#markE.slice(this.#head);
       this.#head = 0;
     }
   }
 
   /** The stretch broke (a pause, a backward step, a new segment): the next pair starts a new window. */
   reset(): void {
-    this.#marks = [];
+    this.#markT = [];
+    this.#markE = [];
     this.#head = 0;
     this.#seconds = 0;
     this.#joules = 0;

@@ -333,12 +333,15 @@ export class SampleSummaryBuilder {
   #previous: PreviousSample | undefined;
   /** Last positioned sample of the current segment (timed or not), for the path length. */
   #previousFix: { lat: number; lon: number } | undefined;
+  /** The sample whose fix is #previousFix (a fix is paired with the previous timed sample only when it is that). */
+  #previousFixSample: CleanSample | undefined;
 
   add(point: SamplePoint): void {
     this.#points += 1;
     const sample = cleanSample(point);
     const { time, lat, lon, altitudeM, distanceM, heartRate, cadence, deviceSpeed } = sample;
-    if (lat !== undefined && lon !== undefined) this.#addFix(lat, lon);
+    // The distance from the previous fix when that fix is the previous timed sample's: the pair's distance too.
+    const fixStep = lat !== undefined && lon !== undefined ? this.#addFix(sample, lat, lon) : undefined;
     if (distanceM !== undefined) this.#distance.add(distanceM);
     if (heartRate !== undefined) this.#heartRate.addReading(heartRate);
     if (isFiniteNumber(point.powerW) && point.powerW > 0) this.#powerPoints += 1;
@@ -346,7 +349,7 @@ export class SampleSummaryBuilder {
     if (altitudeM !== undefined) this.#climb.add(altitudeM);
 
     let pairSpeed: number | undefined;
-    if (isTimed(sample)) pairSpeed = this.#addTimed(sample, deviceSpeed);
+    if (isTimed(sample)) pairSpeed = this.#addTimed(sample, deviceSpeed, fixStep);
     if (this.#preview.takesNext())
       this.#preview.push(previewPoint(time, lat, lon, heartRate, deviceSpeed ?? pairSpeed));
   }
@@ -355,6 +358,7 @@ export class SampleSummaryBuilder {
   breakSegment(): void {
     this.#previous = undefined;
     this.#previousFix = undefined;
+    this.#previousFixSample = undefined;
     this.#power.reset();
   }
 
@@ -401,25 +405,41 @@ export class SampleSummaryBuilder {
     };
   }
 
-  #addFix(lat: number, lon: number): void {
+  /** Returns the distance from the previous fix when that fix is the previous timed sample's. */
+  #addFix(sample: CleanSample, lat: number, lon: number): number | undefined {
     this.#positionedPoints += 1;
     this.#lat.add(lat);
     this.#lon.add(lon);
-    if (this.#previousFix !== undefined) {
-      this.#pathM += haversineM(this.#previousFix.lat, this.#previousFix.lon, lat, lon);
+    let step: number | undefined;
+    const previousFix = this.#previousFix;
+    if (previousFix !== undefined) {
+      step = haversineM(previousFix.lat, previousFix.lon, lat, lon);
+      this.#pathM += step;
     }
-    this.#previousFix = { lat, lon };
+    const fromPreviousTimed = this.#previous !== undefined && this.#previousFixSample === this.#previous;
+    if (previousFix === undefined) this.#previousFix = { lat, lon };
+    else {
+      previousFix.lat = lat;
+      previousFix.lon = lon;
+    }
+    this.#previousFixSample = sample;
+    return fromPreviousTimed ? step : undefined;
   }
 
   /** A timed sample: time coverage, the pair it closes with the previous one, the track; returns the pair's speed. */
-  #addTimed(current: PreviousSample, deviceSpeed: number | undefined): number | undefined {
+  #addTimed(
+    current: PreviousSample,
+    deviceSpeed: number | undefined,
+    fixStep: number | undefined,
+  ): number | undefined {
     const { time, lat, lon } = current;
     this.#timedPoints += 1;
     this.#firstTime ??= time;
     this.#lastTime = time;
     this.#time.add(time);
     const previous = this.#previous;
-    const pairSpeed = previous !== undefined ? this.#addPair(previous, current, deviceSpeed) : undefined;
+    const pairSpeed =
+      previous !== undefined ? this.#addPair(previous, current, deviceSpeed, fixStep) : undefined;
     this.#previous = current;
     if (lat !== undefined && lon !== undefined && this.#track.takesNext())
       this.#track.push({ time, lat, lon });
@@ -431,6 +451,7 @@ export class SampleSummaryBuilder {
     previous: PreviousSample,
     current: PreviousSample,
     deviceSpeed: number | undefined,
+    fixStep: number | undefined,
   ): number | undefined {
     const dtSec = (current.time - previous.time) / 1000;
     if (dtSec < 0) {
@@ -440,7 +461,7 @@ export class SampleSummaryBuilder {
       return undefined;
     }
     if (dtSec === 0) this.#repeatedTimes += 1;
-    const fixDistance = this.#addJump(previous, current, dtSec);
+    const fixDistance = this.#addJump(previous, current, dtSec, fixStep);
     if (dtSec === 0) return undefined;
     this.#intervals.add(dtSec);
     if (dtSec > MAX_PAIR_GAP_SEC) {
@@ -467,8 +488,16 @@ export class SampleSummaryBuilder {
     return speed;
   }
 
-  /** The distance between the pair's fixes, when both have one; a long one is kept as a jump. */
-  #addJump(previous: PreviousSample, current: PreviousSample, dtSec: number): number | undefined {
+  /**
+   * The distance between the pair's fixes, when both have one (`fixStep` when #addFix measured it already); a
+   * long one is kept as a jump.
+   */
+  #addJump(
+    previous: PreviousSample,
+    current: PreviousSample,
+    dtSec: number,
+    fixStep: number | undefined,
+  ): number | undefined {
     if (
       previous.lat === undefined ||
       previous.lon === undefined ||
@@ -477,7 +506,7 @@ export class SampleSummaryBuilder {
     ) {
       return undefined;
     }
-    const distanceM = haversineM(previous.lat, previous.lon, current.lat, current.lon);
+    const distanceM = fixStep ?? haversineM(previous.lat, previous.lon, current.lat, current.lon);
     if (distanceM >= JUMP_MIN_DISTANCE_M) this.#jumps.add({ time: current.time, distanceM, dtSec });
     return distanceM;
   }

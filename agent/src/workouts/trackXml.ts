@@ -12,8 +12,9 @@ import { readXml } from "./xmlReader.ts";
 
 /** Numeric text of an element or attribute; blank or non-numeric text is no value. */
 export function parseNumberText(text: string): number | undefined {
-  if (text.trim() === "") return undefined;
   const value = Number(text);
+  // Number() reads blank text as 0: only then is the text looked at again.
+  if (value === 0 && text.trim() === "") return undefined;
   return Number.isFinite(value) ? value : undefined;
 }
 

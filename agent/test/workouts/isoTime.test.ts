@@ -29,4 +29,25 @@ describe("parseIsoTime", () => {
       expect(parseIsoTime(value), value).to.equal(undefined);
     }
   });
+
+  it("reads the common `...Z` form on its fast path exactly as the general way does", () => {
+    // Fast path: YYYY-MM-DDThh:mm:ss[.fraction]Z. Every other spelling goes the general way.
+    expect(parseIsoTime("2018-05-14T09:54:12Z")).to.equal(Date.UTC(2018, 4, 14, 9, 54, 12));
+    expect(parseIsoTime("2018-05-14T09:54:12.5Z")).to.equal(Date.UTC(2018, 4, 14, 9, 54, 12, 500));
+    expect(parseIsoTime("2018-05-14T09:54:12.999Z")).to.equal(Date.UTC(2018, 4, 14, 9, 54, 12, 999));
+    expect(parseIsoTime("2018-05-14T09:54:12.0299999Z")).to.equal(Date.UTC(2018, 4, 14, 9, 54, 12, 29));
+    for (let ms = 0; ms < 1000; ms += 1) {
+      const fraction = String(ms).padStart(3, "0");
+      expect(parseIsoTime(`2020-01-01T00:00:00.${fraction}Z`), fraction).to.equal(
+        parseIsoTime(`2020-01-01T00:00:00.${fraction}+00:00`),
+      );
+    }
+    expect(parseIsoTime("2019-02-29T00:00:00Z")).to.equal(undefined);
+    expect(parseIsoTime("2020-02-29T23:59:59Z")).to.equal(Date.UTC(2020, 1, 29, 23, 59, 59));
+    expect(parseIsoTime("2020-01-01T24:00:00Z")).to.equal(undefined);
+    expect(parseIsoTime("2020-01-01T00:00:00.Z")).to.equal(undefined);
+    expect(parseIsoTime("2020-01-01T00:00:00,5Z")).to.equal(Date.UTC(2020, 0, 1, 0, 0, 0, 500));
+    expect(parseIsoTime("0050-01-01T00:00:00Z")).to.equal(new Date(0).setUTCFullYear(50, 0, 1));
+    expect(parseIsoTime("2020-01-0xT00:00:00Z")).to.equal(undefined);
+  });
 });
