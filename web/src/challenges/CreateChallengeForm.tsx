@@ -6,11 +6,12 @@
  */
 import { useConnection } from "wagmi";
 import type { Deployment } from "../chain/deployments.ts";
-import { nextMonday } from "../commitment/commitmentForm.ts";
+import { firstWindowStart, stakeFormDefaults } from "../commitment/commitmentForm.ts";
 import {
   AssetField,
   ErrorSummary,
-  InputField,
+  type FieldsetItems,
+  InputFieldset,
   RulesFieldset,
   WindowLengthFields,
 } from "../commitment/StakeFormFields.tsx";
@@ -28,24 +29,10 @@ import {
 import { poolOf, useCreateChallenge } from "./useChallengeActions.ts";
 
 function initialValues(feeRecipient: string): ChallengeFormValues {
-  const start = nextMonday(new Date());
-  start.setHours(6);
-  const joinDeadline = new Date(start.getTime() - 3600_000);
+  const start = firstWindowStart(new Date());
   return {
-    minWorkouts: "3",
-    minMinutes: "30",
-    activities: ["run", "ride"],
-    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
-    evidence: "device",
-    asset: "ETH",
-    amount: "0.1",
-    start: toDateTimeLocal(start),
-    periodCount: "1",
-    periodUnit: "weeks",
-    milestones: "4",
-    graceHours: "48",
-    beneficiary: "",
-    joinDeadline: toDateTimeLocal(joinDeadline),
+    ...stakeFormDefaults(start, { activities: ["run", "ride"], milestones: "4" }),
+    joinDeadline: toDateTimeLocal(new Date(start.getTime() - 3600_000)),
     maxParticipants: "20",
     feePercent: "0",
     feeRecipient,
@@ -53,66 +40,46 @@ function initialValues(feeRecipient: string): ChallengeFormValues {
 }
 
 type ChallengeForm = ReturnType<typeof useValidatedForm<ChallengeFormValues>>;
+type ChallengeField = keyof ChallengeFormValues;
 
 /** Stake and schedule: the asset, the stake each participant puts in, when windows open and joining closes. */
-function StakeAndScheduleFieldset({ form, deployment }: { form: ChallengeForm; deployment: Deployment }) {
-  return (
-    <fieldset>
-      <legend>Stake and schedule</legend>
-      <div className="row">
-        <AssetField form={form} tokens={deployment.tokens} />
-        <InputField label="Stake per participant" inputMode="decimal" {...form.bind("amount")} />
-      </div>
-      <div className="row">
-        <InputField label="First window opens" type="datetime-local" {...form.bind("start")} />
-        <InputField
-          label="Joining closes"
-          hint="At or before the first window opens."
-          type="datetime-local"
-          {...form.bind("joinDeadline")}
-        />
-      </div>
-      <div className="row">
-        <WindowLengthFields form={form} inputMode="decimal" />
-        <InputField label="Windows (milestones)" inputMode="decimal" {...form.bind("milestones")} />
-        <InputField label="Grace to claim (hours)" inputMode="decimal" {...form.bind("graceHours")} />
-      </div>
-    </fieldset>
-  );
+function stakeAndScheduleItems(form: ChallengeForm, deployment: Deployment): FieldsetItems<ChallengeField> {
+  const joinDeadline = "At or before the first window opens.";
+  return [
+    [
+      <AssetField key="asset" form={form} tokens={deployment.tokens} />,
+      { name: "amount", label: "Stake per participant", inputMode: "decimal" },
+    ],
+    [
+      { name: "start", label: "First window opens", type: "datetime-local" },
+      { name: "joinDeadline", label: "Joining closes", hint: joinDeadline, type: "datetime-local" },
+    ],
+    [
+      <WindowLengthFields key="period" form={form} inputMode="decimal" />,
+      { name: "milestones", label: "Windows (milestones)", inputMode: "decimal" },
+      { name: "graceHours", label: "Grace to claim (hours)", inputMode: "decimal" },
+    ],
+  ];
 }
 
 /** The pool's own terms: capacity, fee and its recipient, and who receives the pot when nobody finishes. */
-function PoolFieldset({ form }: { form: ChallengeForm }) {
-  return (
-    <fieldset>
-      <legend>Pool</legend>
-      <div className="row">
-        <InputField
-          label="Most participants"
-          hint="2 to 10,000."
-          inputMode="decimal"
-          {...form.bind("maxParticipants")}
-        />
-        <InputField
-          label="Fee on the pot (%)"
-          hint="0 to 10 %, taken from the losers' stakes only."
-          inputMode="decimal"
-          {...form.bind("feePercent")}
-        />
-      </div>
-      <InputField
-        label="Fee recipient"
-        hint="Receives the fee and the rounding dust."
-        {...form.bind("feeRecipient")}
-      />
-      <InputField
-        label="Fallback beneficiary"
-        hint="Receives the whole pot if nobody finishes, e.g. a charity."
-        {...form.bind("beneficiary")}
-      />
-    </fieldset>
-  );
-}
+const POOL_ITEMS: FieldsetItems<ChallengeField> = [
+  [
+    { name: "maxParticipants", label: "Most participants", hint: "2 to 10,000.", inputMode: "decimal" },
+    {
+      name: "feePercent",
+      label: "Fee on the pot (%)",
+      hint: "0 to 10 %, taken from the losers' stakes only.",
+      inputMode: "decimal",
+    },
+  ],
+  { name: "feeRecipient", label: "Fee recipient", hint: "Receives the fee and the rounding dust." },
+  {
+    name: "beneficiary",
+    label: "Fallback beneficiary",
+    hint: "Receives the whole pot if nobody finishes, e.g. a charity.",
+  },
+];
 
 function ChallengePreview({ preview }: { preview: ValidChallenge }) {
   return (
@@ -156,16 +123,14 @@ export function CreateChallengeForm({
       <ErrorSummary count={form.errorCount} />
       <RulesFieldset
         form={form}
-        timezone={
-          <InputField
-            label="Time zone"
-            hint="An IANA name, e.g. Europe/Berlin or UTC."
-            {...form.bind("timezone")}
-          />
-        }
+        timezone={{ name: "timezone", label: "Time zone", hint: "An IANA name, e.g. Europe/Berlin or UTC." }}
       />
-      <StakeAndScheduleFieldset form={form} deployment={deployment} />
-      <PoolFieldset form={form} />
+      <InputFieldset
+        legend="Stake and schedule"
+        bind={form.bind}
+        items={stakeAndScheduleItems(form, deployment)}
+      />
+      <InputFieldset legend="Pool" bind={form.bind} items={POOL_ITEMS} />
       {validation.ok ? <ChallengePreview preview={validation.value} /> : null}
       {create.isPending ? <p role="status">Registering the rules and creating the challenge…</p> : null}
       <ErrorAlert error={create.error} />

@@ -3,6 +3,7 @@
  * (workouts, minutes, activities, time zone, evidence), the asset, the window length unit, a text input in a
  * labelled `Field`, and the "check the highlighted fields" summary.
  */
+import { isValidElement } from "react";
 import { SPORTS, type Sport } from "../api/schemas.ts";
 import type { DeployedToken } from "../chain/deployments.ts";
 import { Field } from "../components/Field.tsx";
@@ -58,6 +59,58 @@ export function InputField({ id, label, error, hint, value, onChange, ...input }
     <Field id={id} label={label} error={error} {...(hint ? { hint } : {})}>
       {(aria) => <input {...aria} {...input} value={value} onChange={(e) => onChange(e.target.value)} />}
     </Field>
+  );
+}
+
+type BoundInput = Pick<InputFieldProps, "id" | "error" | "value" | "onChange">;
+
+/** A text input of a fieldset: the form value it edits (`name`) and what the `InputField` shows. */
+export type InputSpec<Name extends string> = { name: Name } & Omit<InputFieldProps, keyof BoundInput>;
+
+/** A fieldset item: a text input bound to the form, or any other field (an element with a key). */
+export type FieldsetItem<Name extends string> = InputSpec<Name> | React.ReactElement;
+
+/** A fieldset's items in order; an array of items is one `.row` of fields side by side. */
+export type FieldsetItems<Name extends string> = readonly (
+  | FieldsetItem<Name>
+  | readonly FieldsetItem<Name>[]
+)[];
+
+function isRow<Name extends string>(
+  item: FieldsetItem<Name> | readonly FieldsetItem<Name>[],
+): item is readonly FieldsetItem<Name>[] {
+  return Array.isArray(item);
+}
+
+/** A fieldset of a stake form: its legend, then its items, text inputs bound through the form's `bind`. */
+export function InputFieldset<Name extends string>({
+  legend,
+  bind,
+  items,
+}: {
+  legend: string;
+  bind: (name: Name) => BoundInput;
+  items: FieldsetItems<Name>;
+}) {
+  const keyOf = (item: FieldsetItem<Name>) => (isValidElement(item) ? String(item.key) : item.name);
+  const field = (item: FieldsetItem<Name>) => {
+    if (isValidElement(item)) return item;
+    const { name, ...input } = item;
+    return <InputField key={name} {...input} {...bind(name)} />;
+  };
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      {items.map((item) =>
+        isRow(item) ? (
+          <div className="row" key={item.map(keyOf).join(" ")}>
+            {item.map(field)}
+          </div>
+        ) : (
+          field(item)
+        ),
+      )}
+    </fieldset>
   );
 }
 
@@ -132,20 +185,20 @@ function EvidenceField({ form }: { form: StakeForm }) {
 }
 
 /** The rules fieldset; `timezone` is the form's own time-zone field (a list, or free text). */
-export function RulesFieldset({ form, timezone }: { form: StakeForm; timezone: React.ReactNode }) {
+export function RulesFieldset({ form, timezone }: { form: StakeForm; timezone: FieldsetItem<FormField> }) {
   return (
-    <fieldset>
-      <legend>Rules</legend>
-      <div className="row">
-        <InputField label="Workouts per window" inputMode="numeric" {...form.bind("minWorkouts")} />
-        <InputField label="Minutes per workout (at least)" inputMode="numeric" {...form.bind("minMinutes")} />
-      </div>
-      <ActivitiesField form={form} />
-      <div className="row">
-        {timezone}
-        <EvidenceField form={form} />
-      </div>
-    </fieldset>
+    <InputFieldset
+      legend="Rules"
+      bind={form.bind}
+      items={[
+        [
+          { name: "minWorkouts", label: "Workouts per window", inputMode: "numeric" },
+          { name: "minMinutes", label: "Minutes per workout (at least)", inputMode: "numeric" },
+        ],
+        <ActivitiesField key="activities" form={form} />,
+        [timezone, <EvidenceField key="evidence" form={form} />],
+      ]}
+    />
   );
 }
 

@@ -18,6 +18,7 @@ import {
 import { type Address, getAddress, isAddress, zeroAddress } from "viem";
 import type { DeployedToken } from "../chain/deployments.ts";
 import { parseAmount } from "../format/amount.ts";
+import { toDateTimeLocal } from "../format/time.ts";
 
 export const PERIOD_UNITS = { hours: 3600, days: 86_400, weeks: 604_800 } as const;
 export type PeriodUnit = keyof typeof PERIOD_UNITS;
@@ -169,4 +170,36 @@ export function nextMonday(now: Date): Date {
   d.setHours(0, 0, 0, 0);
   d.setDate(d.getDate() + ((8 - d.getDay()) % 7 || 7));
   return d;
+}
+
+/**
+ * What a new stake form (a commitment, a challenge) starts with: 3 workouts of 30 minutes a window counted in the
+ * browser's time zone, device files only, 0.1 ETH, weekly windows from `start` with 48 hours of grace.
+ */
+export function stakeFormDefaults(
+  start: Date,
+  { activities, milestones }: Pick<CommitmentFormValues, "activities" | "milestones">,
+): CommitmentFormValues {
+  return {
+    minWorkouts: "3",
+    minMinutes: "30",
+    activities,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
+    evidence: "device",
+    asset: "ETH",
+    amount: "0.1",
+    start: toDateTimeLocal(start),
+    periodCount: "1",
+    periodUnit: "weeks",
+    milestones,
+    graceHours: "48",
+    beneficiary: "",
+  };
+}
+
+/** The first window's default start: next Monday, 06:00 local time. */
+export function firstWindowStart(now: Date): Date {
+  const start = nextMonday(now);
+  start.setHours(6);
+  return start;
 }

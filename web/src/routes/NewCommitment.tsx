@@ -8,29 +8,32 @@ import { useConnection } from "wagmi";
 import type { Deployment } from "../chain/deployments.ts";
 import { CommitmentCreated } from "../commitment/CommitmentCreated.tsx";
 import { CommitmentReview } from "../commitment/CommitmentReview.tsx";
-import { type CommitmentFormValues, nextMonday, validateCommitment } from "../commitment/commitmentForm.ts";
+import {
+  type CommitmentFormValues,
+  type FormField,
+  firstWindowStart,
+  stakeFormDefaults,
+  validateCommitment,
+} from "../commitment/commitmentForm.ts";
 import {
   AssetField,
   ErrorSummary,
-  InputField,
+  type FieldsetItems,
+  InputFieldset,
+  type InputSpec,
   RulesFieldset,
   type StakeForm,
   WindowLengthFields,
 } from "../commitment/StakeFormFields.tsx";
-import { type StakeBalance, useStakeBalance } from "../commitment/useStakeBalance.ts";
 import { useCreateCommitment } from "../commitment/useCreateCommitment.ts";
+import { type StakeBalance, useStakeBalance } from "../commitment/useStakeBalance.ts";
 import { useValidatedForm } from "../commitment/useValidatedForm.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { Field } from "../components/Field.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { Steps } from "../components/Steps.tsx";
 import { formatAmount } from "../format/amount.ts";
-import { toDateTimeLocal } from "../format/time.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
-
-function browserTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-}
 
 function timeZones(): string[] {
   const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
@@ -39,23 +42,10 @@ function timeZones(): string[] {
 }
 
 function initialValues(): CommitmentFormValues {
-  const start = nextMonday(new Date());
-  start.setHours(6);
-  return {
-    minWorkouts: "3",
-    minMinutes: "30",
+  return stakeFormDefaults(firstWindowStart(new Date()), {
     activities: ["run", "ride", "strength"],
-    timezone: browserTimeZone(),
-    evidence: "device",
-    asset: "ETH",
-    amount: "0.1",
-    start: toDateTimeLocal(start),
-    periodCount: "1",
-    periodUnit: "weeks",
     milestones: "8",
-    graceHours: "48",
-    beneficiary: "",
-  };
+  });
 }
 
 function TimeZoneField({ form }: { form: StakeForm }) {
@@ -81,73 +71,52 @@ function TimeZoneField({ form }: { form: StakeForm }) {
   );
 }
 
-function StakeFieldset({
-  form,
-  deployment,
-  stake,
-}: {
-  form: StakeForm;
-  deployment: Deployment;
-  stake: StakeBalance;
-}) {
+/** The stake: the asset and the amount, with the account's balance of it. */
+function stakeItems(form: StakeForm, deployment: Deployment, stake: StakeBalance): FieldsetItems<FormField> {
   const { balance, decimals, symbol } = stake;
-  return (
-    <fieldset>
-      <legend>Stake</legend>
-      <div className="row">
-        <AssetField form={form} tokens={deployment.tokens} />
-        <InputField
-          label={`Amount (${symbol})`}
-          hint={
-            balance === undefined
-              ? "Balance: loading…"
-              : `Balance: ${formatAmount({ value: balance, decimals, symbol })}`
-          }
-          inputMode="decimal"
-          autoComplete="off"
-          {...form.bind("amount")}
-        />
-      </div>
-    </fieldset>
-  );
+  const hint =
+    balance === undefined
+      ? "Balance: loading…"
+      : `Balance: ${formatAmount({ value: balance, decimals, symbol })}`;
+  const amount: InputSpec<FormField> = {
+    name: "amount",
+    label: `Amount (${symbol})`,
+    hint,
+    inputMode: "decimal",
+    autoComplete: "off",
+  };
+  return [[<AssetField key="asset" form={form} tokens={deployment.tokens} />, amount]];
 }
 
-function ScheduleFieldset({ form }: { form: StakeForm }) {
-  return (
-    <fieldset>
-      <legend>Schedule</legend>
-      <div className="row">
-        <InputField label="First window opens" type="datetime-local" {...form.bind("start")} />
-        <InputField label="Number of windows (milestones)" inputMode="numeric" {...form.bind("milestones")} />
-      </div>
-      <div className="row">
-        <WindowLengthFields form={form} inputMode="numeric" />
-        <InputField
-          label="Grace (hours)"
-          hint="Time after a window closes during which it can still be claimed."
-          inputMode="numeric"
-          {...form.bind("graceHours")}
-        />
-      </div>
-    </fieldset>
-  );
+/** When the windows open, how many there are, how long each is, and the grace to claim one. */
+function scheduleItems(form: StakeForm): FieldsetItems<FormField> {
+  return [
+    [
+      { name: "start", label: "First window opens", type: "datetime-local" },
+      { name: "milestones", label: "Number of windows (milestones)", inputMode: "numeric" },
+    ],
+    [
+      <WindowLengthFields key="period" form={form} inputMode="numeric" />,
+      {
+        name: "graceHours",
+        label: "Grace (hours)",
+        hint: "Time after a window closes during which it can still be claimed.",
+        inputMode: "numeric",
+      },
+    ],
+  ];
 }
 
-function BeneficiaryFieldset({ form }: { form: StakeForm }) {
-  return (
-    <fieldset>
-      <legend>Beneficiary</legend>
-      <InputField
-        label="Who receives a missed window’s share"
-        hint="A charity, a friend, anyone but you: a 0x address."
-        autoComplete="off"
-        spellCheck={false}
-        placeholder="0x…"
-        {...form.bind("beneficiary")}
-      />
-    </fieldset>
-  );
-}
+const BENEFICIARY_ITEMS: FieldsetItems<FormField> = [
+  {
+    name: "beneficiary",
+    label: "Who receives a missed window’s share",
+    hint: "A charity, a friend, anyone but you: a 0x address.",
+    autoComplete: "off",
+    spellCheck: false,
+    placeholder: "0x…",
+  },
+];
 
 export default function NewCommitment({ deployment }: { deployment: Deployment }) {
   const { address } = useConnection();
@@ -187,10 +156,10 @@ export default function NewCommitment({ deployment }: { deployment: Deployment }
       <PageHeading>New commitment</PageHeading>
       <form ref={form.formRef} onSubmit={onSubmit} noValidate aria-describedby={`${form.uid}-summary`}>
         <ErrorSummary count={form.errorCount} id={`${form.uid}-summary`} />
-        <RulesFieldset form={form} timezone={<TimeZoneField form={form} />} />
-        <StakeFieldset form={form} deployment={deployment} stake={stake} />
-        <ScheduleFieldset form={form} />
-        <BeneficiaryFieldset form={form} />
+        <RulesFieldset form={form} timezone={<TimeZoneField key="timezone" form={form} />} />
+        <InputFieldset legend="Stake" bind={form.bind} items={stakeItems(form, deployment, stake)} />
+        <InputFieldset legend="Schedule" bind={form.bind} items={scheduleItems(form)} />
+        <InputFieldset legend="Beneficiary" bind={form.bind} items={BENEFICIARY_ITEMS} />
         <CommitmentReview id={`${form.uid}-review`} preview={validation.ok ? validation.value : undefined} />
         {flow.state.phase !== "idle" ? (
           <Steps steps={flow.state.steps} label="Progress" sayWhenSkipped={false} />
