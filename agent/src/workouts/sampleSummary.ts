@@ -192,6 +192,12 @@ function isPreviewPoint(point: SamplePreviewPoint): boolean {
   );
 }
 
+/** An array of exactly `length` finite, non-negative numbers (a histogram's bins). */
+function binsOf(length: number) {
+  return (value: unknown): boolean =>
+    Array.isArray(value) && value.length === length && value.every((bin) => within(bin, 0, Infinity));
+}
+
 function listOf<T extends object>(max: number, isItem: (item: T) => boolean) {
   return (value: unknown): boolean =>
     Array.isArray(value) &&
@@ -200,12 +206,15 @@ function listOf<T extends object>(max: number, isItem: (item: T) => boolean) {
 }
 
 /**
- * A summary SampleSummaryBuilder made: the checks of sampleSummarySchema, but its track and preview (up to
- * 8,448 small objects the builder made itself, in the schema's key order) are checked by a loop and kept as they
- * are instead of zod rebuilding every point. Data from outside (stored rows, providers) goes through
+ * A summary SampleSummaryBuilder made: the checks of sampleSummarySchema, but its histograms, track and preview
+ * (up to 8,448 small objects the builder made itself, in the schema's key order) are checked by a loop and kept
+ * as they are instead of zod rebuilding every bin and point. Data from outside (stored rows, providers) goes through
  * sampleSummarySchema.
  */
 export const builtSampleSummarySchema = sampleSummarySchema.extend({
+  speedSeconds: z.custom<number[]>(binsOf(SPEED_BINS)),
+  heartRateSeconds: z.custom<number[]>(binsOf(HEART_RATE_BINS)),
+  cadenceSeconds: z.custom<number[]>(binsOf(CADENCE_BINS)).optional(),
   preview: z.custom<SamplePreviewPoint[]>(listOf(MAX_PREVIEW_POINTS, isPreviewPoint)),
   track: z.custom<SampleTrackPoint[]>(listOf(MAX_TRACK_POINTS, isTrackPoint)).optional(),
 });

@@ -58,6 +58,7 @@ export function readTrackXml(text: string, rootName: string, handler: TrackXmlHa
     text(value) {
       if (capture !== undefined) capture += value;
     },
+    wantsText: () => capture !== undefined,
     close(name) {
       path.pop();
       const value = capture;

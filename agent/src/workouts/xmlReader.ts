@@ -23,6 +23,11 @@ export interface XmlHandler {
   close(name: string): void;
   /** Character data (entities decoded, CDATA included), possibly in several chunks. */
   text(value: string): void;
+  /**
+   * Whether `text` is wanted at this point (default: always). Text nobody wants is not copied; its entity
+   * references are still checked, so what is well-formed does not depend on it.
+   */
+  wantsText?(): boolean;
 }
 
 export interface ReadXmlOptions {
@@ -32,6 +37,8 @@ export interface ReadXmlOptions {
 
 const DEFAULT_MAX_DEPTH = 64;
 const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+/** The attributes of every tag that has none. */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 
 function fail(offset: number, reason: string): never {
   throw new ValidationError({
@@ -121,6 +128,8 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
   const stack: string[] = [];
   let rootSeen = false;
   let i = 0;
+  /** The next '&' at or after the text being read (-1: none left), found once for all the skipped text. */
+  let nextAmp = -2;
 
   while (i < n) {
     const lt = text.indexOf("<", i);
@@ -130,8 +139,11 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
         for (let k = i; k < textEnd; k += 1) {
           if (!isSpace(text.charCodeAt(k))) fail(k, "text outside the root element");
         }
-      } else {
+      } else if (handler.wantsText?.() !== false) {
         handler.text(decodeXmlEntities(text.slice(i, textEnd), i));
+      } else {
+        if (nextAmp !== -1 && nextAmp < i) nextAmp = text.indexOf("&", i);
+        if (nextAmp !== -1 && nextAmp < textEnd) decodeXmlEntities(text.slice(i, textEnd), i);
       }
     }
     if (lt === -1) break;
@@ -183,8 +195,8 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
     let k = i + 1;
     while (k < n && !isNameEnd(text.charCodeAt(k))) k += 1;
     const name = text.slice(i + 1, k);
-    // No prototype: an attribute called "__proto__" must stay an attribute.
-    const attributes: Record<string, string> = Object.create(null);
+    // No prototype: an attribute called "__proto__" must stay an attribute. Made at the first attribute.
+    let attributes: Record<string, string> | undefined;
     let selfClosing = false;
     for (;;) {
       const before = k;
@@ -217,6 +229,7 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
       if (valueEnd === -1) fail(k, `attribute ${attributeName} with an unterminated value`);
       const raw = text.slice(k + 1, valueEnd);
       if (raw.includes("<")) fail(k, `a '<' in the value of attribute ${attributeName}`);
+      attributes ??= Object.create(null) as Record<string, string>;
       if (Object.hasOwn(attributes, attributeName)) fail(nameStart, `a duplicate attribute ${attributeName}`);
       attributes[attributeName] = decodeXmlEntities(raw, k + 1);
       k = valueEnd + 1;
@@ -224,7 +237,7 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
     if (stack.length >= maxDepth) fail(i, `elements nested deeper than ${maxDepth}`);
     rootSeen = true;
     const local = localName(name);
-    handler.open(local, attributes);
+    handler.open(local, attributes ?? NO_ATTRIBUTES);
     if (selfClosing) {
       handler.close(local);
     } else {

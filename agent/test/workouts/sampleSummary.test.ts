@@ -164,6 +164,10 @@ describe("sampleSummary", () => {
       { preview: [{ ...preview0, lat: -91 }] },
       { preview: new Array(300).fill(preview0) },
       { preview: undefined },
+      { speedSeconds: built.speedSeconds.slice(1) },
+      { speedSeconds: built.speedSeconds.map((v, i) => (i === 3 ? -1 : v)) },
+      { heartRateSeconds: built.heartRateSeconds.map((v, i) => (i === 3 ? Number.NaN : v)) },
+      { cadenceSeconds: [...(built.cadenceSeconds ?? []), 0] },
     ];
     for (const change of broken) {
       const summary = { ...built, ...change };
@@ -176,7 +180,7 @@ describe("sampleSummary", () => {
       ).to.equal(false);
     }
     // Optional preview fields may be absent; the track may be absent.
-    const sparse = { ...built, preview: [{}, { time: T0 }], track: undefined };
+    const sparse = { ...built, preview: [{}, { time: T0 }], track: undefined, cadenceSeconds: undefined };
     expect(builtSampleSummarySchema.parse(sparse)).to.deep.equal(sampleSummarySchema.parse(sparse));
   });
 });
