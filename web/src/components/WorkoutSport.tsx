@@ -58,6 +58,38 @@ export function sportOriginText(sport: string, verdict: SportVerdict | undefined
   }
 }
 
+/** A labelled choice of one of the app's sports (by their codes). */
+export function SportField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: Sport;
+  onChange: (sport: Sport) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => {
+          if (isSport(e.target.value)) onChange(e.target.value);
+        }}
+      >
+        {SPORTS.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export interface WorkoutSportProps {
   workout: Workout;
   /** Called with the workout as the agent answers it after a declaration. */
@@ -97,22 +129,7 @@ export function WorkoutSport({ workout, onDeclared }: WorkoutSportProps) {
           }}
         >
           <div className="row">
-            <div className="field">
-              <label htmlFor={`${uid}-sport`}>What was it?</label>
-              <select
-                id={`${uid}-sport`}
-                value={choice}
-                onChange={(e) => {
-                  if (isSport(e.target.value)) setChoice(e.target.value);
-                }}
-              >
-                {SPORTS.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SportField id={`${uid}-sport`} label="What was it?" value={choice} onChange={setChoice} />
             <button type="submit" disabled={declare.isPending}>
               {declare.isPending ? "Saving…" : "Save sport"}
             </button>

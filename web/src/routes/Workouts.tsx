@@ -11,14 +11,14 @@ import { SPORTS, type Sport, type Workout } from "../api/schemas.ts";
 import { ErrorAlert } from "../components/ErrorAlert.tsx";
 import { PageHeading } from "../components/PageHeading.tsx";
 import { VerdictReasons } from "../components/VerdictReasons.tsx";
-import { WorkoutSport } from "../components/WorkoutSport.tsx";
+import { SportField, WorkoutSport } from "../components/WorkoutSport.tsx";
 import { describeError } from "../errors/describeError.ts";
 import { heatmapDays } from "../format/heatmap.ts";
 import { formatCountdown, formatDateTime, toDateTimeLocal } from "../format/time.ts";
 import { useSession } from "../hooks/useSession.ts";
-import { RequestReview } from "../review/RequestReview.tsx";
-import { StravaConnection } from "../providers/StravaConnection.tsx";
 import { type CopyOutcome, OracleCopies, uploadToOtherOracles } from "../oracles/fanOutUpload.tsx";
+import { StravaConnection } from "../providers/StravaConnection.tsx";
+import { RequestReview } from "../review/RequestReview.tsx";
 
 /** Most files handled per drop. */
 export const MAX_FILES_PER_DROP = 20;
@@ -199,6 +199,12 @@ function Upload() {
   );
 }
 
+/** A text input of the manual log: its id suffix, label, state and input attributes. */
+type LogInput = { name: string; label: string; value: string; set: (value: string) => void } & Pick<
+  React.InputHTMLAttributes<HTMLInputElement>,
+  "type" | "inputMode"
+>;
+
 function ManualLog() {
   const uid = useId();
   const queryClient = useQueryClient();
@@ -238,47 +244,28 @@ function ManualLog() {
       ...(notes.trim() ? { notes: notes.trim().slice(0, 1000) } : {}),
     });
   };
+  const inputs: LogInput[] = [
+    { name: "start", label: "Started", value: start, set: setStart, type: "datetime-local" },
+    { name: "min", label: "Duration (minutes)", value: minutes, set: setMinutes, inputMode: "numeric" },
+    {
+      name: "km",
+      label: "Distance (km, optional)",
+      value: distanceKm,
+      set: setDistanceKm,
+      inputMode: "decimal",
+    },
+  ];
   return (
     <form onSubmit={onSubmit} noValidate aria-labelledby={`${uid}-h`}>
       <h2 id={`${uid}-h`}>Log a workout by hand</h2>
       <div className="row">
-        <div className="field">
-          <label htmlFor={`${uid}-sport`}>Activity</label>
-          <select id={`${uid}-sport`} value={sport} onChange={(e) => setSport(e.target.value as Sport)}>
-            {SPORTS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${uid}-start`}>Started</label>
-          <input
-            id={`${uid}-start`}
-            type="datetime-local"
-            value={start}
-            onChange={(e) => setStart(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${uid}-min`}>Duration (minutes)</label>
-          <input
-            id={`${uid}-min`}
-            inputMode="numeric"
-            value={minutes}
-            onChange={(e) => setMinutes(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${uid}-km`}>Distance (km, optional)</label>
-          <input
-            id={`${uid}-km`}
-            inputMode="decimal"
-            value={distanceKm}
-            onChange={(e) => setDistanceKm(e.target.value)}
-          />
-        </div>
+        <SportField id={`${uid}-sport`} label="Activity" value={sport} onChange={setSport} />
+        {inputs.map(({ name, label, value, set, ...input }) => (
+          <div className="field" key={name}>
+            <label htmlFor={`${uid}-${name}`}>{label}</label>
+            <input id={`${uid}-${name}`} {...input} value={value} onChange={(e) => set(e.target.value)} />
+          </div>
+        ))}
       </div>
       <div className="field">
         <label htmlFor={`${uid}-notes`}>Notes (optional)</label>
