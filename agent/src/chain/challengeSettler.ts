@@ -17,20 +17,14 @@ import type { Logger } from "../logger.ts";
 import type { ParticipantRecord } from "../store/challengesRepository.ts";
 import type { Store } from "../store/store.ts";
 import { createLeasedTask } from "./leasedTask.ts";
-import { type Lock, withLease } from "./lock.ts";
-import { claimRow, noneResumed } from "./settlementRows.ts";
+import { withLease } from "./lock.ts";
+import { claimRow, noneResumed, pendingRows, type SettlementServiceParameters } from "./settlementRows.ts";
 import type { Sleep } from "./sleep.ts";
-import type { ResumePendingResult, TransactionSender } from "./transactionTypes.ts";
+import type { ResumePendingResult } from "./transactionTypes.ts";
 
-export interface CreateChallengeSettlerParameters {
-  chainId: number;
-  /** The vault holding the participants' commitments. */
-  vault: Address;
+/** `vault` holds the participants' commitments. */
+export interface CreateChallengeSettlerParameters extends SettlementServiceParameters {
   pool: Address;
-  sender: TransactionSender;
-  store: Store;
-  lock: Lock;
-  logger: Logger;
   /** Settlements per run. Default 20. */
   maxPerRun?: number;
   /** Participants per scan page. Default 200. */
@@ -73,7 +67,7 @@ interface SettlerContext {
   chainId: number;
   vault: Address;
   pool: Address;
-  sender: TransactionSender;
+  sender: CreateChallengeSettlerParameters["sender"];
   store: Store;
   log: Logger;
   maxPerRun: number;
@@ -81,20 +75,9 @@ interface SettlerContext {
   maxScanPages: number;
 }
 
-export function createChallengeSettler({
-  chainId,
-  vault,
-  pool,
-  sender,
-  store,
-  lock,
-  logger,
-  maxPerRun = 20,
-  scanPageSize = 200,
-  maxScanPages = 10,
-  lockTtlMs = 30_000,
-  sleep,
-}: CreateChallengeSettlerParameters): ChallengeSettler {
+export function createChallengeSettler(parameters: CreateChallengeSettlerParameters): ChallengeSettler {
+  const { chainId, vault, pool, sender, store, lock, logger, sleep } = parameters;
+  const { maxPerRun = 20, scanPageSize = 200, maxScanPages = 10, lockTtlMs = 30_000 } = parameters;
   const log = logger.child({ component: "challenge-settler", chainId, pool });
   const s: SettlerContext = {
     chainId,
@@ -227,12 +210,7 @@ async function settleOne(
 
 async function resumeSettlements(s: SettlerContext): Promise<ResumePendingResult> {
   const summary = noneResumed();
-  const rows = await s.store.chainTransactions.listPending({
-    chainId: s.chainId,
-    vault: s.pool,
-    kind: "settle",
-    limit: 500,
-  });
+  const rows = await pendingRows(s.store, { chainId: s.chainId, vault: s.pool }, "settle");
   for (const row of rows) {
     const outcome = await s.sender.resume([row]);
     summary.checked++;

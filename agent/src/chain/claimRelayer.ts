@@ -33,22 +33,12 @@ import {
   type MilestoneRef,
   milestoneAuditor,
   noneResumed,
+  type SettlementServiceParameters,
 } from "./settlementRows.ts";
 import { realSleep, type Sleep } from "./sleep.ts";
-import type {
-  ResumePendingResult,
-  Submission,
-  TransactionOutcome,
-  TransactionSender,
-} from "./transactionTypes.ts";
+import type { ResumePendingResult, Submission, TransactionOutcome } from "./transactionTypes.ts";
 
-export interface CreateClaimRelayerParameters {
-  chainId: number;
-  vault: Address;
-  sender: TransactionSender;
-  store: Store;
-  lock: Lock;
-  logger: Logger;
+export interface CreateClaimRelayerParameters extends SettlementServiceParameters {
   metrics: Pick<Metrics, "claimsRelayed">;
   /** How long `relayClaim` waits for the receipt before answering `pending`. Default 20 000 ms. */
   responseWaitMs?: number;
@@ -100,7 +90,7 @@ const parametersSchema = z.object({
 interface RelayerContext {
   chainId: number;
   vault: Address;
-  sender: TransactionSender;
+  sender: CreateClaimRelayerParameters["sender"];
   store: Store;
   lock: Lock;
   log: Logger;
@@ -113,28 +103,12 @@ interface RelayerContext {
   following: Set<Promise<unknown>>;
 }
 
-export function createClaimRelayer({
-  chainId,
-  vault,
-  sender,
-  store,
-  lock,
-  logger,
-  metrics,
-  responseWaitMs = 20_000,
-  lockTtlMs = 900_000,
-  resumeLimit = 100,
-  resumeConcurrency = 4,
-  sleep = realSleep,
-}: CreateClaimRelayerParameters): CreateClaimRelayerReturnType {
+export function createClaimRelayer(parameters: CreateClaimRelayerParameters): CreateClaimRelayerReturnType {
+  const { chainId, vault, sender, store, lock, logger, metrics } = parameters;
+  const { responseWaitMs = 20_000, lockTtlMs = 900_000, sleep = realSleep } = parameters;
+  const { resumeLimit = 100, resumeConcurrency = 4 } = parameters;
   const log = logger.child({ component: "claimRelayer", chainId, vault });
-  const audit = milestoneAuditor({
-    auditLog: store.auditLog,
-    actor: "relayer",
-    chainId,
-    vault,
-    from: sender.address,
-  });
+  const audit = milestoneAuditor(parameters, "relayer");
   const r: RelayerContext = {
     ...{ chainId, vault, sender, store, lock, log, metrics, audit },
     ...{ lockTtlMs, responseWaitMs, sleep, following: new Set() },

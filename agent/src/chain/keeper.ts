@@ -35,7 +35,7 @@ import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chain
 import type { Store } from "../store/store.ts";
 import { ContractRevertedError } from "./chainErrors.ts";
 import { createLeasedTask } from "./leasedTask.ts";
-import { type Lock, withLease } from "./lock.ts";
+import { withLease } from "./lock.ts";
 import { decodeAggregate3, encodeAggregate3 } from "./multicall3.ts";
 import {
   claimRow,
@@ -44,25 +44,16 @@ import {
   milestoneAuditor,
   milestoneKey,
   noneResumed,
+  pendingRows,
+  type SettlementServiceParameters,
 } from "./settlementRows.ts";
 import type { Sleep } from "./sleep.ts";
-import type {
-  ResumePendingResult,
-  Submission,
-  TransactionOutcome,
-  TransactionSender,
-} from "./transactionTypes.ts";
+import type { ResumePendingResult, Submission, TransactionOutcome } from "./transactionTypes.ts";
 import { unsettledPages } from "./unsettledScan.ts";
 import type { ViemVaultReader } from "./vaultReader.ts";
 
-export interface CreateKeeperParameters {
-  chainId: number;
-  vault: Address;
+export interface CreateKeeperParameters extends SettlementServiceParameters {
   reader: Pick<ViemVaultReader, "readMilestones" | "latestTimestamp" | "isPaused">;
-  sender: TransactionSender;
-  store: Store;
-  lock: Lock;
-  logger: Logger;
   metrics: Pick<Metrics, "slashesSent">;
   /**
    * Multicall3 on this chain (`MULTICALL3_ADDRESS` where deployed): batches go through its `aggregate3` with
@@ -152,7 +143,7 @@ interface KeeperContext {
   chainId: number;
   vault: Address;
   reader: CreateKeeperParameters["reader"];
-  sender: TransactionSender;
+  sender: CreateKeeperParameters["sender"];
   store: Store;
   log: Logger;
   metrics: CreateKeeperParameters["metrics"];
@@ -165,32 +156,12 @@ interface KeeperContext {
   audit: ReturnType<typeof milestoneAuditor>;
 }
 
-export function createKeeper({
-  chainId,
-  vault,
-  reader,
-  sender,
-  store,
-  lock,
-  logger,
-  metrics,
-  multicall3,
-  withhold,
-  maxPerTx = 20,
-  maxPerRun = 200,
-  scanPageSize = 200,
-  maxScanPages = 50,
-  lockTtlMs = 30_000,
-  sleep,
-}: CreateKeeperParameters): CreateKeeperReturnType {
+export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperReturnType {
+  const { chainId, vault, reader, sender, store, lock, logger, lockTtlMs = 30_000, sleep } = parameters;
+  const { metrics, multicall3, withhold, maxPerTx = 20, maxPerRun = 200 } = parameters;
+  const { scanPageSize = 200, maxScanPages = 50 } = parameters;
   const log = logger.child({ component: "keeper", chainId, vault });
-  const audit = milestoneAuditor({
-    auditLog: store.auditLog,
-    actor: "keeper",
-    chainId,
-    vault,
-    from: sender.address,
-  });
+  const audit = milestoneAuditor(parameters, "keeper");
   const k: KeeperContext = {
     ...{ chainId, vault, reader, sender, store, log, metrics, multicall3, withhold, audit },
     ...{ maxPerTx, maxPerRun, scanPageSize, maxScanPages },
@@ -286,15 +257,7 @@ async function scan(k: KeeperContext): Promise<DueMilestone[]> {
   const candidates: MilestoneRef[] = [];
   // Collect more than a run can send: some will be settled on chain already or taken by a pending row.
   const collectLimit = k.maxPerRun * 2;
-  const pages = unsettledPages({
-    store: k.store,
-    chainId: k.chainId,
-    vault: k.vault,
-    kind: "slash",
-    pageSize: k.scanPageSize,
-    maxPages: k.maxScanPages,
-  });
-  for await (const { rows, taken } of pages) {
+  for await (const { rows, taken } of unsettledPages(k.store, k, "slash", k)) {
     for (const row of rows) {
       for (const [index, state] of row.milestoneStates.entries()) {
         // The nominal deadline is a lower bound (a pause only extends it), so later ones are not due.
@@ -500,12 +463,7 @@ async function sendBatch(k: KeeperContext, batch: readonly DueMilestone[], resul
 /** Follows slash transactions left pending; a batch is one transaction for several rows, resumed once. */
 async function resumeSlashes(k: KeeperContext): Promise<ResumePendingResult> {
   const summary = noneResumed();
-  const rows = await k.store.chainTransactions.listPending({
-    chainId: k.chainId,
-    vault: k.vault,
-    kind: "slash",
-    limit: 500,
-  });
+  const rows = await pendingRows(k.store, k, "slash");
   const byTransaction = new Map<string, ChainTransactionRecord[]>();
   for (const row of rows) {
     const group = row.txHash ?? `unsent:${row.id}`;

@@ -5,14 +5,28 @@
  * `resumePending` summary.
  */
 import type { Address } from "viem";
-import type { AuditLogRepository } from "../store/auditLogRepository.ts";
+import type { Logger } from "../logger.ts";
 import type {
   ChainTransactionKey,
   ChainTransactionRecord,
   ChainTransactionsRepository,
 } from "../store/chainTransactionsRepository.ts";
+import type { Store } from "../store/store.ts";
 import { toJsonSafe } from "./chainErrors.ts";
-import type { ResumePendingResult } from "./transactionTypes.ts";
+import type { Lock } from "./lock.ts";
+import type { ResumePendingResult, TransactionSender } from "./transactionTypes.ts";
+
+/** What the keeper, the challenge settler and the claim relayer are each built from. */
+export interface SettlementServiceParameters {
+  chainId: number;
+  /** The vault whose milestones (or whose commitments' participants) are settled. */
+  vault: Address;
+  sender: TransactionSender;
+  store: Store;
+  /** Single-flight across replicas. */
+  lock: Lock;
+  logger: Logger;
+}
 
 export interface ClaimRowReturnType {
   /** The row this caller now owns (created, or reopened after a failure or a revert); null: not this caller's. */
@@ -60,19 +74,13 @@ export const milestoneKey = (m: MilestoneRef): string => `${m.commitmentId}:${m.
  * Audits a milestone transaction step (`keeper.slash_submitted`, `relayer.claim_confirmed`, ...) under the
  * commitment's subject, with the chain, vault, milestone and sending account.
  */
-export function milestoneAuditor({
-  auditLog,
-  actor,
-  chainId,
-  vault,
-  from,
-}: {
-  auditLog: Pick<AuditLogRepository, "append">;
-  actor: string;
-  chainId: number;
-  vault: Address;
-  from: Address;
-}) {
+export function milestoneAuditor(
+  service: Pick<SettlementServiceParameters, "chainId" | "vault" | "sender" | "store">,
+  actor: string,
+) {
+  const { chainId, vault } = service;
+  const { auditLog } = service.store;
+  const from = service.sender.address;
   return async (action: string, m: MilestoneRef, details: Record<string, unknown>): Promise<void> => {
     await auditLog.append({
       actor,
@@ -89,6 +97,14 @@ export function milestoneAuditor({
     });
   };
 }
+
+/** A kind's pending rows on one contract, oldest first (at most 500), for `resumePending` at startup. */
+export const pendingRows = (
+  store: { chainTransactions: Pick<ChainTransactionsRepository, "listPending"> },
+  contract: { chainId: number; vault: Address },
+  kind: ChainTransactionKey["kind"],
+): Promise<ChainTransactionRecord[]> =>
+  store.chainTransactions.listPending({ chainId: contract.chainId, vault: contract.vault, kind, limit: 500 });
 
 export const noneResumed = (): ResumePendingResult => ({
   checked: 0,

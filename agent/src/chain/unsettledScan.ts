@@ -16,21 +16,15 @@ export interface UnsettledPage {
   taken: ReadonlySet<string>;
 }
 
-export async function* unsettledPages({
-  store,
-  chainId,
-  vault,
-  kind,
-  pageSize,
-  maxPages,
-}: {
-  store: Pick<Repositories, "commitments" | "chainTransactions">;
-  chainId: number;
-  vault: Address;
-  kind: ChainTransactionKey["kind"];
-  pageSize: number;
-  maxPages: number;
-}): AsyncGenerator<UnsettledPage> {
+/** `target` is the vault scanned, `limits` the scan's bounds (`scanPageSize` rows a page, `maxScanPages` pages). */
+export async function* unsettledPages(
+  store: Pick<Repositories, "commitments" | "chainTransactions">,
+  target: { chainId: number; vault: Address },
+  kind: ChainTransactionKey["kind"],
+  limits: { scanPageSize: number; maxScanPages: number },
+): AsyncGenerator<UnsettledPage> {
+  const { chainId, vault } = target;
+  const { scanPageSize: pageSize, maxScanPages: maxPages } = limits;
   let afterId: bigint | undefined;
   for (let page = 0; page < maxPages; page++) {
     const rows = await store.commitments.listUnsettled({

@@ -314,15 +314,7 @@ async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult>
   const nowSec = Math.floor(clock.now() / 1000);
   const pause = await pauseTimesNow(a);
   let handled = 0;
-  const pages = unsettledPages({
-    store,
-    chainId: chain.chainId,
-    vault: chain.vault,
-    kind: "claim",
-    pageSize: a.scanPageSize,
-    maxPages: a.maxScanPages,
-  });
-  for await (const { rows, taken } of pages) {
+  for await (const { rows, taken } of unsettledPages(store, chain, "claim", a)) {
     for (const row of rows) {
       for (const index of candidatesOf(row, nowSec, pause)) {
         if (handled >= a.maxPerRun) break;
