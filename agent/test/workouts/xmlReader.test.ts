@@ -91,6 +91,27 @@ describe("readXml", () => {
     expect(rejects("<gpx>a & b</gpx>")).to.match(/entity/);
   });
 
+  it("checks the entities of text nobody wants (wantsText false) as strictly, and copies none of it", () => {
+    const skipping = (text: string) => {
+      const texts: string[] = [];
+      readXml(text, {
+        open: () => {},
+        close: () => {},
+        text: (value) => texts.push(value),
+        wantsText: () => false,
+      });
+      return texts;
+    };
+    expect(skipping("<gpx><a>x &amp; y</a>\n <b>&#x41;</b></gpx>")).to.deep.equal([]);
+    for (const text of [
+      "<gpx><a>&lol;</a></gpx>",
+      "<gpx>  <a>ok</a> a & b</gpx>",
+      "<gpx><a>&#0;</a></gpx>",
+    ]) {
+      expect(() => skipping(text), text).to.throw(ValidationError);
+    }
+  });
+
   it("refuses documents that are not well-formed", () => {
     expect(rejects("<a><b></a></b>")).to.match(/closes/);
     expect(rejects("<a></a><b></b>")).to.match(/second root/);
