@@ -77,17 +77,26 @@ class ExpiringMap<V> {
   }
 }
 
+/** A store's methods over one `ExpiringMap` of at most `maxEntries` (else `defaultMax`), with its live `size`. */
+function sizedStore<V, S>(
+  { clock, maxEntries }: MemoryStoreParameters,
+  defaultMax: number,
+  methods: (entries: ExpiringMap<V>) => S,
+): S & { readonly size: number } {
+  const entries = new ExpiringMap<V>(clock, maxEntries ?? defaultMax);
+  return {
+    ...methods(entries),
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
 export type MemoryNonceStore = NonceStore & { readonly size: number };
 
-export function createMemoryNonceStore({
-  clock,
-  maxEntries = 10_000,
-}: MemoryStoreParameters): MemoryNonceStore {
-  const nonces = new ExpiringMap<true>(clock, maxEntries);
-  return {
-    get size() {
-      return nonces.size;
-    },
+export function createMemoryNonceStore(parameters: MemoryStoreParameters): MemoryNonceStore {
+  const { clock } = parameters;
+  return sizedStore<true, NonceStore>(parameters, 10_000, (nonces) => ({
     issue: async (nonce, ttlMs) => {
       nonces.insertNew(
         nonce,
@@ -101,20 +110,14 @@ export function createMemoryNonceStore({
       nonces.delete(nonce);
       return live;
     },
-  };
+  }));
 }
 
 export type MemorySessionStore = SessionStore & { readonly size: number };
 
-export function createMemorySessionStore({
-  clock,
-  maxEntries = 100_000,
-}: MemoryStoreParameters): MemorySessionStore {
-  const sessions = new ExpiringMap<Session>(clock, maxEntries);
-  return {
-    get size() {
-      return sessions.size;
-    },
+export function createMemorySessionStore(parameters: MemoryStoreParameters): MemorySessionStore {
+  const { clock } = parameters;
+  return sizedStore<Session, SessionStore>(parameters, 100_000, (sessions) => ({
     create: async ({ id, address, chainId, ttlMs }: CreateSessionParameters) => {
       const now = clock.now();
       const session: Session = {
@@ -137,5 +140,5 @@ export function createMemorySessionStore({
       return session === undefined ? null : { ...session };
     },
     delete: async (id) => sessions.delete(id),
-  };
+  }));
 }
