@@ -23,7 +23,7 @@ import {
 } from "./chain.ts";
 import { createFaultControls, type FaultControls } from "./faultControls.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "./postgres.ts";
-import { treeRss } from "./processes.ts";
+import { killGroupNow, treeRss } from "./processes.ts";
 import { type PrivateRedis, startPrivateRedis } from "./redis.ts";
 import { type RpcGate, startRpcGate } from "./rpcGate.ts";
 import { startTcpProxy, type TcpProxy } from "./tcpProxy.ts";
@@ -84,6 +84,13 @@ export interface LoadStack {
 
 const WEB_ORIGIN = "http://127.0.0.1:5173";
 
+/** One piece of the stack: `close` stops it in order; `kill` is the synchronous last resort when the runner exits. */
+interface Closer {
+  name: string;
+  close: () => Promise<void>;
+  kill: () => void;
+}
+
 function agentEnvironment(p: {
   rpcUrl: string;
   databaseUrl: string;
@@ -128,7 +135,7 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
   const root = mkdtempSync(join(options.workDir ?? tmpdir(), "ra-loadtest-"));
   // As root, PostgreSQL runs as the `postgres` user and must traverse this directory to reach its own.
   chmodSync(root, 0o711);
-  const closers: { name: string; close: () => Promise<void> }[] = [];
+  const closers: Closer[] = [];
   let stopSampler = () => {};
   let closing: Promise<void> | undefined;
   /** The dependencies being started: a close() meanwhile (Ctrl-C) waits for them, so none is left running. */
@@ -146,22 +153,18 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
         }
       }
       rmSync(root, { recursive: true, force: true });
-      process.off("SIGINT", onSigint);
-      process.off("SIGTERM", onSigterm);
+      releaseProcess();
       log("stack: closed");
     })();
     return closing;
   };
-  const onSignal = (code: number) => {
-    log(`stack: signal, closing`);
-    void close().finally(() => process.exit(code));
-  };
-  const onSigint = () => onSignal(130);
-  const onSigterm = () => onSignal(143);
-  if (options.handleSignals ?? true) {
-    process.on("SIGINT", onSigint);
-    process.on("SIGTERM", onSigterm);
-  }
+  const releaseProcess = guardProcess({
+    closers,
+    root,
+    close,
+    log,
+    handleSignals: options.handleSignals ?? true,
+  });
 
   try {
     log("stack: starting the chain, PostgreSQL and Redis");
@@ -171,16 +174,16 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
     const startingAll = Promise.allSettled([
       startChainNode().then(async (c) => {
         chain = c;
-        closers.push({ name: "chain", close: () => stopNode(c) });
+        closers.push({ name: "chain", close: () => stopNode(c), kill: () => killGroupNow(c.node.child.pid) });
         await c.node.ready(120_000);
       }),
       startPrivatePostgres(root).then((p) => {
         postgres = p;
-        closers.push({ name: "postgres", close: () => p.close() });
+        closers.push({ name: "postgres", close: () => p.close(), kill: () => killNow(p.pid()) });
       }),
       startPrivateRedis(root).then((r) => {
         redis = r;
-        closers.push({ name: "redis", close: () => r.close() });
+        closers.push({ name: "redis", close: () => r.close(), kill: () => killGroupNow(r.daemon.child.pid) });
       }),
     ]);
     starting = startingAll;
@@ -196,7 +199,7 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
 
     stillWanted();
     const gate: RpcGate = await startRpcGate({ host: "127.0.0.1", port: chain.nodePort });
-    closers.push({ name: "rpc gate", close: () => gate.close() });
+    closers.push({ name: "rpc gate", close: () => gate.close(), kill: () => {} });
     const proxies = await startProxies(
       { postgres: postgres.port, redis: redis.port, rpc: gate.port },
       closers,
@@ -220,7 +223,11 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
         onExit,
       });
       replicas.push(replica);
-      closers.push({ name: replica.name, close: () => replica.stop() });
+      closers.push({
+        name: replica.name,
+        close: () => replica.stop(),
+        kill: () => killGroupNow(replica.pid()),
+      });
     }
     stillWanted();
     // All at once (start-up is mostly CPU: module loading): the product's advisory lock has one of them apply
@@ -271,6 +278,41 @@ export async function startLoadStack(options: LoadStackOptions = {}): Promise<Lo
   }
 }
 
+/**
+ * Closes the stack on SIGINT/SIGTERM (then exits 130/143) and kills its pieces when the process exits without
+ * close(). The children run in process groups of their own (and PostgreSQL as a daemon), so they outlive a runner
+ * that dies of an uncaught exception or an unhandled rejection (during the start-up too) or calls process.exit();
+ * its `exit` event can still kill them, synchronously, and remove the directory. Returns the release of both.
+ */
+function guardProcess(p: {
+  closers: Closer[];
+  root: string;
+  close: () => Promise<void>;
+  log: (line: string) => void;
+  handleSignals: boolean;
+}): () => void {
+  const onSignal = (code: number) => {
+    p.log(`stack: signal, closing`);
+    void p.close().finally(() => process.exit(code));
+  };
+  const onExit = () => {
+    for (const { kill } of p.closers) kill();
+    rmSync(p.root, { recursive: true, force: true });
+  };
+  const onSigint = () => onSignal(130);
+  const onSigterm = () => onSignal(143);
+  process.on("exit", onExit);
+  if (p.handleSignals) {
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+  }
+  return () => {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
+    process.off("exit", onExit);
+  };
+}
+
 /** What callers see of a replica (not its start/kill/stop switches: those are the faults'). */
 function publicReplica({ name, url, internalUrl, pid, recentLog }: ManagedReplica): AgentReplica {
   return { name, url, internalUrl, pid, recentLog };
@@ -279,13 +321,13 @@ function publicReplica({ name, url, internalUrl, pid, recentLog }: ManagedReplic
 /** One fault proxy in front of each upstream port, each registered with the closers. */
 async function startProxies(
   upstreams: Record<"postgres" | "redis" | "rpc", number>,
-  closers: { name: string; close: () => Promise<void> }[],
+  closers: Closer[],
 ): Promise<Record<"postgres" | "redis" | "rpc", TcpProxy>> {
   const proxies: Partial<Record<"postgres" | "redis" | "rpc", TcpProxy>> = {};
   for (const name of ["postgres", "redis", "rpc"] as const) {
     const proxy = await startTcpProxy({ host: "127.0.0.1", port: upstreams[name] });
     proxies[name] = proxy;
-    closers.push({ name: `${name} proxy`, close: () => proxy.close() });
+    closers.push({ name: `${name} proxy`, close: () => proxy.close(), kill: () => {} });
   }
   return proxies as Record<"postgres" | "redis" | "rpc", TcpProxy>;
 }
@@ -302,6 +344,16 @@ function startRssSampler(processIds: () => Record<string, number | undefined>) {
   const timer = setInterval(sample, 1_000);
   timer.unref();
   return { peaks: () => ({ ...peaks }), stop: () => clearInterval(timer) };
+}
+
+/** SIGKILL to one process (PostgreSQL's postmaster: its backends exit when it is gone). */
+function killNow(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Stops the Hardhat node's process group (SIGTERM, then SIGKILL for what is left). */

@@ -71,6 +71,16 @@ export function signalGroup(daemon: Daemon, signal: NodeJS.Signals): void {
   }
 }
 
+/** SIGKILL to the process group led by `pid`, at once and synchronously (what a process's `exit` handler can do). */
+export function killGroupNow(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
 /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when the process has exited. */
 export async function stopDaemon(daemon: Daemon, graceMs = 5_000): Promise<void> {
   if (!daemon.running()) return;
