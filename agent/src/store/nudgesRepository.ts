@@ -12,7 +12,7 @@ import { withDatabaseErrors } from "./databaseErrors.ts";
 import { advisoryTransactionLock, firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { type NudgeChannelKind, type NudgeStatus, nudgeChannels, nudges } from "./schema.ts";
 import { timeKeyset } from "./timeKeyset.ts";
-import { addressSchema, boundedLimit, dateSchema, parseInput, toAddress } from "./values.ts";
+import { addressSchema, boundedLimit, dateSchema, parseInput, withOwnerAddress } from "./values.ts";
 
 export const NUDGES_PAGE_DEFAULT = 20;
 export const NUDGES_PAGE_MAX = 100;
@@ -101,19 +101,7 @@ const outcomeSchema = z.object({
   lastError: z.string().max(2000).nullable(),
 });
 
-type NudgeRow = typeof nudges.$inferSelect;
-
-function toRecord(row: NudgeRow): NudgeRecord {
-  return { ...row, owner: toAddress(row.owner) };
-}
-
-const pages = timeKeyset<NudgeRow>({
-  field: "dueAt",
-  at: nudges.dueAt,
-  id: nudges.id,
-  order: "desc",
-  timeOf: (row) => row.dueAt,
-});
+const pages = timeKeyset({ table: nudges, field: "dueAt", order: "desc", map: withOwnerAddress });
 
 const ownersSinceSchema = z.object({ owners: z.array(addressSchema).max(1000), since: dateSchema });
 const nudgeKeySchema = z.object({
@@ -141,7 +129,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           ),
         )
         .limit(10_000);
-      return rows.map(toRecord);
+      return rows.map(withOwnerAddress);
     },
   );
 
@@ -151,7 +139,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
       eq(nudges.channel, input.channel),
       eq(nudges.dedupeKey, input.dedupeKey),
     );
-    return firstOrNull(await db.select().from(nudges).where(where).limit(1), toRecord);
+    return firstOrNull(await db.select().from(nudges).where(where).limit(1), withOwnerAddress);
   });
 
   const interventionKeysBetween = parsedMethod(
@@ -185,7 +173,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
         .values({ ...input, attempts: 0, lastError: null, createdAt: now, updatedAt: now })
         .onConflictDoNothing({ target: [nudges.owner, nudges.channel, nudges.dedupeKey] })
         .returning();
-      return firstOrNull(rows, toRecord);
+      return firstOrNull(rows, withOwnerAddress);
     }),
 
     coachInterventionsSince: (owners, since) => coachInterventionsSince({ owners, since }),
@@ -203,7 +191,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .where(eq(nudges.id, nudgeId))
           .returning();
         if (rows[0] === undefined) throw new Error(`nudge ${nudgeId} vanished`);
-        return toRecord(rows[0]);
+        return withOwnerAddress(rows[0]);
       });
     },
 
@@ -217,7 +205,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .where(and(eq(nudges.status, "scheduled"), lte(nudges.dueAt, when)))
           .orderBy(asc(nudges.dueAt), asc(nudges.id))
           .limit(size);
-        return rows.map(toRecord);
+        return rows.map(withOwnerAddress);
       });
     },
 
@@ -229,30 +217,24 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .set({ status: "pending", updatedAt: new Date(clock.now()) })
           .where(and(eq(nudges.id, nudgeId), eq(nudges.status, "scheduled")))
           .returning();
-        return firstOrNull(rows, toRecord);
+        return firstOrNull(rows, withOwnerAddress);
       });
     },
 
     listFeed: async (owner, parameters = {}) => {
       const value = parseInput(addressSchema, owner, "owner");
-      const limit = boundedLimit(parameters.limit, { fallback: NUDGES_PAGE_DEFAULT, max: NUDGES_PAGE_MAX });
-      const after = pages.decode(parameters.cursor);
-      return withDatabaseErrors("nudge feed", async () => {
-        const rows = await db
-          .select()
-          .from(nudges)
-          .where(
-            and(
-              eq(nudges.owner, value),
-              eq(nudges.channel, "inApp"),
-              eq(nudges.status, "delivered"),
-              pages.after(after),
-            ),
-          )
-          .orderBy(desc(nudges.dueAt), desc(nudges.id))
-          .limit(limit + 1);
-        return pages.page(rows, limit, toRecord);
-      });
+      const delivered = and(
+        eq(nudges.owner, value),
+        eq(nudges.channel, "inApp"),
+        eq(nudges.status, "delivered"),
+      );
+      return pages.read(
+        db,
+        delivered,
+        parameters,
+        { fallback: NUDGES_PAGE_DEFAULT, max: NUDGES_PAGE_MAX },
+        "nudge feed",
+      );
     },
 
     listByOwner: async (owner, limit) => {
@@ -265,7 +247,7 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
           .where(eq(nudges.owner, value))
           .orderBy(desc(nudges.createdAt), desc(nudges.id))
           .limit(size);
-        return rows.map(toRecord);
+        return rows.map(withOwnerAddress);
       });
     },
 

@@ -4,7 +4,7 @@
  * `review_exists`; a decision applies only to a pending review (`decide` returns null otherwise), so two operators
  * cannot both decide.
  */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -14,7 +14,7 @@ import { withDatabaseErrors } from "./databaseErrors.ts";
 import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
 import { type ReviewStatus, reviewStatuses, workoutReviews } from "./schema.ts";
 import { timeKeyset } from "./timeKeyset.ts";
-import { addressSchema, boundedLimit, parseInput, toAddress } from "./values.ts";
+import { addressSchema, parseInput, toAddress, withOwnerAddress } from "./values.ts";
 
 /** Longest note of a request or a decision, characters. */
 export const REVIEW_NOTE_MAX = 2000;
@@ -64,26 +64,11 @@ const noteSchema = z.string().max(REVIEW_NOTE_MAX);
 type Row = typeof workoutReviews.$inferSelect;
 
 function toRecord(row: Row): WorkoutReviewRecord {
-  return {
-    id: row.id,
-    workoutId: row.workoutId,
-    owner: toAddress(row.owner),
-    note: row.note,
-    status: row.status,
-    requestedAt: row.requestedAt,
-    decidedBy: row.decidedBy === null ? null : toAddress(row.decidedBy),
-    decisionNote: row.decisionNote,
-    decidedAt: row.decidedAt,
-  };
+  return { ...withOwnerAddress(row), decidedBy: row.decidedBy === null ? null : toAddress(row.decidedBy) };
 }
 
-const pages = timeKeyset<Row>({
-  field: "requestedAt",
-  at: workoutReviews.requestedAt,
-  id: workoutReviews.id,
-  order: "asc",
-  timeOf: (row) => row.requestedAt,
-});
+const pages = timeKeyset({ table: workoutReviews, field: "requestedAt", order: "asc", map: toRecord });
+const PAGE_BOUNDS = { fallback: REVIEWS_PAGE_DEFAULT, max: REVIEWS_PAGE_MAX };
 
 export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Clock): WorkoutReviewsRepository {
   const byColumn = async (column: typeof workoutReviews.id | typeof workoutReviews.workoutId, id: string) => {
@@ -150,20 +135,13 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
 
     list: async (parameters) => {
       const status = parseInput(z.enum(reviewStatuses), parameters.status, "review status");
-      const limit = boundedLimit(parameters.limit, {
-        fallback: REVIEWS_PAGE_DEFAULT,
-        max: REVIEWS_PAGE_MAX,
-      });
-      const after = pages.decode(parameters.cursor);
-      return withDatabaseErrors("workout review list", async () => {
-        const rows = await db
-          .select()
-          .from(workoutReviews)
-          .where(and(eq(workoutReviews.status, status), pages.after(after)))
-          .orderBy(asc(workoutReviews.requestedAt), asc(workoutReviews.id))
-          .limit(limit + 1);
-        return pages.page(rows, limit, toRecord);
-      });
+      return pages.read(
+        db,
+        eq(workoutReviews.status, status),
+        parameters,
+        PAGE_BOUNDS,
+        "workout review list",
+      );
     },
 
     decide: async (id, parameters) => {

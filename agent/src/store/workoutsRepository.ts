@@ -3,7 +3,7 @@
  * first (and does not store them), the database enforces it anyway, and a violation surfaces as
  * ConflictError code `duplicate`.
  */
-import { and, asc, desc, eq, gt, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -22,15 +22,7 @@ import {
   workouts,
 } from "./schema.ts";
 import { timeKeyset } from "./timeKeyset.ts";
-import {
-  addressSchema,
-  boundedLimit,
-  bytes32Schema,
-  dateSchema,
-  parseInput,
-  toAddress,
-  toHex,
-} from "./values.ts";
+import { addressSchema, bytes32Schema, dateSchema, parseInput, toAddress, toHex } from "./values.ts";
 
 export const WORKOUTS_PAGE_DEFAULT = 50;
 export const WORKOUTS_PAGE_MAX = 200;
@@ -214,12 +206,11 @@ function toRecord(row: WorkoutRow): WorkoutRecord {
   };
 }
 
-const pages = timeKeyset<typeof workouts.$inferSelect>({
+const pages = timeKeyset({
+  table: workouts,
   field: "startTime",
-  at: workouts.startTime,
-  id: workouts.id,
   order: "desc",
-  timeOf: (row) => row.startTime,
+  map: toRecord,
   idSchema: uuidSchema,
 });
 
@@ -435,18 +426,6 @@ async function listWorkoutsByOwner(
   parameters: ListWorkoutsParameters,
 ): Promise<WorkoutsPage> {
   const ownerValue = parseInput(addressSchema, owner, "owner");
-  const limit = boundedLimit(parameters.limit, {
-    fallback: WORKOUTS_PAGE_DEFAULT,
-    max: WORKOUTS_PAGE_MAX,
-  });
-  const after = pages.decode(parameters.cursor);
-  return withDatabaseErrors("workout list", async () => {
-    const rows = await db
-      .select()
-      .from(workouts)
-      .where(and(eq(workouts.owner, ownerValue), pages.after(after)))
-      .orderBy(desc(workouts.startTime), desc(workouts.id))
-      .limit(limit + 1);
-    return pages.page(rows, limit, toRecord);
-  });
+  const bounds = { fallback: WORKOUTS_PAGE_DEFAULT, max: WORKOUTS_PAGE_MAX };
+  return pages.read(db, eq(workouts.owner, ownerValue), parameters, bounds, "workout list");
 }
