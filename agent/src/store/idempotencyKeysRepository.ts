@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { firstOrNull, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
+import { firstOrNull, parsedMethod, purgeExpiredRows, ttlWindow } from "./repositoryMethods.ts";
 import { type IdempotencyState, idempotencyKeys } from "./schema.ts";
 import { addressSchema, ttlMsSchema, withOwnerAddress } from "./values.ts";
 
@@ -193,13 +193,13 @@ export function createIdempotencyKeysRepository(
       return firstOrNull(rows, withOwnerAddress);
     }),
 
-    purgeExpired: purgeInBatches({
+    purgeExpired: purgeExpiredRows(
       db,
-      table: idempotencyKeys,
-      key: [idempotencyKeys.owner, idempotencyKeys.key],
-      expired: () => lte(idempotencyKeys.expiresAt, new Date(clock.now())),
-      operation: "idempotency purge",
-      bounds: { fallback: PURGE_BATCH_DEFAULT, max: PURGE_BATCH_MAX },
-    }),
+      clock,
+      idempotencyKeys,
+      [idempotencyKeys.owner, idempotencyKeys.key],
+      "idempotency purge",
+      { fallback: PURGE_BATCH_DEFAULT, max: PURGE_BATCH_MAX },
+    ),
   };
 }

@@ -4,13 +4,13 @@
  * so two concurrent callbacks with the same state cannot both get it) and reports it only while unexpired.
  * A state is usable strictly before `expiresAt`.
  */
-import { and, eq, lte } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { onlyRow, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
+import { onlyRow, parsedMethod, purgeExpiredRows, ttlWindow } from "./repositoryMethods.ts";
 import { providerOauthStates } from "./schema.ts";
 import { addressSchema, ttlMsSchema, withOwnerAddress } from "./values.ts";
 
@@ -90,12 +90,12 @@ export function createProviderOauthStatesRepository(
       });
     },
 
-    purgeExpired: purgeInBatches({
+    purgeExpired: purgeExpiredRows(
       db,
-      table: providerOauthStates,
-      key: [providerOauthStates.state],
-      expired: () => lte(providerOauthStates.expiresAt, new Date(clock.now())),
-      operation: "oauth state purge",
-    }),
+      clock,
+      providerOauthStates,
+      [providerOauthStates.state],
+      "oauth state purge",
+    ),
   };
 }

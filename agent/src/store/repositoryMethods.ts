@@ -3,7 +3,7 @@
  * runs with driver errors mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
  * expired rows.
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, lte, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -134,6 +134,22 @@ export function purgeInBatches({
       return rows.length;
     });
   };
+}
+
+/**
+ * `purgeInBatches` for a table whose rows expire at their `expiresAt` column: a row is expired once `expiresAt`
+ * is at or before the clock's now.
+ */
+export function purgeExpiredRows(
+  db: DatabaseExecutor,
+  clock: Clock,
+  table: PgTable & { expiresAt: PgColumn },
+  key: readonly [PgColumn, ...PgColumn[]],
+  operation: string,
+  bounds?: PurgeBounds,
+): (parameters?: { limit?: number }) => Promise<number> {
+  const expired = () => lte(table.expiresAt, new Date(clock.now()));
+  return purgeInBatches({ db, table, key, expired, operation, bounds });
 }
 
 /** Takes the transaction-scoped advisory lock named `name` (one writer per owner, across replicas). */

@@ -2,13 +2,13 @@
  * Sign-In with Ethereum sessions, kept in the database when Redis is not configured. Store a hash of the
  * cookie token as `id`, never the token itself. A session is valid strictly before `expiresAt`.
  */
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Session } from "../auth/stores.ts";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, onlyRow, parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
+import { firstOrNull, onlyRow, parsedMethod, purgeExpiredRows, ttlWindow } from "./repositoryMethods.ts";
 import { sessions } from "./schema.ts";
 import { addressSchema, chainIdSchema, toAddress, ttlMsSchema } from "./values.ts";
 
@@ -81,12 +81,6 @@ export function createSessionsRepository(db: DatabaseExecutor, clock: Clock): Se
       });
     },
 
-    purgeExpired: purgeInBatches({
-      db,
-      table: sessions,
-      key: [sessions.id],
-      expired: () => lte(sessions.expiresAt, new Date(clock.now())),
-      operation: "session purge",
-    }),
+    purgeExpired: purgeExpiredRows(db, clock, sessions, [sessions.id], "session purge"),
   };
 }
