@@ -64,12 +64,13 @@ async function cachedTally(
   deps: Pick<CoachDependencies, "store" | "clock">,
   key: { chainId: number; pool: string; challengeId: bigint; vault: string; endedMilestones: number },
 ): Promise<ChallengeTally> {
-  // Keyed by the repository, not the store: the scheduler pass gives each page its own copy of the store
-  // (runCoachPass's pageStore) over the same repositories.
-  let cache = tallyCaches.get(deps.store.challenges);
+  // Keyed by the repository's tally function, not the store or the repository: the scheduler pass gives each
+  // page its own copy of the store, and of `challenges` (its pageStore answers `listByParticipant`), over the
+  // same tally.
+  let cache = tallyCaches.get(deps.store.challenges.tally);
   if (cache === undefined) {
     cache = new LruMap(TALLY_CACHE_SIZE);
-    tallyCaches.set(deps.store.challenges, cache);
+    tallyCaches.set(deps.store.challenges.tally, cache);
   }
   const id = `${key.chainId}:${key.pool.toLowerCase()}:${key.challengeId}:${key.endedMilestones}`;
   const now = deps.clock.now();

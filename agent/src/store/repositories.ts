@@ -6,6 +6,7 @@ import type { ChainTransactionsRepository } from "./chainTransactionsRepository.
 import type { ChallengesRepository } from "./challengesRepository.ts";
 import type { CoachCalendarsRepository } from "./coachCalendarsRepository.ts";
 import type { CoachConversationsRepository } from "./coachConversationsRepository.ts";
+import type { CoachPassQueries } from "./coachPassQueries.ts";
 import type { CoachPreferencesRepository } from "./coachPreferencesRepository.ts";
 import type { CommitmentsRepository } from "./commitmentsRepository.ts";
 import type { EvidenceRepository } from "./evidenceRepository.ts";
@@ -43,4 +44,6 @@ export interface Repositories {
   evidence: EvidenceRepository;
   workoutReviews: WorkoutReviewsRepository;
   challenges: ChallengesRepository;
+  /** Set-based reads and writes of the coach's scheduler pass (issue 18). */
+  coachPass: CoachPassQueries;
 }

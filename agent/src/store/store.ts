@@ -10,6 +10,7 @@ import { createChainTransactionsRepository } from "./chainTransactionsRepository
 import { createChallengesRepository } from "./challengesRepository.ts";
 import { createCoachCalendarsRepository } from "./coachCalendarsRepository.ts";
 import { createCoachConversationsRepository } from "./coachConversationsRepository.ts";
+import { createCoachPassQueries } from "./coachPassQueries.ts";
 import { createCoachPreferencesRepository } from "./coachPreferencesRepository.ts";
 import { createCommitmentsRepository } from "./commitmentsRepository.ts";
 import type { Database, DatabaseDriver, DatabaseExecutor, PoolStats } from "./database.ts";
@@ -77,6 +78,7 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
     evidence: createEvidenceRepository(db, clock),
     workoutReviews: createWorkoutReviewsRepository(db, clock),
     challenges: createChallengesRepository(db, clock),
+    coachPass: createCoachPassQueries(db, clock),
   };
 }
 

@@ -12,7 +12,11 @@ import { challengeNudgeNote, loadChallengeFacts } from "../challengeContext.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
 import { loadPreferences, timeZoneFor } from "../coachPreferences.ts";
 import { computeProgress, currentWindow, loadRules } from "../commitmentProgress.ts";
-import { type DeployNudgeReturnType, deployNudge } from "../nudges/deployNudge.ts";
+import {
+  type DeployNudgeParameters,
+  type DeployNudgeReturnType,
+  deployNudge,
+} from "../nudges/deployNudge.ts";
 import { type InterventionStage, interventionStageFor, planIntervention } from "./planIntervention.ts";
 
 export type EvaluationOutcome = "no_window" | "unknown_rules" | "settled" | "met" | "on_track" | "intervened";
@@ -33,10 +37,32 @@ export function interventionKey(commitment: CommitmentRecord, milestoneIndex: nu
   return `coach:${commitment.chainId}:${commitment.vault.toLowerCase()}:${commitment.commitmentId}:${milestoneIndex}:${stage}`;
 }
 
+/** What an evaluation decided before sending anything: the outcome and, when intervening, one nudge per channel. */
+export interface CommitmentPlan {
+  outcome: EvaluationOutcome;
+  stage?: InterventionStage;
+  nudges: DeployNudgeParameters[];
+}
+
+/**
+ * Evaluates one commitment and sends its nudges one at a time (the scheduler's pass plans a page with
+ * `planCommitment` and sends its nudges in batches, `deployNudgeBatch`, to the same effect).
+ */
 export async function evaluateCommitment(
   deps: CoachDependencies,
-  { commitment, rulesCache }: EvaluateCommitmentParameters,
+  parameters: EvaluateCommitmentParameters,
 ): Promise<EvaluateCommitmentReturnType> {
+  const plan = await planCommitment(deps, parameters);
+  const nudges: DeployNudgeReturnType[] = [];
+  for (const nudge of plan.nudges) nudges.push(await deployNudge(deps, nudge));
+  return { ...plan, nudges };
+}
+
+/** Everything `evaluateCommitment` decides, without sending: the outcome and the nudges to deploy, in order. */
+export async function planCommitment(
+  deps: CoachDependencies,
+  { commitment, rulesCache }: EvaluateCommitmentParameters,
+): Promise<CommitmentPlan> {
   const nowMs = deps.clock.now();
   const window = currentWindow(commitment, nowMs);
   if (window === null || commitment.closed) return { outcome: "no_window", nudges: [] };
@@ -92,19 +118,14 @@ export async function evaluateCommitment(
       ? intervention.message
       : `${intervention.message} ${challengeNudgeNote(challenge)}`;
   const dedupeKey = interventionKey(commitment, window.index, intervention.stage);
-  const nudges: DeployNudgeReturnType[] = [];
-  for (const channel of new Set(["inApp" as const, ...preferences.channels])) {
-    nudges.push(
-      await deployNudge(deps, {
-        owner: commitment.owner,
-        channel,
-        message,
-        reason: intervention.reason,
-        dedupeKey,
-        fallbackTimeZone: rules.timezone,
-        preferences,
-      }),
-    );
-  }
+  const nudges = [...new Set(["inApp" as const, ...preferences.channels])].map((channel) => ({
+    owner: commitment.owner,
+    channel,
+    message,
+    reason: intervention.reason,
+    dedupeKey,
+    fallbackTimeZone: rules.timezone,
+    preferences,
+  }));
   return { outcome: "intervened", stage: intervention.stage, nudges };
 }

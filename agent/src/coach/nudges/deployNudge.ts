@@ -6,7 +6,9 @@
  * in one transaction, so concurrent passes cannot exceed it. Delivery state is recorded on the nudge.
  */
 import { createHash } from "node:crypto";
+import type { NudgeOutcome, NudgeRecord } from "../../store/nudgesRepository.ts";
 import type { NudgeChannelKind } from "../../store/schema.ts";
+import type { DeliveryResult, NudgeChannel } from "../channels/nudgeChannel.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
 import { type EffectivePreferences, loadPreferences, timeZoneFor } from "../coachPreferences.ts";
 import { isQuietAt } from "../quietHours.ts";
@@ -39,88 +41,162 @@ export function defaultDedupeKey(reason: string, message: string): string {
 
 export type NudgeDependencies = Pick<CoachDependencies, "store" | "clock" | "logger" | "channels">;
 
-export async function deployNudge(
+/** A nudge that passed every check made before the reservation (channel, reachability, quiet hours). */
+export interface PreparedNudge {
+  owner: string;
+  channel: NudgeChannelKind;
+  message: string;
+  reason: string;
+  dedupeKey: string;
+  preferences: EffectivePreferences;
+  implementation: NudgeChannel;
+  /** `clock.now()` when checked: the reservation's due time and the day the cap counts. */
+  now: number;
+  dayStart: Date;
+  dayEnd: Date;
+}
+
+function suppressed(
+  channel: NudgeChannelKind,
+  reason: SuppressionReason,
+  detail: string,
+): DeployNudgeReturnType & { status: "suppressed" } {
+  return { status: "suppressed", channel, reason, detail };
+}
+
+export function cappedNudge(nudge: PreparedNudge): DeployNudgeReturnType {
+  return suppressed(
+    nudge.channel,
+    "daily_cap",
+    `The owner's cap of ${nudge.preferences.dailyCap} nudges a day is reached.`,
+  );
+}
+
+/**
+ * The checks before any write, in deployNudge's order: the channel chosen and configured, the owner reachable
+ * on it, not quiet hours. Returns the suppression, or the nudge ready to be reserved.
+ */
+export async function prepareNudge(
   deps: NudgeDependencies,
   parameters: DeployNudgeParameters,
-): Promise<DeployNudgeReturnType> {
-  const { store, clock, logger } = deps;
+): Promise<PreparedNudge | (DeployNudgeReturnType & { status: "suppressed" })> {
+  const { store, clock } = deps;
   const { owner, channel, message, reason } = parameters;
   const dedupeKey = parameters.dedupeKey ?? defaultDedupeKey(reason, message);
   const preferences = parameters.preferences ?? (await loadPreferences(store, owner));
   const timeZone = timeZoneFor(preferences, parameters.fallbackTimeZone);
-  const suppressed = (why: SuppressionReason, detail: string): DeployNudgeReturnType => ({
-    status: "suppressed",
-    channel,
-    reason: why,
-    detail,
-  });
-
   if (channel !== "inApp" && !preferences.channels.includes(channel)) {
-    return suppressed("channel_disabled", `The ${channel} channel is not among the owner's channels.`);
+    return suppressed(
+      channel,
+      "channel_disabled",
+      `The ${channel} channel is not among the owner's channels.`,
+    );
   }
   const implementation = deps.channels[channel];
   if (implementation === undefined) {
-    return suppressed("channel_unavailable", `The ${channel} channel is not configured on this agent.`);
+    return suppressed(
+      channel,
+      "channel_unavailable",
+      `The ${channel} channel is not configured on this agent.`,
+    );
   }
   const unavailable = implementation.unavailableReason(preferences);
-  if (unavailable !== null) return suppressed("channel_unavailable", unavailable);
+  if (unavailable !== null) return suppressed(channel, "channel_unavailable", unavailable);
   const now = clock.now();
   if (isQuietAt(now, timeZone, { startMin: preferences.quietStartMin, endMin: preferences.quietEndMin })) {
-    return suppressed("quiet_hours", "It is quiet hours for the owner.");
+    return suppressed(channel, "quiet_hours", "It is quiet hours for the owner.");
   }
+  const dayStart = new Date(startOfLocalDay(now, timeZone));
+  const dayEnd = new Date(startOfLocalDay(now, timeZone, 1));
+  return { owner, channel, message, reason, dedupeKey, preferences, implementation, now, dayStart, dayEnd };
+}
+
+/** Delivers a reserved nudge on its channel; a channel that throws is a failed delivery. */
+export async function deliverReserved(
+  nudge: PreparedNudge,
+  reserved: Pick<NudgeRecord, "id" | "owner" | "createdAt">,
+): Promise<DeliveryResult> {
+  try {
+    return await nudge.implementation.deliver(
+      {
+        nudgeId: reserved.id,
+        owner: reserved.owner,
+        reason: nudge.reason,
+        message: nudge.message,
+        createdAt: reserved.createdAt,
+      },
+      nudge.preferences,
+    );
+  } catch (error) {
+    return { ok: false, attempts: 1, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** What a delivery's result is recorded as on the nudge. */
+export function outcomeOf(result: DeliveryResult): NudgeOutcome {
+  return {
+    status: result.ok ? "delivered" : "failed",
+    attempts: result.attempts,
+    lastError: result.ok ? null : result.error.slice(0, 2000),
+  };
+}
+
+/** The caller's answer once the delivery's outcome is recorded (a failure is logged). */
+export function deliveredNudge(
+  deps: Pick<NudgeDependencies, "logger">,
+  nudge: PreparedNudge,
+  nudgeId: string,
+  result: DeliveryResult,
+): DeployNudgeReturnType {
+  const { channel } = nudge;
+  if (!result.ok) {
+    deps.logger.warn(
+      { nudgeId, channel, attempts: result.attempts, error: result.error },
+      "nudge delivery failed",
+    );
+    return { status: "failed", channel, nudgeId, attempts: result.attempts, error: result.error };
+  }
+  return { status: "delivered", channel, nudgeId, attempts: result.attempts };
+}
+
+export async function deployNudge(
+  deps: NudgeDependencies,
+  parameters: DeployNudgeParameters,
+): Promise<DeployNudgeReturnType> {
+  const { store } = deps;
+  const nudge = await prepareNudge(deps, parameters);
+  if ("status" in nudge) return nudge;
+  const { owner, channel, dedupeKey } = nudge;
 
   // Already sent: no transaction needed (the scheduler's pass answers this from one read per page). The
   // transaction below checks again under the owner's lock, so a nudge racing this one is still caught.
   const sent = await store.nudges.find(owner, channel, dedupeKey);
   if (sent !== null) return { status: "duplicate", channel, nudgeId: sent.id };
 
-  const dayStart = new Date(startOfLocalDay(now, timeZone));
-  const dayEnd = new Date(startOfLocalDay(now, timeZone, 1));
   const reservation = await store.transaction(async (tx) => {
     await tx.nudges.lockOwner(owner);
     const existing = await tx.nudges.find(owner, channel, dedupeKey);
     if (existing !== null) return { kind: "duplicate" as const, id: existing.id };
-    const keys = await tx.nudges.interventionKeysBetween(owner, dayStart, dayEnd);
-    if (!keys.includes(dedupeKey) && keys.length >= preferences.dailyCap) return { kind: "capped" as const };
+    const keys = await tx.nudges.interventionKeysBetween(owner, nudge.dayStart, nudge.dayEnd);
+    if (!keys.includes(dedupeKey) && keys.length >= nudge.preferences.dailyCap)
+      return { kind: "capped" as const };
     const reserved = await tx.nudges.reserve({
       owner,
       channel,
       dedupeKey,
-      reason,
-      message,
+      reason: nudge.reason,
+      message: nudge.message,
       status: "pending",
-      dueAt: new Date(now),
+      dueAt: new Date(nudge.now),
     });
     return reserved === null
       ? { kind: "duplicate" as const, id: (await tx.nudges.find(owner, channel, dedupeKey))?.id ?? "" }
       : { kind: "reserved" as const, nudge: reserved };
   });
   if (reservation.kind === "duplicate") return { status: "duplicate", channel, nudgeId: reservation.id };
-  if (reservation.kind === "capped") {
-    return suppressed("daily_cap", `The owner's cap of ${preferences.dailyCap} nudges a day is reached.`);
-  }
+  if (reservation.kind === "capped") return cappedNudge(nudge);
 
-  const { nudge } = reservation;
-  let result: Awaited<ReturnType<typeof implementation.deliver>>;
-  try {
-    result = await implementation.deliver(
-      { nudgeId: nudge.id, owner: nudge.owner, reason, message, createdAt: nudge.createdAt },
-      preferences,
-    );
-  } catch (error) {
-    result = { ok: false, attempts: 1, error: error instanceof Error ? error.message : String(error) };
-  }
-  await store.nudges.setOutcome(nudge.id, {
-    status: result.ok ? "delivered" : "failed",
-    attempts: result.attempts,
-    lastError: result.ok ? null : result.error.slice(0, 2000),
-  });
-  if (!result.ok) {
-    logger.warn(
-      { nudgeId: nudge.id, channel, attempts: result.attempts, error: result.error },
-      "nudge delivery failed",
-    );
-    return { status: "failed", channel, nudgeId: nudge.id, attempts: result.attempts, error: result.error };
-  }
-  return { status: "delivered", channel, nudgeId: nudge.id, attempts: result.attempts };
+  const result = await deliverReserved(nudge, reservation.nudge);
+  await store.nudges.setOutcome(reservation.nudge.id, outcomeOf(result));
+  return deliveredNudge(deps, nudge, reservation.nudge.id, result);
 }

@@ -4,24 +4,23 @@
  * calendars stops and leaves the rest to the next one). A failing commitment is logged and counted; the pass
  * goes on. Returns what happened, for logs, metrics and benches.
  *
- * Set-based reads (issue 18): per page, the accepted workouts of every owner whose running milestone is still
- * open are read in one query, and their coach preferences in another; each commitment's evaluation then reads
- * them from memory (`pageStore`) instead of two queries of its own; likewise the coach interventions already
- * sent in the page's windows, so a nudge already sent is found without a transaction (deployNudge's first
- * check; the transaction still re-checks under the owner's lock). Memory stays bounded by the page: a page's
- * rows are dropped before the next page is read. Everything else (rules, nudges, their
- * dedupe and daily cap under the owner's lock) is exactly what `evaluateCommitment` does alone.
+ * Set-based (issue 18): each page's reads come from one query per kind for the whole page (`pageStore`); each
+ * commitment is then planned in memory (`planCommitment`: the same decisions `evaluateCommitment` makes), and the
+ * page's nudges are sent together at the end of the page (`deployNudgeBatch`: one transaction per batch for the
+ * owner locks, dedupe lookups, daily caps and a multi-row reservation, one update for the outcomes), deciding
+ * what sending them one at a time in the same order decides. Memory stays bounded by the page.
  */
 import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
-import type { CoachPreferencesRecord } from "../../store/coachPreferencesRepository.ts";
-import type { NudgeRecord } from "../../store/nudgesRepository.ts";
-import type { Store } from "../../store/store.ts";
-import type { WorkoutRecord } from "../../store/workoutsRepository.ts";
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
 import type { CoachDependencies } from "../coachDependencies.ts";
-import { currentWindow } from "../commitmentProgress.ts";
-import { type EvaluationOutcome, evaluateCommitment } from "../interventions/evaluateCommitment.ts";
+import {
+  type CommitmentPlan,
+  type EvaluationOutcome,
+  planCommitment,
+} from "../interventions/evaluateCommitment.ts";
 import { deliverDueReminders } from "../nudges/deliverDueReminders.ts";
+import { type BatchNudgeResult, deployNudgeBatch } from "../nudges/deployNudgeBatch.ts";
+import { pageStore } from "./pageStore.ts";
 
 export interface RunCoachPassParameters {
   /** Default 500. */
@@ -42,81 +41,6 @@ export interface RunCoachPassReturnType {
   errors: number;
   /** True when `maxCommitments` or `maxDurationMs` cut the pass short. */
   truncated: boolean;
-}
-
-/**
- * The store as one page's evaluations see it: `workouts.acceptedOverlapping` and `coachPreferences.get` answer
- * from what was read for the whole page (same rows, same order), and fall back to the store for an owner or a
- * range the page did not cover.
- */
-async function pageStore(store: Store, page: readonly CommitmentRecord[], nowMs: number): Promise<Store> {
-  const owners = new Set<string>();
-  let fromMs = Number.POSITIVE_INFINITY;
-  let toMs = Number.NEGATIVE_INFINITY;
-  for (const commitment of page) {
-    const window = currentWindow(commitment, nowMs);
-    if (window === null || commitment.closed) continue;
-    if ((commitment.milestoneStates[window.index] ?? "Open") !== "Open") continue;
-    owners.add(commitment.owner.toLowerCase());
-    fromMs = Math.min(fromMs, window.startMs);
-    toMs = Math.max(toMs, window.endMs);
-  }
-  if (owners.size === 0) return store;
-  const ownerList = [...owners];
-  const workoutsByOwner = new Map<string, WorkoutRecord[]>();
-  for (const workout of await store.workouts.acceptedOverlappingOwners(
-    ownerList,
-    new Date(fromMs),
-    new Date(toMs),
-  )) {
-    const key = workout.owner.toLowerCase();
-    const list = workoutsByOwner.get(key);
-    if (list === undefined) workoutsByOwner.set(key, [workout]);
-    else list.push(workout);
-  }
-  const preferences: Map<string, CoachPreferencesRecord> = await store.coachPreferences.getMany(ownerList);
-  // The interventions already sent in these windows: a second pass finds its duplicates without a transaction.
-  const sentSince = new Date(fromMs);
-  const sentRows = await store.nudges.coachInterventionsSince(ownerList, sentSince);
-  const sent = new Map<string, NudgeRecord>(
-    sentRows.map((nudge) => [`${nudge.owner.toLowerCase()}|${nudge.channel}|${nudge.dedupeKey}`, nudge]),
-  );
-  const sentComplete = sentRows.length < 10_000;
-  return {
-    ...store,
-    workouts: {
-      ...store.workouts,
-      acceptedOverlapping: async (owner, start, end) => {
-        const key = owner.toLowerCase();
-        if (!owners.has(key) || start.getTime() < fromMs || end.getTime() > toMs) {
-          return store.workouts.acceptedOverlapping(owner, start, end);
-        }
-        return (workoutsByOwner.get(key) ?? []).filter(
-          (workout) => workout.startTime < end && workout.endTime > start,
-        );
-      },
-    },
-    nudges: {
-      ...store.nudges,
-      find: async (owner, channel, dedupeKey) => {
-        const key = owner.toLowerCase();
-        if (!sentComplete || !owners.has(key) || !dedupeKey.startsWith("coach:")) {
-          return store.nudges.find(owner, channel, dedupeKey);
-        }
-        // An intervention of a running window was created within it (after `sentSince`), so absent here means
-        // not sent when the page was read; deployNudge checks again under the owner's lock before sending.
-        return sent.get(`${key}|${channel}|${dedupeKey}`) ?? null;
-      },
-    },
-    coachPreferences: {
-      ...store.coachPreferences,
-      get: async (owner) => {
-        const key = owner.toLowerCase();
-        if (!owners.has(key)) return store.coachPreferences.get(owner);
-        return preferences.get(key) ?? null;
-      },
-    },
-  };
 }
 
 export async function runCoachPass(
@@ -151,29 +75,30 @@ export async function runCoachPass(
     });
     let store = deps.store;
     try {
-      store = await pageStore(deps.store, page, deps.clock.now());
+      store = await pageStore(deps.store, page, deps.clock.now(), deps.chain.chainId);
     } catch (error) {
       // The page's evaluations then read for themselves, and fail (and are counted) one by one if they must.
       deps.logger.warn({ err: error }, "coach page prefetch failed; evaluating without it");
     }
     const pageDeps = { ...deps, store };
+    const planned: { commitment: CommitmentRecord; plan: CommitmentPlan }[] = [];
+    let cut = false;
     for (const commitment of page) {
       if (elapsed() - startedAt > maxDurationMs) {
-        result.truncated = true;
-        return result;
+        cut = true;
+        break;
       }
       result.commitments += 1;
       try {
-        const evaluation = await evaluateCommitment(pageDeps, { commitment, rulesCache });
-        result.outcomes[evaluation.outcome] += 1;
-        for (const nudge of evaluation.nudges) result.nudges[nudge.status] += 1;
+        planned.push({ commitment, plan: await planCommitment(pageDeps, { commitment, rulesCache }) });
       } catch (error) {
-        result.errors += 1;
-        deps.logger.error(
-          { err: error, commitmentId: commitment.commitmentId.toString() },
-          "coach evaluation failed",
-        );
+        countError(deps, result, commitment, error);
       }
+    }
+    await sendPlanned(pageDeps, result, planned);
+    if (cut) {
+      result.truncated = true;
+      return result;
     }
     const last = page.at(-1);
     if (last === undefined || page.length < limit) return result;
@@ -181,4 +106,44 @@ export async function runCoachPass(
   }
   result.truncated = true;
   return result;
+}
+
+function countError(
+  deps: CoachDependencies,
+  result: RunCoachPassReturnType,
+  commitment: CommitmentRecord,
+  error: unknown,
+): void {
+  result.errors += 1;
+  deps.logger.error(
+    { err: error, commitmentId: commitment.commitmentId.toString() },
+    "coach evaluation failed",
+  );
+}
+
+/**
+ * Sends the page's planned nudges in batches and counts each commitment: its outcome and its nudges, or an
+ * error when one of its nudges failed as `deployNudge` throws.
+ */
+async function sendPlanned(
+  deps: CoachDependencies,
+  result: RunCoachPassReturnType,
+  planned: readonly { commitment: CommitmentRecord; plan: CommitmentPlan }[],
+): Promise<void> {
+  const sent = await deployNudgeBatch(
+    deps,
+    planned.flatMap(({ plan }) => plan.nudges),
+  );
+  let next = 0;
+  for (const { commitment, plan } of planned) {
+    const own: BatchNudgeResult[] = sent.slice(next, next + plan.nudges.length);
+    next += plan.nudges.length;
+    const failed = own.find((nudge) => !nudge.ok);
+    if (failed !== undefined && !failed.ok) {
+      countError(deps, result, commitment, failed.error);
+      continue;
+    }
+    result.outcomes[plan.outcome] += 1;
+    for (const nudge of own) if (nudge.ok) result.nudges[nudge.result.status] += 1;
+  }
 }
