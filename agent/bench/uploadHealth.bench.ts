@@ -4,7 +4,9 @@
  * in process (the event loop, as before issue 18) and on the worker pool (workouts/workoutParsePool.ts, sized
  * to the cores, as `assembleAgent` runs it).
  *
- * Run from the repository root with Node 22: `node agent/bench/uploadHealth.bench.ts [--json]`.
+ * Run from the repository root with Node 22: `node agent/bench/uploadHealth.bench.ts [--json] [--pool-only]`
+ * (`--pool-only`: skip the in-process baseline). `BENCH_CPU_PROFILE=<dir>` writes a CPU profile of the server's
+ * main thread (the event loop the probes wait for) per mode.
  *
  * The server (createApp with the workout routes over PGlite in memory, the test harness) runs in this process;
  * the uploads come from one child process and the `/health` probes from another (one probe every 10 ms on a
@@ -19,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { createWorkoutParsePool, type WorkoutParsePool } from "../src/workouts/workoutParsePool.ts";
 import { cookieFor, MONDAY, newAccount, openRoutesHarness } from "../test/http/routesHarness.ts";
 import { gpx, track } from "../test/workouts/fixtures.ts";
+import { CpuProfile } from "./cpuProfile.ts";
 import { printTable } from "./printTable.ts";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -175,9 +178,11 @@ async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
     const uploader = spawn({ role: "upload", url, cookie });
     const prober = spawn({ role: "probe", url, cookie });
     await Promise.all([uploader.ready, prober.ready]);
+    const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
     uploader.process.send("go");
     const uploads = (await uploader.report) as UploadReport;
     prober.process.send("stop");
+    await profile?.stop(`uploadHealth-${mode}`);
     const { latencies, failures } = (await prober.report) as ProbeReport;
     return {
       mode,
@@ -201,7 +206,10 @@ if (process.argv.includes("--child")) {
   await child();
   process.exit(0);
 } else {
-  const results = [await measure("in-process"), await measure("pool")];
+  const results = [
+    ...(process.argv.includes("--pool-only") ? [] : [await measure("in-process")]),
+    await measure("pool"),
+  ];
   console.log(
     `uploadHealth bench: GET /health every ${PROBE_EVERY_MS} ms while ${UPLOADS} uploads of ${results[0]?.uploadMiB.toFixed(1)} MiB are processed, Node ${process.versions.node}`,
   );
@@ -221,7 +229,7 @@ if (process.argv.includes("--child")) {
     ]);
   }
   printTable(rows);
-  const pool = results[1];
+  const pool = results.find((r) => r.mode === "pool");
   console.log(`pool: GET /health p99 ${pool?.p99Ms.toFixed(1)} ms (goal ≤ 20 ms)`);
   if (process.argv.includes("--json")) console.log(JSON.stringify({ bench: "uploadHealth", results }));
   process.exit(0);

@@ -3,8 +3,25 @@
  * `parseWorkoutFile` the agent runs in process. Errors cross the thread boundary as plain data (a structured
  * clone keeps no class), and the pool rebuilds the typed error on the other side.
  */
+import { setPriority } from "node:os";
+import { isMainThread } from "node:worker_threads";
 import { AgentError, TooLargeError, UnsupportedError, ValidationError } from "../errors.ts";
 import { type ParsedWorkout, parseWorkoutFile, type WorkoutFileLimits } from "./parseWorkoutFile.ts";
+
+/**
+ * The lowest scheduling priority for this thread only (on Linux setpriority applies to the calling thread): when
+ * the cores are busy, the event loop (answering every other request) runs first and parsing takes what is
+ * left. Where it is not allowed or not supported, the worker parses at normal priority. Only in a worker: this
+ * module imported on the main thread (tests) must not lower the event loop.
+ */
+export const WORKER_NICENESS = 19;
+if (!isMainThread) {
+  try {
+    setPriority(WORKER_NICENESS);
+  } catch {
+    // Parsing at normal priority still works.
+  }
+}
 
 export interface ParseTask {
   bytes: Uint8Array;

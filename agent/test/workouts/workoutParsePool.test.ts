@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import request from "supertest";
 import { AgentError, TooLargeError, UnsupportedError, ValidationError } from "../../src/errors.ts";
+import { WORKER_NICENESS } from "../../src/workouts/parseWorker.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   type ParsedWorkout,
@@ -97,6 +98,20 @@ describe("workoutParsePool", function () {
       expect(pooled[i], name).to.deep.equal(inProcess);
     }
     expect(errors).to.be.greaterThan(2);
+  });
+
+  it("parses at the lowest priority on Linux while the event loop keeps its own", async function () {
+    if (process.platform !== "linux") this.skip();
+    // The threads have parsed files by now (the test above); /proc lists each thread's nice value (field 19).
+    await pool.parse(oneHourRunFit(), DEFAULT_WORKOUT_FILE_LIMITS);
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    };
+    const tids = readdirSync("/proc/self/task");
+    const mainNice = niceOf(String(process.pid));
+    expect(mainNice).to.be.below(WORKER_NICENESS);
+    expect(tids.filter((tid) => niceOf(tid) === WORKER_NICENESS).length).to.be.at.least(1);
   });
 
   it("rebuilds the typed error classes the parser throws", async () => {
