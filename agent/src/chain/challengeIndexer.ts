@@ -10,7 +10,6 @@
 import { type Address, getAbiItem } from "viem";
 import { z } from "zod";
 import { challengePoolAbi } from "../../../deployments/abi.ts";
-import type { Logger } from "../logger.ts";
 import type {
   ChallengeInput,
   ChallengeRecord,
@@ -23,28 +22,24 @@ import type { ChainClient } from "./chainClient.ts";
 import { rpcFailure } from "./chainErrors.ts";
 import {
   type BlockRange,
+  type ContractLog,
+  contractLogs,
   createLogFollower,
   decodeLogs,
+  type IndexerParameters,
   type LogFollower,
-  type LogFollowerOptions,
-  type LogFollowerRunResult,
   rewritePages,
-  withFollowDefaults,
   type WriteCounts,
+  withFollowDefaults,
 } from "./logFollower.ts";
 import { mapBounded } from "./mapBounded.ts";
 
-export interface CreateChallengeIndexerParameters extends LogFollowerOptions {
+export interface CreateChallengeIndexerParameters extends IndexerParameters {
   client: Pick<ChainClient, "getBlockNumber" | "getBlock" | "getLogs" | "readContract">;
-  store: Store;
-  logger: Logger;
-  chainId: number;
   pool: Address;
 }
 
-/** What one run did; `updated`/`removed` count challenge and participant rows. */
-export type ChallengeIndexerRunResult = LogFollowerRunResult;
-
+/** Its runs' `updated`/`removed` count challenge and participant rows. */
 export type ChallengeIndexer = LogFollower;
 
 export const CHALLENGE_EVENTS = [
@@ -76,8 +71,6 @@ const ZERO: Address = "0x0000000000000000000000000000000000000000";
 type ChallengeRead = Omit<ChallengeInput, "creator" | "updatedBlock"> | null;
 type ParticipantRead = Omit<ParticipantInput, "updatedBlock"> | null;
 
-type PoolLog = Awaited<ReturnType<Pick<ChainClient, "getLogs">["getLogs"]>>[number];
-
 /** What the pool's reads and writes need. */
 interface Pool {
   client: CreateChallengeIndexerParameters["client"];
@@ -97,7 +90,7 @@ export function createChallengeIndexer(parameters: CreateChallengeIndexerParamet
   const { client, store, logger, chainId, pool } = parameters;
   const tuning = withFollowDefaults(parameters);
   const context: Pool = { client, store, chainId, pool, ...tuning };
-  return createLogFollower<PoolLog>({
+  return createLogFollower<ContractLog>({
     name: "challenge-indexer",
     client,
     store,
@@ -107,14 +100,7 @@ export function createChallengeIndexer(parameters: CreateChallengeIndexerParamet
     // A reorg always goes back `reorgDepth` blocks.
     rememberBlocks: false,
     source: {
-      getLogs: ({ fromBlock, toBlock }) =>
-        client.getLogs({
-          address: pool,
-          events: CHALLENGE_EVENTS,
-          fromBlock: BigInt(fromBlock),
-          toBlock: BigInt(toBlock),
-          strict: true,
-        }),
+      getLogs: contractLogs(client, pool, CHALLENGE_EVENTS),
       readRange: (logs, range) => readRange(context, logs, range),
       rewind: (ancestorBlock) => rewind(context, ancestorBlock),
     },
@@ -122,7 +108,7 @@ export function createChallengeIndexer(parameters: CreateChallengeIndexerParamet
 }
 
 /** The challenges and participants a range's events touched, read at its last block. */
-async function readRange(p: Pool, logs: readonly PoolLog[], range: BlockRange) {
+async function readRange(p: Pool, logs: readonly ContractLog[], range: BlockRange) {
   const challenges = new Map<bigint, Address | undefined>();
   const participants = new Map<string, { challengeId: bigint; participant: Address }>();
   for (const { args } of decodeLogs(logSchema, logs, range, "challenge pool")) {
@@ -161,15 +147,10 @@ async function readRange(p: Pool, logs: readonly PoolLog[], range: BlockRange) {
 async function rewind(p: Pool, ancestorBlock: number): Promise<WriteCounts> {
   const { chainId, pool, store } = p;
   const rewritten = (writes: Writes) => store.transaction((tx) => write(p, tx, writes, ancestorBlock));
-  const challenges = await rewritePages<ChallengeRecord, bigint>({
-    list: ({ limit, after }) =>
-      store.challenges.listUpdatedAfter({
-        chainId,
-        pool,
-        block: ancestorBlock,
-        limit,
-        ...(after !== undefined ? { afterId: after } : {}),
-      }),
+  const above = { chainId, pool, block: ancestorBlock };
+  const challenges = await rewritePages<ChallengeRecord, bigint, "afterId">({
+    cursor: "afterId",
+    list: (page) => store.challenges.listUpdatedAfter({ ...above, ...page }),
     afterOf: (last) => last.challengeId,
     rewrite: async (rows) => {
       const reads = await readChallenges(
@@ -187,15 +168,10 @@ async function rewind(p: Pool, ancestorBlock: number): Promise<WriteCounts> {
       });
     },
   });
-  const participants = await rewritePages<ParticipantRecord, { challengeId: bigint; participant: string }>({
-    list: ({ limit, after }) =>
-      store.challenges.listParticipantsUpdatedAfter({
-        chainId,
-        pool,
-        block: ancestorBlock,
-        limit,
-        ...(after !== undefined ? { after } : {}),
-      }),
+  type ParticipantKey = { challengeId: bigint; participant: string };
+  const participants = await rewritePages<ParticipantRecord, ParticipantKey, "after">({
+    cursor: "after",
+    list: (page) => store.challenges.listParticipantsUpdatedAfter({ ...above, ...page }),
     afterOf: (last) => ({ challengeId: last.challengeId, participant: last.participant }),
     rewrite: async (rows) => {
       const reads = await readParticipants(p, rows, ancestorBlock);

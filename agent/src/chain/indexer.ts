@@ -14,40 +14,20 @@
 import { type Address, getAbiItem } from "viem";
 import { z } from "zod";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
-import type { Logger } from "../logger.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
-import type { Repositories, Store } from "../store/store.ts";
+import type { Repositories } from "../store/store.ts";
 import type { ChainClient } from "./chainClient.ts";
+import type { IndexerParameters, LogFollower, WriteCounts } from "./logFollower.ts";
 import {
+  contractLogs,
   createLogFollower,
   decodeLogs,
-  type LogFollower,
-  type LogFollowerOptions,
-  type LogFollowerRunResult,
   rewritePages,
   withFollowDefaults,
-  type WriteCounts,
 } from "./logFollower.ts";
 import { mapBounded } from "./mapBounded.ts";
 import type { OnChainCommitment } from "./ports.ts";
 import type { ViemVaultReader } from "./vaultReader.ts";
-
-export interface CreateIndexerParameters extends LogFollowerOptions {
-  client: Pick<ChainClient, "getBlockNumber" | "getBlock" | "getLogs">;
-  reader: Pick<ViemVaultReader, "readCommitment">;
-  store: Store;
-  logger: Logger;
-  chainId: number;
-  vault: Address;
-}
-
-/** What one run did (see `LogFollowerRunResult`). */
-export type IndexerRunResult = LogFollowerRunResult;
-
-/** `runOnce` (one bounded pass; never overlapping), `start(intervalMs)` (background, errors backed off), `stop`. */
-export type Indexer = LogFollower;
-
-export type CreateIndexerReturnType = Indexer;
 
 /** The events that change what the cache holds. */
 export const INDEXED_EVENTS = [
@@ -75,15 +55,23 @@ const logSchema = z.object({
   args: z.looseObject({ id: z.bigint().min(0n), milestones: z.number().int().min(1).max(104).optional() }),
 });
 
-type VaultLog = Awaited<ReturnType<Pick<ChainClient, "getLogs">["getLogs"]>>[number];
 type DirtyCommitment = { id: bigint; milestones?: number };
 
-export function createIndexer(parameters: CreateIndexerParameters): CreateIndexerReturnType {
+export interface CreateIndexerParameters extends IndexerParameters {
+  client: Pick<ChainClient, "getBlockNumber" | "getBlock" | "getLogs">;
+  reader: Pick<ViemVaultReader, "readCommitment">;
+  vault: Address;
+}
+
+/** `runOnce` (one bounded pass; never overlapping), `start(intervalMs)` (background, errors backed off), `stop`. */
+export type Indexer = LogFollower;
+
+export function createIndexer(parameters: CreateIndexerParameters): Indexer {
   const { client, reader, store, logger, chainId, vault } = parameters;
   const tuning = withFollowDefaults(parameters);
   const log = logger.child({ component: "indexer", chainId, vault });
   const rows = commitmentRows({ reader, store, chainId, vault, ...tuning });
-  return createLogFollower<VaultLog>({
+  return createLogFollower({
     name: "indexer",
     client,
     store,
@@ -92,14 +80,7 @@ export function createIndexer(parameters: CreateIndexerParameters): CreateIndexe
     ...tuning,
     rememberBlocks: true,
     source: {
-      getLogs: ({ fromBlock, toBlock }) =>
-        client.getLogs({
-          address: vault,
-          events: INDEXED_EVENTS,
-          fromBlock: BigInt(fromBlock),
-          toBlock: BigInt(toBlock),
-          strict: true,
-        }),
+      getLogs: contractLogs(client, vault, INDEXED_EVENTS),
       async readRange(logs, range) {
         const ids = dirtyCommitments(decodeLogs(logSchema, logs, range, "vault"));
         const commitments = await rows.readAt(ids, range.toBlock);
@@ -188,15 +169,9 @@ function commitmentRows({
 
   /** After a reorg: re-reads at `ancestorBlock` every row read above it. */
   const rewind = (ancestorBlock: number) =>
-    rewritePages<CommitmentRecord, bigint>({
-      list: ({ limit, after }) =>
-        store.commitments.listUpdatedAfter({
-          chainId,
-          vault,
-          block: ancestorBlock,
-          limit,
-          ...(after !== undefined ? { afterId: after } : {}),
-        }),
+    rewritePages<CommitmentRecord, bigint, "afterId">({
+      cursor: "afterId",
+      list: (page) => store.commitments.listUpdatedAfter({ chainId, vault, block: ancestorBlock, ...page }),
       afterOf: (last) => last.commitmentId,
       rewrite: async (page) => {
         const ids = page.map((row) => ({ id: row.commitmentId }));

@@ -15,7 +15,7 @@
  * What the logs mean is the source's business (`LogFollowerSource`): which logs, what they make dirty, how
  * rows are read and written.
  */
-import type { Address, Hex } from "viem";
+import type { AbiEvent, Address, Hex } from "viem";
 import type { z } from "zod";
 import { ConflictError, DependencyError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -70,6 +70,26 @@ export interface LogFollowerOptions {
   readConcurrency?: number;
   /** For the background loop's waits. */
   sleep?: Sleep;
+}
+
+/** What every indexer is built from, besides its client and the contract it follows. */
+export interface IndexerParameters extends LogFollowerOptions {
+  store: Store;
+  logger: Logger;
+  chainId: number;
+}
+
+/** A log as `eth_getLogs` returns it (decoded by the source with `decodeLogs`). */
+export type ContractLog = Awaited<ReturnType<Pick<ChainClient, "getLogs">["getLogs"]>>[number];
+
+/** A source's `getLogs`: `events` of the contract at `address` over a range (strict: undecodable logs dropped). */
+export function contractLogs(
+  client: Pick<ChainClient, "getLogs">,
+  address: Address,
+  events: readonly AbiEvent[],
+): (range: BlockRange) => Promise<ContractLog[]> {
+  return ({ fromBlock, toBlock }) =>
+    client.getLogs({ address, events, fromBlock: BigInt(fromBlock), toBlock: BigInt(toBlock), strict: true });
 }
 
 /** The options with their defaults. */
@@ -371,22 +391,26 @@ export function decodeLogs<S extends z.ZodType>(
 }
 
 /**
- * Re-reads cached rows page by page (a reorg's repair): `list` pages through the rows read above a block,
- * `rewrite` reads one page again and writes it; stops at the first empty page (bounded).
+ * Re-reads cached rows page by page (a reorg's repair): `list` pages through the rows read above a block (the
+ * page's `cursor` key, absent on the first page, is the previous page's last row's `afterOf`), `rewrite` reads
+ * one page again and writes it; stops at the first empty page (bounded).
  */
-export async function rewritePages<Row, After>({
+export async function rewritePages<Row, After, Key extends string>({
+  cursor,
   list,
   afterOf,
   rewrite,
 }: {
-  list: (page: { limit: number; after: After | undefined }) => Promise<Row[]>;
+  cursor: Key;
+  list: (page: RepairPage<Key, After>) => Promise<Row[]>;
   afterOf: (last: Row) => After;
   rewrite: (rows: Row[]) => Promise<WriteCounts>;
 }): Promise<WriteCounts> {
   const total = { updated: 0, removed: 0 };
   let after: After | undefined;
   for (let page = 0; page < MAX_REPAIR_PAGES; page++) {
-    const rows = await list({ limit: REPAIR_PAGE, after });
+    const next = after === undefined ? {} : { [cursor]: after };
+    const rows = await list({ limit: REPAIR_PAGE, ...next } as RepairPage<Key, After>);
     const last = rows.at(-1);
     if (last === undefined) break;
     after = afterOf(last);
@@ -394,3 +418,6 @@ export async function rewritePages<Row, After>({
   }
   return total;
 }
+
+/** One page of a repair's list query: at most `limit` rows after the one `Key` names (when there is one). */
+export type RepairPage<Key extends string, After> = { limit: number } & { [K in Key]?: After };
