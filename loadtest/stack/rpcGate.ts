@@ -3,7 +3,8 @@
  * load generator directly, the agents through their fault proxy), so a reorg can (1) hold every request while it
  * rewrites the chain and (2) replay the state-changing calls that were accepted since its snapshot.
  */
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server } from "node:http";
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { listenLocal } from "./listenLocal.ts";
 
 /** Calls that change the chain's state and must be replayed after an `evm_revert` (in their original order). */
 const REPLAYED_METHODS = new Set([
@@ -132,15 +133,10 @@ export async function startRpcGate(upstream: { host: string; port: number }): Pr
     })().catch(() => res.destroy());
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address !== "object") throw new Error("the RPC gate has no port");
+  const port = await listenLocal(server, "the RPC gate");
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    url: `http://127.0.0.1:${port}`,
+    port,
     startRecording() {
       recording = [];
     },

@@ -3,7 +3,8 @@
  * off: `setDown(true)` destroys every live connection and resets each new one the moment it arrives (the client
  * sees ECONNRESET, as when a service or a network path dies); `setDown(false)` lets new connections through again.
  */
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { listenLocal } from "./listenLocal.ts";
 
 export interface TcpProxy {
   /** 127.0.0.1 port clients connect to. */
@@ -39,14 +40,9 @@ export async function startTcpProxy(upstream: { host: string; port: number }): P
     client.pipe(target);
     target.pipe(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address !== "object") throw new Error("the proxy has no port");
+  const port = await listenLocal(server, "the proxy");
   return {
-    port: address.port,
+    port,
     isDown: () => down,
     setDown(value) {
       down = value;
