@@ -4,11 +4,9 @@
  * RPC gate in front of it (rpcGate.ts) that every client uses. Accounts are Hardhat's public development keys.
  */
 import path from "node:path";
-import { createHardhatRuntimeEnvironment, importUserConfig } from "hardhat/hre";
 import { type Address, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployChallengePool } from "../../scripts/lib/deployChallengePool.ts";
-import { deployVault } from "../../scripts/lib/deployVault.ts";
+import { deployLocal } from "../../scripts/lib/deployLocal.ts";
 import { freePort, type HardhatNode, spawnHardhatNode } from "../../scripts/lib/localChain.ts";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -51,39 +49,19 @@ export async function startChainNode(): Promise<StackChain> {
   return { node, nodeUrl: node.rpcUrl, nodePort };
 }
 
-/** Builds the contracts if needed, then deploys through Hardhat connected to the node (deployer: account #0). */
+/** Builds the contracts if needed, then deploys them to the node (deployer: account #0). */
 export async function deployContracts(nodeUrl: string): Promise<DeployedContracts> {
-  const configPath = path.join(REPO_ROOT, "hardhat.config.ts");
-  const hre = await createHardhatRuntimeEnvironment(
-    await importUserConfig(configPath),
-    { config: configPath },
-    REPO_ROOT,
-  );
-  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
-  const connection = await hre.network.create({ network: "localhost", override: { url: nodeUrl } });
-  try {
-    const result = await deployVault(connection.ethers, {
-      admin: STACK_ACCOUNTS.deployer.address,
-      oracles: [STACK_ACCOUNTS.oracle.address],
-      threshold: 1,
-      withMockUsdc: true,
-    });
-    if (result.usdc === undefined) throw new Error("deployVault did not deploy the mock USDC");
-    const vault = getAddress(await result.vault.getAddress());
-    const pool = await deployChallengePool(connection.ethers, {
-      vault,
-      admin: STACK_ACCOUNTS.deployer.address,
-    });
-    return {
-      vault,
-      usdc: getAddress(await result.usdc.getAddress()),
-      deploymentBlock: result.deploymentBlock,
-      challengePool: getAddress(await pool.pool.getAddress()),
-      challengePoolDeploymentBlock: pool.deploymentBlock,
-    };
-  } finally {
-    await connection.close();
-  }
+  const deployed = await deployLocal(nodeUrl, {
+    admin: STACK_ACCOUNTS.deployer.address,
+    oracle: STACK_ACCOUNTS.oracle.address,
+  });
+  return {
+    vault: deployed.vault,
+    usdc: deployed.usdc,
+    deploymentBlock: deployed.deploymentBlock,
+    challengePool: deployed.pool,
+    challengePoolDeploymentBlock: deployed.poolDeploymentBlock,
+  };
 }
 
 let nextId = 1;

@@ -4,8 +4,6 @@
  * `scripts/lib/deployChallengePool.ts` (after the vault, so the vault's address does not move), viem clients for the people in
  * the story, and time travel. Nothing is written to `deployments/`: the chain is thrown away afterwards.
  */
-import path from "node:path";
-import { createHardhatRuntimeEnvironment, importUserConfig } from "hardhat/hre";
 import {
   type Address,
   type Chain,
@@ -24,13 +22,9 @@ import {
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { mockERC20PermitAbi } from "../../deployments/abi.ts";
-import { deployChallengePool } from "../lib/deployChallengePool.ts";
-import { deployVault } from "../lib/deployVault.ts";
+import { deployLocal } from "../lib/deployLocal.ts";
 import { freePort, spawnHardhatNode } from "../lib/localChain.ts";
 import type { Cleanup } from "./cleanup.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const CONFIG_PATH = path.join(ROOT, "hardhat.config.ts");
 
 /** Hardhat's development mnemonic: public knowledge, its accounts hold 10,000 ETH on a local chain only. */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
@@ -110,7 +104,10 @@ export async function startDemoChain(cleanup: Cleanup): Promise<DemoChain> {
   cleanup.defer("chain", node.stop);
   await node.ready();
   const accounts = demoAccounts();
-  const deployed = await deploy(node.rpcUrl, accounts);
+  const deployed = await deployLocal(node.rpcUrl, {
+    admin: accounts.deployer.address,
+    oracle: accounts.oracle.address,
+  });
   const transport = http(node.rpcUrl, { retryCount: 0 });
   const client = createPublicClient({ chain: hardhat, transport, pollingInterval: 50 });
   const test = createTestClient({ chain: hardhat, mode: "hardhat", transport });
@@ -148,35 +145,4 @@ export async function startDemoChain(cleanup: Cleanup): Promise<DemoChain> {
             args: [address],
           }),
   };
-}
-
-/** Builds the contracts if needed, then deploys through Hardhat connected to the node (deployer: account #0). */
-async function deploy(rpcUrl: string, accounts: DemoAccounts) {
-  const hre = await createHardhatRuntimeEnvironment(
-    await importUserConfig(CONFIG_PATH),
-    { config: CONFIG_PATH },
-    ROOT,
-  );
-  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
-  const connection = await hre.network.create({ network: "localhost", override: { url: rpcUrl } });
-  try {
-    const result = await deployVault(connection.ethers, {
-      admin: accounts.deployer.address,
-      oracles: [accounts.oracle.address],
-      threshold: 1,
-      withMockUsdc: true,
-    });
-    if (result.usdc === undefined) throw new Error("deployVault did not deploy the mock USDC");
-    const vault = (await result.vault.getAddress()) as Address;
-    const pool = await deployChallengePool(connection.ethers, { vault, admin: accounts.deployer.address });
-    return {
-      vault,
-      usdc: (await result.usdc.getAddress()) as Address,
-      deploymentBlock: result.deploymentBlock,
-      pool: (await pool.pool.getAddress()) as Address,
-      poolDeploymentBlock: pool.deploymentBlock,
-    };
-  } finally {
-    await connection.close();
-  }
 }
