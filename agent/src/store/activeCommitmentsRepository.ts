@@ -3,19 +3,17 @@
  * are running at a given instant, across owners, by ascending id in bounded keyset pages.
  */
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
-import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { CommitmentRecord } from "./commitmentsRepository.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { onVault, parsedPageMethod } from "./repositoryMethods.ts";
 import { commitmentsCache } from "./schema.ts";
-import { addressSchema, chainIdSchema, safeUintSchema, toAddress, toHex, uint256Schema } from "./values.ts";
+import { safeUintSchema, toAddress, toHex, uint256Schema } from "./values.ts";
+import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
 
 export const ACTIVE_COMMITMENTS_PAGE_MAX = 1000;
 
-export interface ListActiveCommitmentsParameters {
-  chainId: number;
-  vault: string;
+export interface ListActiveCommitmentsParameters extends VaultKey {
   /** Unix seconds: commitments with `start <= at < start + milestones * period`, not closed. */
   at: number;
   /** Only ids greater than this (the last id of the previous page). */
@@ -28,12 +26,7 @@ export interface ActiveCommitmentsRepository {
   list(parameters: ListActiveCommitmentsParameters): Promise<CommitmentRecord[]>;
 }
 
-const parametersSchema = z.object({
-  chainId: chainIdSchema,
-  vault: addressSchema,
-  at: safeUintSchema,
-  afterId: uint256Schema.optional(),
-});
+const parametersSchema = vaultKeySchema.extend({ at: safeUintSchema, afterId: uint256Schema.optional() });
 
 export function createActiveCommitmentsRepository(
   db: DatabaseExecutor,
@@ -63,7 +56,7 @@ export function createActiveCommitmentsRepository(
           .limit(limit);
         return rows.map((row) => ({
           ...row,
-          vault: toAddress(row.vault),
+          ...vaultOf(row),
           owner: toAddress(row.owner),
           token: toAddress(row.token),
           beneficiary: toAddress(row.beneficiary),

@@ -13,17 +13,15 @@ import { attestations } from "./schema.ts";
 import {
   addressSchema,
   bytes32Schema,
-  chainIdSchema,
   hexBytesSchema,
   safeUintSchema,
   toAddress,
   toHex,
   uint256Schema,
 } from "./values.ts";
+import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
 
-export interface MilestoneKey {
-  chainId: number;
-  vault: string;
+export interface MilestoneKey extends VaultKey {
   commitmentId: bigint;
   milestoneIndex: number;
 }
@@ -69,9 +67,7 @@ export interface AttestationsRepository {
   listForMilestone(key: MilestoneKey): Promise<AttestationRecord[]>;
 }
 
-const milestoneKeySchema = z.object({
-  chainId: chainIdSchema,
-  vault: addressSchema,
+const milestoneKeySchema = vaultKeySchema.extend({
   commitmentId: uint256Schema,
   milestoneIndex: z.number().int().min(0).max(103),
 });
@@ -84,8 +80,7 @@ const newAttestationSchema = attestationKeySchema.extend({
 
 function toRecord(row: typeof attestations.$inferSelect): AttestationRecord {
   return {
-    chainId: row.chainId,
-    vault: toAddress(row.vault),
+    ...vaultOf(row),
     commitmentId: row.commitmentId,
     milestoneIndex: row.milestoneIndex,
     signer: toAddress(row.signer),

@@ -21,7 +21,6 @@ import {
 import {
   addressSchema,
   bytes32Schema,
-  chainIdSchema,
   dateSchema,
   jsonObjectSchema,
   safeUintSchema,
@@ -29,15 +28,12 @@ import {
   toHex,
   uint256Schema,
 } from "./values.ts";
+import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
 
-export const CHAIN_TRANSACTIONS_PAGE_DEFAULT = 100;
-export const CHAIN_TRANSACTIONS_PAGE_MAX = 500;
 /** Most rows one update or one `listForCommitments` call may name. */
 export const CHAIN_TRANSACTIONS_BATCH_MAX = 500;
 
-export interface ChainTransactionKey {
-  chainId: number;
-  vault: string;
+export interface ChainTransactionKey extends VaultKey {
   kind: ChainTransactionKind;
   commitmentId: bigint;
   milestoneIndex: number;
@@ -94,9 +90,7 @@ export interface SetStatusParameters {
   lastError?: string | null;
 }
 
-export interface ListPendingParameters {
-  chainId: number;
-  vault: string;
+export interface ListPendingParameters extends VaultKey {
   kind?: ChainTransactionKind;
   /** Only rows last updated at or before this time. */
   updatedBefore?: Date;
@@ -104,9 +98,7 @@ export interface ListPendingParameters {
   limit?: number;
 }
 
-export interface ListForCommitmentsParameters {
-  chainId: number;
-  vault: string;
+export interface ListForCommitmentsParameters extends VaultKey {
   kind: ChainTransactionKind;
   /** At most 500. */
   commitmentIds: bigint[];
@@ -132,9 +124,7 @@ export interface ChainTransactionsRepository {
   listForCommitments(parameters: ListForCommitmentsParameters): Promise<ChainTransactionRecord[]>;
 }
 
-const keySchema = z.object({
-  chainId: chainIdSchema,
-  vault: addressSchema,
+const keySchema = vaultKeySchema.extend({
   kind: z.enum(chainTransactionKinds),
   commitmentId: uint256Schema,
   milestoneIndex: z.number().int().min(0).max(103),
@@ -161,16 +151,12 @@ const statusSchema = z.object({
   lastError: z.string().max(2_000).nullable().optional(),
 });
 
-const listPendingSchema = z.object({
-  chainId: chainIdSchema,
-  vault: addressSchema,
+const listPendingSchema = vaultKeySchema.extend({
   kind: z.enum(chainTransactionKinds).optional(),
   updatedBefore: dateSchema.optional(),
 });
 
-const listForCommitmentsSchema = z.object({
-  chainId: chainIdSchema,
-  vault: addressSchema,
+const listForCommitmentsSchema = vaultKeySchema.extend({
   kind: z.enum(chainTransactionKinds),
   commitmentIds: z.array(uint256Schema).max(CHAIN_TRANSACTIONS_BATCH_MAX),
 });
@@ -178,8 +164,7 @@ const listForCommitmentsSchema = z.object({
 function toRecord(row: typeof chainTransactions.$inferSelect): ChainTransactionRecord {
   return {
     id: row.id,
-    chainId: row.chainId,
-    vault: toAddress(row.vault),
+    ...vaultOf(row),
     kind: row.kind,
     commitmentId: row.commitmentId,
     milestoneIndex: row.milestoneIndex,
@@ -317,7 +302,7 @@ export function createChainTransactionsRepository(
       listPendingSchema,
       "pending chain transactions query",
       "pending chain transactions list",
-      { fallback: CHAIN_TRANSACTIONS_PAGE_DEFAULT, max: CHAIN_TRANSACTIONS_PAGE_MAX },
+      { fallback: 100, max: 500 },
       async (input, limit) => {
         const rows = await db
           .select()

@@ -173,7 +173,9 @@ export interface ChallengesRepository {
   }): Promise<ParticipantRecord[]>;
 }
 
-const keySchema = z.object({ chainId: chainIdSchema, pool: addressSchema, challengeId: uint256Schema });
+/** One pool on one chain: what every challenge and participant query is scoped to. */
+const poolSchema = z.object({ chainId: chainIdSchema, pool: addressSchema });
+const keySchema = poolSchema.extend({ challengeId: uint256Schema });
 const challengeSchema = keySchema.extend({
   creator: addressSchema,
   token: addressSchema,
@@ -218,40 +220,22 @@ const participantSchema = participantKeySchema.extend({
   updatedBlock: safeUintSchema,
 });
 const limitSchema = z.number().int().min(1).max(500);
-const listSchema = z.object({
-  chainId: chainIdSchema,
-  pool: addressSchema,
-  limit: limitSchema,
-  afterId: uint256Schema.optional(),
-});
+const listSchema = poolSchema.extend({ limit: limitSchema, afterId: uint256Schema.optional() });
 const updatedSchema = listSchema.extend({ block: safeUintSchema });
 const participantsSchema = keySchema.extend({
   limit: limitSchema,
   afterParticipant: addressSchema.optional(),
 });
-const byParticipantSchema = z.object({
-  chainId: chainIdSchema,
-  pool: addressSchema,
-  participant: addressSchema,
-  limit: limitSchema,
-});
+const byParticipantSchema = poolSchema.extend({ participant: addressSchema, limit: limitSchema });
 const tallySchema = keySchema.extend({
   vault: addressSchema,
   endedMilestones: z.number().int().min(0).max(104),
 });
-const joinedSchema = z.object({
-  chainId: chainIdSchema,
-  pool: addressSchema,
+const joinedSchema = poolSchema.extend({
   limit: limitSchema,
   after: z.object({ challengeId: uint256Schema, participant: addressSchema }).optional(),
 });
-const participantsUpdatedSchema = z.object({
-  chainId: chainIdSchema,
-  pool: addressSchema,
-  block: safeUintSchema,
-  limit: limitSchema,
-  after: z.object({ challengeId: uint256Schema, participant: addressSchema }).optional(),
-});
+const participantsUpdatedSchema = joinedSchema.extend({ block: safeUintSchema });
 
 function toChallenge(row: typeof challengesCache.$inferSelect): ChallengeRecord {
   return {
@@ -276,8 +260,13 @@ function challengeWhere(key: z.output<typeof keySchema>) {
   return and(eq(c.chainId, key.chainId), eq(c.pool, key.pool), eq(c.challengeId, key.challengeId));
 }
 
+/** The participant rows of every challenge of one pool. */
+function participantsIn(pool: z.output<typeof poolSchema>) {
+  return and(eq(p.chainId, pool.chainId), eq(p.pool, pool.pool));
+}
+
 function participantsOf(key: z.output<typeof keySchema>) {
-  return and(eq(p.chainId, key.chainId), eq(p.pool, key.pool), eq(p.challengeId, key.challengeId));
+  return and(participantsIn(key), eq(p.challengeId, key.challengeId));
 }
 
 function participantWhere(key: z.output<typeof participantKeySchema>) {
@@ -408,31 +397,21 @@ function participantRowMethods(
     ),
     listByParticipant: parsedMethod(byParticipantSchema, what, what, (input) =>
       selectParticipants(
-        and(eq(p.chainId, input.chainId), eq(p.pool, input.pool), eq(p.participant, input.participant)),
+        and(participantsIn(input), eq(p.participant, input.participant)),
         [asc(p.challengeId)],
         input.limit,
       ),
     ),
     listJoined: parsedMethod(joinedSchema, what, what, (input) =>
       selectParticipants(
-        and(
-          eq(p.chainId, input.chainId),
-          eq(p.pool, input.pool),
-          eq(p.status, "joined"),
-          afterParticipantKey(input.after),
-        ),
+        and(participantsIn(input), eq(p.status, "joined"), afterParticipantKey(input.after)),
         byChallengeThenAddress,
         input.limit,
       ),
     ),
     listParticipantsUpdatedAfter: parsedMethod(participantsUpdatedSchema, what, what, (input) =>
       selectParticipants(
-        and(
-          eq(p.chainId, input.chainId),
-          eq(p.pool, input.pool),
-          gt(p.updatedBlock, input.block),
-          afterParticipantKey(input.after),
-        ),
+        and(participantsIn(input), gt(p.updatedBlock, input.block), afterParticipantKey(input.after)),
         byChallengeThenAddress,
         input.limit,
       ),

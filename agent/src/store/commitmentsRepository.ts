@@ -10,22 +10,13 @@ import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { firstOrNull, onlyRow, onVault, parsedMethod, parsedPageMethod } from "./repositoryMethods.ts";
 import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
-import {
-  addressSchema,
-  bytes32Schema,
-  chainIdSchema,
-  safeUintSchema,
-  toAddress,
-  toHex,
-  uint256Schema,
-} from "./values.ts";
+import { addressSchema, bytes32Schema, safeUintSchema, toAddress, toHex, uint256Schema } from "./values.ts";
+import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
 
 export const COMMITMENTS_PAGE_DEFAULT = 100;
 export const COMMITMENTS_PAGE_MAX = 500;
 
-export interface CommitmentKey {
-  chainId: number;
-  vault: string;
+export interface CommitmentKey extends VaultKey {
   commitmentId: bigint;
 }
 
@@ -56,26 +47,20 @@ export interface CommitmentRecord extends OnChainCommitment {
   updatedAt: Date;
 }
 
-export interface ListCommitmentsParameters {
-  chainId: number;
-  vault: string;
+export interface ListCommitmentsParameters extends VaultKey {
   owner: string;
   /** Clamped to 1..500. Default 100. */
   limit?: number;
 }
 
-export interface ListUnsettledCommitmentsParameters {
-  chainId: number;
-  vault: string;
+export interface ListUnsettledCommitmentsParameters extends VaultKey {
   /** Only ids greater than this (the last id of the previous page). */
   afterId?: bigint;
   /** Clamped to 1..500. Default 100. */
   limit?: number;
 }
 
-export interface ListCommitmentsUpdatedAfterParameters {
-  chainId: number;
-  vault: string;
+export interface ListCommitmentsUpdatedAfterParameters extends VaultKey {
   /** Rows whose `updatedBlock` is greater than this. */
   block: number;
   /** Only ids greater than this (the last id of the previous page). */
@@ -97,7 +82,7 @@ export interface CommitmentsRepository {
   delete(key: CommitmentKey): Promise<boolean>;
 }
 
-const keySchema = z.object({ chainId: chainIdSchema, vault: addressSchema, commitmentId: uint256Schema });
+const keySchema = vaultKeySchema.extend({ commitmentId: uint256Schema });
 
 const commitmentSchema = keySchema
   .extend({
@@ -135,8 +120,7 @@ const commitmentSchema = keySchema
 
 function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
   return {
-    chainId: row.chainId,
-    vault: toAddress(row.vault),
+    ...vaultOf(row),
     commitmentId: row.commitmentId,
     owner: toAddress(row.owner),
     token: toAddress(row.token),
@@ -190,7 +174,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
     }),
 
     listUnsettled: parsedPageMethod(
-      z.object({ chainId: chainIdSchema, vault: addressSchema, afterId: uint256Schema.optional() }),
+      vaultKeySchema.extend({ afterId: uint256Schema.optional() }),
       "unsettled commitment list query",
       "unsettled commitment list",
       PAGE_BOUNDS,
@@ -207,12 +191,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
     ),
 
     listUpdatedAfter: parsedPageMethod(
-      z.object({
-        chainId: chainIdSchema,
-        vault: addressSchema,
-        block: safeUintSchema,
-        afterId: uint256Schema.optional(),
-      }),
+      vaultKeySchema.extend({ block: safeUintSchema, afterId: uint256Schema.optional() }),
       "commitments updated after query",
       "commitments updated after list",
       PAGE_BOUNDS,
@@ -236,7 +215,7 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
     }),
 
     listByOwner: parsedPageMethod(
-      z.object({ chainId: chainIdSchema, vault: addressSchema, owner: addressSchema }),
+      vaultKeySchema.extend({ owner: addressSchema }),
       "commitment list query",
       "commitment list",
       PAGE_BOUNDS,

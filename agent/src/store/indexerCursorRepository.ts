@@ -4,26 +4,15 @@
  * the same `store.transaction` as the rows derived from those blocks, so both move together or not at all.
  */
 import type { Address, Hex } from "viem";
-import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { firstOrNull, onlyRow, onVault, parsedMethod } from "./repositoryMethods.ts";
 import { indexerCursor } from "./schema.ts";
-import {
-  addressSchema,
-  bytes32Schema,
-  chainIdSchema,
-  parseInput,
-  safeUintSchema,
-  toAddress,
-  toHex,
-} from "./values.ts";
+import { bytes32Schema, parseInput, safeUintSchema, toHex } from "./values.ts";
+import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
 
-export interface IndexerCursorKey {
-  chainId: number;
-  vault: string;
-}
+export type IndexerCursorKey = VaultKey;
 
 export interface IndexerCursorInput extends IndexerCursorKey {
   blockNumber: number;
@@ -49,13 +38,11 @@ export interface IndexerCursorRepository {
   set(cursor: IndexerCursorInput): Promise<IndexerCursorRecord>;
 }
 
-const keySchema = z.object({ chainId: chainIdSchema, vault: addressSchema });
-const cursorSchema = keySchema.extend({ blockNumber: safeUintSchema, blockHash: bytes32Schema });
+const cursorSchema = vaultKeySchema.extend({ blockNumber: safeUintSchema, blockHash: bytes32Schema });
 
 function toRecord(row: typeof indexerCursor.$inferSelect): IndexerCursorRecord {
   return {
-    chainId: row.chainId,
-    vault: toAddress(row.vault),
+    ...vaultOf(row),
     blockNumber: row.blockNumber,
     blockHash: toHex(row.blockHash),
     updatedAt: row.updatedAt,
@@ -65,7 +52,7 @@ function toRecord(row: typeof indexerCursor.$inferSelect): IndexerCursorRecord {
 export function createIndexerCursorRepository(db: DatabaseExecutor, clock: Clock): IndexerCursorRepository {
   return {
     get: async (key, options = {}) => {
-      const { chainId, vault } = parseInput(keySchema, key, "indexer cursor key");
+      const { chainId, vault } = parseInput(vaultKeySchema, key, "indexer cursor key");
       return withDatabaseErrors("indexer cursor lookup", async () => {
         const query = db
           .select()
