@@ -87,17 +87,9 @@ export function reviewRouter(context: ReviewRouterParameters): Router {
   });
 
   router.get("/review", requireSession, requireOperator, async (req, res) => {
-    const { address } = sessionOf(req);
-    const query = parseQuery(req, listQuery);
-    res.json(
-      await readPage(() =>
-        listWorkoutReviews(context, {
-          operator: address,
-          ...(query.status !== undefined ? { status: query.status } : {}),
-          ...pageOptionsOf(query),
-        }),
-      ),
-    );
+    const { status, ...page } = parseQuery(req, listQuery);
+    const filter = { operator: sessionOf(req).address, ...(status !== undefined ? { status } : {}) };
+    res.json(await readPage(() => listWorkoutReviews(context, { ...filter, ...pageOptionsOf(page) })));
   });
 
   router.post("/review/:id", requireSession, requireOperator, async (req, res) => {
