@@ -58,10 +58,18 @@ export function firstOrNull<Row, T>(rows: readonly Row[], map: (row: Row) => T):
   return row === undefined ? null : map(row);
 }
 
-/** The one row an insert or upsert `.returning()` always yields, through `map`. */
-export function onlyRow<Row, T>(rows: readonly Row[], map: (row: Row) => T): T {
+/**
+ * The one row an insert or upsert `.returning()` yields, through `map`. None throws `missing()`: the conflict an
+ * insert `.onConflictDoNothing()` met, or by default an "unreachable" error (a plain insert or upsert always
+ * returns its row).
+ */
+export function onlyRow<Row, T>(
+  rows: readonly Row[],
+  map: (row: Row) => T,
+  missing: () => Error = () => new Error("unreachable: a returning write gave no row"),
+): T {
   const row = rows[0];
-  if (row === undefined) throw new Error("unreachable: a returning write gave no row");
+  if (row === undefined) throw missing();
   return map(row);
 }
 

@@ -11,15 +11,13 @@ import type { Clock } from "../clock.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { firstOrNull, parsedMethod } from "./repositoryMethods.ts";
+import { firstOrNull, onlyRow, parsedMethod } from "./repositoryMethods.ts";
 import { type ReviewStatus, reviewStatuses, workoutReviews } from "./schema.ts";
 import { timeKeyset } from "./timeKeyset.ts";
 import { addressSchema, parseInput, toAddress, withOwnerAddress } from "./values.ts";
 
 /** Longest note of a request or a decision, characters. */
 export const REVIEW_NOTE_MAX = 2000;
-export const REVIEWS_PAGE_DEFAULT = 50;
-export const REVIEWS_PAGE_MAX = 200;
 
 export interface WorkoutReviewRecord {
   id: string;
@@ -68,6 +66,9 @@ function toRecord(row: Row): WorkoutReviewRecord {
 }
 
 const pages = timeKeyset({ table: workoutReviews, field: "requestedAt", order: "asc", map: toRecord });
+/** The review queue's pages: 50 reviews unless asked, never more than 200. */
+export const REVIEWS_PAGE_DEFAULT = 50;
+export const REVIEWS_PAGE_MAX = 200;
 const PAGE_BOUNDS = { fallback: REVIEWS_PAGE_DEFAULT, max: REVIEWS_PAGE_MAX };
 
 export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Clock): WorkoutReviewsRepository {
@@ -101,15 +102,13 @@ export function createWorkoutReviewsRepository(db: DatabaseExecutor, clock: Cloc
           })
           .onConflictDoNothing({ target: workoutReviews.workoutId })
           .returning();
-        const row = rows[0];
-        if (row === undefined) {
-          throw new ConflictError({
+        const exists = () =>
+          new ConflictError({
             code: "review_exists",
             message: "This workout has already been sent for review.",
             details: { workoutId: input.workoutId },
           });
-        }
-        return toRecord(row);
+        return onlyRow(rows, toRecord, exists);
       },
     ),
 

@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { advisoryTransactionLock, firstOrNull } from "./repositoryMethods.ts";
+import { advisoryTransactionLock, firstOrNull, onlyRow } from "./repositoryMethods.ts";
 import {
   type SportDetail,
   type SportOrigin,
@@ -377,15 +377,13 @@ async function insertWorkouts(
           .values(workoutRow(workout, createdAt))
           .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
           .returning();
-        const row = inserted[0];
-        if (row === undefined) {
-          throw new ConflictError({
+        const duplicate = () =>
+          new ConflictError({
             code: "duplicate",
             message: "This workout was already stored for this owner (same content hash).",
             details: { owner: toAddress(workout.owner), contentHash: workout.contentHash },
           });
-        }
-        stored.push(toRecord(row));
+        stored.push(onlyRow(inserted, toRecord, duplicate));
       }
       return stored;
     }),
