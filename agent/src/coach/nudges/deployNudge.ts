@@ -72,6 +72,24 @@ export function cappedNudge(nudge: PreparedNudge): DeployNudgeReturnType {
   );
 }
 
+/** The last local days computed, by instant and zone: a pass asks for the same few thousands of times. */
+const localDays = new Map<string, { dayStart: Date; dayEnd: Date }>();
+
+/** `[start, end)` of the local day holding `now` in `timeZone`. */
+function localDayOf(now: number, timeZone: string): { dayStart: Date; dayEnd: Date } {
+  const key = `${now}|${timeZone}`;
+  let day = localDays.get(key);
+  if (day === undefined) {
+    day = {
+      dayStart: new Date(startOfLocalDay(now, timeZone)),
+      dayEnd: new Date(startOfLocalDay(now, timeZone, 1)),
+    };
+    if (localDays.size >= 256) localDays.clear();
+    localDays.set(key, day);
+  }
+  return { dayStart: new Date(day.dayStart), dayEnd: new Date(day.dayEnd) };
+}
+
 /**
  * The checks before any write, in deployNudge's order: the channel chosen and configured, the owner reachable
  * on it, not quiet hours. Returns the suppression, or the nudge ready to be reserved.
@@ -106,8 +124,7 @@ export async function prepareNudge(
   if (isQuietAt(now, timeZone, { startMin: preferences.quietStartMin, endMin: preferences.quietEndMin })) {
     return suppressed(channel, "quiet_hours", "It is quiet hours for the owner.");
   }
-  const dayStart = new Date(startOfLocalDay(now, timeZone));
-  const dayEnd = new Date(startOfLocalDay(now, timeZone, 1));
+  const { dayStart, dayEnd } = localDayOf(now, timeZone);
   return { owner, channel, message, reason, dedupeKey, preferences, implementation, now, dayStart, dayEnd };
 }
 
