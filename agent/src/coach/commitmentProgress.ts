@@ -3,11 +3,12 @@
  * milestone window, qualifying workouts done / required, hours left, and the money at stake in that window
  * (the milestone's share: `amount / milestones`, the last one takes the remainder).
  */
+
+import { rulesDocumentSchema } from "../rules/rulesDocument.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { MilestoneState } from "../store/schema.ts";
 import type { Repositories } from "../store/store.ts";
 import type { WorkoutRecord } from "../store/workoutsRepository.ts";
-import { rulesDocumentSchema } from "../rules/rulesDocument.ts";
 import type { CountableWorkout, MilestoneRules } from "../workouts/evaluateForMilestone.ts";
 import { summarizeWindow } from "../workouts/evaluateForMilestone.ts";
 import type { Sport } from "../workouts/sport.ts";

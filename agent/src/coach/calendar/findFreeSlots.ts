@@ -6,8 +6,8 @@
 import type { CoachDependencies } from "../coachDependencies.ts";
 import type { EffectivePreferences } from "../coachPreferences.ts";
 import { loadCalendar } from "./calendarSource.ts";
-import { type FreeSlot, freeSlots } from "./freeSlots.ts";
 import { expandBusyIntervals } from "./expandCalendar.ts";
+import { type FreeSlot, freeSlots } from "./freeSlots.ts";
 
 export interface FindFreeSlotsParameters {
   owner: string;

@@ -7,8 +7,9 @@
  * `floor(required * elapsed share)` done, with under 1/7 of the window left always counting as behind.
  * Every number in a message comes from the progress (or the slot), so it can be checked against them.
  */
-import type { CommitmentProgress } from "../commitmentProgress.ts";
+
 import type { FreeSlot } from "../calendar/freeSlots.ts";
+import type { CommitmentProgress } from "../commitmentProgress.ts";
 
 export const interventionStages = ["plan", "slot", "stakes"] as const;
 export type InterventionStage = (typeof interventionStages)[number];
