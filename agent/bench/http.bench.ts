@@ -24,6 +24,10 @@
  * BENCH_CPU_PROFILE=<dir>: writes a V8 CPU profile of the server process per target (`<key>.cpuprofile`, load
  * phase only), to open in Chrome DevTools or speedscope.
  *
+ * BENCH_STATEMENTS=1: counts the SQL statements PGlite runs per request of each target (extended-protocol Parse
+ * and simple-protocol Query messages; BEGIN and COMMIT are statements too) and prints them beside the table;
+ * BENCH_STATEMENTS=log also prints the statements of the first request of each target.
+ *
  * BENCH_TRACING=compare: runs the whole bench twice, in child processes, with tracing off and then on
  * (`--import ./agent/bench/tracingPreload.ts`, every span exported over OTLP/HTTP to a sink here that counts
  * them), and prints req/s side by side per target.
@@ -35,11 +39,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
 import autocannon from "autocannon";
 import express from "express";
 import { pino } from "pino";
 import type { Hex } from "viem";
-import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
 import { signMilestoneAttestation } from "../src/attestation/milestoneAttestation.ts";
 import { privateKeySigner } from "../src/attestation/signer.ts";
 import { cachedSessionStore } from "../src/auth/sessionCache.ts";
@@ -101,6 +106,33 @@ interface LoadResult {
 
 const MINUTE = 60_000;
 const WARM_UP_SECONDS = 1;
+
+/** BENCH_STATEMENTS: every SQL statement PGlite runs in this process, counted (and their text kept on `log`). */
+const statements = { count: 0, texts: [] as string[], keep: 0 };
+
+/** The SQL of a Parse ('P': type, length, statement name, text) or Query ('Q': type, length, text) message. */
+function statementOf(message: Uint8Array): string | undefined {
+  const type = message[0];
+  if (type !== 0x50 && type !== 0x51) return undefined;
+  let at = 5;
+  if (type === 0x50) at = message.indexOf(0, at) + 1;
+  return new TextDecoder().decode(message.subarray(at, message.indexOf(0, at)));
+}
+
+function countStatements(): void {
+  const proto = PGlite.prototype as unknown as {
+    execProtocolStream: (message: Uint8Array, ...rest: unknown[]) => Promise<unknown>;
+  };
+  const original = proto.execProtocolStream;
+  proto.execProtocolStream = function (this: unknown, message, ...rest) {
+    const text = statementOf(message);
+    if (text !== undefined) {
+      statements.count += 1;
+      if (statements.keep > 0) statements.texts.push(text);
+    }
+    return original.call(this, message, ...rest);
+  };
+}
 
 /** Child side: runs autocannon (warm-up, then the measured run) and sends the figures back. */
 async function generateLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -231,8 +263,9 @@ function mib(bytes: number): string {
 async function runTarget(
   key: string,
   spec: LoadSpec,
-): Promise<LoadResult & { peakRss: number; cpuMs: number }> {
+): Promise<LoadResult & { peakRss: number; cpuMs: number; statements: number }> {
   const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
+  const statementsBefore = statements.count;
   let peakRss = process.memoryUsage().rss;
   const cpuStart = process.cpuUsage();
   const sampler = setInterval(() => {
@@ -251,6 +284,7 @@ async function runTarget(
       ...result,
       peakRss: Math.max(peakRss, process.memoryUsage().rss),
       cpuMs: (cpu.user + cpu.system) / 1000,
+      statements: statements.count - statementsBefore,
     };
   } finally {
     clearInterval(sampler);
@@ -259,7 +293,7 @@ async function runTarget(
   }
 }
 
-type Measured = LoadResult & { name: string; peakRss: number; cpuMs: number };
+type Measured = LoadResult & { name: string; peakRss: number; cpuMs: number; statements: number };
 
 /** The run with the median req/s (the lower middle one for an even count). */
 function medianRun(runs: readonly Measured[]): Measured {
@@ -495,6 +529,27 @@ async function runTargets(targets: readonly Target[], rounds: number): Promise<M
   return results;
 }
 
+/** BENCH_STATEMENTS=log: one request of each target, one after the other, and the SQL it ran. */
+async function logStatements(targets: readonly Target[], { manual }: SeededOwner): Promise<void> {
+  for (const { name, spec } of targets) {
+    statements.texts = [];
+    statements.keep = 1;
+    const body =
+      spec.manual === undefined
+        ? undefined
+        : JSON.stringify({
+            sport: "run",
+            startTime: new Date(manual.firstStartMs + (manual.slots + 3) * MINUTE).toISOString(),
+            durationMin: 1,
+          });
+    const res = await fetch(spec.url, { method: spec.method, headers: spec.headers, body });
+    await res.text();
+    statements.keep = 0;
+    console.log(`-- ${name}: ${res.status}, ${statements.texts.length} statements`);
+    for (const text of statements.texts) console.log(`   ${text.replace(/\s+/g, " ")}`);
+  }
+}
+
 /** Attestations per second: the EIP-712 signature alone, and the service's sign + recover check (2 s each). */
 async function measureAttestations(rulesHash: Hex): Promise<{ signed: number; checked: number }> {
   const signer = privateKeySigner(ORACLE_KEY);
@@ -529,6 +584,7 @@ function printResultsTable(results: ReadonlyMap<string, Measured[]>): void {
       "errors",
       "server CPU µs/req",
       "peak RSS MiB",
+      ...(process.env.BENCH_STATEMENTS ? ["SQL statements/req"] : []),
     ],
   ];
   for (const runs of results.values()) {
@@ -546,6 +602,7 @@ function printResultsTable(results: ReadonlyMap<string, Measured[]>): void {
       String(r.errors + r.timeouts),
       ((r.cpuMs * 1000) / (r.total + r.warmUpTotal)).toFixed(0),
       mib(Math.max(...runs.map((run) => run.peakRss))),
+      ...(process.env.BENCH_STATEMENTS ? [(r.statements / (r.total + r.warmUpTotal)).toFixed(2)] : []),
     ]);
   }
   printTable(rows);
@@ -629,6 +686,10 @@ async function main(): Promise<void> {
   const targets = loadTargets(settings, bare, agent.server, owner).filter(
     ({ key }) => settings.only === undefined || settings.only.includes(key),
   );
+  if (process.env.BENCH_STATEMENTS) {
+    countStatements();
+    if (process.env.BENCH_STATEMENTS === "log") await logStatements(targets, owner);
+  }
   const results = await runTargets(targets, settings.rounds);
   for (const { server } of [bare, agent.server]) server.close();
   for (const { server } of [bare, agent.server]) server.closeAllConnections();
