@@ -36,11 +36,11 @@ import type { Sport } from "../workouts/sport.ts";
 import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
-import { type PlannedSport, planWorkoutSports } from "./workoutSport.ts";
 import { findReplay, type TrackFingerprintOf, trackFingerprintOf } from "./trackReplay.ts";
 import { type ManualActivity, verifyManualWorkout } from "./verifyManualWorkout.ts";
+import { workoutAuditEntry } from "./workoutAudit.ts";
+import { type PlannedSport, planWorkoutSports } from "./workoutSport.ts";
 import { type WorkoutView, workoutViewOf } from "./workoutView.ts";
-import { auditWorkout } from "./workoutAudit.ts";
 
 /** Most activities in one call (a provider back-fill is split by the caller). */
 export const INGEST_BATCH_MAX = CONTENT_HASH_LOOKUP_MAX;
@@ -367,35 +367,37 @@ function newWorkoutOf(
   };
 }
 
-/** One audit entry for the upload, one per verdict. */
+/** One audit entry for the upload, one per verdict, in one statement. */
 async function auditIngest(
   tx: IngestTransaction,
   { owner, parameters, activities }: Batch,
   answered: number,
   records: readonly WorkoutRecord[],
 ): Promise<void> {
-  await tx.auditLog.append({
-    actor: owner,
-    action: "workout.upload",
-    subject: `owner:${owner}`,
-    details: {
-      source: parameters.source,
-      activities: activities.length,
-      stored: records.length,
-      duplicates: answered - records.length,
-      ...(parameters.provider !== undefined ? { provider: parameters.provider } : {}),
-      ...(parameters.providerActivityId !== undefined
-        ? { providerActivityId: parameters.providerActivityId }
-        : {}),
+  await tx.auditLog.appendMany([
+    {
+      actor: owner,
+      action: "workout.upload",
+      subject: `owner:${owner}`,
+      details: {
+        source: parameters.source,
+        activities: activities.length,
+        stored: records.length,
+        duplicates: answered - records.length,
+        ...(parameters.provider !== undefined ? { provider: parameters.provider } : {}),
+        ...(parameters.providerActivityId !== undefined
+          ? { providerActivityId: parameters.providerActivityId }
+          : {}),
+      },
     },
-  });
-  for (const record of records) {
-    await auditWorkout(tx.auditLog, owner, "workout.verdict", record.id, {
-      contentHash: record.contentHash,
-      status: record.verdict.status,
-      reasons: record.verdict.reasons.map((r) => r.code),
-    });
-  }
+    ...records.map((record) =>
+      workoutAuditEntry(owner, "workout.verdict", record.id, {
+        contentHash: record.contentHash,
+        status: record.verdict.status,
+        reasons: record.verdict.reasons.map((r) => r.code),
+      }),
+    ),
+  ]);
 }
 
 function duplicateVerdict(record: WorkoutRecord) {

@@ -1,4 +1,4 @@
-import type { AuditLogRepository } from "../store/auditLogRepository.ts";
+import type { AuditEntryInput, AuditLogRepository } from "../store/auditLogRepository.ts";
 
 /** The workout actions the audit log records. */
 export type WorkoutAuditAction =
@@ -9,13 +9,20 @@ export type WorkoutAuditAction =
 
 export type AuditWorkoutParameters = Parameters<typeof auditWorkout>;
 
-/** Appends what `actor` did to one workout: the entry's subject is `workout:<id>`. */
-export async function auditWorkout(
-  auditLog: Pick<AuditLogRepository, "append">,
+/** The entry for what `actor` did to one workout: its subject is `workout:<id>`. */
+export function workoutAuditEntry(
   actor: string,
   action: WorkoutAuditAction,
   workoutId: string,
   details: Record<string, unknown>,
+): AuditEntryInput {
+  return { actor, action, subject: `workout:${workoutId}`, details };
+}
+
+/** Appends what `actor` did to one workout (see `workoutAuditEntry`). */
+export async function auditWorkout(
+  auditLog: Pick<AuditLogRepository, "append">,
+  ...entry: Parameters<typeof workoutAuditEntry>
 ): Promise<void> {
-  await auditLog.append({ actor, action, subject: `workout:${workoutId}`, details });
+  await auditLog.append(workoutAuditEntry(...entry));
 }

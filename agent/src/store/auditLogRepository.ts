@@ -13,6 +13,8 @@ import { boundedLimit, jsonObjectSchema, labelSchema, parseInput } from "./value
 
 export const AUDIT_PAGE_DEFAULT = 50;
 export const AUDIT_PAGE_MAX = 500;
+/** Most entries `appendMany` takes (5 parameters a row, far below PostgreSQL's 65,535 per statement). */
+export const AUDIT_APPEND_MANY_MAX = 2000;
 
 export interface AuditEntryInput {
   /** Who: an address, `keeper`, `relayer`, `system`, ... */
@@ -44,6 +46,11 @@ export interface ListAuditParameters {
 
 export interface AuditLogRepository {
   append(entry: AuditEntryInput): Promise<AuditEntry>;
+  /**
+   * `append` for several entries in one statement (at most `AUDIT_APPEND_MANY_MAX`), all or none; returned in
+   * the order given, their ids increasing in that order.
+   */
+  appendMany(entries: readonly AuditEntryInput[]): Promise<AuditEntry[]>;
   /** Newest first. */
   list(parameters?: ListAuditParameters): Promise<AuditEntry[]>;
 }
@@ -55,26 +62,42 @@ const entrySchema = z.object({
   details: jsonObjectSchema.optional(),
 });
 
+const entriesSchema = z.array(entrySchema).max(AUDIT_APPEND_MANY_MAX);
+
 const listSchema = z.object({
   beforeId: z.number().int().min(1).optional(),
   subject: z.string().min(1).max(512).optional(),
 });
 
+type ParsedEntry = z.output<typeof entrySchema>;
+
 export function createAuditLogRepository(db: DatabaseExecutor, clock: Clock): AuditLogRepository {
+  const rowOf = (input: ParsedEntry, at: Date) => ({
+    at,
+    actor: input.actor,
+    action: input.action,
+    subject: input.subject ?? null,
+    details: input.details ?? {},
+  });
   return {
     append: parsedMethod(entrySchema, "audit entry", "audit append", async (input) => {
       const rows = await db
         .insert(auditLog)
-        .values({
-          at: new Date(clock.now()),
-          actor: input.actor,
-          action: input.action,
-          subject: input.subject ?? null,
-          details: input.details ?? {},
-        })
+        .values(rowOf(input, new Date(clock.now())))
         .returning();
       if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
       return rows[0];
+    }),
+
+    appendMany: parsedMethod(entriesSchema, "audit entries", "audit append", async (input) => {
+      if (input.length === 0) return [];
+      const at = new Date(clock.now());
+      const rows = await db
+        .insert(auditLog)
+        .values(input.map((entry) => rowOf(entry, at)))
+        .returning();
+      // One statement draws the ids from the sequence in the order of its rows.
+      return rows.sort((a, b) => a.id - b.id);
     }),
 
     list: async (parameters = {}) => {

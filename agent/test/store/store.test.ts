@@ -775,6 +775,32 @@ for (const driver of storeDrivers) {
         );
       });
 
+      it("appends several entries in one call, in the order given, all or none", async () => {
+        const subject = `test:many:${randomToken("s-")}`;
+        expect(await store.auditLog.appendMany([])).to.deep.equal([]);
+        const entries = [0, 1, 2].map((index) => ({
+          actor: "system",
+          action: "test.many",
+          subject,
+          details: { index },
+        }));
+        const appended = await store.auditLog.appendMany(entries);
+        expect(appended.map((e) => e.details.index)).to.deep.equal([0, 1, 2]);
+        expect(appended[0]?.id).to.be.below(appended[1]?.id ?? 0);
+        expect(appended.every((e) => e.at.getTime() === clock.now())).to.equal(true);
+        const listed = await store.auditLog.list({ subject });
+        expect(listed).to.deep.equal([...appended].reverse());
+        await expectAgentError(
+          store.auditLog.appendMany([
+            ...entries,
+            { actor: "x", action: "y", subject, details: { amount: 1n } },
+          ]),
+          ValidationError,
+          "invalid_store_input",
+        );
+        expect(await store.auditLog.list({ subject })).to.have.length(3);
+      });
+
       it("rejects UPDATE, DELETE and TRUNCATE in the database itself", async () => {
         const { database } = raw();
         const entry = await store.auditLog.append({
