@@ -7,6 +7,7 @@
  *
  * Without a DSN the reporter is a no-op and `@sentry/node` is never loaded.
  */
+import { scrubEventText } from "@resolution-autopilot/vocabulary/errorEventScrub";
 import type { ErrorEvent, EventHint } from "@sentry/node";
 import { scrubText } from "./scrubText.ts";
 import { currentTraceId } from "./spans.ts";
@@ -50,19 +51,12 @@ export { scrubText };
 /** Sentry `beforeSend`: what may leave the process. Exported for tests. */
 export function scrubEvent(event: ErrorEvent, _hint?: EventHint): ErrorEvent {
   delete event.request;
-  delete event.user;
-  delete event.breadcrumbs;
-  delete event.extra;
-  if (event.message !== undefined) event.message = scrubText(event.message);
-  for (const exception of event.exception?.values ?? []) {
-    if (exception.value !== undefined) exception.value = scrubText(exception.value);
-    for (const frame of exception.stacktrace?.frames ?? []) {
-      delete frame.vars;
-      delete frame.pre_context;
-      delete frame.context_line;
-      delete frame.post_context;
-    }
-  }
+  scrubEventText(event, scrubText, (frame) => {
+    delete frame.vars;
+    delete frame.pre_context;
+    delete frame.context_line;
+    delete frame.post_context;
+  });
   return event;
 }
 

@@ -8,6 +8,7 @@
  * string or fragment (they can carry OAuth codes), request headers or cookies, the user, breadcrumbs (clicks,
  * console, fetches), and known secret shapes in messages are masked.
  */
+import { scrubEventText } from "@resolution-autopilot/vocabulary/errorEventScrub";
 import type { BrowserOptions, ErrorEvent } from "@sentry/react";
 import type { AppEnv } from "../env.ts";
 
@@ -34,17 +35,10 @@ export function scrubEvent(event: ErrorEvent): ErrorEvent {
   if (event.request !== undefined) {
     event.request = event.request.url === undefined ? {} : { url: bareUrl(event.request.url) };
   }
-  delete event.user;
-  delete event.breadcrumbs;
-  delete event.extra;
-  if (event.message !== undefined) event.message = scrubText(event.message);
-  for (const exception of event.exception?.values ?? []) {
-    if (exception.value !== undefined) exception.value = scrubText(exception.value);
-    for (const frame of exception.stacktrace?.frames ?? []) {
-      if (frame.filename !== undefined) frame.filename = bareUrl(frame.filename);
-      if (frame.abs_path !== undefined) frame.abs_path = bareUrl(frame.abs_path);
-    }
-  }
+  scrubEventText(event, scrubText, (frame) => {
+    if (frame.filename !== undefined) frame.filename = bareUrl(frame.filename);
+    if (frame.abs_path !== undefined) frame.abs_path = bareUrl(frame.abs_path);
+  });
   return event;
 }
 
