@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { advisoryTransactionLock, firstOrNull, onlyRow } from "./repositoryMethods.ts";
+import { advisoryTransactionLock, firstOrNull } from "./repositoryMethods.ts";
 import {
   type SportDetail,
   type SportOrigin,
@@ -359,34 +359,46 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
   };
 }
 
-/** One statement per workout, in one transaction, so a duplicate is reported with the content hash that caused it. */
+const newWorkoutsSchema = z.array(newWorkoutSchema).max(1000);
+
+/**
+ * All the workouts in one statement, all or none: a workout whose owner already has its content hash (stored
+ * before, or earlier in `input`) fails the call with a `duplicate` naming that hash. One workout needs no
+ * transaction (a statement is atomic); several are inserted in one (a savepoint inside a caller's transaction),
+ * so a duplicate leaves none of them stored.
+ */
 async function insertWorkouts(
   db: DatabaseExecutor,
   clock: Clock,
   input: readonly NewWorkout[],
 ): Promise<WorkoutRecord[]> {
-  const parsed = parseInput(z.array(newWorkoutSchema).max(1000), input, "workouts");
+  const parsed = parseInput(newWorkoutsSchema, input, "workouts");
   if (parsed.length === 0) return [];
-  return withDatabaseErrors("workout insert", () =>
-    db.transaction(async (tx) => {
-      const createdAt = new Date(clock.now());
-      const stored: WorkoutRecord[] = [];
-      for (const workout of parsed) {
-        const inserted = await tx
-          .insert(workouts)
-          .values(workoutRow(workout, createdAt))
-          .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
-          .returning();
-        const duplicate = () =>
-          new ConflictError({
-            code: "duplicate",
-            message: "This workout was already stored for this owner (same content hash).",
-            details: { owner: toAddress(workout.owner), contentHash: workout.contentHash },
-          });
-        stored.push(onlyRow(inserted, toRecord, duplicate));
+  const createdAt = new Date(clock.now());
+  const insert = async (executor: DatabaseExecutor) => {
+    const inserted = await executor
+      .insert(workouts)
+      .values(parsed.map((workout) => workoutRow(workout, createdAt)))
+      .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
+      .returning();
+    // ON CONFLICT DO NOTHING skips a row whose owner already holds its hash; each input takes its own row back.
+    const rows = new Map(inserted.map((row) => [`${row.owner}:${row.contentHash}`, row]));
+    return parsed.map((workout) => {
+      const key = `${workout.owner}:${workout.contentHash}`;
+      const row = rows.get(key);
+      rows.delete(key);
+      if (row === undefined) {
+        throw new ConflictError({
+          code: "duplicate",
+          message: "This workout was already stored for this owner (same content hash).",
+          details: { owner: toAddress(workout.owner), contentHash: workout.contentHash },
+        });
       }
-      return stored;
-    }),
+      return toRecord(row);
+    });
+  };
+  return withDatabaseErrors("workout insert", () =>
+    parsed.length === 1 ? insert(db) : db.transaction((tx) => insert(tx)),
   );
 }
 
