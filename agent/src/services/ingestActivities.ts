@@ -219,12 +219,18 @@ async function ingestInTransaction(
 ): Promise<{ slots: Slot[]; records: WorkoutRecord[] }> {
   const { owner, activities } = batch;
   await tx.workouts.lockOwner(owner);
-  const hashes = [...new Set(activities.map((a) => a.contentHash.toLowerCase()))];
+  const hashes = new Set(activities.map((a) => a.contentHash.toLowerCase()));
+  // One read: the stored workouts with these hashes, and the accepted ones overlapping a credible activity.
+  const found = await tx.workouts.findByContentHashesOrOverlapping(
+    owner,
+    [...hashes],
+    activities.flatMap((activity) => credibleRange(batch, activity) ?? []),
+  );
   const stored = new Map<string, WorkoutRecord>();
-  for (const record of await tx.workouts.findByContentHashes(owner, hashes)) {
-    stored.set(record.contentHash.toLowerCase(), record);
+  for (const record of found) {
+    if (hashes.has(record.contentHash.toLowerCase())) stored.set(record.contentHash.toLowerCase(), record);
   }
-  const accepted = await acceptedOverlapping(tx, batch, stored);
+  const accepted = acceptedOverlapping(batch, stored, found);
   const claimKeys = activities
     .filter((activity) => !stored.has(activity.contentHash.toLowerCase()))
     .flatMap((activity) => claimsOf(batch.parameters, activity));
@@ -274,25 +280,42 @@ async function ingestInTransaction(
 }
 
 /**
- * The accepted workouts each activity could overlap; only for credible times (the others are rejected anyway,
- * and a "workout" spanning decades must not load a person's whole history).
+ * An activity's time range when its times are credible: only those are looked up for overlaps (the others are
+ * rejected anyway, and a "workout" spanning decades must not load a person's whole history).
  */
-async function acceptedOverlapping(
-  tx: IngestTransaction,
-  { owner, activities, limits, clock }: Batch,
+function credibleRange(
+  { limits, clock }: Batch,
+  activity: IngestedActivity,
+): { start: Date; end: Date } | undefined {
+  const { start, end, elapsedSec } = timesOf(activity);
+  const credible =
+    start >= limits.minValidTime &&
+    elapsedSec <= limits.maxElapsedSec &&
+    start <= clock.now() + limits.futureSkewSec * 1000;
+  return credible ? { start: new Date(start), end: new Date(end) } : undefined;
+}
+
+/**
+ * The accepted workouts each new activity with credible times overlaps, from the lookup's rows (ordered by start
+ * and id), in the order activities and rows come.
+ */
+function acceptedOverlapping(
+  batch: Batch,
   stored: ReadonlyMap<string, WorkoutRecord>,
-): Promise<Map<string, ExistingWorkout>> {
+  found: readonly WorkoutRecord[],
+): Map<string, ExistingWorkout> {
   const accepted = new Map<string, ExistingWorkout>();
-  const now = clock.now();
-  for (const activity of activities) {
-    const { start, end, elapsedSec } = timesOf(activity);
-    const credible =
-      start >= limits.minValidTime &&
-      elapsedSec <= limits.maxElapsedSec &&
-      start <= now + limits.futureSkewSec * 1000 &&
-      !stored.has(activity.contentHash.toLowerCase());
-    if (!credible) continue;
-    for (const record of await tx.workouts.acceptedOverlapping(owner, new Date(start), new Date(end))) {
+  for (const activity of batch.activities) {
+    const range = credibleRange(batch, activity);
+    if (range === undefined || stored.has(activity.contentHash.toLowerCase())) continue;
+    for (const record of found) {
+      if (
+        record.verdict.status !== "accepted" ||
+        record.startTime.getTime() >= range.end.getTime() ||
+        record.endTime.getTime() <= range.start.getTime()
+      ) {
+        continue;
+      }
       accepted.set(record.id, {
         contentHash: record.contentHash,
         startTime: record.startTime.getTime(),

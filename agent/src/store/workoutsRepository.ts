@@ -3,7 +3,7 @@
  * first (and does not store them), the database enforces it anyway, and a violation surfaces as
  * ConflictError code `duplicate`.
  */
-import { and, asc, eq, gt, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -127,6 +127,16 @@ export interface WorkoutsRepository {
    */
   findByContentHashes(owner: string, contentHashes: readonly string[]): Promise<WorkoutRecord[]>;
   /**
+   * `findByContentHashes` and `acceptedOverlapping` for each of `ranges` in one query (what an ingestion reads
+   * before verifying): every workout of `owner` matching either, each once, ordered by start and id. At most
+   * `CONTENT_HASH_LOOKUP_MAX` hashes and as many ranges.
+   */
+  findByContentHashesOrOverlapping(
+    owner: string,
+    contentHashes: readonly string[],
+    ranges: readonly { start: Date; end: Date }[],
+  ): Promise<WorkoutRecord[]>;
+  /**
    * Sets the sport the owner declared for a workout whose file left it open (`sport_origin` inferred, unknown
    * or declared): origin becomes `declared`. Returns the updated workout, or null when there is no such workout
    * whose sport is still open and still `expectedSport` (the caller re-reads and decides).
@@ -223,6 +233,9 @@ const ownersOverlapSchema = z.object({
 const contentHashLookupSchema = z.object({
   owner: addressSchema,
   contentHashes: z.array(bytes32Schema).max(CONTENT_HASH_LOOKUP_MAX),
+});
+const ingestLookupSchema = contentHashLookupSchema.extend({
+  ranges: z.array(z.object({ start: dateSchema, end: dateSchema })).max(CONTENT_HASH_LOOKUP_MAX),
 });
 const sportDeclarationSchema = z.object({
   sport: z.string().min(1).max(64),
@@ -321,6 +334,23 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
           .select()
           .from(workouts)
           .where(and(eq(workouts.owner, query.owner), inArray(workouts.contentHash, query.contentHashes)));
+        return rows.map(toRecord);
+      });
+    },
+
+    findByContentHashesOrOverlapping: async (owner, contentHashes, ranges) => {
+      const query = parseInput(ingestLookupSchema, { owner, contentHashes, ranges }, "ingest lookup");
+      const matches = [
+        ...(query.contentHashes.length > 0 ? [inArray(workouts.contentHash, query.contentHashes)] : []),
+        ...query.ranges.map((range) => acceptedOverlap(undefined, range)),
+      ];
+      if (matches.length === 0) return [];
+      return withDatabaseErrors("workout ingest lookup", async () => {
+        const rows = await db
+          .select()
+          .from(workouts)
+          .where(and(eq(workouts.owner, query.owner), or(...matches)))
+          .orderBy(asc(workouts.startTime), asc(workouts.id));
         return rows.map(toRecord);
       });
     },

@@ -332,6 +332,46 @@ for (const driver of storeDrivers) {
         );
       });
 
+      it("findByContentHashesOrOverlapping gives the hash matches and the accepted overlaps, each once", async () => {
+        const owner = randomAddress();
+        const at = (iso: string) => new Date(iso);
+        const early = await store.workouts.insert(workoutAt(owner, at("2026-11-23T07:00:00Z"), 60));
+        const rejected = await store.workouts.insert(
+          workoutAt(owner, at("2026-11-23T07:15:00Z"), 30, {
+            verdict: { status: "rejected", reasons: [{ code: "overlaps_existing", message: "Overlaps." }] },
+          }),
+        );
+        const late = await store.workouts.insert(workoutAt(owner, at("2026-11-23T18:00:00Z"), 60));
+        await store.workouts.insert(workoutAt(randomAddress(), at("2026-11-23T07:00:00Z"), 60));
+        const ranges = [
+          { start: at("2026-11-23T07:30:00Z"), end: at("2026-11-23T07:45:00Z") },
+          { start: at("2026-11-23T06:00:00Z"), end: at("2026-11-23T07:00:00Z") },
+        ];
+        const found = await store.workouts.findByContentHashesOrOverlapping(
+          owner,
+          [rejected.contentHash, late.contentHash],
+          ranges,
+        );
+        expect(found.map((w) => w.id)).to.deep.equal([early.id, rejected.id, late.id]);
+        const separately = [
+          ...(await store.workouts.findByContentHashes(owner, [rejected.contentHash, late.contentHash])),
+          ...(await store.workouts.acceptedOverlapping(
+            owner,
+            ranges[0]?.start ?? at(""),
+            ranges[0]?.end ?? at(""),
+          )),
+        ];
+        expect(found).to.deep.equal(
+          [...new Map(separately.map((w) => [w.id, w])).values()].sort(
+            (a, b) => a.startTime.getTime() - b.startTime.getTime(),
+          ),
+        );
+        expect(
+          await store.workouts.findByContentHashesOrOverlapping(owner, [], ranges.slice(1)),
+        ).to.deep.equal([]);
+        expect(await store.workouts.findByContentHashesOrOverlapping(owner, [], [])).to.deep.equal([]);
+      });
+
       it("acceptedOverlapping finds accepted workouts overlapping a half-open range", async () => {
         const owner = randomAddress();
         const accepted = await store.workouts.insert(workoutAt(owner, new Date("2026-11-23T07:00:00Z"), 60));
