@@ -26,7 +26,8 @@
  *
  * BENCH_STATEMENTS=1: counts the SQL statements PGlite runs per request of each target (extended-protocol Parse
  * and simple-protocol Query messages; BEGIN and COMMIT are statements too) and prints them beside the table;
- * BENCH_STATEMENTS=log also prints the statements of the first request of each target.
+ * BENCH_STATEMENTS=log also prints the statements of one request of each target before the load, and after each
+ * target the statements its load ran, with how many times each ran per request.
  *
  * BENCH_TRACING=compare: runs the whole bench twice, in child processes, with tracing off and then on
  * (`--import ./agent/bench/tracingPreload.ts`, every span exported over OTLP/HTTP to a sink here that counts
@@ -108,7 +109,7 @@ const MINUTE = 60_000;
 const WARM_UP_SECONDS = 1;
 
 /** BENCH_STATEMENTS: every SQL statement PGlite runs in this process, counted (and their text kept on `log`). */
-const statements = { count: 0, texts: [] as string[], keep: 0 };
+const statements = { count: 0, texts: [] as string[], keep: 0, byText: new Map<string, number>() };
 
 /** The SQL of a Parse ('P': type, length, statement name, text) or Query ('Q': type, length, text) message. */
 function statementOf(message: Uint8Array): string | undefined {
@@ -129,6 +130,7 @@ function countStatements(): void {
     if (text !== undefined) {
       statements.count += 1;
       if (statements.keep > 0) statements.texts.push(text);
+      statements.byText.set(text, (statements.byText.get(text) ?? 0) + 1);
     }
     return original.call(this, message, ...rest);
   };
@@ -266,6 +268,7 @@ async function runTarget(
 ): Promise<LoadResult & { peakRss: number; cpuMs: number; statements: number }> {
   const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
   const statementsBefore = statements.count;
+  statements.byText.clear();
   let peakRss = process.memoryUsage().rss;
   const cpuStart = process.cpuUsage();
   const sampler = setInterval(() => {
@@ -280,6 +283,7 @@ async function runTarget(
       child.once("exit", (code) => reject(new Error(`load generator exited with ${code} before reporting`)));
     });
     const cpu = process.cpuUsage(cpuStart);
+    if (process.env.BENCH_STATEMENTS === "log") printStatementTally(key, result.total + result.warmUpTotal);
     return {
       ...result,
       peakRss: Math.max(peakRss, process.memoryUsage().rss),
@@ -527,6 +531,14 @@ async function runTargets(targets: readonly Target[], rounds: number): Promise<M
     if (key === "post") record(key, name, await runTarget(key, spec));
   }
   return results;
+}
+
+/** BENCH_STATEMENTS=log: the statements a target's load ran, per request, most frequent first. */
+function printStatementTally(key: string, requests: number): void {
+  console.log(`-- ${key}: statements per request under load`);
+  for (const [text, count] of [...statements.byText].sort((a, b) => b[1] - a[1])) {
+    console.log(`   ${(count / requests).toFixed(2)}  ${text.replace(/\s+/g, " ").slice(0, 110)}`);
+  }
 }
 
 /** BENCH_STATEMENTS=log: one request of each target, one after the other, and the SQL it ran. */
