@@ -61,14 +61,9 @@ function coefficientOfVariation(values: readonly number[]): number | undefined {
 
 function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per comparison (the values are finite).
+  const sorted = Float64Array.from(values).sort();
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-interface Local {
-  x: number;
-  y: number;
-  t: number;
 }
 
 export function trackStatistics(summary: SampleSummary): TrackStatistics {
@@ -91,11 +86,17 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
   }
   const cosLat = Math.cos((first.lat * Math.PI) / 180);
   const metresPerDegree = (Math.PI / 180) * 6_371_008.8;
-  const local: Local[] = track.map((p) => ({
-    x: (p.lon - first.lon) * metresPerDegree * cosLat,
-    y: (p.lat - first.lat) * metresPerDegree,
-    t: p.time / 1000,
-  }));
+  // The points in local metres and seconds, one typed array per coordinate (no object per point).
+  const xs = new Float64Array(track.length);
+  const ys = new Float64Array(track.length);
+  const ts = new Float64Array(track.length);
+  for (let i = 0; i < track.length; i += 1) {
+    const p = track[i];
+    if (p === undefined) continue;
+    xs[i] = (p.lon - first.lon) * metresPerDegree * cosLat;
+    ys[i] = (p.lat - first.lat) * metresPerDegree;
+    ts[i] = p.time / 1000;
+  }
   const speeds: number[] = [];
   const spacings: number[] = [];
   for (let i = 1; i < track.length; i += 1) {
@@ -111,31 +112,42 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
   }
   // Second and third differences over runs of equal intervals (a resampled or decimated stretch keeps its
   // spacing in time, so the differences compare like with like).
-  const accelerations: { x: number; y: number; index: number; dt: number }[] = [];
+  // The accelerations, one entry per array: components, index of the point, interval.
+  const accelerationX: number[] = [];
+  const accelerationY: number[] = [];
+  const accelerationIndex: number[] = [];
+  const accelerationDt: number[] = [];
   const jerks: number[] = [];
-  for (let i = 2; i < local.length; i += 1) {
-    const p0 = local[i - 2];
-    const p1 = local[i - 1];
-    const p2 = local[i];
-    if (p0 === undefined || p1 === undefined || p2 === undefined) continue;
-    const dt1 = p1.t - p0.t;
-    const dt2 = p2.t - p1.t;
+  for (let i = 2; i < track.length; i += 1) {
+    const dt1 = (ts[i - 1] ?? 0) - (ts[i - 2] ?? 0);
+    const dt2 = (ts[i] ?? 0) - (ts[i - 1] ?? 0);
     if (!(dt1 > 0) || Math.abs(dt2 - dt1) > 1e-3 || dt1 > limits.maxPairIntervalSec) continue;
-    const speed = Math.hypot(p2.x - p1.x, p2.y - p1.y) / dt2;
+    const x0 = xs[i - 2] ?? 0;
+    const x1 = xs[i - 1] ?? 0;
+    const x2 = xs[i] ?? 0;
+    const y0 = ys[i - 2] ?? 0;
+    const y1 = ys[i - 1] ?? 0;
+    const y2 = ys[i] ?? 0;
+    const speed = Math.hypot(x2 - x1, y2 - y1) / dt2;
     if (speed < limits.minMovingSpeedMps) continue;
-    accelerations.push({ x: p2.x - 2 * p1.x + p0.x, y: p2.y - 2 * p1.y + p0.y, index: i, dt: dt1 });
+    accelerationX.push(x2 - 2 * x1 + x0);
+    accelerationY.push(y2 - 2 * y1 + y0);
+    accelerationIndex.push(i);
+    accelerationDt.push(dt1);
   }
   let products = 0;
   let squares = 0;
   let pairs = 0;
-  for (let k = 1; k < accelerations.length; k += 1) {
-    const a = accelerations[k - 1];
-    const b = accelerations[k];
-    if (a === undefined || b === undefined || b.index !== a.index + 1) continue;
-    jerks.push(Math.hypot(b.x - a.x, b.y - a.y));
-    if (a.dt > limits.maxWhiteNoiseIntervalSec + 1e-3) continue;
-    products += a.x * b.x + a.y * b.y;
-    squares += (a.x * a.x + a.y * a.y + b.x * b.x + b.y * b.y) / 2;
+  for (let k = 1; k < accelerationIndex.length; k += 1) {
+    if (accelerationIndex[k] !== (accelerationIndex[k - 1] ?? 0) + 1) continue;
+    const ax = accelerationX[k - 1] ?? 0;
+    const ay = accelerationY[k - 1] ?? 0;
+    const bx = accelerationX[k] ?? 0;
+    const by = accelerationY[k] ?? 0;
+    jerks.push(Math.hypot(bx - ax, by - ay));
+    if ((accelerationDt[k - 1] ?? 0) > limits.maxWhiteNoiseIntervalSec + 1e-3) continue;
+    products += ax * bx + ay * by;
+    squares += (ax * ax + ay * ay + bx * bx + by * by) / 2;
     pairs += 1;
   }
   return {
