@@ -52,19 +52,19 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
-/** Characters that end a name. */
-function isNameEnd(code: number): boolean {
-  return (
-    isSpace(code) ||
-    code === 0x2f /* / */ ||
-    code === 0x3e /* > */ ||
-    code === 0x3d /* = */ ||
-    code === 0x3c /* < */ ||
-    code === 0x22 /* " */ ||
-    code === 0x27 /* ' */ ||
-    code === 0x26 /* & */ ||
-    Number.isNaN(code)
-  );
+/** 1 for the ASCII characters that end a name: whitespace, / > = < " ' &. */
+const NAME_END = new Uint8Array(128);
+for (const c of " \t\n\r/>=<\"'&") NAME_END[c.charCodeAt(0)] = 1;
+
+/** The end of the name that starts at `from` (the first character that ends a name, or `n`). */
+function nameEndAt(text: string, from: number, n: number): number {
+  let k = from;
+  for (;;) {
+    if (k >= n) return n;
+    const code = text.charCodeAt(k);
+    if (code < 0x80 && NAME_END[code] === 1) return k;
+    k += 1;
+  }
 }
 
 function isNameStart(code: number): boolean {
@@ -126,6 +126,8 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const n = text.length;
   const stack: string[] = [];
+  /** The local names of `stack`'s elements. */
+  const locals: string[] = [];
   let rootSeen = false;
   let i = 0;
   /** The next '&' at or after the text being read (-1: none left), found once for all the skipped text. */
@@ -176,15 +178,16 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
     }
 
     if (next === 0x2f /* / */) {
-      let k = i + 2;
-      while (k < n && !isNameEnd(text.charCodeAt(k))) k += 1;
-      const name = text.slice(i + 2, k);
+      const nameEnd = nameEndAt(text, i + 2, n);
+      let k = nameEnd;
       while (k < n && isSpace(text.charCodeAt(k))) k += 1;
       if (text.charCodeAt(k) !== 0x3e) fail(k, "a malformed end tag");
       const open = stack.pop();
-      if (open === undefined) fail(i, `an end tag </${name}> without a start tag`);
-      if (open !== name) fail(i, `</${name}> closes <${open}>`);
-      handler.close(localName(name));
+      // The name is compared in place: no copy of it is made unless it is wrong.
+      if (open === undefined) fail(i, `an end tag </${text.slice(i + 2, nameEnd)}> without a start tag`);
+      if (nameEnd - (i + 2) !== open.length || !text.startsWith(open, i + 2))
+        fail(i, `</${text.slice(i + 2, nameEnd)}> closes <${open}>`);
+      handler.close(locals.pop() ?? open);
       i = k + 1;
       continue;
     }
@@ -192,8 +195,7 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
     // Start tag.
     if (!isNameStart(next)) fail(i, "a '<' that starts no tag");
     if (stack.length === 0 && rootSeen) fail(i, "a second root element");
-    let k = i + 1;
-    while (k < n && !isNameEnd(text.charCodeAt(k))) k += 1;
+    let k = nameEndAt(text, i + 1, n);
     const name = text.slice(i + 1, k);
     // No prototype: an attribute called "__proto__" must stay an attribute. Made at the first attribute.
     let attributes: Record<string, string> | undefined;
@@ -215,7 +217,7 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
       if (k >= n) fail(i, `an unterminated <${name}> tag`);
       if (k === before) fail(k, "attributes not separated by whitespace");
       const nameStart = k;
-      while (k < n && !isNameEnd(text.charCodeAt(k))) k += 1;
+      k = nameEndAt(text, k, n);
       const attributeName = text.slice(nameStart, k);
       if (attributeName === "" || !isNameStart(attributeName.charCodeAt(0)))
         fail(nameStart, "a malformed attribute");
@@ -242,6 +244,7 @@ export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptio
       handler.close(local);
     } else {
       stack.push(name);
+      locals.push(local);
     }
     i = k;
   }
