@@ -80,9 +80,10 @@ function timeCommands(client: Redis, timeoutMs: number): void {
 
 function failWhenDue(command: Command, timeoutMs: number): void {
   const latest = performance.now() + timeoutMs * MAX_TIMEOUTS;
+  let timer: NodeJS.Timeout | undefined;
   const wait = (ms: number) => {
     const due = performance.now() + ms;
-    setTimeout(() => {
+    timer = setTimeout(() => {
       if (command.isSettled) return;
       const now = performance.now();
       if (now - due > STALL_MS && now < latest) {
@@ -95,6 +96,9 @@ function failWhenDue(command: Command, timeoutMs: number): void {
     }, ms).unref();
   };
   wait(timeoutMs);
+  // An answered command gives its timer back at once: none lives on (holding the command) for the whole timeout.
+  const stop = () => clearTimeout(timer);
+  command.promise.then(stop, stop);
 }
 
 /** Resolves true once the client is ready, false if it is not within `timeoutMs` (it keeps trying). */

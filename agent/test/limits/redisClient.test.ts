@@ -66,6 +66,37 @@ describe(SUITE, function () {
     expect(unhandled).to.deep.equal([]);
   });
 
+  it("leaves no timeout timer behind once a command is answered", async () => {
+    if (server === undefined) throw new Error("no redis");
+    const TIMEOUT_MS = 777; // no other timer of the client uses this delay
+    const armed = new Set<unknown>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    const client = createRedisClient({ url: server.url, logger: silent, commandTimeoutMs: TIMEOUT_MS });
+    try {
+      expect(await waitForRedis(client, 5_000)).to.equal(true);
+      globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+        const handle = realSet(callback, ms);
+        if (ms === TIMEOUT_MS) armed.add(handle);
+        return handle;
+      }) as typeof setTimeout;
+      globalThis.clearTimeout = ((handle?: Parameters<typeof clearTimeout>[0]) => {
+        armed.delete(handle);
+        realClear(handle);
+      }) as typeof clearTimeout;
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => client.get(`ra-test:timers:${i}`)),
+      );
+      expect(answers).to.deep.equal(Array(50).fill(null));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(armed.size).to.equal(0);
+    } finally {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+      client.disconnect();
+    }
+  });
+
   it("fails the commands of a Redis that does not answer, and answers again as soon as it resumes", async () => {
     if (redis === undefined || server === undefined) throw new Error("no redis");
     server.process.kill("SIGSTOP");
