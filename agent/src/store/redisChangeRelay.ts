@@ -26,6 +26,9 @@ const changeSchema: z.ZodType<StoreChange> = z.discriminatedUnion("kind", [
 
 /** How long Redis may take to confirm a subscription before the relay reconnects to try again. */
 const SUBSCRIBE_TIMEOUT_MS = 5_000;
+/** After Redis refuses the subscription: the first retry, doubling up to the cap. */
+const SUBSCRIBE_RETRY_MS = 1_000;
+const SUBSCRIBE_RETRY_MAX_MS = 60_000;
 
 const messageSchema = z.strictObject({ origin: z.string().min(1).max(64), change: changeSchema });
 
@@ -69,17 +72,44 @@ export function redisChangeRelay({
     markSubscribed = resolve;
   });
   let closed = false;
-  subscriber.on("ready", () => {
+  // A refusal by Redis itself (an ACL without the channel, a proxy without pub/sub) will not change by
+  // reconnecting: it is retried on a growing timer and logged once per streak. A timeout or a lost connection
+  // reconnects, to subscribe again on the fresh connection.
+  let refusals = 0;
+  let retry: NodeJS.Timeout | undefined;
+  const subscribe = () => {
+    retry = undefined;
+    if (closed || subscriber.status !== "ready") return;
     subscriber.subscribe(channel).then(
-      () => markSubscribed(true),
+      () => {
+        refusals = 0;
+        markSubscribed(true);
+      },
       (error: unknown) => {
-        logger.warn(
-          { err: error, channel },
-          "store change relay: subscribing failed; caches rely on their TTL until it is retried",
+        const refused = error instanceof Error && error.name === "ReplyError";
+        if (!refused || refusals === 0) {
+          logger.warn(
+            { err: error, channel },
+            "store change relay: subscribing failed; caches rely on their TTL until it is retried",
+          );
+        }
+        if (closed || subscriber.status !== "ready") return;
+        if (!refused) {
+          subscriber.disconnect(true);
+          return;
+        }
+        refusals += 1;
+        retry = setTimeout(
+          subscribe,
+          Math.min(SUBSCRIBE_RETRY_MS * 2 ** (refusals - 1), SUBSCRIBE_RETRY_MAX_MS),
         );
-        if (!closed && subscriber.status === "ready") subscriber.disconnect(true);
+        retry.unref();
       },
     );
+  };
+  subscriber.on("ready", () => {
+    clearTimeout(retry);
+    subscribe();
   });
   let malformed = 0;
   subscriber.on("message", (from: string, raw: string) => {
@@ -122,6 +152,7 @@ export function redisChangeRelay({
       ]),
     close: async () => {
       closed = true;
+      clearTimeout(retry);
       unsubscribe();
       subscriber.disconnect();
     },

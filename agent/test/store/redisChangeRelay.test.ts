@@ -247,4 +247,43 @@ describe(`${SUITE}: a subscription Redis does not confirm after a reconnect`, fu
       await proxy.close();
     }
   });
+  it("retries a subscription Redis refuses on a growing timer, not in a reconnect loop, and logs it once", async () => {
+    if (server === undefined) throw new Error("no redis");
+    const admin = createRedisClient({ url: server.url, logger: collectLogs("silent").logger });
+    const user = `ra-relay-${uniquePrefix().replace(/[^a-z0-9]/gi, "")}`;
+    expect(await waitForRedis(admin, 5_000)).to.equal(true);
+    // Every command and key, but no pub/sub channel: SUBSCRIBE answers NOPERM on a healthy connection.
+    await admin.call("ACL", "SETUSER", user, "on", "nopass", "~*", "resetchannels", "+@all");
+    const connections = async () =>
+      Number(/total_connections_received:(\d+)/.exec(String(await admin.info("stats")))?.[1]);
+    const { lines, logger } = collectLogs("debug");
+    const url = new URL(server.url);
+    url.username = user;
+    const refused = createRedisClient({ url: url.toString(), logger });
+    const relay = redisChangeRelay({
+      redis: refused,
+      keyPrefix: uniquePrefix(),
+      changes: createStoreChangeFeed(() => {}),
+      apply: () => {},
+      logger,
+    });
+    try {
+      expect(await waitForRedis(refused, 5_000)).to.equal(true);
+      const before = await connections();
+      expect(await relay.ready(3_500)).to.equal(false);
+      const failed = lines.filter((line) =>
+        String(line.msg).startsWith("store change relay: subscribing failed"),
+      );
+      expect(failed).to.have.length(1);
+      expect(String((failed[0]?.err as { message?: string } | undefined)?.message)).to.match(/NOPERM/);
+      // Retried on the same connection (at 1 s and 3 s), never by reconnecting (at most the subscriber's own first
+      // connection may land after `before` was read).
+      expect((await connections()) - before).to.be.at.most(1);
+    } finally {
+      await relay.close();
+      refused.disconnect();
+      await admin.call("ACL", "DELUSER", user);
+      admin.disconnect();
+    }
+  });
 });
