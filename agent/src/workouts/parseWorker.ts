@@ -11,11 +11,12 @@ import { type ParsedWorkout, parseWorkoutFile, type WorkoutFileLimits } from "./
 /**
  * The lowest scheduling priority for this thread only (on Linux setpriority applies to the calling thread): when
  * the cores are busy, the event loop (answering every other request) runs first and parsing takes what is
- * left. Where it is not allowed or not supported, the worker parses at normal priority. Only in a worker: this
+ * left. Where it is not allowed, and on any system but Linux, the worker parses at normal priority. Only in a worker: this
  * module imported on the main thread (tests) must not lower the event loop.
  */
 export const WORKER_NICENESS = 19;
-if (!isMainThread) {
+// Linux only: elsewhere (macOS, the BSDs) setpriority with pid 0 lowers the whole process, event loop included.
+if (!isMainThread && process.platform === "linux") {
   try {
     setPriority(WORKER_NICENESS);
   } catch {
