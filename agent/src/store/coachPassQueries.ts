@@ -64,8 +64,16 @@ export interface CoachPassQueries {
   interventionsBetween(owners: readonly string[], from: Date, to: Date): Promise<InterventionRow[]>;
   /** `nudges.reserve` for many: the new nudges (a nudge whose key already exists is left out). */
   reserveNudges(nudges: readonly NewNudge[]): Promise<ReservedNudge[]>;
-  /** `nudges.setOutcome` for many: one update per distinct outcome. */
+  /**
+   * `nudges.setOutcome` for many: one update per distinct outcome. Throws (after updating the others) when a
+   * nudge is not there any more, as `setOutcome` does.
+   */
   setNudgeOutcomes(updates: readonly NudgeOutcomeUpdate[]): Promise<void>;
+  /**
+   * Deletes these nudges if they are still `pending` (reserved, never delivered): a pass out of time releases
+   * the reservations it will not deliver, so a later pass decides them again. Returns how many were deleted.
+   */
+  releaseNudges(ids: readonly string[]): Promise<number>;
 }
 
 const keySchema = z.string().min(1).max(256);
@@ -103,6 +111,7 @@ const outcomesSchema = z
     }),
   )
   .max(COACH_PASS_BATCH_MAX);
+const idsSchema = z.array(z.uuid()).max(COACH_PASS_BATCH_MAX);
 
 function toNudge(row: typeof nudges.$inferSelect): NudgeRecord {
   return { ...row, owner: toAddress(row.owner) };
@@ -235,13 +244,26 @@ export function createCoachPassQueries(db: DatabaseExecutor, clock: Clock): Coac
       else group.ids.push(id);
     }
     const now = new Date(clock.now());
+    const updated = new Set<string>();
     for (const { outcome, ids } of groups.values()) {
       const deliveredAt = outcome.status === "delivered" ? now : null;
-      await db
+      const rows = await db
         .update(nudges)
         .set({ ...outcome, deliveredAt, updatedAt: now })
-        .where(anyOf(nudges.id, ids, "uuid"));
+        .where(anyOf(nudges.id, ids, "uuid"))
+        .returning({ id: nudges.id });
+      for (const row of rows) updated.add(row.id);
     }
+    const vanished = updates.find(({ id }) => !updated.has(id));
+    if (vanished !== undefined) throw new Error(`nudge ${vanished.id} vanished`);
+  });
+  const releaseNudges = parsedMethod(idsSchema, "nudge ids", "nudge release", async (ids) => {
+    if (ids.length === 0) return 0;
+    const rows = await db
+      .delete(nudges)
+      .where(and(anyOf(nudges.id, ids, "uuid"), eq(nudges.status, "pending")))
+      .returning({ id: nudges.id });
+    return rows.length;
   });
   return {
     participantsOf: (chainId, pairs) => participantsOf({ chainId, pairs }),
@@ -250,5 +272,6 @@ export function createCoachPassQueries(db: DatabaseExecutor, clock: Clock): Coac
     interventionsBetween: (owners, from, to) => interventionsBetween({ owners, from, to }),
     reserveNudges: (input) => reserveNudges(input),
     setNudgeOutcomes: (updates) => setNudgeOutcomes(updates),
+    releaseNudges: (ids) => releaseNudges(ids),
   };
 }

@@ -8,13 +8,21 @@
  *   under the batch's keys and the rows the daily caps count, decides each nudge in order — already sent,
  *   capped (counting the nudges this batch reserves before it, as the one-at-a-time calls would), or
  *   reserved — and reserves them in one multi-row insert;
- * - deliveries run one by one on their channels, and their outcomes are recorded in one update per outcome.
- * A batch whose transaction fails wrote nothing; its nudges are then sent one at a time by `deployNudge`.
- * Each result is the nudge's `DeployNudgeReturnType`, or the error that nudge's own `deployNudge` would
- * have thrown.
+ * - a group reserves at most `NUDGE_BATCH_SIZE` nudges, of which at most `NUDGE_SLOW_GROUP_SIZE` slow ones
+ *   (webhook, email), and is delivered before the next group is reserved: its in-app nudges at once, their
+ *   outcomes recorded in one update right after the reservation (visible in the feed without waiting for slow
+ *   channels), then each slow nudge with its outcome recorded right after it. A crash leaves at most one
+ *   group's slow nudges `pending`.
+ * - the caller's time budget (`expired`) is asked before each group and each slow delivery; once out of time,
+ *   the group's undelivered reservations are deleted (`coachPass.releaseNudges`) and the nudges left are
+ *   `deferred`, so a later pass decides them again.
+ * A group whose transaction fails wrote nothing; its nudges are then sent one at a time by `deployNudge`.
+ * Each result is the nudge's `DeployNudgeReturnType`, the error that nudge's own `deployNudge` would have
+ * thrown, or `deferred`.
  */
 import type { ReservedNudge } from "../../store/coachPassQueries.ts";
 import type { Repositories } from "../../store/store.ts";
+import type { DeliveryResult } from "../channels/nudgeChannel.ts";
 import {
   cappedNudge,
   type DeployNudgeParameters,
@@ -30,8 +38,22 @@ import {
 
 /** Most nudges one transaction reserves. */
 export const NUDGE_BATCH_SIZE = 500;
+/** Most slow nudges (any channel but in-app) one transaction reserves: the reservations waiting on slow channels. */
+export const NUDGE_SLOW_GROUP_SIZE = 10;
 
-export type BatchNudgeResult = { ok: true; result: DeployNudgeReturnType } | { ok: false; error: unknown };
+/**
+ * A nudge's result: what its `deployNudge` returns, the error it throws, or `deferred` when the time budget ran
+ * out before it was sent (nothing of it is stored; a later pass decides it again).
+ */
+export type BatchNudgeResult =
+  | { ok: true; result: DeployNudgeReturnType }
+  | { ok: false; error: unknown }
+  | { ok: false; deferred: true };
+
+const DEFERRED: BatchNudgeResult = { ok: false, deferred: true };
+
+/** Slow: a delivery that leaves the process (webhook, email); in-app delivery only confirms the stored row. */
+const isSlow = (nudge: PreparedNudge) => nudge.channel !== "inApp";
 
 type Decision =
   | { kind: "duplicate"; id: string }
@@ -119,44 +141,32 @@ async function reserveBatch(tx: Repositories, batch: readonly PreparedNudge[]): 
   });
 }
 
-/** Delivers the batch's reserved nudges and records their outcomes (one update per outcome). */
-async function deliverBatch(
+/** A delivered nudge whose outcome is to be recorded. */
+interface Delivery {
+  index: number;
+  nudge: PreparedNudge;
+  id: string;
+  result: DeliveryResult;
+}
+
+/**
+ * Records the outcomes of `deliveries` in one update; when that fails, one at a time, so a nudge whose outcome
+ * cannot be recorded (gone, say) fails alone, as its deployNudge would.
+ */
+async function recordOutcomes(
   deps: NudgeDependencies,
-  batch: readonly PreparedNudge[],
-  decisions: readonly Decision[],
-): Promise<BatchNudgeResult[]> {
-  const delivered: {
-    index: number;
-    nudge: PreparedNudge;
-    id: string;
-    result: Awaited<ReturnType<typeof deliverReserved>>;
-  }[] = [];
-  const results: BatchNudgeResult[] = decisions.map((decision, index) => {
-    const nudge = batch[index] as PreparedNudge;
-    if (decision.kind === "duplicate") {
-      return { ok: true, result: { status: "duplicate", channel: nudge.channel, nudgeId: decision.id } };
-    }
-    return { ok: true, result: cappedNudge(nudge) };
-  });
-  for (const [index, decision] of decisions.entries()) {
-    if (decision.kind !== "reserved") continue;
-    const nudge = batch[index] as PreparedNudge;
-    delivered.push({
-      index,
-      nudge,
-      id: decision.nudge.id,
-      result: await deliverReserved(nudge, decision.nudge),
-    });
-  }
+  deliveries: readonly Delivery[],
+  results: BatchNudgeResult[],
+): Promise<void> {
+  if (deliveries.length === 0) return;
   try {
     await deps.store.coachPass.setNudgeOutcomes(
-      delivered.map((d) => ({ id: d.id, outcome: outcomeOf(d.result) })),
+      deliveries.map((d) => ({ id: d.id, outcome: outcomeOf(d.result) })),
     );
-    for (const d of delivered)
+    for (const d of deliveries)
       results[d.index] = { ok: true, result: deliveredNudge(deps, d.nudge, d.id, d.result) };
   } catch {
-    // One at a time then, so a nudge whose outcome cannot be recorded fails alone (as its deployNudge would).
-    for (const d of delivered) {
+    for (const d of deliveries) {
       try {
         await deps.store.nudges.setOutcome(d.id, outcomeOf(d.result));
         results[d.index] = { ok: true, result: deliveredNudge(deps, d.nudge, d.id, d.result) };
@@ -165,15 +175,86 @@ async function deliverBatch(
       }
     }
   }
+}
+
+/** Deletes reservations the pass will not deliver (out of time), so a later pass decides them again. */
+async function release(deps: NudgeDependencies, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    await deps.store.coachPass.releaseNudges(ids);
+  } catch (error) {
+    deps.logger.error({ err: error, nudgeIds: ids }, "could not release undelivered nudge reservations");
+  }
+}
+
+/**
+ * Delivers a group's reserved nudges: the in-app ones first (free: the stored row is the delivery), their
+ * outcomes recorded in one update right after the reservation; then each slow one (webhook, email) with its
+ * outcome recorded right after it. Past the budget, the slow ones not yet delivered are released and deferred.
+ */
+async function deliverGroup(
+  deps: NudgeDependencies,
+  batch: readonly PreparedNudge[],
+  decisions: readonly Decision[],
+  expired: () => boolean,
+): Promise<BatchNudgeResult[]> {
+  const results: BatchNudgeResult[] = decisions.map((decision, index) => {
+    const nudge = batch[index] as PreparedNudge;
+    if (decision.kind === "duplicate") {
+      return { ok: true, result: { status: "duplicate", channel: nudge.channel, nudgeId: decision.id } };
+    }
+    return { ok: true, result: cappedNudge(nudge) };
+  });
+  const free: Delivery[] = [];
+  const slow: { index: number; nudge: PreparedNudge; reserved: ReservedNudge }[] = [];
+  for (const [index, decision] of decisions.entries()) {
+    if (decision.kind !== "reserved") continue;
+    const nudge = batch[index] as PreparedNudge;
+    if (!isSlow(nudge)) {
+      const result = await deliverReserved(nudge, decision.nudge);
+      free.push({ index, nudge, id: decision.nudge.id, result });
+    } else slow.push({ index, nudge, reserved: decision.nudge });
+  }
+  await recordOutcomes(deps, free, results);
+  for (const [position, { index, nudge, reserved }] of slow.entries()) {
+    if (expired()) {
+      const rest = slow.slice(position);
+      await release(
+        deps,
+        rest.map((item) => item.reserved.id),
+      );
+      for (const item of rest) results[item.index] = DEFERRED;
+      break;
+    }
+    const result = await deliverReserved(nudge, reserved);
+    await recordOutcomes(deps, [{ index, nudge, id: reserved.id, result }], results);
+  }
   return results;
 }
 
-/** Sends `requests` in order, `NUDGE_BATCH_SIZE` per transaction; one result per request (see the module comment). */
-export async function deployNudgeBatch(
+/**
+ * The next group of `pending` from `start`: at most `NUDGE_BATCH_SIZE` nudges and at most
+ * `NUDGE_SLOW_GROUP_SIZE` slow ones, so few reservations wait on slow channels. Returns its end.
+ */
+function groupEnd(pending: readonly { nudge: PreparedNudge }[], start: number): number {
+  let slow = 0;
+  let end = start;
+  while (end < pending.length && end - start < NUDGE_BATCH_SIZE) {
+    if (isSlow((pending[end] as { nudge: PreparedNudge }).nudge)) {
+      if (slow === NUDGE_SLOW_GROUP_SIZE) break;
+      slow += 1;
+    }
+    end += 1;
+  }
+  return end;
+}
+
+/** The requests' checks before any write, and the pre-check for a nudge already sent (see the module comment). */
+async function prepareAll(
   deps: NudgeDependencies,
   requests: readonly DeployNudgeParameters[],
-): Promise<BatchNudgeResult[]> {
-  const results: BatchNudgeResult[] = new Array(requests.length);
+  results: BatchNudgeResult[],
+): Promise<{ index: number; nudge: PreparedNudge }[]> {
   const pending: { index: number; nudge: PreparedNudge }[] = [];
   for (const [index, request] of requests.entries()) {
     try {
@@ -193,8 +274,53 @@ export async function deployNudgeBatch(
       results[index] = { ok: false, error };
     }
   }
-  for (let start = 0; start < pending.length; start += NUDGE_BATCH_SIZE) {
-    const chunk = pending.slice(start, start + NUDGE_BATCH_SIZE);
+  return pending;
+}
+
+/** A group whose transaction failed: its nudges one at a time by `deployNudge`, while there is time. */
+async function deployOneByOne(
+  deps: NudgeDependencies,
+  requests: readonly DeployNudgeParameters[],
+  chunk: readonly { index: number }[],
+  results: BatchNudgeResult[],
+  expired: () => boolean,
+): Promise<void> {
+  for (const { index } of chunk) {
+    if (expired()) {
+      results[index] = DEFERRED;
+      continue;
+    }
+    try {
+      results[index] = {
+        ok: true,
+        result: await deployNudge(deps, requests[index] as DeployNudgeParameters),
+      };
+    } catch (failure) {
+      results[index] = { ok: false, error: failure };
+    }
+  }
+}
+
+/**
+ * Sends `requests` in order, in groups (see `groupEnd`), one transaction per group; one result per request (see
+ * the module comment). `expired` is the caller's time budget, asked before each group and each slow delivery:
+ * once it says true, nothing more is delivered and the nudges left are `deferred` (none of them stays reserved).
+ */
+export async function deployNudgeBatch(
+  deps: NudgeDependencies,
+  requests: readonly DeployNudgeParameters[],
+  expired: () => boolean = () => false,
+): Promise<BatchNudgeResult[]> {
+  const results: BatchNudgeResult[] = new Array(requests.length);
+  const pending = await prepareAll(deps, requests, results);
+  for (let start = 0; start < pending.length; ) {
+    const end = groupEnd(pending, start);
+    const chunk = pending.slice(start, end);
+    start = end;
+    if (expired()) {
+      for (const { index } of chunk) results[index] = DEFERRED;
+      continue;
+    }
     const batch = chunk.map((item) => item.nudge);
     let decisions: Decision[];
     try {
@@ -204,19 +330,10 @@ export async function deployNudgeBatch(
         { err: error, nudges: batch.length },
         "nudge batch failed; sending its nudges one at a time",
       );
-      for (const { index } of chunk) {
-        try {
-          results[index] = {
-            ok: true,
-            result: await deployNudge(deps, requests[index] as DeployNudgeParameters),
-          };
-        } catch (failure) {
-          results[index] = { ok: false, error: failure };
-        }
-      }
+      await deployOneByOne(deps, requests, chunk, results, expired);
       continue;
     }
-    const delivered = await deliverBatch(deps, batch, decisions);
+    const delivered = await deliverGroup(deps, batch, decisions, expired);
     for (const [offset, { index }] of chunk.entries()) results[index] = delivered[offset] as BatchNudgeResult;
   }
   return results;

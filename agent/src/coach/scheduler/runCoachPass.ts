@@ -6,9 +6,11 @@
  *
  * Set-based (issue 18): each page's reads come from one query per kind for the whole page (`pageStore`); each
  * commitment is then planned in memory (`planCommitment`: the same decisions `evaluateCommitment` makes), and the
- * page's nudges are sent together at the end of the page (`deployNudgeBatch`: one transaction per batch for the
- * owner locks, dedupe lookups, daily caps and a multi-row reservation, one update for the outcomes), deciding
- * what sending them one at a time in the same order decides. Memory stays bounded by the page.
+ * page's nudges are sent together at the end of the page (`deployNudgeBatch`: one transaction per group for the
+ * owner locks, dedupe lookups, daily caps and a multi-row reservation, one update for the in-app outcomes),
+ * deciding what sending them one at a time in the same order decides. Memory stays bounded by the page.
+ * `maxDurationMs` also bounds the deliveries: it is checked before each group and each slow (webhook, email)
+ * delivery; past it, the nudges not sent are released for a later pass and the pass is `truncated`.
  */
 import type { CommitmentRecord } from "../../store/commitmentsRepository.ts";
 import type { MilestoneRules } from "../../workouts/evaluateForMilestone.ts";
@@ -27,7 +29,10 @@ export interface RunCoachPassParameters {
   pageSize?: number;
   /** Default 50,000. */
   maxCommitments?: number;
-  /** Longest a pass evaluates commitments; checked between them. Default 5 minutes. */
+  /**
+   * Longest a pass runs; checked between commitments, before each group of nudges and before each slow
+   * delivery. Default 5 minutes.
+   */
   maxDurationMs?: number;
   /** Monotonic milliseconds for `maxDurationMs` (default `performance.now`). */
   elapsed?: () => number;
@@ -52,6 +57,7 @@ export async function runCoachPass(
   const maxDurationMs = parameters.maxDurationMs ?? 5 * 60_000;
   const elapsed = parameters.elapsed ?? (() => performance.now());
   const startedAt = elapsed();
+  const expired = () => elapsed() - startedAt > maxDurationMs;
   const result: RunCoachPassReturnType = {
     commitments: 0,
     outcomes: { no_window: 0, unknown_rules: 0, settled: 0, met: 0, on_track: 0, intervened: 0 },
@@ -84,7 +90,7 @@ export async function runCoachPass(
     const planned: { commitment: CommitmentRecord; plan: CommitmentPlan }[] = [];
     let cut = false;
     for (const commitment of page) {
-      if (elapsed() - startedAt > maxDurationMs) {
+      if (expired()) {
         cut = true;
         break;
       }
@@ -95,8 +101,8 @@ export async function runCoachPass(
         countError(deps, result, commitment, error);
       }
     }
-    await sendPlanned(pageDeps, result, planned);
-    if (cut) {
+    const deferred = await sendPlanned(pageDeps, result, planned, expired);
+    if (cut || deferred) {
       result.truncated = true;
       return result;
     }
@@ -122,28 +128,36 @@ function countError(
 }
 
 /**
- * Sends the page's planned nudges in batches and counts each commitment: its outcome and its nudges, or an
- * error when one of its nudges failed as `deployNudge` throws.
+ * Sends the page's planned nudges in groups and counts each commitment: its outcome, or an error when one of its
+ * nudges failed as `deployNudge` throws; and the nudges it did send either way (a failing nudge does not stop
+ * the commitment's other nudges, which were delivered and are counted). A commitment whose nudges were not all
+ * sent when the time budget ran out (`deferred`) is not counted: a later pass evaluates it again. Returns
+ * whether any nudge was deferred.
  */
 async function sendPlanned(
   deps: CoachDependencies,
   result: RunCoachPassReturnType,
   planned: readonly { commitment: CommitmentRecord; plan: CommitmentPlan }[],
-): Promise<void> {
+  expired: () => boolean,
+): Promise<boolean> {
   const sent = await deployNudgeBatch(
     deps,
     planned.flatMap(({ plan }) => plan.nudges),
+    expired,
   );
   let next = 0;
+  let anyDeferred = false;
   for (const { commitment, plan } of planned) {
     const own: BatchNudgeResult[] = sent.slice(next, next + plan.nudges.length);
     next += plan.nudges.length;
-    const failed = own.find((nudge) => !nudge.ok);
-    if (failed !== undefined && !failed.ok) {
-      countError(deps, result, commitment, failed.error);
-      continue;
-    }
-    result.outcomes[plan.outcome] += 1;
     for (const nudge of own) if (nudge.ok) result.nudges[nudge.result.status] += 1;
+    const failed = own.find((nudge) => !nudge.ok && !("deferred" in nudge));
+    if (failed !== undefined && !failed.ok && "error" in failed) {
+      countError(deps, result, commitment, failed.error);
+    } else if (own.some((nudge) => "deferred" in nudge)) {
+      anyDeferred = true;
+      result.commitments -= 1;
+    } else result.outcomes[plan.outcome] += 1;
   }
+  return anyDeferred;
 }
