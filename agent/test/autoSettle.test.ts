@@ -11,11 +11,11 @@ import request from "supertest";
 import { parseEther } from "viem";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
 import { type AssembleAgentReturnType, assembleAgent } from "../src/assembleAgent.ts";
-import { mayHaveMoved } from "../src/services/autoSettle.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { canonicalizeRules } from "../src/rules/rulesDocument.ts";
+import { mayHaveMoved } from "../src/services/autoSettle.ts";
 import { signIn } from "./http/signIn.ts";
 import {
   agentEnv,
@@ -32,6 +32,12 @@ import { type RpcOverHttp, serveRpcOverHttp } from "./support/rpcOverHttp.ts";
 const RELEASED = 1;
 const SLASHED = 2;
 const OPEN = 0;
+
+/** The first instant at or after `after` (Unix seconds) that is `secondsIntoDay` past midnight UTC. */
+function nextUtcTimeOfDay(after: number, secondsIntoDay: number): number {
+  const sameDay = Math.floor(after / DAY) * DAY + secondsIntoDay;
+  return sameDay >= after ? sameDay : sameDay + DAY;
+}
 
 interface Scenario {
   chain: HardhatChain;
@@ -75,11 +81,14 @@ async function scenario(env: Record<string, string>, soloOracle = true): Promise
   });
   const agent = await assembleAgent({ config, clock, logger: createLogger({ level: "silent" }) });
   const travelTo = timeTravel(chain, clock);
+  // The claim nudges go out a day and a few minutes after the start: it is 09:00 UTC, so they never fall in the
+  // owner's default quiet hours (22:00-07:00) whatever the hour the suite runs (at 22:10 UTC they all did).
+  const start = nextUtcTimeOfDay((await chain.latestTimestamp()) + 180, 9 * HOUR);
+  await travelTo(start - 120);
   const cookie = await signIn({ app: agent.app, clock, account: chain.accounts.alice });
   expect(
     (await request(agent.app).post("/api/rules").set("Cookie", cookie).send({ rules: RULES })).status,
   ).to.equal(200);
-  const start = (await chain.latestTimestamp()) + 60;
   const amount = parseEther("2");
   const commitmentId = await chain.createEthCommitment({
     owner: chain.accounts.alice,
