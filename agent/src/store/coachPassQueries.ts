@@ -13,10 +13,10 @@ import type { Clock } from "../clock.ts";
 import type { ParticipantRecord } from "./challengesRepository.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import type { NewNudge, NudgeOutcome, NudgeRecord } from "./nudgesRepository.ts";
-import { REMINDER_KEY_PREFIX } from "./nudgesRepository.ts";
+import { newNudgeSchema, nudgeKeySchema, outcomeSchema, REMINDER_KEY_PREFIX } from "./nudgesRepository.ts";
 import { parsedMethod } from "./repositoryMethods.ts";
-import { challengeParticipantsCache, type NudgeChannelKind, nudgeChannels, nudges } from "./schema.ts";
-import { addressSchema, chainIdSchema, dateSchema, toAddress } from "./values.ts";
+import { challengeParticipantsCache, type NudgeChannelKind, nudges } from "./schema.ts";
+import { addressSchema, chainIdSchema, dateSchema, toAddress, withOwnerAddress } from "./values.ts";
 
 /** Most items (owners, nudges, pairs) one call takes. */
 export const COACH_PASS_BATCH_MAX = 1000;
@@ -76,46 +76,23 @@ export interface CoachPassQueries {
   releaseNudges(ids: readonly string[]): Promise<number>;
 }
 
-const keySchema = z.string().min(1).max(256);
 const ownersSchema = z.array(addressSchema).max(COACH_PASS_BATCH_MAX);
 const pairsSchema = z.object({
   chainId: chainIdSchema,
   pairs: z.array(z.object({ pool: addressSchema, participant: addressSchema })).max(COACH_PASS_BATCH_MAX),
 });
-const nudgeKeysSchema = z
-  .array(z.object({ owner: addressSchema, channel: z.enum(nudgeChannels), dedupeKey: keySchema }))
-  .max(COACH_PASS_BATCH_MAX);
+const nudgeKeysSchema = z.array(nudgeKeySchema).max(COACH_PASS_BATCH_MAX);
 const betweenSchema = z.object({ owners: ownersSchema, from: dateSchema, to: dateSchema });
-const newNudgesSchema = z
-  .array(
-    z.object({
-      owner: addressSchema,
-      channel: z.enum(nudgeChannels),
-      dedupeKey: keySchema,
-      reason: z.string().min(1).max(64),
-      message: z.string().min(1).max(2000),
-      status: z.enum(["pending", "scheduled"]),
-      dueAt: dateSchema,
-    }),
-  )
-  .max(COACH_PASS_BATCH_MAX);
+const newNudgesSchema = z.array(newNudgeSchema).max(COACH_PASS_BATCH_MAX);
 const outcomesSchema = z
   .array(
     z.object({
       id: z.uuid(),
-      outcome: z.object({
-        status: z.enum(["delivered", "failed"]),
-        attempts: z.number().int().min(0).max(1000),
-        lastError: z.string().max(2000).nullable(),
-      }),
+      outcome: outcomeSchema,
     }),
   )
   .max(COACH_PASS_BATCH_MAX);
 const idsSchema = z.array(z.uuid()).max(COACH_PASS_BATCH_MAX);
-
-function toNudge(row: typeof nudges.$inferSelect): NudgeRecord {
-  return { ...row, owner: toAddress(row.owner) };
-}
 
 function tooManyRows(rows: number, what: string): void {
   if (rows > COACH_PASS_ROWS_MAX) throw new Error(`more than ${COACH_PASS_ROWS_MAX} ${what} in one batch`);
@@ -185,7 +162,9 @@ export function createCoachPassQueries(db: DatabaseExecutor, clock: Clock): Coac
           anyOf(nudges.dedupeKey, [...new Set(keys.map((key) => key.dedupeKey))]),
         ),
       );
-    return rows.filter((row) => wanted.has(`${row.owner}|${row.channel}|${row.dedupeKey}`)).map(toNudge);
+    return rows
+      .filter((row) => wanted.has(`${row.owner}|${row.channel}|${row.dedupeKey}`))
+      .map(withOwnerAddress);
   });
   const interventionsBetween = parsedMethod(
     betweenSchema,
@@ -207,7 +186,7 @@ export function createCoachPassQueries(db: DatabaseExecutor, clock: Clock): Coac
         )
         .limit(COACH_PASS_ROWS_MAX + 1);
       tooManyRows(rows.length, "intervention rows");
-      return rows.map((row) => ({ ...row, owner: toAddress(row.owner) }));
+      return rows.map(withOwnerAddress);
     },
   );
   const reserveNudges = parsedMethod(newNudgesSchema, "nudges", "nudge insert", async (input) => {

@@ -85,7 +85,8 @@ export interface NudgesRepository {
 const uuidSchema = z.uuid();
 const keySchema = z.string().min(1).max(256);
 
-const newNudgeSchema = z.object({
+/** A nudge to reserve, as `reserve` and the coach pass's batched reservation validate it. */
+export const newNudgeSchema = z.object({
   owner: addressSchema,
   channel: z.enum(nudgeChannels),
   dedupeKey: keySchema,
@@ -95,7 +96,8 @@ const newNudgeSchema = z.object({
   dueAt: dateSchema,
 });
 
-const outcomeSchema = z.object({
+/** A delivery's outcome, as `setOutcome` and the coach pass's batched outcomes validate it. */
+export const outcomeSchema = z.object({
   status: z.enum(["delivered", "failed"]),
   attempts: z.number().int().min(0).max(1000),
   lastError: z.string().max(2000).nullable(),
@@ -104,7 +106,8 @@ const outcomeSchema = z.object({
 const pages = timeKeyset({ table: nudges, field: "dueAt", order: "desc", map: withOwnerAddress });
 
 const ownersSinceSchema = z.object({ owners: z.array(addressSchema).max(1000), since: dateSchema });
-const nudgeKeySchema = z.object({
+/** The key a nudge is deduplicated by: owner, channel and dedupe key. */
+export const nudgeKeySchema = z.object({
   owner: addressSchema,
   channel: z.enum(nudgeChannels),
   dedupeKey: keySchema,
