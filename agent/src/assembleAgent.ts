@@ -485,6 +485,7 @@ function wireCoach(
       lock: lockOf(assembly, redis),
       relayer: chain.relayer,
       nudge: (parameters) => deployNudge(coach.deps, parameters),
+      maxPerRun: config.keeper.autoSettleMaxPerRun,
     });
     tasks.autoSettle = autoSettle;
     background.push(loopTask("auto-settle", autoSettle, config.keeper.intervalMs));

@@ -83,7 +83,15 @@ export interface Config {
     pollIntervalMs: number;
   };
   /** `multicall3`: where the keeper batches slashes through `aggregate3` (used only if code is there). */
-  keeper: { enabled: boolean; intervalMs: number; maxPerTx: number; maxPerRun: number; multicall3: Address };
+  /** `autoSettleMaxPerRun`: met milestones' candidates automatic settlement looks at per run (same interval). */
+  keeper: {
+    enabled: boolean;
+    intervalMs: number;
+    maxPerTx: number;
+    maxPerRun: number;
+    autoSettleMaxPerRun: number;
+    multicall3: Address;
+  };
   /**
    * `chain`: the agent's clock follows the local chain's time when it is moved forward (`LOCAL_CHAIN_ID` only:
    * the demo, the browser tests, `npm start`). `system`: the wall clock.
@@ -182,6 +190,7 @@ const envSchema = z.object({
   KEEPER_INTERVAL_MS: integer(1_000, 86_400_000).default(30_000),
   KEEPER_MAX_PER_TX: integer(1, 200).default(20),
   KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
+  AUTO_SETTLE_MAX_PER_RUN: integer(1, 10_000).default(100),
   KEEPER_MULTICALL3_ADDRESS: nonZeroAddress.default(MULTICALL3_ADDRESS),
   RELAYER_ENABLED: boolean.default(false),
   CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
@@ -334,6 +343,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       intervalMs: e.KEEPER_INTERVAL_MS,
       maxPerTx: e.KEEPER_MAX_PER_TX,
       maxPerRun: e.KEEPER_MAX_PER_RUN,
+      autoSettleMaxPerRun: e.AUTO_SETTLE_MAX_PER_RUN,
       multicall3: e.KEEPER_MULTICALL3_ADDRESS,
     },
     clockSource: e.CLOCK_SOURCE,

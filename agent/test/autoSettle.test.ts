@@ -54,9 +54,14 @@ interface Scenario {
 
 /**
  * A fresh chain, one agent, and Alice's two-day commitment with three runs on day one. The vault's oracle set is
- * this agent's alone (threshold 1) unless `soloOracle` is false (3 oracles, threshold 2).
+ * this agent's alone (threshold 1) unless `soloOracle` is false (3 oracles, threshold 2). `earlierCommitment`
+ * creates another one just before Alice's (a lower id).
  */
-async function scenario(env: Record<string, string>, soloOracle = true): Promise<Scenario> {
+async function scenario(
+  env: Record<string, string>,
+  soloOracle = true,
+  earlierCommitment?: (chain: HardhatChain, start: number) => Promise<bigint>,
+): Promise<Scenario> {
   const clock = new ManualClock(0);
   const chain = await createHardhatChain();
   const rpc = await serveRpcOverHttp(chain.provider);
@@ -89,6 +94,7 @@ async function scenario(env: Record<string, string>, soloOracle = true): Promise
   expect(
     (await request(agent.app).post("/api/rules").set("Cookie", cookie).send({ rules: RULES })).status,
   ).to.equal(200);
+  await earlierCommitment?.(chain, start);
   const amount = parseEther("2");
   const commitmentId = await chain.createEthCommitment({
     owner: chain.accounts.alice,
@@ -173,6 +179,46 @@ describe("automatic settlement: a user meets the week and never clicks anything"
       const result = await s.agent.tasks.keeper?.runOnce();
       expect(result?.slashed).to.equal(1);
       expect([await s.state(0), await s.state(1)]).to.deep.equal([RELEASED, SLASHED]);
+    });
+  });
+
+  describe("with the relayer on, a budget of one milestone a run, and Bob's earlier commitment never met", () => {
+    let s: Scenario;
+    let bobs: bigint;
+    before(async () => {
+      s = await scenario(
+        { RELAYER_ENABLED: "true", AUTO_SETTLE_MAX_PER_RUN: "1" },
+        true,
+        async (chain, start) => {
+          bobs = await chain.createEthCommitment({
+            owner: chain.accounts.bob,
+            amount: parseEther("2"),
+            start,
+            period: DAY,
+            milestones: 2,
+            grace: HOUR,
+            rulesHash: canonicalizeRules(RULES).rulesHash,
+          });
+          return bobs;
+        },
+      );
+    });
+    after(async () => s?.close());
+
+    it("the next run goes on after Bob's missed week: Alice's met milestone is claimed, not starved", async () => {
+      // Before the scan cursor every run began with Bob's commitment (lower id), spent its budget on his missed
+      // week (a candidate until its deadline) and never reached Alice's (the load test's last ~90 users).
+      expect(bobs < s.commitmentId).to.equal(true);
+      await s.travelTo(s.start + DAY + 5 * MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const first = await s.agent.tasks.autoSettle?.runOnce();
+      expect(first?.claimed).to.deep.equal([]);
+      expect(first?.notMet).to.equal(1);
+      const second = await s.agent.tasks.autoSettle?.runOnce();
+      expect(second?.claimed.map((c) => [c.commitmentId, c.milestoneIndex, c.status])).to.deep.equal([
+        [s.commitmentId, 0, "confirmed"],
+      ]);
+      expect(await s.state(0)).to.equal(RELEASED);
     });
   });
 

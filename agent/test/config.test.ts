@@ -53,6 +53,7 @@ describe("loadConfig", () => {
         intervalMs: 30000,
         maxPerTx: 20,
         maxPerRun: 200,
+        autoSettleMaxPerRun: 100,
         multicall3: "0xcA11bde05977b3631167028862bE2a173976CA11",
       },
       clockSource: "system",

@@ -125,7 +125,8 @@ function agentEnvironment(p: {
     RATE_LIMIT_API_POINTS: "1000000",
     RATE_LIMIT_AGENT_POINTS: "1000000",
     RATE_LIMIT_UPLOAD_POINTS: "1000000",
-    LOG_LEVEL: "warn",
+    // LOADTEST_AGENT_LOG_LEVEL=info follows every claim and slash when a run needs explaining.
+    LOG_LEVEL: process.env.LOADTEST_AGENT_LOG_LEVEL ?? "warn",
   };
 }
 

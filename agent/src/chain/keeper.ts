@@ -49,7 +49,7 @@ import {
 } from "./settlementRows.ts";
 import type { Sleep } from "./sleep.ts";
 import type { ResumePendingResult, Submission, TransactionOutcome } from "./transactionTypes.ts";
-import { unsettledPages } from "./unsettledScan.ts";
+import { createScanCursor, type ScanCursor, unsettledPages } from "./unsettledScan.ts";
 import type { ViemVaultReader } from "./vaultReader.ts";
 
 export interface CreateKeeperParameters extends SettlementServiceParameters {
@@ -153,6 +153,8 @@ interface KeeperContext {
   maxPerRun: number;
   scanPageSize: number;
   maxScanPages: number;
+  /** Where the next scan starts: after the last milestone this one looked at (see `unsettledScan.ts`). */
+  cursor: ScanCursor;
   audit: ReturnType<typeof milestoneAuditor>;
 }
 
@@ -164,7 +166,7 @@ export function createKeeper(parameters: CreateKeeperParameters): CreateKeeperRe
   const audit = milestoneAuditor(parameters, "keeper");
   const k: KeeperContext = {
     ...{ chainId, vault, reader, sender, store, log, metrics, multicall3, withhold, audit },
-    ...{ maxPerTx, maxPerRun, scanPageSize, maxScanPages },
+    ...{ maxPerTx, maxPerRun, scanPageSize, maxScanPages, cursor: createScanCursor() },
   };
   const lease = { lock, name: `keeper:${chainId}:${vault.toLowerCase()}`, ttlMs: lockTtlMs, log };
 
@@ -251,13 +253,17 @@ function dropItem(
   );
 }
 
-/** Due milestones: Open in the cache and nominally due, not taken, then confirmed on chain; at most `maxPerRun`. */
+/**
+ * Due milestones: Open in the cache and nominally due, not taken, then confirmed on chain; at most `maxPerRun`.
+ * Starts where the last scan stopped (`k.cursor`), so milestones withheld run after run (met, never claimed)
+ * cannot keep the budget from the commitments after them.
+ */
 async function scan(k: KeeperContext): Promise<DueMilestone[]> {
   const now = await k.reader.latestTimestamp();
   const candidates: MilestoneRef[] = [];
   // Collect more than a run can send: some will be settled on chain already or taken by a pending row.
   const collectLimit = k.maxPerRun * 2;
-  for await (const { rows, taken } of unsettledPages(k.store, k, "slash", k)) {
+  for await (const { rows, taken } of unsettledPages(k.store, k, "slash", k, k.cursor)) {
     for (const row of rows) {
       for (const [index, state] of row.milestoneStates.entries()) {
         // The nominal deadline is a lower bound (a pause only extends it), so later ones are not due.
@@ -267,7 +273,12 @@ async function scan(k: KeeperContext): Promise<DueMilestone[]> {
         candidates.push(candidate);
       }
     }
-    if (candidates.length >= collectLimit) break;
+    const last = rows.at(-1);
+    if (candidates.length >= collectLimit && last !== undefined) {
+      // The next scan starts with the first candidate this one leaves out (or after this page).
+      k.cursor.stopBefore(candidates[collectLimit]?.commitmentId ?? last.commitmentId + 1n);
+      break;
+    }
   }
   const statuses = await k.reader.readMilestones(candidates.slice(0, collectLimit));
   const due: DueMilestone[] = [];
@@ -283,7 +294,11 @@ async function scan(k: KeeperContext): Promise<DueMilestone[]> {
       continue;
     }
     due.push({ ...candidate, claimDeadline: status.claimDeadline });
-    if (due.length >= k.maxPerRun) break;
+    if (due.length >= k.maxPerRun) {
+      const next = candidates[i + 1];
+      if (next !== undefined) k.cursor.stopBefore(next.commitmentId);
+      break;
+    }
   }
   return due;
 }

@@ -25,7 +25,7 @@ import { createLeasedTask } from "../chain/leasedTask.ts";
 import type { Lock } from "../chain/lock.ts";
 import type { ClaimRelayer, PauseTimes, VaultReader } from "../chain/ports.ts";
 import { milestoneKey } from "../chain/settlementRows.ts";
-import { unsettledPages } from "../chain/unsettledScan.ts";
+import { createScanCursor, type ScanCursor, unsettledPages } from "../chain/unsettledScan.ts";
 import { AgentError, ConflictError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
@@ -159,6 +159,8 @@ interface AutoSettleContext {
   maxPerRun: number;
   scanPageSize: number;
   maxScanPages: number;
+  /** Where the next run's scan starts (see `unsettledScan.ts`). */
+  cursor: ScanCursor;
 }
 
 export function createAutoSettle({
@@ -177,7 +179,7 @@ export function createAutoSettle({
   const log = context.logger.child({ component: "autoSettle", chainId: chain.chainId, vault: chain.vault });
   const a: AutoSettleContext = {
     ...{ context, signer, reader, relayer, nudge, log },
-    ...{ maxPerRun, scanPageSize, maxScanPages },
+    ...{ maxPerRun, scanPageSize, maxScanPages, cursor: createScanCursor() },
   };
   const lease = {
     lock,
@@ -308,17 +310,26 @@ async function settleOne(
   }
 }
 
+/**
+ * At most `maxPerRun` candidates a run, starting where the last run stopped: a missed week stays a candidate
+ * until its deadline, and from the first commitment every run such weeks took the whole budget, so the met
+ * milestones of later commitments were never claimed (the load test's last ~90 users).
+ */
 async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult> {
   const { store, clock, chain } = a.context;
   const result = emptyRun();
   const nowSec = Math.floor(clock.now() / 1000);
   const pause = await pauseTimesNow(a);
   let handled = 0;
-  for await (const { rows, taken } of unsettledPages(store, chain, "claim", a)) {
+  for await (const { rows, taken } of unsettledPages(store, chain, "claim", a, a.cursor)) {
     for (const row of rows) {
       for (const index of candidatesOf(row, nowSec, pause)) {
-        if (handled >= a.maxPerRun) break;
         if (taken.has(milestoneKey({ commitmentId: row.commitmentId, milestoneIndex: index }))) continue;
+        if (handled >= a.maxPerRun) {
+          // The budget is spent: the next run starts with this commitment.
+          a.cursor.stopBefore(row.commitmentId);
+          return result;
+        }
         handled += 1;
         try {
           await settleOne(a, row, index, result);
@@ -331,7 +342,6 @@ async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult>
         }
       }
     }
-    if (handled >= a.maxPerRun) break;
   }
   return result;
 }

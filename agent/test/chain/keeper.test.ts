@@ -276,6 +276,47 @@ for (const driver of storeDrivers) {
       expect(await chain.credits(chain.accounts.beneficiary.address, ZERO_ADDRESS)).to.equal(5n * ONE_ETH);
     });
 
+    it("milestones withheld run after run never keep a later commitment's slash from being sent", async () => {
+      // Alice's five weeks were met (never claimed): withheld every run. Before the scan cursor, every run
+      // started with them and spent its budget (maxPerRun 2: 4 candidates) on them, so Bob's missed week, a
+      // later commitment, was never slashed however often the keeper ran.
+      const { alice, bob } = chain.accounts;
+      const met = await chain.createEthCommitment({
+        owner: alice,
+        amount: 5n * ONE_ETH,
+        milestones: 5,
+        grace: GRACE,
+      });
+      const missed = await chain.createEthCommitment({
+        owner: bob,
+        amount: ONE_ETH,
+        milestones: 1,
+        grace: GRACE,
+      });
+      await passDeadline(await startOf(met), 4);
+      await index();
+      const withheld: string[] = [];
+      const k = keeper({
+        maxPerRun: 2,
+        withhold: async ({ commitmentId, milestoneIndex }) => {
+          if (commitmentId !== met) return false;
+          withheld.push(`${commitmentId}:${milestoneIndex}`);
+          return true;
+        },
+      });
+      const first = await k.runOnce();
+      expect(first).to.include({ due: 0, slashed: 0 });
+      expect(withheld).to.deep.equal([`${met}:0`, `${met}:1`, `${met}:2`, `${met}:3`]);
+      const second = await k.runOnce();
+      expect(second).to.include({ due: 1, slashed: 1 });
+      expect(await slashEvents()).to.deep.equal([`${missed}:0`]);
+      expect(await states(met)).to.deep.equal(["Open", "Open", "Open", "Open", "Open"]);
+      // Round again from the first commitment: Alice's weeks are looked at (and withheld) again, nothing sent.
+      withheld.length = 0;
+      expect(await k.runOnce()).to.include({ due: 0, slashed: 0 });
+      expect(withheld).to.have.length.greaterThan(0);
+    });
+
     it("drops a milestone settled between scan and send; the rest still settle", async () => {
       const id = await chain.createEthCommitment({ amount: 3n * ONE_ETH, milestones: 3, grace: GRACE });
       await passDeadline(await startOf(id), 2);
