@@ -15,6 +15,7 @@ import {
   setSampleField,
   startTrack,
 } from "./trackXml.ts";
+import type { XmlText } from "./xmlReader.ts";
 
 /**
  * GPX 1.0 / 1.1 → one ParsedActivity per <trk> that has points (streamed, see xmlReader.ts).
@@ -78,7 +79,7 @@ function sportLabelOf(
   return undefined;
 }
 
-export function parseGpx(text: string, limits: ParserLimits): ParsedActivity[] {
+export function parseGpx(text: XmlText, limits: ParserLimits): ParsedActivity[] {
   const state: GpxReadState = { limits, totalPoints: 0, tracks: [], creator: "" };
   readTrackXml(text, "gpx", {
     root(attributes) {

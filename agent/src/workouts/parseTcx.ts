@@ -15,6 +15,7 @@ import {
   setSampleField,
   startTrack,
 } from "./trackXml.ts";
+import type { XmlText } from "./xmlReader.ts";
 
 /**
  * TCX (Garmin Training Center Database v2) → one ParsedActivity per <Activity>, whether listed directly under
@@ -84,7 +85,7 @@ const CAPTURED = new Set([
   ...TRACKPOINT_FIELDS.keys(),
 ]);
 
-export function parseTcx(text: string, limits: ParserLimits): ParsedActivity[] {
+export function parseTcx(text: XmlText, limits: ParserLimits): ParsedActivity[] {
   const state: TcxReadState = { limits, totalPoints: 0, activities: [] };
   readTrackXml(text, "TrainingCenterDatabase", {
     open: (name, parent, attributes, path) => openTcxElement(state, name, parent, attributes, path),

@@ -49,26 +49,51 @@ export interface ParsedWorkout extends ParsedActivity {
 export type ParseWorkoutFileParameters = Parameters<typeof parseWorkoutFile>;
 export type ParseWorkoutFileReturnType = ParsedWorkout[];
 
-/** Counts occurrences of `needle` in `text`, stopping once `limit` is passed. */
-function countUpTo(text: string, needle: string, limit: number): number {
+/** Counts occurrences of `needle` in the pieces of a document, stopping once `limit` is passed. */
+function countUpTo(pieces: readonly string[], needle: string, limit: number): number {
   let count = 0;
-  let at = text.indexOf(needle);
-  while (at !== -1 && count <= limit) {
-    count += 1;
-    at = text.indexOf(needle, at + needle.length);
+  for (const text of pieces) {
+    let at = text.indexOf(needle);
+    while (at !== -1 && count <= limit) {
+      count += 1;
+      at = text.indexOf(needle, at + needle.length);
+    }
   }
   return count;
 }
 
-function decodeXml(bytes: Uint8Array): string {
-  // Invalid UTF-8 becomes U+FFFD (names and notes may be in Latin-1); the BOM is dropped; leading whitespace
-  // before the XML declaration (Polar exports) is tolerated.
-  return new TextDecoder("utf-8", { fatal: false }).decode(bytes).trimStart();
+/**
+ * About how many bytes of XML are decoded into one string. V8 puts a string above 128 KiB in its large-object
+ * space, in freshly mapped pages: making one costs ~3.5 µs per KiB on the reference machine (page faults), the
+ * same again to collect, against ~0.2 µs per KiB for strings below it.
+ */
+const XML_PIECE_BYTES = 64 * 1024;
+const UTF8 = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * The text of an XML file as consecutive strings, each after the first starting with '<' (see xmlReader.ts's
+ * XmlText): the joined string is exactly the whole file decoded. Invalid UTF-8 becomes U+FFFD (names and notes
+ * may be in Latin-1); the BOM is dropped; leading whitespace before the XML declaration (Polar exports) is
+ * tolerated. Each piece ends before an ASCII '<', which never belongs to a multi-byte sequence, so a piece
+ * decodes alone to what it gives within the whole (an incomplete sequence before it is one U+FFFD either way).
+ */
+export function decodeXmlPieces(bytes: Uint8Array, pieceBytes = XML_PIECE_BYTES): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < bytes.length || pieces.length === 0) {
+    let end = start + pieceBytes >= bytes.length ? bytes.length : bytes.indexOf(0x3c, start + pieceBytes);
+    if (end === -1) end = bytes.length;
+    pieces.push(UTF8.decode(bytes.subarray(start, end)));
+    start = end;
+  }
+  pieces[0] = (pieces[0] ?? "").trimStart();
+  return pieces;
 }
 
 function parseXml(format: "gpx" | "tcx", bytes: Uint8Array, limits: ParserLimits): ParsedActivity[] {
-  const text = decodeXml(bytes);
-  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
+  const pieces = decodeXmlPieces(bytes);
+  // Each pattern starts with its only '<', and pieces are cut before a '<': no match spans two pieces.
+  if (pieces.some((text) => /<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text))) {
     throw new ValidationError({
       code: "corrupt_file",
       message: "XML files with a DOCTYPE or entity declarations are not accepted.",
@@ -77,8 +102,8 @@ function parseXml(format: "gpx" | "tcx", bytes: Uint8Array, limits: ParserLimits
   }
   // A cheap linear pre-count: a file with far too many points is refused before it is parsed.
   const pointTag = format === "gpx" ? "<trkpt" : "<Trackpoint";
-  assertPointsWithinLimit(countUpTo(text, pointTag, limits.maxPoints), limits);
-  return format === "gpx" ? parseGpx(text, limits) : parseTcx(text, limits);
+  assertPointsWithinLimit(countUpTo(pieces, pointTag, limits.maxPoints), limits);
+  return format === "gpx" ? parseGpx(pieces, limits) : parseTcx(pieces, limits);
 }
 
 export function parseWorkoutFile(

@@ -2,7 +2,7 @@ import { ValidationError } from "../errors.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import { assertActivitiesWithinLimit, assertPointsWithinLimit, type ParserLimits } from "./parserLimits.ts";
 import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
-import { readXml } from "./xmlReader.ts";
+import { readXml, type XmlText } from "./xmlReader.ts";
 
 /**
  * What the XML track parsers (parseGpx.ts, parseTcx.ts) share: the walk that keeps the element path and the text
@@ -36,7 +36,7 @@ export interface TrackXmlHandler {
 export type ReadTrackXmlParameters = Parameters<typeof readTrackXml>;
 
 /** Walks `text` (see xmlReader.ts); a root element other than `rootName` is `corrupt_file`. */
-export function readTrackXml(text: string, rootName: string, handler: TrackXmlHandler): void {
+export function readTrackXml(text: XmlText, rootName: string, handler: TrackXmlHandler): void {
   const path: string[] = [];
   let capture: string | undefined;
   readXml(text, {

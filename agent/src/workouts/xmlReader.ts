@@ -40,12 +40,16 @@ const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '
 /** The attributes of every tag that has none. */
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 
+/** The last error `fail` raised: readXml tells its own errors from its handlers'. */
+let lastFailure: ValidationError | undefined;
+
 function fail(offset: number, reason: string): never {
-  throw new ValidationError({
+  lastFailure = new ValidationError({
     code: "corrupt_file",
     message: `The XML is not well-formed: ${reason}.`,
     details: { offset, reason },
   });
+  throw lastFailure;
 }
 
 function isSpace(code: number): boolean {
@@ -122,133 +126,189 @@ export function decodeXmlEntities(raw: string, offset = 0): string {
 
 export type ReadXmlParameters = Parameters<typeof readXml>;
 
-export function readXml(text: string, handler: XmlHandler, options: ReadXmlOptions = {}): void {
+/**
+ * A document as one string, or as consecutive pieces each of which after the first starts with `<` (how
+ * parseWorkoutFile.ts decodes a large file: no string above V8's large-object size is ever made, see there).
+ * The events, errors and error offsets are the ones the joined string gives.
+ */
+export type XmlText = string | readonly string[];
+
+export function readXml(input: XmlText, handler: XmlHandler, options: ReadXmlOptions = {}): void {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const n = text.length;
+  const pieces = typeof input === "string" ? [input] : input;
+  for (let p = 1; p < pieces.length; p += 1) {
+    if (pieces[p]?.charCodeAt(0) !== 0x3c) throw new TypeError(`XML piece ${p} does not start with '<'.`);
+  }
+  const lastPiece = Math.max(0, pieces.length - 1);
+  /** The piece being read (or, once a construct ran past the end of one, the rest of the document). */
+  let text = pieces[0] ?? "";
+  let piece = 0;
+  /** The offset of `text` in the whole document (error offsets are the document's). */
+  let base = 0;
+  let n = text.length;
   const stack: string[] = [];
   /** The local names of `stack`'s elements. */
   const locals: string[] = [];
   let rootSeen = false;
   let i = 0;
+  /** Where the construct being read starts: every event before it has been reported, none after. */
+  let mark = 0;
   /** The next '&' at or after the text being read (-1: none left), found once for all the skipped text. */
   let nextAmp = -2;
 
-  while (i < n) {
-    const lt = text.indexOf("<", i);
-    const textEnd = lt === -1 ? n : lt;
-    if (textEnd > i) {
-      if (stack.length === 0) {
-        for (let k = i; k < textEnd; k += 1) {
-          if (!isSpace(text.charCodeAt(k))) fail(k, "text outside the root element");
+  for (;;) {
+    try {
+      for (;;) {
+        if (i >= n) {
+          if (piece === lastPiece) break;
+          // The next piece starts with '<': no text runs across the boundary.
+          piece += 1;
+          base += n;
+          text = pieces[piece] ?? "";
+          n = text.length;
+          i = 0;
+          nextAmp = -2;
         }
-      } else if (handler.wantsText?.() !== false) {
-        handler.text(decodeXmlEntities(text.slice(i, textEnd), i));
-      } else {
-        if (nextAmp !== -1 && nextAmp < i) nextAmp = text.indexOf("&", i);
-        if (nextAmp !== -1 && nextAmp < textEnd) decodeXmlEntities(text.slice(i, textEnd), i);
-      }
-    }
-    if (lt === -1) break;
-    i = lt;
-    const next = text.charCodeAt(i + 1);
+        mark = i;
+        const lt = text.indexOf("<", i);
+        const textEnd = lt === -1 ? n : lt;
+        if (textEnd > i) {
+          if (stack.length === 0) {
+            for (let k = i; k < textEnd; k += 1) {
+              if (!isSpace(text.charCodeAt(k))) fail(base + k, "text outside the root element");
+            }
+          } else if (handler.wantsText?.() !== false) {
+            handler.text(decodeXmlEntities(text.slice(i, textEnd), base + i));
+          } else {
+            if (nextAmp !== -1 && nextAmp < i) nextAmp = text.indexOf("&", i);
+            if (nextAmp !== -1 && nextAmp < textEnd) decodeXmlEntities(text.slice(i, textEnd), base + i);
+          }
+        }
+        if (lt === -1) {
+          i = n;
+          continue;
+        }
+        i = lt;
+        mark = lt;
+        const next = text.charCodeAt(i + 1);
 
-    if (next === 0x21 /* ! */) {
-      if (text.startsWith("<!--", i)) {
-        const end = text.indexOf("-->", i + 4);
-        if (end === -1) fail(i, "an unterminated comment");
-        i = end + 3;
-        continue;
-      }
-      if (text.startsWith("<![CDATA[", i)) {
-        if (stack.length === 0) fail(i, "CDATA outside the root element");
-        const end = text.indexOf("]]>", i + 9);
-        if (end === -1) fail(i, "an unterminated CDATA section");
-        handler.text(text.slice(i + 9, end));
-        i = end + 3;
-        continue;
-      }
-      fail(i, "a DOCTYPE or other markup declaration (not accepted: entity expansion defence)");
-    }
+        if (next === 0x21 /* ! */) {
+          if (text.startsWith("<!--", i)) {
+            const end = text.indexOf("-->", i + 4);
+            if (end === -1) fail(base + i, "an unterminated comment");
+            i = end + 3;
+            continue;
+          }
+          if (text.startsWith("<![CDATA[", i)) {
+            if (stack.length === 0) fail(base + i, "CDATA outside the root element");
+            const end = text.indexOf("]]>", i + 9);
+            if (end === -1) fail(base + i, "an unterminated CDATA section");
+            handler.text(text.slice(i + 9, end));
+            i = end + 3;
+            continue;
+          }
+          fail(base + i, "a DOCTYPE or other markup declaration (not accepted: entity expansion defence)");
+        }
 
-    if (next === 0x3f /* ? */) {
-      const end = text.indexOf("?>", i + 2);
-      if (end === -1) fail(i, "an unterminated processing instruction");
-      i = end + 2;
-      continue;
-    }
+        if (next === 0x3f /* ? */) {
+          const end = text.indexOf("?>", i + 2);
+          if (end === -1) fail(base + i, "an unterminated processing instruction");
+          i = end + 2;
+          continue;
+        }
 
-    if (next === 0x2f /* / */) {
-      const nameEnd = nameEndAt(text, i + 2, n);
-      let k = nameEnd;
-      while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-      if (text.charCodeAt(k) !== 0x3e) fail(k, "a malformed end tag");
-      const open = stack.pop();
-      // The name is compared in place: no copy of it is made unless it is wrong.
-      if (open === undefined) fail(i, `an end tag </${text.slice(i + 2, nameEnd)}> without a start tag`);
-      if (nameEnd - (i + 2) !== open.length || !text.startsWith(open, i + 2))
-        fail(i, `</${text.slice(i + 2, nameEnd)}> closes <${open}>`);
-      handler.close(locals.pop() ?? open);
-      i = k + 1;
-      continue;
-    }
+        if (next === 0x2f /* / */) {
+          const nameEnd = nameEndAt(text, i + 2, n);
+          let k = nameEnd;
+          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+          if (text.charCodeAt(k) !== 0x3e) fail(base + k, "a malformed end tag");
+          // Looked at, not popped, until the tag is known good: a construct read again starts from the same state.
+          const open = stack[stack.length - 1];
+          // The name is compared in place: no copy of it is made unless it is wrong.
+          if (open === undefined)
+            fail(base + i, `an end tag </${text.slice(i + 2, nameEnd)}> without a start tag`);
+          if (nameEnd - (i + 2) !== open.length || !text.startsWith(open, i + 2))
+            fail(base + i, `</${text.slice(i + 2, nameEnd)}> closes <${open}>`);
+          stack.pop();
+          handler.close(locals.pop() ?? open);
+          i = k + 1;
+          continue;
+        }
 
-    // Start tag.
-    if (!isNameStart(next)) fail(i, "a '<' that starts no tag");
-    if (stack.length === 0 && rootSeen) fail(i, "a second root element");
-    let k = nameEndAt(text, i + 1, n);
-    const name = text.slice(i + 1, k);
-    // No prototype: an attribute called "__proto__" must stay an attribute. Made at the first attribute.
-    let attributes: Record<string, string> | undefined;
-    let selfClosing = false;
-    for (;;) {
-      const before = k;
-      while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-      const code = text.charCodeAt(k);
-      if (code === 0x3e /* > */) {
-        k += 1;
-        break;
+        // Start tag.
+        if (!isNameStart(next)) fail(base + i, "a '<' that starts no tag");
+        if (stack.length === 0 && rootSeen) fail(base + i, "a second root element");
+        let k = nameEndAt(text, i + 1, n);
+        const name = text.slice(i + 1, k);
+        // No prototype: an attribute called "__proto__" must stay an attribute. Made at the first attribute.
+        let attributes: Record<string, string> | undefined;
+        let selfClosing = false;
+        for (;;) {
+          const before = k;
+          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+          const code = text.charCodeAt(k);
+          if (code === 0x3e /* > */) {
+            k += 1;
+            break;
+          }
+          if (code === 0x2f /* / */) {
+            if (text.charCodeAt(k + 1) !== 0x3e) fail(base + k, "a '/' inside a tag");
+            selfClosing = true;
+            k += 2;
+            break;
+          }
+          if (k >= n) fail(base + i, `an unterminated <${name}> tag`);
+          if (k === before) fail(base + k, "attributes not separated by whitespace");
+          const nameStart = k;
+          k = nameEndAt(text, k, n);
+          const attributeName = text.slice(nameStart, k);
+          if (attributeName === "" || !isNameStart(attributeName.charCodeAt(0)))
+            fail(base + nameStart, "a malformed attribute");
+          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+          if (text.charCodeAt(k) !== 0x3d /* = */)
+            fail(base + k, `attribute ${attributeName} without a value`);
+          k += 1;
+          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+          const quote = text[k];
+          if (quote !== '"' && quote !== "'")
+            fail(base + k, `attribute ${attributeName} with an unquoted value`);
+          const valueEnd = text.indexOf(quote, k + 1);
+          if (valueEnd === -1) fail(base + k, `attribute ${attributeName} with an unterminated value`);
+          const raw = text.slice(k + 1, valueEnd);
+          if (raw.includes("<")) fail(base + k, `a '<' in the value of attribute ${attributeName}`);
+          attributes ??= Object.create(null) as Record<string, string>;
+          if (Object.hasOwn(attributes, attributeName))
+            fail(base + nameStart, `a duplicate attribute ${attributeName}`);
+          attributes[attributeName] = decodeXmlEntities(raw, base + k + 1);
+          k = valueEnd + 1;
+        }
+        if (stack.length >= maxDepth) fail(base + i, `elements nested deeper than ${maxDepth}`);
+        rootSeen = true;
+        const local = localName(name);
+        handler.open(local, attributes ?? NO_ATTRIBUTES);
+        if (selfClosing) {
+          handler.close(local);
+        } else {
+          stack.push(name);
+          locals.push(local);
+        }
+        i = k;
       }
-      if (code === 0x2f /* / */) {
-        if (text.charCodeAt(k + 1) !== 0x3e) fail(k, "a '/' inside a tag");
-        selfClosing = true;
-        k += 2;
-        break;
-      }
-      if (k >= n) fail(i, `an unterminated <${name}> tag`);
-      if (k === before) fail(k, "attributes not separated by whitespace");
-      const nameStart = k;
-      k = nameEndAt(text, k, n);
-      const attributeName = text.slice(nameStart, k);
-      if (attributeName === "" || !isNameStart(attributeName.charCodeAt(0)))
-        fail(nameStart, "a malformed attribute");
-      while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-      if (text.charCodeAt(k) !== 0x3d /* = */) fail(k, `attribute ${attributeName} without a value`);
-      k += 1;
-      while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-      const quote = text[k];
-      if (quote !== '"' && quote !== "'") fail(k, `attribute ${attributeName} with an unquoted value`);
-      const valueEnd = text.indexOf(quote, k + 1);
-      if (valueEnd === -1) fail(k, `attribute ${attributeName} with an unterminated value`);
-      const raw = text.slice(k + 1, valueEnd);
-      if (raw.includes("<")) fail(k, `a '<' in the value of attribute ${attributeName}`);
-      attributes ??= Object.create(null) as Record<string, string>;
-      if (Object.hasOwn(attributes, attributeName)) fail(nameStart, `a duplicate attribute ${attributeName}`);
-      attributes[attributeName] = decodeXmlEntities(raw, k + 1);
-      k = valueEnd + 1;
+      break;
+    } catch (error) {
+      // A construct may run past the end of its piece (a comment or CDATA holding '<', a truncated tag): an error
+      // of this reader in any piece but the last is read again from the construct's start, with the rest of the
+      // document joined on. What fails then is what the whole string gives; handlers' errors pass through.
+      if (error !== lastFailure || piece === lastPiece) throw error;
+      text = text.slice(mark) + pieces.slice(piece + 1).join("");
+      piece = lastPiece;
+      base += mark;
+      n = text.length;
+      i = 0;
+      nextAmp = -2;
     }
-    if (stack.length >= maxDepth) fail(i, `elements nested deeper than ${maxDepth}`);
-    rootSeen = true;
-    const local = localName(name);
-    handler.open(local, attributes ?? NO_ATTRIBUTES);
-    if (selfClosing) {
-      handler.close(local);
-    } else {
-      stack.push(name);
-      locals.push(local);
-    }
-    i = k;
   }
 
-  if (stack.length > 0) fail(n, `<${stack[stack.length - 1]}> is never closed`);
-  if (!rootSeen) fail(n, "there is no root element");
+  if (stack.length > 0) fail(base + n, `<${stack[stack.length - 1]}> is never closed`);
+  if (!rootSeen) fail(base + n, "there is no root element");
 }

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import { AgentError, TooLargeError } from "../../src/errors.ts";
-import { DEFAULT_WORKOUT_FILE_LIMITS, parseWorkoutFile } from "../../src/workouts/parseWorkoutFile.ts";
+import { parseGpx } from "../../src/workouts/parseGpx.ts";
+import {
+  DEFAULT_WORKOUT_FILE_LIMITS,
+  decodeXmlPieces,
+  parseWorkoutFile,
+} from "../../src/workouts/parseWorkoutFile.ts";
 import { gpx, oneHourRunFit, prng, strengthFit, T0, tcx, track, utf8 } from "./fixtures.ts";
 
 /** Runs parseWorkoutFile and returns "ok" or the typed error's code; any other throw fails the test. */
@@ -26,6 +31,60 @@ describe("parseWorkoutFile", () => {
       expect((error as TooLargeError).details).to.deep.equal({ limit: 1024, size: 1025 });
     }
     expect(outcome(garbage)).to.equal("unsupported_format");
+  });
+
+  it("decodes XML in pieces that join to exactly the whole decoded text (invalid UTF-8, BOM, leading space)", () => {
+    const random = prng(5122026);
+    const whole = (bytes: Uint8Array) => new TextDecoder("utf-8", { fatal: false }).decode(bytes).trimStart();
+    const samples: Uint8Array[] = [
+      utf8("<a>é ü 漢字 😀</a>"),
+      Uint8Array.from([0xef, 0xbb, 0xbf, 0x20, 0x0a, ...utf8("<a>x</a>")]),
+      utf8(""),
+      utf8("   "),
+    ];
+    for (let s = 0; s < 300; s += 1) {
+      // Bytes around '<' and multi-byte sequences, valid or cut short: an incomplete sequence before a cut.
+      const bytes = new Uint8Array(1 + Math.floor(random() * 400));
+      const alphabet = [
+        0x3c, 0x3e, 0x20, 0x61, 0xc3, 0xa9, 0xe6, 0xbc, 0xa2, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0xef, 0xbb, 0xbf,
+      ];
+      for (let i = 0; i < bytes.length; i += 1)
+        bytes[i] = alphabet[Math.floor(random() * alphabet.length)] ?? 0;
+      samples.push(bytes);
+    }
+    let cuts = 0;
+    for (const bytes of samples) {
+      for (const pieceBytes of [1, 7, 64 * 1024]) {
+        const pieces = decodeXmlPieces(bytes, pieceBytes);
+        expect(pieces.join("")).to.equal(whole(bytes));
+        for (const piece of pieces.slice(1)) expect(piece.startsWith("<")).to.equal(true);
+        cuts += pieces.length - 1;
+      }
+    }
+    expect(cuts).to.be.greaterThan(1000);
+  });
+
+  it("parses a GPX of many pieces as the whole text (a 1 h track, ~740 KB, 12 pieces)", () => {
+    const hour = track({ start: T0, seconds: 3599, speedMps: 3, heartRate: (s) => 150 + (s % 7) });
+    const bytes = utf8(gpx({ type: "running", segments: [hour] }));
+    expect(decodeXmlPieces(bytes)).to.have.length.greaterThan(10);
+    const [parsed] = parseWorkoutFile(bytes);
+    const [fromWhole] = parseGpx(new TextDecoder().decode(bytes), DEFAULT_WORKOUT_FILE_LIMITS);
+    const { contentHash: _c, fileHash: _f, format, ...activity } = parsed ?? expect.fail("no activity");
+    expect(format).to.equal("gpx");
+    expect(activity).to.deep.equal(fromWhole);
+    // The DOCTYPE check and the point pre-count see every piece.
+    const text = new TextDecoder().decode(bytes);
+    const end = text.lastIndexOf("</trk>");
+    const doctype = utf8(`${text.slice(0, end)}<!doctype x>${text.slice(end)}`);
+    expect(() => parseWorkoutFile(doctype))
+      .to.throw(AgentError)
+      .with.property("details")
+      .that.deep.equals({ reason: "doctype" });
+    expect(() => parseWorkoutFile(bytes, { ...DEFAULT_WORKOUT_FILE_LIMITS, maxPoints: 3599 }))
+      .to.throw(TooLargeError)
+      .with.property("details")
+      .that.deep.equals({ limit: 3599, seen: 3600 });
   });
 
   it("has defaults of 25 MiB, 200,000 points and 20 activities", () => {

@@ -1,11 +1,12 @@
 import { DOMParser } from "@xmldom/xmldom";
 import { expect } from "chai";
 import { ValidationError } from "../../src/errors.ts";
-import { readXml } from "../../src/workouts/xmlReader.ts";
+import { readXml, type XmlText } from "../../src/workouts/xmlReader.ts";
+import { gpx, prng, T0, tcx, track } from "./fixtures.ts";
 
 type Event = ["open", string, Record<string, string>] | ["close", string] | ["text", string];
 
-function events(text: string, maxDepth?: number): Event[] {
+function events(text: XmlText, maxDepth?: number): Event[] {
   const out: Event[] = [];
   readXml(
     text,
@@ -155,5 +156,91 @@ describe("readXml", () => {
     // Where xmldom only warns (unquoted attribute values), this reader is stricter.
     expect(xmldomAccepts("<a b=c/>")).to.equal(true);
     expect(rejects("<a b=c/>")).to.match(/unquoted/);
+  });
+
+  it("reads a document in pieces (each cut before a '<') exactly as the whole string: events, errors, offsets", () => {
+    const random = prng(20261205);
+    /** The events, or the error's reason and offset. */
+    const outcome = (text: XmlText) => {
+      try {
+        return events(text);
+      } catch (error) {
+        expect(error).to.be.instanceOf(ValidationError);
+        return (error as ValidationError).details;
+      }
+    };
+    /** `text` cut before some of its '<' (each with probability `share`). */
+    const cut = (text: string, share: number): string[] => {
+      const pieces: string[] = [];
+      let from = 0;
+      for (let lt = text.indexOf("<", 1); lt !== -1; lt = text.indexOf("<", lt + 1)) {
+        if (random() < share) {
+          pieces.push(text.slice(from, lt));
+          from = lt;
+        }
+      }
+      pieces.push(text.slice(from));
+      return pieces;
+    };
+    const points = track({ start: T0, seconds: 20, speedMps: 3, heartRate: () => 150 });
+    const documents = [
+      gpx({ type: "running", segments: [points] }),
+      tcx([{ sport: "Running", laps: [{ start: T0, totalTimeSec: 20, points }] }]),
+      `<?xml version="1.0"?>\n<!-- a <comment> --><a x='1>2'><![CDATA[<raw> & ]]><?pi <x> ?><b>&amp;&#65;</b>t</a>\n`,
+    ];
+    // Comments, CDATA and processing instructions holding '<', truncations and stray characters: constructs
+    // that run past the end of a piece.
+    const noise = [
+      "<",
+      "<!--",
+      "-->",
+      "]]>",
+      "<![CDATA[",
+      "<?",
+      "?>",
+      '"',
+      "'",
+      "&",
+      "&amp;",
+      "/",
+      ">",
+      " ",
+      "x",
+    ];
+    let compared = 0;
+    let failed = 0;
+    for (const document of documents) {
+      for (let m = 0; m < 400; m += 1) {
+        let text = document;
+        if (m > 0) {
+          for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits -= 1) {
+            const at = Math.floor(random() * text.length);
+            const kind = random();
+            if (kind < 0.4)
+              text = text.slice(0, at) + (noise[Math.floor(random() * noise.length)] ?? "") + text.slice(at);
+            else if (kind < 0.8) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 8));
+            else text = text.slice(0, at);
+          }
+        }
+        const whole = outcome(text);
+        if (!Array.isArray(whole)) failed += 1;
+        for (const share of [1, 0.5, 0.1]) {
+          expect(outcome(cut(text, share)), text).to.deep.equal(whole);
+          compared += 1;
+        }
+      }
+    }
+    // Both kinds of outcome are exercised.
+    expect(failed).to.be.greaterThan(200);
+    expect(compared - 3 * failed).to.be.greaterThan(30);
+  });
+
+  it("refuses pieces that do not start with '<' after the first (a caller's bug, not a document's)", () => {
+    expect(() => events(["<a>", "x</a>"])).to.throw(TypeError, /piece 1/);
+    expect(events(["  ", "<a>x", "</a>"])).to.deep.equal([
+      ["open", "a", {}],
+      ["text", "x"],
+      ["close", "a"],
+    ]);
   });
 });
