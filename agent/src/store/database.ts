@@ -18,6 +18,7 @@ import pg from "pg";
 import { z } from "zod";
 import { DependencyError } from "../errors.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
+import { withPreparedStatements } from "./pgliteStatements.ts";
 import { parseInput } from "./values.ts";
 
 /** What repositories run queries on: the database itself or an open transaction (both are PgDatabase). */
@@ -160,7 +161,8 @@ async function openPglite(parameters: {
   } catch (error) {
     throw unavailable("PGlite could not open its data directory", error, { driver: "pglite", dataDir });
   }
-  const db = drizzlePglite({ client });
+  // Data statements are prepared once and then run in one call each (see pgliteStatements.ts).
+  const db = drizzlePglite({ client: withPreparedStatements({ client }) });
   try {
     if (schema !== undefined) {
       // PGlite has a single session, so this search_path holds for every later query.

@@ -1,0 +1,244 @@
+/**
+ * PGlite with named prepared statements, for drizzle: what `openDatabase` hands drizzle instead of the bare PGlite.
+ *
+ * `PGlite.query` runs every statement from scratch: Parse (the SQL text parsed, analysed and planned), Describe,
+ * Bind, Describe, Execute and Sync, six calls into the WebAssembly Postgres, then merges its whole table of type
+ * parsers with the caller's (drizzle passes nine) for every result. For the agent's short queries that was most of
+ * a statement's cost: ~370 µs of CPU for a one-row lookup against ~70 µs for the same statement prepared once.
+ *
+ * `withPreparedStatements(client)` keeps the same interface and semantics and changes only how a data statement
+ * (`select`, `insert`, `update`, `delete`, `with`) runs:
+ * - the first time a text is seen it is parsed once as a named statement (Parse + Describe + Sync, one call), and
+ *   its parameter types and row description are kept;
+ * - each execution is then one call: Bind + Execute + Sync; the parameters are serialised as `PGlite.query` does
+ *   (by the types Postgres inferred), the rows parsed with the caller's parsers over PGlite's (no merged copy);
+ * - it holds the same locks as `PGlite.query`: outside a transaction the transaction lock and the query lock (so
+ *   it can never run inside another caller's open transaction), inside one the query lock; and it syncs to the
+ *   file system after a statement outside a transaction, as `PGlite.query` does;
+ * - errors are PGlite's (`DatabaseError` with the SQLSTATE, the query, params and options attached), raised at the
+ *   same point: a statement that does not parse is not kept.
+ * At most `maxStatements` texts are kept (least recently used closed first): drizzle writes one text per shape,
+ * but an `in (...)` list or a multi-row insert has one per length.
+ *
+ * Anything else (DDL, `set`, `exec`, a query with `paramTypes` or a `blob`) goes to PGlite unchanged; a statement
+ * that is not a data statement also forgets every kept statement, so a schema change (the migrations) never meets
+ * a plan made before it. Prepared statements outlive a rollback (they are the session's, not the transaction's).
+ */
+import {
+  type PGlite,
+  parse,
+  protocol,
+  type QueryOptions,
+  type Results,
+  type Transaction,
+} from "@electric-sql/pglite";
+
+/** Default `maxStatements`. */
+export const PGLITE_STATEMENTS_MAX = 500;
+
+export interface WithPreparedStatementsParameters {
+  client: PGlite;
+  /** Most statement texts kept prepared. Default 500. */
+  maxStatements?: number;
+}
+
+/** The PGlite drizzle runs on: `query` and `transaction` prepare data statements, the rest is the client's own. */
+export type WithPreparedStatementsReturnType = PGlite & {
+  /** How many statement texts are kept prepared now (for tests). */
+  readonly preparedStatements: number;
+};
+
+type BackendMessage = Awaited<ReturnType<PGlite["execProtocolStream"]>>[number];
+type RowDescription = InstanceType<typeof protocol.messages.RowDescriptionMessage>;
+
+interface Prepared {
+  name: string;
+  /** The parameter types Postgres inferred, in order. */
+  parameterTypes: readonly number[];
+  /** Absent for a statement that returns no rows. */
+  rowDescription: RowDescription | undefined;
+}
+
+/** Wrappers made in this process: each names its statements apart, should two share a client. */
+let wrappers = 0;
+
+const DATA_STATEMENT = /^\s*(select|insert|update|delete|with)\b/i;
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** PGlite's own error decoration (`makePGliteError`): the query, params and options on the DatabaseError. */
+function withQuery(error: unknown, query: string, params: unknown[] | undefined, options?: QueryOptions) {
+  if (error instanceof protocol.messages.DatabaseError) {
+    Object.assign(error, { query, params, queryOptions: options });
+  }
+  return error;
+}
+
+export function withPreparedStatements({
+  client,
+  maxStatements = PGLITE_STATEMENTS_MAX,
+}: WithPreparedStatementsParameters): WithPreparedStatementsReturnType {
+  /** Text → statement, least recently used first (a Map keeps insertion order; a hit is moved to the end). */
+  const statements = new Map<string, Prepared>();
+  /** Names of evicted statements, closed with the next call into Postgres. */
+  const toClose: string[] = [];
+  wrappers += 1;
+  const prefix = `pglite_${wrappers}_s`;
+  let counter = 0;
+  const most = Math.max(1, maxStatements);
+
+  const closeMessages = (): Uint8Array[] =>
+    toClose.splice(0).map((name) => protocol.serialize.close({ type: "S", name }));
+
+  const forgetAll = () => {
+    for (const { name } of statements.values()) toClose.push(name);
+    statements.clear();
+  };
+
+  /** Parses `text` as a new named statement (under the query lock); not kept when it fails. */
+  const prepare = async (text: string, params: unknown[], options?: QueryOptions): Promise<Prepared> => {
+    counter += 1;
+    const name = `${prefix}${counter}`;
+    let messages: BackendMessage[];
+    try {
+      messages = await client.execProtocolStream(
+        concat([
+          ...closeMessages(),
+          protocol.serialize.parse({ name, text }),
+          protocol.serialize.describe({ type: "S", name }),
+          protocol.serialize.sync(),
+        ]),
+        { syncToFs: false },
+      );
+    } catch (error) {
+      throw withQuery(error, text, params, options);
+    }
+    let parameterTypes: readonly number[] = [];
+    let rowDescription: RowDescription | undefined;
+    for (const message of messages) {
+      if (message instanceof protocol.messages.ParameterDescriptionMessage) {
+        parameterTypes = message.dataTypeIDs;
+      } else if (message instanceof protocol.messages.RowDescriptionMessage) rowDescription = message;
+    }
+    const prepared = { name, parameterTypes, rowDescription };
+    statements.set(text, prepared);
+    while (statements.size > most) {
+      const oldest = statements.keys().next().value;
+      if (oldest === undefined) break;
+      const evicted = statements.get(oldest);
+      statements.delete(oldest);
+      if (evicted !== undefined) toClose.push(evicted.name);
+    }
+    return prepared;
+  };
+
+  /** Serialises a parameter as `PGlite.query` does: by the type Postgres inferred, else its string. */
+  const serialize = (value: unknown, type: number | undefined, options?: QueryOptions): string | null => {
+    if (value === null || value === undefined) return null;
+    const serializer =
+      type === undefined ? undefined : (options?.serializers?.[type] ?? client.serializers[type]);
+    return serializer !== undefined ? serializer(value) : String(value);
+  };
+
+  /** One execution of a data statement, the caller holding the query lock. */
+  const execute = async <T>(
+    text: string,
+    params: unknown[],
+    options: QueryOptions | undefined,
+    inTransaction: boolean,
+  ): Promise<Results<T>> => {
+    let prepared = statements.get(text);
+    if (prepared === undefined) {
+      prepared = await prepare(text, params, options);
+    } else {
+      statements.delete(text);
+      statements.set(text, prepared);
+    }
+    const { parameterTypes } = prepared;
+    const values = params.map((value, i) => serialize(value, parameterTypes[i], options));
+    let messages: BackendMessage[];
+    try {
+      messages = await client.execProtocolStream(
+        concat([
+          ...closeMessages(),
+          protocol.serialize.bind({ statement: prepared.name, values: values as string[] }),
+          protocol.serialize.execute({}),
+          protocol.serialize.sync(),
+        ]),
+        { syncToFs: false },
+      );
+    } catch (error) {
+      throw withQuery(error, text, params, options);
+    }
+    if (!inTransaction) await client.syncToFs();
+    // The caller's parsers over PGlite's, without copying PGlite's table for every result.
+    const parsers: Record<number | string, unknown> =
+      options?.parsers === undefined
+        ? client.parsers
+        : Object.assign(Object.create(client.parsers), options.parsers);
+    const results = parse.parseResults(
+      prepared.rowDescription === undefined ? messages : [prepared.rowDescription, ...messages],
+      parsers as Parameters<typeof parse.parseResults>[1],
+      options === undefined ? undefined : { ...options, parsers: undefined },
+    );
+    return results[0] as Results<T>;
+  };
+
+  const preparable = (text: string, options?: QueryOptions): boolean =>
+    DATA_STATEMENT.test(text) && options?.paramTypes === undefined && options?.blob === undefined;
+
+  const query = async <T>(
+    text: string,
+    params: unknown[] = [],
+    options?: QueryOptions,
+  ): Promise<Results<T>> => {
+    if (!preparable(text, options)) {
+      forgetAll();
+      return client.query<T>(text, params, options);
+    }
+    await client._checkReady();
+    return client._runExclusiveTransaction(() =>
+      client._runExclusiveQuery(() => execute<T>(text, params, options, false)),
+    );
+  };
+
+  const transaction = <T>(callback: (tx: Transaction) => Promise<T>): Promise<T> =>
+    client.transaction((tx) => {
+      const prepared: Transaction = Object.create(tx);
+      prepared.query = async <R>(text: string, params: unknown[] = [], options?: QueryOptions) => {
+        if (!preparable(text, options)) {
+          forgetAll();
+          return tx.query<R>(text, params, options);
+        }
+        if (tx.closed) throw new Error("Transaction is closed");
+        return client._runExclusiveQuery(() => execute<R>(text, params, options, true));
+      };
+      return callback(prepared);
+    });
+
+  const exec = (text: string, options?: QueryOptions) => {
+    forgetAll();
+    return client.exec(text, options);
+  };
+
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "query") return query;
+      if (property === "transaction") return transaction;
+      if (property === "exec") return exec;
+      if (property === "preparedStatements") return statements.size;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as WithPreparedStatementsReturnType;
+}

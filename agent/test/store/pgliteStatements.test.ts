@@ -1,0 +1,164 @@
+import { strict as assert } from "node:assert";
+import { PGlite, types } from "@electric-sql/pglite";
+import { withPreparedStatements } from "../../src/store/pgliteStatements.ts";
+
+/** drizzle's parsers for PGlite: timestamps, dates and intervals kept as text. */
+const DRIZZLE_PARSERS = {
+  [types.TIMESTAMP]: (value: string) => value,
+  [types.TIMESTAMPTZ]: (value: string) => value,
+  [types.INTERVAL]: (value: string) => value,
+  [types.DATE]: (value: string) => value,
+};
+
+describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
+  let client: PGlite;
+
+  beforeEach(async () => {
+    client = await PGlite.create("memory://");
+    await client.exec(`
+      create table t (
+        id bigserial primary key,
+        name text not null unique,
+        at timestamptz not null,
+        n numeric,
+        doc jsonb,
+        raw bytea,
+        tags text[]
+      )`);
+  });
+
+  afterEach(async () => {
+    await client.close();
+  });
+
+  const row = [
+    "insert into t (name, at, n, doc, raw, tags) values ($1, $2, $3, $4, $5, $6) returning *",
+    [
+      "a",
+      new Date("2026-12-05T10:00:00.123Z"),
+      "12.50",
+      { k: [1, "x"] },
+      new Uint8Array([0, 255]),
+      ["p", "q"],
+    ],
+  ] as const;
+
+  it("answers every statement exactly as PGlite.query does (rows, fields, counts; object and array rows)", async () => {
+    const prepared = withPreparedStatements({ client });
+    const viaPrepared = await prepared.query(row[0], [...row[1]]);
+    const viaPlain = await client.query(row[0], ["b", ...row[1].slice(1)]);
+    assert.deepEqual(
+      { ...viaPrepared, rows: viaPrepared.rows.map((r) => ({ ...(r as object), id: 0, name: "" })) },
+      { ...viaPlain, rows: viaPlain.rows.map((r) => ({ ...(r as object), id: 0, name: "" })) },
+    );
+    const select = "select id, name, at, n, doc, raw, tags from t where name = any($1) order by id";
+    for (const options of [undefined, { rowMode: "array" as const, parsers: DRIZZLE_PARSERS }]) {
+      for (let i = 0; i < 3; i += 1) {
+        assert.deepEqual(
+          await prepared.query(select, [["a", "b"]], options),
+          await client.query(select, [["a", "b"]], options),
+        );
+      }
+    }
+    const update = await prepared.query("update t set n = $1 where name <> $2", [null, "zz"]);
+    assert.equal(update.affectedRows, 2);
+    assert.deepEqual((await client.query("select count(*)::int as c from t where n is null")).rows, [
+      { c: 2 },
+    ]);
+    assert.equal(prepared.preparedStatements, 3);
+  });
+
+  it("raises PGlite's DatabaseError with the query attached, and keeps no statement that does not parse", async () => {
+    const prepared = withPreparedStatements({ client });
+    await prepared.query(row[0], [...row[1]]);
+    await assert.rejects(prepared.query(row[0], [...row[1]]), (error: Error & Record<string, unknown>) => {
+      assert.equal(error.code, "23505");
+      assert.equal(error.constraint, "t_name_key");
+      assert.equal(error.query, row[0]);
+      return true;
+    });
+    const before = prepared.preparedStatements;
+    await assert.rejects(prepared.query("select nope from t where id = $1", [1]), { code: "42703" });
+    assert.equal(prepared.preparedStatements, before);
+    // The session is usable after both failures.
+    assert.deepEqual((await prepared.query("select count(*)::int as c from t")).rows, [{ c: 1 }]);
+  });
+
+  it("never runs a statement inside another caller's open transaction: it waits for the transaction's end", async () => {
+    const prepared = withPreparedStatements({ client });
+    const count = "select count(*)::int as c from t";
+    await prepared.query(count); // prepared before the transaction
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const order: string[] = [];
+    const tx = prepared
+      .transaction(async (t) => {
+        await t.query(row[0], [...row[1]]);
+        await gate;
+        order.push("rollback");
+        await t.rollback();
+      })
+      .catch(() => {});
+    await new Promise((resolve) => setImmediate(resolve));
+    const outside = prepared.query<{ c: number }>(count).then((result) => {
+      order.push("outside");
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(order, []);
+    release();
+    const result = await outside;
+    await tx;
+    assert.deepEqual(order, ["rollback", "outside"]);
+    assert.deepEqual(result.rows, [{ c: 0 }]);
+  });
+
+  it("runs prepared statements inside a transaction, rolled back with it, and refuses a closed transaction", async () => {
+    const prepared = withPreparedStatements({ client });
+    let kept: Parameters<Parameters<typeof prepared.transaction>[0]>[0] | undefined;
+    await assert.rejects(
+      prepared.transaction(async (tx) => {
+        kept = tx;
+        await tx.query(row[0], [...row[1]]);
+        assert.deepEqual((await tx.query("select name from t")).rows, [{ name: "a" }]);
+        throw new Error("abort");
+      }),
+      /abort/,
+    );
+    assert.deepEqual((await prepared.query("select name from t")).rows, []);
+    await assert.rejects(kept?.query("select name from t") ?? Promise.resolve(), /Transaction is closed/);
+    // The statement prepared in the rolled-back transaction still runs.
+    assert.equal((await prepared.query(row[0], [...row[1]])).rows.length, 1);
+  });
+
+  it("keeps at most maxStatements, closing the least recently used in Postgres too", async () => {
+    const prepared = withPreparedStatements({ client, maxStatements: 2 });
+    const texts = [
+      "select 1 as x where $1::int > 0",
+      "select 2 as x where $1::int > 0",
+      "select 3 as x where $1::int > 0",
+    ];
+    for (const text of texts) await prepared.query(text, [1]);
+    await prepared.query(texts[2] ?? "", [1]); // closes the evicted one in the same call
+    assert.equal(prepared.preparedStatements, 2);
+    const open = await client.query<{ c: number }>(
+      "select count(*)::int as c from pg_prepared_statements where name like 'pglite\\_%'",
+    );
+    assert.equal(open.rows[0]?.c, 2);
+    assert.deepEqual((await prepared.query(texts[0] ?? "", [1])).rows, [{ x: 1 }]);
+  });
+
+  it("forgets every statement on a schema change, so no plan made before it is reused", async () => {
+    const prepared = withPreparedStatements({ client });
+    const select = "select * from t where id > $1";
+    await prepared.query(select, [0]);
+    assert.equal(prepared.preparedStatements, 1);
+    await prepared.query("alter table t add column extra int default 7");
+    assert.equal(prepared.preparedStatements, 0);
+    await prepared.query(row[0], [...row[1]]);
+    const [first] = (await prepared.query<Record<string, unknown>>(select, [0])).rows;
+    assert.equal(first?.extra, 7);
+  });
+});
