@@ -18,6 +18,7 @@ import { mapDatabaseError } from "./databaseErrors.ts";
 import { createEvidenceRepository } from "./evidenceRepository.ts";
 import { createIdempotencyKeysRepository } from "./idempotencyKeysRepository.ts";
 import { createIndexerCursorRepository } from "./indexerCursorRepository.ts";
+import { lazyRepositories } from "./lazyRepositories.ts";
 import { createLocksRepository } from "./locksRepository.ts";
 import { createNudgesRepository } from "./nudgesRepository.ts";
 import { createProviderAccountsRepository } from "./providerAccountsRepository.ts";
@@ -55,31 +56,32 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
+/** The repositories over `db` (the database or one transaction), each made on first use. */
 export function createRepositories(db: DatabaseExecutor, clock: Clock): Repositories {
-  return {
-    workouts: createWorkoutsRepository(db, clock),
-    rulesDocuments: createRulesDocumentsRepository(db, clock),
-    commitments: createCommitmentsRepository(db, clock),
-    attestations: createAttestationsRepository(db, clock),
-    indexerCursor: createIndexerCursorRepository(db, clock),
-    auditLog: createAuditLogRepository(db, clock),
-    idempotencyKeys: createIdempotencyKeysRepository(db, clock),
-    sessions: createSessionsRepository(db, clock),
-    siweNonces: createSiweNoncesRepository(db, clock),
-    locks: createLocksRepository(db, clock),
-    chainTransactions: createChainTransactionsRepository(db, clock),
-    providerAccounts: createProviderAccountsRepository(db, clock),
-    providerOauthStates: createProviderOauthStatesRepository(db, clock),
-    coachPreferences: createCoachPreferencesRepository(db, clock),
-    coachCalendars: createCoachCalendarsRepository(db, clock),
-    coachConversations: createCoachConversationsRepository(db, clock),
-    nudges: createNudgesRepository(db, clock),
-    activeCommitments: createActiveCommitmentsRepository(db, clock),
-    evidence: createEvidenceRepository(db, clock),
-    workoutReviews: createWorkoutReviewsRepository(db, clock),
-    challenges: createChallengesRepository(db, clock),
-    coachPass: createCoachPassQueries(db, clock),
-  };
+  return lazyRepositories({
+    workouts: () => createWorkoutsRepository(db, clock),
+    rulesDocuments: () => createRulesDocumentsRepository(db, clock),
+    commitments: () => createCommitmentsRepository(db, clock),
+    attestations: () => createAttestationsRepository(db, clock),
+    indexerCursor: () => createIndexerCursorRepository(db, clock),
+    auditLog: () => createAuditLogRepository(db, clock),
+    idempotencyKeys: () => createIdempotencyKeysRepository(db, clock),
+    sessions: () => createSessionsRepository(db, clock),
+    siweNonces: () => createSiweNoncesRepository(db, clock),
+    locks: () => createLocksRepository(db, clock),
+    chainTransactions: () => createChainTransactionsRepository(db, clock),
+    providerAccounts: () => createProviderAccountsRepository(db, clock),
+    providerOauthStates: () => createProviderOauthStatesRepository(db, clock),
+    coachPreferences: () => createCoachPreferencesRepository(db, clock),
+    coachCalendars: () => createCoachCalendarsRepository(db, clock),
+    coachConversations: () => createCoachConversationsRepository(db, clock),
+    nudges: () => createNudgesRepository(db, clock),
+    activeCommitments: () => createActiveCommitmentsRepository(db, clock),
+    evidence: () => createEvidenceRepository(db, clock),
+    workoutReviews: () => createWorkoutReviewsRepository(db, clock),
+    challenges: () => createChallengesRepository(db, clock),
+    coachPass: () => createCoachPassQueries(db, clock),
+  });
 }
 
 /**

@@ -8,6 +8,7 @@
  * Listeners run synchronously on the writer's path and must be cheap; one that throws is reported to `onError`
  * and does not fail the write, which has already happened.
  */
+import { lazyRepositories, type RepositoryFactories } from "./lazyRepositories.ts";
 import type { Repositories } from "./repositories.ts";
 
 export type StoreChange =
@@ -64,57 +65,80 @@ export function reportingWrites(
   repositories: Repositories,
   report: (change: StoreChange) => void,
 ): Repositories {
-  const { workouts, commitments, rulesDocuments } = repositories;
+  const factories = Object.fromEntries(
+    Object.keys(repositories).map((key) => [key, () => repositories[key as keyof Repositories]]),
+  ) as RepositoryFactories;
+  return lazyRepositories({
+    ...factories,
+    workouts: () => reportingWorkoutWrites(repositories.workouts, report),
+    commitments: () => reportingCommitmentWrites(repositories.commitments, report),
+    rulesDocuments: () => reportingRulesWrites(repositories.rulesDocuments, report),
+  });
+}
+
+function reportingWorkoutWrites(
+  workouts: Repositories["workouts"],
+  report: (change: StoreChange) => void,
+): Repositories["workouts"] {
   return {
-    ...repositories,
-    workouts: {
-      ...workouts,
-      insert: async (workout) => {
-        const stored = await workouts.insert(workout);
-        report({ kind: "workouts", owner: stored.owner });
-        return stored;
-      },
-      insertMany: async (input) => {
-        const stored = await workouts.insertMany(input);
-        const reported = new Set<string>();
-        for (const { owner } of stored) {
-          if (reported.has(owner.toLowerCase())) continue;
-          reported.add(owner.toLowerCase());
-          report({ kind: "workouts", owner });
-        }
-        return stored;
-      },
-      declareSport: async (id, parameters) => {
-        const updated = await workouts.declareSport(id, parameters);
-        if (updated !== null) report({ kind: "workouts", owner: updated.owner });
-        return updated;
-      },
-      setVerdict: async (id, parameters) => {
-        const updated = await workouts.setVerdict(id, parameters);
-        if (updated !== null) report({ kind: "workouts", owner: updated.owner });
-        return updated;
-      },
+    ...workouts,
+    insert: async (workout) => {
+      const stored = await workouts.insert(workout);
+      report({ kind: "workouts", owner: stored.owner });
+      return stored;
     },
-    commitments: {
-      ...commitments,
-      upsert: async (commitment) => {
-        const stored = await commitments.upsert(commitment);
-        report({ kind: "commitment", commitmentId: stored.commitmentId.toString(), owner: stored.owner });
-        return stored;
-      },
-      delete: async (key) => {
-        const deleted = await commitments.delete(key);
-        if (deleted) report({ kind: "commitment", commitmentId: key.commitmentId.toString(), owner: null });
-        return deleted;
-      },
+    insertMany: async (input) => {
+      const stored = await workouts.insertMany(input);
+      const reported = new Set<string>();
+      for (const { owner } of stored) {
+        if (reported.has(owner.toLowerCase())) continue;
+        reported.add(owner.toLowerCase());
+        report({ kind: "workouts", owner });
+      }
+      return stored;
     },
-    rulesDocuments: {
-      ...rulesDocuments,
-      put: async (rulesHash, canonicalJson) => {
-        const stored = await rulesDocuments.put(rulesHash, canonicalJson);
-        report({ kind: "rulesDocument", rulesHash: rulesHash.toLowerCase() });
-        return stored;
-      },
+    declareSport: async (id, parameters) => {
+      const updated = await workouts.declareSport(id, parameters);
+      if (updated !== null) report({ kind: "workouts", owner: updated.owner });
+      return updated;
+    },
+    setVerdict: async (id, parameters) => {
+      const updated = await workouts.setVerdict(id, parameters);
+      if (updated !== null) report({ kind: "workouts", owner: updated.owner });
+      return updated;
+    },
+  };
+}
+
+function reportingCommitmentWrites(
+  commitments: Repositories["commitments"],
+  report: (change: StoreChange) => void,
+): Repositories["commitments"] {
+  return {
+    ...commitments,
+    upsert: async (commitment) => {
+      const stored = await commitments.upsert(commitment);
+      report({ kind: "commitment", commitmentId: stored.commitmentId.toString(), owner: stored.owner });
+      return stored;
+    },
+    delete: async (key) => {
+      const deleted = await commitments.delete(key);
+      if (deleted) report({ kind: "commitment", commitmentId: key.commitmentId.toString(), owner: null });
+      return deleted;
+    },
+  };
+}
+
+function reportingRulesWrites(
+  rulesDocuments: Repositories["rulesDocuments"],
+  report: (change: StoreChange) => void,
+): Repositories["rulesDocuments"] {
+  return {
+    ...rulesDocuments,
+    put: async (rulesHash, canonicalJson) => {
+      const stored = await rulesDocuments.put(rulesHash, canonicalJson);
+      report({ kind: "rulesDocument", rulesHash: rulesHash.toLowerCase() });
+      return stored;
     },
   };
 }
