@@ -218,6 +218,19 @@ export function readXml(input: XmlText, handler: XmlHandler, options: ReadXmlOpt
         }
 
         if (next === 0x2f /* / */) {
+          const top = stack[stack.length - 1];
+          // The usual `</name>` of the open element, compared in place without scanning for the name's end (the
+          // open name holds no character that ends a name, so the scan below would stop at the same '>').
+          if (
+            top !== undefined &&
+            text.charCodeAt(i + 2 + top.length) === 0x3e &&
+            text.startsWith(top, i + 2)
+          ) {
+            stack.pop();
+            handler.close(locals.pop() ?? top);
+            i += 3 + top.length;
+            continue;
+          }
           const nameEnd = nameEndAt(text, i + 2, n);
           let k = nameEnd;
           while (k < n && isSpace(text.charCodeAt(k))) k += 1;

@@ -128,6 +128,20 @@ describe("readXml", () => {
     expect(rejects("<a>< b</a>")).to.match(/starts no tag/);
   });
 
+  it("matches end tags exactly, with or without space before '>'", () => {
+    expect(events("<a:b><c></c ></a:b>")).to.deep.equal([
+      ["open", "b", {}],
+      ["open", "c", {}],
+      ["close", "c"],
+      ["close", "b"],
+    ]);
+    expect(rejects("<ab></a>")).to.match(/<\/a> closes <ab>/);
+    expect(rejects("<a></ab>")).to.match(/<\/ab> closes <a>/);
+    expect(rejects("<a></a")).to.match(/malformed end tag/);
+    expect(rejects("<a></a/>")).to.match(/malformed end tag/);
+    expect(rejects("<a:b></b>")).to.match(/<\/b> closes <a:b>/);
+  });
+
   it("refuses nesting deeper than the limit", () => {
     const deep = `${"<a>".repeat(70)}${"</a>".repeat(70)}`;
     expect(rejects(deep)).to.match(/nested deeper than 64/);
