@@ -7,6 +7,7 @@ import type { SamplePoint } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
 import {
   addTrackSample,
+  newSamplePoint,
   parseNumberText,
   type RecordingFile,
   type RecordingTrack,
@@ -133,7 +134,7 @@ function openGpxElement(
   if (track !== undefined && name === "trkpt" && parent === "trkseg") {
     const lat = attributes.lat !== undefined ? parseNumberText(attributes.lat) : undefined;
     const lon = attributes.lon !== undefined ? parseNumberText(attributes.lon) : undefined;
-    state.point = { lat, lon };
+    state.point = newSamplePoint(lat, lon);
     return false;
   }
   if (state.point !== undefined && POINT_FIELDS.has(name)) return true;

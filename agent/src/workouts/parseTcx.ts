@@ -7,6 +7,7 @@ import type { SamplePoint } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
 import {
   addTrackSample,
+  newSamplePoint,
   parseNumberText,
   type RecordingFile,
   type RecordingTrack,
@@ -132,7 +133,7 @@ function openTcxElement(
     return false;
   }
   if (name === "Trackpoint" && parent === "Track") {
-    state.point = {};
+    state.point = newSamplePoint();
     return false;
   }
   return CAPTURED.has(`${parent}/${name}`);

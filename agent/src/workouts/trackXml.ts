@@ -71,9 +71,49 @@ export function readTrackXml(text: XmlText, rootName: string, handler: TrackXmlH
 /** A sample field an element's text fills: the time (ISO 8601) or a number. */
 export type SampleField = Exclude<keyof SamplePoint, "lat" | "lon">;
 
+/** Sets one field by name (a switch: each store is to a known property, not a keyed one). */
 export function setSampleField(point: SamplePoint, field: SampleField, text: string): void {
-  if (field === "time") point.time = parseIsoTime(text);
-  else point[field] = parseNumberText(text);
+  switch (field) {
+    case "time":
+      point.time = parseIsoTime(text);
+      break;
+    case "altitudeM":
+      point.altitudeM = parseNumberText(text);
+      break;
+    case "distanceM":
+      point.distanceM = parseNumberText(text);
+      break;
+    case "speedMps":
+      point.speedMps = parseNumberText(text);
+      break;
+    case "heartRate":
+      point.heartRate = parseNumberText(text);
+      break;
+    case "powerW":
+      point.powerW = parseNumberText(text);
+      break;
+    case "cadence":
+      point.cadence = parseNumberText(text);
+      break;
+  }
+}
+
+/**
+ * A sample with every field present (undefined until read), in the order parseFit.ts fills its own: every point
+ * the summary builder reads has one shape, whatever fields a file writes and in whatever order.
+ */
+export function newSamplePoint(lat?: number, lon?: number): SamplePoint {
+  return {
+    time: undefined,
+    lat,
+    lon,
+    altitudeM: undefined,
+    distanceM: undefined,
+    speedMps: undefined,
+    heartRate: undefined,
+    powerW: undefined,
+    cadence: undefined,
+  };
 }
 
 /** A track being read (a GPX <trk>, a TCX <Activity>) and the file it is read from. */
