@@ -3,19 +3,20 @@ import { expect } from "chai";
 import { ManualClock } from "../../src/clock.ts";
 import { AgentError, TooLargeError, ValidationError } from "../../src/errors.ts";
 import { contentHash } from "../../src/workouts/contentHash.ts";
+import { DEFAULT_MAX_FIT_FIELDS, DEFAULT_MAX_FIT_MESSAGES } from "../../src/workouts/parserLimits.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   type ParsedWorkout,
   parseWorkoutFile,
 } from "../../src/workouts/parseWorkoutFile.ts";
-import { DEFAULT_MAX_FIT_FIELDS, DEFAULT_MAX_FIT_MESSAGES } from "../../src/workouts/parserLimits.ts";
-import { scanFit } from "../../src/workouts/scanFit.ts";
+import { fitCrc16, scanFit } from "../../src/workouts/scanFit.ts";
 import { verifyWorkout } from "../../src/workouts/verifyWorkout.ts";
 import {
   encodeFit,
   multiSessionFit,
   oneHourRunFit,
   pausedRideFit,
+  prng,
   repeatedMessagesFit,
   strengthFit,
   T0,
@@ -340,6 +341,20 @@ describe("parseFit", () => {
     patched[at] = 0x80;
     const error = thrown(() => parse(patched));
     expect(error.code).to.equal("unsupported_format");
+  });
+
+  it("computes the FIT CRC-16 as the SDK's CrcCalculator does, over any bytes and range", () => {
+    const random = prng(16);
+    const bytes = Uint8Array.from({ length: 5000 }, () => Math.floor(random() * 256));
+    for (let k = 0; k < 200; k += 1) {
+      const start = Math.floor(random() * 5000);
+      const end = start + Math.floor(random() * (5000 - start));
+      expect(fitCrc16(bytes, start, end)).to.equal(CrcCalculator.calculateCRC(bytes, start, end));
+    }
+    const file = oneHourRunFit();
+    expect(fitCrc16(file, 0, file.length)).to.equal(CrcCalculator.calculateCRC(file, 0, file.length));
+    // A FIT file's CRC over itself and its stored CRC is 0.
+    expect(fitCrc16(file, 0, file.length)).to.equal(0);
   });
 
   it("scanFit validates header and file CRCs like the SDK's checkIntegrity", () => {
