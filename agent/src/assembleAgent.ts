@@ -356,6 +356,8 @@ async function wireOperator(
     transactions: store.chainTransactions,
     clock,
     logger,
+    // Replicas share the operator key: one sends at a time (the store's lock, which sending needs anyway).
+    lock: createStoreLock({ locks: store.locks }),
   });
   if (config.keeper.enabled) await wireKeeper(assembly, { ...parts, sender, lock });
   const relayer = config.relayer.enabled

@@ -4,7 +4,9 @@
  * - simulates first (`eth_call` + `eth_estimateGas`): a revert is a ContractRevertedError carrying the decoded
  *   custom error, and nothing is signed;
  * - nonces are handed out in-process one at a time (the pending count is read from the chain at first use and
- *   after any failure; a nonce conflict with another sender resyncs and signs again, at most twice);
+ *   after any failure; a nonce conflict with another sender resyncs and signs again, at most twice); with a
+ *   `lock`, across replicas too: each send holds the account's lease (`senderLease.ts`) and reads the pending
+ *   count afresh, so replicas sharing the operator key never sign the same nonce;
  * - each signed attempt is recorded in `chain_transactions` BEFORE it is broadcast (nonce, hash and the raw
  *   transaction), so after a crash `resume` can find, rebroadcast or bump it;
  * - when not mined after `bumpAfterMs` it is replaced with the same nonce and fees x1.125 (or the network's
@@ -29,6 +31,8 @@ import type { ChainClient } from "./chainClient.ts";
 import { chainFailure, isNodeRejection, isNonceConflict, rpcFailure } from "./chainErrors.ts";
 import { createFeeBumper } from "./feeBumper.ts";
 import { createNonceManager, type NonceManager } from "./nonceManager.ts";
+import type { Lock } from "./lock.ts";
+import { createSenderLease } from "./senderLease.ts";
 import { createSerializer } from "./serialize.ts";
 import { realSleep, type Sleep } from "./sleep.ts";
 import {
@@ -89,6 +93,13 @@ export interface CreateTransactionSenderParameters {
   gasLimitPercent?: number;
   /** Never bump `maxFeePerGas` above this (wei); unlimited when absent. */
   maxFeePerGasCap?: bigint;
+  /**
+   * Shared by the replicas that send from this account (the store's lock): each send holds the account's lease.
+   * Absent: this process is the account's only sender.
+   */
+  lock?: Lock;
+  /** Longest wait for the account's lease before a `sender_busy` DependencyError. Default 10 000 ms. */
+  leaseWaitMs?: number;
 }
 
 export type CreateTransactionSenderReturnType = TransactionSender;
@@ -145,6 +156,8 @@ export function createTransactionSender({
   receiptTimeoutMs = 300_000,
   gasLimitPercent = 120,
   maxFeePerGasCap,
+  lock,
+  leaseWaitMs,
 }: CreateTransactionSenderParameters): CreateTransactionSenderReturnType {
   const address = account.address;
   const log = logger.child({ component: "transactionSender", from: address });
@@ -167,6 +180,17 @@ export function createTransactionSender({
     receiptTimeoutMs,
   });
   const steps: SendSteps = { address, transactions, clock, log, wire, nonces, monitor };
+  const lease =
+    lock === undefined
+      ? undefined
+      : createSenderLease({
+          lock,
+          chainId,
+          address,
+          log,
+          sleep,
+          ...(leaseWaitMs === undefined ? {} : { waitMs: leaseWaitMs }),
+        });
 
   const simulate = async (request: TransactionRequest): Promise<SimulateTransactionReturnType> => {
     const parsed = requestSchema.safeParse(request);
@@ -193,7 +217,15 @@ export function createTransactionSender({
     const { to, data, value, operation, rowIds } = parsed.data;
     if (monitor.closed) throw rpcFailure(operation, new Error("the transaction sender is closed"));
     const { gas } = await simulate({ to, data, value, operation });
-    return serialize(() => signAndBroadcast(steps, { rowIds, operation, to, data, value, gas }));
+    const send = () => signAndBroadcast(steps, { rowIds, operation, to, data, value, gas });
+    if (lease === undefined) return serialize(send);
+    // Another replica may have sent since this one last held the lease: read the pending count again.
+    return serialize(() =>
+      lease.run(() => {
+        nonces.resync();
+        return send();
+      }),
+    );
   };
 
   return {

@@ -454,6 +454,30 @@ for (const driver of storeDrivers) {
       expect((await store.chainTransactions.get(claimKey(fourth, 0)))?.nonce).to.equal(4);
     });
 
+    it("two replicas sending from the one operator key hold its lease in turn: distinct nonces, no conflict", async () => {
+      // Each replica has its own sender (its own in-process nonces) and its own lock owner on the shared store.
+      // Without the lease both read the same pending count and signed the same nonce; one broadcast was refused
+      // ("nonce too low") and signed again (the load test: 66-77 "nonce conflict" warnings a run).
+      const seen = collectLogs("debug");
+      const lease = () => ({ lock: createStoreLock({ locks: store.locks }) });
+      const replica = () => relayer(sender(chain.accounts.operator, { logger: seen.logger, ...lease() }));
+      const [one, two] = [replica(), replica()];
+      const ids: bigint[] = [];
+      for (let i = 0; i < 6; i++) ids.push(await openCommitment());
+      const results = await Promise.all(
+        ids.map(async (id, i) => (i % 2 === 0 ? one : two).relayClaim(await claimParameters(id))),
+      );
+      expect(results.map((r) => r.status)).to.deep.equal(Array(6).fill("confirmed"));
+      const nonces = await Promise.all(
+        ids.map(async (id) => (await store.chainTransactions.get(claimKey(id, 0)))?.nonce),
+      );
+      expect([...nonces].sort((a, b) => Number(a) - Number(b))).to.deep.equal([0, 1, 2, 3, 4, 5]);
+      expect(seen.lines.filter((line) => line.msg === "nonce conflict; resyncing the nonce")).to.deep.equal(
+        [],
+      );
+      for (const id of ids) expect(await releases(id, 0)).to.have.length(1);
+    });
+
     /**
      * A sender whose first broadcast fails in transit: `delivered` says whether the node got it before the
      * connection broke (the answer was lost) or not (the request was).
