@@ -101,7 +101,10 @@ function milestonesSettledCorrectly(
       const settled = byMilestone.get(key(user.commitmentId, m.index)) ?? [];
       const where = `commitment ${user.commitmentId} milestone ${m.index} (user ${user.index})`;
       if (settled.length !== 1) {
-        out.push({ rule: "settled exactly once", detail: `${where}: ${settled.length} settlements` });
+        out.push({
+          rule: "settled exactly once",
+          detail: `${where}: ${settled.length} settlements; ${m.accepted} accepted uploads; ${agentView(input, String(user.commitmentId), m.index)}`,
+        });
         continue;
       }
       if (m.uncertain) {
@@ -118,6 +121,18 @@ function milestonesSettledCorrectly(
     }
   }
   return { checked, uncertain };
+}
+
+/** What the agents' database says of a milestone (to explain one left unsettled). */
+function agentView(input: AuditInput, commitmentId: string, index: number): string {
+  const rows = input.database.chainTransactions
+    .filter((tx) => tx.commitmentId === commitmentId && tx.milestoneIndex === index)
+    .map(
+      (tx) =>
+        `${tx.kind} row ${tx.status} nonce ${tx.nonce ?? "-"}${tx.lastError ? ` (${tx.lastError})` : ""}`,
+    );
+  const attested = input.database.attested.has(`${commitmentId}:${index}`) ? "attested" : "not attested";
+  return `${attested}; ${rows.length === 0 ? "no transaction row" : rows.join(", ")}`;
 }
 
 function noDoubleSends(input: AuditInput, out: Violation[]): void {

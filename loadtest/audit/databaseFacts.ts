@@ -14,7 +14,10 @@ export interface DatabaseFacts {
     nonce: number | null;
     txHash: string | null;
     status: string;
+    lastError: string | null;
   }[];
+  /** `${commitmentId}:${milestoneIndex}` of the milestones the agents' oracle attested. */
+  attested: Set<string>;
   /** `${actor}:${commitmentId}:${milestoneIndex}` for the relayer's, keeper's and oracle's entries. */
   auditEntries: Set<string>;
 }
@@ -39,7 +42,13 @@ export async function readDatabaseFacts(databaseUrl: string, owners: string[]): 
       nonce: string | null;
       tx_hash: string | null;
       status: string;
-    }>("select kind, commitment_id::text, milestone_index, nonce, tx_hash, status from chain_transactions");
+      last_error: string | null;
+    }>(
+      "select kind, commitment_id::text, milestone_index, nonce, tx_hash, status, last_error from chain_transactions",
+    );
+    const attestations = await client.query<{ commitment_id: string; milestone_index: number }>(
+      "select commitment_id::text, milestone_index from attestations",
+    );
     const audit = await client.query<{
       actor: string;
       subject: string | null;
@@ -63,7 +72,9 @@ export async function readDatabaseFacts(databaseUrl: string, owners: string[]): 
         nonce: r.nonce === null ? null : Number(r.nonce),
         txHash: r.tx_hash,
         status: r.status,
+        lastError: r.last_error,
       })),
+      attested: new Set(attestations.rows.map((r) => `${r.commitment_id}:${r.milestone_index}`)),
       auditEntries,
     };
   } finally {

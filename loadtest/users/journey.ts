@@ -29,9 +29,14 @@ import type { ReplicaClient } from "./replicaClient.ts";
 import { type ClaimMode, RULES, STAKE, type StakeToken, type UserPlan } from "./userPlan.ts";
 import { workoutFile } from "./workoutFiles.ts";
 
-/** Window length (the vault's minimum), grace, and the lead between creating a commitment and its start (s). */
+/**
+ * Window length (the vault's minimum), grace, and the lead between creating a commitment and its start (s). The
+ * grace is 6 h of chain time, 3 min of wall time at x120: at 2 h (one wall minute, shorter than the RPC fault and
+ * its backlog) met milestones passed their deadlines before auto-settle reached them (run 6: 103), which is the
+ * compression's limit, not the agent's (a real grace is hours of real time).
+ */
 export const PERIOD_SEC = 3600;
-export const GRACE_SEC = 2 * 3600;
+export const GRACE_SEC = 6 * 3600;
 export const LEAD_SEC = 10 * 60;
 /** Workouts of a window start this long after the window opens, and last WORKOUT_SEC. */
 const WORKOUT_OFFSETS_SEC = [5 * 60, 30 * 60];

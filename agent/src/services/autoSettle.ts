@@ -58,6 +58,8 @@ export interface CreateAutoSettleParameters {
   nudge?: ClaimNudgeSender | undefined;
   /** Milestones settled or nudged per run. Default 100. */
   maxPerRun?: number;
+  /** Milestones settled at once (each claim waits for its receipt). Default 4. */
+  concurrency?: number;
   /** Cached commitments per scan page. Default 200. */
   scanPageSize?: number;
   /** Most scan pages per run. Default 50. */
@@ -157,6 +159,7 @@ interface AutoSettleContext {
   nudge: ClaimNudgeSender | undefined;
   log: Logger;
   maxPerRun: number;
+  concurrency: number;
   scanPageSize: number;
   maxScanPages: number;
   /** Where the next run's scan starts (see `unsettledScan.ts`). */
@@ -171,6 +174,7 @@ export function createAutoSettle({
   relayer,
   nudge,
   maxPerRun = 100,
+  concurrency = 4,
   scanPageSize = 200,
   maxScanPages = 50,
   lockTtlMs = 30_000,
@@ -179,7 +183,7 @@ export function createAutoSettle({
   const log = context.logger.child({ component: "autoSettle", chainId: chain.chainId, vault: chain.vault });
   const a: AutoSettleContext = {
     ...{ context, signer, reader, relayer, nudge, log },
-    ...{ maxPerRun, scanPageSize, maxScanPages, cursor: createScanCursor() },
+    ...{ maxPerRun, concurrency, scanPageSize, maxScanPages, cursor: createScanCursor() },
   };
   const lease = {
     lock,
@@ -311,37 +315,48 @@ async function settleOne(
 }
 
 /**
- * At most `maxPerRun` candidates a run, starting where the last run stopped: a missed week stays a candidate
- * until its deadline, and from the first commitment every run such weeks took the whole budget, so the met
- * milestones of later commitments were never claimed (the load test's last ~90 users).
+ * At most `maxPerRun` candidates a run, `concurrency` at a time (a claim waits for its receipt: one after the
+ * other, the load test's met milestones queued past their deadlines), starting where the last run stopped: a
+ * missed week stays a candidate until its deadline, and from the first commitment every run such weeks took the
+ * whole budget, so the met milestones of later commitments were never claimed (the load test's last ~90 users).
  */
 async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult> {
   const { store, clock, chain } = a.context;
   const result = emptyRun();
   const nowSec = Math.floor(clock.now() / 1000);
   const pause = await pauseTimesNow(a);
+  const running = new Set<Promise<void>>();
+  const settle = async (row: CommitmentRecord, index: number) => {
+    while (running.size >= a.concurrency) await Promise.race(running);
+    const settling = settleOne(a, row, index, result)
+      .catch((err: unknown) => {
+        // One milestone's failure (rules unknown, a revert, the RPC) never stops the others.
+        a.log.warn(
+          { err, commitmentId: row.commitmentId.toString(), milestoneIndex: index },
+          "automatic settlement failed",
+        );
+      })
+      .finally(() => running.delete(settling));
+    running.add(settling);
+  };
   let handled = 0;
-  for await (const { rows, taken } of unsettledPages(store, chain, "claim", a, a.cursor)) {
-    for (const row of rows) {
-      for (const index of candidatesOf(row, nowSec, pause)) {
-        if (taken.has(milestoneKey({ commitmentId: row.commitmentId, milestoneIndex: index }))) continue;
-        if (handled >= a.maxPerRun) {
-          // The budget is spent: the next run starts with this commitment.
-          a.cursor.stopBefore(row.commitmentId);
-          return result;
-        }
-        handled += 1;
-        try {
-          await settleOne(a, row, index, result);
-        } catch (err) {
-          // One milestone's failure (rules unknown, a revert, the RPC) never stops the others.
-          a.log.warn(
-            { err, commitmentId: row.commitmentId.toString(), milestoneIndex: index },
-            "automatic settlement failed",
-          );
+  try {
+    for await (const { rows, taken } of unsettledPages(store, chain, "claim", a, a.cursor)) {
+      for (const row of rows) {
+        for (const index of candidatesOf(row, nowSec, pause)) {
+          if (taken.has(milestoneKey({ commitmentId: row.commitmentId, milestoneIndex: index }))) continue;
+          if (handled >= a.maxPerRun) {
+            // The budget is spent: the next run starts with this commitment.
+            a.cursor.stopBefore(row.commitmentId);
+            return result;
+          }
+          handled += 1;
+          await settle(row, index);
         }
       }
     }
+    return result;
+  } finally {
+    await Promise.all(running);
   }
-  return result;
 }
