@@ -1,8 +1,9 @@
-import { CrcCalculator } from "@garmin/fitsdk";
+import { CrcCalculator, Decoder, Stream } from "@garmin/fitsdk";
 import { expect } from "chai";
 import { ManualClock } from "../../src/clock.ts";
 import { AgentError, TooLargeError, ValidationError } from "../../src/errors.ts";
 import { contentHash } from "../../src/workouts/contentHash.ts";
+import { checkedCrcStream } from "../../src/workouts/parseFit.ts";
 import { DEFAULT_MAX_FIT_FIELDS, DEFAULT_MAX_FIT_MESSAGES } from "../../src/workouts/parserLimits.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
@@ -355,6 +356,19 @@ describe("parseFit", () => {
     expect(fitCrc16(file, 0, file.length)).to.equal(CrcCalculator.calculateCRC(file, 0, file.length));
     // A FIT file's CRC over itself and its stored CRC is 0.
     expect(fitCrc16(file, 0, file.length)).to.equal(0);
+  });
+
+  it("decodes through checkedCrcStream as through the SDK's Stream, without computing the CRC again", () => {
+    for (const bytes of [oneHourRunFit(), pausedRideFit(), strengthFit(), multiSessionFit()]) {
+      const plain = new Decoder(Stream.fromByteArray(bytes)).read();
+      expect(plain.errors).to.deep.equal([]);
+      expect(new Decoder(checkedCrcStream(bytes)).read()).to.deep.equal(plain);
+    }
+    // The stream trusts the caller's CRC check (scanFit's): a wrong stored CRC is not noticed by the decode.
+    const bytes = oneHourRunFit();
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+    expect(String(new Decoder(Stream.fromByteArray(bytes)).read().errors[0])).to.match(/CRC error/);
+    expect(new Decoder(checkedCrcStream(bytes)).read().errors).to.deep.equal([]);
   });
 
   it("scanFit validates header and file CRCs like the SDK's checkIntegrity", () => {

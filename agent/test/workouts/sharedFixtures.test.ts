@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Decoder, Stream } from "@garmin/fitsdk";
 import { expect } from "chai";
 import { ManualClock } from "../../src/clock.ts";
 import { AgentError } from "../../src/errors.ts";
-import { type FitDecodeMode, parseFit } from "../../src/workouts/parseFit.ts";
+import { checkedCrcStream, type FitDecodeMode, parseFit } from "../../src/workouts/parseFit.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   type ParsedWorkout,
@@ -202,6 +203,20 @@ describe("shared fixtures (real device files)", () => {
       (f) => scanFit(new Uint8Array(readFileSync(FIXTURES + f)), Number.MAX_SAFE_INTEGER).needsComponents,
     );
     expect(needing.length).to.be.within(1, fitFiles.length - 1);
+  });
+
+  it("decodes every intact FIT file through checkedCrcStream exactly as through the SDK's own Stream", () => {
+    let intact = 0;
+    for (const file of files.filter((f) => f.endsWith(".fit"))) {
+      const bytes = new Uint8Array(readFileSync(FIXTURES + file));
+      const scan = scanFit(bytes, Number.MAX_SAFE_INTEGER);
+      if (scan.trailingBytes !== 0 || scan.segments.some((s) => s.status !== "intact")) continue;
+      intact += 1;
+      const plain = new Decoder(Stream.fromByteArray(bytes)).read();
+      expect(plain.errors, file).to.deep.equal([]);
+      expect(new Decoder(checkedCrcStream(bytes)).read(), file).to.deep.equal(plain);
+    }
+    expect(intact).to.be.greaterThan(10);
   });
 
   for (const [file, expected] of Object.entries(EXPECTED)) {
