@@ -67,15 +67,32 @@ const claimKeySchema = z
   .regex(/^[a-z0-9_-]+:[\x21-\x7e]+$/, "must be <kind>:<printable id>");
 const uuidSchema = z.uuid();
 const hashSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+// Built once: composing a zod schema costs more than parsing with it (these ran on every ingestion).
+const claimInputSchema = z.object({
+  owner: addressSchema,
+  keys: z.array(claimKeySchema).max(CLAIM_KEYS_MAX),
+});
+const fingerprintInputSchema = z.object({
+  fingerprint: z.object({
+    workoutId: uuidSchema,
+    vertexCount: z.number().int().min(0).max(1_000_000),
+    vertices: z.string().max(16_000_000),
+  }),
+  hashes: z
+    .array(z.object({ hash: hashSchema, position: z.number().int().min(0).max(1_000_000) }))
+    .max(SEGMENT_HASHES_MAX),
+});
+const candidatesInputSchema = z.object({
+  hashes: z.array(hashSchema).max(SEGMENT_HASHES_MAX),
+  minHits: z.number().int().min(1),
+  limit: z.number().int().min(1).max(FINGERPRINT_CANDIDATES_MAX).optional(),
+  excludeWorkoutIds: z.array(uuidSchema).max(1000).optional(),
+});
 
 export function createEvidenceRepository(db: DatabaseExecutor, clock: Clock): EvidenceRepository {
   return {
     claim: async (owner, keys) => {
-      const input = parseInput(
-        z.object({ owner: addressSchema, keys: z.array(claimKeySchema).max(CLAIM_KEYS_MAX) }),
-        { owner, keys },
-        "evidence claim",
-      );
+      const input = parseInput(claimInputSchema, { owner, keys }, "evidence claim");
       const unique = [...new Set(input.keys)];
       if (unique.length === 0) return [];
       return withDatabaseErrors("evidence claim", async () => {
@@ -95,20 +112,7 @@ export function createEvidenceRepository(db: DatabaseExecutor, clock: Clock): Ev
     },
 
     putFingerprint: async (fingerprint, hashes) => {
-      const input = parseInput(
-        z.object({
-          fingerprint: z.object({
-            workoutId: uuidSchema,
-            vertexCount: z.number().int().min(0).max(1_000_000),
-            vertices: z.string().max(16_000_000),
-          }),
-          hashes: z
-            .array(z.object({ hash: hashSchema, position: z.number().int().min(0).max(1_000_000) }))
-            .max(SEGMENT_HASHES_MAX),
-        }),
-        { fingerprint, hashes },
-        "track fingerprint",
-      );
+      const input = parseInput(fingerprintInputSchema, { fingerprint, hashes }, "track fingerprint");
       const workoutId = input.fingerprint.workoutId.toLowerCase();
       await withDatabaseErrors("track fingerprint insert", async () => {
         await db.delete(trackSegmentHashes).where(eq(trackSegmentHashes.workoutId, workoutId));
@@ -135,16 +139,7 @@ export function createEvidenceRepository(db: DatabaseExecutor, clock: Clock): Ev
     },
 
     findCandidates: async (parameters) => {
-      const input = parseInput(
-        z.object({
-          hashes: z.array(hashSchema).max(SEGMENT_HASHES_MAX),
-          minHits: z.number().int().min(1),
-          limit: z.number().int().min(1).max(FINGERPRINT_CANDIDATES_MAX).optional(),
-          excludeWorkoutIds: z.array(uuidSchema).max(1000).optional(),
-        }),
-        parameters,
-        "fingerprint lookup",
-      );
+      const input = parseInput(candidatesInputSchema, parameters, "fingerprint lookup");
       const hashes = [...new Set(input.hashes)];
       if (hashes.length === 0) return [];
       const exclude = (input.excludeWorkoutIds ?? []).map((id) => id.toLowerCase());

@@ -76,10 +76,12 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
   return result.data;
 }
 
+const wholeNumberSchema = z.number().int();
+
 /** A page size: a whole number, clamped into `1..max`; `undefined` means `fallback`. */
 export function boundedLimit(limit: number | undefined, bounds: { fallback: number; max: number }): number {
   if (limit === undefined) return bounds.fallback;
-  const whole = parseInput(z.number().int(), limit, "limit");
+  const whole = parseInput(wholeNumberSchema, limit, "limit");
   return Math.min(Math.max(whole, 1), bounds.max);
 }
 
