@@ -14,7 +14,9 @@
  *   fed by the store's changes (`COMMITMENT_VIEW_CACHE_SECONDS`, default 2; 0 builds every answer);
  * - `POST /api/workouts`: manual logs, each one a distinct 1-minute run (start times one minute apart) that is
  *   accepted and counts toward the commitment (rules with `evidence: "any"`).
- * The store is PGlite in memory; the VaultReader is the test harness's in-memory one; request logs go to
+ * The store is PGlite in memory, or PostgreSQL at DATABASE_URL when it is set (in a schema of its own,
+ * `http_bench_<pid>`, dropped at the end; use a throwaway database); the VaultReader is the test harness's
+ * in-memory one; request logs go to
  * /dev/null at level info (production writes the same lines to stdout). Rate limits are raised so the bench
  * measures throughput: any non-2xx answer fails the run.
  *
@@ -24,8 +26,9 @@
  * BENCH_CPU_PROFILE=<dir>: writes a V8 CPU profile of the server process per target (`<key>.cpuprofile`, load
  * phase only), to open in Chrome DevTools or speedscope.
  *
- * BENCH_STATEMENTS=1: counts the SQL statements PGlite runs per request of each target (extended-protocol Parse
- * and simple-protocol Query messages; BEGIN and COMMIT are statements too) and prints them beside the table;
+ * BENCH_STATEMENTS=1: counts the SQL statements the database runs per request of each target (on PGlite the
+ * extended-protocol Parse and Bind and simple-protocol Query messages, on PostgreSQL node-postgres' queries; BEGIN
+ * and COMMIT are statements too) and prints them beside the table;
  * BENCH_STATEMENTS=log also prints the statements of one request of each target before the load, and after each
  * target the statements its load ran, with how many times each ran per request.
  *
@@ -44,6 +47,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { milestoneAttestationTypedData } from "@resolution-autopilot/vocabulary";
 import autocannon from "autocannon";
 import express from "express";
+import pg from "pg";
 import { pino } from "pino";
 import type { Hex } from "viem";
 import { signMilestoneAttestation } from "../src/attestation/milestoneAttestation.ts";
@@ -106,18 +110,61 @@ interface LoadResult {
 }
 
 const MINUTE = 60_000;
+/** On PostgreSQL (DATABASE_URL): the schema this run's tables live in, dropped at the end. */
+const BENCH_SCHEMA = `http_bench_${process.pid}`;
+
+/** DATABASE_URL: drops this run's schema. */
+async function dropBenchSchema(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${BENCH_SCHEMA}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
 const WARM_UP_SECONDS = 1;
 
 /** BENCH_STATEMENTS: every SQL statement PGlite runs in this process, counted (and their text kept on `log`). */
 const statements = { count: 0, texts: [] as string[], keep: 0, byText: new Map<string, number>() };
 
-/** The SQL of a Parse ('P': type, length, statement name, text) or Query ('Q': type, length, text) message. */
+/** Named statements PGlite was asked to prepare (Parse with a name), by name: what a later Bind runs. */
+const preparedTexts = new Map<string, string>();
+
+/**
+ * The statement a PGlite message runs: a Query ('Q': type, length, text), an unnamed Parse ('P': type, length,
+ * name, text), or a Bind ('B': type, length, portal, statement) of a named statement; a named Parse only
+ * prepares (run by its Binds).
+ */
 function statementOf(message: Uint8Array): string | undefined {
-  const type = message[0];
-  if (type !== 0x50 && type !== 0x51) return undefined;
-  let at = 5;
-  if (type === 0x50) at = message.indexOf(0, at) + 1;
-  return new TextDecoder().decode(message.subarray(at, message.indexOf(0, at)));
+  const decoder = new TextDecoder();
+  const cstring = (at: number) => decoder.decode(message.subarray(at, message.indexOf(0, at)));
+  // A message may hold several (Close + Bind + Execute + Sync): walk them by their lengths.
+  let found: string | undefined;
+  for (let at = 0; at + 5 <= message.length; ) {
+    const type = message[at];
+    const length = new DataView(message.buffer, message.byteOffset + at + 1, 4).getInt32(0);
+    const body = at + 5;
+    if (type === 0x51) found = cstring(body);
+    if (type === 0x50) {
+      const name = cstring(body);
+      const text = cstring(message.indexOf(0, body) + 1);
+      if (name === "") found = text;
+      else preparedTexts.set(name, text);
+    }
+    if (type === 0x42) {
+      const statement = cstring(message.indexOf(0, body) + 1);
+      if (statement !== "") found = preparedTexts.get(statement) ?? statement;
+    }
+    at += 1 + length;
+  }
+  return found;
+}
+
+function countStatement(text: string): void {
+  statements.count += 1;
+  if (statements.keep > 0) statements.texts.push(text);
+  statements.byText.set(text, (statements.byText.get(text) ?? 0) + 1);
 }
 
 function countStatements(): void {
@@ -127,12 +174,16 @@ function countStatements(): void {
   const original = proto.execProtocolStream;
   proto.execProtocolStream = function (this: unknown, message, ...rest) {
     const text = statementOf(message);
-    if (text !== undefined) {
-      statements.count += 1;
-      if (statements.keep > 0) statements.texts.push(text);
-      statements.byText.set(text, (statements.byText.get(text) ?? 0) + 1);
-    }
+    if (text !== undefined) countStatement(text);
     return original.call(this, message, ...rest);
+  };
+  const client = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const originalQuery = client.query;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    const [first] = args;
+    const text = typeof first === "string" ? first : (first as { text?: unknown } | undefined)?.text;
+    if (typeof text === "string") countStatement(text);
+    return originalQuery.apply(this, args);
   };
 }
 
@@ -379,7 +430,13 @@ async function startAgentStack(period: number): Promise<AgentStack> {
     SESSION_CACHE_SECONDS: process.env.SESSION_CACHE_SECONDS,
     COMMITMENT_VIEW_CACHE_SECONDS: process.env.COMMITMENT_VIEW_CACHE_SECONDS,
   });
-  const store = await openStore({ dataDir: "memory://", clock });
+  const databaseUrl = process.env.DATABASE_URL;
+  const store = await openStore({
+    ...(databaseUrl !== undefined && databaseUrl !== ""
+      ? { databaseUrl, schema: BENCH_SCHEMA }
+      : { dataDir: "memory://" }),
+    clock,
+  });
   const logger = createLogger({
     level: config.logLevel,
     destination: pino.destination({ dest: "/dev/null", sync: true }),
@@ -706,12 +763,14 @@ async function main(): Promise<void> {
   for (const { server } of [bare, agent.server]) server.close();
   for (const { server } of [bare, agent.server]) server.closeAllConnections();
   await agent.store.close();
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl !== undefined && databaseUrl !== "") await dropBenchSchema(databaseUrl);
   const attestations = await measureAttestations(owner.rulesHash);
 
   console.log(
     `HTTP bench: ${settings.seconds} s per target after a ${WARM_UP_SECONDS}-s warm-up, ${settings.connections} connections, ` +
       `${settings.rounds} interleaved rounds of the GETs (the POST once), autocannon in a child process, ` +
-      `Node ${process.versions.node}; each row is the target's median round by req/s`,
+      `Node ${process.versions.node}; each row is the target's median round by req/s; store: ${agent.store.driver}`,
   );
   printResultsTable(results);
   printRatios(results);
