@@ -273,7 +273,10 @@ function damageProblems(scan: ScanFitReturnType): Reason<ParseProblemCode>[] {
  * as a plain Stream gives on every device file.
  */
 export function checkedCrcStream(bytes: Uint8Array): Stream {
-  const stream = Stream.fromByteArray(bytes);
+  // The SDK only reads its buffer: bytes that are a whole ArrayBuffer are used as they are, not copied.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const stream =
+    whole && bytes.buffer instanceof ArrayBuffer ? new Stream(bytes.buffer) : Stream.fromByteArray(bytes);
   const storedCrc = {
     get crc(): number {
       const at = stream.position;

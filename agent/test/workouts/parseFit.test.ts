@@ -364,6 +364,13 @@ describe("parseFit", () => {
       expect(plain.errors).to.deep.equal([]);
       expect(new Decoder(checkedCrcStream(bytes)).read()).to.deep.equal(plain);
     }
+    // A view into a larger buffer (copied for the SDK, which reads its whole buffer) decodes the same.
+    const file = oneHourRunFit();
+    const padded = new Uint8Array(file.length + 20);
+    padded.set(file, 7);
+    expect(new Decoder(checkedCrcStream(padded.subarray(7, 7 + file.length))).read()).to.deep.equal(
+      new Decoder(Stream.fromByteArray(file)).read(),
+    );
     // The stream trusts the caller's CRC check (scanFit's): a wrong stored CRC is not noticed by the decode.
     const bytes = oneHourRunFit();
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
