@@ -24,7 +24,7 @@ import type { ChainTransactionKey, ChainTransactionRecord } from "../store/chain
 import type { Store } from "../store/store.ts";
 import { inSpan } from "../telemetry/spans.ts";
 import { ContractRevertedError } from "./chainErrors.ts";
-import type { Lock } from "./lock.ts";
+import { type HeldLease, keepRenewed, type Lock } from "./lock.ts";
 import { mapBounded } from "./mapBounded.ts";
 import type { ClaimRelayer, RelayClaimParameters, RelayClaimReturnType } from "./ports.ts";
 import {
@@ -38,11 +38,17 @@ import {
 import { realSleep, type Sleep } from "./sleep.ts";
 import type { ResumePendingResult, Submission, TransactionOutcome } from "./transactionTypes.ts";
 
+/** The per-milestone claim lease's TTL by default (renewed while held). */
+export const CLAIM_LEASE_TTL_MS = 30_000;
+
 export interface CreateClaimRelayerParameters extends SettlementServiceParameters {
   metrics: Pick<Metrics, "claimsRelayed">;
   /** How long `relayClaim` waits for the receipt before answering `pending`. Default 20 000 ms. */
   responseWaitMs?: number;
-  /** The per-milestone lease; must outlast the sender's receipt timeout. Default 15 minutes. */
+  /**
+   * The per-milestone lease, renewed while this relayer works on the milestone (sending, then following the
+   * transaction), so a replica killed holding it blocks the milestone this long only. Default 30 s.
+   */
   lockTtlMs?: number;
   /** Pending rows `resumePending` looks at (oldest first). Default 100. */
   resumeLimit?: number;
@@ -105,7 +111,7 @@ interface RelayerContext {
 
 export function createClaimRelayer(parameters: CreateClaimRelayerParameters): CreateClaimRelayerReturnType {
   const { chainId, vault, sender, store, lock, logger, metrics } = parameters;
-  const { responseWaitMs = 20_000, lockTtlMs = 900_000, sleep = realSleep } = parameters;
+  const { responseWaitMs = 20_000, lockTtlMs = CLAIM_LEASE_TTL_MS, sleep = realSleep } = parameters;
   const { resumeLimit = 100, resumeConcurrency = 4 } = parameters;
   const log = logger.child({ component: "claimRelayer", chainId, vault });
   const audit = milestoneAuditor(parameters, "relayer");
@@ -146,10 +152,11 @@ const claimKey = (r: RelayerContext, m: MilestoneRef): ChainTransactionKey => ({
 const leaseName = (r: RelayerContext, m: MilestoneRef) =>
   `claim:${r.chainId}:${r.vault.toLowerCase()}:${m.commitmentId}:${m.milestoneIndex}`;
 
-const releaseLease = (r: RelayerContext, name: string) =>
-  r.lock
-    .release(name)
-    .catch((err: unknown) => r.log.warn({ err, lock: name }, "releasing a claim lease failed"));
+/** Takes the milestone's lease (null: another call holds it), renewed until released. */
+async function takeLease(r: RelayerContext, name: string): Promise<HeldLease | null> {
+  if (!(await r.lock.tryAcquire(name, r.lockTtlMs))) return null;
+  return keepRenewed({ lock: r.lock, name, ttlMs: r.lockTtlMs, log: r.log });
+}
 
 async function recordOutcome(r: RelayerContext, row: MilestoneRef, outcome: TransactionOutcome) {
   if (outcome.status === "pending") return;
@@ -169,7 +176,7 @@ async function follow(
   r: RelayerContext,
   outcome: Promise<TransactionOutcome>,
   row: MilestoneRef,
-  lockName: string,
+  lease: HeldLease,
 ): Promise<TransactionOutcome | null> {
   const finished = outcome
     .then(async (result) => {
@@ -178,7 +185,7 @@ async function follow(
       );
       return result;
     })
-    .finally(() => releaseLease(r, lockName));
+    .finally(() => lease.release());
   r.following.add(finished);
   const forget = () => r.following.delete(finished);
   void finished.then(forget, forget);
@@ -210,9 +217,8 @@ async function relayClaim(
   const p = parseClaim(parameters);
   const milestone = { commitmentId: p.commitmentId, milestoneIndex: p.milestoneIndex };
   const key = claimKey(r, milestone);
-  const lockName = leaseName(r, milestone);
-
-  if (!(await r.lock.tryAcquire(lockName, r.lockTtlMs))) {
+  const lease = await takeLease(r, leaseName(r, milestone));
+  if (lease === null) {
     // Another call (here or on another replica) is submitting this milestone right now.
     const existing = await r.store.chainTransactions.get(key);
     return { status: existing?.status ?? "pending", txHash: existing?.txHash ?? null, submitted: false };
@@ -231,7 +237,7 @@ async function relayClaim(
         row = record; // never signed: this call sends it
       } else {
         releaseOnReturn = false;
-        const outcome = await follow(r, r.sender.resume([record]), record, lockName);
+        const outcome = await follow(r, r.sender.resume([record]), record, lease);
         return {
           status: outcome?.status ?? "pending",
           txHash: outcome?.txHash ?? record.txHash,
@@ -242,14 +248,14 @@ async function relayClaim(
     if (row === null) return { status: record.status, txHash: record.txHash, submitted: false };
     const submission = await submitClaim(r, p, row);
     releaseOnReturn = false;
-    const outcome = await follow(r, submission.outcome, row, lockName);
+    const outcome = await follow(r, submission.outcome, row, lease);
     return {
       status: outcome?.status ?? "pending",
       txHash: outcome?.txHash ?? submission.txHash,
       submitted: true,
     };
   } finally {
-    if (releaseOnReturn) await releaseLease(r, lockName);
+    if (releaseOnReturn) await lease.release();
   }
 }
 
@@ -300,9 +306,9 @@ async function resumeClaims(
     limit,
   });
   await mapBounded(rows, concurrency, async (row) => {
-    const lockName = leaseName(r, row);
     summary.checked++;
-    if (!(await r.lock.tryAcquire(lockName, r.lockTtlMs))) {
+    const lease = await takeLease(r, leaseName(r, row));
+    if (lease === null) {
       summary.pending++;
       return;
     }
@@ -311,7 +317,7 @@ async function resumeClaims(
       await recordOutcome(r, row, outcome);
       summary[outcome.status]++;
     } finally {
-      await releaseLease(r, lockName);
+      await lease.release();
     }
   });
   if (summary.checked > 0) r.log.info({ ...summary }, "pending claims resumed");

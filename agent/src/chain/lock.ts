@@ -15,19 +15,24 @@ export interface Lock {
   release(name: string): Promise<void>;
 }
 
+/** A lease this owner holds, renewed every third of its TTL until it is released. */
+export interface HeldLease {
+  /** Stops renewing and gives the lease back (a failed release is logged, never thrown). */
+  release(): Promise<void>;
+}
+
 /**
- * Runs `work` holding the lease `name` (answers `skipped()` when another owner holds it); renews it every third
- * of its TTL while the work runs, so the TTL can be short: a replica that dies holding it (kill -9, a crash)
- * blocks the others for one short TTL, not for as long as the longest run could last (the load test saw 10-minute
- * leases of a killed replica stop auto-settle and the keeper on the survivor). Releases it after, logging (not
- * throwing) a failed renewal or release.
+ * Keeps a lease just taken (`tryAcquire` answered true) renewed until `release()`, so its TTL can be short: a
+ * replica that dies holding it (kill -9, a crash) blocks the others for one short TTL, not for as long as the
+ * longest holding could last (the load test saw 10-minute leases of a killed replica stop auto-settle and the
+ * keeper on the survivor, and a 15-minute claim lease keep a met milestone unclaimed past its deadline).
  */
-export async function withLease<T>(
-  lease: { lock: Lock; name: string; ttlMs: number; log: Pick<Logger, "warn"> },
-  work: () => Promise<T>,
-  skipped: () => T,
-): Promise<T> {
-  if (!(await lease.lock.tryAcquire(lease.name, lease.ttlMs))) return skipped();
+export function keepRenewed(lease: {
+  lock: Lock;
+  name: string;
+  ttlMs: number;
+  log: Pick<Logger, "warn">;
+}): HeldLease {
   const renewal = setInterval(
     () =>
       void lease.lock
@@ -36,12 +41,32 @@ export async function withLease<T>(
     Math.max(100, Math.floor(lease.ttlMs / 3)),
   );
   renewal.unref();
+  let released: Promise<void> | undefined;
+  return {
+    release: () => {
+      clearInterval(renewal);
+      released ??= lease.lock
+        .release(lease.name)
+        .catch((err: unknown) => lease.log.warn({ err, lock: lease.name }, "releasing the lease failed"));
+      return released;
+    },
+  };
+}
+
+/**
+ * Runs `work` holding the lease `name` (answers `skipped()` when another owner holds it), renewed while the work
+ * runs (`keepRenewed`), and released after.
+ */
+export async function withLease<T>(
+  lease: { lock: Lock; name: string; ttlMs: number; log: Pick<Logger, "warn"> },
+  work: () => Promise<T>,
+  skipped: () => T,
+): Promise<T> {
+  if (!(await lease.lock.tryAcquire(lease.name, lease.ttlMs))) return skipped();
+  const held = keepRenewed(lease);
   try {
     return await work();
   } finally {
-    clearInterval(renewal);
-    await lease.lock
-      .release(lease.name)
-      .catch((err: unknown) => lease.log.warn({ err, lock: lease.name }, "releasing the lease failed"));
+    await held.release();
   }
 }

@@ -11,7 +11,11 @@ import {
 } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import { ContractRevertedError } from "../../src/chain/chainErrors.ts";
-import { type ClaimRelayerService, createClaimRelayer } from "../../src/chain/claimRelayer.ts";
+import {
+  CLAIM_LEASE_TTL_MS,
+  type ClaimRelayerService,
+  createClaimRelayer,
+} from "../../src/chain/claimRelayer.ts";
 import { createStoreLock } from "../../src/chain/storeLock.ts";
 import {
   type CreateTransactionSenderParameters,
@@ -415,6 +419,64 @@ for (const driver of storeDrivers) {
       );
       expect(await releases(id, 0)).to.have.length(1);
       expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
+    });
+
+    it("a replica killed holding a claim's lease, its row inserted but never signed, blocks the milestone one short TTL", async () => {
+      // The load test's kill -9 landed between inserting the row and signing it: with a 15-minute lease nobody
+      // could send the met milestone before its deadline. The lease is short now and renewed while held.
+      const id = await openCommitment();
+      const name = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${id}:0`;
+      const killed = createStoreLock({ locks: store.locks });
+      expect(await killed.tryAcquire(name, CLAIM_LEASE_TTL_MS)).to.equal(true);
+      await store.chainTransactions.insertIfAbsent({
+        ...claimKey(id, 0),
+        fromAddress: chain.accounts.operator.address,
+      });
+      const survivor = relayer();
+      const parameters = await claimParameters(id);
+      expect(await survivor.relayClaim(parameters)).to.deep.equal({
+        status: "pending",
+        txHash: null,
+        submitted: false,
+      });
+      // Half a minute later (not a quarter of an hour), the survivor sends it.
+      expect(CLAIM_LEASE_TTL_MS).to.be.at.most(30_000);
+      clock.advance(31_000);
+      expect(await survivor.relayClaim(parameters)).to.include({ status: "confirmed", submitted: true });
+      expect(await releases(id, 0)).to.have.length(1);
+    });
+
+    it("a claim's lease is renewed while its transaction is followed, past its TTL", async () => {
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      await chain.setAutomine(false);
+      // A 300 ms lease (30 s by default) so that a renewal (every third of it) shows within the test.
+      const quick = createClaimRelayer({
+        chainId: chain.chainId,
+        vault: chain.vault,
+        sender: sender(),
+        store,
+        lock: createStoreLock({ locks: store.locks }),
+        logger,
+        metrics,
+        responseWaitMs: 0,
+        lockTtlMs: 300,
+      });
+      relayers.push(quick);
+      expect(await quick.relayClaim(parameters)).to.include({ status: "pending", submitted: true });
+      // The store's time jumps past the TTL; within 250 ms of real time the holder has renewed it.
+      clock.advance(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const name = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${id}:0`;
+      expect(await createStoreLock({ locks: store.locks }).tryAcquire(name, 1_000)).to.equal(false);
+      await chain.mine(1);
+      await eventually(
+        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
+        "the confirmation",
+      );
+      await quick.close();
+      // Released once the outcome is recorded.
+      expect(await createStoreLock({ locks: store.locks }).tryAcquire(name, 1_000)).to.equal(true);
     });
 
     it("a row never signed (stopped before sending) is marked failed on resume and can be relayed again", async () => {
