@@ -153,12 +153,14 @@ function noDoubleSends(input: AuditInput, out: Violation[]): void {
 }
 
 function onlyDeclaredOutages(input: AuditInput, out: Violation[]): void {
-  const inWindow = (at: number) =>
-    input.windows.some((w) => at >= w.startMs && at <= w.endMs + input.slackMs);
+  // A request is inside a window when it was in flight during it: one sent 36 ms before a replica was killed
+  // and reset by the kill is the fault's (run 6 counted it by its start time alone, outside).
+  const inWindow = (r: RequestRecord) =>
+    input.windows.some((w) => r.at <= w.endMs + input.slackMs && r.at + r.latencyMs >= w.startMs);
   for (const r of input.failures) {
     if (r.code === "client_abort") continue;
     if (r.status === 0) {
-      if (!inWindow(r.at)) {
+      if (!inWindow(r)) {
         out.push({
           rule: "answered outside outages",
           detail: `${r.route} on ${r.replica} at ${new Date(r.at).toISOString()}: no answer (${r.code})`,
@@ -167,14 +169,14 @@ function onlyDeclaredOutages(input: AuditInput, out: Violation[]): void {
       continue;
     }
     if (r.status < 500) continue;
-    if (r.status === 503 && r.retryAfter !== undefined && inWindow(r.at)) continue;
+    if (r.status === 503 && r.retryAfter !== undefined && inWindow(r)) continue;
     // The upload parser's documented back-pressure (docs/performance.md: a bounded backlog per worker thread,
     // then 503 server_busy with Retry-After): load shedding the client retries, not a failure; counted in the
     // report (`shedUploads`), and the audit still checks that nothing answered 2xx was lost.
     if (r.status === 503 && r.retryAfter !== undefined && r.code === "server_busy") continue;
     out.push({
       rule: "no 5xx but 503 + Retry-After in an outage",
-      detail: `${r.route} on ${r.replica} at ${new Date(r.at).toISOString()}: ${r.status} ${r.code ?? ""}${r.retryAfter === undefined ? " without Retry-After" : ""}${inWindow(r.at) ? "" : " outside any fault window"}`,
+      detail: `${r.route} on ${r.replica} at ${new Date(r.at).toISOString()}: ${r.status} ${r.code ?? ""}${r.retryAfter === undefined ? " without Retry-After" : ""}${inWindow(r) ? "" : " outside any fault window"}`,
     });
   }
 }
