@@ -11,7 +11,7 @@ import {
   type ParserLimits,
 } from "./parserLimits.ts";
 import type { ParseProblemCode, Reason } from "./reasons.ts";
-import { type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
+import { newSamplePoint, type SamplePoint, SampleSummaryBuilder } from "./sampleSummary.ts";
 import { type FitSegment, type ScanFitReturnType, scanFit } from "./scanFit.ts";
 import { mapSport, type Sport } from "./sport.ts";
 
@@ -413,17 +413,7 @@ function assignRecords(
 ): void {
   let current = 0;
   // One point object refilled per record: the builder reads it and keeps nothing of it.
-  const point: SamplePoint = {
-    time: undefined,
-    lat: undefined,
-    lon: undefined,
-    altitudeM: undefined,
-    distanceM: undefined,
-    speedMps: undefined,
-    heartRate: undefined,
-    powerW: undefined,
-    cadence: undefined,
-  };
+  const point = newSamplePoint();
   for (const record of records) {
     samplePoint(record, expanded, point);
     let target: SessionPlan | undefined;

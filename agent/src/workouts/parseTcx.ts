@@ -3,11 +3,10 @@ import { assembleActivity } from "./assembleActivity.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
 import type { ParserLimits } from "./parserLimits.ts";
-import type { SamplePoint } from "./sampleSummary.ts";
+import { newSamplePoint, type SamplePoint } from "./sampleSummary.ts";
 import { mapSport } from "./sport.ts";
 import {
   addTrackSample,
-  newSamplePoint,
   parseNumberText,
   type RecordingFile,
   type RecordingTrack,

@@ -74,6 +74,24 @@ export interface SamplePoint {
   cadence?: number;
 }
 
+/**
+ * A sample with every field present (undefined until read), in one order: every point the parsers give the
+ * builder has one shape, whatever fields a file writes and in whatever order.
+ */
+export function newSamplePoint(lat?: number, lon?: number): SamplePoint {
+  return {
+    time: undefined,
+    lat,
+    lon,
+    altitudeM: undefined,
+    distanceM: undefined,
+    speedMps: undefined,
+    heartRate: undefined,
+    powerW: undefined,
+    cadence: undefined,
+  };
+}
+
 const jumpSchema = z.object({
   /** Time of the second fix, ms. */
   time: z.number(),

@@ -98,24 +98,6 @@ export function setSampleField(point: SamplePoint, field: SampleField, text: str
   }
 }
 
-/**
- * A sample with every field present (undefined until read), in the order parseFit.ts fills its own: every point
- * the summary builder reads has one shape, whatever fields a file writes and in whatever order.
- */
-export function newSamplePoint(lat?: number, lon?: number): SamplePoint {
-  return {
-    time: undefined,
-    lat,
-    lon,
-    altitudeM: undefined,
-    distanceM: undefined,
-    speedMps: undefined,
-    heartRate: undefined,
-    powerW: undefined,
-    cadence: undefined,
-  };
-}
-
 /** A track being read (a GPX <trk>, a TCX <Activity>) and the file it is read from. */
 export interface RecordingTrack {
   builder: SampleSummaryBuilder;

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { newSamplePoint, type SampleField, setSampleField } from "../../src/workouts/trackXml.ts";
+import { newSamplePoint } from "../../src/workouts/sampleSummary.ts";
+import { type SampleField, setSampleField } from "../../src/workouts/trackXml.ts";
 
 describe("trackXml", () => {
   it("sets every sample field from its text: numbers, the ISO time, and no value for blank or bad text", () => {
