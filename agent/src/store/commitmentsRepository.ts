@@ -8,7 +8,15 @@ import { z } from "zod";
 import type { OnChainCommitment } from "../chain/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { firstOrNull, onlyRow, onVault, parsedMethod, parsedPageMethod } from "./repositoryMethods.ts";
+import {
+  builtOnce,
+  columnPlaceholder,
+  firstOrNull,
+  onlyRow,
+  onVault,
+  parsedMethod,
+  parsedPageMethod,
+} from "./repositoryMethods.ts";
 import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
 import { addressSchema, bytes32Schema, safeUintSchema, toAddress, toHex, uint256Schema } from "./values.ts";
 import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
@@ -153,6 +161,36 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
     return rows.map(toRecord);
   };
 
+  const byKey = builtOnce(() =>
+    db
+      .select()
+      .from(commitmentsCache)
+      .where(
+        and(
+          eq(commitmentsCache.chainId, columnPlaceholder("chainId", commitmentsCache.chainId)),
+          eq(commitmentsCache.vault, columnPlaceholder("vault", commitmentsCache.vault)),
+          eq(commitmentsCache.commitmentId, columnPlaceholder("commitmentId", commitmentsCache.commitmentId)),
+        ),
+      )
+      .limit(1)
+      .prepare("commitments_get"),
+  );
+  const byOwner = builtOnce(() =>
+    db
+      .select()
+      .from(commitmentsCache)
+      .where(
+        and(
+          eq(commitmentsCache.chainId, columnPlaceholder("chainId", commitmentsCache.chainId)),
+          eq(commitmentsCache.vault, columnPlaceholder("vault", commitmentsCache.vault)),
+          eq(commitmentsCache.owner, columnPlaceholder("owner", commitmentsCache.owner)),
+        ),
+      )
+      .orderBy(asc(commitmentsCache.commitmentId))
+      .limit(sql.placeholder("limit"))
+      .prepare("commitments_list_by_owner"),
+  );
+
   return {
     upsert: parsedMethod(commitmentSchema, "commitment", "commitment upsert", async (input) => {
       const { chainId, vault, commitmentId, ...fields } = input;
@@ -168,10 +206,9 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       return onlyRow(rows, toRecord);
     }),
 
-    get: parsedMethod(keySchema, "commitment key", "commitment lookup", async (key) => {
-      const rows = await db.select().from(commitmentsCache).where(onVault(commitmentsCache, key)).limit(1);
-      return firstOrNull(rows, toRecord);
-    }),
+    get: parsedMethod(keySchema, "commitment key", "commitment lookup", async (key) =>
+      firstOrNull(await byKey().execute(key), toRecord),
+    ),
 
     listUnsettled: parsedPageMethod(
       vaultKeySchema.extend({ afterId: uint256Schema.optional() }),
@@ -219,8 +256,8 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       "commitment list query",
       "commitment list",
       PAGE_BOUNDS,
-      ({ chainId, vault, owner }, limit) =>
-        page(and(onVault(commitmentsCache, { chainId, vault }), eq(commitmentsCache.owner, owner)), limit),
+      async ({ chainId, vault, owner }, limit) =>
+        (await byOwner().execute({ chainId, vault, owner, limit })).map(toRecord),
     ),
   };
 }

@@ -3,7 +3,7 @@
  * runs with driver errors mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
  * expired rows.
  */
-import { and, eq, lte, type SQL, sql } from "drizzle-orm";
+import { and, eq, lte, type Param, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -49,6 +49,27 @@ export function parsedPageMethod<S extends z.ZodType, R>(
     const input = parseInput(schema, value, what);
     const limit = boundedLimit(value.limit, bounds);
     return withDatabaseErrors(operation, () => run(input, limit));
+  };
+}
+
+/**
+ * A value of a query built once (see `builtOnce`), filled in at each execution and encoded as `eq(column, value)`
+ * encodes a value.
+ */
+export function columnPlaceholder(name: string, column: PgColumn): Param {
+  return sql.param(sql.placeholder(name), column);
+}
+
+/**
+ * A query built on first use and kept: drizzle composes a query's SQL text and parameters on every call (a third
+ * of a one-row lookup's CPU on PGlite); a query built with `columnPlaceholder`s and `.prepare(name)` once runs
+ * with `execute({ ...values })`. On PostgreSQL the name makes it a named prepared statement on each connection.
+ */
+export function builtOnce<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => {
+    built ??= build();
+    return built;
   };
 }
 

@@ -3,14 +3,14 @@
  * first (and does not store them), the database enforces it anyway, and a violation surfaces as
  * ConflictError code `duplicate`.
  */
-import { and, asc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, or, type Param, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
-import { advisoryTransactionLock, firstOrNull } from "./repositoryMethods.ts";
+import { advisoryTransactionLock, builtOnce, columnPlaceholder, firstOrNull } from "./repositoryMethods.ts";
 import {
   type SportDetail,
   type SportOrigin,
@@ -251,7 +251,7 @@ const verdictUpdateSchema = z.object({
 });
 
 /** Accepted workouts of the owners `owned` selects that overlap `[start, end)`. */
-function acceptedOverlap(owned: SQL | undefined, range: { start: Date; end: Date }) {
+function acceptedOverlap(owned: SQL | undefined, range: { start: Date | Param; end: Date | Param }) {
   return and(
     owned,
     eq(workouts.verdictStatus, "accepted"),
@@ -280,6 +280,20 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
       ),
     );
 
+  const acceptedOverlappingOne = builtOnce(() =>
+    db
+      .select()
+      .from(workouts)
+      .where(
+        acceptedOverlap(eq(workouts.owner, columnPlaceholder("owner", workouts.owner)), {
+          start: columnPlaceholder("start", workouts.endTime),
+          end: columnPlaceholder("end", workouts.startTime),
+        }),
+      )
+      .orderBy(asc(workouts.startTime), asc(workouts.id))
+      .prepare("workouts_accepted_overlapping"),
+  );
+
   return {
     insert: async (workout) => {
       const [stored] = await insertMany([workout]);
@@ -303,14 +317,9 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
 
     acceptedOverlapping: async (owner, start, end) => {
       const range = parseInput(overlapSchema, { owner, start, end }, "overlap query");
-      return withDatabaseErrors("workout overlap query", async () => {
-        const rows = await db
-          .select()
-          .from(workouts)
-          .where(acceptedOverlap(eq(workouts.owner, range.owner), range))
-          .orderBy(asc(workouts.startTime), asc(workouts.id));
-        return rows.map(toRecord);
-      });
+      return withDatabaseErrors("workout overlap query", async () =>
+        (await acceptedOverlappingOne().execute(range)).map(toRecord),
+      );
     },
 
     acceptedOverlappingOwners: async (owners, start, end) => {
