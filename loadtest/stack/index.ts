@@ -26,7 +26,8 @@ import { type PrivatePostgres, startPrivatePostgres } from "./postgres.ts";
 import { killGroupNow, treeRss } from "./processes.ts";
 import { type PrivateRedis, startPrivateRedis } from "./redis.ts";
 import { type RpcGate, startRpcGate } from "./rpcGate.ts";
-import { startTcpProxy, type TcpProxy } from "./tcpProxy.ts";
+import { startProxyHost } from "./proxyHost.ts";
+import type { TcpProxy } from "./tcpProxy.ts";
 
 export type { AgentReplica } from "./agents.ts";
 export { deepHealth, deepHealthy } from "./agents.ts";
@@ -319,18 +320,21 @@ function publicReplica({ name, url, internalUrl, pid, recentLog }: ManagedReplic
   return { name, url, internalUrl, pid, recentLog };
 }
 
-/** One fault proxy in front of each upstream port, each registered with the closers. */
+/**
+ * One fault proxy in front of each upstream port, all in a process of their own (`proxyHost.ts`: in this one they
+ * stalled with the simulated users' work), registered with the closers.
+ */
 async function startProxies(
   upstreams: Record<"postgres" | "redis" | "rpc", number>,
   closers: Closer[],
 ): Promise<Record<"postgres" | "redis" | "rpc", TcpProxy>> {
-  const proxies: Partial<Record<"postgres" | "redis" | "rpc", TcpProxy>> = {};
-  for (const name of ["postgres", "redis", "rpc"] as const) {
-    const proxy = await startTcpProxy({ host: "127.0.0.1", port: upstreams[name] });
-    proxies[name] = proxy;
-    closers.push({ name: `${name} proxy`, close: () => proxy.close(), kill: () => {} });
+  const host = await startProxyHost(upstreams);
+  closers.push({ name: "fault proxies", close: () => host.close(), kill: () => host.kill() });
+  const { postgres, redis, rpc } = host.proxies;
+  if (postgres === undefined || redis === undefined || rpc === undefined) {
+    throw new Error("the proxy host did not start every proxy");
   }
-  return proxies as Record<"postgres" | "redis" | "rpc", TcpProxy>;
+  return { postgres, redis, rpc };
 }
 
 /** Samples the resident memory of each process tree every second and keeps the peaks. */

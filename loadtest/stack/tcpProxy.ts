@@ -11,8 +11,6 @@ export interface TcpProxy {
   port: number;
   isDown(): boolean;
   setDown(down: boolean): void;
-  /** Connections currently piped to the upstream. */
-  liveConnections(): number;
   close(): Promise<void>;
 }
 
@@ -53,7 +51,6 @@ export async function startTcpProxy(upstream: { host: string; port: number }): P
         live.clear();
       }
     },
-    liveConnections: () => live.size / 2,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of live) socket.destroy();
