@@ -73,7 +73,9 @@ export function buildReport(p: BuildReportParameters): LoadReport {
       throughputPerSec: round(latencies.length / spanSec, 2),
     };
   }
-  const windowOf = (at: number) => p.windows.findIndex((w) => at >= w.startMs && at <= w.endMs + p.slackMs);
+  // As the audit counts them: a request belongs to the first window it was in flight during.
+  const windowOf = (at: number, latencyMs = 0) =>
+    p.windows.findIndex((w) => at <= w.endMs + p.slackMs && at + latencyMs >= w.startMs);
   const errorsByFaultWindow = p.windows.map((w) => ({
     ...w,
     requests: 0,
@@ -82,7 +84,7 @@ export function buildReport(p: BuildReportParameters): LoadReport {
   const errorsOutsideWindows: Record<string, number> = {};
   for (const f of p.log.failures) {
     const label = f.status === 0 ? `no answer (${f.code ?? "?"})` : String(f.status);
-    const target = errorsByFaultWindow[windowOf(f.at)]?.errors ?? errorsOutsideWindows;
+    const target = errorsByFaultWindow[windowOf(f.at, f.latencyMs)]?.errors ?? errorsOutsideWindows;
     target[label] = (target[label] ?? 0) + 1;
   }
   for (const [second, bucket] of p.log.seconds()) {
