@@ -124,6 +124,8 @@ export async function assembleAgent({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     clock,
+    // Leases measure real time, never the chain-following business clock (replicas' offsets differ).
+    leaseClock: wallClock,
     onChangeListenerError: (error) => logger.error({ err: error }, "a store change listener failed"),
   });
   // Undone in reverse when assembly fails half-way, and by close() once it succeeded.

@@ -56,8 +56,15 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
-/** The repositories over `db` (the database or one transaction), each made on first use. */
-export function createRepositories(db: DatabaseExecutor, clock: Clock): Repositories {
+/**
+ * The repositories over `db` (the database or one transaction), each made on first use. The locks table's leases
+ * expire by `leaseClock` (real elapsed time; see `OpenStoreParameters.leaseClock`).
+ */
+export function createRepositories(
+  db: DatabaseExecutor,
+  clock: Clock,
+  leaseClock: Clock = clock,
+): Repositories {
   return lazyRepositories({
     workouts: () => createWorkoutsRepository(db, clock),
     rulesDocuments: () => createRulesDocumentsRepository(db, clock),
@@ -68,7 +75,7 @@ export function createRepositories(db: DatabaseExecutor, clock: Clock): Reposito
     idempotencyKeys: () => createIdempotencyKeysRepository(db, clock),
     sessions: () => createSessionsRepository(db, clock),
     siweNonces: () => createSiweNoncesRepository(db, clock),
-    locks: () => createLocksRepository(db, clock),
+    locks: () => createLocksRepository(db, leaseClock),
     chainTransactions: () => createChainTransactionsRepository(db, clock),
     providerAccounts: () => createProviderAccountsRepository(db, clock),
     providerOauthStates: () => createProviderOauthStatesRepository(db, clock),
@@ -92,10 +99,11 @@ export function createStore(
   database: Database,
   clock: Clock,
   onChangeListenerError: (error: unknown) => void = () => {},
+  leaseClock: Clock = clock,
 ): Store {
   const changes = createStoreChangeFeed(onChangeListenerError);
   return {
-    ...reportingWrites(createRepositories(database.db, clock), changes.publish),
+    ...reportingWrites(createRepositories(database.db, clock, leaseClock), changes.publish),
     driver: database.driver,
     changes,
     transaction: async (work) => {
@@ -108,7 +116,7 @@ export function createStore(
           committed.length = 0; // a driver that retries the callback starts over
           try {
             return await work(
-              reportingWrites(createRepositories(tx, clock), (change) => committed.push(change)),
+              reportingWrites(createRepositories(tx, clock, leaseClock), (change) => committed.push(change)),
             );
           } catch (error) {
             workFailure = { error };

@@ -7,8 +7,9 @@ import { ManualClock } from "../../src/clock.ts";
 import { DependencyError, ValidationError } from "../../src/errors.ts";
 import { createRedisClient } from "../../src/limits/redisClient.ts";
 import { createLogger } from "../../src/logger.ts";
+import { type Database, openDatabase } from "../../src/store/database.ts";
 import { openStore } from "../../src/store/openStore.ts";
-import type { Store } from "../../src/store/store.ts";
+import { createRepositories, type Store } from "../../src/store/store.ts";
 import { START } from "../http/testApp.ts";
 import { connectTestRedis, deleteByPrefix, uniquePrefix } from "../limits/redisTestSupport.ts";
 import { rejectionOf } from "./chainTestSupport.ts";
@@ -72,6 +73,40 @@ describe("chain: store lock (PGlite)", () => {
     pair: () => [createStoreLock({ locks: store.locks }), createStoreLock({ locks: store.locks })],
     elapse: async (ms) => clock.advance(ms),
   }));
+});
+
+describe("chain: store lock leases expire by the lease clock, not the business clock", () => {
+  // With CLOCK_SOURCE=chain each replica's business clock follows the chain, and two replicas' offsets differ by
+  // the chain's jump between their reads: a replica ahead saw the other's lease of the operator key as expired and
+  // both sent at once (load test run 9, "Nonce too low"). Leases are measured by the wall clock (`leaseClock`).
+  const wall = new ManualClock(START);
+  let database: Database;
+
+  before(async () => {
+    database = await openDatabase({ dataDir: "memory://" });
+  });
+
+  after(async () => {
+    await database?.close();
+  });
+
+  it("a replica whose business clock runs 120 s ahead cannot take a live lease", async () => {
+    const replica = (business: ManualClock) =>
+      createStoreLock({ locks: createRepositories(database.db, business, wall).locks });
+    const here = replica(new ManualClock(START));
+    const ahead = replica(new ManualClock(START + 120_000));
+    expect(await here.tryAcquire("sender:31337:0xop", 15_000)).to.equal(true);
+    expect(await ahead.tryAcquire("sender:31337:0xop", 15_000)).to.equal(false);
+    wall.advance(16_000);
+    expect(await ahead.tryAcquire("sender:31337:0xop", 15_000)).to.equal(true);
+    // By the business clocks alone (no lease clock) the replica ahead takes a lease held a second ago.
+    const byBusiness = (business: ManualClock) =>
+      createStoreLock({ locks: createRepositories(database.db, business).locks });
+    expect(await byBusiness(new ManualClock(START)).tryAcquire("keeper:31337", 15_000)).to.equal(true);
+    expect(await byBusiness(new ManualClock(START + 120_000)).tryAcquire("keeper:31337", 15_000)).to.equal(
+      true,
+    );
+  });
 });
 
 describe("chain: Redis lock", () => {
