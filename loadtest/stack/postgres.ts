@@ -24,7 +24,7 @@ export interface PrivatePostgres {
   close(): Promise<void>;
 }
 
-function findBinary(name: string): string {
+export function findBinary(name: string): string {
   const candidates = [
     "/usr/local/bin",
     "/usr/lib/postgresql/17/bin",
