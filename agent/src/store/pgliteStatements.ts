@@ -84,6 +84,53 @@ function withQuery(error: unknown, query: string, params: unknown[] | undefined,
   return error;
 }
 
+/** The parameter types and row description a Describe of a statement answered. */
+function describedBy(messages: readonly BackendMessage[]): Omit<Prepared, "name"> {
+  let parameterTypes: readonly number[] = [];
+  let rowDescription: RowDescription | undefined;
+  for (const message of messages) {
+    if (message instanceof protocol.messages.ParameterDescriptionMessage) {
+      parameterTypes = message.dataTypeIDs;
+    } else if (message instanceof protocol.messages.RowDescriptionMessage) rowDescription = message;
+  }
+  return { parameterTypes, rowDescription };
+}
+
+/** Serialises a parameter as `PGlite.query` does: by the type Postgres inferred, else its string. */
+function serialize(
+  client: PGlite,
+  value: unknown,
+  type: number | undefined,
+  options?: QueryOptions,
+): string | null {
+  if (value === null || value === undefined) return null;
+  const serializer =
+    type === undefined ? undefined : (options?.serializers?.[type] ?? client.serializers[type]);
+  return serializer !== undefined ? serializer(value) : String(value);
+}
+
+/**
+ * The result `PGlite.query` would give for an execution's messages: the kept row description first, the caller's
+ * parsers layered over PGlite's (PGlite copies its whole table for every result when a caller passes any).
+ */
+function resultOf<T>(
+  client: PGlite,
+  prepared: Prepared,
+  messages: BackendMessage[],
+  options: QueryOptions | undefined,
+): Results<T> {
+  const parsers: Record<number | string, unknown> =
+    options?.parsers === undefined
+      ? client.parsers
+      : Object.assign(Object.create(client.parsers), options.parsers);
+  const results = parse.parseResults(
+    prepared.rowDescription === undefined ? messages : [prepared.rowDescription, ...messages],
+    parsers as Parameters<typeof parse.parseResults>[1],
+    options === undefined ? undefined : { ...options, parsers: undefined },
+  );
+  return results[0] as Results<T>;
+}
+
 export function withPreparedStatements({
   client,
   maxStatements = PGLITE_STATEMENTS_MAX,
@@ -123,14 +170,7 @@ export function withPreparedStatements({
     } catch (error) {
       throw withQuery(error, text, params, options);
     }
-    let parameterTypes: readonly number[] = [];
-    let rowDescription: RowDescription | undefined;
-    for (const message of messages) {
-      if (message instanceof protocol.messages.ParameterDescriptionMessage) {
-        parameterTypes = message.dataTypeIDs;
-      } else if (message instanceof protocol.messages.RowDescriptionMessage) rowDescription = message;
-    }
-    const prepared = { name, parameterTypes, rowDescription };
+    const prepared = { name, ...describedBy(messages) };
     statements.set(text, prepared);
     while (statements.size > most) {
       const oldest = statements.keys().next().value;
@@ -140,14 +180,6 @@ export function withPreparedStatements({
       if (evicted !== undefined) toClose.push(evicted.name);
     }
     return prepared;
-  };
-
-  /** Serialises a parameter as `PGlite.query` does: by the type Postgres inferred, else its string. */
-  const serialize = (value: unknown, type: number | undefined, options?: QueryOptions): string | null => {
-    if (value === null || value === undefined) return null;
-    const serializer =
-      type === undefined ? undefined : (options?.serializers?.[type] ?? client.serializers[type]);
-    return serializer !== undefined ? serializer(value) : String(value);
   };
 
   /** One execution of a data statement, the caller holding the query lock. */
@@ -165,7 +197,7 @@ export function withPreparedStatements({
       statements.set(text, prepared);
     }
     const { parameterTypes } = prepared;
-    const values = params.map((value, i) => serialize(value, parameterTypes[i], options));
+    const values = params.map((value, i) => serialize(client, value, parameterTypes[i], options));
     let messages: BackendMessage[];
     try {
       messages = await client.execProtocolStream(
@@ -181,17 +213,7 @@ export function withPreparedStatements({
       throw withQuery(error, text, params, options);
     }
     if (!inTransaction) await client.syncToFs();
-    // The caller's parsers over PGlite's, without copying PGlite's table for every result.
-    const parsers: Record<number | string, unknown> =
-      options?.parsers === undefined
-        ? client.parsers
-        : Object.assign(Object.create(client.parsers), options.parsers);
-    const results = parse.parseResults(
-      prepared.rowDescription === undefined ? messages : [prepared.rowDescription, ...messages],
-      parsers as Parameters<typeof parse.parseResults>[1],
-      options === undefined ? undefined : { ...options, parsers: undefined },
-    );
-    return results[0] as Results<T>;
+    return resultOf<T>(client, prepared, messages, options);
   };
 
   const preparable = (text: string, options?: QueryOptions): boolean =>
