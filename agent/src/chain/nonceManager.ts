@@ -14,6 +14,12 @@ export interface NonceManager {
   used(nonce: number): void;
   /** A send failed: read the pending count from the chain again before the next one. */
   resync(): void;
+  /**
+   * Another sender on this key may have sent since (the send lease was just taken): read the pending count again,
+   * but never go below what this process handed out itself (a transaction "maybe sent" in transit may be missing
+   * from the node's count; signing its nonce again would make one of the two fail).
+   */
+  refresh(): void;
   /** Never hand out a nonce below `floor` (a resumed transaction holds `floor - 1`). */
   reserveBelow(floor: number): void;
 }
@@ -28,12 +34,14 @@ export function createNonceManager({
   let nextNonce: number | undefined;
   /** Nonces below this belong to transactions being resumed (maybe not yet in the node's pending count). */
   let nonceFloor = 0;
+  let refreshing = false;
   return {
     async next() {
-      if (nextNonce === undefined) {
+      if (nextNonce === undefined || refreshing) {
         try {
           const pending = await client.getTransactionCount({ address, blockTag: "pending" });
-          nextNonce = Math.max(pending, nonceFloor);
+          nextNonce = Math.max(pending, nonceFloor, refreshing ? (nextNonce ?? 0) : 0);
+          refreshing = false;
         } catch (error) {
           throw rpcFailure("nonce lookup", error);
         }
@@ -45,6 +53,10 @@ export function createNonceManager({
     },
     resync() {
       nextNonce = undefined;
+      refreshing = false;
+    },
+    refresh() {
+      refreshing = true;
     },
     reserveBelow(floor) {
       nonceFloor = Math.max(nonceFloor, floor);

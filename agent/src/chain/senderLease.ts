@@ -8,7 +8,8 @@
  *
  * The lease is the store's (`locks` table): sending needs the store anyway (each attempt is recorded before it
  * is broadcast), so it adds no dependency (a Redis outage does not stop settlements). Waiting is bounded: after
- * `waitMs` the send fails with a DependencyError `sender_busy` (retryable; a 503 with Retry-After on HTTP).
+ * `waitMs` from when its turn in this process's queue came (sends are serialised in-process), the send fails with
+ * a DependencyError `sender_busy` (retryable; a 503 with Retry-After on HTTP).
  */
 import { DependencyError } from "../errors.ts";
 import type { Logger } from "../logger.ts";

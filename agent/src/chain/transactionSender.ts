@@ -219,10 +219,11 @@ export function createTransactionSender({
     const { gas } = await simulate({ to, data, value, operation });
     const send = () => signAndBroadcast(steps, { rowIds, operation, to, data, value, gas });
     if (lease === undefined) return serialize(send);
-    // Another replica may have sent since this one last held the lease: read the pending count again.
+    // Another replica may have sent since this one last held the lease: read the pending count again (never below
+    // this process's own next nonce: one of its transactions may be in transit, "maybe sent").
     return serialize(() =>
       lease.run(() => {
-        nonces.resync();
+        nonces.refresh();
         return send();
       }),
     );

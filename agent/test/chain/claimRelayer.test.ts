@@ -540,6 +540,55 @@ for (const driver of storeDrivers) {
       for (const id of ids) expect(await releases(id, 0)).to.have.length(1);
     });
 
+    it("under the send lease, a claim sent while another is maybe sent in transit takes the next nonce; both are mined", async () => {
+      // Found by review: the lease made every send read the node's pending count afresh, which does not count a
+      // transaction lost in transit (fix 6 follows it as "maybe sent" at its nonce), so the next claim signed the
+      // same nonce and one of the two ended "nonce used by another transaction".
+      const [a, b] = [await openCommitment(), await openCommitment()];
+      const [forA, forB] = [await claimParameters(a), await claimParameters(b)];
+      await chain.setAutomine(false);
+      let lost = false;
+      let releaseMonitor = () => {};
+      const monitorHeld = new Promise<void>((resolve) => {
+        releaseMonitor = resolve;
+      });
+      const client: CreateTransactionSenderParameters["client"] = {
+        ...chain.client,
+        sendRawTransaction: async (parameters) => {
+          if (lost) return chain.client.sendRawTransaction(parameters);
+          lost = true;
+          throw new HttpRequestError({ url: "http://rpc.invalid", details: "socket hang up" });
+        },
+        // The monitor of the one in transit comes back only after the second claim was sent.
+        getTransactionReceipt: async (parameters) => {
+          await monitorHeld;
+          return chain.client.getTransactionReceipt(parameters);
+        },
+      };
+      const through = relayer(
+        sender(chain.accounts.operator, { client, lock: createStoreLock({ locks: store.locks }) }),
+        0,
+      );
+      expect(await through.relayClaim(forA)).to.include({ status: "pending", submitted: true });
+      expect(await through.relayClaim(forB)).to.include({ status: "pending", submitted: true });
+      const nonces = [
+        (await store.chainTransactions.get(claimKey(a, 0)))?.nonce,
+        (await store.chainTransactions.get(claimKey(b, 0)))?.nonce,
+      ];
+      expect(nonces).to.deep.equal([0, 1]);
+      releaseMonitor();
+      await eventually(async () => {
+        await chain.mine(1);
+        const rows = [
+          await store.chainTransactions.get(claimKey(a, 0)),
+          await store.chainTransactions.get(claimKey(b, 0)),
+        ];
+        return rows.every((row) => row?.status === "confirmed");
+      }, "both claims confirmed");
+      expect(await releases(a, 0)).to.have.length(1);
+      expect(await releases(b, 0)).to.have.length(1);
+    });
+
     /**
      * A sender whose first broadcast fails in transit: `delivered` says whether the node got it before the
      * connection broke (the answer was lost) or not (the request was).
