@@ -66,12 +66,15 @@ describe("load test audit", () => {
     assert.deepEqual(audit(input()).violations, []);
   });
 
-  it("a request in flight when a fault began is the fault's, one that ended before it is not", () => {
-    // Sent 36 ms before the replica was killed, reset by the kill (run 6 counted it by its start alone).
+  it("a failure seen during a fault is the fault's; one seen before it, or long after, is not", () => {
+    // Sent 36 ms before the replica was killed, reset by the kill (judged by its start alone it was outside).
     assert.deepEqual(audit(input({ failures: [failure(9_964, 60)] })).violations, []);
     const before = audit(input({ failures: [failure(9_000, 500)] })).violations;
     assert.equal(before.length, 1);
     assert.equal(before[0]?.rule, "answered outside outages");
+    // Started before the window, failed 30 s after its end (and the slack): not excused by the overlap.
+    const after = audit(input({ failures: [failure(9_000, 41_000)] })).violations;
+    assert.equal(after.length, 1);
   });
 
   it("a 503 counts in a window only with Retry-After; a 500 never", () => {

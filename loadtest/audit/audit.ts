@@ -153,10 +153,14 @@ function noDoubleSends(input: AuditInput, out: Violation[]): void {
 }
 
 function onlyDeclaredOutages(input: AuditInput, out: Violation[]): void {
-  // A request is inside a window when it was in flight during it: one sent 36 ms before a replica was killed
-  // and reset by the kill is the fault's (run 6 counted it by its start time alone, outside).
+  // A failure belongs to a window when it was seen during it (its answer or its error came between the fault's
+  // start and the window's end plus the slack): one sent 36 ms before a replica was killed and reset by the kill
+  // is the fault's (judged by its start alone it counted as outside); a request that only started before a
+  // window and failed long after it is not.
   const inWindow = (r: RequestRecord) =>
-    input.windows.some((w) => r.at <= w.endMs + input.slackMs && r.at + r.latencyMs >= w.startMs);
+    input.windows.some(
+      (w) => r.at + r.latencyMs >= w.startMs && r.at + r.latencyMs <= w.endMs + input.slackMs,
+    );
   for (const r of input.failures) {
     if (r.code === "client_abort") continue;
     if (r.status === 0) {

@@ -73,9 +73,9 @@ export function buildReport(p: BuildReportParameters): LoadReport {
       throughputPerSec: round(latencies.length / spanSec, 2),
     };
   }
-  // As the audit counts them: a request belongs to the first window it was in flight during.
+  // As the audit counts them: a failure belongs to the window it was seen in (its start plus its latency).
   const windowOf = (at: number, latencyMs = 0) =>
-    p.windows.findIndex((w) => at <= w.endMs + p.slackMs && at + latencyMs >= w.startMs);
+    p.windows.findIndex((w) => at + latencyMs >= w.startMs && at + latencyMs <= w.endMs + p.slackMs);
   const errorsByFaultWindow = p.windows.map((w) => ({
     ...w,
     requests: 0,

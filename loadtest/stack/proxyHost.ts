@@ -27,6 +27,8 @@ export async function startProxyHost(upstreams: Record<string, number>): Promise
   const child = spawn(process.execPath, [import.meta.filename, JSON.stringify(upstreams)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
+  // A host that died must not end the runner with an unhandled EPIPE on the next switch (its exit is reported).
+  child.stdin.on("error", () => {});
   const lines = createInterface({ input: child.stdout });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const ports = await new Promise<Record<string, number>>((resolve, reject) => {
