@@ -20,9 +20,9 @@
  * At most `maxStatements` texts are kept (least recently used closed first): drizzle writes one text per shape,
  * but an `in (...)` list or a multi-row insert has one per length.
  *
- * Anything else (DDL, `set`, `exec`, a query with `paramTypes` or a `blob`) goes to PGlite unchanged; a statement
- * that is not a data statement also forgets every kept statement, so a schema change (the migrations) never meets
- * a plan made before it. Prepared statements outlive a rollback (they are the session's, not the transaction's).
+ * Anything else (DDL, `set`, `savepoint`, `exec`, a query with `paramTypes` or a `blob`) goes to PGlite unchanged;
+ * DDL, `set`/`reset`/`discard`, `do` and anything through `exec` also forget every kept statement, so a schema
+ * change (the migrations) never meets a plan made before it. Prepared statements outlive a rollback (they are the session's, not the transaction's).
  */
 import {
   type PGlite,
@@ -63,6 +63,11 @@ interface Prepared {
 let wrappers = 0;
 
 const DATA_STATEMENT = /^\s*(select|insert|update|delete|with)\b/i;
+/**
+ * Statements that may change what a kept statement means (the schema, the search path): they forget every kept
+ * statement. Transaction control (`savepoint`, `release`, `rollback to`) and locks do not.
+ */
+const SCHEMA_CHANGE = /^\s*(create|alter|drop|comment|set|reset|discard|do)\b/i;
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
@@ -225,7 +230,7 @@ export function withPreparedStatements({
     options?: QueryOptions,
   ): Promise<Results<T>> => {
     if (!preparable(text, options)) {
-      forgetAll();
+      if (SCHEMA_CHANGE.test(text)) forgetAll();
       return client.query<T>(text, params, options);
     }
     await client._checkReady();
@@ -239,7 +244,7 @@ export function withPreparedStatements({
       const prepared: Transaction = Object.create(tx);
       prepared.query = async <R>(text: string, params: unknown[] = [], options?: QueryOptions) => {
         if (!preparable(text, options)) {
-          forgetAll();
+          if (SCHEMA_CHANGE.test(text)) forgetAll();
           return tx.query<R>(text, params, options);
         }
         if (tx.closed) throw new Error("Transaction is closed");

@@ -150,11 +150,16 @@ describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
     assert.deepEqual((await prepared.query(texts[0] ?? "", [1])).rows, [{ x: 1 }]);
   });
 
-  it("forgets every statement on a schema change, so no plan made before it is reused", async () => {
+  it("forgets every statement on a schema change (not on a savepoint), so no plan made before it is reused", async () => {
     const prepared = withPreparedStatements({ client });
     const select = "select * from t where id > $1";
     await prepared.query(select, [0]);
     assert.equal(prepared.preparedStatements, 1);
+    await prepared.transaction(async (tx) => {
+      await tx.query("savepoint sp1");
+      await tx.query("release savepoint sp1");
+    });
+    assert.equal(prepared.preparedStatements, 1, "transaction control keeps the statements");
     await prepared.query("alter table t add column extra int default 7");
     assert.equal(prepared.preparedStatements, 0);
     await prepared.query(row[0], [...row[1]]);
