@@ -246,7 +246,14 @@ async function relayClaim(
       }
     }
     if (row === null) return { status: record.status, txHash: record.txHash, submitted: false };
-    const submission = await submitClaim(r, p, row);
+    let submission: Submission;
+    try {
+      submission = await submitClaim(r, p, row);
+    } catch (error) {
+      if (!(error instanceof AgentError && error.code === "transaction_taken")) throw error;
+      const taken = await r.store.chainTransactions.get(key);
+      return { status: taken?.status ?? "pending", txHash: taken?.txHash ?? null, submitted: false };
+    }
     releaseOnReturn = false;
     const outcome = await follow(r, submission.outcome, row, lease);
     return {
@@ -278,6 +285,8 @@ async function submitClaim(
       rowIds: [row.id],
     });
   } catch (error) {
+    // Another replica took the row over and signed it: it is that replica's now, never given back from here.
+    if (error instanceof AgentError && error.code === "transaction_taken") throw error;
     const reason = error instanceof ContractRevertedError ? error.errorName : (error as Error).message;
     await giveBackRows(r.store.chainTransactions, [row], reason);
     r.metrics.claimsRelayed.inc({ outcome: "failed" });

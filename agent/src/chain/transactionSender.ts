@@ -21,7 +21,7 @@ import type { Address, Hex, LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
-import { ValidationError } from "../errors.ts";
+import { ConflictError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type {
   ChainTransactionRecord,
@@ -259,18 +259,31 @@ type Unsigned = Pick<Tracked, "rowIds" | "operation" | "to" | "data" | "value" |
  */
 async function signAndBroadcast(steps: SendSteps, unsigned: Unsigned): Promise<Submission> {
   const { transactions, wire, nonces, log } = steps;
+  // One row (a claim): written only while it holds no other sender's transaction (see `recordAttempt`).
+  let expectedTxHash: Hex | null = null;
   for (let attempt = 0; ; attempt++) {
     const nonce = await nonces.next();
     const fees = await wire.currentFees();
     const base = { ...unsigned, nonce, fees, lastSentAt: 0, bumps: 0 };
     const { raw, hash } = await wire.sign({ ...base, attempts: 1 });
     const tracked: Tracked = { ...base, raw, hashes: [hash], attempts: 1 };
-    await transactions.recordAttempt({
+    const single = unsigned.rowIds.length === 1;
+    const recorded = await transactions.recordAttempt({
       ids: unsigned.rowIds,
       nonce,
       txHash: hash,
       details: detailsOf(tracked),
+      ...(single ? { expectedTxHash } : {}),
     });
+    if (single && recorded.length === 0) {
+      // Another sender (a replica that took over this row's lease) signed it meanwhile: never a second one.
+      throw new ConflictError({
+        code: "transaction_taken",
+        message: `${unsigned.operation}: another sender already signed a transaction for this row.`,
+        details: { operation: unsigned.operation },
+      });
+    }
+    expectedTxHash = hash;
     try {
       await wire.broadcast(raw);
       tracked.lastSentAt = steps.clock.now();

@@ -5,7 +5,7 @@
  * reopened a failed one with `reopen`) may send, so a milestone is never submitted twice across calls,
  * replicas and restarts. Each signed attempt (gas bumps included) is recorded before it is broadcast.
  */
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -79,6 +79,12 @@ export interface RecordAttemptParameters {
    * rebroadcast the transaction.
    */
   details: Record<string, unknown>;
+  /**
+   * Only rows whose hash is still this one are written (null: never signed). A sender signing a new transaction
+   * for a row passes the hash it last recorded, so a row another sender signed meanwhile (a replica that took over
+   * its lease) is left alone; compare the rows returned with `ids`.
+   */
+  expectedTxHash?: string | null;
 }
 
 export interface SetStatusParameters {
@@ -142,6 +148,7 @@ const attemptSchema = z.object({
   nonce: safeUintSchema,
   txHash: bytes32Schema,
   details: jsonObjectSchema,
+  expectedTxHash: bytes32Schema.nullable().optional(),
 });
 
 const statusSchema = z.object({
@@ -250,7 +257,16 @@ export function createChainTransactionsRepository(
             lastError: null,
             updatedAt: new Date(clock.now()),
           })
-          .where(inArray(chainTransactions.id, input.ids))
+          .where(
+            and(
+              inArray(chainTransactions.id, input.ids),
+              input.expectedTxHash === undefined
+                ? undefined
+                : input.expectedTxHash === null
+                  ? isNull(chainTransactions.txHash)
+                  : eq(chainTransactions.txHash, input.expectedTxHash),
+            ),
+          )
           .returning();
         return rows.map(toRecord);
       },

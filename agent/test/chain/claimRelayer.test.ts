@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import {
   type Address,
   createPublicClient,
+  encodeFunctionData,
   type Hex,
   HttpRequestError,
   keccak256,
@@ -24,7 +25,7 @@ import {
   type TransactionSender,
 } from "../../src/chain/transactionSender.ts";
 import { ManualClock } from "../../src/clock.ts";
-import { ValidationError } from "../../src/errors.ts";
+import { ConflictError, ValidationError } from "../../src/errors.ts";
 import { createMetrics, type Metrics } from "../../src/metrics.ts";
 import type { Store } from "../../src/store/store.ts";
 import { collectLogs, START } from "../http/testApp.ts";
@@ -587,6 +588,43 @@ for (const driver of storeDrivers) {
       }, "both claims confirmed");
       expect(await releases(a, 0)).to.have.length(1);
       expect(await releases(b, 0)).to.have.length(1);
+    });
+
+    it("a claim row another replica signed meanwhile is never signed again (the takeover after a lost lease)", async () => {
+      // The 1,000-user run: a replica whose claim lease lapsed under load (renewals timed out) sent a row the
+      // replica that took the lease over had sent already: two claim transactions, one reverted.
+      const id = await openCommitment();
+      const parameters = await claimParameters(id);
+      const { record } = await store.chainTransactions.insertIfAbsent({
+        ...claimKey(id, 0),
+        fromAddress: chain.accounts.operator.address,
+      });
+      // The replica that took over sends the unsigned row (not mined yet: both simulations pass).
+      await chain.setAutomine(false);
+      const takeover = relayer(sender(), 0);
+      expect(await takeover.relayClaim(parameters)).to.include({ status: "pending", submitted: true });
+      // The first replica, still believing the row is its own, now gets to send it; its simulation ran before the
+      // other's transaction was known (here: it answers as the chain did then).
+      const late = sender(chain.accounts.operator, {
+        client: { ...chain.client, call: async () => ({ data: "0x" }), estimateGas: async () => 300_000n },
+      });
+      const data = encodeFunctionData({
+        abi: commitmentVaultAbi,
+        functionName: "claimMilestone",
+        args: [id, 0n, parameters.evidenceHash, BigInt(parameters.validUntil), parameters.signatures],
+      });
+      const error = await rejectionOf(
+        late.submit({ to: chain.vault, data, operation: "claimMilestone", rowIds: [record.id] }),
+      );
+      expect(error).to.be.instanceOf(ConflictError).and.to.have.property("code", "transaction_taken");
+      await chain.mine(1);
+      await eventually(
+        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
+        "the confirmation",
+      );
+      expect(await releases(id, 0)).to.have.length(1);
+      expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
+      expect(await store.chainTransactions.get(claimKey(id, 0))).to.include({ attempts: 1 });
     });
 
     /**
