@@ -124,6 +124,70 @@ export function decodeXmlEntities(raw: string, offset = 0): string {
   return out + raw.slice(from);
 }
 
+/**
+ * A comment, a CDATA section (its text reported) or a processing instruction at `i` (`<!` or `<?`); anything else
+ * `<!` starts (a DOCTYPE) fails. Answers the index after it.
+ */
+function skipMarkup(
+  text: string,
+  i: number,
+  base: number,
+  outsideRoot: boolean,
+  handler: XmlHandler,
+): number {
+  if (text.charCodeAt(i + 1) === 0x3f /* ? */) {
+    const end = text.indexOf("?>", i + 2);
+    if (end === -1) fail(base + i, "an unterminated processing instruction");
+    return end + 2;
+  }
+  if (text.startsWith("<!--", i)) {
+    const end = text.indexOf("-->", i + 4);
+    if (end === -1) fail(base + i, "an unterminated comment");
+    return end + 3;
+  }
+  if (text.startsWith("<![CDATA[", i)) {
+    if (outsideRoot) fail(base + i, "CDATA outside the root element");
+    const end = text.indexOf("]]>", i + 9);
+    if (end === -1) fail(base + i, "an unterminated CDATA section");
+    handler.text(text.slice(i + 9, end));
+    return end + 3;
+  }
+  return fail(base + i, "a DOCTYPE or other markup declaration (not accepted: entity expansion defence)");
+}
+
+/** The end tag at `i` (`</`): closes the open element (popped from `stack`/`locals`); the index after it. */
+function readEndTag(
+  text: string,
+  i: number,
+  n: number,
+  base: number,
+  stack: string[],
+  locals: string[],
+  handler: XmlHandler,
+): number {
+  const top = stack[stack.length - 1];
+  // The usual `</name>` of the open element, compared in place without scanning for the name's end (the open
+  // name holds no character that ends a name, so the scan below would stop at the same '>').
+  if (top !== undefined && text.charCodeAt(i + 2 + top.length) === 0x3e && text.startsWith(top, i + 2)) {
+    stack.pop();
+    handler.close(locals.pop() ?? top);
+    return i + 3 + top.length;
+  }
+  const nameEnd = nameEndAt(text, i + 2, n);
+  let k = nameEnd;
+  while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+  if (text.charCodeAt(k) !== 0x3e) fail(base + k, "a malformed end tag");
+  // Looked at, not popped, until the tag is known good: a construct read again starts from the same state.
+  const open = stack[stack.length - 1];
+  // The name is compared in place: no copy of it is made unless it is wrong.
+  if (open === undefined) fail(base + i, `an end tag </${text.slice(i + 2, nameEnd)}> without a start tag`);
+  if (nameEnd - (i + 2) !== open.length || !text.startsWith(open, i + 2))
+    fail(base + i, `</${text.slice(i + 2, nameEnd)}> closes <${open}>`);
+  stack.pop();
+  handler.close(locals.pop() ?? open);
+  return k + 1;
+}
+
 export type ReadXmlParameters = Parameters<typeof readXml>;
 
 /**
@@ -192,59 +256,13 @@ export function readXml(input: XmlText, handler: XmlHandler, options: ReadXmlOpt
         mark = lt;
         const next = text.charCodeAt(i + 1);
 
-        if (next === 0x21 /* ! */) {
-          if (text.startsWith("<!--", i)) {
-            const end = text.indexOf("-->", i + 4);
-            if (end === -1) fail(base + i, "an unterminated comment");
-            i = end + 3;
-            continue;
-          }
-          if (text.startsWith("<![CDATA[", i)) {
-            if (stack.length === 0) fail(base + i, "CDATA outside the root element");
-            const end = text.indexOf("]]>", i + 9);
-            if (end === -1) fail(base + i, "an unterminated CDATA section");
-            handler.text(text.slice(i + 9, end));
-            i = end + 3;
-            continue;
-          }
-          fail(base + i, "a DOCTYPE or other markup declaration (not accepted: entity expansion defence)");
-        }
-
-        if (next === 0x3f /* ? */) {
-          const end = text.indexOf("?>", i + 2);
-          if (end === -1) fail(base + i, "an unterminated processing instruction");
-          i = end + 2;
+        if (next === 0x21 /* ! */ || next === 0x3f /* ? */) {
+          i = skipMarkup(text, i, base, stack.length === 0, handler);
           continue;
         }
 
         if (next === 0x2f /* / */) {
-          const top = stack[stack.length - 1];
-          // The usual `</name>` of the open element, compared in place without scanning for the name's end (the
-          // open name holds no character that ends a name, so the scan below would stop at the same '>').
-          if (
-            top !== undefined &&
-            text.charCodeAt(i + 2 + top.length) === 0x3e &&
-            text.startsWith(top, i + 2)
-          ) {
-            stack.pop();
-            handler.close(locals.pop() ?? top);
-            i += 3 + top.length;
-            continue;
-          }
-          const nameEnd = nameEndAt(text, i + 2, n);
-          let k = nameEnd;
-          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-          if (text.charCodeAt(k) !== 0x3e) fail(base + k, "a malformed end tag");
-          // Looked at, not popped, until the tag is known good: a construct read again starts from the same state.
-          const open = stack[stack.length - 1];
-          // The name is compared in place: no copy of it is made unless it is wrong.
-          if (open === undefined)
-            fail(base + i, `an end tag </${text.slice(i + 2, nameEnd)}> without a start tag`);
-          if (nameEnd - (i + 2) !== open.length || !text.startsWith(open, i + 2))
-            fail(base + i, `</${text.slice(i + 2, nameEnd)}> closes <${open}>`);
-          stack.pop();
-          handler.close(locals.pop() ?? open);
-          i = k + 1;
+          i = readEndTag(text, i, n, base, stack, locals, handler);
           continue;
         }
 
