@@ -164,6 +164,15 @@ for (const driver of storeDrivers) {
       milestoneIndex,
     });
 
+    /** Mines the pending claim of milestone 0 and waits until the relayer has recorded it confirmed. */
+    async function mineUntilConfirmed(id: bigint): Promise<void> {
+      await chain.mine(1);
+      await eventually(
+        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
+        "the confirmation",
+      );
+    }
+
     it("relays a claim: it lands, and the owner's balance rises by exactly the share", async () => {
       const id = await openCommitment();
       const { alice, operator } = chain.accounts;
@@ -328,11 +337,7 @@ for (const driver of storeDrivers) {
       );
       const first = await chain.client.getTransaction({ hash: firstHash }).catch(() => null);
       expect(first, "the first transaction was replaced in the mempool").to.equal(null);
-      await chain.mine(1);
-      await eventually(
-        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
-        "the confirmation",
-      );
+      await mineUntilConfirmed(id);
 
       const row = await store.chainTransactions.get(claimKey(id, 0));
       const tx = row?.details.tx as { hashes: Hex[] };
@@ -413,11 +418,7 @@ for (const driver of storeDrivers) {
       const restarted = relayer(sender(), 0);
       const again = await restarted.relayClaim(parameters);
       expect(again).to.deep.equal({ status: "pending", txHash: pending.txHash, submitted: false });
-      await chain.mine(1);
-      await eventually(
-        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
-        "the confirmation",
-      );
+      await mineUntilConfirmed(id);
       expect(await releases(id, 0)).to.have.length(1);
       expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
     });
@@ -470,11 +471,7 @@ for (const driver of storeDrivers) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       const name = `claim:${chain.chainId}:${chain.vault.toLowerCase()}:${id}:0`;
       expect(await createStoreLock({ locks: store.locks }).tryAcquire(name, 1_000)).to.equal(false);
-      await chain.mine(1);
-      await eventually(
-        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
-        "the confirmation",
-      );
+      await mineUntilConfirmed(id);
       await quick.close();
       // Released once the outcome is recorded.
       expect(await createStoreLock({ locks: store.locks }).tryAcquire(name, 1_000)).to.equal(true);
@@ -617,11 +614,7 @@ for (const driver of storeDrivers) {
         late.submit({ to: chain.vault, data, operation: "claimMilestone", rowIds: [record.id] }),
       );
       expect(error).to.be.instanceOf(ConflictError).and.to.have.property("code", "transaction_taken");
-      await chain.mine(1);
-      await eventually(
-        async () => (await store.chainTransactions.get(claimKey(id, 0)))?.status === "confirmed",
-        "the confirmation",
-      );
+      await mineUntilConfirmed(id);
       expect(await releases(id, 0)).to.have.length(1);
       expect(await nonceOf(chain.accounts.operator.address)).to.equal(1);
       expect(await store.chainTransactions.get(claimKey(id, 0))).to.include({ attempts: 1 });
