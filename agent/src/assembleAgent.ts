@@ -490,6 +490,7 @@ function wireCoach(
       relayer: chain.relayer,
       nudge: (parameters) => deployNudge(coach.deps, parameters),
       maxPerRun: config.keeper.autoSettleMaxPerRun,
+      concurrency: config.keeper.autoSettleConcurrency,
     });
     tasks.autoSettle = autoSettle;
     background.push(loopTask("auto-settle", autoSettle, config.keeper.intervalMs));

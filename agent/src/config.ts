@@ -83,13 +83,17 @@ export interface Config {
     pollIntervalMs: number;
   };
   /** `multicall3`: where the keeper batches slashes through `aggregate3` (used only if code is there). */
-  /** `autoSettleMaxPerRun`: met milestones' candidates automatic settlement looks at per run (same interval). */
+  /**
+   * `autoSettleMaxPerRun`: met milestones automatic settlement tries to settle per run (same interval);
+   * `autoSettleConcurrency`: of those, how many at once.
+   */
   keeper: {
     enabled: boolean;
     intervalMs: number;
     maxPerTx: number;
     maxPerRun: number;
     autoSettleMaxPerRun: number;
+    autoSettleConcurrency: number;
     multicall3: Address;
   };
   /**
@@ -191,6 +195,7 @@ const envSchema = z.object({
   KEEPER_MAX_PER_TX: integer(1, 200).default(20),
   KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
   AUTO_SETTLE_MAX_PER_RUN: integer(1, 10_000).default(100),
+  AUTO_SETTLE_CONCURRENCY: integer(1, 64).default(8),
   KEEPER_MULTICALL3_ADDRESS: nonZeroAddress.default(MULTICALL3_ADDRESS),
   RELAYER_ENABLED: boolean.default(false),
   CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
@@ -344,6 +349,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       maxPerTx: e.KEEPER_MAX_PER_TX,
       maxPerRun: e.KEEPER_MAX_PER_RUN,
       autoSettleMaxPerRun: e.AUTO_SETTLE_MAX_PER_RUN,
+      autoSettleConcurrency: e.AUTO_SETTLE_CONCURRENCY,
       multicall3: e.KEEPER_MULTICALL3_ADDRESS,
     },
     clockSource: e.CLOCK_SOURCE,

@@ -54,6 +54,7 @@ describe("loadConfig", () => {
         maxPerTx: 20,
         maxPerRun: 200,
         autoSettleMaxPerRun: 100,
+        autoSettleConcurrency: 8,
         multicall3: "0xcA11bde05977b3631167028862bE2a173976CA11",
       },
       clockSource: "system",

@@ -4,7 +4,9 @@
  *
  * A run (single-flight across replicas through a `Lock`) scans the cached commitments for milestones that are
  * `Open` with their window started and their nominal claim deadline ahead (or `Appealed`: a late quorum settles
- * an appeal), skipping those with a claim already pending or confirmed. For each, at most `maxPerRun`:
+ * an appeal), skipping those with a claim already pending or confirmed. The store's progress, one query per
+ * commitment, sets aside the weeks not met yet (they cost no budget: bounded by the scan's pages). For each of the
+ * others, at most `maxPerRun`, `concurrency` at a time:
  * - the requirement is checked and this oracle's attestation signed over the canonical evidence set
  *   (`issueAttestation`: a milestone not met yet is left for a later run);
  * - with the relayer on, the claim is submitted through it (`relayMilestoneClaim`: the transaction sender's
@@ -56,9 +58,9 @@ export interface CreateAutoSettleParameters {
   relayer?: ClaimRelayer | undefined;
   /** The coach's nudge; absent → no nudge (logged only). */
   nudge?: ClaimNudgeSender | undefined;
-  /** Milestones settled or nudged per run. Default 100. */
+  /** Milestones settled or nudged per run (weeks the store says are not met yet take none). Default 100. */
   maxPerRun?: number;
-  /** Milestones settled at once (each claim waits for its receipt). Default 4. */
+  /** Milestones settled at once (each claim waits for its receipt). Default 8. */
   concurrency?: number;
   /** Cached commitments per scan page. Default 200. */
   scanPageSize?: number;
@@ -174,7 +176,7 @@ export function createAutoSettle({
   relayer,
   nudge,
   maxPerRun = 100,
-  concurrency = 4,
+  concurrency = 8,
   scanPageSize = 200,
   maxScanPages = 50,
   lockTtlMs = 30_000,
@@ -347,10 +349,12 @@ async function settleOne(
 }
 
 /**
- * At most `maxPerRun` candidates a run, `concurrency` at a time (a claim waits for its receipt: one after the
- * other, the load test's met milestones queued past their deadlines), starting where the last run stopped: a
- * missed week stays a candidate until its deadline, and from the first commitment every run such weeks took the
- * whole budget, so the met milestones of later commitments were never claimed (the load test's last ~90 users).
+ * At most `maxPerRun` milestones to settle a run, `concurrency` at a time (a claim waits for its receipt: one
+ * after the other, the load test's met milestones queued past their deadlines), starting where the last run
+ * stopped. Weeks the store says are not met yet (in progress or missed: most candidates) are counted in `notMet`
+ * and take none of the budget: when they did, a run covered ~40 commitments and at 10,000 users a met milestone
+ * waited for the cursor to come round past its deadline. The scan's pages bound them (`maxScanPages` x
+ * `scanPageSize` commitments, one progress query each).
  */
 async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult> {
   const { store, clock, chain } = a.context;
@@ -381,14 +385,17 @@ async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult>
         );
         const notMetYet = await notMetIn(a, rulesOf, row, indices);
         for (const index of indices) {
+          if (notMetYet.has(index)) {
+            result.notMet += 1;
+            continue;
+          }
           if (handled >= a.maxPerRun) {
             // The budget is spent: the next run starts with this commitment.
             a.cursor.stopBefore(row.commitmentId);
             return result;
           }
           handled += 1;
-          if (notMetYet.has(index)) result.notMet += 1;
-          else await settle(row, index);
+          await settle(row, index);
         }
       }
     }
