@@ -4,7 +4,7 @@
  * `runOnce` in the background, running again at once while `again(result)` says more is due.
  */
 import type { Logger } from "../logger.ts";
-import { type Lock, withLease } from "./lock.ts";
+import { type HeldLease, type Lock, withLease } from "./lock.ts";
 import { type BackgroundTask, createBackgroundTask } from "./pollLoop.ts";
 import type { Sleep } from "./sleep.ts";
 
@@ -12,7 +12,8 @@ export interface CreateLeasedTaskParameters<T> {
   /** The background loop's name (its logs and `<name>.run` spans). */
   name: string;
   lease: { lock: Lock; name: string; ttlMs: number; log: Logger };
-  work: () => Promise<T>;
+  /** The run, handed its lease (`held.lost`: another replica took it; stop starting new work). */
+  work: (held: HeldLease) => Promise<T>;
   /** The result when another owner holds the lease. */
   skipped: () => T;
   /** More is due after this result: the loop runs again without waiting. Default never. */

@@ -17,6 +17,12 @@ export interface Lock {
 
 /** A lease this owner holds, renewed every third of its TTL until it is released. */
 export interface HeldLease {
+  /**
+   * True once a renewal found the name held by another owner (this one's lease lapsed, under load or a stalled
+   * process, and was taken): work done under it from then on is no longer single-flight and should stop. A
+   * renewal that fails (the backend is down) does not set it: nobody else can take the lease then either.
+   */
+  readonly lost: boolean;
   /** Stops renewing and gives the lease back (a failed release is logged, never thrown). */
   release(): Promise<void>;
 }
@@ -33,16 +39,25 @@ export function keepRenewed(lease: {
   ttlMs: number;
   log: Pick<Logger, "warn">;
 }): HeldLease {
+  let lost = false;
   const renewal = setInterval(
     () =>
-      void lease.lock
-        .tryAcquire(lease.name, lease.ttlMs)
-        .catch((err: unknown) => lease.log.warn({ err, lock: lease.name }, "renewing the lease failed")),
+      void lease.lock.tryAcquire(lease.name, lease.ttlMs).then(
+        (held) => {
+          if (held || lost) return;
+          lost = true;
+          lease.log.warn({ lock: lease.name }, "the lease lapsed and another owner holds it");
+        },
+        (err: unknown) => lease.log.warn({ err, lock: lease.name }, "renewing the lease failed"),
+      ),
     Math.max(100, Math.floor(lease.ttlMs / 3)),
   );
   renewal.unref();
   let released: Promise<void> | undefined;
   return {
+    get lost() {
+      return lost;
+    },
     release: () => {
       clearInterval(renewal);
       released ??= lease.lock
@@ -55,17 +70,17 @@ export function keepRenewed(lease: {
 
 /**
  * Runs `work` holding the lease `name` (answers `skipped()` when another owner holds it), renewed while the work
- * runs (`keepRenewed`), and released after.
+ * runs (`keepRenewed`; `work` is handed the held lease, to stop when it is `lost`), and released after.
  */
 export async function withLease<T>(
   lease: { lock: Lock; name: string; ttlMs: number; log: Pick<Logger, "warn"> },
-  work: () => Promise<T>,
+  work: (held: HeldLease) => Promise<T>,
   skipped: () => T,
 ): Promise<T> {
   if (!(await lease.lock.tryAcquire(lease.name, lease.ttlMs))) return skipped();
   const held = keepRenewed(lease);
   try {
-    return await work();
+    return await work(held);
   } finally {
     await held.release();
   }

@@ -24,7 +24,7 @@
 import type { Hex } from "viem";
 import type { AttestationSigner } from "../attestation/signer.ts";
 import { createLeasedTask } from "../chain/leasedTask.ts";
-import type { Lock } from "../chain/lock.ts";
+import type { HeldLease, Lock } from "../chain/lock.ts";
 import type { ClaimRelayer, PauseTimes, VaultReader } from "../chain/ports.ts";
 import { milestoneKey } from "../chain/settlementRows.ts";
 import { createScanCursor, type ScanCursor, unsettledPages } from "../chain/unsettledScan.ts";
@@ -196,7 +196,7 @@ export function createAutoSettle({
   const task = createLeasedTask({
     name: "auto-settle",
     lease,
-    work: () => scanAndSettle(a),
+    work: (held) => scanAndSettle(a, held),
     skipped: (): AutoSettleRunResult => ({ ...emptyRun(), skipped: "locked" }),
   });
   return {
@@ -356,7 +356,10 @@ async function settleOne(
  * waited for the cursor to come round past its deadline. The scan's pages bound them (`maxScanPages` x
  * `scanPageSize` commitments, one progress query each).
  */
-async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult> {
+async function scanAndSettle(
+  a: AutoSettleContext,
+  held: Pick<HeldLease, "lost">,
+): Promise<AutoSettleRunResult> {
   const { store, clock, chain } = a.context;
   const result = emptyRun();
   const nowSec = Math.floor(clock.now() / 1000);
@@ -389,8 +392,9 @@ async function scanAndSettle(a: AutoSettleContext): Promise<AutoSettleRunResult>
             result.notMet += 1;
             continue;
           }
-          if (handled >= a.maxPerRun) {
-            // The budget is spent: the next run starts with this commitment.
+          if (handled >= a.maxPerRun || held.lost) {
+            // The budget is spent, or the run's lease went to another replica (which runs the scan now): the
+            // next run starts with this commitment.
             a.cursor.stopBefore(row.commitmentId);
             return result;
           }

@@ -196,4 +196,25 @@ describe("chain: withLease", () => {
     expect(probes).to.deep.equal([false, false, false, false]);
     expect(await b.tryAcquire("keeper:31337", 300)).to.equal(true);
   });
+
+  it("tells the work its lease is lost once another owner took it after it lapsed, and only then", async () => {
+    const [a, b] = memoryLocks();
+    const lease = { lock: a, name: "auto-settle:31337", ttlMs: 300, log };
+    const seen = await withLease(
+      lease,
+      async (held) => {
+        await sleep(250);
+        const before = held.lost;
+        // The lease lapses (a stalled process: no renewal lands) and the other replica takes it.
+        await a.release("auto-settle:31337");
+        expect(await b.tryAcquire("auto-settle:31337", 5_000)).to.equal(true);
+        await sleep(250);
+        return [before, held.lost];
+      },
+      () => [],
+    );
+    expect(seen).to.deep.equal([false, true]);
+    // The other owner still holds it: the lost renewal took nothing back.
+    expect(await a.tryAcquire("auto-settle:31337", 300)).to.equal(false);
+  });
 });
