@@ -11,7 +11,6 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createPublicClient, defineChain, http } from "viem";
 import { hardhat } from "viem/chains";
-import { commitmentVaultAbi } from "../deployments/abi.ts";
 import { type AuditResult, audit, type Violation } from "./audit/audit.ts";
 import { readChainFacts } from "./audit/chainFacts.ts";
 import { readDatabaseFacts } from "./audit/databaseFacts.ts";
@@ -37,6 +36,7 @@ import {
 } from "./users/journey.ts";
 import { ReplicaClient } from "./users/replicaClient.ts";
 import { RequestLog } from "./users/requestLog.ts";
+import { watchSettlements } from "./users/settlementWatch.ts";
 import { planUser, RULES } from "./users/userPlan.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -210,23 +210,14 @@ try {
     (n, o) => n + (o.commitmentId === undefined ? 0 : o.milestones.length),
     0,
   );
+  const settlements = watchSettlements(
+    publicClient as JourneyContext["publicClient"],
+    stack.contracts.vault,
+    BigInt(stack.contracts.deploymentBlock),
+  );
   const settledCount = async () => {
-    const from = BigInt(stack.contracts.deploymentBlock);
-    const [released, slashed] = await Promise.all([
-      publicClient.getContractEvents({
-        address: stack.contracts.vault,
-        abi: commitmentVaultAbi,
-        eventName: "MilestoneReleased",
-        fromBlock: from,
-      }),
-      publicClient.getContractEvents({
-        address: stack.contracts.vault,
-        abi: commitmentVaultAbi,
-        eventName: "MilestoneSlashed",
-        fromBlock: from,
-      }),
-    ]);
-    return { released: released.length, slashed: slashed.length };
+    const { released, slashed } = await settlements.poll();
+    return { released: released.size, slashed: slashed.size };
   };
   // Every milestone the users met, by the answers they got, must be Released before time jumps past its deadline
   // (after it, the agent neither claims it nor lets its keeper slash it: it stays Open, which the audit reports).
@@ -245,13 +236,7 @@ try {
   await time.stop();
   const settleDeadline = Date.now() + 60_000 + users * 20;
   while (Date.now() < settleDeadline) {
-    const released = await publicClient.getContractEvents({
-      address: stack.contracts.vault,
-      abi: commitmentVaultAbi,
-      eventName: "MilestoneReleased",
-      fromBlock: BigInt(stack.contracts.deploymentBlock),
-    });
-    const done = new Set(released.map((log) => `${log.args.id}:${log.args.index}`));
+    const { released: done } = await settlements.poll();
     const waiting = [...expectedReleased].filter((k) => !done.has(k));
     if (waiting.length === 0) break;
     say(`waiting for ${waiting.length} met milestones to be claimed (${waiting.slice(0, 5).join(", ")})`);
