@@ -13,6 +13,7 @@ import {
   type PublicClient,
 } from "viem";
 import { commitmentVaultAbi } from "../../deployments/abi.ts";
+import { readInRanges } from "./blockRanges.ts";
 
 const aggregate3Abi = parseAbi([
   "struct Call3 { address target; bool allowFailure; bytes callData; }",
@@ -43,21 +44,6 @@ export interface ChainFacts {
   attempts: OperatorAttempt[];
   operatorNonce: { latest: number; pending: number };
   head: bigint;
-}
-
-const RANGE = 2_000n;
-
-async function inRanges<T>(
-  from: bigint,
-  to: bigint,
-  read: (a: bigint, b: bigint) => Promise<T[]>,
-): Promise<T[]> {
-  const all: T[] = [];
-  for (let a = from; a <= to; a += RANGE) {
-    const b = a + RANGE - 1n > to ? to : a + RANGE - 1n;
-    all.push(...(await read(a, b)));
-  }
-  return all;
 }
 
 /** Decodes the vault calls inside one transaction's input (nested multicalls included). */
@@ -104,7 +90,7 @@ export async function readChainFacts(
   p: { vault: Address; operator: Address; fromBlock: bigint },
 ): Promise<ChainFacts> {
   const head = await client.getBlockNumber({ cacheTime: 0 });
-  const created = await inRanges(p.fromBlock, head, (fromBlock, toBlock) =>
+  const created = await readInRanges(p.fromBlock, head, (fromBlock, toBlock) =>
     client.getContractEvents({
       address: p.vault,
       abi: commitmentVaultAbi,
@@ -113,7 +99,7 @@ export async function readChainFacts(
       toBlock,
     }),
   );
-  const released = await inRanges(p.fromBlock, head, (fromBlock, toBlock) =>
+  const released = await readInRanges(p.fromBlock, head, (fromBlock, toBlock) =>
     client.getContractEvents({
       address: p.vault,
       abi: commitmentVaultAbi,
@@ -122,7 +108,7 @@ export async function readChainFacts(
       toBlock,
     }),
   );
-  const slashed = await inRanges(p.fromBlock, head, (fromBlock, toBlock) =>
+  const slashed = await readInRanges(p.fromBlock, head, (fromBlock, toBlock) =>
     client.getContractEvents({
       address: p.vault,
       abi: commitmentVaultAbi,
