@@ -491,6 +491,7 @@ function wireCoach(
       nudge: (parameters) => deployNudge(coach.deps, parameters),
       maxPerRun: config.keeper.autoSettleMaxPerRun,
       concurrency: config.keeper.autoSettleConcurrency,
+      maxRunMs: config.keeper.autoSettleMaxRunMs,
     });
     tasks.autoSettle = autoSettle;
     background.push(loopTask("auto-settle", autoSettle, config.keeper.intervalMs));

@@ -85,7 +85,8 @@ export interface Config {
   /** `multicall3`: where the keeper batches slashes through `aggregate3` (used only if code is there). */
   /**
    * `autoSettleMaxPerRun`: met milestones automatic settlement tries to settle per run (same interval);
-   * `autoSettleConcurrency`: of those, how many at once.
+   * `autoSettleConcurrency`: of those, how many at once; `autoSettleMaxRunMs`: a run starts no new commitment
+   * after this long (0: one commitment a run).
    */
   keeper: {
     enabled: boolean;
@@ -94,6 +95,7 @@ export interface Config {
     maxPerRun: number;
     autoSettleMaxPerRun: number;
     autoSettleConcurrency: number;
+    autoSettleMaxRunMs: number;
     multicall3: Address;
   };
   /**
@@ -196,6 +198,7 @@ const envSchema = z.object({
   KEEPER_MAX_PER_RUN: integer(1, 10_000).default(200),
   AUTO_SETTLE_MAX_PER_RUN: integer(1, 10_000).default(100),
   AUTO_SETTLE_CONCURRENCY: integer(1, 64).default(8),
+  AUTO_SETTLE_MAX_RUN_MS: integer(0, 600_000).default(20_000),
   KEEPER_MULTICALL3_ADDRESS: nonZeroAddress.default(MULTICALL3_ADDRESS),
   RELAYER_ENABLED: boolean.default(false),
   CLOCK_SOURCE: z.enum(["system", "chain"], { error: "must be system or chain" }).default("system"),
@@ -350,6 +353,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
       maxPerRun: e.KEEPER_MAX_PER_RUN,
       autoSettleMaxPerRun: e.AUTO_SETTLE_MAX_PER_RUN,
       autoSettleConcurrency: e.AUTO_SETTLE_CONCURRENCY,
+      autoSettleMaxRunMs: e.AUTO_SETTLE_MAX_RUN_MS,
       multicall3: e.KEEPER_MULTICALL3_ADDRESS,
     },
     clockSource: e.CLOCK_SOURCE,

@@ -225,6 +225,36 @@ describe("automatic settlement: a user meets the week and never clicks anything"
     });
   });
 
+  describe("with the relayer on, one commitment a run (AUTO_SETTLE_MAX_RUN_MS=0), and Bob's earlier commitment never met", () => {
+    let s: Scenario;
+    before(async () => {
+      s = await scenario({ RELAYER_ENABLED: "true", AUTO_SETTLE_MAX_RUN_MS: "0" }, true, (chain, start) =>
+        chain.createEthCommitment({
+          owner: chain.accounts.bob,
+          amount: parseEther("2"),
+          start,
+          period: DAY,
+          milestones: 2,
+          grace: HOUR,
+          rulesHash: canonicalizeRules(RULES).rulesHash,
+        }),
+      );
+    });
+    after(async () => s?.close());
+
+    it("a run out of time stops after Bob's commitment and the next starts with Alice's, which it claims", async () => {
+      await s.travelTo(s.start + DAY + 5 * MINUTE);
+      await s.agent.tasks.indexer?.runOnce();
+      const first = await s.agent.tasks.autoSettle?.runOnce();
+      expect([first?.claimed, first?.notMet]).to.deep.equal([[], 2]);
+      const second = await s.agent.tasks.autoSettle?.runOnce();
+      expect(second?.claimed.map((c) => [c.commitmentId, c.milestoneIndex, c.status])).to.deep.equal([
+        [s.commitmentId, 0, "confirmed"],
+      ]);
+      expect(await s.state(0)).to.equal(RELEASED);
+    });
+  });
+
   describe("with the relayer on and a claim row left unsigned (a replica died between recording and signing)", () => {
     let s: Scenario;
     before(async () => {

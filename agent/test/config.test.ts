@@ -55,6 +55,7 @@ describe("loadConfig", () => {
         maxPerRun: 200,
         autoSettleMaxPerRun: 100,
         autoSettleConcurrency: 8,
+        autoSettleMaxRunMs: 20000,
         multicall3: "0xcA11bde05977b3631167028862bE2a173976CA11",
       },
       clockSource: "system",

@@ -44,7 +44,8 @@ export function keepRenewed(lease: {
     () =>
       void lease.lock.tryAcquire(lease.name, lease.ttlMs).then(
         (held) => {
-          if (held || lost) return;
+          // A renewal still in flight when the lease was released answers about a lease no longer held.
+          if (held || lost || released !== undefined) return;
           lost = true;
           lease.log.warn({ lock: lease.name }, "the lease lapsed and another owner holds it");
         },

@@ -29,6 +29,11 @@ export interface ScanCursor {
    * this run started with it too (one commitment with more candidates than a run's budget must not hold every run).
    */
   stopBefore(commitmentId: bigint): void;
+  /**
+   * This run stopped before `commitmentId` for a reason of its own (out of time, its lease lost): the next run
+   * starts with it, even when this run started with it too.
+   */
+  resumeAt(commitmentId: bigint): void;
   /** This run looked at every commitment up to the last one: the next run starts from the first. */
   wrap(): void;
 }
@@ -46,6 +51,9 @@ export function createScanCursor(): ScanCursor {
     stopBefore(commitmentId) {
       if (commitmentId === firstOfRun) startAfter = commitmentId;
       else startAfter = commitmentId > 0n ? commitmentId - 1n : undefined;
+    },
+    resumeAt(commitmentId) {
+      startAfter = commitmentId > 0n ? commitmentId - 1n : undefined;
     },
     wrap() {
       startAfter = undefined;

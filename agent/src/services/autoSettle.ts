@@ -68,6 +68,11 @@ export interface CreateAutoSettleParameters {
   maxScanPages?: number;
   /** The run lease, renewed while the run lasts (`withLease`). Default 30 s. */
   lockTtlMs?: number;
+  /**
+   * A run starts no new commitment after this long (wall time; the next run goes on from there): weeks not met
+   * take no budget, so without it one run could check every page of commitments. Default 20 s.
+   */
+  maxRunMs?: number;
 }
 
 export interface SettledMilestone {
@@ -164,6 +169,7 @@ interface AutoSettleContext {
   concurrency: number;
   scanPageSize: number;
   maxScanPages: number;
+  maxRunMs: number;
   /** Where the next run's scan starts (see `unsettledScan.ts`). */
   cursor: ScanCursor;
 }
@@ -180,12 +186,13 @@ export function createAutoSettle({
   scanPageSize = 200,
   maxScanPages = 50,
   lockTtlMs = 30_000,
+  maxRunMs = 20_000,
 }: CreateAutoSettleParameters): CreateAutoSettleReturnType {
   const { store, chain } = context;
   const log = context.logger.child({ component: "autoSettle", chainId: chain.chainId, vault: chain.vault });
   const a: AutoSettleContext = {
     ...{ context, signer, reader, relayer, nudge, log },
-    ...{ maxPerRun, concurrency, scanPageSize, maxScanPages, cursor: createScanCursor() },
+    ...{ maxPerRun, concurrency, scanPageSize, maxScanPages, maxRunMs, cursor: createScanCursor() },
   };
   const lease = {
     lock,
@@ -379,10 +386,19 @@ async function scanAndSettle(
     running.add(settling);
   };
   let handled = 0;
+  let looked = 0;
+  const startedAt = performance.now();
   const rulesOf = createRulesLookup({ repositories: store });
   try {
     for await (const { rows, taken } of unsettledPages(store, chain, "claim", a, a.cursor)) {
       for (const row of rows) {
+        if (held.lost || (looked > 0 && performance.now() - startedAt > a.maxRunMs)) {
+          // The run's lease went to another replica (which runs the scan now), or its time is up: the next run
+          // starts with this commitment.
+          a.cursor.resumeAt(row.commitmentId);
+          return result;
+        }
+        looked += 1;
         const indices = candidatesOf(row, nowSec, pause).filter(
           (index) => !taken.has(milestoneKey({ commitmentId: row.commitmentId, milestoneIndex: index })),
         );
@@ -392,9 +408,12 @@ async function scanAndSettle(
             result.notMet += 1;
             continue;
           }
-          if (handled >= a.maxPerRun || held.lost) {
-            // The budget is spent, or the run's lease went to another replica (which runs the scan now): the
-            // next run starts with this commitment.
+          if (held.lost) {
+            a.cursor.resumeAt(row.commitmentId);
+            return result;
+          }
+          if (handled >= a.maxPerRun) {
+            // The budget is spent: the next run starts with this commitment.
             a.cursor.stopBefore(row.commitmentId);
             return result;
           }

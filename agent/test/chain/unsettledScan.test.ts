@@ -85,6 +85,24 @@ describe("unsettledScan: the settlement scans go on where the last run stopped",
     expect(await run(store, cursor, { scanPageSize: 10, maxScanPages: 5 })).to.deep.equal([4n, 5n]);
   });
 
+  it("a run that stops at its first commitment for a reason of its own (time, lease lost) starts there again", async () => {
+    const { store } = storeOf(ids);
+    const cursor = createScanCursor();
+    await run(store, cursor, { scanPageSize: 10, maxScanPages: 5 }, 3n);
+    for await (const { rows } of unsettledPages(
+      store,
+      target,
+      "claim",
+      { scanPageSize: 10, maxScanPages: 5 },
+      cursor,
+    )) {
+      const [first] = rows;
+      if (first !== undefined) cursor.resumeAt(first.commitmentId);
+      break;
+    }
+    expect(await run(store, cursor, { scanPageSize: 10, maxScanPages: 5 })).to.deep.equal([3n, 4n, 5n]);
+  });
+
   it("names the milestones a pending or confirmed claim covers, but not a claim row never signed", async () => {
     const { store } = storeOf(ids, [
       { commitmentId: 1n, milestoneIndex: 0, status: "confirmed", txHash: "0x01" },
