@@ -10,6 +10,12 @@
  * is broadcast), so it adds no dependency (a Redis outage does not stop settlements). Waiting is bounded: after
  * `waitMs` from when its turn in this process's queue came (sends are serialised in-process), the send fails with
  * a DependencyError `sender_busy` (retryable; a 503 with Retry-After on HTTP).
+ *
+ * Fair turns: a waiting replica polls (every 200 ms at most), while the holder, with sends queued, gave the lease
+ * back and took it again within a millisecond, so one replica's queue of background claims (auto-settle, 8 at a
+ * time) kept the other's user claim out for 10 s: the 10,000-user run's one 503 `sender_busy`. A process that has
+ * taken the lease back to back for `fairShareMs` now waits `yieldMs` (longer than a waiter's poll) before taking
+ * it again, so every waiting replica gets a turn.
  */
 import { DependencyError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -32,6 +38,12 @@ export interface CreateSenderLeaseParameters {
   ttlMs?: number;
   /** Longest wait for the lease before `sender_busy`. Default 10 s. */
   waitMs?: number;
+  /** Holding the lease back to back this long, the process lets the others in before its next send. Default 1 s. */
+  fairShareMs?: number;
+  /** How long it lets them in (longer than a waiter's longest poll interval). Default 300 ms. */
+  yieldMs?: number;
+  /** Milliseconds, monotonic (default `performance.now`). */
+  now?: () => number;
 }
 
 /** First retry after this long, doubling up to `MAX_RETRY_MS`. */
@@ -50,6 +62,9 @@ export function createSenderLease({
   sleep,
   ttlMs = 15_000,
   waitMs = 10_000,
+  fairShareMs = 1_000,
+  yieldMs = MAX_RETRY_MS + 100,
+  now = () => performance.now(),
 }: CreateSenderLeaseParameters): SenderLease {
   const name = senderLeaseName(chainId, address);
   const busy = () =>
@@ -58,16 +73,31 @@ export function createSenderLease({
       message: "Another replica is sending from the operator account; try again shortly.",
       details: { operation: "send", waitedMs: waitMs },
     });
+  /** When this process began taking the lease back to back (none: the others had a chance since). */
+  let streakStart: number | undefined;
+  let lastReleased = Number.NEGATIVE_INFINITY;
+  const hold = async <T>(work: () => Promise<T>): Promise<T> => {
+    streakStart ??= now();
+    try {
+      return await withLease({ lock, name, ttlMs, log }, work, () => {
+        throw busy();
+      });
+    } finally {
+      lastReleased = now();
+    }
+  };
   return {
     async run(work) {
+      if (now() - lastReleased > yieldMs) streakStart = undefined;
+      if (streakStart !== undefined && now() - streakStart >= fairShareMs) {
+        streakStart = undefined;
+        await sleep(yieldMs);
+      }
       // Bounded by the sum of the waits (not by a clock, which tests and a chain clock may hold still).
       let waited = 0;
       for (let delay = FIRST_RETRY_MS; ; delay = Math.min(MAX_RETRY_MS, delay * 2)) {
-        if (await lock.tryAcquire(name, ttlMs)) {
-          return withLease({ lock, name, ttlMs, log }, work, () => {
-            throw busy();
-          });
-        }
+        if (await lock.tryAcquire(name, ttlMs)) return hold(work);
+        streakStart = undefined; // another holds it: the others are having their turn
         if (waited >= waitMs) throw busy();
         await sleep(delay);
         waited += delay;
