@@ -141,6 +141,19 @@ async function scenario(
   };
 }
 
+/** Bob's two-day commitment with the same start and rules as Alice's, created just before hers: never met. */
+function bobsCommitment(chain: HardhatChain, start: number): Promise<bigint> {
+  return chain.createEthCommitment({
+    owner: chain.accounts.bob,
+    amount: parseEther("2"),
+    start,
+    period: DAY,
+    milestones: 2,
+    grace: HOUR,
+    rulesHash: canonicalizeRules(RULES).rulesHash,
+  });
+}
+
 describe("automatic settlement: a user meets the week and never clicks anything", function () {
   this.timeout(180_000);
 
@@ -190,15 +203,7 @@ describe("automatic settlement: a user meets the week and never clicks anything"
         { RELAYER_ENABLED: "true", AUTO_SETTLE_MAX_PER_RUN: "1" },
         true,
         async (chain, start) => {
-          bobs = await chain.createEthCommitment({
-            owner: chain.accounts.bob,
-            amount: parseEther("2"),
-            start,
-            period: DAY,
-            milestones: 2,
-            grace: HOUR,
-            rulesHash: canonicalizeRules(RULES).rulesHash,
-          });
+          bobs = await bobsCommitment(chain, start);
           return bobs;
         },
       );
@@ -228,17 +233,7 @@ describe("automatic settlement: a user meets the week and never clicks anything"
   describe("with the relayer on, one commitment a run (AUTO_SETTLE_MAX_RUN_MS=0), and Bob's earlier commitment never met", () => {
     let s: Scenario;
     before(async () => {
-      s = await scenario({ RELAYER_ENABLED: "true", AUTO_SETTLE_MAX_RUN_MS: "0" }, true, (chain, start) =>
-        chain.createEthCommitment({
-          owner: chain.accounts.bob,
-          amount: parseEther("2"),
-          start,
-          period: DAY,
-          milestones: 2,
-          grace: HOUR,
-          rulesHash: canonicalizeRules(RULES).rulesHash,
-        }),
-      );
+      s = await scenario({ RELAYER_ENABLED: "true", AUTO_SETTLE_MAX_RUN_MS: "0" }, true, bobsCommitment);
     });
     after(async () => s?.close());
 

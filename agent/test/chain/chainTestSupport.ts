@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { sql } from "drizzle-orm";
 import type { EIP1193RequestFn } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
+import type { Lock } from "../../src/chain/lock.ts";
 import type { Sleep } from "../../src/chain/sleep.ts";
 import { createVaultReader } from "../../src/chain/vaultReader.ts";
 import type { AuditEntry } from "../../src/store/auditLogRepository.ts";
@@ -146,4 +147,22 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   expect.fail(`never happened: ${what}`);
+}
+
+/** Two owners (two replicas) of an in-memory lease table with real time: what a Redis or store lock does. */
+export function memoryLocks(): [Lock, Lock] {
+  const leases = new Map<string, { owner: string; until: number }>();
+  const lock = (owner: string): Lock => ({
+    owner,
+    tryAcquire: async (name, ttlMs) => {
+      const held = leases.get(name);
+      if (held !== undefined && held.owner !== owner && held.until > Date.now()) return false;
+      leases.set(name, { owner, until: Date.now() + ttlMs });
+      return true;
+    },
+    release: async (name) => {
+      if (leases.get(name)?.owner === owner) leases.delete(name);
+    },
+  });
+  return [lock("replica-1"), lock("replica-2")];
 }

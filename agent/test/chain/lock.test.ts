@@ -12,7 +12,7 @@ import { openStore } from "../../src/store/openStore.ts";
 import { createRepositories, type Store } from "../../src/store/store.ts";
 import { START } from "../http/testApp.ts";
 import { connectTestRedis, deleteByPrefix, uniquePrefix } from "../limits/redisTestSupport.ts";
-import { rejectionOf } from "./chainTestSupport.ts";
+import { memoryLocks, rejectionOf } from "./chainTestSupport.ts";
 
 interface LockHarness {
   /** Two locks (two owners, e.g. two replicas) over the same backend. */
@@ -156,23 +156,6 @@ describe("chain: Redis lock", () => {
 });
 
 describe("chain: withLease", () => {
-  /** An in-memory lease table with real time: what a Redis or store lock does, without the backend. */
-  function memoryLocks(): [Lock, Lock] {
-    const leases = new Map<string, { owner: string; until: number }>();
-    const lock = (owner: string): Lock => ({
-      owner,
-      tryAcquire: async (name, ttlMs) => {
-        const held = leases.get(name);
-        if (held !== undefined && held.owner !== owner && held.until > Date.now()) return false;
-        leases.set(name, { owner, until: Date.now() + ttlMs });
-        return true;
-      },
-      release: async (name) => {
-        if (leases.get(name)?.owner === owner) leases.delete(name);
-      },
-    });
-    return [lock("replica-1"), lock("replica-2")];
-  }
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const log = createLogger({ level: "silent" });
 

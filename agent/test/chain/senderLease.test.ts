@@ -4,27 +4,10 @@
  * for it (503 `sender_busy`). An in-memory lease table with real time, as the store or Redis lock keeps it.
  */
 import { expect } from "chai";
-import type { Lock } from "../../src/chain/lock.ts";
 import { createSenderLease } from "../../src/chain/senderLease.ts";
 import { DependencyError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
-
-function memoryLocks(): [Lock, Lock] {
-  const leases = new Map<string, { owner: string; until: number }>();
-  const lock = (owner: string): Lock => ({
-    owner,
-    tryAcquire: async (name, ttlMs) => {
-      const held = leases.get(name);
-      if (held !== undefined && held.owner !== owner && held.until > Date.now()) return false;
-      leases.set(name, { owner, until: Date.now() + ttlMs });
-      return true;
-    },
-    release: async (name) => {
-      if (leases.get(name)?.owner === owner) leases.delete(name);
-    },
-  });
-  return [lock("replica-1"), lock("replica-2")];
-}
+import { memoryLocks } from "./chainTestSupport.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const log = createLogger({ level: "silent" });
