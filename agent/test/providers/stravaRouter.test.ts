@@ -99,13 +99,11 @@ describe("Strava routes", () => {
 
     it("answers 403 to a wrong verify token", async () => {
       const res = remember(
-        await request(app())
-          .get(`${BASE}/webhook`)
-          .query({
-            "hub.mode": "subscribe",
-            "hub.verify_token": "guess",
-            "hub.challenge": "never-echoed-zq",
-          }),
+        await request(app()).get(`${BASE}/webhook`).query({
+          "hub.mode": "subscribe",
+          "hub.verify_token": "guess",
+          "hub.challenge": "never-echoed-zq",
+        }),
       );
       expectProblem(res, 403, "invalid_verify_token", "query.hub.verify_token");
       // Not a hex string: "abc" was found now and then inside the problem's random request id.
