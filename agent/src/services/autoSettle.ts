@@ -408,10 +408,6 @@ async function scanAndSettle(
             result.notMet += 1;
             continue;
           }
-          if (held.lost) {
-            a.cursor.resumeAt(row.commitmentId);
-            return result;
-          }
           if (handled >= a.maxPerRun) {
             // The budget is spent: the next run starts with this commitment.
             a.cursor.stopBefore(row.commitmentId);
