@@ -1,6 +1,7 @@
 /**
- * Receives exactly one uploaded file (multipart/form-data, multer 2 with memory storage) and refuses everything
- * else with a problem naming what is wrong. `uploadedFileOf(req)` then gives the file's bytes.
+ * Receives exactly one uploaded file (multipart/form-data, multer 2 with `incrementalMemoryStorage`: the file is
+ * copied chunk by chunk into one buffer of its own) and refuses everything else with a problem naming what is
+ * wrong. `uploadedFileOf(req)` then gives the file's bytes.
  *
  * - Not multipart → 415 `unsupported_media_type` (field `content-type`); no body at all → 400 (field `file`).
  * - Bounded work: a declared `Content-Length` above the limit (plus `MULTIPART_OVERHEAD_BYTES` for boundaries and
@@ -17,6 +18,7 @@ import multer from "multer";
 import { TooLargeError, UnsupportedError } from "../errors.ts";
 import { sendErrorProblem } from "./errorHandler.ts";
 import { BadRequestError } from "./httpErrors.ts";
+import { incrementalMemoryStorage } from "./uploadStorage.ts";
 
 /** Room for the multipart framing around the file: boundaries, part headers, a few small fields. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -32,6 +34,11 @@ export interface UploadFileParameters {
 
 export interface UploadedFile {
   bytes: Uint8Array;
+  /**
+   * The request owns `bytes.buffer` (no other request's data is in it), so it may be moved to a worker thread
+   * rather than copied; after that `bytes` must not be read.
+   */
+  ownsBuffer: boolean;
   /** As the client named it: untrusted, for logs and messages only. */
   originalName: string;
   size: number;
@@ -137,7 +144,7 @@ export function uploadFile({
   const maxBody = maxBytes + MULTIPART_OVERHEAD_BYTES;
   const cutOff = new WeakSet<Request>();
   const options: multer.Options & { streamHandler: (req: Request, busboy: NodeJS.WritableStream) => void } = {
-    storage: multer.memoryStorage(),
+    storage: incrementalMemoryStorage(maxBytes),
     limits: {
       fileSize: maxBytes,
       files: 1,
@@ -201,6 +208,7 @@ export function uploadFile({
       textFieldsOf.set(req, received);
       files.set(req, {
         bytes: new Uint8Array(file.buffer.buffer, file.buffer.byteOffset, file.buffer.byteLength),
+        ownsBuffer: true,
         originalName: file.originalname.slice(0, 255),
         size: file.size,
       });

@@ -128,7 +128,7 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
           const activities =
             parsePool === undefined
               ? parseWorkoutFile(file.bytes, fileLimits)
-              : await parsePool.parse(file.bytes, fileLimits);
+              : await parsePool.parse(file.bytes, fileLimits, { ownsBuffer: file.ownsBuffer });
           span?.setAttributes({
             "workout.format": activities[0]?.format ?? "none",
             "workout.activities": activities.length,

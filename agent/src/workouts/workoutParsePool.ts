@@ -9,8 +9,9 @@
  * - at most `threads + queueMax` files are held at once (each up to the upload limit); the next one is refused
  *   at once with `ServiceBusyError` `server_busy` (HTTP 503 with `Retry-After: retryAfterSeconds`) instead of
  *   waiting in an unbounded queue;
- * - the file's bytes are moved to the worker, not copied, when the upload owns its whole buffer (the caller must
- *   not read them afterwards);
+ * - the file's bytes are moved to the worker, not copied, when they are their whole buffer or the caller says it
+ *   owns the buffer (`{ ownsBuffer: true }`: the view's offset and length travel with it); either way the caller
+ *   must not read them afterwards;
  * - `close()` waits for the files in flight, then stops the threads.
  *
  * The worker is `parseWorker.ts`, loaded from the TypeScript source like the rest of the agent (Node 22 strips
@@ -43,8 +44,16 @@ export interface WorkoutParsePoolOptions {
   minThreads?: number;
 }
 
+export interface ParseOptions {
+  /**
+   * No one else reads `bytes.buffer` (an upload's own buffer, possibly larger than the file): it is moved to the
+   * worker whole, with the view's offset and length, instead of the file being copied.
+   */
+  ownsBuffer?: boolean;
+}
+
 export interface WorkoutParsePool {
-  parse(bytes: Uint8Array, limits: WorkoutFileLimits): Promise<ParsedWorkout[]>;
+  parse(bytes: Uint8Array, limits: WorkoutFileLimits, options?: ParseOptions): Promise<ParsedWorkout[]>;
   /** Files being parsed or waiting. */
   readonly inFlight: number;
   readonly capacity: number;
@@ -85,7 +94,7 @@ export function createWorkoutParsePool(options: WorkoutParsePoolOptions = {}): W
       return inFlight;
     },
     capacity,
-    async parse(bytes, limits) {
+    async parse(bytes, limits, parseOptions = {}) {
       if (closed || inFlight >= capacity) {
         throw new ServiceBusyError({
           code: "server_busy",
@@ -96,9 +105,9 @@ export function createWorkoutParsePool(options: WorkoutParsePoolOptions = {}): W
       inFlight += 1;
       try {
         const ownsBuffer =
-          bytes.byteOffset === 0 &&
-          bytes.byteLength === bytes.buffer.byteLength &&
-          bytes.buffer instanceof ArrayBuffer;
+          bytes.buffer instanceof ArrayBuffer &&
+          (parseOptions.ownsBuffer === true ||
+            (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength));
         const outcome = await pool.run(
           { bytes, limits },
           ownsBuffer ? { transferList: [bytes.buffer as ArrayBuffer] } : {},

@@ -100,6 +100,28 @@ describe("workoutParsePool", function () {
     expect(errors).to.be.greaterThan(2);
   });
 
+  it("moves an owned buffer to the worker whole, with the view's offset and length, and parses the same", async () => {
+    const file = oneHourRunFit();
+    // An upload's buffer: larger than the file, the file not at offset 0 (as a view a storage engine hands over).
+    const owned = new Uint8Array(new ArrayBuffer(file.length + 1_000));
+    owned.fill(0xee);
+    owned.set(file, 200);
+    const view = owned.subarray(200, 200 + file.length);
+    const pooled = await pool.parse(view, DEFAULT_WORKOUT_FILE_LIMITS, { ownsBuffer: true });
+    expect(pooled).to.deep.equal(parseWorkoutFile(file, DEFAULT_WORKOUT_FILE_LIMITS));
+    // Moved, not copied: the caller's buffer is detached.
+    expect(owned.buffer.byteLength).to.equal(0);
+
+    // Without ownership a view into a larger buffer is copied and stays readable.
+    const shared = new Uint8Array(new ArrayBuffer(file.length + 1_000));
+    shared.set(file, 100);
+    const sharedView = shared.subarray(100, 100 + file.length);
+    const copied = await pool.parse(sharedView, DEFAULT_WORKOUT_FILE_LIMITS);
+    expect(copied).to.deep.equal(pooled);
+    expect(shared.buffer.byteLength).to.equal(file.length + 1_000);
+    expect(Buffer.from(sharedView).equals(Buffer.from(file))).to.equal(true);
+  });
+
   it("parses at the lowest priority on Linux while the event loop keeps its own", async function () {
     if (process.platform !== "linux") this.skip();
     // The threads have parsed files by now (the test above); /proc lists each thread's nice value (field 19).

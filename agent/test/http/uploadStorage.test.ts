@@ -1,0 +1,124 @@
+/**
+ * The upload storage engine (http/uploadStorage.ts): chunks are copied into one buffer of the upload's own as
+ * they arrive, sized from Content-Length or grown when there is none, and the bytes are the file's exactly.
+ */
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect } from "chai";
+import express, { type ErrorRequestHandler } from "express";
+import { sendErrorProblem } from "../../src/http/errorHandler.ts";
+import { uploadedFileOf, uploadFile } from "../../src/http/uploadFile.ts";
+import { ChunkAccumulator, INITIAL_CAPACITY } from "../../src/http/uploadStorage.ts";
+
+function randomBytes(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1_103_515_245 + 12_345) >>> 0;
+    bytes[i] = x >>> 24;
+  }
+  return bytes;
+}
+
+describe("ChunkAccumulator", () => {
+  it("keeps the chunks in order in a buffer sized from the expected length, without growing", () => {
+    const data = randomBytes(300_000, 1);
+    const accumulator = new ChunkAccumulator(300_000, 1_000_000);
+    const first = accumulator.bytes().buffer;
+    for (let at = 0; at < data.length; at += 65_536) accumulator.append(data.subarray(at, at + 65_536));
+    expect(accumulator.length).to.equal(data.length);
+    expect(accumulator.bytes().equals(data)).to.equal(true);
+    // Never reallocated: the same ArrayBuffer from the first chunk to the last, and its own (not Node's pool).
+    expect(accumulator.bytes().buffer).to.equal(first);
+    expect(accumulator.bytes().buffer.byteLength).to.equal(300_000);
+  });
+
+  it("grows by doubling when there is no expected length, or it was too small", () => {
+    const data = randomBytes(INITIAL_CAPACITY * 3 + 17, 2);
+    for (const expected of [undefined, 10, Number.NaN, -5]) {
+      const accumulator = new ChunkAccumulator(expected, 10_000_000);
+      for (let at = 0; at < data.length; at += 1_000) accumulator.append(data.subarray(at, at + 1_000));
+      expect(accumulator.bytes().equals(data), String(expected)).to.equal(true);
+      expect(accumulator.bytes().buffer.byteLength).to.be.at.least(data.length);
+    }
+  });
+
+  it("never sizes its first buffer above the limit, whatever the declared length", () => {
+    const accumulator = new ChunkAccumulator(5_000_000_000, 1_000);
+    expect(accumulator.bytes().buffer.byteLength).to.equal(1_000);
+  });
+});
+
+describe("uploadFile with the incremental storage", () => {
+  let server: Server;
+  let port: number;
+
+  before(async () => {
+    const app = express();
+    app.post("/upload", uploadFile({ maxBytes: 4_000_000 }), (req, res) => {
+      const file = uploadedFileOf(req);
+      res.json({
+        size: file.size,
+        sha256: createHash("sha256").update(file.bytes).digest("hex"),
+        ownsBuffer: file.ownsBuffer,
+        bufferHoldsOnlyThisUpload: file.bytes.buffer.byteLength < 4_000_000 + 70_000,
+      });
+    });
+    app.use(((error, req, res, _next) => sendErrorProblem(req, res, error)) as ErrorRequestHandler);
+    server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => server.close());
+
+  /** A multipart body with one file, sent with Content-Length or chunked, in pieces of `piece` bytes. */
+  async function send(file: Buffer, chunked: boolean, piece: number) {
+    const boundary = "----bench-boundary-7f3a";
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="run.gpx"\r\n` +
+          "Content-Type: application/octet-stream\r\n\r\n",
+      ),
+      file,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const headers: Record<string, string> = { "content-type": `multipart/form-data; boundary=${boundary}` };
+    if (!chunked) headers["content-length"] = String(body.length);
+    const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/upload", headers });
+    for (let at = 0; at < body.length; at += piece) req.write(body.subarray(at, at + piece));
+    req.end();
+    const [res] = (await once(req, "response")) as [import("node:http").IncomingMessage];
+    let text = "";
+    for await (const chunk of res) text += chunk;
+    const json = /json/.test(String(res.headers["content-type"]));
+    return { status: res.statusCode, body: json ? JSON.parse(text) : text };
+  }
+
+  for (const chunked of [false, true]) {
+    it(`receives the file's exact bytes (${chunked ? "chunked" : "with Content-Length"})`, async () => {
+      for (const [size, piece] of [
+        [1, 7],
+        [1_000, 100],
+        [700_000, 65_536],
+        [3_000_000, 16_384],
+      ] as const) {
+        const file = randomBytes(size, size);
+        const res = await send(file, chunked, piece);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(res.body.size).to.equal(size);
+        expect(res.body.sha256).to.equal(createHash("sha256").update(file).digest("hex"));
+        expect(res.body.ownsBuffer).to.equal(true);
+        expect(res.body.bufferHoldsOnlyThisUpload).to.equal(true);
+      }
+    });
+  }
+
+  it("still refuses a file above the limit with 413", async () => {
+    const res = await send(randomBytes(4_000_001, 9), true, 65_536);
+    expect(res.status).to.equal(413);
+    expect(res.body.code).to.equal("too_large");
+    expect(res.body.field).to.equal("file");
+  });
+});
