@@ -18,6 +18,12 @@ import { addressSchema, parseInput } from "./values.ts";
 export const CLAIM_KEYS_MAX = 2000;
 export const SEGMENT_HASHES_MAX = 20_000;
 export const FINGERPRINT_CANDIDATES_MAX = 50;
+/** Segment hashes inserted per statement (the event loop runs between statements). */
+export const SEGMENT_HASHES_PER_STATEMENT = 2_000;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export interface TrackFingerprintRow {
   workoutId: string;
@@ -128,12 +134,18 @@ export function createEvidenceRepository(db: DatabaseExecutor, clock: Clock): Ev
             target: trackFingerprints.workoutId,
             set: { vertexCount: input.fingerprint.vertexCount, vertices: input.fingerprint.vertices },
           });
-        // Chunks keep each statement's parameter count well under PostgreSQL's 65,535.
-        for (let i = 0; i < input.hashes.length; i += 5000) {
-          const chunk = input.hashes.slice(i, i + 5000);
-          await db
-            .insert(trackSegmentHashes)
-            .values(chunk.map((h) => ({ hash: h.hash, workoutId, position: h.position })));
+        // Each chunk is one statement with three array parameters (not three parameters per row: the query
+        // builder's per-parameter work was most of a 20,000-hash insert); between chunks the event loop serves
+        // other requests (PGlite runs its WebAssembly on this thread).
+        for (let i = 0; i < input.hashes.length; i += SEGMENT_HASHES_PER_STATEMENT) {
+          if (i > 0) await yieldToEventLoop();
+          const chunk = input.hashes.slice(i, i + SEGMENT_HASHES_PER_STATEMENT);
+          await db.execute(
+            sql`insert into ${trackSegmentHashes} (hash, workout_id, position)
+              select h, ${workoutId}::uuid, p
+              from unnest(${sql.param(chunk.map((h) => h.hash))}::bigint[],
+                ${sql.param(chunk.map((h) => h.position))}::int[]) as t(h, p)`,
+          );
         }
       });
     },
@@ -151,7 +163,8 @@ export function createEvidenceRepository(db: DatabaseExecutor, clock: Clock): Ev
           .innerJoin(workouts, eq(workouts.id, trackSegmentHashes.workoutId))
           .where(
             and(
-              inArray(trackSegmentHashes.hash, hashes),
+              // One array parameter, not one parameter per hash (up to 20,000).
+              sql`${trackSegmentHashes.hash} = any(${sql.param(hashes)}::bigint[])`,
               eq(workouts.verdictStatus, "accepted"),
               exclude.length > 0
                 ? sql`${trackSegmentHashes.workoutId} not in (${sql.join(
