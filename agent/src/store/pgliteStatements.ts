@@ -23,6 +23,9 @@
  * Anything else (DDL, `set`, `savepoint`, `exec`, a query with `paramTypes` or a `blob`) goes to PGlite unchanged;
  * DDL, `set`/`reset`/`discard`, `do` and anything through `exec` also forget every kept statement, so a schema
  * change (the migrations) never meets a plan made before it. Prepared statements outlive a rollback (they are the session's, not the transaction's).
+ *
+ * A data statement gives the event loop a turn first when PGlite has kept it busy for `PGLITE_YIELD_AFTER_MS`
+ * (`yieldWhenBusy`).
  */
 import {
   type PGlite,
@@ -35,6 +38,31 @@ import {
 
 /** Default `maxStatements`. */
 export const PGLITE_STATEMENTS_MAX = 500;
+
+/**
+ * PGlite runs PostgreSQL on this thread and its promises resolve without ever returning to the event loop, so a
+ * chain of statements (a transaction storing a long track's fingerprint, say) would hold the loop for all of
+ * them. Before a statement, once the statements since the loop last ran took longer than this, the loop is
+ * given a turn (`setImmediate`): other requests' I/O is served between statements. A transaction's statements
+ * still run in order and under its locks; only the wait between two of them changes.
+ */
+export const PGLITE_YIELD_AFTER_MS = 4;
+
+let busySince: number | undefined;
+
+/** Resolves at once while the loop ran recently, or after one turn of the loop once PGlite kept it busy. */
+export async function yieldWhenBusy(now: () => number = performance.now.bind(performance)): Promise<void> {
+  const at = now();
+  if (busySince === undefined) {
+    busySince = at;
+    setImmediate(() => {
+      busySince = undefined;
+    });
+    return;
+  }
+  if (at - busySince < PGLITE_YIELD_AFTER_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 export interface WithPreparedStatementsParameters {
   client: PGlite;
@@ -194,6 +222,7 @@ export function withPreparedStatements({
     options: QueryOptions | undefined,
     inTransaction: boolean,
   ): Promise<Results<T>> => {
+    await yieldWhenBusy();
     let prepared = statements.get(text);
     if (prepared === undefined) {
       prepared = await prepare(text, params, options);

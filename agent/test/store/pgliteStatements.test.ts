@@ -133,6 +133,47 @@ describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
     assert.equal((await prepared.query(row[0], [...row[1]])).rows.length, 1);
   });
 
+  it("gives the event loop a turn between statements once they kept it busy, in a transaction too", async () => {
+    const db = withPreparedStatements({ client });
+    // Each statement takes a few milliseconds of PostgreSQL's time on this thread.
+    const slow = "select count(*)::int as n from generate_series(1, $1::int)";
+    await db.query(slow, [1]);
+    const turns = async (run: (step: () => Promise<void>) => Promise<void>) => {
+      const seen: string[] = [];
+      let ticks = 0;
+      const tick = () => {
+        ticks += 1;
+        if (ticks < 1_000) setImmediate(tick);
+      };
+      setImmediate(tick);
+      let step = 0;
+      await run(async () => {
+        seen.push(`${step++}:${ticks}`);
+      });
+      ticks = 1_000;
+      return seen;
+    };
+    const outside = await turns(async (record) => {
+      for (let i = 0; i < 12; i += 1) {
+        await db.query(slow, [300_000]);
+        await record();
+      }
+    });
+    const inside = await turns((record) =>
+      db.transaction(async (tx) => {
+        for (let i = 0; i < 12; i += 1) {
+          await tx.query(slow, [300_000]);
+          await record();
+        }
+      }),
+    );
+    for (const seen of [outside, inside]) {
+      const ticksSeen = seen.map((entry) => Number(entry.split(":")[1]));
+      // The loop ran while the statements did (not only after the last one): the count rose along the way.
+      assert.ok(new Set(ticksSeen).size > 3, `the loop ran between statements: ${seen.join(" ")}`);
+    }
+  });
+
   it("keeps at most maxStatements, closing the least recently used in Postgres too", async () => {
     const prepared = withPreparedStatements({ client, maxStatements: 2 });
     const texts = [
