@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.ts";
 import { assembleActivity } from "./assembleActivity.ts";
+import { POINT_FIELDS, readGpxTrackPoint } from "./gpxTrackPoint.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
 import type { ParserLimits } from "./parserLimits.ts";
@@ -11,7 +12,6 @@ import {
   type RecordingFile,
   type RecordingTrack,
   readTrackXml,
-  type SampleField,
   setSampleField,
   startTrack,
 } from "./trackXml.ts";
@@ -33,19 +33,6 @@ import type { XmlText } from "./xmlReader.ts";
  */
 export type ParseGpxParameters = Parameters<typeof parseGpx>;
 export type ParseGpxReturnType = ParsedActivity[];
-
-/** Leaf elements of a <trkpt> whose text is read, and the sample field each fills. */
-const POINT_FIELDS = new Map<string, SampleField>([
-  ["ele", "altitudeM"],
-  ["time", "time"],
-  ["hr", "heartRate"],
-  ["heartrate", "heartRate"],
-  ["speed", "speedMps"],
-  ["cad", "cadence"],
-  ["cadence", "cadence"],
-  ["power", "powerW"],
-  ["watts", "powerW"],
-]);
 
 interface TrackState extends RecordingTrack {
   type?: string;
@@ -79,7 +66,17 @@ function sportLabelOf(
   return undefined;
 }
 
-export function parseGpx(text: XmlText, limits: ParserLimits): ParsedActivity[] {
+/**
+ * How the track points are read: `auto` takes the plain ones by the fast path (gpxTrackPoint.ts), `general` reads
+ * every element by the reader's events (the tests compare both).
+ */
+export type GpxReadMode = "auto" | "general";
+
+export function parseGpx(
+  text: XmlText,
+  limits: ParserLimits,
+  readMode: GpxReadMode = "auto",
+): ParsedActivity[] {
   const state: GpxReadState = { limits, totalPoints: 0, tracks: [], creator: "" };
   readTrackXml(text, "gpx", {
     root(attributes) {
@@ -87,6 +84,18 @@ export function parseGpx(text: XmlText, limits: ParserLimits): ParsedActivity[] 
     },
     open: (name, parent, attributes) => openGpxElement(state, name, parent, attributes),
     close: (name, parent, value, path) => closeGpxElement(state, name, parent, value, path),
+    ...(readMode === "auto"
+      ? {
+          element: (
+            at: string,
+            start: number,
+            end: number,
+            depthLeft: number,
+            nextAmp: number,
+            parent?: string,
+          ) => readPlainTrackPoint(state, at, start, end, depthLeft, nextAmp, parent),
+        }
+      : {}),
   });
 
   const recorded = state.tracks.filter((t) => t.points > 0);
@@ -112,6 +121,29 @@ export function parseGpx(text: XmlText, limits: ParserLimits): ParsedActivity[] 
       problems: [],
     });
   });
+}
+
+/**
+ * A <trkpt> of a track's segment read by the fast path, with what its events would have done: its point added to
+ * the track. -1 when it is not of the shape the fast path takes (the reader then reads it).
+ */
+function readPlainTrackPoint(
+  state: GpxReadState,
+  text: string,
+  start: number,
+  end: number,
+  depthLeft: number,
+  nextAmp: number,
+  parent: string | undefined,
+): number {
+  const track = state.track;
+  if (track === undefined || parent !== "trkseg" || text.charCodeAt(start + 1) !== 0x74 /* t */) return -1;
+  const read = readGpxTrackPoint(text, start, end, depthLeft, nextAmp);
+  if (read === undefined) return -1;
+  // The point's close: state.point was set at its open and is cleared after it is added.
+  state.point = undefined;
+  addTrackSample(state, track, read.point);
+  return read.end;
 }
 
 /** Starts a track, a segment or a point; returns true for the elements whose text is read. */

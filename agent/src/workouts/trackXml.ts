@@ -18,6 +18,46 @@ export function parseNumberText(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/** 10^0 ... 10^22: the powers of ten a double holds exactly (read from text, so each is exact). */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+/** Most digits whose integer a double always holds exactly (10^15 < 2^53). */
+const MAX_EXACT_DIGITS = 15;
+
+/**
+ * parseNumberText of text[from, to), read in place for the plain decimals track files write (`-?d+(.d+)?`, at
+ * most 15 digits): the digits as an integer over a power of ten, both exact doubles, so the one division rounds
+ * correctly, to the double Number() gives. Any other text is read by parseNumberText.
+ */
+export function parseNumberAt(text: string, from: number, to: number): number | undefined {
+  let k = from;
+  const negative = k < to && text.charCodeAt(k) === 0x2d; /* - */
+  if (negative) k += 1;
+  const integerStart = k;
+  let mantissa = 0;
+  for (; k < to; k += 1) {
+    const digit = text.charCodeAt(k) - 0x30;
+    if (digit < 0 || digit > 9) break;
+    mantissa = mantissa * 10 + digit;
+  }
+  const integerDigits = k - integerStart;
+  let fractionDigits = 0;
+  if (k < to && text.charCodeAt(k) === 0x2e /* . */) {
+    k += 1;
+    const fractionStart = k;
+    for (; k < to; k += 1) {
+      const digit = text.charCodeAt(k) - 0x30;
+      if (digit < 0 || digit > 9) break;
+      mantissa = mantissa * 10 + digit;
+    }
+    fractionDigits = k - fractionStart;
+    if (fractionDigits === 0) k = -1;
+  }
+  if (k !== to || integerDigits === 0 || integerDigits + fractionDigits > MAX_EXACT_DIGITS)
+    return parseNumberText(text.slice(from, to));
+  const value = fractionDigits === 0 ? mantissa : mantissa / (EXACT_POWERS_OF_TEN[fractionDigits] ?? 1);
+  return negative ? -value : value;
+}
+
 /** What a track parser reacts to; `path` holds the open elements (the closed one no longer). */
 export interface TrackXmlHandler {
   /** The root element's attributes (its name is checked by the walk). */
@@ -31,6 +71,18 @@ export interface TrackXmlHandler {
   ): boolean;
   /** An element closed, with its text when `open` asked for it. */
   close(name: string, parent: string | undefined, value: string | undefined, path: readonly string[]): void;
+  /**
+   * XmlHandler.element (see xmlReader.ts), offered with the parent's local name: reads a whole element below
+   * the root by itself, with the effects its open and close calls would have had, or answers -1.
+   */
+  element?(
+    text: string,
+    start: number,
+    end: number,
+    depthLeft: number,
+    nextAmp: number,
+    parent: string | undefined,
+  ): number;
 }
 
 export type ReadTrackXmlParameters = Parameters<typeof readTrackXml>;
@@ -39,6 +91,7 @@ export type ReadTrackXmlParameters = Parameters<typeof readTrackXml>;
 export function readTrackXml(text: XmlText, rootName: string, handler: TrackXmlHandler): void {
   const path: string[] = [];
   let capture: string | undefined;
+  const element = handler.element;
   readXml(text, {
     open(name, attributes) {
       const parent = path[path.length - 1];
@@ -65,6 +118,16 @@ export function readTrackXml(text: XmlText, rootName: string, handler: TrackXmlH
       capture = undefined;
       handler.close(name, path[path.length - 1], value, path);
     },
+    ...(element === undefined
+      ? {}
+      : {
+          element(at, start, end, depthLeft, nextAmp) {
+            const after = element.call(handler, at, start, end, depthLeft, nextAmp, path[path.length - 1]);
+            // Its close would have ended any capture (path is as it was: the element opened and closed).
+            if (after !== -1) capture = undefined;
+            return after;
+          },
+        }),
   });
 }
 
@@ -73,27 +136,38 @@ export type SampleField = Exclude<keyof SamplePoint, "lat" | "lon">;
 
 /** Sets one field by name (a switch: each store is to a known property, not a keyed one). */
 export function setSampleField(point: SamplePoint, field: SampleField, text: string): void {
+  setSampleFieldAt(point, field, text, 0, text.length);
+}
+
+/** setSampleField with the text text[from, to), a number read in place (parseNumberAt). */
+export function setSampleFieldAt(
+  point: SamplePoint,
+  field: SampleField,
+  text: string,
+  from: number,
+  to: number,
+): void {
   switch (field) {
     case "time":
-      point.time = parseIsoTime(text);
+      point.time = parseIsoTime(from === 0 && to === text.length ? text : text.slice(from, to));
       break;
     case "altitudeM":
-      point.altitudeM = parseNumberText(text);
+      point.altitudeM = parseNumberAt(text, from, to);
       break;
     case "distanceM":
-      point.distanceM = parseNumberText(text);
+      point.distanceM = parseNumberAt(text, from, to);
       break;
     case "speedMps":
-      point.speedMps = parseNumberText(text);
+      point.speedMps = parseNumberAt(text, from, to);
       break;
     case "heartRate":
-      point.heartRate = parseNumberText(text);
+      point.heartRate = parseNumberAt(text, from, to);
       break;
     case "powerW":
-      point.powerW = parseNumberText(text);
+      point.powerW = parseNumberAt(text, from, to);
       break;
     case "cadence":
-      point.cadence = parseNumberText(text);
+      point.cadence = parseNumberAt(text, from, to);
       break;
   }
 }

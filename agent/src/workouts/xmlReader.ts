@@ -28,6 +28,15 @@ export interface XmlHandler {
    * references are still checked, so what is well-formed does not depend on it.
    */
   wantsText?(): boolean;
+  /**
+   * Offered every start tag inside the root element before the reader reads it: may read the whole element
+   * (`text` from `start`, its '<', to its end tag, all before `end`) by itself, with every effect the events
+   * would have had, and answer the index after it; or answer -1, having done nothing, and the reader reads it.
+   * It may only take an element the reader would read without error: one it cannot vouch for is left to the
+   * reader, whose errors and offsets stay the only ones. `depthLeft`: how many levels may still open (the
+   * element itself is one); `nextAmp`: the index of the first '&' at or after `start` (-1: none).
+   */
+  element?(text: string, start: number, end: number, depthLeft: number, nextAmp: number): number;
 }
 
 export interface ReadXmlOptions {
@@ -267,6 +276,14 @@ export function readXml(input: XmlText, handler: XmlHandler, options: ReadXmlOpt
         }
 
         // Start tag.
+        if (handler.element !== undefined && stack.length > 0) {
+          if (nextAmp !== -1 && nextAmp < i) nextAmp = text.indexOf("&", i);
+          const after = handler.element(text, i, n, maxDepth - stack.length, nextAmp);
+          if (after !== -1) {
+            i = after;
+            continue;
+          }
+        }
         if (!isNameStart(next)) fail(base + i, "a '<' that starts no tag");
         if (stack.length === 0 && rootSeen) fail(base + i, "a second root element");
         let k = nameEndAt(text, i + 1, n);
