@@ -4,6 +4,7 @@ import { parseGpx } from "../../src/workouts/parseGpx.ts";
 import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   decodeXmlPieces,
+  mayHoldMoreThan,
   parseWorkoutFile,
 } from "../../src/workouts/parseWorkoutFile.ts";
 import { gpx, oneHourRunFit, prng, strengthFit, T0, tcx, track, utf8 } from "./fixtures.ts";
@@ -108,6 +109,22 @@ describe("parseWorkoutFile", () => {
     } catch (error) {
       expect((error as AgentError).code).to.equal("too_many_points");
     }
+  });
+
+  it("pre-counts only documents long enough to hold more point tags than the limit, over all their pieces", () => {
+    expect(mayHoldMoreThan(["<trkpt<trkpt"], "<trkpt", 1)).to.equal(true);
+    expect(mayHoldMoreThan(["<trkpt<trkp"], "<trkpt", 1)).to.equal(false);
+    expect(mayHoldMoreThan(["<trkpt", "<trkpt"], "<trkpt", 1)).to.equal(true);
+    expect(mayHoldMoreThan(["<trkpt", "<trkpt"], "<trkpt", 2)).to.equal(false);
+    // Seven points in as few characters as a GPX allows them: refused at a limit of six (the pre-count runs),
+    // while a limit of seven lets a document of that length through without a search.
+    const text = `<gpx><trk><trkseg>${"<trkpt/>".repeat(7)}</trkseg></trk></gpx>`;
+    const pieces = decodeXmlPieces(utf8(text));
+    expect(mayHoldMoreThan(pieces, "<trkpt", 6)).to.equal(true);
+    expect(() => parseWorkoutFile(utf8(text), { ...DEFAULT_WORKOUT_FILE_LIMITS, maxPoints: 6 }))
+      .to.throw(TooLargeError)
+      .with.property("details")
+      .that.deep.equals({ limit: 6, seen: 7 });
   });
 
   it("never throws anything but typed errors on truncated or bit-flipped FIT files", function () {
