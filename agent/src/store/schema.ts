@@ -116,6 +116,9 @@ export const workouts = pgTable(
   (t) => [
     uniqueIndex("workouts_owner_content_hash_key").on(t.owner, t.contentHash),
     index("workouts_owner_start_time_idx").on(t.owner, t.startTime, t.id),
+    // The ingest lookup's overlap test (`end_time > start`): without it, finding the accepted workouts a new one
+    // overlaps read every earlier workout of the owner (`start_time < end` alone bounds nothing), O(history).
+    index("workouts_owner_end_time_idx").on(t.owner, t.endTime),
     check("workouts_owner_format", lowerAddress(t.owner)),
     check("workouts_content_hash_format", lowerBytes32(t.contentHash)),
     check("workouts_source_valid", sql`${t.source} in ('fit', 'gpx', 'tcx', 'manual', 'provider')`),
