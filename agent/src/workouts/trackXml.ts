@@ -31,7 +31,9 @@ const MAX_EXACT_DIGITS = 15;
 export function parseNumberAt(text: string, from: number, to: number): number | undefined {
   let k = from;
   const negative = k < to && text.charCodeAt(k) === 0x2d; /* - */
-  if (negative) k += 1;
+  // The sign without a branch of its own: arithmetic on a path no file took before the code was optimised
+  // deoptimises it (the first file with negative coordinates after a run of positive ones did).
+  k += negative ? 1 : 0;
   const integerStart = k;
   let mantissa = 0;
   for (; k < to; k += 1) {
@@ -55,7 +57,8 @@ export function parseNumberAt(text: string, from: number, to: number): number | 
   if (k !== to || integerDigits === 0 || integerDigits + fractionDigits > MAX_EXACT_DIGITS)
     return parseNumberText(text.slice(from, to));
   const value = fractionDigits === 0 ? mantissa : mantissa / (EXACT_POWERS_OF_TEN[fractionDigits] ?? 1);
-  return negative ? -value : value;
+  // value x -1 is -value, zero included (-0).
+  return value * (negative ? -1 : 1);
 }
 
 /** What a track parser reacts to; `path` holds the open elements (the closed one no longer). */

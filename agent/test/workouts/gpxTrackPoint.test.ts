@@ -143,6 +143,21 @@ describe("the GPX track-point fast path", () => {
     });
   });
 
+  it("reads each point's own element names, whatever the point before had at the same place", () => {
+    const points = [
+      '<trkpt lat="1" lon="2"><ele>1</ele><extensions><hr>60</hr></extensions></trkpt>',
+      '<trkpt lat="1" lon="2"><elevation>2</elevation><ele>3</ele><ext><hr>61</hr></ext></trkpt>',
+      '<trkpt lat="1" lon="2"><el>4</el><extensions><hrx>62</hrx><cad>80</cad></extensions></trkpt>',
+      '<trkpt lat="1" lon="2"><ele>5</ele><extensions><hr>63</hr></extensions></trkpt>',
+      '<trkpt lat="1" lon="2"><ele>6</ele><extensions><hr>64</hr></extension></trkpt>',
+    ];
+    const read = points.map((xml) => fast(xml));
+    expect(read.map((r) => r?.point.altitudeM)).to.deep.equal([1, 3, undefined, 5, undefined]);
+    expect(read.map((r) => r?.point.heartRate)).to.deep.equal([60, 61, undefined, 63, undefined]);
+    expect(read[2]?.point.cadence).to.equal(80);
+    expect(read[4]).to.equal(undefined);
+  });
+
   it("leaves every other shape to the general path", () => {
     const declined = [
       '<trkpt lat="1" lon="2"><ele>1&amp;</ele></trkpt>',
