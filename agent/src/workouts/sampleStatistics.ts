@@ -103,9 +103,13 @@ export class EvenSample<T extends object> {
     return this.#items.length;
   }
 
-  /** Copies of the kept items, in the order offered. */
+  /**
+   * The kept items, in the order offered, as a new array. The items themselves are not copied: nothing here
+   * changes an item once pushed, and the callers push objects they made for it alone (copying the 8,192 fixes
+   * of a long track made as many objects again for nothing).
+   */
   copy(): T[] {
-    return this.#items.map((item) => ({ ...item }));
+    return this.#items.slice();
   }
 }
 

@@ -252,9 +252,29 @@ const RAD = Math.PI / 180;
 
 /** Great-circle distance in metres. */
 export function haversineM(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  return haversineCosM(lat1, lon1, cosOfLatitude(lat1), lat2, lon2, cosOfLatitude(lat2));
+}
+
+/** The cosine of a latitude in degrees, as haversineM computes it. */
+export function cosOfLatitude(lat: number): number {
+  return Math.cos(lat * RAD);
+}
+
+/**
+ * haversineM given the cosines of both latitudes (cosOfLatitude): the same operations in the same order, so
+ * the same double, for callers that measure a chain of fixes and so compute each fix's cosine once, not twice.
+ */
+export function haversineCosM(
+  lat1: number,
+  lon1: number,
+  cosLat1: number,
+  lat2: number,
+  lon2: number,
+  cosLat2: number,
+): number {
   const dLat = (lat2 - lat1) * RAD;
   const dLon = (lon2 - lon1) * RAD;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
+  const h = Math.sin(dLat / 2) ** 2 + cosLat1 * cosLat2 * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -358,8 +378,8 @@ export class SampleSummaryBuilder {
   readonly #track = new EvenSample<SampleTrackPoint>(MAX_TRACK_POINTS);
   /** Last timed sample of the current segment. */
   #previous: PreviousSample | undefined;
-  /** Last positioned sample of the current segment (timed or not), for the path length. */
-  #previousFix: { lat: number; lon: number } | undefined;
+  /** Last positioned sample of the current segment (timed or not), for the path length, with its cosOfLatitude. */
+  #previousFix: { lat: number; lon: number; cosLat: number } | undefined;
   /** The sample whose fix is #previousFix (a fix is paired with the previous timed sample only when it is that). */
   #previousFixSample: CleanSample | undefined;
 
@@ -439,15 +459,17 @@ export class SampleSummaryBuilder {
     this.#lon.add(lon);
     let step: number | undefined;
     const previousFix = this.#previousFix;
+    const cosLat = cosOfLatitude(lat);
     if (previousFix !== undefined) {
-      step = haversineM(previousFix.lat, previousFix.lon, lat, lon);
+      step = haversineCosM(previousFix.lat, previousFix.lon, previousFix.cosLat, lat, lon, cosLat);
       this.#pathM += step;
     }
     const fromPreviousTimed = this.#previous !== undefined && this.#previousFixSample === this.#previous;
-    if (previousFix === undefined) this.#previousFix = { lat, lon };
+    if (previousFix === undefined) this.#previousFix = { lat, lon, cosLat };
     else {
       previousFix.lat = lat;
       previousFix.lon = lon;
+      previousFix.cosLat = cosLat;
     }
     this.#previousFixSample = sample;
     return fromPreviousTimed ? step : undefined;

@@ -1,4 +1,4 @@
-import { haversineM, type SampleSummary, type SampleTrackPoint } from "./sampleSummary.ts";
+import { cosOfLatitude, haversineCosM, type SampleSummary, type SampleTrackPoint } from "./sampleSummary.ts";
 
 /**
  * Statistics that tell a recorded track from a generated one (see docs/oracle-integrity.md). PURE. A GPS receiver
@@ -51,19 +51,24 @@ export interface SyntheticTrackFinding {
   signs: string[];
 }
 
-function coefficientOfVariation(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+/** The coefficient of variation of the first `count` values (summed in order, from 0). */
+function coefficientOfVariation(values: Float64Array, count: number): number | undefined {
+  if (count === 0) return undefined;
+  let sum = 0;
+  for (let i = 0; i < count; i += 1) sum += values[i] ?? 0;
+  const mean = sum / count;
   if (!(mean > 0)) return undefined;
-  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
-  return Math.sqrt(variance) / mean;
+  let squares = 0;
+  for (let i = 0; i < count; i += 1) squares += ((values[i] ?? 0) - mean) ** 2;
+  return Math.sqrt(squares / count) / mean;
 }
 
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
+/** The median (upper of the middle two) of the first `count` values, which it sorts in place. */
+function median(values: Float64Array, count: number): number | undefined {
+  if (count === 0) return undefined;
   // A typed array sorts numerically without a comparator call per comparison (the values are finite).
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.floor(sorted.length / 2)];
+  const sorted = values.subarray(0, count).sort();
+  return sorted[Math.floor(count / 2)];
 }
 
 export function trackStatistics(summary: SampleSummary): TrackStatistics {
@@ -97,27 +102,39 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
     ys[i] = (p.lat - first.lat) * metresPerDegree;
     ts[i] = p.time / 1000;
   }
-  const speeds: number[] = [];
-  const spacings: number[] = [];
+  // The pairs' speeds and spacings, in typed arrays filled up to a count (no array growing per pair). Each
+  // fix's cosine is computed once for the two pairs it belongs to (haversineCosM: haversineM's very double).
+  const speeds = new Float64Array(track.length);
+  const spacings = new Float64Array(track.length);
+  let movingPairs = 0;
+  /** The cosine of the latitude of track[cosIndex], the last pair's second fix. */
+  let cosIndex = -1;
+  let cosB = 0;
   for (let i = 1; i < track.length; i += 1) {
     const a = track[i - 1];
     const b = track[i];
     if (a === undefined || b === undefined) continue;
     const dt = (b.time - a.time) / 1000;
     if (!(dt > 0) || dt > limits.maxPairIntervalSec) continue;
-    const d = haversineM(a.lat, a.lon, b.lat, b.lon);
+    const cosA = cosIndex === i - 1 ? cosB : cosOfLatitude(a.lat);
+    cosB = cosOfLatitude(b.lat);
+    cosIndex = i;
+    const d = haversineCosM(a.lat, a.lon, cosA, b.lat, b.lon, cosB);
     if (d / dt < limits.minMovingSpeedMps) continue;
-    speeds.push(d / dt);
-    spacings.push(d);
+    speeds[movingPairs] = d / dt;
+    spacings[movingPairs] = d;
+    movingPairs += 1;
   }
   // Second and third differences over runs of equal intervals (a resampled or decimated stretch keeps its
   // spacing in time, so the differences compare like with like).
   // The accelerations, one entry per array: components, index of the point, interval.
-  const accelerationX: number[] = [];
-  const accelerationY: number[] = [];
-  const accelerationIndex: number[] = [];
-  const accelerationDt: number[] = [];
-  const jerks: number[] = [];
+  const accelerationX = new Float64Array(track.length);
+  const accelerationY = new Float64Array(track.length);
+  const accelerationIndex = new Int32Array(track.length);
+  const accelerationDt = new Float64Array(track.length);
+  let accelerations = 0;
+  const jerks = new Float64Array(track.length);
+  let jerkCount = 0;
   for (let i = 2; i < track.length; i += 1) {
     const dt1 = (ts[i - 1] ?? 0) - (ts[i - 2] ?? 0);
     const dt2 = (ts[i] ?? 0) - (ts[i - 1] ?? 0);
@@ -130,31 +147,33 @@ export function trackStatistics(summary: SampleSummary): TrackStatistics {
     const y2 = ys[i] ?? 0;
     const speed = Math.hypot(x2 - x1, y2 - y1) / dt2;
     if (speed < limits.minMovingSpeedMps) continue;
-    accelerationX.push(x2 - 2 * x1 + x0);
-    accelerationY.push(y2 - 2 * y1 + y0);
-    accelerationIndex.push(i);
-    accelerationDt.push(dt1);
+    accelerationX[accelerations] = x2 - 2 * x1 + x0;
+    accelerationY[accelerations] = y2 - 2 * y1 + y0;
+    accelerationIndex[accelerations] = i;
+    accelerationDt[accelerations] = dt1;
+    accelerations += 1;
   }
   let products = 0;
   let squares = 0;
   let pairs = 0;
-  for (let k = 1; k < accelerationIndex.length; k += 1) {
+  for (let k = 1; k < accelerations; k += 1) {
     if (accelerationIndex[k] !== (accelerationIndex[k - 1] ?? 0) + 1) continue;
     const ax = accelerationX[k - 1] ?? 0;
     const ay = accelerationY[k - 1] ?? 0;
     const bx = accelerationX[k] ?? 0;
     const by = accelerationY[k] ?? 0;
-    jerks.push(Math.hypot(bx - ax, by - ay));
+    jerks[jerkCount] = Math.hypot(bx - ax, by - ay);
+    jerkCount += 1;
     if ((accelerationDt[k - 1] ?? 0) > limits.maxWhiteNoiseIntervalSec + 1e-3) continue;
     products += ax * bx + ay * by;
     squares += (ax * ax + ay * ay + bx * bx + by * by) / 2;
     pairs += 1;
   }
   return {
-    movingPairs: speeds.length,
-    speedCv: speeds.length >= limits.minPairs ? coefficientOfVariation(speeds) : undefined,
-    spacingCv: spacings.length >= limits.minPairs ? coefficientOfVariation(spacings) : undefined,
-    jerkM: jerks.length >= limits.minPairs ? median(jerks) : undefined,
+    movingPairs,
+    speedCv: movingPairs >= limits.minPairs ? coefficientOfVariation(speeds, movingPairs) : undefined,
+    spacingCv: movingPairs >= limits.minPairs ? coefficientOfVariation(spacings, movingPairs) : undefined,
+    jerkM: jerkCount >= limits.minPairs ? median(jerks, jerkCount) : undefined,
     accelerationLag1: pairs >= limits.minPairs && squares > 0 ? products / squares : undefined,
     heartRateRangeBpm,
   };

@@ -2,6 +2,8 @@ import { expect } from "chai";
 import {
   buildSampleSummary,
   builtSampleSummarySchema,
+  cosOfLatitude,
+  haversineCosM,
   haversineM,
   MAX_JUMPS,
   MAX_PREVIEW_POINTS,
@@ -9,13 +11,50 @@ import {
   SPEED_BIN_MPS,
   sampleSummarySchema,
 } from "../../src/workouts/sampleSummary.ts";
-import { METRES_PER_DEGREE_LAT, samplePoints, T0, track } from "./fixtures.ts";
+import { METRES_PER_DEGREE_LAT, prng, samplePoints, T0, track } from "./fixtures.ts";
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 describe("sampleSummary", () => {
   it("measures distance along a meridian exactly (haversine)", () => {
     expect(haversineM(47, 8, 47 + 1000 / METRES_PER_DEGREE_LAT, 8)).to.be.closeTo(1000, 1e-6);
+  });
+
+  it("gives the very same double with the latitudes' cosines given (haversineCosM) as haversineM computed", () => {
+    // haversineM as it was before the cosines could be given: the reference, operation for operation.
+    const RAD = Math.PI / 180;
+    const reference = (lat1: number, lon1: number, lat2: number, lon2: number) => {
+      const dLat = (lat2 - lat1) * RAD;
+      const dLon = (lon2 - lon1) * RAD;
+      const h =
+        Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
+      return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+    };
+    const random = prng(99);
+    for (let i = 0; i < 50_000; i += 1) {
+      const lat1 = random() * 180 - 90;
+      const lon1 = random() * 360 - 180;
+      const near = random() < 0.5;
+      const lat2 = near ? lat1 + (random() - 0.5) * 1e-3 : random() * 180 - 90;
+      const lon2 = near ? lon1 + (random() - 0.5) * 1e-3 : random() * 360 - 180;
+      const expected = reference(lat1, lon1, lat2, lon2);
+      expect(haversineM(lat1, lon1, lat2, lon2)).to.equal(expected);
+      expect(haversineCosM(lat1, lon1, cosOfLatitude(lat1), lat2, lon2, cosOfLatitude(lat2))).to.equal(
+        expected,
+      );
+    }
+  });
+
+  it("gives a new track and preview array from each finish", () => {
+    const builder = new SampleSummaryBuilder();
+    for (const point of samplePoints(track({ start: T0, seconds: 30, speedMps: 3 }))) builder.add(point);
+    const first = builder.finish();
+    const second = builder.finish();
+    expect(first.track).to.not.equal(second.track);
+    expect(first.preview).to.not.equal(second.preview);
+    first.track?.pop();
+    first.preview.pop();
+    expect(builder.finish()).to.deep.equal(second);
   });
 
   it("summarises a steady 1 Hz track: times, moving time, path, speed and heart-rate histograms", () => {
