@@ -131,30 +131,67 @@ function wrapDeg(angle: number): number {
   return a;
 }
 
-/** The seven values of the window starting at `start`, with `stride` vertices per step, or undefined. */
-function windowValues(vertices: readonly TrackVertex[], start: number, stride: number): number[] | undefined {
+/** Values per window: the first chord's heading, three turns, three time shares. */
+const WINDOW_VALUES = 7;
+
+/**
+ * Scratch space of the window functions below: one window at a time, so a track's tens of thousands of windows
+ * allocate nothing per window (they made ~30 short-lived arrays and objects each, ~1 M for a long track, which
+ * the event loop paid for in garbage collection pauses).
+ */
+const scratch = {
+  headings: new Float64Array(FINGERPRINT.chords),
+  durations: new Float64Array(FINGERPRINT.chords),
+  values: new Float64Array(WINDOW_VALUES),
+  cells: new Int32Array(WINDOW_VALUES),
+  positions: new Float64Array(WINDOW_VALUES),
+  probe: new Int32Array(WINDOW_VALUES),
+  ambiguousIndex: new Int32Array(WINDOW_VALUES),
+  ambiguousDistance: new Float64Array(WINDOW_VALUES),
+};
+
+/**
+ * The seven values of the window starting at `start`, with `stride` vertices per step, written to
+ * `scratch.values`; false when the window runs past the track or is not informative.
+ */
+function windowValues(vertices: readonly TrackVertex[], start: number, stride: number): boolean {
   const chordVertices = (FINGERPRINT.chordSteps * 1) / stride;
   const end = start + FINGERPRINT.chords * chordVertices;
-  if (end >= vertices.length) return undefined;
-  const headings: number[] = [];
-  const durations: number[] = [];
+  if (end >= vertices.length) return false;
+  const { headings, durations, values } = scratch;
   for (let k = 0; k < FINGERPRINT.chords; k += 1) {
     const from = vertices[start + k * chordVertices];
     const to = vertices[start + (k + 1) * chordVertices];
-    if (from === undefined || to === undefined) return undefined;
-    headings.push(Math.atan2(to.x - from.x, to.y - from.y) / RAD);
-    durations.push(to.t - from.t);
+    if (from === undefined || to === undefined) return false;
+    headings[k] = Math.atan2(to.x - from.x, to.y - from.y) / RAD;
+    durations[k] = to.t - from.t;
   }
-  const total = durations.reduce((sum, d) => sum + d, 0);
-  if (!(total > 0) || durations.some((d) => d < 0)) return undefined;
-  const turns = [1, 2, 3].map((k) => wrapDeg((headings[k] ?? 0) - (headings[k - 1] ?? 0)));
-  const shares = durations.slice(0, 3).map((d) => d / total);
-  const turning = turns.reduce((sum, t) => sum + Math.abs(t), 0);
-  const uneven = durations.some(
-    (d) => Math.abs(d / total - 1 / FINGERPRINT.chords) >= FINGERPRINT.minTimeShareDeviation,
-  );
-  if (turning < FINGERPRINT.minTurningDeg && !uneven) return undefined;
-  return [(((headings[0] ?? 0) % 360) + 360) % 360, ...turns, ...shares];
+  let total = 0;
+  let negative = false;
+  for (let k = 0; k < FINGERPRINT.chords; k += 1) {
+    const d = durations[k] as number;
+    total += d;
+    if (d < 0) negative = true;
+  }
+  if (!(total > 0) || negative) return false;
+  let turning = 0;
+  for (let k = 1; k <= 3; k += 1) {
+    const turn = wrapDeg((headings[k] as number) - (headings[k - 1] as number));
+    values[k] = turn;
+    turning += Math.abs(turn);
+  }
+  let uneven = false;
+  for (let k = 0; k < FINGERPRINT.chords; k += 1) {
+    if (
+      Math.abs((durations[k] as number) / total - 1 / FINGERPRINT.chords) >= FINGERPRINT.minTimeShareDeviation
+    ) {
+      uneven = true;
+    }
+  }
+  if (turning < FINGERPRINT.minTurningDeg && !uneven) return false;
+  values[0] = (((headings[0] as number) % 360) + 360) % 360;
+  for (let k = 0; k < 3; k += 1) values[4 + k] = (durations[k] as number) / total;
+  return true;
 }
 
 const BANDS = [
@@ -168,25 +205,28 @@ const BANDS = [
 ];
 const HEADING_CELLS = Math.round(360 / FINGERPRINT.headingBandDeg);
 
-/** Band of each value (turns centred on 0), and how close it is to the lower / upper edge (0..1 of a band). */
-function cellsOf(values: readonly number[]): { cell: number; position: number }[] {
-  return values.map((value, index) => {
+/**
+ * Band of each of `scratch.values` (turns centred on 0) into `scratch.cells`, and how close it is to the lower /
+ * upper edge (0..1 of a band) into `scratch.positions`.
+ */
+function cellsOf(): void {
+  const { values, cells, positions } = scratch;
+  for (let index = 0; index < WINDOW_VALUES; index += 1) {
+    const value = values[index] as number;
     const band = BANDS[index] ?? 1;
     const scaled = index >= 1 && index <= 3 ? value / band + 0.5 : value / band;
     const cell = Math.floor(scaled);
-    return {
-      cell: index === 0 ? ((cell % HEADING_CELLS) + HEADING_CELLS) % HEADING_CELLS : cell,
-      position: scaled - Math.floor(scaled),
-    };
-  });
+    cells[index] = index === 0 ? ((cell % HEADING_CELLS) + HEADING_CELLS) % HEADING_CELLS : cell;
+    positions[index] = scaled - Math.floor(scaled);
+  }
 }
 
 /** FNV-1a over the cells, two lanes, folded into 52 bits. */
-function hashCells(cells: readonly number[]): number {
+function hashCells(cells: ArrayLike<number>): number {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
-  for (const cell of cells) {
-    const v = cell | 0;
+  for (let i = 0; i < cells.length; i += 1) {
+    const v = (cells[i] as number) | 0;
     for (let shift = 0; shift < 32; shift += 8) {
       const byte = (v >>> shift) & 0xff;
       h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
@@ -206,9 +246,9 @@ export function segmentHashes(vertices: readonly TrackVertex[]): SegmentHash[] {
 export function storedSegmentHashes(stored: readonly TrackVertex[]): SegmentHash[] {
   const hashes: SegmentHash[] = [];
   for (let position = 0; position < stored.length; position += 1) {
-    const values = windowValues(stored, position, FINGERPRINT.indexEverySteps);
-    if (values === undefined) continue;
-    hashes.push({ hash: hashCells(cellsOf(values).map((c) => c.cell)), position });
+    if (!windowValues(stored, position, FINGERPRINT.indexEverySteps)) continue;
+    cellsOf();
+    hashes.push({ hash: hashCells(scratch.cells), position });
   }
   return hashes;
 }
@@ -219,29 +259,51 @@ export interface ProbeHash {
   vertex: number;
 }
 
+/** Most values probed in both bands per window: each doubles the probes, up to maxProbesPerWindow. */
+const MAX_AMBIGUOUS = Math.floor(Math.log2(FINGERPRINT.maxProbesPerWindow));
+
+/**
+ * The values of the window in `scratch` that lie near a band edge, nearest first (ties in value order), at most
+ * MAX_AMBIGUOUS, into `scratch.ambiguousIndex`; how many.
+ */
+function ambiguousValues(): number {
+  const { positions, ambiguousIndex, ambiguousDistance } = scratch;
+  let count = 0;
+  for (let index = 0; index < WINDOW_VALUES; index += 1) {
+    const position = positions[index] as number;
+    const distance = Math.min(position, 1 - position);
+    if (!(distance < FINGERPRINT.probeMargin)) continue;
+    // Insertion into the list sorted by distance; an equal distance goes after (a stable sort's order).
+    let at = count;
+    while (at > 0 && (ambiguousDistance[at - 1] as number) > distance) {
+      ambiguousDistance[at] = ambiguousDistance[at - 1] as number;
+      ambiguousIndex[at] = ambiguousIndex[at - 1] as number;
+      at -= 1;
+    }
+    ambiguousDistance[at] = distance;
+    ambiguousIndex[at] = index;
+    count += 1;
+  }
+  return Math.min(count, MAX_AMBIGUOUS);
+}
+
 /** The hashes a query probes: every informative window at every step, with neighbouring bands near edges. */
 export function probeHashes(vertices: readonly TrackVertex[]): ProbeHash[] {
   const probes: ProbeHash[] = [];
+  const { cells, positions, probe, ambiguousIndex } = scratch;
   for (let vertex = 0; vertex < vertices.length; vertex += 1) {
-    const values = windowValues(vertices, vertex, 1);
-    if (values === undefined) continue;
-    const cells = cellsOf(values);
-    const margin = FINGERPRINT.probeMargin;
-    // Values near an edge, nearest first; each doubles the probes, up to maxProbesPerWindow.
-    const ambiguous = cells
-      .map((c, index) => ({ index, distance: Math.min(c.position, 1 - c.position), up: c.position >= 0.5 }))
-      .filter((c) => c.distance < margin)
-      .sort((x, y) => x.distance - y.distance)
-      .slice(0, Math.floor(Math.log2(FINGERPRINT.maxProbesPerWindow)));
-    const combinations = 1 << ambiguous.length;
+    if (!windowValues(vertices, vertex, 1)) continue;
+    cellsOf();
+    const ambiguous = ambiguousValues();
+    const combinations = 1 << ambiguous;
     for (let mask = 0; mask < combinations; mask += 1) {
-      const probe = cells.map((c) => c.cell);
-      ambiguous.forEach((a, bit) => {
-        if ((mask & (1 << bit)) === 0) return;
-        const shifted = (probe[a.index] ?? 0) + (a.up ? 1 : -1);
-        probe[a.index] =
-          a.index === 0 ? ((shifted % HEADING_CELLS) + HEADING_CELLS) % HEADING_CELLS : shifted;
-      });
+      probe.set(cells);
+      for (let bit = 0; bit < ambiguous; bit += 1) {
+        if ((mask & (1 << bit)) === 0) continue;
+        const index = ambiguousIndex[bit] as number;
+        const shifted = (probe[index] as number) + ((positions[index] as number) >= 0.5 ? 1 : -1);
+        probe[index] = index === 0 ? ((shifted % HEADING_CELLS) + HEADING_CELLS) % HEADING_CELLS : shifted;
+      }
       probes.push({ hash: hashCells(probe), vertex });
     }
   }
