@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.ts";
+import { parseAssembledActivity } from "./assembledActivity.ts";
 import type { ActivitySource, ParsedActivity } from "./parsedActivity.ts";
-import { assembledActivitySchema } from "./parsedActivity.ts";
 import type { ParseProblemCode, Reason } from "./reasons.ts";
 import type { SampleSummary } from "./sampleSummary.ts";
 import type { Sport } from "./sport.ts";
@@ -163,8 +163,9 @@ export function assembleActivity({
     positive(declared.avgHeartRate) ??
     (samples.heartRateMean !== undefined ? Math.round(samples.heartRateMean) : undefined);
   const maxHeartRate = positive(declared.maxHeartRate) ?? samples.heartRateMax;
-  // Parse, then use only the parsed value: a NaN or a wrong enum here is a parser bug or a hostile file.
-  return assembledActivitySchema.parse({
+  // Parse, then use only the parsed value: a NaN or a wrong enum here is a parser bug or a hostile file
+  // (assembledActivitySchema's rules, checked without zod on the way that succeeds: assembledActivity.ts).
+  return parseAssembledActivity({
     source,
     index,
     sport,

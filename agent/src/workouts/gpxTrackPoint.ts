@@ -1,5 +1,5 @@
-import { newSamplePoint, type SamplePoint } from "./sampleSummary.ts";
 import { parseIsoTime } from "./isoTime.ts";
+import { newSamplePoint, type SamplePoint } from "./sampleSummary.ts";
 import { parseNumberAt, type SampleField } from "./trackXml.ts";
 
 /**

@@ -223,6 +223,15 @@ function listOf<T extends object>(max: number, isItem: (item: T) => boolean) {
     value.every((item) => typeof item === "object" && item !== null && isItem(item));
 }
 
+/** The checks builtSampleSummarySchema makes of the fields it keeps as they are (assembledActivity.ts's too). */
+export const BUILT_SUMMARY_CHECKS = {
+  speedSeconds: binsOf(SPEED_BINS),
+  heartRateSeconds: binsOf(HEART_RATE_BINS),
+  cadenceSeconds: binsOf(CADENCE_BINS),
+  preview: listOf(MAX_PREVIEW_POINTS, isPreviewPoint),
+  track: listOf(MAX_TRACK_POINTS, isTrackPoint),
+} as const;
+
 /**
  * A summary SampleSummaryBuilder made: the checks of sampleSummarySchema, but its histograms, track and preview
  * (up to 8,448 small objects the builder made itself, in the schema's key order) are checked by a loop and kept
@@ -230,11 +239,11 @@ function listOf<T extends object>(max: number, isItem: (item: T) => boolean) {
  * sampleSummarySchema.
  */
 export const builtSampleSummarySchema = sampleSummarySchema.extend({
-  speedSeconds: z.custom<number[]>(binsOf(SPEED_BINS)),
-  heartRateSeconds: z.custom<number[]>(binsOf(HEART_RATE_BINS)),
-  cadenceSeconds: z.custom<number[]>(binsOf(CADENCE_BINS)).optional(),
-  preview: z.custom<SamplePreviewPoint[]>(listOf(MAX_PREVIEW_POINTS, isPreviewPoint)),
-  track: z.custom<SampleTrackPoint[]>(listOf(MAX_TRACK_POINTS, isTrackPoint)).optional(),
+  speedSeconds: z.custom<number[]>(BUILT_SUMMARY_CHECKS.speedSeconds),
+  heartRateSeconds: z.custom<number[]>(BUILT_SUMMARY_CHECKS.heartRateSeconds),
+  cadenceSeconds: z.custom<number[]>(BUILT_SUMMARY_CHECKS.cadenceSeconds).optional(),
+  preview: z.custom<SamplePreviewPoint[]>(BUILT_SUMMARY_CHECKS.preview),
+  track: z.custom<SampleTrackPoint[]>(BUILT_SUMMARY_CHECKS.track).optional(),
 });
 
 export type BuildSampleSummaryParameters = Iterable<SamplePoint>;
