@@ -33,14 +33,23 @@ function countingRepository(documents: Record<string, string>) {
 }
 
 describe("rules lookup", () => {
-  it("reads a document once per process, and hands each caller its own copy", async () => {
+  it("reads a document once per process, and hands every caller the same frozen document", async () => {
     const rulesDocuments = countingRepository({ [HASH]: JSON.stringify(RULES) });
     const repositories = { rulesDocuments: rulesDocuments as unknown as RulesDocumentsRepository };
     const first = await createRulesLookup({ repositories })(HASH);
-    expect(first?.perMilestone.minWorkouts).to.equal(3);
-    if (first !== null) first.perMilestone.minWorkouts = 99; // a caller mutating its copy
+    if (first === null) throw new Error("the document was not found");
+    expect(first.perMilestone.minWorkouts).to.equal(3);
+    // A caller cannot change it for the others, at any depth.
+    expect(Object.isFrozen(first)).to.equal(true);
+    expect(Object.isFrozen(first.perMilestone)).to.equal(true);
+    expect(Object.isFrozen(first.perMilestone.activities)).to.equal(true);
+    expect(() => {
+      (first.perMilestone as { minWorkouts: number }).minWorkouts = 99;
+    }).to.throw(TypeError);
+    expect(() => (first.perMilestone.activities as string[]).push("ride")).to.throw(TypeError);
     const second = await createRulesLookup({ repositories })(`0x${"AB".repeat(32)}`); // case-insensitive
-    expect(second?.perMilestone.minWorkouts).to.equal(3);
+    expect(second).to.equal(first);
+    expect(second?.perMilestone).to.deep.equal(RULES.perMilestone);
     expect(rulesDocuments.reads).to.equal(1);
   });
 
