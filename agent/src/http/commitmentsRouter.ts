@@ -25,7 +25,12 @@ import { EVIDENCE_SET_MAX } from "../services/chooseEvidenceSet.ts";
 import { createRulesLookup } from "../services/commitmentRules.ts";
 import { describeCommitment, exitAvailableOf } from "../services/describeCommitment.ts";
 import type { CommitmentViewCache } from "../services/commitmentViewCache.ts";
-import { findCommitment, findOwnedCommitment, requireOwner } from "../services/findOwnedCommitment.ts";
+import {
+  findCommitment,
+  findOwnedCommitment,
+  findOwnedCommitmentWithWorkouts,
+  requireOwner,
+} from "../services/findOwnedCommitment.ts";
 import { issueAttestation } from "../services/issueAttestation.ts";
 import { relayMilestoneClaim } from "../services/relayMilestoneClaim.ts";
 import type { ChainTarget, ServiceContext } from "../services/serviceContext.ts";
@@ -160,12 +165,19 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
       return;
     }
     const context = contextOf();
-    // One row first: someone else's commitment is refused before anything is built for it.
-    const commitment = await findOwnedCommitment(context, { owner, commitmentId: id, reader });
     if (views === undefined) {
-      res.json(await describeCommitment(context, { commitment, reader }));
+      // One statement for the row and its owner's workouts; someone else's commitment is refused before anything
+      // is built for it (and their workouts are not read).
+      const { commitment, workouts } = await findOwnedCommitmentWithWorkouts(context, {
+        owner,
+        commitmentId: id,
+        reader,
+      });
+      res.json(await describeCommitment(context, { commitment, reader, workouts }));
       return;
     }
+    // One row first: someone else's commitment is refused before anything is built for it.
+    await findOwnedCommitment(context, { owner, commitmentId: id, reader });
     // Built from its own read of the row (taken after the cache's stamp, and the same for whoever asks), so
     // concurrent owners can share it; the owner is checked again on what comes back.
     const built = await views.get(id, async () =>

@@ -9,25 +9,26 @@
  * the owner may appeal now (Open, window ended, claim deadline not passed) and `appealBond` what it costs.
  * `exitAvailable` is the vault's `exitAvailable()` (paused 30 of the last 31 days: anyone may `exit`).
  */
+import { appealBondOf as appealBondOfShare } from "@resolution-autopilot/vocabulary";
 import type { Address, Hex } from "viem";
 import type { VaultReader } from "../chain/ports.ts";
 import type { Logger } from "../logger.ts";
-import type { RulesDocument } from "../rules/rulesDocument.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { MilestoneState } from "../store/schema.ts";
+import type { Repositories } from "../store/store.ts";
 import { claimDeadlinesOf } from "./claimDeadlines.ts";
-import { createRulesLookup, type RulesLookup } from "./commitmentRules.ts";
-import { type MilestoneProgress, milestoneProgressOf } from "./milestoneProgress.ts";
+import { createRulesLookup, type FrozenRulesDocument, type RulesLookup } from "./commitmentRules.ts";
+import { type CountedWorkoutFacts, type MilestoneCount, milestoneCountsOf } from "./milestoneProgress.ts";
 import {
-  appealBondOf,
   appealEarliestExpiryOf,
+  commitmentSpanOf,
   commitmentTotalsOf,
   milestoneShareOf,
   milestoneStateOf,
   milestoneWindowOf,
 } from "./milestoneSchedule.ts";
 import type { ServiceContext } from "./serviceContext.ts";
-import { isoTime } from "./workoutView.ts";
+import { countableOf, isoTime } from "./workoutView.ts";
 
 export interface MilestoneView {
   index: number;
@@ -71,7 +72,7 @@ export interface CommitmentView {
   grace: number;
   beneficiary: Address;
   rulesHash: Hex;
-  rules: RulesDocument | null;
+  rules: FrozenRulesDocument | null;
   rulesKnown: boolean;
   closed: boolean;
   totals: { released: string; slashed: string; refunded: string; locked: string };
@@ -92,6 +93,11 @@ export interface DescribeCommitmentParameters {
   chainDeadlines?: "all" | "opened";
   /** The vault's `exitAvailable()` when the caller read it already (a list reads it once); read here otherwise. */
   exitAvailable?: boolean;
+  /**
+   * The owner's accepted workouts over the commitment's windows when the caller read them with the commitment
+   * (`CommitmentsRepository.getWithAcceptedWorkouts`); read here otherwise (when the rules are known).
+   */
+  workouts?: readonly CountedWorkoutFacts[] | undefined;
 }
 
 /** `exitAvailable()` from the reader; false without one, or (logged) when the read fails. */
@@ -115,65 +121,37 @@ export async function describeCommitment(
     rules = createRulesLookup({ repositories: context.store }),
     chainDeadlines = "all",
     exitAvailable,
+    workouts,
   }: DescribeCommitmentParameters,
 ): Promise<DescribeCommitmentReturnType> {
   const now = context.clock.now();
   const document = await rules(commitment.rulesHash);
-  const progress: Map<number, MilestoneProgress> =
+  const counts =
     document === null
-      ? new Map()
-      : await milestoneProgressOf({
-          repositories: context.store,
-          owner: commitment.owner,
+      ? undefined
+      : milestoneCountsOf({
           commitment,
           rules: document,
+          workouts: workouts ?? (await acceptedWorkoutsOf(context.store, commitment)),
         });
-  const opened = Array.from({ length: commitment.milestones }, (_, i) => i).filter(
-    (index) => milestoneWindowOf(commitment, index).startMs <= now,
-  );
   const deadlines = await claimDeadlinesOf({
     commitment,
     reader,
     fallback: true,
     logger: context.logger,
-    ...(chainDeadlines === "opened" ? { readIndices: opened } : {}),
+    ...(chainDeadlines === "opened" ? { readIndices: openedIndices(commitment, now) } : {}),
   });
-  const totals = commitmentTotalsOf(commitment);
-  const appeals = new Map(commitment.appeals.map((appeal) => [appeal.index, appeal]));
   const milestones: MilestoneView[] = [];
   for (let index = 0; index < commitment.milestones; index += 1) {
-    const window = milestoneWindowOf(commitment, index);
-    const deadlineMs = (deadlines.get(index) ?? 0) * 1000;
-    const state = milestoneStateOf(commitment, index);
-    const p = progress.get(index);
-    const appeal = appeals.get(index);
-    const deadlineOpen = now < deadlineMs;
-    milestones.push({
-      index,
-      windowStart: isoTime(window.startMs),
-      windowEnd: isoTime(window.endMs),
-      claimDeadline: isoTime(deadlineMs),
-      state,
-      amount: milestoneShareOf(commitment, index).toString(),
-      progress:
-        p === undefined
-          ? null
-          : { done: p.done, required: p.required, met: p.met, workouts: p.qualifying.map((w) => w.id) },
-      claimable:
-        p?.met === true &&
-        ((state === "Open" && window.startMs <= now && deadlineOpen) || state === "Appealed"),
-      appealable: state === "Open" && window.endMs <= now && deadlineOpen,
-      appealBond: appealBondOf(commitment, index).toString(),
-      appeal:
-        appeal === undefined
-          ? null
-          : {
-              appealedAt: isoTime(appeal.appealedAt * 1000),
-              bond: appeal.bond,
-              expiresAt: isoTime(appealEarliestExpiryOf(appeal.appealedAt) * 1000),
-            },
-    });
+    milestones.push(
+      milestoneViewOf(commitment, index, {
+        now,
+        deadlineMs: (deadlines.get(index) ?? 0) * 1000,
+        count: counts?.[index],
+      }),
+    );
   }
+  const totals = commitmentTotalsOf(commitment);
   return {
     id: commitment.commitmentId.toString(),
     owner: commitment.owner,
@@ -195,5 +173,67 @@ export async function describeCommitment(
     },
     exitAvailable: !commitment.closed && (exitAvailable ?? (await exitAvailableOf(reader, context.logger))),
     milestones,
+  };
+}
+
+/** The owner's accepted workouts over the commitment's windows, as the counts read them. */
+async function acceptedWorkoutsOf(
+  store: Pick<Repositories, "workouts">,
+  commitment: CommitmentRecord,
+): Promise<CountedWorkoutFacts[]> {
+  const span = commitmentSpanOf(commitment);
+  const records = await store.workouts.acceptedOverlapping(
+    commitment.owner,
+    new Date(span.startMs),
+    new Date(span.endMs),
+  );
+  return records.map(countableOf);
+}
+
+/** The milestones whose window has opened by `now`. */
+function openedIndices(commitment: CommitmentRecord, now: number): number[] {
+  const opened: number[] = [];
+  for (let index = 0; index < commitment.milestones; index += 1) {
+    if (milestoneWindowOf(commitment, index).startMs <= now) opened.push(index);
+  }
+  return opened;
+}
+
+/** Milestone `index` as the view shows it. */
+function milestoneViewOf(
+  commitment: CommitmentRecord,
+  index: number,
+  { now, deadlineMs, count }: { now: number; deadlineMs: number; count: MilestoneCount | undefined },
+): MilestoneView {
+  const window = milestoneWindowOf(commitment, index);
+  const state = milestoneStateOf(commitment, index);
+  const share = milestoneShareOf(commitment, index);
+  // The milestone's appeal (the last one listed, should it be listed twice).
+  const appeal = commitment.appeals.findLast((a) => a.index === index);
+  const deadlineOpen = now < deadlineMs;
+  return {
+    index,
+    windowStart: isoTime(window.startMs),
+    windowEnd: isoTime(window.endMs),
+    claimDeadline: isoTime(deadlineMs),
+    state,
+    amount: share.toString(),
+    progress:
+      count === undefined
+        ? null
+        : { done: count.done, required: count.required, met: count.met, workouts: count.qualifyingIds },
+    claimable:
+      count?.met === true &&
+      ((state === "Open" && window.startMs <= now && deadlineOpen) || state === "Appealed"),
+    appealable: state === "Open" && window.endMs <= now && deadlineOpen,
+    appealBond: appealBondOfShare(share).toString(),
+    appeal:
+      appeal === undefined
+        ? null
+        : {
+            appealedAt: isoTime(appeal.appealedAt * 1000),
+            bond: appeal.bond,
+            expiresAt: isoTime(appealEarliestExpiryOf(appeal.appealedAt) * 1000),
+          },
   };
 }

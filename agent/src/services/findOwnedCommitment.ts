@@ -5,7 +5,11 @@
  */
 import type { VaultReader } from "../chain/ports.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
-import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
+import type {
+  AcceptedWorkoutFacts,
+  CommitmentKey,
+  CommitmentRecord,
+} from "../store/commitmentsRepository.ts";
 import type { ChainTarget, ServiceContext } from "./serviceContext.ts";
 
 export interface FindOwnedCommitmentParameters {
@@ -29,6 +33,31 @@ export async function findOwnedCommitment(
   const commitment = await findCommitment(context, { commitmentId, reader });
   requireOwner({ owner, commitmentId, actualOwner: commitment.owner });
   return commitment;
+}
+
+export interface OwnedCommitmentWithWorkouts {
+  commitment: CommitmentRecord;
+  /**
+   * The owner's accepted workouts over the commitment's windows, read with it in one statement; undefined when
+   * the commitment was read through from the chain (`describeCommitment` reads them then).
+   */
+  workouts: AcceptedWorkoutFacts[] | undefined;
+}
+
+/**
+ * `findOwnedCommitment` and the owner's accepted workouts over its windows in one statement (what `GET
+ * /api/commitments/:id` shows): the same 404, read-through and 403, and nothing of anyone's workouts is read for
+ * someone who does not own the commitment.
+ */
+export async function findOwnedCommitmentWithWorkouts(
+  context: Pick<ServiceContext, "store" | "logger"> & { chain: ChainTarget },
+  { owner, commitmentId, reader }: FindOwnedCommitmentParameters,
+): Promise<OwnedCommitmentWithWorkouts> {
+  const key = { chainId: context.chain.chainId, vault: context.chain.vault, commitmentId };
+  const found = await context.store.commitments.getWithAcceptedWorkouts({ ...key, owner });
+  const owned = found ?? { commitment: await readThrough(context, key, reader), workouts: undefined };
+  requireOwner({ owner, commitmentId, actualOwner: owned.commitment.owner });
+  return owned;
 }
 
 /** 403 `not_owner` unless `owner` is `actualOwner` (addresses compared case-insensitively). */
@@ -55,13 +84,25 @@ export async function findCommitment(
   context: Pick<ServiceContext, "store" | "logger"> & { chain: ChainTarget },
   { commitmentId, reader }: Omit<FindOwnedCommitmentParameters, "owner">,
 ): Promise<CommitmentRecord> {
-  const { store, chain } = context;
-  const key = { chainId: chain.chainId, vault: chain.vault, commitmentId };
-  let commitment = await store.commitments.get(key);
-  if (commitment === null && reader !== undefined) {
+  const key = { chainId: context.chain.chainId, vault: context.chain.vault, commitmentId };
+  return (await context.store.commitments.get(key)) ?? readThrough(context, key, reader);
+}
+
+/**
+ * A commitment missing from the cache, read from the chain when a reader is given (and cached); 404
+ * `commitment_not_found` when there is none (or no reader).
+ */
+async function readThrough(
+  context: Pick<ServiceContext, "store" | "logger">,
+  key: CommitmentKey,
+  reader: VaultReader | undefined,
+): Promise<CommitmentRecord> {
+  const { commitmentId } = key;
+  let commitment: CommitmentRecord | null = null;
+  if (reader !== undefined) {
     const onChain = await reader.readCommitment(commitmentId);
     if (onChain !== null) {
-      commitment = await store.commitments.upsert({
+      commitment = await context.store.commitments.upsert({
         ...key,
         owner: onChain.owner,
         token: onChain.token,

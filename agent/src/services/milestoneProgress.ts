@@ -6,6 +6,7 @@
 import type { Repositories } from "../store/store.ts";
 import type { WorkoutRecord } from "../store/workoutsRepository.ts";
 import {
+  type CountableWorkout,
   type CountingCode,
   evaluateForMilestone,
   type MilestoneRules,
@@ -13,7 +14,7 @@ import {
   summarizeWindow,
 } from "../workouts/index.ts";
 import { type CommitmentSchedule, milestoneIndexAt, milestoneWindowOf } from "./milestoneSchedule.ts";
-import { countableOf } from "./workoutView.ts";
+import { countableOf, sportOf } from "./workoutView.ts";
 
 export interface NearMiss {
   workout: WorkoutRecord;
@@ -41,6 +42,58 @@ export interface MilestoneProgressOfParameters {
 
 /** Milestone index → progress. */
 export type MilestoneProgressOfReturnType = Map<number, MilestoneProgress>;
+
+/** What a milestone's count needs of a workout: the rules' facts, its start in ms and its sport as stored. */
+export interface CountedWorkoutFacts extends Omit<CountableWorkout, "sport"> {
+  /** As stored: a sport the rules do not know counts as `other` (`countableOf`). */
+  sport: string;
+}
+
+/** `MilestoneProgress` without the near misses: what `GET /api/commitments/:id` shows. */
+export interface MilestoneCount {
+  done: number;
+  required: number;
+  met: boolean;
+  /** The ids of the workouts that count, earliest first. */
+  qualifyingIds: string[];
+}
+
+export interface MilestoneCountsOfParameters {
+  commitment: CommitmentSchedule;
+  rules: MilestoneRules;
+  /** The owner's accepted workouts overlapping the commitment's windows (`acceptedOverlapping` over its span). */
+  workouts: readonly CountedWorkoutFacts[];
+}
+
+/**
+ * Every milestone's count from workouts already read (what `milestoneProgressOf` counts, the same
+ * `summarizeWindow`, without reading and without the near misses), indexed by milestone.
+ */
+export function milestoneCountsOf({
+  commitment,
+  rules,
+  workouts,
+}: MilestoneCountsOfParameters): MilestoneCount[] {
+  const byWindow: (CountableWorkout & { status: "accepted" })[][] = Array.from(
+    { length: commitment.milestones },
+    () => [],
+  );
+  for (const workout of workouts) {
+    const index = milestoneIndexAt(commitment, workout.startTime);
+    if (index === undefined) continue;
+    byWindow[index]?.push({
+      id: workout.id,
+      source: workout.source,
+      sport: sportOf(workout.sport),
+      startTime: workout.startTime,
+      durationSec: workout.durationSec,
+      status: "accepted",
+    });
+  }
+  return byWindow.map((inWindow, index) =>
+    summarizeWindow(inWindow, rules, milestoneWindowOf(commitment, index)),
+  );
+}
 
 export async function milestoneProgressOf({
   repositories,

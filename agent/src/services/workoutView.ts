@@ -80,12 +80,17 @@ function isSport(value: string): value is Sport {
   return (SPORTS as readonly string[]).includes(value);
 }
 
+/** A stored sport as the rules see it: one of `SPORTS`, else `other`. */
+export function sportOf(stored: string): Sport {
+  return isSport(stored) ? stored : "other";
+}
+
 /** The facts of a stored workout that the rules look at. */
 export function countableOf(record: WorkoutRecord): CountableWorkout & { status: "accepted" | "rejected" } {
   return {
     id: record.id,
     source: record.source,
-    sport: isSport(record.sport) ? record.sport : "other",
+    sport: sportOf(record.sport),
     startTime: record.startTime.getTime(),
     durationSec: record.durationSec,
     status: record.verdict.status,

@@ -17,7 +17,14 @@ import {
   parsedMethod,
   parsedPageMethod,
 } from "./repositoryMethods.ts";
-import { commitmentsCache, type MilestoneAppeal, type MilestoneState, milestoneStates } from "./schema.ts";
+import {
+  commitmentsCache,
+  type MilestoneAppeal,
+  type MilestoneState,
+  milestoneStates,
+  type WorkoutSource,
+  workouts,
+} from "./schema.ts";
 import { addressSchema, bytes32Schema, safeUintSchema, toAddress, toHex, uint256Schema } from "./values.ts";
 import { type VaultKey, vaultKeySchema, vaultOf } from "./vaultKeys.ts";
 
@@ -77,9 +84,35 @@ export interface ListCommitmentsUpdatedAfterParameters extends VaultKey {
   limit?: number;
 }
 
+/** What the rules look at in a stored workout (`countableOf` of a `WorkoutRecord`, its start in ms). */
+export interface AcceptedWorkoutFacts {
+  id: string;
+  source: WorkoutSource;
+  /** As stored (a sport the rules do not know counts as `other`). */
+  sport: string;
+  /** ms since the epoch. */
+  startTime: number;
+  durationSec: number;
+}
+
+export interface CommitmentWithWorkouts {
+  commitment: CommitmentRecord;
+  /**
+   * The accepted workouts of `owner` overlapping the commitment's windows (`[start, start + milestones *
+   * period)`), oldest first (start, then id) as `WorkoutsRepository.acceptedOverlapping` gives them; none when
+   * `owner` is not the commitment's owner (nothing of theirs is read).
+   */
+  workouts: AcceptedWorkoutFacts[];
+}
+
 export interface CommitmentsRepository {
   upsert(commitment: CommitmentInput): Promise<CommitmentRecord>;
   get(key: CommitmentKey): Promise<CommitmentRecord | null>;
+  /**
+   * `get` and, when `owner` owns it, the owner's accepted workouts over its windows, in one statement (what
+   * `GET /api/commitments/:id` shows); null when there is no such commitment.
+   */
+  getWithAcceptedWorkouts(key: CommitmentKey & { owner: string }): Promise<CommitmentWithWorkouts | null>;
   /** The owner's commitments on one vault, by ascending id. */
   listByOwner(parameters: ListCommitmentsParameters): Promise<CommitmentRecord[]>;
   /** For the keeper: commitments not closed with at least one `Open` milestone, by ascending id (keyset pages). */
@@ -147,6 +180,83 @@ function toRecord(row: typeof commitmentsCache.$inferSelect): CommitmentRecord {
   };
 }
 
+/**
+ * `getWithAcceptedWorkouts`' one column: the commitment's fields in `toRecord`'s order (the numerics as text, the
+ * update time in ms), then its owner's accepted workouts as `[id, source, sport, startMs, durationSec]`, or null.
+ */
+type CommitmentWithWorkoutsRow = [
+  chainId: number,
+  vault: string,
+  commitmentId: string,
+  owner: string,
+  token: string,
+  amount: string,
+  start: number,
+  period: number,
+  milestones: number,
+  grace: number,
+  beneficiary: string,
+  rulesHash: string,
+  closed: boolean,
+  milestoneStates: MilestoneState[],
+  appeals: MilestoneAppeal[],
+  updatedBlock: number,
+  updatedAtMs: number,
+  workouts: [id: string, source: WorkoutSource, sport: string, startMs: number, durationSec: number][] | null,
+];
+
+/** A timestamp as whole ms since the epoch, as `new Date(<the column's text>)` reads it (sub-ms digits dropped). */
+const epochMs = (column: unknown) => sql`floor(extract(epoch from ${column}) * 1000)::bigint`;
+
+function withWorkoutsOf(row: CommitmentWithWorkoutsRow): CommitmentWithWorkouts {
+  const [chainId, vault, commitmentId, owner, token, amount, start, period, milestones, grace, ...rest] = row;
+  const [beneficiary, rulesHash, closed, states, appeals, block, updatedAt, found] = rest;
+  return {
+    commitment: {
+      ...vaultOf({ chainId, vault }),
+      commitmentId: BigInt(commitmentId),
+      owner: toAddress(owner),
+      token: toAddress(token),
+      amount: BigInt(amount),
+      start,
+      period,
+      milestones,
+      grace,
+      beneficiary: toAddress(beneficiary),
+      rulesHash: toHex(rulesHash),
+      closed,
+      milestoneStates: states,
+      appeals,
+      updatedBlock: block,
+      updatedAt: new Date(updatedAt),
+    },
+    workouts: (found ?? []).map(([id, source, sport, startTime, durationSec]) => ({
+      id,
+      source,
+      sport,
+      startTime,
+      durationSec,
+    })),
+  };
+}
+
+/**
+ * One row, one JSON value (a row of many columns costs PGlite a copy and a decode per field, and drizzle a
+ * decoder each): the commitment, and in a subquery its owner's accepted workouts over its windows, read only
+ * when the commitment's owner is `owner`. The overlap test is `acceptedOverlapping`'s (`start_time < end` and
+ * `end_time > start`, on the owner's start-time index).
+ */
+function commitmentWithWorkoutsColumn() {
+  const c = commitmentsCache;
+  const w = workouts;
+  const owner = columnPlaceholder("owner", c.owner);
+  const accepted = sql`(select json_agg(json_build_array(${w.id}, ${w.source}, ${w.sport}, ${epochMs(w.startTime)}, ${w.durationSec}) order by ${w.startTime}, ${w.id})
+    from ${w}
+    where ${w.owner} = ${c.owner} and ${c.owner} = ${owner} and ${w.verdictStatus} = 'accepted'
+      and ${w.startTime} < to_timestamp(${c.start} + ${c.milestones} * ${c.period}) and ${w.endTime} > to_timestamp(${c.start}))`;
+  return sql<CommitmentWithWorkoutsRow>`json_build_array(${c.chainId}, ${c.vault}, ${c.commitmentId}::text, ${c.owner}, ${c.token}, ${c.amount}::text, ${c.start}, ${c.period}, ${c.milestones}, ${c.grace}, ${c.beneficiary}, ${c.rulesHash}, ${c.closed}, ${c.milestoneStates}, ${c.appeals}, ${c.updatedBlock}, ${epochMs(c.updatedAt)}, ${accepted})`;
+}
+
 const PAGE_BOUNDS = { fallback: COMMITMENTS_PAGE_DEFAULT, max: COMMITMENTS_PAGE_MAX };
 
 export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock): CommitmentsRepository {
@@ -174,6 +284,20 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
       )
       .limit(1)
       .prepare("commitments_get"),
+  );
+  const withWorkouts = builtOnce(() =>
+    db
+      .select({ row: commitmentWithWorkoutsColumn() })
+      .from(commitmentsCache)
+      .where(
+        and(
+          eq(commitmentsCache.chainId, columnPlaceholder("chainId", commitmentsCache.chainId)),
+          eq(commitmentsCache.vault, columnPlaceholder("vault", commitmentsCache.vault)),
+          eq(commitmentsCache.commitmentId, columnPlaceholder("commitmentId", commitmentsCache.commitmentId)),
+        ),
+      )
+      .limit(1)
+      .prepare("commitments_get_with_workouts"),
   );
   const byOwner = builtOnce(() =>
     db
@@ -208,6 +332,13 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
 
     get: parsedMethod(keySchema, "commitment key", "commitment lookup", async (key) =>
       firstOrNull(await byKey().execute(key), toRecord),
+    ),
+
+    getWithAcceptedWorkouts: parsedMethod(
+      keySchema.extend({ owner: addressSchema }),
+      "commitment key and owner",
+      "commitment lookup with workouts",
+      async (key) => firstOrNull(await withWorkouts().execute(key), ({ row }) => withWorkoutsOf(row)),
     ),
 
     listUnsettled: parsedPageMethod(
