@@ -208,7 +208,7 @@ export function uploadFile({
       textFieldsOf.set(req, received);
       files.set(req, {
         bytes: new Uint8Array(file.buffer.buffer, file.buffer.byteOffset, file.buffer.byteLength),
-        ownsBuffer: true,
+        ownsBuffer: (file as { ownsBuffer?: unknown }).ownsBuffer === true,
         originalName: file.originalname.slice(0, 255),
         size: file.size,
       });

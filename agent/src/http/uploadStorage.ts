@@ -7,64 +7,65 @@
  * stalled every other request for 80-100 ms on the reference machine (page faults are dear there). Copied chunk
  * by chunk, the same work is spread over the chunks as they arrive (~64 KiB each).
  *
- * The buffer is sized from the request's `Content-Length` (never above `maxBytes`: a larger body is refused
- * before it is read), so a body with a length is never copied twice; a chunked body starts at
- * `INITIAL_CAPACITY` and doubles, as a growing array would. The buffer is allocated for this file alone
- * (`Buffer.allocUnsafeSlow`, not from Node's shared pool), so the upload owns its `ArrayBuffer` and may move it
- * to a worker thread instead of copying it (`UploadedFile.ownsBuffer`); the bytes past the file's end are never
- * read.
+ * The buffer is allocated once, never grown: `Content-Length` bytes when the request declares fewer than the
+ * limit (a body above the limit is refused before it is read), otherwise the limit plus one byte (busboy hands
+ * over one byte past `maxBytes` before it reports the file too large; anything past that is counted, not kept,
+ * and the file is refused). `Buffer.allocUnsafeSlow` maps the memory without touching it, so a chunked upload or
+ * a client that declares more than it sends costs resident memory only for what arrived (the reserved size
+ * still counts in V8's external-memory accounting). The buffer is this file's alone, not from Node's shared pool,
+ * so the upload owns its `ArrayBuffer` and may move it to a worker thread instead of copying it
+ * (`UploadedFile.ownsBuffer`); the bytes past the file's end are never read.
  */
 import type { Request } from "express";
 import type multer from "multer";
 
-/** Capacity of the first buffer when the request declares no length (chunked transfer). */
-export const INITIAL_CAPACITY = 256 * 1024;
-
 interface StoredFile {
   buffer: Buffer;
   size: number;
+  /** The buffer is this file's alone (see the module comment): the upload may move it to a worker. */
+  ownsBuffer: true;
 }
 
-/** Chunks copied into one buffer, grown by doubling when the declared length (if any) was too small. */
+/** Chunks copied into one buffer allocated up front; bytes past its capacity are counted and dropped. */
 export class ChunkAccumulator {
-  #buffer: Buffer;
-  #length = 0;
-  readonly #maxBytes: number;
+  readonly #buffer: Buffer;
+  #stored = 0;
+  #received = 0;
 
-  constructor(expectedBytes: number | undefined, maxBytes: number) {
-    this.#maxBytes = maxBytes;
+  /**
+   * `expectedBytes`: the declared body length, if any (an upper bound of the file's size); `maxBytes`: the
+   * largest file accepted. `allocate` is for tests.
+   */
+  constructor(
+    expectedBytes: number | undefined,
+    maxBytes: number,
+    allocate: (size: number) => Buffer = Buffer.allocUnsafeSlow,
+  ) {
+    const ceiling = maxBytes + 1;
     const capacity =
       expectedBytes !== undefined && Number.isSafeInteger(expectedBytes) && expectedBytes > 0
-        ? Math.min(expectedBytes, maxBytes)
-        : Math.min(INITIAL_CAPACITY, maxBytes);
-    this.#buffer = Buffer.allocUnsafeSlow(Math.max(capacity, 1));
+        ? Math.min(expectedBytes, ceiling)
+        : ceiling;
+    this.#buffer = allocate(Math.max(capacity, 1));
   }
 
   append(chunk: Uint8Array): void {
-    const needed = this.#length + chunk.length;
-    if (needed > this.#buffer.length) this.#grow(needed);
-    this.#buffer.set(chunk, this.#length);
-    this.#length = needed;
+    this.#received += chunk.length;
+    const room = this.#buffer.length - this.#stored;
+    if (room <= 0) return;
+    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.#buffer.set(kept, this.#stored);
+    this.#stored += kept.length;
   }
 
-  /** The bytes received: a view of the first `length` bytes of a buffer no one else holds. */
+  /** The bytes kept: a view of the first `stored` bytes of a buffer no one else holds. */
   bytes(): Buffer {
-    return this.#buffer.subarray(0, this.#length);
+    return this.#buffer.subarray(0, this.#stored);
   }
 
+  /** Every byte received, kept or not (more than `bytes().length` only for a file that is refused). */
   get length(): number {
-    return this.#length;
-  }
-
-  #grow(needed: number): void {
-    // Past maxBytes busboy stops the file anyway; one chunk beyond it may still arrive before it does.
-    let capacity = this.#buffer.length * 2;
-    while (capacity < needed) capacity *= 2;
-    const grown = Buffer.allocUnsafeSlow(
-      Math.min(Math.max(capacity, needed), Math.max(this.#maxBytes, needed)),
-    );
-    grown.set(this.#buffer.subarray(0, this.#length), 0);
-    this.#buffer = grown;
+    return this.#received;
   }
 }
 
@@ -83,7 +84,11 @@ export function incrementalMemoryStorage(maxBytes: number): multer.StorageEngine
       file.stream.on("data", (chunk: Buffer) => accumulator.append(chunk));
       file.stream.on("error", (error: Error) => callback(error));
       file.stream.on("end", () => {
-        const stored: StoredFile = { buffer: accumulator.bytes(), size: accumulator.length };
+        const stored: StoredFile = {
+          buffer: accumulator.bytes(),
+          size: accumulator.length,
+          ownsBuffer: true,
+        };
         callback(null, stored);
       });
     },

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import express, { type ErrorRequestHandler } from "express";
 import { sendErrorProblem } from "../../src/http/errorHandler.ts";
 import { uploadedFileOf, uploadFile } from "../../src/http/uploadFile.ts";
-import { ChunkAccumulator, INITIAL_CAPACITY } from "../../src/http/uploadStorage.ts";
+import { ChunkAccumulator } from "../../src/http/uploadStorage.ts";
 
 function randomBytes(length: number, seed: number): Buffer {
   const bytes = Buffer.alloc(length);
@@ -23,31 +23,59 @@ function randomBytes(length: number, seed: number): Buffer {
 }
 
 describe("ChunkAccumulator", () => {
-  it("keeps the chunks in order in a buffer sized from the expected length, without growing", () => {
+  /** An allocator that records every size it was asked for. */
+  function recording() {
+    const sizes: number[] = [];
+    return {
+      sizes,
+      allocate: (size: number) => {
+        sizes.push(size);
+        return Buffer.allocUnsafeSlow(size);
+      },
+    };
+  }
+
+  it("allocates once, sized from the expected length, and keeps the chunks in order", () => {
     const data = randomBytes(300_000, 1);
-    const accumulator = new ChunkAccumulator(300_000, 1_000_000);
-    const first = accumulator.bytes().buffer;
+    const { sizes, allocate } = recording();
+    const accumulator = new ChunkAccumulator(300_000, 1_000_000, allocate);
     for (let at = 0; at < data.length; at += 65_536) accumulator.append(data.subarray(at, at + 65_536));
     expect(accumulator.length).to.equal(data.length);
     expect(accumulator.bytes().equals(data)).to.equal(true);
-    // Never reallocated: the same ArrayBuffer from the first chunk to the last, and its own (not Node's pool).
-    expect(accumulator.bytes().buffer).to.equal(first);
+    expect(sizes).to.deep.equal([300_000]);
     expect(accumulator.bytes().buffer.byteLength).to.equal(300_000);
   });
 
-  it("grows by doubling when there is no expected length, or it was too small", () => {
-    const data = randomBytes(INITIAL_CAPACITY * 3 + 17, 2);
-    for (const expected of [undefined, 10, Number.NaN, -5]) {
-      const accumulator = new ChunkAccumulator(expected, 10_000_000);
+  it("allocates the limit plus one byte once when no length is declared, and never grows", () => {
+    const data = randomBytes(700_000, 2);
+    for (const expected of [undefined, Number.NaN, -5, 0]) {
+      const { sizes, allocate } = recording();
+      const accumulator = new ChunkAccumulator(expected, 1_000_000, allocate);
       for (let at = 0; at < data.length; at += 1_000) accumulator.append(data.subarray(at, at + 1_000));
       expect(accumulator.bytes().equals(data), String(expected)).to.equal(true);
-      expect(accumulator.bytes().buffer.byteLength).to.be.at.least(data.length);
+      expect(sizes, String(expected)).to.deep.equal([1_000_001]);
     }
   });
 
-  it("never sizes its first buffer above the limit, whatever the declared length", () => {
-    const accumulator = new ChunkAccumulator(5_000_000_000, 1_000);
-    expect(accumulator.bytes().buffer.byteLength).to.equal(1_000);
+  it("never allocates above the limit plus one byte, and counts but drops what comes past it", () => {
+    const { sizes, allocate } = recording();
+    const accumulator = new ChunkAccumulator(5_000_000_000, 1_000, allocate);
+    expect(sizes).to.deep.equal([1_001]);
+    const data = randomBytes(3_000, 3);
+    accumulator.append(data.subarray(0, 999));
+    accumulator.append(data.subarray(999, 3_000));
+    expect(accumulator.length).to.equal(3_000);
+    expect(accumulator.bytes().equals(data.subarray(0, 1_001))).to.equal(true);
+    expect(sizes).to.deep.equal([1_001]);
+  });
+
+  it("keeps growing only inside its one buffer when the declared length was too small", () => {
+    const { sizes, allocate } = recording();
+    const accumulator = new ChunkAccumulator(10, 1_000, allocate);
+    accumulator.append(randomBytes(50, 4));
+    expect(sizes).to.deep.equal([10]);
+    expect(accumulator.length).to.equal(50);
+    expect(accumulator.bytes().length).to.equal(10);
   });
 });
 
@@ -63,7 +91,7 @@ describe("uploadFile with the incremental storage", () => {
         size: file.size,
         sha256: createHash("sha256").update(file.bytes).digest("hex"),
         ownsBuffer: file.ownsBuffer,
-        bufferHoldsOnlyThisUpload: file.bytes.buffer.byteLength < 4_000_000 + 70_000,
+        bufferBytes: file.bytes.buffer.byteLength,
       });
     });
     app.use(((error, req, res, _next) => sendErrorProblem(req, res, error)) as ErrorRequestHandler);
@@ -110,15 +138,20 @@ describe("uploadFile with the incremental storage", () => {
         expect(res.body.size).to.equal(size);
         expect(res.body.sha256).to.equal(createHash("sha256").update(file).digest("hex"));
         expect(res.body.ownsBuffer).to.equal(true);
-        expect(res.body.bufferHoldsOnlyThisUpload).to.equal(true);
+        // Its own buffer: the declared body's length (file + multipart framing) or the limit + 1 when chunked,
+        // never Node's shared 8 KiB pool that multer's memory storage uses for small files.
+        if (chunked) expect(res.body.bufferBytes).to.equal(4_000_001);
+        else expect(res.body.bufferBytes).to.be.within(size + 100, size + 300);
       }
     });
   }
 
-  it("still refuses a file above the limit with 413", async () => {
-    const res = await send(randomBytes(4_000_001, 9), true, 65_536);
-    expect(res.status).to.equal(413);
-    expect(res.body.code).to.equal("too_large");
-    expect(res.body.field).to.equal("file");
-  });
+  for (const chunked of [true, false]) {
+    it(`still refuses a file one byte above the limit with 413 (${chunked ? "chunked" : "with Content-Length"})`, async () => {
+      const res = await send(randomBytes(4_000_001, 9), chunked, 65_536);
+      expect(res.status).to.equal(413);
+      expect(res.body.code).to.equal("too_large");
+      expect(res.body.field).to.equal("file");
+    });
+  }
 });

@@ -154,15 +154,15 @@ describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
       return seen;
     };
     const outside = await turns(async (record) => {
-      for (let i = 0; i < 12; i += 1) {
-        await db.query(slow, [300_000]);
+      for (let i = 0; i < 8; i += 1) {
+        await db.query(slow, [100_000]);
         await record();
       }
     });
     const inside = await turns((record) =>
       db.transaction(async (tx) => {
-        for (let i = 0; i < 12; i += 1) {
-          await tx.query(slow, [300_000]);
+        for (let i = 0; i < 8; i += 1) {
+          await tx.query(slow, [100_000]);
           await record();
         }
       }),
