@@ -216,7 +216,6 @@ export function parseFit(
   const sessions = sessionMesgs
     .map((s) => ({ message: s, start: sessionStart(s, sessionMesgs.length === 1 ? records : []) }))
     .sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
-  const intervals = timerIntervals(messagesOf(decoded, "eventMesgs"), lastRecordTime(records));
   if (sessions.length === 0 && records.length === 0) throw nothingRecorded(scan, problems);
 
   const sportMesgs = messagesOf(decoded, "sportMesgs");
@@ -225,7 +224,9 @@ export function parseFit(
       ? [planWithoutSession(sportMesgs[0] ?? messagesOf(decoded, "lapMesgs")[0] ?? {})]
       : sessions.map(({ message, start }, i) => planOfSession(message, start, sportMesgs[i]));
   assertActivitiesWithinLimit(plans.filter((p) => p.sport !== undefined).length, limits);
-  assignRecords(plans, records, sessions.length > 0, expanded);
+  // The records' last time comes from the pass that assigns them (no second pass over every timestamp).
+  const lastTime = assignRecords(plans, records, sessions.length > 0, expanded);
+  const intervals = timerIntervals(messagesOf(decoded, "eventMesgs"), lastTime);
   return assemblePlans(plans, intervals, problems);
 }
 
@@ -323,15 +324,6 @@ function assertActivityFile(decoded: Record<string, unknown>): void {
   }
 }
 
-function lastRecordTime(records: Message[]): number | undefined {
-  let last: number | undefined;
-  for (const record of records) {
-    const t = ms(record.timestamp);
-    if (t !== undefined) last = Math.max(last ?? t, t);
-  }
-  return last;
-}
-
 /** The error for a file with neither session nor record: damaged, or simply not a workout. */
 function nothingRecorded(scan: ScanFitReturnType, problems: Reason<ParseProblemCode>[]): ValidationError {
   if (problems.length > 0 || scan.segments.some((s) => s.status !== "intact")) {
@@ -404,18 +396,23 @@ function planOfSession(
   };
 }
 
-/** Feeds each record to the session it belongs to; records outside every session are not evidence for any. */
+/**
+ * Feeds each record to the session it belongs to; records outside every session are not evidence for any.
+ * Returns the latest time of any record (undefined when none has one).
+ */
 function assignRecords(
   plans: SessionPlan[],
   records: Message[],
   hasSessions: boolean,
   expanded: boolean,
-): void {
+): number | undefined {
   let current = 0;
+  let lastTime: number | undefined;
   // One point object refilled per record: the builder reads it and keeps nothing of it.
   const point = newSamplePoint();
   for (const record of records) {
     samplePoint(record, expanded, point);
+    if (point.time !== undefined) lastTime = Math.max(lastTime ?? point.time, point.time);
     let target: SessionPlan | undefined;
     if (!hasSessions) {
       target = plans[0];
@@ -430,6 +427,7 @@ function assignRecords(
     }
     target?.builder.add(point);
   }
+  return lastTime;
 }
 
 /** One activity per planned session with a sport ("transition" sessions have none and are dropped). */

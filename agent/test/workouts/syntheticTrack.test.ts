@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { buildSampleSummary, haversineM, type SampleSummary } from "../../src/workouts/sampleSummary.ts";
 import {
   detectSyntheticTrack,
+  hypot2,
   SYNTHETIC_LIMITS,
   type TrackStatistics,
   trackStatistics,
@@ -90,6 +91,31 @@ function referenceStatistics(summary: SampleSummary): TrackStatistics {
 
 describe("detectSyntheticTrack", () => {
   const corpus = buildCorpus({ routes: 2, seed: 11 });
+
+  it("computes hypot2 as Math.hypot does, to the last bit", () => {
+    const random = prng(17);
+    const specials = [
+      0,
+      -0,
+      5e-324,
+      -5e-324,
+      1e308,
+      -1e308,
+      1,
+      -1,
+      3,
+      4,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+    ];
+    for (const x of specials)
+      for (const y of specials) expect(Object.is(hypot2(x, y), Math.hypot(x, y))).to.equal(true);
+    for (let i = 0; i < 200_000; i += 1) {
+      const x = (random() - 0.5) * 2 ** (Math.floor(random() * 80) - 40);
+      const y = random() < 0.1 ? x * (1 + 1e-9) : (random() - 0.5) * 2 ** (Math.floor(random() * 80) - 40);
+      expect(hypot2(x, y), `${x}, ${y}`).to.equal(Math.hypot(x, y));
+    }
+  });
 
   it("computes the very statistics of the reference computation, to the last bit", () => {
     const random = prng(5);
