@@ -20,13 +20,15 @@ export function parseNumberText(text: string): number | undefined {
 
 /** 10^0 ... 10^22: the powers of ten a double holds exactly (read from text, so each is exact). */
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
-/** Most digits whose integer a double always holds exactly (10^15 < 2^53). */
-const MAX_EXACT_DIGITS = 15;
+/** Integers below this are exact doubles. */
+const EXACT_INTEGER_LIMIT = 2 ** 53;
 
 /**
- * parseNumberText of text[from, to), read in place for the plain decimals track files write (`-?d+(.d+)?`, at
- * most 15 digits): the digits as an integer over a power of ten, both exact doubles, so the one division rounds
- * correctly, to the double Number() gives. Any other text is read by parseNumberText.
+ * parseNumberText of text[from, to), read in place for the plain decimals track files write (`-?d+(.d+)?`
+ * whose digits make an integer below 2^53, with at most 22 after the point): the digits as an integer over a
+ * power of ten, both exact doubles, so the one division rounds correctly, to the double Number() gives. The
+ * integer is summed digit by digit: every step is exact while the result stays below 2^53, and a result at or
+ * above it is never rounded below it, so the check on the sum is exact. Any other text: parseNumberText.
  */
 export function parseNumberAt(text: string, from: number, to: number): number | undefined {
   let k = from;
@@ -54,7 +56,12 @@ export function parseNumberAt(text: string, from: number, to: number): number | 
     fractionDigits = k - fractionStart;
     if (fractionDigits === 0) k = -1;
   }
-  if (k !== to || integerDigits === 0 || integerDigits + fractionDigits > MAX_EXACT_DIGITS)
+  if (
+    k !== to ||
+    integerDigits === 0 ||
+    !(mantissa < EXACT_INTEGER_LIMIT) ||
+    fractionDigits >= EXACT_POWERS_OF_TEN.length
+  )
     return parseNumberText(text.slice(from, to));
   const value = fractionDigits === 0 ? mantissa : mantissa / (EXACT_POWERS_OF_TEN[fractionDigits] ?? 1);
   // value x -1 is -value, zero included (-0).
