@@ -111,6 +111,27 @@ describe("parseWorkoutFile", () => {
     }
   });
 
+  it("refuses a DOCTYPE or an entity declaration in any case, anywhere in the document", () => {
+    const text = gpx({ segments: [track({ start: T0, seconds: 60, speedMps: 3 })] });
+    const end = text.lastIndexOf("</trk>");
+    for (const declaration of [
+      "<!DOCTYPE x>",
+      "<!doctype x>",
+      "<!DocType x>",
+      '<!ENTITY a "b">',
+      '<!entity a "b">',
+    ]) {
+      for (const at of [text.indexOf("<trk>"), end]) {
+        const bytes = utf8(`${text.slice(0, at)}${declaration}${text.slice(at)}`);
+        expect(() => parseWorkoutFile(bytes), `${declaration} at ${at}`)
+          .to.throw(AgentError)
+          .with.property("details")
+          .that.deep.equals({ reason: "doctype" });
+      }
+    }
+    expect(outcome(utf8(text.replace("<trk>", "<trk><!-- DOCTYPE ENTITY -->")))).to.equal("ok");
+  });
+
   it("pre-counts only documents long enough to hold more point tags than the limit, over all their pieces", () => {
     expect(mayHoldMoreThan(["<trkpt<trkpt"], "<trkpt", 1)).to.equal(true);
     expect(mayHoldMoreThan(["<trkpt<trkp"], "<trkpt", 1)).to.equal(false);
