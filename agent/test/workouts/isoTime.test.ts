@@ -1,7 +1,31 @@
 import { expect } from "chai";
-import { parseIsoTime } from "../../src/workouts/isoTime.ts";
+import { parseIsoTime, utcMs } from "../../src/workouts/isoTime.ts";
 
 describe("parseIsoTime", () => {
+  it("computes Date.UTC of every day of the years 100 to 9999 without calling it (utcMs)", () => {
+    let checked = 0;
+    for (let year = 100; year <= 9999; year += 1) {
+      for (let month = 1; month <= 12; month += 1) {
+        const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        for (let day = 1; day <= days; day += 1) {
+          const hour = (year + day) % 24;
+          const minute = (month * 7 + day) % 60;
+          const second = (year * 3 + day) % 60;
+          const ms = (year * 7 + month * 13 + day) % 1000;
+          if (
+            utcMs(year, month, day, hour, minute, second, ms) !==
+            Date.UTC(year, month - 1, day, hour, minute, second, ms)
+          )
+            expect.fail(`${year}-${month}-${day}`);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).to.equal(3_615_900);
+    expect(utcMs(1970, 1, 1, 0, 0, 0, 0)).to.equal(0);
+    expect(utcMs(9999, 12, 31, 23, 59, 59, 999)).to.equal(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+  });
+
   it("reads UTC, offsets and fractions to the millisecond", () => {
     expect(parseIsoTime("2020-12-27T15:43:49.000+01:00")).to.equal(Date.UTC(2020, 11, 27, 14, 43, 49));
     expect(parseIsoTime("2020-12-27T15:43:49-0530")).to.equal(Date.UTC(2020, 11, 27, 21, 13, 49));
