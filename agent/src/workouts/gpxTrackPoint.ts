@@ -156,6 +156,24 @@ let foundName = "";
 let foundSlot = OTHER;
 
 /**
+ * Forgets the names kept between points (call after each document): a name cut from a document's text may keep
+ * the whole text alive (V8 makes slices of 13 or more characters views of their parent, and a construct that
+ * crosses a piece makes the parent the rest of the document), so nothing of one upload may outlive its parse.
+ */
+/** The names kept between points now (for tests: empty after every document). */
+export function rememberedGpxTrackPointNames(): string[] {
+  return [...cachedNames, ...openNames, foundName].filter((name) => name !== "");
+}
+
+export function forgetGpxTrackPointNames(): void {
+  cachedNames.fill("");
+  cachedSlots.fill(0);
+  openNames.fill("");
+  foundName = "";
+  foundSlot = OTHER;
+}
+
+/**
  * The name of the `child`-th element of the point, at `at` (after its '<'): the index after it (`at` when no
  * name of the accepted characters starts there), its name and slot in foundName / foundSlot. A cached name
  * followed by '>' or '/' is that name: it was read in full once, and those characters end a name.

@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.ts";
 import { assembleActivity } from "./assembleActivity.ts";
-import { POINT_FIELDS, readGpxTrackPoint } from "./gpxTrackPoint.ts";
+import { forgetGpxTrackPointNames, POINT_FIELDS, readGpxTrackPoint } from "./gpxTrackPoint.ts";
 import { parseIsoTime } from "./isoTime.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
 import type { ParserLimits } from "./parserLimits.ts";
@@ -72,12 +72,8 @@ function sportLabelOf(
  */
 export type GpxReadMode = "auto" | "general";
 
-export function parseGpx(
-  text: XmlText,
-  limits: ParserLimits,
-  readMode: GpxReadMode = "auto",
-): ParsedActivity[] {
-  const state: GpxReadState = { limits, totalPoints: 0, tracks: [], creator: "" };
+/** Reads the document into `state`: every element by the reader's events, plain track points by the fast path. */
+function readGpxDocument(text: XmlText, state: GpxReadState, readMode: GpxReadMode): void {
   readTrackXml(text, "gpx", {
     root(attributes) {
       state.creator = (attributes.creator ?? "").slice(0, 200);
@@ -97,6 +93,19 @@ export function parseGpx(
         }
       : {}),
   });
+}
+
+export function parseGpx(
+  text: XmlText,
+  limits: ParserLimits,
+  readMode: GpxReadMode = "auto",
+): ParsedActivity[] {
+  const state: GpxReadState = { limits, totalPoints: 0, tracks: [], creator: "" };
+  try {
+    readGpxDocument(text, state, readMode);
+  } finally {
+    forgetGpxTrackPointNames();
+  }
 
   const recorded = state.tracks.filter((t) => t.points > 0);
   if (recorded.length === 0) {
