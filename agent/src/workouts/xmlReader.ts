@@ -197,6 +197,60 @@ function readEndTag(
   return k + 1;
 }
 
+/** What readStartTagRest read: the tag's attributes (undefined: none) and whether it closed itself. */
+let tagAttributes: Record<string, string> | undefined;
+let tagSelfClosing = false;
+
+/**
+ * The rest of the start tag `<name` at `i` from `k` (after the name): its attributes and its end, into
+ * tagAttributes / tagSelfClosing; the index after the tag.
+ */
+function readStartTagRest(text: string, i: number, k: number, n: number, base: number, name: string): number {
+  // No prototype: an attribute called "__proto__" must stay an attribute. Made at the first attribute.
+  let attributes: Record<string, string> | undefined;
+  let selfClosing = false;
+  for (;;) {
+    const before = k;
+    while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+    const code = text.charCodeAt(k);
+    if (code === 0x3e /* > */) {
+      k += 1;
+      break;
+    }
+    if (code === 0x2f /* / */) {
+      if (text.charCodeAt(k + 1) !== 0x3e) fail(base + k, "a '/' inside a tag");
+      selfClosing = true;
+      k += 2;
+      break;
+    }
+    if (k >= n) fail(base + i, `an unterminated <${name}> tag`);
+    if (k === before) fail(base + k, "attributes not separated by whitespace");
+    const nameStart = k;
+    k = nameEndAt(text, k, n);
+    const attributeName = text.slice(nameStart, k);
+    if (attributeName === "" || !isNameStart(attributeName.charCodeAt(0)))
+      fail(base + nameStart, "a malformed attribute");
+    while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+    if (text.charCodeAt(k) !== 0x3d /* = */) fail(base + k, `attribute ${attributeName} without a value`);
+    k += 1;
+    while (k < n && isSpace(text.charCodeAt(k))) k += 1;
+    const quote = text[k];
+    if (quote !== '"' && quote !== "'") fail(base + k, `attribute ${attributeName} with an unquoted value`);
+    const valueEnd = text.indexOf(quote, k + 1);
+    if (valueEnd === -1) fail(base + k, `attribute ${attributeName} with an unterminated value`);
+    const raw = text.slice(k + 1, valueEnd);
+    if (raw.includes("<")) fail(base + k, `a '<' in the value of attribute ${attributeName}`);
+    attributes ??= Object.create(null) as Record<string, string>;
+    if (Object.hasOwn(attributes, attributeName))
+      fail(base + nameStart, `a duplicate attribute ${attributeName}`);
+    attributes[attributeName] = decodeXmlEntities(raw, base + k + 1);
+    k = valueEnd + 1;
+  }
+  tagAttributes = attributes;
+  tagSelfClosing = selfClosing;
+  return k;
+}
+
 export type ReadXmlParameters = Parameters<typeof readXml>;
 
 /**
@@ -288,48 +342,11 @@ export function readXml(input: XmlText, handler: XmlHandler, options: ReadXmlOpt
         if (stack.length === 0 && rootSeen) fail(base + i, "a second root element");
         let k = nameEndAt(text, i + 1, n);
         const name = text.slice(i + 1, k);
-        // No prototype: an attribute called "__proto__" must stay an attribute. Made at the first attribute.
-        let attributes: Record<string, string> | undefined;
-        let selfClosing = false;
-        for (;;) {
-          const before = k;
-          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-          const code = text.charCodeAt(k);
-          if (code === 0x3e /* > */) {
-            k += 1;
-            break;
-          }
-          if (code === 0x2f /* / */) {
-            if (text.charCodeAt(k + 1) !== 0x3e) fail(base + k, "a '/' inside a tag");
-            selfClosing = true;
-            k += 2;
-            break;
-          }
-          if (k >= n) fail(base + i, `an unterminated <${name}> tag`);
-          if (k === before) fail(base + k, "attributes not separated by whitespace");
-          const nameStart = k;
-          k = nameEndAt(text, k, n);
-          const attributeName = text.slice(nameStart, k);
-          if (attributeName === "" || !isNameStart(attributeName.charCodeAt(0)))
-            fail(base + nameStart, "a malformed attribute");
-          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-          if (text.charCodeAt(k) !== 0x3d /* = */)
-            fail(base + k, `attribute ${attributeName} without a value`);
-          k += 1;
-          while (k < n && isSpace(text.charCodeAt(k))) k += 1;
-          const quote = text[k];
-          if (quote !== '"' && quote !== "'")
-            fail(base + k, `attribute ${attributeName} with an unquoted value`);
-          const valueEnd = text.indexOf(quote, k + 1);
-          if (valueEnd === -1) fail(base + k, `attribute ${attributeName} with an unterminated value`);
-          const raw = text.slice(k + 1, valueEnd);
-          if (raw.includes("<")) fail(base + k, `a '<' in the value of attribute ${attributeName}`);
-          attributes ??= Object.create(null) as Record<string, string>;
-          if (Object.hasOwn(attributes, attributeName))
-            fail(base + nameStart, `a duplicate attribute ${attributeName}`);
-          attributes[attributeName] = decodeXmlEntities(raw, base + k + 1);
-          k = valueEnd + 1;
-        }
+        k = readStartTagRest(text, i, k, n, base, name);
+        const attributes = tagAttributes;
+        const selfClosing = tagSelfClosing;
+        // Nothing of a document may outlive its read (a slice of the text keeps the whole text alive).
+        tagAttributes = undefined;
         if (stack.length >= maxDepth) fail(base + i, `elements nested deeper than ${maxDepth}`);
         rootSeen = true;
         const local = localName(name);
