@@ -36,7 +36,7 @@ import type { Sport } from "../workouts/sport.ts";
 import type { VerifiableActivity } from "../workouts/verifyWorkout.ts";
 import { loadOwnerCommitments } from "./ownerCommitments.ts";
 import type { ServiceContext } from "./serviceContext.ts";
-import { findReplay, type TrackFingerprintOf, trackFingerprintOf } from "./trackReplay.ts";
+import { findReplay, segmentHashRowsOf, type TrackFingerprintOf, trackFingerprintOf } from "./trackReplay.ts";
 import { type ManualActivity, verifyManualWorkout } from "./verifyManualWorkout.ts";
 import { workoutAuditEntry } from "./workoutAudit.ts";
 import { type PlannedSport, planWorkoutSports } from "./workoutSport.ts";
@@ -273,7 +273,10 @@ async function ingestInTransaction(
   for (const [index, record] of records.entries()) {
     const fingerprint = fingerprints[index];
     if (fingerprint === undefined) continue;
-    await tx.evidence.putFingerprint({ workoutId: record.id, ...fingerprint.stored }, fingerprint.hashes);
+    await tx.evidence.putFingerprint(
+      { workoutId: record.id, ...fingerprint.stored },
+      segmentHashRowsOf(fingerprint),
+    );
   }
   await auditIngest(tx, batch, slots.length, records);
   return { slots, records };
@@ -355,13 +358,25 @@ async function judge(
       ? verifyManualWorkout(activity as ManualActivity, { clock, acceptedExisting, limits })
       : verifyWorkout(activity as VerifiableActivity, { clock, acceptedExisting, limits });
   let verdict = withReasons(verified, claimed ? [ALREADY_CLAIMED] : []);
+  // Files parsed on the worker pool come with their fingerprint (computed off the event loop).
   const fingerprint =
-    parameters.source === "manual" ? undefined : trackFingerprintOf((activity as VerifiableActivity).samples);
+    parameters.source === "manual"
+      ? undefined
+      : parameters.source === "provider"
+        ? trackFingerprintOf((activity as VerifiableActivity).samples)
+        : fingerprintOf(activity as VerifiableActivity);
   if (fingerprint !== undefined && !verdict.reasons.some((r) => TIMELINE_CODES.has(r.code))) {
     const replay = await findReplay(tx.evidence, fingerprint);
     if (replay.reason !== undefined) verdict = withReasons(verdict, [replay.reason]);
   }
   return { verdict, fingerprint };
+}
+
+/** A file's track fingerprint: the one the parse worker computed with the file, or computed now. */
+function fingerprintOf(activity: VerifiableActivity): TrackFingerprintOf | undefined {
+  return "fingerprint" in activity
+    ? (activity.fingerprint as TrackFingerprintOf | undefined)
+    : trackFingerprintOf(activity.samples);
 }
 
 function newWorkoutOf(

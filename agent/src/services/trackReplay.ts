@@ -10,40 +10,36 @@ import { SEGMENT_HASHES_MAX } from "../store/evidenceRepository.ts";
 import type { Reason, RejectionCode } from "../workouts/reasons.ts";
 import type { SampleSummary } from "../workouts/sampleSummary.ts";
 import {
+  type CompactTrackFingerprint,
+  compactFingerprintOf,
   compareTracks,
   decodeVertices,
-  encodeVertices,
   FINGERPRINT,
-  probeHashes,
+  probesOf,
   replayedShare,
-  resampleTrack,
-  segmentHashes,
-  storedVertices,
+  segmentHashesOf,
   type TrackComparison,
-  type TrackVertex,
+  verticesOf,
 } from "../workouts/trackFingerprint.ts";
 
 /** Candidates compared exactly per activity (most index hits first). */
 export const REPLAY_CANDIDATES = 10;
 
-export interface TrackFingerprintOf {
-  /** Every resampled vertex (the query side). */
-  vertices: TrackVertex[];
-  /** What is stored: every FINGERPRINT.indexEverySteps-th vertex, encoded, and its segment hashes. */
-  stored: { vertexCount: number; vertices: string };
-  hashes: SegmentHashRow[];
-}
+/**
+ * An activity's track fingerprint, in flat arrays (see `CompactTrackFingerprint`): the parse worker computes it
+ * with the file (`ParsedWorkout.fingerprint`), off the event loop; `trackFingerprintOf` computes it here for
+ * activities that come without one (provider data, parsing in process).
+ */
+export type TrackFingerprintOf = CompactTrackFingerprint;
 
 /** The fingerprint of an activity's track, or undefined when the track is too short to judge (< 400 m). */
 export function trackFingerprintOf(samples: SampleSummary): TrackFingerprintOf | undefined {
-  const vertices = resampleTrack(samples.track ?? []);
-  const stored = storedVertices(vertices);
-  if (stored.length < FINGERPRINT.minStretchVerticesFloor) return undefined;
-  return {
-    vertices,
-    stored: { vertexCount: stored.length, vertices: encodeVertices(stored) },
-    hashes: segmentHashes(vertices).slice(0, SEGMENT_HASHES_MAX),
-  };
+  return compactFingerprintOf(samples.track ?? []);
+}
+
+/** The rows the store keeps of a fingerprint's segment hashes. */
+export function segmentHashRowsOf(fingerprint: TrackFingerprintOf): SegmentHashRow[] {
+  return segmentHashesOf(fingerprint).slice(0, SEGMENT_HASHES_MAX);
 }
 
 export interface FindReplayReturnType {
@@ -57,17 +53,20 @@ export async function findReplay(
   evidence: Pick<EvidenceRepository, "findCandidates" | "getFingerprints">,
   fingerprint: TrackFingerprintOf,
 ): Promise<FindReplayReturnType> {
-  const probes = probeHashes(fingerprint.vertices);
-  const hashes = [...new Set(probes.map((p) => p.hash))].slice(0, SEGMENT_HASHES_MAX);
+  const hashes = [...new Set(fingerprint.probeHashes)].slice(0, SEGMENT_HASHES_MAX);
   // A candidate must share a few windows at least: 5 % of what the track itself indexes, at least 3.
-  const minHits = Math.max(3, Math.floor(fingerprint.hashes.length * 0.05));
+  const minHits = Math.max(
+    3,
+    Math.floor(Math.min(fingerprint.segmentHashes.length, SEGMENT_HASHES_MAX) * 0.05),
+  );
   const candidates = await evidence.findCandidates({ hashes, minHits, limit: REPLAY_CANDIDATES });
   if (candidates.length === 0) return { share: 0, comparisons: [], reason: undefined };
   const stored = await evidence.getFingerprints(candidates.map((c) => c.workoutId));
-  const comparisons = stored.map((row) =>
-    compareTracks(fingerprint.vertices, decodeVertices(row.vertices), probes),
-  );
-  const share = replayedShare(fingerprint.vertices, comparisons);
+  // Objects only now, for the rare activity with candidates to compare.
+  const vertices = verticesOf(fingerprint);
+  const probes = probesOf(fingerprint);
+  const comparisons = stored.map((row) => compareTracks(vertices, decodeVertices(row.vertices), probes));
+  const share = replayedShare(vertices, comparisons);
   const reason: Reason<RejectionCode> | undefined =
     share >= FINGERPRINT.minReplayedShare
       ? {

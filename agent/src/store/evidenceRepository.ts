@@ -12,11 +12,12 @@ import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { evidenceClaims, trackFingerprints, trackSegmentHashes, workouts } from "./schema.ts";
+import { FINGERPRINT } from "../workouts/trackFingerprint.ts";
 import { addressSchema, parseInput } from "./values.ts";
 
 /** Most claim keys, segment hashes and fingerprints per call. */
 export const CLAIM_KEYS_MAX = 2000;
-export const SEGMENT_HASHES_MAX = 20_000;
+export const SEGMENT_HASHES_MAX = FINGERPRINT.maxSegmentHashes;
 export const FINGERPRINT_CANDIDATES_MAX = 50;
 /** Segment hashes inserted per statement (the event loop runs between statements). */
 export const SEGMENT_HASHES_PER_STATEMENT = 2_000;

@@ -1,12 +1,17 @@
 /**
  * The worker side of workoutParsePool.ts: one task = one uploaded file, parsed and hashed by the same
- * `parseWorkoutFile` the agent runs in process. Errors cross the thread boundary as plain data (a structured
+ * `parseWorkoutFile` the agent runs in process, with each track's replay fingerprint (`withFingerprints`). Errors cross the thread boundary as plain data (a structured
  * clone keeps no class), and the pool rebuilds the typed error on the other side.
  */
 import { setPriority } from "node:os";
 import { isMainThread } from "node:worker_threads";
 import { AgentError, TooLargeError, UnsupportedError, ValidationError } from "../errors.ts";
-import { type ParsedWorkout, parseWorkoutFile, type WorkoutFileLimits } from "./parseWorkoutFile.ts";
+import {
+  type ParsedWorkout,
+  parseWorkoutFile,
+  type WorkoutFileLimits,
+  withFingerprints,
+} from "./parseWorkoutFile.ts";
 
 /**
  * The lowest scheduling priority for this thread only (on Linux setpriority applies to the calling thread): when
@@ -53,7 +58,8 @@ function kindOf(error: AgentError): ParseErrorKind {
 
 export default function parseInWorker({ bytes, limits }: ParseTask): ParseOutcome {
   try {
-    return { ok: true, workouts: parseWorkoutFile(bytes, limits) };
+    // The replay fingerprints too: resampling and hashing a long track took tens of milliseconds on the event loop.
+    return { ok: true, workouts: withFingerprints(parseWorkoutFile(bytes, limits)) };
   } catch (error) {
     // parseWorkoutFile lets only AgentErrors escape (anything else becomes `corrupt_file`); a non-AgentError
     // here is a bug and rejects the task as it is.

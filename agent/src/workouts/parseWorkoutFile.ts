@@ -1,3 +1,4 @@
+import { type CompactTrackFingerprint, compactFingerprintOf } from "./trackFingerprint.ts";
 import type { Hex } from "viem";
 import { AgentError, TooLargeError, ValidationError } from "../errors.ts";
 import { activityContentHash, contentHash } from "./contentHash.ts";
@@ -44,6 +45,20 @@ export interface ParsedWorkout extends ParsedActivity {
   /** keccak256 of the whole file. */
   fileHash: Hex;
   format: WorkoutFormat;
+  /**
+   * The track's replay fingerprint, when the file was parsed on the worker pool (`withFingerprints`): computed
+   * there, off the event loop; undefined for a track too short to judge. Absent when parsed in process: the
+   * ingestion computes it then.
+   */
+  fingerprint?: CompactTrackFingerprint | undefined;
+}
+
+/** The workouts with their tracks' fingerprints (what the parse worker hands back). */
+export function withFingerprints(workouts: readonly ParsedWorkout[]): ParsedWorkout[] {
+  return workouts.map((workout) => ({
+    ...workout,
+    fingerprint: compactFingerprintOf(workout.samples.track ?? []),
+  }));
 }
 
 export type ParseWorkoutFileParameters = Parameters<typeof parseWorkoutFile>;

@@ -57,6 +57,8 @@ export const FINGERPRINT = {
   /** Slowest and fastest time scaling considered (a replay played at a quarter or four times the speed). */
   minTimeScale: 0.25,
   maxTimeScale: 4,
+  /** Most segment hashes stored per track (the store's bound too). */
+  maxSegmentHashes: 20_000,
 } as const;
 
 /** A resampled point: metres east and north of the first fix, seconds after it. */
@@ -308,6 +310,84 @@ export function probeHashes(vertices: readonly TrackVertex[]): ProbeHash[] {
     }
   }
   return probes;
+}
+
+/**
+ * A track's whole fingerprint in flat arrays: computed where the file is parsed (a worker thread, off the event
+ * loop) and cheap to hand over (a structured clone copies typed arrays as blocks; tens of thousands of small
+ * objects cost the receiving thread as much again).
+ */
+export interface CompactTrackFingerprint {
+  /** x, y, t of each resampled vertex, in turn. */
+  vertices: Float64Array;
+  /** What is stored: every indexEverySteps-th vertex, encoded (`encodeVertices`). */
+  stored: { vertexCount: number; vertices: string };
+  /** `segmentHashes` (at most FINGERPRINT.maxSegmentHashes): hash and position. */
+  segmentHashes: Float64Array;
+  segmentPositions: Int32Array;
+  /** `probeHashes`: hash and query vertex. */
+  probeHashes: Float64Array;
+  probeVertices: Int32Array;
+}
+
+/** The fingerprint of a track, or undefined when it is too short to judge (fewer than minStretchVerticesFloor stored vertices). */
+export function compactFingerprintOf(
+  track: readonly SampleTrackPoint[],
+): CompactTrackFingerprint | undefined {
+  const vertices = resampleTrack(track);
+  const stored = storedVertices(vertices);
+  if (stored.length < FINGERPRINT.minStretchVerticesFloor) return undefined;
+  const segments = storedSegmentHashes(stored).slice(0, FINGERPRINT.maxSegmentHashes);
+  const probes = probeHashes(vertices);
+  const flat = new Float64Array(vertices.length * 3);
+  vertices.forEach((v, i) => {
+    flat[i * 3] = v.x;
+    flat[i * 3 + 1] = v.y;
+    flat[i * 3 + 2] = v.t;
+  });
+  return {
+    vertices: flat,
+    stored: { vertexCount: stored.length, vertices: encodeVertices(stored) },
+    segmentHashes: Float64Array.from(segments, (h) => h.hash),
+    segmentPositions: Int32Array.from(segments, (h) => h.position),
+    probeHashes: Float64Array.from(probes, (p) => p.hash),
+    probeVertices: Int32Array.from(probes, (p) => p.vertex),
+  };
+}
+
+/** The resampled vertices of a compact fingerprint, as `resampleTrack` gave them. */
+export function verticesOf(fingerprint: CompactTrackFingerprint): TrackVertex[] {
+  const { vertices } = fingerprint;
+  const out: TrackVertex[] = new Array(vertices.length / 3);
+  for (let i = 0; i < out.length; i += 1) {
+    out[i] = {
+      x: vertices[i * 3] as number,
+      y: vertices[i * 3 + 1] as number,
+      t: vertices[i * 3 + 2] as number,
+    };
+  }
+  return out;
+}
+
+/** The probes of a compact fingerprint, as `probeHashes` gave them. */
+export function probesOf(fingerprint: CompactTrackFingerprint): ProbeHash[] {
+  const out: ProbeHash[] = new Array(fingerprint.probeHashes.length);
+  for (let i = 0; i < out.length; i += 1) {
+    out[i] = { hash: fingerprint.probeHashes[i] as number, vertex: fingerprint.probeVertices[i] as number };
+  }
+  return out;
+}
+
+/** The segment hashes of a compact fingerprint, as `segmentHashes` gave them. */
+export function segmentHashesOf(fingerprint: CompactTrackFingerprint): SegmentHash[] {
+  const out: SegmentHash[] = new Array(fingerprint.segmentHashes.length);
+  for (let i = 0; i < out.length; i += 1) {
+    out[i] = {
+      hash: fingerprint.segmentHashes[i] as number,
+      position: fingerprint.segmentPositions[i] as number,
+    };
+  }
+  return out;
 }
 
 /** Stored vertices ↔ base64 of little-endian float32 (x, y, t) triples. */

@@ -13,6 +13,7 @@ import {
   DEFAULT_WORKOUT_FILE_LIMITS,
   type ParsedWorkout,
   parseWorkoutFile,
+  withFingerprints,
 } from "../../src/workouts/parseWorkoutFile.ts";
 import {
   createWorkoutParsePool,
@@ -93,7 +94,9 @@ describe("workoutParsePool", function () {
       files.map(([, bytes]) => outcomeOf(() => pool.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS))),
     );
     for (const [i, [name, bytes]] of files.entries()) {
-      const inProcess = await outcomeOf(() => parseWorkoutFile(bytes, DEFAULT_WORKOUT_FILE_LIMITS));
+      const inProcess = await outcomeOf(() =>
+        withFingerprints(parseWorkoutFile(bytes, DEFAULT_WORKOUT_FILE_LIMITS)),
+      );
       if ("error" in inProcess) errors += 1;
       expect(pooled[i], name).to.deep.equal(inProcess);
     }
@@ -108,7 +111,7 @@ describe("workoutParsePool", function () {
     owned.set(file, 200);
     const view = owned.subarray(200, 200 + file.length);
     const pooled = await pool.parse(view, DEFAULT_WORKOUT_FILE_LIMITS, { ownsBuffer: true });
-    expect(pooled).to.deep.equal(parseWorkoutFile(file, DEFAULT_WORKOUT_FILE_LIMITS));
+    expect(pooled).to.deep.equal(withFingerprints(parseWorkoutFile(file, DEFAULT_WORKOUT_FILE_LIMITS)));
     // Moved, not copied: the caller's buffer is detached.
     expect(owned.buffer.byteLength).to.equal(0);
 
@@ -178,7 +181,7 @@ describe("workoutParsePool", function () {
         capacity: 2,
       });
       const [a, b] = await Promise.all([first, second]);
-      expect(a).to.deep.equal(parseWorkoutFile(bytes));
+      expect(a).to.deep.equal(withFingerprints(parseWorkoutFile(bytes)));
       expect(b).to.deep.equal(a);
       expect(small.inFlight).to.equal(0);
       expect(await small.parse(bytes.slice(), DEFAULT_WORKOUT_FILE_LIMITS)).to.deep.equal(a);
