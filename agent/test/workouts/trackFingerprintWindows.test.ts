@@ -11,11 +11,16 @@ import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { parseWorkoutFile } from "../../src/workouts/parseWorkoutFile.ts";
 import {
+  compactFingerprintOf,
+  encodeVertices,
   FINGERPRINT,
   probeHashes,
+  probesOf,
   resampleTrack,
   segmentHashes,
+  segmentHashesOf,
   type TrackVertex,
+  verticesOf,
 } from "../../src/workouts/trackFingerprint.ts";
 import { buildCorpus } from "../integrity/corpus.ts";
 
@@ -185,6 +190,31 @@ describe("trackFingerprint windows without allocation", () => {
       }
     }
     expect(tracks).to.be.greaterThan(10);
+  });
+
+  it("keeps in its flat arrays exactly the vertices, probes and segment hashes the object functions give", () => {
+    const corpus = buildCorpus({ routes: 3, seed: 5 });
+    let compared = 0;
+    for (const file of [...corpus.genuine, ...corpus.forgeries]) {
+      const track = file.points.map((p) => ({ time: p.time ?? 0, lat: p.lat ?? 0, lon: p.lon ?? 0 }));
+      const compact = compactFingerprintOf(track);
+      const vertices = resampleTrack(track);
+      if (compact === undefined) continue;
+      compared += 1;
+      expect(verticesOf(compact), file.name).to.deep.equal(vertices);
+      expect(probesOf(compact), file.name).to.deep.equal(probeHashes(vertices));
+      expect(segmentHashesOf(compact), file.name).to.deep.equal(
+        segmentHashes(vertices).slice(0, FINGERPRINT.maxSegmentHashes),
+      );
+      const stored = vertices.filter((_, i) => i % FINGERPRINT.indexEverySteps === 0);
+      expect(compact.stored, file.name).to.deep.equal({
+        vertexCount: stored.length,
+        vertices: encodeVertices(stored),
+      });
+    }
+    expect(compared).to.be.greaterThan(5);
+    // A track too short to judge has none.
+    expect(compactFingerprintOf([{ time: 0, lat: 52, lon: 13 }])).to.equal(undefined);
   });
 
   it("hashes exactly as before on random paths, with pauses, time running back, NaN and infinity", () => {
