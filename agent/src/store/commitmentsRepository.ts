@@ -259,6 +259,15 @@ function commitmentWithWorkoutsColumn() {
 
 const PAGE_BOUNDS = { fallback: COMMITMENTS_PAGE_DEFAULT, max: COMMITMENTS_PAGE_MAX };
 
+/** chain id, vault and commitment id, each a placeholder: the key of a query built once (`builtOnce`). */
+function byKeyPlaceholders() {
+  return and(
+    eq(commitmentsCache.chainId, columnPlaceholder("chainId", commitmentsCache.chainId)),
+    eq(commitmentsCache.vault, columnPlaceholder("vault", commitmentsCache.vault)),
+    eq(commitmentsCache.commitmentId, columnPlaceholder("commitmentId", commitmentsCache.commitmentId)),
+  );
+}
+
 export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock): CommitmentsRepository {
   /** One keyset page of the rows matching `where`, by ascending id. */
   const page = async (where: SQL | undefined, limit: number) => {
@@ -272,30 +281,13 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
   };
 
   const byKey = builtOnce(() =>
-    db
-      .select()
-      .from(commitmentsCache)
-      .where(
-        and(
-          eq(commitmentsCache.chainId, columnPlaceholder("chainId", commitmentsCache.chainId)),
-          eq(commitmentsCache.vault, columnPlaceholder("vault", commitmentsCache.vault)),
-          eq(commitmentsCache.commitmentId, columnPlaceholder("commitmentId", commitmentsCache.commitmentId)),
-        ),
-      )
-      .limit(1)
-      .prepare("commitments_get"),
+    db.select().from(commitmentsCache).where(byKeyPlaceholders()).limit(1).prepare("commitments_get"),
   );
   const withWorkouts = builtOnce(() =>
     db
       .select({ row: commitmentWithWorkoutsColumn() })
       .from(commitmentsCache)
-      .where(
-        and(
-          eq(commitmentsCache.chainId, columnPlaceholder("chainId", commitmentsCache.chainId)),
-          eq(commitmentsCache.vault, columnPlaceholder("vault", commitmentsCache.vault)),
-          eq(commitmentsCache.commitmentId, columnPlaceholder("commitmentId", commitmentsCache.commitmentId)),
-        ),
-      )
+      .where(byKeyPlaceholders())
       .limit(1)
       .prepare("commitments_get_with_workouts"),
   );
