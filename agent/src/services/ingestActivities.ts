@@ -374,9 +374,7 @@ async function judge(
 
 /** A file's track fingerprint: the one the parse worker computed with the file, or computed now. */
 function fingerprintOf(activity: VerifiableActivity): TrackFingerprintOf | undefined {
-  return "fingerprint" in activity
-    ? (activity.fingerprint as TrackFingerprintOf | undefined)
-    : trackFingerprintOf(activity.samples);
+  return "fingerprint" in activity ? activity.fingerprint : trackFingerprintOf(activity.samples);
 }
 
 function newWorkoutOf(

@@ -39,7 +39,8 @@ export function trackFingerprintOf(samples: SampleSummary): TrackFingerprintOf |
 
 /** The rows the store keeps of a fingerprint's segment hashes. */
 export function segmentHashRowsOf(fingerprint: TrackFingerprintOf): SegmentHashRow[] {
-  return segmentHashesOf(fingerprint).slice(0, SEGMENT_HASHES_MAX);
+  // compactFingerprintOf keeps at most FINGERPRINT.maxSegmentHashes, the store's SEGMENT_HASHES_MAX.
+  return segmentHashesOf(fingerprint);
 }
 
 export interface FindReplayReturnType {
@@ -55,10 +56,7 @@ export async function findReplay(
 ): Promise<FindReplayReturnType> {
   const hashes = [...new Set(fingerprint.probeHashes)].slice(0, SEGMENT_HASHES_MAX);
   // A candidate must share a few windows at least: 5 % of what the track itself indexes, at least 3.
-  const minHits = Math.max(
-    3,
-    Math.floor(Math.min(fingerprint.segmentHashes.length, SEGMENT_HASHES_MAX) * 0.05),
-  );
+  const minHits = Math.max(3, Math.floor(fingerprint.segmentHashes.length * 0.05));
   const candidates = await evidence.findCandidates({ hashes, minHits, limit: REPLAY_CANDIDATES });
   if (candidates.length === 0) return { share: 0, comparisons: [], reason: undefined };
   const stored = await evidence.getFingerprints(candidates.map((c) => c.workoutId));

@@ -51,8 +51,8 @@ export const PGLITE_YIELD_AFTER_MS = 4;
 let busySince: number | undefined;
 
 /** Resolves at once while the loop ran recently, or after one turn of the loop once PGlite kept it busy. */
-export async function yieldWhenBusy(now: () => number = performance.now.bind(performance)): Promise<void> {
-  const at = now();
+export async function yieldWhenBusy(): Promise<void> {
+  const at = performance.now();
   if (busySince === undefined) {
     busySince = at;
     setImmediate(() => {

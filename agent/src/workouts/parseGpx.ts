@@ -82,14 +82,9 @@ function readGpxDocument(text: XmlText, state: GpxReadState, readMode: GpxReadMo
     close: (name, parent, value, path) => closeGpxElement(state, name, parent, value, path),
     ...(readMode === "auto"
       ? {
-          element: (
-            at: string,
-            start: number,
-            end: number,
-            depthLeft: number,
-            nextAmp: number,
-            parent?: string,
-          ) => readPlainTrackPoint(state, at, start, end, depthLeft, nextAmp, parent),
+          // Typed by TrackXmlHandler.element.
+          element: (at, start, end, depthLeft, nextAmp, parent) =>
+            readPlainTrackPoint(state, at, start, end, depthLeft, nextAmp, parent),
         }
       : {}),
   });

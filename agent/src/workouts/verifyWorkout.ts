@@ -1,3 +1,4 @@
+import type { CompactTrackFingerprint } from "./trackFingerprint.ts";
 import type { Hex } from "viem";
 import type { Clock } from "../clock.ts";
 import type { ParsedActivity } from "./parsedActivity.ts";
@@ -61,7 +62,14 @@ export interface VerifyWorkoutContext {
   limits?: Partial<VerifyLimits>;
 }
 
-export type VerifiableActivity = ParsedActivity & { contentHash: Hex };
+export type VerifiableActivity = ParsedActivity & {
+  contentHash: Hex;
+  /**
+   * The track's replay fingerprint, set only by the parse worker (`withFingerprints`); the ingestion trusts it
+   * for uploaded files and ignores it for provider data. Absent: computed by the ingestion.
+   */
+  fingerprint?: CompactTrackFingerprint | undefined;
+};
 
 export interface Verdict {
   status: "accepted" | "rejected";
