@@ -126,7 +126,14 @@ async function dropBenchSchema(databaseUrl: string): Promise<void> {
 const WARM_UP_SECONDS = 1;
 
 /** BENCH_STATEMENTS: every SQL statement PGlite runs in this process, counted (and their text kept on `log`). */
-const statements = { count: 0, texts: [] as string[], keep: 0, byText: new Map<string, number>() };
+const statements = {
+  count: 0,
+  texts: [] as string[],
+  keep: 0,
+  byText: new Map<string, number>(),
+  /** Wall time of each text's calls into PGlite (PGlite runs on this thread, so it is CPU time), ms. */
+  msByText: new Map<string, number>(),
+};
 
 /** Named statements PGlite was asked to prepare (Parse with a name), by name: what a later Bind runs. */
 const preparedTexts = new Map<string, string>();
@@ -175,7 +182,13 @@ function countStatements(): void {
   proto.execProtocolStream = function (this: unknown, message, ...rest) {
     const text = statementOf(message);
     if (text !== undefined) countStatement(text);
-    return original.call(this, message, ...rest);
+    const start = performance.now();
+    const done = original.call(this, message, ...rest);
+    if (text === undefined) return done;
+    return done.then((value) => {
+      statements.msByText.set(text, (statements.msByText.get(text) ?? 0) + performance.now() - start);
+      return value;
+    });
   };
   const client = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const originalQuery = client.query;
@@ -320,6 +333,7 @@ async function runTarget(
   const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
   const statementsBefore = statements.count;
   statements.byText.clear();
+  statements.msByText.clear();
   let peakRss = process.memoryUsage().rss;
   const cpuStart = process.cpuUsage();
   const sampler = setInterval(() => {
@@ -594,7 +608,10 @@ async function runTargets(targets: readonly Target[], rounds: number): Promise<M
 function printStatementTally(key: string, requests: number): void {
   console.log(`-- ${key}: statements per request under load`);
   for (const [text, count] of [...statements.byText].sort((a, b) => b[1] - a[1])) {
-    console.log(`   ${(count / requests).toFixed(2)}  ${text.replace(/\s+/g, " ").slice(0, 110)}`);
+    const micros = ((statements.msByText.get(text) ?? 0) * 1000) / count;
+    console.log(
+      `   ${(count / requests).toFixed(2)}  ${micros.toFixed(0).padStart(5)} µs  ${text.replace(/\s+/g, " ").slice(0, 110)}`,
+    );
   }
 }
 
@@ -749,16 +766,14 @@ async function main(): Promise<void> {
   const bare = await startBareServer();
   // A 28-day window so a run has ~38,000 distinct one-minute slots before "now" to log workouts into.
   const period = 28 * DAY;
+  if (process.env.BENCH_STATEMENTS) countStatements();
   const agent = await startAgentStack(period);
   const owner = await seedOwner(agent, period);
   const rssIdle = process.memoryUsage().rss;
   const targets = loadTargets(settings, bare, agent.server, owner).filter(
     ({ key }) => settings.only === undefined || settings.only.includes(key),
   );
-  if (process.env.BENCH_STATEMENTS) {
-    countStatements();
-    if (process.env.BENCH_STATEMENTS === "log") await logStatements(targets, owner);
-  }
+  if (process.env.BENCH_STATEMENTS === "log") await logStatements(targets, owner);
   const results = await runTargets(targets, settings.rounds);
   for (const { server } of [bare, agent.server]) server.close();
   for (const { server } of [bare, agent.server]) server.closeAllConnections();
