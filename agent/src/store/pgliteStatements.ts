@@ -10,8 +10,9 @@
  * (`select`, `insert`, `update`, `delete`, `with`) runs:
  * - the first time a text is seen it is parsed once as a named statement (Parse + Describe + Sync, one call), and
  *   its parameter types and row description are kept;
- * - each execution is then one call: Bind + Execute + Sync; the parameters are serialised as `PGlite.query` does
- *   (by the types Postgres inferred), the rows parsed with the caller's parsers over PGlite's (no merged copy);
+ * - each execution is then one call: Bind + Execute + Sync, written in one buffer (pgliteBindMessage.ts); the
+ *   parameters are serialised as `PGlite.query` does (by the types Postgres inferred), the rows parsed with the
+ *   caller's parsers layered over PGlite's (no merged copy; layered once per parsers object);
  * - it holds the same locks as `PGlite.query`: outside a transaction the transaction lock and the query lock (so
  *   it can never run inside another caller's open transaction), inside one the query lock; and it syncs to the
  *   file system after a statement outside a transaction, as `PGlite.query` does;
@@ -35,6 +36,7 @@ import {
   type Results,
   type Transaction,
 } from "@electric-sql/pglite";
+import { bindExecuteSync } from "./pgliteBindMessage.ts";
 
 /** Default `maxStatements`. */
 export const PGLITE_STATEMENTS_MAX = 500;
@@ -81,6 +83,8 @@ type RowDescription = InstanceType<typeof protocol.messages.RowDescriptionMessag
 
 interface Prepared {
   name: string;
+  /** `name` in UTF-8, as a Bind names it. */
+  nameBytes: Uint8Array;
   /** The parameter types Postgres inferred, in order. */
   parameterTypes: readonly number[];
   /** Absent for a statement that returns no rows. */
@@ -118,7 +122,7 @@ function withQuery(error: unknown, query: string, params: unknown[] | undefined,
 }
 
 /** The parameter types and row description a Describe of a statement answered. */
-function describedBy(messages: readonly BackendMessage[]): Omit<Prepared, "name"> {
+function describedBy(messages: readonly BackendMessage[]): Omit<Prepared, "name" | "nameBytes"> {
   let parameterTypes: readonly number[] = [];
   let rowDescription: RowDescription | undefined;
   for (const message of messages) {
@@ -142,23 +146,38 @@ function serialize(
   return serializer !== undefined ? serializer(value) : String(value);
 }
 
+type ParserTable = Parameters<typeof parse.parseResults>[1];
+
 /**
- * The result `PGlite.query` would give for an execution's messages: the kept row description first, the caller's
- * parsers layered over PGlite's (PGlite copies its whole table for every result when a caller passes any).
+ * The caller's parsers layered over PGlite's (PGlite copies its whole table for every result when a caller passes
+ * any): made on a parsers object's first use and kept while the object lives. drizzle passes one object per
+ * prepared query and never changes it; a caller that changes its parsers object after using it passes a new one.
  */
-function resultOf<T>(
+function layeredParsers(
   client: PGlite,
+  layered: WeakMap<object, ParserTable>,
+  options?: QueryOptions,
+): ParserTable {
+  const own = options?.parsers;
+  if (own === undefined) return client.parsers as ParserTable;
+  let parsers = layered.get(own);
+  if (parsers === undefined) {
+    parsers = Object.assign(Object.create(client.parsers) as ParserTable, own);
+    layered.set(own, parsers);
+  }
+  return parsers;
+}
+
+/** The result `PGlite.query` would give for an execution's messages: the kept row description first. */
+function resultOf<T>(
+  parsers: ParserTable,
   prepared: Prepared,
   messages: BackendMessage[],
   options: QueryOptions | undefined,
 ): Results<T> {
-  const parsers: Record<number | string, unknown> =
-    options?.parsers === undefined
-      ? client.parsers
-      : Object.assign(Object.create(client.parsers), options.parsers);
   const results = parse.parseResults(
     prepared.rowDescription === undefined ? messages : [prepared.rowDescription, ...messages],
-    parsers as Parameters<typeof parse.parseResults>[1],
+    parsers,
     options === undefined ? undefined : { ...options, parsers: undefined },
   );
   return results[0] as Results<T>;
@@ -170,6 +189,8 @@ export function withPreparedStatements({
 }: WithPreparedStatementsParameters): WithPreparedStatementsReturnType {
   /** Text → statement, least recently used first (a Map keeps insertion order; a hit is moved to the end). */
   const statements = new Map<string, Prepared>();
+  /** Each caller's parsers object → it layered over PGlite's (`layeredParsers`). */
+  const layered = new WeakMap<object, ParserTable>();
   /** Names of evicted statements, closed with the next call into Postgres. */
   const toClose: string[] = [];
   wrappers += 1;
@@ -203,7 +224,7 @@ export function withPreparedStatements({
     } catch (error) {
       throw withQuery(error, text, params, options);
     }
-    const prepared = { name, ...describedBy(messages) };
+    const prepared = { name, nameBytes: Buffer.from(name, "utf8"), ...describedBy(messages) };
     statements.set(text, prepared);
     while (statements.size > most) {
       const oldest = statements.keys().next().value;
@@ -232,22 +253,20 @@ export function withPreparedStatements({
     }
     const { parameterTypes } = prepared;
     const values = params.map((value, i) => serialize(client, value, parameterTypes[i], options));
+    const run = bindExecuteSync(prepared.nameBytes, values);
     let messages: BackendMessage[];
     try {
       messages = await client.execProtocolStream(
-        concat([
-          ...closeMessages(),
-          protocol.serialize.bind({ statement: prepared.name, values: values as string[] }),
-          protocol.serialize.execute({}),
-          protocol.serialize.sync(),
-        ]),
-        { syncToFs: false },
+        toClose.length === 0 ? run : concat([...closeMessages(), run]),
+        {
+          syncToFs: false,
+        },
       );
     } catch (error) {
       throw withQuery(error, text, params, options);
     }
     if (!inTransaction) await client.syncToFs();
-    return resultOf<T>(client, prepared, messages, options);
+    return resultOf<T>(layeredParsers(client, layered, options), prepared, messages, options);
   };
 
   const preparable = (text: string, options?: QueryOptions): boolean =>

@@ -68,6 +68,24 @@ describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
     assert.equal(prepared.preparedStatements, 3);
   });
 
+  it("layers a caller's parsers over PGlite's once per parsers object, not once per statement", async () => {
+    const prepared = withPreparedStatements({ client });
+    await prepared.query(row[0], [...row[1]]);
+    let reads = 0;
+    const parsers = new Proxy(DRIZZLE_PARSERS, {
+      ownKeys(target) {
+        reads += 1;
+        return Reflect.ownKeys(target);
+      },
+    });
+    const select = "select name, at from t where name = $1";
+    for (let i = 0; i < 3; i += 1) {
+      const result = await prepared.query<[string, string]>(select, ["a"], { rowMode: "array", parsers });
+      assert.deepEqual(result.rows, [["a", "2026-12-05 10:00:00.123+00"]]);
+    }
+    assert.equal(reads, 1);
+  });
+
   it("raises PGlite's DatabaseError with the query attached, and keeps no statement that does not parse", async () => {
     const prepared = withPreparedStatements({ client });
     await prepared.query(row[0], [...row[1]]);
