@@ -12,7 +12,7 @@
  * answers 503 `vault_not_configured`. Both POSTs honour `Idempotency-Key`.
  */
 import { MAX_MILESTONES } from "@resolution-autopilot/vocabulary/contractLimits";
-import { type Request, type Response, Router } from "express";
+import { type Request, Router } from "express";
 import { z } from "zod";
 import type { AttestationSigner } from "../attestation/signer.ts";
 import { requireSession, sessionOf } from "../auth/session.ts";
@@ -39,6 +39,7 @@ import type { Store } from "../store/store.ts";
 import { addressSchema, bytes32Schema } from "../store/values.ts";
 import { idempotency } from "./idempotency.ts";
 import { parseJsonBody, parseParams } from "./parseRequest.ts";
+import { sendJson, sendJsonBytes } from "./sendJson.ts";
 
 export interface CommitmentsRouterParameters {
   store: Store;
@@ -105,12 +106,6 @@ export const claimBody = z.strictObject({
     .optional(),
 });
 
-/** A JSON body already serialized and encoded (what the view cache keeps). */
-function sendJsonBytes(res: Response, body: Buffer): void {
-  res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.send(body);
-}
-
 export function commitmentsRouter(parameters: CommitmentsRouterParameters): CommitmentsRouterReturnType {
   const { store, logger, signer, reader, relayer, views } = parameters;
   const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
@@ -152,7 +147,7 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
         }),
       );
     }
-    res.json({ commitments: views });
+    sendJson(res, { commitments: views });
   });
 
   router.get("/:id", async (req, res) => {
@@ -173,7 +168,7 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
         commitmentId: id,
         reader,
       });
-      res.json(await describeCommitment(context, { commitment, reader, workouts }));
+      sendJson(res, await describeCommitment(context, { commitment, reader, workouts }));
       return;
     }
     // One row first: someone else's commitment is refused before anything is built for it.

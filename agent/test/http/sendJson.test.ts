@@ -1,0 +1,62 @@
+import { expect } from "chai";
+import express from "express";
+import request from "supertest";
+import { sendJson } from "../../src/http/sendJson.ts";
+
+const VALUE = {
+  id: "1",
+  text: "Grüße, 日本語, 🏃‍♀️ and a </script>",
+  list: Array.from({ length: 80 }, (_, i) => ({ i, at: "2026-11-23T00:00:00Z" })),
+  none: null,
+};
+
+/** Two routes answering the same value, through `res.json` and through `sendJson`. */
+function appWith(etag: boolean) {
+  const app = express();
+  app.set("etag", etag);
+  app.set("x-powered-by", false);
+  app.all("/json", (_req, res) => {
+    res.setHeader("X-Before", "1");
+    res.json(VALUE);
+  });
+  app.all("/send-json", (_req, res) => {
+    res.setHeader("X-Before", "1");
+    sendJson(res, VALUE);
+  });
+  return app;
+}
+
+/** Status, raw headers in order (the date aside) and body bytes. */
+async function answer(app: express.Express, method: "get" | "head", path: string, headers = {}) {
+  const res = await request(app)
+    [method](path)
+    .set(headers)
+    .buffer(true)
+    .parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on("data", (chunk: Buffer) => chunks.push(chunk));
+      r.on("end", () => done(null, Buffer.concat(chunks)));
+    });
+  const raw = res.res.rawHeaders;
+  const pairs: string[] = [];
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i]?.toLowerCase() !== "date") pairs.push(`${raw[i]}: ${raw[i + 1]}`);
+  return { status: res.status, headers: pairs, body: (res.body as Buffer).toString("hex") };
+}
+
+describe("sendJson: res.json's answer, byte for byte (sendJson.ts)", () => {
+  for (const etag of [false, true]) {
+    for (const [method, headers] of [
+      ["get", {}],
+      ["head", {}],
+      ["get", { "If-None-Match": "*" }],
+    ] as const) {
+      it(`${method.toUpperCase()} ${JSON.stringify(headers)}, etag ${etag ? "on" : "off"}`, async () => {
+        const app = appWith(etag);
+        const viaJson = await answer(app, method, "/json", headers);
+        expect(viaJson.headers).to.include("X-Before: 1");
+        expect(await answer(app, method, "/send-json", headers)).to.deep.equal(viaJson);
+      });
+    }
+  }
+});
