@@ -18,6 +18,7 @@ import multer from "multer";
 import { TooLargeError, UnsupportedError } from "../errors.ts";
 import { sendErrorProblem } from "./errorHandler.ts";
 import { BadRequestError } from "./httpErrors.ts";
+import type { UploadBufferPool } from "./uploadBufferPool.ts";
 import { incrementalMemoryStorage } from "./uploadStorage.ts";
 
 /** Room for the multipart framing around the file: boundaries, part headers, a few small fields. */
@@ -30,13 +31,16 @@ export interface UploadFileParameters {
   field?: string;
   /** Text fields the route accepts beside the file (each at most 1 KiB; the route validates them). */
   textFields?: readonly string[];
+  /** Reusable shared memory for the file (uploads headed to the parse workers); see uploadBufferPool.ts. */
+  bufferPool?: UploadBufferPool;
 }
 
 export interface UploadedFile {
   bytes: Uint8Array;
   /**
    * The request owns `bytes.buffer` (no other request's data is in it), so it may be moved to a worker thread
-   * rather than copied; after that `bytes` must not be read.
+   * rather than copied; after that `bytes` must not be read. False when `bytes` is a slot of the route's
+   * `bufferPool` (shared memory the upload holds until its response is closed).
    */
   ownsBuffer: boolean;
   /** As the client named it: untrusted, for logs and messages only. */
@@ -139,12 +143,13 @@ export function uploadFile({
   maxBytes,
   field = "file",
   textFields = [],
+  bufferPool,
 }: UploadFileParameters): RequestHandler {
   const allowed = new Set(textFields);
   const maxBody = maxBytes + MULTIPART_OVERHEAD_BYTES;
   const cutOff = new WeakSet<Request>();
   const options: multer.Options & { streamHandler: (req: Request, busboy: NodeJS.WritableStream) => void } = {
-    storage: incrementalMemoryStorage(maxBytes),
+    storage: incrementalMemoryStorage(maxBytes, bufferPool),
     limits: {
       fileSize: maxBytes,
       files: 1,
@@ -208,6 +213,7 @@ export function uploadFile({
       textFieldsOf.set(req, received);
       files.set(req, {
         bytes: new Uint8Array(file.buffer.buffer, file.buffer.byteOffset, file.buffer.byteLength),
+        // A pooled slot is shared memory: never moved (see uploadStorage.ts).
         ownsBuffer: (file as { ownsBuffer?: unknown }).ownsBuffer === true,
         originalName: file.originalname.slice(0, 255),
         size: file.size,

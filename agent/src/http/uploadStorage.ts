@@ -15,15 +15,23 @@
  * still counts in V8's external-memory accounting). The buffer is this file's alone, not from Node's shared pool,
  * so the upload owns its `ArrayBuffer` and may move it to a worker thread instead of copying it
  * (`UploadedFile.ownsBuffer`); the bytes past the file's end are never read.
+ *
+ * With an `UploadBufferPool` (when uploads go to the parse workers), the buffer is a slot of the pool's shared
+ * memory instead, reused from upload to upload (uploadBufferPool.ts says why); the upload holds its slot until
+ * its response is closed, and an upload that finds no free slot gets a buffer of its own as above.
  */
 import type { Request } from "express";
 import type multer from "multer";
+import type { UploadBufferLease, UploadBufferPool } from "./uploadBufferPool.ts";
 
 interface StoredFile {
   buffer: Buffer;
   size: number;
-  /** The buffer is this file's alone (see the module comment): the upload may move it to a worker. */
-  ownsBuffer: true;
+  /**
+   * The buffer is this file's alone (see the module comment): the upload may move it to a worker. False for a
+   * slot of the pool's shared memory (shared with the workers, never moved).
+   */
+  ownsBuffer: boolean;
 }
 
 /** Chunks copied into one buffer allocated up front; bytes past its capacity are counted and dropped. */
@@ -76,25 +84,47 @@ function declaredLength(req: Request): number | undefined {
   return Number.isSafeInteger(length) && length > 0 ? length : undefined;
 }
 
-/** The storage engine: `file.buffer` is a view of a buffer owned by this upload alone. */
-export function incrementalMemoryStorage(maxBytes: number): multer.StorageEngine {
+/** The upload's slot, released when its response is closed (or the file removed). */
+const leases = new WeakMap<object, UploadBufferLease>();
+
+/**
+ * The storage engine: `file.buffer` is a view of a buffer owned by this upload alone, or of a slot of
+ * `bufferPool` held until the response is closed.
+ */
+export function incrementalMemoryStorage(
+  maxBytes: number,
+  bufferPool?: UploadBufferPool,
+): multer.StorageEngine {
   return {
     _handleFile(req, file, callback) {
-      const accumulator = new ChunkAccumulator(declaredLength(req as Request), maxBytes);
+      let lease: UploadBufferLease | undefined;
+      const allocate = (size: number): Buffer => {
+        lease = bufferPool?.lease(size);
+        return lease?.bytes ?? Buffer.allocUnsafeSlow(size);
+      };
+      const accumulator = new ChunkAccumulator(declaredLength(req as Request), maxBytes, allocate);
+      if (lease !== undefined) {
+        leases.set(req, lease);
+        const release = lease.release;
+        const res = (req as Request).res;
+        if (res === undefined || res.closed) release();
+        else res.once("close", release);
+      }
       file.stream.on("data", (chunk: Buffer) => accumulator.append(chunk));
       file.stream.on("error", (error: Error) => callback(error));
       file.stream.on("end", () => {
         const stored: StoredFile = {
           buffer: accumulator.bytes(),
           size: accumulator.length,
-          ownsBuffer: true,
+          ownsBuffer: lease === undefined,
         };
         callback(null, stored);
       });
     },
-    _removeFile(_req, file, callback) {
-      // The bytes are only referenced by the file object: dropping the reference frees them.
+    _removeFile(req, file, callback) {
+      // The bytes are only referenced by the file object: dropping the reference frees them (or the slot).
       delete (file as { buffer?: Buffer }).buffer;
+      leases.get(req)?.release();
       callback(null);
     },
   };

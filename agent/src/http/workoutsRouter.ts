@@ -42,7 +42,14 @@ import { idempotency } from "./idempotency.ts";
 import { pageOptionsOf, pageQueryFields, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
-import { closeIfBodyUnread, uploadedFieldsOf, uploadedFileOf, uploadFile } from "./uploadFile.ts";
+import { UploadBufferPool } from "./uploadBufferPool.ts";
+import {
+  closeIfBodyUnread,
+  type UploadedFile,
+  uploadedFieldsOf,
+  uploadedFileOf,
+  uploadFile,
+} from "./uploadFile.ts";
 
 export interface WorkoutsRouterParameters {
   store: Store;
@@ -59,6 +66,11 @@ export interface WorkoutsRouterParameters {
   idempotencyTtlMs?: number;
   /** Worker threads that parse and hash uploads; without it they are parsed on the event loop. */
   parsePool?: WorkoutParsePool;
+  /**
+   * Reused shared memory the files headed to `parsePool` are received into; default: one slot of the upload
+   * limit per file the parse pool can hold. Ignored without a parse pool.
+   */
+  uploadBufferPool?: UploadBufferPool;
 }
 
 export type WorkoutsRouterReturnType = Router;
@@ -101,11 +113,30 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
   };
   const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
   const router = Router();
+  // Files headed to the workers are received into reused shared memory, one slot per file the pool can hold.
+  const bufferPool =
+    parsePool === undefined
+      ? undefined
+      : (parameters.uploadBufferPool ??
+        new UploadBufferPool({ slotBytes: config.http.uploadLimitBytes + 1, maxSlots: parsePool.capacity }));
+  /** Parses on the pool; a pooled slot stays held until the worker is done with it. */
+  const parseOnPool = async (pool: WorkoutParsePool, file: UploadedFile) => {
+    const release = bufferPool?.retain(file.bytes);
+    try {
+      return await pool.parse(file.bytes, fileLimits, { ownsBuffer: file.ownsBuffer });
+    } finally {
+      release?.();
+    }
+  };
 
   router.post(
     "/upload",
     requireSession,
-    uploadFile({ maxBytes: config.http.uploadLimitBytes, textFields: ["sport"] }),
+    uploadFile({
+      maxBytes: config.http.uploadLimitBytes,
+      textFields: ["sport"],
+      ...(bufferPool !== undefined ? { bufferPool } : {}),
+    }),
     idempotency({
       store,
       logger,
@@ -128,7 +159,7 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
           const activities =
             parsePool === undefined
               ? parseWorkoutFile(file.bytes, fileLimits)
-              : await parsePool.parse(file.bytes, fileLimits, { ownsBuffer: file.ownsBuffer });
+              : await parseOnPool(parsePool, file);
           span?.setAttributes({
             "workout.format": activities[0]?.format ?? "none",
             "workout.activities": activities.length,

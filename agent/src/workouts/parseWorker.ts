@@ -56,7 +56,17 @@ function kindOf(error: AgentError): ParseErrorKind {
   return "ValidationError";
 }
 
-export default function parseInWorker({ bytes, limits }: ParseTask): ParseOutcome {
+/**
+ * The task's bytes in memory of this worker's own: a file in shared memory (a slot of the upload route's buffer
+ * pool) is copied first, since the slot may be reused as soon as this task ends and TextDecoder refuses shared
+ * memory; any other file is used as it came.
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes;
+}
+
+export default function parseInWorker({ bytes: received, limits }: ParseTask): ParseOutcome {
+  const bytes = ownBytes(received);
   try {
     // The replay fingerprints too: resampling and hashing a long track took tens of milliseconds on the event loop.
     return { ok: true, workouts: withFingerprints(parseWorkoutFile(bytes, limits)) };

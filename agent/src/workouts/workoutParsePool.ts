@@ -11,7 +11,8 @@
  *   waiting in an unbounded queue;
  * - the file's bytes are moved to the worker, not copied, when they are their whole buffer or the caller says it
  *   owns the buffer (`{ ownsBuffer: true }`: the view's offset and length travel with it); either way the caller
- *   must not read them afterwards;
+ *   must not read them afterwards. Bytes in shared memory (the upload route's buffer pool) are shared with the
+ *   worker, which copies them before parsing; the caller keeps them unchanged until `parse` settles;
  * - `close()` waits for the files in flight, then stops the threads.
  *
  * The worker is `parseWorker.ts`, loaded from the TypeScript source like the rest of the agent (Node 22 strips

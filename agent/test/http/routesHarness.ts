@@ -3,6 +3,7 @@
  * ../store/storeDrivers.ts), sharing the test app's ManualClock, plus helpers to seed commitments and rules and to
  * sign accounts in. Also an in-memory VaultReader and a recording ClaimRelayer for the routes that take them.
  */
+
 import { Router } from "express";
 import { type Address, getAddress, type Hex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
@@ -14,10 +15,11 @@ import type {
   RelayClaimReturnType,
   VaultReader,
 } from "../../src/chain/ports.ts";
-import { createCommitmentViewCache } from "../../src/services/commitmentViewCache.ts";
 import { commitmentsRouter } from "../../src/http/commitmentsRouter.ts";
+import type { UploadBufferPool } from "../../src/http/uploadBufferPool.ts";
 import { workoutsRouter } from "../../src/http/workoutsRouter.ts";
 import { canonicalizeRules, type RulesDocument } from "../../src/rules/rulesDocument.ts";
+import { createCommitmentViewCache } from "../../src/services/commitmentViewCache.ts";
 import type { ChainTarget } from "../../src/services/serviceContext.ts";
 import type { CommitmentRecord } from "../../src/store/commitmentsRepository.ts";
 import type { MilestoneAppeal, MilestoneState } from "../../src/store/schema.ts";
@@ -59,6 +61,8 @@ export interface RoutesHarnessParameters {
   viewCacheMs?: number;
   /** Parse uploads on this worker pool (as the agent does) instead of in process. */
   parsePool?: WorkoutParsePool;
+  /** With `parsePool`: the shared memory uploads are received into (default: the router's own). */
+  uploadBufferPool?: UploadBufferPool;
 }
 
 export interface RoutesHarness extends TestApp {
@@ -94,7 +98,10 @@ export async function openRoutesHarness(parameters: RoutesHarnessParameters = {}
   const chain = parameters.chain === null ? undefined : (parameters.chain ?? CHAIN);
   const signer = parameters.signer === null ? undefined : (parameters.signer ?? privateKeySigner(ORACLE_KEY));
   const common = { store, clock: test.clock, metrics: test.metrics, logger: test.logger, chain };
-  const parsePool = parameters.parsePool === undefined ? {} : { parsePool: parameters.parsePool };
+  const parsePool = {
+    ...(parameters.parsePool === undefined ? {} : { parsePool: parameters.parsePool }),
+    ...(parameters.uploadBufferPool === undefined ? {} : { uploadBufferPool: parameters.uploadBufferPool }),
+  };
   workouts.use(workoutsRouter({ ...common, config: test.config, ...parsePool }));
   const views =
     parameters.viewCacheMs === undefined
