@@ -4,20 +4,29 @@
  * in process (the event loop, as before issue 18) and on the worker pool (workouts/workoutParsePool.ts, sized
  * to the cores, as `assembleAgent` runs it).
  *
- * Run from the repository root with Node 22: `node agent/bench/uploadHealth.bench.ts [--json] [--pool-only]`
- * (`--pool-only`: skip the in-process baseline). `BENCH_CPU_PROFILE=<dir>` writes a CPU profile of the server's
+ * Run from the repository root with Node 22: `node agent/bench/uploadHealth.bench.ts [--json] [--pool-only]
+ * [--clients-at-default-priority]` (`--pool-only`: skip the in-process baseline). `BENCH_CPU_PROFILE=<dir>` writes a CPU profile of the server's
  * main thread (the event loop the probes wait for) per mode.
  *
  * The server (createApp with the workout routes over PGlite in memory, the test harness) runs in this process;
  * the uploads come from one child process and the `/health` probes from another (one probe every 10 ms on a
  * kept-alive connection), so neither client's work lands on the server's event loop. Prints, per mode, the
  * probes' p50 / p99 / max, the uploads' statuses and how long they took; with `--json`, one JSON line last.
+ *
+ * The two clients stand in for other machines (people uploading, a load balancer probing), but here they share
+ * the server's two cores. So that what is measured is the server and not the clients' share of the cores
+ * (`CLIENT_PRIORITIES`): the uploader runs at the lowest priority (nice 19; building and sending 96 MiB of
+ * multipart costs it about as much CPU as the server spends receiving it), and the prober, asleep nearly all the
+ * time, at nice -10 where that is allowed (root; otherwise at the default), so that its wake-up when an answer
+ * arrives is not queued behind the uploader or the parse workers. `--clients-at-default-priority` runs both at the
+ * default priority, as the bench did before 2026-12-06.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { Agent, get } from "node:http";
 import type { AddressInfo } from "node:net";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { setPriority } from "node:os";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createWorkoutParsePool, type WorkoutParsePool } from "../src/workouts/workoutParsePool.ts";
 import { cookieFor, MONDAY, newAccount, openRoutesHarness } from "../test/http/routesHarness.ts";
@@ -29,15 +38,21 @@ const SELF = fileURLToPath(import.meta.url);
 const UPLOADS = 4;
 const HOURS = 33;
 const PROBE_EVERY_MS = 10;
+/** Niceness per client role (see the module comment); `--clients-at-default-priority` leaves both at 0. */
+const CLIENT_PRIORITIES = { upload: 19, probe: -10 } as const;
 
 interface ClientSpec {
   role: "upload" | "probe";
   url: string;
   cookie: string;
+  /** Whether the client takes its role's niceness (CLIENT_PRIORITIES). */
+  prioritised: boolean;
 }
 
 interface UploadReport {
   statuses: string[];
+  /** The body of the first failed upload per status. */
+  failures: Record<string, string>;
   bytes: number;
   ms: number;
 }
@@ -69,6 +84,7 @@ async function uploadClient(spec: ClientSpec): Promise<UploadReport> {
   );
   process.send?.({ ready: true });
   await once(process, "message");
+  const failures = new Map<number, string>();
   const start = performance.now();
   const statuses = await Promise.all(
     files.map(async (text, i) => {
@@ -80,7 +96,9 @@ async function uploadClient(spec: ClientSpec): Promise<UploadReport> {
           headers: { cookie: spec.cookie },
           body: form,
         });
-        await res.arrayBuffer();
+        const body = await res.text();
+        // An upload that failed says why (the problem's code and detail), once per status.
+        if (!res.ok && !failures.has(res.status)) failures.set(res.status, body.slice(0, 300));
         return String(res.status);
       } catch (error) {
         // A connection the server closed before the client finished (reported, not fatal to the bench).
@@ -89,7 +107,12 @@ async function uploadClient(spec: ClientSpec): Promise<UploadReport> {
       }
     }),
   );
-  return { statuses, bytes: files[0]?.length ?? 0, ms: performance.now() - start };
+  return {
+    statuses,
+    bytes: files[0]?.length ?? 0,
+    ms: performance.now() - start,
+    failures: Object.fromEntries(failures),
+  };
 }
 
 async function probeClient(spec: ClientSpec): Promise<ProbeReport> {
@@ -124,25 +147,43 @@ async function probeClient(spec: ClientSpec): Promise<ProbeReport> {
   return { latencies, failures };
 }
 
+/** Takes the role's niceness; where that is not allowed (a negative one needs root) the client stays at 0. */
+function takePriority(spec: ClientSpec): string {
+  if (!spec.prioritised) return "0";
+  try {
+    setPriority(CLIENT_PRIORITIES[spec.role]);
+    return String(CLIENT_PRIORITIES[spec.role]);
+  } catch {
+    return "0 (not allowed)";
+  }
+}
+
 async function child(): Promise<void> {
   const [message] = (await once(process, "message")) as [ClientSpec];
+  process.send?.({ niceness: takePriority(message) });
   const report = message.role === "upload" ? await uploadClient(message) : await probeClient(message);
   process.send?.({ report });
 }
 
 function spawn(spec: ClientSpec): {
   process: ChildProcess;
+  niceness: Promise<string>;
   ready: Promise<unknown>;
   report: Promise<unknown>;
 } {
   const proc = fork(SELF, ["--child"], { stdio: "inherit" });
   proc.send(spec);
   let markReady: (value: unknown) => void = () => {};
+  let markNiceness: (value: string) => void = () => {};
   const ready = new Promise((resolve) => {
     markReady = resolve;
   });
+  const niceness = new Promise<string>((resolve) => {
+    markNiceness = resolve;
+  });
   const report = new Promise((resolve, reject) => {
-    proc.on("message", (m: { ready?: boolean; report?: unknown }) => {
+    proc.on("message", (m: { ready?: boolean; report?: unknown; niceness?: string }) => {
+      if (m.niceness !== undefined) markNiceness(m.niceness);
       if (m.ready === true) markReady(true);
       if (m.report !== undefined) resolve(m.report);
     });
@@ -150,7 +191,7 @@ function spawn(spec: ClientSpec): {
       if (code !== 0) reject(new Error(`client exited with ${code}`));
     });
   });
-  return { process: proc, ready, report };
+  return { process: proc, niceness, ready, report };
 }
 
 interface ModeResult {
@@ -161,11 +202,19 @@ interface ModeResult {
   p99Ms: number;
   maxMs: number;
   uploadStatuses: string[];
+  uploadFailures: Record<string, string>;
   uploadMiB: number;
   uploadsMs: number;
   /** The server's own event-loop delay while the uploads ran (perf_hooks, 1-ms resolution). */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The server's garbage-collection pauses while the uploads ran: how many, their total and the longest. */
+  gcPauses: number;
+  gcTotalMs: number;
+  gcMaxMs: number;
+  /** The niceness each client ran at. */
+  uploaderNiceness: string;
+  proberNiceness: string;
 }
 
 async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
@@ -179,15 +228,22 @@ async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const cookie = await cookieFor(harness, newAccount());
-    const uploader = spawn({ role: "upload", url, cookie });
-    const prober = spawn({ role: "probe", url, cookie });
+    const prioritised = !process.argv.includes("--clients-at-default-priority");
+    const uploader = spawn({ role: "upload", url, cookie, prioritised });
+    const prober = spawn({ role: "probe", url, cookie, prioritised });
     await Promise.all([uploader.ready, prober.ready]);
     const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+    });
+    gcObserver.observe({ entryTypes: ["gc"] });
     loopDelay.enable();
     uploader.process.send("go");
     const uploads = (await uploader.report) as UploadReport;
     loopDelay.disable();
+    gcObserver.disconnect();
     prober.process.send("stop");
     await profile?.stop(`uploadHealth-${mode}`);
     const { latencies, failures } = (await prober.report) as ProbeReport;
@@ -199,10 +255,16 @@ async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
       p99Ms: percentile(latencies, 0.99),
       maxMs: Math.max(...latencies),
       uploadStatuses: uploads.statuses,
+      uploadFailures: uploads.failures,
       uploadMiB: uploads.bytes / 1024 / 1024,
       uploadsMs: uploads.ms,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
+      gcPauses: gcPauses.length,
+      gcTotalMs: gcPauses.reduce((sum, ms) => sum + ms, 0),
+      gcMaxMs: Math.max(0, ...gcPauses),
+      uploaderNiceness: await uploader.niceness,
+      proberNiceness: await prober.niceness,
     };
   } finally {
     server.close();
@@ -234,6 +296,8 @@ if (process.argv.includes("--child")) {
       "all 4 uploads ms",
       "loop delay p99 ms",
       "loop delay max ms",
+      "GC pauses / total / max ms",
+      "nice: uploader / prober",
     ],
   ];
   for (const r of results) {
@@ -248,9 +312,15 @@ if (process.argv.includes("--child")) {
       r.uploadsMs.toFixed(0),
       r.loopDelayP99Ms.toFixed(1),
       r.loopDelayMaxMs.toFixed(1),
+      `${r.gcPauses} / ${r.gcTotalMs.toFixed(0)} / ${r.gcMaxMs.toFixed(1)}`,
+      `${r.uploaderNiceness} / ${r.proberNiceness}`,
     ]);
   }
   printTable(rows);
+  for (const r of results) {
+    for (const [status, body] of Object.entries(r.uploadFailures))
+      console.log(`${r.mode}: upload ${status}: ${body}`);
+  }
   const pool = results.find((r) => r.mode === "pool");
   console.log(`pool: GET /health p99 ${pool?.p99Ms.toFixed(1)} ms (goal ≤ 20 ms)`);
   if (process.argv.includes("--json")) console.log(JSON.stringify({ bench: "uploadHealth", results }));
