@@ -9,6 +9,7 @@ import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import { parsedMethod } from "./repositoryMethods.ts";
 import { auditLog } from "./schema.ts";
+import { templatedInsert } from "./statementTemplates.ts";
 import { boundedLimit, jsonObjectSchema, labelSchema, parseInput } from "./values.ts";
 
 export const AUDIT_PAGE_DEFAULT = 50;
@@ -71,6 +72,9 @@ const listSchema = z.object({
 
 type ParsedEntry = z.output<typeof entrySchema>;
 
+/** The audit insert, composed once per number of entries. */
+const insertEntries = templatedInsert(auditLog, (db, rows) => db.insert(auditLog).values(rows).returning());
+
 export function createAuditLogRepository(db: DatabaseExecutor, clock: Clock): AuditLogRepository {
   const rowOf = (input: ParsedEntry, at: Date) => ({
     at,
@@ -81,10 +85,7 @@ export function createAuditLogRepository(db: DatabaseExecutor, clock: Clock): Au
   });
   return {
     append: parsedMethod(entrySchema, "audit entry", "audit append", async (input) => {
-      const rows = await db
-        .insert(auditLog)
-        .values(rowOf(input, new Date(clock.now())))
-        .returning();
+      const rows = await insertEntries(db, [rowOf(input, new Date(clock.now()))]);
       if (rows[0] === undefined) throw new Error("unreachable: insert returned no row");
       return rows[0];
     }),
@@ -92,10 +93,10 @@ export function createAuditLogRepository(db: DatabaseExecutor, clock: Clock): Au
     appendMany: parsedMethod(entriesSchema, "audit entries", "audit append", async (input) => {
       if (input.length === 0) return [];
       const at = new Date(clock.now());
-      const rows = await db
-        .insert(auditLog)
-        .values(input.map((entry) => rowOf(entry, at)))
-        .returning();
+      const rows = await insertEntries(
+        db,
+        input.map((entry) => rowOf(entry, at)),
+      );
       // One statement draws the ids from the sequence in the order of its rows.
       return rows.sort((a, b) => a.id - b.id);
     }),

@@ -3,7 +3,7 @@
  * first (and does not store them), the database enforces it anyway, and a violation surfaces as
  * ConflictError code `duplicate`.
  */
-import { and, asc, eq, gt, inArray, lt, or, type Param, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, or, type Param, type SQL, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -21,6 +21,12 @@ import {
   workoutSources,
   workouts,
 } from "./schema.ts";
+import {
+  KEPT_SHAPE_MAX,
+  statementTemplate,
+  templatedInsert,
+  templatesByShape,
+} from "./statementTemplates.ts";
 import { timeKeyset } from "./timeKeyset.ts";
 import { addressSchema, bytes32Schema, dateSchema, parseInput, toAddress, toHex } from "./values.ts";
 
@@ -260,6 +266,35 @@ function acceptedOverlap(owned: SQL | undefined, range: { start: Date | Param; e
   );
 }
 
+/**
+ * The ingest lookup by shape (how many hashes, how many ranges): the owner's workouts with one of the hashes, or
+ * accepted and overlapping one of the ranges, ordered by start and id.
+ */
+const ingestLookups = templatesByShape({
+  make: (db, shape: { hashes: number; ranges: number }) => {
+    const hashes = Array.from({ length: shape.hashes }, (_, index) => sql.placeholder(`hash:${index}`));
+    const matches = [
+      ...(hashes.length > 0 ? [inArray(workouts.contentHash, hashes)] : []),
+      ...Array.from({ length: shape.ranges }, (_, index) =>
+        acceptedOverlap(undefined, {
+          start: columnPlaceholder(`start:${index}`, workouts.endTime),
+          end: columnPlaceholder(`end:${index}`, workouts.startTime),
+        }),
+      ),
+    ];
+    return statementTemplate(
+      workouts,
+      db
+        .select()
+        .from(workouts)
+        .where(and(eq(workouts.owner, columnPlaceholder("owner", workouts.owner)), or(...matches)))
+        .orderBy(asc(workouts.startTime), asc(workouts.id)),
+    );
+  },
+  keyOf: (shape) => `${shape.hashes}:${shape.ranges}`,
+  keep: (shape) => shape.hashes <= KEPT_SHAPE_MAX && shape.ranges <= KEPT_SHAPE_MAX,
+});
+
 export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): WorkoutsRepository {
   const insertMany = (input: readonly NewWorkout[]) => insertWorkouts(db, clock, input);
   /** Updates the workout `id` where `where` also holds; the updated record, or null (no such id, or `where` failed). */
@@ -349,19 +384,17 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
 
     findByContentHashesOrOverlapping: async (owner, contentHashes, ranges) => {
       const query = parseInput(ingestLookupSchema, { owner, contentHashes, ranges }, "ingest lookup");
-      const matches = [
-        ...(query.contentHashes.length > 0 ? [inArray(workouts.contentHash, query.contentHashes)] : []),
-        ...query.ranges.map((range) => acceptedOverlap(undefined, range)),
-      ];
-      if (matches.length === 0) return [];
-      return withDatabaseErrors("workout ingest lookup", async () => {
-        const rows = await db
-          .select()
-          .from(workouts)
-          .where(and(eq(workouts.owner, query.owner), or(...matches)))
-          .orderBy(asc(workouts.startTime), asc(workouts.id));
-        return rows.map(toRecord);
-      });
+      if (query.contentHashes.length === 0 && query.ranges.length === 0) return [];
+      const shape = { hashes: query.contentHashes.length, ranges: query.ranges.length };
+      const values: Record<string, unknown> = { owner: query.owner };
+      for (const [index, hash] of query.contentHashes.entries()) values[`hash:${index}`] = hash;
+      for (const [index, range] of query.ranges.entries()) {
+        values[`start:${index}`] = range.start;
+        values[`end:${index}`] = range.end;
+      }
+      return withDatabaseErrors("workout ingest lookup", async () =>
+        (await ingestLookups(db, shape).run(db, values)).map(toRecord),
+      );
     },
 
     declareSport: async (id, parameters) => {
@@ -400,6 +433,15 @@ export function createWorkoutsRepository(db: DatabaseExecutor, clock: Clock): Wo
 
 const newWorkoutsSchema = z.array(newWorkoutSchema).max(1000);
 
+/** `insertWorkouts`' statement, composed once per shape (how many rows, which have their own id). */
+const insertWorkoutRows = templatedInsert(workouts, (db, rows) =>
+  db
+    .insert(workouts)
+    .values(rows)
+    .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
+    .returning(),
+);
+
 /**
  * All the workouts in one statement, all or none: a workout whose owner already has its content hash (stored
  * before, or earlier in `input`) fails the call with a `duplicate` naming that hash. One workout needs no
@@ -414,12 +456,9 @@ async function insertWorkouts(
   const parsed = parseInput(newWorkoutsSchema, input, "workouts");
   if (parsed.length === 0) return [];
   const createdAt = new Date(clock.now());
+  const newRows = parsed.map((workout) => workoutRow(workout, createdAt));
   const insert = async (executor: DatabaseExecutor) => {
-    const inserted = await executor
-      .insert(workouts)
-      .values(parsed.map((workout) => workoutRow(workout, createdAt)))
-      .onConflictDoNothing({ target: [workouts.owner, workouts.contentHash] })
-      .returning();
+    const inserted = await insertWorkoutRows(executor, newRows);
     // ON CONFLICT DO NOTHING skips a row whose owner already holds its hash; each input takes its own row back.
     const rows = new Map(inserted.map((row) => [`${row.owner}:${row.contentHash}`, row]));
     return parsed.map((workout) => {

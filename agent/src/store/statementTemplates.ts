@@ -1,0 +1,175 @@
+/**
+ * Statements whose SQL is composed once per process and run on any executor (the database or any transaction).
+ *
+ * drizzle composes a statement's text and parameters on every call (`sqlToQuery`, an `is` check per chunk): for a
+ * manual workout log the two inserts and the ingest lookup spent more CPU there than PGlite spent running them.
+ * `builtOnce` (repositoryMethods.ts) keeps a prepared query, but a prepared query is bound to the executor it was
+ * made on, and a transaction gets new repositories, so inside `store.transaction` it was built anew each time.
+ * A template keeps what is the same for every execution, whatever the executor: the text (with `$n` parameters),
+ * where each value goes and the column encoding it, and how each column of a row is decoded. Each execution
+ * only encodes its values and hands the text to the executor's session (`session.prepareQuery`, what drizzle's own
+ * `execute` calls), so the driver runs the very statement drizzle would have built, with the same parameters, and
+ * its errors surface as drizzle's do.
+ *
+ * Values are named with `columnPlaceholder(name, column)` (repositoryMethods.ts) where the builder takes a value
+ * (`eq`, `inArray`, `lt`) and with `sql.placeholder(name)` in an insert's `values` (drizzle binds those to their
+ * column itself; `insertedRows` names them). A value is
+ * encoded as drizzle encodes a bound value: null stays null, anything else goes through its column's
+ * `mapToDriverValue` (drizzle's own placeholders would encode null too: a jsonb null would be stored as JSON
+ * `null`, not SQL NULL); a placeholder drizzle leaves bare (`inArray` does) passes its value as is, as drizzle's
+ * own execution does.
+ */
+import { getTableColumns, is, Param, Placeholder, type Query, sql } from "drizzle-orm";
+import type { PgColumn, PgInsertValue, PgTable } from "drizzle-orm/pg-core";
+import type { DatabaseExecutor } from "./database.ts";
+
+/** A statement built once: runs on `db` with a value for each of its named values. */
+export interface StatementTemplate<Row> {
+  /** The statement's text, as drizzle builds it (for tests). */
+  readonly text: string;
+  run(db: DatabaseExecutor, values: Readonly<Record<string, unknown>>): Promise<Row[]>;
+}
+
+/**
+ * Where one parameter of the text comes from: a named value (encoded by its column when it has one, as is when
+ * drizzle left it bare, e.g. in `inArray`), or a value fixed at build.
+ */
+type ParameterSource = { name: string; column: PgColumn | undefined } | { fixed: unknown };
+
+function sourceOf(parameter: unknown): ParameterSource {
+  if (is(parameter, Param) && is(parameter.value, Placeholder)) {
+    return { name: parameter.value.name, column: parameter.encoder as PgColumn };
+  }
+  if (is(parameter, Placeholder)) return { name: parameter.name, column: undefined };
+  return { fixed: parameter };
+}
+
+/** The columns each row of an insert sets (those whose value is not undefined), in the row's key order. */
+export type InsertShape = readonly (readonly string[])[];
+
+/**
+ * An insert's rows as a template takes them: its shape, the key of that shape, and the value of each placeholder
+ * `placeholderRows(shape)` names (`column:row`). A column whose value is undefined is left out of its row, as
+ * drizzle leaves it out (its default).
+ */
+export function insertedRows(rows: readonly Readonly<Record<string, unknown>>[]): {
+  shape: InsertShape;
+  key: string;
+  values: Record<string, unknown>;
+} {
+  const values: Record<string, unknown> = {};
+  const shape = rows.map((row, index) => {
+    const keys: string[] = [];
+    for (const key of Object.keys(row)) {
+      const value = row[key];
+      if (value === undefined) continue;
+      keys.push(key);
+      values[`${key}:${index}`] = value;
+    }
+    return keys;
+  });
+  return { shape, key: shape.map((keys) => keys.join(",")).join(";"), values };
+}
+
+/**
+ * The rows of an insert into `table` of `shape` (see `insertedRows`): a placeholder for each column a row sets. The
+ * shape comes from rows of `table`'s own type, so the placeholders stand for columns the table has.
+ */
+export function placeholderRows<T extends PgTable>(_table: T, shape: InsertShape): PgInsertValue<T>[] {
+  return shape.map(
+    (keys, index) =>
+      Object.fromEntries(keys.map((key) => [key, sql.placeholder(`${key}:${index}`)])) as PgInsertValue<T>,
+  );
+}
+
+function parameterValue(source: ParameterSource, values: Readonly<Record<string, unknown>>): unknown {
+  if ("fixed" in source) return source.fixed;
+  if (!(source.name in values)) throw new Error(`No value for template value "${source.name}" was provided`);
+  const value = values[source.name];
+  return value === null || source.column === undefined ? value : source.column.mapToDriverValue(value);
+}
+
+/**
+ * The template of `query` (a select of every column of `table`, or an insert returning them), whose rows are
+ * decoded column by column as drizzle decodes them (null stays null, anything else through `mapFromDriverValue`).
+ */
+export function statementTemplate<T extends PgTable>(
+  table: T,
+  query: { toSQL(): Query },
+): StatementTemplate<T["$inferSelect"]> {
+  const { sql: text, params } = query.toSQL();
+  const sources = params.map(sourceOf);
+  const columns = Object.entries(getTableColumns(table));
+  const rowsOf = (rows: unknown[][]): T["$inferSelect"][] =>
+    rows.map((row) => {
+      const record: Record<string, unknown> = {};
+      for (const [index, [key, column]] of columns.entries()) {
+        const raw = row[index];
+        record[key] = raw === null ? null : column.mapFromDriverValue(raw);
+      }
+      return record as T["$inferSelect"];
+    });
+  return {
+    text,
+    run: (db, values) =>
+      db._.session
+        .prepareQuery<{ execute: T["$inferSelect"][]; all: unknown; values: unknown }>(
+          { sql: text, params: sources.map((source) => parameterValue(source, values)) },
+          undefined,
+          undefined,
+          true,
+          rowsOf,
+        )
+        .execute(),
+  };
+}
+
+/** Most rows (or values of one kind) a shape whose template is kept has: one file's activities, a manual log. */
+export const KEPT_SHAPE_MAX = 8;
+
+/**
+ * Templates by shape (how many rows an insert has, how many values a lookup has), made with the first executor
+ * that needs a shape (the text does not depend on it); shapes `keep` accepts are kept for the process, any other
+ * is made for the one call (a rare, large batch).
+ */
+export function templatesByShape<Shape, Row>({
+  make,
+  keyOf,
+  keep,
+}: {
+  make: (db: DatabaseExecutor, shape: Shape) => StatementTemplate<Row>;
+  keyOf: (shape: Shape) => string;
+  keep: (shape: Shape) => boolean;
+}): (db: DatabaseExecutor, shape: Shape) => StatementTemplate<Row> {
+  const kept = new Map<string, StatementTemplate<Row>>();
+  return (db, shape) => {
+    if (!keep(shape)) return make(db, shape);
+    const key = keyOf(shape);
+    let template = kept.get(key);
+    if (template === undefined) {
+      template = make(db, shape);
+      kept.set(key, template);
+    }
+    return template;
+  };
+}
+
+/**
+ * An insert of rows into `table` (`build` makes it from placeholder rows: an insert returning every column, with
+ * whatever conflict clause it needs), one template per shape of rows; returns the rows as stored.
+ */
+export function templatedInsert<T extends PgTable>(
+  table: T,
+  build: (db: DatabaseExecutor, rows: PgInsertValue<T>[]) => { toSQL(): Query },
+): (db: DatabaseExecutor, rows: readonly T["$inferInsert"][]) => Promise<T["$inferSelect"][]> {
+  const templates = templatesByShape({
+    make: (db, rows: ReturnType<typeof insertedRows>) =>
+      statementTemplate(table, build(db, placeholderRows(table, rows.shape))),
+    keyOf: (rows) => rows.key,
+    keep: (rows) => rows.shape.length <= KEPT_SHAPE_MAX,
+  });
+  return (db, rows) => {
+    const inserted = insertedRows(rows);
+    return templates(db, inserted).run(db, inserted.values);
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Statements composed once (statementTemplates.ts), on every driver: a workout insert, an audit insert and the
+ * ingest lookup compose no SQL after their first use, also in a new transaction; they run drizzle's own text and
+ * store and return exactly what drizzle's own statements store and return (SQL NULL for a null, a jsonb object as
+ * given).
+ */
+import { strict as assert } from "node:assert";
+import { asc, eq, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { ManualClock } from "../../src/clock.ts";
+import { workouts } from "../../src/store/schema.ts";
+import { insertedRows, placeholderRows, statementTemplate } from "../../src/store/statementTemplates.ts";
+import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
+import { type OpenedTestStore, openOrSkip, queryRows, storeDrivers } from "./storeDrivers.ts";
+
+const NOW = Date.UTC(2026, 10, 26, 12);
+const HOUR = 3_600_000;
+
+let ownerCounter = 0;
+function newOwner(): string {
+  ownerCounter += 1;
+  return `0x${(0x7e3a1a7e000 + ownerCounter).toString(16).padStart(40, "0")}`;
+}
+
+function workoutOf(
+  owner: string,
+  hash: string,
+  startMs: number,
+  extra: Partial<NewWorkout> = {},
+): NewWorkout {
+  return {
+    owner,
+    source: "manual",
+    contentHash: `0x${hash.repeat(64)}`,
+    sport: "run",
+    startTime: new Date(startMs),
+    endTime: new Date(startMs + HOUR / 2),
+    durationSec: 1800,
+    elapsedSec: 1800,
+    distanceM: null,
+    avgHeartRate: null,
+    verdict: { status: "accepted", reasons: [] },
+    ...extra,
+  };
+}
+
+/** The texts drizzle composes (`sqlToQuery`) while `run` runs. */
+async function composedDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const original = PgDialect.prototype.sqlToQuery;
+  const texts: string[] = [];
+  PgDialect.prototype.sqlToQuery = function (this: PgDialect, ...args: Parameters<PgDialect["sqlToQuery"]>) {
+    const query = original.apply(this, args);
+    texts.push(query.sql);
+    return query;
+  };
+  try {
+    await run();
+  } finally {
+    PgDialect.prototype.sqlToQuery = original;
+  }
+  return texts;
+}
+
+for (const driver of storeDrivers) {
+  describe(`statement templates on ${driver.name}`, function () {
+    this.timeout(60_000);
+    let opened: OpenedTestStore;
+    const clock = new ManualClock(NOW);
+
+    before(async function () {
+      opened = await openOrSkip(this, driver, clock, this.test?.parent?.title ?? driver.name);
+    });
+    after(async () => {
+      await opened?.cleanup();
+    });
+
+    it("a workout insert, an audit insert and the ingest lookup compose no SQL after their first use, in a new transaction too", async () => {
+      const { store } = opened;
+      const owner = newOwner();
+      const oneIngestion = (hash: string, startMs: number) =>
+        store.transaction(async (tx) => {
+          await tx.workouts.findByContentHashesOrOverlapping(
+            owner,
+            [`0x${hash.repeat(64)}`],
+            [{ start: new Date(startMs), end: new Date(startMs + HOUR / 2) }],
+          );
+          const [record] = await tx.workouts.insertMany([workoutOf(owner, hash, startMs)]);
+          await tx.auditLog.appendMany([
+            { actor: owner, action: "workout.upload", subject: `owner:${owner}`, details: { stored: 1 } },
+            { actor: owner, action: "workout.verdict", subject: `workout:${record?.id}`, details: {} },
+          ]);
+        });
+      await oneIngestion("a", NOW - 10 * HOUR);
+      // Only the transaction's own statements (BEGIN, COMMIT) are left to compose, on drivers that build them.
+      const texts = await composedDuring(() => oneIngestion("b", NOW - 8 * HOUR));
+      assert.deepEqual(
+        texts.filter((text) => /workouts|audit_log/.test(text)),
+        [],
+      );
+    });
+
+    it("runs drizzle's own text and returns what drizzle's own insert and select return", async () => {
+      const { database } = opened;
+      const db = database.db;
+      const owner = newOwner();
+      const createdAt = new Date(NOW);
+      const rowOf = (hash: string, extra: Partial<typeof workouts.$inferInsert>) => ({
+        owner,
+        source: "manual" as const,
+        contentHash: `0x${hash.repeat(64)}`,
+        sport: "run",
+        startTime: new Date(NOW - 5 * HOUR),
+        endTime: new Date(NOW - 4 * HOUR),
+        durationSec: 3600,
+        elapsedSec: 3600,
+        distanceM: null,
+        avgHeartRate: null,
+        verdictStatus: "rejected" as const,
+        verdictReasons: [{ code: "overlaps_existing", message: "It overlaps." }],
+        provider: null,
+        providerActivityId: null,
+        notes: null,
+        createdAt,
+        sportOrigin: "named" as const,
+        sportDetail: null,
+        ...extra,
+      });
+      const detail = { inferred: "run", declared: null, plausible: { run: true } } as never;
+      const rows = [
+        rowOf("c", { notes: "by drizzle", sportDetail: detail }),
+        rowOf("d", { distanceM: 1234.5 }),
+      ];
+      const byDrizzle = db.insert(workouts).values(rows).returning();
+      const viaTemplate = statementTemplate(
+        workouts,
+        db
+          .insert(workouts)
+          .values(placeholderRows(workouts, insertedRows(rows).shape))
+          .returning(),
+      );
+      assert.equal(viaTemplate.text, byDrizzle.toSQL().sql);
+
+      const expected = await byDrizzle;
+      await db.delete(workouts).where(eq(workouts.owner, owner));
+      const actual = await viaTemplate.run(db, insertedRows(rows).values);
+      assert.deepEqual(
+        actual.map(({ id: _id, ...row }) => row),
+        expected.map(({ id: _id, ...row }) => row),
+      );
+      // A null is SQL NULL (not a JSON null), an object is stored as given.
+      const stored = await queryRows<{ detail_null: boolean; notes: string | null }>(
+        database,
+        sql`select sport_detail is null as detail_null, notes from ${workouts} where owner = ${owner} order by content_hash`,
+      );
+      assert.deepEqual(
+        stored.map((row) => [row.detail_null, row.notes]),
+        [
+          [false, "by drizzle"],
+          [true, null],
+        ],
+      );
+
+      const select = db
+        .select()
+        .from(workouts)
+        .where(eq(workouts.owner, owner))
+        .orderBy(asc(workouts.contentHash));
+      const selected = await statementTemplate(workouts, select).run(db, {});
+      assert.deepEqual(selected, await select);
+    });
+
+    it("an audit entry without a subject is stored with a NULL subject and empty details", async () => {
+      const { store } = opened;
+      const actor = newOwner();
+      const [entry] = await store.auditLog.appendMany([{ actor, action: "test.null_subject" }]);
+      assert.equal(entry?.subject, null);
+      assert.deepEqual(entry?.details, {});
+      const listed = (await store.auditLog.list({ limit: 50 })).find((e) => e.id === entry?.id);
+      assert.deepEqual(listed, entry);
+    });
+  });
+}
