@@ -3,8 +3,9 @@
  * runs with driver errors mapped, "the first row or null", "the row a returning write yields", a row's TTL window and the bounded purge of
  * expired rows.
  */
-import { and, eq, lte, type Param, type SQL, sql } from "drizzle-orm";
+import { and, eq, is, lte, type Param, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { PgliteSession } from "drizzle-orm/pglite";
 import type { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
@@ -181,12 +182,19 @@ export function purgeExpiredRows(
   return purgeInBatches({ db, table, key, expired, operation, bounds });
 }
 
-/** Takes the transaction-scoped advisory lock named `name` (one writer per owner, across replicas). */
+/**
+ * Takes the transaction-scoped advisory lock named `name` (one writer per owner, across replicas) on PostgreSQL.
+ * On PGlite there is nothing to take: it is one session in this process, and `PGlite.transaction` holds its
+ * transaction mutex from BEGIN to COMMIT while every statement outside that transaction (`query`, `exec`, another
+ * `transaction`, the prepared statements of pgliteStatements.ts) waits for that mutex, so a transaction already
+ * excludes every other writer, whatever the name; the lock would cost a statement and exclude nothing more.
+ */
 export async function advisoryTransactionLock(
   db: DatabaseExecutor,
   name: string,
   operation: string,
 ): Promise<void> {
+  if (is(db._.session, PgliteSession)) return;
   await withDatabaseErrors(operation, async () => {
     await db.execute(sql`select pg_advisory_xact_lock(hashtext(${name}))`);
   });

@@ -2,12 +2,14 @@
  * Statements composed once (statementTemplates.ts), on every driver: a workout insert, an audit insert and the
  * ingest lookup compose no SQL after their first use, also in a new transaction; they run drizzle's own text and
  * store and return exactly what drizzle's own statements store and return (SQL NULL for a null, a jsonb object as
- * given).
+ * given). And the owner lock (`advisoryTransactionLock`): a statement on PostgreSQL, none on PGlite, whose
+ * transactions already exclude each other.
  */
 import { strict as assert } from "node:assert";
 import { asc, eq, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { ManualClock } from "../../src/clock.ts";
+import { ValidationError } from "../../src/errors.ts";
 import { workouts } from "../../src/store/schema.ts";
 import { insertedRows, placeholderRows, statementTemplate } from "../../src/store/statementTemplates.ts";
 import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
@@ -177,6 +179,18 @@ for (const driver of storeDrivers) {
       assert.deepEqual(entry?.details, {});
       const listed = (await store.auditLog.list({ limit: 50 })).find((e) => e.id === entry?.id);
       assert.deepEqual(listed, entry);
+    });
+
+    it(`lockOwner ${driver.name.startsWith("PGlite") ? "runs no statement (a PGlite transaction already excludes every other)" : "takes the advisory lock"}, and refuses an invalid owner`, async () => {
+      const { store } = opened;
+      const owner = newOwner();
+      const texts = await composedDuring(() => store.transaction((tx) => tx.workouts.lockOwner(owner)));
+      const locks = texts.filter((text) => text.includes("pg_advisory_xact_lock"));
+      assert.equal(locks.length, driver.name.startsWith("PGlite") ? 0 : 1);
+      await assert.rejects(
+        store.transaction((tx) => tx.workouts.lockOwner("0xnot-an-address")),
+        ValidationError,
+      );
     });
   });
 }
