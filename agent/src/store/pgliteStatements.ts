@@ -15,7 +15,8 @@
  *   caller's parsers layered over PGlite's (no merged copy; layered once per parsers object);
  * - it holds the same locks as `PGlite.query`: outside a transaction the transaction lock and the query lock (so
  *   it can never run inside another caller's open transaction), inside one the query lock; and it syncs to the
- *   file system after a statement outside a transaction, as `PGlite.query` does;
+ *   file system after a statement outside a transaction, as `PGlite.query` does, where syncing does something
+ *   (`hasFsSync`: not in memory nor on disk, where Emscripten writes through);
  * - errors are PGlite's (`DatabaseError` with the SQLSTATE, the query, params and options attached), raised at the
  *   same point: a statement that does not parse is not kept.
  * At most `maxStatements` texts are kept (least recently used closed first): drizzle writes one text per shape,
@@ -36,6 +37,7 @@ import {
   type Results,
   type Transaction,
 } from "@electric-sql/pglite";
+import { EmscriptenBuiltinFilesystem } from "@electric-sql/pglite/basefs";
 import { bindExecuteSync } from "./pgliteBindMessage.ts";
 
 /** Default `maxStatements`. */
@@ -89,6 +91,16 @@ interface Prepared {
   parameterTypes: readonly number[];
   /** Absent for a statement that returns no rows. */
   rowDescription: RowDescription | undefined;
+}
+
+/**
+ * Whether `client.syncToFs()` can do anything: not on the file systems Emscripten writes through itself (memory, and
+ * a directory on disk), whose `syncToFs` is `EmscriptenBuiltinFilesystem`'s empty one; there a call is only a
+ * mutex and a few promises per statement (~5-10 µs of a one-row lookup). IndexedDB and OPFS file systems sync.
+ */
+function hasFsSync(client: PGlite): boolean {
+  const fs = (client as { fs?: { syncToFs?: unknown } }).fs;
+  return fs?.syncToFs !== EmscriptenBuiltinFilesystem.prototype.syncToFs;
 }
 
 /** Wrappers made in this process: each names its statements apart, should two share a client. */
@@ -197,6 +209,7 @@ export function withPreparedStatements({
   const prefix = `pglite_${wrappers}_s`;
   let counter = 0;
   const most = Math.max(1, maxStatements);
+  const syncsToFs = hasFsSync(client);
 
   const closeMessages = (): Uint8Array[] =>
     toClose.splice(0).map((name) => protocol.serialize.close({ type: "S", name }));
@@ -265,7 +278,7 @@ export function withPreparedStatements({
     } catch (error) {
       throw withQuery(error, text, params, options);
     }
-    if (!inTransaction) await client.syncToFs();
+    if (!inTransaction && syncsToFs) await client.syncToFs();
     return resultOf<T>(layeredParsers(client, layered, options), prepared, messages, options);
   };
 

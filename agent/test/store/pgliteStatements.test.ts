@@ -86,6 +86,29 @@ describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
     assert.equal(reads, 1);
   });
 
+  it("syncs the file system after a statement outside a transaction where it syncs, and skips it in memory", async () => {
+    let calls = 0;
+    const original = client.syncToFs.bind(client);
+    client.syncToFs = async () => {
+      calls += 1;
+      await original();
+    };
+    const inMemory = withPreparedStatements({ client });
+    await inMemory.query("select 1 as x where $1::int > 0", [1]);
+    assert.equal(calls, 0);
+    // A file system with a sync of its own (IndexedDB, OPFS): every statement outside a transaction syncs.
+    let synced = 0;
+    const fs = (client as unknown as { fs: { syncToFs: () => Promise<void> } }).fs;
+    fs.syncToFs = async () => {
+      synced += 1;
+    };
+    const syncing = withPreparedStatements({ client });
+    await syncing.query("select 1 as x where $1::int > 0", [1]);
+    await syncing.query("select 2 as x where $1::int > 0", [1]);
+    assert.equal(calls, 2);
+    assert.equal(synced, 2);
+  });
+
   it("raises PGlite's DatabaseError with the query attached, and keeps no statement that does not parse", async () => {
     const prepared = withPreparedStatements({ client });
     await prepared.query(row[0], [...row[1]]);
