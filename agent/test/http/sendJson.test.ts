@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { expect } from "chai";
 import express from "express";
 import request from "supertest";
@@ -37,7 +38,7 @@ async function answer(app: express.Express, method: "get" | "head", path: string
       r.on("data", (chunk: Buffer) => chunks.push(chunk));
       r.on("end", () => done(null, Buffer.concat(chunks)));
     });
-  const raw = res.res.rawHeaders;
+  const raw = (res as unknown as { res: IncomingMessage }).res.rawHeaders;
   const pairs: string[] = [];
   for (let i = 0; i < raw.length; i += 2)
     if (raw[i]?.toLowerCase() !== "date") pairs.push(`${raw[i]}: ${raw[i + 1]}`);
