@@ -2,7 +2,7 @@
  * Builds the agent's Express app from its dependencies, without listening (tests drive it with supertest;
  * `main` wires the real dependencies and calls `listen`).
  *
- * Pipeline, every request: metrics timer → request id + request log → request timeout → security headers (helmet)
+ * Pipeline, every request: metrics timer → request id + request log → request timeout → security headers
  * → the origin guard (CSRF: a state-changing request from another site's page is refused; `Vary: Origin`) → CORS
  * (the web origin only, with credentials). Under /api: the API rate limit per IP (before the body is read)
  * → JSON body (size-limited; not for GET, HEAD, OPTIONS) → `Cache-Control: no-store` → the session lookup → the
