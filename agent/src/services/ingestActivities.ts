@@ -234,7 +234,8 @@ async function ingestInTransaction(
   const claimKeys = activities
     .filter((activity) => !stored.has(activity.contentHash.toLowerCase()))
     .flatMap((activity) => claimsOf(batch.parameters, activity));
-  const taken = new Set(await tx.evidence.claim(owner, claimKeys));
+  // A manual log claims nothing (see claimsOf): no call, and no evidence repository made for the transaction.
+  const taken = new Set(claimKeys.length > 0 ? await tx.evidence.claim(owner, claimKeys) : []);
 
   const slots: Slot[] = [];
   const seen = new Map<string, number>();

@@ -237,6 +237,40 @@ for (const driver of storeDrivers) {
       });
     });
 
+    it("a manual log without a provider id claims no evidence (the transaction's evidence repository is not even read); a file's activity does", async () => {
+      const read: string[] = [];
+      const watched: Store = {
+        ...store,
+        transaction: (work) =>
+          store.transaction((tx) =>
+            work(
+              new Proxy(tx, {
+                get: (target, key, receiver) => {
+                  read.push(String(key));
+                  return Reflect.get(target, key, receiver);
+                },
+              }),
+            ),
+          ),
+      };
+      const log = manualActivityOf(
+        manualWorkoutLogSchema.parse({ sport: "run", startTime: "2026-11-24T07:00:00Z", durationMin: 30 }),
+      );
+      const manual = await ingestActivities(context({ store: watched }), {
+        owner: newOwner(),
+        source: "manual",
+        activities: [log],
+      });
+      expect(manual.workouts[0]?.verdict.status).to.equal("accepted");
+      expect(read).to.not.include("evidence");
+      await ingestActivities(context({ store: watched }), {
+        owner: newOwner(),
+        source: "fit",
+        activities: run(MONDAY + 10 * HOUR),
+      });
+      expect(read).to.include("evidence");
+    });
+
     it("verifies manual logs without samples and stores their notes and provider ids", async () => {
       const owner = newOwner();
       const log = manualActivityOf(
