@@ -11,7 +11,12 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import { ManualClock } from "../../src/clock.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { workouts } from "../../src/store/schema.ts";
-import { insertedRows, placeholderRows, statementTemplate } from "../../src/store/statementTemplates.ts";
+import {
+  insertedRows,
+  KEPT_SHAPE_MAX,
+  placeholderRows,
+  statementTemplate,
+} from "../../src/store/statementTemplates.ts";
 import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
 import { type OpenedTestStore, openOrSkip, queryRows, storeDrivers } from "./storeDrivers.ts";
 
@@ -98,6 +103,36 @@ for (const driver of storeDrivers) {
       assert.deepEqual(
         texts.filter((text) => /workouts|audit_log/.test(text)),
         [],
+      );
+    });
+
+    it(`a batch beyond ${KEPT_SHAPE_MAX} rows or values is composed for its call, and stored and found all the same`, async () => {
+      const { store } = opened;
+      const owner = newOwner();
+      const count = KEPT_SHAPE_MAX + 2;
+      const batch = Array.from({ length: count }, (_, index) =>
+        workoutOf(owner, "0", NOW - (index + 20) * HOUR, {
+          contentHash: `0x${(index + 1).toString(16).padStart(64, "e")}`,
+        }),
+      );
+      const lookup = () =>
+        store.workouts.findByContentHashesOrOverlapping(
+          owner,
+          batch.map((workout) => workout.contentHash),
+          batch.map((workout) => ({ start: workout.startTime, end: workout.endTime })),
+        );
+      // The insert, then the same lookup twice: each composes its text again (a kept one would not the second time).
+      for (let round = 0; round < 3; round += 1) {
+        const texts = await composedDuring(async () => {
+          if (round === 0) await store.workouts.insertMany(batch);
+          else assert.equal((await lookup()).length, count);
+        });
+        assert.equal(texts.filter((text) => /"workouts"/.test(text)).length, 1);
+      }
+      const found = await lookup();
+      assert.deepEqual(
+        found.map((record) => record.contentHash),
+        [...batch].reverse().map((workout) => workout.contentHash),
       );
     });
 
