@@ -20,7 +20,8 @@
  * - errors are PGlite's (`DatabaseError` with the SQLSTATE, the query, params and options attached), raised at the
  *   same point: a statement that does not parse is not kept.
  * At most `maxStatements` texts are kept (least recently used closed first): drizzle writes one text per shape,
- * but an `in (...)` list or a multi-row insert has one per length.
+ * but an `in (...)` list or a multi-row insert has one per length. A kept statement is prepared again after 64
+ * runs, then 128, 256, ... up to every 8,192, so its plan follows the tables' growth (`PGLITE_REPLAN_FIRST_RUNS`).
  *
  * Anything else (DDL, `set`, `savepoint`, `exec`, a query with `paramTypes` or a `blob`) goes to PGlite unchanged;
  * DDL, `set`/`reset`/`discard`, `do` and anything through `exec` also forget every kept statement, so a schema
@@ -68,10 +69,24 @@ export async function yieldWhenBusy(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/**
+ * A kept statement is prepared again after this many runs, then after twice as many each time, up to
+ * `PGLITE_REPLAN_MAX_RUNS`. Postgres plans a named statement when it is prepared (and settles on a generic plan
+ * after five runs) and keeps that plan until the schema changes; PGlite has no autovacuum whose statistics would
+ * make it plan again. A statement first run on a nearly empty table kept that table's plan for the life of the
+ * process: the ingest lookup, prepared on an empty `workouts` table, went on scanning every workout of the owner
+ * (0.96 ms at 2,000 of them) instead of using the two indexes it uses when prepared on the full table (0.06 ms).
+ * Preparing again costs one Parse (~0.3 ms) per hundreds to thousands of runs.
+ */
+export const PGLITE_REPLAN_FIRST_RUNS = 64;
+export const PGLITE_REPLAN_MAX_RUNS = 8192;
+
 export interface WithPreparedStatementsParameters {
   client: PGlite;
   /** Most statement texts kept prepared. Default 500. */
   maxStatements?: number;
+  /** Runs before a kept statement is first prepared again (then twice as many each time); for tests. */
+  replanFirstRuns?: number;
 }
 
 /** The PGlite drizzle runs on: `query` and `transaction` prepare data statements, the rest is the client's own. */
@@ -91,6 +106,10 @@ interface Prepared {
   parameterTypes: readonly number[];
   /** Absent for a statement that returns no rows. */
   rowDescription: RowDescription | undefined;
+  /** Runs since it was prepared. */
+  runs: number;
+  /** After this many runs it is prepared again (`PGLITE_REPLAN_FIRST_RUNS`). */
+  replanAfter: number;
 }
 
 /**
@@ -198,6 +217,7 @@ function resultOf<T>(
 export function withPreparedStatements({
   client,
   maxStatements = PGLITE_STATEMENTS_MAX,
+  replanFirstRuns = PGLITE_REPLAN_FIRST_RUNS,
 }: WithPreparedStatementsParameters): WithPreparedStatementsReturnType {
   /** Text → statement, least recently used first (a Map keeps insertion order; a hit is moved to the end). */
   const statements = new Map<string, Prepared>();
@@ -220,7 +240,12 @@ export function withPreparedStatements({
   };
 
   /** Parses `text` as a new named statement (under the query lock); not kept when it fails. */
-  const prepare = async (text: string, params: unknown[], options?: QueryOptions): Promise<Prepared> => {
+  const prepare = async (
+    text: string,
+    params: unknown[],
+    options: QueryOptions | undefined,
+    replanAfter: number,
+  ): Promise<Prepared> => {
     counter += 1;
     const name = `${prefix}${counter}`;
     let messages: BackendMessage[];
@@ -237,7 +262,13 @@ export function withPreparedStatements({
     } catch (error) {
       throw withQuery(error, text, params, options);
     }
-    const prepared = { name, nameBytes: Buffer.from(name, "utf8"), ...describedBy(messages) };
+    const prepared = {
+      name,
+      nameBytes: Buffer.from(name, "utf8"),
+      ...describedBy(messages),
+      runs: 0,
+      replanAfter,
+    };
     statements.set(text, prepared);
     while (statements.size > most) {
       const oldest = statements.keys().next().value;
@@ -259,11 +290,22 @@ export function withPreparedStatements({
     await yieldWhenBusy();
     let prepared = statements.get(text);
     if (prepared === undefined) {
-      prepared = await prepare(text, params, options);
+      prepared = await prepare(text, params, options, Math.max(1, replanFirstRuns));
+    } else if (prepared.runs >= prepared.replanAfter) {
+      // Planned again on the tables as they are now (PGLITE_REPLAN_FIRST_RUNS); the old one is closed.
+      statements.delete(text);
+      toClose.push(prepared.name);
+      prepared = await prepare(
+        text,
+        params,
+        options,
+        Math.min(prepared.replanAfter * 2, Math.max(PGLITE_REPLAN_MAX_RUNS, replanFirstRuns)),
+      );
     } else {
       statements.delete(text);
       statements.set(text, prepared);
     }
+    prepared.runs += 1;
     const { parameterTypes } = prepared;
     const values = params.map((value, i) => serialize(client, value, parameterTypes[i], options));
     const run = bindExecuteSync(prepared.nameBytes, values);

@@ -248,4 +248,28 @@ describe("PGlite with prepared statements (pgliteStatements.ts)", () => {
     const [first] = (await prepared.query<Record<string, unknown>>(select, [0])).rows;
     assert.equal(first?.extra, 7);
   });
+
+  it("prepares a kept statement again after replanFirstRuns runs, then twice as many, closing the old one", async () => {
+    const prepared = withPreparedStatements({ client, replanFirstRuns: 2 });
+    const select = "select count(*)::int as c from t where id > $1";
+    const names = async () =>
+      (
+        await client.query<{ name: string }>(
+          "select name from pg_prepared_statements where statement = $1 order by name",
+          [select],
+        )
+      ).rows.map((r) => r.name);
+    const seen: string[] = [];
+    for (let run = 1; run <= 9; run += 1) {
+      assert.deepEqual((await prepared.query(select, [0])).rows, [{ c: 0 }]);
+      const open = await names();
+      assert.equal(open.length, 1, `one statement open after run ${run}`);
+      if (seen.at(-1) !== open[0]) seen.push(open[0] ?? "");
+      if (run === 2) assert.equal(seen.length, 1, "runs 1-2 on the first preparation");
+      if (run === 3) assert.equal(seen.length, 2, "prepared again for run 3");
+      if (run === 6) assert.equal(seen.length, 2, "runs 3-6 on the second (4 runs)");
+      if (run === 7) assert.equal(seen.length, 3, "prepared again for run 7");
+    }
+    assert.equal(prepared.preparedStatements, 1);
+  });
 });
