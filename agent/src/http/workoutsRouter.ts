@@ -42,6 +42,7 @@ import { idempotency } from "./idempotency.ts";
 import { pageOptionsOf, pageQueryFields, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
+import { sendJson } from "./sendJson.ts";
 import { UploadBufferPool } from "./uploadBufferPool.ts";
 import {
   closeIfBodyUnread,
@@ -196,7 +197,7 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
         });
         return ingested;
       });
-      res.status(201).json({ workouts: result.workouts });
+      sendJson(res.status(201), { workouts: result.workouts });
     },
   );
   router.use("/upload", closeIfBodyUnread);
@@ -209,7 +210,7 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
       source: "manual",
       activities: [manualActivityOf(log)],
     });
-    res.status(201).json({ workouts: result.workouts });
+    sendJson(res.status(201), { workouts: result.workouts });
   });
 
   router.get("/", requireSession, async (req, res) => {

@@ -153,7 +153,9 @@ function withQuery(error: unknown, query: string, params: unknown[] | undefined,
 }
 
 /** The parameter types and row description a Describe of a statement answered. */
-function describedBy(messages: readonly BackendMessage[]): Omit<Prepared, "name" | "nameBytes"> {
+function describedBy(
+  messages: readonly BackendMessage[],
+): Omit<Prepared, "name" | "nameBytes" | "runs" | "replanAfter"> {
   let parameterTypes: readonly number[] = [];
   let rowDescription: RowDescription | undefined;
   for (const message of messages) {
