@@ -216,6 +216,24 @@ function resultOf<T>(
   return results[0] as Results<T>;
 }
 
+/** Parse + Describe + Sync of `text` as the statement `name`, after closing the `closing` ones: one call. */
+function parseNamed(
+  client: PGlite,
+  name: string,
+  text: string,
+  closing: readonly Uint8Array[],
+): Promise<BackendMessage[]> {
+  return client.execProtocolStream(
+    concat([
+      ...closing,
+      protocol.serialize.parse({ name, text }),
+      protocol.serialize.describe({ type: "S", name }),
+      protocol.serialize.sync(),
+    ]),
+    { syncToFs: false },
+  );
+}
+
 export function withPreparedStatements({
   client,
   maxStatements = PGLITE_STATEMENTS_MAX,
@@ -252,15 +270,7 @@ export function withPreparedStatements({
     const name = `${prefix}${counter}`;
     let messages: BackendMessage[];
     try {
-      messages = await client.execProtocolStream(
-        concat([
-          ...closeMessages(),
-          protocol.serialize.parse({ name, text }),
-          protocol.serialize.describe({ type: "S", name }),
-          protocol.serialize.sync(),
-        ]),
-        { syncToFs: false },
-      );
+      messages = await parseNamed(client, name, text, closeMessages());
     } catch (error) {
       throw withQuery(error, text, params, options);
     }
