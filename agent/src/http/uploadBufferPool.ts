@@ -15,8 +15,12 @@
  * moment the task ends).
  *
  * Lifetime: a slot is back in the pool once every holder released it — the upload itself (until its response is
- * closed, `UploadBufferLease.release`) and each parse task that reads it (`retain`). So a client that goes away
- * while its file waits for a worker cannot have its slot handed to the next upload under the worker's feet.
+ * closed, `UploadBufferLease.release`; the upload stops writing into the slot at that moment) and each reader of
+ * the file (`UploadBufferLease.retain`: the parse task, until it settles). A reader can only join while the upload
+ * still holds its slot: once the upload let go (its response closed, a timeout say), the slot may already be
+ * another upload's, so the file is refused rather than read. So a client that goes away while its file waits for
+ * a worker cannot have its slot handed to the next upload under the worker's feet, and a late handler cannot read
+ * someone else's file.
  * At most `maxSlots` are leased at once; an upload that finds none free (or is larger than a slot) gets `undefined`
  * and its own buffer, as before. Slots left free for `idleMs` are dropped (the memory goes back to the system when
  * V8 collects them), so an idle agent does not keep the memory of its last busy minute.
@@ -34,6 +38,13 @@ export interface UploadBufferPoolParameters {
 export interface UploadBufferLease {
   /** `size` bytes of the slot's shared memory. */
   readonly bytes: Buffer;
+  /** Whether the upload still holds the slot (`release` not called yet). */
+  readonly held: boolean;
+  /**
+   * One more hold on the slot for a reader of the file (a parse task); its release is idempotent. `undefined` once
+   * the upload released the slot: the memory may be another upload's by then.
+   */
+  retain(): (() => void) | undefined;
   /** The upload's hold on the slot; idempotent. */
   release(): void;
 }
@@ -76,18 +87,19 @@ export class UploadBufferPool {
     if (this.#leased.size >= this.maxSlots) return undefined;
     const memory = this.#free.pop() ?? new SharedArrayBuffer(this.slotBytes);
     this.#leased.set(memory, { memory, holders: 0 });
-    const release = this.#hold(memory);
-    return { bytes: Buffer.from(memory, 0, size), release };
-  }
-
-  /**
-   * One more hold on the slot behind `bytes` (a parse task reading it); the release it returns is idempotent.
-   * `undefined` when `bytes` is not a leased slot's memory.
-   */
-  retain(bytes: Uint8Array): (() => void) | undefined {
-    const memory = bytes.buffer;
-    if (!(memory instanceof SharedArrayBuffer) || !this.#leased.has(memory)) return undefined;
-    return this.#hold(memory);
+    const releaseUpload = this.#hold(memory);
+    let held = true;
+    return {
+      bytes: Buffer.from(memory, 0, size),
+      get held() {
+        return held;
+      },
+      retain: () => (held ? this.#hold(memory) : undefined),
+      release: () => {
+        held = false;
+        releaseUpload();
+      },
+    };
   }
 
   #hold(memory: SharedArrayBuffer): () => void {

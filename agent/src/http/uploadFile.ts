@@ -18,7 +18,7 @@ import multer from "multer";
 import { TooLargeError, UnsupportedError } from "../errors.ts";
 import { sendErrorProblem } from "./errorHandler.ts";
 import { BadRequestError } from "./httpErrors.ts";
-import type { UploadBufferPool } from "./uploadBufferPool.ts";
+import type { UploadBufferLease, UploadBufferPool } from "./uploadBufferPool.ts";
 import { incrementalMemoryStorage } from "./uploadStorage.ts";
 
 /** Room for the multipart framing around the file: boundaries, part headers, a few small fields. */
@@ -43,6 +43,12 @@ export interface UploadedFile {
    * `bufferPool` (shared memory the upload holds until its response is closed).
    */
   ownsBuffer: boolean;
+  /**
+   * A hold on `bytes` for a reader that outlives this call (the parse worker); release it when done. `undefined`
+   * when the bytes are no longer this upload's to read (a pooled slot given back when the response was closed):
+   * refuse the file then. A file in its own buffer always gives a hold (that costs nothing).
+   */
+  holdForReading(): (() => void) | undefined;
   /** As the client named it: untrusted, for logs and messages only. */
   originalName: string;
   size: number;
@@ -139,6 +145,13 @@ function mapUploadError(error: unknown, maxBytes: number, fileField: string): un
   }
 }
 
+const NOTHING_TO_RELEASE = () => {};
+
+/** `UploadedFile.holdForReading` for a file in a pooled slot (`lease`) or in its own buffer. */
+function holderOf(lease: UploadBufferLease | undefined): UploadedFile["holdForReading"] {
+  return lease === undefined ? () => NOTHING_TO_RELEASE : () => lease.retain();
+}
+
 export function uploadFile({
   maxBytes,
   field = "file",
@@ -215,6 +228,7 @@ export function uploadFile({
         bytes: new Uint8Array(file.buffer.buffer, file.buffer.byteOffset, file.buffer.byteLength),
         // A pooled slot is shared memory: never moved (see uploadStorage.ts).
         ownsBuffer: (file as { ownsBuffer?: unknown }).ownsBuffer === true,
+        holdForReading: holderOf((file as { lease?: UploadBufferLease }).lease),
         originalName: file.originalname.slice(0, 255),
         size: file.size,
       });

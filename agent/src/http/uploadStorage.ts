@@ -27,6 +27,8 @@ import type { UploadBufferLease, UploadBufferPool } from "./uploadBufferPool.ts"
 interface StoredFile {
   buffer: Buffer;
   size: number;
+  /** The pool slot `buffer` is in, when it is one (uploadBufferPool.ts); readers hold it through the lease. */
+  lease: UploadBufferLease | undefined;
   /**
    * The buffer is this file's alone (see the module comment): the upload may move it to a worker. False for a
    * slot of the pool's shared memory (shared with the workers, never moved).
@@ -39,6 +41,7 @@ export class ChunkAccumulator {
   readonly #buffer: Buffer;
   #stored = 0;
   #received = 0;
+  #detached = false;
 
   /**
    * `expectedBytes`: the declared body length, if any (an upper bound of the file's size); `maxBytes`: the
@@ -59,11 +62,20 @@ export class ChunkAccumulator {
 
   append(chunk: Uint8Array): void {
     this.#received += chunk.length;
+    if (this.#detached) return;
     const room = this.#buffer.length - this.#stored;
     if (room <= 0) return;
     const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
     this.#buffer.set(kept, this.#stored);
     this.#stored += kept.length;
+  }
+
+  /**
+   * Writes nothing more into the buffer (chunks are still counted): its memory is given back while the body may
+   * still be arriving (a pooled slot whose response was closed).
+   */
+  detach(): void {
+    this.#detached = true;
   }
 
   /** The bytes kept: a view of the first `stored` bytes of a buffer no one else holds. */
@@ -84,12 +96,14 @@ function declaredLength(req: Request): number | undefined {
   return Number.isSafeInteger(length) && length > 0 ? length : undefined;
 }
 
-/** The upload's slot, released when its response is closed (or the file removed). */
-const leases = new WeakMap<object, UploadBufferLease>();
+/** The upload's slot and the release that also stops writing into it, by request. */
+const releases = new WeakMap<object, () => void>();
 
 /**
  * The storage engine: `file.buffer` is a view of a buffer owned by this upload alone, or of a slot of
- * `bufferPool` held until the response is closed.
+ * `bufferPool` held until the response is closed. At that moment the upload stops writing into the slot (the body
+ * may still be arriving: a timeout answers before it is read), so the next upload's file is never overwritten.
+ * A request whose response is already out gets no slot.
  */
 export function incrementalMemoryStorage(
   maxBytes: number,
@@ -97,18 +111,22 @@ export function incrementalMemoryStorage(
 ): multer.StorageEngine {
   return {
     _handleFile(req, file, callback) {
+      const res = (req as Request).res;
+      const answered = res === undefined || res.headersSent || res.closed;
       let lease: UploadBufferLease | undefined;
       const allocate = (size: number): Buffer => {
-        lease = bufferPool?.lease(size);
+        lease = answered ? undefined : bufferPool?.lease(size);
         return lease?.bytes ?? Buffer.allocUnsafeSlow(size);
       };
       const accumulator = new ChunkAccumulator(declaredLength(req as Request), maxBytes, allocate);
-      if (lease !== undefined) {
-        leases.set(req, lease);
-        const release = lease.release;
-        const res = (req as Request).res;
-        if (res === undefined || res.closed) release();
-        else res.once("close", release);
+      if (lease !== undefined && res !== undefined) {
+        const held = lease;
+        const release = () => {
+          accumulator.detach();
+          held.release();
+        };
+        releases.set(req, release);
+        res.once("close", release);
       }
       file.stream.on("data", (chunk: Buffer) => accumulator.append(chunk));
       file.stream.on("error", (error: Error) => callback(error));
@@ -117,6 +135,7 @@ export function incrementalMemoryStorage(
           buffer: accumulator.bytes(),
           size: accumulator.length,
           ownsBuffer: lease === undefined,
+          lease,
         };
         callback(null, stored);
       });
@@ -124,7 +143,7 @@ export function incrementalMemoryStorage(
     _removeFile(req, file, callback) {
       // The bytes are only referenced by the file object: dropping the reference frees them (or the slot).
       delete (file as { buffer?: Buffer }).buffer;
-      leases.get(req)?.release();
+      releases.get(req)?.();
       callback(null);
     },
   };

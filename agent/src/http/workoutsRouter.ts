@@ -14,7 +14,7 @@
  * Both POSTs honour `Idempotency-Key`. Workouts have PRODUCT.md's shape (see services/workoutView.ts).
  */
 import { createHash } from "node:crypto";
-import { Router } from "express";
+import { type Request, Router } from "express";
 import { z } from "zod";
 import { requireSession, sessionOf } from "../auth/session.ts";
 import type { Clock } from "../clock.ts";
@@ -38,10 +38,12 @@ import {
   type WorkoutFileLimits,
 } from "../workouts/index.ts";
 import { ServiceBusyError, type WorkoutParsePool } from "../workouts/workoutParsePool.ts";
+import { RequestTimeoutError } from "./httpErrors.ts";
 import { idempotency } from "./idempotency.ts";
 import { pageOptionsOf, pageQueryFields, readPage } from "./pageCursor.ts";
 import { parseJsonBody, parseParams, parseQuery } from "./parseRequest.ts";
 import { badRequestFromIssues } from "./problem.ts";
+import { requestSignal } from "./requestTimeout.ts";
 import { sendJson } from "./sendJson.ts";
 import { UploadBufferPool } from "./uploadBufferPool.ts";
 import {
@@ -97,6 +99,17 @@ function namingFile(error: unknown): unknown {
   });
 }
 
+/** Why an upload's file is no longer read: what aborted the request (a timeout, the client leaving). */
+function abandoned(req: Request): Error {
+  const reason: unknown = requestSignal(req).reason;
+  if (reason instanceof Error) return reason;
+  return new RequestTimeoutError({
+    code: "request_abandoned",
+    message: "The upload's response was closed before its file was read.",
+    details: { field: "file" },
+  });
+}
+
 export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRouterReturnType {
   const { store, config, logger, parsePool } = parameters;
   const context = {
@@ -120,13 +133,17 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
       ? undefined
       : (parameters.uploadBufferPool ??
         new UploadBufferPool({ slotBytes: config.http.uploadLimitBytes + 1, maxSlots: parsePool.capacity }));
-  /** Parses on the pool; a pooled slot stays held until the worker is done with it. */
-  const parseOnPool = async (pool: WorkoutParsePool, file: UploadedFile) => {
-    const release = bufferPool?.retain(file.bytes);
+  /**
+   * Parses on the pool; a pooled slot stays held until the worker is done with it. A slot the upload no longer
+   * holds (its response was closed: timed out, client gone) may be another upload's now: not read.
+   */
+  const parseOnPool = async (pool: WorkoutParsePool, file: UploadedFile, req: Request) => {
+    const release = file.holdForReading();
+    if (release === undefined) throw abandoned(req);
     try {
       return await pool.parse(file.bytes, fileLimits, { ownsBuffer: file.ownsBuffer });
     } finally {
-      release?.();
+      release();
     }
   };
 
@@ -160,7 +177,7 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
           const activities =
             parsePool === undefined
               ? parseWorkoutFile(file.bytes, fileLimits)
-              : await parseOnPool(parsePool, file);
+              : await parseOnPool(parsePool, file, req);
           span?.setAttributes({
             "workout.format": activities[0]?.format ?? "none",
             "workout.activities": activities.length,

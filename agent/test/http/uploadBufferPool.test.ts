@@ -3,6 +3,9 @@
  * until both the upload's response is closed and every parse task reading them has ended; and the upload route
  * on the parse pool receiving into those slots with the same answers as before.
  */
+import { once } from "node:events";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
 import request from "supertest";
@@ -53,10 +56,11 @@ describe("UploadBufferPool", () => {
     const pool = new UploadBufferPool({ slotBytes: 64, maxSlots: 1 });
     const lease = pool.lease(64);
     if (lease === undefined) throw new Error("no lease");
-    const releaseTask = pool.retain(lease.bytes.subarray(8, 16));
+    const releaseTask = lease.retain();
     expect(releaseTask).to.be.a("function");
     lease.release();
     lease.release();
+    expect(lease.held).to.equal(false);
     expect(pool.leased, "the parse task still reads it").to.equal(1);
     expect(pool.lease(1), "not handed to the next upload under the task").to.equal(undefined);
     releaseTask?.();
@@ -66,14 +70,15 @@ describe("UploadBufferPool", () => {
     expect(pool.kept).to.equal(1);
   });
 
-  it("retains nothing for memory that is not a leased slot", () => {
+  it("lets no reader join once the upload let its slot go: the memory may be another upload's", () => {
     const pool = new UploadBufferPool({ slotBytes: 64, maxSlots: 1 });
-    expect(pool.retain(new Uint8Array(8))).to.equal(undefined);
-    expect(pool.retain(new Uint8Array(new SharedArrayBuffer(64)))).to.equal(undefined);
-    const lease = pool.lease(8);
-    lease?.release();
-    if (lease === undefined) throw new Error("no lease");
-    expect(pool.retain(lease.bytes), "a slot back in the pool is not held").to.equal(undefined);
+    const first = pool.lease(8);
+    if (first === undefined) throw new Error("no lease");
+    first.release();
+    const second = pool.lease(8);
+    expect(second?.bytes.buffer, "the same memory, now the second upload's").to.equal(first.bytes.buffer);
+    expect(first.retain(), "the first upload's late reader").to.equal(undefined);
+    expect(second?.retain()).to.be.a("function");
   });
 
   it("drops its free slots once it has been idle for idleMs", async () => {
@@ -171,5 +176,84 @@ describe("POST /api/workouts/upload on the parse pool", function () {
     await sleep(50);
     expect(uploadBufferPool.leased).to.equal(0);
     expect(uploadBufferPool.kept).to.equal(1);
+  });
+});
+
+describe("POST /api/workouts/upload on the parse pool: a request that timed out mid-upload", function () {
+  this.timeout(120_000);
+
+  it("stops writing into its slot when answered, so the next upload's file is its own", async () => {
+    const parsePool = createWorkoutParsePool({ threads: 1, queueMax: 1 });
+    const uploadBufferPool = new UploadBufferPool({ slotBytes: 4 * 1024 * 1024 + 1, maxSlots: 1 });
+    const harness = await openRoutesHarness({
+      parsePool,
+      uploadBufferPool,
+      env: { REQUEST_TIMEOUT_MS: "1000" },
+    });
+    const server = harness.app.listen(0, "127.0.0.1");
+    try {
+      await once(server, "listening");
+      const port = (server.address() as AddressInfo).port;
+      const hour = 3_600_000;
+      const fileOf = (startMs: number) =>
+        utf8(gpx({ type: "running", segments: [track({ start: startMs, seconds: 1800, speedMps: 3 })] }));
+      const bodyOf = (file: Uint8Array, name: string) =>
+        Buffer.concat([
+          Buffer.from(
+            `--XB\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/gpx+xml\r\n\r\n`,
+          ),
+          Buffer.from(file),
+          Buffer.from("\r\n--XB--\r\n"),
+        ]);
+      const post = (cookie: string, body: Buffer) => {
+        const req = httpRequest({
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/api/workouts/upload",
+          headers: {
+            cookie,
+            "content-type": "multipart/form-data; boundary=XB",
+            "content-length": body.length,
+          },
+        });
+        const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+          req.on("response", (res) => {
+            let text = "";
+            res.on("data", (chunk) => {
+              text += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+          });
+          req.on("error", reject);
+        });
+        return { req, answer };
+      };
+      // Alice sends half her file and is answered 503 by the request timeout while her body is still open.
+      const aliceBody = bodyOf(fileOf(MONDAY * 1000 + hour), "alice.gpx");
+      const alice = post(await cookieFor(harness, newAccount()), aliceBody);
+      const half = Math.floor(aliceBody.length / 2);
+      alice.req.write(aliceBody.subarray(0, half));
+      expect((await alice.answer).status).to.equal(503);
+      // Bob uploads into the only slot; then the rest of Alice's file arrives.
+      const bobStart = MONDAY * 1000 + 4 * hour;
+      const bobBody = bodyOf(fileOf(bobStart), "bob.gpx");
+      const bob = post(await cookieFor(harness, newAccount()), bobBody);
+      bob.req.write(bobBody.subarray(0, half));
+      await sleep(50);
+      alice.req.end(aliceBody.subarray(half));
+      await sleep(50);
+      bob.req.end(bobBody.subarray(half));
+      const answer = await bob.answer;
+      expect(answer.status, answer.body).to.equal(201);
+      const [workout] = JSON.parse(answer.body).workouts;
+      expect(workout.startTime).to.equal(new Date(bobStart).toISOString().replace(".000Z", "Z"));
+      expect(workout.verdict.status, JSON.stringify(workout.verdict)).to.equal("accepted");
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await harness.close();
+      await parsePool.close();
+    }
   });
 });
