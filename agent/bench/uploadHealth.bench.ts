@@ -5,8 +5,9 @@
  * to the cores, as `assembleAgent` runs it).
  *
  * Run from the repository root with Node 22: `node agent/bench/uploadHealth.bench.ts [--json] [--pool-only]
- * [--clients-at-default-priority]` (`--pool-only`: skip the in-process baseline). `BENCH_CPU_PROFILE=<dir>` writes a CPU profile of the server's
- * main thread (the event loop the probes wait for) per mode.
+ * [--clients-at-default-priority] [--no-warm-up]` (`--pool-only`: skip the in-process baseline).
+ * `BENCH_CPU_PROFILE=<dir>` writes a CPU profile of the server's main thread (the event loop the probes wait for)
+ * per mode.
  *
  * The server (createApp with the workout routes over PGlite in memory, the test harness) runs in this process;
  * the uploads come from one child process and the `/health` probes from another (one probe every 10 ms on a
@@ -21,7 +22,8 @@
  * arrives is not queued behind the uploader or the parse workers. `--clients-at-default-priority` runs both at the
  * default priority, as the bench did before 2026-12-06. Before the measured uploads, four other files of the same
  * size are uploaded at once (not measured), so the server is in the state of an agent that served big uploads in
- * the last minute (compiled code, the upload buffer pool's slots allocated).
+ * the last minute (compiled code, the upload buffer pool's slots allocated); `--no-warm-up` measures a server that
+ * served none yet.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -49,6 +51,8 @@ interface ClientSpec {
   cookie: string;
   /** Whether the client takes its role's niceness (CLIENT_PRIORITIES). */
   prioritised: boolean;
+  /** Whether the uploader warms the server up first (`--no-warm-up`: a server that served no upload yet). */
+  warmUp: boolean;
 }
 
 interface UploadReport {
@@ -113,7 +117,7 @@ async function uploadAll(spec: ClientSpec, files: readonly string[], failures: M
 async function uploadClient(spec: ClientSpec): Promise<UploadReport> {
   // Warm-up (not measured): four other long files at once, as an agent that served big uploads in the last minute
   // has compiled code and the upload route's buffer pool holds its slots (uploadBufferPool.ts).
-  const warmUp = Array.from({ length: UPLOADS }, (_, i) => longFile(-2 * (i + 1)));
+  const warmUp = spec.warmUp ? Array.from({ length: UPLOADS }, (_, i) => longFile(-2 * (i + 1))) : [];
   const warmUpFailures = new Map<number, string>();
   const warmUpStatuses = await uploadAll(spec, warmUp, warmUpFailures);
   if (warmUpStatuses.some((status) => status !== "201")) {
@@ -250,8 +254,9 @@ async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const cookie = await cookieFor(harness, newAccount());
     const prioritised = !process.argv.includes("--clients-at-default-priority");
-    const uploader = spawn({ role: "upload", url, cookie, prioritised });
-    const prober = spawn({ role: "probe", url, cookie, prioritised });
+    const warmUp = !process.argv.includes("--no-warm-up");
+    const uploader = spawn({ role: "upload", url, cookie, prioritised, warmUp });
+    const prober = spawn({ role: "probe", url, cookie, prioritised, warmUp });
     await Promise.all([uploader.ready, prober.ready]);
     const profile = await CpuProfile.start(process.env.BENCH_CPU_PROFILE);
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
