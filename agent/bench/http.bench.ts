@@ -30,7 +30,8 @@
  * extended-protocol Parse and Bind and simple-protocol Query messages, on PostgreSQL node-postgres' queries; BEGIN
  * and COMMIT are statements too) and prints them beside the table;
  * BENCH_STATEMENTS=log also prints the statements of one request of each target before the load, and after each
- * target the statements its load ran, with how many times each ran per request.
+ * target the statements its load ran, with how many times each ran per request and its mean wall time in PGlite
+ * (PGlite runs on this thread; under load the time includes other requests' work queued behind it).
  *
  * BENCH_TRACING=compare: runs the whole bench twice, in child processes, with tracing off and then on
  * (`--import ./agent/bench/tracingPreload.ts`, every span exported over OTLP/HTTP to a sink here that counts

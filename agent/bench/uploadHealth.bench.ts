@@ -12,7 +12,9 @@
  * The server (createApp with the workout routes over PGlite in memory, the test harness) runs in this process;
  * the uploads come from one child process and the `/health` probes from another (one probe every 10 ms on a
  * kept-alive connection), so neither client's work lands on the server's event loop. Prints, per mode, the
- * probes' p50 / p99 / max, the uploads' statuses and how long they took; with `--json`, one JSON line last.
+ * probes' p50 / p99 / max, the uploads' statuses and how long they took, the server's own event-loop delay and
+ * garbage-collection pauses while the uploads ran, and the problem of a failed upload; with `--json`, one JSON line
+ * last.
  *
  * The two clients stand in for other machines (people uploading, a load balancer probing), but here they share
  * the server's two cores. So that what is measured is the server and not the clients' share of the cores
