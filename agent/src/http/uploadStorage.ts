@@ -19,6 +19,14 @@
  * With an `UploadBufferPool` (when uploads go to the parse workers), the buffer is a slot of the pool's shared
  * memory instead, reused from upload to upload (uploadBufferPool.ts says why); the upload holds its slot until
  * its response is closed, and an upload that finds no free slot gets a buffer of its own as above.
+ *
+ * **Paced**: after every `paceBytes` (default `UPLOAD_PACE_BYTES`) of a file, its stream is paused until the event
+ * loop's next turn (`setImmediate`). Without it, a client that sends faster than the agent receives leaves
+ * megabytes queued in the socket, and libuv reads up to 32 × 64 KiB from one socket per turn of the loop: four
+ * big uploads were ~8 MiB of multipart parsing and copying between two turns, 10-30 ms in which `/health` and
+ * every other request waited (docs/performance.md). The pause goes back to the socket through each stream's own
+ * backpressure (busboy holds its write callback, `req.pipe` pauses the request, Node's HTTP parser stops reading
+ * the socket), so each upload receives about `paceBytes` per turn while other requests are served in between.
  */
 import type { Request } from "express";
 import type multer from "multer";
@@ -35,6 +43,12 @@ interface StoredFile {
    */
   ownsBuffer: boolean;
 }
+
+/**
+ * Bytes of one file received before its stream waits for the event loop's next turn (see the module comment):
+ * ~0.3 ms of receiving on the reference machine, so four uploads hold other requests for about a millisecond.
+ */
+export const UPLOAD_PACE_BYTES = 256 * 1024;
 
 /** Chunks copied into one buffer allocated up front; bytes past its capacity are counted and dropped. */
 export class ChunkAccumulator {
@@ -108,6 +122,7 @@ const releases = new WeakMap<object, () => void>();
 export function incrementalMemoryStorage(
   maxBytes: number,
   bufferPool?: UploadBufferPool,
+  paceBytes: number = UPLOAD_PACE_BYTES,
 ): multer.StorageEngine {
   return {
     _handleFile(req, file, callback) {
@@ -128,9 +143,19 @@ export function incrementalMemoryStorage(
         releases.set(req, release);
         res.once("close", release);
       }
-      file.stream.on("data", (chunk: Buffer) => accumulator.append(chunk));
-      file.stream.on("error", (error: Error) => callback(error));
-      file.stream.on("end", () => {
+      const stream = file.stream;
+      const resume = () => stream.resume();
+      let sinceTurn = 0;
+      stream.on("data", (chunk: Buffer) => {
+        accumulator.append(chunk);
+        sinceTurn += chunk.length;
+        if (sinceTurn < paceBytes) return;
+        sinceTurn = 0;
+        stream.pause();
+        setImmediate(resume);
+      });
+      stream.on("error", (error: Error) => callback(error));
+      stream.on("end", () => {
         const stored: StoredFile = {
           buffer: accumulator.bytes(),
           size: accumulator.length,

@@ -4,13 +4,18 @@
  */
 import { createHash } from "node:crypto";
 import { once } from "node:events";
+import { PassThrough } from "node:stream";
 import { request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import express, { type ErrorRequestHandler } from "express";
+import express, { type ErrorRequestHandler, type Request } from "express";
 import { sendErrorProblem } from "../../src/http/errorHandler.ts";
 import { uploadedFileOf, uploadFile } from "../../src/http/uploadFile.ts";
-import { ChunkAccumulator } from "../../src/http/uploadStorage.ts";
+import {
+  ChunkAccumulator,
+  incrementalMemoryStorage,
+  UPLOAD_PACE_BYTES,
+} from "../../src/http/uploadStorage.ts";
 
 function randomBytes(length: number, seed: number): Buffer {
   const bytes = Buffer.alloc(length);
@@ -154,4 +159,61 @@ describe("uploadFile with the incremental storage", () => {
       expect(res.body.field).to.equal("file");
     });
   }
+});
+
+describe("incrementalMemoryStorage: pacing (a file waits for the event loop's next turn every paceBytes)", () => {
+  /**
+   * Hands a 4 MiB file, already queued in full in its stream, to the storage engine, and records how many bytes
+   * the engine had received at each turn of the event loop until the file was stored.
+   */
+  async function receivedPerTurn(paceBytes: number) {
+    const data = randomBytes(4 * 1024 * 1024, 11);
+    const stream = new PassThrough();
+    for (let at = 0; at < data.length; at += 65_536) stream.write(data.subarray(at, at + 65_536));
+    stream.end();
+    let received = 0;
+    const storage = incrementalMemoryStorage(8 * 1024 * 1024, undefined, paceBytes);
+    const stored = new Promise<{ buffer: Buffer; size: number }>((resolve, reject) =>
+      storage._handleFile(
+        { headers: {} } as Request,
+        { stream } as unknown as Express.Multer.File,
+        (error?: unknown, info?: Partial<Express.Multer.File>) =>
+          error ? reject(error) : resolve(info as { buffer: Buffer; size: number }),
+      ),
+    );
+    stream.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    const perTurn: number[] = [];
+    let done = false;
+    void stored.then(() => {
+      done = true;
+    });
+    let before = 0;
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      perTurn.push(received - before);
+      before = received;
+    }
+    const file = await stored;
+    return { perTurn, file, data };
+  }
+
+  it("receives at most paceBytes plus one chunk between two turns, and the whole file in the end", async () => {
+    const { perTurn, file, data } = await receivedPerTurn(256 * 1024);
+    expect(file.size).to.equal(data.length);
+    expect(file.buffer.equals(data)).to.equal(true);
+    expect(Math.max(...perTurn)).to.be.at.most(256 * 1024 + 65_536);
+    expect(perTurn.filter((bytes) => bytes > 0).length).to.be.at.least(16);
+  });
+
+  it("without pacing the same queued file is received in one turn (what the pacing prevents)", async () => {
+    const { perTurn, file, data } = await receivedPerTurn(Number.POSITIVE_INFINITY);
+    expect(file.buffer.equals(data)).to.equal(true);
+    expect(Math.max(...perTurn)).to.equal(data.length);
+  });
+
+  it("defaults to UPLOAD_PACE_BYTES", () => {
+    expect(UPLOAD_PACE_BYTES).to.equal(256 * 1024);
+  });
 });
