@@ -1,22 +1,58 @@
 /**
  * A JSON answer without Express's `res.json`: the same bytes and headers (`Content-Type: application/json;
- * charset=utf-8`, then `Content-Length`), the same 304 / HEAD handling (`res.send` still runs), for a fraction of
- * the CPU. `res.json` reads three app settings, sets the type through `mime-types`, and `res.send` then parses and
- * rewrites it with `content-type` to add the charset again before turning the string into bytes; the agent sets
- * none of `json replacer`, `json spaces` or `json escape`, so the body is plain `JSON.stringify` either way
- * (docs/performance.md, "HTTP API"). For answers on hot routes; elsewhere `res.json` is fine.
+ * charset=utf-8`, then `Content-Length`, then `ETag` when the app makes them), the same 304 / HEAD handling, for a
+ * fraction of the CPU. `res.json` reads three app settings, sets the type through `mime-types`, and `res.send` then
+ * parses and rewrites it with `content-type` to add the charset again before turning the string into bytes; the
+ * agent sets none of `json replacer`, `json spaces` or `json escape`, so the body is plain `JSON.stringify` either
+ * way (docs/performance.md, "HTTP API"). For answers on hot routes; elsewhere `res.json` is fine.
+ *
+ * The body goes to `res.end` as the string it is: Node then writes the head and the body in one write to the
+ * socket, where a `Buffer` body (what `res.send` makes of any string over 999 characters) is a `writev` of two.
  */
 import type { Response } from "express";
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
+type ETagFunction = (body: string | Buffer, encoding?: BufferEncoding) => string | undefined;
+
+/**
+ * `res.send(body)` for a body whose Content-Type is JSON_CONTENT_TYPE: Express 5's steps, in its order (length,
+ * ETag, freshness, the headers a 204/304 drops, 205, HEAD), with the string handed to `res.end` unconverted.
+ */
+function sendJsonBody(res: Response, body: string | Buffer): void {
+  const req = res.req;
+  res.setHeader("Content-Type", JSON_CONTENT_TYPE);
+  const length = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length;
+  if (res.getHeader("Transfer-Encoding") === undefined) res.setHeader("Content-Length", String(length));
+  const etagOf = res.app.get("etag fn") as ETagFunction | undefined;
+  if (typeof etagOf === "function" && res.getHeader("ETag") === undefined) {
+    const etag = typeof body === "string" ? etagOf(body, "utf8") : etagOf(body);
+    if (etag) res.setHeader("ETag", etag);
+  }
+  if (req.fresh) res.status(304);
+  let chunk: string | Buffer = body;
+  if (res.statusCode === 204 || res.statusCode === 304) {
+    res.removeHeader("Content-Type");
+    res.removeHeader("Content-Length");
+    res.removeHeader("Transfer-Encoding");
+    chunk = "";
+  }
+  if (res.statusCode === 205) {
+    res.setHeader("Content-Length", "0");
+    res.removeHeader("Transfer-Encoding");
+    chunk = "";
+  }
+  if (req.method === "HEAD") res.end();
+  else if (typeof chunk === "string") res.end(chunk, "utf8");
+  else res.end(chunk);
+}
+
 /** A JSON body already serialized and encoded (what the commitment view cache keeps). */
 export function sendJsonBytes(res: Response, body: Buffer): void {
-  res.setHeader("Content-Type", JSON_CONTENT_TYPE);
-  res.send(body);
+  sendJsonBody(res, body);
 }
 
 /** `res.json(value)`, byte for byte, for a value JSON can carry (an object or array). */
 export function sendJson(res: Response, value: object): void {
-  sendJsonBytes(res, Buffer.from(JSON.stringify(value), "utf8"));
+  sendJsonBody(res, JSON.stringify(value));
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { expect } from "chai";
 import express from "express";
 import request from "supertest";
-import { sendJson } from "../../src/http/sendJson.ts";
+import { sendJson, sendJsonBytes } from "../../src/http/sendJson.ts";
 
 const VALUE = {
   id: "1",
@@ -16,13 +16,18 @@ function appWith(etag: boolean) {
   const app = express();
   app.set("etag", etag);
   app.set("x-powered-by", false);
-  app.all("/json", (_req, res) => {
+  const statusOf = (req: express.Request) => Number(req.query.status ?? 200);
+  app.all("/json", (req, res) => {
     res.setHeader("X-Before", "1");
-    res.json(VALUE);
+    res.status(statusOf(req)).json(VALUE);
   });
-  app.all("/send-json", (_req, res) => {
+  app.all("/send-json", (req, res) => {
     res.setHeader("X-Before", "1");
-    sendJson(res, VALUE);
+    sendJson(res.status(statusOf(req)), VALUE);
+  });
+  app.all("/send-json-bytes", (req, res) => {
+    res.setHeader("X-Before", "1");
+    sendJsonBytes(res.status(statusOf(req)), Buffer.from(JSON.stringify(VALUE), "utf8"));
   });
   return app;
 }
@@ -47,16 +52,22 @@ async function answer(app: express.Express, method: "get" | "head", path: string
 
 describe("sendJson: res.json's answer, byte for byte (sendJson.ts)", () => {
   for (const etag of [false, true]) {
-    for (const [method, headers] of [
-      ["get", {}],
-      ["head", {}],
-      ["get", { "If-None-Match": "*" }],
+    for (const [method, headers, status] of [
+      ["get", {}, 200],
+      ["head", {}, 200],
+      ["get", { "If-None-Match": "*" }, 200],
+      ["get", {}, 201],
+      ["get", {}, 204],
+      ["get", {}, 205],
     ] as const) {
-      it(`${method.toUpperCase()} ${JSON.stringify(headers)}, etag ${etag ? "on" : "off"}`, async () => {
+      it(`${method.toUpperCase()} ${status} ${JSON.stringify(headers)}, etag ${etag ? "on" : "off"}`, async () => {
         const app = appWith(etag);
-        const viaJson = await answer(app, method, "/json", headers);
+        const query = `?status=${status}`;
+        const viaJson = await answer(app, method, `/json${query}`, headers);
+        expect(viaJson.status).to.equal(headers["If-None-Match" as never] === undefined ? status : 304);
         expect(viaJson.headers).to.include("X-Before: 1");
-        expect(await answer(app, method, "/send-json", headers)).to.deep.equal(viaJson);
+        expect(await answer(app, method, `/send-json${query}`, headers)).to.deep.equal(viaJson);
+        expect(await answer(app, method, `/send-json-bytes${query}`, headers)).to.deep.equal(viaJson);
       });
     }
   }
