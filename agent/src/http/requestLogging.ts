@@ -66,6 +66,21 @@ function setRequestLog(this: IncomingMessage & LazyRequestLog, logger: Logger | 
   this[REQUEST_LOGGER] = logger;
 }
 
+/** Request prototypes that carry the `log` accessor (Express gives each app's requests a prototype of its own). */
+const withLogAccessor = new WeakSet<object>();
+
+/**
+ * Puts the `log` accessor on the request's prototype, once per prototype: defining it on every request cost a
+ * property definition (and a new object shape) per request. A request of that prototype without a parent logger
+ * reads `req.log` as undefined, as it did before the accessor.
+ */
+function ensureLogAccessor(req: IncomingMessage): void {
+  const prototype: unknown = Object.getPrototypeOf(req);
+  if (typeof prototype !== "object" || prototype === null || withLogAccessor.has(prototype)) return;
+  Object.defineProperty(prototype, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
+  withLogAccessor.add(prototype);
+}
+
 export function requestLogging(logger: Logger): RequestHandler {
   // The whitelisted request line needs no redaction; a child without it skips that pass.
   const lines = logger.child({}, { redact: [] });
@@ -74,7 +89,7 @@ export function requestLogging(logger: Logger): RequestHandler {
     const id = genReqId(req, res);
     req.id = id;
     (req as LazyRequestLog)[PARENT_LOGGER] = logger;
-    Object.defineProperty(req, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
+    ensureLogAccessor(req);
     // Read now, inside the request's span (undefined while tracing is off); the other lines get it from the mixin.
     const traceId = currentTraceId();
     res.on("close", () => {
