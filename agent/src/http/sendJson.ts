@@ -17,11 +17,18 @@ type ETagFunction = (body: string | Buffer, encoding?: BufferEncoding) => string
 
 /**
  * `res.send(body)` for a body whose Content-Type is JSON_CONTENT_TYPE: Express 5's steps, in its order (length,
- * ETag, freshness, the headers a 204/304 drops, 205, HEAD), with the string handed to `res.end` unconverted.
+ * ETag, freshness, the headers a 204/304 drops, 205, HEAD), with the string handed to `res.end` unconverted. A
+ * response whose `send` a middleware replaced is answered through that `send`.
  */
 function sendJsonBody(res: Response, body: string | Buffer): void {
   const req = res.req;
   res.setHeader("Content-Type", JSON_CONTENT_TYPE);
+  if (Object.hasOwn(res, "send")) {
+    // A middleware put its own `send` on this response (idempotency.ts records the answer there before it goes
+    // out; requestTimeout.ts drops late answers): the answer goes through it, as `res.send` would take it.
+    res.send(typeof body === "string" ? Buffer.from(body, "utf8") : body);
+    return;
+  }
   const length = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length;
   if (res.getHeader("Transfer-Encoding") === undefined) res.setHeader("Content-Length", String(length));
   const etagOf = res.app.get("etag fn") as ETagFunction | undefined;
@@ -52,7 +59,10 @@ export function sendJsonBytes(res: Response, body: Buffer): void {
   sendJsonBody(res, body);
 }
 
-/** `res.json(value)`, byte for byte, for a value JSON can carry (an object or array). */
+/**
+ * `res.json(value)`, byte for byte, for a value JSON can carry (an object or array), on a response whose
+ * Content-Type the route has not set (this one always answers `application/json; charset=utf-8`).
+ */
 export function sendJson(res: Response, value: object): void {
   sendJsonBody(res, JSON.stringify(value));
 }

@@ -72,3 +72,34 @@ describe("sendJson: res.json's answer, byte for byte (sendJson.ts)", () => {
     }
   }
 });
+
+describe("sendJson on a response whose send a middleware replaced (as idempotency.ts does)", () => {
+  it("answers through that send, with res.json's bytes", async () => {
+    const app = express();
+    app.set("etag", false);
+    app.set("x-powered-by", false);
+    const seen: string[] = [];
+    app.use((_req, res, next) => {
+      const send = res.send.bind(res);
+      Object.defineProperty(res, "send", {
+        configurable: true,
+        writable: true,
+        value: (chunk: unknown) => {
+          seen.push(Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
+          return send(chunk);
+        },
+      });
+      next();
+    });
+    app.get("/json", (_req, res) => {
+      res.json(VALUE);
+    });
+    app.get("/send-json", (_req, res) => sendJson(res.status(201), VALUE));
+    const viaJson = await answer(app, "get", "/json");
+    seen.length = 0;
+    const viaSendJson = await answer(app, "get", "/send-json");
+    expect(viaSendJson.status).to.equal(201);
+    expect({ ...viaSendJson, status: 200 }).to.deep.equal(viaJson);
+    expect(seen).to.deep.equal([JSON.stringify(VALUE)]);
+  });
+});
