@@ -9,7 +9,7 @@
  * redaction pass, which costs more than the rest of the line together (docs/performance.md, "HTTP API");
  * everything else a request logs (`req.log`) keeps the redaction.
  */
-import type { IncomingMessage } from "node:http";
+import { IncomingMessage } from "node:http";
 import type { RequestHandler } from "express";
 import type { Logger } from "../logger.ts";
 import { currentTraceId } from "../telemetry/spans.ts";
@@ -76,7 +76,13 @@ const withLogAccessor = new WeakSet<object>();
  */
 function ensureLogAccessor(req: IncomingMessage): void {
   const prototype: unknown = Object.getPrototypeOf(req);
-  if (typeof prototype !== "object" || prototype === null || withLogAccessor.has(prototype)) return;
+  if (typeof prototype === "object" && prototype !== null && withLogAccessor.has(prototype)) return;
+  if (typeof prototype !== "object" || prototype === null || prototype === IncomingMessage.prototype) {
+    // Not an Express app's request (a bare Node server's): Node's own prototype is every server's and every
+    // client response's in the process, so the accessor goes on this request alone.
+    Object.defineProperty(req, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
+    return;
+  }
   Object.defineProperty(prototype, "log", { get: getRequestLog, set: setRequestLog, configurable: true });
   withLogAccessor.add(prototype);
 }

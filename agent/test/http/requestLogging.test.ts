@@ -3,6 +3,9 @@
  * first use through an accessor on the app's request prototype; a request of an app without the middleware has
  * no `req.log`.
  */
+import { once } from "node:events";
+import { createServer, IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import express from "express";
@@ -75,5 +78,29 @@ describe("requestLogging: req.log", () => {
     plain.get("/", (req, res) => res.json({ has: req.log !== undefined, own: Object.hasOwn(req, "log") }));
     expect((await request(logged).get("/").expect(200)).body).to.deep.equal({ has: true });
     expect((await request(plain).get("/").expect(200)).body).to.deep.equal({ has: false, own: false });
+  });
+
+  it("on a bare Node server, puts req.log on the request itself, not on Node's prototype of every request", async () => {
+    const { lines, logger } = capturingLogger();
+    const log = requestLogging(logger);
+    const server = createServer((req, res) => {
+      log(req as express.Request, res as express.Response, () => {
+        req.log?.info("from a bare server");
+        res.end(JSON.stringify({ own: Object.hasOwn(req, "log") }));
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await res.json()).to.deep.equal({ own: true });
+      expect(Object.hasOwn(IncomingMessage.prototype, "log")).to.equal(false);
+      expect(
+        lines.some((line) => line.msg === "from a bare server" && typeof line.reqId === "string"),
+      ).to.equal(true);
+    } finally {
+      server.close();
+    }
   });
 });
