@@ -26,7 +26,9 @@
  * big uploads were ~8 MiB of multipart parsing and copying between two turns, 10-30 ms in which `/health` and
  * every other request waited (docs/performance.md). The pause goes back to the socket through each stream's own
  * backpressure (busboy holds its write callback, `req.pipe` pauses the request, Node's HTTP parser stops reading
- * the socket), so each upload receives about `paceBytes` per turn while other requests are served in between.
+ * the socket), so each upload receives about `paceBytes` per turn while other requests are served in between. The
+ * count is of bytes since the last pause, not per turn: a slow upload also waits one turn every `paceBytes`, which
+ * costs it nothing measurable.
  */
 import type { Request } from "express";
 import type multer from "multer";
