@@ -6,8 +6,8 @@
  * agent sets none of `json replacer`, `json spaces` or `json escape`, so the body is plain `JSON.stringify` either
  * way (docs/performance.md, "HTTP API"). For answers on hot routes; elsewhere `res.json` is fine.
  *
- * The body goes to `res.end` as the string it is: Node then writes the head and the body in one write to the
- * socket, where a `Buffer` body (what `res.send` makes of any string over 999 characters) is a `writev` of two.
+ * The body goes to `res.end` as the string it is: Node joins it to the head and writes both with one system call,
+ * without the copy into a `Buffer` that `res.send` makes of any string over 999 characters.
  */
 import type { Response } from "express";
 
