@@ -166,7 +166,7 @@ describe("incrementalMemoryStorage: pacing (a file waits for the event loop's ne
    * Hands a 4 MiB file, already queued in full in its stream, to the storage engine, and records how many bytes
    * the engine had received at each turn of the event loop until the file was stored.
    */
-  async function receivedPerTurn(paceBytes: number) {
+  async function receivedPerTurn(paceBytes?: number) {
     const data = randomBytes(4 * 1024 * 1024, 11);
     const stream = new PassThrough();
     for (let at = 0; at < data.length; at += 65_536) stream.write(data.subarray(at, at + 65_536));
@@ -213,7 +213,12 @@ describe("incrementalMemoryStorage: pacing (a file waits for the event loop's ne
     expect(Math.max(...perTurn)).to.equal(data.length);
   });
 
-  it("defaults to UPLOAD_PACE_BYTES", () => {
-    expect(UPLOAD_PACE_BYTES).to.equal(256 * 1024);
+  it("paces at UPLOAD_PACE_BYTES when no pace is given (what the upload routes use)", async () => {
+    const { perTurn, file, data } = await receivedPerTurn();
+    expect(file.buffer.equals(data)).to.equal(true);
+    expect(Math.max(...perTurn)).to.be.within(UPLOAD_PACE_BYTES, UPLOAD_PACE_BYTES + 65_536);
+    expect(perTurn.filter((bytes) => bytes > 0).length).to.be.at.least(
+      Math.floor(data.length / (UPLOAD_PACE_BYTES + 65_536)),
+    );
   });
 });
