@@ -209,11 +209,12 @@ for (const driver of storeDrivers) {
     it("an audit entry without a subject is stored with a NULL subject and empty details", async () => {
       const { store } = opened;
       const actor = newOwner();
-      const [entry] = await store.auditLog.appendMany([{ actor, action: "test.null_subject" }]);
-      assert.equal(entry?.subject, null);
-      assert.deepEqual(entry?.details, {});
-      const listed = (await store.auditLog.list({ limit: 50 })).find((e) => e.id === entry?.id);
-      assert.deepEqual(listed, entry);
+      assert.equal(await store.auditLog.appendMany([{ actor, action: "test.null_subject" }]), 1);
+      const listed = (await store.auditLog.list({ limit: 50 })).filter((e) => e.actor === actor);
+      assert.equal(listed.length, 1);
+      assert.equal(listed[0]?.subject, null);
+      assert.deepEqual(listed[0]?.details, {});
+      assert.equal(listed[0]?.action, "test.null_subject");
     });
 
     it(`lockOwner ${driver.name.startsWith("PGlite") ? "runs no statement (a PGlite transaction already excludes every other)" : "takes the advisory lock"}, and refuses an invalid owner`, async () => {

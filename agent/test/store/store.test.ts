@@ -817,19 +817,23 @@ for (const driver of storeDrivers) {
 
       it("appends several entries in one call, in the order given, all or none", async () => {
         const subject = `test:many:${randomToken("s-")}`;
-        expect(await store.auditLog.appendMany([])).to.deep.equal([]);
+        expect(await store.auditLog.appendMany([])).to.equal(0);
         const entries = [0, 1, 2].map((index) => ({
           actor: "system",
           action: "test.many",
           subject,
           details: { index },
         }));
-        const appended = await store.auditLog.appendMany(entries);
-        expect(appended.map((e) => e.details.index)).to.deep.equal([0, 1, 2]);
-        expect(appended[0]?.id).to.be.below(appended[1]?.id ?? 0);
-        expect(appended.every((e) => e.at.getTime() === clock.now())).to.equal(true);
+        expect(await store.auditLog.appendMany(entries)).to.equal(3);
+        // Newest first: the ids increase in the order given.
         const listed = await store.auditLog.list({ subject });
-        expect(listed).to.deep.equal([...appended].reverse());
+        expect(listed.map((e) => e.details.index)).to.deep.equal([2, 1, 0]);
+        expect(listed[2]?.id).to.be.below(listed[1]?.id ?? 0);
+        expect(listed[1]?.id).to.be.below(listed[0]?.id ?? 0);
+        expect(listed.every((e) => e.at.getTime() === clock.now())).to.equal(true);
+        expect(listed.map(({ actor, action, subject: s }) => ({ actor, action, subject: s }))).to.deep.equal(
+          [0, 1, 2].map(() => ({ actor: "system", action: "test.many", subject })),
+        );
         await expectAgentError(
           store.auditLog.appendMany([
             ...entries,
