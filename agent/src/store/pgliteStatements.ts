@@ -183,22 +183,58 @@ type ParserTable = Parameters<typeof parse.parseResults>[1];
 
 /**
  * The caller's parsers layered over PGlite's (PGlite copies its whole table for every result when a caller passes
- * any): made on a parsers object's first use and kept while the object lives. drizzle passes one object per
- * prepared query and never changes it; a caller that changes its parsers object after using it passes a new one.
+ * any): made on a parsers object's first use and kept while the object lives, or, for parsers that all return
+ * their text as is, kept per set of types. drizzle passes one object per prepared query and never changes it; a
+ * caller that changes its parsers object after using it passes a new one.
  */
-function layeredParsers(
-  client: PGlite,
-  layered: WeakMap<object, ParserTable>,
-  options?: QueryOptions,
-): ParserTable {
+function layeredParsers(client: PGlite, layered: LayeredParsers, options?: QueryOptions): ParserTable {
   const own = options?.parsers;
   if (own === undefined) return client.parsers as ParserTable;
-  let parsers = layered.get(own);
-  if (parsers === undefined) {
-    parsers = Object.assign(Object.create(client.parsers) as ParserTable, own);
-    layered.set(own, parsers);
+  let parsers = layered.byObject.get(own);
+  if (parsers !== undefined) return parsers;
+  // drizzle's PGlite session makes a new object of identity parsers for every query it runs unprepared (each
+  // statement of a transaction): one table per set of types they cover, instead of one per object (a WeakMap
+  // entry each, ~5 µs a statement with their collection, measured).
+  const identityKey = identityParsersKey(own);
+  if (identityKey !== undefined) {
+    parsers = layered.byIdentityTypes.get(identityKey);
+    if (parsers !== undefined) return parsers;
+  }
+  parsers = Object.assign(Object.create(client.parsers) as ParserTable, own);
+  if (identityKey !== undefined && layered.byIdentityTypes.size < IDENTITY_TABLES_MAX) {
+    layered.byIdentityTypes.set(identityKey, parsers);
+  } else {
+    layered.byObject.set(own, parsers);
   }
   return parsers;
+}
+
+/** Layered parser tables: by the caller's object, and by the types of a caller's all-identity parsers. */
+interface LayeredParsers {
+  byObject: WeakMap<object, ParserTable>;
+  /** Bounded by the sets of type ids callers use (drizzle: one). */
+  byIdentityTypes: Map<string, ParserTable>;
+}
+
+/** Most sets of identity parsers kept (past it a new set is layered per object, as any other parsers). */
+const IDENTITY_TABLES_MAX = 16;
+
+/** The source of a one-parameter arrow function that returns its parameter: `(value) => value`, `v => v`. */
+const IDENTITY_SOURCE = /^\(?\s*([A-Za-z_$][\w$]*)\s*\)?\s*=>\s*\1$/;
+const functionSource = Function.prototype.toString;
+
+/**
+ * The type ids of a parsers object whose every parser returns its text as is (judged by its source: an arrow that
+ * captures nothing and returns its parameter behaves the same whichever object holds it), else undefined.
+ */
+function identityParsersKey(own: Record<number, unknown>): string | undefined {
+  let key = "";
+  for (const type in own) {
+    const parser = own[type as unknown as number];
+    if (typeof parser !== "function" || !IDENTITY_SOURCE.test(functionSource.call(parser))) return undefined;
+    key += `${type},`;
+  }
+  return key;
 }
 
 /** The result `PGlite.query` would give for an execution's messages: the kept row description first. */
@@ -241,8 +277,8 @@ export function withPreparedStatements({
 }: WithPreparedStatementsParameters): WithPreparedStatementsReturnType {
   /** Text → statement, least recently used first (a Map keeps insertion order; a hit is moved to the end). */
   const statements = new Map<string, Prepared>();
-  /** Each caller's parsers object → it layered over PGlite's (`layeredParsers`). */
-  const layered = new WeakMap<object, ParserTable>();
+  /** Each caller's parsers layered over PGlite's (`layeredParsers`). */
+  const layered: LayeredParsers = { byObject: new WeakMap(), byIdentityTypes: new Map() };
   /** Names of evicted statements, closed with the next call into Postgres. */
   const toClose: string[] = [];
   wrappers += 1;
