@@ -45,6 +45,7 @@ function input(overrides: Partial<AuditInput> = {}): AuditInput {
       chainTransactions: [],
       attested: new Set(),
       auditEntries: new Set(["oracle:7:0", "oracle:7:1"]),
+      cachedCommitments: new Map(),
     },
     slackMs: 1_000,
     ...overrides,
@@ -110,7 +111,23 @@ describe("load test audit", () => {
     assert.equal(violations[0]?.rule, "settled exactly once");
     assert.match(
       violations[0]?.detail ?? "",
-      /0 settlements; 2 accepted uploads; attested; claim row failed nonce 3 \(reverted\)/,
+      /0 settlements; 2 accepted uploads; attested; claim row failed nonce 3 \(reverted\); no cache row$/,
+    );
+    const cachedRow = {
+      closed: false,
+      milestoneStates: ["Open", "Slashed"],
+      start: 1_700_000_000,
+      updatedBlock: 42,
+      updatedAt: "2026-12-06T15:00:00.000Z",
+    };
+    const withRow = audit({
+      ...base,
+      chain: { ...base.chain, settlements: base.chain.settlements.slice(1) },
+      database: { ...base.database, cachedCommitments: new Map([["7", cachedRow]]) },
+    }).violations;
+    assert.match(
+      withRow[0]?.detail ?? "",
+      /not attested; no transaction row; cache row open \[Open, Slashed\] start 1700000000 read at block 42 \(2026-12-06T15:00:00.000Z\)$/,
     );
   });
 

@@ -132,7 +132,12 @@ function agentView(input: AuditInput, commitmentId: string, index: number): stri
         `${tx.kind} row ${tx.status} nonce ${tx.nonce ?? "-"}${tx.lastError ? ` (${tx.lastError})` : ""}`,
     );
   const attested = input.database.attested.has(`${commitmentId}:${index}`) ? "attested" : "not attested";
-  return `${attested}; ${rows.length === 0 ? "no transaction row" : rows.join(", ")}`;
+  const cached = input.database.cachedCommitments.get(commitmentId);
+  const cache =
+    cached === undefined
+      ? "no cache row"
+      : `cache row ${cached.closed ? "closed" : "open"} [${cached.milestoneStates.join(", ")}] start ${cached.start} read at block ${cached.updatedBlock} (${cached.updatedAt})`;
+  return `${attested}; ${rows.length === 0 ? "no transaction row" : rows.join(", ")}; ${cache}`;
 }
 
 function noDoubleSends(input: AuditInput, out: Violation[]): void {

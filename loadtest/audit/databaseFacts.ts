@@ -20,6 +20,17 @@ export interface DatabaseFacts {
   attested: Set<string>;
   /** `${actor}:${commitmentId}:${milestoneIndex}` for the relayer's, keeper's and oracle's entries. */
   auditEntries: Set<string>;
+  /** The indexer's cache row of each commitment (commitment id → row), to explain a milestone left unsettled. */
+  cachedCommitments: Map<string, CachedCommitment>;
+}
+
+/** What the agents' cache (`commitments_cache`) holds of a commitment. */
+export interface CachedCommitment {
+  closed: boolean;
+  milestoneStates: string[];
+  start: number;
+  updatedBlock: number;
+  updatedAt: string;
 }
 
 export async function readDatabaseFacts(databaseUrl: string, owners: string[]): Promise<DatabaseFacts> {
@@ -58,6 +69,16 @@ export async function readDatabaseFacts(databaseUrl: string, owners: string[]): 
       `select actor, subject, details->>'commitmentId' as cid, details->>'milestoneIndex' as idx
          from audit_log where actor in ('relayer', 'keeper', 'oracle')`,
     );
+    const cached = await client.query<{
+      commitment_id: string;
+      closed: boolean;
+      milestone_states: string[];
+      start: string;
+      updated_block: string;
+      updated_at: Date;
+    }>(
+      "select commitment_id::text, closed, milestone_states, start, updated_block, updated_at from commitments_cache",
+    );
     const auditEntries = new Set<string>();
     for (const row of audit.rows) {
       const cid = row.cid ?? row.subject?.split(":").pop();
@@ -76,6 +97,18 @@ export async function readDatabaseFacts(databaseUrl: string, owners: string[]): 
       })),
       attested: new Set(attestations.rows.map((r) => `${r.commitment_id}:${r.milestone_index}`)),
       auditEntries,
+      cachedCommitments: new Map(
+        cached.rows.map((r) => [
+          r.commitment_id,
+          {
+            closed: r.closed,
+            milestoneStates: r.milestone_states,
+            start: Number(r.start),
+            updatedBlock: Number(r.updated_block),
+            updatedAt: r.updated_at.toISOString(),
+          },
+        ]),
+      ),
     };
   } finally {
     await client.end();
