@@ -28,6 +28,7 @@ import {
   decodeLogs,
   type IndexerParameters,
   type LogFollower,
+  type RewindCommit,
   rewritePages,
   type WriteCounts,
   withFollowDefaults,
@@ -102,7 +103,7 @@ export function createChallengeIndexer(parameters: CreateChallengeIndexerParamet
     source: {
       getLogs: contractLogs(client, pool, CHALLENGE_EVENTS),
       readRange: (logs, range) => readRange(context, logs, range),
-      rewind: (ancestorBlock) => rewind(context, ancestorBlock),
+      rewind: (ancestorBlock, commit) => rewind(context, ancestorBlock, commit),
     },
   });
 }
@@ -144,9 +145,9 @@ async function readRange(p: Pool, logs: readonly ContractLog[], range: BlockRang
 }
 
 /** Reads again, at `ancestorBlock`, every challenge and participant row read above it. */
-async function rewind(p: Pool, ancestorBlock: number): Promise<WriteCounts> {
+async function rewind(p: Pool, ancestorBlock: number, commit: RewindCommit): Promise<WriteCounts> {
   const { chainId, pool, store } = p;
-  const rewritten = (writes: Writes) => store.transaction((tx) => write(p, tx, writes, ancestorBlock));
+  const rewritten = (writes: Writes) => commit((tx) => write(p, tx, writes, ancestorBlock));
   const above = { chainId, pool, block: ancestorBlock };
   const challenges = await rewritePages<ChallengeRecord, bigint, "afterId">({
     cursor: "afterId",

@@ -17,7 +17,7 @@ import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { Repositories } from "../store/store.ts";
 import type { ChainClient } from "./chainClient.ts";
-import type { IndexerParameters, LogFollower, WriteCounts } from "./logFollower.ts";
+import type { IndexerParameters, LogFollower, RewindCommit, WriteCounts } from "./logFollower.ts";
 import {
   contractLogs,
   createLogFollower,
@@ -167,8 +167,8 @@ function commitmentRows({
     return counts;
   };
 
-  /** After a reorg: re-reads at `ancestorBlock` every row read above it. */
-  const rewind = (ancestorBlock: number) =>
+  /** After a reorg: re-reads at `ancestorBlock` every row read above it (each page written through `commit`). */
+  const rewind = (ancestorBlock: number, commit: RewindCommit) =>
     rewritePages<CommitmentRecord, bigint, "afterId">({
       cursor: "afterId",
       list: (page) => store.commitments.listUpdatedAfter({ chainId, vault, block: ancestorBlock, ...page }),
@@ -178,7 +178,7 @@ function commitmentRows({
         // Before the deployment block the vault did not exist: nothing read above it survives.
         const commitments =
           ancestorBlock < deploymentBlock ? ids.map(() => null) : await readAt(ids, ancestorBlock);
-        return store.transaction((tx) => writeAll(tx, ids, commitments, ancestorBlock));
+        return commit((tx) => writeAll(tx, ids, commitments, ancestorBlock));
       },
     });
 

@@ -5,8 +5,14 @@
  *
  * - Bounded: `eth_getLogs` over at most `maxBlockRange` blocks (halved and retried when the RPC says the range
  *   is too large), at most `maxRangesPerRun` ranges per run, only blocks `confirmations` behind the head.
- * - Each range's end block hash is read before and after its reads: a reorg meanwhile ends the run (next run
- *   retries).
+ * - Each range's end block hash is read before and after its reads, and the cursor's block is checked to be on
+ *   the chain of that end block: a reorg meanwhile, or since the run checked the cursor, ends the run (the next
+ *   run repairs it). Without the second check a run that found the cursor on the chain just before a reorg went
+ *   on from it over the new chain, and the rows read above the cursor's block on the old one were never repaired.
+ * - A repair writes its rows, like every other write, only while the cursor is where the repair found it: a
+ *   second replica repairing the same reorg stops as soon as the first moved the cursor, instead of reading back
+ *   to the ancestor (deleting, for rows created above it) the rows the first had already indexed again — which
+ *   lost commitments from the cache for good in an all-faults load test.
  * - Reorg safety: each run first compares the cursor's hash with the chain's block at that height; on a
  *   mismatch it walks back to a remembered block whose hash still matches (`rememberBlocks`) or `reorgDepth`
  *   blocks, has the source re-read at that block every row read above it, and moves the cursor back there.
@@ -50,9 +56,17 @@ export interface LogFollowerSource<TLog> {
     logs: readonly TLog[],
     range: BlockRange,
   ): Promise<{ write: (tx: Repositories) => Promise<WriteCounts>; dirty: number }>;
-  /** After a reorg: re-reads (or deletes) at `ancestorBlock` every cached row read above it. */
-  rewind(ancestorBlock: number): Promise<WriteCounts>;
+  /**
+   * After a reorg: re-reads (or deletes) at `ancestorBlock` every cached row read above it, writing each batch
+   * through `commit` (a store transaction that goes ahead only while the cursor is still the stale one this repair
+   * found; else it throws and the repair stops: another process repaired the reorg, and rows it indexed again
+   * must not be read back to the ancestor).
+   */
+  rewind(ancestorBlock: number, commit: RewindCommit): Promise<WriteCounts>;
 }
+
+/** Writes one batch of a repair in a store transaction, if the cursor has not moved (see `rewind`). */
+export type RewindCommit = (write: (tx: Repositories) => Promise<WriteCounts>) => Promise<WriteCounts>;
 
 /** How an indexer follows its contract (every indexer's parameters). */
 export interface LogFollowerOptions {
@@ -196,7 +210,7 @@ function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFol
 
   /** After a reorg: the source re-reads every row read above the ancestor, then the cursor moves back there. */
   const repair = async (stale: Cursor, ancestor: Cursor): Promise<WriteCounts> => {
-    const counts = await p.source.rewind(ancestor.blockNumber);
+    const counts = await p.source.rewind(ancestor.blockNumber, (write) => writeUnderCursor(p, stale, write));
     await commitWithCursor(p, stale, ancestor, async () => ({ updated: 0, removed: 0 }));
     remember(ancestor);
     p.log.warn(
@@ -228,7 +242,13 @@ function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFol
         try {
           addCounts(result, await repair(cursor, ancestor));
         } catch (error) {
-          if (error instanceof CursorMovedError) return result;
+          if (error instanceof CursorMovedError) {
+            p.log.info(
+              { staleBlock: cursor.blockNumber, ancestorBlock: ancestor.blockNumber },
+              "another indexer moved the cursor during the reorg repair; stopping this run",
+            );
+            return result;
+          }
           throw error;
         }
         cursor = ancestor;
@@ -259,6 +279,15 @@ async function followRanges<TLog>(
     const range = { fromBlock: from, toBlock: Math.min(from + rangeSize - 1, safeHead) };
     const to = range.toBlock;
     const endHash = await chain.requireHash(to);
+    // The range goes on from the cursor: its block must be on the chain whose end block is `endHash` (that
+    // chain stays the same up to `to` while the hash of `to` does, checked after the reads).
+    if (cursor !== null && (await chain.hashAt(cursor.blockNumber)) !== cursor.blockHash) {
+      p.log.warn(
+        { cursorBlock: cursor.blockNumber },
+        "the chain reorganised under the cursor during the run; repairing next run",
+      );
+      return;
+    }
     let logs: readonly TLog[];
     try {
       logs = await p.source.getLogs(range);
@@ -309,6 +338,31 @@ function commitWithCursor(
   next: Cursor,
   write: (tx: Repositories) => Promise<WriteCounts>,
 ): Promise<WriteCounts> {
+  return underCursor(p, expected, async (tx) => {
+    const written = await write(tx);
+    await tx.indexerCursor.set({ ...p.cursorKey, ...next });
+    return written;
+  });
+}
+
+/** Writes rows (a repair's batch) without moving the cursor, if it is still where this run found it. */
+function writeUnderCursor(
+  p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
+  expected: Cursor,
+  write: (tx: Repositories) => Promise<WriteCounts>,
+): Promise<WriteCounts> {
+  return underCursor(p, expected, write);
+}
+
+/**
+ * `work` in a store transaction holding the cursor's row (`FOR UPDATE`: every writer of this cursor's rows takes
+ * it first, so they are serialised), if the cursor is `expected`; else CursorMovedError and nothing is written.
+ */
+function underCursor(
+  p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
+  expected: Cursor | null,
+  work: (tx: Repositories) => Promise<WriteCounts>,
+): Promise<WriteCounts> {
   return p.store.transaction(async (tx) => {
     const current = await tx.indexerCursor.get(p.cursorKey, { forUpdate: true });
     const unchanged =
@@ -323,9 +377,7 @@ function commitWithCursor(
         message: "Another indexer moved the cursor; this run stops.",
       });
     }
-    const written = await write(tx);
-    await tx.indexerCursor.set({ ...p.cursorKey, ...next });
-    return written;
+    return work(tx);
   });
 }
 

@@ -362,6 +362,112 @@ for (const driver of storeDrivers) {
       expect(await cursorBlock()).to.equal(await chain.blockNumber());
     });
 
+    /** A transport that runs `hook` once, right after the first answer to `method` (when `when` holds). */
+    function afterFirst(method: string, hook: () => Promise<void>) {
+      let done = false;
+      return (request: EIP1193RequestFn) =>
+        (async (args: { method: string; params?: unknown }) => {
+          const answer = await (request as (a: typeof args) => Promise<unknown>)(args);
+          if (!done && args.method === method) {
+            done = true;
+            await hook();
+          }
+          return answer;
+        }) as EIP1193RequestFn;
+    }
+
+    it("a reorg between a run's cursor check and its range: the run stops, and the next one repairs", async () => {
+      await chain.createEthCommitment();
+      const fork = await chain.snapshot();
+      await chain.createEthCommitment();
+      await chain.createEthCommitment();
+      await chain.mine(1);
+      await indexer().runOnce();
+      expect(await allCachedRows(store, chain)).to.have.length(3);
+      await chain.mine(2);
+
+      // The run finds its cursor on the chain; then, before it reads its range, the other branch wins (commitment
+      // 2 is bob's, there is no 3, and the cursor's block is another block).
+      const target = indexer({
+        wrap: afterFirst("eth_getBlockByNumber", async () => {
+          await chain.revert(fork);
+          await chain.createUsdcCommitment({ owner: chain.accounts.bob, milestones: 5 });
+          await chain.mine(6);
+        }),
+      });
+      const interrupted = await target.runOnce();
+      expect(interrupted.toBlock).to.equal(null);
+      expect(
+        lines.some((line) => line.msg?.startsWith("the chain reorganised under the cursor") === true),
+      ).to.equal(true);
+      await runUntilCaughtUp(target);
+      await expectCacheEqualsChain(store, chain);
+      expect((await allCachedRows(store, chain)).map((row) => row.owner)).to.deep.equal([
+        chain.accounts.alice.address,
+        chain.accounts.bob.address,
+      ]);
+    });
+
+    it("two indexers repairing one reorg: the later stops once the first moved the cursor, and no row is lost", async () => {
+      // Blocks first, so the ancestor (10 back) is above the deployment and the repair reads rows there (one by
+      // one: EDR answers calls at a block inside one `hardhat_mine` batch with no contract code).
+      for (let i = 0; i < 12; i++) await chain.increaseTime(1);
+      await chain.createEthCommitment();
+      const fork = await chain.snapshot();
+      await chain.createEthCommitment();
+      await chain.createEthCommitment();
+      await chain.mine(1);
+      await indexer().runOnce();
+      await chain.revert(fork);
+      await chain.createUsdcCommitment({ owner: chain.accounts.bob, milestones: 5 });
+      await chain.createEthCommitment();
+      await chain.mine(6);
+
+      // `slow` finds the stale cursor and starts its repair; its first read at the ancestor waits until `fast` has
+      // repaired the reorg and indexed the new branch.
+      let release = () => {};
+      const mayGoOn = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let reached = () => {};
+      const inRepair = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      let paused = false;
+      const pauseFirstRead = (request: EIP1193RequestFn) =>
+        (async (args: { method: string; params?: unknown }) => {
+          if (!paused && args.method === "eth_call") {
+            paused = true;
+            reached();
+            await mayGoOn;
+          }
+          return (request as (a: typeof args) => Promise<unknown>)(args);
+        }) as EIP1193RequestFn;
+      const slow = indexer({ reorgDepth: 10, wrap: pauseFirstRead });
+      const fast = indexer({ reorgDepth: 10 });
+      const slowRun = slow.runOnce();
+      await inRepair;
+      expect((await fast.runOnce()).reorg).to.equal(true);
+      await runUntilCaughtUp(fast);
+      await expectCacheEqualsChain(store, chain);
+      const indexed = await allCachedRows(store, chain);
+      expect(indexed).to.have.length(3);
+
+      release();
+      const stopped = await slowRun;
+      expect(stopped.toBlock).to.equal(null);
+      expect(
+        lines.some(
+          (line) =>
+            line.msg === "another indexer moved the cursor during the reorg repair; stopping this run",
+        ),
+      ).to.equal(true);
+      // Nothing read back to the ancestor over what `fast` indexed.
+      expect(await allCachedRows(store, chain)).to.deep.equal(indexed);
+      await runUntilCaughtUp(slow);
+      await expectCacheEqualsChain(store, chain);
+    });
+
     it("runs in the background, never overlapping, and keeps going after RPC errors", async () => {
       let inFlight = 0;
       let maxInFlight = 0;
