@@ -28,8 +28,8 @@ import {
   decodeLogs,
   type IndexerParameters,
   type LogFollower,
-  type RewindCommit,
-  rewritePages,
+  rereadPages,
+  type RowWrites,
   type WriteCounts,
   withFollowDefaults,
 } from "./logFollower.ts";
@@ -103,7 +103,7 @@ export function createChallengeIndexer(parameters: CreateChallengeIndexerParamet
     source: {
       getLogs: contractLogs(client, pool, CHALLENGE_EVENTS),
       readRange: (logs, range) => readRange(context, logs, range),
-      rewind: (ancestorBlock, commit) => rewind(context, ancestorBlock, commit),
+      rewind: (ancestorBlock) => rewind(context, ancestorBlock),
     },
   });
 }
@@ -144,16 +144,19 @@ async function readRange(p: Pool, logs: readonly ContractLog[], range: BlockRang
   };
 }
 
-/** Reads again, at `ancestorBlock`, every challenge and participant row read above it. */
-async function rewind(p: Pool, ancestorBlock: number, commit: RewindCommit): Promise<WriteCounts> {
+/** Reads again, at `ancestorBlock`, every challenge and participant row read above it; answers their writes. */
+async function rewind(p: Pool, ancestorBlock: number): Promise<RowWrites> {
   const { chainId, pool, store } = p;
-  const rewritten = (writes: Writes) => commit((tx) => write(p, tx, writes, ancestorBlock));
+  const rewritten =
+    (writes: Writes): RowWrites =>
+    (tx) =>
+      write(p, tx, writes, ancestorBlock);
   const above = { chainId, pool, block: ancestorBlock };
-  const challenges = await rewritePages<ChallengeRecord, bigint, "afterId">({
+  const challenges = await rereadPages<ChallengeRecord, bigint, "afterId">({
     cursor: "afterId",
     list: (page) => store.challenges.listUpdatedAfter({ ...above, ...page }),
     afterOf: (last) => last.challengeId,
-    rewrite: async (rows) => {
+    reread: async (rows) => {
       const reads = await readChallenges(
         p,
         rows.map((row) => row.challengeId),
@@ -170,11 +173,11 @@ async function rewind(p: Pool, ancestorBlock: number, commit: RewindCommit): Pro
     },
   });
   type ParticipantKey = { challengeId: bigint; participant: string };
-  const participants = await rewritePages<ParticipantRecord, ParticipantKey, "after">({
+  const participants = await rereadPages<ParticipantRecord, ParticipantKey, "after">({
     cursor: "after",
     list: (page) => store.challenges.listParticipantsUpdatedAfter({ ...above, ...page }),
     afterOf: (last) => ({ challengeId: last.challengeId, participant: last.participant }),
-    rewrite: async (rows) => {
+    reread: async (rows) => {
       const reads = await readParticipants(p, rows, ancestorBlock);
       return rewritten({
         challenges: [],
@@ -186,9 +189,13 @@ async function rewind(p: Pool, ancestorBlock: number, commit: RewindCommit): Pro
       });
     },
   });
-  return {
-    updated: challenges.updated + participants.updated,
-    removed: challenges.removed + participants.removed,
+  return async (tx) => {
+    const rewound = await challenges(tx);
+    const rewoundParticipants = await participants(tx);
+    return {
+      updated: rewound.updated + rewoundParticipants.updated,
+      removed: rewound.removed + rewoundParticipants.removed,
+    };
   };
 }
 

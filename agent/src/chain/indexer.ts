@@ -17,12 +17,12 @@ import { commitmentVaultAbi } from "../../../deployments/abi.ts";
 import type { CommitmentRecord } from "../store/commitmentsRepository.ts";
 import type { Repositories } from "../store/store.ts";
 import type { ChainClient } from "./chainClient.ts";
-import type { IndexerParameters, LogFollower, RewindCommit, WriteCounts } from "./logFollower.ts";
+import type { IndexerParameters, LogFollower, RowWrites, WriteCounts } from "./logFollower.ts";
 import {
   contractLogs,
   createLogFollower,
   decodeLogs,
-  rewritePages,
+  rereadPages,
   withFollowDefaults,
 } from "./logFollower.ts";
 import { mapBounded } from "./mapBounded.ts";
@@ -167,18 +167,18 @@ function commitmentRows({
     return counts;
   };
 
-  /** After a reorg: re-reads at `ancestorBlock` every row read above it (each page written through `commit`). */
-  const rewind = (ancestorBlock: number, commit: RewindCommit) =>
-    rewritePages<CommitmentRecord, bigint, "afterId">({
+  /** After a reorg: reads again at `ancestorBlock` every row read above it; answers their writes. */
+  const rewind = (ancestorBlock: number): Promise<RowWrites> =>
+    rereadPages<CommitmentRecord, bigint, "afterId">({
       cursor: "afterId",
       list: (page) => store.commitments.listUpdatedAfter({ chainId, vault, block: ancestorBlock, ...page }),
       afterOf: (last) => last.commitmentId,
-      rewrite: async (page) => {
+      reread: async (page) => {
         const ids = page.map((row) => ({ id: row.commitmentId }));
         // Before the deployment block the vault did not exist: nothing read above it survives.
         const commitments =
           ancestorBlock < deploymentBlock ? ids.map(() => null) : await readAt(ids, ancestorBlock);
-        return commit((tx) => writeAll(tx, ids, commitments, ancestorBlock));
+        return (tx) => writeAll(tx, ids, commitments, ancestorBlock);
       },
     });
 

@@ -9,10 +9,12 @@
  *   the chain of that end block: a reorg meanwhile, or since the run checked the cursor, ends the run (the next
  *   run repairs it). Without the second check a run that found the cursor on the chain just before a reorg went
  *   on from it over the new chain, and the rows read above the cursor's block on the old one were never repaired.
- * - A repair writes its rows, like every other write, only while the cursor is where the repair found it: a
- *   second replica repairing the same reorg stops as soon as the first moved the cursor, instead of reading back
- *   to the ancestor (deleting, for rows created above it) the rows the first had already indexed again — which
- *   lost commitments from the cache for good in an all-faults load test.
+ * - A repair reads every row read above the ancestor again first, then writes them and moves the cursor back in
+ *   ONE transaction, under the same cursor check as every other write: when another process moved the cursor
+ *   meanwhile (it repaired the same reorg, or committed a range), nothing of the repair is written. (Written page
+ *   by page in transactions of their own, a second replica's repair read back to the ancestor — deleting, for
+ *   rows created above it — the rows the first had already indexed again, and the lost commitments were never
+ *   indexed again: an all-faults load test's unsettled milestones.)
  * - Reorg safety: each run first compares the cursor's hash with the chain's block at that height; on a
  *   mismatch it walks back to a remembered block whose hash still matches (`rememberBlocks`) or `reorgDepth`
  *   blocks, has the source re-read at that block every row read above it, and moves the cursor back there.
@@ -57,16 +59,15 @@ export interface LogFollowerSource<TLog> {
     range: BlockRange,
   ): Promise<{ write: (tx: Repositories) => Promise<WriteCounts>; dirty: number }>;
   /**
-   * After a reorg: re-reads (or deletes) at `ancestorBlock` every cached row read above it, writing each batch
-   * through `commit` (a store transaction that goes ahead only while the cursor is still the stale one this repair
-   * found; else it throws and the repair stops: another process repaired the reorg, and rows it indexed again
-   * must not be read back to the ancestor).
+   * After a reorg: reads again at `ancestorBlock` every cached row read above it, and returns the writes (each
+   * row as read there, deleted when it did not exist yet), which the follower commits with the cursor's move back
+   * to the ancestor, in one transaction.
    */
-  rewind(ancestorBlock: number, commit: RewindCommit): Promise<WriteCounts>;
+  rewind(ancestorBlock: number): Promise<RowWrites>;
 }
 
-/** Writes one batch of a repair in a store transaction, if the cursor has not moved (see `rewind`). */
-export type RewindCommit = (write: (tx: Repositories) => Promise<WriteCounts>) => Promise<WriteCounts>;
+/** Writes a source read, committed by the follower in the transaction that moves the cursor. */
+export type RowWrites = (tx: Repositories) => Promise<WriteCounts>;
 
 /** How an indexer follows its contract (every indexer's parameters). */
 export interface LogFollowerOptions {
@@ -163,7 +164,10 @@ interface Cursor {
 const REMEMBERED_BLOCKS = 128;
 const MAX_RANGE_HALVINGS = 32;
 const REPAIR_PAGE = 200;
-/** 1 000 pages of 200: far more rows than `reorgDepth` blocks can touch. */
+/**
+ * 1 000 pages of 200: far more rows than `reorgDepth` blocks can touch (a repair holds what it read until its
+ * one commit: at most ~200 000 rows, about 1 KB each).
+ */
 const MAX_REPAIR_PAGES = 1_000;
 
 class CursorMovedError extends ConflictError {}
@@ -210,8 +214,8 @@ function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFol
 
   /** After a reorg: the source re-reads every row read above the ancestor, then the cursor moves back there. */
   const repair = async (stale: Cursor, ancestor: Cursor): Promise<WriteCounts> => {
-    const counts = await p.source.rewind(ancestor.blockNumber, (write) => writeUnderCursor(p, stale, write));
-    await commitWithCursor(p, stale, ancestor, async () => ({ updated: 0, removed: 0 }));
+    const write = await p.source.rewind(ancestor.blockNumber);
+    const counts = await commitWithCursor(p, stale, ancestor, write);
     remember(ancestor);
     p.log.warn(
       { staleBlock: stale.blockNumber, ancestorBlock: ancestor.blockNumber, ...counts },
@@ -345,15 +349,6 @@ function commitWithCursor(
   });
 }
 
-/** Writes rows (a repair's batch) without moving the cursor, if it is still where this run found it. */
-function writeUnderCursor(
-  p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
-  expected: Cursor,
-  write: (tx: Repositories) => Promise<WriteCounts>,
-): Promise<WriteCounts> {
-  return underCursor(p, expected, write);
-}
-
 /**
  * `work` in a store transaction holding the cursor's row (`FOR UPDATE`: every writer of this cursor's rows takes
  * it first, so they are serialised), if the cursor is `expected`; else CursorMovedError and nothing is written.
@@ -443,32 +438,46 @@ export function decodeLogs<S extends z.ZodType>(
 }
 
 /**
- * Re-reads cached rows page by page (a reorg's repair): `list` pages through the rows read above a block (the
- * page's `cursor` key, absent on the first page, is the previous page's last row's `afterOf`), `rewrite` reads
- * one page again and writes it; stops at the first empty page (bounded).
+ * Reads cached rows again page by page (a reorg's repair): `list` pages through the rows read above a block (the
+ * page's `cursor` key, absent on the first page, is the previous page's last row's `afterOf`), `reread` reads one
+ * page again and answers its writes; the writes of every page are returned as one, to be committed together.
+ * Bounded: at most `MAX_REPAIR_PAGES` pages (a repair that would need more fails: committing part of it would
+ * leave rows read on the abandoned branch).
  */
-export async function rewritePages<Row, After, Key extends string>({
+export async function rereadPages<Row, After, Key extends string>({
   cursor,
   list,
   afterOf,
-  rewrite,
+  reread,
 }: {
   cursor: Key;
   list: (page: RepairPage<Key, After>) => Promise<Row[]>;
   afterOf: (last: Row) => After;
-  rewrite: (rows: Row[]) => Promise<WriteCounts>;
-}): Promise<WriteCounts> {
-  const total = { updated: 0, removed: 0 };
+  reread: (rows: Row[]) => Promise<RowWrites>;
+}): Promise<RowWrites> {
+  const writes: RowWrites[] = [];
   let after: After | undefined;
-  for (let page = 0; page < MAX_REPAIR_PAGES; page++) {
+  for (let page = 0; ; page++) {
+    if (page === MAX_REPAIR_PAGES) {
+      throw new DependencyError({
+        code: "reorg_repair_too_large",
+        message: `A reorg repair would read more than ${MAX_REPAIR_PAGES * REPAIR_PAGE} cached rows again.`,
+        details: { limit: MAX_REPAIR_PAGES * REPAIR_PAGE },
+      });
+    }
     const next = after === undefined ? {} : { [cursor]: after };
     const rows = await list({ limit: REPAIR_PAGE, ...next } as RepairPage<Key, After>);
     const last = rows.at(-1);
     if (last === undefined) break;
     after = afterOf(last);
-    addCounts(total, await rewrite(rows));
+    writes.push(await reread(rows));
+    if (rows.length < REPAIR_PAGE) break;
   }
-  return total;
+  return async (tx) => {
+    const total = { updated: 0, removed: 0 };
+    for (const write of writes) addCounts(total, await write(tx));
+    return total;
+  };
 }
 
 /** One page of a repair's list query: at most `limit` rows after the one `Key` names (when there is one). */
