@@ -28,8 +28,8 @@ import {
   decodeLogs,
   type IndexerParameters,
   type LogFollower,
-  rereadPages,
   type RowWrites,
+  rereadPages,
   type WriteCounts,
   withFollowDefaults,
 } from "./logFollower.ts";

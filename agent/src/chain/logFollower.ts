@@ -125,7 +125,7 @@ export interface LogFollowerRunResult extends WriteCounts {
   fromBlock: number | null;
   /** Last block processed (the cursor now), null when there was nothing new. */
   toBlock: number | null;
-  /** A reorg was detected and repaired. */
+  /** A reorg was detected (and repaired, unless another process moved the cursor first: then the run stopped). */
   reorg: boolean;
   /** The cursor reached the confirmed head. */
   caughtUp: boolean;
@@ -187,9 +187,17 @@ export function createLogFollower<TLog>(parameters: CreateLogFollowerParameters<
 /** One run: check the cursor (repairing a reorg), then follow ranges up to the confirmed head. */
 function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFollowerRunResult> {
   const chain = blockHashes(p.client);
-  /** Hashes of blocks this process committed a cursor at (newest last), for finding a reorg's common ancestor. */
+  /**
+   * Hashes of the cursors the cache went through (newest last), for finding a reorg's common ancestor. Only blocks
+   * the cache's rows were read on count: an entry from a branch the cache has left (a repair went below it, or
+   * another process moved the cursor, possibly onto another branch) could match again if that branch wins back,
+   * and a repair that stopped there would keep rows read on the other branch and never index the rows it deleted.
+   */
   const remembered = new Map<number, Hex>();
+  /** The cursor as this process last wrote or saw it (another process moved it when the stored one differs). */
+  let lastSeen: Cursor | null = null;
   const remember = (cursor: Cursor) => {
+    lastSeen = cursor;
     if (!p.rememberBlocks) return;
     remembered.delete(cursor.blockNumber);
     remembered.set(cursor.blockNumber, cursor.blockHash);
@@ -197,6 +205,14 @@ function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFol
       const oldest = remembered.keys().next();
       if (oldest.done !== true) remembered.delete(oldest.value);
     }
+  };
+  /** The stored cursor is not the one this process left: its remembered blocks may be another branch's. */
+  const forgetIfMovedElsewhere = (stored: Cursor | null) => {
+    if (stored === null || !sameCursor(stored, lastSeen)) remembered.clear();
+    lastSeen = stored;
+  };
+  const forgetAbove = (blockNumber: number) => {
+    for (const number of [...remembered.keys()]) if (number > blockNumber) remembered.delete(number);
   };
 
   /** The newest block at or below the cursor that is still on the chain (or `reorgDepth` back). */
@@ -216,6 +232,7 @@ function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFol
   const repair = async (stale: Cursor, ancestor: Cursor): Promise<WriteCounts> => {
     const write = await p.source.rewind(ancestor.blockNumber);
     const counts = await commitWithCursor(p, stale, ancestor, write);
+    forgetAbove(ancestor.blockNumber);
     remember(ancestor);
     p.log.warn(
       { staleBlock: stale.blockNumber, ancestorBlock: ancestor.blockNumber, ...counts },
@@ -237,6 +254,7 @@ function runOf<TLog>(p: CreateLogFollowerParameters<TLog>): () => Promise<LogFol
     const stored = await p.store.indexerCursor.get(p.cursorKey);
     let cursor: Cursor | null =
       stored === null ? null : { blockNumber: stored.blockNumber, blockHash: stored.blockHash };
+    forgetIfMovedElsewhere(cursor);
     if (cursor !== null) {
       if ((await chain.hashAt(cursor.blockNumber)) === cursor.blockHash) {
         remember(cursor);
@@ -330,6 +348,10 @@ async function followRanges<TLog>(
   result.caughtUp = from > safeHead;
 }
 
+function sameCursor(a: Cursor, b: Cursor | null): boolean {
+  return b !== null && a.blockNumber === b.blockNumber && a.blockHash === b.blockHash;
+}
+
 function addCounts(into: WriteCounts, counts: WriteCounts) {
   into.updated += counts.updated;
   into.removed += counts.removed;
@@ -344,14 +366,20 @@ function commitWithCursor(
 ): Promise<WriteCounts> {
   return underCursor(p, expected, async (tx) => {
     const written = await write(tx);
-    await tx.indexerCursor.set({ ...p.cursorKey, ...next });
+    if (expected !== null) {
+      await tx.indexerCursor.set({ ...p.cursorKey, ...next });
+    } else if ((await tx.indexerCursor.create({ ...p.cursorKey, ...next })) === null) {
+      // No row to lock when there is no cursor yet: two first commits are told apart by the insert.
+      throw cursorMoved();
+    }
     return written;
   });
 }
 
 /**
- * `work` in a store transaction holding the cursor's row (`FOR UPDATE`: every writer of this cursor's rows takes
- * it first, so they are serialised), if the cursor is `expected`; else CursorMovedError and nothing is written.
+ * `work` in a store transaction holding the cursor's row (`FOR UPDATE`: every follower's write of this cursor's
+ * rows takes it first, so they are serialised; before the first cursor exists, `commitWithCursor`'s insert does),
+ * if the cursor is `expected`; else CursorMovedError and nothing is written.
  */
 function underCursor(
   p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
@@ -366,15 +394,16 @@ function underCursor(
         : current !== null &&
           current.blockNumber === expected.blockNumber &&
           current.blockHash === expected.blockHash;
-    if (!unchanged) {
-      throw new CursorMovedError({
-        code: "indexer_cursor_moved",
-        message: "Another indexer moved the cursor; this run stops.",
-      });
-    }
+    if (!unchanged) throw cursorMoved();
     return work(tx);
   });
 }
+
+const cursorMoved = () =>
+  new CursorMovedError({
+    code: "indexer_cursor_moved",
+    message: "Another indexer moved the cursor; this run stops.",
+  });
 
 interface BlockHashes {
   head(): Promise<number>;
@@ -441,8 +470,9 @@ export function decodeLogs<S extends z.ZodType>(
  * Reads cached rows again page by page (a reorg's repair): `list` pages through the rows read above a block (the
  * page's `cursor` key, absent on the first page, is the previous page's last row's `afterOf`), `reread` reads one
  * page again and answers its writes; the writes of every page are returned as one, to be committed together.
- * Bounded: at most `MAX_REPAIR_PAGES` pages (a repair that would need more fails: committing part of it would
- * leave rows read on the abandoned branch).
+ * Bounded: every page is listed (from the store alone) before any is read again, and a repair of more than
+ * `MAX_REPAIR_PAGES` pages fails before reading anything (committing part of it would leave rows read on the
+ * abandoned branch).
  */
 export async function rereadPages<Row, After, Key extends string>({
   cursor,
@@ -455,24 +485,26 @@ export async function rereadPages<Row, After, Key extends string>({
   afterOf: (last: Row) => After;
   reread: (rows: Row[]) => Promise<RowWrites>;
 }): Promise<RowWrites> {
-  const writes: RowWrites[] = [];
+  const pages: Row[][] = [];
   let after: After | undefined;
-  for (let page = 0; ; page++) {
-    if (page === MAX_REPAIR_PAGES) {
+  for (;;) {
+    const next = after === undefined ? {} : { [cursor]: after };
+    const rows = await list({ limit: REPAIR_PAGE, ...next } as RepairPage<Key, After>);
+    const last = rows.at(-1);
+    if (last === undefined) break;
+    if (pages.length === MAX_REPAIR_PAGES) {
       throw new DependencyError({
         code: "reorg_repair_too_large",
         message: `A reorg repair would read more than ${MAX_REPAIR_PAGES * REPAIR_PAGE} cached rows again.`,
         details: { limit: MAX_REPAIR_PAGES * REPAIR_PAGE },
       });
     }
-    const next = after === undefined ? {} : { [cursor]: after };
-    const rows = await list({ limit: REPAIR_PAGE, ...next } as RepairPage<Key, After>);
-    const last = rows.at(-1);
-    if (last === undefined) break;
+    pages.push(rows);
     after = afterOf(last);
-    writes.push(await reread(rows));
     if (rows.length < REPAIR_PAGE) break;
   }
+  const writes: RowWrites[] = [];
+  for (const rows of pages) writes.push(await reread(rows));
   return async (tx) => {
     const total = { updated: 0, removed: 0 };
     for (const write of writes) addCounts(total, await write(tx));

@@ -36,6 +36,11 @@ export interface IndexerCursorRepository {
   get(key: IndexerCursorKey, options?: GetIndexerCursorOptions): Promise<IndexerCursorRecord | null>;
   /** Creates or moves the cursor (forwards, or backwards after a reorg). */
   set(cursor: IndexerCursorInput): Promise<IndexerCursorRecord>;
+  /**
+   * Creates the cursor when there is none; null when there is one (another process created it first: a concurrent
+   * create waits for the other transaction and then finds its row).
+   */
+  create(cursor: IndexerCursorInput): Promise<IndexerCursorRecord | null>;
 }
 
 const cursorSchema = vaultKeySchema.extend({ blockNumber: safeUintSchema, blockHash: bytes32Schema });
@@ -75,6 +80,15 @@ export function createIndexerCursorRepository(db: DatabaseExecutor, clock: Clock
         })
         .returning();
       return onlyRow(rows, toRecord);
+    }),
+
+    create: parsedMethod(cursorSchema, "indexer cursor", "indexer cursor create", async (input) => {
+      const rows = await db
+        .insert(indexerCursor)
+        .values({ ...input, updatedAt: new Date(clock.now()) })
+        .onConflictDoNothing({ target: [indexerCursor.chainId, indexerCursor.vault] })
+        .returning();
+      return firstOrNull(rows, toRecord);
     }),
   };
 }

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { createPublicClient, type EIP1193RequestFn, hexToNumber } from "viem";
 import { commitmentVaultAbi } from "../../../deployments/abi.ts";
-import { createIndexer, type CreateIndexerParameters, type Indexer } from "../../src/chain/indexer.ts";
+import { type CreateIndexerParameters, createIndexer, type Indexer } from "../../src/chain/indexer.ts";
 import { createVaultReader } from "../../src/chain/vaultReader.ts";
 import { ManualClock } from "../../src/clock.ts";
+import { findCommitment, READ_THROUGH_BLOCK } from "../../src/services/findOwnedCommitment.ts";
 import type { Store } from "../../src/store/store.ts";
 import { collectLogs, START } from "../http/testApp.ts";
 import { type OpenedTestStore, openOrSkip, storeDrivers } from "../store/storeDrivers.ts";
@@ -362,7 +363,7 @@ for (const driver of storeDrivers) {
       expect(await cursorBlock()).to.equal(await chain.blockNumber());
     });
 
-    /** A transport that runs `hook` once, right after the first answer to `method` (when `when` holds). */
+    /** A transport that runs `hook` once, right after the first answer to `method`. */
     function afterFirst(method: string, hook: () => Promise<void>) {
       let done = false;
       return (request: EIP1193RequestFn) =>
@@ -446,14 +447,17 @@ for (const driver of storeDrivers) {
       const slow = indexer({ reorgDepth: 10, wrap: pauseFirstRead });
       const fast = indexer({ reorgDepth: 10 });
       const slowRun = slow.runOnce();
-      await inRepair;
-      expect((await fast.runOnce()).reorg).to.equal(true);
-      await runUntilCaughtUp(fast);
-      await expectCacheEqualsChain(store, chain);
-      const indexed = await allCachedRows(store, chain);
-      expect(indexed).to.have.length(3);
-
-      release();
+      let indexed: Awaited<ReturnType<typeof allCachedRows>>;
+      try {
+        await inRepair;
+        expect((await fast.runOnce()).reorg).to.equal(true);
+        await runUntilCaughtUp(fast);
+        await expectCacheEqualsChain(store, chain);
+        indexed = await allCachedRows(store, chain);
+        expect(indexed).to.have.length(3);
+      } finally {
+        release();
+      }
       const stopped = await slowRun;
       expect(stopped.toBlock).to.equal(null);
       expect(
@@ -465,6 +469,31 @@ for (const driver of storeDrivers) {
       // Nothing read back to the ancestor over what `fast` indexed.
       expect(await allCachedRows(store, chain)).to.deep.equal(indexed);
       await runUntilCaughtUp(slow);
+      await expectCacheEqualsChain(store, chain);
+    });
+
+    it("a row read through from the chain (GET before the indexer saw it) is read again by a reorg's repair", async () => {
+      await chain.createEthCommitment();
+      const target = indexer();
+      await target.runOnce();
+      const fork = await chain.snapshot();
+      for (let i = 0; i < 2; i++) await chain.increaseTime(1);
+      await target.runOnce();
+      // Created on the branch the chain then leaves, and read through before the indexer got to it.
+      const dropped = await chain.createEthCommitment({ owner: chain.accounts.bob });
+      const context = { store, logger, chain: { chainId: chain.chainId, vault: chain.vault } };
+      const reader = createVaultReader({ client: chain.client, chainId: chain.chainId, vault: chain.vault });
+      expect((await findCommitment(context, { commitmentId: dropped, reader })).updatedBlock).to.equal(
+        READ_THROUGH_BLOCK,
+      );
+      await chain.revert(fork);
+      // Other blocks (other times) where the old branch had the cursor's block and the creation.
+      for (let i = 0; i < 6; i++) await chain.increaseTime(7);
+      expect((await target.runOnce()).reorg).to.equal(true);
+      await runUntilCaughtUp(target);
+      // (`allCachedRows` lists rows read above block 0, so the commitment is looked up by its key too.)
+      const key = { chainId: chain.chainId, vault: chain.vault, commitmentId: dropped };
+      expect(await store.commitments.get(key)).to.equal(null);
       await expectCacheEqualsChain(store, chain);
     });
 

@@ -47,7 +47,7 @@ describe("chain: rereadPages (a reorg repair's reads, committed as one)", () => 
     expect(await write(tx)).to.deep.equal({ updated: 0, removed: 0 });
   });
 
-  it("fails, writing nothing, when the repair would read more than 200 000 rows (never a partial repair)", async () => {
+  it("fails before reading anything again when the repair would read more than 200 000 rows", async () => {
     let reads = 0;
     const attempt = rereadPages<{ id: number }, number, "afterId">({
       cursor: "afterId",
@@ -64,6 +64,21 @@ describe("chain: rereadPages (a reorg repair's reads, committed as one)", () => 
     );
     expect(error).to.be.instanceOf(DependencyError);
     expect((error as DependencyError).code).to.equal("reorg_repair_too_large");
-    expect(reads).to.equal(1_000);
+    expect(reads).to.equal(0);
+  });
+
+  it("reads exactly 200 000 rows again (the bound itself is allowed)", async () => {
+    let reread = 0;
+    const write = await rereadPages<{ id: number }, number, "afterId">({
+      cursor: "afterId",
+      list: rows(200_000).list,
+      afterOf: (last) => last.id,
+      reread: async (page) => {
+        reread += page.length;
+        return async () => ({ updated: page.length, removed: 0 });
+      },
+    });
+    expect(reread).to.equal(200_000);
+    expect(await write(tx)).to.deep.equal({ updated: 200_000, removed: 0 });
   });
 });

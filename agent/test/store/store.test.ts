@@ -575,6 +575,24 @@ for (const driver of storeDrivers) {
         };
       }
 
+      it("insertIfAbsent inserts a missing row, and answers the cached row unchanged when there is one", async () => {
+        const owner = randomAddress();
+        const input = commitment(owner, 77n);
+        const inserted = await store.commitments.insertIfAbsent(input);
+        expect(inserted).to.deep.include({ commitmentId: 77n, updatedBlock: 10, closed: false });
+        clock.advance(MINUTE);
+        const again = await store.commitments.insertIfAbsent({
+          ...input,
+          closed: true,
+          milestoneStates: ["Released", "Released", "Released"],
+          updatedBlock: Number.MAX_SAFE_INTEGER,
+        });
+        expect(again).to.deep.equal(inserted);
+        expect(await store.commitments.get({ chainId: 31337, vault, commitmentId: 77n })).to.deep.equal(
+          inserted,
+        );
+      });
+
       it("upserts, reads back uint256 values exactly, and updates in place", async () => {
         const owner = randomAddress();
         const input = commitment(owner, 2n ** 200n);
@@ -740,6 +758,20 @@ for (const driver of storeDrivers) {
         const back = await store.indexerCursor.set({ ...key, blockNumber: 90, blockHash: hash });
         expect((await store.indexerCursor.get(key, { forUpdate: false }))?.blockNumber).to.equal(90);
         expect(back.blockNumber).to.equal(90);
+      });
+
+      it("create makes the first cursor once: a second create finds it and changes nothing", async () => {
+        const key = { chainId: 31337, vault: randomAddress() };
+        const first = await store.indexerCursor.create({
+          ...key,
+          blockNumber: 7,
+          blockHash: randomBytes32(),
+        });
+        expect(first?.blockNumber).to.equal(7);
+        expect(
+          await store.indexerCursor.create({ ...key, blockNumber: 9, blockHash: randomBytes32() }),
+        ).to.equal(null);
+        expect(await store.indexerCursor.get(key)).to.deep.equal(first);
       });
 
       it("moves together with the indexed rows in a transaction, or not at all", async () => {
