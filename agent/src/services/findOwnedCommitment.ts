@@ -21,10 +21,12 @@ export interface FindOwnedCommitmentParameters {
 export type FindOwnedCommitmentReturnType = CommitmentRecord;
 
 /**
- * A read-through row is written with `updatedBlock` 0: the reader does not say which block it read, and the
- * indexer's next upsert (at a real block) overwrites it.
+ * A read-through row is written with the highest `updatedBlock`: the reader does not say which block it read (the
+ * latest), so every reorg repair reads it again at its ancestor (deleting it when the commitment does not exist
+ * there) until the indexer's upsert at a real block replaces it. (With 0, a row read on a branch the chain then
+ * left was never read again: a phantom or stale commitment until another event touched it.)
  */
-export const READ_THROUGH_BLOCK = 0;
+export const READ_THROUGH_BLOCK = Number.MAX_SAFE_INTEGER;
 
 export async function findOwnedCommitment(
   context: Pick<ServiceContext, "store" | "logger"> & { chain: ChainTarget },
@@ -102,7 +104,8 @@ async function readThrough(
   if (reader !== undefined) {
     const onChain = await reader.readCommitment(commitmentId);
     if (onChain !== null) {
-      commitment = await context.store.commitments.upsert({
+      // Never over a row the indexer wrote meanwhile (read at a known block): that one wins.
+      commitment = await context.store.commitments.insertIfAbsent({
         ...key,
         owner: onChain.owner,
         token: onChain.token,
@@ -115,6 +118,7 @@ async function readThrough(
         rulesHash: onChain.rulesHash,
         closed: onChain.closed,
         milestoneStates: onChain.milestoneStates,
+        appeals: onChain.appeals,
         updatedBlock: READ_THROUGH_BLOCK,
       });
       context.logger.debug(

@@ -107,6 +107,8 @@ export interface CommitmentWithWorkouts {
 
 export interface CommitmentsRepository {
   upsert(commitment: CommitmentInput): Promise<CommitmentRecord>;
+  /** Inserts the row unless the commitment is cached already; answers the cached row (the existing one wins). */
+  insertIfAbsent(commitment: CommitmentInput): Promise<CommitmentRecord>;
   get(key: CommitmentKey): Promise<CommitmentRecord | null>;
   /**
    * `get` and, when `owner` owns it, the owner's accepted workouts over its windows, in one statement (what
@@ -320,6 +322,20 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
         })
         .returning();
       return onlyRow(rows, toRecord);
+    }),
+
+    insertIfAbsent: parsedMethod(commitmentSchema, "commitment", "commitment insert", async (input) => {
+      const rows = await db
+        .insert(commitmentsCache)
+        .values({ ...input, updatedAt: new Date(clock.now()) })
+        .onConflictDoNothing({
+          target: [commitmentsCache.chainId, commitmentsCache.vault, commitmentsCache.commitmentId],
+        })
+        .returning();
+      const inserted = firstOrNull(rows, toRecord);
+      if (inserted !== null) return inserted;
+      const { chainId, vault, commitmentId } = input;
+      return onlyRow(await byKey().execute({ chainId, vault, commitmentId }), toRecord);
     }),
 
     get: parsedMethod(keySchema, "commitment key", "commitment lookup", async (key) =>

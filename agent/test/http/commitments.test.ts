@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import request from "supertest";
+import { READ_THROUGH_BLOCK } from "../../src/services/findOwnedCommitment.ts";
 import type { MilestoneState } from "../../src/store/schema.ts";
 import { oneHourRunFit, strengthFit } from "../workouts/fixtures.ts";
 import {
@@ -311,7 +312,7 @@ describe("GET /api/commitments", function () {
       vault: reader.vault,
       commitmentId: 9n,
     });
-    expect(cached).to.include({ amount: 42n, updatedBlock: 0 });
+    expect(cached).to.include({ amount: 42n, updatedBlock: READ_THROUGH_BLOCK });
     await get("/api/commitments/9");
     expect(reader.reads).to.equal(reads + 1);
     const listed = await get("/api/commitments");
