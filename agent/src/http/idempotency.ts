@@ -10,7 +10,8 @@
  * - The client leaving before the answer (its own timeout) does not release the key: the handler may still finish
  *   (an upload stored stays stored), and a retry must get that answer replayed, not a second run's (which would
  *   call the user's own workout a `duplicate`). Until the answer comes a retry gets 409 in progress; a handler
- *   that never answers gives the key up after `abandonedReleaseMs`.
+ *   that never answers gives the key up after `abandonedReleaseMs`. A key whose holder died (a process killed
+ *   mid-request) is taken over by a retry after `pendingLeaseMs`.
  * - Retry with the same request: the recorded status and body are replayed, with `Idempotent-Replayed: true`.
  * - Same key, different request → 422 `idempotency_key_reused`; the first request still running → 409
  *   `idempotency_key_in_progress`.
@@ -43,6 +44,12 @@ export interface IdempotencyParameters {
   fingerprint?: (req: Request) => string;
   /** After the client left, how long the handler's answer is waited for before the key is given up, ms. Default 60 s. */
   abandonedReleaseMs?: number;
+  /**
+   * How long a pending key is another request's before a retry takes it over, ms: its holder is dead (a process
+   * killed mid-request never completes nor releases it). Default `abandonedReleaseMs` + 30 s: a live holder
+   * answers or gives the key up within the request timeout (15 s) plus `abandonedReleaseMs`.
+   */
+  pendingLeaseMs?: number;
 }
 
 function jsonFingerprint(req: Request): string {
@@ -103,23 +110,27 @@ export function idempotency({
   ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS,
   fingerprint = jsonFingerprint,
   abandonedReleaseMs = 60_000,
+  pendingLeaseMs = abandonedReleaseMs + 30_000,
 }: IdempotencyParameters): RequestHandler {
   return async (req, res, next) => {
     const key = keyOf(req);
     if (key === undefined) return next();
     const owner = sessionOf(req).address;
     const requestHash = requestHashOf(req, fingerprint(req));
-    const claim = await rethrowAs(() => store.idempotencyKeys.claim({ owner, key, requestHash, ttlMs }), {
-      errorClass: ConflictError,
-      code: "idempotency_key_reused",
-      as: (cause) =>
-        new ValidationError({
-          code: "idempotency_key_reused",
-          message: "This Idempotency-Key was already used for a different request; use a new key.",
-          details: { field: "idempotency-key" },
-          cause,
-        }),
-    });
+    const claim = await rethrowAs(
+      () => store.idempotencyKeys.claim({ owner, key, requestHash, ttlMs, pendingLeaseMs }),
+      {
+        errorClass: ConflictError,
+        code: "idempotency_key_reused",
+        as: (cause) =>
+          new ValidationError({
+            code: "idempotency_key_reused",
+            message: "This Idempotency-Key was already used for a different request; use a new key.",
+            details: { field: "idempotency-key" },
+            cause,
+          }),
+      },
+    );
     if (claim.outcome === "completed") {
       replay(res, claim.record.responseStatus ?? 200, claim.record.responseBody);
       return;
@@ -133,7 +144,8 @@ export function idempotency({
     }
 
     const log = req.log ?? logger;
-    const ref = { owner, key };
+    // This claim only: a retry that took the key over (past the lease) is not completed nor released by this one.
+    const ref = { owner, key, claimedAt: claim.record.createdAt };
     let settled = false;
     const release = () =>
       store.idempotencyKeys.release(ref).catch((error: unknown) => {

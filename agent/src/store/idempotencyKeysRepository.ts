@@ -4,7 +4,7 @@
  * same request gets that response back (or learns the first is still running); a different request under
  * the same key is a conflict. Keys expire, and an expired key can be claimed afresh.
  */
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, lte, or, sql } from "drizzle-orm";
 import type { Address } from "viem";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
@@ -26,12 +26,19 @@ export interface ClaimIdempotencyKeyParameters extends IdempotencyKeyRef {
   /** Hash of the request (method, path, body) the key was first used with. */
   requestHash: string;
   ttlMs: number;
+  /**
+   * A `pending` claim of the same request older than this is taken over (its holder died: a process killed while
+   * it ran the request never completes nor releases it). Absent: a pending claim is only ever released.
+   */
+  pendingLeaseMs?: number;
 }
 
 export interface CompleteIdempotencyKeyParameters extends IdempotencyKeyRef {
   responseStatus: number;
   /** JSON. */
   responseBody: unknown;
+  /** The claim's `createdAt`: only that claim is completed (not one that took the key over since). */
+  claimedAt?: Date;
 }
 
 export interface IdempotencyRecord {
@@ -63,11 +70,15 @@ export interface IdempotencyKeysRepository {
   claim(parameters: ClaimIdempotencyKeyParameters): Promise<ClaimIdempotencyKeyReturnType>;
   /**
    * Records the response of a claimed key. No live key → NotFoundError `idempotency_key_not_found`;
-   * already completed → ConflictError `idempotency_key_completed`.
+   * already completed → ConflictError `idempotency_key_completed`; with `claimedAt`, claimed again by another
+   * request since → ConflictError `idempotency_key_claimed_again`.
    */
   complete(parameters: CompleteIdempotencyKeyParameters): Promise<IdempotencyRecord>;
-  /** Drops a pending claim (the request failed before producing a response), so a retry can run. */
-  release(ref: IdempotencyKeyRef): Promise<boolean>;
+  /**
+   * Drops a pending claim (the request failed before producing a response), so a retry can run; with `claimedAt`,
+   * only that claim (not one that took the key over since).
+   */
+  release(ref: IdempotencyKeyRef & { claimedAt?: Date }): Promise<boolean>;
   /** The live (unexpired) key, or null. */
   get(ref: IdempotencyKeyRef): Promise<IdempotencyRecord | null>;
   /** Deletes up to `limit` expired keys; returns how many. Call repeatedly until it returns less than `limit`. */
@@ -75,11 +86,22 @@ export interface IdempotencyKeysRepository {
 }
 
 const refSchema = z.object({ owner: addressSchema, key: z.string().min(1).max(255) });
-const claimSchema = refSchema.extend({ requestHash: z.string().min(1).max(256), ttlMs: ttlMsSchema });
+const claimSchema = refSchema.extend({
+  requestHash: z.string().min(1).max(256),
+  ttlMs: ttlMsSchema,
+  pendingLeaseMs: ttlMsSchema.optional(),
+});
+const claimedAtSchema = z.date().optional();
 const completeSchema = refSchema.extend({
   responseStatus: z.number().int().min(100).max(599),
   responseBody: z.json(),
+  claimedAt: claimedAtSchema,
 });
+const releaseSchema = refSchema.extend({ claimedAt: claimedAtSchema });
+
+/** Only the claim made at `claimedAt`, when given. */
+const claimMadeAt = (claimedAt: Date | undefined) =>
+  claimedAt === undefined ? undefined : eq(idempotencyKeys.createdAt, claimedAt);
 
 export function createIdempotencyKeysRepository(
   db: DatabaseExecutor,
@@ -107,14 +129,23 @@ export function createIdempotencyKeysRepository(
           responseBody: null,
           ...lifetime,
         };
-        // Insert, or take over an expired row; a live row is left alone (and nothing is returned).
+        // Insert, or take over an expired row (or the same request's pending claim past its lease); any other
+        // live row is left alone (and nothing is returned).
+        const abandoned =
+          input.pendingLeaseMs === undefined
+            ? undefined
+            : and(
+                eq(idempotencyKeys.state, "pending"),
+                eq(idempotencyKeys.requestHash, input.requestHash),
+                lte(idempotencyKeys.createdAt, new Date(now.getTime() - input.pendingLeaseMs)),
+              );
         const claimed = await db
           .insert(idempotencyKeys)
           .values(fresh)
           .onConflictDoUpdate({
             target: [idempotencyKeys.owner, idempotencyKeys.key],
             set: fresh,
-            setWhere: lte(idempotencyKeys.expiresAt, now),
+            setWhere: or(lte(idempotencyKeys.expiresAt, now), abandoned),
           })
           .returning();
         if (claimed[0] !== undefined) return { outcome: "claimed", record: withOwnerAddress(claimed[0]) };
@@ -151,7 +182,7 @@ export function createIdempotencyKeysRepository(
         const rows = await db
           .update(idempotencyKeys)
           .set({ state: "completed", responseStatus: input.responseStatus, responseBody: input.responseBody })
-          .where(and(live(input, now), eq(idempotencyKeys.state, "pending")))
+          .where(and(live(input, now), eq(idempotencyKeys.state, "pending"), claimMadeAt(input.claimedAt)))
           .returning();
         if (rows[0] !== undefined) return withOwnerAddress(rows[0]);
         const existing = await db.select().from(idempotencyKeys).where(live(input, now)).limit(1);
@@ -159,6 +190,13 @@ export function createIdempotencyKeysRepository(
           throw new NotFoundError({
             code: "idempotency_key_not_found",
             message: "No live claim for this idempotency key.",
+            details: { key: input.key },
+          });
+        }
+        if (existing[0].state === "pending") {
+          throw new ConflictError({
+            code: "idempotency_key_claimed_again",
+            message: "This idempotency key was taken over by a later claim (this one's lease passed).",
             details: { key: input.key },
           });
         }
@@ -170,7 +208,7 @@ export function createIdempotencyKeysRepository(
       },
     ),
 
-    release: parsedMethod(refSchema, "idempotency key", "idempotency release", async (input) => {
+    release: parsedMethod(releaseSchema, "idempotency key", "idempotency release", async (input) => {
       const rows = await db
         .delete(idempotencyKeys)
         .where(
@@ -178,6 +216,7 @@ export function createIdempotencyKeysRepository(
             eq(idempotencyKeys.owner, input.owner),
             eq(idempotencyKeys.key, input.key),
             eq(idempotencyKeys.state, "pending"),
+            claimMadeAt(input.claimedAt),
           ),
         )
         .returning({ key: idempotencyKeys.key });

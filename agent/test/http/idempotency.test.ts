@@ -90,6 +90,36 @@ describe("Idempotency-Key", function () {
     expect(await storedCount()).to.equal(1);
   });
 
+  it("takes over a key whose holder died mid-request (pending past its lease): the retry runs once", async () => {
+    const owner = newAccount();
+    const ownerCookie = await cookieFor(harness, owner);
+    const body = { sport: "ride", startTime: "2026-11-23T01:00:00Z", durationMin: 30 };
+    const requestHash = requestHashOf(
+      { method: "POST", originalUrl: "/api/workouts" } as Request,
+      canonicalize(body) ?? "",
+    );
+    // Claimed by a replica killed before it answered: nothing will ever complete or release it.
+    await harness.store.idempotencyKeys.claim({
+      owner: owner.address,
+      key: "holder-died",
+      requestHash,
+      ttlMs: 24 * HOUR_MS,
+    });
+    const stored = await storedCount(owner.address);
+    const early = await logWorkout("holder-died", body, ownerCookie);
+    expect(early.status).to.equal(409);
+    expect(early.body).to.include({ code: "idempotency_key_in_progress" });
+    // Past the default lease (the 60-s abandoned wait plus 30 s).
+    harness.clock.advance(90_000);
+    const retry = await logWorkout("holder-died", body, ownerCookie);
+    expect(retry.status).to.equal(201);
+    expect(await storedCount(owner.address)).to.equal(stored + 1);
+    const replay = await logWorkout("holder-died", body, ownerCookie);
+    expect(replay.status).to.equal(201);
+    expect(replay.headers["idempotent-replayed"]).to.equal("true");
+    expect(await storedCount(owner.address)).to.equal(stored + 1);
+  });
+
   it("validates the key: 1 to 255 printable ASCII characters", async () => {
     const body = { sport: "run", startTime: "2026-11-22T05:00:00Z", durationMin: 45 };
     for (const key of ["k".repeat(256), "caf\u00e9"]) {

@@ -940,6 +940,53 @@ for (const driver of storeDrivers) {
         );
       });
 
+      it("a pending claim past its lease is taken over by the same request, and the old claim can neither complete nor release it", async () => {
+        const ref = { owner: randomAddress(), key: randomToken("key-") };
+        const claim = { ...ref, requestHash: "sha256:lease", ttlMs: HOUR, pendingLeaseMs: MINUTE };
+        const dead = await store.idempotencyKeys.claim(claim);
+        expect(dead.outcome).to.equal("claimed");
+        clock.advance(MINUTE - 1);
+        expect((await store.idempotencyKeys.claim(claim)).outcome).to.equal("in_progress");
+        // Without a lease a pending claim is never taken over.
+        clock.advance(1);
+        const { pendingLeaseMs: _, ...withoutLease } = claim;
+        expect((await store.idempotencyKeys.claim(withoutLease)).outcome).to.equal("in_progress");
+        // Another request under the key is still refused.
+        await expectAgentError(
+          store.idempotencyKeys.claim({ ...claim, requestHash: "sha256:other" }),
+          ConflictError,
+          "idempotency_key_reused",
+        );
+        const retry = await store.idempotencyKeys.claim(claim);
+        expect(retry.outcome).to.equal("claimed");
+        expect(retry.record.createdAt.getTime()).to.equal(clock.now());
+        // The dead holder's late answer: refused, and it cannot drop the new claim.
+        await expectAgentError(
+          store.idempotencyKeys.complete({
+            ...ref,
+            claimedAt: dead.record.createdAt,
+            responseStatus: 201,
+            responseBody: { late: true },
+          }),
+          ConflictError,
+          "idempotency_key_claimed_again",
+        );
+        expect(await store.idempotencyKeys.release({ ...ref, claimedAt: dead.record.createdAt })).to.equal(
+          false,
+        );
+        expect((await store.idempotencyKeys.get(ref))?.state).to.equal("pending");
+        const done = await store.idempotencyKeys.complete({
+          ...ref,
+          claimedAt: retry.record.createdAt,
+          responseStatus: 201,
+          responseBody: { id: 2 },
+        });
+        expect(done).to.deep.include({ state: "completed", responseBody: { id: 2 } });
+        // A completed key is never taken over, lease or not.
+        clock.advance(HOUR - MINUTE - 1);
+        expect((await store.idempotencyKeys.claim(claim)).outcome).to.equal("completed");
+      });
+
       it("scopes keys per owner, releases failed claims, and lets an expired key be claimed afresh", async () => {
         const key = randomToken("key-");
         const alice = { owner: randomAddress(), key, requestHash: "h1", ttlMs: MINUTE };
