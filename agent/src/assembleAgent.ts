@@ -532,7 +532,13 @@ function apiRoutes(
   const routes: ApiRoute[] = [
     {
       path: "/workouts",
-      router: workoutsRouter({ ...services, config, idempotencyTtlMs: config.idempotencyTtlMs, parsePool }),
+      router: workoutsRouter({
+        ...services,
+        config,
+        idempotencyTtlMs: config.idempotencyTtlMs,
+        requestTimeoutMs: config.http.requestTimeoutMs,
+        parsePool,
+      }),
     },
     {
       path: "/commitments",
@@ -542,6 +548,7 @@ function apiRoutes(
         reader,
         relayer,
         idempotencyTtlMs: config.idempotencyTtlMs,
+        requestTimeoutMs: config.http.requestTimeoutMs,
         views,
       }),
     },

@@ -56,6 +56,8 @@ export interface CommitmentsRouterParameters {
   relayer?: ClaimRelayer | undefined;
   /** How long an Idempotency-Key is remembered, ms. */
   idempotencyTtlMs?: number;
+  /** The app's request timeout, ms (`Idempotency-Key`'s lease for a killed holder is longer). */
+  requestTimeoutMs?: number;
   /** Remembers `GET /:id` answers (subscribed to the store's changes by whoever builds it); none → every GET reads. */
   views?: CommitmentViewCache | undefined;
 }
@@ -108,7 +110,10 @@ export const claimBody = z.strictObject({
 
 export function commitmentsRouter(parameters: CommitmentsRouterParameters): CommitmentsRouterReturnType {
   const { store, logger, signer, reader, relayer, views } = parameters;
-  const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
+  const ttl = {
+    ...(parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {}),
+    ...(parameters.requestTimeoutMs !== undefined ? { requestTimeoutMs: parameters.requestTimeoutMs } : {}),
+  };
   const router = Router();
 
   const contextOf = (): ServiceContext & { chain: ChainTarget } => {

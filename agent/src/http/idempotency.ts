@@ -44,10 +44,14 @@ export interface IdempotencyParameters {
   fingerprint?: (req: Request) => string;
   /** After the client left, how long the handler's answer is waited for before the key is given up, ms. Default 60 s. */
   abandonedReleaseMs?: number;
+  /** The app's request timeout (`REQUEST_TIMEOUT_MS`), ms: bounds how long a live holder keeps a key. Default 15 s. */
+  requestTimeoutMs?: number;
   /**
    * How long a pending key is another request's before a retry takes it over, ms: its holder is dead (a process
-   * killed mid-request never completes nor releases it). Default `abandonedReleaseMs` + 30 s: a live holder
-   * answers or gives the key up within the request timeout (15 s) plus `abandonedReleaseMs`.
+   * killed mid-request never completes nor releases it). Default `requestTimeoutMs` + `abandonedReleaseMs` + 15 s
+   * (90 s with the defaults): a live holder answers or gives the key up within the request timeout, or within
+   * `abandonedReleaseMs` of its client leaving; the 15 s cover a late release and the clocks of two replicas
+   * disagreeing (the lease compares one replica's claim time with another's clock).
    */
   pendingLeaseMs?: number;
 }
@@ -110,7 +114,8 @@ export function idempotency({
   ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS,
   fingerprint = jsonFingerprint,
   abandonedReleaseMs = 60_000,
-  pendingLeaseMs = abandonedReleaseMs + 30_000,
+  requestTimeoutMs = 15_000,
+  pendingLeaseMs = requestTimeoutMs + abandonedReleaseMs + 15_000,
 }: IdempotencyParameters): RequestHandler {
   return async (req, res, next) => {
     const key = keyOf(req);

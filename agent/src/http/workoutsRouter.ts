@@ -67,6 +67,8 @@ export interface WorkoutsRouterParameters {
   verifyLimits?: Partial<VerifyLimits>;
   /** How long an Idempotency-Key is remembered, ms. */
   idempotencyTtlMs?: number;
+  /** The app's request timeout, ms (`Idempotency-Key`'s lease for a killed holder is longer). */
+  requestTimeoutMs?: number;
   /** Worker threads that parse and hash uploads; without it they are parsed on the event loop. */
   parsePool?: WorkoutParsePool;
   /**
@@ -125,7 +127,10 @@ export function workoutsRouter(parameters: WorkoutsRouterParameters): WorkoutsRo
     ...parameters.fileLimits,
     maxBytes: config.http.uploadLimitBytes,
   };
-  const ttl = parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {};
+  const ttl = {
+    ...(parameters.idempotencyTtlMs !== undefined ? { ttlMs: parameters.idempotencyTtlMs } : {}),
+    ...(parameters.requestTimeoutMs !== undefined ? { requestTimeoutMs: parameters.requestTimeoutMs } : {}),
+  };
   const router = Router();
   // Files headed to the workers are received into reused shared memory, one slot per file the pool can hold.
   const bufferPool =

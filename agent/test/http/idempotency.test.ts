@@ -120,6 +120,46 @@ describe("Idempotency-Key", function () {
     expect(await storedCount(owner.address)).to.equal(stored + 1);
   });
 
+  it("with a longer request timeout, a pending key is taken over only after that timeout plus the abandoned wait", async () => {
+    const owner = newAccount();
+    const ownerCookie = await cookieFor(harness, owner);
+    const long = Router();
+    let runs = 0;
+    long.post(
+      "/",
+      requireSession,
+      idempotency({ store: harness.store, logger: harness.logger, requestTimeoutMs: 120_000 }),
+      (_req, res) => {
+        runs += 1;
+        res.status(201).json({ ran: runs });
+      },
+    );
+    harness.routes.use("/long-timeout", long);
+    const requestHash = requestHashOf(
+      { method: "POST", originalUrl: "/api/long-timeout" } as Request,
+      canonicalize({}) ?? "",
+    );
+    await harness.store.idempotencyKeys.claim({
+      owner: owner.address,
+      key: "long-holder",
+      requestHash,
+      ttlMs: 24 * HOUR_MS,
+    });
+    const send = () =>
+      request(harness.app)
+        .post("/api/long-timeout")
+        .set("Cookie", ownerCookie)
+        .set("Idempotency-Key", "long-holder")
+        .send({});
+    // A live holder may keep it for 120 s (the timeout) + 60 s (its client left): 91 s is not past the lease.
+    harness.clock.advance(91_000);
+    expect((await send()).status).to.equal(409);
+    harness.clock.advance(104_000);
+    const taken = await send();
+    expect(taken.status).to.equal(201);
+    expect(runs).to.equal(1);
+  });
+
   it("validates the key: 1 to 255 printable ASCII characters", async () => {
     const body = { sport: "run", startTime: "2026-11-22T05:00:00Z", durationMin: 45 };
     for (const key of ["k".repeat(256), "caf\u00e9"]) {
