@@ -7,6 +7,7 @@ import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { OnChainCommitment } from "../chain/ports.ts";
 import type { Clock } from "../clock.ts";
+import { ConflictError } from "../errors.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import {
   builtOnce,
@@ -325,17 +326,26 @@ export function createCommitmentsRepository(db: DatabaseExecutor, clock: Clock):
     }),
 
     insertIfAbsent: parsedMethod(commitmentSchema, "commitment", "commitment insert", async (input) => {
-      const rows = await db
-        .insert(commitmentsCache)
-        .values({ ...input, updatedAt: new Date(clock.now()) })
-        .onConflictDoNothing({
-          target: [commitmentsCache.chainId, commitmentsCache.vault, commitmentsCache.commitmentId],
-        })
-        .returning();
-      const inserted = firstOrNull(rows, toRecord);
-      if (inserted !== null) return inserted;
       const { chainId, vault, commitmentId } = input;
-      return onlyRow(await byKey().execute({ chainId, vault, commitmentId }), toRecord);
+      // The row found on conflict can be deleted (a reorg's repair) before it is read: then the insert again.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const rows = await db
+          .insert(commitmentsCache)
+          .values({ ...input, updatedAt: new Date(clock.now()) })
+          .onConflictDoNothing({
+            target: [commitmentsCache.chainId, commitmentsCache.vault, commitmentsCache.commitmentId],
+          })
+          .returning();
+        const cached =
+          firstOrNull(rows, toRecord) ??
+          firstOrNull(await byKey().execute({ chainId, vault, commitmentId }), toRecord);
+        if (cached !== null) return cached;
+      }
+      throw new ConflictError({
+        code: "commitment_cache_contended",
+        message: `Commitment ${commitmentId} is being written and removed concurrently; retry.`,
+        details: { chainId, vault, commitmentId: commitmentId.toString() },
+      });
     }),
 
     get: parsedMethod(keySchema, "commitment key", "commitment lookup", async (key) =>

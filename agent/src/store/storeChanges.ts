@@ -121,6 +121,11 @@ function reportingCommitmentWrites(
       report({ kind: "commitment", commitmentId: stored.commitmentId.toString(), owner: stored.owner });
       return stored;
     },
+    insertIfAbsent: async (commitment) => {
+      const stored = await commitments.insertIfAbsent(commitment);
+      report({ kind: "commitment", commitmentId: stored.commitmentId.toString(), owner: stored.owner });
+      return stored;
+    },
     delete: async (key) => {
       const deleted = await commitments.delete(key);
       if (deleted) report({ kind: "commitment", commitmentId: key.commitmentId.toString(), owner: null });

@@ -495,6 +495,7 @@ for (const driver of storeDrivers) {
           await store.commitments.upsert(commitmentInput(owner, 7n));
           await store.commitments.delete({ chainId: 31337, vault, commitmentId: 7n });
           await store.commitments.delete({ chainId: 31337, vault, commitmentId: 7n }); // nothing left: no change
+          await store.commitments.insertIfAbsent(commitmentInput(other, 9n));
           const rulesHash = randomBytes32();
           await store.rulesDocuments.put(rulesHash, '{"version":1}');
           expect(changes).to.deep.equal([
@@ -503,6 +504,7 @@ for (const driver of storeDrivers) {
             { kind: "workouts", owner: getAddress(other) },
             { kind: "commitment", commitmentId: "7", owner: getAddress(owner) },
             { kind: "commitment", commitmentId: "7", owner: null },
+            { kind: "commitment", commitmentId: "9", owner: getAddress(other) },
             { kind: "rulesDocument", rulesHash },
           ]);
         } finally {
