@@ -377,13 +377,19 @@ for (const driver of storeDrivers) {
         }) as EIP1193RequestFn;
     }
 
-    it("a reorg between a run's cursor check and its range: the run stops, and the next one repairs", async () => {
+    /** Commitment 1, then a fork point (the snapshot answered), then 2 and 3 on a branch that is indexed. */
+    async function indexedBranchOfThree(): Promise<`0x${string}`> {
       await chain.createEthCommitment();
       const fork = await chain.snapshot();
       await chain.createEthCommitment();
       await chain.createEthCommitment();
       await chain.mine(1);
       await indexer().runOnce();
+      return fork;
+    }
+
+    it("a reorg between a run's cursor check and its range: the run stops, and the next one repairs", async () => {
+      const fork = await indexedBranchOfThree();
       expect(await allCachedRows(store, chain)).to.have.length(3);
       await chain.mine(2);
 
@@ -413,12 +419,7 @@ for (const driver of storeDrivers) {
       // Blocks first, so the ancestor (10 back) is above the deployment and the repair reads rows there (one by
       // one: EDR answers calls at a block inside one `hardhat_mine` batch with no contract code).
       for (let i = 0; i < 12; i++) await chain.increaseTime(1);
-      await chain.createEthCommitment();
-      const fork = await chain.snapshot();
-      await chain.createEthCommitment();
-      await chain.createEthCommitment();
-      await chain.mine(1);
-      await indexer().runOnce();
+      const fork = await indexedBranchOfThree();
       await chain.revert(fork);
       await chain.createUsdcCommitment({ owner: chain.accounts.bob, milestones: 5 });
       await chain.createEthCommitment();

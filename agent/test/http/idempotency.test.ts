@@ -43,6 +43,9 @@ describe("Idempotency-Key", function () {
     const req = request(harness.app).post("/api/workouts").set("Cookie", as);
     return (key === undefined ? req : req.set("Idempotency-Key", key)).send(body);
   };
+  /** The request hash the middleware computes for a manual log of `body` (to claim its key as another process). */
+  const manualLogHash = (body: object) =>
+    requestHashOf({ method: "POST", originalUrl: "/api/workouts" } as Request, canonicalize(body) ?? "");
   const storedCount = async (owner: string = account.address) =>
     (await harness.store.workouts.listByOwner(owner)).items.length;
 
@@ -74,10 +77,7 @@ describe("Idempotency-Key", function () {
 
   it("answers a retry while the first request still runs with 409 idempotency_key_in_progress", async () => {
     const body = { sport: "ride", startTime: "2026-11-23T03:00:00Z", durationMin: 30 };
-    const requestHash = requestHashOf(
-      { method: "POST", originalUrl: "/api/workouts" } as Request,
-      canonicalize(body) ?? "",
-    );
+    const requestHash = manualLogHash(body);
     await harness.store.idempotencyKeys.claim({
       owner: account.address,
       key: "running",
@@ -94,10 +94,7 @@ describe("Idempotency-Key", function () {
     const owner = newAccount();
     const ownerCookie = await cookieFor(harness, owner);
     const body = { sport: "ride", startTime: "2026-11-23T01:00:00Z", durationMin: 30 };
-    const requestHash = requestHashOf(
-      { method: "POST", originalUrl: "/api/workouts" } as Request,
-      canonicalize(body) ?? "",
-    );
+    const requestHash = manualLogHash(body);
     // Claimed by a replica killed before it answered: nothing will ever complete or release it.
     await harness.store.idempotencyKeys.claim({
       owner: owner.address,
