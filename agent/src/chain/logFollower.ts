@@ -54,10 +54,7 @@ export interface LogFollowerSource<TLog> {
    * Decodes a range's logs and reads what they touched AT `range.toBlock`; returns the writes to commit with
    * the cursor and how many items were dirty (for the log).
    */
-  readRange(
-    logs: readonly TLog[],
-    range: BlockRange,
-  ): Promise<{ write: (tx: Repositories) => Promise<WriteCounts>; dirty: number }>;
+  readRange(logs: readonly TLog[], range: BlockRange): Promise<{ write: RowWrites; dirty: number }>;
   /**
    * After a reorg: reads again at `ancestorBlock` every cached row read above it, and returns the writes (each
    * row as read there, deleted when it did not exist yet), which the follower commits with the cursor's move back
@@ -166,7 +163,7 @@ const MAX_RANGE_HALVINGS = 32;
 const REPAIR_PAGE = 200;
 /**
  * 1 000 pages of 200: far more rows than `reorgDepth` blocks can touch (a repair holds what it read until its
- * one commit: at most ~200 000 rows, about 1 KB each).
+ * one commit: at most ~200 000 rows, about 1 KB each for a commitment of a few milestones, more with many).
  */
 const MAX_REPAIR_PAGES = 1_000;
 
@@ -362,7 +359,7 @@ function commitWithCursor(
   p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
   expected: Cursor | null,
   next: Cursor,
-  write: (tx: Repositories) => Promise<WriteCounts>,
+  write: RowWrites,
 ): Promise<WriteCounts> {
   return underCursor(p, expected, async (tx) => {
     const written = await write(tx);
@@ -384,7 +381,7 @@ function commitWithCursor(
 function underCursor(
   p: Pick<CreateLogFollowerParameters<unknown>, "store" | "cursorKey">,
   expected: Cursor | null,
-  work: (tx: Repositories) => Promise<WriteCounts>,
+  work: RowWrites,
 ): Promise<WriteCounts> {
   return p.store.transaction(async (tx) => {
     const current = await tx.indexerCursor.get(p.cursorKey, { forUpdate: true });

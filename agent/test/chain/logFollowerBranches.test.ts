@@ -142,6 +142,17 @@ for (const driver of storeDrivers) {
       expect([...rows.keys()].sort()).to.deep.equal(["m", "p"]);
     };
 
+    /** A (followed by `onA`), then B wins (`onB`), then A wins back (`onAgain`): the cache ends as A's again. */
+    const acrossBranches = async (onA: LogFollower, onB: LogFollower, onAgain: LogFollower) => {
+      await followA(onA);
+      current = b;
+      await caughtUp(onB);
+      expect([...rows.keys()].sort()).to.deep.equal(["m", "n"]);
+      current = aAgain;
+      await caughtUp(onAgain);
+      expect([...rows.keys()].sort()).to.deep.equal(["m", "p"]);
+    };
+
     beforeEach(() => {
       rows.clear();
       lines.length = 0;
@@ -149,15 +160,9 @@ for (const driver of storeDrivers) {
 
     it("a branch the chain left wins back: the repair goes below the fork, not to a block remembered from before", async () => {
       const target = follower("0x00000000000000000000000000000000000000a1");
-      await followA(target);
-      current = b;
-      await caughtUp(target);
-      expect([...rows.keys()].sort()).to.deep.equal(["m", "n"]);
-      // Blocks 5..10 of A match again, but the cache's rows above 4 were read on B, and p (deleted by the first
-      // repair) must be indexed again.
-      current = aAgain;
-      await caughtUp(target);
-      expect([...rows.keys()].sort()).to.deep.equal(["m", "p"]);
+      // Blocks 5..10 of A match again when A wins back, but the cache's rows above 4 were read on B, and p
+      // (deleted by the first repair) must be indexed again.
+      await acrossBranches(target, target, target);
       expect(
         lines.filter((line) => line.msg === "reorg detected; cache rewound to the common ancestor"),
       ).to.have.length(2);
@@ -194,14 +199,7 @@ for (const driver of storeDrivers) {
     it("after another process moved the cursor, a process repairs without the blocks it remembered before", async () => {
       const vault = "0x00000000000000000000000000000000000000a2";
       const first = follower(vault);
-      const second = follower(vault);
-      await followA(first);
-      current = b;
-      await caughtUp(second);
-      expect([...rows.keys()].sort()).to.deep.equal(["m", "n"]);
-      current = aAgain;
-      await caughtUp(first);
-      expect([...rows.keys()].sort()).to.deep.equal(["m", "p"]);
+      await acrossBranches(first, follower(vault), first);
     });
   });
 }

@@ -46,6 +46,9 @@ describe("Idempotency-Key", function () {
   /** The request hash the middleware computes for a manual log of `body` (to claim its key as another process). */
   const manualLogHash = (body: object) =>
     requestHashOf({ method: "POST", originalUrl: "/api/workouts" } as Request, canonicalize(body) ?? "");
+  /** Claims `key` as another process would (one still running the request, or one that died doing it). */
+  const claimElsewhere = (owner: string, key: string, requestHash: string, ttlMs: number) =>
+    harness.store.idempotencyKeys.claim({ owner, key, requestHash, ttlMs });
   const storedCount = async (owner: string = account.address) =>
     (await harness.store.workouts.listByOwner(owner)).items.length;
 
@@ -78,12 +81,7 @@ describe("Idempotency-Key", function () {
   it("answers a retry while the first request still runs with 409 idempotency_key_in_progress", async () => {
     const body = { sport: "ride", startTime: "2026-11-23T03:00:00Z", durationMin: 30 };
     const requestHash = manualLogHash(body);
-    await harness.store.idempotencyKeys.claim({
-      owner: account.address,
-      key: "running",
-      requestHash,
-      ttlMs: 60_000,
-    });
+    await claimElsewhere(account.address, "running", requestHash, 60_000);
     const res = await logWorkout("running", body);
     expect(res.status).to.equal(409);
     expect(res.body).to.include({ code: "idempotency_key_in_progress", field: "idempotency-key" });
@@ -96,12 +94,7 @@ describe("Idempotency-Key", function () {
     const body = { sport: "ride", startTime: "2026-11-23T01:00:00Z", durationMin: 30 };
     const requestHash = manualLogHash(body);
     // Claimed by a replica killed before it answered: nothing will ever complete or release it.
-    await harness.store.idempotencyKeys.claim({
-      owner: owner.address,
-      key: "holder-died",
-      requestHash,
-      ttlMs: 24 * HOUR_MS,
-    });
+    await claimElsewhere(owner.address, "holder-died", requestHash, 24 * HOUR_MS);
     const stored = await storedCount(owner.address);
     const early = await logWorkout("holder-died", body, ownerCookie);
     expect(early.status).to.equal(409);
@@ -136,12 +129,7 @@ describe("Idempotency-Key", function () {
       { method: "POST", originalUrl: "/api/long-timeout" } as Request,
       canonicalize({}) ?? "",
     );
-    await harness.store.idempotencyKeys.claim({
-      owner: owner.address,
-      key: "long-holder",
-      requestHash,
-      ttlMs: 24 * HOUR_MS,
-    });
+    await claimElsewhere(owner.address, "long-holder", requestHash, 24 * HOUR_MS);
     const send = () =>
       request(harness.app)
         .post("/api/long-timeout")
