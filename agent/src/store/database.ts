@@ -17,6 +17,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { z } from "zod";
 import { DependencyError } from "../errors.ts";
+import { withCloseGate } from "./closeGate.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
 import { withPreparedStatements } from "./pgliteStatements.ts";
 import { parseInput } from "./values.ts";
@@ -162,7 +163,9 @@ async function openPglite(parameters: {
     throw unavailable("PGlite could not open its data directory", error, { driver: "pglite", dataDir });
   }
   // Data statements are prepared once and then run in one call each (see pgliteStatements.ts).
-  const db = drizzlePglite({ client: withPreparedStatements({ client }) });
+  // Closed through the gate: it waits for the statements in flight (PGlite hangs when closed under one).
+  const prepared = withCloseGate(withPreparedStatements({ client }));
+  const db = drizzlePglite({ client: prepared });
   try {
     if (schema !== undefined) {
       // PGlite has a single session, so this search_path holds for every later query.
@@ -173,7 +176,7 @@ async function openPglite(parameters: {
       ...(schema !== undefined ? { migrationsSchema: schema } : {}),
     });
   } catch (error) {
-    await client.close().catch(() => {});
+    await prepared.close().catch(() => {});
     throw migrationFailed(error, "pglite");
   }
   let closing: Promise<void> | undefined;
@@ -184,7 +187,7 @@ async function openPglite(parameters: {
     // One in-process session: nothing is pooled and nothing waits on a connection.
     poolStats: () => ({ active: 0, idle: 1, waiting: 0, max: 1 }),
     close: () => {
-      closing ??= client.closed ? Promise.resolve() : client.close();
+      closing ??= prepared.close();
       return closing;
     },
   };

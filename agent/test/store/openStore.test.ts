@@ -49,6 +49,32 @@ describe("openStore", () => {
       await rm(dataDir, { recursive: true, force: true });
     });
 
+    it("waits for a transaction in flight before closing, and answers a read begun after close() with DependencyError", async () => {
+      // PGlite closed under a statement still waiting for its lock spins forever (docs/reliability.md, bug 26).
+      const store = await openStore({ dataDir: "memory://", clock });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const inFlight = store.transaction(async (tx) => {
+        await tx.workouts.listByOwner(OWNER.toLowerCase());
+        await held;
+        return tx.workouts.listByOwner(OWNER.toLowerCase());
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      let closed = false;
+      const closing = store.close().then(() => {
+        closed = true;
+      });
+      const refused = await rejectionOf(store.workouts.listByOwner(OWNER.toLowerCase()));
+      expect(refused).to.be.instanceOf(DependencyError);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(closed, "closed under the transaction").to.equal(false);
+      release();
+      expect((await inFlight).items).to.deep.equal([]);
+      await closing;
+    });
+
     it("keeps everything across close and reopen, without re-running migrations", async () => {
       const dir = join(dataDir, "nested", "pglite"); // created on first open
       const first = await openStore({ dataDir: dir, clock });

@@ -1,0 +1,108 @@
+/**
+ * Calls in flight through a client, and a close that waits for them.
+ *
+ * Why PGlite needs it: `PGlite.close()` takes its locks only long enough to mark itself closing, then shuts the
+ * backend down and removes the read and write callbacks Postgres calls. A call that passed PGlite's readiness check
+ * before that mark and was still waiting for a lock (a request's read right after its transaction, when the agent
+ * stops under load) then runs on a backend without callbacks: the callback call traps, PGlite's protocol loop
+ * swallows the trap, and every later turn of the loop raises "terminating connection because protocol
+ * synchronization was lost" without consuming any input. The call never returns and the process spins at 100 % of
+ * a core until it is killed (electric-sql/pglite issue 1058 describes the loop). The gate closes that window:
+ * - a call that starts after `close` began is refused at once (`ClosedGateError`, "PGlite is closing");
+ * - `close` runs the client's own close only once every call in flight has settled, whatever its outcome.
+ * Nested calls (a transaction's statements) are the outer call's and never pass the gate again.
+ *
+ * `withCloseGate(client)` puts a PGlite client (the bare one, or `withPreparedStatements`'s) behind a gate: its
+ * `query`, `transaction` and `exec` pass the gate, and its `close` is the gate's. Close through it, never through
+ * the client inside.
+ */
+import type { PGlite } from "@electric-sql/pglite";
+
+/** What a call refused by a closing gate rejects with; the message is PGlite's own for the same state. */
+export class ClosedGateError extends Error {
+  override name = "ClosedGateError";
+  constructor(message = "PGlite is closing") {
+    super(message);
+  }
+}
+
+export interface CloseGate {
+  /** Runs `work` as a call in flight; refused with `ClosedGateError` once `close` has begun. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Refuses new calls, waits until every call in flight has settled, then runs `closeClient` once. The same promise
+   * on every call.
+   */
+  close(closeClient: () => Promise<void>): Promise<void>;
+  /** True once `close` has begun. */
+  readonly closing: boolean;
+  /** Calls in flight now. */
+  readonly inFlight: number;
+}
+
+export type CreateCloseGateReturnType = CloseGate;
+
+export function createCloseGate(): CreateCloseGateReturnType {
+  let inFlight = 0;
+  let closing: Promise<void> | undefined;
+  /** Resolves the wait of a `close` that found calls in flight, when the last one settles. */
+  let drained: (() => void) | undefined;
+
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) drained?.();
+  };
+
+  return {
+    run<T>(work: () => Promise<T>): Promise<T> {
+      if (closing !== undefined) return Promise.reject(new ClosedGateError());
+      inFlight += 1;
+      let running: Promise<T>;
+      try {
+        running = work();
+      } catch (error) {
+        settle();
+        return Promise.reject(error);
+      }
+      return running.finally(settle);
+    },
+    close(closeClient) {
+      closing ??= (async () => {
+        if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+        await closeClient();
+      })();
+      return closing;
+    },
+    get closing() {
+      return closing !== undefined;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+  };
+}
+
+/** The methods of a PGlite client the gate covers. */
+type GatedMethods = Pick<PGlite, "query" | "transaction" | "exec" | "close">;
+
+export type WithCloseGateReturnType<C extends GatedMethods> = C;
+
+/** `client` with its `query`, `transaction` and `exec` counted by a gate, and `close` waiting for them. */
+export function withCloseGate<C extends GatedMethods & { readonly closed: boolean }>(
+  client: C,
+): WithCloseGateReturnType<C> {
+  const gate = createCloseGate();
+  const gated: GatedMethods = {
+    query: (...args) => gate.run(() => client.query(...args)),
+    transaction: (callback) => gate.run(() => client.transaction(callback)),
+    exec: (...args) => gate.run(() => client.exec(...args)),
+    close: () => gate.close(() => (client.closed ? Promise.resolve() : client.close())),
+  };
+  return new Proxy(client, {
+    get(target, property) {
+      if (Object.hasOwn(gated, property)) return gated[property as keyof GatedMethods];
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
