@@ -12,9 +12,10 @@
  * - `close` runs the client's own close only once every call in flight has settled, whatever its outcome.
  * Nested calls (a transaction's statements) are the outer call's and never pass the gate again.
  *
- * `withCloseGate(client)` puts a PGlite client (the bare one, or `withPreparedStatements`'s) behind a gate: its
- * `query`, `transaction` and `exec` pass the gate, and its `close` is the gate's. Close through it, never through
- * the client inside.
+ * `withCloseGate(client)` puts a PGlite client (the bare one, or `withPreparedStatements`'s) behind a gate: the
+ * calls that run statements pass the gate, and its `close` is the gate's. Close through it, never through the
+ * client inside. The close waits for the calls in flight without a limit, as PGlite's own close waits for an open
+ * transaction: a transaction stuck on something outside the database holds the stop up (at no CPU).
  */
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -82,21 +83,32 @@ export function createCloseGate(): CreateCloseGateReturnType {
   };
 }
 
-/** The methods of a PGlite client the gate covers. */
-type GatedMethods = Pick<PGlite, "query" | "transaction" | "exec" | "close">;
+/** The methods of a PGlite client the gate covers: every way to run a statement, and both ways to close. */
+type GatedMethods = Pick<PGlite, "query" | "sql" | "transaction" | "exec" | "describeQuery" | "close"> & {
+  [Symbol.asyncDispose]: () => Promise<void>;
+};
 
-export type WithCloseGateReturnType<C extends GatedMethods> = C;
+/** What the gate needs of a client: PGlite's statement methods, its close and whether it is closed. */
+type GateableClient = Omit<GatedMethods, typeof Symbol.asyncDispose> & { readonly closed: boolean };
 
-/** `client` with its `query`, `transaction` and `exec` counted by a gate, and `close` waiting for them. */
-export function withCloseGate<C extends GatedMethods & { readonly closed: boolean }>(
-  client: C,
-): WithCloseGateReturnType<C> {
+export type WithCloseGateReturnType<C extends GateableClient> = C;
+
+/**
+ * `client` with its `query`, `sql`, `transaction`, `exec` and `describeQuery` counted by a gate, and `close` (and
+ * `await using`'s dispose) waiting for them. The protocol-level methods (`execProtocol*`, `runExclusive`) are the
+ * client's own: the agent never calls them.
+ */
+export function withCloseGate<C extends GateableClient>(client: C): WithCloseGateReturnType<C> {
   const gate = createCloseGate();
+  const close = () => gate.close(() => (client.closed ? Promise.resolve() : client.close()));
   const gated: GatedMethods = {
     query: (...args) => gate.run(() => client.query(...args)),
+    sql: (...args) => gate.run(() => client.sql(...args)),
     transaction: (callback) => gate.run(() => client.transaction(callback)),
     exec: (...args) => gate.run(() => client.exec(...args)),
-    close: () => gate.close(() => (client.closed ? Promise.resolve() : client.close())),
+    describeQuery: (...args) => gate.run(() => client.describeQuery(...args)),
+    close,
+    [Symbol.asyncDispose]: close,
   };
   return new Proxy(client, {
     get(target, property) {

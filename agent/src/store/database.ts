@@ -169,7 +169,7 @@ async function openPglite(parameters: {
   try {
     if (schema !== undefined) {
       // PGlite has a single session, so this search_path holds for every later query.
-      await client.exec(`create schema if not exists "${schema}"; set search_path to "${schema}";`);
+      await prepared.exec(`create schema if not exists "${schema}"; set search_path to "${schema}";`);
     }
     await migratePglite(db, {
       migrationsFolder,
@@ -179,17 +179,14 @@ async function openPglite(parameters: {
     await prepared.close().catch(() => {});
     throw migrationFailed(error, "pglite");
   }
-  let closing: Promise<void> | undefined;
   return {
     driver: "pglite",
     db,
     ping: createPing(db),
     // One in-process session: nothing is pooled and nothing waits on a connection.
     poolStats: () => ({ active: 0, idle: 1, waiting: 0, max: 1 }),
-    close: () => {
-      closing ??= prepared.close();
-      return closing;
-    },
+    // The same promise on every call (the gate's).
+    close: () => prepared.close(),
   };
 }
 

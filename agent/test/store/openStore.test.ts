@@ -66,11 +66,15 @@ describe("openStore", () => {
       const closing = store.close().then(() => {
         closed = true;
       });
-      const refused = await rejectionOf(store.workouts.listByOwner(OWNER.toLowerCase()));
-      expect(refused).to.be.instanceOf(DependencyError);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(closed, "closed under the transaction").to.equal(false);
-      release();
+      try {
+        const refused = await rejectionOf(store.workouts.listByOwner(OWNER.toLowerCase()));
+        expect(refused).to.be.instanceOf(DependencyError);
+        expect(String((refused.cause as Error | undefined)?.message)).to.equal("PGlite is closing");
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(closed, "closed under the transaction").to.equal(false);
+      } finally {
+        release();
+      }
       expect((await inFlight).items).to.deep.equal([]);
       await closing;
     });

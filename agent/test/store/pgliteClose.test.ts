@@ -35,7 +35,9 @@ async function closeUnderLoad(closeAfterRounds: number): Promise<CloseUnderLoad 
 }
 
 describe("closing PGlite under load (closeGate.ts over pgliteStatements.ts, as database.ts opens it)", () => {
-  it("finishes the close while ten callers run transactions and reads; each call finished or was refused", async () => {
+  it("finishes the close while ten callers run transactions and reads; each call finished or was refused", async function () {
+    // Three workers, each given HUNG_AFTER_MS, so that a hang reads as one rather than as mocha's timeout.
+    this.timeout(3 * HUNG_AFTER_MS + 30_000);
     // Without the gate, PGlite 0.5 spins forever at 100 % CPU in most of these runs (a call waiting for its lock
     // runs on the closed backend).
     for (const closeAfterRounds of [1, 20, 60]) {
@@ -68,14 +70,26 @@ describe("closing PGlite under load (closeGate.ts over pgliteStatements.ts, as d
     });
     await new Promise((resolve) => setImmediate(resolve));
     let closed = false;
-    const closing = client.close().then(() => {
+    const close = client.close();
+    const closing = close.then(() => {
       closed = true;
     });
-    await assert.rejects(client.query("select count(*) from t"), /PGlite is closing/);
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(closed, false, "not closed under the transaction");
-    assert.equal(bare.closed, false);
-    release();
+    try {
+      assert.equal(client[Symbol.asyncDispose](), close, "disposing is the same close");
+      await assert.rejects(client.query("select count(*) from t"), /PGlite is closing/);
+      await assert.rejects(client.sql`select count(*) from t`, /PGlite is closing/);
+      await assert.rejects(client.describeQuery("select count(*) from t"), /PGlite is closing/);
+      await assert.rejects(client.exec("select 1"), /PGlite is closing/);
+      await assert.rejects(
+        client.transaction(async () => {}),
+        /PGlite is closing/,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(closed, false, "not closed under the transaction");
+      assert.equal(bare.closed, false);
+    } finally {
+      release();
+    }
     await transaction;
     await closing;
     assert.equal(bare.closed, true);
