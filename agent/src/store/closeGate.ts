@@ -22,8 +22,8 @@ import type { PGlite } from "@electric-sql/pglite";
 /** What a call refused by a closing gate rejects with; the message is PGlite's own for the same state. */
 export class ClosedGateError extends Error {
   override name = "ClosedGateError";
-  constructor(message = "PGlite is closing") {
-    super(message);
+  constructor() {
+    super("PGlite is closing");
   }
 }
 
@@ -35,8 +35,6 @@ export interface CloseGate {
    * on every call.
    */
   close(closeClient: () => Promise<void>): Promise<void>;
-  /** True once `close` has begun. */
-  readonly closing: boolean;
   /** Calls in flight now. */
   readonly inFlight: number;
 }
@@ -73,9 +71,6 @@ export function createCloseGate(): CreateCloseGateReturnType {
         await closeClient();
       })();
       return closing;
-    },
-    get closing() {
-      return closing !== undefined;
     },
     get inFlight() {
       return inFlight;

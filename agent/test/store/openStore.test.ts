@@ -38,17 +38,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<AgentError> {
 describe("openStore", () => {
   const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
 
-  describe("PGlite in a data directory", () => {
-    let dataDir: string;
-
-    before(async () => {
-      dataDir = await mkdtemp(join(tmpdir(), "agent-store-pglite-"));
-    });
-
-    after(async () => {
-      await rm(dataDir, { recursive: true, force: true });
-    });
-
+  describe("closing PGlite", () => {
     it("waits for a transaction in flight before closing, and answers a read begun after close() with DependencyError", async () => {
       // PGlite closed under a statement still waiting for its lock spins forever (docs/reliability.md, bug 26).
       const store = await openStore({ dataDir: "memory://", clock });
@@ -77,6 +67,18 @@ describe("openStore", () => {
       }
       expect((await inFlight).items).to.deep.equal([]);
       await closing;
+    });
+  });
+
+  describe("PGlite in a data directory", () => {
+    let dataDir: string;
+
+    before(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), "agent-store-pglite-"));
+    });
+
+    after(async () => {
+      await rm(dataDir, { recursive: true, force: true });
     });
 
     it("keeps everything across close and reopen, without re-running migrations", async () => {

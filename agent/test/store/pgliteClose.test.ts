@@ -23,6 +23,7 @@ async function closeUnderLoad(closeAfterRounds: number): Promise<CloseUnderLoad 
       new Promise<CloseUnderLoad>((resolve, reject) => {
         worker.once("message", resolve);
         worker.once("error", reject);
+        worker.once("exit", (code) => reject(new Error(`the worker exited (${code}) without an answer`)));
       }),
       new Promise<"hung">((resolve) => {
         timer = setTimeout(() => resolve("hung"), HUNG_AFTER_MS);
