@@ -44,10 +44,24 @@ async function shutdown(reason: string, code: number): Promise<void> {
   await closer.close();
   process.exit(code);
 }
+/**
+ * The first SIGTERM/SIGINT stops the agent cleanly, which can take a while (open connections get up to 10 s, the
+ * store waits for the statements in flight). A second one while that runs exits at once with code 1, as a second
+ * Ctrl-C is expected to: the data is safe (PGlite and PostgreSQL recover a stop mid-write from their write-ahead
+ * log), only the answers in flight are lost.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (!closer.closing) {
+    void shutdown(signal, 0);
+    return;
+  }
+  logger.warn({ signal }, "second signal while shutting down: exiting without waiting");
+  process.exit(1);
+}
 // Runs last: spans and error reports of the shutdown itself are exported too.
 closer.add("telemetry", () => telemetry.close(5_000));
-process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
-process.on("SIGINT", () => void shutdown("SIGINT", 0));
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
 
 try {
   const agent = await assembleAgent({ config, clock: systemClock, logger });

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { createServer, Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -76,6 +76,47 @@ describe("agent main process", () => {
     }
     const [code] = await once(child, "exit");
     expect(code).to.equal(0);
+  });
+
+  it("exits 1 at once on a second SIGTERM while the first one waits for an open request", async function () {
+    this.timeout(90_000);
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: "18797", DATA_DIR: "memory://", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    const exited = once(child, "exit");
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 600 && !stdout.includes(text) && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stdout).to.contain(text);
+    };
+    const socket = new Socket();
+    try {
+      await waitFor("agent listening");
+      // A request whose headers never end: the clean stop gives it its grace (10 s) before it closes it.
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.connect(18797, "127.0.0.1", resolve);
+      });
+      socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill("SIGTERM");
+      await waitFor("shutting down");
+      const second = Date.now();
+      child.kill("SIGTERM");
+      const [code] = await exited;
+      expect(code).to.equal(1);
+      expect(Date.now() - second).to.be.below(5_000);
+      expect(stdout).to.contain("second signal while shutting down");
+    } finally {
+      socket.destroy();
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
 
   it("stops on SIGTERM sent while it is still booting", async function () {
