@@ -18,6 +18,7 @@ import {
   bigserial,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -26,10 +27,10 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { parsePgTimestamptz } from "./pgTimestamp.ts";
 
 export const workoutSources = ["fit", "gpx", "tcx", "manual", "provider"] as const;
 export type WorkoutSource = (typeof workoutSources)[number];
@@ -81,7 +82,15 @@ export interface MilestoneAppeal {
 export const idempotencyStates = ["pending", "completed"] as const;
 export type IdempotencyState = (typeof idempotencyStates)[number];
 
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+/**
+ * `timestamp with time zone` read as a `Date`: drizzle's own timestamp column reads the driver's text with
+ * `new Date(text)`, which misreads years below 100 (pgTimestamp.ts); written as ISO 8601, as drizzle writes it.
+ */
+const timestamptz = customType<{ data: Date; driverData: string }>({
+  dataType: () => "timestamp with time zone",
+  toDriver: (value) => value.toISOString(),
+  fromDriver: parsePgTimestamptz,
+});
 const uint256 = (name: string) => numeric(name, { precision: 78, scale: 0, mode: "bigint" });
 const lowerAddress = (column: unknown) => sql`${column} ~ '^0x[0-9a-f]{40}$'`;
 const lowerBytes32 = (column: unknown) => sql`${column} ~ '^0x[0-9a-f]{64}$'`;

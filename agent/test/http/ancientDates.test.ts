@@ -48,6 +48,23 @@ describe("dates before year 1", () => {
     expect(res.status).to.be.below(500);
   });
 
+  it("a manual log in years 1 to 99 is answered and listed at the instant it names (bug 27)", async () => {
+    const account = await cookieFor(harness, newAccount());
+    const starts = ["0001-03-05T10:00:00.000Z", "0026-03-05T10:00:00.000Z", "0099-06-01T08:00:00.000Z"];
+    for (const startTime of starts) {
+      const res = await request(harness.app)
+        .post("/api/workouts")
+        .set("Cookie", account)
+        .send({ sport: "walk", startTime, durationMin: 20 });
+      expect(res.status, `${startTime}: ${JSON.stringify(res.body)}`).to.equal(201);
+      expect(Date.parse(res.body.workouts[0].startTime)).to.equal(Date.parse(startTime));
+    }
+    const list = await request(harness.app).get("/api/workouts").set("Cookie", account);
+    expect(list.status, JSON.stringify(list.body)).to.equal(200);
+    const listed = (list.body.workouts as { startTime: string }[]).map((w) => Date.parse(w.startTime));
+    expect(listed.sort((a, b) => a - b)).to.deep.equal(starts.map((s) => Date.parse(s)));
+  });
+
   it("GPX/TCX timestamps before year 1 read as no timestamp", () => {
     expect(parseIsoTime("0000-06-01T10:00:00Z")).to.equal(undefined);
     expect(parseIsoTime("-0001-06-01T10:00:00Z")).to.equal(undefined);
