@@ -56,8 +56,21 @@ export interface IdempotencyParameters {
   pendingLeaseMs?: number;
 }
 
+/** Non-finite numbers (a body's `1e309`) as text, so that they have a fingerprint at all. */
+function nonFiniteAsText(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isFinite(value) ? `~${value}` : value;
+}
+
 function jsonFingerprint(req: Request): string {
-  return req.body === undefined ? "" : (canonicalize(req.body) ?? "");
+  if (req.body === undefined) return "";
+  try {
+    return canonicalize(req.body) ?? "";
+  } catch {
+    // RFC 8785 has no form for a lone surrogate or an infinite number, which a JSON body can carry ("\ud800",
+    // 1e309): the request goes on to its own validation (a 400 naming the field) under a fingerprint that is the
+    // same for the same body and never one of canonical JSON's (`~` starts none of them).
+    return `~${JSON.stringify(req.body, nonFiniteAsText)}`;
+  }
 }
 
 /** SHA-256 hex over the method, the path with its query, and the body's fingerprint. */

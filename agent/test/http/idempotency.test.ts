@@ -179,6 +179,28 @@ describe("Idempotency-Key", function () {
     expect(retry.headers["idempotent-replayed"]).to.equal(undefined);
   });
 
+  it("answers a body RFC 8785 cannot canonicalize (a lone surrogate, 1e309) with the route's 400, not a 500", async () => {
+    const cases: [body: string, field: string][] = [
+      ['{"sport":"run","startTime":"2026-11-21T05:00:00Z","durationMin":45,"notes":"\\ud800"}', "notes"],
+      ['{"sport":"run","startTime":"2026-11-21T05:00:00Z","durationMin":1e309}', "durationMin"],
+    ];
+    const before = await storedCount();
+    for (const [body, field] of cases) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const res = await request(harness.app)
+          .post("/api/workouts")
+          .set("Cookie", cookie)
+          .set("Idempotency-Key", `uncanonical-${field}`)
+          .set("Content-Type", "application/json")
+          .send(body);
+        expect(res.status, `${body}: ${JSON.stringify(res.body)}`).to.equal(400);
+        expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+        expect(res.body.field).to.equal(field);
+      }
+    }
+    expect(await storedCount()).to.equal(before);
+  });
+
   it("identifies an upload by its file: same file replays, another file under the key is refused", async () => {
     const upload = (bytes: Uint8Array) =>
       request(harness.app)
