@@ -6,6 +6,7 @@ import { and, asc, desc, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
+import { isFromYearOne } from "../workouts/isoTime.ts";
 import type { DatabaseExecutor } from "./database.ts";
 import { withDatabaseErrors } from "./databaseErrors.ts";
 import type { PageBounds } from "./repositoryMethods.ts";
@@ -57,7 +58,8 @@ export function timeKeyset<Table extends PgTable, T>({
   const at = columns[field];
   const id = columns.id;
   if (at === undefined || id === undefined) throw new Error(`timeKeyset: no ${field} or id column`);
-  const schema = z.object({ [field]: z.iso.datetime(), id: idSchema });
+  // Year 1 or later, as every stored time is: PostgreSQL refuses year 0 in the comparison (22008), a 503 otherwise.
+  const schema = z.object({ [field]: z.iso.datetime().refine(isFromYearOne), id: idSchema });
   const past = sql.raw(order === "desc" ? "<" : ">");
   const direction = order === "desc" ? desc : asc;
   const decode = (cursor: string | undefined): TimeCursor | undefined => {
