@@ -278,10 +278,25 @@ describe("coach routes", () => {
       "invalid_request",
       "query.limit",
     );
-    await expectProblem(
-      await request(test.app).get("/api/nudges?cursor=zzz").set("Cookie", cookie),
-      422,
-      "invalid_cursor",
-    );
+    // As every listing answers them (was a 422 without a field, and "0x10" or "1e1" was taken as a limit).
+    for (const limit of ["1e1", "0x10", "%20%201"]) {
+      await expectProblem(
+        await request(test.app).get(`/api/nudges?limit=${limit}`).set("Cookie", cookie),
+        400,
+        "invalid_request",
+        "query.limit",
+      );
+    }
+    const yearZero = Buffer.from(
+      JSON.stringify({ dueAt: "0000-01-01T00:00:00Z", id: "00000000-0000-4000-8000-000000000000" }),
+    ).toString("base64url");
+    for (const cursor of ["zzz", yearZero]) {
+      await expectProblem(
+        await request(test.app).get(`/api/nudges?cursor=${cursor}`).set("Cookie", cookie),
+        400,
+        "invalid_request",
+        "query.cursor",
+      );
+    }
   });
 });

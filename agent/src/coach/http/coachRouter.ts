@@ -13,6 +13,7 @@ import express, { Router } from "express";
 import { z } from "zod";
 import { requireSession, sessionOf } from "../../auth/session.ts";
 import { ValidationError } from "../../errors.ts";
+import { pageOptionsOf, pageQueryFields, readPage } from "../../http/pageCursor.ts";
 import { parseJsonBody, parseQuery } from "../../http/parseRequest.ts";
 import { requestSignal } from "../../http/requestTimeout.ts";
 import { assertSafeText } from "../../http/safeText.ts";
@@ -65,10 +66,8 @@ export const calendarJsonBody = z.union([
   z.strictObject({ url: z.url().max(2048) }),
 ]);
 
-export const nudgesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-  cursor: z.string().max(200).optional(),
-});
+/** As every listing's: `limit` 1 to 100 in digits only, an opaque `cursor` (pageCursor.ts). */
+export const nudgesQuery = z.strictObject(pageQueryFields(100));
 
 function preferencesView(p: Awaited<ReturnType<typeof loadPreferences>>) {
   const channels = p.channels.includes("inApp") ? p.channels : ["inApp" as const, ...p.channels];
@@ -111,7 +110,7 @@ export function coachRouter(parameters: CoachRouterParameters): Router {
   router.get("/nudges", requireSession, async (req, res) => {
     const { address } = sessionOf(req);
     const query = parseQuery(req, nudgesQuery);
-    const page = await coach.store.nudges.listFeed(address, query);
+    const page = await readPage(() => coach.store.nudges.listFeed(address, pageOptionsOf(query)));
     res.json({
       nudges: page.items.map((n) => ({
         id: n.id,
