@@ -28,13 +28,14 @@ import type { Repositories } from "../store/store.ts";
 import { errorHandler, notFound } from "./errorHandler.ts";
 import { appHealthRouter, type HealthCheck } from "./healthRouter.ts";
 import { inSeries } from "./inSeries.ts";
-import { originGuard } from "./originGuard.ts";
+import { refuseInvalidUtf8 } from "./invalidUtf8.ts";
 import { httpMetrics } from "./metricsRoute.ts";
+import { openapiHandlers } from "./openapi/openapiHandlers.ts";
+import { originGuard } from "./originGuard.ts";
 import { REQUEST_ID_HEADER } from "./requestId.ts";
 import { requestLogging } from "./requestLogging.ts";
 import { requestTimeout } from "./requestTimeout.ts";
 import { rulesRouter } from "./rulesRouter.ts";
-import { openapiHandlers } from "./openapi/openapiHandlers.ts";
 import { noStore, securityHeaders } from "./securityHeaders.ts";
 
 /** A router mounted at `/api${path}`, behind the API rate limit and the session lookup. */
@@ -111,6 +112,7 @@ export function createApp(deps: AppDependencies): CreateAppReturnType {
     limit: config.http.bodyLimitBytes,
     strict: true,
     type: ["application/json", "application/*+json"],
+    verify: refuseInvalidUtf8,
   });
 
   // The /api layers sit on the app itself, under /api prefixes, rather than in a nested router: every router a

@@ -3,6 +3,7 @@
  * goes through `problemForError`: typed errors keep their `code`, message and details; request-parsing
  * failures become 400/413/415; anything unknown becomes a 500 that reveals nothing about the internals.
  */
+
 import {
   AgentError,
   ConflictError,
@@ -15,6 +16,7 @@ import {
   ValidationError,
 } from "../errors.ts";
 import { BadRequestError, TooManyRequestsError, UnauthorizedError } from "./httpErrors.ts";
+import { INVALID_UTF8_TYPE } from "./invalidUtf8.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -198,6 +200,8 @@ function problemForHttpLikeError(error: Error & HttpLikeError & { code?: unknown
       return buildProblem(400, "malformed_json", "The request body is not valid JSON (an object or array).", {
         field: "(body)",
       });
+    case INVALID_UTF8_TYPE:
+      return buildProblem(400, "invalid_utf8", "The request body is not valid UTF-8.", { field: "(body)" });
     case "entity.too.large":
       return buildProblem(413, "body_too_large", "The request body is larger than allowed.", {
         field: "(body)",

@@ -136,6 +136,36 @@ describe("problem documents", () => {
     });
   });
 
+  it("answers a body that is not valid UTF-8 with 400 invalid_utf8, in a value or in a key", async () => {
+    const bodies = [
+      Buffer.concat([Buffer.from('{"rules":"bad '), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('"}')]),
+      Buffer.concat([Buffer.from('{"x'), Buffer.from([0xc3]), Buffer.from('":1}')]),
+      // A UTF-8-encoded lone surrogate (CESU-8): not UTF-8 either.
+      Buffer.concat([Buffer.from('{"rules":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+    ];
+    for (const body of bodies) {
+      const res = await request(app)
+        .post("/api/rules")
+        .set("Content-Type", "application/json")
+        // The bytes as they are: superagent would write a Buffer as JSON, and writes whatever `serialize`
+        // returns (its types say a string).
+        .serialize((bytes: Buffer) => bytes as unknown as string)
+        .send(body);
+      expect(res.status, body.toString("hex")).to.equal(400);
+      expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(res.body).to.deep.equal({
+        type: typeOf("invalid_utf8"),
+        title: "Bad Request",
+        status: 400,
+        detail: "The request body is not valid UTF-8.",
+        code: "invalid_utf8",
+        field: "(body)",
+        instance: "/api/rules",
+        requestId: res.headers["x-request-id"],
+      });
+    }
+  });
+
   it("answers a bare JSON string (not an object or array) with 400 malformed_json", async () => {
     const res = await request(app).post("/api/rules").set("Content-Type", "application/json").send('"rules"');
     expect(res.status).to.equal(400);
