@@ -18,3 +18,6 @@ export class TooManyRequestsError extends AgentError {}
 
 /** A handler did not answer within the request timeout. HTTP 503. */
 export class RequestTimeoutError extends DependencyError {}
+
+/** The client had not sent the whole request body when the request timed out: its delay, not ours. HTTP 408. */
+export class BodyTimeoutError extends AgentError {}

@@ -15,7 +15,7 @@ import {
   UnsupportedError,
   ValidationError,
 } from "../errors.ts";
-import { BadRequestError, TooManyRequestsError, UnauthorizedError } from "./httpErrors.ts";
+import { BadRequestError, BodyTimeoutError, TooManyRequestsError, UnauthorizedError } from "./httpErrors.ts";
 import { INVALID_UTF8_TYPE } from "./invalidUtf8.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -93,6 +93,7 @@ function statusOfAgentError(error: AgentError): number {
   if (error instanceof BadRequestError || error instanceof OutOfRangeError) return 400;
   if (error instanceof ValidationError) return 422;
   if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof BodyTimeoutError) return 408;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;

@@ -1,11 +1,13 @@
 /**
  * A per-request deadline: when a handler has not answered within `timeoutMs`, the client gets a 503 problem
- * (`request_timeout`) and the request's AbortSignal fires so the handler can stop its work. Anything the
+ * (`request_timeout`) and the request's AbortSignal fires so the handler can stop its work; when the client itself
+ * had not sent the whole body yet, a 408 (`request_body_timeout`) that closes the connection instead (a stalled
+ * client is not the service failing: no 5xx, no alert). Anything the
  * handler sends afterwards is dropped (and logged at debug), so a late `res.json` cannot throw.
  */
 import type { Request, RequestHandler, Response } from "express";
-import { RequestTimeoutError } from "./httpErrors.ts";
 import { sendErrorProblem } from "./errorHandler.ts";
+import { BodyTimeoutError, RequestTimeoutError } from "./httpErrors.ts";
 
 /** Made on first use: most requests never ask for their signal, and an AbortController per request adds up. */
 const controllers = new WeakMap<Request, AbortController>();
@@ -48,14 +50,31 @@ function dropLateWrites(req: Request, res: Response): void {
   }
 }
 
+/**
+ * True while the request's body is still being waited for from the client: not all of it has arrived, and none
+ * is left unread here (a body held back by this side's own backpressure is not the client's delay).
+ */
+function waitingForTheClient(req: Request): boolean {
+  return !req.complete && req.readableLength === 0 && req.readableFlowing !== false;
+}
+
 function timeOut(req: Request, res: Response, timeoutMs: number): void {
-  const error = new RequestTimeoutError({
-    code: "request_timeout",
-    message: `The request was not answered within ${timeoutMs} ms.`,
-    details: { timeoutMs },
-  });
+  const clientLate = waitingForTheClient(req);
+  const error = clientLate
+    ? new BodyTimeoutError({
+        code: "request_body_timeout",
+        message: `The request body did not arrive within ${timeoutMs} ms.`,
+        details: { timeoutMs },
+      })
+    : new RequestTimeoutError({
+        code: "request_timeout",
+        message: `The request was not answered within ${timeoutMs} ms.`,
+        details: { timeoutMs },
+      });
   controllerOf(req).abort(error);
   if (res.headersSent) return;
+  // The rest of the body would be read as the next request: the connection ends with this answer.
+  if (clientLate) res.setHeader("Connection", "close");
   sendErrorProblem(req, res, error);
   dropLateWrites(req, res);
 }

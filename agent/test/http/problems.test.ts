@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { type AddressInfo, Socket } from "node:net";
 import { expect } from "chai";
 import { Router } from "express";
 import multer from "multer";
@@ -372,6 +374,38 @@ describe("problem documents", () => {
         line.reqId === res.headers["x-request-id"],
     );
     expect(late).to.have.length(1);
+  });
+
+  it("answers 408 request_body_timeout and closes the connection when the client stalls mid-body", async () => {
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const socket = new Socket();
+    try {
+      socket.connect((server.address() as AddressInfo).port, "127.0.0.1");
+      await once(socket, "connect");
+      socket.write(
+        "POST /api/rules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+          'Content-Length: 500\r\n\r\n{"rules":',
+      );
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => {
+        answer += chunk.toString("utf8");
+      });
+      await once(socket, "end");
+      expect(answer).to.match(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(answer.toLowerCase()).to.contain("connection: close\r\n");
+      expect(answer).to.contain(`Content-Type: ${PROBLEM_JSON}\r\n`);
+      expect(answer.toLowerCase()).to.not.contain("retry-after");
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as Record<string, unknown>;
+      expect(body).to.include({
+        status: 408,
+        code: "request_body_timeout",
+        detail: "The request body did not arrive within 100 ms.",
+      });
+    } finally {
+      socket.destroy();
+      server.close();
+    }
   });
 
   it("drops a late answer written from a callback without throwing", async () => {
