@@ -209,8 +209,9 @@ export function commitmentsRouter(parameters: CommitmentsRouterParameters): Comm
   );
 
   router.post("/:id/milestones/:index/claim", (req, _res, next) => {
-    // The path is checked first: a malformed claim is a 400 whether or not this agent relays.
+    // The request is checked first: a malformed claim (path or body) is a 400 whether or not this agent relays.
     parseParams(req, milestoneParams);
+    parseJsonBody(req, claimBody);
     if (relayer === undefined) {
       throw new DependencyError({
         code: "relayer_disabled",

@@ -515,6 +515,14 @@ describe("POST .../claim without a relayer", function () {
       expect(bad.status).to.equal(400);
       expect(bad.body.code).to.equal("invalid_request");
       expect(bad.body.field).to.match(/^params\./);
+      // So is a malformed body, naming its field.
+      const badBody = await request(harness.app)
+        .post("/api/commitments/1/milestones/0/claim")
+        .set("Cookie", await cookieFor(harness, newAccount()))
+        .send({ signatures: "not a list" });
+      expect(badBody.status, JSON.stringify(badBody.body)).to.equal(400);
+      expect(badBody.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(badBody.body.field).to.equal("signatures");
     } finally {
       await harness.close();
     }
