@@ -196,6 +196,22 @@ function problemForHttpLikeError(error: Error & HttpLikeError & { code?: unknown
   }
   const status = typeof error.status === "number" ? error.status : error.statusCode;
   if (typeof status !== "number" || status < 400 || status > 499) return null;
+  // The router could not decode a path parameter (`%zz`, `%C0%AF`): which one, it does not say.
+  if (error instanceof URIError) {
+    return buildProblem(400, "invalid_path_encoding", "The path holds a malformed percent-encoding.", {
+      field: "(path)",
+    });
+  }
+  // body-parser's decompression failed (zlib's `Z_*`, brotli's `ERR__*` codes): their messages ("incorrect header
+  // check") say nothing useful.
+  if (typeof error.code === "string" && /^(Z_|ERR_BROTLI|ERR_ZSTD|ERR__)/.test(error.code)) {
+    return buildProblem(
+      400,
+      "invalid_content_encoding",
+      "The request body does not decode as its Content-Encoding says.",
+      { field: "content-encoding" },
+    );
+  }
   switch (error.type) {
     case "entity.parse.failed":
       return buildProblem(400, "malformed_json", "The request body is not valid JSON (an object or array).", {

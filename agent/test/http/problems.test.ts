@@ -168,6 +168,32 @@ describe("problem documents", () => {
     }
   });
 
+  it("answers a path parameter with a malformed percent-encoding with 400 invalid_path_encoding", async () => {
+    for (const hash of ["%zz", "%", "%C0%AF", "%ED%A0%80"]) {
+      const res = await request(app).get(`/api/rules/${hash}`);
+      expect(res.status, hash).to.equal(400);
+      expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(res.body).to.include({ code: "invalid_path_encoding", field: "(path)" });
+    }
+  });
+
+  it("answers a body that does not decode as its Content-Encoding with 400 naming content-encoding", async () => {
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      const res = await request(app)
+        .post("/api/rules")
+        .set("Content-Type", "application/json")
+        .set("Content-Encoding", encoding)
+        .send("not compressed at all");
+      expect(res.status, encoding).to.equal(400);
+      expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
+      expect(res.body, encoding).to.include({
+        code: "invalid_content_encoding",
+        detail: "The request body does not decode as its Content-Encoding says.",
+        field: "content-encoding",
+      });
+    }
+  });
+
   it("answers a bare JSON string (not an object or array) with 400 malformed_json", async () => {
     const res = await request(app).post("/api/rules").set("Content-Type", "application/json").send('"rules"');
     expect(res.status).to.equal(400);
