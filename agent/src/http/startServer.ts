@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import { answerClientError } from "./clientErrors.ts";
 
 export interface StartServerParameters {
   app: Express;
@@ -43,6 +44,7 @@ export async function startServer({
     server.once("listening", resolve);
     server.once("error", reject);
   });
+  server.on("clientError", answerClientError);
   server.requestTimeout = config.http.requestTimeoutMs + 5_000;
   server.headersTimeout = Math.min(10_000, server.requestTimeout);
   server.keepAliveTimeout = 5_000;
