@@ -16,7 +16,7 @@
  * - Same key, different request → 422 `idempotency_key_reused`; the first request still running → 409
  *   `idempotency_key_in_progress`.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { Request, RequestHandler, Response } from "express";
 import { sessionOf } from "../auth/session.ts";
@@ -25,6 +25,7 @@ import type { Logger } from "../logger.ts";
 import type { Repositories } from "../store/store.ts";
 import { BadRequestError } from "./httpErrors.ts";
 import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
+import { rawBodyOf } from "./rawBody.ts";
 import { requestSignal } from "./requestTimeout.ts";
 import { rethrowAs } from "./rethrowAs.ts";
 
@@ -56,20 +57,17 @@ export interface IdempotencyParameters {
   pendingLeaseMs?: number;
 }
 
-/** Non-finite numbers (a body's `1e309`) as text, so that they have a fingerprint at all. */
-function nonFiniteAsText(_key: string, value: unknown): unknown {
-  return typeof value === "number" && !Number.isFinite(value) ? `~${value}` : value;
-}
-
 function jsonFingerprint(req: Request): string {
   if (req.body === undefined) return "";
   try {
     return canonicalize(req.body) ?? "";
   } catch {
     // RFC 8785 has no form for a lone surrogate or an infinite number, which a JSON body can carry ("\ud800",
-    // 1e309): the request goes on to its own validation (a 400 naming the field) under a fingerprint that is the
-    // same for the same body and never one of canonical JSON's (`~` starts none of them).
-    return `~${JSON.stringify(req.body, nonFiniteAsText)}`;
+    // 1e309): the request goes on to its own validation (a 400 naming the field) under the hash of its bytes as
+    // they arrived, the same for the same body and never one of canonical JSON's (`~` starts none of them). The
+    // parsed body is not serialized again: a deep one would overflow the stack.
+    const raw = rawBodyOf(req);
+    return raw === undefined ? `~${randomUUID()}` : `~${createHash("sha256").update(raw).digest("hex")}`;
   }
 }
 

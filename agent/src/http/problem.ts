@@ -202,9 +202,9 @@ function problemForHttpLikeError(error: Error & HttpLikeError & { code?: unknown
       field: "(path)",
     });
   }
-  // body-parser's decompression failed (zlib's `Z_*`, brotli's `ERR__*` codes): their messages ("incorrect header
+  // body-parser's decompression failed (zlib's `Z_*`, zstd's `ZSTD_*`, brotli's `ERR__*` codes): their messages ("incorrect header
   // check") say nothing useful.
-  if (typeof error.code === "string" && /^(Z_|ERR_BROTLI|ERR_ZSTD|ERR__)/.test(error.code)) {
+  if (typeof error.code === "string" && /^(Z_|ZSTD_|ERR_BROTLI|ERR_ZSTD|ERR__)/.test(error.code)) {
     return buildProblem(
       400,
       "invalid_content_encoding",

@@ -183,6 +183,8 @@ describe("Idempotency-Key", function () {
     const cases: [body: string, field: string][] = [
       ['{"sport":"run","startTime":"2026-11-21T05:00:00Z","durationMin":45,"notes":"\\ud800"}', "notes"],
       ['{"sport":"run","startTime":"2026-11-21T05:00:00Z","durationMin":1e309}', "durationMin"],
+      // Deep enough that serializing the parsed body again would overflow the stack.
+      [`{"notes":${"[".repeat(10_000)}"\\ud800"${"]".repeat(10_000)}}`, "notes"],
     ];
     const before = await storedCount();
     for (const [body, field] of cases) {
@@ -195,7 +197,7 @@ describe("Idempotency-Key", function () {
           .send(body);
         expect(res.status, `${body}: ${JSON.stringify(res.body)}`).to.equal(400);
         expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
-        expect(res.body.field).to.equal(field);
+        expect(res.body.field.split(".")[0]).to.equal(field);
       }
     }
     expect(await storedCount()).to.equal(before);
