@@ -2,7 +2,7 @@
  * Requests Node's HTTP parser refuses before any route sees them (a malformed request line, a bad header, an
  * impossible `Content-Length`, headers over the size limit, headers that never finish) get a problem document like
  * every other refusal, instead of Node's bare `400 Bad Request` with no body: the status, a stable `code`, and the
- * part of the request that is wrong. The connection is closed after it, as Node closes it.
+ * part of the request that is wrong. The connection is closed after it (ended, then destroyed), as Node closes it.
  */
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -26,10 +26,13 @@ function refusalOf(code: string | undefined): Refusal {
         field: "(headers)",
       };
     case "ERR_HTTP_REQUEST_TIMEOUT":
+      return { status: 408, code: "request_incomplete", detail: "The request did not arrive in full in time." };
+    case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
       return {
-        status: 408,
-        code: "request_header_timeout",
-        detail: "The request headers did not arrive in time.",
+        status: 413,
+        code: "chunk_extensions_too_large",
+        detail: "The chunk extensions of the request body are larger than allowed.",
+        field: "transfer-encoding",
       };
     case "HPE_INVALID_CONTENT_LENGTH":
     case "HPE_UNEXPECTED_CONTENT_LENGTH":
@@ -86,9 +89,11 @@ export function clientErrorAnswer(code: string | undefined): string {
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   const current = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (error.code === "ECONNRESET" || !socket.writable || (current != null && current.headersSent)) {
+  if (error.code === "ECONNRESET" || !socket.writable || current?.headersSent) {
     socket.destroy();
     return;
   }
-  socket.end(clientErrorAnswer(error.code));
+  // Ended and then destroyed, as Node does without a listener: `end` alone only half-closes the socket (the
+  // server allows half-open connections), which left the request it interrupted open until the client left.
+  socket.end(clientErrorAnswer(error.code), () => socket.destroy());
 }

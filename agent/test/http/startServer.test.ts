@@ -87,6 +87,25 @@ describe("startServer", () => {
         undefined,
       ],
     ];
+    it("closes the connection after the answer even when the client keeps its side open", async () => {
+      const socket = new Socket({ allowHalfOpen: true });
+      socket.connect(Number(new URL(started.url).port), "127.0.0.1");
+      await once(socket, "connect");
+      socket.on("data", () => {});
+      socket.write("FOO /health HTTP/1.1\r\nHost: x\r\n\r\n");
+      await once(socket, "end");
+      // The server's side is gone, not just half-closed: its connection count drops to zero.
+      let open = 1;
+      for (let i = 0; i < 50 && open > 0; i++) {
+        open = await new Promise<number>((resolve, reject) =>
+          started.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+        );
+        if (open > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      socket.destroy();
+      expect(open).to.equal(0);
+    });
+
     for (const [name, raw, status, code, field] of cases) {
       it(`answers ${name} with ${status} ${code} as a problem document`, async () => {
         const { statusLine, head, body } = await exchange(raw);
