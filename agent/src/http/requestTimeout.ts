@@ -51,32 +51,55 @@ function dropLateWrites(req: Request, res: Response): void {
 }
 
 /**
- * True while the request's body is still being waited for from the client: not all of it has arrived, and none
- * is left unread here (a body held back by this side's own backpressure is not the client's delay).
+ * How long an unfinished body is watched, once the deadline has passed, for bytes still arriving. None in that
+ * time (and none waiting in the socket: the decision is taken after the loop's next read of it): the client
+ * stalled, a 408. Some: the body is on its way and this side is late (an overloaded loop, an upload paced to a few
+ * hundred KiB a turn), a 503 like any other timeout.
  */
-function waitingForTheClient(req: Request): boolean {
-  return !req.complete && req.readableLength === 0 && req.readableFlowing !== false;
+export const BODY_PROGRESS_WINDOW_MS = 50;
+
+function serverTimeout(timeoutMs: number): RequestTimeoutError {
+  return new RequestTimeoutError({
+    code: "request_timeout",
+    message: `The request was not answered within ${timeoutMs} ms.`,
+    details: { timeoutMs },
+  });
+}
+
+function answerTimeout(req: Request, res: Response, error: RequestTimeoutError | BodyTimeoutError): void {
+  if (res.headersSent || res.closed) return;
+  // The rest of the body would be read as the next request: the connection ends with this answer.
+  if (error instanceof BodyTimeoutError) res.setHeader("Connection", "close");
+  sendErrorProblem(req, res, error);
+  dropLateWrites(req, res);
 }
 
 function timeOut(req: Request, res: Response, timeoutMs: number): void {
-  const clientLate = waitingForTheClient(req);
-  const error = clientLate
-    ? new BodyTimeoutError({
-        code: "request_body_timeout",
-        message: `The request body did not arrive within ${timeoutMs} ms.`,
-        details: { timeoutMs },
-      })
-    : new RequestTimeoutError({
-        code: "request_timeout",
-        message: `The request was not answered within ${timeoutMs} ms.`,
-        details: { timeoutMs },
-      });
-  controllerOf(req).abort(error);
+  controllerOf(req).abort(serverTimeout(timeoutMs));
   if (res.headersSent) return;
-  // The rest of the body would be read as the next request: the connection ends with this answer.
-  if (clientLate) res.setHeader("Connection", "close");
-  sendErrorProblem(req, res, error);
-  dropLateWrites(req, res);
+  if (req.complete) {
+    answerTimeout(req, res, serverTimeout(timeoutMs));
+    return;
+  }
+  // The body has not all arrived: the client's delay or ours? Whether any of it still arrives says (see above).
+  const readBefore = req.socket?.bytesRead ?? 0;
+  setTimeout(() => {
+    // After the poll phase of the next turn: bytes waiting in the socket have been read by then.
+    setImmediate(() => {
+      const stalled = !req.complete && (req.socket?.bytesRead ?? 0) === readBefore;
+      answerTimeout(
+        req,
+        res,
+        stalled
+          ? new BodyTimeoutError({
+              code: "request_body_timeout",
+              message: `The request body did not arrive within ${timeoutMs} ms.`,
+              details: { timeoutMs },
+            })
+          : serverTimeout(timeoutMs),
+      );
+    });
+  }, BODY_PROGRESS_WINDOW_MS);
 }
 
 export function requestTimeout(timeoutMs: number): RequestHandler {

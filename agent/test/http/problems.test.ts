@@ -451,6 +451,34 @@ describe("problem documents", () => {
     }
   });
 
+  it("answers 503 request_timeout, not 408, when the body is still arriving at the deadline", async () => {
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const socket = new Socket();
+    let trickle: NodeJS.Timeout | undefined;
+    try {
+      socket.connect((server.address() as AddressInfo).port, "127.0.0.1");
+      await once(socket, "connect");
+      socket.write(
+        "POST /api/rules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+          'Content-Length: 500\r\n\r\n{"rules":"',
+      );
+      // A byte every 10 ms: slower than the deadline allows, but never stalled.
+      trickle = setInterval(() => socket.write("x"), 10);
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => {
+        answer += chunk.toString("utf8");
+      });
+      while (!answer.includes("\r\n\r\n{")) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(answer).to.match(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+      expect(answer).to.contain('"code":"request_timeout"');
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+      server.close();
+    }
+  });
+
   it("drops a late answer written from a callback without throwing", async () => {
     const res = await request(app).get("/api/test/slow-callback");
     expect(res.status).to.equal(503);
