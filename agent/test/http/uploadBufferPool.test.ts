@@ -234,7 +234,8 @@ describe("POST /api/workouts/upload on the parse pool: a request that timed out 
         return { req, answer };
       };
       // Alice sends half her file and is answered by the request timeout while her body is still open: 408, her
-      // delay (the connection closes with it, so whatever of her file is still on its way is not read).
+      // delay (the connection closes with it, so whatever of her file is still on its way is not read; that bytes
+      // arriving after a slot is given back never land in it is uploadStorage.test.ts's "once detached").
       const aliceBody = bodyOf(fileOf(MONDAY * 1000 + hour), "alice.gpx");
       const alice = post(await cookieFor(harness, newAccount()), aliceBody);
       const half = Math.floor(aliceBody.length / 2);

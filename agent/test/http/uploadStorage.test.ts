@@ -82,6 +82,18 @@ describe("ChunkAccumulator", () => {
     expect(accumulator.length).to.equal(50);
     expect(accumulator.bytes().length).to.equal(10);
   });
+
+  it("writes nothing more into its buffer once detached (a pooled slot given back), and still counts", () => {
+    const slot = Buffer.alloc(1_000, 0xaa);
+    const accumulator = new ChunkAccumulator(1_000, 1_000, () => slot);
+    accumulator.append(Buffer.alloc(100, 1));
+    accumulator.detach();
+    // The slot is another upload's now: what still arrives for this one must not land in it.
+    slot.fill(0xbb);
+    accumulator.append(Buffer.alloc(300, 2));
+    expect(slot.equals(Buffer.alloc(1_000, 0xbb))).to.equal(true);
+    expect(accumulator.length).to.equal(400);
+  });
 });
 
 describe("uploadFile with the incremental storage", () => {
