@@ -2,10 +2,13 @@
  * Opening the store: PGlite persistence across close/reopen, parameter validation, unreachable and
  * unmigratable databases, and the PostgreSQL pool's bounds and concurrent startup.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { sql } from "drizzle-orm";
 import pg from "pg";
@@ -130,6 +133,27 @@ describe("openStore", () => {
       const closed = await rejectionOf(second.workouts.getById(workout.id));
       expect(closed).to.be.instanceOf(DependencyError);
       expect(closed.code).to.equal("database_error");
+    });
+
+    it("reopens after a process that exited mid-transaction without closing: committed rows kept, the open one rolled back", async function () {
+      this.timeout(90_000);
+      const dir = join(dataDir, "exited");
+      const child = spawn(process.execPath, [fileURLToPath(new URL("./exitMidTransaction.child.ts", import.meta.url)), dir], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const [code] = await once(child, "exit");
+      expect(code, stderr).to.equal(1);
+      const reopened = await openStore({ dataDir: dir, clock });
+      try {
+        const stored = await reopened.workouts.listByOwner(OWNER.toLowerCase());
+        expect(stored.items.map((w) => w.contentHash)).to.deep.equal([`0x${"01".repeat(32)}`]);
+      } finally {
+        await reopened.close();
+      }
     });
 
     it("fails with DependencyError `database_migration_failed` when a migration does not apply", async () => {
