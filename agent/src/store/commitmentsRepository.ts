@@ -208,7 +208,7 @@ type CommitmentWithWorkoutsRow = [
   workouts: [id: string, source: WorkoutSource, sport: string, startMs: number, durationSec: number][] | null,
 ];
 
-/** A timestamp as whole ms since the epoch, as `new Date(<the column's text>)` reads it (sub-ms digits dropped). */
+/** A timestamp as whole ms since the epoch, as `parsePgTimestamptz` reads the column's text (sub-ms digits dropped). */
 const epochMs = (column: unknown) => sql`floor(extract(epoch from ${column}) * 1000)::bigint`;
 
 function withWorkoutsOf(row: CommitmentWithWorkoutsRow): CommitmentWithWorkouts {
