@@ -26,7 +26,11 @@ function refusalOf(code: string | undefined): Refusal {
         field: "(headers)",
       };
     case "ERR_HTTP_REQUEST_TIMEOUT":
-      return { status: 408, code: "request_incomplete", detail: "The request did not arrive in full in time." };
+      return {
+        status: 408,
+        code: "request_incomplete",
+        detail: "The request did not arrive in full in time.",
+      };
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
       return {
         status: 413,

@@ -19,8 +19,21 @@ const PG_TIMESTAMPTZ =
 export function parsePgTimestamptz(text: string): ParsePgTimestamptzReturnType {
   const match = PG_TIMESTAMPTZ.exec(text);
   if (match === null) return new Date(text);
-  const [, year, month, day, hour, minute, second, fraction = "", sign, offsetHours, offsetMinutes, offsetSeconds, bc] =
-    match;
+  const [
+    ,
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second,
+    fraction = "",
+    sign,
+    offsetHours,
+    offsetMinutes,
+    offsetSeconds,
+    bc,
+  ] = match;
   // 1 BC is year 0 (astronomical numbering). Sub-millisecond digits are dropped, as `new Date` drops them.
   const fullYear = bc === undefined ? Number(year) : 1 - Number(year);
   const ms = fraction === "" ? 0 : Number(fraction.padEnd(3, "0").slice(0, 3));
@@ -31,7 +44,15 @@ export function parsePgTimestamptz(text: string): ParsePgTimestamptzReturnType {
     date.setUTCFullYear(fullYear, Number(month) - 1, Number(day));
     local = date.setUTCHours(Number(hour), Number(minute), Number(second), ms);
   } else {
-    local = Date.UTC(fullYear, Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms);
+    local = Date.UTC(
+      fullYear,
+      Number(month) - 1,
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second),
+      ms,
+    );
   }
   const offsetMs =
     (Number(offsetHours) * 3_600 + Number(offsetMinutes ?? 0) * 60 + Number(offsetSeconds ?? 0)) *

@@ -138,9 +138,13 @@ describe("openStore", () => {
     it("reopens after a process that exited mid-transaction without closing: committed rows kept, the open one rolled back", async function () {
       this.timeout(90_000);
       const dir = join(dataDir, "exited");
-      const child = spawn(process.execPath, [fileURLToPath(new URL("./exitMidTransaction.child.ts", import.meta.url)), dir], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL("./exitMidTransaction.child.ts", import.meta.url)), dir],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => {
         stderr += chunk.toString();
