@@ -203,7 +203,9 @@ async function openPostgres(parameters: {
     connectionString: databaseUrl,
     connectionTimeoutMillis,
     application_name: APPLICATION_NAME,
-    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    // Timestamps are read in DateStyle ISO (pgTimestamp.ts); a startup option outranks a server, database or role
+    // default of another style, which the reader would misread.
+    options: ["-c DateStyle=ISO", ...(schema !== undefined ? [`-c search_path=${schema}`] : [])].join(" "),
   };
   const pool = new pg.Pool({
     ...connection,

@@ -2,11 +2,22 @@
  * Timestamps of every year come back from the store as the instant that was stored (docs/reliability.md, bug 27:
  * drizzle's `new Date(text)` read year 26 as an invalid date and year 1 as 2005).
  */
+import { randomBytes } from "node:crypto";
 import { expect } from "chai";
+import pg from "pg";
 import { ManualClock } from "../../src/clock.ts";
+import { openDatabase } from "../../src/store/database.ts";
 import { parsePgTimestamptz } from "../../src/store/pgTimestamp.ts";
+import { createStore } from "../../src/store/store.ts";
 import type { Store } from "../../src/store/store.ts";
-import { type OpenedTestStore, openOrSkip, storeDrivers } from "./storeDrivers.ts";
+import {
+  type OpenedTestStore,
+  openOrSkip,
+  postgresDriver,
+  skipOrFailUnreachable,
+  storeDrivers,
+  TEST_DATABASE_URL,
+} from "./storeDrivers.ts";
 
 const OWNER = "0x00000000000000000000000000000000000000a1";
 
@@ -93,3 +104,61 @@ for (const driver of storeDrivers) {
     });
   });
 }
+
+describe(`timestamps under another DateStyle on ${postgresDriver.name}`, () => {
+  const role = `agent_datestyle_${randomBytes(4).toString("hex")}`;
+  const schema = `${role}_schema`;
+  let admin: pg.Client;
+
+  before(async function () {
+    admin = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3_000 });
+    try {
+      await admin.connect();
+    } catch (error) {
+      await admin.end().catch(() => {});
+      skipOrFailUnreachable(this, this.test?.parent?.title ?? "DateStyle", error as Error);
+    }
+    // A role whose sessions default to German dates: "06.12.2026 08:00:00 UTC".
+    await admin.query(`create role "${role}" login`);
+    await admin.query(`alter role "${role}" set datestyle = 'German, DMY'`);
+    await admin.query(`create schema "${schema}" authorization "${role}"`);
+    // The migrations' `create schema if not exists` needs the right to create schemas at all.
+    await admin.query(
+      `grant create on database "${new URL(TEST_DATABASE_URL).pathname.slice(1)}" to "${role}"`,
+    );
+  });
+
+  after(async () => {
+    await admin?.query(`drop schema if exists "${schema}" cascade`).catch(() => {});
+    await admin?.query(`drop owned by "${role}"`).catch(() => {});
+    await admin?.query(`drop role if exists "${role}"`).catch(() => {});
+    await admin?.end().catch(() => {});
+  });
+
+  it("reads timestamps back exactly: the agent's sessions ask for DateStyle ISO", async () => {
+    const url = new URL(TEST_DATABASE_URL);
+    url.username = role;
+    url.password = "";
+    const database = await openDatabase({ databaseUrl: url.toString(), schema, pool: { max: 2 } });
+    const store = createStore(database, new ManualClock(new Date("2026-12-06T12:00:00Z")));
+    try {
+      const starts = ["0026-03-05T10:00:00.000Z", "2026-12-06T08:00:00.000Z"];
+      const stored = await store.workouts.insertMany(
+        starts.map((start, index) => ({
+          owner: OWNER,
+          source: "manual" as const,
+          contentHash: `0x${(index + 100).toString(16).padStart(64, "0")}`,
+          sport: "run",
+          startTime: new Date(start),
+          endTime: new Date(Date.parse(start) + 30 * 60_000),
+          durationSec: 1_800,
+          elapsedSec: 1_800,
+          verdict: { status: "accepted" as const, reasons: [] },
+        })),
+      );
+      expect(stored.map((w) => w.startTime.toISOString())).to.deep.equal(starts);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -123,20 +123,25 @@ export async function openOrSkip(
     return await driver.open(clock);
   } catch (error) {
     if (!(error instanceof PostgresUnreachableError)) throw error;
-    const where = redactUrl(TEST_DATABASE_URL);
-    if (process.env.CI === "true") {
-      throw new Error(
-        `Suite "${suiteTitle}" needs PostgreSQL, which is unreachable at ${where} (${error.message}). ` +
-          "CI=true, so this is a failure: start PostgreSQL or set TEST_DATABASE_URL.",
-        { cause: error },
-      );
-    }
-    console.warn(
-      `      SKIPPED suite "${suiteTitle}": PostgreSQL is unreachable at ${where} (${error.message}). ` +
-        "Start PostgreSQL or set TEST_DATABASE_URL to run it (with CI=true this fails instead).",
-    );
-    context.skip();
+    return skipOrFailUnreachable(context, suiteTitle, error);
   }
+}
+
+/** A suite that needs PostgreSQL, which `error` says is unreachable: fails with CI=true, else is skipped, saying so. */
+export function skipOrFailUnreachable(context: Mocha.Context, suiteTitle: string, error: Error): never {
+  const where = redactUrl(TEST_DATABASE_URL);
+  if (process.env.CI === "true") {
+    throw new Error(
+      `Suite "${suiteTitle}" needs PostgreSQL, which is unreachable at ${where} (${error.message}). ` +
+        "CI=true, so this is a failure: start PostgreSQL or set TEST_DATABASE_URL.",
+      { cause: error },
+    );
+  }
+  console.warn(
+    `      SKIPPED suite "${suiteTitle}": PostgreSQL is unreachable at ${where} (${error.message}). ` +
+      "Start PostgreSQL or set TEST_DATABASE_URL to run it (with CI=true this fails instead).",
+  );
+  context.skip();
 }
 
 /** Rows of a raw query, on either driver (both results carry `rows`). */
