@@ -180,6 +180,16 @@ describe("human review of rejected workouts", function () {
       "invalid_request",
       "query.cursor",
     );
+    // A well-formed cursor of year 0 (PostgreSQL refuses it in the comparison: it was a 503 database_error).
+    const yearZero = Buffer.from(
+      JSON.stringify({ requestedAt: "0000-01-01T00:00:00Z", id: "00000000-0000-4000-8000-000000000000" }),
+    ).toString("base64url");
+    expectProblem(
+      await request(harness.app).get(`/api/review?cursor=${yearZero}`).set("Cookie", operatorCookie),
+      400,
+      "invalid_request",
+      "query.cursor",
+    );
   });
 
   it("refuses decisions by non-operators before reading them, and bad decisions naming the field", async () => {
