@@ -7,8 +7,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createRulesProvider } from "../../src/coach/agent/rulesProvider.ts";
 import { coachRouter } from "../../src/coach/http/coachRouter.ts";
 import { coachTools } from "../../src/coach/tools/coachTools.ts";
-import { buildTestApp, JSON_TYPE, PROBLEM_JSON, type TestApp } from "../http/testApp.ts";
 import { signIn } from "../http/signIn.ts";
+import { buildTestApp, JSON_TYPE, PROBLEM_JSON, type TestApp } from "../http/testApp.ts";
+import { yearZeroCursor } from "../support/pageCursors.ts";
 import { type CoachTestContext, openCoachTest, seedCommitment } from "./coachFixtures.ts";
 
 const ICS = [
@@ -287,9 +288,7 @@ describe("coach routes", () => {
         "query.limit",
       );
     }
-    const yearZero = Buffer.from(
-      JSON.stringify({ dueAt: "0000-01-01T00:00:00Z", id: "00000000-0000-4000-8000-000000000000" }),
-    ).toString("base64url");
+    const yearZero = yearZeroCursor("dueAt");
     for (const cursor of ["zzz", yearZero]) {
       await expectProblem(
         await request(test.app).get(`/api/nudges?cursor=${cursor}`).set("Cookie", cookie),

@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { reviewRouter } from "../../src/http/reviewRouter.ts";
+import { yearZeroCursor } from "../support/pageCursors.ts";
 import { encodeFit, track } from "../workouts/fixtures.ts";
 import {
   cookieFor,
@@ -181,9 +182,7 @@ describe("human review of rejected workouts", function () {
       "query.cursor",
     );
     // A well-formed cursor of year 0 (PostgreSQL refuses it in the comparison: it was a 503 database_error).
-    const yearZero = Buffer.from(
-      JSON.stringify({ requestedAt: "0000-01-01T00:00:00Z", id: "00000000-0000-4000-8000-000000000000" }),
-    ).toString("base64url");
+    const yearZero = yearZeroCursor("requestedAt");
     expectProblem(
       await request(harness.app).get(`/api/review?cursor=${yearZero}`).set("Cookie", operatorCookie),
       400,

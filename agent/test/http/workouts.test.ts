@@ -10,6 +10,7 @@ import { sql } from "drizzle-orm";
 import request from "supertest";
 import { keccak256, toBytes } from "viem";
 import { queryRows } from "../store/storeDrivers.ts";
+import { yearZeroCursor } from "../support/pageCursors.ts";
 import { oneHourRunFit } from "../workouts/fixtures.ts";
 import {
   cookieFor,
@@ -321,12 +322,7 @@ describe("GET /api/workouts", function () {
       ["limit=1&limit=2", "query.limit"],
       ["cursor=bm9wZQ", "query.cursor"],
       // A well-formed cursor of year 0, which PostgreSQL refuses in the comparison (was a 503 database_error).
-      [
-        `cursor=${Buffer.from(
-          JSON.stringify({ startTime: "0000-01-01T00:00:00Z", id: "00000000-0000-4000-8000-000000000000" }),
-        ).toString("base64url")}`,
-        "query.cursor",
-      ],
+      [`cursor=${yearZeroCursor("startTime")}`, "query.cursor"],
       ["sort=asc", "query.sort"],
     ];
     for (const [query, field] of cases) {

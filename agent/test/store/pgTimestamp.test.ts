@@ -8,8 +8,9 @@ import pg from "pg";
 import { ManualClock } from "../../src/clock.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { parsePgTimestamptz } from "../../src/store/pgTimestamp.ts";
-import { createStore } from "../../src/store/store.ts";
 import type { Store } from "../../src/store/store.ts";
+import { createStore } from "../../src/store/store.ts";
+import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
 import {
   type OpenedTestStore,
   openOrSkip,
@@ -20,6 +21,21 @@ import {
 } from "./storeDrivers.ts";
 
 const OWNER = "0x00000000000000000000000000000000000000a1";
+
+/** A half-hour manual run of OWNER starting at `start` (ISO), its content hash made from `n`. */
+function halfHourRun(start: string, n: number): NewWorkout {
+  return {
+    owner: OWNER,
+    source: "manual",
+    contentHash: `0x${n.toString(16).padStart(64, "0")}`,
+    sport: "run",
+    startTime: new Date(start),
+    endTime: new Date(Date.parse(start) + 30 * 60_000),
+    durationSec: 1_800,
+    elapsedSec: 1_800,
+    verdict: { status: "accepted", reasons: [] },
+  };
+}
 
 describe("parsePgTimestamptz", () => {
   const cases: [text: string, iso: string][] = [
@@ -80,19 +96,7 @@ for (const driver of storeDrivers) {
         "2026-12-06T08:00:00.123Z",
         "9999-12-31T22:00:00.000Z",
       ];
-      const stored = await store.workouts.insertMany(
-        starts.map((start, index) => ({
-          owner: OWNER,
-          source: "manual" as const,
-          contentHash: `0x${index.toString(16).padStart(64, "0")}`,
-          sport: "run",
-          startTime: new Date(start),
-          endTime: new Date(Date.parse(start) + 30 * 60_000),
-          durationSec: 1_800,
-          elapsedSec: 1_800,
-          verdict: { status: "accepted" as const, reasons: [] },
-        })),
-      );
+      const stored = await store.workouts.insertMany(starts.map((start, index) => halfHourRun(start, index)));
       expect(stored.map((w) => w.startTime.toISOString())).to.deep.equal(starts);
       for (const workout of stored) {
         const read = await store.workouts.getById(workout.id);
@@ -144,17 +148,7 @@ describe(`timestamps under another DateStyle on ${postgresDriver.name}`, () => {
     try {
       const starts = ["0026-03-05T10:00:00.000Z", "2026-12-06T08:00:00.000Z"];
       const stored = await store.workouts.insertMany(
-        starts.map((start, index) => ({
-          owner: OWNER,
-          source: "manual" as const,
-          contentHash: `0x${(index + 100).toString(16).padStart(64, "0")}`,
-          sport: "run",
-          startTime: new Date(start),
-          endTime: new Date(Date.parse(start) + 30 * 60_000),
-          durationSec: 1_800,
-          elapsedSec: 1_800,
-          verdict: { status: "accepted" as const, reasons: [] },
-        })),
+        starts.map((start, index) => halfHourRun(start, index + 100)),
       );
       expect(stored.map((w) => w.startTime.toISOString())).to.deep.equal(starts);
     } finally {
