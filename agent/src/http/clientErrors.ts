@@ -69,7 +69,7 @@ function refusalOf(code: string | undefined): Refusal {
   }
 }
 
-/** The whole raw answer for `refusal`: status line, headers, problem document. */
+/** The whole raw answer to a request the parser refused with `code`: status line, headers, problem document. */
 export function clientErrorAnswer(code: string | undefined): string {
   const refusal = refusalOf(code);
   const title = titleFor(refusal.status);
