@@ -139,6 +139,17 @@ describe("problem documents", () => {
     });
   });
 
+  /**
+   * POST /api/rules with `body` as its bytes are: superagent would write a Buffer as JSON, and writes whatever
+   * `serialize` returns (its types say a string).
+   */
+  const postBytes = (body: Buffer, contentType: string) =>
+    request(app)
+      .post("/api/rules")
+      .set("Content-Type", contentType)
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(body);
+
   it("answers a body that is not valid UTF-8 with 400 invalid_utf8, in a value or in a key", async () => {
     const bodies = [
       Buffer.concat([Buffer.from('{"rules":"bad '), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('"}')]),
@@ -147,13 +158,7 @@ describe("problem documents", () => {
       Buffer.concat([Buffer.from('{"rules":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
     ];
     for (const body of bodies) {
-      const res = await request(app)
-        .post("/api/rules")
-        .set("Content-Type", "application/json")
-        // The bytes as they are: superagent would write a Buffer as JSON, and writes whatever `serialize`
-        // returns (its types say a string).
-        .serialize((bytes: Buffer) => bytes as unknown as string)
-        .send(body);
+      const res = await postBytes(body, "application/json");
       expect(res.status, body.toString("hex")).to.equal(400);
       expect(res.headers["content-type"]).to.equal(PROBLEM_JSON);
       expect(res.body).to.deep.equal({
@@ -174,11 +179,7 @@ describe("problem documents", () => {
       ["utf-16le", Buffer.from('{"rules":"x"}', "utf16le")],
       ["utf-32le", Buffer.from([0x7b, 0, 0, 0, 0x7d, 0, 0, 0])],
     ] as const) {
-      const res = await request(app)
-        .post("/api/rules")
-        .set("Content-Type", `application/json; charset=${charset}`)
-        .serialize((bytes: Buffer) => bytes as unknown as string)
-        .send(body);
+      const res = await postBytes(body, `application/json; charset=${charset}`);
       expect(res.status, charset).to.equal(415);
       expect(res.body).to.include({ code: "unsupported_charset", field: "content-type" });
     }
