@@ -107,6 +107,8 @@ export interface BackgroundTask {
 
 /** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+/** How often PGlite's WAL is measured (and checkpointed once a segment's worth was written; see pgliteWal.ts). */
+export const PGLITE_CHECKPOINT_INTERVAL_MS = 60_000;
 /** How often the alerts' gauges (backlogs, balance, indexer lag, signer) are sampled. */
 export const OPS_SAMPLE_INTERVAL_MS = 30_000;
 /** The relayer answers `pending` after this long, well inside the request timeout. */
@@ -186,6 +188,7 @@ async function assemble(
   const coach = wireCoach(assembly, { redis, chain, signer });
   const routes = apiRoutes(assembly, { signer, chain, coach, views: views?.cache });
   scheduleHousekeeping(assembly);
+  schedulePgliteCheckpoints(assembly);
   scheduleOpsSampling(assembly, { signer, chain });
   const { app, internalApp } = buildApps(assembly, { sessions, nonces, redis, routes, chain });
   await recordStart(assembly, signer);
@@ -627,6 +630,32 @@ function scheduleHousekeeping({ logger, store, background }: Assembly): void {
     start: () => housekeeping.start(),
     stop: () => housekeeping.stop(),
   });
+}
+
+/**
+ * On PGlite, checks the WAL written since the last checkpoint every `PGLITE_CHECKPOINT_INTERVAL_MS` and checkpoints
+ * once it reaches a segment: PGlite never does, and its WAL would grow for as long as the agent runs.
+ */
+function schedulePgliteCheckpoints({ logger, store, background }: Assembly): void {
+  const checkpoint = store.checkpointIfDue?.bind(store);
+  if (checkpoint === undefined) return;
+  const loop = createPollLoop({
+    name: "pglite checkpoint",
+    intervalMs: PGLITE_CHECKPOINT_INTERVAL_MS,
+    logger,
+    traced: false,
+    run: async () => {
+      const startedAt = performance.now();
+      const { walBytes, checkpointed } = await checkpoint();
+      if (checkpointed) {
+        logger.info({ walBytes, ms: Math.round(performance.now() - startedAt) }, "pglite checkpointed");
+      } else {
+        logger.debug({ walBytes }, "pglite WAL measured");
+      }
+      return undefined;
+    },
+  });
+  background.push({ name: "pglite checkpoint", start: () => loop.start(), stop: () => loop.stop() });
 }
 
 /** Samples the alerts' gauges (backlogs, operator balance, indexer lag, signer) every `OPS_SAMPLE_INTERVAL_MS`. */

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import request from "supertest";
@@ -27,6 +28,32 @@ describe("assembleAgent", () => {
       const started = entries.filter((e) => e.action === "agent.started");
       expect(started).to.have.length(1);
       expect(JSON.stringify(started[0]?.details)).to.not.contain(ORACLE_KEY.slice(2));
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("measures PGlite's WAL in the background from the start, to checkpoint it (PGlite never does)", async () => {
+    const config = loadConfig({ DATA_DIR: "memory://", LOG_LEVEL: "debug" });
+    const lines = new PassThrough();
+    const logged: { msg?: string; walBytes?: number }[] = [];
+    lines.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) logged.push(JSON.parse(line));
+    });
+    const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
+    const agent = await assembleAgent({
+      config,
+      clock,
+      logger: createLogger({ level: "debug", destination: lines }),
+    });
+    try {
+      agent.startBackground();
+      const deadline = Date.now() + 10_000;
+      while (!logged.some((line) => line.msg === "pglite WAL measured") && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const measured = logged.find((line) => line.msg === "pglite WAL measured");
+      expect(measured?.walBytes).to.be.a("number").and.to.be.at.least(0);
     } finally {
       await agent.close();
     }

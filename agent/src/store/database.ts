@@ -20,6 +20,7 @@ import { DependencyError } from "../errors.ts";
 import { withCloseGate } from "./closeGate.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
 import { withPreparedStatements } from "./pgliteStatements.ts";
+import { checkpointIfDue, PGLITE_WAL_START_PARAMS, type WalCheckpoint } from "./pgliteWal.ts";
 import { parseInput } from "./values.ts";
 
 /** What repositories run queries on: the database itself or an open transaction (both are PgDatabase). */
@@ -36,6 +37,11 @@ export interface Database {
   close(): Promise<void>;
   /** Connections in use, idle and waited for, and the most the pool opens (PGlite: one session). */
   poolStats(): PoolStats;
+  /**
+   * PGlite only: a checkpoint once a WAL segment's worth was written since the last one (PGlite never starts one
+   * itself; see pgliteWal.ts). A PostgreSQL server checkpoints on its own.
+   */
+  checkpointIfDue?(): Promise<WalCheckpoint>;
 }
 
 export interface PoolStats {
@@ -158,7 +164,9 @@ async function openPglite(parameters: {
   try {
     // A plain path is a directory on disk; `memory://` (or another scheme PGlite knows) is left to PGlite.
     if (!/^[a-z]+:\/\//.test(dataDir)) await mkdir(dataDir, { recursive: true });
-    client = await PGlite.create(dataDir);
+    client = await PGlite.create(dataDir, {
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_WAL_START_PARAMS],
+    });
   } catch (error) {
     throw unavailable("PGlite could not open its data directory", error, { driver: "pglite", dataDir });
   }
@@ -185,6 +193,7 @@ async function openPglite(parameters: {
     ping: createPing(db),
     // One in-process session: nothing is pooled and nothing waits on a connection.
     poolStats: () => ({ active: 0, idle: 1, waiting: 0, max: 1 }),
+    checkpointIfDue: () => checkpointIfDue(prepared),
     // The same promise on every call (the gate's).
     close: () => prepared.close(),
   };

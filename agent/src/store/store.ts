@@ -19,6 +19,7 @@ import { createEvidenceRepository } from "./evidenceRepository.ts";
 import { createIdempotencyKeysRepository } from "./idempotencyKeysRepository.ts";
 import { createIndexerCursorRepository } from "./indexerCursorRepository.ts";
 import { lazyRepositories } from "./lazyRepositories.ts";
+import type { WalCheckpoint } from "./pgliteWal.ts";
 import { createLocksRepository } from "./locksRepository.ts";
 import { createNudgesRepository } from "./nudgesRepository.ts";
 import { createProviderAccountsRepository } from "./providerAccountsRepository.ts";
@@ -52,6 +53,8 @@ export interface Store extends Repositories {
   ping(): Promise<void>;
   /** For `/health?deep=1`: the connection pool's use (absent on stores that are not over a database). */
   poolStats?(): PoolStats;
+  /** PGlite only: checkpoints once enough WAL was written since the last checkpoint (see pgliteWal.ts). */
+  checkpointIfDue?(): Promise<WalCheckpoint>;
   /** Closes the database. Idempotent; any later call fails with DependencyError. */
   close(): Promise<void>;
 }
@@ -132,6 +135,13 @@ export function createStore(
     },
     ping: () => database.ping(),
     poolStats: () => database.poolStats(),
+    ...checkpointOf(database),
     close: () => database.close(),
   };
+}
+
+/** The database's WAL checkpoint, when it has one (PGlite). */
+function checkpointOf(database: Database): Pick<Store, "checkpointIfDue"> {
+  const checkpoint = database.checkpointIfDue?.bind(database);
+  return checkpoint === undefined ? {} : { checkpointIfDue: checkpoint };
 }
