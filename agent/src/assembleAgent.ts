@@ -56,6 +56,7 @@ import { type CommitmentViewCache, createCommitmentViewCache } from "./services/
 import { providerIngestSink } from "./services/providerIngestSink.ts";
 import type { ChainTarget } from "./services/serviceContext.ts";
 import { openStore } from "./store/index.ts";
+import { PGLITE_CHECKPOINT_INTERVAL_MS } from "./store/pgliteWal.ts";
 import { redisChangeRelay } from "./store/redisChangeRelay.ts";
 import type { Store } from "./store/store.ts";
 import { createOpsSampler, type OpsSampler, type OpsSamplerChain } from "./telemetry/opsSampler.ts";
@@ -107,8 +108,6 @@ export interface BackgroundTask {
 
 /** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
-/** How often PGlite's WAL is measured (and checkpointed once a segment's worth was written; see pgliteWal.ts). */
-export const PGLITE_CHECKPOINT_INTERVAL_MS = 60_000;
 /** How often the alerts' gauges (backlogs, balance, indexer lag, signer) are sampled. */
 export const OPS_SAMPLE_INTERVAL_MS = 30_000;
 /** The relayer answers `pending` after this long, well inside the request timeout. */
@@ -637,7 +636,7 @@ function scheduleHousekeeping({ logger, store, background }: Assembly): void {
  * once it reaches a segment: PGlite never does, and its WAL would grow for as long as the agent runs.
  */
 function schedulePgliteCheckpoints({ logger, store, background }: Assembly): void {
-  const checkpoint = store.checkpointIfDue?.bind(store);
+  const checkpoint = store.checkpointIfDue;
   if (checkpoint === undefined) return;
   const loop = createPollLoop({
     name: "pglite checkpoint",
@@ -645,10 +644,9 @@ function schedulePgliteCheckpoints({ logger, store, background }: Assembly): voi
     logger,
     traced: false,
     run: async () => {
-      const startedAt = performance.now();
-      const { walBytes, checkpointed } = await checkpoint();
+      const { walBytes, checkpointed, checkpointMs } = await checkpoint();
       if (checkpointed) {
-        logger.info({ walBytes, ms: Math.round(performance.now() - startedAt) }, "pglite checkpointed");
+        logger.info({ walBytes, ms: Math.round(checkpointMs) }, "pglite checkpointed");
       } else {
         logger.debug({ walBytes }, "pglite WAL measured");
       }

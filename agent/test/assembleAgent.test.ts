@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import request from "supertest";
@@ -10,6 +9,7 @@ import { assembleAgent } from "../src/assembleAgent.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
+import { collectLogs } from "./http/testApp.ts";
 
 const ORACLE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const ORACLE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -34,18 +34,10 @@ describe("assembleAgent", () => {
   });
 
   it("measures PGlite's WAL in the background from the start, to checkpoint it (PGlite never does)", async () => {
-    const config = loadConfig({ DATA_DIR: "memory://", LOG_LEVEL: "debug" });
-    const lines = new PassThrough();
-    const logged: { msg?: string; walBytes?: number }[] = [];
-    lines.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) logged.push(JSON.parse(line));
-    });
+    const config = loadConfig({ DATA_DIR: "memory://" });
+    const { lines: logged, logger } = collectLogs("debug");
     const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
-    const agent = await assembleAgent({
-      config,
-      clock,
-      logger: createLogger({ level: "debug", destination: lines }),
-    });
+    const agent = await assembleAgent({ config, clock, logger });
     try {
       agent.startBackground();
       const deadline = Date.now() + 10_000;

@@ -20,7 +20,7 @@ import { DependencyError } from "../errors.ts";
 import { withCloseGate } from "./closeGate.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
 import { withPreparedStatements } from "./pgliteStatements.ts";
-import { checkpointIfDue, PGLITE_WAL_START_PARAMS, type WalCheckpoint } from "./pgliteWal.ts";
+import { type CheckpointIfDueReturnType, checkpointIfDue, PGLITE_WAL_START_PARAMS } from "./pgliteWal.ts";
 import { parseInput } from "./values.ts";
 
 /** What repositories run queries on: the database itself or an open transaction (both are PgDatabase). */
@@ -38,10 +38,11 @@ export interface Database {
   /** Connections in use, idle and waited for, and the most the pool opens (PGlite: one session). */
   poolStats(): PoolStats;
   /**
-   * PGlite only: a checkpoint once a WAL segment's worth was written since the last one (PGlite never starts one
-   * itself; see pgliteWal.ts). A PostgreSQL server checkpoints on its own.
+   * PGlite only: a checkpoint once `thresholdBytes` of WAL (default one 16 MiB segment) was written since the last
+   * one (PGlite never starts one itself; see pgliteWal.ts). Throws DependencyError when PGlite does not answer. A
+   * PostgreSQL server checkpoints on its own.
    */
-  checkpointIfDue?(): Promise<WalCheckpoint>;
+  checkpointIfDue?(thresholdBytes?: number): Promise<CheckpointIfDueReturnType>;
 }
 
 export interface PoolStats {
@@ -193,7 +194,13 @@ async function openPglite(parameters: {
     ping: createPing(db),
     // One in-process session: nothing is pooled and nothing waits on a connection.
     poolStats: () => ({ active: 0, idle: 1, waiting: 0, max: 1 }),
-    checkpointIfDue: () => checkpointIfDue(prepared),
+    checkpointIfDue: async (thresholdBytes) => {
+      try {
+        return await checkpointIfDue(prepared, thresholdBytes);
+      } catch (error) {
+        throw unavailable("the WAL checkpoint failed", mapDatabaseError(error, "checkpoint").cause);
+      }
+    },
     // The same promise on every call (the gate's).
     close: () => prepared.close(),
   };

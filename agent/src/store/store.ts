@@ -19,9 +19,9 @@ import { createEvidenceRepository } from "./evidenceRepository.ts";
 import { createIdempotencyKeysRepository } from "./idempotencyKeysRepository.ts";
 import { createIndexerCursorRepository } from "./indexerCursorRepository.ts";
 import { lazyRepositories } from "./lazyRepositories.ts";
-import type { WalCheckpoint } from "./pgliteWal.ts";
 import { createLocksRepository } from "./locksRepository.ts";
 import { createNudgesRepository } from "./nudgesRepository.ts";
+import type { CheckpointIfDueReturnType } from "./pgliteWal.ts";
 import { createProviderAccountsRepository } from "./providerAccountsRepository.ts";
 import { createProviderOauthStatesRepository } from "./providerOauthStatesRepository.ts";
 import type { Repositories } from "./repositories.ts";
@@ -54,7 +54,7 @@ export interface Store extends Repositories {
   /** For `/health?deep=1`: the connection pool's use (absent on stores that are not over a database). */
   poolStats?(): PoolStats;
   /** PGlite only: checkpoints once enough WAL was written since the last checkpoint (see pgliteWal.ts). */
-  checkpointIfDue?(): Promise<WalCheckpoint>;
+  checkpointIfDue?(thresholdBytes?: number): Promise<CheckpointIfDueReturnType>;
   /** Closes the database. Idempotent; any later call fails with DependencyError. */
   close(): Promise<void>;
 }
@@ -142,6 +142,6 @@ export function createStore(
 
 /** The database's WAL checkpoint, when it has one (PGlite). */
 function checkpointOf(database: Database): Pick<Store, "checkpointIfDue"> {
-  const checkpoint = database.checkpointIfDue?.bind(database);
-  return checkpoint === undefined ? {} : { checkpointIfDue: checkpoint };
+  const { checkpointIfDue } = database;
+  return checkpointIfDue === undefined ? {} : { checkpointIfDue };
 }
