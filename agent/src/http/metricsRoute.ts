@@ -8,12 +8,16 @@ import type { Metrics } from "../metrics.ts";
 /**
  * Where the matched route's router is mounted, rebuilt from the path when Express has already reset `baseUrl`
  * (an error thrown in a nested router reaches the error handler, and 'finish', with `baseUrl` back to ""): the
- * path ends with as many segments as the route's pattern has (the agent's patterns have no wildcards).
+ * path ends with as many segments as the route's pattern has (the agent's patterns have no wildcards). Express
+ * matches without regard to case and takes one trailing slash, so the path is lower-cased (every mount path is)
+ * and its trailing slashes dropped first: otherwise `/api/rules/<id>/` or `/API/Rules/<id>` would put the raw id or
+ * a new spelling into a label, and every distinct URL would add a label set prom-client keeps for good.
  */
 function mountPathOf(req: Request, pattern: string): string {
   const url = req.originalUrl;
   const query = url.indexOf("?");
-  const segments = (query === -1 ? url : url.slice(0, query)).split("/");
+  const path = (query === -1 ? url : url.slice(0, query)).toLowerCase().replace(/\/+$/, "");
+  const segments = path.split("/");
   const inPattern = pattern === "/" ? 0 : pattern.split("/").length - 1;
   return segments.slice(0, Math.max(1, segments.length - inPattern)).join("/");
 }

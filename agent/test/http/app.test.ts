@@ -181,6 +181,22 @@ describe("createApp", () => {
     });
   });
 
+  describe("route labels of requests a nested router failed", () => {
+    it("are the route's pattern whatever the path's case and trailing slash: a URL never becomes a label", async () => {
+      const { app, internalApp } = buildTestApp();
+      const paths = ["/api/rules/abc123", "/api/rules/def456/", "/API/Rules/ghi789", "/api/RULES/jkl012/"];
+      for (const path of paths) expect((await request(app).get(path)).status).to.equal(400);
+      const res = await request(internalApp).get("/metrics");
+      const routes = [
+        ...res.text.matchAll(/agent_http_request_duration_seconds_count\{method="GET",route="([^"]*)"/g),
+      ].map((match) => match[1]);
+      expect(routes).to.deep.equal(["/api/rules/:hash"]);
+      expect(res.text).to.include(
+        'agent_http_request_duration_seconds_count{method="GET",route="/api/rules/:hash",status="400"} 4',
+      );
+    });
+  });
+
   describe("CORS", () => {
     const { app } = buildTestApp({ env: { PUBLIC_ORIGIN: "https://app.example.com" } });
 
