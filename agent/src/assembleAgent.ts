@@ -108,6 +108,8 @@ export interface BackgroundTask {
 
 /** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+/** Rows of each kind one housekeeping run purges; a full batch makes the loop run again at once (100 runs at most). */
+export const HOUSEKEEPING_BATCH = 500;
 /** How often the alerts' gauges (backlogs, balance, indexer lag, signer) are sampled. */
 export const OPS_SAMPLE_INTERVAL_MS = 30_000;
 /** The relayer answers `pending` after this long, well inside the request timeout. */
@@ -607,7 +609,11 @@ function wireStrava(
   return { path: "/providers/strava", router: strava.router };
 }
 
-/** Purges expired idempotency keys, sessions, SIWE nonces and OAuth states every `HOUSEKEEPING_INTERVAL_MS`. */
+/**
+ * Purges expired idempotency keys, sessions, SIWE nonces and OAuth states every `HOUSEKEEPING_INTERVAL_MS`, a batch
+ * of each per run, at once again while a batch came back full; then, on PGlite (no autovacuum), vacuums those
+ * tables so the space of the purged rows is used again.
+ */
 function scheduleHousekeeping({ logger, store, background }: Assembly): void {
   const housekeeping = createPollLoop({
     name: "housekeeping",
@@ -615,12 +621,15 @@ function scheduleHousekeeping({ logger, store, background }: Assembly): void {
     logger,
     run: async () => {
       const purged = {
-        idempotencyKeys: await store.idempotencyKeys.purgeExpired(),
-        sessions: await store.sessions.purgeExpired(),
-        siweNonces: await store.siweNonces.purgeExpired(),
-        oauthStates: await store.providerOauthStates.purgeExpired(),
+        idempotencyKeys: await store.idempotencyKeys.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
+        sessions: await store.sessions.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
+        siweNonces: await store.siweNonces.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
+        oauthStates: await store.providerOauthStates.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
       };
       if (Object.values(purged).some((n) => n > 0)) logger.info({ purged }, "expired rows purged");
+      if (Object.values(purged).some((n) => n >= HOUSEKEEPING_BATCH)) return { again: true };
+      const vacuumMs = await store.vacuumChurnTables?.();
+      if (vacuumMs !== undefined) logger.debug({ ms: Math.round(vacuumMs) }, "pglite tables vacuumed");
       return undefined;
     },
   });

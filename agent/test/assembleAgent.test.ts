@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import request from "supertest";
-import { assembleAgent } from "../src/assembleAgent.ts";
+import { assembleAgent, HOUSEKEEPING_BATCH } from "../src/assembleAgent.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
@@ -46,6 +46,33 @@ describe("assembleAgent", () => {
       }
       const measured = logged.find((line) => line.msg === "pglite WAL measured");
       expect(measured?.walBytes).to.be.a("number").and.to.be.at.least(0);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("purges a backlog of expired rows in back-to-back runs, then vacuums PGlite's churn tables", async () => {
+    const config = loadConfig({ DATA_DIR: "memory://" });
+    const { lines: logged, logger } = collectLogs("debug");
+    const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
+    const agent = await assembleAgent({ config, clock, logger });
+    try {
+      const backlog = HOUSEKEEPING_BATCH * 2 + 200;
+      for (let index = 0; index < backlog; index += 1) {
+        await agent.store.siweNonces.issue(`backlognonce${index}`, 1_000);
+      }
+      clock.advance(2_000);
+      agent.startBackground();
+      const deadline = Date.now() + 20_000;
+      while (!logged.some((line) => line.msg === "pglite tables vacuumed") && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const purgedNonces = logged
+        .filter((line) => line.msg === "expired rows purged")
+        .map((line) => (line.purged as { siweNonces: number }).siweNonces);
+      // One run a batch, each right after the last: the whole backlog before the first vacuum, not 500 per 10 min.
+      expect(purgedNonces).to.deep.equal([HOUSEKEEPING_BATCH, HOUSEKEEPING_BATCH, 200]);
+      expect(logged.find((line) => line.msg === "pglite tables vacuumed")?.ms).to.be.a("number");
     } finally {
       await agent.close();
     }

@@ -20,6 +20,7 @@ import { DependencyError } from "../errors.ts";
 import { withCloseGate } from "./closeGate.ts";
 import { mapDatabaseError } from "./databaseErrors.ts";
 import { withPreparedStatements } from "./pgliteStatements.ts";
+import { vacuumChurnTables } from "./pgliteVacuum.ts";
 import { type CheckpointIfDueReturnType, checkpointIfDue, PGLITE_WAL_START_PARAMS } from "./pgliteWal.ts";
 import { parseInput } from "./values.ts";
 
@@ -43,6 +44,11 @@ export interface Database {
    * PostgreSQL server checkpoints on its own.
    */
   checkpointIfDue?(thresholdBytes?: number): Promise<CheckpointIfDueReturnType>;
+  /**
+   * PGlite only: `VACUUM`s the tables whose rows come and go (PGlite has no autovacuum; see pgliteVacuum.ts) and
+   * resolves with the milliseconds it took. Throws DependencyError when PGlite does not answer.
+   */
+  vacuumChurnTables?(): Promise<number>;
 }
 
 export interface PoolStats {
@@ -199,6 +205,13 @@ async function openPglite(parameters: {
         return await checkpointIfDue(prepared, thresholdBytes);
       } catch (error) {
         throw unavailable("the WAL checkpoint failed", mapDatabaseError(error, "checkpoint").cause);
+      }
+    },
+    vacuumChurnTables: async () => {
+      try {
+        return await vacuumChurnTables(prepared);
+      } catch (error) {
+        throw unavailable("the vacuum failed", mapDatabaseError(error, "vacuum").cause);
       }
     },
     // The same promise on every call (the gate's).

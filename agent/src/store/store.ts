@@ -55,6 +55,8 @@ export interface Store extends Repositories {
   poolStats?(): PoolStats;
   /** PGlite only: checkpoints once enough WAL was written since the last checkpoint (see pgliteWal.ts). */
   checkpointIfDue?(thresholdBytes?: number): Promise<CheckpointIfDueReturnType>;
+  /** PGlite only: vacuums the tables whose rows come and go, in milliseconds (see pgliteVacuum.ts). */
+  vacuumChurnTables?(): Promise<number>;
   /** Closes the database. Idempotent; any later call fails with DependencyError. */
   close(): Promise<void>;
 }
@@ -135,13 +137,16 @@ export function createStore(
     },
     ping: () => database.ping(),
     poolStats: () => database.poolStats(),
-    ...checkpointOf(database),
+    ...pgliteMaintenanceOf(database),
     close: () => database.close(),
   };
 }
 
-/** The database's WAL checkpoint, when it has one (PGlite). */
-function checkpointOf(database: Database): Pick<Store, "checkpointIfDue"> {
-  const { checkpointIfDue } = database;
-  return checkpointIfDue === undefined ? {} : { checkpointIfDue };
+/** The database's own upkeep, when it needs the agent's (PGlite: WAL checkpoints and vacuums). */
+function pgliteMaintenanceOf(database: Database): Pick<Store, "checkpointIfDue" | "vacuumChurnTables"> {
+  const { checkpointIfDue, vacuumChurnTables } = database;
+  return {
+    ...(checkpointIfDue === undefined ? {} : { checkpointIfDue }),
+    ...(vacuumChurnTables === undefined ? {} : { vacuumChurnTables }),
+  };
 }
