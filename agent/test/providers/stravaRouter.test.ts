@@ -613,6 +613,21 @@ describe("Strava routes", () => {
       });
     });
 
+    it("adds no audit row for the deletion of an activity the agent never stored (the webhook is not signed)", async () => {
+      const { athleteId } = await linked();
+      for (const objectId of [91_000_001, 91_000_002, 91_000_003]) {
+        expect(
+          (await postEvent(webhookEvent({ object_id: objectId, owner_id: athleteId, aspect_type: "delete" })))
+            .status,
+        ).to.equal(200);
+      }
+      await harness.integration.queue.idle();
+      const deletions = (await harness.store.auditLog.list({ limit: 100 })).filter((entry) =>
+        /^provider:strava:activity:91000/.test(entry.subject ?? ""),
+      );
+      expect(deletions).to.have.length(0);
+    });
+
     it("revokes the account on a deauthorization Strava confirms, and ignores a forged one", async () => {
       const forged = await linked();
       await postEvent(

@@ -7,7 +7,8 @@
  * - activity `create` / `update` → fetched and delivered to the sink unless already stored (an update of a
  *   stored activity changes title, type or privacy, not the evidence);
  * - activity `delete` → nothing is removed (a counted workout may already back a signed attestation or an
- *   on-chain release); the deletion is written to the audit log;
+ *   on-chain release); the deletion of an activity the agent stored is written to the audit log, that of any other
+ *   id is ignored (the log is kept for good, and an unsigned event must not grow it);
  * - athlete `update` with `authorized: "false"` → confirmed against Strava, then the account is marked revoked
  *   and its tokens forgotten (audited).
  */
@@ -25,6 +26,7 @@ export type StravaEventOutcome =
   | "unknown_athlete"
   | "account_revoked"
   | "delete_audited"
+  | "delete_ignored"
   | "revoked"
   | "deauthorization_unconfirmed"
   | "ignored";
@@ -96,6 +98,9 @@ export function createStravaWebhookProcessor({
       activityIds: [activityId],
     });
     if (event.aspect_type === "delete") {
+      // Only the deletion of an activity the agent holds is audited: the webhook is not signed, and the audit log
+      // is kept for good, so a forged stream of deletions of made-up ids must not add a row each.
+      if (!stored.has(activityId)) return "delete_ignored";
       await store.auditLog.append({
         actor: AUDIT_ACTOR,
         action: "provider.activity_deleted",
@@ -105,7 +110,7 @@ export function createStravaWebhookProcessor({
           athleteId,
           activityId,
           owner: account.owner,
-          stored: stored.has(activityId),
+          stored: true,
           eventTime: event.event_time,
         },
       });
