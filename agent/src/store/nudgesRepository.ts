@@ -78,6 +78,8 @@ export interface NudgesRepository {
   listFeed(owner: string, parameters?: { limit?: number; cursor?: string }): Promise<NudgesPage>;
   /** Every nudge of the owner in any state, newest first (at most `limit`, max 500). */
   listByOwner(owner: string, limit?: number): Promise<NudgeRecord[]>;
+  /** How many reminders of the owner wait to be delivered (`scheduled`), counted up to `atMost` (max 1,000). */
+  countScheduled(owner: string, atMost: number): Promise<number>;
   /** Serialises "check cap, then reserve" per owner until the surrounding transaction ends. */
   lockOwner(owner: string): Promise<void>;
 }
@@ -254,7 +256,25 @@ export function createNudgesRepository(db: DatabaseExecutor, clock: Clock): Nudg
       });
     },
 
+    countScheduled: countScheduledOf(db),
+
     lockOwner: async (owner) =>
       advisoryTransactionLock(db, `nudges:${parseInput(addressSchema, owner, "owner")}`, "nudge owner lock"),
+  };
+}
+
+/** `countScheduled`: the owner's reminders waiting to be delivered, read up to `atMost` rows. */
+function countScheduledOf(db: DatabaseExecutor): NudgesRepository["countScheduled"] {
+  return async (owner, atMost) => {
+    const value = parseInput(addressSchema, owner, "owner");
+    const size = boundedLimit(atMost, { fallback: 100, max: 1000 });
+    return withDatabaseErrors("scheduled reminder count", async () => {
+      const rows = await db
+        .select({ id: nudges.id })
+        .from(nudges)
+        .where(and(eq(nudges.owner, value), eq(nudges.status, "scheduled")))
+        .limit(size);
+      return rows.length;
+    });
   };
 }

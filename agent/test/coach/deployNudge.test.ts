@@ -170,4 +170,23 @@ describe("coach deployNudge", () => {
     const feed = await t.store.nudges.listFeed(owner);
     expect(feed.items.map((n) => [n.message, n.status])).to.deep.equal([["Run!", "delivered"]]);
   });
+
+  it("delivers more due reminders than one batch in one call, up to its batches", async () => {
+    const owner = randomOwner();
+    for (let index = 0; index < 7; index += 1) {
+      await t.store.nudges.reserve({
+        owner,
+        channel: "inApp",
+        dedupeKey: `reminder:batch${index}`,
+        reason: "reminder",
+        message: `Batch ${index}`,
+        status: "scheduled",
+        dueAt: new Date(t.clock.now() - 1_000),
+      });
+    }
+    // Batches of 2, at most 3 of them: 6 now, the last one on the next call.
+    expect(await deliverDueReminders(t.deps, 2, 3)).to.deep.equal({ delivered: 6, failed: 0 });
+    expect(await deliverDueReminders(t.deps, 2, 3)).to.deep.equal({ delivered: 1, failed: 0 });
+    expect((await t.store.nudges.listFeed(owner)).items).to.have.length(7);
+  });
 });

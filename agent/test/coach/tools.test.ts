@@ -7,7 +7,7 @@ import { deployNudgeTool } from "../../src/coach/tools/deployNudgeTool.ts";
 import { detectPatternsTool } from "../../src/coach/tools/detectPatternsTool.ts";
 import { getCommitmentStatus } from "../../src/coach/tools/getCommitmentStatus.ts";
 import { getWorkoutHistory } from "../../src/coach/tools/getWorkoutHistory.ts";
-import { scheduleReminder } from "../../src/coach/tools/scheduleReminder.ts";
+import { MAX_SCHEDULED_REMINDERS, scheduleReminder } from "../../src/coach/tools/scheduleReminder.ts";
 import {
   addWorkout,
   type CoachTestContext,
@@ -227,6 +227,34 @@ describe("coach tools", () => {
     expect((quiet as { error: { code: string } }).error.code).to.equal("reminder_in_quiet_hours");
     const malformed = await runTool(coachTools, "scheduleReminder", { day: "tomorrow", time: "7" }, ctx());
     expect((malformed as { error: { field: string } }).error.field).to.equal("time");
+  });
+
+  it("scheduleReminder: at most 20 waiting per owner; the same reminder again is still found, not refused", async () => {
+    const cappedOwner = other;
+    const at = (index: number) =>
+      `${String(8 + Math.floor(index / 4)).padStart(2, "0")}:${String((index % 4) * 15).padStart(2, "0")}`;
+    const run = (time: string) =>
+      runTool(
+        coachTools,
+        "scheduleReminder",
+        { day: "tomorrow", time },
+        { owner: cappedOwner, deps: t.deps },
+      );
+    const first = await run(at(0));
+    for (let index = 1; index < MAX_SCHEDULED_REMINDERS; index += 1) {
+      expect(await run(at(index))).to.deep.include({ ok: true });
+    }
+    expect(await run(at(MAX_SCHEDULED_REMINDERS))).to.deep.equal({
+      ok: false,
+      error: {
+        code: "too_many_reminders",
+        message: "You already have 20 reminders waiting; one must pass before another is set.",
+        field: "day",
+      },
+    });
+    // Asking for one already set answers it again (as before the cap), whatever the count.
+    expect(await run(at(0))).to.deep.equal(first);
+    expect(await t.store.nudges.countScheduled(cappedOwner, 1000)).to.equal(MAX_SCHEDULED_REMINDERS);
   });
 
   it("runTool: unknown tools and thrown errors become results", async () => {

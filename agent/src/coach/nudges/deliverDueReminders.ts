@@ -1,6 +1,8 @@
 /**
  * Delivers reminders the owner scheduled ("remind me tomorrow at 7") once they are due. Each is claimed
- * (`scheduled` → `pending`) before delivery, so two workers never deliver the same one. Bounded per call.
+ * (`scheduled` → `pending`) before delivery, so two workers never deliver the same one. Read `limit` at a time,
+ * again while a batch came back full, up to `maxBatches` batches a call (2,000 reminders by default, per coach pass):
+ * one batch a pass capped delivery at 19,200 a day for everyone, fewer than a busy day's reminders.
  */
 import { loadPreferences } from "../coachPreferences.ts";
 import type { NudgeDependencies } from "./deployNudge.ts";
@@ -13,9 +15,25 @@ export interface DeliverDueRemindersReturnType {
 export async function deliverDueReminders(
   deps: NudgeDependencies,
   limit = 200,
+  maxBatches = 10,
 ): Promise<DeliverDueRemindersReturnType> {
-  const { store, clock } = deps;
-  const due = await store.nudges.listDue(new Date(clock.now()), limit);
+  const total = { delivered: 0, failed: 0 };
+  for (let batch = 0; batch < maxBatches; batch += 1) {
+    const due = await deps.store.nudges.listDue(new Date(deps.clock.now()), limit);
+    const { delivered, failed } = await deliverBatch(deps, due);
+    total.delivered += delivered;
+    total.failed += failed;
+    if (due.length < limit) break;
+  }
+  return total;
+}
+
+/** Claims and delivers each reminder of `due` (one another worker claimed first is skipped). */
+async function deliverBatch(
+  deps: NudgeDependencies,
+  due: Awaited<ReturnType<NudgeDependencies["store"]["nudges"]["listDue"]>>,
+): Promise<DeliverDueRemindersReturnType> {
+  const { store } = deps;
   let delivered = 0;
   let failed = 0;
   for (const reminder of due) {

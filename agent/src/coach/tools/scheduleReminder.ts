@@ -1,7 +1,9 @@
 /**
  * `scheduleReminder({ day, time, message?, channel? })`: a reminder the owner asked for ("remind me tomorrow
  * at 7"), due at that local time in their zone, delivered by the scheduler. It must be in the future, within
- * 30 days and outside quiet hours. Reminders do not count toward the daily nudge cap.
+ * 30 days and outside quiet hours. Reminders do not count toward the daily nudge cap; an owner has at most
+ * `MAX_SCHEDULED_REMINDERS` waiting at once (checked under the owner's nudge lock, so concurrent turns cannot pass
+ * it together): nothing else bounds how many a model could schedule, a turn at a time.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -13,6 +15,9 @@ import { formatLocal, localParts, zonedToEpoch } from "../zonedTime.ts";
 import { defineOwnerTool } from "./coachTool.ts";
 
 const DAY_MS = 86_400_000;
+
+/** Reminders one owner may have waiting to be delivered. */
+export const MAX_SCHEDULED_REMINDERS = 20;
 
 export const scheduleReminderArguments = z.strictObject({
   day: z
@@ -67,8 +72,18 @@ export const scheduleReminder = defineOwnerTool({
     const message = args.message ?? "Reminder: time for your workout.";
     const dueAt = new Date(dueMs);
     const dedupeKey = `${REMINDER_KEY_PREFIX}${dueAt.toISOString()}:${createHash("sha256").update(message).digest("hex").slice(0, 16)}`;
-    const reserved =
-      (await deps.store.nudges.reserve({
+    const reserved = await deps.store.transaction(async (tx) => {
+      await tx.nudges.lockOwner(owner);
+      const existing = await tx.nudges.find(owner, channel, dedupeKey);
+      if (existing !== null) return existing;
+      if ((await tx.nudges.countScheduled(owner, MAX_SCHEDULED_REMINDERS)) >= MAX_SCHEDULED_REMINDERS) {
+        throw fail(
+          "too_many_reminders",
+          `You already have ${MAX_SCHEDULED_REMINDERS} reminders waiting; one must pass before another is set.`,
+          "day",
+        );
+      }
+      return tx.nudges.reserve({
         owner,
         channel,
         dedupeKey,
@@ -76,7 +91,8 @@ export const scheduleReminder = defineOwnerTool({
         message,
         status: "scheduled",
         dueAt,
-      })) ?? (await deps.store.nudges.find(owner, channel, dedupeKey));
+      });
+    });
     if (reserved === null) throw new Error("unreachable: reminder neither reserved nor found");
     return {
       reminderId: reserved.id,
