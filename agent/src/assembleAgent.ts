@@ -610,7 +610,7 @@ function wireStrava(
 }
 
 /**
- * Purges expired idempotency keys, sessions, SIWE nonces and OAuth states every `HOUSEKEEPING_INTERVAL_MS`, a batch
+ * Purges expired idempotency keys, sessions, SIWE nonces, OAuth states and leases every `HOUSEKEEPING_INTERVAL_MS`, a batch
  * of each per run, at once again while a batch came back full; then, on PGlite (no autovacuum), vacuums those
  * tables so the space of the purged rows is used again.
  */
@@ -625,6 +625,7 @@ function scheduleHousekeeping({ logger, store, background }: Assembly): void {
         sessions: await store.sessions.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
         siweNonces: await store.siweNonces.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
         oauthStates: await store.providerOauthStates.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
+        leases: await store.locks.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
       };
       if (Object.values(purged).some((n) => n > 0)) logger.info({ purged }, "expired rows purged");
       if (Object.values(purged).some((n) => n >= HOUSEKEEPING_BATCH)) return { again: true };

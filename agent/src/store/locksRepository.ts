@@ -8,7 +8,7 @@ import { and, eq, lte, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { DatabaseExecutor } from "./database.ts";
-import { parsedMethod, ttlWindow } from "./repositoryMethods.ts";
+import { parsedMethod, purgeInBatches, ttlWindow } from "./repositoryMethods.ts";
 import { locks } from "./schema.ts";
 import { labelSchema, ttlMsSchema } from "./values.ts";
 
@@ -17,7 +17,15 @@ export interface LocksRepository {
   tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** True when `owner` held `name` (expired or not) and released it; false when someone else holds it. */
   release(name: string, owner: string): Promise<boolean>;
+  /**
+   * Deletes up to `limit` leases (default 500) that expired over `LEASE_PURGE_AFTER_MS` ago: a holder that died, or
+   * whose release failed, leaves its row behind, and claim leases are named per milestone, so they would pile up.
+   */
+  purgeExpired(parameters?: { limit?: number }): Promise<number>;
 }
+
+/** How long after its expiry a lease is purged: far past any holder still finishing its work. */
+export const LEASE_PURGE_AFTER_MS = 60 * 60_000;
 
 const acquireSchema = z.object({ name: labelSchema, owner: labelSchema, ttlMs: ttlMsSchema });
 const releaseSchema = z.object({ name: labelSchema, owner: labelSchema });
@@ -49,5 +57,12 @@ export function createLocksRepository(db: DatabaseExecutor, clock: Clock): Locks
   return {
     tryAcquire: (name, owner, ttlMs) => acquire({ name, owner, ttlMs }),
     release: (name, owner) => release({ name, owner }),
+    purgeExpired: purgeInBatches({
+      db,
+      table: locks,
+      key: [locks.name],
+      expired: () => lte(locks.expiresAt, new Date(clock.now() - LEASE_PURGE_AFTER_MS)),
+      operation: "lease purge",
+    }),
   };
 }

@@ -10,6 +10,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { type AgentError, ConflictError, NotFoundError, ValidationError } from "../../src/errors.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { mapDatabaseError } from "../../src/store/databaseErrors.ts";
+import { LEASE_PURGE_AFTER_MS } from "../../src/store/locksRepository.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { StoreChange } from "../../src/store/storeChanges.ts";
 import type { NewWorkout } from "../../src/store/workoutsRepository.ts";
@@ -1095,6 +1096,18 @@ for (const driver of storeDrivers) {
         expect(await store.locks.tryAcquire(name, "instance-a", 30_000)).to.equal(false);
         expect(await store.locks.release(name, "instance-b")).to.equal(true);
         expect(await store.locks.tryAcquire(name, "instance-a", 30_000)).to.equal(true);
+      });
+
+      it("purges leases that expired over an hour ago, and only those", async () => {
+        const stale = randomToken("claim-");
+        const recent = randomToken("claim-");
+        expect(await store.locks.tryAcquire(stale, "instance-a", 1_000)).to.equal(true);
+        clock.advance(LEASE_PURGE_AFTER_MS);
+        expect(await store.locks.tryAcquire(recent, "instance-a", 1_000)).to.equal(true);
+        clock.advance(2_000);
+        expect(await store.locks.purgeExpired({ limit: 10_000 })).to.be.at.least(1);
+        expect(await store.locks.release(stale, "instance-a")).to.equal(false); // its row is gone
+        expect(await store.locks.release(recent, "instance-a")).to.equal(true); // expired 1 s ago: kept
       });
 
       it("concurrent acquirers: exactly one wins", async () => {
