@@ -5,29 +5,39 @@
 import type { Request, RequestHandler } from "express";
 import type { Metrics } from "../metrics.ts";
 
+/** The path of a request target as Express routes it: without scheme and host (absolute form), query or fragment. */
+function routedPath(target: string): string {
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  const path = origin === null ? target : target.slice(origin[0].length);
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
+}
+
 /**
  * Where the matched route's router is mounted, rebuilt from the path when Express has already reset `baseUrl`
  * (an error thrown in a nested router reaches the error handler, and 'finish', with `baseUrl` back to ""): the
- * path ends with as many segments as the route's pattern has (the agent's patterns have no wildcards). Express
- * matches without regard to case and takes one trailing slash, so the path is lower-cased (every mount path is)
- * and its trailing slashes dropped first: otherwise `/api/rules/<id>/` or `/API/Rules/<id>` would put the raw id or
- * a new spelling into a label, and every distinct URL would add a label set prom-client keeps for good.
+ * path ends with as many segments as the route's pattern has (the agent's patterns have no wildcards). The path is
+ * the one Express routed on (no query, no fragment, no scheme and host of an absolute-form target), with its trailing slashes dropped (Express takes one).
  */
 function mountPathOf(req: Request, pattern: string): string {
-  const url = req.originalUrl;
-  const query = url.indexOf("?");
-  const path = (query === -1 ? url : url.slice(0, query)).toLowerCase().replace(/\/+$/, "");
+  const path = routedPath(req.originalUrl).replace(/\/+$/, "");
   const segments = path.split("/");
   const inPattern = pattern === "/" ? 0 : pattern.split("/").length - 1;
   return segments.slice(0, Math.max(1, segments.length - inPattern)).join("/");
 }
 
-/** The matched route pattern (`/api/commitments/:id`), or `unmatched`; never the raw URL. */
+/**
+ * The matched route pattern (`/api/commitments/:id`), or `unmatched`; never the raw URL. Express matches paths
+ * without regard to case, so the mount part is lower-cased (every mount path of the agent is): `/HEALTH` and
+ * `/Api/Rules/<id>/` are `/health` and `/api/rules/:hash`, not a new label set each, which prom-client would keep
+ * for good.
+ */
 export function routeLabel(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   if (route === undefined || typeof route.path !== "string") return "unmatched";
   // A router's own root ("/" under /health) is labelled by its mount path: /health, not /health/.
-  const label = `${req.baseUrl === "" ? mountPathOf(req, route.path) : req.baseUrl}${route.path}`;
+  const mount = (req.baseUrl === "" ? mountPathOf(req, route.path) : req.baseUrl).toLowerCase();
+  const label = `${mount}${route.path}`;
   return label.length > 1 && label.endsWith("/") ? label.slice(0, -1) : label;
 }
 

@@ -1,4 +1,8 @@
+import { once } from "node:events";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
+import type { Express } from "express";
 import request from "supertest";
 import { DependencyError } from "../../src/errors.ts";
 import { redisHealthCheck, rpcHealthCheck, signerHealthCheck } from "../../src/http/healthChecks.ts";
@@ -181,18 +185,56 @@ describe("createApp", () => {
     });
   });
 
-  describe("route labels of requests a nested router failed", () => {
-    it("are the route's pattern whatever the path's case and trailing slash: a URL never becomes a label", async () => {
-      const { app, internalApp } = buildTestApp();
-      const paths = ["/api/rules/abc123", "/api/rules/def456/", "/API/Rules/ghi789", "/api/RULES/jkl012/"];
-      for (const path of paths) expect((await request(app).get(path)).status).to.equal(400);
+  describe("route labels", () => {
+    /** The GET route labels `/metrics` holds, and the whole text. */
+    async function getLabels(internalApp: Express): Promise<{ routes: string[]; text: string }> {
       const res = await request(internalApp).get("/metrics");
       const routes = [
         ...res.text.matchAll(/agent_http_request_duration_seconds_count\{method="GET",route="([^"]*)"/g),
-      ].map((match) => match[1]);
+      ].map((match) => match[1] ?? "");
+      return { routes: routes.sort(), text: res.text };
+    }
+
+    /** A GET with this exact request target (absolute form, a fragment), which supertest cannot send. */
+    async function getRaw(app: Express, target: string): Promise<number> {
+      const server = app.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      try {
+        const { port } = server.address() as AddressInfo;
+        return await new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: "127.0.0.1", port, path: target, method: "GET" }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on("error", reject);
+          req.end();
+        });
+      } finally {
+        server.close();
+      }
+    }
+
+    it("of requests a nested router failed are the route's pattern whatever the target's form: a URL never becomes a label", async () => {
+      const { app, internalApp } = buildTestApp();
+      const paths = ["/api/rules/abc123", "/api/rules/def456/", "/API/Rules/ghi789", "/api/RULES/jkl012/"];
+      for (const path of paths) expect((await request(app).get(path)).status).to.equal(400);
+      expect(await getRaw(app, "http://evil-1.example/api/rules/mno345")).to.equal(400);
+      expect(await getRaw(app, "/api/rules/pqr678#/x/y/z")).to.equal(400);
+      const { routes, text } = await getLabels(internalApp);
       expect(routes).to.deep.equal(["/api/rules/:hash"]);
-      expect(res.text).to.include(
-        'agent_http_request_duration_seconds_count{method="GET",route="/api/rules/:hash",status="400"} 4',
+      expect(text).to.include(
+        'agent_http_request_duration_seconds_count{method="GET",route="/api/rules/:hash",status="400"} 6',
+      );
+    });
+
+    it("of answered requests are the lower-case pattern whatever the path's case", async () => {
+      const { app, internalApp } = buildTestApp();
+      for (const path of ["/health", "/HEALTH", "/Health/"])
+        expect((await request(app).get(path)).status).to.equal(200);
+      const { routes, text } = await getLabels(internalApp);
+      expect(routes).to.deep.equal(["/health"]);
+      expect(text).to.include(
+        'agent_http_request_duration_seconds_count{method="GET",route="/health",status="200"} 3',
       );
     });
   });
