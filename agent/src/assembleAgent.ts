@@ -108,7 +108,7 @@ export interface BackgroundTask {
 
 /** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
-/** Rows of each kind one housekeeping run purges; a full batch makes the loop run again at once (100 runs at most). */
+/** Rows of each kind one housekeeping run purges; a full batch makes the loop run again at once (101 runs at most). */
 export const HOUSEKEEPING_BATCH = 500;
 /** How often the alerts' gauges (backlogs, balance, indexer lag, signer) are sampled. */
 export const OPS_SAMPLE_INTERVAL_MS = 30_000;
@@ -610,11 +610,18 @@ function wireStrava(
 }
 
 /**
- * Purges expired idempotency keys, sessions, SIWE nonces, OAuth states and leases every `HOUSEKEEPING_INTERVAL_MS`, a batch
- * of each per run, at once again while a batch came back full; then, on PGlite (no autovacuum), vacuums those
- * tables so the space of the purged rows is used again.
+ * Purges expired idempotency keys, sessions, SIWE nonces, OAuth states and leases every `HOUSEKEEPING_INTERVAL_MS`,
+ * a batch of each per run, at once again while a batch came back full; then, on PGlite (no autovacuum), vacuums
+ * those tables so the space of the purged rows is used again: once nothing is left to purge, and at least every
+ * `HOUSEKEEPING_INTERVAL_MS` while a backlog lasts (a table that keeps refilling must not keep the others unvacuumed).
  */
 function scheduleHousekeeping({ logger, store, background }: Assembly): void {
+  let lastVacuumAt = performance.now();
+  const vacuum = async () => {
+    const vacuumMs = await store.vacuumChurnTables?.();
+    lastVacuumAt = performance.now();
+    if (vacuumMs !== undefined) logger.debug({ ms: Math.round(vacuumMs) }, "pglite tables vacuumed");
+  };
   const housekeeping = createPollLoop({
     name: "housekeeping",
     intervalMs: HOUSEKEEPING_INTERVAL_MS,
@@ -628,10 +635,9 @@ function scheduleHousekeeping({ logger, store, background }: Assembly): void {
         leases: await store.locks.purgeExpired({ limit: HOUSEKEEPING_BATCH }),
       };
       if (Object.values(purged).some((n) => n > 0)) logger.info({ purged }, "expired rows purged");
-      if (Object.values(purged).some((n) => n >= HOUSEKEEPING_BATCH)) return { again: true };
-      const vacuumMs = await store.vacuumChurnTables?.();
-      if (vacuumMs !== undefined) logger.debug({ ms: Math.round(vacuumMs) }, "pglite tables vacuumed");
-      return undefined;
+      const backlog = Object.values(purged).some((n) => n >= HOUSEKEEPING_BATCH);
+      if (!backlog || performance.now() - lastVacuumAt >= HOUSEKEEPING_INTERVAL_MS) await vacuum();
+      return backlog ? { again: true } : undefined;
     },
   });
   background.push({
