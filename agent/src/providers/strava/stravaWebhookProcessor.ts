@@ -7,8 +7,8 @@
  * - activity `create` / `update` → fetched and delivered to the sink unless already stored (an update of a
  *   stored activity changes title, type or privacy, not the evidence);
  * - activity `delete` → nothing is removed (a counted workout may already back a signed attestation or an
- *   on-chain release); the deletion of an activity the agent stored is written to the audit log, that of any other
- *   id is ignored (the log is kept for good, and an unsigned event must not grow it);
+ *   on-chain release); the first deletion of an activity the agent stored is written to the audit log, any other
+ *   is ignored (the log is kept for good, and an unsigned event must not grow it);
  * - athlete `update` with `authorized: "false"` → confirmed against Strava, then the account is marked revoked
  *   and its tokens forgotten (audited).
  */
@@ -98,13 +98,17 @@ export function createStravaWebhookProcessor({
       activityIds: [activityId],
     });
     if (event.aspect_type === "delete") {
-      // Only the deletion of an activity the agent holds is audited: the webhook is not signed, and the audit log
-      // is kept for good, so a forged stream of deletions of made-up ids must not add a row each.
+      // Only the first deletion of an activity the agent holds is audited: the webhook is not signed, and the audit
+      // log is kept for good, so a forged stream of deletions (of made-up ids, or the same id again) must not add a
+      // row each.
       if (!stored.has(activityId)) return "delete_ignored";
+      const subject = `provider:${STRAVA_PROVIDER}:activity:${activityId}`;
+      const earlier = await store.auditLog.list({ subject, limit: 500 });
+      if (earlier.some((entry) => entry.action === "provider.activity_deleted")) return "delete_ignored";
       await store.auditLog.append({
         actor: AUDIT_ACTOR,
         action: "provider.activity_deleted",
-        subject: `provider:${STRAVA_PROVIDER}:activity:${activityId}`,
+        subject,
         details: {
           provider: STRAVA_PROVIDER,
           athleteId,
