@@ -184,9 +184,32 @@ describe("coach deployNudge", () => {
         dueAt: new Date(t.clock.now() - 1_000),
       });
     }
-    // Batches of 2, at most 3 of them: 6 now, the last one on the next call.
-    expect(await deliverDueReminders(t.deps, 2, 3)).to.deep.equal({ delivered: 6, failed: 0 });
-    expect(await deliverDueReminders(t.deps, 2, 3)).to.deep.equal({ delivered: 1, failed: 0 });
-    expect((await t.store.nudges.listFeed(owner)).items).to.have.length(7);
+    const statuses = async () =>
+      (await t.store.nudges.listByOwner(owner)).map((nudge) => nudge.status).sort();
+    // Batches of 2, at most 3 of them: 6 of these (other tests' reminders are not due) now, the last one next time.
+    await deliverDueReminders(t.deps, { limit: 2, maxBatches: 3 });
+    expect(await statuses()).to.deep.equal([...Array(6).fill("delivered"), "scheduled"]);
+    await deliverDueReminders(t.deps, { limit: 2, maxBatches: 3 });
+    expect(await statuses()).to.deep.equal(Array(7).fill("delivered"));
+  });
+
+  it("stops delivering reminders once the pass's time is up, and leaves the rest scheduled", async () => {
+    const owner = randomOwner();
+    for (let index = 0; index < 3; index += 1) {
+      await t.store.nudges.reserve({
+        owner,
+        channel: "inApp",
+        dedupeKey: `reminder:late${index}`,
+        reason: "reminder",
+        message: `Late ${index}`,
+        status: "scheduled",
+        dueAt: new Date(t.clock.now() - 1_000),
+      });
+    }
+    let checks = 0;
+    // Time is up at the second delivery's check.
+    await deliverDueReminders(t.deps, { expired: () => (checks += 1) > 1 });
+    const statuses = (await t.store.nudges.listByOwner(owner)).map((nudge) => nudge.status).sort();
+    expect(statuses).to.deep.equal(["delivered", "scheduled", "scheduled"]);
   });
 });

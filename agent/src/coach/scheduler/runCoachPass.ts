@@ -62,7 +62,7 @@ export async function runCoachPass(
     commitments: 0,
     outcomes: { no_window: 0, unknown_rules: 0, settled: 0, met: 0, on_track: 0, intervened: 0 },
     nudges: { delivered: 0, failed: 0, duplicate: 0, suppressed: 0 },
-    reminders: await deliverDueReminders(deps),
+    reminders: await deliverDueReminders(deps, { expired }),
     errors: 0,
     truncated: false,
   };
