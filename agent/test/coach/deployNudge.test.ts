@@ -208,7 +208,11 @@ describe("coach deployNudge", () => {
     }
     let checks = 0;
     // Time is up at the second delivery's check.
-    await deliverDueReminders(t.deps, { expired: () => (checks += 1) > 1 });
+    const expired = () => {
+      checks += 1;
+      return checks > 1;
+    };
+    await deliverDueReminders(t.deps, { expired });
     const statuses = (await t.store.nudges.listByOwner(owner)).map((nudge) => nudge.status).sort();
     expect(statuses).to.deep.equal(["delivered", "scheduled", "scheduled"]);
   });
