@@ -106,7 +106,7 @@ export interface BackgroundTask {
   stop(): Promise<void>;
 }
 
-/** How often expired sessions, nonces, idempotency keys and OAuth states are purged (in bounded batches). */
+/** How often expired sessions, nonces, idempotency keys, OAuth states and leases are purged (in bounded batches). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 /** Rows of each kind one housekeeping run purges; a full batch makes the loop run again at once (101 runs at most). */
 export const HOUSEKEEPING_BATCH = 500;

@@ -17,7 +17,8 @@ function routedPath(target: string): string {
  * Where the matched route's router is mounted, rebuilt from the path when Express has already reset `baseUrl`
  * (an error thrown in a nested router reaches the error handler, and 'finish', with `baseUrl` back to ""): the
  * path ends with as many segments as the route's pattern has (the agent's patterns have no wildcards). The path is
- * the one Express routed on (no query, no fragment, no scheme and host of an absolute-form target), with its trailing slashes dropped (Express takes one).
+ * the one Express routed on (no query, no fragment, no scheme and host of an absolute-form target), with its
+ * trailing slashes dropped (Express takes one).
  */
 function mountPathOf(req: Request, pattern: string): string {
   const path = routedPath(req.originalUrl).replace(/\/+$/, "");
