@@ -14,6 +14,22 @@ import { collectLogs } from "./http/testApp.ts";
 const ORACLE_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const ORACLE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
+/** An agent on an in-memory PGlite, logging at debug level into `logged`. */
+async function embeddedAgent() {
+  const { lines: logged, logger } = collectLogs("debug");
+  const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
+  const agent = await assembleAgent({ config: loadConfig({ DATA_DIR: "memory://" }), clock, logger });
+  return { agent, logged, clock };
+}
+
+/** Resolves once a line with `msg` was logged, or after `timeoutMs` (the test's assertions then say what is missing). */
+async function logLine(logged: readonly { msg?: string }[], msg: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!logged.some((line) => line.msg === msg) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("assembleAgent", () => {
   it("wires the embedded store and the signer: deep health is ok and the start is audited", async () => {
     const config = loadConfig({ DATA_DIR: "memory://", ORACLE_PRIVATE_KEY: ORACLE_KEY, LOG_LEVEL: "silent" });
@@ -34,16 +50,10 @@ describe("assembleAgent", () => {
   });
 
   it("measures PGlite's WAL in the background from the start, to checkpoint it (PGlite never does)", async () => {
-    const config = loadConfig({ DATA_DIR: "memory://" });
-    const { lines: logged, logger } = collectLogs("debug");
-    const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
-    const agent = await assembleAgent({ config, clock, logger });
+    const { agent, logged, clock } = await embeddedAgent();
     try {
       agent.startBackground();
-      const deadline = Date.now() + 10_000;
-      while (!logged.some((line) => line.msg === "pglite WAL measured") && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await logLine(logged, "pglite WAL measured", 10_000);
       const measured = logged.find((line) => line.msg === "pglite WAL measured");
       expect(measured?.walBytes).to.be.a("number").and.to.be.at.least(0);
     } finally {
@@ -52,10 +62,7 @@ describe("assembleAgent", () => {
   });
 
   it("purges a backlog of expired rows in back-to-back runs, then vacuums PGlite's churn tables", async () => {
-    const config = loadConfig({ DATA_DIR: "memory://" });
-    const { lines: logged, logger } = collectLogs("debug");
-    const clock = new ManualClock(new Date("2026-11-23T07:00:00Z"));
-    const agent = await assembleAgent({ config, clock, logger });
+    const { agent, logged, clock } = await embeddedAgent();
     try {
       const backlog = HOUSEKEEPING_BATCH * 2 + 200;
       for (let index = 0; index < backlog; index += 1) {
@@ -63,10 +70,7 @@ describe("assembleAgent", () => {
       }
       clock.advance(2_000);
       agent.startBackground();
-      const deadline = Date.now() + 20_000;
-      while (!logged.some((line) => line.msg === "pglite tables vacuumed") && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await logLine(logged, "pglite tables vacuumed", 20_000);
       const purgedNonces = logged
         .filter((line) => line.msg === "expired rows purged")
         .map((line) => (line.purged as { siweNonces: number }).siweNonces);

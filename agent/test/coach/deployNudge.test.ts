@@ -171,19 +171,24 @@ describe("coach deployNudge", () => {
     expect(feed.items.map((n) => [n.message, n.status])).to.deep.equal([["Run!", "delivered"]]);
   });
 
-  it("delivers more due reminders than one batch in one call, up to its batches", async () => {
-    const owner = randomOwner();
-    for (let index = 0; index < 7; index += 1) {
+  /** `count` reminders of `owner`, due a second ago. */
+  async function reserveDueReminders(owner: string, tag: string, count: number): Promise<void> {
+    for (let index = 0; index < count; index += 1) {
       await t.store.nudges.reserve({
         owner,
         channel: "inApp",
-        dedupeKey: `reminder:batch${index}`,
+        dedupeKey: `reminder:${tag}${index}`,
         reason: "reminder",
-        message: `Batch ${index}`,
+        message: `${tag} ${index}`,
         status: "scheduled",
         dueAt: new Date(t.clock.now() - 1_000),
       });
     }
+  }
+
+  it("delivers more due reminders than one batch in one call, up to its batches", async () => {
+    const owner = randomOwner();
+    await reserveDueReminders(owner, "batch", 7);
     const statuses = async () =>
       (await t.store.nudges.listByOwner(owner)).map((nudge) => nudge.status).sort();
     // Batches of 2, at most 3 of them: 6 of these (other tests' reminders are not due) now, the last one next time.
@@ -195,17 +200,7 @@ describe("coach deployNudge", () => {
 
   it("stops delivering reminders once the pass's time is up, and leaves the rest scheduled", async () => {
     const owner = randomOwner();
-    for (let index = 0; index < 3; index += 1) {
-      await t.store.nudges.reserve({
-        owner,
-        channel: "inApp",
-        dedupeKey: `reminder:late${index}`,
-        reason: "reminder",
-        message: `Late ${index}`,
-        status: "scheduled",
-        dueAt: new Date(t.clock.now() - 1_000),
-      });
-    }
+    await reserveDueReminders(owner, "late", 3);
     let checks = 0;
     // Time is up at the second delivery's check.
     const expired = () => {
