@@ -50,7 +50,7 @@ describe("assembleAgent", () => {
   });
 
   it("measures PGlite's WAL in the background from the start, to checkpoint it (PGlite never does)", async () => {
-    const { agent, logged, clock } = await embeddedAgent();
+    const { agent, logged } = await embeddedAgent();
     try {
       agent.startBackground();
       await logLine(logged, "pglite WAL measured", 10_000);
