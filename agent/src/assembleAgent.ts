@@ -66,6 +66,11 @@ export interface AssembleAgentParameters {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /**
+   * Something the agent cannot serve without broke for good (PGlite's thread died): main.ts stops the process
+   * with a non-zero code so its supervisor restarts it. Logged as fatal either way.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 /** Handles for running one pass by hand (the demo, tests); the background loops run them on their own. */
@@ -119,6 +124,7 @@ export async function assembleAgent({
   config,
   clock: wallClock,
   logger,
+  onFatal,
 }: AssembleAgentParameters): Promise<AssembleAgentReturnType> {
   const chainClock =
     config.clockSource === "chain" ? createChainClock({ wall: wallClock, logger }) : undefined;
@@ -126,6 +132,11 @@ export async function assembleAgent({
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    pgliteThread: config.pgliteThread,
+    onThreadExit: (error) => {
+      logger.fatal({ err: error }, "the database thread is gone: every store call fails; stopping the agent");
+      onFatal?.(error);
+    },
     clock,
     // Leases measure real time, never the chain-following business clock (replicas' offsets differ).
     leaseClock: wallClock,

@@ -63,6 +63,11 @@ export interface Config {
   rpcUrl: string | undefined;
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * Without DATABASE_URL: PGlite runs on a worker thread of its own (`PGLITE_THREAD`, default true), so its
+   * WebAssembly uses the second core and the hot ingestion's transaction runs there whole (store/pgliteThread/).
+   */
+  pgliteThread: boolean;
   redisUrl: string | undefined;
   /** Prefix of every Redis key the agent writes (rate limits, nonces, sessions). */
   redisKeyPrefix: string;
@@ -177,6 +182,7 @@ const envSchema = z.object({
     "must be a postgres:// or postgresql:// URL",
   ).optional(),
   DATA_DIR: z.string().min(1).default("./data"),
+  PGLITE_THREAD: boolean.default(true),
   REDIS_URL: urlWithProtocols(["redis:", "rediss:"], "must be a redis:// or rediss:// URL").optional(),
   REDIS_KEY_PREFIX: z
     .string()
@@ -328,6 +334,7 @@ export function loadConfig(env: LoadConfigParameters): LoadConfigReturnType {
     rpcUrl: e.RPC_URL,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    pgliteThread: e.PGLITE_THREAD,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
@@ -412,6 +419,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     rpcUrl: redactUrl(config.rpcUrl, false),
     databaseUrl: redactUrl(config.databaseUrl, true),
     dataDir: config.dataDir,
+    pgliteThread: config.pgliteThread,
     redisUrl: redactUrl(config.redisUrl, true),
     redisKeyPrefix: config.redisKeyPrefix,
     redisCommandTimeoutMs: config.redisCommandTimeoutMs,

@@ -64,7 +64,13 @@ process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
 try {
-  const agent = await assembleAgent({ config, clock: systemClock, logger });
+  const agent = await assembleAgent({
+    config,
+    clock: systemClock,
+    logger,
+    // PGlite's thread died: nothing can be stored any more; stop with code 1 so a supervisor restarts the agent.
+    onFatal: () => void shutdown("database thread exited", 1),
+  });
   if (!closer.closing) {
     closer.add("agent", () => agent.close());
     const server = await startServer({ app: agent.app, config, logger });

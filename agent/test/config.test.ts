@@ -45,6 +45,7 @@ describe("loadConfig", () => {
       siwe: { domain: "127.0.0.1:5173", uri: "http://127.0.0.1:5173" },
       chainId: 31337,
       dataDir: "./data",
+      pgliteThread: true,
       redisKeyPrefix: "ra:",
       redisCommandTimeoutMs: 1000,
       indexer: { confirmations: 0, maxBlockRange: 2000, pollIntervalMs: 2000 },
@@ -215,6 +216,7 @@ describe("loadConfig", () => {
       RPC_URL: "wss://rpc.example.com/v2/secretkey",
       DATABASE_URL: "postgres://agent:pw@db:5432/agent",
       DATA_DIR: "/var/lib/agent",
+      PGLITE_THREAD: "false",
       REDIS_URL: "rediss://:pw@cache:6380/1",
       REDIS_KEY_PREFIX: "prod:",
       ORACLE_PRIVATE_KEY: KEY,
@@ -249,6 +251,7 @@ describe("loadConfig", () => {
     expect(config.rpcUrl).to.equal("wss://rpc.example.com/v2/secretkey");
     expect(config.databaseUrl).to.equal("postgres://agent:pw@db:5432/agent");
     expect(config.dataDir).to.equal("/var/lib/agent");
+    expect(config.pgliteThread).to.equal(false);
     expect(config.redisUrl).to.equal("rediss://:pw@cache:6380/1");
     expect(config.redisKeyPrefix).to.equal("prod:");
     expect(config.oraclePrivateKey?.reveal()).to.equal(KEY);
@@ -383,6 +386,7 @@ describe("loadConfig", () => {
     ],
     ["NONCE_TTL_SECONDS", "3601", "NONCE_TTL_SECONDS: must be a whole number from 30 to 3600"],
     ["SESSION_SAME_SITE", "none", "SESSION_SAME_SITE: must be lax or strict"],
+    ["PGLITE_THREAD", "on", "PGLITE_THREAD: must be true or false"],
     ["LOG_LEVEL", "verbose", "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent"],
   ];
   for (const [variable, value, message] of BAD) {

@@ -21,6 +21,7 @@
  */
 import type { Address } from "viem";
 import { TooLargeError } from "../errors.ts";
+import type { Repositories } from "../store/repositories.ts";
 import { addressSchema, parseInput } from "../store/values.ts";
 import type { NewWorkout, WorkoutRecord } from "../store/workoutsRepository.ts";
 import { CONTENT_HASH_LOOKUP_MAX } from "../store/workoutsRepository.ts";
@@ -163,7 +164,15 @@ export async function ingestActivities(
   const { store, metrics, logger } = context;
   const batch = batchOf(context, parameters);
   const { owner } = batch;
-  const { slots, records } = await store.transaction((tx) => ingestInTransaction(tx, batch));
+  const { slots, records } =
+    store.transactionOnDatabaseThread === undefined
+      ? await store.transaction((tx) => ingestInTransaction(tx, batch))
+      : // PGlite on its own thread: the whole transaction runs there (same steps; see databaseThreadWork.ts).
+        ((await store.transactionOnDatabaseThread("ingest", {
+          parameters,
+          verifyLimits: context.verifyLimits ?? {},
+          now: context.clock.now(),
+        } satisfies IngestOnDatabaseThreadInput)) as IngestOutcome);
 
   for (const verdict of records.map((r) => r.verdict)) {
     metrics.workoutsVerified.inc({ status: verdict.status, reason: firstReason(verdict) });
@@ -186,8 +195,36 @@ export async function ingestActivities(
   return { workouts, stored: records.length, duplicates };
 }
 
+/** What the ingestion's transaction posts to the database thread: everything `batchOf` needs, as plain data. */
+export interface IngestOnDatabaseThreadInput {
+  parameters: IngestActivitiesParameters;
+  verifyLimits: Partial<VerifyLimits>;
+  /** The service clock's reading at the call (verification's "now"). */
+  now: number;
+}
+
+interface IngestOutcome {
+  slots: Slot[];
+  records: WorkoutRecord[];
+}
+
+/** The ingestion's transaction on the database thread (services/databaseThreadWork.ts): steps 1 to 4 there. */
+export function ingestOnDatabaseThread(
+  tx: Repositories,
+  input: IngestOnDatabaseThreadInput,
+): Promise<IngestOutcome> {
+  const now = input.now;
+  return ingestInTransaction(
+    tx,
+    batchOf({ verifyLimits: input.verifyLimits, clock: { now: () => now } }, input.parameters),
+  );
+}
+
 /** Parses the owner, plans the sports a file left open (inferred or declared) and bounds the batch. */
-function batchOf(context: IngestContext, parameters: IngestActivitiesParameters): Batch {
+function batchOf(
+  context: Pick<IngestContext, "verifyLimits" | "clock">,
+  parameters: IngestActivitiesParameters,
+): Batch {
   const owner: Address = parseInput(addressSchema, parameters.owner, "owner");
   const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...context.verifyLimits };
   const planned: readonly PlannedSport[] | undefined =
@@ -213,10 +250,7 @@ function batchOf(context: IngestContext, parameters: IngestActivitiesParameters)
 }
 
 /** Steps 1 to 4 of the module comment, under the owner's lock. */
-async function ingestInTransaction(
-  tx: IngestTransaction,
-  batch: Batch,
-): Promise<{ slots: Slot[]; records: WorkoutRecord[] }> {
+async function ingestInTransaction(tx: IngestTransaction, batch: Batch): Promise<IngestOutcome> {
   const { owner, activities } = batch;
   await tx.workouts.lockOwner(owner);
   const hashes = new Set(activities.map((a) => a.contentHash.toLowerCase()));

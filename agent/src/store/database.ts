@@ -5,58 +5,26 @@
  * Both run the same generated SQL migrations from `agent/drizzle/` with drizzle-orm's migrator, and the
  * repositories run the same queries on either.
  */
-import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzleNodePostgres } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePostgres } from "drizzle-orm/node-postgres/migrator";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { z } from "zod";
-import { DependencyError } from "../errors.ts";
-import { withCloseGate } from "./closeGate.ts";
-import { mapDatabaseError } from "./databaseErrors.ts";
-import { withPreparedStatements } from "./pgliteStatements.ts";
-import { vacuumChurnTables } from "./pgliteVacuum.ts";
-import { type CheckpointIfDueReturnType, checkpointIfDue, PGLITE_WAL_START_PARAMS } from "./pgliteWal.ts";
+import type { Database } from "./databaseContract.ts";
+import {
+  createPing,
+  migrationFailed,
+  openPgliteClient,
+  type PgliteLocation,
+  pgliteMaintenance,
+  unavailable,
+} from "./pgliteClient.ts";
+import { openPgliteThread } from "./pgliteThread/threadDatabase.ts";
 import { parseInput } from "./values.ts";
 
-/** What repositories run queries on: the database itself or an open transaction (both are PgDatabase). */
-export type DatabaseExecutor = PgDatabase<PgQueryResultHKT>;
-
-export type DatabaseDriver = "pglite" | "postgres";
-
-export interface Database {
-  readonly driver: DatabaseDriver;
-  readonly db: DatabaseExecutor;
-  /** Runs `select 1`; throws DependencyError when the database does not answer. */
-  ping(): Promise<void>;
-  /** Ends the pool or closes PGlite (flushing it to `dataDir`). Idempotent. */
-  close(): Promise<void>;
-  /** Connections in use, idle and waited for, and the most the pool opens (PGlite: one session). */
-  poolStats(): PoolStats;
-  /**
-   * PGlite only: a checkpoint once `thresholdBytes` of WAL (default one 16 MiB segment) was written since the last
-   * one (PGlite never starts one itself; see pgliteWal.ts). Throws DependencyError when PGlite does not answer. A
-   * PostgreSQL server checkpoints on its own.
-   */
-  checkpointIfDue?(thresholdBytes?: number): Promise<CheckpointIfDueReturnType>;
-  /**
-   * PGlite only: `VACUUM`s the tables whose rows come and go (PGlite has no autovacuum; see pgliteVacuum.ts) and
-   * resolves with the milliseconds it took. Throws DependencyError when PGlite does not answer.
-   */
-  vacuumChurnTables?(): Promise<number>;
-}
-
-export interface PoolStats {
-  active: number;
-  idle: number;
-  waiting: number;
-  max: number;
-}
+export type { Database, DatabaseDriver, DatabaseExecutor, PoolStats } from "./databaseContract.ts";
 
 export interface PoolParameters {
   /** Most connections the pool opens. Default 10. */
@@ -82,6 +50,15 @@ export interface OpenDatabaseParameters {
   pool?: PoolParameters;
   /** Default: `agent/drizzle`. */
   migrationsFolder?: string;
+  /**
+   * PGlite only: run PGlite on a worker thread of its own (pgliteThread/), not on the event loop's. Default false.
+   */
+  pgliteThread?: boolean;
+  /**
+   * PGlite on its own thread only: called once if the thread ends other than by `close()` (every store call
+   * fails from then on; the agent stops itself).
+   */
+  onThreadExit?: (error: Error) => void;
   /** Errors of idle pooled connections (the next query on a broken connection fails and is mapped anyway). */
   onPoolError?: (error: Error) => void;
 }
@@ -111,6 +88,7 @@ const openDatabaseSchema = z.object({
     })
     .optional(),
   migrationsFolder: z.string().min(1).optional(),
+  pgliteThread: z.boolean().optional(),
 });
 
 /** Connects, then applies pending migrations. Throws DependencyError when either fails. */
@@ -126,94 +104,26 @@ export async function openDatabase(parameters: OpenDatabaseParameters): Promise<
       onPoolError: parameters.onPoolError,
     });
   }
-  return openPglite({
+  const location: PgliteLocation = {
     dataDir: parsed.dataDir ?? DEFAULT_PGLITE_DATA_DIR,
     schema: parsed.schema,
     migrationsFolder,
-  });
-}
-
-function unavailable(what: string, cause: unknown, details: Record<string, unknown> = {}): DependencyError {
-  return new DependencyError({
-    code: "database_unavailable",
-    message: `The database is unavailable: ${what}.`,
-    details,
-    cause,
-  });
-}
-
-function migrationFailed(cause: unknown, driver: DatabaseDriver): DependencyError {
-  return new DependencyError({
-    code: "database_migration_failed",
-    message: "Applying the database migrations failed.",
-    details: { driver },
-    cause: mapDatabaseError(cause, "migration").cause,
-  });
-}
-
-function createPing(db: DatabaseExecutor): () => Promise<void> {
-  return async () => {
-    try {
-      await db.execute(sql`select 1`);
-    } catch (error) {
-      throw unavailable("ping failed", mapDatabaseError(error, "ping").cause);
-    }
   };
+  return parsed.pgliteThread === true
+    ? openPgliteThread(location, parameters.onThreadExit)
+    : openPglite(location);
 }
 
-async function openPglite(parameters: {
-  dataDir: string;
-  schema: string | undefined;
-  migrationsFolder: string;
-}): Promise<Database> {
-  const { dataDir, schema, migrationsFolder } = parameters;
-  let client: PGlite;
-  try {
-    // A plain path is a directory on disk; `memory://` (or another scheme PGlite knows) is left to PGlite.
-    if (!/^[a-z]+:\/\//.test(dataDir)) await mkdir(dataDir, { recursive: true });
-    client = await PGlite.create(dataDir, {
-      startParams: [...PGlite.defaultStartParams, ...PGLITE_WAL_START_PARAMS],
-    });
-  } catch (error) {
-    throw unavailable("PGlite could not open its data directory", error, { driver: "pglite", dataDir });
-  }
-  // Data statements are prepared once and then run in one call each (see pgliteStatements.ts).
-  // Closed through the gate: it waits for the statements in flight (PGlite hangs when closed under one).
-  const prepared = withCloseGate(withPreparedStatements({ client }));
+async function openPglite(location: PgliteLocation): Promise<Database> {
+  const prepared = await openPgliteClient(location);
   const db = drizzlePglite({ client: prepared });
-  try {
-    if (schema !== undefined) {
-      // PGlite has a single session, so this search_path holds for every later query.
-      await prepared.exec(`create schema if not exists "${schema}"; set search_path to "${schema}";`);
-    }
-    await migratePglite(db, {
-      migrationsFolder,
-      ...(schema !== undefined ? { migrationsSchema: schema } : {}),
-    });
-  } catch (error) {
-    await prepared.close().catch(() => {});
-    throw migrationFailed(error, "pglite");
-  }
   return {
     driver: "pglite",
     db,
     ping: createPing(db),
     // One in-process session: nothing is pooled and nothing waits on a connection.
     poolStats: () => ({ active: 0, idle: 1, waiting: 0, max: 1 }),
-    checkpointIfDue: async (thresholdBytes) => {
-      try {
-        return await checkpointIfDue(prepared, thresholdBytes);
-      } catch (error) {
-        throw unavailable("the WAL checkpoint failed", mapDatabaseError(error, "checkpoint").cause);
-      }
-    },
-    vacuumChurnTables: async () => {
-      try {
-        return await vacuumChurnTables(prepared);
-      } catch (error) {
-        throw unavailable("the vacuum failed", mapDatabaseError(error, "vacuum").cause);
-      }
-    },
+    ...pgliteMaintenance(prepared),
     // The same promise on every call (the gate's).
     close: () => prepared.close(),
   };

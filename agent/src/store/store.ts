@@ -49,6 +49,13 @@ export interface Store extends Repositories {
    * the outer store would wait for the transaction to end, i.e. forever.
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * PGlite on a thread of its own (`PGLITE_THREAD`) only: runs the unit of work registered as `name`
+   * (services/databaseThreadWork.ts) with `input` in one transaction on that thread, where its statements cost no
+   * crossing each, and resolves with its result. The store's clocks are read here, at the call, and lent to the
+   * work; the changes its writes report are published here after the commit. Errors as `transaction`'s.
+   */
+  transactionOnDatabaseThread?(name: string, input: unknown): Promise<unknown>;
   /** For `/health?deep=1`: resolves when the database answers, else throws DependencyError. */
   ping(): Promise<void>;
   /** For `/health?deep=1`: the connection pool's use (absent on stores that are not over a database). */
@@ -112,33 +119,69 @@ export function createStore(
     driver: database.driver,
     changes,
     transaction: async (work) => {
-      // What `work` throws is rethrown as is (after the rollback); only the driver's own failures are mapped.
-      let workFailure: { error: unknown } | undefined;
+      const { result, committed } = await transactionReporting(database.db, clock, leaseClock, work);
       // Published after the commit: a reader that sees a change must also see the rows behind it.
-      const committed: StoreChange[] = [];
-      try {
-        const result = await database.db.transaction(async (tx) => {
-          committed.length = 0; // a driver that retries the callback starts over
-          try {
-            return await work(
-              reportingWrites(createRepositories(tx, clock, leaseClock), (change) => committed.push(change)),
-            );
-          } catch (error) {
-            workFailure = { error };
-            throw error;
-          }
-        });
-        for (const change of committed) changes.publish(change);
-        return result;
-      } catch (error) {
-        if (workFailure !== undefined && workFailure.error === error) throw error;
-        throw mapDatabaseError(error, "transaction");
-      }
+      for (const change of committed) changes.publish(change);
+      return result;
     },
+    ...onDatabaseThreadOf(database, clock, leaseClock, changes.publish),
     ping: () => database.ping(),
     poolStats: () => database.poolStats(),
     ...pgliteMaintenanceOf(database),
     close: () => database.close(),
+  };
+}
+
+/**
+ * Runs `work` in one transaction on `db`: committed when it resolves, rolled back when it throws (that error is
+ * rethrown as is; only the driver's own failures are mapped). Resolves with the result and the view-relevant
+ * changes its writes reported, for the caller to publish now that they are durable.
+ */
+export async function transactionReporting<T>(
+  db: DatabaseExecutor,
+  clock: Clock,
+  leaseClock: Clock,
+  work: (tx: Repositories) => Promise<T>,
+): Promise<{ result: T; committed: StoreChange[] }> {
+  let workFailure: { error: unknown } | undefined;
+  const committed: StoreChange[] = [];
+  try {
+    const result = await db.transaction(async (tx) => {
+      committed.length = 0; // a driver that retries the callback starts over
+      try {
+        return await work(
+          reportingWrites(createRepositories(tx, clock, leaseClock), (change) => committed.push(change)),
+        );
+      } catch (error) {
+        workFailure = { error };
+        throw error;
+      }
+    });
+    return { result, committed };
+  } catch (error) {
+    if (workFailure !== undefined && workFailure.error === error) throw error;
+    throw mapDatabaseError(error, "transaction");
+  }
+}
+
+/** With PGlite on a thread of its own: units of work run there, their changes published here after the commit. */
+function onDatabaseThreadOf(
+  database: Database,
+  clock: Clock,
+  leaseClock: Clock,
+  publish: (change: StoreChange) => void,
+): Pick<Store, "transactionOnDatabaseThread"> {
+  const { runOnThread } = database;
+  if (runOnThread === undefined) return {};
+  return {
+    transactionOnDatabaseThread: async (name, input) => {
+      const { result, changes } = await runOnThread(name, input, {
+        clockNow: clock.now(),
+        leaseClockNow: leaseClock.now(),
+      });
+      for (const change of changes) publish(change);
+      return result;
+    },
   };
 }
 

@@ -10,17 +10,9 @@
  */
 import { lazyRepositories, type RepositoryFactories } from "./lazyRepositories.ts";
 import type { Repositories } from "./repositories.ts";
+import type { StoreChange } from "./storeChange.ts";
 
-export type StoreChange =
-  /** Workouts of `owner` were stored, or one's sport was declared. */
-  | { kind: "workouts"; owner: string }
-  /**
-   * Commitment `commitmentId` (decimal) was written (`owner`: its owner now, which an indexer upsert after a reorg
-   * may have changed) or deleted (`owner` null: the row is gone, its owner unknown).
-   */
-  | { kind: "commitment"; commitmentId: string; owner: string | null }
-  /** A rules document was stored. */
-  | { kind: "rulesDocument"; rulesHash: string };
+export type { StoreChange } from "./storeChange.ts";
 
 export type StoreChangeListener = (change: StoreChange) => void;
 

@@ -239,8 +239,10 @@ for (const driver of storeDrivers) {
 
     it("a manual log without a provider id claims no evidence (the transaction's evidence repository is not even read); a file's activity does", async () => {
       const read: string[] = [];
+      // Watched on this thread: the transaction runs here even when PGlite has a thread of its own.
+      const { transactionOnDatabaseThread: _onItsThread, ...onThisThread } = store;
       const watched: Store = {
-        ...store,
+        ...onThisThread,
         transaction: (work) =>
           store.transaction((tx) =>
             work(

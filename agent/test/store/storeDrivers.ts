@@ -1,6 +1,6 @@
 /**
- * The two drivers the store suite runs against, each giving a fresh, isolated database:
- * - PGlite in memory (always available);
+ * The drivers the store suite runs against, each giving a fresh, isolated database:
+ * - PGlite in memory (always available), on the event loop's thread and on a thread of its own;
  * - PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), in a schema created
  *   for this run only (`agent_store_test_<pid>_<random>`) and dropped afterwards.
  * When PostgreSQL is unreachable its suite is skipped with a message, or fails when CI=true.
@@ -58,6 +58,17 @@ export const pgliteDriver: StoreDriver = {
   },
 };
 
+/** PGlite in memory on a thread of its own (`PGLITE_THREAD`): the same suites through the database thread. */
+export const pgliteThreadDriver: StoreDriver = {
+  name: "PGlite (memory://, on its own thread)",
+  canReopen: false,
+  open: async (clock) => {
+    const database = await openDatabase({ dataDir: "memory://", pgliteThread: true });
+    const store = createStore(database, clock);
+    return { store, database, migrationsSchema: "drizzle", cleanup: () => store.close() };
+  },
+};
+
 export const postgresDriver: StoreDriver = {
   name: `PostgreSQL (${redactUrl(TEST_DATABASE_URL)})`,
   canReopen: true,
@@ -100,7 +111,7 @@ export const postgresDriver: StoreDriver = {
   },
 };
 
-export const storeDrivers: StoreDriver[] = [pgliteDriver, postgresDriver];
+export const storeDrivers: StoreDriver[] = [pgliteDriver, pgliteThreadDriver, postgresDriver];
 
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
