@@ -1,5 +1,6 @@
 /**
- * One coach scheduler pass over 10,000 active commitments on PGlite in memory: a third already met (3 workouts
+ * One coach scheduler pass over 10,000 active commitments on PGlite in memory (on a thread of its own, as the
+ * agent runs it, unless PGLITE_THREAD=false): a third already met (3 workouts
  * done), a third behind (nudged: plan stage, in-app), a third with the running milestone already settled. Prints the
  * pass time and the process RSS before and after.
  * Run from the repository root with Node 22: `node agent/bench/coachSchedulerPass.bench.ts [commitments] [--json]`
@@ -31,7 +32,12 @@ const DAY = 86_400_000;
 const weekStart = Date.UTC(2026, 10, 22, 23, 0, 0); // Mon 00:00 Berlin
 const now = weekStart + 2 * DAY + 9 * 3_600_000; // Wed 09:00 Berlin: a third of the week gone
 const clock = new ManualClock(now);
-const database = await openDatabase(databaseUrl === undefined ? { dataDir: "memory://" } : { databaseUrl });
+// PGlite as the agent runs it: on a thread of its own unless PGLITE_THREAD=false.
+const database = await openDatabase(
+  databaseUrl === undefined
+    ? { dataDir: "memory://", pgliteThread: process.env.PGLITE_THREAD !== "false" }
+    : { databaseUrl },
+);
 const store = createStore(database, clock);
 const { rulesHash, canonical } = canonicalizeRules({
   version: 1,

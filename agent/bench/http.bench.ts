@@ -14,7 +14,8 @@
  *   fed by the store's changes (`COMMITMENT_VIEW_CACHE_SECONDS`, default 2; 0 builds every answer);
  * - `POST /api/workouts`: manual logs, each one a distinct 1-minute run (start times one minute apart) that is
  *   accepted and counts toward the commitment (rules with `evidence: "any"`).
- * The store is PGlite in memory, or PostgreSQL at DATABASE_URL when it is set (in a schema of its own,
+ * The store is PGlite in memory (on a thread of its own as the agent runs it; PGLITE_THREAD=false keeps it on the
+ * event loop's thread), or PostgreSQL at DATABASE_URL when it is set (in a schema of its own,
  * `http_bench_<pid>`, dropped at the end; use a throwaway database); the VaultReader is the test harness's
  * in-memory one; request logs go to
  * /dev/null at level info (production writes the same lines to stdout). Rate limits are raised so the bench
@@ -26,7 +27,7 @@
  * BENCH_CPU_PROFILE=<dir>: writes a V8 CPU profile of the server process per target (`<key>.cpuprofile`, load
  * phase only), to open in Chrome DevTools or speedscope.
  *
- * BENCH_STATEMENTS=1: counts the SQL statements the database runs per request of each target (on PGlite the
+ * BENCH_STATEMENTS=1 (with PGLITE_THREAD=false on PGlite: the count hooks the PGlite on this thread): counts the SQL statements the database runs per request of each target (on PGlite the
  * extended-protocol Parse and Bind and simple-protocol Query messages, on PostgreSQL node-postgres' queries; BEGIN
  * and COMMIT are statements too) and prints them beside the table;
  * BENCH_STATEMENTS=log also prints the statements of one request of each target before the load, and after each
@@ -444,12 +445,13 @@ async function startAgentStack(period: number): Promise<AgentStack> {
     RATE_LIMIT_UPLOAD_POINTS: "1000000",
     SESSION_CACHE_SECONDS: process.env.SESSION_CACHE_SECONDS,
     COMMITMENT_VIEW_CACHE_SECONDS: process.env.COMMITMENT_VIEW_CACHE_SECONDS,
+    PGLITE_THREAD: process.env.PGLITE_THREAD,
   });
   const databaseUrl = process.env.DATABASE_URL;
   const store = await openStore({
     ...(databaseUrl !== undefined && databaseUrl !== ""
       ? { databaseUrl, schema: BENCH_SCHEMA }
-      : { dataDir: "memory://" }),
+      : { dataDir: "memory://", pgliteThread: config.pgliteThread }),
     clock,
   });
   const logger = createLogger({
@@ -786,7 +788,7 @@ async function main(): Promise<void> {
   console.log(
     `HTTP bench: ${settings.seconds} s per target after a ${WARM_UP_SECONDS}-s warm-up, ${settings.connections} connections, ` +
       `${settings.rounds} interleaved rounds of the GETs (the POST once), autocannon in a child process, ` +
-      `Node ${process.versions.node}; each row is the target's median round by req/s; store: ${agent.store.driver}`,
+      `Node ${process.versions.node}; each row is the target's median round by req/s; store: ${agent.store.driver}${agent.store.driver === "pglite" ? (agent.store.transactionOnDatabaseThread !== undefined ? " on its own thread" : " on the event loop's thread") : ""}`,
   );
   printResultsTable(results);
   printRatios(results);

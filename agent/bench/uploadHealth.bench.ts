@@ -9,7 +9,8 @@
  * `BENCH_CPU_PROFILE=<dir>` writes a CPU profile of the server's main thread (the event loop the probes wait for)
  * per mode.
  *
- * The server (createApp with the workout routes over PGlite in memory, the test harness) runs in this process;
+ * The server (createApp with the workout routes over PGlite in memory, on a thread of its own as the agent runs
+ * it unless PGLITE_THREAD=false; the test harness) runs in this process;
  * the uploads come from one child process and the `/health` probes from another (one probe every 10 ms on a
  * kept-alive connection), so neither client's work lands on the server's event loop. Prints, per mode, the
  * probes' p50 / p99 / max, the uploads' statuses and how long they took, the server's own event-loop delay and
@@ -36,6 +37,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createWorkoutParsePool, type WorkoutParsePool } from "../src/workouts/workoutParsePool.ts";
 import { cookieFor, MONDAY, newAccount, openRoutesHarness } from "../test/http/routesHarness.ts";
+import { pgliteDriver, pgliteThreadDriver } from "../test/store/storeDrivers.ts";
 import { gpx, track } from "../test/workouts/fixtures.ts";
 import { CpuProfile } from "./cpuProfile.ts";
 import { printTable } from "./printTable.ts";
@@ -247,6 +249,8 @@ interface ModeResult {
 async function measure(mode: "in-process" | "pool"): Promise<ModeResult> {
   const parsePool: WorkoutParsePool | undefined = mode === "pool" ? createWorkoutParsePool() : undefined;
   const harness = await openRoutesHarness({
+    // PGlite as the agent runs it: on a thread of its own unless PGLITE_THREAD=false.
+    driver: process.env.PGLITE_THREAD === "false" ? pgliteDriver : pgliteThreadDriver,
     env: { UPLOAD_LIMIT_BYTES: String(25 * 1024 * 1024), LOG_LEVEL: "warn", REQUEST_TIMEOUT_MS: "120000" },
     ...(parsePool === undefined ? {} : { parsePool }),
   });
