@@ -1,5 +1,5 @@
 /**
- * The units of work that run whole on the database thread when PGlite has one (`PGLITE_THREAD=on`; see
+ * The units of work that run whole on the database thread when PGlite has one (`PGLITE_THREAD=true`; see
  * store/pgliteThread/): each is one transaction whose statements would otherwise cross between the threads one by
  * one while holding PGlite's lock. Each takes the transaction's repositories and a structured-cloneable input and
  * resolves with a structured-cloneable result. Add a use case here only when it is hot and all its inputs can be

@@ -1,26 +1,30 @@
 /**
- * Run as a child process by pgliteThread.test.ts: opens PGlite on its own thread, stores workouts, closes the store
- * with statements still in flight (as a stop under load does) and prints `closed` once close() resolved. With
- * nothing else pending, close() itself must keep the process alive until it is done.
+ * Run as a child process by pgliteThread.test.ts: a thread client over a stand-in worker whose `terminate()`, like a
+ * real worker being terminated, keeps nothing in the event loop alive (here: an unreferenced timer). Prints `closed`
+ * once close() resolved. Without close() holding the loop itself, the process ends first (exit code 13, nothing
+ * printed), as the HTTP bench's did in one run of three to six.
  */
-import { ManualClock } from "../../src/clock.ts";
-import { openStore } from "../../src/store/openStore.ts";
+import { EventEmitter } from "node:events";
+import type { Worker } from "node:worker_threads";
+import { connectThreadClient } from "../../src/store/pgliteThread/threadClient.ts";
 
-const store = await openStore({ dataDir: "memory://", pgliteThread: true, clock: new ManualClock(0) });
-const owner = "0x5b38da6a701c568545dcfcb03fcb875f56beddc4";
-const inFlight = Array.from({ length: 20 }, (_, index) =>
-  store.workouts.insert({
-    owner,
-    source: "manual",
-    contentHash: `0x${index.toString(16).padStart(64, "0")}`,
-    sport: "run",
-    startTime: new Date(Date.UTC(2026, 11, 1, index)),
-    endTime: new Date(Date.UTC(2026, 11, 1, index, 30)),
-    durationSec: 1_800,
-    elapsedSec: 1_800,
-    verdict: { status: "accepted", reasons: [] },
-  }),
-);
-await store.close();
-await Promise.allSettled(inFlight);
+class TerminatingWorker extends EventEmitter {
+  ref(): void {}
+  unref(): void {}
+  postMessage(message: { id: number; op: string }): void {
+    // The close is answered on the next turn, as the real thread's answer arrives.
+    setImmediate(() => this.emit("message", { id: message.id, ok: true, value: undefined }));
+  }
+  terminate(): Promise<number> {
+    return new Promise((resolve) => {
+      setTimeout(() => {
+        this.emit("exit", 1);
+        resolve(1);
+      }, 50).unref();
+    });
+  }
+}
+
+const client = connectThreadClient(new TerminatingWorker() as unknown as Worker);
+await client.close();
 process.stdout.write("closed\n");

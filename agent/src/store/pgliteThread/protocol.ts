@@ -138,6 +138,26 @@ export function crossErrorSafely(error: unknown): CrossedError {
   }
 }
 
+/** `WebAssembly.RuntimeError` (the project's TypeScript libraries do not declare the WebAssembly namespace). */
+export const WASM_RUNTIME_ERROR = (
+  globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }
+).WebAssembly.RuntimeError;
+
+/**
+ * True when PGlite itself broke, at `error` or along its causes: Emscripten's `abort()` throws a
+ * `WebAssembly.RuntimeError` (or an error whose message starts with "Aborted("), after which PGlite answers nothing
+ * correctly again.
+ */
+export function pgliteBroke(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const { message, cause } = current;
+    if (current instanceof WASM_RUNTIME_ERROR || message.startsWith("Aborted(")) return true;
+    current = cause;
+  }
+  return false;
+}
+
 /** The error `crossed` describes, rebuilt on this side: the same class for the agent's errors. */
 export function rebuildError(crossed: CrossedError): Error {
   const cause = crossed.cause === undefined ? undefined : rebuildError(crossed.cause);

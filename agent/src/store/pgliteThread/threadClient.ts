@@ -85,11 +85,17 @@ export function connectThreadClient(worker: Worker, options: ConnectThreadClient
   worker.unref();
 
   const failAll = (error: Error) => {
-    if (gone === undefined && closing === undefined) options.onUnexpectedExit?.(error);
+    const unexpected = gone === undefined && closing === undefined;
     gone ??= error;
     for (const { reject } of pending.values()) reject(gone);
     pending.clear();
     worker.unref();
+    if (!unexpected) return;
+    try {
+      options.onUnexpectedExit?.(error);
+    } catch {
+      // The listener's own failure must not leave the calls above unanswered or escape the worker's events.
+    }
   };
   worker.on("message", (reply: ThreadReply) => {
     const waiter = pending.get(reply.id);

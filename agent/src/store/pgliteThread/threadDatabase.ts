@@ -8,6 +8,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { DependencyError } from "../../errors.ts";
 import type { Database } from "../databaseContract.ts";
 import { mapDatabaseError } from "../databaseErrors.ts";
 import { createPing, type PgliteLocation, unavailable } from "../pgliteClient.ts";
@@ -42,7 +43,7 @@ export async function openPgliteThread(
   if (!ready.ready) {
     await worker.terminate();
     const error = rebuildError(ready.error);
-    throw error instanceof Error && "code" in error && error.name === "DependencyError"
+    throw error instanceof DependencyError
       ? error
       : unavailable("PGlite could not start on its thread", error, {
           driver: "pglite",
@@ -58,7 +59,7 @@ export async function openPgliteThread(
     try {
       return (await client.call(body)) as T;
     } catch (error) {
-      if (error instanceof Error && error.name === "DependencyError") throw error;
+      if (error instanceof DependencyError) throw error;
       throw unavailable(what, mapDatabaseError(error, what).cause);
     }
   };

@@ -17,6 +17,7 @@ import {
 import { transactionReporting } from "../store.ts";
 import {
   crossErrorSafely,
+  pgliteBroke,
   type ThreadQueryOptions,
   type ThreadReady,
   type ThreadReply,
@@ -63,6 +64,9 @@ async function answer(id: number, run: () => Promise<unknown>): Promise<void> {
     post({ id, ok: true, value: await run() });
   } catch (error) {
     post({ id, ok: false, error: crossErrorSafely(error) });
+    // PGlite is unusable after an abort: the thread ends, and the agent stops (onThreadExit) rather than answering
+    // every later call with an error while the health checks that do not query it pass.
+    if (pgliteBroke(error)) setImmediate(() => process.exit(1));
   }
 }
 
