@@ -51,3 +51,19 @@ export class ConflictError extends AgentError {}
 
 /** A dependency (database, Redis, RPC, provider) failed. HTTP 503. */
 export class DependencyError extends AgentError {}
+
+/**
+ * Every class above by its name: what crosses a thread as itself (store/pgliteThread/protocol.ts). A class added
+ * here crosses with no other change.
+ */
+export const AGENT_ERROR_CLASSES: Readonly<Record<string, typeof AgentError>> = {
+  AgentError,
+  ValidationError,
+  OutOfRangeError,
+  TooLargeError,
+  UnsupportedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  DependencyError,
+};

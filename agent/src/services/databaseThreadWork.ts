@@ -8,10 +8,9 @@
 import type { Repositories } from "../store/repositories.ts";
 import { ingestOnDatabaseThread } from "./ingestActivities.ts";
 
-export type DatabaseThreadWork = (tx: Repositories, input: never) => Promise<unknown>;
+/** A unit of work as the database thread calls it: its input arrives as posted, typed by the unit itself. */
+export type DatabaseThreadWork = (tx: Repositories, input: unknown) => Promise<unknown>;
 
-export const DATABASE_THREAD_WORK: Readonly<
-  Record<string, (tx: Repositories, input: unknown) => Promise<unknown>>
-> = {
-  ingest: ingestOnDatabaseThread as (tx: Repositories, input: unknown) => Promise<unknown>,
+export const DATABASE_THREAD_WORK: Readonly<Record<string, DatabaseThreadWork>> = {
+  ingest: ingestOnDatabaseThread as DatabaseThreadWork,
 };

@@ -11,6 +11,7 @@ import { Worker } from "node:worker_threads";
 import { expect } from "chai";
 import { getAddress } from "viem";
 import { ManualClock } from "../../src/clock.ts";
+import * as errors from "../../src/errors.ts";
 import { AgentError, ConflictError, DependencyError, ValidationError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createMetrics } from "../../src/metrics.ts";
@@ -49,6 +50,19 @@ describe("PGlite on its own thread", function () {
       expect(rebuilt).to.include({ code: "bad_field", message: "field is wrong" });
       expect((rebuilt as AgentError).details).to.deep.equal({ field: "sport", limit: 3 });
       expect(rebuilt.cause).to.be.instanceOf(ConflictError).and.include({ code: "duplicate" });
+    });
+
+    it("crosses every error class errors.ts defines as itself", () => {
+      const defined = Object.entries(errors).filter(
+        ([, value]) =>
+          typeof value === "function" && (value === AgentError || value.prototype instanceof AgentError),
+      );
+      expect(defined.length).to.be.greaterThan(5);
+      for (const [name, ErrorClass] of defined) {
+        const original = new (ErrorClass as typeof AgentError)({ code: "c", message: name });
+        const rebuilt = rebuildError(structuredClone(crossError(original)));
+        expect(rebuilt.constructor, name).to.equal(ErrorClass);
+      }
     });
 
     it("crosses another subclass as the nearest class that crosses, keeping its name and stack", () => {

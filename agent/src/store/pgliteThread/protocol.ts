@@ -8,17 +8,7 @@
  * `txId`. `work` runs a unit of work registered in `services/databaseThreadWork.ts` in one transaction on the
  * database thread, so a use case's statements cost no crossing each.
  */
-import {
-  AgentError,
-  ConflictError,
-  DependencyError,
-  ForbiddenError,
-  NotFoundError,
-  OutOfRangeError,
-  TooLargeError,
-  UnsupportedError,
-  ValidationError,
-} from "../../errors.ts";
+import { AGENT_ERROR_CLASSES, AgentError } from "../../errors.ts";
 import type { StoreChange } from "../storeChange.ts";
 
 /** The options of a statement that can cross: PGlite's, without functions. */
@@ -67,19 +57,6 @@ export interface CrossedError {
   cause?: CrossedError;
 }
 
-/** The agent's error classes that cross as themselves; any other subclass crosses as the nearest of these. */
-const AGENT_ERRORS: Record<string, typeof AgentError> = {
-  AgentError,
-  ValidationError,
-  OutOfRangeError,
-  TooLargeError,
-  UnsupportedError,
-  ForbiddenError,
-  NotFoundError,
-  ConflictError,
-  DependencyError,
-};
-
 const DRIVER_FIELDS = ["code", "constraint", "table", "detail", "severity"] as const;
 
 /** `error` as it can be posted; a driver error keeps its SQLSTATE and constraint, never its query's parameters. */
@@ -115,8 +92,8 @@ function nearestAgentClass(error: AgentError): string {
     const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
     if (
       typeof name === "string" &&
-      Object.hasOwn(AGENT_ERRORS, name) &&
-      AGENT_ERRORS[name]?.prototype === proto
+      Object.hasOwn(AGENT_ERROR_CLASSES, name) &&
+      AGENT_ERROR_CLASSES[name]?.prototype === proto
     ) {
       return name;
     }
@@ -162,7 +139,7 @@ export function pgliteBroke(error: unknown): boolean {
 export function rebuildError(crossed: CrossedError): Error {
   const cause = crossed.cause === undefined ? undefined : rebuildError(crossed.cause);
   if (crossed.agentClass !== undefined) {
-    const ErrorClass = AGENT_ERRORS[crossed.agentClass] ?? AgentError;
+    const ErrorClass = AGENT_ERROR_CLASSES[crossed.agentClass] ?? AgentError;
     const error = new ErrorClass({
       code: crossed.code ?? "error",
       message: crossed.message,

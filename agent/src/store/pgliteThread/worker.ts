@@ -187,8 +187,6 @@ function serve(client: PgliteClient): void {
         // The event loop's side ends this thread once it has the answer.
         void answer(request.id, () => client.close());
         return;
-      default:
-        return;
     }
   });
 }
