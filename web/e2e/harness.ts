@@ -66,6 +66,31 @@ export async function timeTravel(stack: Pick<Stack, "rpcUrl">, seconds: number):
   await rpc(stack, "evm_mine");
 }
 
+/**
+ * Waits until the agent's index lists commitment `id` for the page's signed-in owner. A commitment created
+ * straight on the chain reaches the agent on its next indexer poll; a dashboard loaded before that lists the
+ * owner's commitments without it (until its next refresh).
+ */
+export async function waitForAgentToList(
+  page: Page,
+  stack: Pick<Stack, "agentUrl">,
+  id: bigint,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ids = await page.evaluate(async (agentUrl) => {
+      const res = await fetch(`${agentUrl}/api/commitments`, { credentials: "include" });
+      if (!res.ok) return `HTTP ${res.status}`;
+      const body = (await res.json()) as { commitments: { id: string }[] };
+      return body.commitments.map((c) => c.id);
+    }, stack.agentUrl);
+    if (Array.isArray(ids) && ids.includes(id.toString())) return;
+    if (Date.now() > deadline) throw new Error(`the agent did not list commitment ${id}: ${String(ids)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
 export function nav(page: Page, name: string) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 }

@@ -47,6 +47,7 @@ import {
   setActivePage,
   step,
   timeTravel,
+  waitForAgentToList,
 } from "./harness.ts";
 import { journeys } from "./journeys/index.ts";
 import { checkScreen, SCREENSHOT_DIR } from "./screens.ts";
@@ -397,6 +398,8 @@ async function journey(stack: Stack, browser: Browser): Promise<void> {
       ])) as Hex;
       const receipt = await chain.waitForTransactionReceipt({ hash });
       assert(receipt.status === "success", "second commitment created");
+      // The signed-in dashboard lists what the agent has indexed: wait for its poll to see the new commitment.
+      await waitForAgentToList(page, stack, 2n);
       // Past the window's end, before its claim deadline.
       await timeTravel(stack, 60 + 3600 + 5);
       await nav(page, "Dashboard").click();
