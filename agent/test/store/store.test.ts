@@ -222,6 +222,70 @@ for (const driver of storeDrivers) {
         expect(read?.verdict).to.deep.equal(input.verdict);
       });
 
+      it("a batch comes back as a read gives it: sport detail as JSON stores it, no two ids alike, a given id kept", async () => {
+        const owner = randomAddress();
+        const given = "0f0e0d0c-0b0a-4908-8706-050403020100";
+        const detail = {
+          fileSport: "generic",
+          // Stored as JSON: an undefined member is dropped, a non-finite number becomes null, keys are reordered.
+          missing: undefined,
+          speed: Number.NaN,
+          zeta: { b: 1e21, a: [0.1, 5e-324, -0] },
+          inference: { sport: null, basis: ["speed"] },
+        } as unknown as NonNullable<NewWorkout["sportDetail"]>;
+        const inputs: NewWorkout[] = [
+          workoutAt(owner, new Date("2026-11-21T06:00:00Z"), 30, {
+            id: given.toUpperCase(),
+            sportOrigin: "unknown",
+            sportDetail: detail,
+            distanceM: 0.1 + 0.2,
+            notes: "line one\r\nline two ✓",
+          }),
+          workoutAt(owner, new Date("2026-11-21T08:00:00Z"), 30, { avgHeartRate: null, distanceM: null }),
+          workoutAt(owner, new Date("2026-11-21T10:00:00Z"), 30),
+        ];
+        const stored = await store.workouts.insertMany(inputs);
+        expect(stored.map((w) => w.id)[0]).to.equal(given);
+        expect(new Set(stored.map((w) => w.id)).size).to.equal(3);
+        for (const record of stored) {
+          expect(await store.workouts.getById(record.id)).to.deep.equal(record);
+        }
+        expect(stored[0]?.sportDetail).to.deep.equal({
+          fileSport: "generic",
+          speed: null,
+          zeta: { b: 1e21, a: [0.1, 5e-324, 0] },
+          inference: { sport: null, basis: ["speed"] },
+        });
+        // The caller's object is not the stored one.
+        (detail as unknown as { fileSport: string }).fileSport = "changed";
+        expect(stored[0]?.sportDetail).to.have.property("fileSport", "generic");
+      });
+
+      it("a batch with a content hash stored before, or twice in it, stores none of it", async () => {
+        const owner = randomAddress();
+        const first = workoutAt(owner, new Date("2026-11-22T06:00:00Z"), 30);
+        await store.workouts.insert(first);
+        const fresh = workoutAt(owner, new Date("2026-11-22T09:00:00Z"), 30);
+        const error = await expectAgentError(
+          store.workouts.insertMany([
+            fresh,
+            {
+              ...first,
+              startTime: new Date("2026-11-22T11:00:00Z"),
+              endTime: new Date("2026-11-22T11:30:00Z"),
+            },
+          ]),
+          ConflictError,
+          "duplicate",
+        );
+        expect(error.details.contentHash).to.equal(first.contentHash);
+        const twice = workoutAt(owner, new Date("2026-11-22T13:00:00Z"), 30);
+        await expectAgentError(store.workouts.insertMany([twice, twice]), ConflictError, "duplicate");
+        expect(
+          await store.workouts.findByContentHashes(owner, [fresh.contentHash, twice.contentHash]),
+        ).to.deep.equal([]);
+      });
+
       it("rejects invalid input before it reaches the database", async () => {
         const owner = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"; // EIP-55 test vector
         const badChecksum = owner.replace("fB", "Fb");
