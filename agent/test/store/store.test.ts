@@ -261,6 +261,20 @@ for (const driver of storeDrivers) {
         expect(stored[0]?.sportDetail).to.have.property("fileSport", "generic");
       });
 
+      it("an id already taken fails as a ConflictError naming the table's key, and stores nothing", async () => {
+        const owner = randomAddress();
+        const first = await store.workouts.insert(workoutAt(owner, new Date("2026-11-23T06:00:00Z"), 30));
+        const again = workoutAt(owner, new Date("2026-11-23T09:00:00Z"), 30, { id: first.id });
+        const error = await expectAgentError(store.workouts.insert(again), ConflictError, "workout_id_taken");
+        expect(error.details).to.deep.include({
+          sqlState: "23505",
+          constraint: "workouts_pkey",
+          table: "workouts",
+        });
+        expect(error.cause).to.have.property("code", "23505");
+        expect(await store.workouts.findByContentHashes(owner, [again.contentHash])).to.deep.equal([]);
+      });
+
       it("a batch with a content hash stored before, or twice in it, stores none of it", async () => {
         const owner = randomAddress();
         const first = workoutAt(owner, new Date("2026-11-22T06:00:00Z"), 30);

@@ -41,6 +41,17 @@ export interface WorkReply {
   changes: StoreChange[];
 }
 
+/**
+ * A unit of work's answer as it crosses: the result serialised once on the database thread (`v8.serialize`, the
+ * structured clone's own format), before the commit, and its bytes transferred rather than copied. Serialising
+ * it there decides whether it can cross while the work can still be rolled back; posting the result itself would
+ * clone it a second time on the thread every request waits for.
+ */
+export interface WorkReplyOnTheWire {
+  result: Uint8Array;
+  changes: StoreChange[];
+}
+
 /** An error as it crosses: the agent's typed errors by class, a driver's by its fields (SQLSTATE, constraint). */
 export interface CrossedError {
   name: string;

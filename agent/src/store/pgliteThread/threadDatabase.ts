@@ -6,6 +6,7 @@
  * (~11 µs of this thread's CPU) per statement, and a transaction opened from here holds PGlite's lock across
  * crossings (docs/performance.md, issue 18's eighth and tenth passes).
  */
+import { deserialize } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { DependencyError } from "../../errors.ts";
@@ -13,7 +14,7 @@ import type { Database } from "../databaseContract.ts";
 import { mapDatabaseError } from "../databaseErrors.ts";
 import { createPing, type PgliteLocation, unavailable } from "../pgliteClient.ts";
 import type { CheckpointIfDueReturnType } from "../pgliteWal.ts";
-import { type ThreadReady, rebuildError, type WorkReply } from "./protocol.ts";
+import { type ThreadReady, rebuildError, type WorkReplyOnTheWire } from "./protocol.ts";
 import { connectThreadClient, THREAD_EXITED } from "./threadClient.ts";
 
 const WORKER = new URL("./worker.ts", import.meta.url);
@@ -76,7 +77,8 @@ export async function openPgliteThread(
     vacuumChurnTables: () => upkeep<number>("the vacuum failed", { op: "vacuum" }),
     runOnThread: async (name, input, clocks) => {
       try {
-        return (await client.call({ op: "work", name, input, ...clocks })) as WorkReply;
+        const reply = (await client.call({ op: "work", name, input, ...clocks })) as WorkReplyOnTheWire;
+        return { result: deserialize(reply.result), changes: reply.changes };
       } catch (error) {
         // As `Store.transaction`: what the work threw (the agent's errors, a bug's TypeError) is rethrown as it
         // is; only the database's own failures (the thread gone) are mapped.

@@ -5,6 +5,7 @@
  *
  * Statements from outside a transaction queue on PGlite's own locks behind an open one, exactly as on one thread.
  */
+import { serialize } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { DATABASE_THREAD_WORK } from "../../services/databaseThreadWork.ts";
@@ -22,7 +23,7 @@ import {
   type ThreadReady,
   type ThreadReply,
   type ThreadRequest,
-  type WorkReply,
+  type WorkReplyOnTheWire,
 } from "./protocol.ts";
 
 type Statements = Pick<PgliteClient, "query" | "exec">;
@@ -54,14 +55,30 @@ function createInbox() {
   };
 }
 
+/** `bytes`' buffer to transfer when `bytes` is all of it (never a slice of a shared pool), else none. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength
+    ? [buffer]
+    : [];
+}
+
 function post(message: ThreadReply | ThreadReady): void {
   parentPort?.postMessage(message);
 }
 
-/** Runs `run` and posts its value, or its error; never rejects (an answer that cannot be posted becomes an error). */
-async function answer(id: number, run: () => Promise<unknown>): Promise<void> {
+/**
+ * Runs `run` and posts its value (with the buffers `transfer` names moved, not copied), or its error; never rejects
+ * (an answer that cannot be posted becomes an error).
+ */
+async function answer(
+  id: number,
+  run: () => Promise<unknown>,
+  transfer: (value: unknown) => ArrayBuffer[] = () => [],
+): Promise<void> {
   try {
-    post({ id, ok: true, value: await run() });
+    const value = await run();
+    parentPort?.postMessage({ id, ok: true, value } satisfies ThreadReply, transfer(value));
   } catch (error) {
     post({ id, ok: false, error: crossErrorSafely(error) });
     // PGlite is unusable after an abort: the thread ends, and the agent stops (onThreadExit) rather than answering
@@ -132,20 +149,18 @@ function serve(client: PgliteClient): void {
       .finally(() => transactions.delete(request.txId));
   };
 
-  const runWork = async (request: Extract<ThreadRequest, { op: "work" }>): Promise<WorkReply> => {
+  const runWork = async (request: Extract<ThreadRequest, { op: "work" }>): Promise<WorkReplyOnTheWire> => {
     const work = Object.hasOwn(DATABASE_THREAD_WORK, request.name)
       ? DATABASE_THREAD_WORK[request.name]
       : undefined;
     if (work === undefined) throw new Error(`no unit of work named ${request.name} on the database thread`);
     const clock = { now: () => request.clockNow };
     const leaseClock = { now: () => request.leaseClockNow };
-    const { result, committed } = await transactionReporting(db, clock, leaseClock, async (tx) => {
-      const value = await work(tx, request.input);
-      // Cloned before the commit: a result that cannot be posted rolls the work back rather than answering a
+    const { result, committed } = await transactionReporting(db, clock, leaseClock, async (tx) =>
+      // Serialised before the commit: a result that cannot cross rolls the work back rather than answering a
       // committed write with an error.
-      structuredClone(value);
-      return value;
-    });
+      serialize(await work(tx, request.input)),
+    );
     return { result, changes: committed };
   };
 
@@ -175,7 +190,11 @@ function serve(client: PgliteClient): void {
         void answer(request.id, () => runStatement(client, request));
         return;
       case "work":
-        void answer(request.id, () => runWork(request));
+        void answer(
+          request.id,
+          () => runWork(request),
+          (reply) => ownBuffer((reply as WorkReplyOnTheWire).result),
+        );
         return;
       case "checkpoint":
         void answer(request.id, () => maintenance.checkpointIfDue(request.thresholdBytes));
