@@ -196,16 +196,18 @@ function layeredParsers(client: PGlite, layered: LayeredParsers, options?: Query
   // statement of a transaction): one table per set of types they cover, instead of one per object (a WeakMap
   // entry each, ~5 µs a statement with their collection, measured).
   const identityKey = identityParsersKey(own);
-  if (identityKey !== undefined) {
-    parsers = layered.byIdentityTypes.get(identityKey);
-    if (parsers !== undefined) return parsers;
+  parsers = identityKey === undefined ? undefined : layered.byIdentityTypes.get(identityKey);
+  if (parsers === undefined) {
+    parsers = Object.assign(Object.create(client.parsers) as ParserTable, own);
+    if (identityKey !== undefined && layered.byIdentityTypes.size < IDENTITY_TABLES_MAX) {
+      layered.byIdentityTypes.set(identityKey, parsers);
+    } else {
+      layered.byObject.set(own, parsers);
+    }
   }
-  parsers = Object.assign(Object.create(client.parsers) as ParserTable, own);
-  if (identityKey !== undefined && layered.byIdentityTypes.size < IDENTITY_TABLES_MAX) {
-    layered.byIdentityTypes.set(identityKey, parsers);
-  } else {
-    layered.byObject.set(own, parsers);
-  }
+  // A frozen object cannot change, and one that is frozen is kept for reuse (statementTemplates.ts passes one for
+  // every run): found by the object itself from now on, without reading its parsers' source again.
+  if (Object.isFrozen(own)) layered.byObject.set(own, parsers);
   return parsers;
 }
 

@@ -18,7 +18,7 @@ import { mapDatabaseError } from "./databaseErrors.ts";
 import { createEvidenceRepository } from "./evidenceRepository.ts";
 import { createIdempotencyKeysRepository } from "./idempotencyKeysRepository.ts";
 import { createIndexerCursorRepository } from "./indexerCursorRepository.ts";
-import { lazyRepositories } from "./lazyRepositories.ts";
+import { lazyRepositories, type RepositoryFactories } from "./lazyRepositories.ts";
 import { createLocksRepository } from "./locksRepository.ts";
 import { createNudgesRepository } from "./nudgesRepository.ts";
 import type { CheckpointIfDueReturnType } from "./pgliteWal.ts";
@@ -30,7 +30,7 @@ import { createSessionsRepository } from "./sessionsRepository.ts";
 import { createSiweNoncesRepository } from "./siweNoncesRepository.ts";
 import {
   createStoreChangeFeed,
-  reportingWrites,
+  reportingFactories,
   type StoreChange,
   type StoreChanges,
 } from "./storeChanges.ts";
@@ -69,15 +69,22 @@ export interface Store extends Repositories {
 }
 
 /**
- * The repositories over `db` (the database or one transaction), each made on first use. The locks table's leases
- * expire by `leaseClock` (real elapsed time; see `OpenStoreParameters.leaseClock`).
+ * The repositories over `db` (the database or one transaction), each made on first use, their view-relevant writes
+ * reporting to `report` when given (storeChanges.ts). The locks table's leases expire by `leaseClock` (real elapsed
+ * time; see `OpenStoreParameters.leaseClock`).
  */
 export function createRepositories(
   db: DatabaseExecutor,
   clock: Clock,
   leaseClock: Clock = clock,
+  report?: (change: StoreChange) => void,
 ): Repositories {
-  return lazyRepositories({
+  const factories = repositoryFactories(db, clock, leaseClock);
+  return lazyRepositories(report === undefined ? factories : reportingFactories(factories, report));
+}
+
+function repositoryFactories(db: DatabaseExecutor, clock: Clock, leaseClock: Clock): RepositoryFactories {
+  return {
     workouts: () => createWorkoutsRepository(db, clock),
     rulesDocuments: () => createRulesDocumentsRepository(db, clock),
     commitments: () => createCommitmentsRepository(db, clock),
@@ -100,7 +107,7 @@ export function createRepositories(
     workoutReviews: () => createWorkoutReviewsRepository(db, clock),
     challenges: () => createChallengesRepository(db, clock),
     coachPass: () => createCoachPassQueries(db, clock),
-  });
+  };
 }
 
 /**
@@ -115,7 +122,7 @@ export function createStore(
 ): Store {
   const changes = createStoreChangeFeed(onChangeListenerError);
   return {
-    ...reportingWrites(createRepositories(database.db, clock, leaseClock), changes.publish),
+    ...createRepositories(database.db, clock, leaseClock, changes.publish),
     driver: database.driver,
     changes,
     transaction: async (work) => {
@@ -149,9 +156,7 @@ export async function transactionReporting<T>(
     const result = await db.transaction(async (tx) => {
       committed.length = 0; // a driver that retries the callback starts over
       try {
-        return await work(
-          reportingWrites(createRepositories(tx, clock, leaseClock), (change) => committed.push(change)),
-        );
+        return await work(createRepositories(tx, clock, leaseClock, (change) => committed.push(change)));
       } catch (error) {
         workFailure = { error };
         throw error;
