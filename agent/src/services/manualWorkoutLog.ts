@@ -4,11 +4,14 @@
  * twice is recognised as a `duplicate`.
  */
 import canonicalize from "canonicalize";
-import { type Hex, keccak256, toBytes } from "viem";
+import type { Hex } from "viem";
 import { z } from "zod";
+import { keccak256Bytes } from "../workouts/contentHash.ts";
 import { SPORTS } from "../workouts/index.ts";
 import { isFromYearOne } from "../workouts/isoTime.ts";
 import type { ManualActivity } from "./verifyManualWorkout.ts";
+
+const UTF8 = new TextEncoder();
 
 /** Longest manual log: two days, the verifier's wall-time limit (longer logs are refused as requests). */
 export const MANUAL_MAX_DURATION_SEC = 48 * 3600;
@@ -83,7 +86,8 @@ export function manualActivityOf(log: ManualWorkoutLog): ManualActivity {
   };
   const canonical = canonicalize(fields);
   if (canonical === undefined) throw new Error("unreachable: a manual log always serialises");
-  const contentHash: Hex = keccak256(toBytes(canonical));
+  // hash-wasm's keccak (contentHash.ts): the same hash as viem's pure-JS one, ~20 µs less per log.
+  const contentHash: Hex = keccak256Bytes(UTF8.encode(canonical));
   return {
     contentHash,
     sport: log.sport,

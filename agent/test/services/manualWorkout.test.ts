@@ -61,6 +61,28 @@ describe("manualWorkoutLog", () => {
     expect(withNotes.notes).to.equal("easy");
   });
 
+  it("hashes non-ASCII text as viem's keccak256 of its UTF-8 bytes does (hashes already stored stay valid)", () => {
+    const log = {
+      sport: "run",
+      startTime: "2026-11-23T05:00:00.000Z",
+      durationSec: 2700,
+      notes: "Läuft ✓ 🏃 — 走る",
+    };
+    const activity = manualActivityOf(manualWorkoutLogSchema.parse(log));
+    const viemHash = keccak256(
+      toBytes(
+        canonicalize({
+          kind: "manual",
+          sport: "run",
+          startTime: log.startTime,
+          durationSec: 2700,
+          notes: log.notes,
+        }) ?? "",
+      ),
+    );
+    expect(activity.contentHash).to.equal(viemHash);
+  });
+
   it("refuses logs without an offset, with both or neither duration, or with control characters", () => {
     const cases: [unknown, string][] = [
       [{ sport: "run", startTime: "2026-11-23T05:00:00", durationSec: 60 }, "startTime"],
