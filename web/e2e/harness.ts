@@ -80,10 +80,14 @@ export async function waitForAgentToList(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ids = await page.evaluate(async (agentUrl) => {
-      const res = await fetch(`${agentUrl}/api/commitments`, { credentials: "include" });
-      if (!res.ok) return `HTTP ${res.status}`;
-      const body = (await res.json()) as { commitments: { id: string }[] };
-      return body.commitments.map((c) => c.id);
+      try {
+        const res = await fetch(`${agentUrl}/api/commitments`, { credentials: "include" });
+        if (!res.ok) return `HTTP ${res.status}`;
+        const body = (await res.json()) as { commitments: { id: string }[] };
+        return body.commitments.map((c) => c.id);
+      } catch (error) {
+        return String(error); // a network failure: asked again until the deadline
+      }
     }, stack.agentUrl);
     if (Array.isArray(ids) && ids.includes(id.toString())) return;
     if (Date.now() > deadline) throw new Error(`the agent did not list commitment ${id}: ${String(ids)}`);

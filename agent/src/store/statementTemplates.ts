@@ -21,7 +21,17 @@
  * own execution does.
  */
 import { types as pgliteTypes } from "@electric-sql/pglite";
-import { DrizzleQueryError, getTableColumns, is, Param, Placeholder, type Query, sql } from "drizzle-orm";
+import {
+  DrizzleQueryError,
+  getTableColumns,
+  is,
+  NoopLogger,
+  Param,
+  Placeholder,
+  type Query,
+  sql,
+} from "drizzle-orm";
+import { NoopCache } from "drizzle-orm/cache/core";
 import { PgliteSession } from "drizzle-orm/pglite";
 import type { PgColumn, PgInsertValue, PgTable } from "drizzle-orm/pg-core";
 import type { DatabaseExecutor } from "./database.ts";
@@ -106,6 +116,10 @@ export function statementTemplate<T extends PgTable, Row = T["$inferSelect"]>(
   const columns = Object.entries(returned);
   const rowsOf = (rows: unknown[][]): Row[] =>
     rows.map((row) => {
+      // `returned` must name the statement's RETURNING columns: decoding a row by the wrong ones is a bug, loudly.
+      if (row.length !== columns.length) {
+        throw new Error(`a template's row has ${row.length} columns, ${columns.length} expected: ${text}`);
+      }
       const record: Record<string, unknown> = {};
       for (const [index, [key, column]] of columns.entries()) {
         const raw = row[index];
@@ -118,7 +132,7 @@ export function statementTemplate<T extends PgTable, Row = T["$inferSelect"]>(
     run: async (db, values) => {
       const params = sources.map((source) => parameterValue(source, values));
       const session = db._.session;
-      if (is(session, PgliteSession)) {
+      if (is(session, PgliteSession) && runsPlain(session)) {
         // What drizzle's PGlite prepared query does (the same client, rows as arrays, timestamps left as text, a
         // failure wrapped as drizzle wraps it), without a new prepared-query object and parsers per run: on a
         // manual workout log those were ~60 µs of the database thread's work (profiled).
@@ -140,6 +154,12 @@ export function statementTemplate<T extends PgTable, Row = T["$inferSelect"]>(
         .execute();
     },
   };
+}
+
+/** The session logs no query and caches no result (the store configures neither): nothing to skip. */
+function runsPlain(session: object): boolean {
+  const { logger, cache } = session as unknown as { logger: unknown; cache: unknown };
+  return is(logger, NoopLogger) && is(cache, NoopCache);
 }
 
 /** The part of a PGlite client (PGlite, a transaction of it, the database thread's client) a template runs on. */

@@ -59,15 +59,26 @@ export const labelSchema = z.string().min(1).max(256);
 /** How deep a JSON value may nest (a cycle is refused as too deep, not followed forever). */
 export const JSON_DEPTH_MAX = 64;
 
+/** zod's own test of a plain object (its `util.isPlainObject`): what `z.record` accepts. */
 function isPlainObject(value: object): boolean {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  const maker: unknown = (value as { constructor?: unknown }).constructor;
+  if (maker === undefined || typeof maker !== "function") return true;
+  const prototype: unknown = maker.prototype;
+  return typeof prototype === "object" && prototype !== null && Object.hasOwn(prototype, "isPrototypeOf");
+}
+
+function hasEnumerableSymbol(value: object): boolean {
+  return Object.getOwnPropertySymbols(value).some((key) =>
+    Object.prototype.propertyIsEnumerable.call(value, key),
+  );
 }
 
 /**
  * Whether `value` is exactly what JSON carries: strings, finite numbers, booleans, null, arrays of JSON and plain
- * objects of JSON (no symbol keys), at most `JSON_DEPTH_MAX` deep. What `z.record(z.string(), z.json())` accepts,
- * checked in one walk: zod's union of six schemas per value cost ~12 µs per audit entry on the ingest path.
+ * objects of JSON, at most `JSON_DEPTH_MAX` deep. What `z.record(z.string(), z.json())` accepted, checked in one
+ * walk (zod's union of six schemas per value cost ~12 µs per audit entry on the ingest path), but for keys JSON
+ * would lose or misread, refused rather than dropped: an enumerable symbol key and a `__proto__` key (zod dropped
+ * it silently). The value is kept as given: the caller's object is what gets stored, not a copy.
  */
 export function isJsonValue(value: unknown, depth = 0): boolean {
   switch (typeof value) {
@@ -83,9 +94,10 @@ export function isJsonValue(value: unknown, depth = 0): boolean {
         for (let i = 0; i < value.length; i++) if (!isJsonValue(value[i], depth + 1)) return false;
         return true;
       }
-      if (!isPlainObject(value) || Object.getOwnPropertySymbols(value).length > 0) return false;
+      if (!isPlainObject(value) || hasEnumerableSymbol(value)) return false;
       for (const key of Object.keys(value)) {
-        if (!isJsonValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+        if (key === "__proto__" || !isJsonValue((value as Record<string, unknown>)[key], depth + 1))
+          return false;
       }
       return true;
     }

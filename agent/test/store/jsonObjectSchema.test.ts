@@ -35,6 +35,12 @@ const CASES: [string, unknown][] = [
   ["a string at the top", "text"],
   ["null at the top", null],
   ["nested 20 deep", nested(20)],
+  ["an object inheriting from a plain object", Object.create({ inherited: 1 })],
+  [
+    "a non-enumerable symbol key",
+    Object.defineProperty({ a: 1 }, Symbol("hidden"), { value: 2, enumerable: false }),
+  ],
+  ["an object whose constructor is not a function", { constructor: "text" }],
 ];
 
 describe("jsonObjectSchema (values.ts)", () => {
@@ -45,8 +51,12 @@ describe("jsonObjectSchema (values.ts)", () => {
     });
   }
 
-  it("refuses a symbol key, which JSON would drop", () => {
+  it("refuses what JSON would drop or misread (zod dropped a __proto__ key silently): an enumerable symbol key, __proto__", () => {
     assert.equal(jsonObjectSchema.safeParse({ a: 1, [Symbol("hidden")]: 2 }).success, false);
+    const parsed: unknown = JSON.parse('{"a":1,"__proto__":{"x":1}}');
+    assert.equal(zodJsonObject.safeParse(parsed).success, true);
+    assert.equal(jsonObjectSchema.safeParse(parsed).success, false);
+    assert.equal(jsonObjectSchema.safeParse({ nested: JSON.parse('{"__proto__":1}') }).success, false);
   });
 
   it(`accepts ${JSON_DEPTH_MAX} levels and refuses more, and a cycle, without overflowing the stack`, () => {

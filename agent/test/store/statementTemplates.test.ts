@@ -8,6 +8,7 @@
 import { strict as assert } from "node:assert";
 import { asc, eq, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
+import { PgliteSession } from "drizzle-orm/pglite";
 import { ManualClock } from "../../src/clock.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { workouts } from "../../src/store/schema.ts";
@@ -105,6 +106,40 @@ for (const driver of storeDrivers) {
         [],
       );
     });
+
+    it(
+      driver.name.startsWith("PGlite")
+        ? "on PGlite a template runs on the session's client: no prepared-query object per run"
+        : "on PostgreSQL a template runs through the session's prepared query",
+      async () => {
+        const { store } = opened;
+        const owner = newOwner();
+        const original = PgliteSession.prototype.prepareQuery;
+        let prepared = 0;
+        PgliteSession.prototype.prepareQuery = function (
+          this: PgliteSession<Record<string, unknown>, never>,
+          ...args: Parameters<PgliteSession<Record<string, unknown>, never>["prepareQuery"]>
+        ) {
+          prepared += 1;
+          return original.apply(this, args);
+        } as typeof original;
+        try {
+          await store.transaction(async (tx) => {
+            await tx.workouts.insertMany([workoutOf(owner, "e", NOW - 6 * HOUR)]);
+            const found = await tx.workouts.findByContentHashesOrOverlapping(
+              owner,
+              [`0x${"e".repeat(64)}`],
+              [],
+            );
+            assert.equal(found.length, 1);
+          });
+        } finally {
+          PgliteSession.prototype.prepareQuery = original;
+        }
+        // BEGIN and COMMIT are PGlite's own; on PostgreSQL the session is node-postgres', never PGlite's.
+        assert.equal(prepared, 0);
+      },
+    );
 
     it(`a batch beyond ${KEPT_SHAPE_MAX} rows or values is composed for its call, and stored and found all the same`, async () => {
       const { store } = opened;

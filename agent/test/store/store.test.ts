@@ -227,7 +227,7 @@ for (const driver of storeDrivers) {
         const given = "0f0e0d0c-0b0a-4908-8706-050403020100";
         const detail = {
           fileSport: "generic",
-          // Stored as JSON: an undefined member is dropped, a non-finite number becomes null, keys are reordered.
+          // Stored as JSON: an undefined member is dropped, a non-finite number becomes null.
           missing: undefined,
           speed: Number.NaN,
           zeta: { b: 1e21, a: [0.1, 5e-324, -0] },
@@ -239,12 +239,20 @@ for (const driver of storeDrivers) {
             sportOrigin: "unknown",
             sportDetail: detail,
             distanceM: 0.1 + 0.2,
-            notes: "line one\r\nline two ✓",
+            // A lone surrogate: the drivers send text as UTF-8, so it is stored (and read back) as U+FFFD.
+            notes: "line one\r\nline two ✓ \ud83c",
+            provider: "strava\udc00",
           }),
-          workoutAt(owner, new Date("2026-11-21T08:00:00Z"), 30, { avgHeartRate: null, distanceM: null }),
-          workoutAt(owner, new Date("2026-11-21T10:00:00Z"), 30),
+          workoutAt(owner, new Date("2026-11-21T08:00:00Z"), 30, { avgHeartRate: null, distanceM: -0 }),
+          workoutAt(owner, new Date("2026-11-21T10:00:00Z"), 30, { avgHeartRate: -0 }),
         ];
         const stored = await store.workouts.insertMany(inputs);
+        expect(stored[0]?.notes).to.equal("line one\r\nline two ✓ \ufffd");
+        expect(stored[0]?.provider).to.equal("strava\ufffd");
+        // Nothing is shared with the caller's objects.
+        inputs[0]?.startTime.setTime(0);
+        expect(stored[0]?.startTime.toISOString()).to.equal("2026-11-21T06:00:00.000Z");
+        expect(stored[1]?.createdAt).to.not.equal(stored[2]?.createdAt);
         expect(stored.map((w) => w.id)[0]).to.equal(given);
         expect(new Set(stored.map((w) => w.id)).size).to.equal(3);
         for (const record of stored) {
@@ -259,6 +267,19 @@ for (const driver of storeDrivers) {
         // The caller's object is not the stored one.
         (detail as unknown as { fileSport: string }).fileSport = "changed";
         expect(stored[0]?.sportDetail).to.have.property("fileSport", "generic");
+      });
+
+      it("a sport detail JSON cannot carry is invalid input, not a database failure", async () => {
+        const owner = randomAddress();
+        const detail = { inference: { confidence: 1n } } as unknown as NonNullable<NewWorkout["sportDetail"]>;
+        const error = await expectAgentError(
+          store.workouts.insert(
+            workoutAt(owner, new Date("2026-11-24T06:00:00Z"), 30, { sportDetail: detail }),
+          ),
+          ValidationError,
+          "invalid_store_input",
+        );
+        expect(JSON.stringify(error.details)).to.include("must be JSON");
       });
 
       it("an id already taken fails as a ConflictError naming the table's key, and stores nothing", async () => {

@@ -57,13 +57,13 @@ function useDashboardMutations(deployment: Deployment, address: Address | undefi
   return { claim, slash, appeal, expireAppeal, exit, busy };
 }
 
+/** How often a signed-in dashboard re-reads its list of commitments (the agent's index). */
+const LISTING_REFRESH_MS = 30_000;
+
 /**
  * Which commitments: the agent's list when signed in; the bounded chain read (by id) when the agent is down or
  * nobody is signed in (commitment/commitmentSource.ts). Their states: the vault, one call each.
  */
-/** How often the dashboard re-reads its list of commitments (the agent's index, else the chain's logs). */
-const LISTING_REFRESH_MS = 30_000;
-
 function useDashboardListing(deployment: Deployment, address: Address | undefined) {
   const client = usePublicClient({ chainId: deployment.chainId });
   const { signedIn, error: sessionError } = useSession();
@@ -78,9 +78,9 @@ function useDashboardListing(deployment: Deployment, address: Address | undefine
       sessionError !== null,
     ],
     enabled: client !== undefined && address !== undefined,
-    // A commitment made elsewhere (another tab, a challenge seat, a script) or indexed by the agent a moment
-    // after this page loaded shows up without a reload.
-    refetchInterval: LISTING_REFRESH_MS,
+    // Signed in, a commitment made elsewhere (another tab, a challenge seat, a script) or indexed by the agent a
+    // moment after this page loaded shows up without a reload. Not the chain read: a scan of the vault each time.
+    refetchInterval: signedIn ? LISTING_REFRESH_MS : false,
     queryFn: () => {
       if (client === undefined || address === undefined) throw new Error("No client for this chain.");
       return loadDashboardCommitments({

@@ -35,14 +35,9 @@ export type ThreadReply =
 /** What the database thread posts once, when PGlite is open and migrated (or could not be). */
 export type ThreadReady = { ready: true } | { ready: false; error: CrossedError };
 
-/** A unit of work's answer: its result and the store changes its writes reported (published after the commit). */
-export interface WorkReply {
-  result: unknown;
-  changes: StoreChange[];
-}
-
 /**
- * A unit of work's answer as it crosses: the result serialised once on the database thread (`v8.serialize`, the
+ * A unit of work's answer (its result, and the store changes its writes reported, published after the commit) as it
+ * crosses: the result serialised once on the database thread (`v8.serialize`, the
  * structured clone's own format), before the commit, and its bytes transferred rather than copied. Serialising
  * it there decides whether it can cross while the work can still be rolled back; posting the result itself would
  * clone it a second time on the thread every request waits for.
