@@ -103,8 +103,9 @@ function parameterValue(source: ParameterSource, values: Readonly<Record<string,
 }
 
 /**
- * The template of `query` (a select of every column of `table`, or an insert returning them), whose rows are
- * decoded column by column as drizzle decodes them (null stays null, anything else through `mapFromDriverValue`).
+ * The template of `query` (a select of every column of `table`, or an insert returning them or the columns
+ * `returned` names, in its RETURNING order), whose rows are decoded column by column as drizzle decodes them (null
+ * stays null, anything else through `mapFromDriverValue`).
  */
 export function statementTemplate<T extends PgTable, Row = T["$inferSelect"]>(
   table: T,
